@@ -1,0 +1,14 @@
+//! jiuye's vocabulary and rules: official codes, reference data, the organisation tree.
+//!
+//! Plain functions over plain types. This crate must never do I/O (no database, no files, no
+//! network): everything here is unit-tested in isolation, and every other crate builds on it.
+
+pub mod codes;
+pub mod error;
+pub mod org;
+pub mod refdata;
+
+pub use codes::{CreditCode, DestinationCode, IndustryCode, MajorCode, OrgCode, RegionCode, SchoolCode};
+pub use error::{CodeError, RefDataError};
+pub use org::{EducationLevel, Employer, Gender, Graduate, Org, OrgCounts, OrgKind, OrgWithCounts};
+pub use refdata::{Catalogue, RefData, RefEntry, SchoolLevel, University};

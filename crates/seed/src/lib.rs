@@ -1,0 +1,599 @@
+//! Deterministic synthetic data: the demo province behind `jiuye serve --demo` and datasets of
+//! any size for benchmarks (`jiuye seed`).
+//!
+//! Same plan and seed → same data, on every backend. Universities are the real ones of the
+//! shipped national list; colleges and programmes use real catalogue majors; graduates get
+//! plausible names; employers get valid unified social credit codes in real industries and
+//! regions. Generation streams in batches, so memory stays flat however many graduates are asked
+//! for, and every write is idempotent (re-running a plan completes an interrupted run).
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::Utc;
+use jiuye_domain::codes::credit;
+use jiuye_domain::{
+    Catalogue, EducationLevel, Employer, Gender, Graduate, MajorCode, Org, OrgCode, OrgKind, RefData, RegionCode,
+    SchoolLevel, University,
+};
+use jiuye_store::{Repository, StoreError, well_known_org_id};
+use uuid::Uuid;
+
+mod names;
+pub mod rng;
+
+use rng::{Cumulative, Rng};
+
+/// What to generate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeedPlan {
+    pub seed: u64,
+    /// Only universities of this province (e.g. 510000); all provinces when `None`.
+    pub province: Option<RegionCode>,
+    /// How many universities get colleges, programmes and graduates (at most those available).
+    pub universities: usize,
+    pub graduates: u64,
+    pub employers: u64,
+    /// 届别 to spread graduates over.
+    pub cohorts: Vec<i32>,
+}
+
+impl SeedPlan {
+    /// The demo: 四川省 with all its universities, about 20,000 graduates of the 2022 and 2023
+    /// cohorts, and 3,000 employers.
+    pub fn demo() -> SeedPlan {
+        SeedPlan {
+            seed: 2023,
+            province: RegionCode::parse("510000").ok(),
+            universities: usize::MAX,
+            graduates: 20_000,
+            employers: 3_000,
+            cohorts: vec![2022, 2023],
+        }
+    }
+}
+
+/// Which part of a plan is being written, for progress display.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    Organisations,
+    Graduates,
+    Employers,
+}
+
+impl Stage {
+    pub fn zh(self) -> &'static str {
+        match self {
+            Stage::Organisations => "院系与专业点",
+            Stage::Graduates => "毕业生",
+            Stage::Employers => "用人单位",
+        }
+    }
+}
+
+/// What a run wrote.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SeedReport {
+    pub universities: usize,
+    pub colleges: usize,
+    pub programmes: usize,
+    pub alliances: usize,
+    pub graduates_new: u64,
+    pub employers_new: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("{0}")]
+    Plan(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+const BATCH: usize = 5_000;
+
+struct Programme {
+    university: usize,
+    college_id: Uuid,
+    college_no: u8,
+    id: Uuid,
+}
+
+/// Generates and writes `plan` into `store`, reporting progress as (stage, done, total).
+pub async fn run(
+    store: &dyn Repository,
+    refdata: &RefData,
+    plan: &SeedPlan,
+    progress: &mut (dyn FnMut(Stage, u64, u64) + Send),
+) -> Result<SeedReport, SeedError> {
+    if plan.cohorts.is_empty() {
+        return Err(SeedError::Plan("at least one cohort is needed".into()));
+    }
+    let root = Rng::new(plan.seed);
+    let node = store.node().await?.node_id;
+    store.sync_reference_data(refdata).await?;
+
+    let mut pool: Vec<&University> = refdata
+        .universities
+        .iter()
+        .filter(|u| plan.province.as_ref().is_none_or(|p| &u.province == p))
+        .collect();
+    if plan.universities != usize::MAX && plan.universities > pool.len() {
+        return Err(SeedError::Plan(format!(
+            "asked for {} universities but only {} are available{}",
+            plan.universities,
+            pool.len(),
+            plan.province.as_ref().map(|p| format!(" in {p}")).unwrap_or_default()
+        )));
+    }
+    if plan.universities < pool.len() {
+        root.fork("pick-universities").shuffle(&mut pool);
+        pool.truncate(plan.universities);
+        pool.sort_by(|a, b| a.code.cmp(&b.code));
+    }
+    let mut report = SeedReport { universities: pool.len(), ..SeedReport::default() };
+
+    // Colleges and programmes.
+    let now = Utc::now();
+    let major_index = MajorIndex::new(refdata);
+    let mut programmes: Vec<Programme> = Vec::new();
+    let mut programme_weights: Vec<u64> = Vec::new();
+    let mut orgs: Vec<Org> = Vec::new();
+    let total_unis = pool.len() as u64;
+    for (ui, u) in pool.iter().enumerate() {
+        let mut r = root.fork(u.code.as_str());
+        let uni_id = well_known_org_id(&OrgCode::university(&u.code));
+        let templates = college_templates(u, &mut r);
+        for (ci, (name, classes)) in templates.into_iter().enumerate() {
+            let college_no = (ci + 1) as u8;
+            let code = OrgCode::college(&u.code, college_no);
+            let college = base_org(code, OrgKind::College, name, uni_id, u, node, now);
+            let college_id = college.id;
+            let college_code = college.code.clone();
+            orgs.push(college);
+            report.colleges += 1;
+            let majors = major_index.pick(u.level.catalogue(), classes, &mut r);
+            for m in majors {
+                let code = OrgCode::programme(&college_code, &m.0);
+                let mut p = base_org(code, OrgKind::Programme, &m.1, college_id, u, node, now);
+                p.major_code = Some(m.0.to_string());
+                programmes.push(Programme { university: ui, college_id, college_no, id: p.id });
+                programme_weights.push(university_weight(u) * r.range(1, 4) as u64);
+                orgs.push(p);
+                report.programmes += 1;
+            }
+        }
+        if orgs.len() >= BATCH {
+            store.upsert_orgs(&orgs).await?;
+            orgs.clear();
+        }
+        progress(Stage::Organisations, ui as u64 + 1, total_unis);
+    }
+    store.upsert_orgs(&orgs).await?;
+    report.alliances = write_alliances(store, &pool, node, now).await?;
+
+    // Graduates, streamed.
+    if plan.graduates > 0 && programmes.is_empty() {
+        return Err(SeedError::Plan("no universities selected, so no graduates can be placed".into()));
+    }
+    let draw = Cumulative::new(programme_weights);
+    let origins = OriginPicker::new(refdata);
+    let mut serial: HashMap<usize, u32> = HashMap::new();
+    let mut r = root.fork("graduates");
+    let mut batch = Vec::with_capacity(BATCH);
+    for i in 0..plan.graduates {
+        let p = &programmes[draw.draw(&mut r)];
+        let u = pool[p.university];
+        let cohort = *r.pick(&plan.cohorts);
+        let level = education_level(u, &mut r);
+        let gender = if r.chance(0.51) { Gender::Female } else { Gender::Male };
+        let seq = serial.entry(p.university).or_insert(0);
+        *seq += 1;
+        let enrol = cohort - if level == EducationLevel::Associate { 3 } else { 4 };
+        batch.push(Graduate {
+            id: r.uuid(),
+            org_id: well_known_org_id(&OrgCode::university(&u.code)),
+            college_id: p.college_id,
+            programme_id: p.id,
+            student_no: format!("{enrol}{:02}{:06}", p.college_no, seq),
+            name: person_name(gender, &mut r),
+            gender,
+            education_level: level,
+            cohort,
+            origin_region: origins.pick(&u.province, &mut r).to_string(),
+            origin_node: node,
+            version: 1,
+        });
+        if batch.len() == BATCH || i + 1 == plan.graduates {
+            report.graduates_new += store.insert_graduates(&batch).await?;
+            batch.clear();
+            progress(Stage::Graduates, i + 1, plan.graduates);
+        }
+    }
+
+    // Employers, streamed.
+    let employer_gen = EmployerGen::new(refdata);
+    let mut r = root.fork("employers");
+    let mut batch = Vec::with_capacity(BATCH);
+    for i in 0..plan.employers {
+        batch.push(employer_gen.make(plan.province.as_ref(), node, &mut r));
+        if batch.len() == BATCH || i + 1 == plan.employers {
+            report.employers_new += store.insert_employers(&batch).await?;
+            batch.clear();
+            progress(Stage::Employers, i + 1, plan.employers);
+        }
+    }
+    Ok(report)
+}
+
+fn base_org(
+    code: OrgCode,
+    kind: OrgKind,
+    name: &str,
+    parent: Uuid,
+    u: &University,
+    node: Uuid,
+    now: chrono::DateTime<Utc>,
+) -> Org {
+    Org {
+        id: well_known_org_id(&code),
+        code,
+        kind,
+        name: name.to_owned(),
+        parent_id: Some(parent),
+        province_code: Some(u.province.to_string()),
+        school_level: None,
+        newly_built: false,
+        private: false,
+        authority: None,
+        region_code: Some(u.region.to_string()),
+        major_code: None,
+        origin_node: node,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// Relative size of a university's graduating classes.
+fn university_weight(u: &University) -> u64 {
+    match (u.level, u.authority == "教育部", u.private) {
+        (SchoolLevel::Undergraduate, true, _) => 12,
+        (SchoolLevel::Undergraduate, false, false) => 6,
+        (SchoolLevel::Undergraduate, false, true) => 4,
+        (SchoolLevel::Vocational, _, false) => 4,
+        (SchoolLevel::Vocational, _, true) => 3,
+    }
+}
+
+fn education_level(u: &University, r: &mut Rng) -> EducationLevel {
+    match (u.level, u.authority == "教育部", u.private) {
+        (SchoolLevel::Vocational, _, _) => EducationLevel::Associate,
+        (_, true, _) => match r.below(100) {
+            0..70 => EducationLevel::Bachelor,
+            70..95 => EducationLevel::Master,
+            _ => EducationLevel::Doctor,
+        },
+        (_, false, false) if r.chance(0.08) => EducationLevel::Master,
+        _ => EducationLevel::Bachelor,
+    }
+}
+
+fn person_name(g: Gender, r: &mut Rng) -> String {
+    let weights: Vec<u32> = names::SURNAMES.iter().map(|s| s.1).collect();
+    let mut s = names::SURNAMES[r.weighted(&weights)].0.to_owned();
+    let given = if g == Gender::Female { names::GIVEN_FEMALE } else { names::GIVEN_MALE };
+    s.push_str(r.pick::<&str>(given));
+    if r.chance(0.7) {
+        s.push_str(r.pick::<&str>(given));
+    }
+    s
+}
+
+/// Chooses a university's colleges: mostly templates that fit its name, some general ones.
+fn college_templates(u: &University, r: &mut Rng) -> Vec<(&'static str, &'static [&'static str])> {
+    let templates =
+        if u.level == SchoolLevel::Undergraduate { names::UNDERGRADUATE_COLLEGES } else { names::VOCATIONAL_COLLEGES };
+    let tags: Vec<&str> =
+        names::PROFILE_KEYWORDS.iter().filter(|(k, _)| u.name.contains(k)).map(|(_, t)| *t).collect();
+    let mut fitting: Vec<usize> = (0..templates.len()).filter(|&i| tags.contains(&templates[i].2)).collect();
+    let mut other: Vec<usize> = (0..templates.len()).filter(|i| !fitting.contains(i)).collect();
+    r.shuffle(&mut fitting);
+    r.shuffle(&mut other);
+    let n = match (u.level, u.authority == "教育部") {
+        (SchoolLevel::Undergraduate, true) => r.range(12, 18),
+        (SchoolLevel::Undergraduate, false) => r.range(7, 12),
+        (SchoolLevel::Vocational, _) => r.range(5, 9),
+    };
+    let specialised = if tags.is_empty() { 0 } else { (n * 2 / 3).min(fitting.len()) };
+    let mut chosen: Vec<usize> = fitting.into_iter().take(specialised).collect();
+    chosen.extend(other.into_iter().take(n - chosen.len()));
+    chosen.into_iter().map(|i| (templates[i].0, templates[i].1)).collect()
+}
+
+/// Majors by catalogue and class.
+struct MajorIndex {
+    by_class: HashMap<(Catalogue, String), Vec<(MajorCode, String)>>,
+}
+
+impl MajorIndex {
+    fn new(rd: &RefData) -> MajorIndex {
+        let mut by_class: HashMap<(Catalogue, String), Vec<(MajorCode, String)>> = HashMap::new();
+        for c in [Catalogue::UndergraduateMajors, Catalogue::VocationalMajors] {
+            for e in rd.majors(c) {
+                if let (Some(parent), Ok(code)) = (&e.parent_code, MajorCode::parse(&e.code)) {
+                    by_class.entry((c, parent.clone())).or_default().push((code, e.name.clone()));
+                }
+            }
+        }
+        MajorIndex { by_class }
+    }
+
+    /// Two to five majors from the given classes.
+    fn pick(&self, c: Catalogue, classes: &[&str], r: &mut Rng) -> Vec<(MajorCode, String)> {
+        let mut all: Vec<(MajorCode, String)> = classes
+            .iter()
+            .filter_map(|k| self.by_class.get(&(c, (*k).to_owned())))
+            .flatten()
+            .cloned()
+            .collect();
+        // Common majors (no T/K suffix) first, the way most colleges are built.
+        all.sort_by_key(|(code, _)| (code.as_str().ends_with('T') || code.as_str().ends_with('K'), code.clone()));
+        let common = all.iter().filter(|(c, _)| !c.as_str().ends_with(['T', 'K'])).count().max(1);
+        let mut head: Vec<_> = all[..common.min(all.len())].to_vec();
+        r.shuffle(&mut head);
+        let n = r.range(2, 5).min(head.len());
+        let mut out: Vec<_> = head.into_iter().take(n).collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+}
+
+/// Picks a county for a graduate's 生源地: mostly the university's own province.
+struct OriginPicker {
+    by_province: BTreeMap<String, Vec<RegionCode>>,
+    all: Vec<RegionCode>,
+}
+
+impl OriginPicker {
+    fn new(rd: &RefData) -> OriginPicker {
+        let mut by_province: BTreeMap<String, Vec<RegionCode>> = BTreeMap::new();
+        let mut all = Vec::new();
+        for r in rd.regions.iter().filter(|r| r.level == 3) {
+            // 台湾、香港、澳门 are not places of origin in this dataset.
+            if matches!(&r.code.as_str()[..2], "71" | "81" | "82") {
+                continue;
+            }
+            by_province.entry(r.code.province().to_string()).or_default().push(r.code.clone());
+            all.push(r.code.clone());
+        }
+        OriginPicker { by_province, all }
+    }
+
+    fn pick(&self, province: &RegionCode, r: &mut Rng) -> &RegionCode {
+        match self.by_province.get(province.as_str()) {
+            Some(local) if r.chance(0.78) => r.pick(local),
+            _ => r.pick(&self.all),
+        }
+    }
+}
+
+/// Makes employers with valid credit codes, consistent type, industry and name.
+struct EmployerGen {
+    /// GB/T 4754 classes (小类) by section letter.
+    classes: BTreeMap<String, Vec<String>>,
+    counties: BTreeMap<String, Vec<(RegionCode, String)>>,
+    all_counties: Vec<(RegionCode, String)>,
+    region_names: HashMap<String, String>,
+}
+
+impl EmployerGen {
+    fn new(rd: &RefData) -> EmployerGen {
+        let parents: HashMap<&str, Option<&str>> = rd
+            .entries_of(Catalogue::Industries)
+            .map(|e| (e.code.as_str(), e.parent_code.as_deref()))
+            .collect();
+        let mut classes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for e in rd.entries_of(Catalogue::Industries).filter(|e| e.level == 4) {
+            let mut cur = e.code.as_str();
+            while let Some(Some(p)) = parents.get(cur) {
+                cur = p;
+            }
+            classes.entry(cur.to_owned()).or_default().push(e.code.clone());
+        }
+        let mut counties: BTreeMap<String, Vec<(RegionCode, String)>> = BTreeMap::new();
+        let mut all_counties = Vec::new();
+        for r in rd.regions.iter().filter(|r| r.level == 3 && !matches!(&r.code.as_str()[..2], "71" | "81" | "82")) {
+            let city = r.parent.as_ref().and_then(|p| rd.region(p.as_str())).map(|p| p.name.clone()).unwrap_or_default();
+            counties.entry(r.code.province().to_string()).or_default().push((r.code.clone(), city.clone()));
+            all_counties.push((r.code.clone(), city));
+        }
+        let region_names = rd.regions.iter().map(|r| (r.code.to_string(), r.name.clone())).collect();
+        EmployerGen { classes, counties, all_counties, region_names }
+    }
+
+    fn make(&self, province: Option<&RegionCode>, node: Uuid, r: &mut Rng) -> Employer {
+        let (county, city) = match province.and_then(|p| self.counties.get(p.as_str())) {
+            Some(local) if r.chance(0.8) => r.pick(local),
+            _ => r.pick(&self.all_counties),
+        };
+        let city_short = short_place(city);
+        let province_name = self.region_names.get(county.province().as_str()).cloned().unwrap_or_default();
+        let county_name = self.region_names.get(county.as_str()).cloned().unwrap_or_default();
+        // 单位性质 weights: private firms dominate, as in graduates' actual destinations.
+        let types: [(&str, u32); 10] = [
+            ("39", 680),
+            ("31", 120),
+            ("32", 50),
+            ("23", 40),
+            ("22", 40),
+            ("20", 20),
+            ("29", 20),
+            ("10", 20),
+            ("55", 5),
+            ("56", 5),
+        ];
+        let weights: Vec<u32> = types.iter().map(|t| t.1).collect();
+        let employer_type = types[r.weighted(&weights)].0;
+        let n = r.range(1, 9);
+        let (section, name, authority) = match employer_type {
+            "23" => ("Q", format!("{city_short}市第{}人民医院", cn_number(n)), "12"),
+            "22" => ("P", format!("{city_short}市第{}中学", cn_number(n)), "12"),
+            "20" => ("M", format!("{city_short}市{}研究所", r.pick(&["农业科学", "建筑设计", "环境监测", "水利电力勘测设计"])), "12"),
+            "29" => ("N", format!("{city_short}市{}中心", r.pick(&["公共资源交易", "不动产登记", "社会保险事业管理", "城市规划展览"])), "12"),
+            "10" => ("S", format!("{county_name}{}", r.pick(&["人力资源和社会保障局", "市场监督管理局", "自然资源局", "住房和城乡建设局"])), "11"),
+            "55" => ("S", format!("{county_name}{}村村民委员会", r.pick(&["新华", "红星", "和平", "光明", "团结"])), "Y1"),
+            "56" => ("S", format!("{county_name}{}社区居民委员会", r.pick(&["锦绣", "东城", "望江", "滨河", "南苑"])), "Y1"),
+            _ => {
+                let sections = ["C", "I", "E", "F", "G", "L", "M", "K", "J", "H", "R", "Q", "P", "A", "N", "D", "O", "B"];
+                let sw = [22, 18, 10, 10, 6, 8, 6, 4, 4, 3, 3, 2, 2, 2, 1, 1, 1, 1];
+                let section = sections[r.weighted(&sw)];
+                let brand = r.pick(names::BRANDS);
+                let business = r.pick(names::business_words(section));
+                let name = match employer_type {
+                    "31" => format!("{}{brand}{business}集团有限公司", province_name.trim_end_matches(['省', '市'])),
+                    "32" => format!("{city_short}{brand}{business}有限公司（中外合资）"),
+                    _ => format!("{city_short}{brand}{business}{}", r.pick(&["有限公司", "有限公司", "股份有限公司", "有限责任公司"])),
+                };
+                (section, name, "91")
+            }
+        };
+        let industry_code = self
+            .classes
+            .get(section)
+            .map(|v| r.pick(v).clone())
+            .unwrap_or_else(|| "9999".to_owned());
+        Employer {
+            id: r.uuid(),
+            org_id: well_known_org_id(&match province {
+                Some(p) if county.province() == *p => OrgCode::province(p),
+                _ => OrgCode::nation(),
+            }),
+            credit_code: credit_code(authority, county, r),
+            name,
+            employer_type: employer_type.to_owned(),
+            industry_code,
+            region_code: county.to_string(),
+            origin_node: node,
+            version: 1,
+        }
+    }
+}
+
+/// "成都市" → "成都", "凉山彝族自治州" → "凉山", "阿坝藏族羌族自治州" → "阿坝".
+fn short_place(name: &str) -> String {
+    if name.contains("自治") {
+        return name.chars().take(2).collect();
+    }
+    name.trim_end_matches(['市', '州', '盟']).trim_end_matches("地区").to_owned()
+}
+
+fn cn_number(n: usize) -> &'static str {
+    ["一", "二", "三", "四", "五", "六", "七", "八", "九"][(n.max(1) - 1) % 9]
+}
+
+/// A valid unified social credit code for `authority` (two characters) in `county`.
+pub fn credit_code(authority: &str, county: &RegionCode, r: &mut Rng) -> String {
+    let mut s: Vec<u8> = authority.bytes().chain(county.as_str().bytes()).collect();
+    for _ in 0..8 {
+        s.push(credit::ALPHABET[r.below(credit::ALPHABET.len())]);
+    }
+    let org = credit::org_check_char(&s[8..16]).unwrap_or(b'0');
+    s.push(org);
+    let check = credit::check_char(&s).unwrap_or(b'0');
+    s.push(check);
+    String::from_utf8(s).unwrap_or_default()
+}
+
+async fn write_alliances(
+    store: &dyn Repository,
+    pool: &[&University],
+    node: Uuid,
+    now: chrono::DateTime<Utc>,
+) -> Result<usize, SeedError> {
+    let mut by_province: BTreeMap<&str, Vec<&University>> = BTreeMap::new();
+    for u in pool {
+        by_province.entry(u.province.as_str()).or_default().push(u);
+    }
+    let mut written = 0;
+    for (province, unis) in by_province {
+        let Ok(pcode) = RegionCode::parse(province) else { continue };
+        let province_id = well_known_org_id(&OrgCode::province(&pcode));
+        let Some(province_org) = store.org_by_id(province_id).await? else { continue };
+        // The largest city's undergraduate universities, and the province's vocational colleges.
+        let mut cities: BTreeMap<&str, Vec<&University>> = BTreeMap::new();
+        for u in unis.iter().filter(|u| u.level == SchoolLevel::Undergraduate) {
+            cities.entry(u.city.as_str()).or_default().push(u);
+        }
+        let biggest = cities.into_iter().max_by_key(|(c, v)| (v.len(), std::cmp::Reverse(*c)));
+        let vocational: Vec<&University> =
+            unis.iter().filter(|u| u.level == SchoolLevel::Vocational).copied().collect();
+        let mut groups = Vec::new();
+        if let Some((city, members)) = biggest.filter(|(_, v)| v.len() >= 2) {
+            groups.push((1, format!("{city}高校就业创业联盟"), members));
+        }
+        if vocational.len() >= 2 {
+            groups.push((2, format!("{}高职院校就业联盟", province_org.name), vocational));
+        }
+        for (n, name, members) in groups {
+            let code = OrgCode::alliance(u32::from(province.as_bytes()[0] - b'0') * 1000
+                + u32::from(province.as_bytes()[1] - b'0') * 100
+                + n);
+            let alliance = Org {
+                id: well_known_org_id(&code),
+                code,
+                kind: OrgKind::Alliance,
+                name,
+                parent_id: Some(province_id),
+                province_code: Some(province.to_owned()),
+                school_level: None,
+                newly_built: false,
+                private: false,
+                authority: None,
+                region_code: Some(province.to_owned()),
+                major_code: None,
+                origin_node: node,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+            };
+            let id = alliance.id;
+            store.upsert_orgs(std::slice::from_ref(&alliance)).await?;
+            let ids: Vec<Uuid> = members.iter().map(|u| well_known_org_id(&OrgCode::university(&u.code))).collect();
+            store.add_alliance_members(id, &ids).await?;
+            written += 1;
+        }
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_credit_codes_are_valid() {
+        let county = RegionCode::parse("510104").unwrap();
+        let mut r = Rng::new(9);
+        for _ in 0..2000 {
+            let c = credit_code("91", &county, &mut r);
+            assert!(jiuye_domain::CreditCode::parse(&c).is_ok(), "{c}");
+        }
+    }
+
+    #[test]
+    fn names_look_chinese() {
+        let mut r = Rng::new(1);
+        for _ in 0..100 {
+            let n = person_name(Gender::Female, &mut r);
+            let len = n.chars().count();
+            assert!((2..=4).contains(&len), "{n}");
+        }
+    }
+
+    #[test]
+    fn short_places() {
+        assert_eq!(short_place("成都市"), "成都");
+        assert_eq!(short_place("凉山彝族自治州"), "凉山");
+        assert_eq!(short_place("阿坝藏族羌族自治州"), "阿坝");
+    }
+}

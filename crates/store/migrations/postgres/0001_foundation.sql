@@ -1,0 +1,84 @@
+-- Foundation schema (PostgreSQL): node identity, reference data, organisation tree, graduates,
+-- employers. Native UUID, TIMESTAMPTZ and BOOLEAN types.
+
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE ref_codes (
+    catalogue   TEXT    NOT NULL,
+    code        TEXT    NOT NULL,
+    name        TEXT    NOT NULL,
+    level       INTEGER NOT NULL,
+    parent_code TEXT,
+    attrs       TEXT    NOT NULL DEFAULT '{}',
+    PRIMARY KEY (catalogue, code)
+);
+CREATE INDEX ref_codes_parent ON ref_codes (catalogue, parent_code);
+
+CREATE TABLE orgs (
+    id            UUID    PRIMARY KEY,
+    code          TEXT    NOT NULL UNIQUE,
+    kind          TEXT    NOT NULL CHECK (kind IN ('nation', 'province', 'university', 'college', 'programme', 'alliance')),
+    name          TEXT    NOT NULL,
+    parent_id     UUID    REFERENCES orgs (id),
+    province_code TEXT,
+    school_level  TEXT    CHECK (school_level IN ('undergraduate', 'vocational')),
+    newly_built   BOOLEAN NOT NULL DEFAULT FALSE,
+    private       BOOLEAN NOT NULL DEFAULT FALSE,
+    authority     TEXT,
+    region_code   TEXT,
+    major_code    TEXT,
+    origin_node   UUID    NOT NULL,
+    version       BIGINT  NOT NULL DEFAULT 1,
+    created_at    TIMESTAMPTZ    NOT NULL,
+    updated_at    TIMESTAMPTZ    NOT NULL
+);
+CREATE INDEX orgs_parent ON orgs (parent_id);
+CREATE INDEX orgs_kind_province ON orgs (kind, province_code);
+
+CREATE TABLE alliance_members (
+    alliance_id   UUID NOT NULL REFERENCES orgs (id),
+    university_id UUID NOT NULL REFERENCES orgs (id),
+    joined_at     TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (alliance_id, university_id)
+);
+CREATE INDEX alliance_members_university ON alliance_members (university_id);
+
+CREATE TABLE graduates (
+    id              UUID    PRIMARY KEY,
+    org_id          UUID    NOT NULL REFERENCES orgs (id),
+    college_id      UUID    NOT NULL REFERENCES orgs (id),
+    programme_id    UUID    NOT NULL REFERENCES orgs (id),
+    student_no      TEXT    NOT NULL,
+    name            TEXT    NOT NULL,
+    gender          TEXT    NOT NULL CHECK (gender IN ('male', 'female')),
+    education_level TEXT    NOT NULL CHECK (education_level IN ('associate', 'bachelor', 'master', 'doctor')),
+    cohort          INTEGER NOT NULL,
+    origin_region   TEXT    NOT NULL,
+    origin_node     UUID    NOT NULL,
+    version         BIGINT  NOT NULL DEFAULT 1,
+    created_at      TIMESTAMPTZ    NOT NULL,
+    updated_at      TIMESTAMPTZ    NOT NULL,
+    UNIQUE (org_id, student_no)
+);
+CREATE INDEX graduates_org_cohort ON graduates (org_id, cohort);
+CREATE INDEX graduates_college ON graduates (college_id);
+CREATE INDEX graduates_programme ON graduates (programme_id);
+
+CREATE TABLE employers (
+    id            UUID PRIMARY KEY,
+    org_id        UUID NOT NULL REFERENCES orgs (id),
+    credit_code   TEXT NOT NULL UNIQUE,
+    name          TEXT NOT NULL,
+    employer_type TEXT NOT NULL,
+    industry_code TEXT NOT NULL,
+    region_code   TEXT NOT NULL,
+    origin_node   UUID NOT NULL,
+    version       BIGINT  NOT NULL DEFAULT 1,
+    created_at    TIMESTAMPTZ NOT NULL,
+    updated_at    TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX employers_org ON employers (org_id);
+CREATE INDEX employers_region ON employers (region_code);

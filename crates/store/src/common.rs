@@ -1,0 +1,680 @@
+//! The SQL both backends share. `repository_impl!` expands to the `Repository` implementation for
+//! one backend type (which must have a `pool` field and an `engine_integrity_check` method);
+//! the statements are written once, in the dialect SQLite and PostgreSQL both accept.
+
+use jiuye_domain::{Catalogue, Org, OrgCode, OrgKind, RefEntry, SchoolLevel};
+use uuid::Uuid;
+
+use crate::StoreError;
+
+/// Rows per multi-row INSERT: keeps every statement well under both engines' parameter limits.
+pub(crate) const CHUNK: usize = 500;
+
+/// Namespace for deterministic ids of nodes that exist on every jiuye node (the nation,
+/// provinces and universities of the national list), so all nodes agree on them.
+const ORG_NAMESPACE: Uuid = Uuid::from_u128(0x6a69_7579_652d_6f72_672d_6e73_2d76_3101);
+
+/// The id every jiuye node gives the organisation with this code.
+pub fn well_known_org_id(code: &OrgCode) -> Uuid {
+    Uuid::new_v5(&ORG_NAMESPACE, code.as_str().as_bytes())
+}
+
+pub(crate) fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what} '{value}'"))
+}
+
+pub(crate) struct OrgRow {
+    pub id: Uuid,
+    pub code: String,
+    pub kind: String,
+    pub name: String,
+    pub parent_id: Option<Uuid>,
+    pub province_code: Option<String>,
+    pub school_level: Option<String>,
+    pub newly_built: bool,
+    pub private: bool,
+    pub authority: Option<String>,
+    pub region_code: Option<String>,
+    pub major_code: Option<String>,
+    pub origin_node: Uuid,
+    pub version: i64,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl OrgRow {
+    pub(crate) fn into_org(self) -> Result<Org, StoreError> {
+        Ok(Org {
+            id: self.id,
+            code: OrgCode::parse(&self.code).map_err(|_| corrupt("org code", &self.code))?,
+            kind: OrgKind::from_id(&self.kind).ok_or_else(|| corrupt("org kind", &self.kind))?,
+            name: self.name,
+            parent_id: self.parent_id,
+            province_code: self.province_code,
+            school_level: match self.school_level {
+                Some(s) => Some(SchoolLevel::from_id(&s).ok_or_else(|| corrupt("school level", &s))?),
+                None => None,
+            },
+            newly_built: self.newly_built,
+            private: self.private,
+            authority: self.authority,
+            region_code: self.region_code,
+            major_code: self.major_code,
+            origin_node: self.origin_node,
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+pub(crate) struct RefRow {
+    pub catalogue: String,
+    pub code: String,
+    pub name: String,
+    pub level: i32,
+    pub parent_code: Option<String>,
+    pub attrs: String,
+}
+
+impl RefRow {
+    pub(crate) fn into_entry(self) -> Result<RefEntry, StoreError> {
+        Ok(RefEntry {
+            catalogue: Catalogue::from_id(&self.catalogue).ok_or_else(|| corrupt("catalogue", &self.catalogue))?,
+            code: self.code,
+            name: self.name,
+            level: u8::try_from(self.level).map_err(|_| corrupt("level", &self.level.to_string()))?,
+            parent_code: self.parent_code,
+            attrs: serde_json::from_str(&self.attrs).map_err(|_| corrupt("attrs", &self.attrs))?,
+        })
+    }
+}
+
+pub(crate) const ORG_COLUMNS: &str = "o.id, o.code, o.kind, o.name, o.parent_id, o.province_code, o.school_level, \
+     o.newly_built, o.private, o.authority, o.region_code, o.major_code, o.origin_node, o.version, \
+     o.created_at, o.updated_at";
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern used with `ESCAPE '\'`.
+pub(crate) fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+macro_rules! repository_impl {
+    ($store:ty, $db:ty, $backend:expr) => {
+        use async_trait::async_trait;
+        use chrono::Utc;
+        use jiuye_domain::{
+            Catalogue, Employer, Graduate, Org, OrgCode, OrgCounts, OrgKind, OrgWithCounts, RefData, RefEntry,
+        };
+        use sqlx::{QueryBuilder, Row};
+        use std::collections::HashMap;
+        use uuid::Uuid;
+
+        use crate::common::{CHUNK, ORG_COLUMNS, OrgRow, RefRow, like_escape, well_known_org_id};
+        use crate::{
+            Backend, NodeInfo, OrgQuery, PoolStats, RefPage, RefQuery, Repository, Result, StoreError, Totals,
+        };
+
+        type DbRow = <$db as sqlx::Database>::Row;
+
+        fn org_row(r: &DbRow) -> Result<Org> {
+            OrgRow {
+                id: r.try_get("id")?,
+                code: r.try_get("code")?,
+                kind: r.try_get("kind")?,
+                name: r.try_get("name")?,
+                parent_id: r.try_get("parent_id")?,
+                province_code: r.try_get("province_code")?,
+                school_level: r.try_get("school_level")?,
+                newly_built: r.try_get("newly_built")?,
+                private: r.try_get("private")?,
+                authority: r.try_get("authority")?,
+                region_code: r.try_get("region_code")?,
+                major_code: r.try_get("major_code")?,
+                origin_node: r.try_get("origin_node")?,
+                version: r.try_get("version")?,
+                created_at: r.try_get("created_at")?,
+                updated_at: r.try_get("updated_at")?,
+            }
+            .into_org()
+        }
+
+        fn ref_row(r: &DbRow) -> Result<RefEntry> {
+            RefRow {
+                catalogue: r.try_get("catalogue")?,
+                code: r.try_get("code")?,
+                name: r.try_get("name")?,
+                level: r.try_get("level")?,
+                parent_code: r.try_get("parent_code")?,
+                attrs: r.try_get("attrs")?,
+            }
+            .into_entry()
+        }
+
+        fn push_org_upsert(qb: &mut QueryBuilder<$db>, orgs: &[Org]) {
+            qb.push(
+                "INSERT INTO orgs (id, code, kind, name, parent_id, province_code, school_level, newly_built, \
+                 private, authority, region_code, major_code, origin_node, version, created_at, updated_at) ",
+            );
+            qb.push_values(orgs, |mut b, o| {
+                b.push_bind(o.id)
+                    .push_bind(o.code.as_str().to_owned())
+                    .push_bind(o.kind.id())
+                    .push_bind(o.name.clone())
+                    .push_bind(o.parent_id)
+                    .push_bind(o.province_code.clone())
+                    .push_bind(o.school_level.map(|l| l.id()))
+                    .push_bind(o.newly_built)
+                    .push_bind(o.private)
+                    .push_bind(o.authority.clone())
+                    .push_bind(o.region_code.clone())
+                    .push_bind(o.major_code.clone())
+                    .push_bind(o.origin_node)
+                    .push_bind(o.version)
+                    .push_bind(o.created_at)
+                    .push_bind(o.updated_at);
+            });
+            // The 新建本科 flag is only set on insert: a province may have corrected it since.
+            qb.push(
+                " ON CONFLICT (code) DO UPDATE SET name = excluded.name, parent_id = excluded.parent_id, \
+                 province_code = excluded.province_code, school_level = excluded.school_level, \
+                 private = excluded.private, authority = excluded.authority, region_code = excluded.region_code, \
+                 major_code = excluded.major_code, updated_at = excluded.updated_at, version = orgs.version + 1 \
+                 WHERE orgs.name <> excluded.name OR orgs.parent_id IS DISTINCT FROM excluded.parent_id \
+                 OR orgs.province_code IS DISTINCT FROM excluded.province_code \
+                 OR orgs.school_level IS DISTINCT FROM excluded.school_level OR orgs.private <> excluded.private \
+                 OR orgs.authority IS DISTINCT FROM excluded.authority \
+                 OR orgs.region_code IS DISTINCT FROM excluded.region_code \
+                 OR orgs.major_code IS DISTINCT FROM excluded.major_code",
+            );
+        }
+
+        impl $store {
+            async fn upsert_orgs_in(&self, tx: &mut sqlx::Transaction<'static, $db>, orgs: &[Org]) -> Result<()> {
+                for chunk in orgs.chunks(CHUNK) {
+                    let mut qb = QueryBuilder::<$db>::new("");
+                    push_org_upsert(&mut qb, chunk);
+                    qb.build().execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+
+            async fn count(&self, sql: &'static str, id: Uuid) -> Result<i64> {
+                Ok(sqlx::query_scalar::<_, i64>(sql).bind(id).fetch_one(&self.pool).await?)
+            }
+
+            async fn counts_by_id(&self, sql: &'static str, id: Uuid) -> Result<HashMap<Uuid, i64>> {
+                let rows: Vec<(Uuid, i64)> = sqlx::query_as(sql).bind(id).fetch_all(&self.pool).await?;
+                Ok(rows.into_iter().collect())
+            }
+
+            /// Checks that hold whatever the engine: every graduate's college and programme sit
+            /// under their university.
+            async fn logical_integrity_check(&self) -> Result<Vec<String>> {
+                let mut problems = Vec::new();
+                let misplaced: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM graduates g JOIN orgs c ON c.id = g.college_id \
+                     JOIN orgs p ON p.id = g.programme_id \
+                     WHERE c.parent_id <> g.org_id OR p.parent_id <> g.college_id",
+                )
+                .fetch_one(&self.pool)
+                .await?;
+                if misplaced > 0 {
+                    problems.push(format!("{misplaced} graduates whose college or programme is not under their university"));
+                }
+                let orphans: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM orgs o WHERE o.kind <> 'nation' AND o.kind <> 'alliance' \
+                     AND NOT EXISTS (SELECT 1 FROM orgs p WHERE p.id = o.parent_id)",
+                )
+                .fetch_one(&self.pool)
+                .await?;
+                if orphans > 0 {
+                    problems.push(format!("{orphans} organisations without a parent"));
+                }
+                Ok(problems)
+            }
+        }
+
+        #[async_trait]
+        impl Repository for $store {
+            fn backend(&self) -> Backend {
+                $backend
+            }
+
+            fn pool_stats(&self) -> PoolStats {
+                PoolStats {
+                    size: self.pool.size(),
+                    idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+                    max: self.pool.options().get_max_connections(),
+                }
+            }
+
+            async fn ping(&self) -> Result<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn node(&self) -> Result<NodeInfo> {
+                let fresh = Uuid::new_v4().to_string();
+                sqlx::query("INSERT INTO meta (key, value) VALUES ('node_id', $1) ON CONFLICT (key) DO NOTHING")
+                    .bind(&fresh)
+                    .execute(&self.pool)
+                    .await?;
+                let v: String = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'node_id'")
+                    .fetch_one(&self.pool)
+                    .await?;
+                let node_id = Uuid::parse_str(&v).map_err(|_| crate::common::corrupt("node id", &v))?;
+                Ok(NodeInfo { node_id })
+            }
+
+            async fn sync_reference_data(&self, refdata: &RefData) -> Result<bool> {
+                let fingerprint = RefData::fingerprint();
+                let stored: Option<String> =
+                    sqlx::query_scalar("SELECT value FROM meta WHERE key = 'refdata_fingerprint'")
+                        .fetch_optional(&self.pool)
+                        .await?;
+                if stored.as_deref() == Some(fingerprint.as_str()) {
+                    return Ok(false);
+                }
+                let node = self.node().await?.node_id;
+                let now = Utc::now();
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("DELETE FROM ref_codes").execute(&mut *tx).await?;
+                for chunk in refdata.entries.chunks(CHUNK) {
+                    let mut qb = QueryBuilder::<$db>::new(
+                        "INSERT INTO ref_codes (catalogue, code, name, level, parent_code, attrs) ",
+                    );
+                    qb.push_values(chunk, |mut b, e| {
+                        b.push_bind(e.catalogue.id())
+                            .push_bind(e.code.clone())
+                            .push_bind(e.name.clone())
+                            .push_bind(i32::from(e.level))
+                            .push_bind(e.parent_code.clone())
+                            .push_bind(serde_json::to_string(&e.attrs).unwrap_or_else(|_| "{}".into()));
+                    });
+                    qb.build().execute(&mut *tx).await?;
+                }
+
+                let org = |code: OrgCode, kind: OrgKind, name: &str, parent: Option<Uuid>| Org {
+                    id: well_known_org_id(&code),
+                    code,
+                    kind,
+                    name: name.to_owned(),
+                    parent_id: parent,
+                    province_code: None,
+                    school_level: None,
+                    newly_built: false,
+                    private: false,
+                    authority: None,
+                    region_code: None,
+                    major_code: None,
+                    origin_node: node,
+                    version: 1,
+                    created_at: now,
+                    updated_at: now,
+                };
+                let nation = org(OrgCode::nation(), OrgKind::Nation, "全国", None);
+                let nation_id = nation.id;
+                let mut orgs = vec![nation];
+                let with_universities: std::collections::BTreeSet<&str> =
+                    refdata.universities.iter().map(|u| u.province.as_str()).collect();
+                for p in refdata.provinces().filter(|p| with_universities.contains(p.code.as_str())) {
+                    let mut o = org(OrgCode::province(&p.code), OrgKind::Province, &p.name, Some(nation_id));
+                    o.province_code = Some(p.code.to_string());
+                    o.region_code = Some(p.code.to_string());
+                    orgs.push(o);
+                }
+                for u in &refdata.universities {
+                    let parent = well_known_org_id(&OrgCode::province(&u.province));
+                    let mut o = org(OrgCode::university(&u.code), OrgKind::University, &u.name, Some(parent));
+                    o.province_code = Some(u.province.to_string());
+                    o.school_level = Some(u.level);
+                    o.newly_built = u.newly_built;
+                    o.private = u.private;
+                    o.authority = Some(u.authority.clone());
+                    o.region_code = Some(u.region.to_string());
+                    orgs.push(o);
+                }
+                self.upsert_orgs_in(&mut tx, &orgs).await?;
+                sqlx::query(
+                    "INSERT INTO meta (key, value) VALUES ('refdata_fingerprint', $1) \
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                )
+                .bind(&fingerprint)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn integrity_check(&self) -> Result<Vec<String>> {
+                let mut problems = self.engine_integrity_check().await?;
+                if problems.is_empty() {
+                    problems.extend(self.logical_integrity_check().await?);
+                }
+                Ok(problems)
+            }
+
+            async fn ref_entries(&self, catalogue: Catalogue, query: &RefQuery) -> Result<RefPage> {
+                fn filters(qb: &mut QueryBuilder<$db>, catalogue: Catalogue, query: &RefQuery) {
+                    qb.push(" WHERE catalogue = ").push_bind(catalogue.id());
+                    if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+                        qb.push(" AND (code LIKE ")
+                            .push_bind(format!("{}%", like_escape(q)))
+                            .push(" ESCAPE '\\' OR name LIKE ")
+                            .push_bind(format!("%{}%", like_escape(q)))
+                            .push(" ESCAPE '\\')");
+                    }
+                    if let Some(p) = &query.parent {
+                        qb.push(" AND parent_code = ").push_bind(p.clone());
+                    }
+                    if let Some(l) = query.level {
+                        qb.push(" AND level = ").push_bind(i32::from(l));
+                    }
+                }
+                let mut qb = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM ref_codes");
+                filters(&mut qb, catalogue, query);
+                let total: i64 = qb.build_query_scalar().fetch_one(&self.pool).await?;
+                let mut qb = QueryBuilder::<$db>::new(
+                    "SELECT catalogue, code, name, level, parent_code, attrs FROM ref_codes",
+                );
+                filters(&mut qb, catalogue, query);
+                qb.push(" ORDER BY code LIMIT ").push_bind(query.limit.clamp(1, 1000));
+                qb.push(" OFFSET ").push_bind(query.offset.max(0));
+                let rows = qb.build().fetch_all(&self.pool).await?;
+                let entries = rows.iter().map(ref_row).collect::<Result<Vec<_>>>()?;
+                Ok(RefPage { entries, total })
+            }
+
+            async fn ref_entry(&self, catalogue: Catalogue, code: &str) -> Result<Option<RefEntry>> {
+                let row = sqlx::query(
+                    "SELECT catalogue, code, name, level, parent_code, attrs FROM ref_codes \
+                     WHERE catalogue = $1 AND code = $2",
+                )
+                .bind(catalogue.id())
+                .bind(code)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(ref_row).transpose()
+            }
+
+            async fn org_by_code(&self, code: &OrgCode) -> Result<Option<Org>> {
+                let sql = sqlx::AssertSqlSafe(format!("SELECT {ORG_COLUMNS} FROM orgs o WHERE o.code = $1"));
+                let row = sqlx::query(sql).bind(code.as_str()).fetch_optional(&self.pool).await?;
+                row.as_ref().map(org_row).transpose()
+            }
+
+            async fn org_by_id(&self, id: Uuid) -> Result<Option<Org>> {
+                let sql = sqlx::AssertSqlSafe(format!("SELECT {ORG_COLUMNS} FROM orgs o WHERE o.id = $1"));
+                let row = sqlx::query(sql).bind(id).fetch_optional(&self.pool).await?;
+                row.as_ref().map(org_row).transpose()
+            }
+
+            async fn org_ancestors(&self, org: &Org) -> Result<Vec<Org>> {
+                let mut out = Vec::new();
+                let mut next = org.parent_id;
+                // The tree is at most five deep; the bound guards against a cycle in bad data.
+                for _ in 0..8 {
+                    let Some(id) = next else { break };
+                    let Some(parent) = self.org_by_id(id).await? else {
+                        return Err(StoreError::Corrupt(format!("organisation {} has a missing parent", org.code)));
+                    };
+                    next = parent.parent_id;
+                    out.push(parent);
+                }
+                out.reverse();
+                Ok(out)
+            }
+
+            async fn org_children(&self, org: &Org) -> Result<Vec<OrgWithCounts>> {
+                let rows = if org.kind == OrgKind::Alliance {
+                    let sql = sqlx::AssertSqlSafe(format!(
+                        "SELECT {ORG_COLUMNS} FROM orgs o JOIN alliance_members m ON m.university_id = o.id \
+                         WHERE m.alliance_id = $1 ORDER BY o.code"
+                    ));
+                    sqlx::query(sql).bind(org.id).fetch_all(&self.pool).await?
+                } else {
+                    let Some(kind) = org.kind.child_kind() else { return Ok(Vec::new()) };
+                    let sql = sqlx::AssertSqlSafe(format!(
+                        "SELECT {ORG_COLUMNS} FROM orgs o WHERE o.parent_id = $1 AND o.kind = $2 ORDER BY o.code"
+                    ));
+                    sqlx::query(sql).bind(org.id).bind(kind.id()).fetch_all(&self.pool).await?
+                };
+                let children = rows.iter().map(org_row).collect::<Result<Vec<_>>>()?;
+                let graduates = match org.kind {
+                    OrgKind::Nation => {
+                        self.counts_by_id(
+                            "SELECT u.parent_id, COUNT(*) FROM graduates g JOIN orgs u ON u.id = g.org_id \
+                             WHERE $1 = $1 GROUP BY u.parent_id",
+                            org.id,
+                        )
+                        .await?
+                    }
+                    OrgKind::Province => {
+                        self.counts_by_id(
+                            "SELECT g.org_id, COUNT(*) FROM graduates g JOIN orgs u ON u.id = g.org_id \
+                             WHERE u.parent_id = $1 GROUP BY g.org_id",
+                            org.id,
+                        )
+                        .await?
+                    }
+                    OrgKind::University => {
+                        self.counts_by_id(
+                            "SELECT college_id, COUNT(*) FROM graduates WHERE org_id = $1 GROUP BY college_id",
+                            org.id,
+                        )
+                        .await?
+                    }
+                    OrgKind::College => {
+                        self.counts_by_id(
+                            "SELECT programme_id, COUNT(*) FROM graduates WHERE college_id = $1 GROUP BY programme_id",
+                            org.id,
+                        )
+                        .await?
+                    }
+                    OrgKind::Alliance => {
+                        self.counts_by_id(
+                            "SELECT org_id, COUNT(*) FROM graduates WHERE org_id IN \
+                             (SELECT university_id FROM alliance_members WHERE alliance_id = $1) GROUP BY org_id",
+                            org.id,
+                        )
+                        .await?
+                    }
+                    OrgKind::Programme => HashMap::new(),
+                };
+                let grandchildren = self
+                    .counts_by_id(
+                        "SELECT o.parent_id, COUNT(*) FROM orgs o JOIN orgs c ON c.id = o.parent_id \
+                         WHERE c.parent_id = $1 AND o.kind <> 'alliance' GROUP BY o.parent_id",
+                        org.id,
+                    )
+                    .await?;
+                Ok(children
+                    .into_iter()
+                    .map(|c| {
+                        let counts = OrgCounts {
+                            children: grandchildren.get(&c.id).copied().unwrap_or(0),
+                            graduates: graduates.get(&c.id).copied().unwrap_or(0),
+                        };
+                        OrgWithCounts { org: c, counts }
+                    })
+                    .collect())
+            }
+
+            async fn org_counts(&self, org: &Org) -> Result<OrgCounts> {
+                let children = match (org.kind, org.kind.child_kind()) {
+                    (OrgKind::Alliance, _) => {
+                        self.count("SELECT COUNT(*) FROM alliance_members WHERE alliance_id = $1", org.id).await?
+                    }
+                    (_, Some(kind)) => sqlx::query_scalar::<_, i64>(
+                        "SELECT COUNT(*) FROM orgs WHERE parent_id = $1 AND kind = $2",
+                    )
+                    .bind(org.id)
+                    .bind(kind.id())
+                    .fetch_one(&self.pool)
+                    .await?,
+                    (_, None) => 0,
+                };
+                let sql = match org.kind {
+                    OrgKind::Nation => "SELECT COUNT(*) FROM graduates WHERE $1 = $1",
+                    OrgKind::Province => {
+                        "SELECT COUNT(*) FROM graduates g JOIN orgs u ON u.id = g.org_id WHERE u.parent_id = $1"
+                    }
+                    OrgKind::University => "SELECT COUNT(*) FROM graduates WHERE org_id = $1",
+                    OrgKind::College => "SELECT COUNT(*) FROM graduates WHERE college_id = $1",
+                    OrgKind::Programme => "SELECT COUNT(*) FROM graduates WHERE programme_id = $1",
+                    OrgKind::Alliance => {
+                        "SELECT COUNT(*) FROM graduates WHERE org_id IN \
+                         (SELECT university_id FROM alliance_members WHERE alliance_id = $1)"
+                    }
+                };
+                Ok(OrgCounts { children, graduates: self.count(sql, org.id).await? })
+            }
+
+            async fn search_orgs(&self, query: &OrgQuery) -> Result<(Vec<Org>, i64)> {
+                fn filters(qb: &mut QueryBuilder<$db>, query: &OrgQuery) {
+                    qb.push(" WHERE 1 = 1");
+                    if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+                        qb.push(" AND (o.code LIKE ")
+                            .push_bind(format!("{}%", like_escape(q)))
+                            .push(" ESCAPE '\\' OR o.name LIKE ")
+                            .push_bind(format!("%{}%", like_escape(q)))
+                            .push(" ESCAPE '\\')");
+                    }
+                    if let Some(k) = query.kind {
+                        qb.push(" AND o.kind = ").push_bind(k.id());
+                    }
+                    if let Some(p) = &query.province_code {
+                        qb.push(" AND o.province_code = ").push_bind(p.clone());
+                    }
+                }
+                let mut qb = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM orgs o");
+                filters(&mut qb, query);
+                let total: i64 = qb.build_query_scalar().fetch_one(&self.pool).await?;
+                let mut qb = QueryBuilder::<$db>::new(format!("SELECT {ORG_COLUMNS} FROM orgs o"));
+                filters(&mut qb, query);
+                qb.push(" ORDER BY o.code LIMIT ").push_bind(query.limit.clamp(1, 1000));
+                qb.push(" OFFSET ").push_bind(query.offset.max(0));
+                let rows = qb.build().fetch_all(&self.pool).await?;
+                Ok((rows.iter().map(org_row).collect::<Result<Vec<_>>>()?, total))
+            }
+
+            async fn alliances_of(&self, org_id: Uuid) -> Result<Vec<Org>> {
+                let sql = sqlx::AssertSqlSafe(format!(
+                    "SELECT {ORG_COLUMNS} FROM orgs o WHERE o.kind = 'alliance' AND (o.parent_id = $1 OR o.id IN \
+                     (SELECT alliance_id FROM alliance_members WHERE university_id = $1)) ORDER BY o.code"
+                ));
+                let rows = sqlx::query(sql).bind(org_id).fetch_all(&self.pool).await?;
+                rows.iter().map(org_row).collect()
+            }
+
+            async fn upsert_orgs(&self, orgs: &[Org]) -> Result<()> {
+                let mut tx = self.pool.begin().await?;
+                self.upsert_orgs_in(&mut tx, orgs).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn add_alliance_members(&self, alliance_id: Uuid, university_ids: &[Uuid]) -> Result<()> {
+                let now = Utc::now();
+                let mut tx = self.pool.begin().await?;
+                for chunk in university_ids.chunks(CHUNK) {
+                    let mut qb =
+                        QueryBuilder::<$db>::new("INSERT INTO alliance_members (alliance_id, university_id, joined_at) ");
+                    qb.push_values(chunk, |mut b, u| {
+                        b.push_bind(alliance_id).push_bind(*u).push_bind(now);
+                    });
+                    qb.push(" ON CONFLICT (alliance_id, university_id) DO NOTHING");
+                    qb.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn insert_graduates(&self, graduates: &[Graduate]) -> Result<u64> {
+                let now = Utc::now();
+                let mut added = 0;
+                let mut tx = self.pool.begin().await?;
+                for chunk in graduates.chunks(CHUNK) {
+                    let mut qb = QueryBuilder::<$db>::new(
+                        "INSERT INTO graduates (id, org_id, college_id, programme_id, student_no, name, gender, \
+                         education_level, cohort, origin_region, origin_node, version, created_at, updated_at) ",
+                    );
+                    qb.push_values(chunk, |mut b, g| {
+                        b.push_bind(g.id)
+                            .push_bind(g.org_id)
+                            .push_bind(g.college_id)
+                            .push_bind(g.programme_id)
+                            .push_bind(g.student_no.clone())
+                            .push_bind(g.name.clone())
+                            .push_bind(g.gender.id())
+                            .push_bind(g.education_level.id())
+                            .push_bind(g.cohort)
+                            .push_bind(g.origin_region.clone())
+                            .push_bind(g.origin_node)
+                            .push_bind(g.version)
+                            .push_bind(now)
+                            .push_bind(now);
+                    });
+                    qb.push(" ON CONFLICT DO NOTHING");
+                    added += qb.build().execute(&mut *tx).await?.rows_affected();
+                }
+                tx.commit().await?;
+                Ok(added)
+            }
+
+            async fn insert_employers(&self, employers: &[Employer]) -> Result<u64> {
+                let now = Utc::now();
+                let mut added = 0;
+                let mut tx = self.pool.begin().await?;
+                for chunk in employers.chunks(CHUNK) {
+                    let mut qb = QueryBuilder::<$db>::new(
+                        "INSERT INTO employers (id, org_id, credit_code, name, employer_type, industry_code, \
+                         region_code, origin_node, version, created_at, updated_at) ",
+                    );
+                    qb.push_values(chunk, |mut b, e| {
+                        b.push_bind(e.id)
+                            .push_bind(e.org_id)
+                            .push_bind(e.credit_code.clone())
+                            .push_bind(e.name.clone())
+                            .push_bind(e.employer_type.clone())
+                            .push_bind(e.industry_code.clone())
+                            .push_bind(e.region_code.clone())
+                            .push_bind(e.origin_node)
+                            .push_bind(e.version)
+                            .push_bind(now)
+                            .push_bind(now);
+                    });
+                    qb.push(" ON CONFLICT DO NOTHING");
+                    added += qb.build().execute(&mut *tx).await?.rows_affected();
+                }
+                tx.commit().await?;
+                Ok(added)
+            }
+
+            async fn totals(&self) -> Result<Totals> {
+                let kinds: Vec<(String, i64)> = sqlx::query_as("SELECT kind, COUNT(*) FROM orgs GROUP BY kind")
+                    .fetch_all(&self.pool)
+                    .await?;
+                let get = |k: OrgKind| kinds.iter().find(|(s, _)| s == k.id()).map(|(_, n)| *n).unwrap_or(0);
+                Ok(Totals {
+                    provinces: get(OrgKind::Province),
+                    universities: get(OrgKind::University),
+                    colleges: get(OrgKind::College),
+                    programmes: get(OrgKind::Programme),
+                    graduates: sqlx::query_scalar("SELECT COUNT(*) FROM graduates").fetch_one(&self.pool).await?,
+                    employers: sqlx::query_scalar("SELECT COUNT(*) FROM employers").fetch_one(&self.pool).await?,
+                })
+            }
+        }
+    };
+}
+
+pub(crate) use repository_impl;

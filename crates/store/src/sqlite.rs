@@ -1,0 +1,56 @@
+//! The SQLite backend: the embedded default for a university node.
+//!
+//! WAL journal, `synchronous=FULL` (an acknowledged commit survives a crash or power loss),
+//! foreign keys enforced, a busy timeout so that concurrent writers wait instead of failing.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+crate::common::repository_impl!(SqliteStore, sqlx::Sqlite, Backend::Sqlite);
+
+/// A node database in one SQLite file.
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating when missing) the database file and applies migrations.
+    pub async fn open(path: &Path) -> Result<SqliteStore> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Invalid(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let options = SqliteConnectOptions::from_str("sqlite://")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(SqliteStore { pool })
+    }
+
+    /// `PRAGMA integrity_check` and `PRAGMA foreign_key_check`.
+    async fn engine_integrity_check(&self) -> Result<Vec<String>> {
+        let mut problems: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .filter(|s: &String| s != "ok")
+            .collect();
+        let fk = sqlx::query("PRAGMA foreign_key_check").fetch_all(&self.pool).await?;
+        if !fk.is_empty() {
+            problems.push(format!("{} rows violate a foreign key", fk.len()));
+        }
+        Ok(problems)
+    }
+}
