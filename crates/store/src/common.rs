@@ -673,6 +673,24 @@ macro_rules! repository_impl {
                     employers: sqlx::query_scalar("SELECT COUNT(*) FROM employers").fetch_one(&self.pool).await?,
                 })
             }
+
+            async fn meta_get(&self, key: &str) -> Result<Option<String>> {
+                Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn meta_set(&self, key: &str, value: &str) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                )
+                .bind(key)
+                .bind(value)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
         }
     };
 }

@@ -32,6 +32,16 @@ pub enum StoreError {
     Invalid(String),
 }
 
+impl StoreError {
+    /// True when the database could not be reached or had no free connection: worth retrying.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_))
+        )
+    }
+}
+
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Which database engine serves this node.
@@ -142,6 +152,10 @@ pub trait Repository: Send + Sync + 'static {
     async fn insert_employers(&self, employers: &[Employer]) -> Result<u64>;
 
     async fn totals(&self) -> Result<Totals>;
+
+    /// A node-level setting or marker (e.g. whether the demo finished loading).
+    async fn meta_get(&self, key: &str) -> Result<Option<String>>;
+    async fn meta_set(&self, key: &str, value: &str) -> Result<()>;
 }
 
 /// A shared handle to the node's repository.

@@ -1,1 +1,144 @@
+//! The web edge of jiuye: pages, the `/api/v1` JSON API, the OpenAPI document, health and
+//! metrics. Thin by design: parse, (later: authorise), call the store, render. Business rules
+//! belong in `jiuye-domain`; SQL belongs in `jiuye-store`.
 
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use jiuye_domain::RefData;
+use jiuye_store::Store;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub mod api;
+pub mod error;
+pub mod i18n;
+pub mod metrics;
+pub mod pages;
+
+use error::{AppError, ErrorInfo};
+use i18n::{Lang, Messages};
+
+/// Settings of the web layer.
+#[derive(Clone, Debug)]
+pub struct WebSettings {
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// Time after which a request is answered `408 request_timeout`.
+    pub request_timeout: Duration,
+    /// An organisation the home page points to (the demo province).
+    pub featured_org: Option<String>,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        WebSettings { body_limit: 1024 * 1024, request_timeout: Duration::from_secs(30), featured_org: None }
+    }
+}
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub refdata: Arc<RefData>,
+    pub messages: Arc<Messages>,
+    pub metrics: Arc<metrics::Metrics>,
+    pub settings: Arc<WebSettings>,
+    openapi_json: Arc<String>,
+}
+
+/// Builds the whole application.
+pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result<Router, String> {
+    let messages = Arc::new(Messages::load()?);
+    let (api_routes, openapi) = api::router().split_for_parts();
+    let openapi_json = openapi.to_pretty_json().map_err(|e| e.to_string())?;
+    let state = AppState {
+        store,
+        refdata,
+        messages,
+        metrics: Arc::new(metrics::Metrics::default()),
+        settings: Arc::new(settings.clone()),
+        openapi_json: Arc::new(openapi_json),
+    };
+    let pages = Router::new()
+        .route("/", get(pages::home))
+        .route("/orgs", get(pages::orgs_root))
+        .route("/orgs/search", get(pages::org_search))
+        .route("/orgs/{code}", get(pages::org_page))
+        .route("/ref", get(pages::ref_index))
+        .route("/ref/{catalogue}", get(pages::ref_list))
+        .route("/lang/{id}", get(pages::set_lang))
+        .route("/static/app.css", get(pages::stylesheet))
+        .route("/api/openapi.json", get(openapi_doc));
+    let csp = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+               frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+    Ok(Router::new()
+        .merge(pages)
+        .merge(api_routes)
+        .fallback(not_found)
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, settings.request_timeout))
+        .layer(RequestBodyLimitLayer::new(settings.body_limit))
+        .layer(CatchPanicLayer::new())
+        .layer(middleware::from_fn_with_state(state.clone(), shape_errors))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp)))
+        .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state))
+}
+
+async fn openapi_doc(State(state): State<AppState>) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], state.openapi_json.as_str().to_owned()).into_response()
+}
+
+async fn not_found() -> AppError {
+    AppError::not_found("not_found", "找不到请求的地址")
+}
+
+/// Makes every error look the same: JSON `{error, message}` under `/api/` and for
+/// `/healthz`/`/metrics`, a page in the person's language elsewhere. Also covers errors made
+/// outside the handlers (unknown route, wrong method, body too large, timeout, panic).
+async fn shape_errors(State(state): State<AppState>, lang: Lang, req: Request, next: Next) -> Response {
+    let uri = req.uri().clone();
+    let res = next.run(req).await;
+    let status = res.status();
+    if status.as_u16() < 400 {
+        return res;
+    }
+    let info = res.extensions().get::<ErrorInfo>().cloned();
+    let err = match info {
+        Some(i) => AppError::new(status, i.code, i.message),
+        None => AppError::for_status(status),
+    };
+    if status.is_server_error() && err.code == "internal_error" {
+        tracing::error!(%status, path = %uri.path(), "request failed");
+    }
+    let machine = uri.path().starts_with("/api/") || uri.path() == "/healthz" || uri.path() == "/metrics";
+    if machine {
+        err.into_response()
+    } else {
+        pages::error_page(&state, lang, &uri, &err)
+    }
+}
+
+async fn record_metrics(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().as_str().to_owned();
+    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
+    let res = next.run(req).await;
+    let route = route.unwrap_or_else(|| "unmatched".to_owned());
+    state.metrics.record(&method, &route, res.status().as_u16(), start.elapsed());
+    res
+}

@@ -1,0 +1,148 @@
+//! Interface language: zh-CN first, English second. Messages live in `i18n/*.toml` (flat keys
+//! such as `nav.home`), compiled in; a missing English message falls back to Chinese.
+
+use std::collections::HashMap;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::header;
+
+/// A supported interface language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn id(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+    pub fn html_tag(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
+    pub fn from_id(s: &str) -> Option<Lang> {
+        match s {
+            "zh" | "zh-CN" | "zh-cn" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}
+
+/// The cookie that remembers a chosen language.
+pub const LANG_COOKIE: &str = "jiuye_lang";
+
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        // 1. ?lang=… 2. the cookie 3. Chinese. Accept-Language is not consulted: the platform
+        // is Chinese first, and an English browser on a Chinese campus should still get Chinese.
+        if let Some(q) = parts.uri.query() {
+            for pair in q.split('&') {
+                if let Some(v) = pair.strip_prefix("lang=").and_then(Lang::from_id) {
+                    return Ok(v);
+                }
+            }
+        }
+        for value in parts.headers.get_all(header::COOKIE) {
+            let Ok(s) = value.to_str() else { continue };
+            for c in s.split(';') {
+                if let Some((k, v)) = c.trim().split_once('=')
+                    && k == LANG_COOKIE
+                    && let Some(l) = Lang::from_id(v)
+                {
+                    return Ok(l);
+                }
+            }
+        }
+        Ok(Lang::Zh)
+    }
+}
+
+/// All messages of both languages.
+#[derive(Debug)]
+pub struct Messages {
+    zh: HashMap<String, String>,
+    en: HashMap<String, String>,
+}
+
+fn flatten(prefix: &str, table: &toml::Table, out: &mut HashMap<String, String>) {
+    for (k, v) in table {
+        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        match v {
+            toml::Value::Table(t) => flatten(&key, t, out),
+            toml::Value::String(s) => {
+                out.insert(key, s.clone());
+            }
+            other => {
+                out.insert(key, other.to_string());
+            }
+        }
+    }
+}
+
+fn parse(text: &str) -> Result<HashMap<String, String>, String> {
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
+    let mut out = HashMap::new();
+    flatten("", &table, &mut out);
+    Ok(out)
+}
+
+impl Messages {
+    pub fn load() -> Result<Messages, String> {
+        Ok(Messages {
+            zh: parse(include_str!("../i18n/zh-CN.toml")).map_err(|e| format!("zh-CN.toml: {e}"))?,
+            en: parse(include_str!("../i18n/en.toml")).map_err(|e| format!("en.toml: {e}"))?,
+        })
+    }
+
+    /// The message for `key`; the key itself when no language has it (visible, never a panic).
+    pub fn get<'a>(&'a self, lang: Lang, key: &'a str) -> &'a str {
+        let primary = match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        };
+        primary.get(key).or_else(|| self.zh.get(key)).map(String::as_str).unwrap_or(key)
+    }
+
+    /// Keys present in one language but not the other.
+    pub fn mismatched_keys(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .zh
+            .keys()
+            .filter(|k| !self.en.contains_key(*k))
+            .chain(self.en.keys().filter(|k| !self.zh.contains_key(*k)))
+            .cloned()
+            .collect();
+        out.sort();
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_have_the_same_keys() {
+        let m = Messages::load().unwrap();
+        assert!(m.mismatched_keys().is_empty(), "{:?}", m.mismatched_keys());
+        assert_eq!(m.get(Lang::Zh, "nav.home"), "首页");
+        assert_eq!(m.get(Lang::En, "nav.home"), "Home");
+        assert_eq!(m.get(Lang::En, "no.such.key"), "no.such.key");
+    }
+}

@@ -1,0 +1,103 @@
+//! Request metrics in the Prometheus text format: counts by route, method and status, latency
+//! histograms by route, and database pool gauges. Kept in memory; never blocks a request for
+//! longer than a short mutex hold.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use jiuye_store::PoolStats;
+
+const BUCKETS: [f64; 11] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
+
+#[derive(Default)]
+struct Histogram {
+    buckets: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+#[derive(Default)]
+struct Inner {
+    requests: BTreeMap<(String, String, u16), u64>,
+    latency: BTreeMap<String, Histogram>,
+}
+
+#[derive(Default)]
+pub struct Metrics {
+    inner: Mutex<Inner>,
+}
+
+fn escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+impl Metrics {
+    pub fn record(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        let Ok(mut m) = self.inner.lock() else { return };
+        *m.requests.entry((method.to_owned(), route.to_owned(), status)).or_insert(0) += 1;
+        let h = m.latency.entry(route.to_owned()).or_default();
+        let secs = elapsed.as_secs_f64();
+        for (i, le) in BUCKETS.iter().enumerate() {
+            if secs <= *le {
+                h.buckets[i] += 1;
+            }
+        }
+        h.count += 1;
+        h.sum += secs;
+    }
+
+    pub fn render(&self, pool: PoolStats, backend: &str, db_up: bool) -> String {
+        let mut out = String::new();
+        let Ok(m) = self.inner.lock() else { return out };
+        let _ = writeln!(out, "# HELP jiuye_http_requests_total HTTP requests served, by method, route and status.");
+        let _ = writeln!(out, "# TYPE jiuye_http_requests_total counter");
+        for ((method, route, status), n) in &m.requests {
+            let _ = writeln!(
+                out,
+                "jiuye_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{status}\"}} {n}",
+                escape(method),
+                escape(route)
+            );
+        }
+        let _ = writeln!(out, "# HELP jiuye_http_request_duration_seconds Time to produce a response, by route.");
+        let _ = writeln!(out, "# TYPE jiuye_http_request_duration_seconds histogram");
+        for (route, h) in &m.latency {
+            let r = escape(route);
+            for (i, le) in BUCKETS.iter().enumerate() {
+                let _ = writeln!(out, "jiuye_http_request_duration_seconds_bucket{{route=\"{r}\",le=\"{le}\"}} {}", h.buckets[i]);
+            }
+            let _ = writeln!(out, "jiuye_http_request_duration_seconds_bucket{{route=\"{r}\",le=\"+Inf\"}} {}", h.count);
+            let _ = writeln!(out, "jiuye_http_request_duration_seconds_sum{{route=\"{r}\"}} {}", h.sum);
+            let _ = writeln!(out, "jiuye_http_request_duration_seconds_count{{route=\"{r}\"}} {}", h.count);
+        }
+        let _ = writeln!(out, "# HELP jiuye_db_pool_connections Database pool connections by state.");
+        let _ = writeln!(out, "# TYPE jiuye_db_pool_connections gauge");
+        let active = pool.size.saturating_sub(pool.idle);
+        let _ = writeln!(out, "jiuye_db_pool_connections{{backend=\"{backend}\",state=\"active\"}} {active}");
+        let _ = writeln!(out, "jiuye_db_pool_connections{{backend=\"{backend}\",state=\"idle\"}} {}", pool.idle);
+        let _ = writeln!(out, "jiuye_db_pool_connections{{backend=\"{backend}\",state=\"max\"}} {}", pool.max);
+        let _ = writeln!(out, "# HELP jiuye_db_up Whether the database answered the last probe.");
+        let _ = writeln!(out, "# TYPE jiuye_db_up gauge");
+        let _ = writeln!(out, "jiuye_db_up{{backend=\"{backend}\"}} {}", u8::from(db_up));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counts_and_buckets() {
+        let m = Metrics::default();
+        m.record("GET", "/healthz", 200, Duration::from_millis(3));
+        m.record("GET", "/healthz", 200, Duration::from_millis(300));
+        let text = m.render(PoolStats { size: 2, idle: 1, max: 4 }, "sqlite", true);
+        assert!(text.contains("jiuye_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 2"));
+        assert!(text.contains("jiuye_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"0.005\"} 1"));
+        assert!(text.contains("jiuye_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"+Inf\"} 2"));
+        assert!(text.contains("jiuye_db_pool_connections{backend=\"sqlite\",state=\"active\"} 1"));
+    }
+}

@@ -1,0 +1,494 @@
+//! Server-rendered pages (askama templates in `templates/`): parse, load, render. No business
+//! rules live here.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use jiuye_domain::{Catalogue, OrgKind};
+use jiuye_store::{OrgQuery, RefQuery};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::api::{ApiQuery, load_org, parse_catalogue};
+use crate::error::AppError;
+use crate::i18n::{LANG_COOKIE, Lang, Messages};
+
+/// What every page needs: language, messages, which nav section is current, the current URL.
+pub struct Base {
+    pub lang: Lang,
+    messages: Arc<Messages>,
+    pub section: &'static str,
+    /// The current path and query, percent-encoded for use as a `next=` value.
+    pub path_encoded: String,
+}
+
+impl Base {
+    pub fn new(state: &AppState, lang: Lang, section: &'static str, uri: &axum::http::Uri) -> Base {
+        let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        Base { lang, messages: state.messages.clone(), section, path_encoded: encode_component(path) }
+    }
+
+    pub fn t<'a>(&'a self, key: &'a str) -> &'a str {
+        self.messages.get(self.lang, key)
+    }
+
+    fn zh_en<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        if self.lang == Lang::Zh { zh } else { en }
+    }
+}
+
+/// Percent-encodes everything but unreserved characters and `/`.
+fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// 20000 → "20,000".
+pub fn group_digits(n: i64) -> String {
+    let s = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+fn render(t: &impl Template) -> Result<Response, AppError> {
+    match t.render() {
+        Ok(html) => Ok(Html(html).into_response()),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            Err(AppError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "页面生成失败，已记录"))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    base: Base,
+    stats: Vec<(String, String)>,
+    demo_province: Option<(String, String)>,
+}
+
+pub async fn home(State(state): State<AppState>, lang: Lang, OriginalUri(uri): OriginalUri) -> Result<Response, AppError> {
+    let base = Base::new(&state, lang, "home", &uri);
+    let t = state.store.totals().await?;
+    let stats = [
+        ("home.stat_provinces", t.provinces),
+        ("home.stat_universities", t.universities),
+        ("home.stat_colleges", t.colleges),
+        ("home.stat_programmes", t.programmes),
+        ("home.stat_graduates", t.graduates),
+        ("home.stat_employers", t.employers),
+    ]
+    .into_iter()
+    .map(|(k, v)| (base.t(k).to_owned(), group_digits(v)))
+    .collect();
+    let demo_province = match &state.settings.featured_org {
+        Some(code) => match jiuye_domain::OrgCode::parse(code) {
+            Ok(c) => state.store.org_by_code(&c).await?.map(|o| (o.code.to_string(), o.name)),
+            Err(_) => None,
+        },
+        None => None,
+    };
+    render(&HomePage { base, stats, demo_province })
+}
+
+struct ChildRow {
+    code: String,
+    name: String,
+    extra: Vec<String>,
+    children: String,
+    graduates: String,
+}
+
+#[derive(Template)]
+#[template(path = "org.html")]
+struct OrgPage {
+    base: Base,
+    org: jiuye_domain::Org,
+    kind_label: String,
+    ancestors: Vec<(String, String)>,
+    facts: Vec<(String, String)>,
+    graduates: String,
+    children_count: String,
+    children_label: Option<String>,
+    grandchildren_label: Option<String>,
+    extra_headers: Vec<String>,
+    rows: Vec<ChildRow>,
+    alliances: Vec<(String, String)>,
+    show_filter: bool,
+    filter: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FilterParams {
+    q: Option<String>,
+}
+
+pub async fn orgs_root(
+    state: State<AppState>,
+    lang: Lang,
+    uri: OriginalUri,
+    q: ApiQuery<FilterParams>,
+) -> Result<Response, AppError> {
+    org_page(state, lang, uri, Path(jiuye_domain::OrgCode::NATION.to_owned()), q).await
+}
+
+pub async fn org_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    OriginalUri(uri): OriginalUri,
+    Path(code): Path<String>,
+    ApiQuery(params): ApiQuery<FilterParams>,
+) -> Result<Response, AppError> {
+    let base = Base::new(&state, lang, "orgs", &uri);
+    let (org, detail) = load_org(&state, &code).await?;
+    let yes_no = |b: bool| base.t(if b { "common.yes" } else { "common.no" }).to_owned();
+    let region_name = |code: &Option<String>| {
+        code.as_deref().and_then(|c| state.refdata.region(c)).map(|r| r.name.clone()).unwrap_or_default()
+    };
+    let mut facts = Vec::new();
+    match org.kind {
+        OrgKind::University => {
+            if let Some(l) = org.school_level {
+                facts.push((base.t("org.level").to_owned(), base.zh_en(l.zh(), l.id()).to_owned()));
+            }
+            facts.push((base.t("org.authority").to_owned(), org.authority.clone().unwrap_or_default()));
+            facts.push((base.t("org.location").to_owned(), region_name(&org.region_code)));
+            facts.push((base.t("org.private").to_owned(), yes_no(org.private)));
+            if org.school_level == Some(jiuye_domain::SchoolLevel::Undergraduate) {
+                facts.push((base.t("org.newly_built").to_owned(), yes_no(org.newly_built)));
+            }
+        }
+        OrgKind::Programme => {
+            if let Some(m) = &org.major_code {
+                facts.push((base.t("org.major").to_owned(), m.clone()));
+            }
+        }
+        _ => {}
+    }
+    if let Some(p) = &detail.province
+        && org.kind != OrgKind::Province
+    {
+        facts.push((base.t("org.province").to_owned(), p.name.clone()));
+    }
+    let children_label = match org.kind {
+        OrgKind::Nation => Some("org.children_nation"),
+        OrgKind::Province => Some("org.children_province"),
+        OrgKind::University => Some("org.children_university"),
+        OrgKind::College => Some("org.children_college"),
+        OrgKind::Alliance => Some("org.children_alliance"),
+        OrgKind::Programme => None,
+    }
+    .map(|k| base.t(k).to_owned());
+    let grandchildren_label = match org.kind {
+        OrgKind::Nation => Some("org.count_universities"),
+        OrgKind::Province | OrgKind::Alliance => Some("org.count_colleges"),
+        OrgKind::University => Some("org.count_programmes"),
+        _ => None,
+    }
+    .map(|k| base.t(k).to_owned());
+    let lists_universities = matches!(org.kind, OrgKind::Province | OrgKind::Alliance);
+    let extra_headers = if lists_universities {
+        vec![base.t("org.level").to_owned(), base.t("org.location").to_owned()]
+    } else {
+        Vec::new()
+    };
+    let filter = params.q.unwrap_or_default().trim().to_owned();
+    let children = state.store.org_children(&org).await?;
+    let show_filter = children.len() > 15;
+    let rows = children
+        .into_iter()
+        .filter(|c| filter.is_empty() || c.org.name.contains(&filter) || c.org.code.as_str().starts_with(&filter))
+        .map(|c| {
+            let mut extra = Vec::new();
+            if lists_universities {
+                let mut level = c.org.school_level.map(|l| base.zh_en(l.zh(), l.id()).to_owned()).unwrap_or_default();
+                if c.org.private {
+                    level.push_str(&format!(" · {}", base.t("org.private")));
+                }
+                extra.push(level);
+                extra.push(region_name(&c.org.region_code));
+            }
+            ChildRow {
+                code: c.org.code.to_string(),
+                name: c.org.name,
+                extra,
+                children: group_digits(c.counts.children),
+                graduates: group_digits(c.counts.graduates),
+            }
+        })
+        .collect();
+    let page = OrgPage {
+        kind_label: base.zh_en(org.kind.zh(), org.kind.en()).to_owned(),
+        ancestors: detail.ancestors.iter().map(|a| (a.code.clone(), a.name.clone())).collect(),
+        facts,
+        graduates: group_digits(detail.org.counts.graduates),
+        children_count: group_digits(detail.org.counts.children),
+        children_label,
+        grandchildren_label,
+        extra_headers,
+        rows,
+        alliances: detail.alliances.iter().map(|a| (a.code.clone(), a.name.clone())).collect(),
+        show_filter: show_filter || !filter.is_empty(),
+        filter,
+        org,
+        base,
+    };
+    render(&page)
+}
+
+#[derive(Template)]
+#[template(path = "org_search.html")]
+struct OrgSearchPage {
+    base: Base,
+    q: String,
+    summary: String,
+    rows: Vec<(String, String, String)>,
+}
+
+pub async fn org_search(
+    State(state): State<AppState>,
+    lang: Lang,
+    OriginalUri(uri): OriginalUri,
+    ApiQuery(params): ApiQuery<FilterParams>,
+) -> Result<Response, AppError> {
+    let base = Base::new(&state, lang, "orgs", &uri);
+    let q = params.q.unwrap_or_default().trim().to_owned();
+    let (rows, summary) = if q.is_empty() {
+        (Vec::new(), base.t("orgs.prompt").to_owned())
+    } else {
+        let (orgs, total) = state.store.search_orgs(&OrgQuery { q: Some(q.clone()), limit: 100, ..Default::default() }).await?;
+        let summary = if total == 0 {
+            base.t("orgs.nothing").to_owned()
+        } else {
+            base.t("orgs.found").replace("{n}", &group_digits(total))
+        };
+        let rows = orgs
+            .into_iter()
+            .map(|o| (o.code.to_string(), o.name, base.zh_en(o.kind.zh(), o.kind.en()).to_owned()))
+            .collect();
+        (rows, summary)
+    };
+    render(&OrgSearchPage { base, q, summary, rows })
+}
+
+#[derive(Template)]
+#[template(path = "ref_index.html")]
+struct RefIndexPage {
+    base: Base,
+    catalogues: Vec<(String, String, String)>,
+}
+
+pub async fn ref_index(State(state): State<AppState>, lang: Lang, OriginalUri(uri): OriginalUri) -> Result<Response, AppError> {
+    let base = Base::new(&state, lang, "ref", &uri);
+    let catalogues = Catalogue::ALL
+        .iter()
+        .map(|c| {
+            let n = state.refdata.entries_of(*c).count() as i64;
+            (
+                c.id().to_owned(),
+                base.zh_en(c.title_zh(), c.title_en()).to_owned(),
+                base.t("ref.entries").replace("{n}", &group_digits(n)),
+            )
+        })
+        .collect();
+    render(&RefIndexPage { base, catalogues })
+}
+
+struct RefRowView {
+    code: String,
+    name: String,
+    level: String,
+    extra: Vec<String>,
+    has_children: bool,
+}
+
+#[derive(Template)]
+#[template(path = "ref_list.html")]
+struct RefListPage {
+    base: Base,
+    catalogue: String,
+    title: String,
+    parent: Option<(String, String)>,
+    trail: Vec<(String, String)>,
+    q: String,
+    summary: String,
+    extra_headers: Vec<String>,
+    rows: Vec<RefRowView>,
+    prev_href: Option<String>,
+    next_href: Option<String>,
+    page_label: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RefPageParams {
+    q: Option<String>,
+    parent: Option<String>,
+    page: Option<i64>,
+}
+
+const REF_PAGE_SIZE: i64 = 100;
+
+pub async fn ref_list(
+    State(state): State<AppState>,
+    lang: Lang,
+    OriginalUri(uri): OriginalUri,
+    Path(catalogue): Path<String>,
+    ApiQuery(params): ApiQuery<RefPageParams>,
+) -> Result<Response, AppError> {
+    let base = Base::new(&state, lang, "ref", &uri);
+    let c = parse_catalogue(&catalogue)?;
+    let q = params.q.unwrap_or_default().trim().to_owned();
+    let page = params.page.unwrap_or(1);
+    if page < 1 {
+        return Err(AppError::bad_request("invalid_query", "页码应从 1 开始"));
+    }
+    let parent = match params.parent.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        Some(p) => Some(state.refdata.entry(c, p).ok_or_else(|| {
+            AppError::not_found("ref_entry_not_found", format!("{} 中没有代码 {p}", c.title_zh()))
+        })?),
+        None => None,
+    };
+    let parents: HashSet<&str> = state.refdata.entries_of(c).filter_map(|e| e.parent_code.as_deref()).collect();
+    let hierarchical = !parents.is_empty();
+    let query = RefQuery {
+        q: (!q.is_empty()).then(|| q.clone()),
+        parent: parent.map(|p| p.code.clone()),
+        // Without a search or a parent, a hierarchical list starts at its top level.
+        level: (q.is_empty() && parent.is_none() && hierarchical).then_some(1),
+        limit: REF_PAGE_SIZE,
+        offset: (page - 1) * REF_PAGE_SIZE,
+    };
+    let result = state.store.ref_entries(c, &query).await?;
+    let mut trail = Vec::new();
+    let mut cur = parent.and_then(|p| p.parent_code.clone());
+    while let Some(code) = cur {
+        let Some(e) = state.refdata.entry(c, &code) else { break };
+        trail.push((e.code.clone(), e.name.clone()));
+        cur = e.parent_code.clone();
+    }
+    trail.reverse();
+    let level_names = c.level_names_zh();
+    let extra_headers: Vec<String> = match c {
+        Catalogue::Destinations => vec![base.t("ref.placed").to_owned(), base.t("ref.component").to_owned()],
+        Catalogue::UndergraduateMajors => vec![base.t("ref.special").to_owned()],
+        _ => Vec::new(),
+    };
+    let rows = result
+        .entries
+        .into_iter()
+        .map(|e| {
+            let level = match base.lang {
+                Lang::Zh => level_names.get(usize::from(e.level).saturating_sub(1)).copied().unwrap_or("").to_owned(),
+                Lang::En => format!("Level {}", e.level),
+            };
+            let extra = match c {
+                Catalogue::Destinations => vec![
+                    base.t(if e.attrs.get("counts_as_placed").map(String::as_str) == Some("Y") { "common.yes" } else { "common.no" })
+                        .to_owned(),
+                    e.attrs.get("component_2024").cloned().unwrap_or_default(),
+                ],
+                Catalogue::UndergraduateMajors => vec![e.attrs.get("special_flag").cloned().unwrap_or_default()],
+                _ => Vec::new(),
+            };
+            RefRowView { has_children: parents.contains(e.code.as_str()), code: e.code, name: e.name, level, extra }
+        })
+        .collect();
+    let href = |p: i64| {
+        let mut s = format!("/ref/{}?page={p}", c.id());
+        if !q.is_empty() {
+            s.push_str(&format!("&q={}", encode_component(&q)));
+        }
+        if let Some(par) = parent {
+            s.push_str(&format!("&parent={}", encode_component(&par.code)));
+        }
+        s
+    };
+    let pages = (result.total + REF_PAGE_SIZE - 1) / REF_PAGE_SIZE;
+    let page_view = RefListPage {
+        catalogue: c.id().to_owned(),
+        title: base.zh_en(c.title_zh(), c.title_en()).to_owned(),
+        parent: parent.map(|p| (p.code.clone(), p.name.clone())),
+        trail,
+        summary: base.t("ref.entries").replace("{n}", &group_digits(result.total)),
+        extra_headers,
+        rows,
+        prev_href: (page > 1).then(|| href(page - 1)),
+        next_href: (page < pages).then(|| href(page + 1)),
+        page_label: format!("{page} / {}", pages.max(1)),
+        q,
+        base,
+    };
+    render(&page_view)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LangParams {
+    next: Option<String>,
+}
+
+/// Remembers the chosen language in a cookie and goes back to where the person was.
+pub async fn set_lang(Path(id): Path<String>, ApiQuery(params): ApiQuery<LangParams>) -> Result<Response, AppError> {
+    let lang = Lang::from_id(&id).ok_or_else(|| AppError::not_found("unknown_language", format!("不支持的语言：{id}")))?;
+    // Only local paths: never an open redirect.
+    let next = params.next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\')).unwrap_or_else(|| "/".into());
+    let mut res = Redirect::to(&next).into_response();
+    let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.id());
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+pub async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/app.css"),
+    )
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub base: Base,
+    pub heading: String,
+    pub message: String,
+    pub code: String,
+}
+
+/// Renders an error as a page in the person's language.
+pub fn error_page(state: &AppState, lang: Lang, uri: &axum::http::Uri, err: &AppError) -> Response {
+    let base = Base::new(state, lang, "", uri);
+    let heading = match err.status.as_u16() {
+        404 => base.t("error.not_found"),
+        400..=499 => base.t("error.bad_request"),
+        _ => base.t("error.server"),
+    }
+    .to_owned();
+    let page = ErrorPage { heading, message: err.message.clone(), code: err.code.to_owned(), base };
+    match page.render() {
+        Ok(html) => (err.status, Html(html)).into_response(),
+        Err(_) => (err.status, err.message.clone()).into_response(),
+    }
+}
