@@ -1,0 +1,301 @@
+//! The real HTTP application against a real database: SQLite always, PostgreSQL too when
+//! `DATABASE_URL` is set (in a fresh schema per test, dropped afterwards).
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use jiuye_domain::{RefData, RegionCode};
+use jiuye_seed::SeedPlan;
+use jiuye_store::Store;
+use jiuye_store::postgres::PgStore;
+use jiuye_store::sqlite::SqliteStore;
+use serde_json::Value;
+use tower::ServiceExt;
+
+struct Fixture {
+    name: &'static str,
+    app: Router,
+    _dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+impl Fixture {
+    async fn cleanup(self) {
+        drop(self.app);
+        if let Some((url, schema)) = self.pg {
+            PgStore::drop_schema(&url, &schema).await.expect("drop schema");
+        }
+    }
+}
+
+async fn seeded(store: Store, rd: &Arc<RefData>) -> Router {
+    let plan = SeedPlan {
+        seed: 5,
+        province: RegionCode::parse("510000").ok(),
+        universities: usize::MAX,
+        graduates: 3_000,
+        employers: 100,
+        cohorts: vec![2022, 2023],
+    };
+    jiuye_seed::run(&*store, rd, &plan, &mut |_, _, _| {}).await.expect("seed");
+    let settings = jiuye_web::WebSettings { featured_org: Some("510000".into()), ..Default::default() };
+    jiuye_web::app(store, rd.clone(), settings).expect("app")
+}
+
+async fn fixtures() -> Vec<Fixture> {
+    let rd = Arc::new(RefData::load().expect("refdata"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sqlite: Store = Arc::new(SqliteStore::open(&dir.path().join("jiuye.db")).await.expect("sqlite"));
+    let mut out = vec![Fixture { name: "sqlite", app: seeded(sqlite, &rd).await, _dir: Some(dir), pg: None }];
+    if let Ok(url) = std::env::var("DATABASE_URL") {
+        let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+        let pg: Store = Arc::new(PgStore::connect(&url, Some(&schema)).await.expect("postgres"));
+        out.push(Fixture { name: "postgres", app: seeded(pg, &rd).await, _dir: None, pg: Some((url, schema)) });
+    }
+    out
+}
+
+struct Reply {
+    status: StatusCode,
+    content_type: String,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+async fn send(app: &Router, req: Request<Body>) -> Reply {
+    let res = app.clone().oneshot(req).await.expect("infallible");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    Reply { status, content_type, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+}
+
+async fn get(app: &Router, uri: &str) -> Reply {
+    send(app, Request::get(uri).body(Body::empty()).expect("request")).await
+}
+
+fn assert_error(r: &Reply, status: u16, code: &str) {
+    assert_eq!(r.status.as_u16(), status, "{}", r.body);
+    assert!(r.content_type.starts_with("application/json"), "{}", r.content_type);
+    let v = r.json();
+    assert_eq!(v["error"], code, "{}", r.body);
+    assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()), "{}", r.body);
+}
+
+#[tokio::test]
+async fn organisation_api_answers_with_tree_and_counts() {
+    for f in fixtures().await {
+        let r = get(&f.app, "/api/v1/orgs/4151010610").await;
+        assert_eq!(r.status, StatusCode::OK, "{}: {}", f.name, r.body);
+        let v = r.json();
+        assert_eq!(v["name"], "四川大学");
+        assert_eq!(v["kind"], "university");
+        assert_eq!(v["province_code"], "510000");
+        assert_eq!(v["province"]["code"], "510000");
+        assert_eq!(v["parent"]["name"], "四川省");
+        assert_eq!(v["school_level"], "undergraduate");
+        let children = v["children"].as_array().expect("children");
+        assert!(!children.is_empty(), "{}: 四川大学 has colleges", f.name);
+        let sum: i64 = children.iter().map(|c| c["counts"]["graduates"].as_i64().unwrap()).sum();
+        assert_eq!(sum, v["counts"]["graduates"].as_i64().unwrap(), "{}", f.name);
+        assert_eq!(children.len() as i64, v["counts"]["children"].as_i64().unwrap());
+
+        // Walk down to a programme and back up.
+        let college = children[0]["code"].as_str().unwrap().to_owned();
+        let c = get(&f.app, &format!("/api/v1/orgs/{college}")).await.json();
+        assert_eq!(c["kind"], "college");
+        let programme = c["children"][0]["code"].as_str().unwrap().to_owned();
+        let p = get(&f.app, &format!("/api/v1/orgs/{programme}")).await.json();
+        assert_eq!(p["kind"], "programme");
+        assert!(p["major_code"].as_str().is_some());
+        let path: Vec<&str> = p["ancestors"].as_array().unwrap().iter().map(|a| a["code"].as_str().unwrap()).collect();
+        assert_eq!(path, ["CN", "510000", "4151010610", college.as_str()]);
+
+        let nation = get(&f.app, "/api/v1/orgs/CN").await.json();
+        assert_eq!(nation["counts"]["graduates"], 3000);
+        assert_eq!(nation["children"].as_array().unwrap().len(), 31);
+
+        let list = get(&f.app, "/api/v1/orgs?q=%E6%88%90%E9%83%BD&kind=university&province=510000&limit=5").await;
+        assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+        let list = list.json();
+        assert_eq!(list["items"].as_array().unwrap().len(), 5);
+        assert!(list["total"].as_i64().unwrap() > 5);
+        f.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn bad_input_gets_stable_error_codes_never_500() {
+    for f in fixtures().await {
+        let app = &f.app;
+        assert_error(&get(app, "/api/v1/orgs/41510106").await, 400, "invalid_org_code");
+        assert_error(&get(app, "/api/v1/orgs/abc").await, 400, "invalid_org_code");
+        assert_error(&get(app, "/api/v1/orgs/4151019999").await, 404, "org_not_found");
+        assert_error(&get(app, "/api/v1/orgs/510000-01").await, 400, "invalid_org_code");
+        assert_error(&get(app, "/api/v1/orgs/4151010610-99").await, 404, "org_not_found");
+        assert_error(&get(app, "/api/v1/nothing-here").await, 404, "not_found");
+        assert_error(&get(app, "/api/v1/orgs?limit=abc").await, 400, "invalid_query");
+        assert_error(&get(app, "/api/v1/orgs?limit=0").await, 400, "invalid_query");
+        assert_error(&get(app, "/api/v1/orgs?kind=planet").await, 400, "invalid_query");
+        assert_error(&get(app, "/api/v1/orgs?province=510100").await, 400, "invalid_query");
+        assert_error(&get(app, "/api/v1/ref/planets").await, 404, "unknown_catalogue");
+        assert_error(&get(app, "/api/v1/ref/destinations/99").await, 404, "ref_entry_not_found");
+        assert_error(&get(app, "/api/v1/ref/regions?offset=-1").await, 400, "invalid_query");
+        let post = Request::builder().method(Method::POST).uri("/api/v1/orgs/CN").body(Body::empty()).unwrap();
+        assert_error(&send(app, post).await, 405, "method_not_allowed");
+        let big = Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/orgs")
+            .header(header::CONTENT_LENGTH, 5 * 1024 * 1024)
+            .body(Body::from(vec![b'x'; 5 * 1024 * 1024]))
+            .unwrap();
+        assert_error(&send(app, big).await, 413, "payload_too_large");
+
+        let long = format!("/api/v1/orgs/{}", "9".repeat(5000));
+        for uri in [
+            "/orgs/%00",
+            "/api/v1/orgs/%FF%FE",
+            "/api/v1/orgs/CN-01",
+            "/api/v1/orgs/AL",
+            "/api/v1/ref/regions?level=999",
+            "/api/v1/ref/regions?q=%25%5F%5C",
+            "/ref/regions?page=0",
+            "/ref/regions?page=99999",
+            "/ref/regions?parent=ZZZ",
+            "/orgs/search?q=%27%3B%20DROP%20TABLE%20orgs%3B--",
+            "/lang/xx",
+            long.as_str(),
+        ] {
+            let r = get(app, uri).await;
+            assert!(r.status.as_u16() < 500, "{}: {uri} gave {}: {}", f.name, r.status, r.body);
+            assert!(r.status.as_u16() >= 200);
+        }
+        f.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn reference_data_api() {
+    for f in fixtures().await {
+        let cats = get(&f.app, "/api/v1/ref").await.json();
+        let ids: Vec<&str> = cats.as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+        assert!(ids.contains(&"destinations") && ids.contains(&"undergraduate_majors") && ids.contains(&"regions"));
+        let d = get(&f.app, "/api/v1/ref/destinations?parent=50").await.json();
+        let codes: Vec<&str> = d["items"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap()).collect();
+        assert_eq!(codes, ["502", "503"], "{}", f.name);
+        let m = get(&f.app, "/api/v1/ref/undergraduate_majors/080901").await.json();
+        assert_eq!(m["name"], "计算机科学与技术");
+        assert_eq!(m["parent_code"], "0809");
+        let v = get(&f.app, "/api/v1/ref/vocational_majors?level=1").await.json();
+        assert_eq!(v["total"], 19);
+        let top = get(&f.app, "/api/v1/ref/regions?level=1&limit=1000").await.json();
+        assert_eq!(top["total"], 34);
+        f.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn openapi_document_matches_snapshot() {
+    let f = fixtures().await.into_iter().next().expect("sqlite");
+    let r = get(&f.app, "/api/openapi.json").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let doc = r.json();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for path in ["/api/v1/orgs/{code}", "/api/v1/orgs", "/api/v1/ref", "/api/v1/ref/{catalogue}", "/healthz"] {
+        assert!(doc["paths"].get(path).is_some(), "{path} documented");
+    }
+    insta::assert_json_snapshot!("openapi", doc);
+    f.cleanup().await;
+}
+
+#[tokio::test]
+async fn health_and_metrics() {
+    for f in fixtures().await {
+        let h = get(&f.app, "/healthz").await;
+        assert_eq!(h.status, StatusCode::OK);
+        assert_eq!(h.json()["status"], "ok");
+        let _ = get(&f.app, "/api/v1/orgs/4151010610").await;
+        let _ = get(&f.app, "/api/v1/orgs/bad").await;
+        let m = get(&f.app, "/metrics").await;
+        assert_eq!(m.status, StatusCode::OK);
+        assert!(m.content_type.starts_with("text/plain"));
+        assert!(
+            m.body.contains("jiuye_http_requests_total{method=\"GET\",route=\"/api/v1/orgs/{code}\",status=\"200\"} 1"),
+            "{}",
+            m.body
+        );
+        assert!(m.body.contains("route=\"/api/v1/orgs/{code}\",status=\"400\"} 1"));
+        assert!(m.body.contains("jiuye_http_request_duration_seconds_count{route=\"/healthz\"} 1"));
+        assert!(m.body.contains("jiuye_db_pool_connections{"));
+        assert!(m.body.contains(&format!("jiuye_db_up{{backend=\"{}\"}} 1", f.name)));
+        f.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn pages_render_in_chinese_and_english_with_landmarks() {
+    for f in fixtures().await {
+        let app = &f.app;
+        let home = get(app, "/").await;
+        assert_eq!(home.status, StatusCode::OK);
+        assert!(home.content_type.starts_with("text/html"));
+        assert!(home.body.contains("<html lang=\"zh-CN\">"));
+        assert!(home.body.contains("高校毕业生就业服务平台"));
+        for landmark in ["<header", "<nav aria-label=", "<main id=\"main\"", "<footer", "href=\"#main\"", "<h1>"] {
+            assert!(home.body.contains(landmark), "{landmark}");
+        }
+        assert!(home.body.contains("<dd>3,000</dd>"), "graduate total shown");
+        assert!(home.headers.get("content-security-policy").is_some());
+
+        let sichuan = get(app, "/orgs/510000").await;
+        assert_eq!(sichuan.status, StatusCode::OK);
+        assert!(sichuan.body.contains("四川大学") && sichuan.body.contains("西南交通大学"));
+        assert!(sichuan.body.contains("<th scope=\"col\""));
+        let filtered = get(app, "/orgs/510000?q=%E5%B8%88%E8%8C%83").await;
+        assert!(filtered.body.contains("四川师范大学") && !filtered.body.contains(">四川大学<"));
+
+        let scu = get(app, "/orgs/4151010610").await;
+        assert!(scu.body.contains("aria-current=\"page\">四川大学"), "breadcrumb marks the current page");
+        assert!(scu.body.contains("教育部"));
+
+        let en = get(app, "/orgs/4151010610?lang=en").await;
+        assert!(en.body.contains("<html lang=\"en\">") && en.body.contains("Colleges"));
+        let cookie = Request::get("/").header(header::COOKIE, "jiuye_lang=en").body(Body::empty()).unwrap();
+        assert!(send(app, cookie).await.body.contains("Graduate employment platform"));
+
+        let dest = get(app, "/ref/destinations").await;
+        assert!(dest.body.contains("签就业协议形式就业"));
+        let majors = get(app, "/ref/undergraduate_majors?parent=0809").await;
+        assert!(majors.body.contains("计算机科学与技术") && majors.body.contains("aria-current=\"page\""));
+        let search = get(app, "/orgs/search?q=%E7%94%B5%E5%AD%90%E7%A7%91%E6%8A%80").await;
+        assert!(search.body.contains("电子科技大学"));
+
+        // Errors are pages, in the person's language, with the stable code.
+        let bad = get(app, "/orgs/xyz").await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        assert!(bad.content_type.starts_with("text/html") && bad.body.contains("invalid_org_code"));
+        let missing = get(app, "/no/such/page").await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
+        assert!(missing.body.contains("找不到页面"));
+
+        // The language switch only redirects to local paths.
+        let r = get(app, "/lang/en?next=//evil.example/x").await;
+        assert_eq!(r.headers.get(header::LOCATION).unwrap(), "/");
+        assert!(r.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().starts_with("jiuye_lang=en"));
+        let r = get(app, "/lang/zh?next=/orgs/510000").await;
+        assert_eq!(r.headers.get(header::LOCATION).unwrap(), "/orgs/510000");
+        let css = get(app, "/static/app.css").await;
+        assert!(css.content_type.starts_with("text/css"));
+        f.cleanup().await;
+    }
+}
