@@ -76,10 +76,7 @@ mod tests {
 
     #[test]
     fn debug_hides_password() {
-        let c = DataConfig {
-            data_dir: PathBuf::from("d"),
-            database_url: Some("postgres://u:topsecret@h/db".into()),
-        };
+        let c = DataConfig { data_dir: PathBuf::from("d"), database_url: Some("postgres://u:topsecret@h/db".into()) };
         let s = format!("{c:?}");
         assert!(!s.contains("topsecret"), "{s}");
     }

@@ -224,13 +224,14 @@ async fn serve(args: ServeArgs, file: FileConfig) -> Result<(), String> {
         settings.featured_org = Some("510000".into());
     }
     let app = jiuye_web::app(store.clone(), refdata, settings)?;
-    let listener =
-        tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("无法监听 {addr}：{e}"))?;
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("无法监听 {addr}：{e}"))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     println!("jiuye 已启动：http://{local}/");
     if args.demo {
         println!("演示省份：http://{local}/orgs/510000");
-        println!("演示登录：本版本尚无账号与登录，所有页面和接口可直接访问（身份与权限模块上线后将在此列出各角色的演示账号）。");
+        println!(
+            "演示登录：本版本尚无账号与登录，所有页面和接口可直接访问（身份与权限模块上线后将在此列出各角色的演示账号）。"
+        );
     }
     println!("接口文档：http://{local}/api/openapi.json   健康检查：http://{local}/healthz");
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.map_err(|e| e.to_string())?;

@@ -13,15 +13,14 @@ use crate::error::CodeError;
 
 /// Two-digit prefixes of the 34 province-level divisions in GB/T 2260.
 pub const PROVINCE_PREFIXES: [&str; 34] = [
-    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41",
-    "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71",
-    "81", "82",
+    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43", "44",
+    "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82",
 ];
 
 /// The twelve provinces of the western-region programme (西部地区).
 pub const WESTERN_PROVINCES: [&str; 12] = [
-    "150000", "450000", "500000", "510000", "520000", "530000", "540000", "610000", "620000",
-    "630000", "640000", "650000",
+    "150000", "450000", "500000", "510000", "520000", "530000", "540000", "610000", "620000", "630000", "640000",
+    "650000",
 ];
 
 fn all_digits(s: &str) -> bool {
@@ -247,10 +246,7 @@ pub mod credit {
             return Err(format!("统一社会信用代码应为 18 位，实际 {} 位", s.chars().count()));
         }
         if let Some(pos) = b.iter().position(|c| value(*c).is_none()) {
-            return Err(format!(
-                "第 {} 位字符不在允许范围内（数字及除 I、O、S、V、Z 外的大写字母）",
-                pos + 1
-            ));
+            return Err(format!("第 {} 位字符不在允许范围内（数字及除 I、O、S、V、Z 外的大写字母）", pos + 1));
         }
         if !matches!(b[0], b'1'..=b'9' | b'A' | b'N' | b'Y') {
             return Err("第 1 位（登记管理部门代码）无效".into());
@@ -297,11 +293,7 @@ impl OrgCode {
 
     pub fn parse(raw: &str) -> Result<Self, CodeError> {
         let s = raw.trim();
-        let err = |reason: &str| CodeError {
-            kind: "org_code",
-            value: s.to_owned(),
-            reason: reason.to_owned(),
-        };
+        let err = |reason: &str| CodeError { kind: "org_code", value: s.to_owned(), reason: reason.to_owned() };
         if s == Self::NATION {
             return Ok(Self(s.to_owned()));
         }

@@ -14,10 +14,7 @@ use crate::error::RefDataError;
 
 macro_rules! shipped {
     ($path:literal) => {
-        (
-            $path,
-            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/refdata/", $path)),
-        )
+        ($path, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/refdata/", $path)))
     };
 }
 
@@ -251,24 +248,13 @@ fn strip_bom(s: &str) -> &str {
     s.strip_prefix('\u{feff}').unwrap_or(s)
 }
 
-fn csv_rows(
-    (file, text): (&'static str, &'static str),
-) -> Result<Vec<HashMap<String, String>>, RefDataError> {
+fn csv_rows((file, text): (&'static str, &'static str)) -> Result<Vec<HashMap<String, String>>, RefDataError> {
     let mut rdr = csv::ReaderBuilder::new().from_reader(strip_bom(text).as_bytes());
-    let headers = rdr
-        .headers()
-        .map_err(|e| RefDataError { file, row: 1, reason: e.to_string() })?
-        .clone();
+    let headers = rdr.headers().map_err(|e| RefDataError { file, row: 1, reason: e.to_string() })?.clone();
     let mut out = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
         let rec = rec.map_err(|e| RefDataError { file, row: i + 2, reason: e.to_string() })?;
-        out.push(
-            headers
-                .iter()
-                .zip(rec.iter())
-                .map(|(h, v)| (h.to_owned(), v.trim().to_owned()))
-                .collect(),
-        );
+        out.push(headers.iter().zip(rec.iter()).map(|(h, v)| (h.to_owned(), v.trim().to_owned())).collect());
     }
     Ok(out)
 }
@@ -279,9 +265,11 @@ fn col<'a>(
     file: &'static str,
     i: usize,
 ) -> Result<&'a str, RefDataError> {
-    row.get(name)
-        .map(String::as_str)
-        .ok_or_else(|| RefDataError { file, row: i + 2, reason: format!("missing column {name}") })
+    row.get(name).map(String::as_str).ok_or_else(|| RefDataError {
+        file,
+        row: i + 2,
+        reason: format!("missing column {name}"),
+    })
 }
 
 fn opt(s: &str) -> Option<String> {
@@ -363,22 +351,19 @@ fn parse_regions() -> Result<Vec<Region>, RefDataError> {
         if line.is_empty() {
             continue;
         }
-        let (code, name) = line
-            .split_once(char::is_whitespace)
-            .ok_or_else(|| RefDataError { file, row: i + 1, reason: "expected 'CODE NAME'".into() })?;
-        let code = RegionCode::parse(code)
-            .map_err(|e| RefDataError { file, row: i + 1, reason: e.to_string() })?;
+        let (code, name) = line.split_once(char::is_whitespace).ok_or_else(|| RefDataError {
+            file,
+            row: i + 1,
+            reason: "expected 'CODE NAME'".into(),
+        })?;
+        let code = RegionCode::parse(code).map_err(|e| RefDataError { file, row: i + 1, reason: e.to_string() })?;
         let (level, parent) = if code.is_province() {
             (1, None)
         } else if code.is_prefecture() {
             (2, Some(code.province()))
         } else {
             let pref = format!("{}00", &code.as_str()[..4]);
-            let parent = if known.contains(&pref) {
-                RegionCode::parse(&pref).ok()
-            } else {
-                Some(code.province())
-            };
+            let parent = if known.contains(&pref) { RegionCode::parse(&pref).ok() } else { Some(code.province()) };
             (3, parent)
         };
         known.insert(code.as_str().to_owned());
@@ -443,10 +428,8 @@ fn parse_undergraduate(entries: &mut Vec<RefEntry>) -> Result<(), RefDataError> 
     let mut disciplines = BTreeMap::new();
     let file = UG_CLASSES.0;
     for (i, row) in csv_rows(UG_CLASSES)?.iter().enumerate() {
-        disciplines.insert(
-            col(row, "discipline_code", file, i)?.to_owned(),
-            col(row, "discipline_name", file, i)?.to_owned(),
-        );
+        disciplines
+            .insert(col(row, "discipline_code", file, i)?.to_owned(), col(row, "discipline_name", file, i)?.to_owned());
         entries.push(RefEntry {
             catalogue: c,
             code: col(row, "class_code", file, i)?.to_owned(),
@@ -461,8 +444,11 @@ fn parse_undergraduate(entries: &mut Vec<RefEntry>) -> Result<(), RefDataError> 
     }
     let file = UG_MAJORS.0;
     for (i, row) in csv_rows(UG_MAJORS)?.iter().enumerate() {
-        let code = MajorCode::parse(col(row, "major_code", file, i)?)
-            .map_err(|e| RefDataError { file, row: i + 2, reason: e.to_string() })?;
+        let code = MajorCode::parse(col(row, "major_code", file, i)?).map_err(|e| RefDataError {
+            file,
+            row: i + 2,
+            reason: e.to_string(),
+        })?;
         let mut attrs = BTreeMap::new();
         if let Some(f) = opt(col(row, "special_flag", file, i)?) {
             attrs.insert("special_flag".to_owned(), f);
@@ -580,14 +566,8 @@ fn parse_destinations(entries: &mut Vec<RefEntry>) -> Result<(), RefDataError> {
     for (i, row) in csv_rows(DESTINATIONS)?.iter().enumerate() {
         let mut attrs = BTreeMap::new();
         attrs.insert("counts_as_placed".to_owned(), col(row, "counts_as_placed", file, i)?.to_owned());
-        attrs.insert(
-            "component_2024".to_owned(),
-            col(row, "group_2024_jiaojiuyeting_2024_11", file, i)?.to_owned(),
-        );
-        attrs.insert(
-            "component_2021".to_owned(),
-            col(row, "group_2021_jiaoxueting_2021_19", file, i)?.to_owned(),
-        );
+        attrs.insert("component_2024".to_owned(), col(row, "group_2024_jiaojiuyeting_2024_11", file, i)?.to_owned());
+        attrs.insert("component_2021".to_owned(), col(row, "group_2021_jiaoxueting_2021_19", file, i)?.to_owned());
         entries.push(RefEntry {
             catalogue: Catalogue::Destinations,
             code: col(row, "code", file, i)?.to_owned(),

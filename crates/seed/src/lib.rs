@@ -112,11 +112,8 @@ pub async fn run(
     let node = store.node().await?.node_id;
     store.sync_reference_data(refdata).await?;
 
-    let mut pool: Vec<&University> = refdata
-        .universities
-        .iter()
-        .filter(|u| plan.province.as_ref().is_none_or(|p| &u.province == p))
-        .collect();
+    let mut pool: Vec<&University> =
+        refdata.universities.iter().filter(|u| plan.province.as_ref().is_none_or(|p| &u.province == p)).collect();
     if plan.universities != usize::MAX && plan.universities > pool.len() {
         return Err(SeedError::Plan(format!(
             "asked for {} universities but only {} are available{}",
@@ -293,8 +290,7 @@ fn person_name(g: Gender, r: &mut Rng) -> String {
 fn college_templates(u: &University, r: &mut Rng) -> Vec<(&'static str, &'static [&'static str])> {
     let templates =
         if u.level == SchoolLevel::Undergraduate { names::UNDERGRADUATE_COLLEGES } else { names::VOCATIONAL_COLLEGES };
-    let tags: Vec<&str> =
-        names::PROFILE_KEYWORDS.iter().filter(|(k, _)| u.name.contains(k)).map(|(_, t)| *t).collect();
+    let tags: Vec<&str> = names::PROFILE_KEYWORDS.iter().filter(|(k, _)| u.name.contains(k)).map(|(_, t)| *t).collect();
     let mut fitting: Vec<usize> = (0..templates.len()).filter(|&i| tags.contains(&templates[i].2)).collect();
     let mut other: Vec<usize> = (0..templates.len()).filter(|i| !fitting.contains(i)).collect();
     r.shuffle(&mut fitting);
@@ -330,12 +326,8 @@ impl MajorIndex {
 
     /// Two to five majors from the given classes.
     fn pick(&self, c: Catalogue, classes: &[&str], r: &mut Rng) -> Vec<(MajorCode, String)> {
-        let mut all: Vec<(MajorCode, String)> = classes
-            .iter()
-            .filter_map(|k| self.by_class.get(&(c, (*k).to_owned())))
-            .flatten()
-            .cloned()
-            .collect();
+        let mut all: Vec<(MajorCode, String)> =
+            classes.iter().filter_map(|k| self.by_class.get(&(c, (*k).to_owned()))).flatten().cloned().collect();
         // Common majors (no T/K suffix) first, the way most colleges are built.
         all.sort_by_key(|(code, _)| (code.as_str().ends_with('T') || code.as_str().ends_with('K'), code.clone()));
         let common = all.iter().filter(|(c, _)| !c.as_str().ends_with(['T', 'K'])).count().max(1);
@@ -388,10 +380,8 @@ struct EmployerGen {
 
 impl EmployerGen {
     fn new(rd: &RefData) -> EmployerGen {
-        let parents: HashMap<&str, Option<&str>> = rd
-            .entries_of(Catalogue::Industries)
-            .map(|e| (e.code.as_str(), e.parent_code.as_deref()))
-            .collect();
+        let parents: HashMap<&str, Option<&str>> =
+            rd.entries_of(Catalogue::Industries).map(|e| (e.code.as_str(), e.parent_code.as_deref())).collect();
         let mut classes: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for e in rd.entries_of(Catalogue::Industries).filter(|e| e.level == 4) {
             let mut cur = e.code.as_str();
@@ -403,7 +393,8 @@ impl EmployerGen {
         let mut counties: BTreeMap<String, Vec<(RegionCode, String)>> = BTreeMap::new();
         let mut all_counties = Vec::new();
         for r in rd.regions.iter().filter(|r| r.level == 3 && !matches!(&r.code.as_str()[..2], "71" | "81" | "82")) {
-            let city = r.parent.as_ref().and_then(|p| rd.region(p.as_str())).map(|p| p.name.clone()).unwrap_or_default();
+            let city =
+                r.parent.as_ref().and_then(|p| rd.region(p.as_str())).map(|p| p.name.clone()).unwrap_or_default();
             counties.entry(r.code.province().to_string()).or_default().push((r.code.clone(), city.clone()));
             all_counties.push((r.code.clone(), city));
         }
@@ -438,13 +429,36 @@ impl EmployerGen {
         let (section, name, authority) = match employer_type {
             "23" => ("Q", format!("{city_short}市第{}人民医院", cn_number(n)), "12"),
             "22" => ("P", format!("{city_short}市第{}中学", cn_number(n)), "12"),
-            "20" => ("M", format!("{city_short}市{}研究所", r.pick(&["农业科学", "建筑设计", "环境监测", "水利电力勘测设计"])), "12"),
-            "29" => ("N", format!("{city_short}市{}中心", r.pick(&["公共资源交易", "不动产登记", "社会保险事业管理", "城市规划展览"])), "12"),
-            "10" => ("S", format!("{county_name}{}", r.pick(&["人力资源和社会保障局", "市场监督管理局", "自然资源局", "住房和城乡建设局"])), "11"),
-            "55" => ("S", format!("{county_name}{}村村民委员会", r.pick(&["新华", "红星", "和平", "光明", "团结"])), "Y1"),
-            "56" => ("S", format!("{county_name}{}社区居民委员会", r.pick(&["锦绣", "东城", "望江", "滨河", "南苑"])), "Y1"),
+            "20" => (
+                "M",
+                format!("{city_short}市{}研究所", r.pick(&["农业科学", "建筑设计", "环境监测", "水利电力勘测设计"])),
+                "12",
+            ),
+            "29" => (
+                "N",
+                format!(
+                    "{city_short}市{}中心",
+                    r.pick(&["公共资源交易", "不动产登记", "社会保险事业管理", "城市规划展览"])
+                ),
+                "12",
+            ),
+            "10" => (
+                "S",
+                format!(
+                    "{county_name}{}",
+                    r.pick(&["人力资源和社会保障局", "市场监督管理局", "自然资源局", "住房和城乡建设局"])
+                ),
+                "11",
+            ),
+            "55" => {
+                ("S", format!("{county_name}{}村村民委员会", r.pick(&["新华", "红星", "和平", "光明", "团结"])), "Y1")
+            }
+            "56" => {
+                ("S", format!("{county_name}{}社区居民委员会", r.pick(&["锦绣", "东城", "望江", "滨河", "南苑"])), "Y1")
+            }
             _ => {
-                let sections = ["C", "I", "E", "F", "G", "L", "M", "K", "J", "H", "R", "Q", "P", "A", "N", "D", "O", "B"];
+                let sections =
+                    ["C", "I", "E", "F", "G", "L", "M", "K", "J", "H", "R", "Q", "P", "A", "N", "D", "O", "B"];
                 let sw = [22, 18, 10, 10, 6, 8, 6, 4, 4, 3, 3, 2, 2, 2, 1, 1, 1, 1];
                 let section = sections[r.weighted(&sw)];
                 let brand = r.pick(names::BRANDS);
@@ -452,16 +466,15 @@ impl EmployerGen {
                 let name = match employer_type {
                     "31" => format!("{}{brand}{business}集团有限公司", province_name.trim_end_matches(['省', '市'])),
                     "32" => format!("{city_short}{brand}{business}有限公司（中外合资）"),
-                    _ => format!("{city_short}{brand}{business}{}", r.pick(&["有限公司", "有限公司", "股份有限公司", "有限责任公司"])),
+                    _ => format!(
+                        "{city_short}{brand}{business}{}",
+                        r.pick(&["有限公司", "有限公司", "股份有限公司", "有限责任公司"])
+                    ),
                 };
                 (section, name, "91")
             }
         };
-        let industry_code = self
-            .classes
-            .get(section)
-            .map(|v| r.pick(v).clone())
-            .unwrap_or_else(|| "9999".to_owned());
+        let industry_code = self.classes.get(section).map(|v| r.pick(v).clone()).unwrap_or_else(|| "9999".to_owned());
         Employer {
             id: r.uuid(),
             org_id: well_known_org_id(&match province {
@@ -535,9 +548,9 @@ async fn write_alliances(
             groups.push((2, format!("{}高职院校就业联盟", province_org.name), vocational));
         }
         for (n, name, members) in groups {
-            let code = OrgCode::alliance(u32::from(province.as_bytes()[0] - b'0') * 1000
-                + u32::from(province.as_bytes()[1] - b'0') * 100
-                + n);
+            let code = OrgCode::alliance(
+                u32::from(province.as_bytes()[0] - b'0') * 1000 + u32::from(province.as_bytes()[1] - b'0') * 100 + n,
+            );
             let alliance = Org {
                 id: well_known_org_id(&code),
                 code,

@@ -70,7 +70,7 @@ impl Rng {
     /// Index drawn with the given weights (all ≥ 0, not all 0).
     pub fn weighted(&mut self, weights: &[u32]) -> usize {
         let total: u64 = weights.iter().map(|&w| u64::from(w)).sum();
-        let mut x = (u128::from(self.next_u64()) * u128::from(total) >> 64) as u64;
+        let mut x = ((u128::from(self.next_u64()) * u128::from(total)) >> 64) as u64;
         for (i, &w) in weights.iter().enumerate() {
             if x < u64::from(w) {
                 return i;
@@ -115,7 +115,7 @@ impl Cumulative {
 
     pub fn draw(&self, rng: &mut Rng) -> usize {
         let total = self.acc.last().copied().unwrap_or(0);
-        let x = (u128::from(rng.next_u64()) * u128::from(total) >> 64) as u64;
+        let x = ((u128::from(rng.next_u64()) * u128::from(total)) >> 64) as u64;
         self.acc.partition_point(|&a| a <= x).min(self.acc.len().saturating_sub(1))
     }
 }

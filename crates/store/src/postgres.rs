@@ -25,9 +25,7 @@ impl PgStore {
                 return Err(StoreError::Invalid(format!("invalid schema name '{schema}'")));
             }
             let pool = PgPoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS {schema}")))
-                .execute(&pool)
-                .await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS {schema}"))).execute(&pool).await?;
             pool.close().await;
             options = options.options([("search_path", schema)]);
         }
@@ -46,9 +44,7 @@ impl PgStore {
             return Err(StoreError::Invalid(format!("invalid schema name '{schema}'")));
         }
         let pool = PgPoolOptions::new().max_connections(1).connect(url).await?;
-        sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")))
-            .execute(&pool)
-            .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))).execute(&pool).await?;
         pool.close().await;
         Ok(())
     }

@@ -70,8 +70,7 @@ async fn reference_data_loads_once_and_tree_is_browsable() {
         assert_eq!(scu.name, "四川大学");
         assert_eq!(scu.kind, OrgKind::University);
         assert_eq!(scu.province_code.as_deref(), Some("510000"));
-        let path: Vec<String> =
-            s.org_ancestors(&scu).await.unwrap().into_iter().map(|o| o.code.to_string()).collect();
+        let path: Vec<String> = s.org_ancestors(&scu).await.unwrap().into_iter().map(|o| o.code.to_string()).collect();
         assert_eq!(path, ["CN", "510000"], "{}", b.name);
 
         let sichuan = s.org_by_code(&code("510000")).await.unwrap().expect("四川省");
@@ -80,13 +79,19 @@ async fn reference_data_loads_once_and_tree_is_browsable() {
         assert!(s.org_by_code(&code("4151099999")).await.unwrap().is_none());
 
         let page = s
-            .ref_entries(Catalogue::UndergraduateMajors, &RefQuery { q: Some("计算机".into()), limit: 50, ..Default::default() })
+            .ref_entries(
+                Catalogue::UndergraduateMajors,
+                &RefQuery { q: Some("计算机".into()), limit: 50, ..Default::default() },
+            )
             .await
             .unwrap();
         assert!(page.entries.iter().any(|e| e.code == "080901"), "{}", b.name);
         assert_eq!(page.total as usize, page.entries.len());
         let page = s
-            .ref_entries(Catalogue::Destinations, &RefQuery { parent: Some("50".into()), limit: 10, ..Default::default() })
+            .ref_entries(
+                Catalogue::Destinations,
+                &RefQuery { parent: Some("50".into()), limit: 10, ..Default::default() },
+            )
             .await
             .unwrap();
         let codes: Vec<&str> = page.entries.iter().map(|e| e.code.as_str()).collect();
@@ -94,11 +99,19 @@ async fn reference_data_loads_once_and_tree_is_browsable() {
         let dest = s.ref_entry(Catalogue::Destinations, "76").await.unwrap().expect("76");
         assert_eq!(dest.attrs["counts_as_placed"], "Y");
         // LIKE wildcards in user input match literally.
-        let page = s.ref_entries(Catalogue::Regions, &RefQuery { q: Some("%".into()), limit: 5, ..Default::default() }).await.unwrap();
+        let page = s
+            .ref_entries(Catalogue::Regions, &RefQuery { q: Some("%".into()), limit: 5, ..Default::default() })
+            .await
+            .unwrap();
         assert_eq!(page.total, 0, "{}", b.name);
 
         let (found, total) = s
-            .search_orgs(&OrgQuery { q: Some("成都".into()), kind: Some(OrgKind::University), limit: 5, ..Default::default() })
+            .search_orgs(&OrgQuery {
+                q: Some("成都".into()),
+                kind: Some(OrgKind::University),
+                limit: 5,
+                ..Default::default()
+            })
             .await
             .unwrap();
         assert!(total > 5 && found.len() == 5, "{}: {total}", b.name);

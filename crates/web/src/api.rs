@@ -167,7 +167,8 @@ pub struct OrgDetail {
 }
 
 pub(crate) fn parse_org_code(raw: &str) -> Result<OrgCode, AppError> {
-    OrgCode::parse(raw).map_err(|e| AppError::bad_request("invalid_org_code", format!("组织机构代码“{raw}”无效：{}", e.reason)))
+    OrgCode::parse(raw)
+        .map_err(|e| AppError::bad_request("invalid_org_code", format!("组织机构代码“{raw}”无效：{}", e.reason)))
 }
 
 /// Loads an organisation with everything its page and its API answer show.
@@ -400,10 +401,8 @@ pub async fn list_ref(
 ) -> Result<Json<RefList>, AppError> {
     let c = parse_catalogue(&catalogue)?;
     let (limit, offset) = page_bounds(p.limit, p.offset, 100, 1000)?;
-    let page = state
-        .store
-        .ref_entries(c, &RefQuery { q: p.q, parent: p.parent, level: p.level, limit, offset })
-        .await?;
+    let page =
+        state.store.ref_entries(c, &RefQuery { q: p.q, parent: p.parent, level: p.level, limit, offset }).await?;
     Ok(Json(RefList {
         catalogue: c.id().to_owned(),
         total: page.total,
@@ -432,9 +431,11 @@ pub async fn get_ref(
     Path((catalogue, code)): Path<(String, String)>,
 ) -> Result<Json<RefEntryDto>, AppError> {
     let c = parse_catalogue(&catalogue)?;
-    let e = state.store.ref_entry(c, &code).await?.ok_or_else(|| {
-        AppError::not_found("ref_entry_not_found", format!("{} 中没有代码 {code}", c.title_zh()))
-    })?;
+    let e = state
+        .store
+        .ref_entry(c, &code)
+        .await?
+        .ok_or_else(|| AppError::not_found("ref_entry_not_found", format!("{} 中没有代码 {code}", c.title_zh())))?;
     Ok(Json(e.into()))
 }
 
@@ -460,14 +461,14 @@ pub struct Health {
 pub async fn healthz(State(state): State<AppState>) -> Response {
     let probe = tokio::time::timeout(std::time::Duration::from_secs(3), state.store.ping()).await;
     match probe {
-        Ok(Ok(())) => {
-            Json(Health { status: "ok".into(), database: state.store.backend().id().into() }).into_response()
-        }
+        Ok(Ok(())) => Json(Health { status: "ok".into(), database: state.store.backend().id().into() }).into_response(),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "health probe failed");
             AppError::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "数据库没有响应").into_response()
         }
-        Err(_) => AppError::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "数据库响应超时").into_response(),
+        Err(_) => {
+            AppError::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "数据库响应超时").into_response()
+        }
     }
 }
 

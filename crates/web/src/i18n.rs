@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::header;
+use axum::http::request::Parts;
 
 /// A supported interface language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

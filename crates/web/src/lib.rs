@@ -90,7 +90,10 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
         .layer(RequestBodyLimitLayer::new(settings.body_limit))
         .layer(CatchPanicLayer::new())
         .layer(middleware::from_fn_with_state(state.clone(), shape_errors))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp)))
@@ -126,11 +129,7 @@ async fn shape_errors(State(state): State<AppState>, lang: Lang, req: Request, n
         tracing::error!(%status, path = %uri.path(), "request failed");
     }
     let machine = uri.path().starts_with("/api/") || uri.path() == "/healthz" || uri.path() == "/metrics";
-    if machine {
-        err.into_response()
-    } else {
-        pages::error_page(&state, lang, &uri, &err)
-    }
+    if machine { err.into_response() } else { pages::error_page(&state, lang, &uri, &err) }
 }
 
 async fn record_metrics(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {

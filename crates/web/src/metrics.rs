@@ -66,9 +66,14 @@ impl Metrics {
         for (route, h) in &m.latency {
             let r = escape(route);
             for (i, le) in BUCKETS.iter().enumerate() {
-                let _ = writeln!(out, "jiuye_http_request_duration_seconds_bucket{{route=\"{r}\",le=\"{le}\"}} {}", h.buckets[i]);
+                let _ = writeln!(
+                    out,
+                    "jiuye_http_request_duration_seconds_bucket{{route=\"{r}\",le=\"{le}\"}} {}",
+                    h.buckets[i]
+                );
             }
-            let _ = writeln!(out, "jiuye_http_request_duration_seconds_bucket{{route=\"{r}\",le=\"+Inf\"}} {}", h.count);
+            let _ =
+                writeln!(out, "jiuye_http_request_duration_seconds_bucket{{route=\"{r}\",le=\"+Inf\"}} {}", h.count);
             let _ = writeln!(out, "jiuye_http_request_duration_seconds_sum{{route=\"{r}\"}} {}", h.sum);
             let _ = writeln!(out, "jiuye_http_request_duration_seconds_count{{route=\"{r}\"}} {}", h.count);
         }

@@ -59,7 +59,7 @@ pub fn group_digits(n: i64) -> String {
     let s = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -85,7 +85,11 @@ struct HomePage {
     demo_province: Option<(String, String)>,
 }
 
-pub async fn home(State(state): State<AppState>, lang: Lang, OriginalUri(uri): OriginalUri) -> Result<Response, AppError> {
+pub async fn home(
+    State(state): State<AppState>,
+    lang: Lang,
+    OriginalUri(uri): OriginalUri,
+) -> Result<Response, AppError> {
     let base = Base::new(&state, lang, "home", &uri);
     let t = state.store.totals().await?;
     let stats = [
@@ -274,7 +278,8 @@ pub async fn org_search(
     let (rows, summary) = if q.is_empty() {
         (Vec::new(), base.t("orgs.prompt").to_owned())
     } else {
-        let (orgs, total) = state.store.search_orgs(&OrgQuery { q: Some(q.clone()), limit: 100, ..Default::default() }).await?;
+        let (orgs, total) =
+            state.store.search_orgs(&OrgQuery { q: Some(q.clone()), limit: 100, ..Default::default() }).await?;
         let summary = if total == 0 {
             base.t("orgs.nothing").to_owned()
         } else {
@@ -296,7 +301,11 @@ struct RefIndexPage {
     catalogues: Vec<(String, String, String)>,
 }
 
-pub async fn ref_index(State(state): State<AppState>, lang: Lang, OriginalUri(uri): OriginalUri) -> Result<Response, AppError> {
+pub async fn ref_index(
+    State(state): State<AppState>,
+    lang: Lang,
+    OriginalUri(uri): OriginalUri,
+) -> Result<Response, AppError> {
     let base = Base::new(&state, lang, "ref", &uri);
     let catalogues = Catalogue::ALL
         .iter()
@@ -360,12 +369,13 @@ pub async fn ref_list(
     if page < 1 {
         return Err(AppError::bad_request("invalid_query", "页码应从 1 开始"));
     }
-    let parent = match params.parent.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-        Some(p) => Some(state.refdata.entry(c, p).ok_or_else(|| {
-            AppError::not_found("ref_entry_not_found", format!("{} 中没有代码 {p}", c.title_zh()))
-        })?),
-        None => None,
-    };
+    let parent =
+        match params.parent.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+            Some(p) => Some(state.refdata.entry(c, p).ok_or_else(|| {
+                AppError::not_found("ref_entry_not_found", format!("{} 中没有代码 {p}", c.title_zh()))
+            })?),
+            None => None,
+        };
     let parents: HashSet<&str> = state.refdata.entries_of(c).filter_map(|e| e.parent_code.as_deref()).collect();
     let hierarchical = !parents.is_empty();
     let query = RefQuery {
@@ -401,8 +411,12 @@ pub async fn ref_list(
             };
             let extra = match c {
                 Catalogue::Destinations => vec![
-                    base.t(if e.attrs.get("counts_as_placed").map(String::as_str) == Some("Y") { "common.yes" } else { "common.no" })
-                        .to_owned(),
+                    base.t(if e.attrs.get("counts_as_placed").map(String::as_str) == Some("Y") {
+                        "common.yes"
+                    } else {
+                        "common.no"
+                    })
+                    .to_owned(),
                     e.attrs.get("component_2024").cloned().unwrap_or_default(),
                 ],
                 Catalogue::UndergraduateMajors => vec![e.attrs.get("special_flag").cloned().unwrap_or_default()],
@@ -446,9 +460,13 @@ pub struct LangParams {
 
 /// Remembers the chosen language in a cookie and goes back to where the person was.
 pub async fn set_lang(Path(id): Path<String>, ApiQuery(params): ApiQuery<LangParams>) -> Result<Response, AppError> {
-    let lang = Lang::from_id(&id).ok_or_else(|| AppError::not_found("unknown_language", format!("不支持的语言：{id}")))?;
+    let lang =
+        Lang::from_id(&id).ok_or_else(|| AppError::not_found("unknown_language", format!("不支持的语言：{id}")))?;
     // Only local paths: never an open redirect.
-    let next = params.next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\')).unwrap_or_else(|| "/".into());
+    let next = params
+        .next
+        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .unwrap_or_else(|| "/".into());
     let mut res = Redirect::to(&next).into_response();
     let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.id());
     if let Ok(v) = HeaderValue::from_str(&cookie) {
@@ -459,10 +477,7 @@ pub async fn set_lang(Path(id): Path<String>, ApiQuery(params): ApiQuery<LangPar
 
 pub async fn stylesheet() -> Response {
     (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../static/app.css"),
     )
         .into_response()

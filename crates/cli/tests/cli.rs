@@ -1,0 +1,223 @@
+//! The `jiuye` binary as an operator runs it: help text, serving and stopping, and surviving
+//! SIGKILL in the middle of writing. Runs on SQLite, and on PostgreSQL too when `DATABASE_URL`
+//! is set (in a fresh database per test, dropped afterwards).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use sqlx::Connection;
+
+const BIN: &str = env!("CARGO_BIN_EXE_jiuye");
+
+/// Where a test keeps its data: a temp dir, plus a throwaway PostgreSQL database when
+/// `DATABASE_URL` is set.
+struct Target {
+    dir: tempfile::TempDir,
+    pg: Option<(String, String)>,
+}
+
+impl Target {
+    fn args(&self) -> Vec<String> {
+        let mut a = vec!["--data-dir".to_owned(), self.dir.path().display().to_string()];
+        if let Some((_, url)) = &self.pg {
+            a.push("--database-url".into());
+            a.push(url.clone());
+        }
+        a
+    }
+    fn name(&self) -> &'static str {
+        if self.pg.is_some() { "postgres" } else { "sqlite" }
+    }
+    async fn cleanup(self) {
+        if let Some((admin, url)) = self.pg {
+            let db = url.rsplit('/').next().unwrap_or_default().to_owned();
+            let mut c = sqlx::PgConnection::connect(&admin).await.expect("connect admin");
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")))
+                .execute(&mut c)
+                .await
+                .expect("drop database");
+        }
+    }
+}
+
+async fn targets() -> Vec<Target> {
+    let mut out = vec![Target { dir: tempfile::tempdir().expect("tempdir"), pg: None }];
+    if let Ok(admin) = std::env::var("DATABASE_URL") {
+        let db = format!("jiuye_t_{}", uuid::Uuid::new_v4().simple());
+        let mut c = sqlx::PgConnection::connect(&admin).await.expect("connect admin");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}"))).execute(&mut c).await.expect("create db");
+        let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin).to_owned();
+        out.push(Target { dir: tempfile::tempdir().expect("tempdir"), pg: Some((admin, format!("{base}/{db}"))) });
+    }
+    out
+}
+
+fn run(args: &[&str], extra: &[String]) -> Output {
+    Command::new(BIN).args(args).args(extra).env_remove("JIUYE_LOG").output().expect("run jiuye")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn spawn(args: &[&str], extra: &[String]) -> Child {
+    Command::new(BIN).args(args).args(extra).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("spawn jiuye")
+}
+
+fn signal(child: &Child, sig: &str) {
+    let ok = Command::new("kill").args([sig, &child.id().to_string()]).status().expect("kill").success();
+    assert!(ok, "kill {sig}");
+}
+
+fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
+    let until = Instant::now() + within;
+    loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            return s;
+        }
+        assert!(Instant::now() < until, "process did not exit in {within:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Reads the "jiuye 已启动：http://ADDR/" line the server prints once it listens.
+fn listening_addr(child: &mut Child) -> String {
+    let out = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(out).lines();
+    for line in lines.by_ref() {
+        let line = line.expect("line");
+        if let Some(rest) = line.split("http://").nth(1)
+            && line.contains("已启动")
+        {
+            let addr = rest.trim_end_matches('/').to_owned();
+            // Keep draining stdout so the server never blocks on a full pipe.
+            std::thread::spawn(move || for _ in lines {});
+            return addr;
+        }
+    }
+    panic!("server exited before listening");
+}
+
+fn http_get(addr: &str, path: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").expect("write");
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).expect("read");
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let status = text.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    (status, body)
+}
+
+fn db_exists(dir: &Path) -> bool {
+    dir.join("jiuye.db").exists()
+}
+
+#[test]
+fn help_explains_every_command() {
+    let o = run(&["--help"], &[]);
+    assert!(o.status.success());
+    let text = stdout(&o);
+    for word in ["serve", "seed", "check", "--config"] {
+        assert!(text.contains(word), "{word} in:\n{text}");
+    }
+    let serve = stdout(&run(&["serve", "--help"], &[]));
+    for word in ["--data-dir", "--database-url", "--listen", "--demo", "JIUYE_DATA_DIR", "127.0.0.1:8080"] {
+        assert!(serve.contains(word), "{word} in:\n{serve}");
+    }
+    let seed = stdout(&run(&["seed", "--help"], &[]));
+    for word in ["--universities", "--graduates", "--employers", "--seed", "--data-dir", "--database-url"] {
+        assert!(seed.contains(word), "{word} in:\n{seed}");
+    }
+}
+
+#[test]
+fn bad_settings_are_refused_with_a_message() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().display().to_string();
+    let o = run(&["serve", "--data-dir", &d, "--listen", "not-an-address"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("监听地址"));
+    let o = run(&["seed", "--data-dir", &d, "--province", "510100", "--graduates", "1"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&["check", "--database-url", "mysql://x/y"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unsupported database URL"));
+    let cfg = dir.path().join("bad.toml");
+    std::fs::write(&cfg, "lisen = 1\n").expect("write");
+    let o = run(&["--config", cfg.to_str().expect("utf-8"), "check", "--data-dir", &d], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("lisen"));
+}
+
+#[tokio::test]
+async fn sigkill_during_seed_leaves_a_sound_database_that_completes_on_rerun() {
+    for t in targets().await {
+        let extra = t.args();
+        let plan = ["seed", "--universities", "300", "--graduates", "150000", "--employers", "2000", "--seed", "9"];
+        let mut child = spawn(&plan, &extra);
+        // Let it get well into writing graduates, then pull the plug.
+        let until = Instant::now() + Duration::from_secs(60);
+        while t.pg.is_none() && !db_exists(t.dir.path()) && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(Duration::from_millis(2500));
+        let finished_early = child.try_wait().expect("wait").is_some();
+        child.kill().expect("SIGKILL");
+        child.wait().expect("reap");
+
+        let check = run(&["check"], &extra);
+        assert!(check.status.success(), "{}: {}{}", t.name(), stdout(&check), String::from_utf8_lossy(&check.stderr));
+        assert!(stdout(&check).contains("数据库完好"));
+
+        // The same plan again completes the data set, without duplicates.
+        let again = run(&plan, &extra);
+        assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+        let check = stdout(&run(&["check"], &extra));
+        assert!(check.contains("毕业生 150000"), "{}: {check} (finished before kill: {finished_early})", t.name());
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn server_survives_sigkill_during_demo_load_then_serves_and_stops_on_sigterm() {
+    for t in targets().await {
+        let extra = t.args();
+        let serve = ["serve", "--demo", "--listen", "127.0.0.1:0"];
+
+        // Killed while loading the demo.
+        let mut child = spawn(&serve, &extra);
+        std::thread::sleep(Duration::from_millis(700));
+        child.kill().expect("SIGKILL");
+        child.wait().expect("reap");
+        let check = run(&["check"], &extra);
+        assert!(check.status.success(), "{}: {}", t.name(), stdout(&check));
+
+        // Restarted: the demo completes and the node serves.
+        let mut child = spawn(&serve, &extra);
+        let addr = listening_addr(&mut child);
+        let (status, body) = http_get(&addr, "/healthz");
+        assert_eq!(status, 200, "{body}");
+        let (status, body) = http_get(&addr, "/");
+        assert_eq!(status, 200);
+        assert!(body.contains("lang=\"zh-CN\"") && body.contains("高校毕业生就业服务平台"));
+        let (status, body) = http_get(&addr, "/api/v1/orgs/510000");
+        assert_eq!(status, 200);
+        let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+        assert_eq!(v["counts"]["graduates"], 20000, "{}: demo complete after restart", t.name());
+        let (status, _) = http_get(&addr, "/api/openapi.json");
+        assert_eq!(status, 200);
+
+        // SIGTERM: graceful stop with success.
+        signal(&child, "-TERM");
+        let status = wait_exit(&mut child, Duration::from_secs(20));
+        assert!(status.success(), "{}: exit {status:?}", t.name());
+        let check = run(&["check"], &extra);
+        assert!(stdout(&check).contains("毕业生 20000"), "{}", stdout(&check));
+        t.cleanup().await;
+    }
+}
