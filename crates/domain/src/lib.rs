@@ -3,6 +3,7 @@
 //! Plain functions over plain types. This crate must never do I/O (no database, no files, no
 //! network): everything here is unit-tested in isolation, and every other crate builds on it.
 
+pub mod access;
 pub mod codes;
 pub mod error;
 pub mod org;

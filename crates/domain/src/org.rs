@@ -89,6 +89,9 @@ pub struct Org {
     pub kind: OrgKind,
     pub name: String,
     pub parent_id: Option<Uuid>,
+    /// Codes from the nation down to this node, joined by `/` (`CN/510000/4151010610`): the
+    /// node's place in the tree, used for scope checks.
+    pub path: String,
     /// The province-level region code of this node (none for the nation and alliances).
     pub province_code: Option<String>,
     /// Universities: 本科 or 高职专科.

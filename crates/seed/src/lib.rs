@@ -91,6 +91,10 @@ pub enum SeedError {
 
 const BATCH: usize = 5_000;
 
+/// Synthetic records get time-ordered ids counting up from 2023-01-01T00:00:00Z, one
+/// millisecond apart, so that the same plan always yields the same ids.
+const ID_EPOCH_MS: u64 = 1_672_531_200_000;
+
 struct Programme {
     university: usize,
     college_id: Uuid,
@@ -139,19 +143,21 @@ pub async fn run(
     for (ui, u) in pool.iter().enumerate() {
         let mut r = root.fork(u.code.as_str());
         let uni_id = well_known_org_id(&OrgCode::university(&u.code));
+        let uni_path = format!("{}/{}/{}", OrgCode::NATION, u.province, u.code);
         let templates = college_templates(u, &mut r);
         for (ci, (name, classes)) in templates.into_iter().enumerate() {
             let college_no = (ci + 1) as u8;
             let code = OrgCode::college(&u.code, college_no);
-            let college = base_org(code, OrgKind::College, name, uni_id, u, node, now);
+            let college = base_org(code, OrgKind::College, name, (uni_id, &uni_path), u, node, now);
             let college_id = college.id;
             let college_code = college.code.clone();
+            let college_path = college.path.clone();
             orgs.push(college);
             report.colleges += 1;
             let majors = major_index.pick(u.level.catalogue(), classes, &mut r);
             for m in majors {
                 let code = OrgCode::programme(&college_code, &m.0);
-                let mut p = base_org(code, OrgKind::Programme, &m.1, college_id, u, node, now);
+                let mut p = base_org(code, OrgKind::Programme, &m.1, (college_id, &college_path), u, node, now);
                 p.major_code = Some(m.0.to_string());
                 programmes.push(Programme { university: ui, college_id, college_no, id: p.id });
                 programme_weights.push(university_weight(u) * r.range(1, 4) as u64);
@@ -187,7 +193,7 @@ pub async fn run(
         *seq += 1;
         let enrol = cohort - if level == EducationLevel::Associate { 3 } else { 4 };
         batch.push(Graduate {
-            id: r.uuid(),
+            id: r.uuid_v7(ID_EPOCH_MS + i),
             org_id: well_known_org_id(&OrgCode::university(&u.code)),
             college_id: p.college_id,
             programme_id: p.id,
@@ -212,7 +218,7 @@ pub async fn run(
     let mut r = root.fork("employers");
     let mut batch = Vec::with_capacity(BATCH);
     for i in 0..plan.employers {
-        batch.push(employer_gen.make(plan.province.as_ref(), node, &mut r));
+        batch.push(employer_gen.make(plan.province.as_ref(), node, ID_EPOCH_MS + i, &mut r));
         if batch.len() == BATCH || i + 1 == plan.employers {
             report.employers_new += store.insert_employers(&batch).await?;
             batch.clear();
@@ -226,17 +232,18 @@ fn base_org(
     code: OrgCode,
     kind: OrgKind,
     name: &str,
-    parent: Uuid,
+    parent: (Uuid, &str),
     u: &University,
     node: Uuid,
     now: chrono::DateTime<Utc>,
 ) -> Org {
     Org {
         id: well_known_org_id(&code),
+        path: format!("{}/{code}", parent.1),
         code,
         kind,
         name: name.to_owned(),
-        parent_id: Some(parent),
+        parent_id: Some(parent.0),
         province_code: Some(u.province.to_string()),
         school_level: None,
         newly_built: false,
@@ -402,7 +409,7 @@ impl EmployerGen {
         EmployerGen { classes, counties, all_counties, region_names }
     }
 
-    fn make(&self, province: Option<&RegionCode>, node: Uuid, r: &mut Rng) -> Employer {
+    fn make(&self, province: Option<&RegionCode>, node: Uuid, id_ms: u64, r: &mut Rng) -> Employer {
         let (county, city) = match province.and_then(|p| self.counties.get(p.as_str())) {
             Some(local) if r.chance(0.8) => r.pick(local),
             _ => r.pick(&self.all_counties),
@@ -476,7 +483,7 @@ impl EmployerGen {
         };
         let industry_code = self.classes.get(section).map(|v| r.pick(v).clone()).unwrap_or_else(|| "9999".to_owned());
         Employer {
-            id: r.uuid(),
+            id: r.uuid_v7(id_ms),
             org_id: well_known_org_id(&match province {
                 Some(p) if county.province() == *p => OrgCode::province(p),
                 _ => OrgCode::nation(),
@@ -553,6 +560,7 @@ async fn write_alliances(
             );
             let alliance = Org {
                 id: well_known_org_id(&code),
+                path: format!("{}/{}/{code}", OrgCode::NATION, province),
                 code,
                 kind: OrgKind::Alliance,
                 name,

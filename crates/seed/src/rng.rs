@@ -86,11 +86,15 @@ impl Rng {
         }
     }
 
-    /// A random (version 4 shaped) UUID drawn from this stream.
-    pub fn uuid(&mut self) -> Uuid {
-        let hi = self.next_u64();
-        let lo = self.next_u64();
-        uuid::Builder::from_random_bytes(((u128::from(hi) << 64) | u128::from(lo)).to_be_bytes()).into_uuid()
+    /// A time-ordered (version 7) UUID for the given Unix time in milliseconds, its random part
+    /// drawn from this stream. Ordered keys keep index inserts local on both engines.
+    pub fn uuid_v7(&mut self, unix_ms: u64) -> Uuid {
+        let r = self.next_u64().to_be_bytes();
+        let r2 = self.next_u64().to_be_bytes();
+        let mut tail = [0u8; 10];
+        tail[..8].copy_from_slice(&r);
+        tail[8..].copy_from_slice(&r2[..2]);
+        uuid::Builder::from_unix_timestamp_millis(unix_ms, &tail).into_uuid()
     }
 }
 

@@ -29,6 +29,7 @@ pub(crate) struct OrgRow {
     pub kind: String,
     pub name: String,
     pub parent_id: Option<Uuid>,
+    pub path: String,
     pub province_code: Option<String>,
     pub school_level: Option<String>,
     pub newly_built: bool,
@@ -50,6 +51,7 @@ impl OrgRow {
             kind: OrgKind::from_id(&self.kind).ok_or_else(|| corrupt("org kind", &self.kind))?,
             name: self.name,
             parent_id: self.parent_id,
+            path: self.path,
             province_code: self.province_code,
             school_level: match self.school_level {
                 Some(s) => Some(SchoolLevel::from_id(&s).ok_or_else(|| corrupt("school level", &s))?),
@@ -90,7 +92,7 @@ impl RefRow {
     }
 }
 
-pub(crate) const ORG_COLUMNS: &str = "o.id, o.code, o.kind, o.name, o.parent_id, o.province_code, o.school_level, \
+pub(crate) const ORG_COLUMNS: &str = "o.id, o.code, o.kind, o.name, o.parent_id, o.path, o.province_code, o.school_level, \
      o.newly_built, o.private, o.authority, o.region_code, o.major_code, o.origin_node, o.version, \
      o.created_at, o.updated_at";
 
@@ -131,6 +133,7 @@ macro_rules! repository_impl {
                 kind: r.try_get("kind")?,
                 name: r.try_get("name")?,
                 parent_id: r.try_get("parent_id")?,
+                path: r.try_get("path")?,
                 province_code: r.try_get("province_code")?,
                 school_level: r.try_get("school_level")?,
                 newly_built: r.try_get("newly_built")?,
@@ -160,7 +163,7 @@ macro_rules! repository_impl {
 
         fn push_org_upsert(qb: &mut QueryBuilder<$db>, orgs: &[Org]) {
             qb.push(
-                "INSERT INTO orgs (id, code, kind, name, parent_id, province_code, school_level, newly_built, \
+                "INSERT INTO orgs (id, code, kind, name, parent_id, path, province_code, school_level, newly_built, \
                  private, authority, region_code, major_code, origin_node, version, created_at, updated_at) ",
             );
             qb.push_values(orgs, |mut b, o| {
@@ -169,6 +172,7 @@ macro_rules! repository_impl {
                     .push_bind(o.kind.id())
                     .push_bind(o.name.clone())
                     .push_bind(o.parent_id)
+                    .push_bind(o.path.clone())
                     .push_bind(o.province_code.clone())
                     .push_bind(o.school_level.map(|l| l.id()))
                     .push_bind(o.newly_built)
@@ -183,11 +187,11 @@ macro_rules! repository_impl {
             });
             // The 新建本科 flag is only set on insert: a province may have corrected it since.
             qb.push(
-                " ON CONFLICT (code) DO UPDATE SET name = excluded.name, parent_id = excluded.parent_id, \
+                " ON CONFLICT (code) DO UPDATE SET name = excluded.name, parent_id = excluded.parent_id, path = excluded.path, \
                  province_code = excluded.province_code, school_level = excluded.school_level, \
                  private = excluded.private, authority = excluded.authority, region_code = excluded.region_code, \
                  major_code = excluded.major_code, updated_at = excluded.updated_at, version = orgs.version + 1 \
-                 WHERE orgs.name <> excluded.name OR orgs.parent_id IS DISTINCT FROM excluded.parent_id \
+                 WHERE orgs.name <> excluded.name OR orgs.parent_id IS DISTINCT FROM excluded.parent_id OR orgs.path <> excluded.path \
                  OR orgs.province_code IS DISTINCT FROM excluded.province_code \
                  OR orgs.school_level IS DISTINCT FROM excluded.school_level OR orgs.private <> excluded.private \
                  OR orgs.authority IS DISTINCT FROM excluded.authority \
@@ -302,8 +306,9 @@ macro_rules! repository_impl {
                     qb.build().execute(&mut *tx).await?;
                 }
 
-                let org = |code: OrgCode, kind: OrgKind, name: &str, parent: Option<Uuid>| Org {
+                let org = |code: OrgCode, kind: OrgKind, name: &str, parent: Option<Uuid>, parent_path: &str| Org {
                     id: well_known_org_id(&code),
+                    path: if parent_path.is_empty() { code.to_string() } else { format!("{parent_path}/{code}") },
                     code,
                     kind,
                     name: name.to_owned(),
@@ -320,20 +325,23 @@ macro_rules! repository_impl {
                     created_at: now,
                     updated_at: now,
                 };
-                let nation = org(OrgCode::nation(), OrgKind::Nation, "全国", None);
+                let nation = org(OrgCode::nation(), OrgKind::Nation, "全国", None, "");
                 let nation_id = nation.id;
                 let mut orgs = vec![nation];
                 let with_universities: std::collections::BTreeSet<&str> =
                     refdata.universities.iter().map(|u| u.province.as_str()).collect();
                 for p in refdata.provinces().filter(|p| with_universities.contains(p.code.as_str())) {
-                    let mut o = org(OrgCode::province(&p.code), OrgKind::Province, &p.name, Some(nation_id));
+                    let mut o =
+                        org(OrgCode::province(&p.code), OrgKind::Province, &p.name, Some(nation_id), OrgCode::NATION);
                     o.province_code = Some(p.code.to_string());
                     o.region_code = Some(p.code.to_string());
                     orgs.push(o);
                 }
                 for u in &refdata.universities {
                     let parent = well_known_org_id(&OrgCode::province(&u.province));
-                    let mut o = org(OrgCode::university(&u.code), OrgKind::University, &u.name, Some(parent));
+                    let province_path = format!("{}/{}", OrgCode::NATION, u.province);
+                    let mut o =
+                        org(OrgCode::university(&u.code), OrgKind::University, &u.name, Some(parent), &province_path);
                     o.province_code = Some(u.province.to_string());
                     o.school_level = Some(u.level);
                     o.newly_built = u.newly_built;

@@ -13,6 +13,7 @@ use jiuye_domain::{Catalogue, Employer, Graduate, Org, OrgCode, OrgCounts, OrgKi
 use uuid::Uuid;
 
 mod common;
+pub mod identity;
 pub use common::well_known_org_id;
 pub mod postgres;
 pub mod sqlite;
@@ -112,7 +113,7 @@ pub struct Totals {
 
 /// Everything the application asks of its database.
 #[async_trait]
-pub trait Repository: Send + Sync + 'static {
+pub trait Repository: identity::Identity + Send + Sync + 'static {
     fn backend(&self) -> Backend;
     fn pool_stats(&self) -> PoolStats;
     /// Answers when the database does (`/healthz`).

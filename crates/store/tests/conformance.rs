@@ -70,6 +70,7 @@ async fn reference_data_loads_once_and_tree_is_browsable() {
         assert_eq!(scu.name, "四川大学");
         assert_eq!(scu.kind, OrgKind::University);
         assert_eq!(scu.province_code.as_deref(), Some("510000"));
+        assert_eq!(scu.path, "CN/510000/4151010610");
         let path: Vec<String> = s.org_ancestors(&scu).await.unwrap().into_iter().map(|o| o.code.to_string()).collect();
         assert_eq!(path, ["CN", "510000"], "{}", b.name);
 
@@ -150,6 +151,7 @@ async fn seeded_counts_add_up_and_reseeding_changes_nothing() {
                 assert_eq!(programmes.iter().map(|p| p.counts.graduates).sum::<i64>(), c.counts.graduates);
                 for p in &programmes {
                     assert_eq!(p.org.kind, OrgKind::Programme);
+                    assert_eq!(p.org.path, format!("{}/{}", c.org.path, p.org.code));
                     let major = p.org.major_code.as_deref().expect("programme has a major");
                     let cat = if u.org.school_level == Some(jiuye_domain::SchoolLevel::Vocational) {
                         Catalogue::VocationalMajors

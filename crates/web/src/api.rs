@@ -106,6 +106,9 @@ pub struct OrgSummary {
     pub kind: OrgKindDto,
     #[schema(example = "四川大学")]
     pub name: String,
+    /// Codes from the nation down to this node, joined by `/`.
+    #[schema(example = "CN/510000/4151010610")]
+    pub path: String,
     /// Province-level GB/T 2260 code (none for the nation and national alliances).
     #[schema(example = "510000")]
     pub province_code: Option<String>,
@@ -135,6 +138,7 @@ impl OrgSummary {
             code: o.code.to_string(),
             kind: o.kind.into(),
             name: o.name.clone(),
+            path: o.path.clone(),
             province_code: o.province_code.clone(),
             school_level: o.school_level.map(|l| l.id().to_owned()),
             newly_built: uni.then_some(o.newly_built),

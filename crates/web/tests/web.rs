@@ -101,6 +101,7 @@ async fn organisation_api_answers_with_tree_and_counts() {
         assert_eq!(v["name"], "四川大学");
         assert_eq!(v["kind"], "university");
         assert_eq!(v["province_code"], "510000");
+        assert_eq!(v["path"], "CN/510000/4151010610");
         assert_eq!(v["province"]["code"], "510000");
         assert_eq!(v["parent"]["name"], "四川省");
         assert_eq!(v["school_level"], "undergraduate");
@@ -152,7 +153,9 @@ async fn bad_input_gets_stable_error_codes_never_500() {
         assert_error(&get(app, "/api/v1/ref/destinations/99").await, 404, "ref_entry_not_found");
         assert_error(&get(app, "/api/v1/ref/regions?offset=-1").await, 400, "invalid_query");
         let post = Request::builder().method(Method::POST).uri("/api/v1/orgs/CN").body(Body::empty()).unwrap();
-        assert_error(&send(app, post).await, 405, "method_not_allowed");
+        let r = send(app, post).await;
+        assert_error(&r, 405, "method_not_allowed");
+        assert_eq!(r.headers.get(header::ALLOW).map(|v| v.to_str().unwrap()), Some("GET,HEAD"));
         let big = Request::builder()
             .method(Method::POST)
             .uri("/api/v1/orgs")

@@ -23,6 +23,7 @@ CREATE TABLE orgs (
     kind          TEXT    NOT NULL CHECK (kind IN ('nation', 'province', 'university', 'college', 'programme', 'alliance')),
     name          TEXT    NOT NULL,
     parent_id     UUID    REFERENCES orgs (id),
+    path          TEXT    NOT NULL,
     province_code TEXT,
     school_level  TEXT    CHECK (school_level IN ('undergraduate', 'vocational')),
     newly_built   BOOLEAN NOT NULL DEFAULT FALSE,
@@ -36,6 +37,8 @@ CREATE TABLE orgs (
     updated_at    TIMESTAMPTZ    NOT NULL
 );
 CREATE INDEX orgs_parent ON orgs (parent_id);
+-- Codes from the nation down, joined by '/': subtree queries are prefix matches.
+CREATE INDEX orgs_path ON orgs (path);
 CREATE INDEX orgs_kind_province ON orgs (kind, province_code);
 
 CREATE TABLE alliance_members (

@@ -1,0 +1,380 @@
+//! Who may do what, where: the one permission module of jiuye.
+//!
+//! Every handler asks [`can`] before it reads or writes, and every list query is filtered in the
+//! database by the organisation paths [`scope_paths`] returns for the same action, so that the
+//! rule is written once. A decision depends only on the actor's role grants, the resource's
+//! place in the organisation tree (its *path*, e.g. `CN/510000/4151010610`) and ownership
+//! (a graduate's own record, an employer's own record). This module never does I/O.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::org::OrgKind;
+
+/// A role a person holds at one node of the tree (stable identifiers, used in the API).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 教育部高校学生司.
+    MinistryAdmin,
+    /// 省级教育部门.
+    ProvinceAdmin,
+    /// 就业指导中心.
+    CareerStaff,
+    /// 校领导（书记、校长）.
+    UniversityLeader,
+    /// 院系领导.
+    CollegeLeader,
+    /// 学科专业负责人.
+    MajorHead,
+    /// 毕业班辅导员.
+    Counselor,
+    /// 毕业生.
+    Graduate,
+    /// 用人单位.
+    Employer,
+}
+
+impl Role {
+    pub const ALL: [Role; 9] = [
+        Role::MinistryAdmin,
+        Role::ProvinceAdmin,
+        Role::CareerStaff,
+        Role::UniversityLeader,
+        Role::CollegeLeader,
+        Role::MajorHead,
+        Role::Counselor,
+        Role::Graduate,
+        Role::Employer,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Role::MinistryAdmin => "ministry_admin",
+            Role::ProvinceAdmin => "province_admin",
+            Role::CareerStaff => "career_staff",
+            Role::UniversityLeader => "university_leader",
+            Role::CollegeLeader => "college_leader",
+            Role::MajorHead => "major_head",
+            Role::Counselor => "counselor",
+            Role::Graduate => "graduate",
+            Role::Employer => "employer",
+        }
+    }
+
+    pub fn from_id(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.id() == s)
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Role::MinistryAdmin => "教育部管理员",
+            Role::ProvinceAdmin => "省级管理员",
+            Role::CareerStaff => "就业指导中心",
+            Role::UniversityLeader => "校领导",
+            Role::CollegeLeader => "院系领导",
+            Role::MajorHead => "专业负责人",
+            Role::Counselor => "辅导员",
+            Role::Graduate => "毕业生",
+            Role::Employer => "用人单位",
+        }
+    }
+
+    pub fn en(self) -> &'static str {
+        match self {
+            Role::MinistryAdmin => "Ministry administrator",
+            Role::ProvinceAdmin => "Province administrator",
+            Role::CareerStaff => "Career centre staff",
+            Role::UniversityLeader => "University leader",
+            Role::CollegeLeader => "College leader",
+            Role::MajorHead => "Major programme head",
+            Role::Counselor => "Counselor",
+            Role::Graduate => "Graduate",
+            Role::Employer => "Employer",
+        }
+    }
+
+    /// The kind of node a grant of this role is bound to. Employer grants are bound to the
+    /// node that registered the employer, which may be of any kind.
+    pub fn org_kinds(self) -> &'static [OrgKind] {
+        match self {
+            Role::MinistryAdmin => &[OrgKind::Nation],
+            Role::ProvinceAdmin => &[OrgKind::Province],
+            Role::CareerStaff | Role::UniversityLeader => &[OrgKind::University],
+            Role::CollegeLeader | Role::Counselor => &[OrgKind::College],
+            Role::MajorHead | Role::Graduate => &[OrgKind::Programme],
+            Role::Employer => &[OrgKind::Nation, OrgKind::Province, OrgKind::University],
+        }
+    }
+
+    /// Whether a grant of this role needs a subject record (the graduate's own record, the
+    /// employer's record).
+    pub fn needs_subject(self) -> bool {
+        matches!(self, Role::Graduate | Role::Employer)
+    }
+
+    /// Staff roles that administer accounts; with the two-factor setting on, these must sign in
+    /// with a second factor.
+    pub fn is_admin(self) -> bool {
+        matches!(self, Role::MinistryAdmin | Role::ProvinceAdmin | Role::CareerStaff)
+    }
+
+    /// Roles whose holders may grant `self` (within their own subtree).
+    fn granted_by(self) -> &'static [Role] {
+        match self {
+            Role::MinistryAdmin => &[Role::MinistryAdmin],
+            Role::ProvinceAdmin => &[Role::MinistryAdmin, Role::ProvinceAdmin],
+            Role::UniversityLeader => &[Role::MinistryAdmin, Role::ProvinceAdmin],
+            Role::CareerStaff => &[Role::MinistryAdmin, Role::ProvinceAdmin, Role::CareerStaff],
+            Role::CollegeLeader | Role::MajorHead | Role::Counselor | Role::Graduate | Role::Employer => {
+                &[Role::MinistryAdmin, Role::ProvinceAdmin, Role::CareerStaff]
+            }
+        }
+    }
+}
+
+/// One role a person holds, with where it applies.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopedGrant {
+    pub role: Role,
+    pub org_id: Uuid,
+    pub org_code: String,
+    pub org_kind: OrgKind,
+    /// Codes from the nation down to the node, joined by `/` (e.g. `CN/510000/4151010610`).
+    pub org_path: String,
+    /// The graduate or employer record the grant is about (graduate and employer roles).
+    pub subject_id: Option<Uuid>,
+}
+
+/// The signed-in person a decision is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: Uuid,
+    pub username: String,
+    pub grants: Vec<ScopedGrant>,
+}
+
+/// What someone wants to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// See the accounts of an organisation (and below).
+    ViewUsers,
+    /// Create accounts, reset passwords, disable accounts.
+    ManageUsers,
+    /// Give someone a role at a node.
+    Grant(Role),
+    /// See the audit log of an organisation (and below).
+    ViewAudit,
+    /// See a graduate's record.
+    ViewGraduate,
+    /// See an employer's record and what it posted.
+    ViewEmployer,
+}
+
+impl Action {
+    /// The roles that may do this anywhere inside their grant's subtree.
+    fn subtree_roles(self) -> &'static [Role] {
+        match self {
+            Action::ViewUsers => &[
+                Role::MinistryAdmin,
+                Role::ProvinceAdmin,
+                Role::CareerStaff,
+                Role::UniversityLeader,
+                Role::CollegeLeader,
+            ],
+            Action::ManageUsers => &[Role::MinistryAdmin, Role::ProvinceAdmin, Role::CareerStaff],
+            Action::Grant(r) => r.granted_by(),
+            Action::ViewAudit => &[Role::MinistryAdmin, Role::ProvinceAdmin, Role::CareerStaff, Role::UniversityLeader],
+            Action::ViewGraduate => &[
+                Role::MinistryAdmin,
+                Role::ProvinceAdmin,
+                Role::CareerStaff,
+                Role::UniversityLeader,
+                Role::CollegeLeader,
+                Role::MajorHead,
+                Role::Counselor,
+            ],
+            Action::ViewEmployer => &[Role::MinistryAdmin, Role::ProvinceAdmin, Role::CareerStaff],
+        }
+    }
+
+    /// The role that may do this to its own subject record only.
+    fn owner_role(self) -> Option<Role> {
+        match self {
+            Action::ViewGraduate => Some(Role::Graduate),
+            Action::ViewEmployer => Some(Role::Employer),
+            _ => None,
+        }
+    }
+}
+
+/// What an action is done to: something located at a node of the tree, optionally owned by a
+/// subject (a graduate or an employer record).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Resource<'a> {
+    pub org_path: &'a str,
+    pub org_kind: Option<OrgKind>,
+    pub subject_id: Option<Uuid>,
+}
+
+impl<'a> Resource<'a> {
+    pub fn at(org_path: &'a str) -> Resource<'a> {
+        Resource { org_path, org_kind: None, subject_id: None }
+    }
+    pub fn node(org_path: &'a str, kind: OrgKind) -> Resource<'a> {
+        Resource { org_path, org_kind: Some(kind), subject_id: None }
+    }
+    pub fn owned(org_path: &'a str, subject_id: Uuid) -> Resource<'a> {
+        Resource { org_path, org_kind: None, subject_id: Some(subject_id) }
+    }
+}
+
+/// True when `path` is `scope` or lies below it.
+pub fn within(path: &str, scope: &str) -> bool {
+    path == scope || (path.len() > scope.len() && path.starts_with(scope) && path.as_bytes()[scope.len()] == b'/')
+}
+
+/// The grant that allows `actor` to do `action` to `resource`, if any.
+pub fn can<'g>(actor: &'g Actor, action: Action, resource: &Resource<'_>) -> Option<&'g ScopedGrant> {
+    if let Action::Grant(role) = action
+        && let Some(kind) = resource.org_kind
+        && !role.org_kinds().contains(&kind)
+    {
+        return None;
+    }
+    let roles = action.subtree_roles();
+    actor.grants.iter().find(|g| roles.contains(&g.role) && within(resource.org_path, &g.org_path)).or_else(|| {
+        let owner = action.owner_role()?;
+        let subject = resource.subject_id?;
+        actor.grants.iter().find(|g| g.role == owner && g.subject_id == Some(subject))
+    })
+}
+
+/// The subtrees in which `actor` may do `action`; list queries filter by these in the
+/// database. Empty means nowhere (ownership-based access is checked per record).
+pub fn scope_paths(actor: &Actor, action: Action) -> Vec<String> {
+    let roles = action.subtree_roles();
+    let mut paths: Vec<String> =
+        actor.grants.iter().filter(|g| roles.contains(&g.role)).map(|g| g.org_path.clone()).collect();
+    paths.sort();
+    // Drop paths already covered by a broader one.
+    let mut out: Vec<String> = Vec::new();
+    for p in paths {
+        if !out.iter().any(|o| within(&p, o)) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Whether `actor` may manage the account holding `grants`: only when the actor could grant
+/// every one of them, so nobody can take over an account with more power than their own.
+pub fn can_manage_account<'g>(actor: &'g Actor, target_grants: &[ScopedGrant]) -> Option<&'g ScopedGrant> {
+    if target_grants.is_empty() {
+        return None;
+    }
+    let mut allowing = None;
+    for g in target_grants {
+        allowing = Some(can(actor, Action::Grant(g.role), &Resource::at(&g.org_path))?);
+    }
+    allowing
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grant(role: Role, path: &str, kind: OrgKind) -> ScopedGrant {
+        ScopedGrant {
+            role,
+            org_id: Uuid::nil(),
+            org_code: path.rsplit('/').next().unwrap_or(path).to_owned(),
+            org_kind: kind,
+            org_path: path.to_owned(),
+            subject_id: None,
+        }
+    }
+
+    fn actor(grants: Vec<ScopedGrant>) -> Actor {
+        Actor { user_id: Uuid::nil(), username: "t".into(), grants }
+    }
+
+    const SCU: &str = "CN/510000/4151010610";
+    const SCU_COLLEGE: &str = "CN/510000/4151010610/4151010610-01";
+    const SWJTU: &str = "CN/510000/4151010613";
+    const PKU: &str = "CN/110000/4111010001";
+
+    #[test]
+    fn within_respects_path_boundaries() {
+        assert!(within(SCU_COLLEGE, SCU));
+        assert!(within(SCU, SCU));
+        assert!(!within("CN/510000/41510106100", SCU));
+        assert!(!within(SCU, SCU_COLLEGE));
+        assert!(within(PKU, "CN"));
+    }
+
+    #[test]
+    fn career_staff_manage_their_university_only() {
+        let a = actor(vec![grant(Role::CareerStaff, SCU, OrgKind::University)]);
+        assert!(can(&a, Action::ViewUsers, &Resource::at(SCU_COLLEGE)).is_some());
+        assert!(can(&a, Action::ViewUsers, &Resource::at(SWJTU)).is_none());
+        assert!(can(&a, Action::Grant(Role::Counselor), &Resource::node(SCU_COLLEGE, OrgKind::College)).is_some());
+        assert!(can(&a, Action::Grant(Role::Counselor), &Resource::node(SWJTU, OrgKind::University)).is_none());
+        // Not above their own role.
+        assert!(can(&a, Action::Grant(Role::UniversityLeader), &Resource::node(SCU, OrgKind::University)).is_none());
+        assert!(can(&a, Action::Grant(Role::ProvinceAdmin), &Resource::node("CN/510000", OrgKind::Province)).is_none());
+        // A role only binds to its kind of node.
+        assert!(can(&a, Action::Grant(Role::Counselor), &Resource::node(SCU, OrgKind::University)).is_none());
+    }
+
+    #[test]
+    fn province_admin_creates_university_staff_in_province() {
+        let a = actor(vec![grant(Role::ProvinceAdmin, "CN/510000", OrgKind::Province)]);
+        assert!(can(&a, Action::Grant(Role::CareerStaff), &Resource::node(SCU, OrgKind::University)).is_some());
+        assert!(can(&a, Action::Grant(Role::CareerStaff), &Resource::node(PKU, OrgKind::University)).is_none());
+        assert!(can(&a, Action::Grant(Role::MinistryAdmin), &Resource::node("CN", OrgKind::Nation)).is_none());
+        assert_eq!(scope_paths(&a, Action::ViewAudit), ["CN/510000"]);
+    }
+
+    #[test]
+    fn graduates_and_employers_see_only_their_own_record() {
+        let me = Uuid::from_u128(7);
+        let mut g =
+            grant(Role::Graduate, "CN/510000/4151010610/4151010610-01/4151010610-01-080901", OrgKind::Programme);
+        g.subject_id = Some(me);
+        let a = actor(vec![g]);
+        assert!(can(&a, Action::ViewGraduate, &Resource::owned(SCU_COLLEGE, me)).is_some());
+        assert!(can(&a, Action::ViewGraduate, &Resource::owned(SCU_COLLEGE, Uuid::from_u128(8))).is_none());
+        assert!(can(&a, Action::ViewUsers, &Resource::at(SCU_COLLEGE)).is_none());
+        assert!(scope_paths(&a, Action::ViewGraduate).is_empty());
+    }
+
+    #[test]
+    fn counselors_see_graduates_of_their_college() {
+        let a = actor(vec![grant(Role::Counselor, SCU_COLLEGE, OrgKind::College)]);
+        assert!(can(&a, Action::ViewGraduate, &Resource::owned(&format!("{SCU_COLLEGE}/x"), Uuid::nil())).is_some());
+        assert!(can(&a, Action::ViewGraduate, &Resource::at(&format!("{SCU}/4151010610-02"))).is_none());
+        assert!(can(&a, Action::ViewAudit, &Resource::at(SCU_COLLEGE)).is_none());
+    }
+
+    #[test]
+    fn account_management_needs_power_over_every_grant() {
+        let staff = actor(vec![grant(Role::CareerStaff, SCU, OrgKind::University)]);
+        let counselor = vec![grant(Role::Counselor, SCU_COLLEGE, OrgKind::College)];
+        assert!(can_manage_account(&staff, &counselor).is_some());
+        let mut also_province = counselor.clone();
+        also_province.push(grant(Role::ProvinceAdmin, "CN/510000", OrgKind::Province));
+        assert!(can_manage_account(&staff, &also_province).is_none());
+        assert!(can_manage_account(&staff, &[]).is_none());
+    }
+
+    #[test]
+    fn scope_paths_drop_nested_duplicates() {
+        let a = actor(vec![
+            grant(Role::CareerStaff, SCU, OrgKind::University),
+            grant(Role::ProvinceAdmin, "CN/510000", OrgKind::Province),
+            grant(Role::CareerStaff, PKU, OrgKind::University),
+        ]);
+        assert_eq!(scope_paths(&a, Action::ManageUsers), ["CN/110000/4111010001", "CN/510000"]);
+    }
+}

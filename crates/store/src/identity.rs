@@ -1,0 +1,786 @@
+//! Storage for accounts, role grants, sessions, API tokens and the hash-chained audit log.
+//!
+//! Secrets are stored only as hashes (sessions, tokens) or sealed (TOTP secrets); this module
+//! never sees a plaintext token except to hash it. List queries take the organisation paths the
+//! caller may see and filter in SQL.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use jiuye_domain::OrgKind;
+use jiuye_domain::access::{Role, ScopedGrant};
+use uuid::Uuid;
+
+use crate::Result;
+
+/// An account.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UserRecord {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub org_id: Uuid,
+    pub password_hash: String,
+    pub must_change_password: bool,
+    pub failed_logins: i32,
+    pub locked_until: Option<DateTime<Utc>>,
+    /// Sealed (see `jiuye-security`), never plaintext.
+    pub totp_secret: Option<String>,
+    pub totp_enabled: bool,
+    pub totp_last_step: Option<i64>,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub password_changed_at: DateTime<Utc>,
+}
+
+/// A grant with the organisation it is bound to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GrantRecord {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub grant: ScopedGrant,
+    pub org_name: String,
+}
+
+/// A new account and its first grants.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub org_id: Uuid,
+    pub password_hash: String,
+    pub must_change_password: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewGrant {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub role: Role,
+    pub org_id: Uuid,
+    pub subject_id: Option<Uuid>,
+    pub created_by: Option<Uuid>,
+}
+
+/// An account in a list, with its grants.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UserSummary {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub disabled: bool,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub totp_enabled: bool,
+    pub grants: Vec<GrantRecord>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id_hash: String,
+    pub user_id: Uuid,
+    pub csrf_token: String,
+    pub second_factor: bool,
+    pub ip: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenRecord {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub name: String,
+    /// The first characters of the token, to recognise it in a list.
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// One audit entry, before it is chained.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub user_id: Option<Uuid>,
+    pub username: Option<String>,
+    pub role: Option<String>,
+    pub org_code: Option<String>,
+    pub org_path: Option<String>,
+    pub action: String,
+    pub target: Option<String>,
+    pub target_path: Option<String>,
+    /// `ok`, `denied`, `failed`, or an error code.
+    pub result: String,
+    pub ip: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// A stored audit row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    pub entry: AuditEntry,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl AuditRow {
+    /// The fields the chain hash covers, in order.
+    pub fn hashed_fields(id: &Uuid, at: &DateTime<Utc>, e: &AuditEntry) -> Vec<Option<String>> {
+        vec![
+            Some(id.to_string()),
+            Some(at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+            e.user_id.map(|u| u.to_string()),
+            e.username.clone(),
+            e.role.clone(),
+            e.org_code.clone(),
+            e.org_path.clone(),
+            Some(e.action.clone()),
+            e.target.clone(),
+            e.target_path.clone(),
+            Some(e.result.clone()),
+            e.ip.clone(),
+            e.detail.clone(),
+        ]
+    }
+
+    /// Recomputes this row's hash from its fields and `prev_hash`.
+    pub fn expected_hash(&self, prev_hash: &str) -> String {
+        let fields = AuditRow::hashed_fields(&self.id, &self.at, &self.entry);
+        let refs: Vec<Option<&str>> = fields.iter().map(|f| f.as_deref()).collect();
+        jiuye_security::chain::link(prev_hash, self.seq, &refs)
+    }
+}
+
+/// Filter for the audit page and API.
+#[derive(Clone, Debug, Default)]
+pub struct AuditQuery {
+    /// Subtrees the caller may see (rows whose actor or target lies inside one).
+    pub scope_paths: Vec<String>,
+    /// Narrow to one subtree (must itself be inside the scope; checked by the caller).
+    pub org_path: Option<String>,
+    pub action: Option<String>,
+    pub username: Option<String>,
+    pub result: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Filter for account lists.
+#[derive(Clone, Debug, Default)]
+pub struct UserQuery {
+    pub scope_paths: Vec<String>,
+    pub org_path: Option<String>,
+    pub q: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Everything identity needs from the database.
+#[async_trait]
+pub trait Identity: Send + Sync {
+    /// Creates an account with its grants in one transaction; `Ok(false)` when the username is
+    /// taken.
+    async fn create_user(&self, user: &NewUser, grants: &[NewGrant]) -> Result<bool>;
+    async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>>;
+    async fn user_by_id(&self, id: Uuid) -> Result<Option<UserRecord>>;
+    async fn grants_of(&self, user_id: Uuid) -> Result<Vec<GrantRecord>>;
+    /// `Ok(false)` when the same role at the same node already exists.
+    async fn add_grant(&self, grant: &NewGrant) -> Result<bool>;
+    async fn remove_grant(&self, user_id: Uuid, grant_id: Uuid) -> Result<bool>;
+    async fn list_users(&self, query: &UserQuery) -> Result<(Vec<UserSummary>, i64)>;
+
+    /// Counts a failed sign-in; locks the account until `lock_until` once `threshold`
+    /// consecutive failures are reached. Returns the failure count and the lock, if any.
+    async fn record_login_failure(
+        &self,
+        user_id: Uuid,
+        threshold: i32,
+        lock_until: DateTime<Utc>,
+    ) -> Result<(i32, Option<DateTime<Utc>>)>;
+    async fn record_login_success(&self, user_id: Uuid) -> Result<()>;
+    async fn set_password(&self, user_id: Uuid, password_hash: &str, must_change: bool) -> Result<()>;
+    async fn set_totp(&self, user_id: Uuid, sealed_secret: Option<&str>, enabled: bool) -> Result<()>;
+    /// Records the TOTP step just used; `Ok(false)` when that step (or a later one) was already
+    /// used, which refuses a replayed code.
+    async fn use_totp_step(&self, user_id: Uuid, step: i64) -> Result<bool>;
+    /// All sealed TOTP secrets, for re-sealing after a key rotation.
+    async fn sealed_totp_secrets(&self) -> Result<Vec<(Uuid, String)>>;
+    async fn set_disabled(&self, user_id: Uuid, disabled: bool) -> Result<()>;
+
+    async fn create_session(&self, session: &SessionRecord) -> Result<()>;
+    async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>>;
+    async fn touch_session(&self, id_hash: &str, at: DateTime<Utc>) -> Result<()>;
+    async fn delete_session(&self, id_hash: &str) -> Result<()>;
+    async fn delete_sessions_of(&self, user_id: Uuid) -> Result<()>;
+
+    async fn create_token(&self, token: &TokenRecord, token_hash: &str) -> Result<()>;
+    /// The token with this hash, whatever its state (the caller checks expiry and revocation).
+    async fn token_by_hash(&self, token_hash: &str) -> Result<Option<TokenRecord>>;
+    async fn tokens_of(&self, user_id: Uuid) -> Result<Vec<TokenRecord>>;
+    async fn revoke_token(&self, user_id: Uuid, token_id: Uuid, at: DateTime<Utc>) -> Result<bool>;
+    async fn touch_token(&self, token_id: Uuid, at: DateTime<Utc>) -> Result<()>;
+
+    /// Appends to the audit chain; returns the row's sequence number.
+    async fn append_audit(&self, entry: &AuditEntry) -> Result<i64>;
+    async fn audit_rows(&self, query: &AuditQuery) -> Result<(Vec<AuditRow>, i64)>;
+    /// Rows with `seq > after`, in order, at most `limit` (for verification).
+    async fn audit_after(&self, after: i64, limit: i64) -> Result<Vec<AuditRow>>;
+    /// The chain's recorded end: (last seq, last hash).
+    async fn audit_head(&self) -> Result<(i64, String)>;
+
+    /// The organisation kind and path of an org id (for building grants).
+    async fn org_position(&self, org_id: Uuid) -> Result<Option<(OrgKind, String, String)>>;
+}
+
+macro_rules! identity_impl {
+    ($store:ty, $db:ty) => {
+        mod identity_impl {
+            use async_trait::async_trait;
+            use chrono::{DateTime, Utc};
+            use jiuye_domain::OrgKind;
+            use jiuye_domain::access::{Role, ScopedGrant};
+            use sqlx::{QueryBuilder, Row};
+            use uuid::Uuid;
+
+            use super::*;
+            use crate::identity::{
+                AuditEntry, AuditQuery, AuditRow, GrantRecord, Identity, NewGrant, NewUser, SessionRecord,
+                TokenRecord, UserQuery, UserRecord, UserSummary,
+            };
+            use crate::Result;
+
+            /// Adds `AND (col = $p OR col LIKE '$p/%' …)` over every column and scope path; no
+            /// path means no rows.
+            fn push_scope(qb: &mut QueryBuilder<$db>, columns: &[&str], paths: &[String]) {
+                if paths.is_empty() {
+                    qb.push(" AND 1 = 0");
+                    return;
+                }
+                qb.push(" AND (");
+                let mut first = true;
+                for col in columns {
+                    for p in paths {
+                        if !first {
+                            qb.push(" OR ");
+                        }
+                        first = false;
+                        qb.push(format!("{col} = ")).push_bind(p.clone());
+                        qb.push(format!(" OR {col} LIKE ")).push_bind(format!("{p}/%"));
+                    }
+                }
+                qb.push(")");
+            }
+
+            type DbRow = <$db as sqlx::Database>::Row;
+
+            const USER_COLUMNS: &str = "id, username, display_name, org_id, password_hash, must_change_password, \
+                 failed_logins, locked_until, totp_secret, totp_enabled, totp_last_step, disabled, created_at, \
+                 password_changed_at";
+            const GRANT_SELECT: &str = "SELECT g.id, g.user_id, g.role, g.org_id, g.subject_id, o.code, o.kind, \
+                 o.path, o.name FROM grants g JOIN orgs o ON o.id = g.org_id";
+            const AUDIT_COLUMNS: &str = "seq, id, at, user_id, username, role, org_code, org_path, action, target, \
+                 target_path, result, ip, detail, prev_hash, hash";
+            const TOKEN_COLUMNS: &str =
+                "id, user_id, name, prefix, created_at, expires_at, revoked_at, last_used_at";
+
+            fn user_row(r: &DbRow) -> Result<UserRecord> {
+                Ok(UserRecord {
+                    id: r.try_get("id")?,
+                    username: r.try_get("username")?,
+                    display_name: r.try_get("display_name")?,
+                    org_id: r.try_get("org_id")?,
+                    password_hash: r.try_get("password_hash")?,
+                    must_change_password: r.try_get("must_change_password")?,
+                    failed_logins: r.try_get("failed_logins")?,
+                    locked_until: r.try_get("locked_until")?,
+                    totp_secret: r.try_get("totp_secret")?,
+                    totp_enabled: r.try_get("totp_enabled")?,
+                    totp_last_step: r.try_get("totp_last_step")?,
+                    disabled: r.try_get("disabled")?,
+                    created_at: r.try_get("created_at")?,
+                    password_changed_at: r.try_get("password_changed_at")?,
+                })
+            }
+
+            fn grant_row(r: &DbRow) -> Result<GrantRecord> {
+                let role: String = r.try_get("role")?;
+                let kind: String = r.try_get("kind")?;
+                Ok(GrantRecord {
+                    id: r.try_get("id")?,
+                    user_id: r.try_get("user_id")?,
+                    grant: ScopedGrant {
+                        role: Role::from_id(&role).ok_or_else(|| crate::common::corrupt("role", &role))?,
+                        org_id: r.try_get("org_id")?,
+                        org_code: r.try_get("code")?,
+                        org_kind: OrgKind::from_id(&kind).ok_or_else(|| crate::common::corrupt("org kind", &kind))?,
+                        org_path: r.try_get("path")?,
+                        subject_id: r.try_get("subject_id")?,
+                    },
+                    org_name: r.try_get("name")?,
+                })
+            }
+
+            fn token_row(r: &DbRow) -> Result<TokenRecord> {
+                Ok(TokenRecord {
+                    id: r.try_get("id")?,
+                    user_id: r.try_get("user_id")?,
+                    name: r.try_get("name")?,
+                    prefix: r.try_get("prefix")?,
+                    created_at: r.try_get("created_at")?,
+                    expires_at: r.try_get("expires_at")?,
+                    revoked_at: r.try_get("revoked_at")?,
+                    last_used_at: r.try_get("last_used_at")?,
+                })
+            }
+
+            fn audit_row(r: &DbRow) -> Result<AuditRow> {
+                Ok(AuditRow {
+                    seq: r.try_get("seq")?,
+                    id: r.try_get("id")?,
+                    at: r.try_get("at")?,
+                    entry: AuditEntry {
+                        user_id: r.try_get("user_id")?,
+                        username: r.try_get("username")?,
+                        role: r.try_get("role")?,
+                        org_code: r.try_get("org_code")?,
+                        org_path: r.try_get("org_path")?,
+                        action: r.try_get("action")?,
+                        target: r.try_get("target")?,
+                        target_path: r.try_get("target_path")?,
+                        result: r.try_get("result")?,
+                        ip: r.try_get("ip")?,
+                        detail: r.try_get("detail")?,
+                    },
+                    prev_hash: r.try_get("prev_hash")?,
+                    hash: r.try_get("hash")?,
+                })
+            }
+
+            async fn insert_grant(tx: &mut sqlx::Transaction<'static, $db>, g: &NewGrant) -> Result<bool> {
+                let res = sqlx::query(
+                    "INSERT INTO grants (id, user_id, role, org_id, subject_id, created_by, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (user_id, role, org_id) DO NOTHING",
+                )
+                .bind(g.id)
+                .bind(g.user_id)
+                .bind(g.role.id())
+                .bind(g.org_id)
+                .bind(g.subject_id)
+                .bind(g.created_by)
+                .bind(Utc::now())
+                .execute(&mut **tx)
+                .await?;
+                Ok(res.rows_affected() == 1)
+            }
+
+            #[async_trait]
+            impl Identity for $store {
+                async fn create_user(&self, user: &NewUser, grants: &[NewGrant]) -> Result<bool> {
+                    let now = Utc::now();
+                    let mut tx = self.pool.begin().await?;
+                    let res = sqlx::query(
+                        "INSERT INTO users (id, username, display_name, org_id, password_hash, must_change_password, \
+                         created_at, updated_at, password_changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7) \
+                         ON CONFLICT (username) DO NOTHING",
+                    )
+                    .bind(user.id)
+                    .bind(&user.username)
+                    .bind(&user.display_name)
+                    .bind(user.org_id)
+                    .bind(&user.password_hash)
+                    .bind(user.must_change_password)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    if res.rows_affected() == 0 {
+                        return Ok(false);
+                    }
+                    for g in grants {
+                        insert_grant(&mut tx, g).await?;
+                    }
+                    tx.commit().await?;
+                    Ok(true)
+                }
+
+                async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>> {
+                    let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1"));
+                    let row = sqlx::query(sql).bind(username).fetch_optional(&self.pool).await?;
+                    row.as_ref().map(user_row).transpose()
+                }
+
+                async fn user_by_id(&self, id: Uuid) -> Result<Option<UserRecord>> {
+                    let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"));
+                    let row = sqlx::query(sql).bind(id).fetch_optional(&self.pool).await?;
+                    row.as_ref().map(user_row).transpose()
+                }
+
+                async fn grants_of(&self, user_id: Uuid) -> Result<Vec<GrantRecord>> {
+                    let sql = sqlx::AssertSqlSafe(format!("{GRANT_SELECT} WHERE g.user_id = $1 ORDER BY o.path, g.role"));
+                    let rows = sqlx::query(sql).bind(user_id).fetch_all(&self.pool).await?;
+                    rows.iter().map(grant_row).collect()
+                }
+
+                async fn add_grant(&self, grant: &NewGrant) -> Result<bool> {
+                    let mut tx = self.pool.begin().await?;
+                    let added = insert_grant(&mut tx, grant).await?;
+                    tx.commit().await?;
+                    Ok(added)
+                }
+
+                async fn remove_grant(&self, user_id: Uuid, grant_id: Uuid) -> Result<bool> {
+                    let res = sqlx::query("DELETE FROM grants WHERE id = $1 AND user_id = $2")
+                        .bind(grant_id)
+                        .bind(user_id)
+                        .execute(&self.pool)
+                        .await?;
+                    Ok(res.rows_affected() == 1)
+                }
+
+                async fn list_users(&self, query: &UserQuery) -> Result<(Vec<UserSummary>, i64)> {
+                    fn filters(qb: &mut QueryBuilder<$db>, query: &UserQuery) {
+                        qb.push(
+                            " FROM users u WHERE EXISTS (SELECT 1 FROM grants g JOIN orgs o ON o.id = g.org_id \
+                             WHERE g.user_id = u.id",
+                        );
+                        push_scope(qb, &["o.path"], &query.scope_paths);
+                        if let Some(p) = &query.org_path {
+                            push_scope(qb, &["o.path"], std::slice::from_ref(p));
+                        }
+                        qb.push(")");
+                        if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+                            let pattern = format!("%{}%", crate::common::like_escape(q));
+                            qb.push(" AND (u.username LIKE ")
+                                .push_bind(pattern.clone())
+                                .push(" ESCAPE '\\' OR u.display_name LIKE ")
+                                .push_bind(pattern)
+                                .push(" ESCAPE '\\')");
+                        }
+                    }
+                    let mut qb = QueryBuilder::<$db>::new("SELECT COUNT(*)");
+                    filters(&mut qb, query);
+                    let total: i64 = qb.build_query_scalar().fetch_one(&self.pool).await?;
+                    let mut qb = QueryBuilder::<$db>::new(
+                        "SELECT u.id, u.username, u.display_name, u.disabled, u.locked_until, u.totp_enabled",
+                    );
+                    filters(&mut qb, query);
+                    qb.push(" ORDER BY u.username LIMIT ").push_bind(query.limit.clamp(1, 500));
+                    qb.push(" OFFSET ").push_bind(query.offset.max(0));
+                    let rows = qb.build().fetch_all(&self.pool).await?;
+                    let mut out = Vec::with_capacity(rows.len());
+                    for r in &rows {
+                        let id: Uuid = r.try_get("id")?;
+                        out.push(UserSummary {
+                            id,
+                            username: r.try_get("username")?,
+                            display_name: r.try_get("display_name")?,
+                            disabled: r.try_get("disabled")?,
+                            locked_until: r.try_get("locked_until")?,
+                            totp_enabled: r.try_get("totp_enabled")?,
+                            grants: self.grants_of(id).await?,
+                        });
+                    }
+                    Ok((out, total))
+                }
+
+                async fn record_login_failure(
+                    &self,
+                    user_id: Uuid,
+                    threshold: i32,
+                    lock_until: DateTime<Utc>,
+                ) -> Result<(i32, Option<DateTime<Utc>>)> {
+                    let row = sqlx::query(
+                        "UPDATE users SET failed_logins = failed_logins + 1, \
+                         locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END \
+                         WHERE id = $1 RETURNING failed_logins, locked_until",
+                    )
+                    .bind(user_id)
+                    .bind(threshold)
+                    .bind(lock_until)
+                    .fetch_one(&self.pool)
+                    .await?;
+                    Ok((row.try_get("failed_logins")?, row.try_get("locked_until")?))
+                }
+
+                async fn record_login_success(&self, user_id: Uuid) -> Result<()> {
+                    sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+                        .bind(user_id)
+                        .execute(&self.pool)
+                        .await?;
+                    Ok(())
+                }
+
+                async fn set_password(&self, user_id: Uuid, password_hash: &str, must_change: bool) -> Result<()> {
+                    let now = Utc::now();
+                    sqlx::query(
+                        "UPDATE users SET password_hash = $2, must_change_password = $3, password_changed_at = $4, \
+                         updated_at = $4, failed_logins = 0, locked_until = NULL WHERE id = $1",
+                    )
+                    .bind(user_id)
+                    .bind(password_hash)
+                    .bind(must_change)
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(())
+                }
+
+                async fn set_totp(&self, user_id: Uuid, sealed_secret: Option<&str>, enabled: bool) -> Result<()> {
+                    sqlx::query(
+                        "UPDATE users SET totp_secret = $2, totp_enabled = $3, totp_last_step = NULL, updated_at = $4 \
+                         WHERE id = $1",
+                    )
+                    .bind(user_id)
+                    .bind(sealed_secret)
+                    .bind(enabled)
+                    .bind(Utc::now())
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(())
+                }
+
+                async fn use_totp_step(&self, user_id: Uuid, step: i64) -> Result<bool> {
+                    let res = sqlx::query(
+                        "UPDATE users SET totp_last_step = $2 WHERE id = $1 \
+                         AND (totp_last_step IS NULL OR totp_last_step < $2)",
+                    )
+                    .bind(user_id)
+                    .bind(step)
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(res.rows_affected() == 1)
+                }
+
+                async fn sealed_totp_secrets(&self) -> Result<Vec<(Uuid, String)>> {
+                    Ok(sqlx::query_as("SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL")
+                        .fetch_all(&self.pool)
+                        .await?)
+                }
+
+                async fn set_disabled(&self, user_id: Uuid, disabled: bool) -> Result<()> {
+                    sqlx::query("UPDATE users SET disabled = $2, updated_at = $3 WHERE id = $1")
+                        .bind(user_id)
+                        .bind(disabled)
+                        .bind(Utc::now())
+                        .execute(&self.pool)
+                        .await?;
+                    Ok(())
+                }
+
+                async fn create_session(&self, s: &SessionRecord) -> Result<()> {
+                    sqlx::query(
+                        "INSERT INTO sessions (id_hash, user_id, csrf_token, second_factor, ip, created_at, \
+                         last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(&s.id_hash)
+                    .bind(s.user_id)
+                    .bind(&s.csrf_token)
+                    .bind(s.second_factor)
+                    .bind(&s.ip)
+                    .bind(s.created_at)
+                    .bind(s.last_seen_at)
+                    .bind(s.expires_at)
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(())
+                }
+
+                async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>> {
+                    let row = sqlx::query(
+                        "SELECT id_hash, user_id, csrf_token, second_factor, ip, created_at, last_seen_at, expires_at \
+                         FROM sessions WHERE id_hash = $1",
+                    )
+                    .bind(id_hash)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    let Some(r) = row else { return Ok(None) };
+                    Ok(Some(SessionRecord {
+                        id_hash: r.try_get("id_hash")?,
+                        user_id: r.try_get("user_id")?,
+                        csrf_token: r.try_get("csrf_token")?,
+                        second_factor: r.try_get("second_factor")?,
+                        ip: r.try_get("ip")?,
+                        created_at: r.try_get("created_at")?,
+                        last_seen_at: r.try_get("last_seen_at")?,
+                        expires_at: r.try_get("expires_at")?,
+                    }))
+                }
+
+                async fn touch_session(&self, id_hash: &str, at: DateTime<Utc>) -> Result<()> {
+                    sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1")
+                        .bind(id_hash)
+                        .bind(at)
+                        .execute(&self.pool)
+                        .await?;
+                    Ok(())
+                }
+
+                async fn delete_session(&self, id_hash: &str) -> Result<()> {
+                    sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(&self.pool).await?;
+                    Ok(())
+                }
+
+                async fn delete_sessions_of(&self, user_id: Uuid) -> Result<()> {
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&self.pool).await?;
+                    Ok(())
+                }
+
+                async fn create_token(&self, t: &TokenRecord, token_hash: &str) -> Result<()> {
+                    sqlx::query(
+                        "INSERT INTO api_tokens (id, user_id, name, token_hash, prefix, created_at, expires_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(t.id)
+                    .bind(t.user_id)
+                    .bind(&t.name)
+                    .bind(token_hash)
+                    .bind(&t.prefix)
+                    .bind(t.created_at)
+                    .bind(t.expires_at)
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(())
+                }
+
+                async fn token_by_hash(&self, token_hash: &str) -> Result<Option<TokenRecord>> {
+                    let sql = sqlx::AssertSqlSafe(format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1"));
+                    let row = sqlx::query(sql).bind(token_hash).fetch_optional(&self.pool).await?;
+                    row.as_ref().map(token_row).transpose()
+                }
+
+                async fn tokens_of(&self, user_id: Uuid) -> Result<Vec<TokenRecord>> {
+                    let sql = sqlx::AssertSqlSafe(format!(
+                        "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC"
+                    ));
+                    let rows = sqlx::query(sql).bind(user_id).fetch_all(&self.pool).await?;
+                    rows.iter().map(token_row).collect()
+                }
+
+                async fn revoke_token(&self, user_id: Uuid, token_id: Uuid, at: DateTime<Utc>) -> Result<bool> {
+                    let res = sqlx::query(
+                        "UPDATE api_tokens SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL",
+                    )
+                    .bind(token_id)
+                    .bind(user_id)
+                    .bind(at)
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(res.rows_affected() == 1)
+                }
+
+                async fn touch_token(&self, token_id: Uuid, at: DateTime<Utc>) -> Result<()> {
+                    sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1")
+                        .bind(token_id)
+                        .bind(at)
+                        .execute(&self.pool)
+                        .await?;
+                    Ok(())
+                }
+
+                async fn append_audit(&self, e: &AuditEntry) -> Result<i64> {
+                    use chrono::SubsecRound;
+                    let id = Uuid::now_v7();
+                    let at = Utc::now().trunc_subsecs(6);
+                    let mut tx = self.pool.begin().await?;
+                    // Taking the head row's write lock first serialises appends on both engines.
+                    let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    let seq: i64 = head.try_get("seq")?;
+                    let prev: String = head.try_get("hash")?;
+                    let fields = AuditRow::hashed_fields(&id, &at, e);
+                    let refs: Vec<Option<&str>> = fields.iter().map(|f| f.as_deref()).collect();
+                    let hash = jiuye_security::chain::link(&prev, seq, &refs);
+                    sqlx::query(
+                        "INSERT INTO audit_log (seq, id, at, user_id, username, role, org_code, org_path, action, \
+                         target, target_path, result, ip, detail, prev_hash, hash) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                    )
+                    .bind(seq)
+                    .bind(id)
+                    .bind(at)
+                    .bind(e.user_id)
+                    .bind(&e.username)
+                    .bind(&e.role)
+                    .bind(&e.org_code)
+                    .bind(&e.org_path)
+                    .bind(&e.action)
+                    .bind(&e.target)
+                    .bind(&e.target_path)
+                    .bind(&e.result)
+                    .bind(&e.ip)
+                    .bind(&e.detail)
+                    .bind(&prev)
+                    .bind(&hash)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&hash).execute(&mut *tx).await?;
+                    tx.commit().await?;
+                    Ok(seq)
+                }
+
+                async fn audit_rows(&self, query: &AuditQuery) -> Result<(Vec<AuditRow>, i64)> {
+                    fn filters(qb: &mut QueryBuilder<$db>, query: &AuditQuery) {
+                        qb.push(" FROM audit_log WHERE 1 = 1");
+                        push_scope(qb, &["org_path", "target_path"], &query.scope_paths);
+                        if let Some(p) = &query.org_path {
+                            push_scope(qb, &["org_path", "target_path"], std::slice::from_ref(p));
+                        }
+                        if let Some(a) = query.action.as_deref().filter(|a| !a.is_empty()) {
+                            qb.push(" AND action = ").push_bind(a.to_owned());
+                        }
+                        if let Some(u) = query.username.as_deref().filter(|u| !u.is_empty()) {
+                            qb.push(" AND (username = ").push_bind(u.to_owned());
+                            qb.push(" OR target = ").push_bind(format!("user:{u}")).push(")");
+                        }
+                        if let Some(r) = query.result.as_deref().filter(|r| !r.is_empty()) {
+                            qb.push(" AND result = ").push_bind(r.to_owned());
+                        }
+                    }
+                    let mut qb = QueryBuilder::<$db>::new("SELECT COUNT(*)");
+                    filters(&mut qb, query);
+                    let total: i64 = qb.build_query_scalar().fetch_one(&self.pool).await?;
+                    let mut qb = QueryBuilder::<$db>::new(format!("SELECT {AUDIT_COLUMNS}"));
+                    filters(&mut qb, query);
+                    qb.push(" ORDER BY seq DESC LIMIT ").push_bind(query.limit.clamp(1, 1000));
+                    qb.push(" OFFSET ").push_bind(query.offset.max(0));
+                    let rows = qb.build().fetch_all(&self.pool).await?;
+                    Ok((rows.iter().map(audit_row).collect::<Result<Vec<_>>>()?, total))
+                }
+
+                async fn audit_after(&self, after: i64, limit: i64) -> Result<Vec<AuditRow>> {
+                    let sql = sqlx::AssertSqlSafe(format!(
+                        "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"
+                    ));
+                    let rows = sqlx::query(sql).bind(after).bind(limit).fetch_all(&self.pool).await?;
+                    rows.iter().map(audit_row).collect()
+                }
+
+                async fn audit_head(&self) -> Result<(i64, String)> {
+                    Ok(sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&self.pool).await?)
+                }
+
+                async fn org_position(&self, org_id: Uuid) -> Result<Option<(OrgKind, String, String)>> {
+                    let row: Option<(String, String, String)> =
+                        sqlx::query_as("SELECT kind, code, path FROM orgs WHERE id = $1")
+                            .bind(org_id)
+                            .fetch_optional(&self.pool)
+                            .await?;
+                    match row {
+                        Some((kind, code, path)) => Ok(Some((
+                            OrgKind::from_id(&kind).ok_or_else(|| crate::common::corrupt("org kind", &kind))?,
+                            code,
+                            path,
+                        ))),
+                        None => Ok(None),
+                    }
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use identity_impl;
