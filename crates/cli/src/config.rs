@@ -17,6 +17,11 @@ pub struct FileConfig {
     pub log_format: Option<String>,
     pub body_limit_bytes: Option<usize>,
     pub request_timeout_secs: Option<u64>,
+    pub key_file: Option<PathBuf>,
+    pub require_totp_for_admins: Option<bool>,
+    pub secure_cookies: Option<bool>,
+    pub trust_forwarded_for: Option<bool>,
+    pub session_idle_minutes: Option<u64>,
 }
 
 impl FileConfig {
@@ -40,6 +45,8 @@ pub struct DataConfig {
     pub data_dir: PathBuf,
     /// `None`: SQLite in `data_dir/jiuye.db`.
     pub database_url: Option<String>,
+    /// The field-encryption key ring (default `data_dir/secret.key`).
+    pub key_file: PathBuf,
 }
 
 impl fmt::Debug for DataConfig {
@@ -47,6 +54,7 @@ impl fmt::Debug for DataConfig {
         f.debug_struct("DataConfig")
             .field("data_dir", &self.data_dir)
             .field("database_url", &self.database_url.as_deref().map(jiuye_store::redact_url))
+            .field("key_file", &self.key_file)
             .finish()
     }
 }
@@ -70,13 +78,53 @@ impl DataConfig {
     }
 }
 
+/// Reads the key ring, creating it (with a fresh key, readable only by its owner) when the
+/// file does not exist yet.
+pub fn load_or_create_keys(path: &Path) -> Result<jiuye_security::seal::KeyRing, String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            jiuye_security::seal::KeyRing::parse(&text).map_err(|e| format!("密钥文件 {} 有误：{e}", path.display()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let ring = jiuye_security::seal::KeyRing::generate().map_err(|e| e.to_string())?;
+            write_keys(path, &ring)?;
+            tracing::info!(path = %path.display(), "created a new field-encryption key file");
+            Ok(ring)
+        }
+        Err(e) => Err(format!("无法读取密钥文件 {}：{e}", path.display())),
+    }
+}
+
+/// Writes the key ring with owner-only permissions, replacing the file atomically.
+pub fn write_keys(path: &Path, ring: &jiuye_security::seal::KeyRing) -> Result<(), String> {
+    use std::io::Write;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("无法创建目录 {}：{e}", dir.display()))?;
+    }
+    let tmp = path.with_extension("key.tmp");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options.open(&tmp).map_err(|e| format!("无法写入密钥文件 {}：{e}", tmp.display()))?;
+    f.write_all(ring.to_file().as_bytes()).and_then(|()| f.sync_all()).map_err(|e| format!("无法写入密钥文件：{e}"))?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("无法替换密钥文件 {}：{e}", path.display()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn debug_hides_password() {
-        let c = DataConfig { data_dir: PathBuf::from("d"), database_url: Some("postgres://u:topsecret@h/db".into()) };
+        let c = DataConfig {
+            data_dir: PathBuf::from("d"),
+            database_url: Some("postgres://u:topsecret@h/db".into()),
+            key_file: PathBuf::from("d/secret.key"),
+        };
         let s = format!("{c:?}");
         assert!(!s.contains("topsecret"), "{s}");
     }
@@ -89,5 +137,22 @@ mod tests {
         assert!(FileConfig::read(Some(&p)).unwrap_err().contains("listen_port"));
         std::fs::write(&p, "listen = \"127.0.0.1:9\"\n").unwrap();
         assert_eq!(FileConfig::read(Some(&p)).unwrap().listen.as_deref(), Some("127.0.0.1:9"));
+    }
+}
+
+#[cfg(all(test, unix))]
+mod key_tests {
+    use super::*;
+
+    #[test]
+    fn key_file_is_created_private_and_reread() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("secret.key");
+        let ring = load_or_create_keys(&p).unwrap();
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let sealed = ring.seal(b"x").unwrap();
+        assert_eq!(load_or_create_keys(&p).unwrap().open(&sealed).unwrap(), b"x");
     }
 }

@@ -14,6 +14,7 @@ use jiuye_seed::{SeedPlan, Stage};
 use jiuye_store::Store;
 
 mod config;
+mod ops;
 
 use config::{DataConfig, FileConfig};
 
@@ -45,6 +46,107 @@ enum Command {
     /// Check that the database is sound (engine integrity check and consistency of the tree).
     /// Exits with status 1 and lists the problems when it is not.
     Check(DataArgs),
+    /// Manage accounts from the server's shell (for the first administrator, or recovery).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// API tokens for programs.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// The tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// The key ring that encrypts sensitive fields.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Create an account with one role at one organisation. The password must have at least 10
+    /// characters, must not contain the username and must not be a common password.
+    Add(UserAddArgs),
+    /// Give an existing account another role.
+    Grant(UserGrantArgs),
+}
+
+#[derive(Args, Debug)]
+struct UserAddArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    #[arg(long)]
+    username: String,
+    /// The password (visible in the process list; prefer --password-stdin).
+    #[arg(long, conflicts_with = "password_stdin", required_unless_present = "password_stdin")]
+    password: Option<String>,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    password_stdin: bool,
+    /// Name shown in the interface [default: the username].
+    #[arg(long)]
+    display_name: Option<String>,
+    #[command(flatten)]
+    grant: GrantArgs,
+}
+
+#[derive(Args, Debug)]
+struct UserGrantArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    #[arg(long)]
+    username: String,
+    #[command(flatten)]
+    grant: GrantArgs,
+}
+
+#[derive(Args, Debug)]
+struct GrantArgs {
+    /// ministry_admin, province_admin, career_staff, university_leader, college_leader,
+    /// major_head, counselor, graduate or employer.
+    #[arg(long)]
+    role: String,
+    /// Organisation code where the role applies (CN, 510000, 4151010610, 4151010610-01, …);
+    /// for a graduate, their university.
+    #[arg(long)]
+    org: String,
+    /// For a graduate: the 学号; for an employer: the unified social credit code.
+    #[arg(long)]
+    subject: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum TokenCommand {
+    /// Create an API token for an account and print only the token (use it as
+    /// `Authorization: Bearer <token>`).
+    Create(TokenCreateArgs),
+}
+
+#[derive(Args, Debug)]
+struct TokenCreateArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    #[arg(long)]
+    username: String,
+    /// Days until the token expires (1–365).
+    #[arg(long, default_value_t = 90)]
+    expires_days: i64,
+    /// A name to recognise the token by.
+    #[arg(long, default_value = "命令行创建")]
+    name: String,
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Walk the hash chain of the audit log; exit 1 naming the first row that was edited,
+    /// inserted or removed.
+    Verify(DataArgs),
+}
+
+#[derive(Subcommand, Debug)]
+enum KeyCommand {
+    /// Add a new encryption key, re-encrypt every sealed field with it, and keep the old keys
+    /// so anything sealed before can still be read. Remove old keys from the file by hand once
+    /// backups that need them have expired.
+    Rotate(DataArgs),
 }
 
 /// Where the data lives (every command that touches data takes these).
@@ -57,6 +159,10 @@ struct DataArgs {
     /// postgres://user@host:5432/jiuye (a file path or sqlite://path also works).
     #[arg(long, env = "JIUYE_DATABASE_URL", value_name = "URL")]
     database_url: Option<String>,
+    /// Key ring for encrypted fields, created on first start with owner-only permissions.
+    /// [default: DIR/secret.key]
+    #[arg(long, env = "JIUYE_KEY_FILE", value_name = "FILE")]
+    key_file: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -73,6 +179,16 @@ struct ServeArgs {
     /// Log format on standard error: text or json. [default: text]
     #[arg(long, env = "JIUYE_LOG_FORMAT", value_name = "FORMAT")]
     log_format: Option<String>,
+    /// Administrators (ministry, province, career centre) must sign in with a second factor
+    /// (TOTP); until they set it up they can only reach their account page.
+    #[arg(long, env = "JIUYE_REQUIRE_TOTP_FOR_ADMINS")]
+    require_totp_for_admins: bool,
+    /// Mark cookies Secure (the node is reached over HTTPS, e.g. behind a TLS proxy).
+    #[arg(long, env = "JIUYE_SECURE_COOKIES")]
+    secure_cookies: bool,
+    /// Take the client address from X-Forwarded-For (only behind a trusted proxy).
+    #[arg(long, env = "JIUYE_TRUST_FORWARDED_FOR")]
+    trust_forwarded_for: bool,
 }
 
 #[derive(Args, Debug)]
@@ -101,13 +217,16 @@ struct SeedArgs {
 }
 
 fn data_config(args: &DataArgs, file: &FileConfig) -> DataConfig {
+    let data_dir =
+        args.data_dir.clone().or_else(|| file.data_dir.clone()).unwrap_or_else(|| PathBuf::from("jiuye-data"));
     DataConfig {
-        data_dir: args
-            .data_dir
+        key_file: args
+            .key_file
             .clone()
-            .or_else(|| file.data_dir.clone())
-            .unwrap_or_else(|| PathBuf::from("jiuye-data")),
+            .or_else(|| file.key_file.clone())
+            .unwrap_or_else(|| data_dir.join("secret.key")),
         database_url: args.database_url.clone().or_else(|| file.database_url.clone()),
+        data_dir,
     }
 }
 
@@ -164,7 +283,7 @@ const DEMO_STATE: &str = "demo_state";
 async fn ensure_demo(store: &Store, refdata: &RefData) -> Result<bool, String> {
     let state = store.meta_get(DEMO_STATE).await.map_err(|e| e.to_string())?;
     if state.as_deref() == Some("complete") {
-        return Ok(false);
+        return Ok(true);
     }
     let graduates = store.totals().await.map_err(|e| e.to_string())?.graduates;
     if state.is_none() && graduates > 0 {
@@ -176,6 +295,7 @@ async fn ensure_demo(store: &Store, refdata: &RefData) -> Result<bool, String> {
     let started = Instant::now();
     let mut report = progress_reporter();
     jiuye_seed::run(&**store, refdata, &SeedPlan::demo(), &mut report).await.map_err(|e| e.to_string())?;
+    jiuye_seed::demo_accounts(&**store, jiuye_security::password::Cost::default()).await.map_err(|e| e.to_string())?;
     store.meta_set(DEMO_STATE, "complete").await.map_err(|e| e.to_string())?;
     eprintln!("演示数据已载入，用时 {:.1} 秒。", started.elapsed().as_secs_f64());
     Ok(true)
@@ -210,31 +330,46 @@ async fn serve(args: ServeArgs, file: FileConfig) -> Result<(), String> {
     let addr: SocketAddr = listen.parse().map_err(|_| format!("监听地址“{listen}”无效，应形如 127.0.0.1:8080"))?;
     tracing::info!(config = ?data, %addr, "starting");
     let (store, refdata) = open(&data).await?;
-    if args.demo {
-        ensure_demo(&store, &refdata).await?;
+    let keys = Arc::new(config::load_or_create_keys(&data.key_file)?);
+    let demo_ready = if args.demo { ensure_demo(&store, &refdata).await? } else { false };
+    let mut settings = jiuye_web::WebSettings::with_keys(keys);
+    settings.auth.require_totp_for_admins =
+        args.require_totp_for_admins || file.require_totp_for_admins.unwrap_or(false);
+    settings.auth.secure_cookies = args.secure_cookies || file.secure_cookies.unwrap_or(false);
+    settings.auth.trust_forwarded_for = args.trust_forwarded_for || file.trust_forwarded_for.unwrap_or(false);
+    if let Some(m) = file.session_idle_minutes {
+        settings.auth.session_idle = Duration::from_secs(m.clamp(1, 24 * 60) * 60);
     }
-    let mut settings = jiuye_web::WebSettings::default();
     if let Some(n) = file.body_limit_bytes {
         settings.body_limit = n;
     }
     if let Some(s) = file.request_timeout_secs {
         settings.request_timeout = Duration::from_secs(s);
     }
-    if args.demo {
+    if demo_ready {
         settings.featured_org = Some("510000".into());
     }
     let app = jiuye_web::app(store.clone(), refdata, settings)?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("无法监听 {addr}：{e}"))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     println!("jiuye 已启动：http://{local}/");
-    if args.demo {
+    if demo_ready {
         println!("演示省份：http://{local}/orgs/510000");
-        println!(
-            "演示登录：本版本尚无账号与登录，所有页面和接口可直接访问（身份与权限模块上线后将在此列出各角色的演示账号）。"
-        );
+        println!("演示账号（登录：http://{local}/login，密码均为 {}）：", jiuye_seed::DEMO_PASSWORD);
+        match jiuye_seed::demo_accounts(&*store, jiuye_security::password::Cost::default()).await {
+            Ok(accounts) => {
+                for a in accounts {
+                    println!("  {:<16} {:<18} {}（{}）", a.username, a.role.id(), a.org_name, a.org_code);
+                }
+            }
+            Err(e) => println!("  （无法列出演示账号：{e}）"),
+        }
     }
     println!("接口文档：http://{local}/api/openapi.json   健康检查：http://{local}/healthz");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.map_err(|e| e.to_string())?;
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())?;
     tracing::info!("stopped");
     Ok(())
 }
@@ -323,6 +458,11 @@ fn main() -> ExitCode {
             Command::Serve(a) => serve(a, file).await.map(|()| true),
             Command::Seed(a) => seed(a, file).await.map(|()| true),
             Command::Check(a) => check(a, file).await,
+            Command::User(UserCommand::Add(a)) => ops::user_add(a, file).await.map(|()| true),
+            Command::User(UserCommand::Grant(a)) => ops::user_grant(a, file).await.map(|()| true),
+            Command::Token(TokenCommand::Create(a)) => ops::token_create(a, file).await.map(|()| true),
+            Command::Audit(AuditCommand::Verify(a)) => ops::audit_verify(a, file).await,
+            Command::Key(KeyCommand::Rotate(a)) => ops::key_rotate(a, file).await.map(|()| true),
         }
     });
     match result {

@@ -618,3 +618,92 @@ mod tests {
         assert_eq!(short_place("阿坝藏族羌族自治州"), "阿坝");
     }
 }
+
+/// The password of every demo account (shown on the demo's start-up screen and in the README).
+pub const DEMO_PASSWORD: &str = "Jiuye-Demo-2023";
+
+/// One demo account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DemoAccount {
+    pub username: String,
+    pub role: jiuye_domain::access::Role,
+    pub org_code: String,
+    pub org_name: String,
+}
+
+/// Creates (when missing) one account per role in the demo province: the ministry, 四川省,
+/// 四川大学 and its first college and programme, a graduate of that programme and an employer
+/// registered by the province. Returns them in role order.
+pub async fn demo_accounts(
+    store: &dyn Repository,
+    cost: jiuye_security::password::Cost,
+) -> Result<Vec<DemoAccount>, SeedError> {
+    use jiuye_domain::access::Role;
+    use jiuye_store::identity::{NewGrant, NewUser};
+
+    let org = |code: &str| {
+        let code = code.to_owned();
+        async move {
+            let c = OrgCode::parse(&code).map_err(|e| SeedError::Plan(e.to_string()))?;
+            store.org_by_code(&c).await?.ok_or_else(|| SeedError::Plan(format!("demo organisation {code} is missing")))
+        }
+    };
+    let nation = org("CN").await?;
+    let province = org("510000").await?;
+    let university = org("4151010610").await?;
+    let college = store
+        .org_children(&university)
+        .await?
+        .into_iter()
+        .map(|c| c.org)
+        .next()
+        .ok_or_else(|| SeedError::Plan("the demo university has no colleges; load the demo first".into()))?;
+    let mut programme_and_graduate = None;
+    for p in store.org_children(&college).await? {
+        if let Some(g) = store.sample_graduate(p.org.id).await? {
+            programme_and_graduate = Some((p.org, g));
+            break;
+        }
+    }
+    let (programme, graduate) =
+        programme_and_graduate.ok_or_else(|| SeedError::Plan("the demo college has no graduates".into()))?;
+    let employer = store
+        .sample_employer(province.id)
+        .await?
+        .ok_or_else(|| SeedError::Plan("the demo province has no employers".into()))?;
+
+    let plan: Vec<(&str, Role, &Org, Option<Uuid>, String)> = vec![
+        ("demo_ministry", Role::MinistryAdmin, &nation, None, "教育部演示管理员".into()),
+        ("demo_province", Role::ProvinceAdmin, &province, None, "四川省教育厅演示管理员".into()),
+        ("demo_career", Role::CareerStaff, &university, None, "四川大学就业指导中心演示账号".into()),
+        ("demo_leader", Role::UniversityLeader, &university, None, "四川大学校领导演示账号".into()),
+        ("demo_college", Role::CollegeLeader, &college, None, format!("{}院系领导演示账号", college.name)),
+        ("demo_major", Role::MajorHead, &programme, None, format!("{}专业负责人演示账号", programme.name)),
+        ("demo_counselor", Role::Counselor, &college, None, format!("{}辅导员演示账号", college.name)),
+        ("demo_graduate", Role::Graduate, &programme, Some(graduate.id), graduate.name.clone()),
+        ("demo_employer", Role::Employer, &province, Some(employer.id), format!("{}（招聘负责人）", employer.name)),
+    ];
+    let hash = jiuye_security::password::hash(DEMO_PASSWORD, cost).map_err(|e| SeedError::Plan(e.to_string()))?;
+    let mut out = Vec::new();
+    for (username, role, at, subject, display) in plan {
+        let id = Uuid::now_v7();
+        let user = NewUser {
+            id,
+            username: username.to_owned(),
+            display_name: display,
+            org_id: at.id,
+            password_hash: hash.clone(),
+            must_change_password: false,
+        };
+        let grant =
+            NewGrant { id: Uuid::now_v7(), user_id: id, role, org_id: at.id, subject_id: subject, created_by: None };
+        store.create_user(&user, &[grant]).await?;
+        out.push(DemoAccount {
+            username: username.to_owned(),
+            role,
+            org_code: at.code.to_string(),
+            org_name: at.name.clone(),
+        });
+    }
+    Ok(out)
+}

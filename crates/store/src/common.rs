@@ -161,6 +161,40 @@ macro_rules! repository_impl {
             .into_entry()
         }
 
+        fn graduate_row(r: &DbRow) -> Result<Graduate> {
+            let gender: String = r.try_get("gender")?;
+            let level: String = r.try_get("education_level")?;
+            Ok(Graduate {
+                id: r.try_get("id")?,
+                org_id: r.try_get("org_id")?,
+                college_id: r.try_get("college_id")?,
+                programme_id: r.try_get("programme_id")?,
+                student_no: r.try_get("student_no")?,
+                name: r.try_get("name")?,
+                gender: jiuye_domain::Gender::from_id(&gender).ok_or_else(|| crate::common::corrupt("gender", &gender))?,
+                education_level: jiuye_domain::EducationLevel::from_id(&level)
+                    .ok_or_else(|| crate::common::corrupt("education level", &level))?,
+                cohort: r.try_get("cohort")?,
+                origin_region: r.try_get("origin_region")?,
+                origin_node: r.try_get("origin_node")?,
+                version: r.try_get("version")?,
+            })
+        }
+
+        fn employer_row(r: &DbRow) -> Result<Employer> {
+            Ok(Employer {
+                id: r.try_get("id")?,
+                org_id: r.try_get("org_id")?,
+                credit_code: r.try_get("credit_code")?,
+                name: r.try_get("name")?,
+                employer_type: r.try_get("employer_type")?,
+                industry_code: r.try_get("industry_code")?,
+                region_code: r.try_get("region_code")?,
+                origin_node: r.try_get("origin_node")?,
+                version: r.try_get("version")?,
+            })
+        }
+
         fn push_org_upsert(qb: &mut QueryBuilder<$db>, orgs: &[Org]) {
             qb.push(
                 "INSERT INTO orgs (id, code, kind, name, parent_id, path, province_code, school_level, newly_built, \
@@ -680,6 +714,52 @@ macro_rules! repository_impl {
                     graduates: sqlx::query_scalar("SELECT COUNT(*) FROM graduates").fetch_one(&self.pool).await?,
                     employers: sqlx::query_scalar("SELECT COUNT(*) FROM employers").fetch_one(&self.pool).await?,
                 })
+            }
+
+            async fn graduate_by_student_no(&self, university_id: Uuid, student_no: &str) -> Result<Option<Graduate>> {
+                let row = sqlx::query(
+                    "SELECT id, org_id, college_id, programme_id, student_no, name, gender, education_level, cohort, \
+                     origin_region, origin_node, version FROM graduates WHERE org_id = $1 AND student_no = $2",
+                )
+                .bind(university_id)
+                .bind(student_no)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(graduate_row).transpose()
+            }
+
+            async fn sample_graduate(&self, programme_id: Uuid) -> Result<Option<Graduate>> {
+                let row = sqlx::query(
+                    "SELECT id, org_id, college_id, programme_id, student_no, name, gender, education_level, cohort, \
+                     origin_region, origin_node, version FROM graduates WHERE programme_id = $1 \
+                     ORDER BY student_no LIMIT 1",
+                )
+                .bind(programme_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(graduate_row).transpose()
+            }
+
+            async fn sample_employer(&self, org_id: Uuid) -> Result<Option<Employer>> {
+                let row = sqlx::query(
+                    "SELECT id, org_id, credit_code, name, employer_type, industry_code, region_code, origin_node, \
+                     version FROM employers WHERE org_id = $1 ORDER BY credit_code LIMIT 1",
+                )
+                .bind(org_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(employer_row).transpose()
+            }
+
+            async fn employer_by_credit_code(&self, credit_code: &str) -> Result<Option<Employer>> {
+                let row = sqlx::query(
+                    "SELECT id, org_id, credit_code, name, employer_type, industry_code, region_code, origin_node, \
+                     version FROM employers WHERE credit_code = $1",
+                )
+                .bind(credit_code)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(employer_row).transpose()
             }
 
             async fn meta_get(&self, key: &str) -> Result<Option<String>> {

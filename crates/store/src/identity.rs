@@ -209,6 +209,8 @@ pub trait Identity: Send + Sync {
     async fn use_totp_step(&self, user_id: Uuid, step: i64) -> Result<bool>;
     /// All sealed TOTP secrets, for re-sealing after a key rotation.
     async fn sealed_totp_secrets(&self) -> Result<Vec<(Uuid, String)>>;
+    /// Replaces a sealed TOTP secret (same secret, new key) without touching anything else.
+    async fn replace_totp_secret(&self, user_id: Uuid, sealed: &str) -> Result<()>;
     async fn set_disabled(&self, user_id: Uuid, disabled: bool) -> Result<()>;
 
     async fn create_session(&self, session: &SessionRecord) -> Result<()>;
@@ -236,6 +238,59 @@ pub trait Identity: Send + Sync {
     async fn org_position(&self, org_id: Uuid) -> Result<Option<(OrgKind, String, String)>>;
 }
 
+/// The result of walking the audit chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChainCheck {
+    /// Every row links to the one before and the head matches the last row.
+    Intact { rows: i64 },
+    /// The first row that does not fit, and why.
+    Broken { seq: i64, reason: String },
+}
+
+/// Walks the whole audit chain in order and reports the first row that was edited, inserted or
+/// removed (or a removed tail).
+pub async fn verify_audit_chain(store: &dyn Identity) -> Result<ChainCheck> {
+    let mut prev_seq = 0i64;
+    let mut prev_hash = jiuye_security::chain::GENESIS.to_owned();
+    loop {
+        let rows = store.audit_after(prev_seq, 2000).await?;
+        if rows.is_empty() {
+            break;
+        }
+        for row in rows {
+            if row.seq != prev_seq + 1 {
+                return Ok(ChainCheck::Broken {
+                    seq: prev_seq + 1,
+                    reason: format!("row {} is missing (the next row present is {})", prev_seq + 1, row.seq),
+                });
+            }
+            if row.prev_hash != prev_hash {
+                return Ok(ChainCheck::Broken {
+                    seq: row.seq,
+                    reason: "its link to the previous row does not match (a row before it was changed or removed)"
+                        .into(),
+                });
+            }
+            if row.expected_hash(&prev_hash) != row.hash {
+                return Ok(ChainCheck::Broken {
+                    seq: row.seq,
+                    reason: "its contents do not match its hash (the row was edited)".into(),
+                });
+            }
+            prev_seq = row.seq;
+            prev_hash = row.hash;
+        }
+    }
+    let (head_seq, head_hash) = store.audit_head().await?;
+    if head_seq != prev_seq || head_hash != prev_hash {
+        return Ok(ChainCheck::Broken {
+            seq: prev_seq + 1,
+            reason: format!("the chain should end at row {head_seq} but the last row present is {prev_seq}"),
+        });
+    }
+    Ok(ChainCheck::Intact { rows: prev_seq })
+}
+
 macro_rules! identity_impl {
     ($store:ty, $db:ty) => {
         mod identity_impl {
@@ -258,6 +313,10 @@ macro_rules! identity_impl {
             fn push_scope(qb: &mut QueryBuilder<$db>, columns: &[&str], paths: &[String]) {
                 if paths.is_empty() {
                     qb.push(" AND 1 = 0");
+                    return;
+                }
+                // The nation's scope is everything, including rows tied to no organisation.
+                if paths.iter().any(|p| p == jiuye_domain::OrgCode::NATION) {
                     return;
                 }
                 qb.push(" AND (");
@@ -558,6 +617,15 @@ macro_rules! identity_impl {
                     Ok(sqlx::query_as("SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL")
                         .fetch_all(&self.pool)
                         .await?)
+                }
+
+                async fn replace_totp_secret(&self, user_id: Uuid, sealed: &str) -> Result<()> {
+                    sqlx::query("UPDATE users SET totp_secret = $2 WHERE id = $1")
+                        .bind(user_id)
+                        .bind(sealed)
+                        .execute(&self.pool)
+                        .await?;
+                    Ok(())
                 }
 
                 async fn set_disabled(&self, user_id: Uuid, disabled: bool) -> Result<()> {

@@ -151,6 +151,14 @@ pub trait Repository: identity::Identity + Send + Sync + 'static {
 
     async fn totals(&self) -> Result<Totals>;
 
+    /// A graduate of a university by 学号.
+    async fn graduate_by_student_no(&self, university_id: Uuid, student_no: &str) -> Result<Option<Graduate>>;
+    async fn employer_by_credit_code(&self, credit_code: &str) -> Result<Option<Employer>>;
+    /// Some graduate of a programme (the one with the lowest 学号), e.g. for demo accounts.
+    async fn sample_graduate(&self, programme_id: Uuid) -> Result<Option<Graduate>>;
+    /// Some employer registered by an organisation (lowest credit code).
+    async fn sample_employer(&self, org_id: Uuid) -> Result<Option<Employer>>;
+
     /// A node-level setting or marker (e.g. whether the demo finished loading).
     async fn meta_get(&self, key: &str) -> Result<Option<String>>;
     async fn meta_set(&self, key: &str, value: &str) -> Result<()>;

@@ -499,6 +499,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     tags(
         (name = "organisations", description = "The organisation tree: nation, provinces, universities, colleges, programmes, alliances"),
         (name = "reference data", description = "Official code lists shipped with the platform"),
+        (name = "identity", description = "Sign-in, the caller, tokens, accounts within scope, the audit log. Without credentials: 401 `unauthenticated`; outside the caller's scope: 403 `forbidden` or 404"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -515,4 +516,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_ref))
         .routes(routes!(healthz))
         .routes(routes!(metrics))
+        .merge(crate::identity_api::router())
 }

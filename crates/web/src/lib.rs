@@ -11,7 +11,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use jiuye_domain::RefData;
 use jiuye_store::Store;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -21,9 +21,12 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+pub mod account_pages;
 pub mod api;
+pub mod auth;
 pub mod error;
 pub mod i18n;
+pub mod identity_api;
 pub mod metrics;
 pub mod pages;
 
@@ -39,11 +42,21 @@ pub struct WebSettings {
     pub request_timeout: Duration,
     /// An organisation the home page points to (the demo province).
     pub featured_org: Option<String>,
+    pub auth: auth::AuthSettings,
+    /// Keys for sealing sensitive fields (TOTP secrets now; hardship and disability data later).
+    pub keys: Arc<jiuye_security::seal::KeyRing>,
 }
 
-impl Default for WebSettings {
-    fn default() -> Self {
-        WebSettings { body_limit: 1024 * 1024, request_timeout: Duration::from_secs(30), featured_org: None }
+impl WebSettings {
+    /// Settings with the given key ring and defaults elsewhere.
+    pub fn with_keys(keys: Arc<jiuye_security::seal::KeyRing>) -> WebSettings {
+        WebSettings {
+            body_limit: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            featured_org: None,
+            auth: auth::AuthSettings::default(),
+            keys,
+        }
     }
 }
 
@@ -55,6 +68,7 @@ pub struct AppState {
     pub messages: Arc<Messages>,
     pub metrics: Arc<metrics::Metrics>,
     pub settings: Arc<WebSettings>,
+    pub auth: Arc<auth::AuthContext>,
     openapi_json: Arc<String>,
 }
 
@@ -68,6 +82,7 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
         refdata,
         messages,
         metrics: Arc::new(metrics::Metrics::default()),
+        auth: Arc::new(auth::AuthContext::new(settings.auth.clone(), settings.keys.clone())),
         settings: Arc::new(settings.clone()),
         openapi_json: Arc::new(openapi_json),
     };
@@ -79,6 +94,22 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
         .route("/ref", get(pages::ref_index))
         .route("/ref/{catalogue}", get(pages::ref_list))
         .route("/lang/{id}", get(pages::set_lang))
+        .route("/login", get(account_pages::login_form).post(account_pages::login_submit))
+        .route("/logout", post(account_pages::logout))
+        .route("/account", get(account_pages::account))
+        .route("/account/password", post(account_pages::account_password))
+        .route("/account/totp/setup", post(account_pages::account_totp_setup))
+        .route("/account/totp/enable", post(account_pages::account_totp_enable))
+        .route("/account/totp/disable", post(account_pages::account_totp_disable))
+        .route("/account/tokens", post(account_pages::account_token_create))
+        .route("/account/tokens/{id}/revoke", post(account_pages::account_token_revoke))
+        .route("/users", get(account_pages::users).post(account_pages::users_create))
+        .route("/users/{id}", get(account_pages::user_detail))
+        .route("/users/{id}/grants", post(account_pages::user_grant))
+        .route("/users/{id}/grants/{grant_id}/revoke", post(account_pages::user_grant_revoke))
+        .route("/users/{id}/password", post(account_pages::user_password))
+        .route("/users/{id}/disabled", post(account_pages::user_disabled))
+        .route("/audit", get(account_pages::audit))
         .route("/static/app.css", get(pages::stylesheet))
         .route("/api/openapi.json", get(openapi_doc));
     let csp = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
@@ -87,6 +118,7 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
         .merge(pages)
         .merge(api_routes)
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, settings.request_timeout))
         .layer(RequestBodyLimitLayer::new(settings.body_limit))
         .layer(CatchPanicLayer::new())

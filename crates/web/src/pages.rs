@@ -14,26 +14,60 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::api::{ApiQuery, load_org, parse_catalogue};
+use crate::auth::MaybeCaller;
 use crate::error::AppError;
 use crate::i18n::{LANG_COOKIE, Lang, Messages};
+use jiuye_domain::access::{self, Action, Role};
 
-/// What every page needs: language, messages, which nav section is current, the current URL.
+/// What every page needs: language, messages, which nav section is current, the current URL,
+/// and who is signed in.
 pub struct Base {
     pub lang: Lang,
     messages: Arc<Messages>,
     pub section: &'static str,
     /// The current path and query, percent-encoded for use as a `next=` value.
     pub path_encoded: String,
+    /// Signed in: (name shown, CSRF token for forms).
+    pub me: Option<(String, String)>,
+    pub can_manage: bool,
+    pub can_audit: bool,
 }
 
 impl Base {
     pub fn new(state: &AppState, lang: Lang, section: &'static str, uri: &axum::http::Uri) -> Base {
         let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-        Base { lang, messages: state.messages.clone(), section, path_encoded: encode_component(path) }
+        Base {
+            lang,
+            messages: state.messages.clone(),
+            section,
+            path_encoded: encode_component(path),
+            me: None,
+            can_manage: false,
+            can_audit: false,
+        }
+    }
+
+    /// Adds the signed-in person (header, navigation, CSRF token).
+    pub fn with_caller(mut self, caller: &MaybeCaller) -> Base {
+        if let Some(c) = caller.0.as_deref() {
+            self.me = Some((c.user.display_name.clone(), c.csrf_token().unwrap_or("").to_owned()));
+            self.can_manage = !access::scope_paths(&c.actor, Action::ViewUsers).is_empty();
+            self.can_audit = !access::scope_paths(&c.actor, Action::ViewAudit).is_empty();
+        }
+        self
+    }
+
+    /// The CSRF token for forms of the signed-in person.
+    pub fn csrf(&self) -> &str {
+        self.me.as_ref().map(|m| m.1.as_str()).unwrap_or("")
     }
 
     pub fn t<'a>(&'a self, key: &'a str) -> &'a str {
         self.messages.get(self.lang, key)
+    }
+
+    pub fn role_name(&self, r: Role) -> String {
+        self.zh_en(r.zh(), r.en()).to_owned()
     }
 
     fn zh_en<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
@@ -42,7 +76,7 @@ impl Base {
 }
 
 /// Percent-encodes everything but unreserved characters and `/`.
-fn encode_component(s: &str) -> String {
+pub(crate) fn encode_component(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
@@ -67,7 +101,7 @@ pub fn group_digits(n: i64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
-fn render(t: &impl Template) -> Result<Response, AppError> {
+pub(crate) fn render(t: &impl Template) -> Result<Response, AppError> {
     match t.render() {
         Ok(html) => Ok(Html(html).into_response()),
         Err(e) => {
@@ -83,14 +117,30 @@ struct HomePage {
     base: Base,
     stats: Vec<(String, String)>,
     demo_province: Option<(String, String)>,
+    welcome: Option<String>,
+    my_grants: Vec<(String, String, String)>,
 }
 
 pub async fn home(
     State(state): State<AppState>,
     lang: Lang,
+    caller: MaybeCaller,
     OriginalUri(uri): OriginalUri,
 ) -> Result<Response, AppError> {
-    let base = Base::new(&state, lang, "home", &uri);
+    let base = Base::new(&state, lang, "home", &uri).with_caller(&caller);
+    let (welcome, my_grants) = match caller.0.as_deref() {
+        Some(c) => {
+            let grants = state.store.grants_of(c.user.id).await?;
+            (
+                Some(base.t("home.welcome").replace("{name}", &c.user.display_name)),
+                grants
+                    .iter()
+                    .map(|g| (base.role_name(g.grant.role), g.grant.org_code.clone(), g.org_name.clone()))
+                    .collect(),
+            )
+        }
+        None => (None, Vec::new()),
+    };
     let t = state.store.totals().await?;
     let stats = [
         ("home.stat_provinces", t.provinces),
@@ -110,7 +160,7 @@ pub async fn home(
         },
         None => None,
     };
-    render(&HomePage { base, stats, demo_province })
+    render(&HomePage { base, stats, demo_province, welcome, my_grants })
 }
 
 struct ChildRow {
@@ -148,20 +198,22 @@ pub struct FilterParams {
 pub async fn orgs_root(
     state: State<AppState>,
     lang: Lang,
+    caller: MaybeCaller,
     uri: OriginalUri,
     q: ApiQuery<FilterParams>,
 ) -> Result<Response, AppError> {
-    org_page(state, lang, uri, Path(jiuye_domain::OrgCode::NATION.to_owned()), q).await
+    org_page(state, lang, caller, uri, Path(jiuye_domain::OrgCode::NATION.to_owned()), q).await
 }
 
 pub async fn org_page(
     State(state): State<AppState>,
     lang: Lang,
+    caller: MaybeCaller,
     OriginalUri(uri): OriginalUri,
     Path(code): Path<String>,
     ApiQuery(params): ApiQuery<FilterParams>,
 ) -> Result<Response, AppError> {
-    let base = Base::new(&state, lang, "orgs", &uri);
+    let base = Base::new(&state, lang, "orgs", &uri).with_caller(&caller);
     let (org, detail) = load_org(&state, &code).await?;
     let yes_no = |b: bool| base.t(if b { "common.yes" } else { "common.no" }).to_owned();
     let region_name = |code: &Option<String>| {
@@ -270,10 +322,11 @@ struct OrgSearchPage {
 pub async fn org_search(
     State(state): State<AppState>,
     lang: Lang,
+    caller: MaybeCaller,
     OriginalUri(uri): OriginalUri,
     ApiQuery(params): ApiQuery<FilterParams>,
 ) -> Result<Response, AppError> {
-    let base = Base::new(&state, lang, "orgs", &uri);
+    let base = Base::new(&state, lang, "orgs", &uri).with_caller(&caller);
     let q = params.q.unwrap_or_default().trim().to_owned();
     let (rows, summary) = if q.is_empty() {
         (Vec::new(), base.t("orgs.prompt").to_owned())
@@ -304,9 +357,10 @@ struct RefIndexPage {
 pub async fn ref_index(
     State(state): State<AppState>,
     lang: Lang,
+    caller: MaybeCaller,
     OriginalUri(uri): OriginalUri,
 ) -> Result<Response, AppError> {
-    let base = Base::new(&state, lang, "ref", &uri);
+    let base = Base::new(&state, lang, "ref", &uri).with_caller(&caller);
     let catalogues = Catalogue::ALL
         .iter()
         .map(|c| {
@@ -358,11 +412,12 @@ const REF_PAGE_SIZE: i64 = 100;
 pub async fn ref_list(
     State(state): State<AppState>,
     lang: Lang,
+    caller: MaybeCaller,
     OriginalUri(uri): OriginalUri,
     Path(catalogue): Path<String>,
     ApiQuery(params): ApiQuery<RefPageParams>,
 ) -> Result<Response, AppError> {
-    let base = Base::new(&state, lang, "ref", &uri);
+    let base = Base::new(&state, lang, "ref", &uri).with_caller(&caller);
     let c = parse_catalogue(&catalogue)?;
     let q = params.q.unwrap_or_default().trim().to_owned();
     let page = params.page.unwrap_or(1);

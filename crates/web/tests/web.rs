@@ -15,23 +15,28 @@ use jiuye_store::sqlite::SqliteStore;
 use serde_json::Value;
 use tower::ServiceExt;
 
-struct Fixture {
-    name: &'static str,
-    app: Router,
+#[path = "web_parts/identity.rs"]
+mod identity;
+
+pub(crate) struct Fixture {
+    pub name: &'static str,
+    pub app: Router,
+    pub store: Store,
     _dir: Option<tempfile::TempDir>,
     pg: Option<(String, String)>,
 }
 
 impl Fixture {
-    async fn cleanup(self) {
+    pub async fn cleanup(self) {
         drop(self.app);
+        drop(self.store);
         if let Some((url, schema)) = self.pg {
             PgStore::drop_schema(&url, &schema).await.expect("drop schema");
         }
     }
 }
 
-async fn seeded(store: Store, rd: &Arc<RefData>) -> Router {
+async fn seeded(store: Store, rd: &Arc<RefData>, tweak: fn(&mut jiuye_web::WebSettings)) -> Router {
     let plan = SeedPlan {
         seed: 5,
         province: RegionCode::parse("510000").ok(),
@@ -41,37 +46,48 @@ async fn seeded(store: Store, rd: &Arc<RefData>) -> Router {
         cohorts: vec![2022, 2023],
     };
     jiuye_seed::run(&*store, rd, &plan, &mut |_, _, _| {}).await.expect("seed");
-    let settings = jiuye_web::WebSettings { featured_org: Some("510000".into()), ..Default::default() };
+    jiuye_seed::demo_accounts(&*store, jiuye_security::password::Cost::fast_for_tests()).await.expect("accounts");
+    let keys = Arc::new(jiuye_security::seal::KeyRing::generate().expect("keys"));
+    let mut settings = jiuye_web::WebSettings::with_keys(keys);
+    settings.featured_org = Some("510000".into());
+    settings.auth.password_cost = jiuye_security::password::Cost::fast_for_tests();
+    tweak(&mut settings);
     jiuye_web::app(store, rd.clone(), settings).expect("app")
 }
 
 async fn fixtures() -> Vec<Fixture> {
+    fixtures_with(|_| {}).await
+}
+
+pub(crate) async fn fixtures_with(tweak: fn(&mut jiuye_web::WebSettings)) -> Vec<Fixture> {
     let rd = Arc::new(RefData::load().expect("refdata"));
     let dir = tempfile::tempdir().expect("tempdir");
     let sqlite: Store = Arc::new(SqliteStore::open(&dir.path().join("jiuye.db")).await.expect("sqlite"));
-    let mut out = vec![Fixture { name: "sqlite", app: seeded(sqlite, &rd).await, _dir: Some(dir), pg: None }];
+    let app = seeded(sqlite.clone(), &rd, tweak).await;
+    let mut out = vec![Fixture { name: "sqlite", app, store: sqlite, _dir: Some(dir), pg: None }];
     if let Ok(url) = std::env::var("DATABASE_URL") {
         let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
         let pg: Store = Arc::new(PgStore::connect(&url, Some(&schema)).await.expect("postgres"));
-        out.push(Fixture { name: "postgres", app: seeded(pg, &rd).await, _dir: None, pg: Some((url, schema)) });
+        let app = seeded(pg.clone(), &rd, tweak).await;
+        out.push(Fixture { name: "postgres", app, store: pg, _dir: None, pg: Some((url, schema)) });
     }
     out
 }
 
-struct Reply {
-    status: StatusCode,
-    content_type: String,
-    headers: axum::http::HeaderMap,
-    body: String,
+pub(crate) struct Reply {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
 }
 
 impl Reply {
-    fn json(&self) -> Value {
+    pub fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 }
 
-async fn send(app: &Router, req: Request<Body>) -> Reply {
+pub(crate) async fn send(app: &Router, req: Request<Body>) -> Reply {
     let res = app.clone().oneshot(req).await.expect("infallible");
     let status = res.status();
     let headers = res.headers().clone();
@@ -80,11 +96,11 @@ async fn send(app: &Router, req: Request<Body>) -> Reply {
     Reply { status, content_type, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
 }
 
-async fn get(app: &Router, uri: &str) -> Reply {
+pub(crate) async fn get(app: &Router, uri: &str) -> Reply {
     send(app, Request::get(uri).body(Body::empty()).expect("request")).await
 }
 
-fn assert_error(r: &Reply, status: u16, code: &str) {
+pub(crate) fn assert_error(r: &Reply, status: u16, code: &str) {
     assert_eq!(r.status.as_u16(), status, "{}", r.body);
     assert!(r.content_type.starts_with("application/json"), "{}", r.content_type);
     let v = r.json();

@@ -1,0 +1,192 @@
+//! Operator commands: accounts, tokens, audit verification and key rotation, run from the
+//! server's shell. They act with the operator's authority (whoever can run them can read the
+//! database anyway) and leave audit entries like everything else.
+
+use std::io::BufRead;
+
+use jiuye_domain::access::Role;
+use jiuye_store::Repository;
+use jiuye_store::identity::{AuditEntry, ChainCheck, NewGrant, NewUser, verify_audit_chain};
+use uuid::Uuid;
+
+use super::{DataArgs, TokenCreateArgs, UserAddArgs, UserGrantArgs, data_config, init_logging, open};
+use crate::config::{self, FileConfig};
+
+const OPERATOR: &str = "(命令行)";
+
+fn message(e: jiuye_web::error::AppError) -> String {
+    format!("{}（{}）", e.message, e.code)
+}
+
+async fn audit(
+    store: &dyn Repository,
+    action: &str,
+    target: String,
+    path: Option<String>,
+    detail: Option<String>,
+) -> Result<(), String> {
+    store
+        .append_audit(&AuditEntry {
+            username: Some(OPERATOR.into()),
+            action: action.into(),
+            target: Some(target),
+            target_path: path,
+            result: "ok".into(),
+            detail,
+            ..AuditEntry::default()
+        })
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+async fn target(store: &dyn Repository, g: &super::GrantArgs) -> Result<(Role, Uuid, String, Option<Uuid>), String> {
+    let role = Role::from_id(g.role.trim()).ok_or_else(|| {
+        let all: Vec<&str> = Role::ALL.iter().map(|r| r.id()).collect();
+        format!("未知角色“{}”，可选：{}", g.role, all.join("、"))
+    })?;
+    let (org_id, _, path, subject) =
+        jiuye_web::identity_api::resolve_grant_target(store, role, &g.org, g.subject.as_deref())
+            .await
+            .map_err(message)?;
+    Ok((role, org_id, path, subject))
+}
+
+pub(super) async fn user_add(a: UserAddArgs, file: FileConfig) -> Result<(), String> {
+    init_logging(file.log_format.as_deref().unwrap_or("text"))?;
+    let data = data_config(&a.data, &file);
+    let (store, _) = open(&data).await?;
+    let password = match (a.password, a.password_stdin) {
+        (Some(p), false) => p,
+        (None, true) => {
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("无法读取标准输入：{e}"))?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+        _ => return Err("请用 --password 或 --password-stdin 给出密码".into()),
+    };
+    let username = a.username.trim().to_owned();
+    if !(3..=64).contains(&username.chars().count())
+        || !username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '@'))
+    {
+        return Err("用户名应为 3–64 个字符，只含字母、数字和 _ - . @".into());
+    }
+    jiuye_web::auth::check_password_rules(&username, &password).map_err(message)?;
+    let (role, org_id, path, subject) = target(&*store, &a.grant).await?;
+    let hash = jiuye_security::password::hash(&password, jiuye_security::password::Cost::default())
+        .map_err(|e| e.to_string())?;
+    let id = Uuid::now_v7();
+    let user = NewUser {
+        id,
+        username: username.clone(),
+        display_name: a.display_name.unwrap_or_else(|| username.clone()),
+        org_id,
+        password_hash: hash,
+        must_change_password: false,
+    };
+    let grant = NewGrant { id: Uuid::now_v7(), user_id: id, role, org_id, subject_id: subject, created_by: None };
+    if !store.create_user(&user, &[grant]).await.map_err(|e| e.to_string())? {
+        return Err(format!("用户名 {username} 已被使用"));
+    }
+    audit(&*store, "user_create", format!("user:{username}"), Some(path), Some(format!("角色 {}", role.id()))).await?;
+    println!("已创建账号 {username}（{}，{}）", role.zh(), a.grant.org);
+    Ok(())
+}
+
+pub(super) async fn user_grant(a: UserGrantArgs, file: FileConfig) -> Result<(), String> {
+    init_logging(file.log_format.as_deref().unwrap_or("text"))?;
+    let data = data_config(&a.data, &file);
+    let (store, _) = open(&data).await?;
+    let user = store
+        .user_by_username(a.username.trim())
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("没有用户名为 {} 的账号", a.username))?;
+    let (role, org_id, path, subject) = target(&*store, &a.grant).await?;
+    let added = store
+        .add_grant(&NewGrant {
+            id: Uuid::now_v7(),
+            user_id: user.id,
+            role,
+            org_id,
+            subject_id: subject,
+            created_by: None,
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    if !added {
+        return Err("该账号已有这个角色".into());
+    }
+    audit(&*store, "grant_add", format!("user:{}", user.username), Some(path), Some(format!("角色 {}", role.id())))
+        .await?;
+    println!("已授予 {} 角色 {}（{}）", user.username, role.zh(), a.grant.org);
+    Ok(())
+}
+
+pub(super) async fn token_create(a: TokenCreateArgs, file: FileConfig) -> Result<(), String> {
+    init_logging(file.log_format.as_deref().unwrap_or("text"))?;
+    let data = data_config(&a.data, &file);
+    let (store, _) = open(&data).await?;
+    let user = store
+        .user_by_username(a.username.trim())
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("没有用户名为 {} 的账号", a.username))?;
+    if user.disabled {
+        return Err(format!("账号 {} 已停用", user.username));
+    }
+    let (record, token) =
+        jiuye_web::identity_api::issue_token(&*store, &user, &a.name, Some(a.expires_days)).await.map_err(message)?;
+    audit(
+        &*store,
+        "token_create",
+        format!("token:{}", record.prefix),
+        None,
+        Some(format!("为 {} 创建", user.username)),
+    )
+    .await?;
+    println!("{token}");
+    Ok(())
+}
+
+pub(super) async fn audit_verify(a: DataArgs, file: FileConfig) -> Result<bool, String> {
+    init_logging(file.log_format.as_deref().unwrap_or("text"))?;
+    let data = data_config(&a, &file);
+    let (store, _) = open(&data).await?;
+    match verify_audit_chain(&*store).await.map_err(|e| e.to_string())? {
+        ChainCheck::Intact { rows } => {
+            println!("审计日志完整：共 {rows} 条，哈希链无断裂。");
+            Ok(true)
+        }
+        ChainCheck::Broken { seq, reason } => {
+            println!("审计日志被改动：第 {seq} 条起哈希链断裂（{reason}）。");
+            Ok(false)
+        }
+    }
+}
+
+pub(super) async fn key_rotate(a: DataArgs, file: FileConfig) -> Result<(), String> {
+    init_logging(file.log_format.as_deref().unwrap_or("text"))?;
+    let data = data_config(&a, &file);
+    let (store, _) = open(&data).await?;
+    let mut ring = config::load_or_create_keys(&data.key_file)?;
+    let id = ring.add_new_key().map_err(|e| e.to_string())?;
+    // Write the new ring first: if re-sealing stops half-way, every value still opens.
+    config::write_keys(&data.key_file, &ring)?;
+    let mut resealed = 0;
+    for (user_id, sealed) in store.sealed_totp_secrets().await.map_err(|e| e.to_string())? {
+        if !ring.needs_reseal(&sealed) {
+            continue;
+        }
+        let plain = ring.open(&sealed).map_err(|e| format!("账号 {user_id} 的两步验证密钥无法解密：{e}"))?;
+        let fresh = ring.seal(&plain).map_err(|e| e.to_string())?;
+        store.replace_totp_secret(user_id, &fresh).await.map_err(|e| e.to_string())?;
+        resealed += 1;
+    }
+    audit(&*store, "key_rotate", format!("key:{id}"), None, Some(format!("重新加密 {resealed} 项"))).await?;
+    println!(
+        "已启用新密钥 {id}，重新加密 {resealed} 项敏感字段。旧密钥仍保留在 {}，以便读取旧备份。",
+        data.key_file.display()
+    );
+    Ok(())
+}

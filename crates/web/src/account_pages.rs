@@ -1,0 +1,897 @@
+//! Pages for signing in, one's own account, account management within scope, and the audit
+//! log. They call the same functions as the JSON API, so both answer alike.
+
+use askama::Template;
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use chrono::Utc;
+use jiuye_domain::access::{self, Action, Role};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::api::ApiQuery;
+use crate::auth::{
+    AuditEvent, Caller, ClientIp, Credential, MaybeCaller, PRE_CSRF_COOKIE, SESSION_COOKIE, SignIn, check_credentials,
+    pre_csrf_cookie, set_cookie, start_session,
+};
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::identity_api::{
+    self, AuditParams, NewGrantRequest, NewUserRequest, admin_reset, audit_in_scope, change_own_password,
+    disable_account, grant_role, issue_token, revoke_role, totp_disable, totp_enable, totp_setup, users_in_scope,
+    visible_user,
+};
+use crate::pages::{Base, render};
+
+/// Only local paths are followed after sign-in: never an open redirect.
+pub fn safe_next(next: Option<&str>) -> String {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.starts_with("/login"))
+        .unwrap_or("/")
+        .to_owned()
+}
+
+fn login_redirect(uri: &axum::http::Uri) -> Response {
+    let next = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    Redirect::to(&format!("/login?next={}", crate::pages::encode_component(next))).into_response()
+}
+
+/// What a page render needs from its request.
+struct Ctx<'a> {
+    state: &'a AppState,
+    lang: Lang,
+    uri: &'a axum::http::Uri,
+    caller: &'a MaybeCaller,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    base: Base,
+    csrf: String,
+    next: String,
+    username: String,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+    done: Option<String>,
+}
+
+pub async fn login_form(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    headers: axum::http::HeaderMap,
+    ApiQuery(q): ApiQuery<LoginQuery>,
+) -> Result<Response, AppError> {
+    if caller.0.is_some() {
+        return Ok(Redirect::to(&safe_next(q.next.as_deref())).into_response());
+    }
+    let base = Base::new(&state, lang, "login", &uri).with_caller(&caller);
+    let (csrf, fresh) = match pre_csrf_cookie(&headers) {
+        Some(c) if c.len() >= 32 => (c.to_owned(), false),
+        _ => (jiuye_security::new_secret().map_err(|_| AppError::for_status(StatusCode::SERVICE_UNAVAILABLE))?, true),
+    };
+    let notice = match q.done.as_deref() {
+        Some("password") => Some(base.t("login.after_password").to_owned()),
+        Some("out") => Some(base.t("login.signed_out").to_owned()),
+        _ => None,
+    };
+    let page = LoginPage {
+        csrf: csrf.clone(),
+        next: safe_next(q.next.as_deref()),
+        username: String::new(),
+        error: None,
+        notice,
+        base,
+    };
+    let mut res = render(&page)?;
+    if fresh && let Some(c) = set_cookie(PRE_CSRF_COOKIE, &csrf, None, state.auth.settings.secure_cookies) {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    Ok(res)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    csrf: String,
+    next: Option<String>,
+    username: String,
+    password: String,
+    totp: Option<String>,
+}
+
+pub async fn login_submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    Extension(ip): Extension<ClientIp>,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    match check_credentials(&state, ip, &form.username, &form.password, form.totp.as_deref()).await? {
+        SignIn::Failed(err, event) => {
+            let base = Base::new(&state, lang, "login", &uri).with_caller(&caller);
+            let page = LoginPage {
+                csrf: form.csrf,
+                next: safe_next(form.next.as_deref()),
+                username: form.username.chars().take(64).collect(),
+                error: Some(err.message.clone()),
+                notice: None,
+                base,
+            };
+            let mut res = render(&page)?;
+            *res.status_mut() = err.status;
+            res.extensions_mut().insert(crate::error::ErrorInfo { code: err.code, message: err.message });
+            Ok(event.attach(res))
+        }
+        SignIn::Ok { user, second_factor } => {
+            if let Some(Credential::Session(s)) = caller.0.as_deref().map(|c| &c.via) {
+                state.store.delete_session(&s.id_hash).await?;
+            }
+            let (raw, _) = start_session(&state, &user, second_factor, ip).await?;
+            let target =
+                if user.must_change_password { "/account".to_owned() } else { safe_next(form.next.as_deref()) };
+            let mut res = Redirect::to(&target).into_response();
+            if let Some(c) = set_cookie(SESSION_COOKIE, &raw, None, state.auth.settings.secure_cookies) {
+                res.headers_mut().append(header::SET_COOKIE, c);
+            }
+            let actor = crate::auth::actor_for(&state, &user).await?;
+            let mut event = AuditEvent::new("sign_in").target(format!("user:{}", user.username), None).result("ok");
+            event.user_id = Some(user.id);
+            event.username = Some(user.username.clone());
+            if let Some(g) = actor.grants.first() {
+                event = event.by(g);
+            }
+            Ok(event.attach(res))
+        }
+    }
+}
+
+pub async fn logout(State(state): State<AppState>, caller: MaybeCaller) -> Result<Response, AppError> {
+    if let Some(Credential::Session(s)) = caller.0.as_deref().map(|c| &c.via) {
+        state.store.delete_session(&s.id_hash).await?;
+    }
+    let mut res = Redirect::to("/login?done=out").into_response();
+    if let Some(c) = set_cookie(SESSION_COOKIE, "", Some(0), state.auth.settings.secure_cookies) {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    Ok(AuditEvent::new("sign_out").attach(res))
+}
+
+struct TokenRow {
+    id: Uuid,
+    name: String,
+    prefix: String,
+    expires: String,
+    state: String,
+    active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    base: Base,
+    csrf: String,
+    username: String,
+    display_name: String,
+    grants: Vec<(String, String, String)>,
+    must_change: bool,
+    needs_totp: bool,
+    totp_enabled: bool,
+    totp_setup: Option<(String, String)>,
+    tokens: Vec<TokenRow>,
+    new_token: Option<String>,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+#[derive(Default)]
+struct AccountExtras {
+    totp_setup: Option<(String, String)>,
+    new_token: Option<String>,
+    error: Option<AppError>,
+    notice: Option<String>,
+}
+
+async fn account_page(
+    state: &AppState,
+    lang: Lang,
+    uri: &axum::http::Uri,
+    caller: &MaybeCaller,
+    me: &Caller,
+    extras: AccountExtras,
+) -> Result<Response, AppError> {
+    let base = Base::new(state, lang, "account", uri).with_caller(caller);
+    let user = state.store.user_by_id(me.user.id).await?.ok_or_else(crate::auth::unauthenticated)?;
+    let grants = state.store.grants_of(me.user.id).await?;
+    let now = Utc::now();
+    let tokens = state
+        .store
+        .tokens_of(me.user.id)
+        .await?
+        .into_iter()
+        .map(|t| {
+            let expired = t.expires_at.is_some_and(|e| e <= now);
+            let (state_key, active) = if t.revoked_at.is_some() {
+                ("account.token_revoked", false)
+            } else if expired {
+                ("account.token_expired", false)
+            } else {
+                ("account.token_active", true)
+            };
+            TokenRow {
+                id: t.id,
+                name: t.name,
+                prefix: t.prefix,
+                expires: t.expires_at.map(|e| e.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+                state: base.t(state_key).to_owned(),
+                active,
+            }
+        })
+        .collect();
+    let status = extras.error.as_ref().map(|e| e.status).unwrap_or(StatusCode::OK);
+    let error_info =
+        extras.error.as_ref().map(|e| crate::error::ErrorInfo { code: e.code, message: e.message.clone() });
+    let page = AccountPage {
+        csrf: me.csrf_token().unwrap_or("").to_owned(),
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
+        grants: grants
+            .iter()
+            .map(|g| (base.role_name(g.grant.role), g.grant.org_code.clone(), g.org_name.clone()))
+            .collect(),
+        must_change: user.must_change_password,
+        needs_totp: me.needs_totp_enrolment && !user.totp_enabled,
+        totp_enabled: user.totp_enabled,
+        totp_setup: extras.totp_setup,
+        tokens,
+        new_token: extras.new_token,
+        error: extras.error.map(|e| e.message),
+        notice: extras.notice,
+        base,
+    };
+    let mut res = render(&page)?;
+    *res.status_mut() = status;
+    if let Some(info) = error_info {
+        res.extensions_mut().insert(info);
+    }
+    Ok(res)
+}
+
+pub async fn account(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    account_page(&state, lang, &uri, &caller, &me, AccountExtras::default()).await
+}
+
+/// Runs an account action and shows the account page with its outcome.
+async fn account_outcome(
+    state: &AppState,
+    lang: Lang,
+    uri: &axum::http::Uri,
+    caller: &MaybeCaller,
+    me: &Caller,
+    event: AuditEvent,
+    outcome: Result<AccountExtras, AppError>,
+) -> Result<Response, AppError> {
+    match outcome {
+        Ok(extras) => Ok(event.attach(account_page(state, lang, uri, caller, me, extras).await?)),
+        Err(e) => {
+            let extras = AccountExtras { error: Some(e), ..AccountExtras::default() };
+            Ok(event.attach(account_page(state, lang, uri, caller, me, extras).await?))
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    current_password: String,
+    new_password: String,
+}
+
+pub async fn account_password(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    Form(f): Form<PasswordForm>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let event = AuditEvent::new("password_change").target(format!("user:{}", me.user.username), None);
+    match change_own_password(&state, &me, &f.current_password, &f.new_password).await {
+        Ok(()) => {
+            let mut res = Redirect::to("/login?done=password").into_response();
+            if let Some(c) = set_cookie(SESSION_COOKIE, "", Some(0), state.auth.settings.secure_cookies) {
+                res.headers_mut().append(header::SET_COOKIE, c);
+            }
+            Ok(event.attach(res))
+        }
+        Err(e) => account_outcome(&state, lang, &uri, &caller, &me, event, Err(e)).await,
+    }
+}
+
+pub async fn account_totp_setup(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let outcome = totp_setup(&state, &me)
+        .await
+        .map(|d| AccountExtras { totp_setup: Some((d.secret, d.otpauth_uri)), ..AccountExtras::default() });
+    account_outcome(&state, lang, &uri, &caller, &me, AuditEvent::new("totp_setup"), outcome).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CodeForm {
+    code: String,
+}
+
+pub async fn account_totp_enable(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    Form(f): Form<CodeForm>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let base = Base::new(&state, lang, "account", &uri);
+    let notice = base.t("account.totp_enabled_notice").to_owned();
+    let outcome = totp_enable(&state, &me, &f.code)
+        .await
+        .map(|()| AccountExtras { notice: Some(notice), ..AccountExtras::default() });
+    account_outcome(&state, lang, &uri, &caller, &me, AuditEvent::new("totp_enable"), outcome).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ConfirmForm {
+    password: String,
+}
+
+pub async fn account_totp_disable(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    Form(f): Form<ConfirmForm>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let outcome = totp_disable(&state, &me, &f.password).await.map(|()| AccountExtras::default());
+    account_outcome(&state, lang, &uri, &caller, &me, AuditEvent::new("totp_disable"), outcome).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TokenForm {
+    name: String,
+    expires_days: Option<String>,
+}
+
+pub async fn account_token_create(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    Form(f): Form<TokenForm>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let days = match f.expires_days.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        Some(d) => match d.parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                let e = AppError::bad_request("invalid_expiry", "有效期应为 1 到 365 天");
+                return account_outcome(&state, lang, &uri, &caller, &me, AuditEvent::new("token_create"), Err(e))
+                    .await;
+            }
+        },
+        None => None,
+    };
+    let outcome = issue_token(&*state.store, &me.user, &f.name, days)
+        .await
+        .map(|(_, token)| AccountExtras { new_token: Some(token), ..AccountExtras::default() });
+    account_outcome(&state, lang, &uri, &caller, &me, AuditEvent::new("token_create"), outcome).await
+}
+
+pub async fn account_token_revoke(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let outcome = match state.store.revoke_token(me.user.id, id, Utc::now()).await? {
+        true => Ok(AccountExtras::default()),
+        false => Err(AppError::not_found("token_not_found", "没有这个令牌，或它已被撤销")),
+    };
+    let event = AuditEvent::new("token_revoke").target(format!("token:{id}"), None);
+    account_outcome(&state, lang, &uri, &caller, &me, event, outcome).await
+}
+
+struct UserRow {
+    id: Uuid,
+    username: String,
+    display_name: String,
+    grants: String,
+    state: String,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    base: Base,
+    org: String,
+    q: String,
+    summary: String,
+    rows: Vec<UserRow>,
+    can_create: bool,
+    roles: Vec<(String, String)>,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UsersQuery {
+    org: Option<String>,
+    q: Option<String>,
+}
+
+/// Roles the caller can hand out somewhere (for the role pickers).
+fn grantable_roles(base: &Base, me: &Caller) -> Vec<(String, String)> {
+    Role::ALL
+        .into_iter()
+        .filter(|r| {
+            me.actor
+                .grants
+                .iter()
+                .any(|g| access::can(&me.actor, Action::Grant(*r), &access::Resource::at(&g.org_path)).is_some())
+        })
+        .map(|r| (r.id().to_owned(), base.role_name(r)))
+        .collect()
+}
+
+async fn users_page(
+    ctx: Ctx<'_>,
+    me: &Caller,
+    query: UsersQuery,
+    error: Option<AppError>,
+    notice: Option<String>,
+) -> Result<Response, AppError> {
+    let Ctx { state, lang, uri, caller } = ctx;
+    let base = Base::new(state, lang, "users", uri).with_caller(caller);
+    let org = query.org.unwrap_or_default().trim().to_owned();
+    let q = query.q.unwrap_or_default();
+    let (users, total) = users_in_scope(state, me, Some(&org), Some(q.clone()), 200, 0).await?;
+    let now = Utc::now();
+    let rows = users
+        .into_iter()
+        .map(|u| UserRow {
+            id: u.id,
+            grants: u
+                .grants
+                .iter()
+                .map(|g| {
+                    format!(
+                        "{} · {}",
+                        Role::from_id(&g.role).map(|r| base.role_name(r)).unwrap_or_default(),
+                        g.org_name
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("；"),
+            state: if u.disabled {
+                base.t("users.disabled").to_owned()
+            } else if u.locked_until.is_some_and(|t| t > now) {
+                base.t("users.locked").to_owned()
+            } else {
+                base.t("users.active").to_owned()
+            },
+            username: u.username,
+            display_name: u.display_name,
+        })
+        .collect();
+    let roles = grantable_roles(&base, me);
+    let status = error.as_ref().map(|e| e.status).unwrap_or(StatusCode::OK);
+    let info = error.as_ref().map(|e| crate::error::ErrorInfo { code: e.code, message: e.message.clone() });
+    let page = UsersPage {
+        summary: base.t("users.count").replace("{n}", &crate::pages::group_digits(total)),
+        can_create: !roles.is_empty(),
+        roles,
+        org,
+        q,
+        rows,
+        error: error.map(|e| e.message),
+        notice,
+        base,
+    };
+    let mut res = render(&page)?;
+    *res.status_mut() = status;
+    if let Some(i) = info {
+        res.extensions_mut().insert(i);
+    }
+    Ok(res)
+}
+
+pub async fn users(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    ApiQuery(query): ApiQuery<UsersQuery>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    users_page(Ctx { state: &state, lang, uri: &uri, caller: &caller }, &me, query, None, None).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewUserForm {
+    username: String,
+    display_name: String,
+    password: String,
+    role: String,
+    org: String,
+    subject: Option<String>,
+}
+
+pub async fn users_create(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    Form(f): Form<NewUserForm>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let body = NewUserRequest {
+        username: f.username,
+        display_name: f.display_name,
+        password: f.password,
+        role: f.role.clone(),
+        org: f.org.clone(),
+        subject: f.subject,
+    };
+    let event = AuditEvent::new("user_create").target(format!("user:{}", body.username.trim()), None);
+    match identity_api::create_user_in_scope(&state, &me, &body).await {
+        Ok((dto, grant, path)) => {
+            let event = event
+                .target(format!("user:{}", dto.username), Some(&path))
+                .by(&grant)
+                .detail(format!("角色 {}", f.role));
+            Ok(event.attach(Redirect::to(&format!("/users/{}?done=created", dto.id)).into_response()))
+        }
+        Err(e) => {
+            let q = UsersQuery { org: Some(f.org), q: None };
+            let ctx = Ctx { state: &state, lang, uri: &uri, caller: &caller };
+            Ok(event.attach(users_page(ctx, &me, q, Some(e), None).await?))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "user.html")]
+struct UserPage {
+    base: Base,
+    id: Uuid,
+    username: String,
+    display_name: String,
+    state: String,
+    totp: String,
+    disabled: bool,
+    grants: Vec<(Uuid, String, String, String)>,
+    manage: bool,
+    roles: Vec<(String, String)>,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+async fn user_page(
+    ctx: Ctx<'_>,
+    me: &Caller,
+    id: Uuid,
+    error: Option<AppError>,
+    notice: Option<String>,
+) -> Result<Response, AppError> {
+    let Ctx { state, lang, uri, caller } = ctx;
+    let base = Base::new(state, lang, "users", uri).with_caller(caller);
+    let (user, grants) = visible_user(state, me, id).await?;
+    let manage = id != me.user.id && identity_api::manage_grant(me, &grants).is_ok();
+    let status = error.as_ref().map(|e| e.status).unwrap_or(StatusCode::OK);
+    let info = error.as_ref().map(|e| crate::error::ErrorInfo { code: e.code, message: e.message.clone() });
+    let page = UserPage {
+        id,
+        state: if user.disabled {
+            base.t("users.disabled").to_owned()
+        } else if user.locked_until.is_some_and(|t| t > Utc::now()) {
+            base.t("users.locked").to_owned()
+        } else {
+            base.t("users.active").to_owned()
+        },
+        totp: base.t(if user.totp_enabled { "common.yes" } else { "common.no" }).to_owned(),
+        disabled: user.disabled,
+        grants: grants
+            .iter()
+            .map(|g| (g.id, base.role_name(g.grant.role), g.grant.org_code.clone(), g.org_name.clone()))
+            .collect(),
+        manage,
+        roles: grantable_roles(&base, me),
+        username: user.username,
+        display_name: user.display_name,
+        error: error.map(|e| e.message),
+        notice,
+        base,
+    };
+    let mut res = render(&page)?;
+    *res.status_mut() = status;
+    if let Some(i) = info {
+        res.extensions_mut().insert(i);
+    }
+    Ok(res)
+}
+
+pub async fn user_detail(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+    ApiQuery(q): ApiQuery<DoneQuery>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let notice = q.done.as_deref().map(|d| {
+        let base = Base::new(&state, lang, "users", &uri);
+        base.t(&format!("users.done_{d}")).to_owned()
+    });
+    user_page(Ctx { state: &state, lang, uri: &uri, caller: &caller }, &me, id, None, notice).await
+}
+
+/// Runs an action on an account and shows the account page with its outcome.
+async fn user_outcome(
+    ctx: Ctx<'_>,
+    me: &Caller,
+    id: Uuid,
+    event: AuditEvent,
+    outcome: Result<(String, Option<String>, access::ScopedGrant), AppError>,
+    done: &str,
+) -> Result<Response, AppError> {
+    match outcome {
+        Ok((target, path, grant)) => {
+            let event = event.target(target, path.as_deref()).by(&grant);
+            Ok(event.attach(Redirect::to(&format!("/users/{id}?done={done}")).into_response()))
+        }
+        Err(e) => {
+            if e.status == StatusCode::NOT_FOUND && e.code == "user_not_found" {
+                return Err(e);
+            }
+            Ok(event.attach(user_page(ctx, me, id, Some(e), None).await?))
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct GrantForm {
+    role: String,
+    org: String,
+    subject: Option<String>,
+}
+
+pub async fn user_grant(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+    Form(f): Form<GrantForm>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let detail = format!("角色 {}", f.role);
+    let body = NewGrantRequest { role: f.role, org: f.org, subject: f.subject };
+    let outcome =
+        grant_role(&state, &me, id, &body).await.map(|(u, path, g)| (format!("user:{}", u.username), Some(path), g));
+    user_outcome(
+        Ctx { state: &state, lang, uri: &uri, caller: &caller },
+        &me,
+        id,
+        AuditEvent::new("grant_add").detail(detail),
+        outcome,
+        "granted",
+    )
+    .await
+}
+
+pub async fn user_grant_revoke(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    Path((id, grant_id)): Path<(Uuid, Uuid)>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let outcome = revoke_role(&state, &me, id, grant_id)
+        .await
+        .map(|(u, path, g)| (format!("user:{}", u.username), Some(path), g));
+    user_outcome(
+        Ctx { state: &state, lang, uri: &uri, caller: &caller },
+        &me,
+        id,
+        AuditEvent::new("grant_remove"),
+        outcome,
+        "revoked",
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ResetForm {
+    new_password: String,
+}
+
+pub async fn user_password(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+    Form(f): Form<ResetForm>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let outcome =
+        admin_reset(&state, &me, id, &f.new_password).await.map(|(u, g)| (format!("user:{}", u.username), None, g));
+    user_outcome(
+        Ctx { state: &state, lang, uri: &uri, caller: &caller },
+        &me,
+        id,
+        AuditEvent::new("password_reset"),
+        outcome,
+        "reset",
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DisabledForm {
+    disabled: String,
+}
+
+pub async fn user_disabled(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+    Form(f): Form<DisabledForm>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let disabled = f.disabled == "true";
+    let action = if disabled { "user_disable" } else { "user_enable" };
+    let outcome =
+        disable_account(&state, &me, id, disabled).await.map(|(u, g)| (format!("user:{}", u.username), None, g));
+    user_outcome(
+        Ctx { state: &state, lang, uri: &uri, caller: &caller },
+        &me,
+        id,
+        AuditEvent::new(action),
+        outcome,
+        if disabled { "disabled" } else { "enabled" },
+    )
+    .await
+}
+
+/// A timestamp as people in China read it (UTC+8).
+fn beijing_time(t: chrono::DateTime<Utc>) -> String {
+    match chrono::FixedOffset::east_opt(8 * 3600) {
+        Some(tz) => t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string(),
+        None => t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+    }
+}
+
+struct AuditRowView {
+    seq: i64,
+    at: String,
+    username: String,
+    role: String,
+    action: String,
+    target: String,
+    result: String,
+    ip: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    base: Base,
+    org: String,
+    action: String,
+    username: String,
+    result: String,
+    summary: String,
+    rows: Vec<AuditRowView>,
+    prev_href: Option<String>,
+    next_href: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AuditPageQuery {
+    org: Option<String>,
+    action: Option<String>,
+    username: Option<String>,
+    result: Option<String>,
+    page: Option<i64>,
+}
+
+pub async fn audit(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    ApiQuery(q): ApiQuery<AuditPageQuery>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let base = Base::new(&state, lang, "audit", &uri).with_caller(&caller);
+    let page = q.page.unwrap_or(1);
+    if page < 1 {
+        return Err(AppError::bad_request("invalid_query", "页码应从 1 开始"));
+    }
+    let params = AuditParams {
+        org: q.org.clone(),
+        action: q.action.clone(),
+        username: q.username.clone(),
+        result: q.result.clone(),
+        limit: Some(50),
+        offset: Some((page - 1) * 50),
+    };
+    let (items, total, _, _) = audit_in_scope(&state, &me, params).await?;
+    let href = |p: i64| {
+        let mut s = format!("/audit?page={p}");
+        for (k, v) in [("org", &q.org), ("action", &q.action), ("username", &q.username), ("result", &q.result)] {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                s.push_str(&format!("&{k}={}", crate::pages::encode_component(v)));
+            }
+        }
+        s
+    };
+    let pages = (total + 49) / 50;
+    let rows = items
+        .into_iter()
+        .map(|r| AuditRowView {
+            seq: r.seq,
+            at: beijing_time(r.at),
+            username: r.username.unwrap_or_default(),
+            role: match (r.role.as_deref().and_then(Role::from_id), r.org_code) {
+                (Some(role), Some(org)) => format!("{} · {org}", base.role_name(role)),
+                _ => String::new(),
+            },
+            action: r.action,
+            target: r.target.unwrap_or_default(),
+            result: r.result,
+            ip: r.ip.unwrap_or_default(),
+        })
+        .collect();
+    let view = AuditPage {
+        org: q.org.clone().unwrap_or_default(),
+        action: q.action.clone().unwrap_or_default(),
+        username: q.username.clone().unwrap_or_default(),
+        result: q.result.clone().unwrap_or_default(),
+        summary: base.t("audit.count").replace("{n}", &crate::pages::group_digits(total)),
+        rows,
+        prev_href: (page > 1).then(|| href(page - 1)),
+        next_href: (page < pages).then(|| href(page + 1)),
+        base,
+    };
+    render(&view)
+}

@@ -1,0 +1,686 @@
+//! Authentication at the edge: who is calling (session cookie or bearer token), CSRF checks for
+//! cookie-authenticated writes, sign-in with lockout and per-address throttling, and the audit
+//! entry every state-changing request leaves behind.
+//!
+//! Authorisation decisions are not made here: handlers call [`authorize`], which asks
+//! `jiuye_domain::access::can`. Secrets (passwords, session ids, tokens) are never logged, never
+//! echoed in errors, and stored only hashed or sealed.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use jiuye_domain::access::{self, Action, Actor, Resource, Role, ScopedGrant};
+use jiuye_security::password::Cost;
+use jiuye_security::seal::KeyRing;
+use jiuye_store::identity::{AuditEntry, SessionRecord, UserRecord};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::error::{AppError, ErrorInfo};
+
+pub const SESSION_COOKIE: &str = "jiuye_session";
+/// Double-submit CSRF cookie for forms shown before sign-in (the sign-in form).
+pub const PRE_CSRF_COOKIE: &str = "jiuye_csrf";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// Settings of sign-in and sessions.
+#[derive(Clone, Debug)]
+pub struct AuthSettings {
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+    /// Consecutive wrong passwords that lock an account.
+    pub lock_threshold: i32,
+    pub lock_duration: Duration,
+    /// Failed sign-ins from one address within `ip_window` before it is refused (429).
+    pub ip_failure_limit: usize,
+    pub ip_window: Duration,
+    /// Administrators (ministry, province, career centre) must use a second factor.
+    pub require_totp_for_admins: bool,
+    pub password_cost: Cost,
+    /// Mark cookies `Secure` (set when the node is served over TLS, directly or by a proxy).
+    pub secure_cookies: bool,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings {
+            session_idle: Duration::from_secs(30 * 60),
+            session_absolute: Duration::from_secs(12 * 3600),
+            lock_threshold: 10,
+            lock_duration: Duration::from_secs(15 * 60),
+            ip_failure_limit: 50,
+            ip_window: Duration::from_secs(15 * 60),
+            require_totp_for_admins: false,
+            password_cost: Cost::default(),
+            secure_cookies: false,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+/// Everything the auth layer shares.
+pub struct AuthContext {
+    pub settings: AuthSettings,
+    pub keys: Arc<KeyRing>,
+    pub limiter: FailureLimiter,
+    /// A hash to verify against when a username does not exist, so timing does not reveal it.
+    pub decoy_hash: String,
+}
+
+impl AuthContext {
+    pub fn new(settings: AuthSettings, keys: Arc<KeyRing>) -> AuthContext {
+        let decoy_hash = jiuye_security::password::decoy(settings.password_cost);
+        AuthContext { limiter: FailureLimiter::default(), settings, keys, decoy_hash }
+    }
+}
+
+/// Failed sign-ins per client address, in a sliding window (in memory, bounded).
+#[derive(Default)]
+pub struct FailureLimiter {
+    inner: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
+}
+
+impl FailureLimiter {
+    const MAX_ADDRESSES: usize = 100_000;
+
+    pub fn blocked(&self, ip: IpAddr, limit: usize, window: Duration) -> bool {
+        let Ok(mut m) = self.inner.lock() else { return false };
+        let Some(q) = m.get_mut(&ip) else { return false };
+        while q.front().is_some_and(|t| t.elapsed() > window) {
+            q.pop_front();
+        }
+        q.len() >= limit
+    }
+
+    pub fn record(&self, ip: IpAddr, window: Duration) {
+        let Ok(mut m) = self.inner.lock() else { return };
+        if m.len() >= Self::MAX_ADDRESSES {
+            m.retain(|_, q| q.back().is_some_and(|t| t.elapsed() <= window));
+        }
+        m.entry(ip).or_default().push_back(Instant::now());
+    }
+
+    pub fn clear(&self, ip: IpAddr) {
+        if let Ok(mut m) = self.inner.lock() {
+            m.remove(&ip);
+        }
+    }
+}
+
+/// How the caller proved who they are.
+#[derive(Clone, Debug)]
+pub enum Credential {
+    Session(SessionRecord),
+    Token { id: Uuid },
+}
+
+/// The authenticated caller of a request.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub actor: Actor,
+    pub user: UserRecord,
+    pub via: Credential,
+    /// Signed in without the second factor the settings require: only enrolment is open.
+    pub needs_totp_enrolment: bool,
+}
+
+impl Caller {
+    pub fn csrf_token(&self) -> Option<&str> {
+        match &self.via {
+            Credential::Session(s) => Some(&s.csrf_token),
+            Credential::Token { .. } => None,
+        }
+    }
+    /// The grant shown as "acting as" when no specific grant decided an action.
+    pub fn primary_grant(&self) -> Option<&ScopedGrant> {
+        self.actor.grants.first()
+    }
+}
+
+/// The caller, if any, as resolved by [`authenticate`].
+#[derive(Clone, Debug, Default)]
+pub struct MaybeCaller(pub Option<Arc<Caller>>);
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeCaller {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<MaybeCaller>().cloned().unwrap_or_default())
+    }
+}
+
+/// A signed-in caller; `401 unauthenticated` otherwise.
+pub struct Signed(pub Arc<Caller>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Signed {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        match parts.extensions.get::<MaybeCaller>().and_then(|c| c.0.clone()) {
+            Some(c) => Ok(Signed(c)),
+            None => Err(unauthenticated()),
+        }
+    }
+}
+
+/// The client's address (from the connection, or `X-Forwarded-For` behind a trusted proxy).
+#[derive(Clone, Copy, Debug)]
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl ClientIp {
+    pub fn text(&self) -> Option<String> {
+        self.0.map(|ip| ip.to_string())
+    }
+}
+
+pub fn unauthenticated() -> AppError {
+    AppError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "请先登录")
+}
+
+pub fn forbidden() -> AppError {
+    AppError::new(StatusCode::FORBIDDEN, "forbidden", "您没有权限执行此操作")
+}
+
+/// Asks the permission module; `403 forbidden` when it says no.
+pub fn authorize<'c>(caller: &'c Caller, action: Action, resource: &Resource<'_>) -> Result<&'c ScopedGrant, AppError> {
+    access::can(&caller.actor, action, resource).ok_or_else(forbidden)
+}
+
+/// What a state-changing request did, for the audit log. Handlers put it in the response's
+/// extensions; [`authenticate`] writes it (or a generic entry) after the handler returns.
+#[derive(Clone, Debug, Default)]
+pub struct AuditEvent {
+    pub action: String,
+    pub target: Option<String>,
+    pub target_path: Option<String>,
+    pub result: Option<String>,
+    pub detail: Option<String>,
+    /// For sign-in attempts: the account named (the caller is not known yet).
+    pub username: Option<String>,
+    pub user_id: Option<Uuid>,
+    /// The grant that authorised the action.
+    pub grant: Option<ScopedGrant>,
+}
+
+impl AuditEvent {
+    pub fn new(action: &str) -> AuditEvent {
+        AuditEvent { action: action.to_owned(), ..AuditEvent::default() }
+    }
+    pub fn target(mut self, target: impl Into<String>, path: Option<&str>) -> AuditEvent {
+        self.target = Some(target.into());
+        self.target_path = path.map(str::to_owned);
+        self
+    }
+    pub fn by(mut self, grant: &ScopedGrant) -> AuditEvent {
+        self.grant = Some(grant.clone());
+        self
+    }
+    pub fn result(mut self, r: &str) -> AuditEvent {
+        self.result = Some(r.to_owned());
+        self
+    }
+    pub fn detail(mut self, d: impl Into<String>) -> AuditEvent {
+        self.detail = Some(d.into());
+        self
+    }
+    /// Attaches this event to a response.
+    pub fn attach(self, mut res: Response) -> Response {
+        res.extensions_mut().insert(self);
+        res
+    }
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|s| s.split(';')).find_map(|c| {
+        let (k, v) = c.trim().split_once('=')?;
+        (k == name).then_some(v)
+    })
+}
+
+pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    cookie(headers, SESSION_COOKIE)
+}
+
+pub fn pre_csrf_cookie(headers: &HeaderMap) -> Option<&str> {
+    cookie(headers, PRE_CSRF_COOKIE)
+}
+
+/// A `Set-Cookie` value.
+pub fn set_cookie(name: &str, value: &str, max_age: Option<i64>, secure: bool) -> Option<HeaderValue> {
+    let mut s = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if let Some(age) = max_age {
+        s.push_str(&format!("; Max-Age={age}"));
+    }
+    if secure {
+        s.push_str("; Secure");
+    }
+    HeaderValue::from_str(&s).ok()
+}
+
+fn client_ip(req: &Request, trust_forwarded: bool) -> ClientIp {
+    if trust_forwarded
+        && let Some(ip) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|s| s.split(',').next())
+            .and_then(|s| s.trim().parse().ok())
+    {
+        return ClientIp(Some(ip));
+    }
+    ClientIp(req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()))
+}
+
+fn is_unsafe(m: &Method) -> bool {
+    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Loads the actor for a user: their grants, as the permission module needs them.
+pub async fn actor_for(state: &AppState, user: &UserRecord) -> Result<Actor, AppError> {
+    let grants = state.store.grants_of(user.id).await?;
+    Ok(Actor {
+        user_id: user.id,
+        username: user.username.clone(),
+        grants: grants.into_iter().map(|g| g.grant).collect(),
+    })
+}
+
+fn needs_enrolment(settings: &AuthSettings, user: &UserRecord, actor: &Actor, second_factor: bool) -> bool {
+    settings.require_totp_for_admins
+        && !second_factor
+        && !user.totp_enabled
+        && actor.grants.iter().any(|g| g.role.is_admin())
+}
+
+/// Resolves the caller from a bearer token or the session cookie. `Err` only for a bearer token
+/// that is unknown, expired or revoked (always 401, never a silent downgrade to anonymous).
+async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Caller>, AppError> {
+    let now = Utc::now();
+    if let Some(auth) = headers.get(header::AUTHORIZATION) {
+        let raw = auth.to_str().unwrap_or("");
+        let Some(token) = raw.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()) else {
+            return Err(AppError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "Authorization 头应为 Bearer 令牌"));
+        };
+        let invalid = || AppError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "API 令牌无效、已过期或已撤销");
+        let record =
+            state.store.token_by_hash(&jiuye_security::sha256_hex(token.as_bytes())).await?.ok_or_else(invalid)?;
+        if record.revoked_at.is_some() || record.expires_at.is_some_and(|e| e <= now) {
+            return Err(invalid());
+        }
+        let user = state.store.user_by_id(record.user_id).await?.ok_or_else(invalid)?;
+        if user.disabled {
+            return Err(invalid());
+        }
+        if record.last_used_at.is_none_or(|t| now - t > chrono::Duration::minutes(1)) {
+            state.store.touch_token(record.id, now).await?;
+        }
+        let actor = actor_for(state, &user).await?;
+        // Tokens are made by a signed-in person (or the operator); they carry no second factor
+        // of their own, so administrators under the two-factor rule must have it enabled.
+        let needs = needs_enrolment(&state.auth.settings, &user, &actor, false);
+        return Ok(Some(Caller { actor, user, via: Credential::Token { id: record.id }, needs_totp_enrolment: needs }));
+    }
+    let Some(raw) = session_cookie(headers) else { return Ok(None) };
+    let hash = jiuye_security::sha256_hex(raw.as_bytes());
+    let Some(session) = state.store.session(&hash).await? else { return Ok(None) };
+    let idle = chrono::Duration::from_std(state.auth.settings.session_idle).unwrap_or(chrono::Duration::minutes(30));
+    if session.expires_at <= now || session.last_seen_at + idle <= now {
+        state.store.delete_session(&hash).await?;
+        return Ok(None);
+    }
+    let Some(user) = state.store.user_by_id(session.user_id).await? else { return Ok(None) };
+    if user.disabled {
+        return Ok(None);
+    }
+    if now - session.last_seen_at > chrono::Duration::seconds(60) {
+        state.store.touch_session(&hash, now).await?;
+    }
+    let actor = actor_for(state, &user).await?;
+    let needs = needs_enrolment(&state.auth.settings, &user, &actor, session.second_factor);
+    Ok(Some(Caller { actor, user, via: Credential::Session(session), needs_totp_enrolment: needs }))
+}
+
+/// Paths open to a caller who must still enrol a second factor.
+fn enrolment_path(path: &str) -> bool {
+    path.starts_with("/account")
+        || path.starts_with("/api/v1/me")
+        || path == "/api/v1/session"
+        || path == "/logout"
+        || path.starts_with("/static/")
+}
+
+/// Reads a urlencoded body (already size-limited) and returns its `csrf` field with the body.
+async fn form_csrf(req: Request, limit: usize) -> Result<(Request, Option<String>), AppError> {
+    let (parts, body) = req.into_parts();
+    let bytes = to_bytes(body, limit)
+        .await
+        .map_err(|_| AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "请求内容超过大小限制"))?;
+    let csrf = form_urlencoded_field(&bytes, "csrf");
+    Ok((Request::from_parts(parts, Body::from(bytes)), csrf))
+}
+
+fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    text.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        (k == name).then(|| percent_decode(v))
+    })
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                match std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The authentication middleware: resolves the caller, enforces CSRF on cookie-authenticated
+/// writes and the two-factor enrolment rule, runs the handler, then writes the audit entry of
+/// every state-changing request.
+pub async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let ip = client_ip(&req, state.auth.settings.trust_forwarded_for);
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
+    let caller = match resolve(&state, req.headers()).await {
+        Ok(c) => c.map(Arc::new),
+        Err(e) => {
+            let res = e.into_response();
+            return audit_after(&state, &method, route.as_deref().unwrap_or(&path), None, ip, res).await;
+        }
+    };
+    let mut req = req;
+    req.extensions_mut().insert(MaybeCaller(caller.clone()));
+    req.extensions_mut().insert(ip);
+
+    if is_unsafe(&method) {
+        let is_form = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| {
+            ct.starts_with("application/x-www-form-urlencoded") || ct.starts_with("multipart/form-data")
+        });
+        let expected: Option<String> = match caller.as_deref().map(|c| &c.via) {
+            Some(Credential::Session(s)) => Some(s.csrf_token.clone()),
+            Some(Credential::Token { .. }) => None,
+            None if is_form => Some(pre_csrf_cookie(req.headers()).unwrap_or("").to_owned()),
+            None => None,
+        };
+        if let Some(expected) = expected {
+            let header_token = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+            let presented = match header_token {
+                Some(t) => Some(t),
+                None if is_form => {
+                    let (r, field) = match form_csrf(req, state.settings.body_limit).await {
+                        Ok(x) => x,
+                        Err(e) => return e.into_response(),
+                    };
+                    req = r;
+                    field
+                }
+                None => None,
+            };
+            let ok = !expected.is_empty()
+                && presented.as_deref().is_some_and(|p| jiuye_security::constant_time_eq(p, &expected));
+            if !ok {
+                let res = AppError::new(
+                    StatusCode::FORBIDDEN,
+                    "csrf_failed",
+                    "页面已过期或请求来源无法验证，请刷新页面后重试",
+                )
+                .into_response();
+                return audit_after(&state, &method, route.as_deref().unwrap_or(&path), caller, ip, res).await;
+            }
+        }
+    }
+    if let Some(c) = &caller
+        && c.needs_totp_enrolment
+        && !enrolment_path(&path)
+        && !path.starts_with("/api/openapi")
+        && path != "/healthz"
+        && path != "/metrics"
+    {
+        let res = AppError::new(
+            StatusCode::FORBIDDEN,
+            "totp_enrolment_required",
+            "管理员账号须先开启两步验证：请在“我的账号”中完成设置",
+        )
+        .into_response();
+        return audit_after(&state, &method, route.as_deref().unwrap_or(&path), caller, ip, res).await;
+    }
+    let res = next.run(req).await;
+    audit_after(&state, &method, route.as_deref().unwrap_or(&path), caller, ip, res).await
+}
+
+async fn audit_after(
+    state: &AppState,
+    method: &Method,
+    route: &str,
+    caller: Option<Arc<Caller>>,
+    ip: ClientIp,
+    res: Response,
+) -> Response {
+    let event = res.extensions().get::<AuditEvent>().cloned();
+    if event.is_none() && !is_unsafe(method) {
+        return res;
+    }
+    let status = res.status();
+    let error_code = res.extensions().get::<ErrorInfo>().map(|e| e.code);
+    let event = event.unwrap_or_else(|| AuditEvent::new(&format!("{method} {route}")));
+    let result = event.result.clone().unwrap_or_else(|| match error_code {
+        Some(code) => code.to_owned(),
+        None if status.is_success() || status.is_redirection() => "ok".to_owned(),
+        None => format!("http_{}", status.as_u16()),
+    });
+    let grant = event.grant.clone().or_else(|| caller.as_deref().and_then(|c| c.primary_grant().cloned()));
+    let entry = AuditEntry {
+        user_id: event.user_id.or(caller.as_deref().map(|c| c.user.id)),
+        username: event.username.clone().or_else(|| caller.as_deref().map(|c| c.user.username.clone())),
+        role: grant.as_ref().map(|g| g.role.id().to_owned()),
+        org_code: grant.as_ref().map(|g| g.org_code.clone()),
+        org_path: grant.as_ref().map(|g| g.org_path.clone()),
+        action: event.action.clone(),
+        target: event.target.clone(),
+        target_path: event.target_path.clone(),
+        result,
+        ip: ip.text(),
+        detail: event.detail.clone(),
+    };
+    if let Err(e) = state.store.append_audit(&entry).await {
+        // The request already happened; losing its audit entry is an operational error that
+        // must be seen, so it is logged loudly (without any secret) and the caller is told.
+        tracing::error!(error = %e, action = %entry.action, "audit append failed");
+        return AppError::new(StatusCode::SERVICE_UNAVAILABLE, "audit_unavailable", "审计日志暂时无法写入，请稍后重试")
+            .into_response();
+    }
+    res
+}
+
+/// Outcome of checking a username and password (and second factor).
+pub enum SignIn {
+    Ok { user: UserRecord, second_factor: bool },
+    Failed(AppError, AuditEvent),
+}
+
+/// Checks credentials with lockout, per-address throttling and TOTP. Audit events for the
+/// attempt are returned for the handler to attach.
+pub async fn check_credentials(
+    state: &AppState,
+    ip: ClientIp,
+    username: &str,
+    password: &str,
+    totp: Option<&str>,
+) -> Result<SignIn, AppError> {
+    let s = &state.auth.settings;
+    let username = username.trim();
+    let event = || {
+        let mut e = AuditEvent::new("sign_in");
+        e.username = Some(username.chars().take(64).collect());
+        e.target = Some(format!("user:{}", username.chars().take(64).collect::<String>()));
+        e
+    };
+    if let Some(addr) = ip.0
+        && state.auth.limiter.blocked(addr, s.ip_failure_limit, s.ip_window)
+    {
+        return Ok(SignIn::Failed(
+            AppError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", "登录失败次数过多，请稍后再试"),
+            event().result("rate_limited"),
+        ));
+    }
+    let wrong = || AppError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "用户名或密码不正确");
+    let fail = |ev: AuditEvent, err: AppError| {
+        if let Some(addr) = ip.0 {
+            state.auth.limiter.record(addr, s.ip_window);
+        }
+        Ok(SignIn::Failed(err, ev))
+    };
+    let Some(user) = state.store.user_by_username(username).await? else {
+        jiuye_security::password::verify(password, &state.auth.decoy_hash);
+        return fail(event().result("unknown_user"), wrong());
+    };
+    let mut ev = event();
+    ev.user_id = Some(user.id);
+    // File the attempt under the account's organisation, so its administrators see it.
+    ev.target_path = state.store.grants_of(user.id).await?.first().map(|g| g.grant.org_path.clone());
+    let now = Utc::now();
+    if let Some(until) = user.locked_until
+        && until > now
+    {
+        return fail(ev.result("account_locked"), locked(until));
+    }
+    if user.disabled {
+        return fail(ev.result("account_disabled"), wrong());
+    }
+    if !jiuye_security::password::verify(password, &user.password_hash) {
+        let lock_until = now + chrono::Duration::from_std(s.lock_duration).unwrap_or(chrono::Duration::minutes(15));
+        let (count, locked_until) = state.store.record_login_failure(user.id, s.lock_threshold, lock_until).await?;
+        if let Some(until) = locked_until.filter(|u| *u > now) {
+            return fail(ev.result("account_locked").detail(format!("{count} 次连续失败后锁定")), locked(until));
+        }
+        return fail(ev.result("invalid_password").detail(format!("连续失败 {count} 次")), wrong());
+    }
+    let mut second_factor = false;
+    if user.totp_enabled {
+        let Some(code) = totp.map(str::trim).filter(|c| !c.is_empty()) else {
+            return Ok(SignIn::Failed(
+                AppError::new(StatusCode::UNAUTHORIZED, "totp_required", "此账号已开启两步验证，请输入动态验证码"),
+                ev.result("totp_required"),
+            ));
+        };
+        let secret = match user.totp_secret.as_deref().map(|s| state.auth.keys.open(s)) {
+            Some(Ok(bytes)) => String::from_utf8(bytes).unwrap_or_default(),
+            _ => {
+                tracing::error!(user = %user.id, "stored two-factor secret cannot be opened with the key ring");
+                return Err(AppError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "两步验证暂时不可用"));
+            }
+        };
+        let step = jiuye_security::totp::verify(&secret, code, now.timestamp());
+        let fresh = match step {
+            Some(step) => state.store.use_totp_step(user.id, i64::try_from(step).unwrap_or(i64::MAX)).await?,
+            None => false,
+        };
+        if !fresh {
+            let lock_until = now + chrono::Duration::from_std(s.lock_duration).unwrap_or(chrono::Duration::minutes(15));
+            let (count, _) = state.store.record_login_failure(user.id, s.lock_threshold, lock_until).await?;
+            return fail(
+                ev.result("invalid_totp").detail(format!("连续失败 {count} 次")),
+                AppError::new(StatusCode::UNAUTHORIZED, "invalid_totp", "动态验证码不正确或已使用"),
+            );
+        }
+        second_factor = true;
+    }
+    state.store.record_login_success(user.id).await?;
+    if let Some(addr) = ip.0 {
+        state.auth.limiter.clear(addr);
+    }
+    Ok(SignIn::Ok { user, second_factor })
+}
+
+fn locked(until: DateTime<Utc>) -> AppError {
+    let minutes = (until - Utc::now()).num_minutes().max(1);
+    AppError::new(
+        StatusCode::LOCKED,
+        "account_locked",
+        format!("连续输错密码次数过多，账号已临时锁定，请约 {minutes} 分钟后再试或联系管理员"),
+    )
+}
+
+/// A new session for `user`; returns the raw cookie value (shown to the browser only).
+pub async fn start_session(
+    state: &AppState,
+    user: &UserRecord,
+    second_factor: bool,
+    ip: ClientIp,
+) -> Result<(String, SessionRecord), AppError> {
+    let raw = jiuye_security::new_secret()
+        .map_err(|_| AppError::new(StatusCode::SERVICE_UNAVAILABLE, "internal_error", "无法生成会话"))?;
+    let csrf = jiuye_security::new_secret()
+        .map_err(|_| AppError::new(StatusCode::SERVICE_UNAVAILABLE, "internal_error", "无法生成会话"))?;
+    let now = Utc::now();
+    let absolute =
+        chrono::Duration::from_std(state.auth.settings.session_absolute).unwrap_or(chrono::Duration::hours(12));
+    let record = SessionRecord {
+        id_hash: jiuye_security::sha256_hex(raw.as_bytes()),
+        user_id: user.id,
+        csrf_token: csrf,
+        second_factor,
+        ip: ip.text(),
+        created_at: now,
+        last_seen_at: now,
+        expires_at: now + absolute,
+    };
+    state.store.create_session(&record).await?;
+    Ok((raw, record))
+}
+
+/// Password rules: at least 10 characters, not the username, not a common password.
+pub fn check_password_rules(username: &str, password: &str) -> Result<(), AppError> {
+    let bad = |m: &str| AppError::bad_request("weak_password", m);
+    if password.chars().count() < 10 {
+        return Err(bad("密码至少需要 10 个字符"));
+    }
+    if password.chars().count() > 256 {
+        return Err(bad("密码不能超过 256 个字符"));
+    }
+    let lower = password.to_lowercase();
+    let user = username.to_lowercase();
+    if lower == user || (!user.is_empty() && lower.contains(&user)) {
+        return Err(bad("密码不能包含用户名"));
+    }
+    if COMMON_PASSWORDS.lines().map(str::trim).any(|c| !c.is_empty() && c == lower) {
+        return Err(bad("该密码过于常见，容易被猜中，请换一个"));
+    }
+    if lower.chars().all(|c| c == lower.chars().next().unwrap_or(' ')) {
+        return Err(bad("密码不能由同一个字符重复组成"));
+    }
+    Ok(())
+}
+
+const COMMON_PASSWORDS: &str = include_str!("../data/common-passwords.txt");
+
+/// Whether `role` at a node of `kind` is allowed at all (the grant's node kind).
+pub fn role_fits(role: Role, kind: jiuye_domain::OrgKind) -> bool {
+    role.org_kinds().contains(&kind)
+}
