@@ -247,6 +247,8 @@ async fn open(data: &DataConfig) -> Result<(Store, Arc<RefData>), String> {
         .await
         .map_err(|e| format!("无法打开数据库 {}：{e}", jiuye_store::redact_url(&data.url())))?;
     store.sync_reference_data(&refdata).await.map_err(|e| format!("载入参考数据失败：{e}"))?;
+    // The node's field-encryption key exists from the first command that touches data.
+    config::load_or_create_keys(&data.key_file)?;
     Ok((store, refdata))
 }
 

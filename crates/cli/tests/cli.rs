@@ -221,3 +221,167 @@ async fn server_survives_sigkill_during_demo_load_then_serves_and_stops_on_sigte
         t.cleanup().await;
     }
 }
+
+async fn tamper(t: &Target, sql: &'static str) {
+    match &t.pg {
+        Some((_, url)) => {
+            let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
+            sqlx::query(sql).execute(&mut c).await.expect("tamper");
+        }
+        None => {
+            let path = t.dir.path().join("jiuye.db");
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.expect("open");
+            sqlx::query(sql).execute(&mut c).await.expect("tamper");
+        }
+    }
+}
+
+async fn stored_totp(t: &Target, username: &str) -> String {
+    let sql = "SELECT totp_secret FROM users WHERE username = $1";
+    match &t.pg {
+        Some((_, url)) => {
+            let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
+            sqlx::query_scalar(sql).bind(username).fetch_one(&mut c).await.expect("select")
+        }
+        None => {
+            let path = t.dir.path().join("jiuye.db");
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.expect("open");
+            sqlx::query_scalar(sql).bind(username).fetch_one(&mut c).await.expect("select")
+        }
+    }
+}
+
+#[tokio::test]
+async fn operator_accounts_tokens_and_audit_verification() {
+    for t in targets().await {
+        let extra = t.args();
+        // The first administrator, from the shell; the password from standard input.
+        let mut child = Command::new(BIN)
+            .args([
+                "user",
+                "add",
+                "--username",
+                "first_admin",
+                "--password-stdin",
+                "--role",
+                "province_admin",
+                "--org",
+                "510000",
+            ])
+            .args(&extra)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        child.stdin.take().expect("stdin").write_all(b"Province-Admin-2023\n").expect("write");
+        let o = child.wait_with_output().expect("wait");
+        assert!(o.status.success(), "{}: {}", t.name(), String::from_utf8_lossy(&o.stderr));
+        // Weak passwords and unknown roles are refused with a reason.
+        let weak = run(
+            &[
+                "user",
+                "add",
+                "--username",
+                "weakling",
+                "--password",
+                "123",
+                "--role",
+                "counselor",
+                "--org",
+                "4151010610-01",
+            ],
+            &extra,
+        );
+        assert_eq!(weak.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&weak.stderr).contains("weak_password"));
+        let bad_role = run(&["user", "grant", "--username", "first_admin", "--role", "emperor", "--org", "CN"], &extra);
+        assert!(String::from_utf8_lossy(&bad_role.stderr).contains("未知角色"));
+        let ok = run(
+            &["user", "grant", "--username", "first_admin", "--role", "career_staff", "--org", "4151010610"],
+            &extra,
+        );
+        assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+
+        // `token create` prints only the token, and it works at once.
+        let o = run(&["token", "create", "--username", "first_admin", "--expires-days", "7"], &extra);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let token = stdout(&o).trim().to_owned();
+        assert!(token.starts_with("jy_") && !token.contains(char::is_whitespace), "{token}");
+        let mut child = spawn(&["serve", "--listen", "127.0.0.1:0"], &extra);
+        let addr = listening_addr(&mut child);
+        let mut s = TcpStream::connect(&addr).expect("connect");
+        write!(
+            s,
+            "GET /api/v1/me HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+        )
+        .expect("write");
+        let mut buf = String::new();
+        s.read_to_string(&mut buf).expect("read");
+        assert!(buf.starts_with("HTTP/1.1 200"), "{buf}");
+        assert!(buf.contains("\"username\":\"first_admin\"") && buf.contains("career_staff"));
+        assert!(!buf.contains(&token), "the token is not echoed");
+        signal(&child, "-TERM");
+        wait_exit(&mut child, Duration::from_secs(20));
+
+        // The audit chain holds, then an edited row is found and named.
+        let v = run(&["audit", "verify"], &extra);
+        assert!(v.status.success(), "{}: {}", t.name(), stdout(&v));
+        tamper(&t, "UPDATE audit_log SET result = 'ok, honestly' WHERE seq = 2").await;
+        let v = run(&["audit", "verify"], &extra);
+        assert_eq!(v.status.code(), Some(1), "{}", stdout(&v));
+        assert!(stdout(&v).contains("第 2 条"), "{}", stdout(&v));
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn audit_verify_notices_deleted_rows_and_key_rotation_keeps_secrets_readable() {
+    for t in targets().await {
+        let extra = t.args();
+        for (i, u) in ["a_user_1", "a_user_2", "a_user_3"].iter().enumerate() {
+            let o = run(
+                &[
+                    "user",
+                    "add",
+                    "--username",
+                    u,
+                    "--password",
+                    &format!("Long-Password-{i}x"),
+                    "--role",
+                    "career_staff",
+                    "--org",
+                    "4151010610",
+                ],
+                &extra,
+            );
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        }
+        // A sealed two-factor secret under the first key…
+        let ring = jiuye_security::seal::KeyRing::parse(
+            &std::fs::read_to_string(t.dir.path().join("secret.key")).expect("key file"),
+        )
+        .expect("ring");
+        let sealed = ring.seal(b"JBSWY3DPEHPK3PXP").expect("seal");
+        assert!(sealed.starts_with("v1:1:"));
+        let sql: &'static str = Box::leak(
+            format!("UPDATE users SET totp_secret = '{sealed}' WHERE username = 'a_user_1'").into_boxed_str(),
+        );
+        tamper(&t, sql).await;
+        let rotate = run(&["key", "rotate"], &extra);
+        assert!(rotate.status.success(), "{}", String::from_utf8_lossy(&rotate.stderr));
+        assert!(stdout(&rotate).contains("重新加密 1 项"), "{}", stdout(&rotate));
+        let keys = std::fs::read_to_string(t.dir.path().join("secret.key")).expect("key file");
+        assert_eq!(keys.lines().filter(|l| !l.starts_with('#')).count(), 2, "old key kept, new key added");
+        // …is re-sealed under the new key and still opens to the same secret.
+        let ring = jiuye_security::seal::KeyRing::parse(&keys).expect("ring");
+        let stored = stored_totp(&t, "a_user_1").await;
+        assert!(stored.starts_with("v1:2:"), "{stored}");
+        assert_eq!(ring.open(&stored).expect("open"), b"JBSWY3DPEHPK3PXP");
+        tamper(&t, "DELETE FROM audit_log WHERE seq = 2").await;
+        let v = run(&["audit", "verify"], &extra);
+        assert_eq!(v.status.code(), Some(1));
+        assert!(stdout(&v).contains("第 2 条"), "{}", stdout(&v));
+        t.cleanup().await;
+    }
+}

@@ -661,3 +661,33 @@ async fn every_write_is_audited_and_the_chain_holds() {
         f.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn sessions_expire_when_idle_or_too_old() {
+    for f in fixtures().await {
+        let (cookie, _) = login(&f.app, "demo_leader", DEMO_PASSWORD).await;
+        let raw = cookie.split_once('=').unwrap().1;
+        let hash = jiuye_security::sha256_hex(raw.as_bytes());
+        let app = f.app.clone();
+        let me = |c: String| {
+            let app = app.clone();
+            async move { call(&app, Method::GET, "/api/v1/me", None, &Auth::Cookie { cookie: &c, csrf: None }).await }
+        };
+        assert_eq!(me(cookie.clone()).await.status, StatusCode::OK);
+        // Idle for longer than the idle limit (30 minutes).
+        f.store.touch_session(&hash, chrono::Utc::now() - chrono::Duration::minutes(31)).await.unwrap();
+        assert_error(&me(cookie.clone()).await, 401, "unauthenticated");
+        assert!(f.store.session(&hash).await.unwrap().is_none(), "the expired session is removed");
+        // Past the absolute limit even when active.
+        let (cookie, _) = login(&f.app, "demo_leader", DEMO_PASSWORD).await;
+        let hash = jiuye_security::sha256_hex(cookie.split_once('=').unwrap().1.as_bytes());
+        let mut s = f.store.session(&hash).await.unwrap().unwrap();
+        f.store.delete_session(&hash).await.unwrap();
+        s.expires_at = chrono::Utc::now() - chrono::Duration::seconds(1);
+        f.store.create_session(&s).await.unwrap();
+        assert_error(&me(cookie).await, 401, "unauthenticated");
+        // The database holds only hashes of session ids.
+        assert_ne!(s.id_hash, raw);
+        f.cleanup().await;
+    }
+}
