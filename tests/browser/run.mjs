@@ -1,0 +1,150 @@
+// Browser tests: a real headless Chromium signs in through the sign-in page as every demo role,
+// reaches that role's home page, and axe-core checks the main pages for serious or critical
+// accessibility violations. Expects a demo node at $BASE_URL (scripts/browser-tests.sh starts one).
+//
+// Later modules add their pages to PAGES below.
+
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const AXE = require.resolve('axe-core/axe.min.js');
+const BASE = process.env.BASE_URL ?? 'http://127.0.0.1:8080';
+const PASSWORD = process.env.DEMO_PASSWORD ?? 'Jiuye-Demo-2023';
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+// username → the role name its home page shows (zh-CN).
+const ROLES = [
+  ['demo_ministry', '教育部管理员'],
+  ['demo_province', '省级管理员'],
+  ['demo_career', '就业指导中心'],
+  ['demo_leader', '校领导'],
+  ['demo_college', '院系领导'],
+  ['demo_major', '专业负责人'],
+  ['demo_counselor', '辅导员'],
+  ['demo_graduate', '毕业生'],
+  ['demo_employer', '用人单位'],
+];
+
+// Pages checked with axe: [path, who is signed in (null: nobody)].
+const PAGES = [
+  ['/login', null],
+  ['/', null],
+  ['/orgs/510000', null],
+  ['/ref/destinations', null],
+  ['/', 'demo_career'],
+  ['/account', 'demo_career'],
+  ['/users', 'demo_career'],
+  ['/users?org=4151010610-01', 'demo_province'],
+  ['/audit', 'demo_career'],
+  ['/account', 'demo_graduate'],
+];
+
+let passed = 0;
+let failed = 0;
+function check(name, ok, detail = '') {
+  if (ok) {
+    passed += 1;
+    console.log(`ok   ${name}`);
+  } else {
+    failed += 1;
+    console.log(`FAIL ${name}${detail ? `\n     ${detail}` : ''}`);
+  }
+}
+
+async function signIn(page, username) {
+  await page.goto(`${BASE}/login`);
+  await page.getByLabel('用户名').fill(username);
+  await page.getByLabel('密码', { exact: true }).fill(PASSWORD);
+  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.getByRole('button', { name: '登录' }).click()]);
+}
+
+async function axe(page) {
+  await page.addScriptTag({ path: AXE });
+  return page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.length}×: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')})`);
+  });
+}
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+try {
+  for (const [username, roleName] of ROLES) {
+    const context = await browser.newContext({ locale: 'zh-CN' });
+    const page = await context.newPage();
+    try {
+      await signIn(page, username);
+      const home = page.locator('#h-mine');
+      const text = (await page.locator('.mine').innerText()).replace(/\s+/g, ' ');
+      check(`${username} signs in and reaches the ${roleName} home page`, new URL(page.url()).pathname === '/' && (await home.count()) === 1 && text.includes(roleName), text.slice(0, 200));
+      // Keyboard: the skip link is the first stop and moves focus to the main content.
+      await page.keyboard.press('Tab');
+      const first = await page.evaluate(() => document.activeElement?.getAttribute('href'));
+      check(`${username}: first Tab stop is the skip link`, first === '#main', String(first));
+      await page.getByRole('button', { name: '退出' }).click();
+      await page.waitForURL((u) => u.pathname === '/login');
+      check(`${username} signs out`, (await page.getByRole('heading', { name: '登录' }).count()) === 1);
+    } catch (e) {
+      check(`${username} sign-in flow`, false, String(e));
+    } finally {
+      await context.close();
+    }
+  }
+
+  // A wrong password is announced to screen readers.
+  {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${BASE}/login`);
+    await page.getByLabel('用户名').fill('demo_career');
+    await page.getByLabel('密码', { exact: true }).fill('not-the-password');
+    await page.getByRole('button', { name: '登录' }).click();
+    const alert = page.getByRole('alert');
+    check('a wrong password shows an alert', (await alert.count()) === 1 && (await alert.innerText()).includes('不正确'));
+    await context.close();
+  }
+
+  // Phone-sized screen: no horizontal scrolling of the page itself.
+  {
+    const context = await browser.newContext({ viewport: { width: 375, height: 800 } });
+    const page = await context.newPage();
+    for (const path of ['/', '/login', '/orgs/510000']) {
+      await page.goto(`${BASE}${path}`);
+      const wide = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+      check(`${path} fits a 375 px wide phone`, !wide);
+    }
+    await context.close();
+  }
+
+  const contexts = new Map();
+  for (const [path, who] of PAGES) {
+    let context = contexts.get(who);
+    if (!context) {
+      // The pages forbid inline scripts (CSP); only the test's injected axe-core is let through.
+      context = await browser.newContext({ locale: 'zh-CN', bypassCSP: true });
+      contexts.set(who, context);
+      if (who) await signIn(await context.newPage(), who);
+    }
+    const page = await context.newPage();
+    try {
+      const res = await page.goto(`${BASE}${path}`);
+      const violations = await axe(page);
+      check(`axe: ${path} (${who ?? 'anonymous'}) has no serious or critical violations`, res.ok() && violations.length === 0, violations.join('\n     ') || `HTTP ${res.status()}`);
+    } catch (e) {
+      check(`axe: ${path} (${who ?? 'anonymous'})`, false, String(e));
+    } finally {
+      await page.close();
+    }
+  }
+} finally {
+  await browser.close();
+}
+
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
