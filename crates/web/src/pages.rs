@@ -50,7 +50,7 @@ impl Base {
     /// Adds the signed-in person (header, navigation, CSRF token).
     pub fn with_caller(mut self, caller: &MaybeCaller) -> Base {
         if let Some(c) = caller.0.as_deref() {
-            self.me = Some((c.user.display_name.clone(), c.csrf_token().unwrap_or("").to_owned()));
+            self.me = Some((c.user.username.clone(), c.csrf_token().unwrap_or("").to_owned()));
             self.can_manage = !access::scope_paths(&c.actor, Action::ViewUsers).is_empty();
             self.can_audit = !access::scope_paths(&c.actor, Action::ViewAudit).is_empty();
         }
