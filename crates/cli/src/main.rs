@@ -58,6 +58,35 @@ enum Command {
     /// The key ring that encrypts sensitive fields.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Load data from files.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportCommand {
+    /// Import a university's graduate roster (.xlsx, or CSV in UTF-8 or GBK) for one cohort. The
+    /// whole file is checked first; if any row is bad nothing is written and every bad row and
+    /// column is listed. Importing again updates graduates by 学号. Colleges and programmes named
+    /// in the file are created when missing.
+    Graduates(ImportGraduatesArgs),
+}
+
+#[derive(Args, Debug)]
+struct ImportGraduatesArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// The roster file.
+    file: PathBuf,
+    /// The university's school code (学校标识码).
+    #[arg(long)]
+    university: String,
+    /// 届别, e.g. 2023.
+    #[arg(long)]
+    cohort: i32,
+    /// Check and report without writing anything.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -465,6 +494,7 @@ fn main() -> ExitCode {
             Command::Token(TokenCommand::Create(a)) => ops::token_create(a, file).await.map(|()| true),
             Command::Audit(AuditCommand::Verify(a)) => ops::audit_verify(a, file).await,
             Command::Key(KeyCommand::Rotate(a)) => ops::key_rotate(a, file).await.map(|()| true),
+            Command::Import(ImportCommand::Graduates(a)) => ops::import_graduates(a, file).await,
         }
     });
     match result {

@@ -9,7 +9,9 @@ use jiuye_store::Repository;
 use jiuye_store::identity::{AuditEntry, ChainCheck, NewGrant, NewUser, verify_audit_chain};
 use uuid::Uuid;
 
-use super::{DataArgs, TokenCreateArgs, UserAddArgs, UserGrantArgs, data_config, init_logging, open};
+use super::{
+    DataArgs, ImportGraduatesArgs, TokenCreateArgs, UserAddArgs, UserGrantArgs, data_config, init_logging, open,
+};
 use crate::config::{self, FileConfig};
 
 const OPERATOR: &str = "(命令行)";
@@ -189,4 +191,88 @@ pub(super) async fn key_rotate(a: DataArgs, file: FileConfig) -> Result<(), Stri
         data.key_file.display()
     );
     Ok(())
+}
+
+pub(super) async fn import_graduates(a: ImportGraduatesArgs, file: FileConfig) -> Result<bool, String> {
+    init_logging(file.log_format.as_deref().unwrap_or("text"))?;
+    let data = data_config(&a.data, &file);
+    let (store, refdata) = open(&data).await?;
+    let code = jiuye_domain::OrgCode::parse(&a.university).map_err(|e| e.to_string())?;
+    let org = store
+        .org_by_code(&code)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("找不到代码为 {code} 的高校"))?;
+    let meta = std::fs::metadata(&a.file).map_err(|e| format!("无法读取 {}：{e}", a.file.display()))?;
+    if meta.len() > jiuye_sheets::MAX_FILE_BYTES as u64 {
+        return Err(format!("文件超过 {} MB 的上限", jiuye_sheets::MAX_FILE_BYTES / 1024 / 1024));
+    }
+    let bytes = std::fs::read(&a.file).map_err(|e| format!("无法读取 {}：{e}", a.file.display()))?;
+    let name = a.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg:>8} [{bar:40}] {pos}/{len} {per_sec} 剩余 {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message("写入");
+    let mut progress = |done: u64, total: u64| {
+        bar.set_length(total);
+        bar.set_position(done);
+    };
+    let result = jiuye_web::graduates_api::import_roster(
+        &*store,
+        &refdata,
+        &org,
+        a.cohort,
+        &name,
+        &bytes,
+        a.dry_run,
+        None,
+        &mut progress,
+    )
+    .await;
+    bar.finish_and_clear();
+    match result {
+        Ok(o) => {
+            if !a.dry_run {
+                audit(
+                    &*store,
+                    "roster_import",
+                    format!("org:{}", org.code),
+                    Some(org.path.clone()),
+                    Some(format!(
+                        "{} 届，{} 行：新增 {}，更新 {}，未变 {}",
+                        a.cohort, o.rows, o.created, o.updated, o.unchanged
+                    )),
+                )
+                .await?;
+            }
+            println!(
+                "{}{} 行：新增 {}，更新 {}，未变 {}，含毕业去向 {}。",
+                if o.dry_run { "试导入（未写入）：" } else { "已导入：" },
+                o.rows,
+                o.created,
+                o.updated,
+                o.unchanged,
+                o.destinations
+            );
+            if !o.new_colleges.is_empty() {
+                println!("新建院系：{}", o.new_colleges.join("、"));
+            }
+            if !o.new_programmes.is_empty() {
+                println!("新建专业点 {} 个：{}", o.new_programmes.len(), o.new_programmes.join("；"));
+            }
+            Ok(true)
+        }
+        Err(jiuye_web::graduates_api::ImportFailure::Rows(errors)) => {
+            println!("名单有 {} 处错误，未导入任何数据：", errors.len());
+            for e in &errors {
+                println!("  第 {} 行 [{}]：{}", e.row, e.column, e.reason);
+            }
+            Ok(false)
+        }
+        Err(jiuye_web::graduates_api::ImportFailure::File(e)) => Err(e.to_string()),
+        Err(jiuye_web::graduates_api::ImportFailure::Other(e)) => Err(message(e)),
+    }
 }

@@ -169,6 +169,10 @@ pub enum Action {
     ViewGraduate,
     /// See an employer's record and what it posted.
     ViewEmployer,
+    /// Import rosters, review destination registrations.
+    ManageGraduates,
+    /// See placement statistics (aggregates only).
+    ViewStatistics,
 }
 
 impl Action {
@@ -195,6 +199,16 @@ impl Action {
                 Role::Counselor,
             ],
             Action::ViewEmployer => &[Role::MinistryAdmin, Role::ProvinceAdmin, Role::CareerStaff],
+            Action::ManageGraduates => &[Role::MinistryAdmin, Role::ProvinceAdmin, Role::CareerStaff],
+            Action::ViewStatistics => &[
+                Role::MinistryAdmin,
+                Role::ProvinceAdmin,
+                Role::CareerStaff,
+                Role::UniversityLeader,
+                Role::CollegeLeader,
+                Role::MajorHead,
+                Role::Counselor,
+            ],
         }
     }
 

@@ -5,9 +5,11 @@
 
 pub mod access;
 pub mod codes;
+pub mod destination;
 pub mod error;
 pub mod org;
 pub mod refdata;
+pub mod roster;
 
 pub use codes::{CreditCode, DestinationCode, IndustryCode, MajorCode, OrgCode, RegionCode, SchoolCode};
 pub use error::{CodeError, RefDataError};

@@ -208,6 +208,9 @@ pub struct Graduate {
     pub cohort: i32,
     /// 生源地 (GB/T 2260).
     pub origin_region: String,
+    /// The current destination code (毕业去向代码), if one is registered.
+    pub dest_code: Option<String>,
+    pub dest_status: crate::destination::DestStatus,
     pub origin_node: Uuid,
     pub version: i64,
 }

@@ -100,6 +100,58 @@ struct Programme {
     college_id: Uuid,
     college_no: u8,
     id: Uuid,
+    /// 0–100: how well this programme's graduates do (varies by college, so some colleges fall
+    /// below their university's average).
+    quality: u32,
+}
+
+const PLACED_CODES: [(&str, u32); 13] = [
+    ("11", 350),
+    ("10", 150),
+    ("12", 80),
+    ("271", 10),
+    ("46", 10),
+    ("502", 10),
+    ("503", 10),
+    ("512", 10),
+    ("519", 5),
+    ("75", 10),
+    ("76", 50),
+    ("801", 130),
+    ("85", 30),
+];
+const UNPLACED_CODES: [(&str, u32); 3] = [("70", 70), ("71", 20), ("72", 10)];
+
+/// A destination for a synthetic graduate: final for past cohorts, mid-way through the spring
+/// registration for the latest one.
+fn destination(
+    final_cohort: bool,
+    quality: u32,
+    r: &mut Rng,
+) -> (Option<String>, jiuye_domain::destination::DestStatus) {
+    use jiuye_domain::destination::DestStatus;
+    let pick = |table: &[(&str, u32)], r: &mut Rng| {
+        let w: Vec<u32> = table.iter().map(|t| t.1).collect();
+        table[r.weighted(&w)].0.to_owned()
+    };
+    let placed = r.below(100) < quality as usize;
+    let code = if placed { pick(&PLACED_CODES, r) } else { pick(&UNPLACED_CODES, r) };
+    if final_cohort {
+        return (Some(code), DestStatus::Confirmed);
+    }
+    if r.chance(0.45) {
+        return (None, DestStatus::None);
+    }
+    let statuses = [
+        (DestStatus::Confirmed, 45),
+        (DestStatus::Approved, 15),
+        (DestStatus::CollegeApproved, 5),
+        (DestStatus::Submitted, 20),
+        (DestStatus::Returned, 5),
+        (DestStatus::Draft, 10),
+    ];
+    let w: Vec<u32> = statuses.iter().map(|s| s.1).collect();
+    (Some(code), statuses[r.weighted(&w)].0)
 }
 
 /// Generates and writes `plan` into `store`, reporting progress as (stage, done, total).
@@ -147,6 +199,7 @@ pub async fn run(
         let templates = college_templates(u, &mut r);
         for (ci, (name, classes)) in templates.into_iter().enumerate() {
             let college_no = (ci + 1) as u8;
+            let quality = r.range(72, 98) as u32;
             let code = OrgCode::college(&u.code, college_no);
             let college = base_org(code, OrgKind::College, name, (uni_id, &uni_path), u, node, now);
             let college_id = college.id;
@@ -159,7 +212,7 @@ pub async fn run(
                 let code = OrgCode::programme(&college_code, &m.0);
                 let mut p = base_org(code, OrgKind::Programme, &m.1, (college_id, &college_path), u, node, now);
                 p.major_code = Some(m.0.to_string());
-                programmes.push(Programme { university: ui, college_id, college_no, id: p.id });
+                programmes.push(Programme { university: ui, college_id, college_no, id: p.id, quality });
                 programme_weights.push(university_weight(u) * r.range(1, 4) as u64);
                 orgs.push(p);
                 report.programmes += 1;
@@ -181,6 +234,7 @@ pub async fn run(
     let draw = Cumulative::new(programme_weights);
     let origins = OriginPicker::new(refdata);
     let mut serial: HashMap<usize, u32> = HashMap::new();
+    let latest_cohort = plan.cohorts.iter().copied().max().unwrap_or(0);
     let mut r = root.fork("graduates");
     let mut batch = Vec::with_capacity(BATCH);
     for i in 0..plan.graduates {
@@ -192,6 +246,7 @@ pub async fn run(
         let seq = serial.entry(p.university).or_insert(0);
         *seq += 1;
         let enrol = cohort - if level == EducationLevel::Associate { 3 } else { 4 };
+        let (dest_code, dest_status) = destination(cohort < latest_cohort, p.quality, &mut r);
         batch.push(Graduate {
             id: r.uuid_v7(ID_EPOCH_MS + i),
             org_id: well_known_org_id(&OrgCode::university(&u.code)),
@@ -203,6 +258,8 @@ pub async fn run(
             education_level: level,
             cohort,
             origin_region: origins.pick(&u.province, &mut r).to_string(),
+            dest_code,
+            dest_status,
             origin_node: node,
             version: 1,
         });

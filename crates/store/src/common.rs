@@ -176,6 +176,12 @@ macro_rules! repository_impl {
                     .ok_or_else(|| crate::common::corrupt("education level", &level))?,
                 cohort: r.try_get("cohort")?,
                 origin_region: r.try_get("origin_region")?,
+                dest_code: r.try_get("dest_code")?,
+                dest_status: {
+                    let s: String = r.try_get("dest_status")?;
+                    jiuye_domain::destination::DestStatus::from_id(&s)
+                        .ok_or_else(|| crate::common::corrupt("destination status", &s))?
+                },
                 origin_node: r.try_get("origin_node")?,
                 version: r.try_get("version")?,
             })
@@ -647,7 +653,8 @@ macro_rules! repository_impl {
                 for chunk in graduates.chunks(CHUNK) {
                     let mut qb = QueryBuilder::<$db>::new(
                         "INSERT INTO graduates (id, org_id, college_id, programme_id, student_no, name, gender, \
-                         education_level, cohort, origin_region, origin_node, version, created_at, updated_at) ",
+                         education_level, cohort, origin_region, dest_code, dest_status, dest_updated_at, origin_node, \
+                         version, created_at, updated_at) ",
                     );
                     qb.push_values(chunk, |mut b, g| {
                         b.push_bind(g.id)
@@ -660,6 +667,9 @@ macro_rules! repository_impl {
                             .push_bind(g.education_level.id())
                             .push_bind(g.cohort)
                             .push_bind(g.origin_region.clone())
+                            .push_bind(g.dest_code.clone())
+                            .push_bind(g.dest_status.id())
+                            .push_bind(g.dest_code.as_ref().map(|_| now))
                             .push_bind(g.origin_node)
                             .push_bind(g.version)
                             .push_bind(now)
@@ -719,7 +729,7 @@ macro_rules! repository_impl {
             async fn graduate_by_student_no(&self, university_id: Uuid, student_no: &str) -> Result<Option<Graduate>> {
                 let row = sqlx::query(
                     "SELECT id, org_id, college_id, programme_id, student_no, name, gender, education_level, cohort, \
-                     origin_region, origin_node, version FROM graduates WHERE org_id = $1 AND student_no = $2",
+                     origin_region, dest_code, dest_status, origin_node, version FROM graduates WHERE org_id = $1 AND student_no = $2",
                 )
                 .bind(university_id)
                 .bind(student_no)
@@ -731,7 +741,7 @@ macro_rules! repository_impl {
             async fn sample_graduate(&self, programme_id: Uuid) -> Result<Option<Graduate>> {
                 let row = sqlx::query(
                     "SELECT id, org_id, college_id, programme_id, student_no, name, gender, education_level, cohort, \
-                     origin_region, origin_node, version FROM graduates WHERE programme_id = $1 \
+                     origin_region, dest_code, dest_status, origin_node, version FROM graduates WHERE programme_id = $1 \
                      ORDER BY student_no LIMIT 1",
                 )
                 .bind(programme_id)
@@ -760,6 +770,327 @@ macro_rules! repository_impl {
                 .fetch_optional(&self.pool)
                 .await?;
                 row.as_ref().map(employer_row).transpose()
+            }
+
+            async fn placement_counts(
+                &self,
+                org: &Org,
+                cohort: i32,
+                filter: &crate::PlacementFilter,
+            ) -> Result<Vec<jiuye_domain::destination::CountRow>> {
+                let mut qb = QueryBuilder::<$db>::new(
+                    "SELECT u.parent_id AS province_id, g.org_id AS university_id, g.college_id, g.programme_id, \
+                     CASE WHEN g.dest_status IN ('approved', 'confirmed') THEN g.dest_code END AS dest, \
+                     COUNT(*) AS n FROM graduates g JOIN orgs u ON u.id = g.org_id WHERE g.cohort = ",
+                );
+                qb.push_bind(cohort);
+                match org.kind {
+                    OrgKind::Nation => {}
+                    OrgKind::Province => {
+                        qb.push(" AND u.parent_id = ").push_bind(org.id);
+                    }
+                    OrgKind::University => {
+                        qb.push(" AND g.org_id = ").push_bind(org.id);
+                    }
+                    OrgKind::College => {
+                        qb.push(" AND g.college_id = ").push_bind(org.id);
+                    }
+                    OrgKind::Programme => {
+                        qb.push(" AND g.programme_id = ").push_bind(org.id);
+                    }
+                    OrgKind::Alliance => {
+                        qb.push(" AND g.org_id IN (SELECT university_id FROM alliance_members WHERE alliance_id = ")
+                            .push_bind(org.id)
+                            .push(")");
+                    }
+                }
+                if let Some(gender) = filter.gender {
+                    qb.push(" AND g.gender = ").push_bind(gender.id());
+                }
+                if let Some(level) = filter.education_level {
+                    qb.push(" AND g.education_level = ").push_bind(level.id());
+                }
+                qb.push(" GROUP BY 1, 2, 3, 4, 5");
+                let rows = qb.build().fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(jiuye_domain::destination::CountRow {
+                            province_id: r.try_get("province_id")?,
+                            university_id: r.try_get("university_id")?,
+                            college_id: r.try_get("college_id")?,
+                            programme_id: r.try_get("programme_id")?,
+                            code: r.try_get("dest")?,
+                            count: r.try_get("n")?,
+                        })
+                    })
+                    .collect()
+            }
+
+
+            async fn import_roster(
+                &self,
+                university: &Org,
+                rows: &[jiuye_domain::roster::RosterRow],
+                dry_run: bool,
+                actor: Option<(Uuid, String)>,
+                progress: &mut (dyn FnMut(u64, u64) + Send),
+            ) -> Result<jiuye_domain::roster::ImportOutcome> {
+                use jiuye_domain::destination::DestStatus;
+                use jiuye_domain::roster::ImportOutcome;
+                let school = jiuye_domain::SchoolCode::parse(university.code.as_str())
+                    .map_err(|_| StoreError::Invalid(format!("{} is not a university", university.code)))?;
+                let now = Utc::now();
+                let node = self.node().await?.node_id;
+                let mut tx = self.pool.begin().await?;
+                let mut out = ImportOutcome { rows: rows.len(), dry_run, ..ImportOutcome::default() };
+
+                // Colleges by name, programmes by (college, major code).
+                let colleges: Vec<(Uuid, String, String, String)> =
+                    sqlx::query_as("SELECT id, code, name, path FROM orgs WHERE parent_id = $1 AND kind = 'college'")
+                        .bind(university.id)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                let mut next_no: u8 = colleges
+                    .iter()
+                    .filter_map(|(_, code, _, _)| code.rsplit('-').next().and_then(|n| n.parse::<u8>().ok()))
+                    .max()
+                    .unwrap_or(0);
+                let mut college_by_name: HashMap<String, (Uuid, OrgCode, String)> = HashMap::new();
+                for (id, code, name, path) in colleges {
+                    if let Ok(c) = OrgCode::parse(&code) {
+                        college_by_name.insert(name, (id, c, path));
+                    }
+                }
+                let programmes: Vec<(Uuid, Uuid, Option<String>)> = sqlx::query_as(
+                    "SELECT p.id, p.parent_id, p.major_code FROM orgs p JOIN orgs c ON c.id = p.parent_id \
+                     WHERE c.parent_id = $1 AND p.kind = 'programme'",
+                )
+                .bind(university.id)
+                .fetch_all(&mut *tx)
+                .await?;
+                let mut programme_by_key: HashMap<(Uuid, String), Uuid> = programmes
+                    .into_iter()
+                    .filter_map(|(id, college, major)| major.map(|m| ((college, m), id)))
+                    .collect();
+                let mut new_orgs: Vec<Org> = Vec::new();
+                let base = |code: OrgCode, kind: OrgKind, name: &str, parent: Uuid, parent_path: &str| Org {
+                    id: well_known_org_id(&code),
+                    path: format!("{parent_path}/{code}"),
+                    code,
+                    kind,
+                    name: name.to_owned(),
+                    parent_id: Some(parent),
+                    province_code: university.province_code.clone(),
+                    school_level: None,
+                    newly_built: false,
+                    private: false,
+                    authority: None,
+                    region_code: university.region_code.clone(),
+                    major_code: None,
+                    origin_node: node,
+                    version: 1,
+                    created_at: now,
+                    updated_at: now,
+                };
+                let mut placement: Vec<(Uuid, Uuid)> = Vec::with_capacity(rows.len());
+                for row in rows {
+                    let (college_id, college_code, college_path) = match college_by_name.get(&row.college) {
+                        Some(c) => c.clone(),
+                        None => {
+                            next_no = next_no.checked_add(1).filter(|n| *n <= 99).ok_or_else(|| {
+                                StoreError::Invalid("一所高校最多 99 个院系".into())
+                            })?;
+                            let code = OrgCode::college(&school, next_no);
+                            let o = base(code.clone(), OrgKind::College, &row.college, university.id, &university.path);
+                            let entry = (o.id, code, o.path.clone());
+                            out.new_colleges.push(row.college.clone());
+                            new_orgs.push(o);
+                            college_by_name.insert(row.college.clone(), entry.clone());
+                            entry
+                        }
+                    };
+                    let key = (college_id, row.major_code.clone());
+                    let programme_id = match programme_by_key.get(&key) {
+                        Some(id) => *id,
+                        None => {
+                            let major = jiuye_domain::MajorCode::parse(&row.major_code)
+                                .map_err(|e| StoreError::Invalid(e.to_string()))?;
+                            let code = OrgCode::programme(&college_code, &major);
+                            let mut o = base(code, OrgKind::Programme, &row.major_name, college_id, &college_path);
+                            o.major_code = Some(row.major_code.clone());
+                            out.new_programmes.push(format!("{} / {} {}", row.college, row.major_code, row.major_name));
+                            let id = o.id;
+                            new_orgs.push(o);
+                            programme_by_key.insert(key, id);
+                            id
+                        }
+                    };
+                    placement.push((college_id, programme_id));
+                }
+                self.upsert_orgs_in(&mut tx, &new_orgs).await?;
+
+                // Existing graduates of the university, by 学号.
+                let existing_rows = sqlx::query(
+                    "SELECT id, student_no, name, gender, education_level, cohort, origin_region, college_id, \
+                     programme_id, dest_code, dest_status FROM graduates WHERE org_id = $1",
+                )
+                .bind(university.id)
+                .fetch_all(&mut *tx)
+                .await?;
+                let mut existing: HashMap<String, (Uuid, String)> = HashMap::with_capacity(existing_rows.len());
+                for r in &existing_rows {
+                    let no: String = r.try_get("student_no")?;
+                    let sig = format!(
+                        "{}|{}|{}|{}|{}|{}|{}|{}|{}",
+                        r.try_get::<String, _>("name")?,
+                        r.try_get::<String, _>("gender")?,
+                        r.try_get::<String, _>("education_level")?,
+                        r.try_get::<i32, _>("cohort")?,
+                        r.try_get::<String, _>("origin_region")?,
+                        r.try_get::<Uuid, _>("college_id")?,
+                        r.try_get::<Uuid, _>("programme_id")?,
+                        r.try_get::<Option<String>, _>("dest_code")?.unwrap_or_default(),
+                        r.try_get::<String, _>("dest_status")?,
+                    );
+                    existing.insert(no, (r.try_get("id")?, sig));
+                }
+                drop(existing_rows);
+
+                let total = rows.len() as u64;
+                let mut done = 0u64;
+                for (chunk_rows, chunk_place) in rows.chunks(CHUNK).zip(placement.chunks(CHUNK)) {
+                    let mut changed: Vec<(Uuid, &jiuye_domain::roster::RosterRow, (Uuid, Uuid))> = Vec::new();
+                    for (row, place) in chunk_rows.iter().zip(chunk_place) {
+                        let (dest_code, dest_status) = match &row.destination {
+                            Some(d) => (d.code.clone(), DestStatus::Confirmed.id()),
+                            None => (String::new(), DestStatus::None.id()),
+                        };
+                        let sig = format!(
+                            "{}|{}|{}|{}|{}|{}|{}|{}|{}",
+                            row.name,
+                            row.gender.id(),
+                            row.education_level.id(),
+                            row.cohort,
+                            row.origin_region,
+                            place.0,
+                            place.1,
+                            dest_code,
+                            dest_status
+                        );
+                        match existing.get(&row.student_no) {
+                            Some((_, old)) if *old == sig => out.unchanged += 1,
+                            Some((id, _)) => {
+                                out.updated += 1;
+                                changed.push((*id, row, *place));
+                            }
+                            None => {
+                                out.created += 1;
+                                changed.push((Uuid::now_v7(), row, *place));
+                            }
+                        }
+                        if row.destination.is_some() {
+                            out.destinations += 1;
+                        }
+                    }
+                    if !changed.is_empty() {
+                        let mut qb = QueryBuilder::<$db>::new(
+                            "INSERT INTO graduates (id, org_id, college_id, programme_id, student_no, name, gender, \
+                             education_level, cohort, origin_region, dest_code, dest_status, dest_updated_at, \
+                             origin_node, version, created_at, updated_at) ",
+                        );
+                        qb.push_values(&changed, |mut b, (id, row, place)| {
+                            b.push_bind(*id)
+                                .push_bind(university.id)
+                                .push_bind(place.0)
+                                .push_bind(place.1)
+                                .push_bind(row.student_no.clone())
+                                .push_bind(row.name.clone())
+                                .push_bind(row.gender.id())
+                                .push_bind(row.education_level.id())
+                                .push_bind(row.cohort)
+                                .push_bind(row.origin_region.clone())
+                                .push_bind(row.destination.as_ref().map(|d| d.code.clone()))
+                                .push_bind(if row.destination.is_some() { DestStatus::Confirmed.id() } else { DestStatus::None.id() })
+                                .push_bind(row.destination.as_ref().map(|_| now))
+                                .push_bind(node)
+                                .push_bind(1i64)
+                                .push_bind(now)
+                                .push_bind(now);
+                        });
+                        qb.push(
+                            " ON CONFLICT (org_id, student_no) DO UPDATE SET name = excluded.name, \
+                             gender = excluded.gender, education_level = excluded.education_level, \
+                             cohort = excluded.cohort, origin_region = excluded.origin_region, \
+                             college_id = excluded.college_id, programme_id = excluded.programme_id, \
+                             dest_code = excluded.dest_code, dest_status = excluded.dest_status, \
+                             dest_updated_at = excluded.dest_updated_at, updated_at = excluded.updated_at, \
+                             version = graduates.version + 1",
+                        );
+                        qb.build().execute(&mut *tx).await?;
+
+                        let with_dest: Vec<&(Uuid, &jiuye_domain::roster::RosterRow, (Uuid, Uuid))> =
+                            changed.iter().filter(|c| c.1.destination.is_some()).collect();
+                        if !with_dest.is_empty() {
+                            let mut qb = QueryBuilder::<$db>::new(
+                                "INSERT INTO destinations (graduate_id, org_id, code, status, employer_name, credit_code, \
+                                 employer_region, employer_type, employer_industry, source, version, created_at, \
+                                 updated_at, confirmed_at, registered_by) ",
+                            );
+                            qb.push_values(&with_dest, |mut b, (id, row, _)| {
+                                let d = row.destination.as_ref();
+                                b.push_bind(*id)
+                                    .push_bind(university.id)
+                                    .push_bind(d.map(|d| d.code.clone()).unwrap_or_default())
+                                    .push_bind(DestStatus::Confirmed.id())
+                                    .push_bind(d.and_then(|d| d.employer_name.clone()))
+                                    .push_bind(d.and_then(|d| d.credit_code.clone()))
+                                    .push_bind(d.and_then(|d| d.employer_region.clone()))
+                                    .push_bind(d.and_then(|d| d.employer_type.clone()))
+                                    .push_bind(d.and_then(|d| d.employer_industry.clone()))
+                                    .push_bind("import")
+                                    .push_bind(1i64)
+                                    .push_bind(now)
+                                    .push_bind(now)
+                                    .push_bind(now)
+                                    .push_bind(actor.as_ref().map(|a| a.0));
+                            });
+                            qb.push(
+                                " ON CONFLICT (graduate_id) DO UPDATE SET code = excluded.code, status = excluded.status, \
+                                 employer_name = excluded.employer_name, credit_code = excluded.credit_code, \
+                                 employer_region = excluded.employer_region, employer_type = excluded.employer_type, \
+                                 employer_industry = excluded.employer_industry, source = excluded.source, \
+                                 updated_at = excluded.updated_at, confirmed_at = excluded.confirmed_at, \
+                                 version = destinations.version + 1",
+                            );
+                            qb.build().execute(&mut *tx).await?;
+                            let mut qb = QueryBuilder::<$db>::new(
+                                "INSERT INTO destination_versions (id, graduate_id, org_id, version, action, status, \
+                                 snapshot, actor_id, actor_name, at) ",
+                            );
+                            qb.push_values(&with_dest, |mut b, (id, row, _)| {
+                                b.push_bind(Uuid::now_v7())
+                                    .push_bind(*id)
+                                    .push_bind(university.id)
+                                    .push_bind(0i64)
+                                    .push_bind("import")
+                                    .push_bind(DestStatus::Confirmed.id())
+                                    .push_bind(serde_json::to_string(&row.destination).unwrap_or_default())
+                                    .push_bind(actor.as_ref().map(|a| a.0))
+                                    .push_bind(actor.as_ref().map(|a| a.1.clone()))
+                                    .push_bind(now);
+                            });
+                            qb.build().execute(&mut *tx).await?;
+                        }
+                    }
+                    done += chunk_rows.len() as u64;
+                    progress(done, total);
+                }
+                if dry_run {
+                    tx.rollback().await?;
+                } else {
+                    tx.commit().await?;
+                }
+                Ok(out)
             }
 
             async fn meta_get(&self, key: &str) -> Result<Option<String>> {

@@ -9,6 +9,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use jiuye_domain::destination::CountRow;
 use jiuye_domain::{Catalogue, Employer, Graduate, Org, OrgCode, OrgCounts, OrgKind, OrgWithCounts, RefData, RefEntry};
 use uuid::Uuid;
 
@@ -100,6 +101,13 @@ pub struct OrgQuery {
     pub offset: i64,
 }
 
+/// Narrows placement statistics to a group of graduates.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PlacementFilter {
+    pub gender: Option<jiuye_domain::Gender>,
+    pub education_level: Option<jiuye_domain::EducationLevel>,
+}
+
 /// Totals across the whole node, for the home page and health checks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Totals {
@@ -158,6 +166,23 @@ pub trait Repository: identity::Identity + Send + Sync + 'static {
     async fn sample_graduate(&self, programme_id: Uuid) -> Result<Option<Graduate>>;
     /// Some employer registered by an organisation (lowest credit code).
     async fn sample_employer(&self, org_id: Uuid) -> Result<Option<Employer>>;
+
+    /// Graduates of a cohort under `org`, grouped by province, university, college, programme
+    /// and counted destination code (only approved or confirmed records count).
+    async fn placement_counts(&self, org: &Org, cohort: i32, filter: &PlacementFilter) -> Result<Vec<CountRow>>;
+
+    /// Writes a validated roster for one university and cohort in a single transaction:
+    /// colleges and programmes named in it are created when missing, graduates are inserted or
+    /// updated by 学号, and final destinations are recorded with their history. With `dry_run`
+    /// everything is computed and then rolled back. `progress` gets (rows done, rows).
+    async fn import_roster(
+        &self,
+        university: &Org,
+        rows: &[jiuye_domain::roster::RosterRow],
+        dry_run: bool,
+        actor: Option<(Uuid, String)>,
+        progress: &mut (dyn FnMut(u64, u64) + Send),
+    ) -> Result<jiuye_domain::roster::ImportOutcome>;
 
     /// A node-level setting or marker (e.g. whether the demo finished loading).
     async fn meta_get(&self, key: &str) -> Result<Option<String>>;

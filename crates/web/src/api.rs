@@ -500,6 +500,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         (name = "organisations", description = "The organisation tree: nation, provinces, universities, colleges, programmes, alliances"),
         (name = "reference data", description = "Official code lists shipped with the platform"),
         (name = "identity", description = "Sign-in, the caller, tokens, accounts within scope, the audit log. Without credentials: 401 `unauthenticated`; outside the caller's scope: 403 `forbidden` or 404"),
+        (name = "graduates", description = "Roster import and placement statistics (毕业去向落实率)"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -517,4 +518,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(healthz))
         .routes(routes!(metrics))
         .merge(crate::identity_api::router())
+        .merge(crate::graduates_api::router())
 }

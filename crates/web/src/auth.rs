@@ -430,7 +430,10 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
         };
         if let Some(expected) = expected {
             let header_token = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
-            let presented = match header_token {
+            // File uploads (multipart) carry the token in the form's action URL.
+            let query_token =
+                req.uri().query().and_then(|q| q.split('&').find_map(|p| p.strip_prefix("csrf=").map(percent_decode)));
+            let presented = match header_token.or(query_token) {
                 Some(t) => Some(t),
                 None if is_form => {
                     let (r, field) = match form_csrf(req, state.settings.body_limit).await {

@@ -25,6 +25,7 @@ pub mod account_pages;
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod graduates_api;
 pub mod i18n;
 pub mod identity_api;
 pub mod metrics;
@@ -120,7 +121,9 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, settings.request_timeout))
-        .layer(RequestBodyLimitLayer::new(settings.body_limit))
+        .layer(axum::extract::DefaultBodyLimit::max(settings.body_limit))
+        // The hard ceiling is the upload size; ordinary bodies are held to `body_limit` above.
+        .layer(RequestBodyLimitLayer::new(settings.body_limit.max(jiuye_sheets::MAX_FILE_BYTES + 64 * 1024)))
         .layer(CatchPanicLayer::new())
         .layer(middleware::from_fn_with_state(state.clone(), shape_errors))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -158,6 +161,11 @@ async fn shape_errors(State(state): State<AppState>, lang: Lang, req: Request, n
         return res;
     }
     let info = res.extensions().get::<ErrorInfo>().cloned();
+    let machine = uri.path().starts_with("/api/") || uri.path() == "/healthz" || uri.path() == "/metrics";
+    if machine && info.is_some() {
+        // Already in our error shape (possibly with more detail, such as every bad row).
+        return res;
+    }
     let err = match info {
         Some(i) => AppError::new(status, i.code, i.message),
         None => AppError::for_status(status),

@@ -15,6 +15,8 @@ use jiuye_store::sqlite::SqliteStore;
 use serde_json::Value;
 use tower::ServiceExt;
 
+#[path = "web_parts/graduates.rs"]
+mod graduates;
 #[path = "web_parts/identity.rs"]
 mod identity;
 
@@ -175,8 +177,8 @@ async fn bad_input_gets_stable_error_codes_never_500() {
         let big = Request::builder()
             .method(Method::POST)
             .uri("/api/v1/orgs")
-            .header(header::CONTENT_LENGTH, 5 * 1024 * 1024)
-            .body(Body::from(vec![b'x'; 5 * 1024 * 1024]))
+            .header(header::CONTENT_LENGTH, 25 * 1024 * 1024)
+            .body(Body::from(vec![b'x'; 25 * 1024 * 1024]))
             .unwrap();
         assert_error(&send(app, big).await, 413, "payload_too_large");
 
