@@ -1093,6 +1093,12 @@ macro_rules! repository_impl {
                 Ok(out)
             }
 
+            async fn cohorts(&self) -> Result<Vec<i32>> {
+                Ok(sqlx::query_scalar("SELECT DISTINCT cohort FROM graduates ORDER BY cohort DESC")
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
             async fn meta_get(&self, key: &str) -> Result<Option<String>> {
                 Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
                     .bind(key)

@@ -184,6 +184,9 @@ pub trait Repository: identity::Identity + Send + Sync + 'static {
         progress: &mut (dyn FnMut(u64, u64) + Send),
     ) -> Result<jiuye_domain::roster::ImportOutcome>;
 
+    /// Cohorts (届别) that have graduates, newest first.
+    async fn cohorts(&self) -> Result<Vec<i32>>;
+
     /// A node-level setting or marker (e.g. whether the demo finished loading).
     async fn meta_get(&self, key: &str) -> Result<Option<String>>;
     async fn meta_set(&self, key: &str, value: &str) -> Result<()>;

@@ -24,8 +24,10 @@ use tracing::Level;
 pub mod account_pages;
 pub mod api;
 pub mod auth;
+pub mod charts;
 pub mod error;
 pub mod graduates_api;
+pub mod graduates_pages;
 pub mod i18n;
 pub mod identity_api;
 pub mod metrics;
@@ -111,6 +113,13 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
         .route("/users/{id}/password", post(account_pages::user_password))
         .route("/users/{id}/disabled", post(account_pages::user_disabled))
         .route("/audit", get(account_pages::audit))
+        .route("/stats", get(graduates_pages::stats))
+        .route(
+            "/imports",
+            get(graduates_pages::import_form)
+                .post(graduates_pages::import_submit)
+                .layer(axum::extract::DefaultBodyLimit::max(jiuye_sheets::MAX_FILE_BYTES + 64 * 1024)),
+        )
         .route("/static/app.css", get(pages::stylesheet))
         .route("/api/openapi.json", get(openapi_doc));
     let csp = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \

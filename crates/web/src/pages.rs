@@ -31,6 +31,8 @@ pub struct Base {
     pub me: Option<(String, String)>,
     pub can_manage: bool,
     pub can_audit: bool,
+    pub can_stats: bool,
+    pub can_import: bool,
 }
 
 impl Base {
@@ -44,6 +46,8 @@ impl Base {
             me: None,
             can_manage: false,
             can_audit: false,
+            can_stats: false,
+            can_import: false,
         }
     }
 
@@ -53,6 +57,8 @@ impl Base {
             self.me = Some((c.user.username.clone(), c.csrf_token().unwrap_or("").to_owned()));
             self.can_manage = !access::scope_paths(&c.actor, Action::ViewUsers).is_empty();
             self.can_audit = !access::scope_paths(&c.actor, Action::ViewAudit).is_empty();
+            self.can_stats = !access::scope_paths(&c.actor, Action::ViewStatistics).is_empty();
+            self.can_import = !access::scope_paths(&c.actor, Action::ManageGraduates).is_empty();
         }
         self
     }
