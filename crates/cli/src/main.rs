@@ -14,6 +14,7 @@ use jiuye_seed::{SeedPlan, Stage};
 use jiuye_store::Store;
 
 mod config;
+mod bench;
 mod ops;
 
 use config::{DataConfig, FileConfig};
@@ -61,6 +62,35 @@ enum Command {
     /// Load data from files.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Measure performance against a baseline measured in the same run; prints a table.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum BenchCommand {
+    /// Time a province's full placement rollup (every university, college and programme) the
+    /// way the statistics pages compute it, against one aggregate query per organisation node.
+    /// Seeds the province first when the database holds fewer graduates than asked for.
+    Stats(BenchStatsArgs),
+}
+
+#[derive(Args, Debug)]
+struct BenchStatsArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Graduates to have in the database (seeded into the province when missing).
+    #[arg(long, default_value_t = 1_000_000)]
+    graduates: u64,
+    /// The province whose rollup is timed.
+    #[arg(long, default_value = "510000")]
+    province: String,
+    /// The cohort counted.
+    #[arg(long, default_value_t = 2022)]
+    cohort: i32,
+    /// Timed repetitions (the median is reported).
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
 }
 
 #[derive(Subcommand, Debug)]
@@ -495,6 +525,7 @@ fn main() -> ExitCode {
             Command::Audit(AuditCommand::Verify(a)) => ops::audit_verify(a, file).await,
             Command::Key(KeyCommand::Rotate(a)) => ops::key_rotate(a, file).await.map(|()| true),
             Command::Import(ImportCommand::Graduates(a)) => ops::import_graduates(a, file).await,
+            Command::Bench(BenchCommand::Stats(a)) => bench::stats(a, file).await.map(|()| true),
         }
     });
     match result {
