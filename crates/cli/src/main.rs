@@ -394,6 +394,7 @@ async fn serve(args: ServeArgs, file: FileConfig) -> Result<(), String> {
     let keys = Arc::new(config::load_or_create_keys(&data.key_file)?);
     let demo_ready = if args.demo { ensure_demo(&store, &refdata).await? } else { false };
     let mut settings = jiuye_web::WebSettings::with_keys(keys);
+    settings.evidence_dir = data.data_dir.join("evidence");
     settings.auth.require_totp_for_admins =
         args.require_totp_for_admins || file.require_totp_for_admins.unwrap_or(false);
     settings.auth.secure_cookies = args.secure_cookies || file.secure_cookies.unwrap_or(false);

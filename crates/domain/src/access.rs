@@ -173,6 +173,20 @@ pub enum Action {
     ManageGraduates,
     /// See placement statistics (aggregates only).
     ViewStatistics,
+    /// Register or correct a destination (the graduate themself, or staff on their behalf).
+    RegisterDestination,
+    /// Review at college level (院系审核).
+    ReviewCollege,
+    /// Review at university level (学校审核).
+    ReviewUniversity,
+    /// Confirm one's own approved record; raise a dispute about it.
+    ConfirmOwnRecord,
+    /// Answer graduates' disputes.
+    AnswerDispute,
+    /// See the integrity checks (suspicious patterns).
+    ViewIntegrity,
+    /// Edit the minimum-wage table.
+    EditMinWage,
 }
 
 impl Action {
@@ -200,6 +214,13 @@ impl Action {
             ],
             Action::ViewEmployer => &[Role::MinistryAdmin, Role::ProvinceAdmin, Role::CareerStaff],
             Action::ManageGraduates => &[Role::MinistryAdmin, Role::ProvinceAdmin, Role::CareerStaff],
+            Action::RegisterDestination => &[Role::CareerStaff, Role::Counselor],
+            Action::ReviewCollege => &[Role::CareerStaff, Role::CollegeLeader, Role::Counselor],
+            Action::ReviewUniversity => &[Role::CareerStaff],
+            Action::ConfirmOwnRecord => &[],
+            Action::AnswerDispute => &[Role::CareerStaff, Role::CollegeLeader, Role::Counselor],
+            Action::ViewIntegrity => &[Role::MinistryAdmin, Role::ProvinceAdmin, Role::CareerStaff, Role::UniversityLeader],
+            Action::EditMinWage => &[Role::MinistryAdmin, Role::ProvinceAdmin],
             Action::ViewStatistics => &[
                 Role::MinistryAdmin,
                 Role::ProvinceAdmin,
@@ -215,7 +236,7 @@ impl Action {
     /// The role that may do this to its own subject record only.
     fn owner_role(self) -> Option<Role> {
         match self {
-            Action::ViewGraduate => Some(Role::Graduate),
+            Action::ViewGraduate | Action::RegisterDestination | Action::ConfirmOwnRecord => Some(Role::Graduate),
             Action::ViewEmployer => Some(Role::Employer),
             _ => None,
         }

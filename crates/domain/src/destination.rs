@@ -287,3 +287,327 @@ mod tests {
         }
     }
 }
+
+/// The document a graduate offers as evidence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProofKind {
+    /// 就业协议书.
+    Agreement,
+    /// 劳动合同.
+    Contract,
+    /// 录用函、接收函.
+    Offer,
+    /// 工资流水、社保缴纳记录.
+    PayRecords,
+    /// 入伍通知书.
+    Enlistment,
+    /// 基层项目录取、选调文件.
+    ProjectLetter,
+    /// 营业执照等创业证明.
+    BusinessLicense,
+    /// 本人签字的自由职业声明.
+    Statement,
+    /// 录取通知书、入学证明.
+    Admission,
+    /// 实习、见习证明 — never proof of employment.
+    Internship,
+    /// None needed (not placed).
+    None,
+}
+
+impl ProofKind {
+    pub const ALL: [ProofKind; 11] = [
+        ProofKind::Agreement,
+        ProofKind::Contract,
+        ProofKind::Offer,
+        ProofKind::PayRecords,
+        ProofKind::Enlistment,
+        ProofKind::ProjectLetter,
+        ProofKind::BusinessLicense,
+        ProofKind::Statement,
+        ProofKind::Admission,
+        ProofKind::Internship,
+        ProofKind::None,
+    ];
+    pub fn id(self) -> &'static str {
+        match self {
+            ProofKind::Agreement => "agreement",
+            ProofKind::Contract => "contract",
+            ProofKind::Offer => "offer",
+            ProofKind::PayRecords => "pay_records",
+            ProofKind::Enlistment => "enlistment",
+            ProofKind::ProjectLetter => "project_letter",
+            ProofKind::BusinessLicense => "business_license",
+            ProofKind::Statement => "statement",
+            ProofKind::Admission => "admission",
+            ProofKind::Internship => "internship",
+            ProofKind::None => "none",
+        }
+    }
+    pub fn from_id(s: &str) -> Option<ProofKind> {
+        ProofKind::ALL.into_iter().find(|p| p.id() == s)
+    }
+    pub fn zh(self) -> &'static str {
+        match self {
+            ProofKind::Agreement => "就业协议书",
+            ProofKind::Contract => "劳动合同",
+            ProofKind::Offer => "录用函或接收函",
+            ProofKind::PayRecords => "工资流水或社保缴纳记录",
+            ProofKind::Enlistment => "入伍通知书",
+            ProofKind::ProjectLetter => "基层项目或选调录取文件",
+            ProofKind::BusinessLicense => "营业执照等创业证明",
+            ProofKind::Statement => "本人签字的自由职业声明",
+            ProofKind::Admission => "录取通知书或入学证明",
+            ProofKind::Internship => "实习或见习证明",
+            ProofKind::None => "无需证明",
+        }
+    }
+}
+
+/// What a graduate (or staff on their behalf) registers.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Registration {
+    pub code: String,
+    pub employer_name: Option<String>,
+    pub credit_code: Option<String>,
+    /// 单位所在地 (for 76: where the graduate works).
+    pub employer_region: Option<String>,
+    pub employer_type: Option<String>,
+    pub employer_industry: Option<String>,
+    /// Monthly pay in yuan.
+    pub monthly_pay: Option<i64>,
+    pub proof_kind: Option<String>,
+    /// 76: the graduate has signed the freelance statement.
+    #[serde(default)]
+    pub statement_signed: bool,
+    pub note: Option<String>,
+}
+
+/// A rule a registration breaks, with the field and the explanation shown to the person.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    pub field: &'static str,
+    pub rule: &'static str,
+    pub message: String,
+}
+
+/// The proofs accepted for a code's category.
+pub fn accepted_proofs(code: &str) -> &'static [ProofKind] {
+    match code.get(..2).unwrap_or("") {
+        "10" => &[ProofKind::Agreement],
+        "11" => &[ProofKind::Contract],
+        "12" => &[ProofKind::Offer, ProofKind::PayRecords],
+        "27" => &[ProofKind::Contract, ProofKind::Agreement, ProofKind::Offer],
+        "46" => &[ProofKind::Enlistment],
+        "50" | "51" => &[ProofKind::ProjectLetter],
+        "75" => &[ProofKind::BusinessLicense],
+        "76" => &[ProofKind::Statement],
+        "80" | "85" => &[ProofKind::Admission],
+        _ => &[ProofKind::None],
+    }
+}
+
+/// Checks a registration against the destination rules. `min_wage` is the monthly minimum of
+/// the province where the work is (`None` when the node has no figure for it).
+pub fn check_registration(
+    reg: &Registration,
+    refdata: &crate::refdata::RefData,
+    min_wage: impl Fn(&str) -> Option<i64>,
+) -> Vec<Violation> {
+    use crate::refdata::Catalogue;
+    let mut v = Vec::new();
+    let mut bad = |field: &'static str, rule: &'static str, message: String| v.push(Violation { field, rule, message });
+    let code = reg.code.trim();
+    if refdata.entry(Catalogue::Destinations, code).is_none() {
+        bad("code", "unknown_code", format!("毕业去向代码“{code}”不在官方代码表中"));
+        return v;
+    }
+    let category = &code[..2];
+    let proof = reg.proof_kind.as_deref().map(|p| ProofKind::from_id(p).ok_or(p));
+    match proof {
+        Some(Err(p)) => bad("proof_kind", "unknown_proof", format!("证明材料类型“{p}”无效")),
+        Some(Ok(ProofKind::Internship)) if is_placed(code) => bad(
+            "proof_kind",
+            "internship_not_employment",
+            "实习或见习证明不能作为就业证明（“四不准”）；请提供劳动合同、就业协议、录用函或工资流水等".into(),
+        ),
+        Some(Ok(p)) if !accepted_proofs(code).contains(&p) => bad(
+            "proof_kind",
+            "proof_does_not_fit",
+            format!(
+                "代码 {code} 需要的证明是：{}",
+                accepted_proofs(code).iter().map(|k| k.zh()).collect::<Vec<_>>().join("或")
+            ),
+        ),
+        None if is_placed(code) => bad(
+            "proof_kind",
+            "proof_required",
+            format!(
+                "请说明证明材料类型（{}）",
+                accepted_proofs(code).iter().map(|k| k.zh()).collect::<Vec<_>>().join("或")
+            ),
+        ),
+        _ => {}
+    }
+    let name = reg.employer_name.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    if matches!(category, "10" | "11" | "12" | "27") && name.is_none() {
+        bad("employer_name", "employer_required", format!("代码 {code} 须填写用人单位名称"));
+    }
+    match reg.credit_code.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(c) => {
+            if let Err(e) = crate::codes::CreditCode::parse(c) {
+                bad("credit_code", "invalid_credit_code", e.reason);
+            }
+        }
+        None if matches!(category, "10" | "11") => {
+            bad("credit_code", "credit_code_required", "签订就业协议或劳动合同的，须填写单位统一社会信用代码".into())
+        }
+        None => {}
+    }
+    let region = reg.employer_region.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    if let Some(r) = region
+        && refdata.region(r).is_none()
+    {
+        bad("employer_region", "invalid_region", format!("所在地代码 {r} 不在现行行政区划代码中"));
+    }
+    if matches!(category, "12" | "27" | "76") {
+        match (reg.monthly_pay, region) {
+            (None, _) => bad("monthly_pay", "pay_required", format!("代码 {code} 须填写月收入，且不低于当地最低工资标准")),
+            (_, None) => bad("employer_region", "region_required", format!("代码 {code} 须填写工作所在地，用于核对当地最低工资标准")),
+            (Some(pay), Some(r)) => {
+                let province = format!("{}0000", &r[..2.min(r.len())]);
+                match min_wage(&province) {
+                    Some(min) if pay < min => bad(
+                        "monthly_pay",
+                        "below_minimum_wage",
+                        format!("月收入 {pay} 元低于工作所在省份的最低工资标准 {min} 元，不能登记为代码 {code}"),
+                    ),
+                    None => bad(
+                        "employer_region",
+                        "no_minimum_wage",
+                        format!("本节点没有 {province} 的最低工资标准，请联系管理员补充后再登记"),
+                    ),
+                    _ => {}
+                }
+            }
+        }
+    }
+    if category == "76" && !reg.statement_signed {
+        bad("statement_signed", "statement_required", "自由职业须由本人签署声明（并经院系和学校两级审核）".into());
+    }
+    if reg.note.as_deref().is_some_and(|n| n.chars().count() > 500) {
+        bad("note", "too_long", "备注不能超过 500 字".into());
+    }
+    v
+}
+
+/// Something a person does to a destination record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Register or correct (graduate, or staff on the graduate's behalf).
+    Register,
+    /// College-level approval (院系).
+    CollegeApprove,
+    /// University-level approval (学校).
+    UniversityApprove,
+    /// Send back with a reason.
+    Return,
+    /// The graduate confirms the approved record.
+    Confirm,
+}
+
+/// The next status, or why the step is not possible now. 76 自由职业 needs the college and then
+/// the university; other codes are approved by either.
+pub fn next_status(current: DestStatus, step: Step, code: &str) -> Result<DestStatus, &'static str> {
+    use DestStatus::*;
+    let freelance = code.starts_with("76");
+    match (step, current) {
+        (Step::Register, _) => Ok(Submitted),
+        (Step::CollegeApprove, Submitted) if freelance => Ok(CollegeApproved),
+        (Step::CollegeApprove, Submitted) => Ok(Approved),
+        (Step::UniversityApprove, CollegeApproved) => Ok(Approved),
+        (Step::UniversityApprove, Submitted) if freelance => Err("自由职业须先经院系审核，再由学校审核"),
+        (Step::UniversityApprove, Submitted) => Ok(Approved),
+        (Step::Return, Submitted | CollegeApproved) => Ok(Returned),
+        (Step::Confirm, Approved) => Ok(Confirmed),
+        (Step::Confirm, _) => Err("只有审核通过的登记才能确认"),
+        (Step::CollegeApprove | Step::UniversityApprove | Step::Return, _) => Err("该登记当前不在待审核状态"),
+    }
+}
+
+#[cfg(test)]
+mod rule_tests {
+    use super::*;
+    use crate::refdata::RefData;
+
+    fn wage(p: &str) -> Option<i64> {
+        (p == "510000").then_some(2100)
+    }
+
+    fn reg(code: &str) -> Registration {
+        Registration { code: code.into(), ..Registration::default() }
+    }
+
+    fn rules(v: &[Violation]) -> Vec<&'static str> {
+        v.iter().map(|x| x.rule).collect()
+    }
+
+    #[test]
+    fn pay_below_minimum_wage_is_refused_for_12_27_76() {
+        let rd = RefData::load().unwrap();
+        for code in ["12", "271", "76"] {
+            let mut r = reg(code);
+            r.employer_name = Some("某公司".into());
+            r.employer_region = Some("510104".into());
+            r.monthly_pay = Some(1800);
+            r.proof_kind = Some(accepted_proofs(code)[0].id().into());
+            r.statement_signed = true;
+            let v = check_registration(&r, &rd, wage);
+            assert!(rules(&v).contains(&"below_minimum_wage"), "{code}: {v:?}");
+            assert!(v.iter().any(|x| x.message.contains("2100")));
+            r.monthly_pay = Some(4500);
+            assert!(check_registration(&r, &rd, wage).is_empty(), "{code}");
+        }
+    }
+
+    #[test]
+    fn internship_proof_is_never_employment() {
+        let rd = RefData::load().unwrap();
+        let mut r = reg("12");
+        r.employer_name = Some("某公司".into());
+        r.employer_region = Some("510104".into());
+        r.monthly_pay = Some(5000);
+        r.proof_kind = Some("internship".into());
+        assert_eq!(rules(&check_registration(&r, &rd, wage)), ["internship_not_employment"]);
+    }
+
+    #[test]
+    fn freelance_needs_a_statement_and_two_approvals() {
+        let rd = RefData::load().unwrap();
+        let mut r = reg("76");
+        r.employer_region = Some("510104".into());
+        r.monthly_pay = Some(5000);
+        r.proof_kind = Some("statement".into());
+        assert_eq!(rules(&check_registration(&r, &rd, wage)), ["statement_required"]);
+        assert_eq!(next_status(DestStatus::Submitted, Step::CollegeApprove, "76"), Ok(DestStatus::CollegeApproved));
+        assert!(next_status(DestStatus::Submitted, Step::UniversityApprove, "76").is_err());
+        assert_eq!(next_status(DestStatus::CollegeApproved, Step::UniversityApprove, "76"), Ok(DestStatus::Approved));
+        assert_eq!(next_status(DestStatus::Submitted, Step::CollegeApprove, "11"), Ok(DestStatus::Approved));
+        assert_eq!(next_status(DestStatus::Approved, Step::Confirm, "11"), Ok(DestStatus::Confirmed));
+        assert!(next_status(DestStatus::Submitted, Step::Confirm, "11").is_err());
+    }
+
+    #[test]
+    fn contracts_need_the_employer_and_its_code() {
+        let rd = RefData::load().unwrap();
+        let mut r = reg("11");
+        r.proof_kind = Some("contract".into());
+        assert_eq!(rules(&check_registration(&r, &rd, wage)), ["employer_required", "credit_code_required"]);
+        r.employer_name = Some("某公司".into());
+        r.credit_code = Some("91350100M000100Y44".into());
+        assert_eq!(rules(&check_registration(&r, &rd, wage)), ["invalid_credit_code"]);
+        assert_eq!(rules(&check_registration(&reg("99"), &rd, wage)), ["unknown_code"]);
+        assert!(check_registration(&reg("70"), &rd, wage).is_empty(), "not placed needs nothing");
+    }
+}

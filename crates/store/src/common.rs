@@ -778,16 +778,19 @@ macro_rules! repository_impl {
                 cohort: i32,
                 filter: &crate::PlacementFilter,
             ) -> Result<Vec<jiuye_domain::destination::CountRow>> {
+                // Grouping on the columns of the `graduates_stats` index lets both engines answer
+                // from the index alone; the university → province step is done in memory.
                 let mut qb = QueryBuilder::<$db>::new(
-                    "SELECT u.parent_id AS province_id, g.org_id AS university_id, g.college_id, g.programme_id, \
-                     CASE WHEN g.dest_status IN ('approved', 'confirmed') THEN g.dest_code END AS dest, \
-                     COUNT(*) AS n FROM graduates g JOIN orgs u ON u.id = g.org_id WHERE g.cohort = ",
+                    "SELECT g.org_id, g.college_id, g.programme_id, g.dest_status, g.dest_code, COUNT(*) AS n \
+                     FROM graduates g WHERE g.cohort = ",
                 );
                 qb.push_bind(cohort);
                 match org.kind {
                     OrgKind::Nation => {}
                     OrgKind::Province => {
-                        qb.push(" AND u.parent_id = ").push_bind(org.id);
+                        qb.push(" AND g.org_id IN (SELECT id FROM orgs WHERE parent_id = ")
+                            .push_bind(org.id)
+                            .push(" AND kind = 'university')");
                     }
                     OrgKind::University => {
                         qb.push(" AND g.org_id = ").push_bind(org.id);
@@ -810,22 +813,33 @@ macro_rules! repository_impl {
                 if let Some(level) = filter.education_level {
                     qb.push(" AND g.education_level = ").push_bind(level.id());
                 }
-                qb.push(" GROUP BY 1, 2, 3, 4, 5");
+                qb.push(" GROUP BY g.org_id, g.college_id, g.programme_id, g.dest_status, g.dest_code");
                 let rows = qb.build().fetch_all(&self.pool).await?;
+                let provinces: HashMap<Uuid, Uuid> =
+                    sqlx::query_as::<_, (Uuid, Uuid)>("SELECT id, parent_id FROM orgs WHERE kind = 'university'")
+                        .fetch_all(&self.pool)
+                        .await?
+                        .into_iter()
+                        .collect();
                 rows.iter()
                     .map(|r| {
+                        let university_id: Uuid = r.try_get("org_id")?;
+                        let status: String = r.try_get("dest_status")?;
+                        let counted = jiuye_domain::destination::DestStatus::from_id(&status)
+                            .ok_or_else(|| crate::common::corrupt("destination status", &status))?
+                            .counts();
+                        let code: Option<String> = r.try_get("dest_code")?;
                         Ok(jiuye_domain::destination::CountRow {
-                            province_id: r.try_get("province_id")?,
-                            university_id: r.try_get("university_id")?,
+                            province_id: provinces.get(&university_id).copied().unwrap_or(Uuid::nil()),
+                            university_id,
                             college_id: r.try_get("college_id")?,
                             programme_id: r.try_get("programme_id")?,
-                            code: r.try_get("dest")?,
+                            code: if counted { code } else { None },
                             count: r.try_get("n")?,
                         })
                     })
                     .collect()
             }
-
 
             async fn import_roster(
                 &self,

@@ -14,6 +14,7 @@ use jiuye_domain::{Catalogue, Employer, Graduate, Org, OrgCode, OrgCounts, OrgKi
 use uuid::Uuid;
 
 mod common;
+pub mod destinations;
 pub mod identity;
 pub use common::well_known_org_id;
 pub mod postgres;
@@ -121,7 +122,7 @@ pub struct Totals {
 
 /// Everything the application asks of its database.
 #[async_trait]
-pub trait Repository: identity::Identity + Send + Sync + 'static {
+pub trait Repository: identity::Identity + destinations::Destinations + Send + Sync + 'static {
     fn backend(&self) -> Backend;
     fn pool_stats(&self) -> PoolStats;
     /// Answers when the database does (`/healthz`).

@@ -10,6 +10,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 crate::common::repository_impl!(PgStore, sqlx::Postgres, Backend::Postgres);
 crate::identity::identity_impl!(PgStore, sqlx::Postgres);
+crate::destinations::destinations_impl!(PgStore, sqlx::Postgres);
 
 /// A node database on a PostgreSQL server.
 pub struct PgStore {

@@ -11,6 +11,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 crate::common::repository_impl!(SqliteStore, sqlx::Sqlite, Backend::Sqlite);
 crate::identity::identity_impl!(SqliteStore, sqlx::Sqlite);
+crate::destinations::destinations_impl!(SqliteStore, sqlx::Sqlite);
 
 /// A node database in one SQLite file.
 pub struct SqliteStore {

@@ -519,4 +519,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(metrics))
         .merge(crate::identity_api::router())
         .merge(crate::graduates_api::router())
+        .merge(crate::destinations_api::router())
 }

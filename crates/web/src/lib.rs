@@ -25,6 +25,7 @@ pub mod account_pages;
 pub mod api;
 pub mod auth;
 pub mod charts;
+pub mod destinations_api;
 pub mod error;
 pub mod graduates_api;
 pub mod graduates_pages;
@@ -48,6 +49,8 @@ pub struct WebSettings {
     pub auth: auth::AuthSettings,
     /// Keys for sealing sensitive fields (TOTP secrets now; hardship and disability data later).
     pub keys: Arc<jiuye_security::seal::KeyRing>,
+    /// Where uploaded evidence files are kept (outside anything served directly).
+    pub evidence_dir: std::path::PathBuf,
 }
 
 impl WebSettings {
@@ -59,6 +62,7 @@ impl WebSettings {
             featured_org: None,
             auth: auth::AuthSettings::default(),
             keys,
+            evidence_dir: std::env::temp_dir().join("jiuye-evidence"),
         }
     }
 }
