@@ -13,8 +13,8 @@ use jiuye_domain::{RefData, RegionCode};
 use jiuye_seed::{SeedPlan, Stage};
 use jiuye_store::Store;
 
-mod config;
 mod bench;
+mod config;
 mod ops;
 
 use config::{DataConfig, FileConfig};
@@ -341,7 +341,7 @@ const DEMO_STATE: &str = "demo_state";
 
 /// Loads the demo when the database holds no graduates yet, or when an earlier demo load was
 /// interrupted (the load is idempotent, so it simply completes).
-async fn ensure_demo(store: &Store, refdata: &RefData) -> Result<bool, String> {
+async fn ensure_demo(store: &Store, refdata: &RefData, evidence_dir: &std::path::Path) -> Result<bool, String> {
     let state = store.meta_get(DEMO_STATE).await.map_err(|e| e.to_string())?;
     if state.as_deref() == Some("complete") {
         return Ok(true);
@@ -357,6 +357,7 @@ async fn ensure_demo(store: &Store, refdata: &RefData) -> Result<bool, String> {
     let mut report = progress_reporter();
     jiuye_seed::run(&**store, refdata, &SeedPlan::demo(), &mut report).await.map_err(|e| e.to_string())?;
     jiuye_seed::demo_accounts(&**store, jiuye_security::password::Cost::default()).await.map_err(|e| e.to_string())?;
+    jiuye_seed::demo_workflow(&**store, evidence_dir).await.map_err(|e| e.to_string())?;
     store.meta_set(DEMO_STATE, "complete").await.map_err(|e| e.to_string())?;
     eprintln!("演示数据已载入，用时 {:.1} 秒。", started.elapsed().as_secs_f64());
     Ok(true)
@@ -392,7 +393,8 @@ async fn serve(args: ServeArgs, file: FileConfig) -> Result<(), String> {
     tracing::info!(config = ?data, %addr, "starting");
     let (store, refdata) = open(&data).await?;
     let keys = Arc::new(config::load_or_create_keys(&data.key_file)?);
-    let demo_ready = if args.demo { ensure_demo(&store, &refdata).await? } else { false };
+    let demo_ready =
+        if args.demo { ensure_demo(&store, &refdata, &data.data_dir.join("evidence")).await? } else { false };
     let mut settings = jiuye_web::WebSettings::with_keys(keys);
     settings.evidence_dir = data.data_dir.join("evidence");
     settings.auth.require_totp_for_admins =

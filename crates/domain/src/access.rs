@@ -219,7 +219,9 @@ impl Action {
             Action::ReviewUniversity => &[Role::CareerStaff],
             Action::ConfirmOwnRecord => &[],
             Action::AnswerDispute => &[Role::CareerStaff, Role::CollegeLeader, Role::Counselor],
-            Action::ViewIntegrity => &[Role::MinistryAdmin, Role::ProvinceAdmin, Role::CareerStaff, Role::UniversityLeader],
+            Action::ViewIntegrity => {
+                &[Role::MinistryAdmin, Role::ProvinceAdmin, Role::CareerStaff, Role::UniversityLeader]
+            }
             Action::EditMinWage => &[Role::MinistryAdmin, Role::ProvinceAdmin],
             Action::ViewStatistics => &[
                 Role::MinistryAdmin,

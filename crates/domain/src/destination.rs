@@ -473,8 +473,14 @@ pub fn check_registration(
     }
     if matches!(category, "12" | "27" | "76") {
         match (reg.monthly_pay, region) {
-            (None, _) => bad("monthly_pay", "pay_required", format!("代码 {code} 须填写月收入，且不低于当地最低工资标准")),
-            (_, None) => bad("employer_region", "region_required", format!("代码 {code} 须填写工作所在地，用于核对当地最低工资标准")),
+            (None, _) => {
+                bad("monthly_pay", "pay_required", format!("代码 {code} 须填写月收入，且不低于当地最低工资标准"))
+            }
+            (_, None) => bad(
+                "employer_region",
+                "region_required",
+                format!("代码 {code} 须填写工作所在地，用于核对当地最低工资标准"),
+            ),
             (Some(pay), Some(r)) => {
                 let province = format!("{}0000", &r[..2.min(r.len())]);
                 match min_wage(&province) {

@@ -651,3 +651,26 @@ mod tests {
         assert!(unmatched < 200, "{unmatched} universities without a city code");
     }
 }
+
+/// The shipped minimum-wage table (`data/policy/min_wage.csv`): (province code, yuan per month,
+/// effective date). Loaded into each node once; administrators correct it there.
+pub fn min_wage_table() -> Vec<(String, i64, String)> {
+    let text = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/policy/min_wage.csv"));
+    text.lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            Some((f.first()?.to_string(), f.get(2)?.parse().ok()?, f.get(3)?.to_string()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod wage_tests {
+    #[test]
+    fn every_province_with_universities_has_a_minimum_wage() {
+        let t = super::min_wage_table();
+        assert_eq!(t.len(), 31);
+        assert!(t.iter().all(|(p, y, _)| p.ends_with("0000") && (1000..5000).contains(y)));
+    }
+}

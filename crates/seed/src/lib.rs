@@ -122,6 +122,58 @@ const PLACED_CODES: [(&str, u32); 13] = [
 ];
 const UNPLACED_CODES: [(&str, u32); 3] = [("70", 70), ("71", 20), ("72", 10)];
 
+fn cohort_is_final(cohort: i32, latest: i32) -> bool {
+    cohort < latest
+}
+
+/// The detail record behind a generated graduate's destination code.
+fn destination_record(g: &Graduate, final_cohort: bool, r: &mut Rng) -> jiuye_store::destinations::DestinationRecord {
+    use jiuye_domain::destination::{Registration, accepted_proofs};
+    let code = g.dest_code.clone().unwrap_or_default();
+    let category = code.get(..2).unwrap_or("").to_owned();
+    let county = RegionCode::parse(&g.origin_region).ok();
+    let mut reg = Registration {
+        code: code.clone(),
+        proof_kind: Some(accepted_proofs(&code)[0].id().to_owned()).filter(|p| p != "none"),
+        ..Registration::default()
+    };
+    if matches!(category.as_str(), "10" | "11" | "12" | "27") {
+        let brand = r.pick(names::BRANDS);
+        let section = *r.pick(&["C", "I", "F", "L", "M", "E"]);
+        let business = r.pick(names::business_words(section));
+        reg.employer_name = Some(format!("{brand}{business}有限公司"));
+        if let Some(c) = &county {
+            reg.credit_code = Some(credit_code("91", c, r));
+            reg.employer_region = Some(c.to_string());
+        }
+        reg.employer_type = Some("39".into());
+    }
+    if matches!(category.as_str(), "12" | "27" | "76") {
+        reg.monthly_pay = Some(r.range(4_000, 12_000) as i64);
+        reg.employer_region = county.as_ref().map(ToString::to_string);
+    }
+    if category == "76" {
+        reg.statement_signed = true;
+    }
+    let now = Utc::now();
+    jiuye_store::destinations::DestinationRecord {
+        graduate_id: g.id,
+        org_id: g.org_id,
+        status: g.dest_status,
+        registration: reg,
+        return_reason: (g.dest_status == jiuye_domain::destination::DestStatus::Returned)
+            .then(|| "证明材料不清晰，请重新上传".to_owned()),
+        college_reviewer: None,
+        university_reviewer: None,
+        registered_by: None,
+        source: if final_cohort { "import".into() } else { "graduate".into() },
+        version: 1,
+        created_at: now,
+        updated_at: now,
+        confirmed_at: (g.dest_status == jiuye_domain::destination::DestStatus::Confirmed).then_some(now),
+    }
+}
+
 /// A destination for a synthetic graduate: final for past cohorts, mid-way through the spring
 /// registration for the latest one.
 fn destination(
@@ -265,6 +317,12 @@ pub async fn run(
         });
         if batch.len() == BATCH || i + 1 == plan.graduates {
             report.graduates_new += store.insert_graduates(&batch).await?;
+            let details: Vec<_> = batch
+                .iter()
+                .filter(|g| g.dest_code.is_some())
+                .map(|g| destination_record(g, cohort_is_final(g.cohort, latest_cohort), &mut r))
+                .collect();
+            store.insert_destinations(&details).await?;
             batch.clear();
             progress(Stage::Graduates, i + 1, plan.graduates);
         }
@@ -763,4 +821,165 @@ pub async fn demo_accounts(
         });
     }
     Ok(out)
+}
+
+/// Brings the demo's spring picture to life for 四川大学: the 2023 cohort stays open for
+/// corrections, one counselor registers a batch of graduates to one employer in a day (a
+/// suspicious pattern), a record is changed after its graduate confirmed it, one registration
+/// carries a credit code that fails its check, a few graduates dispute their records, and the
+/// demo graduate has evidence files. Idempotent enough to run on every demo start: it only acts
+/// when its marker is absent.
+pub async fn demo_workflow(store: &dyn Repository, evidence_dir: &std::path::Path) -> Result<(), SeedError> {
+    use jiuye_domain::destination::{DestStatus, Registration};
+    use jiuye_store::destinations::{DestinationRecord, DisputeRecord, EvidenceRecord, GraduateQuery};
+
+    if store.meta_get("demo_workflow").await?.as_deref() == Some("done") {
+        return Ok(());
+    }
+    let scu = store
+        .org_by_code(&OrgCode::parse("4151010610").map_err(|e| SeedError::Plan(e.to_string()))?)
+        .await?
+        .ok_or_else(|| SeedError::Plan("四川大学 is missing".into()))?;
+    // Open the 2023 cohort of every demo university for corrections.
+    let sichuan = store
+        .org_by_code(&OrgCode::parse("510000").map_err(|e| SeedError::Plan(e.to_string()))?)
+        .await?
+        .ok_or_else(|| SeedError::Plan("四川省 is missing".into()))?;
+    for u in store.org_children(&sichuan).await? {
+        store.set_cohort_closing(u.org.id, 2023, "2099-08-31").await?;
+    }
+    let counselor = store.user_by_username("demo_counselor").await?;
+    let career = store.user_by_username("demo_career").await?;
+    let actor = |u: &Option<jiuye_store::identity::UserRecord>| u.as_ref().map(|u| (u.id, u.username.clone()));
+    let college = store.org_children(&scu).await?.into_iter().map(|c| c.org).next();
+    let Some(college) = college else { return Ok(()) };
+    let (unregistered, _) = store
+        .list_graduates(&GraduateQuery {
+            scope_paths: vec![college.path.clone()],
+            cohort: Some(2023),
+            status: Some(DestStatus::None),
+            limit: 20,
+            ..GraduateQuery::default()
+        })
+        .await?;
+    let now = Utc::now();
+    let base = |id: Uuid, reg: Registration, source: &str, by: Option<Uuid>| DestinationRecord {
+        graduate_id: id,
+        org_id: scu.id,
+        status: DestStatus::Submitted,
+        registration: reg,
+        return_reason: None,
+        college_reviewer: None,
+        university_reviewer: None,
+        registered_by: by,
+        source: source.into(),
+        version: 0,
+        created_at: now,
+        updated_at: now,
+        confirmed_at: None,
+    };
+    // A counselor registers six graduates to one employer in one day, without evidence.
+    let bulk = Registration {
+        code: "12".into(),
+        employer_name: Some("成都锦程网络科技有限公司".into()),
+        credit_code: Some("91510100M000100Y40".into()),
+        employer_region: Some("510104".into()),
+        monthly_pay: Some(3_000),
+        proof_kind: Some("offer".into()),
+        ..Registration::default()
+    };
+    let mut bulk_reg = bulk.clone();
+    // Make the credit code valid except for the one record below that is meant to fail.
+    let mut rng = Rng::new(99);
+    let county = RegionCode::parse("510104").map_err(|e| SeedError::Plan(e.to_string()))?;
+    bulk_reg.credit_code = Some(credit_code("91", &county, &mut rng));
+    for g in unregistered.iter().take(6) {
+        let rec = base(g.id, bulk_reg.clone(), "staff", counselor.as_ref().map(|u| u.id));
+        store.save_destination(&rec, None, "register", actor(&counselor)).await?;
+    }
+    // A registration whose credit code fails its check.
+    if let Some(g) = unregistered.get(6) {
+        let mut reg = bulk.clone();
+        reg.employer_name = Some("四川某某贸易有限公司".into());
+        reg.credit_code = Some("91510100MA6ABCDE1X".into());
+        reg.monthly_pay = Some(4_500);
+        store.save_destination(&base(g.id, reg, "graduate", None), None, "register", None).await?;
+    }
+    // A record confirmed by its graduate, then changed by staff.
+    if let Some(g) = unregistered.get(7) {
+        let reg = Registration {
+            code: "801".into(),
+            proof_kind: Some("admission".into()),
+            employer_name: Some("四川大学".into()),
+            ..Registration::default()
+        };
+        let mut rec = base(g.id, reg, "graduate", None);
+        rec.status = DestStatus::Approved;
+        store.save_destination(&rec, None, "approve", actor(&career)).await?;
+        rec.status = DestStatus::Confirmed;
+        rec.confirmed_at = Some(now);
+        store.save_destination(&rec, Some(1), "confirm", None).await?;
+        rec.status = DestStatus::Submitted;
+        rec.registration.code = "11".into();
+        rec.registration.employer_name = Some("成都锦程网络科技有限公司".into());
+        rec.registration.credit_code = bulk_reg.credit_code.clone();
+        rec.registration.proof_kind = Some("contract".into());
+        rec.source = "staff".into();
+        store.save_destination(&rec, Some(2), "register", actor(&career)).await?;
+        store
+            .add_dispute(&DisputeRecord {
+                id: Uuid::now_v7(),
+                graduate_id: g.id,
+                org_id: scu.id,
+                text: "我已被录取为研究生，并未与该公司签订劳动合同，请更正我的毕业去向。".into(),
+                status: "open".into(),
+                answer: None,
+                answered_by: None,
+                created_at: now,
+                answered_at: None,
+            })
+            .await?;
+    }
+    for g in unregistered.iter().skip(8).take(2) {
+        store
+            .add_dispute(&DisputeRecord {
+                id: Uuid::now_v7(),
+                graduate_id: g.id,
+                org_id: scu.id,
+                text: "我的毕业去向显示为未登记，但我已提交了就业协议，请核实。".into(),
+                status: "open".into(),
+                answer: None,
+                answered_by: None,
+                created_at: now,
+                answered_at: None,
+            })
+            .await?;
+    }
+    // The demo graduate's evidence: a small PDF.
+    if let Some(user) = store.user_by_username("demo_graduate").await? {
+        let grants = store.grants_of(user.id).await?;
+        if let Some(gid) = grants.iter().find_map(|g| g.grant.subject_id) {
+            std::fs::create_dir_all(evidence_dir).map_err(|e| SeedError::Plan(e.to_string()))?;
+            let pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+            let stored = format!("{}.bin", Uuid::new_v4().simple());
+            std::fs::write(evidence_dir.join(&stored), pdf).map_err(|e| SeedError::Plan(e.to_string()))?;
+            store
+                .add_evidence(&EvidenceRecord {
+                    id: Uuid::now_v7(),
+                    graduate_id: gid,
+                    org_id: scu.id,
+                    kind: "contract".into(),
+                    stored_name: stored,
+                    original_name: "劳动合同（首页）.pdf".into(),
+                    content_type: "application/pdf".into(),
+                    size_bytes: pdf.len() as i64,
+                    sha256: jiuye_security::sha256_hex(pdf),
+                    uploaded_by: Some(user.id),
+                    uploaded_at: now,
+                })
+                .await?;
+        }
+    }
+    store.meta_set("demo_workflow", "done").await?;
+    Ok(())
 }

@@ -319,6 +319,7 @@ macro_rules! repository_impl {
             }
 
             async fn sync_reference_data(&self, refdata: &RefData) -> Result<bool> {
+                crate::destinations::Destinations::seed_min_wages(self, &jiuye_domain::refdata::min_wage_table()).await?;
                 let fingerprint = RefData::fingerprint();
                 let stored: Option<String> =
                     sqlx::query_scalar("SELECT value FROM meta WHERE key = 'refdata_fingerprint'")

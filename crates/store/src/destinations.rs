@@ -126,6 +126,8 @@ pub struct IntegrityRow {
 #[async_trait]
 pub trait Destinations: Send + Sync {
     async fn graduate_view(&self, id: Uuid) -> Result<Option<GraduateView>>;
+    /// Bulk-inserts destination records (generated data); existing ones are left alone.
+    async fn insert_destinations(&self, records: &[DestinationRecord]) -> Result<u64>;
     /// The graduate a `graduate` grant points at.
     async fn destination(&self, graduate_id: Uuid) -> Result<Option<DestinationRecord>>;
     /// Writes the record, mirrors code and status on the graduate row and appends a version,
@@ -313,6 +315,42 @@ macro_rules! destinations_impl {
                         college_name: r.try_get("college_name")?,
                         university_name: r.try_get("university_name")?,
                     }))
+                }
+
+                async fn insert_destinations(&self, records: &[DestinationRecord]) -> Result<u64> {
+                    let mut n = 0;
+                    let mut tx = self.pool.begin().await?;
+                    for chunk in records.chunks(crate::common::CHUNK) {
+                        let mut qb = QueryBuilder::<$db>::new(
+                            "INSERT INTO destinations (graduate_id, org_id, code, status, employer_name, credit_code, \
+                             employer_region, employer_type, employer_industry, monthly_pay, proof_kind, statement_signed, \
+                             source, version, created_at, updated_at, confirmed_at) ",
+                        );
+                        qb.push_values(chunk, |mut b, d| {
+                            let r = &d.registration;
+                            b.push_bind(d.graduate_id)
+                                .push_bind(d.org_id)
+                                .push_bind(r.code.clone())
+                                .push_bind(d.status.id())
+                                .push_bind(r.employer_name.clone())
+                                .push_bind(r.credit_code.clone())
+                                .push_bind(r.employer_region.clone())
+                                .push_bind(r.employer_type.clone())
+                                .push_bind(r.employer_industry.clone())
+                                .push_bind(r.monthly_pay)
+                                .push_bind(r.proof_kind.clone())
+                                .push_bind(r.statement_signed)
+                                .push_bind(d.source.clone())
+                                .push_bind(d.version)
+                                .push_bind(d.created_at)
+                                .push_bind(d.updated_at)
+                                .push_bind(d.confirmed_at);
+                        });
+                        qb.push(" ON CONFLICT DO NOTHING");
+                        n += qb.build().execute(&mut *tx).await?.rows_affected();
+                    }
+                    tx.commit().await?;
+                    Ok(n)
                 }
 
                 async fn destination(&self, graduate_id: Uuid) -> Result<Option<DestinationRecord>> {

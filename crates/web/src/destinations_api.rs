@@ -116,7 +116,9 @@ fn rejection(v: Vec<Violation>) -> Response {
     };
     let mut res = (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response();
     res.extensions_mut()
-        .insert(crate::error::ErrorInfo { code: "registration_rules", message: "登记不符合毕业去向规则".into() });
+        .insert(crate::error::ErrorInfo {
+            code: "registration_rules", message: "登记不符合毕业去向规则".into()
+        });
     res
 }
 
@@ -235,10 +237,7 @@ pub(crate) async fn detail(state: &AppState, g: &GraduateView) -> Result<Graduat
             DestinationDto {
                 status: d.status.id().into(),
                 status_zh: d.status.zh().into(),
-                code_name: state
-                    .refdata
-                    .entry(jiuye_domain::Catalogue::Destinations, &r.code)
-                    .map(|e| e.name.clone()),
+                code_name: state.refdata.entry(jiuye_domain::Catalogue::Destinations, &r.code).map(|e| e.name.clone()),
                 component: component_of(&r.code).id().into(),
                 code: r.code.clone(),
                 employer_name: r.employer_name.clone(),
@@ -286,7 +285,11 @@ pub(crate) async fn detail(state: &AppState, g: &GraduateView) -> Result<Graduat
 /// One graduate with their destination record, history, evidence and disputes.
 #[utoipa::path(get, path = "/api/v1/graduates/{id}", tag = "graduates", params(("id" = Uuid, Path)),
     responses((status = 200, body = GraduateDetail), (status = 404, description = "`graduate_not_found` (also outside the caller's scope)", body = ErrorBody)))]
-pub async fn get_graduate(State(state): State<AppState>, Signed(caller): Signed, Path(id): Path<Uuid>) -> Result<Json<GraduateDetail>, AppError> {
+pub async fn get_graduate(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(id): Path<Uuid>,
+) -> Result<Json<GraduateDetail>, AppError> {
     let g = visible_graduate(&state, &caller, id).await?;
     Ok(Json(detail(&state, &g).await?))
 }
@@ -346,7 +349,9 @@ pub(crate) async fn list(state: &AppState, caller: &Caller, p: GraduateListParam
         None => None,
     };
     let status = match p.status.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => Some(DestStatus::from_id(s).ok_or_else(|| AppError::bad_request("invalid_query", format!("未知状态“{s}”")))?),
+        Some(s) => Some(
+            DestStatus::from_id(s).ok_or_else(|| AppError::bad_request("invalid_query", format!("未知状态“{s}”")))?,
+        ),
         None => None,
     };
     let limit = p.limit.unwrap_or(50);
@@ -388,7 +393,11 @@ pub(crate) async fn list(state: &AppState, caller: &Caller, p: GraduateListParam
 /// without a destination (`unplaced=true`).
 #[utoipa::path(get, path = "/api/v1/graduates", tag = "graduates", params(GraduateListParams),
     responses((status = 200, body = GraduateList), (status = 403, description = "`forbidden`", body = ErrorBody)))]
-pub async fn list_graduates(State(state): State<AppState>, Signed(caller): Signed, ApiQuery(p): ApiQuery<GraduateListParams>) -> Result<Json<GraduateList>, AppError> {
+pub async fn list_graduates(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    ApiQuery(p): ApiQuery<GraduateListParams>,
+) -> Result<Json<GraduateList>, AppError> {
     Ok(Json(list(&state, &caller, p).await?))
 }
 
@@ -400,7 +409,12 @@ fn audited(event: AuditEvent, result: Result<Response, AppError>) -> Response {
 }
 
 /// Registers or corrects a destination. Returns 422 `registration_rules` with every broken rule.
-pub(crate) async fn register(state: &AppState, caller: &Caller, id: Uuid, reg: Registration) -> Result<Result<GraduateDetail, Vec<Violation>>, AppError> {
+pub(crate) async fn register(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    reg: Registration,
+) -> Result<Result<GraduateDetail, Vec<Violation>>, AppError> {
     let g = visible_graduate(state, caller, id).await?;
     let grant = allowed(caller, Action::RegisterDestination, &g)?;
     if Utc::now().date_naive() > closes_on(state, &g).await? {
@@ -436,7 +450,12 @@ pub(crate) async fn register(state: &AppState, caller: &Caller, id: Uuid, reg: R
     };
     let saved = state
         .store
-        .save_destination(&record, current.as_ref().map(|d| d.version), "register", Some((caller.user.id, caller.user.username.clone())))
+        .save_destination(
+            &record,
+            current.as_ref().map(|d| d.version),
+            "register",
+            Some((caller.user.id, caller.user.username.clone())),
+        )
         .await?;
     if !saved {
         return Err(AppError::new(StatusCode::CONFLICT, "edit_conflict", "记录刚被他人修改，请刷新后重试"));
@@ -458,7 +477,9 @@ pub async fn put_destination(
     Json(reg): Json<RegistrationDto>,
 ) -> Response {
     let reg = Registration::from(reg);
-    let event = AuditEvent::new("destination_register").target(format!("graduate:{id}"), None).detail(format!("代码 {}", reg.code));
+    let event = AuditEvent::new("destination_register")
+        .target(format!("graduate:{id}"), None)
+        .detail(format!("代码 {}", reg.code));
     match register(&state, &caller, id, reg).await {
         Ok(Ok(d)) => event.attach(Json(d).into_response()),
         Ok(Err(v)) => event.attach(rejection(v)),
@@ -476,7 +497,12 @@ pub struct Review {
     pub reason: Option<String>,
 }
 
-pub(crate) async fn review(state: &AppState, caller: &Caller, id: Uuid, r: &Review) -> Result<(GraduateDetail, ScopedGrant), AppError> {
+pub(crate) async fn review(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    r: &Review,
+) -> Result<(GraduateDetail, ScopedGrant), AppError> {
     let g = visible_graduate(state, caller, id).await?;
     let (action, step_approve) = match r.level.as_str() {
         "college" => (Action::ReviewCollege, Step::CollegeApprove),
@@ -484,7 +510,11 @@ pub(crate) async fn review(state: &AppState, caller: &Caller, id: Uuid, r: &Revi
         _ => return Err(AppError::bad_request("invalid_level", "level 应为 college 或 university")),
     };
     let grant = allowed(caller, action, &g)?.clone();
-    let mut d = state.store.destination(id).await?.ok_or_else(|| AppError::new(StatusCode::CONFLICT, "invalid_step", "该毕业生还没有登记毕业去向"))?;
+    let mut d = state
+        .store
+        .destination(id)
+        .await?
+        .ok_or_else(|| AppError::new(StatusCode::CONFLICT, "invalid_step", "该毕业生还没有登记毕业去向"))?;
     let expected = d.version;
     let step = match r.decision.as_str() {
         "approve" => step_approve,
@@ -492,16 +522,31 @@ pub(crate) async fn review(state: &AppState, caller: &Caller, id: Uuid, r: &Revi
         _ => return Err(AppError::bad_request("invalid_decision", "decision 应为 approve 或 return")),
     };
     if step == Step::Return {
-        let reason = r.reason.as_deref().map(str::trim).filter(|s| !s.is_empty()).ok_or_else(|| AppError::bad_request("reason_required", "退回时必须说明原因"))?;
+        let reason = r
+            .reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| AppError::bad_request("reason_required", "退回时必须说明原因"))?;
         d.return_reason = Some(reason.chars().take(500).collect());
     }
-    d.status = next_status(d.status, step, &d.registration.code).map_err(|m| AppError::new(StatusCode::CONFLICT, "invalid_step", m))?;
+    d.status = next_status(d.status, step, &d.registration.code)
+        .map_err(|m| AppError::new(StatusCode::CONFLICT, "invalid_step", m))?;
     match step {
         Step::CollegeApprove => d.college_reviewer = Some(caller.user.id),
         Step::UniversityApprove => d.university_reviewer = Some(caller.user.id),
         _ => {}
     }
-    if !state.store.save_destination(&d, Some(expected), if step == Step::Return { "return" } else { "approve" }, Some((caller.user.id, caller.user.username.clone()))).await? {
+    if !state
+        .store
+        .save_destination(
+            &d,
+            Some(expected),
+            if step == Step::Return { "return" } else { "approve" },
+            Some((caller.user.id, caller.user.username.clone())),
+        )
+        .await?
+    {
         return Err(AppError::new(StatusCode::CONFLICT, "edit_conflict", "记录刚被他人修改，请刷新后重试"));
     }
     Ok((detail(state, &g).await?, grant))
@@ -511,8 +556,15 @@ pub(crate) async fn review(state: &AppState, caller: &Caller, id: Uuid, r: &Revi
 /// and then the university.
 #[utoipa::path(post, path = "/api/v1/graduates/{id}/destination/review", tag = "graduates", params(("id" = Uuid, Path)), request_body = Review,
     responses((status = 200, body = GraduateDetail), (status = 409, description = "`invalid_step`", body = ErrorBody), (status = 403, description = "`forbidden`", body = ErrorBody)))]
-pub async fn post_review(State(state): State<AppState>, Signed(caller): Signed, Path(id): Path<Uuid>, Json(r): Json<Review>) -> Response {
-    let event = AuditEvent::new("destination_review").target(format!("graduate:{id}"), None).detail(format!("{} {}", r.level, r.decision));
+pub async fn post_review(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(id): Path<Uuid>,
+    Json(r): Json<Review>,
+) -> Response {
+    let event = AuditEvent::new("destination_review")
+        .target(format!("graduate:{id}"), None)
+        .detail(format!("{} {}", r.level, r.decision));
     match review(&state, &caller, id, &r).await {
         Ok((d, grant)) => event.by(&grant).attach(Json(d).into_response()),
         Err(e) => audited(event, Err(e)),
@@ -522,11 +574,20 @@ pub async fn post_review(State(state): State<AppState>, Signed(caller): Signed, 
 pub(crate) async fn confirm(state: &AppState, caller: &Caller, id: Uuid) -> Result<GraduateDetail, AppError> {
     let g = visible_graduate(state, caller, id).await?;
     allowed(caller, Action::ConfirmOwnRecord, &g)?;
-    let mut d = state.store.destination(id).await?.ok_or_else(|| AppError::new(StatusCode::CONFLICT, "invalid_step", "还没有可确认的登记"))?;
+    let mut d = state
+        .store
+        .destination(id)
+        .await?
+        .ok_or_else(|| AppError::new(StatusCode::CONFLICT, "invalid_step", "还没有可确认的登记"))?;
     let expected = d.version;
-    d.status = next_status(d.status, Step::Confirm, &d.registration.code).map_err(|m| AppError::new(StatusCode::CONFLICT, "invalid_step", m))?;
+    d.status = next_status(d.status, Step::Confirm, &d.registration.code)
+        .map_err(|m| AppError::new(StatusCode::CONFLICT, "invalid_step", m))?;
     d.confirmed_at = Some(Utc::now());
-    if !state.store.save_destination(&d, Some(expected), "confirm", Some((caller.user.id, caller.user.username.clone()))).await? {
+    if !state
+        .store
+        .save_destination(&d, Some(expected), "confirm", Some((caller.user.id, caller.user.username.clone())))
+        .await?
+    {
         return Err(AppError::new(StatusCode::CONFLICT, "edit_conflict", "记录刚被修改，请刷新后重试"));
     }
     detail(state, &g).await
@@ -553,7 +614,14 @@ pub fn sniff(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
     }
 }
 
-pub(crate) async fn store_evidence(state: &AppState, caller: &Caller, id: Uuid, kind: &str, file_name: &str, bytes: &[u8]) -> Result<EvidenceDto, AppError> {
+pub(crate) async fn store_evidence(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    kind: &str,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<EvidenceDto, AppError> {
     let g = visible_graduate(state, caller, id).await?;
     allowed(caller, Action::RegisterDestination, &g)?;
     if bytes.is_empty() {
@@ -562,8 +630,10 @@ pub(crate) async fn store_evidence(state: &AppState, caller: &Caller, id: Uuid, 
     if bytes.len() > MAX_EVIDENCE_BYTES {
         return Err(AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "证明材料不能超过 5 MB"));
     }
-    let (content_type, _) = sniff(bytes).ok_or_else(|| AppError::bad_request("invalid_file", "只接受 PDF、JPG 或 PNG 文件（按文件内容判断）"))?;
-    let kind = ProofKind::from_id(kind).ok_or_else(|| AppError::bad_request("invalid_kind", format!("证明材料类型“{kind}”无效")))?;
+    let (content_type, _) = sniff(bytes)
+        .ok_or_else(|| AppError::bad_request("invalid_file", "只接受 PDF、JPG 或 PNG 文件（按文件内容判断）"))?;
+    let kind = ProofKind::from_id(kind)
+        .ok_or_else(|| AppError::bad_request("invalid_kind", format!("证明材料类型“{kind}”无效")))?;
     let stored = format!("{}.bin", Uuid::new_v4().simple());
     let dir = &state.settings.evidence_dir;
     std::fs::create_dir_all(dir).map_err(|e| {
@@ -617,23 +687,41 @@ pub struct EvidenceParams {
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 201, body = EvidenceDto), (status = 400, description = "`invalid_file`, `invalid_kind`", body = ErrorBody),
         (status = 413, description = "`payload_too_large`", body = ErrorBody), (status = 403, description = "`forbidden`", body = ErrorBody)))]
-pub async fn post_evidence(State(state): State<AppState>, Signed(caller): Signed, Path(id): Path<Uuid>, ApiQuery(p): ApiQuery<EvidenceParams>, body: Bytes) -> Response {
+pub async fn post_evidence(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(id): Path<Uuid>,
+    ApiQuery(p): ApiQuery<EvidenceParams>,
+    body: Bytes,
+) -> Response {
     let event = AuditEvent::new("evidence_upload").target(format!("graduate:{id}"), None).detail(p.kind.clone());
     let name = p.filename.unwrap_or_default();
-    audited(event, store_evidence(&state, &caller, id, &p.kind, &name, &body).await.map(|e| (StatusCode::CREATED, Json(e)).into_response()))
+    audited(
+        event,
+        store_evidence(&state, &caller, id, &p.kind, &name, &body)
+            .await
+            .map(|e| (StatusCode::CREATED, Json(e)).into_response()),
+    )
 }
 
 /// Downloads an evidence file (for the graduate and the staff who review them). Each read is
 /// audited.
 #[utoipa::path(get, path = "/api/v1/evidence/{id}", tag = "graduates", params(("id" = Uuid, Path)),
     responses((status = 200, description = "The file"), (status = 404, description = "`evidence_not_found`", body = ErrorBody)))]
-pub async fn get_evidence(State(state): State<AppState>, Signed(caller): Signed, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+pub async fn get_evidence(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
     let missing = || AppError::not_found("evidence_not_found", "找不到该证明材料");
     let e = state.store.evidence(id).await?.ok_or_else(missing)?;
     visible_graduate(&state, &caller, e.graduate_id).await.map_err(|_| missing())?;
     let bytes = tokio::fs::read(state.settings.evidence_dir.join(&e.stored_name)).await.map_err(|_| missing())?;
     let mut res = (StatusCode::OK, [(header::CONTENT_TYPE, e.content_type.clone())], bytes).into_response();
-    if let Ok(v) = header::HeaderValue::from_str(&format!("attachment; filename=\"evidence\"; filename*=UTF-8''{}", crate::pages::encode_component(&e.original_name))) {
+    if let Ok(v) = header::HeaderValue::from_str(&format!(
+        "attachment; filename=\"evidence\"; filename*=UTF-8''{}",
+        crate::pages::encode_component(&e.original_name)
+    )) {
         res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(AuditEvent::new("evidence_read").target(format!("graduate:{}", e.graduate_id), None).attach(res))
@@ -644,7 +732,12 @@ pub struct DisputeRequest {
     pub text: String,
 }
 
-pub(crate) async fn raise_dispute(state: &AppState, caller: &Caller, id: Uuid, text: &str) -> Result<DisputeDto, AppError> {
+pub(crate) async fn raise_dispute(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    text: &str,
+) -> Result<DisputeDto, AppError> {
     let g = visible_graduate(state, caller, id).await?;
     allowed(caller, Action::ConfirmOwnRecord, &g)?;
     let text = text.trim();
@@ -669,9 +762,17 @@ pub(crate) async fn raise_dispute(state: &AppState, caller: &Caller, id: Uuid, t
 /// The graduate disputes their record (always possible; staff must answer).
 #[utoipa::path(post, path = "/api/v1/graduates/{id}/disputes", tag = "graduates", params(("id" = Uuid, Path)), request_body = DisputeRequest,
     responses((status = 201, body = DisputeDto), (status = 403, description = "`forbidden`: only the graduate", body = ErrorBody)))]
-pub async fn post_dispute(State(state): State<AppState>, Signed(caller): Signed, Path(id): Path<Uuid>, Json(r): Json<DisputeRequest>) -> Response {
+pub async fn post_dispute(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(id): Path<Uuid>,
+    Json(r): Json<DisputeRequest>,
+) -> Response {
     let event = AuditEvent::new("dispute_raise").target(format!("graduate:{id}"), None);
-    audited(event, raise_dispute(&state, &caller, id, &r.text).await.map(|d| (StatusCode::CREATED, Json(d)).into_response()))
+    audited(
+        event,
+        raise_dispute(&state, &caller, id, &r.text).await.map(|d| (StatusCode::CREATED, Json(d)).into_response()),
+    )
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -683,7 +784,9 @@ pub(crate) async fn answer(state: &AppState, caller: &Caller, id: Uuid, text: &s
     let missing = || AppError::not_found("dispute_not_found", "找不到该异议");
     let d = state.store.dispute(id).await?.ok_or_else(missing)?;
     let g = state.store.graduate_view(d.graduate_id).await?.ok_or_else(missing)?;
-    let grant = access::can(&caller.actor, Action::AnswerDispute, &Resource::at(&g.programme_path)).ok_or_else(missing)?.clone();
+    let grant = access::can(&caller.actor, Action::AnswerDispute, &Resource::at(&g.programme_path))
+        .ok_or_else(missing)?
+        .clone();
     let text = text.trim();
     if text.is_empty() || text.chars().count() > 1000 {
         return Err(AppError::bad_request("invalid_text", "请写明答复内容（不超过 1000 字）"));
@@ -697,7 +800,12 @@ pub(crate) async fn answer(state: &AppState, caller: &Caller, id: Uuid, text: &s
 /// Staff answer a dispute.
 #[utoipa::path(post, path = "/api/v1/disputes/{id}/answer", tag = "graduates", params(("id" = Uuid, Path)), request_body = DisputeAnswer,
     responses((status = 204), (status = 404, description = "`dispute_not_found`", body = ErrorBody), (status = 409, description = "`already_answered`", body = ErrorBody)))]
-pub async fn post_answer(State(state): State<AppState>, Signed(caller): Signed, Path(id): Path<Uuid>, Json(r): Json<DisputeAnswer>) -> Response {
+pub async fn post_answer(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(id): Path<Uuid>,
+    Json(r): Json<DisputeAnswer>,
+) -> Response {
     let event = AuditEvent::new("dispute_answer").target(format!("dispute:{id}"), None);
     match answer(&state, &caller, id, &r.answer).await {
         Ok(grant) => event.by(&grant).attach(StatusCode::NO_CONTENT.into_response()),
@@ -718,7 +826,10 @@ pub struct OpenDispute {
 /// Open disputes in the caller's scope, oldest first.
 #[utoipa::path(get, path = "/api/v1/disputes", tag = "graduates",
     responses((status = 200, body = Vec<OpenDispute>), (status = 403, description = "`forbidden`", body = ErrorBody)))]
-pub async fn list_disputes(State(state): State<AppState>, Signed(caller): Signed) -> Result<Json<Vec<OpenDispute>>, AppError> {
+pub async fn list_disputes(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+) -> Result<Json<Vec<OpenDispute>>, AppError> {
     let scope = access::scope_paths(&caller.actor, Action::AnswerDispute);
     if scope.is_empty() {
         return Err(forbidden());
@@ -726,7 +837,13 @@ pub async fn list_disputes(State(state): State<AppState>, Signed(caller): Signed
     let rows = state.store.open_disputes(&scope).await?;
     Ok(Json(
         rows.into_iter()
-            .map(|(d, g)| OpenDispute { dispute: DisputeDto::from(&d), graduate_id: g.id, student_no: g.student_no, name: g.name, college: g.college_name })
+            .map(|(d, g)| OpenDispute {
+                dispute: DisputeDto::from(&d),
+                graduate_id: g.id,
+                student_no: g.student_no,
+                name: g.name,
+                college: g.college_name,
+            })
             .collect(),
     ))
 }
@@ -740,9 +857,18 @@ pub struct Finding {
     pub graduates: Vec<String>,
 }
 
-pub(crate) async fn findings(state: &AppState, caller: &Caller, org: &str, cohort: i32) -> Result<Vec<Finding>, AppError> {
+pub(crate) async fn findings(
+    state: &AppState,
+    caller: &Caller,
+    org: &str,
+    cohort: i32,
+) -> Result<Vec<Finding>, AppError> {
     let code = parse_org_code(org)?;
-    let o = state.store.org_by_code(&code).await?.ok_or_else(|| AppError::not_found("org_not_found", format!("找不到代码为 {code} 的组织机构")))?;
+    let o = state
+        .store
+        .org_by_code(&code)
+        .await?
+        .ok_or_else(|| AppError::not_found("org_not_found", format!("找不到代码为 {code} 的组织机构")))?;
     crate::auth::authorize(caller, Action::ViewIntegrity, &Resource::at(&o.path))?;
     let rows = state.store.integrity_rows(&o.path, cohort).await?;
     let who = |r: &jiuye_store::destinations::IntegrityRow| format!("{} {}", r.student_no, r.name);
@@ -768,15 +894,25 @@ pub(crate) async fn findings(state: &AppState, caller: &Caller, org: &str, cohor
     }
     let no_evidence: Vec<String> = rows
         .iter()
-        .filter(|r| r.source != "import" && is_placed(&r.code) && r.evidence_count == 0 && r.status != DestStatus::Draft)
+        .filter(|r| {
+            r.source != "import" && is_placed(&r.code) && r.evidence_count == 0 && r.status != DestStatus::Draft
+        })
         .map(who)
         .collect();
     if !no_evidence.is_empty() {
-        out.push(Finding { kind: "no_evidence".into(), reason: format!("{} 条已落实登记没有上传任何证明材料", no_evidence.len()), graduates: no_evidence });
+        out.push(Finding {
+            kind: "no_evidence".into(),
+            reason: format!("{} 条已落实登记没有上传任何证明材料", no_evidence.len()),
+            graduates: no_evidence,
+        });
     }
     let changed: Vec<String> = rows.iter().filter(|r| r.changes_after_confirmation > 0).map(who).collect();
     if !changed.is_empty() {
-        out.push(Finding { kind: "changed_after_confirmation".into(), reason: format!("{} 条记录在毕业生本人确认后又被修改", changed.len()), graduates: changed });
+        out.push(Finding {
+            kind: "changed_after_confirmation".into(),
+            reason: format!("{} 条记录在毕业生本人确认后又被修改", changed.len()),
+            graduates: changed,
+        });
     }
     let bad_codes: Vec<String> = rows
         .iter()
@@ -784,7 +920,11 @@ pub(crate) async fn findings(state: &AppState, caller: &Caller, org: &str, cohor
         .map(|r| format!("{}（{}）", who(r), r.credit_code.clone().unwrap_or_default()))
         .collect();
     if !bad_codes.is_empty() {
-        out.push(Finding { kind: "invalid_credit_code".into(), reason: format!("{} 条登记的单位统一社会信用代码校验不通过", bad_codes.len()), graduates: bad_codes });
+        out.push(Finding {
+            kind: "invalid_credit_code".into(),
+            reason: format!("{} 条登记的单位统一社会信用代码校验不通过", bad_codes.len()),
+            graduates: bad_codes,
+        });
     }
     Ok(out)
 }
@@ -801,7 +941,11 @@ pub struct IntegrityParams {
 /// confirmed, employers whose credit code fails its check.
 #[utoipa::path(get, path = "/api/v1/integrity", tag = "graduates", params(IntegrityParams),
     responses((status = 200, body = Vec<Finding>), (status = 403, description = "`forbidden`", body = ErrorBody)))]
-pub async fn get_integrity(State(state): State<AppState>, Signed(caller): Signed, ApiQuery(p): ApiQuery<IntegrityParams>) -> Result<Json<Vec<Finding>>, AppError> {
+pub async fn get_integrity(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    ApiQuery(p): ApiQuery<IntegrityParams>,
+) -> Result<Json<Vec<Finding>>, AppError> {
     Ok(Json(findings(&state, &caller, &p.org, p.cohort).await?))
 }
 
@@ -816,9 +960,18 @@ pub struct MinWage {
 
 /// The minimum-wage table the pay rules use.
 #[utoipa::path(get, path = "/api/v1/min-wages", tag = "graduates", responses((status = 200, body = Vec<MinWage>)))]
-pub async fn list_min_wages(State(state): State<AppState>, Signed(_caller): Signed) -> Result<Json<Vec<MinWage>>, AppError> {
+pub async fn list_min_wages(
+    State(state): State<AppState>,
+    Signed(_caller): Signed,
+) -> Result<Json<Vec<MinWage>>, AppError> {
     Ok(Json(
-        state.store.min_wages().await?.into_iter().map(|(p, y, e, s)| MinWage { province_code: p, monthly_yuan: y, effective: e, source: s }).collect(),
+        state
+            .store
+            .min_wages()
+            .await?
+            .into_iter()
+            .map(|(p, y, e, s)| MinWage { province_code: p, monthly_yuan: y, effective: e, source: s })
+            .collect(),
     ))
 }
 
@@ -833,16 +986,34 @@ pub struct MinWageUpdate {
 /// for any).
 #[utoipa::path(put, path = "/api/v1/min-wages/{province}", tag = "graduates", params(("province" = String, Path)), request_body = MinWageUpdate,
     responses((status = 204), (status = 400, description = "`invalid_min_wage`", body = ErrorBody), (status = 403, description = "`forbidden`", body = ErrorBody)))]
-pub async fn put_min_wage(State(state): State<AppState>, Signed(caller): Signed, Path(province): Path<String>, Json(u): Json<MinWageUpdate>) -> Response {
-    let event = AuditEvent::new("min_wage_set").target(format!("province:{province}"), None).detail(format!("{} 元", u.monthly_yuan));
+pub async fn put_min_wage(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(province): Path<String>,
+    Json(u): Json<MinWageUpdate>,
+) -> Response {
+    let event = AuditEvent::new("min_wage_set")
+        .target(format!("province:{province}"), None)
+        .detail(format!("{} 元", u.monthly_yuan));
     let result = async {
         let code = parse_org_code(&province)?;
-        let org = state.store.org_by_code(&code).await?.filter(|o| o.kind == jiuye_domain::OrgKind::Province).ok_or_else(|| AppError::not_found("org_not_found", "找不到该省份"))?;
+        let org = state
+            .store
+            .org_by_code(&code)
+            .await?
+            .filter(|o| o.kind == jiuye_domain::OrgKind::Province)
+            .ok_or_else(|| AppError::not_found("org_not_found", "找不到该省份"))?;
         let grant = crate::auth::authorize(&caller, Action::EditMinWage, &Resource::at(&org.path))?.clone();
         if !(500..=20_000).contains(&u.monthly_yuan) || NaiveDate::parse_from_str(&u.effective, "%Y-%m-%d").is_err() {
-            return Err(AppError::bad_request("invalid_min_wage", "月最低工资应在 500–20000 元之间，生效日期形如 2024-01-01"));
+            return Err(AppError::bad_request(
+                "invalid_min_wage",
+                "月最低工资应在 500–20000 元之间，生效日期形如 2024-01-01",
+            ));
         }
-        state.store.set_min_wage(code.as_str(), u.monthly_yuan, &u.effective, &format!("edited by {}", caller.user.username)).await?;
+        state
+            .store
+            .set_min_wage(code.as_str(), u.monthly_yuan, &u.effective, &format!("edited by {}", caller.user.username))
+            .await?;
         Ok(grant)
     }
     .await;
@@ -853,7 +1024,9 @@ pub async fn put_min_wage(State(state): State<AppState>, Signed(caller): Signed,
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
-    let uploads = OpenApiRouter::new().routes(routes!(post_evidence)).layer(axum::extract::DefaultBodyLimit::max(MAX_EVIDENCE_BYTES + 64 * 1024));
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(post_evidence))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_EVIDENCE_BYTES + 64 * 1024));
     OpenApiRouter::new()
         .merge(uploads)
         .routes(routes!(list_graduates))

@@ -15,6 +15,8 @@ use jiuye_store::sqlite::SqliteStore;
 use serde_json::Value;
 use tower::ServiceExt;
 
+#[path = "web_parts/destinations.rs"]
+mod destinations;
 #[path = "web_parts/graduates.rs"]
 mod graduates;
 #[path = "web_parts/identity.rs"]
@@ -49,10 +51,13 @@ async fn seeded(store: Store, rd: &Arc<RefData>, tweak: fn(&mut jiuye_web::WebSe
     };
     jiuye_seed::run(&*store, rd, &plan, &mut |_, _, _| {}).await.expect("seed");
     jiuye_seed::demo_accounts(&*store, jiuye_security::password::Cost::fast_for_tests()).await.expect("accounts");
+    let evidence = std::env::temp_dir().join(format!("jiuye-test-evidence-{}", uuid::Uuid::new_v4().simple()));
+    jiuye_seed::demo_workflow(&*store, &evidence).await.expect("demo workflow");
     let keys = Arc::new(jiuye_security::seal::KeyRing::generate().expect("keys"));
     let mut settings = jiuye_web::WebSettings::with_keys(keys);
     settings.featured_org = Some("510000".into());
     settings.auth.password_cost = jiuye_security::password::Cost::fast_for_tests();
+    settings.evidence_dir = evidence;
     tweak(&mut settings);
     jiuye_web::app(store, rd.clone(), settings).expect("app")
 }

@@ -80,7 +80,7 @@ CREATE INDEX disputes_org_status ON disputes (org_id, status);
 -- Monthly minimum wage by province (yuan; the highest tier), editable by administrators.
 CREATE TABLE min_wages (
     province_code TEXT    PRIMARY KEY,
-    monthly_yuan  INTEGER NOT NULL,
+    monthly_yuan  BIGINT  NOT NULL,
     effective     TEXT    NOT NULL,
     source        TEXT    NOT NULL
 );
