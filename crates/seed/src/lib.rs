@@ -328,6 +328,8 @@ pub async fn run(
         }
     }
 
+    store.analyze().await?;
+
     // Employers, streamed.
     let employer_gen = EmployerGen::new(refdata);
     let mut r = root.fork("employers");

@@ -1108,6 +1108,44 @@ macro_rules! repository_impl {
                 Ok(out)
             }
 
+            async fn placement_totals(&self, org: &Org, cohort: i32) -> Result<(i64, i64)> {
+                let mut qb = QueryBuilder::<$db>::new(
+                    "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(CASE WHEN g.dest_status IN ('approved', 'confirmed') \
+                     AND substr(g.dest_code, 1, 2) IN ('10','11','12','27','46','50','51','75','76','80','85') \
+                     THEN 1 ELSE 0 END), 0) AS BIGINT) AS placed FROM graduates g WHERE g.cohort = ",
+                );
+                qb.push_bind(cohort);
+                match org.kind {
+                    OrgKind::Nation => {}
+                    OrgKind::Province => {
+                        qb.push(" AND g.org_id IN (SELECT id FROM orgs WHERE parent_id = ")
+                            .push_bind(org.id)
+                            .push(" AND kind = 'university')");
+                    }
+                    OrgKind::University => {
+                        qb.push(" AND g.org_id = ").push_bind(org.id);
+                    }
+                    OrgKind::College => {
+                        qb.push(" AND g.college_id = ").push_bind(org.id);
+                    }
+                    OrgKind::Programme => {
+                        qb.push(" AND g.programme_id = ").push_bind(org.id);
+                    }
+                    OrgKind::Alliance => {
+                        qb.push(" AND g.org_id IN (SELECT university_id FROM alliance_members WHERE alliance_id = ")
+                            .push_bind(org.id)
+                            .push(")");
+                    }
+                }
+                let row = qb.build().fetch_one(&self.pool).await?;
+                Ok((row.try_get("n")?, row.try_get("placed")?))
+            }
+
+            async fn analyze(&self) -> Result<()> {
+                sqlx::query("ANALYZE").execute(&self.pool).await?;
+                Ok(())
+            }
+
             async fn cohorts(&self) -> Result<Vec<i32>> {
                 Ok(sqlx::query_scalar("SELECT DISTINCT cohort FROM graduates ORDER BY cohort DESC")
                     .fetch_all(&self.pool)

@@ -185,6 +185,13 @@ pub trait Repository: identity::Identity + destinations::Destinations + Send + S
         progress: &mut (dyn FnMut(u64, u64) + Send),
     ) -> Result<jiuye_domain::roster::ImportOutcome>;
 
+    /// (graduates, placed) of a cohort under `org` in one aggregate query — the straightforward
+    /// way, kept as the benchmark baseline and as a cross-check of the rollup.
+    async fn placement_totals(&self, org: &Org, cohort: i32) -> Result<(i64, i64)>;
+
+    /// Refreshes the query planner's statistics (after bulk loads).
+    async fn analyze(&self) -> Result<()>;
+
     /// Cohorts (届别) that have graduates, newest first.
     async fn cohorts(&self) -> Result<Vec<i32>>;
 

@@ -26,6 +26,7 @@ pub mod api;
 pub mod auth;
 pub mod charts;
 pub mod destinations_api;
+pub mod destinations_pages;
 pub mod error;
 pub mod graduates_api;
 pub mod graduates_pages;
@@ -118,6 +119,20 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
         .route("/users/{id}/disabled", post(account_pages::user_disabled))
         .route("/audit", get(account_pages::audit))
         .route("/stats", get(graduates_pages::stats))
+        .route("/me/destination", get(destinations_pages::my_destination))
+        .route("/graduates", get(destinations_pages::graduates))
+        .route("/graduates/{id}", get(destinations_pages::graduate))
+        .route("/graduates/{id}/destination", post(destinations_pages::register_form))
+        .route("/graduates/{id}/review", post(destinations_pages::review_form))
+        .route("/graduates/{id}/confirm", post(destinations_pages::confirm_form))
+        .route("/graduates/{id}/disputes", post(destinations_pages::dispute_form))
+        .route(
+            "/graduates/{id}/evidence",
+            post(destinations_pages::evidence_form)
+                .layer(axum::extract::DefaultBodyLimit::max(destinations_api::MAX_EVIDENCE_BYTES + 64 * 1024)),
+        )
+        .route("/disputes/{id}/answer", post(destinations_pages::answer_form))
+        .route("/integrity", get(destinations_pages::integrity))
         .route(
             "/imports",
             get(graduates_pages::import_form)

@@ -33,6 +33,8 @@ pub struct Base {
     pub can_audit: bool,
     pub can_stats: bool,
     pub can_import: bool,
+    pub can_graduates: bool,
+    pub is_graduate: bool,
 }
 
 impl Base {
@@ -48,6 +50,8 @@ impl Base {
             can_audit: false,
             can_stats: false,
             can_import: false,
+            can_graduates: false,
+            is_graduate: false,
         }
     }
 
@@ -59,6 +63,8 @@ impl Base {
             self.can_audit = !access::scope_paths(&c.actor, Action::ViewAudit).is_empty();
             self.can_stats = !access::scope_paths(&c.actor, Action::ViewStatistics).is_empty();
             self.can_import = !access::scope_paths(&c.actor, Action::ManageGraduates).is_empty();
+            self.can_graduates = !access::scope_paths(&c.actor, Action::ViewGraduate).is_empty();
+            self.is_graduate = c.actor.grants.iter().any(|g| g.role == Role::Graduate);
         }
         self
     }
