@@ -38,6 +38,12 @@ const PAGES = [
   ['/users?org=4151010610-01', 'demo_province'],
   ['/audit', 'demo_career'],
   ['/account', 'demo_graduate'],
+  ['/me/destination', 'demo_graduate'],
+  ['/stats?org=4151010610&cohort=2022', 'demo_career'],
+  ['/imports', 'demo_career'],
+  ['/graduates?org=4151010610&cohort=2023&status=submitted', 'demo_career'],
+  ['/integrity?org=4151010610&cohort=2023', 'demo_career'],
+  ['/graduates?unplaced=true&cohort=2023', 'demo_counselor'],
 ];
 
 let passed = 0;

@@ -743,7 +743,7 @@ macro_rules! repository_impl {
                 let row = sqlx::query(
                     "SELECT id, org_id, college_id, programme_id, student_no, name, gender, education_level, cohort, \
                      origin_region, dest_code, dest_status, origin_node, version FROM graduates WHERE programme_id = $1 \
-                     ORDER BY student_no LIMIT 1",
+                     ORDER BY cohort DESC, student_no LIMIT 1",
                 )
                 .bind(programme_id)
                 .fetch_optional(&self.pool)

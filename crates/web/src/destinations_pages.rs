@@ -2,12 +2,12 @@
 //! record page, and the integrity checks. Every action calls the same function as the API.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Multipart, OriginalUri, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
+use jiuye_domain::Catalogue;
 use jiuye_domain::access::{self, Action, Resource, Role};
 use jiuye_domain::destination::{DestStatus, ProofKind, Registration};
-use jiuye_domain::Catalogue;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -71,6 +71,7 @@ struct GraduatePage {
     record: Option<RecordView>,
     history: Vec<(i64, String, String, String, String)>,
     staff: bool,
+    closed: bool,
     can_register: bool,
     can_review: bool,
     can_confirm: bool,
@@ -113,7 +114,8 @@ async fn graduate_page(
         review_levels.push(("college".to_owned(), if lang == Lang::Zh { "院系审核" } else { "College" }.to_owned()));
     }
     if can(Action::ReviewUniversity) {
-        review_levels.push(("university".to_owned(), if lang == Lang::Zh { "学校审核" } else { "University" }.to_owned()));
+        review_levels
+            .push(("university".to_owned(), if lang == Lang::Zh { "学校审核" } else { "University" }.to_owned()));
     }
     let record = d.destination.as_ref().map(|r| {
         let mut fields = Vec::new();
@@ -168,21 +170,19 @@ async fn graduate_page(
         },
         None => FormValues::default(),
     });
+    let closed = chrono::Utc::now().date_naive().to_string() > d.closes_on;
     let status_code = outcome.error.as_ref().map(|e| e.status).unwrap_or(axum::http::StatusCode::OK);
     let info = outcome.error.as_ref().map(|e| crate::error::ErrorInfo { code: e.code, message: e.message.clone() });
     let page = GraduatePage {
         staff: !own,
-        can_register: can(Action::RegisterDestination),
+        can_register: can(Action::RegisterDestination) && !closed,
+        closed,
         can_review: !review_levels.is_empty() && matches!(status, DestStatus::Submitted | DestStatus::CollegeApproved),
         can_confirm: own && status == DestStatus::Approved,
         can_dispute: own,
         can_answer: access::can(&me.actor, Action::AnswerDispute, &Resource::at(&g.programme_path)).is_some(),
         review_levels,
-        codes: state
-            .refdata
-            .entries_of(Catalogue::Destinations)
-            .map(|e| (e.code.clone(), e.name.clone()))
-            .collect(),
+        codes: state.refdata.entries_of(Catalogue::Destinations).map(|e| (e.code.clone(), e.name.clone())).collect(),
         proofs: ProofKind::ALL.iter().map(|p| (p.id().to_owned(), p.zh().to_owned())).collect(),
         form,
         error: outcome.error.map(|e| e.message),
@@ -216,7 +216,16 @@ pub async fn graduate(
 ) -> Result<Response, AppError> {
     let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let notice = q.done.map(|d| Base::new(&state, lang, "", &uri).t(&format!("grad.done_{d}")).to_owned());
-    graduate_page(&state, lang, &uri, &caller, &me, id, Outcome { error: None, violations: Vec::new(), notice, form: None }).await
+    graduate_page(
+        &state,
+        lang,
+        &uri,
+        &caller,
+        &me,
+        id,
+        Outcome { error: None, violations: Vec::new(), notice, form: None },
+    )
+    .await
 }
 
 fn done(id: Uuid, what: &str) -> Response {
@@ -244,7 +253,9 @@ pub async fn register_form(
     Form(f): Form<RegistrationForm>,
 ) -> Result<Response, AppError> {
     let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
-    let event = AuditEvent::new("destination_register").target(format!("graduate:{id}"), None).detail(format!("代码 {}", f.code));
+    let event = AuditEvent::new("destination_register")
+        .target(format!("graduate:{id}"), None)
+        .detail(format!("代码 {}", f.code));
     let values = FormValues {
         code: f.code.clone(),
         employer_name: f.employer_name.clone().unwrap_or_default(),
@@ -282,7 +293,11 @@ pub async fn register_form(
     match register(&state, &me, id, reg).await {
         Ok(Ok(_)) => Ok(event.attach(done(id, "register"))),
         Ok(Err(violations)) => {
-            let e = AppError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "registration_rules", "登记不符合毕业去向规则：");
+            let e = AppError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "registration_rules",
+                "登记不符合毕业去向规则：",
+            );
             let o = Outcome {
                 error: Some(e),
                 violations: violations.into_iter().map(|v| v.message).collect(),
@@ -299,18 +314,24 @@ pub async fn register_form(
     }
 }
 
+/// What the record page needs from the request.
+struct Ctx<'a> {
+    state: &'a AppState,
+    lang: Lang,
+    uri: &'a axum::http::Uri,
+    caller: &'a MaybeCaller,
+    me: &'a Caller,
+}
+
 /// Shows the record page with an error, or goes back to it with a notice.
 async fn after(
-    state: &AppState,
-    lang: Lang,
-    uri: &axum::http::Uri,
-    caller: &MaybeCaller,
-    me: &Caller,
+    ctx: Ctx<'_>,
     id: Uuid,
     event: AuditEvent,
     result: Result<(), AppError>,
     what: &str,
 ) -> Result<Response, AppError> {
+    let Ctx { state, lang, uri, caller, me } = ctx;
     match result {
         Ok(()) => Ok(event.attach(done(id, what))),
         Err(e) if e.code == "graduate_not_found" => Err(e),
@@ -337,10 +358,12 @@ pub async fn review_form(
     Form(f): Form<ReviewForm>,
 ) -> Result<Response, AppError> {
     let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
-    let event = AuditEvent::new("destination_review").target(format!("graduate:{id}"), None).detail(format!("{} {}", f.level, f.decision));
+    let event = AuditEvent::new("destination_review")
+        .target(format!("graduate:{id}"), None)
+        .detail(format!("{} {}", f.level, f.decision));
     let r = Review { decision: f.decision, level: f.level, reason: f.reason };
     let result = review(&state, &me, id, &r).await.map(|_| ());
-    after(&state, lang, &uri, &caller, &me, id, event, result, "review").await
+    after(Ctx { state: &state, lang, uri: &uri, caller: &caller, me: &me }, id, event, result, "review").await
 }
 
 pub async fn confirm_form(
@@ -353,7 +376,7 @@ pub async fn confirm_form(
     let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let event = AuditEvent::new("destination_confirm").target(format!("graduate:{id}"), None);
     let result = confirm(&state, &me, id).await.map(|_| ());
-    after(&state, lang, &uri, &caller, &me, id, event, result, "confirm").await
+    after(Ctx { state: &state, lang, uri: &uri, caller: &caller, me: &me }, id, event, result, "confirm").await
 }
 
 #[derive(Debug, Deserialize)]
@@ -372,7 +395,7 @@ pub async fn dispute_form(
     let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let event = AuditEvent::new("dispute_raise").target(format!("graduate:{id}"), None);
     let result = raise_dispute(&state, &me, id, &f.text).await.map(|_| ());
-    after(&state, lang, &uri, &caller, &me, id, event, result, "dispute").await
+    after(Ctx { state: &state, lang, uri: &uri, caller: &caller, me: &me }, id, event, result, "dispute").await
 }
 
 #[derive(Debug, Deserialize)]
@@ -392,7 +415,7 @@ pub async fn answer_form(
     let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let event = AuditEvent::new("dispute_answer").target(format!("dispute:{dispute_id}"), None);
     let result = answer(&state, &me, dispute_id, &f.answer).await.map(|_| ());
-    after(&state, lang, &uri, &caller, &me, f.graduate, event, result, "answer").await
+    after(Ctx { state: &state, lang, uri: &uri, caller: &caller, me: &me }, f.graduate, event, result, "answer").await
 }
 
 pub async fn evidence_form(
@@ -423,7 +446,7 @@ pub async fn evidence_form(
         store_evidence(&state, &me, id, &kind, &name, &bytes).await.map(|_| ())
     }
     .await;
-    after(&state, lang, &uri, &caller, &me, id, event, result, "evidence").await
+    after(Ctx { state: &state, lang, uri: &uri, caller: &caller, me: &me }, id, event, result, "evidence").await
 }
 
 #[derive(Template)]
@@ -479,7 +502,11 @@ pub async fn graduates(
         })
         .collect();
     let page = GraduatesPage {
-        summary: format!("{} {}", group_digits(result.total), if lang == Lang::Zh { "名毕业生（最多显示 200 名）" } else { "graduates (showing up to 200)" }),
+        summary: format!(
+            "{} {}",
+            group_digits(result.total),
+            if lang == Lang::Zh { "名毕业生（最多显示 200 名）" } else { "graduates (showing up to 200)" }
+        ),
         org: q.org.unwrap_or_default(),
         cohort: cohort.map(|c| c.to_string()).unwrap_or_default(),
         status: q.status.unwrap_or_default(),
@@ -537,7 +564,10 @@ pub async fn integrity(
             .collect(),
     };
     let page = IntegrityPage {
-        findings: found.into_iter().map(|f| (base.t(&format!("integrity.{}", f.kind)).to_owned(), f.reason, f.graduates)).collect(),
+        findings: found
+            .into_iter()
+            .map(|f| (base.t(&format!("integrity.{}", f.kind)).to_owned(), f.reason, f.graduates))
+            .collect(),
         org,
         cohort,
         disputes,

@@ -194,6 +194,15 @@ async fn shape_errors(State(state): State<AppState>, lang: Lang, req: Request, n
         // Already in our error shape (possibly with more detail, such as every bad row).
         return res;
     }
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html"));
+    if !machine && is_html {
+        // A page that already explains the problem in place (a form shown again with its errors).
+        return res;
+    }
     let err = match info {
         Some(i) => AppError::new(status, i.code, i.message),
         None => AppError::for_status(status),

@@ -316,3 +316,62 @@ async fn disputes_reach_staff_and_integrity_findings_are_listed() {
         f.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn pages_register_review_and_confirm() {
+    for f in fixtures().await {
+        let (gc, gcsrf) = super::identity::login(&f.app, "demo_graduate", jiuye_seed::DEMO_PASSWORD).await;
+        let grad = token_for(&f, "demo_graduate").await;
+        let id = my_graduate_id(&f, &grad).await;
+        let view = f.store.graduate_view(id.parse().unwrap()).await.unwrap().unwrap();
+        f.store.set_cohort_closing(view.graduate.org_id, view.graduate.cohort, "2099-08-31").await.unwrap();
+        let page =
+            |cookie: &str, uri: &str| Request::get(uri).header(header::COOKIE, cookie).body(Body::empty()).unwrap();
+        let form = |cookie: &str, uri: &str, body: String| {
+            Request::post(uri)
+                .header(header::COOKIE, cookie)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap()
+        };
+        let r = send(&f.app, page(&gc, "/me/destination")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let mine = send(&f.app, page(&gc, &format!("/graduates/{id}"))).await;
+        assert_eq!(mine.status, StatusCode::OK);
+        assert!(mine.body.contains("<label for=\"code\">") && mine.body.contains("提出异议"));
+        // Breaking a rule re-shows the form with the reason.
+        let bad = format!(
+            "csrf={gcsrf}&code=12&employer_name=%E6%9F%90%E5%85%AC%E5%8F%B8&employer_region=510104&monthly_pay=1000&proof_kind=offer&note="
+        );
+        let r = send(&f.app, form(&gc, &format!("/graduates/{id}/destination"), bad)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("最低工资") && r.body.contains("role=\"alert\""));
+        let good = format!(
+            "csrf={gcsrf}&code=11&employer_name=%E6%9F%90%E5%85%AC%E5%8F%B8&credit_code=91350100M000100Y43&employer_region=510104&monthly_pay=&proof_kind=contract&note="
+        );
+        let r = send(&f.app, form(&gc, &format!("/graduates/{id}/destination"), good)).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        // The counselor reviews through the page.
+        let (cc, ccsrf) = super::identity::login(&f.app, "demo_counselor", jiuye_seed::DEMO_PASSWORD).await;
+        let queue = send(&f.app, page(&cc, "/graduates?status=submitted")).await;
+        assert!(queue.body.contains(&id), "the graduate is in the review queue");
+        let r = send(
+            &f.app,
+            form(
+                &cc,
+                &format!("/graduates/{id}/review"),
+                format!("csrf={ccsrf}&level=college&decision=approve&reason="),
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let r = send(&f.app, form(&gc, &format!("/graduates/{id}/confirm"), format!("csrf={gcsrf}"))).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let mine = send(&f.app, page(&gc, &format!("/graduates/{id}"))).await;
+        assert!(mine.body.contains("已确认"));
+        // Without the CSRF token nothing happens.
+        let r = send(&f.app, form(&gc, &format!("/graduates/{id}/confirm"), "csrf=nope".into())).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        f.cleanup().await;
+    }
+}
