@@ -211,6 +211,8 @@ pub struct Graduate {
     /// The current destination code (毕业去向代码), if one is registered.
     pub dest_code: Option<String>,
     pub dest_status: crate::destination::DestStatus,
+    /// When the destination last changed.
+    pub dest_updated_at: Option<DateTime<Utc>>,
     pub origin_node: Uuid,
     pub version: i64,
 }

@@ -122,6 +122,16 @@ const PLACED_CODES: [(&str, u32); 13] = [
 ];
 const UNPLACED_CODES: [(&str, u32); 3] = [("70", 70), ("71", 20), ("72", 10)];
 
+/// When a generated destination was recorded: February to August of the graduation year for a
+/// final cohort, February to June for the one in progress (the spring campaign).
+fn registered_on(cohort: i32, final_cohort: bool, r: &mut Rng) -> chrono::DateTime<Utc> {
+    use chrono::TimeZone;
+    let days = if final_cohort { 210 } else { 140 };
+    // Later weeks see more registrations, as graduation approaches.
+    let d = (days as f64 * (r.below(1000) as f64 / 1000.0).sqrt()) as i64;
+    Utc.with_ymd_and_hms(cohort, 2, 1, 9, 0, 0).single().unwrap_or_else(Utc::now) + chrono::Duration::days(d)
+}
+
 fn cohort_is_final(cohort: i32, latest: i32) -> bool {
     cohort < latest
 }
@@ -310,6 +320,7 @@ pub async fn run(
             education_level: level,
             cohort,
             origin_region: origins.pick(&u.province, &mut r).to_string(),
+            dest_updated_at: dest_code.as_ref().map(|_| registered_on(cohort, cohort < latest_cohort, &mut r)),
             dest_code,
             dest_status,
             origin_node: node,

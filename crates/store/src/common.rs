@@ -109,7 +109,7 @@ pub(crate) fn like_escape(s: &str) -> String {
 }
 
 macro_rules! repository_impl {
-    ($store:ty, $db:ty, $backend:expr) => {
+    ($store:ty, $db:ty, $backend:expr, $day:literal) => {
         use async_trait::async_trait;
         use chrono::Utc;
         use jiuye_domain::{
@@ -177,6 +177,7 @@ macro_rules! repository_impl {
                 cohort: r.try_get("cohort")?,
                 origin_region: r.try_get("origin_region")?,
                 dest_code: r.try_get("dest_code")?,
+                dest_updated_at: r.try_get("dest_updated_at")?,
                 dest_status: {
                     let s: String = r.try_get("dest_status")?;
                     jiuye_domain::destination::DestStatus::from_id(&s)
@@ -670,7 +671,7 @@ macro_rules! repository_impl {
                             .push_bind(g.origin_region.clone())
                             .push_bind(g.dest_code.clone())
                             .push_bind(g.dest_status.id())
-                            .push_bind(g.dest_code.as_ref().map(|_| now))
+                            .push_bind(g.dest_updated_at.or(g.dest_code.as_ref().map(|_| now)))
                             .push_bind(g.origin_node)
                             .push_bind(g.version)
                             .push_bind(now)
@@ -730,7 +731,7 @@ macro_rules! repository_impl {
             async fn graduate_by_student_no(&self, university_id: Uuid, student_no: &str) -> Result<Option<Graduate>> {
                 let row = sqlx::query(
                     "SELECT id, org_id, college_id, programme_id, student_no, name, gender, education_level, cohort, \
-                     origin_region, dest_code, dest_status, origin_node, version FROM graduates WHERE org_id = $1 AND student_no = $2",
+                     origin_region, dest_code, dest_status, dest_updated_at, origin_node, version FROM graduates WHERE org_id = $1 AND student_no = $2",
                 )
                 .bind(university_id)
                 .bind(student_no)
@@ -742,7 +743,7 @@ macro_rules! repository_impl {
             async fn sample_graduate(&self, programme_id: Uuid) -> Result<Option<Graduate>> {
                 let row = sqlx::query(
                     "SELECT id, org_id, college_id, programme_id, student_no, name, gender, education_level, cohort, \
-                     origin_region, dest_code, dest_status, origin_node, version FROM graduates WHERE programme_id = $1 \
+                     origin_region, dest_code, dest_status, dest_updated_at, origin_node, version FROM graduates WHERE programme_id = $1 \
                      ORDER BY cohort DESC, student_no LIMIT 1",
                 )
                 .bind(programme_id)
@@ -1106,6 +1107,42 @@ macro_rules! repository_impl {
                     tx.commit().await?;
                 }
                 Ok(out)
+            }
+
+            async fn placement_by_day(&self, org: &Org, cohort: i32) -> Result<Vec<(String, i64)>> {
+                let mut qb = QueryBuilder::<$db>::new(concat!(
+                    "SELECT ",
+                    $day,
+                    " AS day, COUNT(*) AS n FROM graduates g WHERE g.dest_status IN ('approved', 'confirmed') \
+                     AND substr(g.dest_code, 1, 2) IN ('10','11','12','27','46','50','51','75','76','80','85') \
+                     AND g.dest_updated_at IS NOT NULL AND g.cohort = "
+                ));
+                qb.push_bind(cohort);
+                match org.kind {
+                    OrgKind::Nation => {}
+                    OrgKind::Province => {
+                        qb.push(" AND g.org_id IN (SELECT id FROM orgs WHERE parent_id = ")
+                            .push_bind(org.id)
+                            .push(" AND kind = 'university')");
+                    }
+                    OrgKind::University => {
+                        qb.push(" AND g.org_id = ").push_bind(org.id);
+                    }
+                    OrgKind::College => {
+                        qb.push(" AND g.college_id = ").push_bind(org.id);
+                    }
+                    OrgKind::Programme => {
+                        qb.push(" AND g.programme_id = ").push_bind(org.id);
+                    }
+                    OrgKind::Alliance => {
+                        qb.push(" AND g.org_id IN (SELECT university_id FROM alliance_members WHERE alliance_id = ")
+                            .push_bind(org.id)
+                            .push(")");
+                    }
+                }
+                qb.push(" GROUP BY 1 ORDER BY 1");
+                let rows = qb.build().fetch_all(&self.pool).await?;
+                rows.iter().map(|r| Ok((r.try_get("day")?, r.try_get("n")?))).collect()
             }
 
             async fn placement_totals(&self, org: &Org, cohort: i32) -> Result<(i64, i64)> {

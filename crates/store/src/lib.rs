@@ -189,6 +189,10 @@ pub trait Repository: identity::Identity + destinations::Destinations + Send + S
     /// way, kept as the benchmark baseline and as a cross-check of the rollup.
     async fn placement_totals(&self, org: &Org, cohort: i32) -> Result<(i64, i64)>;
 
+    /// Counted, placed graduates of a cohort under `org` by the day their destination was last
+    /// recorded (`YYYY-MM-DD`, ascending), for progress curves.
+    async fn placement_by_day(&self, org: &Org, cohort: i32) -> Result<Vec<(String, i64)>>;
+
     /// Refreshes the query planner's statistics (after bulk loads).
     async fn analyze(&self) -> Result<()>;
 

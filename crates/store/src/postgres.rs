@@ -8,7 +8,12 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
-crate::common::repository_impl!(PgStore, sqlx::Postgres, Backend::Postgres);
+crate::common::repository_impl!(
+    PgStore,
+    sqlx::Postgres,
+    Backend::Postgres,
+    "to_char(g.dest_updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+);
 crate::identity::identity_impl!(PgStore, sqlx::Postgres);
 crate::destinations::destinations_impl!(PgStore, sqlx::Postgres);
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-crate::common::repository_impl!(SqliteStore, sqlx::Sqlite, Backend::Sqlite);
+crate::common::repository_impl!(SqliteStore, sqlx::Sqlite, Backend::Sqlite, "substr(g.dest_updated_at, 1, 10)");
 crate::identity::identity_impl!(SqliteStore, sqlx::Sqlite);
 crate::destinations::destinations_impl!(SqliteStore, sqlx::Sqlite);
 

@@ -68,6 +68,53 @@ pub fn rate_bars(title: &str, desc: &str, bars: &[Bar], average: f64) -> String 
     s
 }
 
+/// A rising line of cumulative rates over weeks (points: label, value in [0, 1]).
+pub fn progress_line(title: &str, desc: &str, points: &[(String, f64)]) -> String {
+    let (w, h, left, bottom, top) = (640.0, 240.0, 48.0, 40.0, 12.0);
+    let plot_w = w - left - 16.0;
+    let plot_h = h - bottom - top;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="100%" role="img" aria-labelledby="line-t line-d" class="chart"><title id="line-t">{}</title><desc id="line-d">{}</desc>"#,
+        esc(title),
+        esc(desc)
+    );
+    for pct in [0, 25, 50, 75, 100] {
+        let y = top + plot_h * (1.0 - f64::from(pct) / 100.0);
+        let _ = write!(
+            s,
+            r##"<line x1="{left}" y1="{y:.1}" x2="{x2:.1}" y2="{y:.1}" stroke="#d0d4da"/><text x="{tx}" y="{ty:.1}" font-size="11" text-anchor="end" fill="#4a4a4a">{pct}%</text>"##,
+            x2 = left + plot_w,
+            tx = left - 6.0,
+            ty = y + 4.0
+        );
+    }
+    let n = points.len().max(2) - 1;
+    let coords: Vec<(f64, f64)> = points
+        .iter()
+        .enumerate()
+        .map(|(i, (_, v))| (left + plot_w * i as f64 / n as f64, top + plot_h * (1.0 - v.clamp(0.0, 1.0))))
+        .collect();
+    if !coords.is_empty() {
+        let path: Vec<String> = coords.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+        let _ = write!(s, r##"<polyline points="{}" fill="none" stroke="#1f5fa8" stroke-width="3"/>"##, path.join(" "));
+    }
+    let step = (points.len() / 6).max(1);
+    for (i, ((label, _), (x, _))) in points.iter().zip(&coords).enumerate() {
+        if i % step == 0 || i + 1 == points.len() {
+            let _ = write!(
+                s,
+                r##"<text x="{x:.1}" y="{ty}" font-size="11" text-anchor="middle" fill="#1b1b1b">{}</text>"##,
+                esc(label),
+                ty = h - bottom + 16.0
+            );
+        }
+    }
+    s.push_str("</svg>");
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

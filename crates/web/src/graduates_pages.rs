@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::api::ApiQuery;
 use crate::auth::{AuditEvent, MaybeCaller};
-use crate::charts::{Bar, rate_bars};
+use crate::charts::{Bar, progress_line as rate_line_chart, rate_bars};
 use crate::error::AppError;
 use crate::graduates_api::{ImportFailure, compute_placement, import_roster, university_for_import};
 use crate::i18n::Lang;
@@ -54,6 +54,8 @@ struct StatsPage {
     components: Vec<(String, String)>,
     children_title: String,
     chart: String,
+    line: String,
+    progress_rows: Vec<(String, String)>,
     rows: Vec<StatRow>,
 }
 
@@ -105,6 +107,38 @@ pub async fn stats(
         if below.is_empty() { "无".to_owned() } else { below.join("，") }
     );
     let chart = if bars.is_empty() { String::new() } else { rate_bars(&title, &desc, &bars, parent_rate) };
+    // Weekly progress: the cumulative rate at the end of each week a destination was recorded.
+    let days = state.store.placement_by_day(&c.org, cohort).await?;
+    let mut weeks: Vec<(String, i64)> = Vec::new();
+    for (day, n) in days {
+        let Ok(date) = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d") else { continue };
+        let monday = date - chrono::Duration::days(i64::from(chrono::Datelike::weekday(&date).num_days_from_monday()));
+        let label = monday.format("%m-%d").to_string();
+        match weeks.last_mut() {
+            Some((l, count)) if *l == label => *count += n,
+            _ => weeks.push((label, n)),
+        }
+    }
+    let total = c.tally.graduates.max(1) as f64;
+    let mut running = 0;
+    let progress: Vec<(String, f64)> = weeks
+        .into_iter()
+        .map(|(l, n)| {
+            running += n;
+            (l, running as f64 / total)
+        })
+        .collect();
+    let progress_rows: Vec<(String, String)> = progress.iter().map(|(l, v)| (l.clone(), pct(*v))).collect();
+    let line = if progress.len() < 2 || q.gender.is_some() || q.level.is_some() {
+        String::new()
+    } else {
+        let last = progress.last().map(|p| pct(p.1)).unwrap_or_default();
+        rate_line_chart(
+            &format!("{} {} 届 落实率周进度", c.org.name, cohort),
+            &format!("按周累计，最新 {last}"),
+            &progress,
+        )
+    };
     let rows = c
         .children
         .iter()
@@ -145,6 +179,8 @@ pub async fn stats(
         components,
         children_title,
         chart,
+        line,
+        progress_rows,
         rows,
         base,
     };
