@@ -299,7 +299,7 @@ macro_rules! destinations_impl {
                 async fn graduate_view(&self, id: Uuid) -> Result<Option<GraduateView>> {
                     let row = sqlx::query(
                         "SELECT g.id, g.org_id, g.college_id, g.programme_id, g.student_no, g.name, g.gender, \
-                         g.education_level, g.cohort, g.origin_region, g.dest_code, g.dest_status, g.origin_node, \
+                         g.education_level, g.cohort, g.origin_region, g.dest_code, g.dest_status, g.dest_updated_at, g.origin_node, \
                          g.version, p.path AS programme_path, p.name AS programme_name, c.name AS college_name, \
                          u.name AS university_name FROM graduates g JOIN orgs p ON p.id = g.programme_id \
                          JOIN orgs c ON c.id = g.college_id JOIN orgs u ON u.id = g.org_id WHERE g.id = $1",
