@@ -88,7 +88,13 @@ pub struct GraduateListItem {
     pub cohort: i32,
     pub dest_code: Option<String>,
     pub dest_status: DestStatus,
+    /// Counselor follow-up: `not_contacted`, `contacted`, `needs_help` or `unreachable`.
+    pub contact_state: String,
+    pub contacted_at: Option<DateTime<Utc>>,
 }
+
+/// The follow-up states a counselor records.
+pub const CONTACT_STATES: [&str; 4] = ["not_contacted", "contacted", "needs_help", "unreachable"];
 
 #[derive(Clone, Debug, Default)]
 pub struct GraduateQuery {
@@ -151,6 +157,8 @@ pub trait Destinations: Send + Sync {
     /// Open disputes of graduates inside the scope.
     async fn open_disputes(&self, scope_paths: &[String]) -> Result<Vec<(DisputeRecord, GraduateListItem)>>;
     async fn list_graduates(&self, q: &GraduateQuery) -> Result<(Vec<GraduateListItem>, i64)>;
+    /// Records a counselor's follow-up with a graduate.
+    async fn set_contact(&self, graduate_id: Uuid, state: &str, by: Uuid) -> Result<()>;
     async fn integrity_rows(&self, org_path: &str, cohort: i32) -> Result<Vec<IntegrityRow>>;
 
     /// The date after which a university's cohort can no longer be corrected, if set.
@@ -277,7 +285,8 @@ macro_rules! destinations_impl {
             }
 
             const LIST_SELECT: &str = "SELECT g.id, g.student_no, g.name, c.name AS college_name, \
-                 p.name AS programme_name, g.cohort, g.dest_code, g.dest_status FROM graduates g \
+                 p.name AS programme_name, g.cohort, g.dest_code, g.dest_status, g.contact_state, g.contacted_at \
+                 FROM graduates g \
                  JOIN orgs p ON p.id = g.programme_id JOIN orgs c ON c.id = g.college_id";
 
             fn list_row(r: &DbRow) -> Result<GraduateListItem> {
@@ -291,6 +300,8 @@ macro_rules! destinations_impl {
                     cohort: r.try_get("cohort")?,
                     dest_code: r.try_get("dest_code")?,
                     dest_status: status(&s)?,
+                    contact_state: r.try_get("contact_state")?,
+                    contacted_at: r.try_get("contacted_at")?,
                 })
             }
 
@@ -556,7 +567,7 @@ macro_rules! destinations_impl {
                 async fn open_disputes(&self, scope_paths: &[String]) -> Result<Vec<(DisputeRecord, GraduateListItem)>> {
                     let mut qb = QueryBuilder::<$db>::new(format!(
                         "SELECT {DISPUTE_COLUMNS}, g.student_no, g.name, c.name AS college_name, p.name AS programme_name, \
-                         g.cohort, g.dest_code, g.dest_status FROM disputes d JOIN graduates g ON g.id = d.graduate_id \
+                         g.cohort, g.dest_code, g.dest_status, g.contact_state, g.contacted_at FROM disputes d JOIN graduates g ON g.id = d.graduate_id \
                          JOIN orgs p ON p.id = g.programme_id JOIN orgs c ON c.id = g.college_id WHERE d.status = 'open'"
                     ));
                     push_scope(&mut qb, "p.path", scope_paths);
@@ -575,6 +586,8 @@ macro_rules! destinations_impl {
                                 cohort: r.try_get("cohort")?,
                                 dest_code: r.try_get("dest_code")?,
                                 dest_status: status(&s)?,
+                                contact_state: r.try_get("contact_state")?,
+                                contacted_at: r.try_get("contacted_at")?,
                             };
                             Ok((d, g))
                         })
@@ -617,6 +630,17 @@ macro_rules! destinations_impl {
                     qb.push(" OFFSET ").push_bind(q.offset.max(0));
                     let rows = qb.build().fetch_all(&self.pool).await?;
                     Ok((rows.iter().map(list_row).collect::<Result<Vec<_>>>()?, total))
+                }
+
+                async fn set_contact(&self, graduate_id: Uuid, state: &str, by: Uuid) -> Result<()> {
+                    sqlx::query("UPDATE graduates SET contact_state = $2, contacted_at = $3, contacted_by = $4 WHERE id = $1")
+                        .bind(graduate_id)
+                        .bind(state)
+                        .bind(Utc::now())
+                        .bind(by)
+                        .execute(&self.pool)
+                        .await?;
+                    Ok(())
                 }
 
                 async fn integrity_rows(&self, org_path: &str, cohort: i32) -> Result<Vec<IntegrityRow>> {

@@ -305,6 +305,9 @@ pub struct GraduateItem {
     pub cohort: i32,
     pub dest_code: Option<String>,
     pub dest_status: String,
+    /// Counselor follow-up: `not_contacted`, `contacted`, `needs_help`, `unreachable`.
+    pub contact_state: String,
+    pub contacted_at: Option<chrono::DateTime<Utc>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -384,9 +387,100 @@ pub(crate) async fn list(state: &AppState, caller: &Caller, p: GraduateListParam
                 cohort: g.cohort,
                 dest_code: g.dest_code,
                 dest_status: g.dest_status.id().into(),
+                contact_state: g.contact_state,
+                contacted_at: g.contacted_at,
             })
             .collect(),
     })
+}
+
+/// The Chinese name of a follow-up state.
+pub fn contact_zh(state: &str) -> &'static str {
+    match state {
+        "contacted" => "已联系",
+        "needs_help" => "需要帮扶",
+        "unreachable" => "联系不上",
+        _ => "未联系",
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ContactUpdate {
+    /// `not_contacted`, `contacted`, `needs_help` or `unreachable`.
+    pub state: String,
+}
+
+pub(crate) async fn record_contact(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    contact: &str,
+) -> Result<ScopedGrant, AppError> {
+    let g = visible_graduate(state, caller, id).await?;
+    let grant = access::can(&caller.actor, Action::RegisterDestination, &Resource::at(&g.programme_path))
+        .ok_or_else(forbidden)?
+        .clone();
+    if !jiuye_store::destinations::CONTACT_STATES.contains(&contact) {
+        return Err(AppError::bad_request(
+            "invalid_state",
+            "state 应为 not_contacted、contacted、needs_help 或 unreachable",
+        ));
+    }
+    state.store.set_contact(id, contact, caller.user.id).await?;
+    Ok(grant)
+}
+
+/// Records a counselor's follow-up with a graduate (staff only).
+#[utoipa::path(post, path = "/api/v1/graduates/{id}/contact", tag = "graduates", params(("id" = Uuid, Path)), request_body = ContactUpdate,
+    responses((status = 204), (status = 400, description = "`invalid_state`", body = ErrorBody), (status = 403, description = "`forbidden`", body = ErrorBody)))]
+pub async fn post_contact(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(id): Path<Uuid>,
+    Json(c): Json<ContactUpdate>,
+) -> Response {
+    let event = AuditEvent::new("graduate_contact").target(format!("graduate:{id}"), None).detail(c.state.clone());
+    match record_contact(&state, &caller, id, &c.state).await {
+        Ok(grant) => event.by(&grant).attach(StatusCode::NO_CONTENT.into_response()),
+        Err(e) => audited(event, Err(e)),
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ClosingUpdate {
+    /// YYYY-MM-DD: the last day destination records of the cohort may change.
+    pub closes_on: String,
+}
+
+/// Sets when a university's cohort closes for corrections (default: 31 August of the cohort
+/// year).
+#[utoipa::path(put, path = "/api/v1/cohorts/{university}/{cohort}", tag = "graduates",
+    params(("university" = String, Path), ("cohort" = i32, Path)), request_body = ClosingUpdate,
+    responses((status = 204), (status = 400, description = "`invalid_date`", body = ErrorBody), (status = 403, description = "`forbidden`", body = ErrorBody)))]
+pub async fn put_closing(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path((university, cohort)): Path<(String, i32)>,
+    Json(u): Json<ClosingUpdate>,
+) -> Response {
+    let event = AuditEvent::new("cohort_closing_set")
+        .target(format!("org:{university}"), None)
+        .detail(format!("{cohort} 届截至 {}", u.closes_on));
+    let result = async {
+        let (org, grant) = crate::graduates_api::university_for_import(&state, &caller, &university).await?;
+        let date = NaiveDate::parse_from_str(u.closes_on.trim(), "%Y-%m-%d")
+            .map_err(|_| AppError::bad_request("invalid_date", "日期应形如 2024-08-31"))?;
+        if !(2000..=2100).contains(&cohort) {
+            return Err(AppError::bad_request("invalid_cohort", "届别应为四位年份"));
+        }
+        state.store.set_cohort_closing(org.id, cohort, &date.to_string()).await?;
+        Ok(grant)
+    }
+    .await;
+    match result {
+        Ok(grant) => event.by(&grant).attach(StatusCode::NO_CONTENT.into_response()),
+        Err(e) => audited(event, Err(e)),
+    }
 }
 
 /// Graduates in the caller's scope: review queues (`status=submitted`), and those still
@@ -1039,6 +1133,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(post_answer))
         .routes(routes!(list_disputes))
         .routes(routes!(get_integrity))
+        .routes(routes!(post_contact))
+        .routes(routes!(put_closing))
         .routes(routes!(list_min_wages))
         .routes(routes!(put_min_wage))
 }

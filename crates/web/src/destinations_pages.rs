@@ -72,6 +72,8 @@ struct GraduatePage {
     history: Vec<(i64, String, String, String, String)>,
     staff: bool,
     closed: bool,
+    can_follow: bool,
+    contact_states: Vec<(String, String)>,
     can_register: bool,
     can_review: bool,
     can_confirm: bool,
@@ -176,6 +178,11 @@ async fn graduate_page(
     let page = GraduatePage {
         staff: !own,
         can_register: can(Action::RegisterDestination) && !closed,
+        can_follow: !own && can(Action::RegisterDestination),
+        contact_states: jiuye_store::destinations::CONTACT_STATES
+            .iter()
+            .map(|s| ((*s).to_owned(), crate::destinations_api::contact_zh(s).to_owned()))
+            .collect(),
         closed,
         can_review: !review_levels.is_empty() && matches!(status, DestStatus::Submitted | DestStatus::CollegeApproved),
         can_confirm: own && status == DestStatus::Approved,
@@ -418,6 +425,25 @@ pub async fn answer_form(
     after(Ctx { state: &state, lang, uri: &uri, caller: &caller, me: &me }, f.graduate, event, result, "answer").await
 }
 
+#[derive(Debug, Deserialize)]
+pub struct ContactForm {
+    state: String,
+}
+
+pub async fn contact_form(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+    Form(f): Form<ContactForm>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let event = AuditEvent::new("graduate_contact").target(format!("graduate:{id}"), None).detail(f.state.clone());
+    let result = crate::destinations_api::record_contact(&state, &me, id, &f.state).await.map(|_| ());
+    after(Ctx { state: &state, lang, uri: &uri, caller: &caller, me: &me }, id, event, result, "contact").await
+}
+
 pub async fn evidence_form(
     State(state): State<AppState>,
     lang: Lang,
@@ -460,7 +486,7 @@ struct GraduatesPage {
     unplaced: bool,
     statuses: Vec<(String, String)>,
     summary: String,
-    rows: Vec<(String, Uuid, String, String, i32, String, String)>,
+    rows: Vec<(String, Uuid, String, String, i32, String, String, String)>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -498,7 +524,8 @@ pub async fn graduates(
         .into_iter()
         .map(|g| {
             let status = DestStatus::from_id(&g.dest_status).map(|s| s.zh().to_owned()).unwrap_or_default();
-            (g.student_no, g.id, g.name, g.college, g.cohort, g.dest_code.unwrap_or_default(), status)
+            let contact = crate::destinations_api::contact_zh(&g.contact_state).to_owned();
+            (g.student_no, g.id, g.name, g.college, g.cohort, g.dest_code.unwrap_or_default(), status, contact)
         })
         .collect();
     let page = GraduatesPage {

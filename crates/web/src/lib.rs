@@ -126,6 +126,7 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
         .route("/graduates/{id}/review", post(destinations_pages::review_form))
         .route("/graduates/{id}/confirm", post(destinations_pages::confirm_form))
         .route("/graduates/{id}/disputes", post(destinations_pages::dispute_form))
+        .route("/graduates/{id}/contact", post(destinations_pages::contact_form))
         .route(
             "/graduates/{id}/evidence",
             post(destinations_pages::evidence_form)

@@ -375,3 +375,94 @@ async fn pages_register_review_and_confirm() {
         f.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn counselors_record_follow_up_and_staff_set_the_closing_date() {
+    for f in fixtures().await {
+        let counselor = token_for(&f, "demo_counselor").await;
+        let grad = token_for(&f, "demo_graduate").await;
+        let id = my_graduate_id(&f, &grad).await;
+        let r = call(
+            &f.app,
+            Method::POST,
+            &format!("/api/v1/graduates/{id}/contact"),
+            Some(json!({"state": "needs_help"})),
+            &Auth::Bearer(&counselor),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+        let list =
+            call(&f.app, Method::GET, "/api/v1/graduates?limit=1000", None, &Auth::Bearer(&counselor)).await.json();
+        let me = list["items"].as_array().unwrap().iter().find(|g| g["id"] == id.as_str()).unwrap().clone();
+        assert_eq!(me["contact_state"], "needs_help");
+        assert!(me["contacted_at"].is_string());
+        let bad = call(
+            &f.app,
+            Method::POST,
+            &format!("/api/v1/graduates/{id}/contact"),
+            Some(json!({"state": "sleeping"})),
+            &Auth::Bearer(&counselor),
+        )
+        .await;
+        assert_error(&bad, 400, "invalid_state");
+        let own = call(
+            &f.app,
+            Method::POST,
+            &format!("/api/v1/graduates/{id}/contact"),
+            Some(json!({"state": "contacted"})),
+            &Auth::Bearer(&grad),
+        )
+        .await;
+        assert_error(&own, 403, "forbidden");
+
+        let career = token_for(&f, "demo_career").await;
+        let r = call(
+            &f.app,
+            Method::PUT,
+            "/api/v1/cohorts/4151010610/2022",
+            Some(json!({"closes_on": "2099-12-31"})),
+            &Auth::Bearer(&career),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+        let u = f.store.org_by_code(&"4151010610".parse().unwrap()).await.unwrap().unwrap();
+        assert_eq!(f.store.cohort_closing(u.id, 2022).await.unwrap().as_deref(), Some("2099-12-31"));
+        assert_error(
+            &call(
+                &f.app,
+                Method::PUT,
+                "/api/v1/cohorts/4151010610/2022",
+                Some(json!({"closes_on": "soon"})),
+                &Auth::Bearer(&career),
+            )
+            .await,
+            400,
+            "invalid_date",
+        );
+        assert_error(
+            &call(
+                &f.app,
+                Method::PUT,
+                "/api/v1/cohorts/4151010613/2022",
+                Some(json!({"closes_on": "2099-12-31"})),
+                &Auth::Bearer(&career),
+            )
+            .await,
+            403,
+            "forbidden",
+        );
+        assert_error(
+            &call(
+                &f.app,
+                Method::PUT,
+                "/api/v1/cohorts/4151010610/2022",
+                Some(json!({"closes_on": "2099-12-31"})),
+                &Auth::Bearer(&counselor),
+            )
+            .await,
+            403,
+            "forbidden",
+        );
+        f.cleanup().await;
+    }
+}
