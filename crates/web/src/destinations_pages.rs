@@ -486,7 +486,18 @@ struct GraduatesPage {
     unplaced: bool,
     statuses: Vec<(String, String)>,
     summary: String,
-    rows: Vec<(String, Uuid, String, String, i32, String, String, String)>,
+    rows: Vec<ListRow>,
+}
+
+struct ListRow {
+    student_no: String,
+    id: Uuid,
+    name: String,
+    college: String,
+    cohort: i32,
+    code: String,
+    status: String,
+    contact: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -524,8 +535,16 @@ pub async fn graduates(
         .into_iter()
         .map(|g| {
             let status = DestStatus::from_id(&g.dest_status).map(|s| s.zh().to_owned()).unwrap_or_default();
-            let contact = crate::destinations_api::contact_zh(&g.contact_state).to_owned();
-            (g.student_no, g.id, g.name, g.college, g.cohort, g.dest_code.unwrap_or_default(), status, contact)
+            ListRow {
+                contact: crate::destinations_api::contact_zh(&g.contact_state).to_owned(),
+                student_no: g.student_no,
+                id: g.id,
+                name: g.name,
+                college: g.college,
+                cohort: g.cohort,
+                code: g.dest_code.unwrap_or_default(),
+                status,
+            }
         })
         .collect();
     let page = GraduatesPage {
