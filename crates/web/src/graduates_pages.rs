@@ -88,7 +88,10 @@ pub async fn stats(
     let mut c = compute_placement(&state, &me, &org_code, cohort, q.gender.as_deref(), q.level.as_deref()).await?;
     // A ranking: highest rate first, units without graduates last.
     c.children.sort_by(|a, b| {
-        (b.1.graduates > 0).cmp(&(a.1.graduates > 0)).then(b.1.rate().total_cmp(&a.1.rate())).then(a.0.code.cmp(&b.0.code))
+        (b.1.graduates > 0)
+            .cmp(&(a.1.graduates > 0))
+            .then(b.1.rate().total_cmp(&a.1.rate()))
+            .then(a.0.code.cmp(&b.0.code))
     });
     let ancestors = state.store.org_ancestors(&c.org).await?;
     let parent_rate = c.tally.rate();
