@@ -202,6 +202,32 @@ macro_rules! repository_impl {
             })
         }
 
+        /// Narrows a query over `graduates g` to the graduates below `org`.
+        fn push_graduates_of(qb: &mut QueryBuilder<$db>, org: &Org) {
+            match org.kind {
+                OrgKind::Nation => {}
+                OrgKind::Province => {
+                    qb.push(" AND g.org_id IN (SELECT id FROM orgs WHERE parent_id = ")
+                        .push_bind(org.id)
+                        .push(" AND kind = 'university')");
+                }
+                OrgKind::University => {
+                    qb.push(" AND g.org_id = ").push_bind(org.id);
+                }
+                OrgKind::College => {
+                    qb.push(" AND g.college_id = ").push_bind(org.id);
+                }
+                OrgKind::Programme => {
+                    qb.push(" AND g.programme_id = ").push_bind(org.id);
+                }
+                OrgKind::Alliance => {
+                    qb.push(" AND g.org_id IN (SELECT university_id FROM alliance_members WHERE alliance_id = ")
+                        .push_bind(org.id)
+                        .push(")");
+                }
+            }
+        }
+
         fn push_org_upsert(qb: &mut QueryBuilder<$db>, orgs: &[Org]) {
             qb.push(
                 "INSERT INTO orgs (id, code, kind, name, parent_id, path, province_code, school_level, newly_built, \
@@ -787,28 +813,7 @@ macro_rules! repository_impl {
                      FROM graduates g WHERE g.cohort = ",
                 );
                 qb.push_bind(cohort);
-                match org.kind {
-                    OrgKind::Nation => {}
-                    OrgKind::Province => {
-                        qb.push(" AND g.org_id IN (SELECT id FROM orgs WHERE parent_id = ")
-                            .push_bind(org.id)
-                            .push(" AND kind = 'university')");
-                    }
-                    OrgKind::University => {
-                        qb.push(" AND g.org_id = ").push_bind(org.id);
-                    }
-                    OrgKind::College => {
-                        qb.push(" AND g.college_id = ").push_bind(org.id);
-                    }
-                    OrgKind::Programme => {
-                        qb.push(" AND g.programme_id = ").push_bind(org.id);
-                    }
-                    OrgKind::Alliance => {
-                        qb.push(" AND g.org_id IN (SELECT university_id FROM alliance_members WHERE alliance_id = ")
-                            .push_bind(org.id)
-                            .push(")");
-                    }
-                }
+                push_graduates_of(&mut qb, org);
                 if let Some(gender) = filter.gender {
                     qb.push(" AND g.gender = ").push_bind(gender.id());
                 }
@@ -1118,28 +1123,7 @@ macro_rules! repository_impl {
                      AND g.dest_updated_at IS NOT NULL AND g.cohort = "
                 ));
                 qb.push_bind(cohort);
-                match org.kind {
-                    OrgKind::Nation => {}
-                    OrgKind::Province => {
-                        qb.push(" AND g.org_id IN (SELECT id FROM orgs WHERE parent_id = ")
-                            .push_bind(org.id)
-                            .push(" AND kind = 'university')");
-                    }
-                    OrgKind::University => {
-                        qb.push(" AND g.org_id = ").push_bind(org.id);
-                    }
-                    OrgKind::College => {
-                        qb.push(" AND g.college_id = ").push_bind(org.id);
-                    }
-                    OrgKind::Programme => {
-                        qb.push(" AND g.programme_id = ").push_bind(org.id);
-                    }
-                    OrgKind::Alliance => {
-                        qb.push(" AND g.org_id IN (SELECT university_id FROM alliance_members WHERE alliance_id = ")
-                            .push_bind(org.id)
-                            .push(")");
-                    }
-                }
+                push_graduates_of(&mut qb, org);
                 qb.push(" GROUP BY 1 ORDER BY 1");
                 let rows = qb.build().fetch_all(&self.pool).await?;
                 rows.iter().map(|r| Ok((r.try_get("day")?, r.try_get("n")?))).collect()
@@ -1152,28 +1136,7 @@ macro_rules! repository_impl {
                      THEN 1 ELSE 0 END), 0) AS BIGINT) AS placed FROM graduates g WHERE g.cohort = ",
                 );
                 qb.push_bind(cohort);
-                match org.kind {
-                    OrgKind::Nation => {}
-                    OrgKind::Province => {
-                        qb.push(" AND g.org_id IN (SELECT id FROM orgs WHERE parent_id = ")
-                            .push_bind(org.id)
-                            .push(" AND kind = 'university')");
-                    }
-                    OrgKind::University => {
-                        qb.push(" AND g.org_id = ").push_bind(org.id);
-                    }
-                    OrgKind::College => {
-                        qb.push(" AND g.college_id = ").push_bind(org.id);
-                    }
-                    OrgKind::Programme => {
-                        qb.push(" AND g.programme_id = ").push_bind(org.id);
-                    }
-                    OrgKind::Alliance => {
-                        qb.push(" AND g.org_id IN (SELECT university_id FROM alliance_members WHERE alliance_id = ")
-                            .push_bind(org.id)
-                            .push(")");
-                    }
-                }
+                push_graduates_of(&mut qb, org);
                 let row = qb.build().fetch_one(&self.pool).await?;
                 Ok((row.try_get("n")?, row.try_get("placed")?))
             }

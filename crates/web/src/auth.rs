@@ -239,6 +239,15 @@ impl AuditEvent {
     }
 }
 
+/// Attaches `event` to whatever the action produced, success or refusal, so that refused
+/// writes are audited with the same action name as successful ones.
+pub fn audited(event: AuditEvent, result: Result<Response, AppError>) -> Response {
+    match result {
+        Ok(res) => event.attach(res),
+        Err(e) => event.attach(e.into_response()),
+    }
+}
+
 fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|s| s.split(';')).find_map(|c| {
         let (k, v) = c.trim().split_once('=')?;

@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::api::{ApiQuery, parse_org_code};
-use crate::auth::{AuditEvent, Caller, Signed, forbidden};
+use crate::auth::{AuditEvent, Caller, Signed, audited, forbidden};
 use crate::error::{AppError, ErrorBody};
 
 /// Largest evidence file accepted.
@@ -493,13 +493,6 @@ pub async fn list_graduates(
     ApiQuery(p): ApiQuery<GraduateListParams>,
 ) -> Result<Json<GraduateList>, AppError> {
     Ok(Json(list(&state, &caller, p).await?))
-}
-
-fn audited(event: AuditEvent, result: Result<Response, AppError>) -> Response {
-    match result {
-        Ok(r) => event.attach(r),
-        Err(e) => event.attach(e.into_response()),
-    }
 }
 
 /// Registers or corrects a destination. Returns 422 `registration_rules` with every broken rule.

@@ -19,19 +19,10 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::api::{ApiQuery, OrgKindDto, parse_org_code};
 use crate::auth::{
-    AuditEvent, Caller, ClientIp, Credential, MaybeCaller, SESSION_COOKIE, SignIn, Signed, authorize,
+    AuditEvent, Caller, ClientIp, Credential, MaybeCaller, SESSION_COOKIE, SignIn, Signed, audited, authorize,
     check_credentials, check_password_rules, forbidden, set_cookie, start_session,
 };
 use crate::error::{AppError, ErrorBody};
-
-/// Attaches `event` to whatever the action produced, success or refusal, so that refused
-/// writes are audited with the same action name as successful ones.
-fn audited(event: AuditEvent, result: Result<Response, AppError>) -> Response {
-    match result {
-        Ok(res) => event.attach(res),
-        Err(e) => event.attach(e.into_response()),
-    }
-}
 
 /// A role grant as shown to clients.
 #[derive(Debug, Serialize, ToSchema)]
