@@ -44,6 +44,7 @@ const PAGES = [
   ['/graduates?org=4151010610&cohort=2023&status=submitted', 'demo_career'],
   ['/integrity?org=4151010610&cohort=2023', 'demo_career'],
   ['/graduates?unplaced=true&cohort=2023', 'demo_counselor'],
+  ['/min-wages', 'demo_province'],
 ];
 
 let passed = 0;

@@ -1082,32 +1082,39 @@ pub async fn put_min_wage(
     let event = AuditEvent::new("min_wage_set")
         .target(format!("province:{province}"), None)
         .detail(format!("{} 元", u.monthly_yuan));
-    let result = async {
-        let code = parse_org_code(&province)?;
-        let org = state
-            .store
-            .org_by_code(&code)
-            .await?
-            .filter(|o| o.kind == jiuye_domain::OrgKind::Province)
-            .ok_or_else(|| AppError::not_found("org_not_found", "找不到该省份"))?;
-        let grant = crate::auth::authorize(&caller, Action::EditMinWage, &Resource::at(&org.path))?.clone();
-        if !(500..=20_000).contains(&u.monthly_yuan) || NaiveDate::parse_from_str(&u.effective, "%Y-%m-%d").is_err() {
-            return Err(AppError::bad_request(
-                "invalid_min_wage",
-                "月最低工资应在 500–20000 元之间，生效日期形如 2024-01-01",
-            ));
-        }
-        state
-            .store
-            .set_min_wage(code.as_str(), u.monthly_yuan, &u.effective, &format!("edited by {}", caller.user.username))
-            .await?;
-        Ok(grant)
-    }
-    .await;
+    let result = set_min_wage(&state, &caller, &province, u.monthly_yuan, &u.effective).await;
     match result {
         Ok(grant) => event.by(&grant).attach(StatusCode::NO_CONTENT.into_response()),
         Err(e) => audited(event, Err(e)),
     }
+}
+
+pub(crate) async fn set_min_wage(
+    state: &AppState,
+    caller: &Caller,
+    province: &str,
+    yuan: i64,
+    effective: &str,
+) -> Result<ScopedGrant, AppError> {
+    let code = parse_org_code(province)?;
+    let org = state
+        .store
+        .org_by_code(&code)
+        .await?
+        .filter(|o| o.kind == jiuye_domain::OrgKind::Province)
+        .ok_or_else(|| AppError::not_found("org_not_found", "找不到该省份"))?;
+    let grant = crate::auth::authorize(caller, Action::EditMinWage, &Resource::at(&org.path))?.clone();
+    if !(500..=20_000).contains(&yuan) || NaiveDate::parse_from_str(effective.trim(), "%Y-%m-%d").is_err() {
+        return Err(AppError::bad_request(
+            "invalid_min_wage",
+            "月最低工资应在 500–20000 元之间，生效日期形如 2024-01-01",
+        ));
+    }
+    state
+        .store
+        .set_min_wage(code.as_str(), yuan, effective.trim(), &format!("edited by {}", caller.user.username))
+        .await?;
+    Ok(grant)
 }
 
 pub fn router() -> OpenApiRouter<AppState> {

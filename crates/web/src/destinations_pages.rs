@@ -621,3 +621,96 @@ pub async fn integrity(
     };
     render(&page)
 }
+
+struct WageRow {
+    code: String,
+    name: String,
+    yuan: i64,
+    effective: String,
+    source: String,
+    editable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "min_wages.html")]
+struct WagesPage {
+    base: Base,
+    rows: Vec<WageRow>,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+async fn wages_page(
+    state: &AppState,
+    lang: Lang,
+    uri: &axum::http::Uri,
+    caller: &MaybeCaller,
+    me: &Caller,
+    error: Option<AppError>,
+    notice: Option<String>,
+) -> Result<Response, AppError> {
+    let base = Base::new(state, lang, "wages", uri).with_caller(caller);
+    let rows = state
+        .store
+        .min_wages()
+        .await?
+        .into_iter()
+        .map(|(code, yuan, effective, source)| WageRow {
+            name: state.refdata.region(&code).map(|r| r.name.clone()).unwrap_or_else(|| code.clone()),
+            editable: access::can(&me.actor, Action::EditMinWage, &Resource::at(&format!("CN/{code}"))).is_some(),
+            code,
+            yuan,
+            effective,
+            source,
+        })
+        .collect();
+    let status = error.as_ref().map(|e| e.status).unwrap_or(axum::http::StatusCode::OK);
+    let page = WagesPage { rows, error: error.map(|e| e.message), notice, base };
+    let mut res = render(&page)?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+/// The minimum-wage table, with edit forms for the provinces the caller administers.
+pub async fn min_wages(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    wages_page(&state, lang, &uri, &caller, &me, None, None).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WageForm {
+    monthly_yuan: String,
+    effective: String,
+}
+
+pub async fn min_wage_form(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    Path(province): Path<String>,
+    Form(f): Form<WageForm>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let event = AuditEvent::new("min_wage_set")
+        .target(format!("province:{province}"), None)
+        .detail(format!("{} 元", f.monthly_yuan));
+    let result = async {
+        let yuan: i64 = f
+            .monthly_yuan
+            .trim()
+            .parse()
+            .map_err(|_| AppError::bad_request("invalid_min_wage", "月最低工资应为整数（元）"))?;
+        crate::destinations_api::set_min_wage(&state, &me, &province, yuan, &f.effective).await
+    }
+    .await;
+    match result {
+        Ok(grant) => Ok(event.by(&grant).attach(Redirect::to("/min-wages").into_response())),
+        Err(e) => Ok(event.attach(wages_page(&state, lang, &uri, &caller, &me, Some(e), None).await?)),
+    }
+}

@@ -466,3 +466,38 @@ async fn counselors_record_follow_up_and_staff_set_the_closing_date() {
         f.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn province_administrators_edit_their_minimum_wage_through_the_page() {
+    for f in fixtures().await {
+        let (pc, pcsrf) = super::identity::login(&f.app, "demo_province", jiuye_seed::DEMO_PASSWORD).await;
+        let page =
+            send(&f.app, Request::get("/min-wages").header(header::COOKIE, &pc).body(Body::empty()).unwrap()).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.body.contains("action=\"/min-wages/510000\"") && !page.body.contains("action=\"/min-wages/110000\"")
+        );
+        let post = |cookie: &str, body: String, uri: &str| {
+            Request::post(uri)
+                .header(header::COOKIE, cookie)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap()
+        };
+        let r = send(
+            &f.app,
+            post(&pc, format!("csrf={pcsrf}&monthly_yuan=2330&effective=2024-10-01"), "/min-wages/510000"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(f.store.min_wage("510000").await.unwrap(), Some(2330));
+        let r = send(
+            &f.app,
+            post(&pc, format!("csrf={pcsrf}&monthly_yuan=2600&effective=2024-10-01"), "/min-wages/110000"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        assert_eq!(f.store.min_wage("110000").await.unwrap(), Some(2420), "another province is untouched");
+        f.cleanup().await;
+    }
+}
