@@ -37,7 +37,9 @@ macro_rules! string_code {
         impl $name {
             /// Parses a code, trimming surrounding whitespace.
             pub fn parse(raw: &str) -> Result<Self, CodeError> {
-                let s = raw.trim();
+                // Letters in codes are upper case; accept what people type.
+                let upper = raw.trim().to_ascii_uppercase();
+                let s = upper.as_str();
                 let check: fn(&str) -> Result<(), String> = $check;
                 match check(s) {
                     Ok(()) => Ok(Self(s.to_owned())),
@@ -433,6 +435,17 @@ mod tests {
         // Published example codes whose check characters are correct.
         for ok in ["91350100M000100Y43", "91110000802100433B"] {
             assert!(CreditCode::parse(ok).is_ok(), "{ok}: {:?}", CreditCode::parse(ok));
+        }
+    }
+
+    #[test]
+    fn credit_codes_are_normalised_and_forbidden_letters_refused() {
+        assert_eq!(CreditCode::parse(" 91350100m000100y43 ").unwrap().as_str(), "91350100M000100Y43");
+        for letter in ['I', 'O', 'S', 'V', 'Z'] {
+            let mut code = b"91350100M000100Y43".to_vec();
+            code[8] = letter as u8;
+            let e = CreditCode::parse(std::str::from_utf8(&code).unwrap()).unwrap_err();
+            assert!(e.reason.contains("第 9 位"), "{letter}: {}", e.reason);
         }
     }
 

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod codes;
 pub mod destination;
+pub mod employer;
 pub mod error;
 pub mod org;
 pub mod refdata;
