@@ -187,6 +187,10 @@ pub enum Action {
     ViewIntegrity,
     /// Edit the minimum-wage table.
     EditMinWage,
+    /// Add employers to the shared directory and read it (staff who visit and recruit).
+    RegisterEmployer,
+    /// Verify or blacklist an employer registered at or below the node.
+    VerifyEmployer,
 }
 
 impl Action {
@@ -223,6 +227,16 @@ impl Action {
                 &[Role::MinistryAdmin, Role::ProvinceAdmin, Role::CareerStaff, Role::UniversityLeader]
             }
             Action::EditMinWage => &[Role::MinistryAdmin, Role::ProvinceAdmin],
+            Action::RegisterEmployer => &[
+                Role::MinistryAdmin,
+                Role::ProvinceAdmin,
+                Role::CareerStaff,
+                Role::UniversityLeader,
+                Role::CollegeLeader,
+                Role::MajorHead,
+                Role::Counselor,
+            ],
+            Action::VerifyEmployer => &[Role::MinistryAdmin, Role::ProvinceAdmin, Role::CareerStaff],
             Action::ViewStatistics => &[
                 Role::MinistryAdmin,
                 Role::ProvinceAdmin,

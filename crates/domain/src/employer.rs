@@ -159,7 +159,24 @@ mod tests {
     fn every_industry_section_has_a_category_with_thresholds() {
         let cats: Vec<String> = thresholds().into_iter().map(|t| t.category).collect();
         assert_eq!(cats.len(), 16);
-        for (code, section) in [("0111", "A"), ("1311", "C"), ("4700", "E"), ("5110", "F"), ("5211", "F"), ("5310", "G"), ("5910", "G"), ("6010", "G"), ("6110", "H"), ("6210", "H"), ("6311", "I"), ("6510", "I"), ("7010", "K"), ("7020", "K"), ("7111", "L"), ("8310", "P")] {
+        for (code, section) in [
+            ("0111", "A"),
+            ("1311", "C"),
+            ("4700", "E"),
+            ("5110", "F"),
+            ("5211", "F"),
+            ("5310", "G"),
+            ("5910", "G"),
+            ("6010", "G"),
+            ("6110", "H"),
+            ("6210", "H"),
+            ("6311", "I"),
+            ("6510", "I"),
+            ("7010", "K"),
+            ("7020", "K"),
+            ("7111", "L"),
+            ("8310", "P"),
+        ] {
             assert!(cats.contains(&category_of(code, section).to_owned()), "{code}");
         }
         assert_eq!(category_of("6510", "I"), "software");

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 mod common;
 pub mod destinations;
+pub mod employers;
 pub mod identity;
 pub use common::well_known_org_id;
 pub mod postgres;
@@ -122,7 +123,9 @@ pub struct Totals {
 
 /// Everything the application asks of its database.
 #[async_trait]
-pub trait Repository: identity::Identity + destinations::Destinations + Send + Sync + 'static {
+pub trait Repository:
+    identity::Identity + destinations::Destinations + employers::EmployerDirectory + Send + Sync + 'static
+{
     fn backend(&self) -> Backend;
     fn pool_stats(&self) -> PoolStats;
     /// Answers when the database does (`/healthz`).

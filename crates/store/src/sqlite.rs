@@ -12,6 +12,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 crate::common::repository_impl!(SqliteStore, sqlx::Sqlite, Backend::Sqlite, "substr(g.dest_updated_at, 1, 10)");
 crate::identity::identity_impl!(SqliteStore, sqlx::Sqlite);
 crate::destinations::destinations_impl!(SqliteStore, sqlx::Sqlite);
+crate::employers::employers_impl!(SqliteStore, sqlx::Sqlite);
 
 /// A node database in one SQLite file.
 pub struct SqliteStore {

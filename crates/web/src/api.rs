@@ -501,6 +501,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         (name = "reference data", description = "Official code lists shipped with the platform"),
         (name = "identity", description = "Sign-in, the caller, tokens, accounts within scope, the audit log. Without credentials: 401 `unauthenticated`; outside the caller's scope: 403 `forbidden` or 404"),
         (name = "graduates", description = "Roster import and placement statistics (毕业去向落实率)"),
+        (name = "employers", description = "The shared employer directory (用人单位库)"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -520,4 +521,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::identity_api::router())
         .merge(crate::graduates_api::router())
         .merge(crate::destinations_api::router())
+        .merge(crate::employers_api::router())
 }

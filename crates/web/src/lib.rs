@@ -27,6 +27,7 @@ pub mod auth;
 pub mod charts;
 pub mod destinations_api;
 pub mod destinations_pages;
+pub mod employers_api;
 pub mod error;
 pub mod graduates_api;
 pub mod graduates_pages;

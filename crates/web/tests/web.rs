@@ -17,6 +17,8 @@ use tower::ServiceExt;
 
 #[path = "web_parts/destinations.rs"]
 mod destinations;
+#[path = "web_parts/employers.rs"]
+mod employers;
 #[path = "web_parts/graduates.rs"]
 mod graduates;
 #[path = "web_parts/identity.rs"]

@@ -1,0 +1,183 @@
+//! The shared employer directory (用人单位库), keyed by the unified social credit code.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::Result;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmployerRecord {
+    pub id: Uuid,
+    /// The organisation that registered it (the province, for self-registration).
+    pub org_id: Uuid,
+    pub credit_code: String,
+    pub name: String,
+    pub employer_type: String,
+    pub industry_code: String,
+    pub region_code: String,
+    pub employees: Option<i64>,
+    pub revenue_wan: Option<i64>,
+    pub size_class: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub contact_email: Option<String>,
+    pub verification: String,
+    pub verified_by: Option<Uuid>,
+    pub verified_at: Option<DateTime<Utc>>,
+    pub blacklist_reason: Option<String>,
+    pub origin_node: Uuid,
+    pub version: i64,
+}
+
+#[async_trait]
+pub trait EmployerDirectory: Send + Sync {
+    /// Inserts, or merges into the record with the same credit code (given fields replace stored
+    /// ones; verification is kept). Returns the stored record and whether it was new.
+    async fn upsert_employer(&self, e: &EmployerRecord) -> Result<(EmployerRecord, bool)>;
+    async fn employer(&self, credit_code: &str) -> Result<Option<EmployerRecord>>;
+    async fn set_verification(&self, credit_code: &str, state: &str, by: Uuid, reason: Option<&str>) -> Result<bool>;
+    async fn list_employers(
+        &self,
+        q: Option<&str>,
+        verification: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<EmployerRecord>, i64)>;
+}
+
+macro_rules! employers_impl {
+    ($store:ty, $db:ty) => {
+        mod employers_impl {
+            use async_trait::async_trait;
+            use chrono::Utc;
+            use sqlx::{QueryBuilder, Row};
+            use uuid::Uuid;
+
+            use super::*;
+            use crate::Result;
+            use crate::employers::{EmployerDirectory, EmployerRecord};
+
+            type DbRow = <$db as sqlx::Database>::Row;
+
+            const COLUMNS: &str = "id, org_id, credit_code, name, employer_type, industry_code, region_code, employees, \
+                 revenue_wan, size_class, contact_name, contact_phone, contact_email, verification, verified_by, \
+                 verified_at, blacklist_reason, origin_node, version";
+
+            fn row(r: &DbRow) -> Result<EmployerRecord> {
+                Ok(EmployerRecord {
+                    id: r.try_get("id")?,
+                    org_id: r.try_get("org_id")?,
+                    credit_code: r.try_get("credit_code")?,
+                    name: r.try_get("name")?,
+                    employer_type: r.try_get("employer_type")?,
+                    industry_code: r.try_get("industry_code")?,
+                    region_code: r.try_get("region_code")?,
+                    employees: r.try_get("employees")?,
+                    revenue_wan: r.try_get("revenue_wan")?,
+                    size_class: r.try_get("size_class")?,
+                    contact_name: r.try_get("contact_name")?,
+                    contact_phone: r.try_get("contact_phone")?,
+                    contact_email: r.try_get("contact_email")?,
+                    verification: r.try_get("verification")?,
+                    verified_by: r.try_get("verified_by")?,
+                    verified_at: r.try_get("verified_at")?,
+                    blacklist_reason: r.try_get("blacklist_reason")?,
+                    origin_node: r.try_get("origin_node")?,
+                    version: r.try_get("version")?,
+                })
+            }
+
+            #[async_trait]
+            impl EmployerDirectory for $store {
+                async fn upsert_employer(&self, e: &EmployerRecord) -> Result<(EmployerRecord, bool)> {
+                    let now = Utc::now();
+                    let existed = self.employer(&e.credit_code).await?.is_some();
+                    sqlx::query(
+                        "INSERT INTO employers (id, org_id, credit_code, name, employer_type, industry_code, region_code, \
+                         employees, revenue_wan, size_class, contact_name, contact_phone, contact_email, origin_node, \
+                         version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+                         $13, $14, 1, $15, $15) ON CONFLICT (credit_code) DO UPDATE SET name = excluded.name, \
+                         employer_type = excluded.employer_type, industry_code = excluded.industry_code, \
+                         region_code = excluded.region_code, \
+                         employees = COALESCE(excluded.employees, employers.employees), \
+                         revenue_wan = COALESCE(excluded.revenue_wan, employers.revenue_wan), \
+                         size_class = excluded.size_class, \
+                         contact_name = COALESCE(excluded.contact_name, employers.contact_name), \
+                         contact_phone = COALESCE(excluded.contact_phone, employers.contact_phone), \
+                         contact_email = COALESCE(excluded.contact_email, employers.contact_email), \
+                         updated_at = excluded.updated_at, version = employers.version + 1",
+                    )
+                    .bind(e.id)
+                    .bind(e.org_id)
+                    .bind(&e.credit_code)
+                    .bind(&e.name)
+                    .bind(&e.employer_type)
+                    .bind(&e.industry_code)
+                    .bind(&e.region_code)
+                    .bind(e.employees)
+                    .bind(e.revenue_wan)
+                    .bind(&e.size_class)
+                    .bind(&e.contact_name)
+                    .bind(&e.contact_phone)
+                    .bind(&e.contact_email)
+                    .bind(e.origin_node)
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?;
+                    let stored = self
+                        .employer(&e.credit_code)
+                        .await?
+                        .ok_or_else(|| crate::StoreError::Corrupt("employer vanished after upsert".into()))?;
+                    Ok((stored, !existed))
+                }
+
+                async fn employer(&self, credit_code: &str) -> Result<Option<EmployerRecord>> {
+                    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM employers WHERE credit_code = $1"));
+                    let r = sqlx::query(sql).bind(credit_code).fetch_optional(&self.pool).await?;
+                    r.as_ref().map(row).transpose()
+                }
+
+                async fn set_verification(&self, credit_code: &str, state: &str, by: Uuid, reason: Option<&str>) -> Result<bool> {
+                    let res = sqlx::query(
+                        "UPDATE employers SET verification = $2, verified_by = $3, verified_at = $4, \
+                         blacklist_reason = $5, version = version + 1, updated_at = $4 WHERE credit_code = $1",
+                    )
+                    .bind(credit_code)
+                    .bind(state)
+                    .bind(by)
+                    .bind(Utc::now())
+                    .bind(reason)
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(res.rows_affected() == 1)
+                }
+
+                async fn list_employers(&self, q: Option<&str>, verification: Option<&str>, limit: i64, offset: i64) -> Result<(Vec<EmployerRecord>, i64)> {
+                    fn filters(qb: &mut QueryBuilder<$db>, q: Option<&str>, verification: Option<&str>) {
+                        qb.push(" WHERE 1 = 1");
+                        if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
+                            let pat = format!("%{}%", crate::common::like_escape(q));
+                            qb.push(" AND (name LIKE ").push_bind(pat).push(" ESCAPE '\\' OR credit_code = ");
+                            qb.push_bind(q.to_ascii_uppercase()).push(")");
+                        }
+                        if let Some(v) = verification.filter(|v| !v.is_empty()) {
+                            qb.push(" AND verification = ").push_bind(v.to_owned());
+                        }
+                    }
+                    let mut qb = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM employers");
+                    filters(&mut qb, q, verification);
+                    let total: i64 = qb.build_query_scalar().fetch_one(&self.pool).await?;
+                    let mut qb = QueryBuilder::<$db>::new(format!("SELECT {COLUMNS} FROM employers"));
+                    filters(&mut qb, q, verification);
+                    qb.push(" ORDER BY name LIMIT ").push_bind(limit.clamp(1, 500));
+                    qb.push(" OFFSET ").push_bind(offset.max(0));
+                    let rows = qb.build().fetch_all(&self.pool).await?;
+                    Ok((rows.iter().map(row).collect::<Result<Vec<_>>>()?, total))
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use employers_impl;
