@@ -62,9 +62,27 @@ enum Command {
     /// Load data from files.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Campaign policies (访企拓岗 quotas as TOML files).
+    #[command(subcommand)]
+    Campaign(CampaignCommand),
     /// Measure performance against a baseline measured in the same run; prints a table.
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum CampaignCommand {
+    /// Check a campaign policy file and load it (replacing a loaded campaign with the same id).
+    /// A bad file is refused with its line and the reason.
+    Load(CampaignLoadArgs),
+}
+
+#[derive(Args, Debug)]
+struct CampaignLoadArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// The policy file, e.g. policies/2023-spring.toml.
+    file: PathBuf,
 }
 
 #[derive(Subcommand, Debug)]
@@ -358,6 +376,12 @@ async fn ensure_demo(store: &Store, refdata: &RefData, evidence_dir: &std::path:
     jiuye_seed::run(&**store, refdata, &SeedPlan::demo(), &mut report).await.map_err(|e| e.to_string())?;
     jiuye_seed::demo_accounts(&**store, jiuye_security::password::Cost::default()).await.map_err(|e| e.to_string())?;
     jiuye_seed::demo_workflow(&**store, evidence_dir).await.map_err(|e| e.to_string())?;
+    let spring =
+        jiuye_domain::campaign::Campaign::parse(jiuye_domain::campaign::SPRING_2023).map_err(|e| e.to_string())?;
+    store
+        .save_campaign(&spring.id, &spring.name, jiuye_domain::campaign::SPRING_2023)
+        .await
+        .map_err(|e| e.to_string())?;
     store.meta_set(DEMO_STATE, "complete").await.map_err(|e| e.to_string())?;
     eprintln!("演示数据已载入，用时 {:.1} 秒。", started.elapsed().as_secs_f64());
     Ok(true)
@@ -529,6 +553,7 @@ fn main() -> ExitCode {
             Command::Key(KeyCommand::Rotate(a)) => ops::key_rotate(a, file).await.map(|()| true),
             Command::Import(ImportCommand::Graduates(a)) => ops::import_graduates(a, file).await,
             Command::Bench(BenchCommand::Stats(a)) => bench::stats(a, file).await.map(|()| true),
+            Command::Campaign(CampaignCommand::Load(a)) => ops::campaign_load(a, file).await,
         }
     });
     match result {

@@ -10,7 +10,8 @@ use jiuye_store::identity::{AuditEntry, ChainCheck, NewGrant, NewUser, verify_au
 use uuid::Uuid;
 
 use super::{
-    DataArgs, ImportGraduatesArgs, TokenCreateArgs, UserAddArgs, UserGrantArgs, data_config, init_logging, open,
+    CampaignLoadArgs, DataArgs, ImportGraduatesArgs, TokenCreateArgs, UserAddArgs, UserGrantArgs, data_config,
+    init_logging, open,
 };
 use crate::config::{self, FileConfig};
 
@@ -275,4 +276,30 @@ pub(super) async fn import_graduates(a: ImportGraduatesArgs, file: FileConfig) -
         Err(jiuye_web::graduates_api::ImportFailure::File(e)) => Err(e.to_string()),
         Err(jiuye_web::graduates_api::ImportFailure::Other(e)) => Err(message(e)),
     }
+}
+
+pub(super) async fn campaign_load(a: CampaignLoadArgs, file: FileConfig) -> Result<bool, String> {
+    init_logging(file.log_format.as_deref().unwrap_or("text"))?;
+    let text = std::fs::read_to_string(&a.file).map_err(|e| format!("无法读取 {}：{e}", a.file.display()))?;
+    let campaign = match jiuye_domain::campaign::Campaign::parse(&text) {
+        Ok(c) => c,
+        Err(e) => {
+            println!("{}：{e}", a.file.display());
+            return Ok(false);
+        }
+    };
+    let data = data_config(&a.data, &file);
+    let (store, _) = open(&data).await?;
+    store.save_campaign(&campaign.id, &campaign.name, &text).await.map_err(|e| e.to_string())?;
+    audit(&*store, "campaign_load", format!("campaign:{}", campaign.id), None, Some(campaign.name.clone())).await?;
+    println!(
+        "已载入活动 {}（{}，{} 至 {}，参照届别 {}，{} 项目标）。",
+        campaign.id,
+        campaign.name,
+        campaign.start,
+        campaign.end,
+        campaign.reference_cohort,
+        campaign.targets.len()
+    );
+    Ok(true)
 }

@@ -385,3 +385,19 @@ async fn audit_verify_notices_deleted_rows_and_key_rotation_keeps_secrets_readab
         t.cleanup().await;
     }
 }
+
+#[test]
+fn campaign_policies_load_or_are_refused_with_their_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().display().to_string();
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/../../policies/2023-spring.toml");
+    let o = run(&["campaign", "load", shipped, "--data-dir", &d], &[]);
+    assert!(o.status.success(), "{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).contains("2023-spring") && stdout(&o).contains("3 项目标"));
+    let bad = dir.path().join("bad.toml");
+    let text = std::fs::read_to_string(shipped).expect("policy").replace("required = 10\n", "required = -3\n");
+    std::fs::write(&bad, text).expect("write");
+    let o = run(&["campaign", "load", bad.to_str().expect("utf-8"), "--data-dir", &d], &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("第 3") || stdout(&o).contains("行"), "{}", stdout(&o));
+}

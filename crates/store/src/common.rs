@@ -1146,6 +1146,27 @@ macro_rules! repository_impl {
                 Ok(())
             }
 
+            async fn save_campaign(&self, id: &str, name: &str, policy: &str) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO campaigns (id, name, policy, loaded_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, policy = excluded.policy, \
+                     loaded_at = excluded.loaded_at",
+                )
+                .bind(id)
+                .bind(name)
+                .bind(policy)
+                .bind(Utc::now())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn campaigns(&self) -> Result<Vec<(String, String, String, chrono::DateTime<Utc>)>> {
+                Ok(sqlx::query_as("SELECT id, name, policy, loaded_at FROM campaigns ORDER BY loaded_at DESC")
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
             async fn cohorts(&self) -> Result<Vec<i32>> {
                 Ok(sqlx::query_scalar("SELECT DISTINCT cohort FROM graduates ORDER BY cohort DESC")
                     .fetch_all(&self.pool)

@@ -199,6 +199,11 @@ pub trait Repository:
     /// Refreshes the query planner's statistics (after bulk loads).
     async fn analyze(&self) -> Result<()>;
 
+    /// Stores (or replaces) a campaign policy that has already been checked.
+    async fn save_campaign(&self, id: &str, name: &str, policy: &str) -> Result<()>;
+    /// Loaded campaigns: (id, name, policy text, loaded at), newest first.
+    async fn campaigns(&self) -> Result<Vec<(String, String, String, chrono::DateTime<chrono::Utc>)>>;
+
     /// Cohorts (届别) that have graduates, newest first.
     async fn cohorts(&self) -> Result<Vec<i32>>;
 

@@ -502,6 +502,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         (name = "identity", description = "Sign-in, the caller, tokens, accounts within scope, the audit log. Without credentials: 401 `unauthenticated`; outside the caller's scope: 403 `forbidden` or 404"),
         (name = "graduates", description = "Roster import and placement statistics (毕业去向落实率)"),
         (name = "employers", description = "The shared employer directory (用人单位库)"),
+        (name = "campaigns", description = "Campaign policies as data (访企拓岗 quotas)"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -522,4 +523,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::graduates_api::router())
         .merge(crate::destinations_api::router())
         .merge(crate::employers_api::router())
+        .merge(crate::campaigns_api::router())
 }

@@ -160,3 +160,32 @@ async fn employers_self_register_and_wait_for_verification() {
         f.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn loaded_campaigns_are_listed_for_staff() {
+    for f in fixtures().await {
+        let c = jiuye_domain::campaign::Campaign::parse(jiuye_domain::campaign::SPRING_2023).unwrap();
+        f.store.save_campaign(&c.id, &c.name, jiuye_domain::campaign::SPRING_2023).await.unwrap();
+        let career = token_for(&f, "demo_career").await;
+        let list = call(&f.app, Method::GET, "/api/v1/campaigns", None, &Auth::Bearer(&career)).await;
+        assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+        let v = list.json();
+        assert_eq!(v[0]["id"], "2023-spring");
+        assert_eq!(v[0]["start"], "2023-02-01");
+        assert_eq!(v[0]["targets"][1]["applies_when"], "below_province_average");
+        let one = call(&f.app, Method::GET, "/api/v1/campaigns/2023-spring", None, &Auth::Bearer(&career)).await;
+        assert_eq!(one.json()["targets"][2]["extra_per_graduates"], 10);
+        assert_error(
+            &call(&f.app, Method::GET, "/api/v1/campaigns/none", None, &Auth::Bearer(&career)).await,
+            404,
+            "campaign_not_found",
+        );
+        let grad = token_for(&f, "demo_graduate").await;
+        assert_error(
+            &call(&f.app, Method::GET, "/api/v1/campaigns", None, &Auth::Bearer(&grad)).await,
+            403,
+            "forbidden",
+        );
+        f.cleanup().await;
+    }
+}

@@ -1,0 +1,215 @@
+//! Campaign policy as data (访企拓岗 quotas). A campaign is a TOML file: its window, the reference
+//! cohort, and targets, each with the level it applies at, the condition that makes it apply,
+//! what counts toward it and how many are required. Next year's notice is a new file, not new
+//! code. This module parses and checks policies; it does no I/O.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// The policy of the 2023 spring campaign, as shipped in `policies/2023-spring.toml`.
+pub const SPRING_2023: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../policies/2023-spring.toml"));
+
+/// The organisation level a target applies at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    University,
+    College,
+    Programme,
+}
+
+/// When a target applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Condition {
+    /// Every organisation of the level.
+    Always,
+    /// 新建本科 or 高职专科 universities.
+    NewlyBuiltOrVocational,
+    /// Universities whose reference-cohort rate is below their province's.
+    BelowProvinceAverage,
+    /// Programmes (or colleges) of colleges whose reference-cohort rate is below their
+    /// university's.
+    CollegeBelowUniversityAverage,
+}
+
+/// What counts toward a target (distinct employers, inside the campaign window).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    /// Employers visited by the university's leaders.
+    EmployersVisitedByLeaders,
+    /// Employers new to the university (no visit, posting or hire before the window) visited
+    /// by its leaders.
+    NewEmployersByLeaders,
+    /// Employers visited or contacted for the programme.
+    EmployersVisitedForProgramme,
+    /// Employers visited by anyone of the organisation.
+    EmployersVisited,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    pub id: String,
+    pub description: String,
+    pub level: Level,
+    pub applies_when: Condition,
+    pub counts: Measure,
+    pub required: u32,
+    /// 适当增加: for programmes with more graduates than this in the reference cohort…
+    pub extra_above_graduates: Option<u32>,
+    /// …one more for every this many graduates above it.
+    pub extra_per_graduates: Option<u32>,
+}
+
+impl Target {
+    /// The number required of an organisation with `graduates` in the reference cohort.
+    pub fn required_for(&self, graduates: u32) -> u32 {
+        match (self.extra_above_graduates, self.extra_per_graduates) {
+            (Some(above), Some(per)) if per > 0 && graduates > above => {
+                self.required + (graduates - above).div_ceil(per)
+            }
+            _ => self.required,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Campaign {
+    pub id: String,
+    pub name: String,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub reference_cohort: i32,
+    pub targets: Vec<Target>,
+}
+
+/// Why a policy file was refused: the line (1-based, when known) and the reason.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("第 {line} 行：{reason}")]
+pub struct PolicyError {
+    pub line: usize,
+    pub reason: String,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+impl Campaign {
+    /// Parses and checks a policy file.
+    pub fn parse(text: &str) -> Result<Campaign, PolicyError> {
+        let c: Campaign = toml::from_str(text).map_err(|e| PolicyError {
+            line: e.span().map(|s| line_of(text, s.start)).unwrap_or(1),
+            reason: e.message().to_owned(),
+        })?;
+        let find = |needle: &str| text.find(needle).map(|o| line_of(text, o)).unwrap_or(1);
+        if c.id.trim().is_empty() || !c.id.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_') {
+            return Err(PolicyError { line: find("id"), reason: "id 只能含字母、数字、- 和 _".into() });
+        }
+        if c.end < c.start {
+            return Err(PolicyError { line: find("end"), reason: "结束日期早于开始日期".into() });
+        }
+        if c.targets.is_empty() {
+            return Err(PolicyError { line: 1, reason: "至少需要一个 [[targets]]".into() });
+        }
+        let mut seen = std::collections::HashSet::new();
+        for t in &c.targets {
+            let line = find(&format!("\"{}\"", t.id));
+            if !seen.insert(t.id.clone()) {
+                return Err(PolicyError { line, reason: format!("目标 id “{}” 重复", t.id) });
+            }
+            if t.required == 0 {
+                return Err(PolicyError { line, reason: format!("目标 “{}” 的 required 必须大于 0", t.id) });
+            }
+            let fits = match t.applies_when {
+                Condition::NewlyBuiltOrVocational | Condition::BelowProvinceAverage => t.level == Level::University,
+                Condition::CollegeBelowUniversityAverage => t.level != Level::University,
+                Condition::Always => true,
+            };
+            if !fits {
+                return Err(PolicyError { line, reason: format!("目标 “{}” 的条件与层级不相符", t.id) });
+            }
+            if t.extra_above_graduates.is_some() != t.extra_per_graduates.is_some() {
+                return Err(PolicyError {
+                    line,
+                    reason: "extra_above_graduates 与 extra_per_graduates 须同时给出".into(),
+                });
+            }
+        }
+        Ok(c)
+    }
+
+    /// How much of the target should be done by `today`, planning backwards from the deadline:
+    /// the share of the window elapsed.
+    pub fn expected_by(&self, required: u32, today: NaiveDate) -> u32 {
+        let total = (self.end - self.start).num_days() + 1;
+        let done = (today - self.start).num_days() + 1;
+        if done <= 0 {
+            0
+        } else if done >= total {
+            required
+        } else {
+            ((f64::from(required) * done as f64 / total as f64).ceil()) as u32
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHIPPED: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../policies/2023-spring.toml"));
+
+    #[test]
+    fn the_shipped_2023_policy_parses() {
+        let c = Campaign::parse(SHIPPED).unwrap();
+        assert_eq!(c.start, NaiveDate::from_ymd_opt(2023, 2, 1).unwrap());
+        assert_eq!(c.end, NaiveDate::from_ymd_opt(2023, 4, 30).unwrap());
+        assert_eq!(c.targets.len(), 3);
+        let p = c.targets.iter().find(|t| t.id == "programme_contacts").unwrap();
+        assert_eq!(p.required_for(25), 10);
+        assert_eq!(p.required_for(31), 11);
+        assert_eq!(p.required_for(55), 13);
+    }
+
+    #[test]
+    fn bad_files_name_the_line() {
+        let e = Campaign::parse(&SHIPPED.replace(
+            "required = 100\n\n[[targets]]\nid = \"leaders_open_new\"",
+            "required = \"many\"\n\n[[targets]]\nid = \"leaders_open_new\"",
+        ))
+        .unwrap_err();
+        assert!(e.line > 10, "{e}");
+        let e = Campaign::parse(&SHIPPED.replace("level = \"programme\"", "level = \"galaxy\"")).unwrap_err();
+        assert!(e.reason.contains("galaxy") || e.reason.contains("variant"), "{e}");
+        let e = Campaign::parse(&SHIPPED.replace("end = \"2023-04-30\"", "end = \"2023-01-01\"")).unwrap_err();
+        assert!(e.reason.contains("结束日期"), "{e}");
+        let e = Campaign::parse(&SHIPPED.replace("reference_cohort = 2022", "reference_cohort = 2022\nsurprise = 1"))
+            .unwrap_err();
+        assert!(e.reason.contains("surprise"), "{e}");
+    }
+
+    #[test]
+    fn expected_progress_plans_backwards_from_the_deadline() {
+        let c = Campaign::parse(SHIPPED).unwrap();
+        let d = |m, day| NaiveDate::from_ymd_opt(2023, m, day).unwrap();
+        assert_eq!(c.expected_by(100, d(1, 15)), 0);
+        assert_eq!(c.expected_by(100, d(2, 1)), 2);
+        assert_eq!(c.expected_by(100, d(3, 16)), 50, "44 of 89 days");
+        assert_eq!(c.expected_by(100, d(4, 30)), 100);
+        assert_eq!(c.expected_by(100, d(6, 1)), 100);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn required_never_drops_below_the_base(g in 0u32..10_000) {
+            let c = Campaign::parse(SHIPPED).unwrap();
+            for t in &c.targets {
+                proptest::prop_assert!(t.required_for(g) >= t.required);
+            }
+        }
+    }
+}
