@@ -30,8 +30,49 @@ pub struct EmployerRecord {
     pub version: i64,
 }
 
+/// A logged employer visit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VisitRecord {
+    pub id: Uuid,
+    /// The university.
+    pub org_id: Uuid,
+    /// The unit it is logged for (the university, a college or a programme).
+    pub unit_id: Uuid,
+    pub employer_id: Uuid,
+    /// YYYY-MM-DD.
+    pub visit_date: String,
+    /// `on_site` (走出去), `invited` (请进来) or `online`.
+    pub form: String,
+    pub positions_opened: i64,
+    pub base_agreed: bool,
+    pub invited_to_fair: bool,
+    pub survey_filled: bool,
+    pub notes: Option<String>,
+    pub created_by: Uuid,
+    pub origin_node: Uuid,
+}
+
+/// What the quota engine needs of each visit of a university.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VisitFact {
+    pub id: Uuid,
+    pub unit_id: Uuid,
+    pub employer_id: Uuid,
+    pub visit_date: String,
+    /// Roles of the visiting people (e.g. `university_leader`).
+    pub roles: Vec<String>,
+    pub programmes: Vec<Uuid>,
+    pub positions_opened: i64,
+}
+
 #[async_trait]
 pub trait EmployerDirectory: Send + Sync {
+    /// Records a visit with its people (user, role) and programmes, in one transaction.
+    async fn add_visit(&self, v: &VisitRecord, people: &[(Uuid, String)], programmes: &[Uuid]) -> Result<()>;
+    async fn visit(&self, id: Uuid) -> Result<Option<VisitRecord>>;
+    async fn delete_visit(&self, id: Uuid) -> Result<bool>;
+    /// Every visit of a university, with people's roles and programmes.
+    async fn visits_of(&self, university_id: Uuid) -> Result<Vec<VisitFact>>;
     /// Inserts, or merges into the record with the same credit code (given fields replace stored
     /// ones; verification is kept). Returns the stored record and whether it was new.
     async fn upsert_employer(&self, e: &EmployerRecord) -> Result<(EmployerRecord, bool)>;
@@ -88,8 +129,117 @@ macro_rules! employers_impl {
                 })
             }
 
+            const VISIT_COLUMNS: &str = "id, org_id, unit_id, employer_id, visit_date, form, positions_opened, \
+                 base_agreed, invited_to_fair, survey_filled, notes, created_by, origin_node";
+
             #[async_trait]
             impl EmployerDirectory for $store {
+                async fn add_visit(&self, v: &crate::employers::VisitRecord, people: &[(Uuid, String)], programmes: &[Uuid]) -> Result<()> {
+                    let mut tx = self.pool.begin().await?;
+                    sqlx::query(
+                        "INSERT INTO visits (id, org_id, unit_id, employer_id, visit_date, form, positions_opened, base_agreed, \
+                         invited_to_fair, survey_filled, notes, created_by, created_at, origin_node) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                    )
+                    .bind(v.id)
+                    .bind(v.org_id)
+                    .bind(v.unit_id)
+                    .bind(v.employer_id)
+                    .bind(&v.visit_date)
+                    .bind(&v.form)
+                    .bind(v.positions_opened)
+                    .bind(v.base_agreed)
+                    .bind(v.invited_to_fair)
+                    .bind(v.survey_filled)
+                    .bind(&v.notes)
+                    .bind(v.created_by)
+                    .bind(Utc::now())
+                    .bind(v.origin_node)
+                    .execute(&mut *tx)
+                    .await?;
+                    for (user, role) in people {
+                        sqlx::query("INSERT INTO visit_people (visit_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                            .bind(v.id)
+                            .bind(*user)
+                            .bind(role)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    for p in programmes {
+                        sqlx::query("INSERT INTO visit_programmes (visit_id, programme_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                            .bind(v.id)
+                            .bind(*p)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    tx.commit().await?;
+                    Ok(())
+                }
+
+                async fn visit(&self, id: Uuid) -> Result<Option<crate::employers::VisitRecord>> {
+                    let sql = sqlx::AssertSqlSafe(format!("SELECT {VISIT_COLUMNS} FROM visits WHERE id = $1"));
+                    let Some(r) = sqlx::query(sql).bind(id).fetch_optional(&self.pool).await? else { return Ok(None) };
+                    Ok(Some(crate::employers::VisitRecord {
+                        id: r.try_get("id")?,
+                        org_id: r.try_get("org_id")?,
+                        unit_id: r.try_get("unit_id")?,
+                        employer_id: r.try_get("employer_id")?,
+                        visit_date: r.try_get("visit_date")?,
+                        form: r.try_get("form")?,
+                        positions_opened: r.try_get("positions_opened")?,
+                        base_agreed: r.try_get("base_agreed")?,
+                        invited_to_fair: r.try_get("invited_to_fair")?,
+                        survey_filled: r.try_get("survey_filled")?,
+                        notes: r.try_get("notes")?,
+                        created_by: r.try_get("created_by")?,
+                        origin_node: r.try_get("origin_node")?,
+                    }))
+                }
+
+                async fn delete_visit(&self, id: Uuid) -> Result<bool> {
+                    let mut tx = self.pool.begin().await?;
+                    sqlx::query("DELETE FROM visit_people WHERE visit_id = $1").bind(id).execute(&mut *tx).await?;
+                    sqlx::query("DELETE FROM visit_programmes WHERE visit_id = $1").bind(id).execute(&mut *tx).await?;
+                    let n = sqlx::query("DELETE FROM visits WHERE id = $1").bind(id).execute(&mut *tx).await?.rows_affected();
+                    tx.commit().await?;
+                    Ok(n == 1)
+                }
+
+                async fn visits_of(&self, university_id: Uuid) -> Result<Vec<crate::employers::VisitFact>> {
+                    let rows = sqlx::query(
+                        "SELECT id, unit_id, employer_id, visit_date, positions_opened FROM visits WHERE org_id = $1 ORDER BY visit_date",
+                    )
+                    .bind(university_id)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    let roles: Vec<(Uuid, String)> = sqlx::query_as(
+                        "SELECT p.visit_id, p.role FROM visit_people p JOIN visits v ON v.id = p.visit_id WHERE v.org_id = $1",
+                    )
+                    .bind(university_id)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    let progs: Vec<(Uuid, Uuid)> = sqlx::query_as(
+                        "SELECT p.visit_id, p.programme_id FROM visit_programmes p JOIN visits v ON v.id = p.visit_id WHERE v.org_id = $1",
+                    )
+                    .bind(university_id)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    let mut out = Vec::with_capacity(rows.len());
+                    for r in &rows {
+                        let id: Uuid = r.try_get("id")?;
+                        out.push(crate::employers::VisitFact {
+                            id,
+                            unit_id: r.try_get("unit_id")?,
+                            employer_id: r.try_get("employer_id")?,
+                            visit_date: r.try_get("visit_date")?,
+                            roles: roles.iter().filter(|(v, _)| *v == id).map(|(_, role)| role.clone()).collect(),
+                            programmes: progs.iter().filter(|(v, _)| *v == id).map(|(_, p)| *p).collect(),
+                            positions_opened: r.try_get("positions_opened")?,
+                        });
+                    }
+                    Ok(out)
+                }
+
                 async fn upsert_employer(&self, e: &EmployerRecord) -> Result<(EmployerRecord, bool)> {
                     let now = Utc::now();
                     let existed = self.employer(&e.credit_code).await?.is_some();
