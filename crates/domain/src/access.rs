@@ -191,6 +191,8 @@ pub enum Action {
     RegisterEmployer,
     /// Verify or blacklist an employer registered at or below the node.
     VerifyEmployer,
+    /// Log, correct or delete an employer visit (访企拓岗) for a unit inside one's subtree.
+    LogVisit,
 }
 
 impl Action {
@@ -237,6 +239,9 @@ impl Action {
                 Role::Counselor,
             ],
             Action::VerifyEmployer => &[Role::MinistryAdmin, Role::ProvinceAdmin, Role::CareerStaff],
+            Action::LogVisit => {
+                &[Role::CareerStaff, Role::UniversityLeader, Role::CollegeLeader, Role::MajorHead, Role::Counselor]
+            }
             Action::ViewStatistics => &[
                 Role::MinistryAdmin,
                 Role::ProvinceAdmin,

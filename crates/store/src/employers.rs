@@ -77,6 +77,7 @@ pub trait EmployerDirectory: Send + Sync {
     /// ones; verification is kept). Returns the stored record and whether it was new.
     async fn upsert_employer(&self, e: &EmployerRecord) -> Result<(EmployerRecord, bool)>;
     async fn employer(&self, credit_code: &str) -> Result<Option<EmployerRecord>>;
+    async fn employer_by_id(&self, id: Uuid) -> Result<Option<EmployerRecord>>;
     async fn set_verification(&self, credit_code: &str, state: &str, by: Uuid, reason: Option<&str>) -> Result<bool>;
     async fn list_employers(
         &self,
@@ -285,6 +286,12 @@ macro_rules! employers_impl {
                 async fn employer(&self, credit_code: &str) -> Result<Option<EmployerRecord>> {
                     let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM employers WHERE credit_code = $1"));
                     let r = sqlx::query(sql).bind(credit_code).fetch_optional(&self.pool).await?;
+                    r.as_ref().map(row).transpose()
+                }
+
+                async fn employer_by_id(&self, id: Uuid) -> Result<Option<EmployerRecord>> {
+                    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM employers WHERE id = $1"));
+                    let r = sqlx::query(sql).bind(id).fetch_optional(&self.pool).await?;
                     r.as_ref().map(row).transpose()
                 }
 

@@ -524,4 +524,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::destinations_api::router())
         .merge(crate::employers_api::router())
         .merge(crate::campaigns_api::router())
+        .merge(crate::visits_api::router())
 }

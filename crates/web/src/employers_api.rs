@@ -88,7 +88,7 @@ impl From<EmployerRecord> for EmployerDto {
     }
 }
 
-fn unprocessable(code: &'static str, message: String) -> AppError {
+pub(crate) fn unprocessable(code: &'static str, message: impl Into<String>) -> AppError {
     AppError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
 }
 
@@ -111,7 +111,7 @@ fn validate(state: &AppState, input: &EmployerInput, org_id: Uuid, node: Uuid) -
     })?;
     let name = input.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(unprocessable("invalid_name", "单位名称不能为空，且不超过 100 个字符".into()));
+        return Err(unprocessable("invalid_name", "单位名称不能为空，且不超过 100 个字符"));
     }
     let employer_type = input.employer_type.clone().unwrap_or_else(|| "39".into());
     if state.refdata.entry(Catalogue::EmployerTypes, &employer_type).is_none() {

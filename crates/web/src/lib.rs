@@ -36,6 +36,7 @@ pub mod i18n;
 pub mod identity_api;
 pub mod metrics;
 pub mod pages;
+pub mod visits_api;
 
 use error::{AppError, ErrorInfo};
 use i18n::{Lang, Messages};

@@ -23,6 +23,8 @@ mod employers;
 mod graduates;
 #[path = "web_parts/identity.rs"]
 mod identity;
+#[path = "web_parts/visits.rs"]
+mod visits;
 
 pub(crate) struct Fixture {
     pub name: &'static str,
