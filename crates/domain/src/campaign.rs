@@ -3,8 +3,11 @@
 //! what counts toward it and how many are required. Next year's notice is a new file, not new
 //! code. This module parses and checks policies; it does no I/O.
 
+use std::collections::HashSet;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 /// The policy of the 2023 spring campaign, as shipped in `policies/2023-spring.toml`.
 pub const SPRING_2023: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../policies/2023-spring.toml"));
@@ -157,6 +160,61 @@ impl Campaign {
     }
 }
 
+/// One logged visit as the engine sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoggedVisit {
+    pub id: Uuid,
+    pub employer: Uuid,
+    pub date: NaiveDate,
+    /// A secretary, president or leadership member took part.
+    pub by_leaders: bool,
+    /// The programmes it serves.
+    pub programmes: Vec<Uuid>,
+}
+
+/// Where an organisation stands against one target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Met,
+    OnTrack,
+    Behind,
+}
+
+impl Status {
+    pub fn of(required: u32, achieved: u32, expected: u32) -> Status {
+        if achieved >= required {
+            Status::Met
+        } else if achieved >= expected {
+            Status::OnTrack
+        } else {
+            Status::Behind
+        }
+    }
+}
+
+impl Campaign {
+    /// Distinct employers counting toward `measure` for `subject` (a programme for the
+    /// per-programme measure), from the visits of the subject's university. A visit counts once
+    /// per target, only inside the window; an employer is new when no visit of the university
+    /// before the window reached it.
+    pub fn achieved(&self, measure: Measure, subject: Uuid, visits: &[LoggedVisit]) -> u32 {
+        let prior: HashSet<Uuid> = visits.iter().filter(|v| v.date < self.start).map(|v| v.employer).collect();
+        let counted: HashSet<Uuid> = visits
+            .iter()
+            .filter(|v| v.date >= self.start && v.date <= self.end)
+            .filter(|v| match measure {
+                Measure::EmployersVisitedByLeaders => v.by_leaders,
+                Measure::NewEmployersByLeaders => v.by_leaders && !prior.contains(&v.employer),
+                Measure::EmployersVisitedForProgramme => v.programmes.contains(&subject),
+                Measure::EmployersVisited => true,
+            })
+            .map(|v| v.employer)
+            .collect();
+        counted.len() as u32
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,6 +268,69 @@ mod tests {
             for t in &c.targets {
                 proptest::prop_assert!(t.required_for(g) >= t.required);
             }
+        }
+    }
+    fn day(d: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn new_employers_exclude_those_met_before_the_window() {
+        let c = Campaign::parse(SHIPPED).unwrap();
+        let (e1, e2, p) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(9));
+        let v = |id: u128, e: Uuid, d: &str, lead: bool| LoggedVisit {
+            id: Uuid::from_u128(100 + id),
+            employer: e,
+            date: day(d),
+            by_leaders: lead,
+            programmes: vec![p],
+        };
+        let visits = vec![
+            v(1, e1, "2022-11-01", false),
+            v(2, e1, "2023-02-10", true),
+            v(3, e2, "2023-03-10", true),
+            v(4, e2, "2023-03-11", true),
+            v(5, e2, "2023-05-10", true),
+        ];
+        assert_eq!(c.achieved(Measure::EmployersVisitedByLeaders, Uuid::nil(), &visits), 2);
+        assert_eq!(c.achieved(Measure::NewEmployersByLeaders, Uuid::nil(), &visits), 1);
+        assert_eq!(c.achieved(Measure::EmployersVisitedForProgramme, p, &visits), 2);
+        assert_eq!(c.achieved(Measure::EmployersVisitedForProgramme, Uuid::from_u128(8), &visits), 0);
+        assert_eq!(Status::of(100, 40, 50), Status::Behind);
+        assert_eq!(Status::of(100, 60, 50), Status::OnTrack);
+        assert_eq!(Status::of(100, 100, 100), Status::Met);
+    }
+
+    proptest::proptest! {
+        /// Progress never exceeds what was logged, and logging the same visit twice changes nothing.
+        #[test]
+        fn progress_is_bounded_by_what_was_logged(
+            raw in proptest::collection::vec((0u8..6, 0i64..200, proptest::bool::ANY, 0u8..3), 0..40)
+        ) {
+            let c = Campaign::parse(SHIPPED).unwrap();
+            let visits: Vec<LoggedVisit> = raw
+                .iter()
+                .enumerate()
+                .map(|(i, (e, d, lead, p))| LoggedVisit {
+                    id: Uuid::from_u128(i as u128),
+                    employer: Uuid::from_u128(u128::from(*e)),
+                    date: day("2023-01-01") + chrono::Duration::days(*d),
+                    by_leaders: *lead,
+                    programmes: vec![Uuid::from_u128(1000 + u128::from(*p))],
+                })
+                .collect();
+            let mut doubled = visits.clone();
+            doubled.extend(visits.iter().cloned());
+            for m in [Measure::EmployersVisitedByLeaders, Measure::NewEmployersByLeaders, Measure::EmployersVisitedForProgramme, Measure::EmployersVisited] {
+                let subject = Uuid::from_u128(1000);
+                let n = c.achieved(m, subject, &visits);
+                let logged: HashSet<Uuid> = visits.iter().map(|v| v.employer).collect();
+                proptest::prop_assert!(n as usize <= visits.len());
+                proptest::prop_assert!(n as usize <= logged.len());
+                proptest::prop_assert_eq!(n, c.achieved(m, subject, &doubled));
+            }
+            proptest::prop_assert!(c.achieved(Measure::NewEmployersByLeaders, Uuid::nil(), &visits)
+                <= c.achieved(Measure::EmployersVisitedByLeaders, Uuid::nil(), &visits));
         }
     }
 }

@@ -525,4 +525,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::employers_api::router())
         .merge(crate::campaigns_api::router())
         .merge(crate::visits_api::router())
+        .merge(crate::campaign_targets::router())
 }

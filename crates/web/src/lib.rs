@@ -24,6 +24,7 @@ use tracing::Level;
 pub mod account_pages;
 pub mod api;
 pub mod auth;
+pub mod campaign_targets;
 pub mod campaigns_api;
 pub mod charts;
 pub mod destinations_api;

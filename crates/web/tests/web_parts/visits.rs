@@ -97,3 +97,146 @@ async fn visits_are_logged_only_inside_the_callers_scope() {
         f.cleanup().await;
     }
 }
+
+/// The engine's conditions, recomputed here from the placement counts.
+#[tokio::test]
+async fn targets_follow_the_reference_cohort_and_the_logged_visits() {
+    use jiuye_domain::destination::Rollup;
+    for f in fixtures().await {
+        let c = jiuye_domain::campaign::Campaign::parse(jiuye_domain::campaign::SPRING_2023).unwrap();
+        f.store.save_campaign(&c.id, &c.name, jiuye_domain::campaign::SPRING_2023).await.unwrap();
+        let province_token = token_for(&f, "demo_province").await;
+        let career = token_for(&f, "demo_career").await;
+        let counselor = token_for(&f, "demo_counselor").await;
+        let province = f.store.org_by_code(&OrgCode::parse("510000").unwrap()).await.unwrap().unwrap();
+        let rows = f.store.placement_counts(&province, 2022, &Default::default()).await.unwrap();
+        let rollup = Rollup::build(&rows);
+        let prate = rollup.of(province.id).rate();
+        let r = call(
+            &f.app,
+            Method::GET,
+            "/api/v1/campaigns/2023-spring/targets?org=510000&as_of=2023-03-15",
+            None,
+            &Auth::Bearer(&province_token),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}: {}", f.name, r.body);
+        let items = r.json();
+        let items = items.as_array().unwrap();
+        let (mut below, mut above) = (0, 0);
+        for u in f.store.org_children(&province).await.unwrap().into_iter().map(|c| c.org) {
+            let t = rollup.of(u.id);
+            if t.graduates == 0 {
+                continue;
+            }
+            let has = items.iter().find(|i| i["org"] == u.code.to_string() && i["rule"] == "leaders_open_new");
+            if t.rate() < prate {
+                below += 1;
+                let has = has.unwrap_or_else(|| panic!("{} is below the province average: {}", u.name, r.body));
+                let reason = has["reason"].as_str().unwrap();
+                assert!(reason.contains(&format!("{:.1}%", t.rate() * 100.0)), "{reason}");
+                assert!(reason.contains(&format!("{:.1}%", prate * 100.0)), "{reason}");
+                assert_eq!(has["required"], 100);
+                assert_eq!(has["expected_by_now"], 49, "43 of 89 days, rounded up");
+            } else {
+                above += 1;
+                assert!(has.is_none(), "{} is above the province average", u.name);
+            }
+        }
+        assert!(below > 0 && above > 0, "the demo has universities on both sides ({below}/{above})");
+
+        // Programme targets appear exactly for the colleges below the university's average.
+        let uni = f.store.org_by_code(&OrgCode::parse("4151010610").unwrap()).await.unwrap().unwrap();
+        let urate = rollup.of(uni.id).rate();
+        let r = call(
+            &f.app,
+            Method::GET,
+            "/api/v1/campaigns/2023-spring/targets?org=4151010610&as_of=2023-03-15",
+            None,
+            &Auth::Bearer(&career),
+        )
+        .await;
+        let items = r.json();
+        let items = items.as_array().unwrap().clone();
+        let mut programme_target = None;
+        for c in f.store.org_children(&uni).await.unwrap().into_iter().map(|c| c.org) {
+            let ct = rollup.of(c.id);
+            for p in f.store.org_children(&c).await.unwrap().into_iter().map(|c| c.org) {
+                let has = items.iter().find(|i| i["org"] == p.code.to_string() && i["rule"] == "programme_contacts");
+                let expected = ct.graduates > 0 && ct.rate() < urate;
+                assert_eq!(has.is_some(), expected, "{} in {}", p.name, c.name);
+                if let Some(h) = has {
+                    let g = rollup.of(p.id).graduates;
+                    let want = if g > 30 { 10 + (g - 30 + 9) / 10 } else { 10 };
+                    assert_eq!(h["required"], want, "{g} graduates");
+                    programme_target.get_or_insert((p.code.to_string(), c.code.to_string()));
+                }
+            }
+        }
+        let (programme, college) = programme_target.expect("some college of the demo university is below its average");
+
+        // A visit for that programme counts once; a second visit to the same employer does not
+        // count again; deleting both brings progress back.
+        let employer = json!({"credit_code": "91350100M000100Y43", "name": "福州某某有限公司", "industry_code": "6513", "region_code": "350102"});
+        call(&f.app, Method::POST, "/api/v1/employers", Some(employer), &Auth::Bearer(&career)).await;
+        let visit =
+            json!({"unit": programme, "employer": "91350100M000100Y43", "visit_date": "2023-03-01", "form": "online"});
+        let mut ids = Vec::new();
+        for _ in 0..2 {
+            let r = call(&f.app, Method::POST, "/api/v1/visits", Some(visit.clone()), &Auth::Bearer(&career)).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+            ids.push(r.json()["id"].as_str().unwrap().to_owned());
+        }
+        let progress = |token: String| {
+            let app = f.app.clone();
+            let programme = programme.clone();
+            async move {
+                let r = call(
+                    &app,
+                    Method::GET,
+                    &format!("/api/v1/campaigns/2023-spring/targets?org={programme}&as_of=2023-03-15"),
+                    None,
+                    &Auth::Bearer(&token),
+                )
+                .await;
+                assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+                r.json()[0]["achieved"].as_u64().unwrap()
+            }
+        };
+        assert_eq!(progress(career.clone()).await, 1);
+        for id in &ids {
+            let r = call(&f.app, Method::DELETE, &format!("/api/v1/visits/{id}"), None, &Auth::Bearer(&career)).await;
+            assert_eq!(r.status, StatusCode::NO_CONTENT);
+        }
+        assert_eq!(progress(career.clone()).await, 0);
+        // Someone from another college cannot read these targets.
+        let (a, _, _, _) = colleges(&f).await;
+        if college != a {
+            assert_error(
+                &call(
+                    &f.app,
+                    Method::GET,
+                    &format!("/api/v1/campaigns/2023-spring/targets?org={college}"),
+                    None,
+                    &Auth::Bearer(&counselor),
+                )
+                .await,
+                403,
+                "forbidden",
+            );
+        }
+        assert_error(
+            &call(
+                &f.app,
+                Method::GET,
+                "/api/v1/campaigns/2023-spring/targets?org=4151010610&as_of=2023-13-01",
+                None,
+                &Auth::Bearer(&career),
+            )
+            .await,
+            400,
+            "invalid_date",
+        );
+        f.cleanup().await;
+    }
+}

@@ -1,0 +1,310 @@
+//! The quota engine over JSON: for an organisation, which targets of a campaign apply to it (and
+//! to the units below it), why, what counts, and where it stands against the timeline. Everything
+//! is computed from the stored policy, the reference cohort's placement counts and the logged
+//! visits on every call, so reloading a policy or deleting a visit changes the answer at once.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use chrono::NaiveDate;
+use jiuye_domain::access::{self, Action, Resource, within};
+use jiuye_domain::campaign::{Campaign, Condition, Level, LoggedVisit, Measure, Status, Target};
+use jiuye_domain::destination::{Rollup, Tally};
+use jiuye_domain::{Org, OrgCode, OrgKind, SchoolLevel};
+use jiuye_store::PlacementFilter;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::api::ApiQuery;
+use crate::auth::{Signed, forbidden};
+use crate::error::{AppError, ErrorBody};
+use crate::visits_api::LEADERSHIP_ROLES;
+
+/// One target that applies to one organisation, with its progress.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct TargetProgress {
+    /// The rule's id in the policy (e.g. `leaders_open_new`).
+    pub rule: String,
+    /// The rule as the notice words it.
+    pub description: String,
+    /// `university`, `college` or `programme`.
+    pub level: String,
+    /// The organisation the target is for.
+    pub org: String,
+    pub org_name: String,
+    /// Why it applies, with the numbers that triggered it.
+    pub reason: String,
+    /// What counts toward it.
+    pub counts: String,
+    pub required: u32,
+    pub achieved: u32,
+    /// How many should be done by `as_of`, planning backwards from the deadline.
+    pub expected_by_now: u32,
+    /// `met`, `on_track` or `behind`.
+    pub status: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TargetParams {
+    /// A province, university, college or programme code. A province lists its universities'
+    /// targets; a university its own and those of its colleges and programmes.
+    pub org: String,
+    /// The day to measure the timeline at (YYYY-MM-DD; default today).
+    pub as_of: Option<String>,
+    /// Only targets with this status (`met`, `on_track`, `behind`).
+    pub status: Option<String>,
+}
+
+fn pct(t: &Tally) -> String {
+    format!("{:.1}%（{}/{}）", t.rate() * 100.0, t.placed, t.graduates)
+}
+
+fn level_zh(l: Level) -> &'static str {
+    match l {
+        Level::University => "高校",
+        Level::College => "院系",
+        Level::Programme => "专业点",
+    }
+}
+
+fn id_of<T: Serialize>(v: T) -> String {
+    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+/// What the engine knows about one university while it evaluates.
+struct Context<'a> {
+    campaign: &'a Campaign,
+    rollup: &'a Rollup,
+    province: &'a Org,
+    university: &'a Org,
+    visits: Vec<(LoggedVisit, String)>,
+    as_of: NaiveDate,
+}
+
+impl Context<'_> {
+    /// Why `target` applies to `subject` (whose college is `college`), or None when it does not.
+    fn reason(&self, target: &Target, subject: &Org, college: Option<&Org>) -> Option<String> {
+        let cohort = self.campaign.reference_cohort;
+        let u = self.university;
+        match target.applies_when {
+            Condition::Always => Some(format!("适用于所有{}", level_zh(target.level))),
+            Condition::NewlyBuiltOrVocational => {
+                if u.newly_built {
+                    Some(format!("{}是新建本科院校", u.name))
+                } else if u.school_level == Some(SchoolLevel::Vocational) {
+                    Some(format!("{}是高职专科院校", u.name))
+                } else {
+                    None
+                }
+            }
+            Condition::BelowProvinceAverage => {
+                let (ut, pt) = (self.rollup.of(u.id), self.rollup.of(self.province.id));
+                (ut.graduates > 0 && ut.rate() < pt.rate()).then(|| {
+                    format!(
+                        "{} {cohort} 届毕业去向落实率 {}，低于{}平均 {}",
+                        u.name,
+                        pct(&ut),
+                        self.province.name,
+                        pct(&pt)
+                    )
+                })
+            }
+            Condition::CollegeBelowUniversityAverage => {
+                let c = college?;
+                let (ct, ut) = (self.rollup.of(c.id), self.rollup.of(u.id));
+                (ct.graduates > 0 && ct.rate() < ut.rate()).then(|| {
+                    let mut r =
+                        format!("{} {cohort} 届毕业去向落实率 {}，低于{}平均 {}", c.name, pct(&ct), u.name, pct(&ut));
+                    if let (Some(above), Some(per)) = (target.extra_above_graduates, target.extra_per_graduates) {
+                        let g = self.rollup.of(subject.id).graduates;
+                        r.push_str(&format!(
+                            "；{} {cohort} 届毕业生 {g} 人（超过 {above} 人的，每 {per} 人增加 1 家）",
+                            subject.name
+                        ));
+                    }
+                    r
+                })
+            }
+        }
+    }
+
+    fn progress(&self, target: &Target, subject: &Org, reason: String) -> TargetProgress {
+        let graduates = u32::try_from(self.rollup.of(subject.id).graduates).unwrap_or(0);
+        let required = target.required_for(graduates);
+        let visits: Vec<LoggedVisit> = self
+            .visits
+            .iter()
+            .filter(|(_, unit_path)| target.counts != Measure::EmployersVisited || within(unit_path, &subject.path))
+            .map(|(v, _)| v.clone())
+            .collect();
+        let achieved = self.campaign.achieved(target.counts, subject.id, &visits);
+        let expected = self.campaign.expected_by(required, self.as_of);
+        TargetProgress {
+            rule: target.id.clone(),
+            description: target.description.clone(),
+            level: id_of(target.level),
+            org: subject.code.to_string(),
+            org_name: subject.name.clone(),
+            reason,
+            counts: id_of(target.counts),
+            required,
+            achieved,
+            expected_by_now: expected,
+            status: id_of(Status::of(required, achieved, expected)),
+        }
+    }
+}
+
+async fn org_by_code(state: &AppState, code: &str) -> Result<Option<Org>, AppError> {
+    let Ok(code) = OrgCode::parse(code.trim()) else { return Ok(None) };
+    Ok(state.store.org_by_code(&code).await?)
+}
+
+/// The targets of `campaign` for `org` (and the units it answers for), at `as_of`.
+pub async fn evaluate(
+    state: &AppState,
+    campaign: &Campaign,
+    org: &Org,
+    as_of: NaiveDate,
+) -> Result<Vec<TargetProgress>, AppError> {
+    let ancestors = state.store.org_ancestors(org).await?;
+    let chain: Vec<&Org> = ancestors.iter().chain(std::iter::once(org)).collect();
+    let province = chain
+        .iter()
+        .find(|o| o.kind == OrgKind::Province)
+        .map(|o| (*o).clone())
+        .ok_or_else(|| AppError::bad_request("org_too_broad", "请选择一个省份、高校、院系或专业点"))?;
+    let universities: Vec<Org> = match chain.iter().find(|o| o.kind == OrgKind::University) {
+        Some(u) => vec![(*u).clone()],
+        None => state
+            .store
+            .org_children(org)
+            .await?
+            .into_iter()
+            .map(|c| c.org)
+            .filter(|o| o.kind == OrgKind::University)
+            .collect(),
+    };
+    let rows = state.store.placement_counts(&province, campaign.reference_cohort, &PlacementFilter::default()).await?;
+    let rollup = Rollup::build(&rows);
+    let mut out = Vec::new();
+    let mut paths: HashMap<Uuid, String> = HashMap::new();
+    for university in &universities {
+        let mut visits = Vec::new();
+        for f in state.store.visits_of(university.id).await? {
+            let Ok(date) = NaiveDate::parse_from_str(&f.visit_date, "%Y-%m-%d") else { continue };
+            if !paths.contains_key(&f.unit_id)
+                && let Some((_, _, p)) = state.store.org_position(f.unit_id).await?
+            {
+                paths.insert(f.unit_id, p);
+            }
+            let unit_path = paths.get(&f.unit_id).cloned().unwrap_or_default();
+            let by_leaders = f.roles.iter().any(|r| LEADERSHIP_ROLES.contains(&r.as_str()));
+            visits.push((
+                LoggedVisit { id: f.id, employer: f.employer_id, date, by_leaders, programmes: f.programmes },
+                unit_path,
+            ));
+        }
+        let cx = Context { campaign, rollup: &rollup, province: &province, university, visits, as_of };
+        // University-level targets, for the province view or the university itself.
+        if org.kind == OrgKind::Province || org.id == university.id {
+            for t in campaign.targets.iter().filter(|t| t.level == Level::University) {
+                if let Some(reason) = cx.reason(t, university, None) {
+                    out.push(cx.progress(t, university, reason));
+                }
+            }
+        }
+        if org.kind == OrgKind::Province {
+            continue;
+        }
+        // College and programme targets inside the asked unit.
+        for college in state.store.org_children(university).await?.into_iter().map(|c| c.org) {
+            if !(within(&college.path, &org.path) || within(&org.path, &college.path)) {
+                continue;
+            }
+            for t in campaign.targets.iter().filter(|t| t.level == Level::College) {
+                if within(&college.path, &org.path)
+                    && let Some(reason) = cx.reason(t, &college, Some(&college))
+                {
+                    out.push(cx.progress(t, &college, reason));
+                }
+            }
+            if !campaign.targets.iter().any(|t| t.level == Level::Programme) {
+                continue;
+            }
+            for programme in state.store.org_children(&college).await?.into_iter().map(|c| c.org) {
+                if !within(&programme.path, &org.path) {
+                    continue;
+                }
+                for t in campaign.targets.iter().filter(|t| t.level == Level::Programme) {
+                    if let Some(reason) = cx.reason(t, &programme, Some(&college)) {
+                        out.push(cx.progress(t, &programme, reason));
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Which targets of a campaign apply to an organisation and the units below it, why, and the
+/// progress against the timeline.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/targets", tag = "campaigns", params(("id" = String, Path), TargetParams),
+    responses((status = 200, body = Vec<TargetProgress>),
+        (status = 400, description = "`invalid_date`, `invalid_status`, `org_too_broad`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`campaign_not_found`, `org_not_found`", body = ErrorBody)))]
+pub async fn campaign_targets(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(id): Path<String>,
+    ApiQuery(p): ApiQuery<TargetParams>,
+) -> Result<Json<Vec<TargetProgress>>, AppError> {
+    let org = org_by_code(&state, &p.org)
+        .await?
+        .ok_or_else(|| AppError::not_found("org_not_found", format!("没有代码为 {} 的单位", p.org.trim())))?;
+    let resource = Resource::at(&org.path);
+    if access::can(&caller.actor, Action::ViewStatistics, &resource).is_none()
+        && access::can(&caller.actor, Action::LogVisit, &resource).is_none()
+    {
+        return Err(forbidden());
+    }
+    let campaign = load(&state, &id).await?;
+    let as_of = match p.as_of.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map_err(|_| AppError::bad_request("invalid_date", format!("as_of“{d}”应为 YYYY-MM-DD")))?,
+        None => chrono::Local::now().date_naive(),
+    };
+    if let Some(s) = p.status.as_deref()
+        && !["met", "on_track", "behind"].contains(&s)
+    {
+        return Err(AppError::bad_request("invalid_status", "status 应为 met、on_track 或 behind"));
+    }
+    let mut items = evaluate(&state, &campaign, &org, as_of).await?;
+    if let Some(s) = p.status.as_deref() {
+        items.retain(|t| t.status == s);
+    }
+    Ok(Json(items))
+}
+
+/// A stored campaign by id.
+pub async fn load(state: &AppState, id: &str) -> Result<Campaign, AppError> {
+    for (cid, _, policy, _) in state.store.campaigns().await? {
+        if cid == id
+            && let Ok(c) = Campaign::parse(&policy)
+        {
+            return Ok(c);
+        }
+    }
+    Err(AppError::not_found("campaign_not_found", format!("没有 id 为 {id} 的活动")))
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(campaign_targets))
+}
