@@ -996,3 +996,109 @@ pub async fn demo_workflow(store: &dyn Repository, evidence_dir: &std::path::Pat
     store.meta_set("demo_workflow", "done").await?;
     Ok(())
 }
+
+/// Brings the 2023 spring 访企拓岗 campaign to life across the demo province: every university
+/// gets a campaign account (representing its leadership and programme heads, disabled so nobody
+/// signs in with it) and visits by its leaders spread over the window, some before it (so not
+/// every employer is new), with positions opened, internship bases and survey answers; the
+/// programmes of 四川大学 and a few other universities get their own visits. Some universities
+/// and programmes end well short of their quotas, so the campaign views have people behind.
+/// Runs once: a marker records that it is done.
+pub async fn demo_visits(store: &dyn Repository, cost: jiuye_security::password::Cost) -> Result<usize, SeedError> {
+    use jiuye_domain::access::Role;
+    use jiuye_store::employers::VisitRecord;
+    use jiuye_store::identity::{NewGrant, NewUser};
+
+    if store.meta_get("demo_visits").await?.as_deref() == Some("done") {
+        return Ok(0);
+    }
+    let sichuan = store
+        .org_by_code(&OrgCode::parse("510000").map_err(|e| SeedError::Plan(e.to_string()))?)
+        .await?
+        .ok_or_else(|| SeedError::Plan("四川省 is missing".into()))?;
+    let (employers, _) = store.list_employers(None, None, 5_000, 0).await?;
+    if employers.is_empty() {
+        return Err(SeedError::Plan("the demo has no employers".into()));
+    }
+    let node = store.node().await?.node_id;
+    let mut r = Rng::new(2023).fork("visits");
+    let secret = format!("{:016x}{:016x}", r.next_u64(), r.next_u64());
+    let hash = jiuye_security::password::hash(&secret, cost).map_err(|e| SeedError::Plan(e.to_string()))?;
+    let start = chrono::NaiveDate::from_ymd_opt(2023, 2, 1).unwrap_or_default();
+    let mut written = 0;
+    let universities: Vec<Org> = store
+        .org_children(&sichuan)
+        .await?
+        .into_iter()
+        .map(|c| c.org)
+        .filter(|o| o.kind == OrgKind::University)
+        .collect();
+    for (i, u) in universities.iter().enumerate() {
+        let id = Uuid::now_v7();
+        let user = NewUser {
+            id,
+            username: format!("campaign_{}", u.code),
+            display_name: format!("{}访企拓岗（演示，代表校领导与专业负责人）", u.name),
+            org_id: u.id,
+            password_hash: hash.clone(),
+            must_change_password: false,
+        };
+        let grant = NewGrant {
+            id: Uuid::now_v7(),
+            user_id: id,
+            role: Role::UniversityLeader,
+            org_id: u.id,
+            subject_id: None,
+            created_by: None,
+        };
+        if !store.create_user(&user, &[grant]).await? {
+            continue;
+        }
+        store.set_disabled(id, true).await?;
+        let log = |unit: Uuid, role: &str, day: i64, programmes: Vec<Uuid>, r: &mut Rng| {
+            let e = &employers[r.below(employers.len())];
+            let v = VisitRecord {
+                id: Uuid::now_v7(),
+                org_id: u.id,
+                unit_id: unit,
+                employer_id: e.id,
+                visit_date: (start + chrono::Duration::days(day)).format("%Y-%m-%d").to_string(),
+                form: ["on_site", "on_site", "invited", "online"][r.below(4)].to_owned(),
+                positions_opened: r.below(30) as i64,
+                base_agreed: r.below(5) == 0,
+                invited_to_fair: r.below(2) == 0,
+                survey_filled: r.below(3) == 0,
+                notes: None,
+                created_by: id,
+                origin_node: node,
+            };
+            (v, vec![(id, role.to_owned())], programmes)
+        };
+        // Leaders: from a handful of visits to well past the quota, depending on the university.
+        let n = [12, 35, 60, 85, 104, 130][i % 6] + r.below(10);
+        let mut batch = Vec::new();
+        for _ in 0..r.below(8) {
+            batch.push(log(u.id, "president", -(r.range(1, 90) as i64), vec![], &mut r));
+        }
+        for _ in 0..n {
+            let role = ["secretary", "president", "leadership_member"][r.below(3)];
+            batch.push(log(u.id, role, r.below(89) as i64, vec![], &mut r));
+        }
+        // Programme heads, for 四川大学 and every fifth university.
+        if u.code.as_str() == "4151010610" || i % 5 == 0 {
+            for c in store.org_children(u).await? {
+                for p in store.org_children(&c.org).await? {
+                    for _ in 0..r.below(16) {
+                        batch.push(log(p.org.id, "major_head", r.below(89) as i64, vec![p.org.id], &mut r));
+                    }
+                }
+            }
+        }
+        for (v, people, programmes) in batch {
+            store.add_visit(&v, &people, &programmes).await?;
+            written += 1;
+        }
+    }
+    store.meta_set("demo_visits", "done").await?;
+    Ok(written)
+}
