@@ -24,6 +24,7 @@ use crate::identity_api::{
     disable_account, grant_role, issue_token, revoke_role, totp_disable, totp_enable, totp_setup, users_in_scope,
     visible_user,
 };
+use crate::pages::login_redirect;
 use crate::pages::{Base, render};
 
 /// Only local paths are followed after sign-in: never an open redirect.
@@ -31,11 +32,6 @@ pub fn safe_next(next: Option<&str>) -> String {
     next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.starts_with("/login"))
         .unwrap_or("/")
         .to_owned()
-}
-
-fn login_redirect(uri: &axum::http::Uri) -> Response {
-    let next = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    Redirect::to(&format!("/login?next={}", crate::pages::encode_component(next))).into_response()
 }
 
 /// What a page render needs from its request.

@@ -308,3 +308,126 @@ pub async fn load(state: &AppState, id: &str) -> Result<Campaign, AppError> {
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(campaign_targets))
 }
+
+#[derive(askama::Template)]
+#[template(path = "campaigns.html")]
+struct CampaignsPage {
+    base: crate::pages::Base,
+    items: Vec<(String, String, String, String)>,
+}
+
+/// The campaigns loaded on this node.
+pub async fn campaigns_page(
+    State(state): State<AppState>,
+    lang: crate::i18n::Lang,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+) -> Result<axum::response::Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    if access::scope_paths(&me.actor, Action::ViewStatistics).is_empty()
+        && access::scope_paths(&me.actor, Action::LogVisit).is_empty()
+    {
+        return Err(forbidden());
+    }
+    let base = crate::pages::Base::new(&state, lang, "campaigns", &uri).with_caller(&caller);
+    let mut items = Vec::new();
+    for (_, _, policy, _) in state.store.campaigns().await? {
+        if let Ok(c) = Campaign::parse(&policy) {
+            items.push((c.id, c.name, c.start.to_string(), c.end.to_string()));
+        }
+    }
+    crate::pages::render(&CampaignsPage { base, items })
+}
+
+#[derive(askama::Template)]
+#[template(path = "campaign.html")]
+struct CampaignPage {
+    base: crate::pages::Base,
+    id: String,
+    name: String,
+    start: String,
+    end: String,
+    org: String,
+    as_of: String,
+    statuses: Vec<(&'static str, String, bool)>,
+    summary: String,
+    rows: Vec<(TargetProgress, String)>,
+}
+
+/// One campaign's targets for an organisation (default: the caller's own), behind first.
+pub async fn campaign_page(
+    State(state): State<AppState>,
+    lang: crate::i18n::Lang,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    Path(id): Path<String>,
+    ApiQuery(p): ApiQuery<PageParams>,
+) -> Result<axum::response::Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let org_code = match p.org.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(o) => o.to_owned(),
+        None => access::scope_paths(&me.actor, Action::ViewStatistics)
+            .into_iter()
+            .chain(access::scope_paths(&me.actor, Action::LogVisit))
+            .next()
+            .and_then(|p| p.rsplit('/').next().map(str::to_owned))
+            .ok_or_else(forbidden)?,
+    };
+    let base = crate::pages::Base::new(&state, lang, "campaigns", &uri).with_caller(&caller);
+    let status = p.status.clone().filter(|s| !s.is_empty());
+    let Json(items) = campaign_targets(
+        State(state.clone()),
+        Signed(me),
+        Path(id.clone()),
+        ApiQuery(TargetParams { org: org_code.clone(), as_of: p.as_of.clone(), status: status.clone() }),
+    )
+    .await?;
+    let campaign = load(&state, &id).await?;
+    let as_of =
+        p.as_of.filter(|s| !s.trim().is_empty()).unwrap_or_else(|| chrono::Local::now().date_naive().to_string());
+    let count = |s: &str| items.iter().filter(|t| t.status == s).count().to_string();
+    let summary = base
+        .t("campaign.summary")
+        .replace("{n}", &items.len().to_string())
+        .replace("{met}", &count("met"))
+        .replace("{on_track}", &count("on_track"))
+        .replace("{behind}", &count("behind"));
+    let order = |s: &str| match s {
+        "behind" => 0,
+        "on_track" => 1,
+        _ => 2,
+    };
+    let mut items = items;
+    items.sort_by(|a, b| order(&a.status).cmp(&order(&b.status)).then(a.org.cmp(&b.org)).then(a.rule.cmp(&b.rule)));
+    let statuses = ["behind", "on_track", "met"]
+        .into_iter()
+        .map(|s| (s, base.t(&format!("campaign.{s}")).to_owned(), status.as_deref() == Some(s)))
+        .collect();
+    let rows = items
+        .into_iter()
+        .map(|t| {
+            let label = base.t(&format!("campaign.{}", t.status)).to_owned();
+            (t, label)
+        })
+        .collect();
+    let page = CampaignPage {
+        id,
+        name: campaign.name,
+        start: campaign.start.to_string(),
+        end: campaign.end.to_string(),
+        org: org_code,
+        as_of,
+        statuses,
+        summary,
+        rows,
+        base,
+    };
+    crate::pages::render(&page)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PageParams {
+    org: Option<String>,
+    as_of: Option<String>,
+    status: Option<String>,
+}

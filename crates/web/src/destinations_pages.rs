@@ -20,12 +20,7 @@ use crate::destinations_api::{
 };
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::pages::{Base, encode_component, group_digits, render};
-
-fn login_redirect(uri: &axum::http::Uri) -> Response {
-    let next = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    Redirect::to(&format!("/login?next={}", encode_component(next))).into_response()
-}
+use crate::pages::{Base, group_digits, login_redirect, render};
 
 fn beijing(t: chrono::DateTime<chrono::Utc>) -> String {
     match chrono::FixedOffset::east_opt(8 * 3600) {

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::extract::{Multipart, OriginalUri, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use jiuye_domain::access::{self, Action};
 use jiuye_domain::destination::Component;
 use jiuye_domain::{EducationLevel, OrgKind};
@@ -15,12 +15,8 @@ use crate::charts::{Bar, progress_line as rate_line_chart, rate_bars};
 use crate::error::AppError;
 use crate::graduates_api::{ImportFailure, compute_placement, import_roster, university_for_import};
 use crate::i18n::Lang;
+use crate::pages::login_redirect;
 use crate::pages::{Base, group_digits, render};
-
-fn login_redirect(uri: &axum::http::Uri) -> Response {
-    let next = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    Redirect::to(&format!("/login?next={}", crate::pages::encode_component(next))).into_response()
-}
 
 fn pct(x: f64) -> String {
     format!("{:.2}%", x * 100.0)

@@ -138,6 +138,8 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
         )
         .route("/disputes/{id}/answer", post(destinations_pages::answer_form))
         .route("/integrity", get(destinations_pages::integrity))
+        .route("/campaigns", get(campaign_targets::campaigns_page))
+        .route("/campaigns/{id}", get(campaign_targets::campaign_page))
         .route("/min-wages", get(destinations_pages::min_wages))
         .route("/min-wages/{province}", post(destinations_pages::min_wage_form))
         .route(

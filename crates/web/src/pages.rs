@@ -88,6 +88,12 @@ impl Base {
 }
 
 /// Percent-encodes everything but unreserved characters and `/`.
+/// Sends someone not signed in to the login page, coming back here afterwards.
+pub(crate) fn login_redirect(uri: &axum::http::Uri) -> Response {
+    let next = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    axum::response::Redirect::to(&format!("/login?next={}", encode_component(next))).into_response()
+}
+
 pub(crate) fn encode_component(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {

@@ -4,7 +4,7 @@ use axum::http::{Method, StatusCode};
 use jiuye_domain::OrgCode;
 use serde_json::json;
 
-use super::identity::{Auth, call, token_for};
+use super::identity::{Auth, call, login, token_for};
 use super::{Fixture, assert_error, fixtures};
 
 /// Two colleges of the demo university (A holds the demo counselor) and a programme of each.
@@ -204,6 +204,20 @@ async fn targets_follow_the_reference_cohort_and_the_logged_visits() {
             }
         };
         assert_eq!(progress(career.clone()).await, 1);
+        // The page shows the same targets, behind first, with the status in words.
+        let (cookie, _) = login(&f.app, "demo_career", "Jiuye-Demo-2023").await;
+        let page = call(
+            &f.app,
+            Method::GET,
+            "/campaigns/2023-spring?org=4151010610&as_of=2023-03-15",
+            None,
+            &Auth::Cookie { cookie: &cookie, csrf: None },
+        )
+        .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.content_type.starts_with("text/html"));
+        assert!(page.body.contains(&programme) && page.body.contains("<caption"), "{}", page.body);
+        assert!(page.body.contains("滞后") || page.body.contains("进度正常"), "status in words");
         for id in &ids {
             let r = call(&f.app, Method::DELETE, &format!("/api/v1/visits/{id}"), None, &Auth::Bearer(&career)).await;
             assert_eq!(r.status, StatusCode::NO_CONTENT);
