@@ -63,6 +63,8 @@ pub struct VisitFact {
     pub roles: Vec<String>,
     pub programmes: Vec<Uuid>,
     pub positions_opened: i64,
+    /// An internship/practice base was agreed.
+    pub base_agreed: bool,
 }
 
 #[async_trait]
@@ -208,7 +210,7 @@ macro_rules! employers_impl {
 
                 async fn visits_of(&self, university_id: Uuid) -> Result<Vec<crate::employers::VisitFact>> {
                     let rows = sqlx::query(
-                        "SELECT id, unit_id, employer_id, visit_date, positions_opened FROM visits WHERE org_id = $1 ORDER BY visit_date",
+                        "SELECT id, unit_id, employer_id, visit_date, positions_opened, base_agreed FROM visits WHERE org_id = $1 ORDER BY visit_date",
                     )
                     .bind(university_id)
                     .fetch_all(&self.pool)
@@ -225,6 +227,14 @@ macro_rules! employers_impl {
                     .bind(university_id)
                     .fetch_all(&self.pool)
                     .await?;
+                    let mut roles_of: std::collections::HashMap<Uuid, Vec<String>> = std::collections::HashMap::new();
+                    for (v, role) in roles {
+                        roles_of.entry(v).or_default().push(role);
+                    }
+                    let mut progs_of: std::collections::HashMap<Uuid, Vec<Uuid>> = std::collections::HashMap::new();
+                    for (v, p) in progs {
+                        progs_of.entry(v).or_default().push(p);
+                    }
                     let mut out = Vec::with_capacity(rows.len());
                     for r in &rows {
                         let id: Uuid = r.try_get("id")?;
@@ -233,9 +243,10 @@ macro_rules! employers_impl {
                             unit_id: r.try_get("unit_id")?,
                             employer_id: r.try_get("employer_id")?,
                             visit_date: r.try_get("visit_date")?,
-                            roles: roles.iter().filter(|(v, _)| *v == id).map(|(_, role)| role.clone()).collect(),
-                            programmes: progs.iter().filter(|(v, _)| *v == id).map(|(_, p)| *p).collect(),
+                            roles: roles_of.remove(&id).unwrap_or_default(),
+                            programmes: progs_of.remove(&id).unwrap_or_default(),
                             positions_opened: r.try_get("positions_opened")?,
+                            base_agreed: r.try_get("base_agreed")?,
                         });
                     }
                     Ok(out)

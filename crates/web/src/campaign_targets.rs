@@ -305,8 +305,158 @@ pub async fn load(state: &AppState, id: &str) -> Result<Campaign, AppError> {
     Err(AppError::not_found("campaign_not_found", format!("没有 id 为 {id} 的活动")))
 }
 
+/// One row of the progress report: a unit and what its visits inside the window achieved.
+#[derive(Default)]
+struct ReportRow {
+    code: String,
+    name: String,
+    visits: i64,
+    employers: std::collections::HashSet<Uuid>,
+    new_employers: std::collections::HashSet<Uuid>,
+    positions: i64,
+    bases: i64,
+}
+
+/// The campaign's progress as an Excel workbook, the fields a province sends upward: one row per
+/// unit one level below the organisation (universities of a province, colleges of a university,
+/// programmes of a college) with visits, employers, new employers, positions opened and
+/// internship bases inside the window, then every target with its status.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/report.xlsx", tag = "campaigns", params(("id" = String, Path), TargetParams),
+    responses((status = 200, description = "Workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 403, description = "`forbidden`", body = ErrorBody), (status = 404, description = "`campaign_not_found`, `org_not_found`", body = ErrorBody)))]
+pub async fn campaign_report(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(id): Path<String>,
+    ApiQuery(p): ApiQuery<TargetParams>,
+) -> Result<axum::response::Response, AppError> {
+    use jiuye_sheets::{Cell, Sheet};
+    let org_code = p.org.clone();
+    let Json(targets) = campaign_targets(State(state.clone()), Signed(caller), Path(id.clone()), ApiQuery(p)).await?;
+    let campaign = load(&state, &id).await?;
+    let org =
+        org_by_code(&state, &org_code).await?.ok_or_else(|| AppError::not_found("org_not_found", "没有这个单位"))?;
+    let units: Vec<Org> = state.store.org_children(&org).await?.into_iter().map(|c| c.org).collect();
+    let universities: Vec<Org> = if org.kind == OrgKind::Province {
+        units.iter().filter(|u| u.kind == OrgKind::University).cloned().collect()
+    } else {
+        let ancestors = state.store.org_ancestors(&org).await?;
+        ancestors.into_iter().chain(std::iter::once(org.clone())).filter(|o| o.kind == OrgKind::University).collect()
+    };
+    let mut rows: Vec<ReportRow> = units
+        .iter()
+        .map(|u| ReportRow { code: u.code.to_string(), name: u.name.clone(), ..Default::default() })
+        .collect();
+    let mut paths: HashMap<Uuid, String> = HashMap::new();
+    for university in &universities {
+        let facts = state.store.visits_of(university.id).await?;
+        let prior: std::collections::HashSet<Uuid> = facts
+            .iter()
+            .filter(|f| f.visit_date.as_str() < campaign.start.to_string().as_str())
+            .map(|f| f.employer_id)
+            .collect();
+        for f in &facts {
+            let Ok(date) = NaiveDate::parse_from_str(&f.visit_date, "%Y-%m-%d") else { continue };
+            if date < campaign.start || date > campaign.end {
+                continue;
+            }
+            if !paths.contains_key(&f.unit_id)
+                && let Some((_, _, path)) = state.store.org_position(f.unit_id).await?
+            {
+                paths.insert(f.unit_id, path);
+            }
+            let Some(path) = paths.get(&f.unit_id) else { continue };
+            for (row, unit) in rows.iter_mut().zip(&units) {
+                if within(path, &unit.path) {
+                    row.visits += 1;
+                    row.employers.insert(f.employer_id);
+                    if !prior.contains(&f.employer_id) {
+                        row.new_employers.insert(f.employer_id);
+                    }
+                    row.positions += f.positions_opened;
+                    row.bases += i64::from(f.base_agreed);
+                }
+            }
+        }
+    }
+    let n = |x: usize| Cell::Number(x as f64);
+    let summary = Sheet {
+        name: "进度汇总".into(),
+        headers: [
+            "单位代码",
+            "单位名称",
+            "走访次数",
+            "走访用人单位数",
+            "新开拓用人单位数",
+            "开拓岗位数",
+            "新建实习实践基地数",
+            "适用任务数",
+            "已完成任务数",
+            "滞后任务数",
+        ]
+        .iter()
+        .map(|h| (*h).to_owned())
+        .collect(),
+        rows: rows
+            .iter()
+            .map(|r| {
+                let mine: Vec<&TargetProgress> =
+                    targets.iter().filter(|t| t.org == r.code || t.org.starts_with(&format!("{}-", r.code))).collect();
+                vec![
+                    Cell::Text(r.code.clone()),
+                    Cell::Text(r.name.clone()),
+                    Cell::Number(r.visits as f64),
+                    n(r.employers.len()),
+                    n(r.new_employers.len()),
+                    Cell::Number(r.positions as f64),
+                    Cell::Number(r.bases as f64),
+                    n(mine.len()),
+                    n(mine.iter().filter(|t| t.status == "met").count()),
+                    n(mine.iter().filter(|t| t.status == "behind").count()),
+                ]
+            })
+            .collect(),
+    };
+    let detail = Sheet {
+        name: "任务进度".into(),
+        headers: ["单位代码", "单位名称", "任务", "适用原因", "要求", "已完成", "应完成", "状态"]
+            .iter()
+            .map(|h| (*h).to_owned())
+            .collect(),
+        rows: targets
+            .iter()
+            .map(|t| {
+                vec![
+                    Cell::Text(t.org.clone()),
+                    Cell::Text(t.org_name.clone()),
+                    Cell::Text(t.description.clone()),
+                    Cell::Text(t.reason.clone()),
+                    Cell::Number(f64::from(t.required)),
+                    Cell::Number(f64::from(t.achieved)),
+                    Cell::Number(f64::from(t.expected_by_now)),
+                    Cell::Text(
+                        match t.status.as_str() {
+                            "met" => "已完成",
+                            "on_track" => "进度正常",
+                            _ => "滞后",
+                        }
+                        .into(),
+                    ),
+                ]
+            })
+            .collect(),
+    };
+    let bytes = jiuye_sheets::write_xlsx(&[summary, detail])
+        .map_err(|e| AppError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal_error", e.to_string()))?;
+    Ok(crate::graduates_api::download(
+        bytes,
+        crate::graduates_api::XLSX,
+        &format!("访企拓岗进度-{}-{}.xlsx", id, org.code),
+    ))
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(campaign_targets))
+    OpenApiRouter::new().routes(routes!(campaign_targets)).routes(routes!(campaign_report))
 }
 
 #[derive(askama::Template)]

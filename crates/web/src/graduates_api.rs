@@ -243,9 +243,9 @@ pub async fn template_csv() -> Response {
     download(jiuye_sheets::roster_template_csv(), "text/csv; charset=utf-8", "毕业生名单模板.csv")
 }
 
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Response {
+pub(crate) fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Response {
     let disposition =
         format!("attachment; filename=\"download\"; filename*=UTF-8''{}", crate::pages::encode_component(name));
     let mut res = (StatusCode::OK, [(header::CONTENT_TYPE, content_type)], bytes).into_response();

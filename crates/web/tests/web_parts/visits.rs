@@ -204,8 +204,28 @@ async fn targets_follow_the_reference_cohort_and_the_logged_visits() {
             }
         };
         assert_eq!(progress(career.clone()).await, 1);
-        // The page shows the same targets, behind first, with the status in words.
+        // The report upward counts both visits for the programme's college, one employer.
+        let xlsx = call(
+            &f.app,
+            Method::GET,
+            "/api/v1/campaigns/2023-spring/report.xlsx?org=4151010610&as_of=2023-03-15",
+            None,
+            &Auth::Bearer(&career),
+        )
+        .await;
+        assert_eq!(xlsx.status, StatusCode::OK);
+        assert!(xlsx.content_type.starts_with("application/vnd.openxmlformats"), "{}", xlsx.content_type);
         let (cookie, _) = login(&f.app, "demo_career", "Jiuye-Demo-2023").await;
+        let page = call(
+            &f.app,
+            Method::GET,
+            &format!("/campaigns/2023-spring?org={college}&as_of=2023-03-15"),
+            None,
+            &Auth::Cookie { cookie: &cookie, csrf: None },
+        )
+        .await;
+        assert!(page.body.contains(&programme), "{}", page.body);
+        // The page shows the same targets, behind first, with the status in words.
         let page = call(
             &f.app,
             Method::GET,
