@@ -9,7 +9,7 @@ cargo build --quiet
 DATA=$(mktemp -d)
 PORT=$((30000 + RANDOM % 20000))
 LOG="$DATA/serve.log"
-target/debug/jiuye serve --demo --data-dir "$DATA" --listen "127.0.0.1:$PORT" >"$LOG" 2>&1 &
+"${CARGO_TARGET_DIR:-target}/debug/jiuye" serve --demo --data-dir "$DATA" --listen "127.0.0.1:$PORT" >"$LOG" 2>&1 &
 PID=$!
 cleanup() { kill -TERM "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$DATA"; }
 trap cleanup EXIT
