@@ -45,6 +45,8 @@ const PAGES = [
   ['/integrity?org=4151010610&cohort=2023', 'demo_career'],
   ['/graduates?unplaced=true&cohort=2023', 'demo_counselor'],
   ['/min-wages', 'demo_province'],
+  ['/campaigns/2023-spring?org=4151010610', 'demo_career'],
+  ['/campaigns/2023-spring?org=510000&as_of=2023-04-10', 'demo_province'],
 ];
 
 let passed = 0;
