@@ -46,6 +46,7 @@ const PAGES = [
   ['/graduates?unplaced=true&cohort=2023', 'demo_counselor'],
   ['/min-wages', 'demo_province'],
   ['/campaigns/2023-spring?org=4151010610', 'demo_career'],
+  ['/visits/new', 'demo_counselor'],
   ['/campaigns/2023-spring?org=510000&as_of=2023-04-10', 'demo_province'],
 ];
 

@@ -139,6 +139,7 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
         .route("/disputes/{id}/answer", post(destinations_pages::answer_form))
         .route("/integrity", get(destinations_pages::integrity))
         .route("/campaigns", get(campaign_targets::campaigns_page))
+        .route("/visits/new", get(visits_api::visit_form_page).post(visits_api::visit_form_submit))
         .route("/campaigns/{id}", get(campaign_targets::campaign_page))
         .route("/min-wages", get(destinations_pages::min_wages))
         .route("/min-wages/{province}", post(destinations_pages::min_wage_form))

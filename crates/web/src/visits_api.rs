@@ -381,3 +381,115 @@ pub async fn list_visits(
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_visits, create_visit)).routes(routes!(delete_visit))
 }
+
+#[derive(askama::Template)]
+#[template(path = "visit_form.html")]
+struct VisitFormPage {
+    base: crate::pages::Base,
+    unit: String,
+    today: String,
+    error: Option<String>,
+    logged: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct VisitFormQuery {
+    logged: Option<String>,
+}
+
+fn visit_form(
+    state: &AppState,
+    lang: crate::i18n::Lang,
+    uri: &axum::http::Uri,
+    caller: &crate::auth::MaybeCaller,
+    me: &Caller,
+    error: Option<String>,
+    logged: bool,
+) -> Result<Response, AppError> {
+    let base = crate::pages::Base::new(state, lang, "campaigns", uri).with_caller(caller);
+    let unit = access::scope_paths(&me.actor, Action::LogVisit)
+        .first()
+        .and_then(|p| p.rsplit('/').next().map(str::to_owned))
+        .ok_or_else(forbidden)?;
+    let today = chrono::Local::now().date_naive().to_string();
+    crate::pages::render(&VisitFormPage { base, unit, today, error, logged })
+}
+
+/// The visit form, for a phone as much as a desk.
+pub async fn visit_form_page(
+    State(state): State<AppState>,
+    lang: crate::i18n::Lang,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    ApiQuery(q): ApiQuery<VisitFormQuery>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    visit_form(&state, lang, &uri, &caller, &me, None, q.logged.is_some())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct VisitFormData {
+    unit: String,
+    employer: String,
+    visit_date: String,
+    form: String,
+    #[serde(default)]
+    programmes: String,
+    #[serde(default)]
+    positions_opened: String,
+    base_agreed: Option<String>,
+    invited_to_fair: Option<String>,
+    survey_filled: Option<String>,
+    notes: Option<String>,
+}
+
+/// Logs a visit from the form through the same code as the API.
+pub async fn visit_form_submit(
+    State(state): State<AppState>,
+    lang: crate::i18n::Lang,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    axum::Form(f): axum::Form<VisitFormData>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let positions = match f.positions_opened.trim() {
+        "" => 0,
+        s => match s.parse::<i64>() {
+            Ok(n) => n,
+            Err(_) => return visit_form(&state, lang, &uri, &caller, &me, Some("开拓岗位数应为整数".into()), false),
+        },
+    };
+    let input = VisitInput {
+        unit: f.unit,
+        employer: f.employer,
+        visit_date: f.visit_date,
+        form: f.form,
+        people: Vec::new(),
+        programmes: f
+            .programmes
+            .split([',', '，', ' ', '、'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        positions_opened: positions,
+        base_agreed: f.base_agreed.is_some(),
+        invited_to_fair: f.invited_to_fair.is_some(),
+        survey_filled: f.survey_filled.is_some(),
+        notes: f.notes,
+    };
+    let resp = create_visit(State(state.clone()), Signed(me.clone()), Json(input)).await;
+    if resp.status() == StatusCode::CREATED {
+        return Ok(axum::response::Redirect::to("/visits/new?logged=1").into_response());
+    }
+    let status = resp.status();
+    let bytes = axum::body::to_bytes(resp.into_body(), 64 * 1024).await.unwrap_or_default();
+    let message = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| v["message"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| "登记未成功，请检查后重试".into());
+    // The form comes back with the reason, under the status the API gave.
+    let mut page = visit_form(&state, lang, &uri, &caller, &me, Some(message), false)?;
+    *page.status_mut() = status;
+    Ok(page)
+}

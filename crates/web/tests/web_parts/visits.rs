@@ -274,3 +274,45 @@ async fn targets_follow_the_reference_cohort_and_the_logged_visits() {
         f.cleanup().await;
     }
 }
+
+/// The visit form logs through the same rules as the API and re-shows a refused entry's reason.
+#[tokio::test]
+async fn the_visit_form_logs_and_explains_refusals() {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    for f in fixtures().await {
+        let (a, b, _, _) = colleges(&f).await;
+        let career = token_for(&f, "demo_career").await;
+        let employer = json!({"credit_code": "91350100M000100Y43", "name": "福州某某有限公司", "industry_code": "6513", "region_code": "350102"});
+        call(&f.app, Method::POST, "/api/v1/employers", Some(employer), &Auth::Bearer(&career)).await;
+        let (cookie, csrf) = login(&f.app, "demo_counselor", jiuye_seed::DEMO_PASSWORD).await;
+        let page = super::send(
+            &f.app,
+            Request::get("/visits/new").header(header::COOKIE, &cookie).body(Body::empty()).unwrap(),
+        )
+        .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("<label for=\"v_employer\">") && page.body.contains(&format!("value=\"{a}\"")));
+        let post = |unit: &str| {
+            Request::post("/visits/new")
+                .header(header::COOKIE, &cookie)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(format!(
+                    "csrf={csrf}&unit={unit}&employer=91350100m000100y43&visit_date=2023-03-02&form=invited&programmes=&positions_opened=3&base_agreed=true&notes="
+                )))
+                .unwrap()
+        };
+        let ok = super::send(&f.app, post(&a)).await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+        let refused = super::send(&f.app, post(&b)).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+        assert!(refused.body.contains("role=\"alert\"") && refused.body.contains("<form"), "{}", refused.body);
+        let list = call(&f.app, Method::GET, &format!("/api/v1/visits?org={a}"), None, &Auth::Bearer(&career)).await;
+        let v = list.json();
+        assert_eq!(v["total"], 1, "{}", list.body);
+        assert_eq!(v["items"][0]["form"], "invited");
+        assert_eq!(v["items"][0]["base_agreed"], true);
+        assert_eq!(v["items"][0]["positions_opened"], 3);
+        f.cleanup().await;
+    }
+}
