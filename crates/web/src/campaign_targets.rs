@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use jiuye_domain::access::{self, Action, Resource, within};
 use jiuye_domain::campaign::{Campaign, Condition, Level, LoggedVisit, Measure, Status, Target};
 use jiuye_domain::destination::{Rollup, Tally};
-use jiuye_domain::{Org, OrgCode, OrgKind, SchoolLevel};
+use jiuye_domain::{Org, OrgKind, SchoolLevel};
 use jiuye_store::PlacementFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -21,9 +21,10 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::api::ApiQuery;
-use crate::auth::{Signed, forbidden};
+use crate::auth::{Caller, Signed, forbidden};
+use crate::campaigns_api::snake;
 use crate::error::{AppError, ErrorBody};
-use crate::visits_api::LEADERSHIP_ROLES;
+use crate::visits_api::{LEADERSHIP_ROLES, org_by_code_text};
 
 /// One target that applies to one organisation, with its progress.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -71,10 +72,6 @@ fn level_zh(l: Level) -> &'static str {
         Level::College => "院系",
         Level::Programme => "专业点",
     }
-}
-
-fn id_of<T: Serialize>(v: T) -> String {
-    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
 /// What the engine knows about one university while it evaluates.
@@ -148,22 +145,17 @@ impl Context<'_> {
         TargetProgress {
             rule: target.id.clone(),
             description: target.description.clone(),
-            level: id_of(target.level),
+            level: snake(target.level),
             org: subject.code.to_string(),
             org_name: subject.name.clone(),
             reason,
-            counts: id_of(target.counts),
+            counts: snake(target.counts),
             required,
             achieved,
             expected_by_now: expected,
-            status: id_of(Status::of(required, achieved, expected)),
+            status: snake(Status::of(required, achieved, expected)),
         }
     }
-}
-
-async fn org_by_code(state: &AppState, code: &str) -> Result<Option<Org>, AppError> {
-    let Ok(code) = OrgCode::parse(code.trim()) else { return Ok(None) };
-    Ok(state.store.org_by_code(&code).await?)
 }
 
 /// The targets of `campaign` for `org` (and the units it answers for), at `as_of`.
@@ -266,7 +258,18 @@ pub async fn campaign_targets(
     Path(id): Path<String>,
     ApiQuery(p): ApiQuery<TargetParams>,
 ) -> Result<Json<Vec<TargetProgress>>, AppError> {
-    let org = org_by_code(&state, &p.org)
+    Ok(Json(targets_for(&state, &caller, &id, &p).await?.2))
+}
+
+/// Checks the caller's scope over the organisation, then evaluates the campaign for it: the one
+/// computation behind the API, the page and the report.
+async fn targets_for(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    p: &TargetParams,
+) -> Result<(Org, Campaign, Vec<TargetProgress>), AppError> {
+    let org = org_by_code_text(state, &p.org)
         .await?
         .ok_or_else(|| AppError::not_found("org_not_found", format!("没有代码为 {} 的单位", p.org.trim())))?;
     let resource = Resource::at(&org.path);
@@ -275,7 +278,7 @@ pub async fn campaign_targets(
     {
         return Err(forbidden());
     }
-    let campaign = load(&state, &id).await?;
+    let campaign = load(state, id).await?;
     let as_of = match p.as_of.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
             .map_err(|_| AppError::bad_request("invalid_date", format!("as_of“{d}”应为 YYYY-MM-DD")))?,
@@ -286,11 +289,11 @@ pub async fn campaign_targets(
     {
         return Err(AppError::bad_request("invalid_status", "status 应为 met、on_track 或 behind"));
     }
-    let mut items = evaluate(&state, &campaign, &org, as_of).await?;
+    let mut items = evaluate(state, &campaign, &org, as_of).await?;
     if let Some(s) = p.status.as_deref() {
         items.retain(|t| t.status == s);
     }
-    Ok(Json(items))
+    Ok((org, campaign, items))
 }
 
 /// A stored campaign by id.
@@ -331,11 +334,7 @@ pub async fn campaign_report(
     ApiQuery(p): ApiQuery<TargetParams>,
 ) -> Result<axum::response::Response, AppError> {
     use jiuye_sheets::{Cell, Sheet};
-    let org_code = p.org.clone();
-    let Json(targets) = campaign_targets(State(state.clone()), Signed(caller), Path(id.clone()), ApiQuery(p)).await?;
-    let campaign = load(&state, &id).await?;
-    let org =
-        org_by_code(&state, &org_code).await?.ok_or_else(|| AppError::not_found("org_not_found", "没有这个单位"))?;
+    let (org, campaign, targets) = targets_for(&state, &caller, &id, &p).await?;
     let units: Vec<Org> = state.store.org_children(&org).await?.into_iter().map(|c| c.org).collect();
     let universities: Vec<Org> = if org.kind == OrgKind::Province {
         units.iter().filter(|u| u.kind == OrgKind::University).cloned().collect()
@@ -525,14 +524,8 @@ pub async fn campaign_page(
     };
     let base = crate::pages::Base::new(&state, lang, "campaigns", &uri).with_caller(&caller);
     let status = p.status.clone().filter(|s| !s.is_empty());
-    let Json(items) = campaign_targets(
-        State(state.clone()),
-        Signed(me),
-        Path(id.clone()),
-        ApiQuery(TargetParams { org: org_code.clone(), as_of: p.as_of.clone(), status: status.clone() }),
-    )
-    .await?;
-    let campaign = load(&state, &id).await?;
+    let params = TargetParams { org: org_code.clone(), as_of: p.as_of.clone(), status: status.clone() };
+    let (_, campaign, items) = targets_for(&state, &me, &id, &params).await?;
     let as_of =
         p.as_of.filter(|s| !s.trim().is_empty()).unwrap_or_else(|| chrono::Local::now().date_naive().to_string());
     let count = |s: &str| items.iter().filter(|t| t.status == s).count().to_string();

@@ -42,7 +42,8 @@ pub struct CampaignDto {
     pub loaded_at: chrono::DateTime<chrono::Utc>,
 }
 
-fn snake<T: Serialize>(v: T) -> String {
+/// The serde id of a policy enum (`newly_built_or_vocational`, `met`, …).
+pub(crate) fn snake<T: Serialize>(v: T) -> String {
     serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 

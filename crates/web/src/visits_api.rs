@@ -111,7 +111,8 @@ fn visit_role_of(role: Role) -> &'static str {
     }
 }
 
-async fn org_by_code_text(state: &AppState, code: &str) -> Result<Option<Org>, AppError> {
+/// An organisation by its code as typed; None for a malformed or unknown code.
+pub(crate) async fn org_by_code_text(state: &AppState, code: &str) -> Result<Option<Org>, AppError> {
     let Ok(code) = OrgCode::parse(code.trim()) else {
         return Ok(None);
     };
