@@ -191,8 +191,12 @@ pub enum Action {
     RegisterEmployer,
     /// Verify or blacklist an employer registered at or below the node.
     VerifyEmployer,
-    /// Log, correct or delete an employer visit (访企拓岗) for a unit inside one's subtree.
+    /// Log, correct or delete an employer visit (访企拓岗) for a unit inside one's subtree, and
+    /// register its internship and practice bases.
     LogVisit,
+    /// Record an employer's answers to the demand survey (staff collecting it inside their
+    /// subtree, or the employer's own account for itself) and read the aggregates.
+    RecordDemand,
 }
 
 impl Action {
@@ -242,6 +246,15 @@ impl Action {
             Action::LogVisit => {
                 &[Role::CareerStaff, Role::UniversityLeader, Role::CollegeLeader, Role::MajorHead, Role::Counselor]
             }
+            Action::RecordDemand => &[
+                Role::MinistryAdmin,
+                Role::ProvinceAdmin,
+                Role::CareerStaff,
+                Role::UniversityLeader,
+                Role::CollegeLeader,
+                Role::MajorHead,
+                Role::Counselor,
+            ],
             Action::ViewStatistics => &[
                 Role::MinistryAdmin,
                 Role::ProvinceAdmin,
@@ -258,7 +271,7 @@ impl Action {
     fn owner_role(self) -> Option<Role> {
         match self {
             Action::ViewGraduate | Action::RegisterDestination | Action::ConfirmOwnRecord => Some(Role::Graduate),
-            Action::ViewEmployer => Some(Role::Employer),
+            Action::ViewEmployer | Action::RecordDemand => Some(Role::Employer),
             _ => None,
         }
     }

@@ -197,9 +197,17 @@ impl Campaign {
     /// Distinct employers counting toward `measure` for `subject` (a programme for the
     /// per-programme measure), from the visits of the subject's university. A visit counts once
     /// per target, only inside the window; an employer is new when no visit of the university
-    /// before the window reached it.
-    pub fn achieved(&self, measure: Measure, subject: Uuid, visits: &[LoggedVisit]) -> u32 {
-        let prior: HashSet<Uuid> = visits.iter().filter(|v| v.date < self.start).map(|v| v.employer).collect();
+    /// before the window reached it and it is not in `earlier_partners` (employers the university
+    /// already had postings or hires with before the window).
+    pub fn achieved(
+        &self,
+        measure: Measure,
+        subject: Uuid,
+        visits: &[LoggedVisit],
+        earlier_partners: &HashSet<Uuid>,
+    ) -> u32 {
+        let mut prior: HashSet<Uuid> = visits.iter().filter(|v| v.date < self.start).map(|v| v.employer).collect();
+        prior.extend(earlier_partners.iter().copied());
         let counted: HashSet<Uuid> = visits
             .iter()
             .filter(|v| v.date >= self.start && v.date <= self.end)
@@ -292,10 +300,14 @@ mod tests {
             v(4, e2, "2023-03-11", true),
             v(5, e2, "2023-05-10", true),
         ];
-        assert_eq!(c.achieved(Measure::EmployersVisitedByLeaders, Uuid::nil(), &visits), 2);
-        assert_eq!(c.achieved(Measure::NewEmployersByLeaders, Uuid::nil(), &visits), 1);
-        assert_eq!(c.achieved(Measure::EmployersVisitedForProgramme, p, &visits), 2);
-        assert_eq!(c.achieved(Measure::EmployersVisitedForProgramme, Uuid::from_u128(8), &visits), 0);
+        let none = HashSet::new();
+        assert_eq!(c.achieved(Measure::EmployersVisitedByLeaders, Uuid::nil(), &visits, &none), 2);
+        assert_eq!(c.achieved(Measure::NewEmployersByLeaders, Uuid::nil(), &visits, &none), 1);
+        assert_eq!(c.achieved(Measure::EmployersVisitedForProgramme, p, &visits, &none), 2);
+        assert_eq!(c.achieved(Measure::EmployersVisitedForProgramme, Uuid::from_u128(8), &visits, &none), 0);
+        // An employer hired from before the window is not new either.
+        let hired: HashSet<Uuid> = [e2].into();
+        assert_eq!(c.achieved(Measure::NewEmployersByLeaders, Uuid::nil(), &visits, &hired), 0);
         assert_eq!(Status::of(100, 40, 50), Status::Behind);
         assert_eq!(Status::of(100, 60, 50), Status::OnTrack);
         assert_eq!(Status::of(100, 100, 100), Status::Met);
@@ -319,18 +331,19 @@ mod tests {
                     programmes: vec![Uuid::from_u128(1000 + u128::from(*p))],
                 })
                 .collect();
+            let none = HashSet::new();
             let mut doubled = visits.clone();
             doubled.extend(visits.iter().cloned());
             for m in [Measure::EmployersVisitedByLeaders, Measure::NewEmployersByLeaders, Measure::EmployersVisitedForProgramme, Measure::EmployersVisited] {
                 let subject = Uuid::from_u128(1000);
-                let n = c.achieved(m, subject, &visits);
+                let n = c.achieved(m, subject, &visits, &none);
                 let logged: HashSet<Uuid> = visits.iter().map(|v| v.employer).collect();
                 proptest::prop_assert!(n as usize <= visits.len());
                 proptest::prop_assert!(n as usize <= logged.len());
-                proptest::prop_assert_eq!(n, c.achieved(m, subject, &doubled));
+                proptest::prop_assert_eq!(n, c.achieved(m, subject, &doubled, &none));
             }
-            proptest::prop_assert!(c.achieved(Measure::NewEmployersByLeaders, Uuid::nil(), &visits)
-                <= c.achieved(Measure::EmployersVisitedByLeaders, Uuid::nil(), &visits));
+            proptest::prop_assert!(c.achieved(Measure::NewEmployersByLeaders, Uuid::nil(), &visits, &none)
+                <= c.achieved(Measure::EmployersVisitedByLeaders, Uuid::nil(), &visits, &none));
         }
     }
 }

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod campaign;
 pub mod codes;
+pub mod demand;
 pub mod destination;
 pub mod employer;
 pub mod error;

@@ -61,10 +61,18 @@ pub struct VisitFact {
     pub visit_date: String,
     /// Roles of the visiting people (e.g. `university_leader`).
     pub roles: Vec<String>,
+    /// The visiting people's accounts.
+    pub people: Vec<Uuid>,
     pub programmes: Vec<Uuid>,
     pub positions_opened: i64,
     /// An internship/practice base was agreed.
     pub base_agreed: bool,
+    pub form: String,
+    pub invited_to_fair: bool,
+    pub survey_filled: bool,
+    pub notes: Option<String>,
+    pub employer_code: String,
+    pub employer_name: String,
 }
 
 #[async_trait]
@@ -72,6 +80,8 @@ pub trait EmployerDirectory: Send + Sync {
     /// Records a visit with its people (user, role) and programmes, in one transaction.
     async fn add_visit(&self, v: &VisitRecord, people: &[(Uuid, String)], programmes: &[Uuid]) -> Result<()>;
     async fn visit(&self, id: Uuid) -> Result<Option<VisitRecord>>;
+    /// Replaces a visit's fields, people and programmes (the version goes up); false when gone.
+    async fn update_visit(&self, v: &VisitRecord, people: &[(Uuid, String)], programmes: &[Uuid]) -> Result<bool>;
     async fn delete_visit(&self, id: Uuid) -> Result<bool>;
     /// Every visit of a university, with people's roles and programmes.
     async fn visits_of(&self, university_id: Uuid) -> Result<Vec<VisitFact>>;
@@ -199,6 +209,51 @@ macro_rules! employers_impl {
                     }))
                 }
 
+                async fn update_visit(&self, v: &crate::employers::VisitRecord, people: &[(Uuid, String)], programmes: &[Uuid]) -> Result<bool> {
+                    let mut tx = self.pool.begin().await?;
+                    let n = sqlx::query(
+                        "UPDATE visits SET unit_id = $2, employer_id = $3, visit_date = $4, form = $5, positions_opened = $6, \
+                         base_agreed = $7, invited_to_fair = $8, survey_filled = $9, notes = $10, updated_at = $11, \
+                         version = version + 1 WHERE id = $1",
+                    )
+                    .bind(v.id)
+                    .bind(v.unit_id)
+                    .bind(v.employer_id)
+                    .bind(&v.visit_date)
+                    .bind(&v.form)
+                    .bind(v.positions_opened)
+                    .bind(v.base_agreed)
+                    .bind(v.invited_to_fair)
+                    .bind(v.survey_filled)
+                    .bind(&v.notes)
+                    .bind(Utc::now())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if n == 0 {
+                        return Ok(false);
+                    }
+                    sqlx::query("DELETE FROM visit_people WHERE visit_id = $1").bind(v.id).execute(&mut *tx).await?;
+                    sqlx::query("DELETE FROM visit_programmes WHERE visit_id = $1").bind(v.id).execute(&mut *tx).await?;
+                    for (user, role) in people {
+                        sqlx::query("INSERT INTO visit_people (visit_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                            .bind(v.id)
+                            .bind(*user)
+                            .bind(role)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    for p in programmes {
+                        sqlx::query("INSERT INTO visit_programmes (visit_id, programme_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                            .bind(v.id)
+                            .bind(*p)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    tx.commit().await?;
+                    Ok(true)
+                }
+
                 async fn delete_visit(&self, id: Uuid) -> Result<bool> {
                     let mut tx = self.pool.begin().await?;
                     sqlx::query("DELETE FROM visit_people WHERE visit_id = $1").bind(id).execute(&mut *tx).await?;
@@ -210,13 +265,15 @@ macro_rules! employers_impl {
 
                 async fn visits_of(&self, university_id: Uuid) -> Result<Vec<crate::employers::VisitFact>> {
                     let rows = sqlx::query(
-                        "SELECT id, unit_id, employer_id, visit_date, positions_opened, base_agreed FROM visits WHERE org_id = $1 ORDER BY visit_date",
+                        "SELECT v.id, v.unit_id, v.employer_id, v.visit_date, v.positions_opened, v.base_agreed, v.form, \
+                         v.invited_to_fair, v.survey_filled, v.notes, e.credit_code, e.name FROM visits v \
+                         JOIN employers e ON e.id = v.employer_id WHERE v.org_id = $1 ORDER BY v.visit_date",
                     )
                     .bind(university_id)
                     .fetch_all(&self.pool)
                     .await?;
-                    let roles: Vec<(Uuid, String)> = sqlx::query_as(
-                        "SELECT p.visit_id, p.role FROM visit_people p JOIN visits v ON v.id = p.visit_id WHERE v.org_id = $1",
+                    let roles: Vec<(Uuid, Uuid, String)> = sqlx::query_as(
+                        "SELECT p.visit_id, p.user_id, p.role FROM visit_people p JOIN visits v ON v.id = p.visit_id WHERE v.org_id = $1",
                     )
                     .bind(university_id)
                     .fetch_all(&self.pool)
@@ -227,9 +284,11 @@ macro_rules! employers_impl {
                     .bind(university_id)
                     .fetch_all(&self.pool)
                     .await?;
-                    let mut roles_of: std::collections::HashMap<Uuid, Vec<String>> = std::collections::HashMap::new();
-                    for (v, role) in roles {
-                        roles_of.entry(v).or_default().push(role);
+                    let mut roles_of: std::collections::HashMap<Uuid, (Vec<String>, Vec<Uuid>)> = std::collections::HashMap::new();
+                    for (v, user, role) in roles {
+                        let e = roles_of.entry(v).or_default();
+                        e.0.push(role);
+                        e.1.push(user);
                     }
                     let mut progs_of: std::collections::HashMap<Uuid, Vec<Uuid>> = std::collections::HashMap::new();
                     for (v, p) in progs {
@@ -238,15 +297,23 @@ macro_rules! employers_impl {
                     let mut out = Vec::with_capacity(rows.len());
                     for r in &rows {
                         let id: Uuid = r.try_get("id")?;
+                        let (roles, people) = roles_of.remove(&id).unwrap_or_default();
                         out.push(crate::employers::VisitFact {
                             id,
                             unit_id: r.try_get("unit_id")?,
                             employer_id: r.try_get("employer_id")?,
                             visit_date: r.try_get("visit_date")?,
-                            roles: roles_of.remove(&id).unwrap_or_default(),
+                            roles,
+                            people,
                             programmes: progs_of.remove(&id).unwrap_or_default(),
                             positions_opened: r.try_get("positions_opened")?,
                             base_agreed: r.try_get("base_agreed")?,
+                            form: r.try_get("form")?,
+                            invited_to_fair: r.try_get("invited_to_fair")?,
+                            survey_filled: r.try_get("survey_filled")?,
+                            notes: r.try_get("notes")?,
+                            employer_code: r.try_get("credit_code")?,
+                            employer_name: r.try_get("name")?,
                         });
                     }
                     Ok(out)

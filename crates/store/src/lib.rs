@@ -19,6 +19,7 @@ pub mod employers;
 pub mod identity;
 pub use common::well_known_org_id;
 pub mod postgres;
+pub mod records;
 pub mod sqlite;
 
 /// What can go wrong in the store.
@@ -124,7 +125,11 @@ pub struct Totals {
 /// Everything the application asks of its database.
 #[async_trait]
 pub trait Repository:
-    identity::Identity + destinations::Destinations + employers::EmployerDirectory + Send + Sync + 'static
+    identity::Identity
+    + destinations::Destinations
+    + employers::EmployerDirectory
+    + records::CampaignRecords
+    + Send + Sync + 'static
 {
     fn backend(&self) -> Backend;
     fn pool_stats(&self) -> PoolStats;

@@ -13,6 +13,7 @@ crate::common::repository_impl!(SqliteStore, sqlx::Sqlite, Backend::Sqlite, "sub
 crate::identity::identity_impl!(SqliteStore, sqlx::Sqlite);
 crate::destinations::destinations_impl!(SqliteStore, sqlx::Sqlite);
 crate::employers::employers_impl!(SqliteStore, sqlx::Sqlite);
+crate::records::records_impl!(SqliteStore, sqlx::Sqlite);
 
 /// A node database in one SQLite file.
 pub struct SqliteStore {

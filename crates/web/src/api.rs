@@ -526,4 +526,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::campaigns_api::router())
         .merge(crate::visits_api::router())
         .merge(crate::campaign_targets::router())
+        .merge(crate::bases_api::router())
+        .merge(crate::surveys_api::router())
 }

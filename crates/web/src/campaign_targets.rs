@@ -81,6 +81,8 @@ struct Context<'a> {
     province: &'a Org,
     university: &'a Org,
     visits: Vec<(LoggedVisit, String)>,
+    /// Employers the university hired from before the window (they are not new).
+    earlier: std::collections::HashSet<Uuid>,
     as_of: NaiveDate,
 }
 
@@ -140,7 +142,7 @@ impl Context<'_> {
             .filter(|(_, unit_path)| target.counts != Measure::EmployersVisited || within(unit_path, &subject.path))
             .map(|(v, _)| v.clone())
             .collect();
-        let achieved = self.campaign.achieved(target.counts, subject.id, &visits);
+        let achieved = self.campaign.achieved(target.counts, subject.id, &visits, &self.earlier);
         let expected = self.campaign.expected_by(required, self.as_of);
         TargetProgress {
             rule: target.id.clone(),
@@ -156,6 +158,21 @@ impl Context<'_> {
             status: snake(Status::of(required, achieved, expected)),
         }
     }
+}
+
+/// The first moment of the campaign's window, Beijing time.
+fn window_start(campaign: &Campaign) -> chrono::DateTime<chrono::Utc> {
+    campaign.start.and_time(chrono::NaiveTime::MIN).and_utc() - chrono::Duration::hours(8)
+}
+
+/// Employers a university already worked with before the window other than by visits (hires
+/// registered as graduates' destinations); visits before the window are seen by the engine.
+async fn earlier_partners(
+    state: &AppState,
+    campaign: &Campaign,
+    university: &Org,
+) -> Result<std::collections::HashSet<Uuid>, AppError> {
+    Ok(state.store.hired_before(&university.path, window_start(campaign)).await?.into_iter().collect())
 }
 
 /// The targets of `campaign` for `org` (and the units it answers for), at `as_of`.
@@ -203,7 +220,8 @@ pub async fn evaluate(
                 unit_path,
             ));
         }
-        let cx = Context { campaign, rollup: &rollup, province: &province, university, visits, as_of };
+        let earlier = earlier_partners(state, campaign, university).await?;
+        let cx = Context { campaign, rollup: &rollup, province: &province, university, visits, earlier, as_of };
         // University-level targets, for the province view or the university itself.
         if org.kind == OrgKind::Province || org.id == university.id {
             for t in campaign.targets.iter().filter(|t| t.level == Level::University) {
@@ -349,11 +367,10 @@ pub async fn campaign_report(
     let mut paths: HashMap<Uuid, String> = HashMap::new();
     for university in &universities {
         let facts = state.store.visits_of(university.id).await?;
-        let prior: std::collections::HashSet<Uuid> = facts
-            .iter()
-            .filter(|f| f.visit_date.as_str() < campaign.start.to_string().as_str())
-            .map(|f| f.employer_id)
-            .collect();
+        let mut prior = earlier_partners(&state, &campaign, university).await?;
+        prior.extend(
+            facts.iter().filter(|f| f.visit_date.as_str() < campaign.start.to_string().as_str()).map(|f| f.employer_id),
+        );
         for f in &facts {
             let Ok(date) = NaiveDate::parse_from_str(&f.visit_date, "%Y-%m-%d") else { continue };
             if date < campaign.start || date > campaign.end {
@@ -373,7 +390,19 @@ pub async fn campaign_report(
                         row.new_employers.insert(f.employer_id);
                     }
                     row.positions += f.positions_opened;
-                    row.bases += i64::from(f.base_agreed);
+                }
+            }
+        }
+        // Internship and practice bases come from the registry (a visit that agreed one
+        // registered it there), counted when their agreement starts inside the window.
+        let (start, end) = (campaign.start.to_string(), campaign.end.to_string());
+        for b in state.store.bases_under(&university.path).await? {
+            if b.base.start_date < start || b.base.start_date > end {
+                continue;
+            }
+            for (row, unit) in rows.iter_mut().zip(&units) {
+                if within(&b.unit_path, &unit.path) {
+                    row.bases += 1;
                 }
             }
         }
@@ -455,7 +484,299 @@ pub async fn campaign_report(
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(campaign_targets)).routes(routes!(campaign_report))
+    OpenApiRouter::new()
+        .routes(routes!(campaign_targets))
+        .routes(routes!(campaign_report))
+        .routes(routes!(my_targets))
+}
+
+/// A target someone answers for, with what is still owed.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct OwedTarget {
+    #[serde(flatten)]
+    pub target: TargetProgress,
+    /// Employers still to reach by the deadline.
+    pub owed: u32,
+    /// Employers still to reach to be on schedule today.
+    pub owed_by_now: u32,
+}
+
+/// What the caller answers for in a campaign.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct MyTargets {
+    pub campaign: String,
+    pub as_of: String,
+    /// The targets of the units the caller answers for (a university leader: the university's
+    /// leadership targets; a college leader, major head or counselor: those of their unit and
+    /// below; career staff: all of their university's), most owed first.
+    pub targets: Vec<OwedTarget>,
+    /// Visits inside the window the caller took part in.
+    pub my_visits: u32,
+    /// Distinct employers those visits reached.
+    pub my_employers: u32,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MineParams {
+    /// The day to measure the timeline at (YYYY-MM-DD; default today).
+    pub as_of: Option<String>,
+}
+
+async fn mine(state: &AppState, caller: &Caller, id: &str, as_of: Option<&str>) -> Result<MyTargets, AppError> {
+    use jiuye_domain::access::Role;
+    let campaign = load(state, id).await?;
+    let as_of = match as_of.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map_err(|_| AppError::bad_request("invalid_date", format!("as_of“{d}”应为 YYYY-MM-DD")))?,
+        None => chrono::Local::now().date_naive(),
+    };
+    let mut targets: Vec<OwedTarget> = Vec::new();
+    let mut universities: Vec<Uuid> = Vec::new();
+    let mut seen_orgs: Vec<String> = Vec::new();
+    for g in caller.actor.grants.iter() {
+        if !matches!(
+            g.role,
+            Role::CareerStaff | Role::UniversityLeader | Role::CollegeLeader | Role::MajorHead | Role::Counselor
+        ) || seen_orgs.contains(&format!("{}:{:?}", g.org_path, g.role))
+        {
+            continue;
+        }
+        seen_orgs.push(format!("{}:{:?}", g.org_path, g.role));
+        let Some(code) = g.org_path.rsplit('/').next() else { continue };
+        let Some(org) = org_by_code_text(state, code).await? else { continue };
+        let ancestors = state.store.org_ancestors(&org).await?;
+        if let Some(u) = ancestors.iter().chain(std::iter::once(&org)).find(|o| o.kind == OrgKind::University)
+            && !universities.contains(&u.id)
+        {
+            universities.push(u.id);
+        }
+        for t in evaluate(state, &campaign, &org, as_of).await? {
+            if g.role == Role::UniversityLeader && t.level != "university" {
+                continue;
+            }
+            if targets.iter().any(|o| o.target.rule == t.rule && o.target.org == t.org) {
+                continue;
+            }
+            let owed = t.required.saturating_sub(t.achieved);
+            let owed_by_now = t.expected_by_now.saturating_sub(t.achieved);
+            targets.push(OwedTarget { target: t, owed, owed_by_now });
+        }
+    }
+    targets.sort_by(|a, b| b.owed_by_now.cmp(&a.owed_by_now).then(b.owed.cmp(&a.owed)).then(a.target.org.cmp(&b.target.org)));
+    let (mut my_visits, mut employers) = (0u32, std::collections::HashSet::new());
+    for u in universities {
+        for f in state.store.visits_of(u).await? {
+            let Ok(date) = NaiveDate::parse_from_str(&f.visit_date, "%Y-%m-%d") else { continue };
+            if date >= campaign.start && date <= campaign.end && f.people.contains(&caller.user.id) {
+                my_visits += 1;
+                employers.insert(f.employer_id);
+            }
+        }
+    }
+    Ok(MyTargets {
+        campaign: campaign.id,
+        as_of: as_of.to_string(),
+        targets,
+        my_visits,
+        my_employers: employers.len() as u32,
+    })
+}
+
+/// The caller's own view of a campaign: the targets they answer for and what they still owe.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/mine", tag = "campaigns", params(("id" = String, Path), MineParams),
+    responses((status = 200, body = MyTargets), (status = 400, description = "`invalid_date`", body = ErrorBody),
+        (status = 404, description = "`campaign_not_found`", body = ErrorBody)))]
+pub async fn my_targets(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(id): Path<String>,
+    ApiQuery(p): ApiQuery<MineParams>,
+) -> Result<Json<MyTargets>, AppError> {
+    Ok(Json(mine(&state, &caller, &id, p.as_of.as_deref()).await?))
+}
+
+#[derive(askama::Template)]
+#[template(path = "campaign_mine.html")]
+struct MinePage {
+    base: crate::pages::Base,
+    id: String,
+    name: String,
+    end: String,
+    mine: MyTargets,
+    summary: String,
+}
+
+/// "What I still owe": the caller's targets, most owed first.
+pub async fn mine_page(
+    State(state): State<AppState>,
+    lang: crate::i18n::Lang,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    Path(id): Path<String>,
+    ApiQuery(p): ApiQuery<MineParams>,
+) -> Result<axum::response::Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let campaign = load(&state, &id).await?;
+    let mine = mine(&state, &me, &id, p.as_of.as_deref()).await?;
+    let base = crate::pages::Base::new(&state, lang, "campaigns", &uri).with_caller(&caller);
+    let summary = base
+        .t("campaign.mine_summary")
+        .replace("{visits}", &mine.my_visits.to_string())
+        .replace("{employers}", &mine.my_employers.to_string());
+    crate::pages::render(&MinePage { base, id, name: campaign.name, end: campaign.end.to_string(), mine, summary })
+}
+
+/// One unit's line in the chart page's table.
+struct UnitProgress {
+    code: String,
+    name: String,
+    required: u32,
+    achieved: u32,
+    expected: u32,
+    behind: usize,
+}
+
+#[derive(askama::Template)]
+#[template(path = "campaign_chart.html")]
+struct ChartPage {
+    base: crate::pages::Base,
+    id: String,
+    name: String,
+    org: String,
+    org_name: String,
+    as_of: String,
+    bars: String,
+    line: String,
+    units: Vec<UnitProgress>,
+}
+
+/// The campaign as charts: each unit one level down against the schedule, and the pace of
+/// visits over the window.
+pub async fn chart_page(
+    State(state): State<AppState>,
+    lang: crate::i18n::Lang,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    Path(id): Path<String>,
+    ApiQuery(p): ApiQuery<PageParams>,
+) -> Result<axum::response::Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let org_code = match p.org.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(o) => o.to_owned(),
+        None => access::scope_paths(&me.actor, Action::ViewStatistics)
+            .into_iter()
+            .chain(access::scope_paths(&me.actor, Action::LogVisit))
+            .next()
+            .and_then(|p| p.rsplit('/').next().map(str::to_owned))
+            .ok_or_else(forbidden)?,
+    };
+    let params = TargetParams { org: org_code.clone(), as_of: p.as_of.clone(), status: None };
+    let (org, campaign, targets) = targets_for(&state, &me, &id, &params).await?;
+    let as_of =
+        p.as_of.filter(|s| !s.trim().is_empty()).unwrap_or_else(|| chrono::Local::now().date_naive().to_string());
+    let children: Vec<Org> = state.store.org_children(&org).await?.into_iter().map(|c| c.org).collect();
+    let mut units: Vec<UnitProgress> = children
+        .iter()
+        .map(|u| {
+            let code = u.code.to_string();
+            let prefix = format!("{code}-");
+            let mine: Vec<&TargetProgress> =
+                targets.iter().filter(|t| t.org == code || t.org.starts_with(&prefix)).collect();
+            UnitProgress {
+                code,
+                name: u.name.clone(),
+                required: mine.iter().map(|t| t.required).sum(),
+                achieved: mine.iter().map(|t| t.achieved.min(t.required)).sum(),
+                expected: mine.iter().map(|t| t.expected_by_now).sum(),
+                behind: mine.iter().filter(|t| t.status == "behind").count(),
+            }
+        })
+        .filter(|u| u.required > 0)
+        .collect();
+    units.sort_by(|a, b| {
+        let ra = f64::from(a.achieved) / f64::from(a.required.max(1));
+        let rb = f64::from(b.achieved) / f64::from(b.required.max(1));
+        ra.total_cmp(&rb).then(a.code.cmp(&b.code))
+    });
+    let (req, exp): (u32, u32) = (units.iter().map(|u| u.required).sum(), units.iter().map(|u| u.expected).sum());
+    let bars: Vec<crate::charts::Bar> = units
+        .iter()
+        .take(40)
+        .map(|u| crate::charts::Bar {
+            label: u.name.clone(),
+            value: f64::from(u.achieved) / f64::from(u.required.max(1)),
+            flagged: u.behind > 0,
+        })
+        .collect();
+    let bars_svg = if bars.is_empty() {
+        String::new()
+    } else {
+        crate::charts::rate_bars(
+            &format!("{} 各单位任务完成度", org.name),
+            "每个单位已完成的家数占任务要求家数的比例；虚线为按时间进度此刻应达到的比例，红色为有滞后任务的单位",
+            &bars,
+            f64::from(exp) / f64::from(req.max(1)),
+        )
+    };
+    // The pace of visits: cumulative visits inside the window, week by week.
+    let mut dates: Vec<NaiveDate> = Vec::new();
+    let universities: Vec<Org> = if org.kind == OrgKind::Province {
+        children.iter().filter(|u| u.kind == OrgKind::University).cloned().collect()
+    } else {
+        state
+            .store
+            .org_ancestors(&org)
+            .await?
+            .into_iter()
+            .chain(std::iter::once(org.clone()))
+            .filter(|o| o.kind == OrgKind::University)
+            .collect()
+    };
+    let mut paths: HashMap<Uuid, Option<String>> = HashMap::new();
+    for u in &universities {
+        for f in state.store.visits_of(u.id).await? {
+            let Ok(d) = NaiveDate::parse_from_str(&f.visit_date, "%Y-%m-%d") else { continue };
+            if d < campaign.start || d > campaign.end {
+                continue;
+            }
+            if let std::collections::hash_map::Entry::Vacant(e) = paths.entry(f.unit_id) {
+                e.insert(state.store.org_position(f.unit_id).await?.map(|(_, _, p)| p));
+            }
+            if paths.get(&f.unit_id).cloned().flatten().is_some_and(|p| within(&p, &org.path)) {
+                dates.push(d);
+            }
+        }
+    }
+    let total = dates.len().max(1) as f64;
+    let mut points = Vec::new();
+    let mut week = campaign.start;
+    while week <= campaign.end + chrono::Duration::days(6) {
+        let upto = week.min(campaign.end);
+        let n = dates.iter().filter(|d| **d <= upto).count();
+        points.push((upto.format("%m-%d").to_string(), n as f64 / total));
+        if upto == campaign.end {
+            break;
+        }
+        week += chrono::Duration::days(7);
+    }
+    let line = crate::charts::progress_line(
+        &format!("{} 走访进度", org.name),
+        &format!("活动期内累计走访次数占全部 {} 次的比例，按周统计", dates.len()),
+        &points,
+    );
+    let page = ChartPage {
+        base: crate::pages::Base::new(&state, lang, "campaigns", &uri).with_caller(&caller),
+        id,
+        name: campaign.name,
+        org: org_code,
+        org_name: org.name,
+        as_of,
+        bars: bars_svg,
+        line,
+        units,
+    };
+    crate::pages::render(&page)
 }
 
 #[derive(askama::Template)]

@@ -24,6 +24,7 @@ use tracing::Level;
 pub mod account_pages;
 pub mod api;
 pub mod auth;
+pub mod bases_api;
 pub mod campaign_targets;
 pub mod campaigns_api;
 pub mod charts;
@@ -37,6 +38,7 @@ pub mod i18n;
 pub mod identity_api;
 pub mod metrics;
 pub mod pages;
+pub mod surveys_api;
 pub mod visits_api;
 
 use error::{AppError, ErrorInfo};
@@ -139,8 +141,20 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
         .route("/disputes/{id}/answer", post(destinations_pages::answer_form))
         .route("/integrity", get(destinations_pages::integrity))
         .route("/campaigns", get(campaign_targets::campaigns_page))
+        .route("/visits", get(visits_api::visits_list_page))
         .route("/visits/new", get(visits_api::visit_form_page).post(visits_api::visit_form_submit))
+        .route("/visits/{id}/edit", get(visits_api::visit_edit_page).post(visits_api::visit_edit_submit))
+        .route("/visits/{id}/delete", post(visits_api::visit_delete_submit))
+        .route(
+            "/visits/{id}/photos",
+            post(visits_api::visit_photo_submit)
+                .layer(axum::extract::DefaultBodyLimit::max(visits_api::MAX_PHOTO_BYTES + 64 * 1024)),
+        )
         .route("/campaigns/{id}", get(campaign_targets::campaign_page))
+        .route("/campaigns/{id}/mine", get(campaign_targets::mine_page))
+        .route("/campaigns/{id}/chart", get(campaign_targets::chart_page))
+        .route("/bases", get(bases_api::bases_page).post(bases_api::bases_submit))
+        .route("/surveys", get(surveys_api::surveys_page).post(surveys_api::surveys_submit))
         .route("/min-wages", get(destinations_pages::min_wages))
         .route("/min-wages/{province}", post(destinations_pages::min_wage_form))
         .route(

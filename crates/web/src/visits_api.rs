@@ -99,6 +99,9 @@ pub struct VisitDto {
     pub invited_to_fair: bool,
     pub survey_filled: bool,
     pub notes: Option<String>,
+    /// Photo ids (on a single visit; absent in lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub photos: Option<Vec<Uuid>>,
 }
 
 fn visit_role_of(role: Role) -> &'static str {
@@ -120,14 +123,175 @@ pub(crate) async fn org_by_code_text(state: &AppState, code: &str) -> Result<Opt
 }
 
 /// The university a unit belongs to (the unit itself when it is one).
-async fn university_of(state: &AppState, unit: &Org) -> Result<Option<Org>, AppError> {
+pub(crate) async fn university_of(state: &AppState, unit: &Org) -> Result<Option<Org>, AppError> {
     if unit.kind == OrgKind::University {
         return Ok(Some(unit.clone()));
     }
     Ok(state.store.org_ancestors(unit).await?.into_iter().find(|o| o.kind == OrgKind::University))
 }
 
-/// Logs an employer visit for a unit inside the caller's scope.
+/// A visit input that passed every check, ready to store.
+struct CheckedVisit {
+    unit: Org,
+    university: Org,
+    employer: jiuye_store::employers::EmployerRecord,
+    grant: access::ScopedGrant,
+    programmes: Vec<Org>,
+    people: Vec<(Uuid, String)>,
+    date: NaiveDate,
+    form: String,
+    notes: Option<String>,
+}
+
+/// Checks a visit as submitted (for logging or correcting one): the unit must lie inside the
+/// caller's `LogVisit` scope and every programme inside the unit.
+async fn check_visit(state: &AppState, caller: &Caller, input: &VisitInput) -> Result<CheckedVisit, AppError> {
+    let unit = org_by_code_text(state, &input.unit)
+        .await?
+        .filter(|o| matches!(o.kind, OrgKind::University | OrgKind::College | OrgKind::Programme))
+        .ok_or_else(|| unprocessable("invalid_unit", format!("“{}”不是本平台的高校、院系或专业点", input.unit.trim())))?;
+    let grant = access::can(&caller.actor, Action::LogVisit, &Resource::at(&unit.path)).ok_or_else(forbidden)?.clone();
+    let university =
+        university_of(state, &unit).await?.ok_or_else(|| unprocessable("invalid_unit", "该单位不属于任何高校"))?;
+    let mut programmes: Vec<Org> = Vec::new();
+    for code in &input.programmes {
+        let p = org_by_code_text(state, code)
+            .await?
+            .filter(|o| o.kind == OrgKind::Programme)
+            .ok_or_else(|| unprocessable("invalid_programme", format!("“{}”不是专业点代码", code.trim())))?;
+        if !within(&p.path, &unit.path) {
+            return Err(unprocessable(
+                "programme_outside_unit",
+                format!("专业点 {}（{}）不属于 {}，访企记录不能记到其他单位名下", p.code, p.name, unit.name),
+            ));
+        }
+        if !programmes.iter().any(|q| q.id == p.id) {
+            programmes.push(p);
+        }
+    }
+    if programmes.is_empty() && unit.kind == OrgKind::Programme {
+        programmes.push(unit.clone());
+    }
+    let code = input.employer.trim().to_ascii_uppercase();
+    let employer = state.store.employer(&code).await?.ok_or_else(|| {
+        unprocessable("employer_not_found", format!("单位库中没有统一社会信用代码为 {code} 的单位，请先添加"))
+    })?;
+    if employer.verification == Verification::Blacklisted.id() {
+        return Err(unprocessable("employer_blacklisted", format!("{} 已被列入黑名单，不能登记走访", employer.name)));
+    }
+    let date = NaiveDate::parse_from_str(input.visit_date.trim(), "%Y-%m-%d").map_err(|_| {
+        unprocessable("invalid_date", format!("走访日期“{}”应为 YYYY-MM-DD", input.visit_date.trim()))
+    })?;
+    if date > chrono::Local::now().date_naive() {
+        return Err(unprocessable("invalid_date", "走访日期不能晚于今天"));
+    }
+    let form = input.form.trim();
+    if !["on_site", "invited", "online"].contains(&form) {
+        return Err(unprocessable("invalid_form", "走访形式应为 on_site（走出去）、invited（请进来）或 online（线上）"));
+    }
+    if !(0..=100_000).contains(&input.positions_opened) {
+        return Err(unprocessable("invalid_positions", "开拓岗位数应在 0 到 100000 之间"));
+    }
+    let mut people: Vec<(Uuid, String)> = Vec::new();
+    if input.people.is_empty() {
+        people.push((caller.user.id, visit_role_of(grant.role).to_owned()));
+    }
+    for p in &input.people {
+        let role = p.role.trim();
+        if !VISIT_ROLES.contains(&role) {
+            return Err(unprocessable(
+                "invalid_role",
+                format!("走访人员角色“{role}”无效，应为 {}", VISIT_ROLES.join("、")),
+            ));
+        }
+        let user = state.store.user_by_username(p.username.trim()).await?.ok_or_else(|| {
+            unprocessable("person_not_found", format!("没有用户名为 {} 的账号", p.username.trim()))
+        })?;
+        let grants = state.store.grants_of(user.id).await?;
+        if !grants.iter().any(|g| within(&g.grant.org_path, &university.path)) {
+            return Err(unprocessable(
+                "person_not_found",
+                format!("{} 不是 {} 的人员", p.username.trim(), university.name),
+            ));
+        }
+        if !people.iter().any(|(id, _)| *id == user.id) {
+            people.push((user.id, role.to_owned()));
+        }
+    }
+    let notes =
+        input.notes.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(2000).collect());
+    Ok(CheckedVisit { unit, university, employer, grant, programmes, people, date, form: form.to_owned(), notes })
+}
+
+impl CheckedVisit {
+    fn record(&self, id: Uuid, input: &VisitInput, created_by: Uuid, origin_node: Uuid) -> VisitRecord {
+        VisitRecord {
+            id,
+            org_id: self.university.id,
+            unit_id: self.unit.id,
+            employer_id: self.employer.id,
+            visit_date: self.date.format("%Y-%m-%d").to_string(),
+            form: self.form.clone(),
+            positions_opened: input.positions_opened,
+            base_agreed: input.base_agreed,
+            invited_to_fair: input.invited_to_fair,
+            survey_filled: input.survey_filled,
+            notes: self.notes.clone(),
+            created_by,
+            origin_node,
+        }
+    }
+
+    fn dto(&self, r: &VisitRecord) -> VisitDto {
+        VisitDto {
+            id: r.id,
+            university: self.university.code.to_string(),
+            unit: self.unit.code.to_string(),
+            unit_name: self.unit.name.clone(),
+            employer_credit_code: self.employer.credit_code.clone(),
+            employer_name: self.employer.name.clone(),
+            visit_date: r.visit_date.clone(),
+            form: r.form.clone(),
+            roles: self.people.iter().map(|(_, r)| r.clone()).collect(),
+            programmes: self.programmes.iter().map(|p| p.code.to_string()).collect(),
+            positions_opened: r.positions_opened,
+            base_agreed: r.base_agreed,
+            invited_to_fair: r.invited_to_fair,
+            survey_filled: r.survey_filled,
+            notes: r.notes.clone(),
+            photos: None,
+        }
+    }
+
+    /// A visit that agreed a base registers it (once per unit and employer) in the base registry.
+    async fn register_base(&self, state: &AppState, r: &VisitRecord) -> Result<(), AppError> {
+        if !r.base_agreed {
+            return Ok(());
+        }
+        let base = jiuye_store::records::BaseRecord {
+            id: Uuid::now_v7(),
+            org_id: self.university.id,
+            unit_id: self.unit.id,
+            employer_id: self.employer.id,
+            name: format!("{}实习实践基地", self.employer.name),
+            kind: "internship".into(),
+            capacity: 0,
+            start_date: r.visit_date.clone(),
+            end_date: None,
+            visit_id: Some(r.id),
+            notes: None,
+            created_by: r.created_by,
+            origin_node: r.origin_node,
+            version: 1,
+            programmes: self.programmes.iter().map(|p| p.id).collect(),
+        };
+        state.store.add_base(&base).await?;
+        Ok(())
+    }
+}
+
+/// Logs an employer visit for a unit inside the caller's scope. A visit that agreed an
+/// internship/practice base also registers the base.
 #[utoipa::path(post, path = "/api/v1/visits", tag = "campaigns", request_body = VisitInput,
     responses((status = 201, description = "Logged", body = VisitDto),
         (status = 422, description = "`invalid_unit`, `programme_outside_unit`, `employer_not_found`, `employer_blacklisted`, `invalid_date`, `invalid_form`, `invalid_role`, `person_not_found`, `invalid_positions`", body = ErrorBody),
@@ -139,129 +303,13 @@ pub async fn create_visit(
 ) -> Response {
     let event = AuditEvent::new("visit_create").target(format!("unit:{}", input.unit.trim()), None);
     let result = async {
-        let unit = org_by_code_text(&state, &input.unit)
-            .await?
-            .filter(|o| matches!(o.kind, OrgKind::University | OrgKind::College | OrgKind::Programme))
-            .ok_or_else(|| {
-                unprocessable("invalid_unit", format!("“{}”不是本平台的高校、院系或专业点", input.unit.trim()))
-            })?;
-        let grant =
-            access::can(&caller.actor, Action::LogVisit, &Resource::at(&unit.path)).ok_or_else(forbidden)?.clone();
-        let university =
-            university_of(&state, &unit).await?.ok_or_else(|| unprocessable("invalid_unit", "该单位不属于任何高校"))?;
-        let mut programmes: Vec<Org> = Vec::new();
-        for code in &input.programmes {
-            let p = org_by_code_text(&state, code)
-                .await?
-                .filter(|o| o.kind == OrgKind::Programme)
-                .ok_or_else(|| unprocessable("invalid_programme", format!("“{}”不是专业点代码", code.trim())))?;
-            if !within(&p.path, &unit.path) {
-                return Err(unprocessable(
-                    "programme_outside_unit",
-                    format!("专业点 {}（{}）不属于 {}，访企记录不能记到其他单位名下", p.code, p.name, unit.name),
-                ));
-            }
-            if !programmes.iter().any(|q| q.id == p.id) {
-                programmes.push(p);
-            }
-        }
-        if programmes.is_empty() && unit.kind == OrgKind::Programme {
-            programmes.push(unit.clone());
-        }
-        let code = input.employer.trim().to_ascii_uppercase();
-        let employer = state.store.employer(&code).await?.ok_or_else(|| {
-            unprocessable("employer_not_found", format!("单位库中没有统一社会信用代码为 {code} 的单位，请先添加"))
-        })?;
-        if employer.verification == Verification::Blacklisted.id() {
-            return Err(unprocessable(
-                "employer_blacklisted",
-                format!("{} 已被列入黑名单，不能登记走访", employer.name),
-            ));
-        }
-        let date = NaiveDate::parse_from_str(input.visit_date.trim(), "%Y-%m-%d").map_err(|_| {
-            unprocessable("invalid_date", format!("走访日期“{}”应为 YYYY-MM-DD", input.visit_date.trim()))
-        })?;
-        if date > chrono::Local::now().date_naive() {
-            return Err(unprocessable("invalid_date", "走访日期不能晚于今天"));
-        }
-        let form = input.form.trim();
-        if !["on_site", "invited", "online"].contains(&form) {
-            return Err(unprocessable(
-                "invalid_form",
-                "走访形式应为 on_site（走出去）、invited（请进来）或 online（线上）",
-            ));
-        }
-        if !(0..=100_000).contains(&input.positions_opened) {
-            return Err(unprocessable("invalid_positions", "开拓岗位数应在 0 到 100000 之间"));
-        }
-        let mut people: Vec<(Uuid, String)> = Vec::new();
-        if input.people.is_empty() {
-            people.push((caller.user.id, visit_role_of(grant.role).to_owned()));
-        }
-        for p in &input.people {
-            let role = p.role.trim();
-            if !VISIT_ROLES.contains(&role) {
-                return Err(unprocessable(
-                    "invalid_role",
-                    format!("走访人员角色“{role}”无效，应为 {}", VISIT_ROLES.join("、")),
-                ));
-            }
-            let user = state.store.user_by_username(p.username.trim()).await?.ok_or_else(|| {
-                unprocessable("person_not_found", format!("没有用户名为 {} 的账号", p.username.trim()))
-            })?;
-            let grants = state.store.grants_of(user.id).await?;
-            let belongs = grants.iter().any(|g| within(&g.grant.org_path, &university.path));
-            if !belongs {
-                return Err(unprocessable(
-                    "person_not_found",
-                    format!("{} 不是 {} 的人员", p.username.trim(), university.name),
-                ));
-            }
-            if !people.iter().any(|(id, _)| *id == user.id) {
-                people.push((user.id, role.to_owned()));
-            }
-        }
+        let checked = check_visit(&state, &caller, &input).await?;
         let node = state.store.node().await?.node_id;
-        let record = VisitRecord {
-            id: Uuid::now_v7(),
-            org_id: university.id,
-            unit_id: unit.id,
-            employer_id: employer.id,
-            visit_date: date.format("%Y-%m-%d").to_string(),
-            form: form.to_owned(),
-            positions_opened: input.positions_opened,
-            base_agreed: input.base_agreed,
-            invited_to_fair: input.invited_to_fair,
-            survey_filled: input.survey_filled,
-            notes: input
-                .notes
-                .as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|s| s.chars().take(2000).collect()),
-            created_by: caller.user.id,
-            origin_node: node,
-        };
-        let programme_ids: Vec<Uuid> = programmes.iter().map(|p| p.id).collect();
-        state.store.add_visit(&record, &people, &programme_ids).await?;
-        let dto = VisitDto {
-            id: record.id,
-            university: university.code.to_string(),
-            unit: unit.code.to_string(),
-            unit_name: unit.name.clone(),
-            employer_credit_code: employer.credit_code.clone(),
-            employer_name: employer.name.clone(),
-            visit_date: record.visit_date.clone(),
-            form: record.form.clone(),
-            roles: people.iter().map(|(_, r)| r.clone()).collect(),
-            programmes: programmes.iter().map(|p| p.code.to_string()).collect(),
-            positions_opened: record.positions_opened,
-            base_agreed: record.base_agreed,
-            invited_to_fair: record.invited_to_fair,
-            survey_filled: record.survey_filled,
-            notes: record.notes.clone(),
-        };
-        Ok::<_, AppError>((dto, grant, unit.path))
+        let record = checked.record(Uuid::now_v7(), &input, caller.user.id, node);
+        let programme_ids: Vec<Uuid> = checked.programmes.iter().map(|p| p.id).collect();
+        state.store.add_visit(&record, &checked.people, &programme_ids).await?;
+        checked.register_base(&state, &record).await?;
+        Ok::<_, AppError>((checked.dto(&record), checked.grant, checked.unit.path))
     }
     .await;
     match result {
@@ -272,6 +320,163 @@ pub async fn create_visit(
             .attach((StatusCode::CREATED, Json(dto)).into_response()),
         Err(e) => audited(event, Err(e)),
     }
+}
+
+/// Corrects a visit: the whole visit is sent again. The caller must be able to log visits both
+/// for the unit it was logged for and for the unit it is moved to.
+#[utoipa::path(put, path = "/api/v1/visits/{id}", tag = "campaigns", params(("id" = Uuid, Path)), request_body = VisitInput,
+    responses((status = 200, description = "Corrected", body = VisitDto),
+        (status = 404, description = "`visit_not_found` (also outside the caller's scope)", body = ErrorBody),
+        (status = 422, description = "as for logging", body = ErrorBody),
+        (status = 403, description = "`forbidden` (the new unit is outside the caller's scope)", body = ErrorBody)))]
+pub async fn update_visit(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(id): Path<Uuid>,
+    Json(input): Json<VisitInput>,
+) -> Response {
+    let event = AuditEvent::new("visit_update").target(format!("visit:{id}"), None);
+    let result = async {
+        let (old, _) = scoped_visit(&state, &caller, id).await?;
+        let checked = check_visit(&state, &caller, &input).await?;
+        if checked.university.id != old.org_id {
+            return Err(unprocessable("invalid_unit", "走访记录不能改到其他高校名下"));
+        }
+        let record = checked.record(old.id, &input, old.created_by, old.origin_node);
+        let programme_ids: Vec<Uuid> = checked.programmes.iter().map(|p| p.id).collect();
+        if !state.store.update_visit(&record, &checked.people, &programme_ids).await? {
+            return Err(AppError::not_found("visit_not_found", "没有这条走访记录"));
+        }
+        if !old.base_agreed {
+            checked.register_base(&state, &record).await?;
+        }
+        Ok::<_, AppError>((checked.dto(&record), checked.grant, checked.unit.path))
+    }
+    .await;
+    match result {
+        Ok((dto, grant, path)) => event
+            .by(&grant)
+            .target(format!("visit:{}", dto.id), Some(&path))
+            .detail(format!("{} {}", dto.employer_credit_code, dto.visit_date))
+            .attach(Json(dto).into_response()),
+        Err(e) => audited(event, Err(e)),
+    }
+}
+
+/// One visit with its photos.
+#[utoipa::path(get, path = "/api/v1/visits/{id}", tag = "campaigns", params(("id" = Uuid, Path)),
+    responses((status = 200, body = VisitDto), (status = 404, description = "`visit_not_found` (also outside the caller's scope)", body = ErrorBody)))]
+pub async fn get_visit(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(id): Path<Uuid>,
+) -> Result<Json<VisitDto>, AppError> {
+    Ok(Json(visit_detail(&state, &caller, id).await?))
+}
+
+async fn visit_detail(state: &AppState, caller: &Caller, id: Uuid) -> Result<VisitDto, AppError> {
+    let (v, _) = scoped_visit(state, caller, id).await?;
+    let missing = || AppError::not_found("visit_not_found", "没有这条走访记录");
+    let fact = state.store.visits_of(v.org_id).await?.into_iter().find(|f| f.id == id).ok_or_else(missing)?;
+    let mut orgs = HashMap::new();
+    let university = state.store.org_by_id(v.org_id).await?.ok_or_else(missing)?;
+    let mut dto = visit_dto(state, &university, &mut orgs, fact).await?.ok_or_else(missing)?;
+    dto.photos = Some(state.store.photos_of(id).await?.into_iter().map(|p| p.id).collect());
+    Ok(dto)
+}
+
+/// Largest photo accepted.
+pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PhotoParams {
+    pub filename: Option<String>,
+}
+
+/// A stored photo.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PhotoDto {
+    pub id: Uuid,
+    pub visit_id: Uuid,
+    pub content_type: String,
+    pub size_bytes: i64,
+}
+
+async fn store_photo(state: &AppState, caller: &Caller, id: Uuid, bytes: &[u8]) -> Result<PhotoDto, AppError> {
+    scoped_visit(state, caller, id).await?;
+    if bytes.is_empty() {
+        return Err(AppError::bad_request("invalid_file", "文件为空"));
+    }
+    if bytes.len() > MAX_PHOTO_BYTES {
+        return Err(AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "照片不能超过 5 MB"));
+    }
+    let content_type = match crate::destinations_api::sniff(bytes) {
+        Some((ct, _)) if ct.starts_with("image/") => ct,
+        _ => return Err(AppError::bad_request("invalid_file", "只接受 JPG 或 PNG 照片（按文件内容判断）")),
+    };
+    if state.store.photos_of(id).await?.len() >= 10 {
+        return Err(unprocessable("too_many_photos", "每条走访记录最多 10 张照片"));
+    }
+    let unavailable = |e: std::io::Error| {
+        tracing::error!(error = %e, "cannot store a visit photo");
+        AppError::new(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", "文件暂时无法保存")
+    };
+    let dir = &state.settings.evidence_dir;
+    std::fs::create_dir_all(dir).map_err(unavailable)?;
+    let stored = format!("{}.bin", Uuid::new_v4().simple());
+    let path = dir.join(&stored);
+    tokio::fs::write(&path, bytes).await.map_err(unavailable)?;
+    let record = jiuye_store::records::PhotoRecord {
+        id: Uuid::now_v7(),
+        visit_id: id,
+        stored_name: stored,
+        content_type: content_type.into(),
+        size_bytes: bytes.len() as i64,
+        sha256: jiuye_security::sha256_hex(bytes),
+        uploaded_by: caller.user.id,
+        uploaded_at: chrono::Utc::now(),
+    };
+    if let Err(e) = state.store.add_photo(&record).await {
+        let _ = tokio::fs::remove_file(&path).await;
+        return Err(e.into());
+    }
+    Ok(PhotoDto { id: record.id, visit_id: id, content_type: record.content_type, size_bytes: record.size_bytes })
+}
+
+/// Attaches a photo (JPG or PNG, at most 5 MB, at most 10 per visit) as evidence of a visit.
+#[utoipa::path(post, path = "/api/v1/visits/{id}/photos", tag = "campaigns", params(("id" = Uuid, Path), PhotoParams),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = PhotoDto), (status = 400, description = "`invalid_file`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 404, description = "`visit_not_found` (also outside the caller's scope)", body = ErrorBody)))]
+pub async fn post_photo(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(id): Path<Uuid>,
+    ApiQuery(_p): ApiQuery<PhotoParams>,
+    body: axum::body::Bytes,
+) -> Response {
+    let event = AuditEvent::new("visit_photo_upload").target(format!("visit:{id}"), None);
+    audited(event, store_photo(&state, &caller, id, &body).await.map(|p| (StatusCode::CREATED, Json(p)).into_response()))
+}
+
+/// A visit photo, for those who may see the visit.
+#[utoipa::path(get, path = "/api/v1/visit-photos/{id}", tag = "campaigns", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The image"), (status = 404, description = "`photo_not_found`", body = ErrorBody)))]
+pub async fn get_photo(State(state): State<AppState>, Signed(caller): Signed, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+    let missing = || AppError::not_found("photo_not_found", "找不到该照片");
+    let p = state.store.photo(id).await?.ok_or_else(missing)?;
+    let v = state.store.visit(p.visit_id).await?.ok_or_else(missing)?;
+    let (_, _, path) = state.store.org_position(v.unit_id).await?.ok_or_else(missing)?;
+    let r = Resource::at(&path);
+    if access::can(&caller.actor, Action::LogVisit, &r).is_none()
+        && access::can(&caller.actor, Action::ViewStatistics, &r).is_none()
+    {
+        return Err(missing());
+    }
+    let bytes = tokio::fs::read(state.settings.evidence_dir.join(&p.stored_name)).await.map_err(|_| missing())?;
+    Ok((StatusCode::OK, [(axum::http::header::CONTENT_TYPE, p.content_type)], bytes).into_response())
 }
 
 /// Loads a visit the caller may act on; 404 for one outside their scope, as for a missing one.
@@ -310,6 +515,9 @@ pub struct VisitListParams {
     /// The unit whose visits to list (a university, college or programme code); visits logged
     /// for units below it are included.
     pub org: String,
+    /// Page size (1–200, default 50).
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -318,7 +526,44 @@ pub struct VisitList {
     pub items: Vec<VisitDto>,
 }
 
-/// The visits of a unit and everything below it, newest first.
+/// A fact as a DTO, looking units up once each; None when its unit is gone.
+async fn visit_dto(
+    state: &AppState,
+    university: &Org,
+    orgs: &mut HashMap<Uuid, Option<Org>>,
+    f: jiuye_store::employers::VisitFact,
+) -> Result<Option<VisitDto>, AppError> {
+    for id in std::iter::once(f.unit_id).chain(f.programmes.iter().copied()) {
+        if let std::collections::hash_map::Entry::Vacant(e) = orgs.entry(id) {
+            e.insert(state.store.org_by_id(id).await?);
+        }
+    }
+    let Some(Some(u)) = orgs.get(&f.unit_id).cloned() else { return Ok(None) };
+    Ok(Some(VisitDto {
+        id: f.id,
+        university: university.code.to_string(),
+        unit: u.code.to_string(),
+        unit_name: u.name.clone(),
+        employer_credit_code: f.employer_code,
+        employer_name: f.employer_name,
+        visit_date: f.visit_date,
+        form: f.form,
+        roles: f.roles,
+        programmes: f
+            .programmes
+            .iter()
+            .filter_map(|id| orgs.get(id).cloned().flatten().map(|o| o.code.to_string()))
+            .collect(),
+        positions_opened: f.positions_opened,
+        base_agreed: f.base_agreed,
+        invited_to_fair: f.invited_to_fair,
+        survey_filled: f.survey_filled,
+        notes: f.notes,
+        photos: None,
+    }))
+}
+
+/// The visits of a unit and everything below it, newest first, a page at a time.
 #[utoipa::path(get, path = "/api/v1/visits", tag = "campaigns", params(VisitListParams),
     responses((status = 200, body = VisitList), (status = 403, description = "`forbidden`", body = ErrorBody),
         (status = 404, description = "`org_not_found`", body = ErrorBody)))]
@@ -327,7 +572,11 @@ pub async fn list_visits(
     Signed(caller): Signed,
     ApiQuery(p): ApiQuery<VisitListParams>,
 ) -> Result<Json<VisitList>, AppError> {
-    let unit = org_by_code_text(&state, &p.org)
+    Ok(Json(visits_page(&state, &caller, &p).await?))
+}
+
+async fn visits_page(state: &AppState, caller: &Caller, p: &VisitListParams) -> Result<VisitList, AppError> {
+    let unit = org_by_code_text(state, &p.org)
         .await?
         .ok_or_else(|| AppError::not_found("org_not_found", format!("没有代码为 {} 的单位", p.org.trim())))?;
     if access::can(&caller.actor, Action::LogVisit, &Resource::at(&unit.path)).is_none()
@@ -335,85 +584,134 @@ pub async fn list_visits(
     {
         return Err(forbidden());
     }
-    let university = university_of(&state, &unit)
+    let university = university_of(state, &unit)
         .await?
         .ok_or_else(|| AppError::bad_request("invalid_unit", "请指定一所高校或其下属单位"))?;
+    let (limit, offset) = (p.limit.unwrap_or(50).clamp(1, 200) as usize, p.offset.unwrap_or(0).max(0) as usize);
     let mut orgs: HashMap<Uuid, Option<Org>> = HashMap::new();
-    let mut items = Vec::new();
+    let mut paths: HashMap<Uuid, Option<String>> = HashMap::new();
     let mut facts = state.store.visits_of(university.id).await?;
     facts.sort_by(|a, b| b.visit_date.cmp(&a.visit_date).then(b.id.cmp(&a.id)));
+    let mut inside = Vec::new();
     for f in facts {
-        for id in std::iter::once(f.unit_id).chain(f.programmes.iter().copied()) {
-            if let std::collections::hash_map::Entry::Vacant(e) = orgs.entry(id) {
-                e.insert(state.store.org_by_id(id).await?);
-            }
+        if let std::collections::hash_map::Entry::Vacant(e) = paths.entry(f.unit_id) {
+            e.insert(state.store.org_position(f.unit_id).await?.map(|(_, _, p)| p));
         }
-        let Some(Some(u)) = orgs.get(&f.unit_id).cloned() else { continue };
-        if !within(&u.path, &unit.path) {
-            continue;
+        if paths.get(&f.unit_id).cloned().flatten().is_some_and(|path| within(&path, &unit.path)) {
+            inside.push(f);
         }
-        let Some(v) = state.store.visit(f.id).await? else { continue };
-        let employer = state.store.employer_by_id(v.employer_id).await?;
-        items.push(VisitDto {
-            id: v.id,
-            university: university.code.to_string(),
-            unit: u.code.to_string(),
-            unit_name: u.name.clone(),
-            employer_credit_code: employer.as_ref().map(|e| e.credit_code.clone()).unwrap_or_default(),
-            employer_name: employer.map(|e| e.name).unwrap_or_default(),
-            visit_date: v.visit_date,
-            form: v.form,
-            roles: f.roles,
-            programmes: f
-                .programmes
-                .iter()
-                .filter_map(|id| orgs.get(id).cloned().flatten().map(|o| o.code.to_string()))
-                .collect(),
-            positions_opened: v.positions_opened,
-            base_agreed: v.base_agreed,
-            invited_to_fair: v.invited_to_fair,
-            survey_filled: v.survey_filled,
-            notes: v.notes,
-        });
     }
-    Ok(Json(VisitList { total: items.len() as i64, items }))
+    let total = inside.len() as i64;
+    let mut items = Vec::new();
+    for f in inside.into_iter().skip(offset).take(limit) {
+        items.extend(visit_dto(state, &university, &mut orgs, f).await?);
+    }
+    Ok(VisitList { total, items })
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_visits, create_visit)).routes(routes!(delete_visit))
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(post_photo))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_PHOTO_BYTES + 64 * 1024));
+    OpenApiRouter::new()
+        .merge(uploads)
+        .routes(routes!(list_visits, create_visit))
+        .routes(routes!(get_visit, update_visit, delete_visit))
+        .routes(routes!(get_photo))
+}
+
+/// What the visit form shows in its fields.
+#[derive(Debug, Default)]
+struct FormValues {
+    unit: String,
+    employer: String,
+    visit_date: String,
+    form: String,
+    programmes: String,
+    positions_opened: String,
+    base_agreed: bool,
+    invited_to_fair: bool,
+    survey_filled: bool,
+    notes: String,
+}
+
+impl FormValues {
+    fn of(d: &VisitDto) -> FormValues {
+        FormValues {
+            unit: d.unit.clone(),
+            employer: d.employer_credit_code.clone(),
+            visit_date: d.visit_date.clone(),
+            form: d.form.clone(),
+            programmes: d.programmes.join(", "),
+            positions_opened: d.positions_opened.to_string(),
+            base_agreed: d.base_agreed,
+            invited_to_fair: d.invited_to_fair,
+            survey_filled: d.survey_filled,
+            notes: d.notes.clone().unwrap_or_default(),
+        }
+    }
+
+    fn from_data(f: &VisitFormData) -> FormValues {
+        FormValues {
+            unit: f.unit.clone(),
+            employer: f.employer.clone(),
+            visit_date: f.visit_date.clone(),
+            form: f.form.clone(),
+            programmes: f.programmes.clone(),
+            positions_opened: f.positions_opened.clone(),
+            base_agreed: f.base_agreed.is_some(),
+            invited_to_fair: f.invited_to_fair.is_some(),
+            survey_filled: f.survey_filled.is_some(),
+            notes: f.notes.clone().unwrap_or_default(),
+        }
+    }
 }
 
 #[derive(askama::Template)]
 #[template(path = "visit_form.html")]
 struct VisitFormPage {
     base: crate::pages::Base,
-    unit: String,
+    /// Set when correcting a stored visit.
+    editing: Option<Uuid>,
+    photos: Vec<Uuid>,
+    v: FormValues,
     today: String,
     error: Option<String>,
-    logged: bool,
+    notice: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct VisitFormQuery {
     logged: Option<String>,
+    saved: Option<String>,
 }
 
+fn own_unit(me: &Caller) -> Result<String, AppError> {
+    access::scope_paths(&me.actor, Action::LogVisit)
+        .first()
+        .and_then(|p| p.rsplit('/').next().map(str::to_owned))
+        .ok_or_else(forbidden)
+}
+
+#[allow(clippy::too_many_arguments)]
 fn visit_form(
     state: &AppState,
     lang: crate::i18n::Lang,
     uri: &axum::http::Uri,
     caller: &crate::auth::MaybeCaller,
-    me: &Caller,
+    editing: Option<(Uuid, Vec<Uuid>)>,
+    v: FormValues,
     error: Option<String>,
-    logged: bool,
+    notice: Option<&str>,
 ) -> Result<Response, AppError> {
     let base = crate::pages::Base::new(state, lang, "campaigns", uri).with_caller(caller);
-    let unit = access::scope_paths(&me.actor, Action::LogVisit)
-        .first()
-        .and_then(|p| p.rsplit('/').next().map(str::to_owned))
-        .ok_or_else(forbidden)?;
     let today = chrono::Local::now().date_naive().to_string();
-    crate::pages::render(&VisitFormPage { base, unit, today, error, logged })
+    let notice = notice.map(|k| base.t(k).to_owned());
+    let (editing, photos) = match editing {
+        Some((id, photos)) => (Some(id), photos),
+        None => (None, Vec::new()),
+    };
+    crate::pages::render(&VisitFormPage { base, editing, photos, v, today, error, notice })
 }
 
 /// The visit form, for a phone as much as a desk.
@@ -425,7 +723,31 @@ pub async fn visit_form_page(
     ApiQuery(q): ApiQuery<VisitFormQuery>,
 ) -> Result<Response, AppError> {
     let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
-    visit_form(&state, lang, &uri, &caller, &me, None, q.logged.is_some())
+    let v = FormValues { unit: own_unit(&me)?, visit_date: chrono::Local::now().date_naive().to_string(), form: "on_site".into(), positions_opened: "0".into(), ..Default::default() };
+    let notice = q.logged.is_some().then_some("visit.logged");
+    visit_form(&state, lang, &uri, &caller, None, v, None, notice)
+}
+
+/// The form of a stored visit, to correct it or add photos.
+pub async fn visit_edit_page(
+    State(state): State<AppState>,
+    lang: crate::i18n::Lang,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    Path(id): Path<Uuid>,
+    ApiQuery(q): ApiQuery<VisitFormQuery>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let d = visit_detail(&state, &me, id).await?;
+    let notice = if q.logged.is_some() {
+        Some("visit.logged_photo")
+    } else if q.saved.is_some() {
+        Some("visit.saved")
+    } else {
+        None
+    };
+    let photos = d.photos.clone().unwrap_or_default();
+    visit_form(&state, lang, &uri, &caller, Some((id, photos)), FormValues::of(&d), None, notice)
 }
 
 #[derive(Debug, Deserialize)]
@@ -444,7 +766,45 @@ pub struct VisitFormData {
     notes: Option<String>,
 }
 
-/// Logs a visit from the form through the same code as the API.
+impl VisitFormData {
+    fn input(&self) -> Result<VisitInput, String> {
+        let positions = match self.positions_opened.trim() {
+            "" => 0,
+            s => s.parse::<i64>().map_err(|_| "开拓岗位数应为整数".to_owned())?,
+        };
+        Ok(VisitInput {
+            unit: self.unit.clone(),
+            employer: self.employer.clone(),
+            visit_date: self.visit_date.clone(),
+            form: self.form.clone(),
+            people: Vec::new(),
+            programmes: self
+                .programmes
+                .split([',', '，', ' ', '、'])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            positions_opened: positions,
+            base_agreed: self.base_agreed.is_some(),
+            invited_to_fair: self.invited_to_fair.is_some(),
+            survey_filled: self.survey_filled.is_some(),
+            notes: self.notes.clone(),
+        })
+    }
+}
+
+/// The message of an API refusal (its audit event stays on the response).
+pub(crate) async fn refusal_message(resp: &mut Response) -> String {
+    let body = std::mem::take(resp.body_mut());
+    let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| v["message"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| "保存未成功，请检查后重试".into())
+}
+
+/// Logs a visit from the form through the same code as the API, then opens it for photos.
 pub async fn visit_form_submit(
     State(state): State<AppState>,
     lang: crate::i18n::Lang,
@@ -453,44 +813,135 @@ pub async fn visit_form_submit(
     axum::Form(f): axum::Form<VisitFormData>,
 ) -> Result<Response, AppError> {
     let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
-    let positions = match f.positions_opened.trim() {
-        "" => 0,
-        s => match s.parse::<i64>() {
-            Ok(n) => n,
-            Err(_) => return visit_form(&state, lang, &uri, &caller, &me, Some("开拓岗位数应为整数".into()), false),
-        },
+    let values = FormValues::from_data(&f);
+    let input = match f.input() {
+        Ok(i) => i,
+        Err(m) => return visit_form(&state, lang, &uri, &caller, None, values, Some(m), None),
     };
-    let input = VisitInput {
-        unit: f.unit,
-        employer: f.employer,
-        visit_date: f.visit_date,
-        form: f.form,
-        people: Vec::new(),
-        programmes: f
-            .programmes
-            .split([',', '，', ' ', '、'])
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect(),
-        positions_opened: positions,
-        base_agreed: f.base_agreed.is_some(),
-        invited_to_fair: f.invited_to_fair.is_some(),
-        survey_filled: f.survey_filled.is_some(),
-        notes: f.notes,
-    };
-    let resp = create_visit(State(state.clone()), Signed(me.clone()), Json(input)).await;
-    if resp.status() == StatusCode::CREATED {
-        return Ok(axum::response::Redirect::to("/visits/new?logged=1").into_response());
-    }
+    let mut resp = create_visit(State(state.clone()), Signed(me.clone()), Json(input)).await;
     let status = resp.status();
-    let bytes = axum::body::to_bytes(resp.into_body(), 64 * 1024).await.unwrap_or_default();
-    let message = serde_json::from_slice::<serde_json::Value>(&bytes)
-        .ok()
-        .and_then(|v| v["message"].as_str().map(str::to_owned))
-        .unwrap_or_else(|| "登记未成功，请检查后重试".into());
+    if status == StatusCode::CREATED {
+        let body = std::mem::take(resp.body_mut());
+        let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+        let id = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| v["id"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let to = axum::response::Redirect::to(&format!("/visits/{id}/edit?logged=1")).into_response();
+        return Ok(crate::auth::carry_audit(&mut resp, to));
+    }
     // The form comes back with the reason, under the status the API gave.
-    let mut page = visit_form(&state, lang, &uri, &caller, &me, Some(message), false)?;
+    let message = refusal_message(&mut resp).await;
+    let page = visit_form(&state, lang, &uri, &caller, None, values, Some(message), None)?;
+    let mut page = crate::auth::carry_audit(&mut resp, page);
     *page.status_mut() = status;
     Ok(page)
+}
+
+/// Saves a corrected visit through the API's code.
+pub async fn visit_edit_submit(
+    State(state): State<AppState>,
+    lang: crate::i18n::Lang,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    Path(id): Path<Uuid>,
+    axum::Form(f): axum::Form<VisitFormData>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let photos = state.store.photos_of(id).await?.into_iter().map(|p| p.id).collect::<Vec<_>>();
+    let values = FormValues::from_data(&f);
+    let input = match f.input() {
+        Ok(i) => i,
+        Err(m) => return visit_form(&state, lang, &uri, &caller, Some((id, photos)), values, Some(m), None),
+    };
+    let mut resp = update_visit(State(state.clone()), Signed(me.clone()), Path(id), Json(input)).await;
+    let status = resp.status();
+    if status == StatusCode::OK {
+        let to = axum::response::Redirect::to(&format!("/visits/{id}/edit?saved=1")).into_response();
+        return Ok(crate::auth::carry_audit(&mut resp, to));
+    }
+    if status == StatusCode::NOT_FOUND || status == StatusCode::FORBIDDEN {
+        return Ok(resp);
+    }
+    let message = refusal_message(&mut resp).await;
+    let page = visit_form(&state, lang, &uri, &caller, Some((id, photos)), values, Some(message), None)?;
+    let mut page = crate::auth::carry_audit(&mut resp, page);
+    *page.status_mut() = status;
+    Ok(page)
+}
+
+/// Adds a photo from the form (multipart; the CSRF token rides in the action URL).
+pub async fn visit_photo_submit(
+    State(state): State<AppState>,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    Path(id): Path<Uuid>,
+    mut form: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let bad = || AppError::bad_request("invalid_form", "上传内容无法解析或文件超过 5 MB");
+    let mut file: Option<Vec<u8>> = None;
+    while let Some(field) = form.next_field().await.map_err(|_| bad())? {
+        if field.name() == Some("photo") {
+            file = Some(field.bytes().await.map_err(|_| bad())?.to_vec());
+        }
+    }
+    let bytes = file.ok_or_else(|| AppError::bad_request("invalid_file", "请选择照片"))?;
+    let event = AuditEvent::new("visit_photo_upload").target(format!("visit:{id}"), None);
+    let to = axum::response::Redirect::to(&format!("/visits/{id}/edit?saved=1")).into_response();
+    Ok(audited(event, store_photo(&state, &me, id, &bytes).await.map(|_| to)))
+}
+
+/// Deletes a visit from its page.
+pub async fn visit_delete_submit(
+    State(state): State<AppState>,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let mut resp = delete_visit(State(state.clone()), Signed(me), Path(id)).await;
+    if resp.status() == StatusCode::NO_CONTENT {
+        return Ok(crate::auth::carry_audit(&mut resp, axum::response::Redirect::to("/visits?deleted=1").into_response()));
+    }
+    Ok(resp)
+}
+
+#[derive(askama::Template)]
+#[template(path = "visits.html")]
+struct VisitsPage {
+    base: crate::pages::Base,
+    org: String,
+    list: VisitList,
+    prev: Option<i64>,
+    next: Option<i64>,
+    deleted: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct VisitsPageQuery {
+    org: Option<String>,
+    offset: Option<i64>,
+    deleted: Option<String>,
+}
+
+/// The visits of a unit, newest first, with links to correct each.
+pub async fn visits_list_page(
+    State(state): State<AppState>,
+    lang: crate::i18n::Lang,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    ApiQuery(q): ApiQuery<VisitsPageQuery>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let org = match q.org.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(o) => o.to_owned(),
+        None => own_unit(&me)?,
+    };
+    let offset = q.offset.unwrap_or(0).max(0);
+    let list = visits_page(&state, &me, &VisitListParams { org: org.clone(), limit: Some(50), offset: Some(offset) }).await?;
+    let base = crate::pages::Base::new(&state, lang, "campaigns", &uri).with_caller(&caller);
+    let prev = (offset > 0).then(|| (offset - 50).max(0));
+    let next = (offset + 50 < list.total).then_some(offset + 50);
+    crate::pages::render(&VisitsPage { base, org, list, prev, next, deleted: q.deleted.is_some() })
 }
