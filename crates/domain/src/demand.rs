@@ -44,10 +44,17 @@ pub fn major_class<'a>(rd: &'a RefData, code: &str) -> Option<&'a crate::RefEntr
 pub fn check_lines(rd: &RefData, lines: &[LineInput]) -> Vec<LineProblem> {
     let mut out = Vec::new();
     if lines.is_empty() {
-        out.push(LineProblem { line: 0, field: "lines", code: "no_lines", message: "至少填写一个岗位需求".into() });
+        out.push(LineProblem {
+            line: 0, field: "lines", code: "no_lines", message: "至少填写一个岗位需求".into()
+        });
     }
     if lines.len() > 50 {
-        out.push(LineProblem { line: 51, field: "lines", code: "too_many_lines", message: "一份问卷最多 50 行".into() });
+        out.push(LineProblem {
+            line: 51,
+            field: "lines",
+            code: "too_many_lines",
+            message: "一份问卷最多 50 行".into(),
+        });
     }
     for (i, l) in lines.iter().enumerate() {
         let line = i + 1;
@@ -186,7 +193,8 @@ pub fn summarise(rd: &RefData, answers: &[Answer]) -> DemandSummary {
         }
         if parents.contains_key(cur) { cur.to_owned() } else { "?".to_owned() }
     };
-    let entry_name = |c: Catalogue, code: &str| rd.entry(c, code).map(|e| e.name.clone()).unwrap_or_else(|| "未知".into());
+    let entry_name =
+        |c: Catalogue, code: &str| rd.entry(c, code).map(|e| e.name.clone()).unwrap_or_else(|| "未知".into());
     let employers: BTreeSet<Uuid> = answers.iter().map(|a| a.employer).collect();
     DemandSummary {
         employers: employers.len(),

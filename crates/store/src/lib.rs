@@ -129,7 +129,9 @@ pub trait Repository:
     + destinations::Destinations
     + employers::EmployerDirectory
     + records::CampaignRecords
-    + Send + Sync + 'static
+    + Send
+    + Sync
+    + 'static
 {
     fn backend(&self) -> Backend;
     fn pool_stats(&self) -> PoolStats;

@@ -104,7 +104,9 @@ async fn register(state: &AppState, caller: &Caller, input: &BaseInput) -> Resul
     let unit = org_by_code_text(state, &input.unit)
         .await?
         .filter(|o| matches!(o.kind, OrgKind::University | OrgKind::College | OrgKind::Programme))
-        .ok_or_else(|| unprocessable("invalid_unit", format!("“{}”不是本平台的高校、院系或专业点", input.unit.trim())))?;
+        .ok_or_else(|| {
+            unprocessable("invalid_unit", format!("“{}”不是本平台的高校、院系或专业点", input.unit.trim()))
+        })?;
     access::can(&caller.actor, Action::LogVisit, &Resource::at(&unit.path)).ok_or_else(forbidden)?;
     let university =
         university_of(state, &unit).await?.ok_or_else(|| unprocessable("invalid_unit", "该单位不属于任何高校"))?;
@@ -117,7 +119,10 @@ async fn register(state: &AppState, caller: &Caller, input: &BaseInput) -> Resul
     }
     let kind = input.kind.trim();
     if !BASE_KINDS.iter().any(|(k, _)| *k == kind) {
-        return Err(unprocessable("invalid_kind", "基地类型应为 internship（实习）、practice（实践）或 employment（就业）"));
+        return Err(unprocessable(
+            "invalid_kind",
+            "基地类型应为 internship（实习）、practice（实践）或 employment（就业）",
+        ));
     }
     if !(0..=100_000).contains(&input.capacity) {
         return Err(unprocessable("invalid_capacity", "每年可接收人数应在 0 到 100000 之间"));
@@ -175,7 +180,8 @@ async fn register(state: &AppState, caller: &Caller, input: &BaseInput) -> Resul
             format!("{} 与 {} 已有同类基地", unit.name, employer.name),
         ));
     }
-    let row = state.store.base(record.id).await?.ok_or_else(|| AppError::not_found("base_not_found", "没有这个基地"))?;
+    let row =
+        state.store.base(record.id).await?.ok_or_else(|| AppError::not_found("base_not_found", "没有这个基地"))?;
     Ok((dto(state, row).await?, unit.path))
 }
 
@@ -185,7 +191,11 @@ async fn register(state: &AppState, caller: &Caller, input: &BaseInput) -> Resul
         (status = 409, description = "`base_exists` (the unit already has a base of this kind with this employer)", body = ErrorBody),
         (status = 422, description = "`invalid_unit`, `employer_not_found`, `employer_blacklisted`, `invalid_kind`, `invalid_capacity`, `invalid_date`, `invalid_programme`, `programme_outside_unit`, `invalid_name`", body = ErrorBody),
         (status = 403, description = "`forbidden`", body = ErrorBody)))]
-pub async fn create_base(State(state): State<AppState>, Signed(caller): Signed, Json(input): Json<BaseInput>) -> Response {
+pub async fn create_base(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Json(input): Json<BaseInput>,
+) -> Response {
     let event = AuditEvent::new("base_create").target(format!("unit:{}", input.unit.trim()), None);
     match register(&state, &caller, &input).await {
         Ok((dto, path)) => event

@@ -484,10 +484,7 @@ pub async fn campaign_report(
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(campaign_targets))
-        .routes(routes!(campaign_report))
-        .routes(routes!(my_targets))
+    OpenApiRouter::new().routes(routes!(campaign_targets)).routes(routes!(campaign_report)).routes(routes!(my_targets))
 }
 
 /// A target someone answers for, with what is still owed.
@@ -563,7 +560,9 @@ async fn mine(state: &AppState, caller: &Caller, id: &str, as_of: Option<&str>) 
             targets.push(OwedTarget { target: t, owed, owed_by_now });
         }
     }
-    targets.sort_by(|a, b| b.owed_by_now.cmp(&a.owed_by_now).then(b.owed.cmp(&a.owed)).then(a.target.org.cmp(&b.target.org)));
+    targets.sort_by(|a, b| {
+        b.owed_by_now.cmp(&a.owed_by_now).then(b.owed.cmp(&a.owed)).then(a.target.org.cmp(&b.target.org))
+    });
     let (mut my_visits, mut employers) = (0u32, std::collections::HashSet::new());
     for u in universities {
         for f in state.store.visits_of(u).await? {

@@ -8,10 +8,10 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use jiuye_domain::Org;
 use jiuye_domain::access::{self, Action, Resource, Role};
 use jiuye_domain::demand::{self, Answer, DemandSummary, LineInput};
 use jiuye_domain::employer::Verification;
-use jiuye_domain::Org;
 use jiuye_store::records::{SurveyLine, SurveyRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -158,7 +158,11 @@ async fn save(state: &AppState, caller: &Caller, input: &SurveyInput) -> Result<
     responses((status = 201, description = "Recorded", body = SurveySaved), (status = 200, description = "Replaced an earlier answer", body = SurveySaved),
         (status = 422, description = "`employer_not_found`, `employer_blacklisted`, `invalid_org`, `invalid_year`, `no_lines`, `too_many_lines`, `invalid_role`, `invalid_major_class`, `invalid_education`, `invalid_headcount`, `invalid_salary`, `invalid_skills` (the message names the line)", body = ErrorBody),
         (status = 403, description = "`forbidden`", body = ErrorBody)))]
-pub async fn post_survey(State(state): State<AppState>, Signed(caller): Signed, Json(input): Json<SurveyInput>) -> Response {
+pub async fn post_survey(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Json(input): Json<SurveyInput>,
+) -> Response {
     let event = AuditEvent::new("survey_save").target(format!("employer:{}", input.employer.trim()), None);
     match save(&state, &caller, &input).await {
         Ok((saved, path)) => {
@@ -277,7 +281,8 @@ async fn page(
     if scope.is_none() && own.is_none() {
         return Err(forbidden());
     }
-    let org = q.org.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).or(scope).unwrap_or_default();
+    let org =
+        q.org.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).or(scope).unwrap_or_default();
     let year_text = q.year.clone().unwrap_or_default();
     let year = match year_text.trim() {
         "" => None,
@@ -361,14 +366,16 @@ pub async fn surveys_submit(
     let mut bad_number = None;
     for i in 0..20 {
         let f = |k: &str| get(&format!("{k}_{i}"));
-        if [f("role"), f("major_class"), f("headcount"), f("salary_min"), f("salary_max")].iter().all(String::is_empty) {
+        if [f("role"), f("major_class"), f("headcount"), f("salary_min"), f("salary_max")].iter().all(String::is_empty)
+        {
             continue;
         }
         let num = |k: &str| {
             let v = f(k);
             if v.is_empty() { Some(0) } else { v.parse::<i64>().ok() }
         };
-        let (Some(headcount), Some(salary_min), Some(salary_max)) = (num("headcount"), num("salary_min"), num("salary_max"))
+        let (Some(headcount), Some(salary_min), Some(salary_max)) =
+            (num("headcount"), num("salary_min"), num("salary_max"))
         else {
             bad_number = Some(format!("第 {} 行：人数和月薪应为整数", lines.len() + 1));
             break;

@@ -149,7 +149,9 @@ async fn check_visit(state: &AppState, caller: &Caller, input: &VisitInput) -> R
     let unit = org_by_code_text(state, &input.unit)
         .await?
         .filter(|o| matches!(o.kind, OrgKind::University | OrgKind::College | OrgKind::Programme))
-        .ok_or_else(|| unprocessable("invalid_unit", format!("“{}”不是本平台的高校、院系或专业点", input.unit.trim())))?;
+        .ok_or_else(|| {
+            unprocessable("invalid_unit", format!("“{}”不是本平台的高校、院系或专业点", input.unit.trim()))
+        })?;
     let grant = access::can(&caller.actor, Action::LogVisit, &Resource::at(&unit.path)).ok_or_else(forbidden)?.clone();
     let university =
         university_of(state, &unit).await?.ok_or_else(|| unprocessable("invalid_unit", "该单位不属于任何高校"))?;
@@ -179,15 +181,17 @@ async fn check_visit(state: &AppState, caller: &Caller, input: &VisitInput) -> R
     if employer.verification == Verification::Blacklisted.id() {
         return Err(unprocessable("employer_blacklisted", format!("{} 已被列入黑名单，不能登记走访", employer.name)));
     }
-    let date = NaiveDate::parse_from_str(input.visit_date.trim(), "%Y-%m-%d").map_err(|_| {
-        unprocessable("invalid_date", format!("走访日期“{}”应为 YYYY-MM-DD", input.visit_date.trim()))
-    })?;
+    let date = NaiveDate::parse_from_str(input.visit_date.trim(), "%Y-%m-%d")
+        .map_err(|_| unprocessable("invalid_date", format!("走访日期“{}”应为 YYYY-MM-DD", input.visit_date.trim())))?;
     if date > chrono::Local::now().date_naive() {
         return Err(unprocessable("invalid_date", "走访日期不能晚于今天"));
     }
     let form = input.form.trim();
     if !["on_site", "invited", "online"].contains(&form) {
-        return Err(unprocessable("invalid_form", "走访形式应为 on_site（走出去）、invited（请进来）或 online（线上）"));
+        return Err(unprocessable(
+            "invalid_form",
+            "走访形式应为 on_site（走出去）、invited（请进来）或 online（线上）",
+        ));
     }
     if !(0..=100_000).contains(&input.positions_opened) {
         return Err(unprocessable("invalid_positions", "开拓岗位数应在 0 到 100000 之间"));
@@ -204,9 +208,10 @@ async fn check_visit(state: &AppState, caller: &Caller, input: &VisitInput) -> R
                 format!("走访人员角色“{role}”无效，应为 {}", VISIT_ROLES.join("、")),
             ));
         }
-        let user = state.store.user_by_username(p.username.trim()).await?.ok_or_else(|| {
-            unprocessable("person_not_found", format!("没有用户名为 {} 的账号", p.username.trim()))
-        })?;
+        let user =
+            state.store.user_by_username(p.username.trim()).await?.ok_or_else(|| {
+                unprocessable("person_not_found", format!("没有用户名为 {} 的账号", p.username.trim()))
+            })?;
         let grants = state.store.grants_of(user.id).await?;
         if !grants.iter().any(|g| within(&g.grant.org_path, &university.path)) {
             return Err(unprocessable(
@@ -218,8 +223,7 @@ async fn check_visit(state: &AppState, caller: &Caller, input: &VisitInput) -> R
             people.push((user.id, role.to_owned()));
         }
     }
-    let notes =
-        input.notes.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(2000).collect());
+    let notes = input.notes.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(2000).collect());
     Ok(CheckedVisit { unit, university, employer, grant, programmes, people, date, form: form.to_owned(), notes })
 }
 
@@ -458,13 +462,20 @@ pub async fn post_photo(
     body: axum::body::Bytes,
 ) -> Response {
     let event = AuditEvent::new("visit_photo_upload").target(format!("visit:{id}"), None);
-    audited(event, store_photo(&state, &caller, id, &body).await.map(|p| (StatusCode::CREATED, Json(p)).into_response()))
+    audited(
+        event,
+        store_photo(&state, &caller, id, &body).await.map(|p| (StatusCode::CREATED, Json(p)).into_response()),
+    )
 }
 
 /// A visit photo, for those who may see the visit.
 #[utoipa::path(get, path = "/api/v1/visit-photos/{id}", tag = "campaigns", params(("id" = Uuid, Path)),
     responses((status = 200, description = "The image"), (status = 404, description = "`photo_not_found`", body = ErrorBody)))]
-pub async fn get_photo(State(state): State<AppState>, Signed(caller): Signed, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+pub async fn get_photo(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
     let missing = || AppError::not_found("photo_not_found", "找不到该照片");
     let p = state.store.photo(id).await?.ok_or_else(missing)?;
     let v = state.store.visit(p.visit_id).await?.ok_or_else(missing)?;
@@ -723,7 +734,13 @@ pub async fn visit_form_page(
     ApiQuery(q): ApiQuery<VisitFormQuery>,
 ) -> Result<Response, AppError> {
     let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
-    let v = FormValues { unit: own_unit(&me)?, visit_date: chrono::Local::now().date_naive().to_string(), form: "on_site".into(), positions_opened: "0".into(), ..Default::default() };
+    let v = FormValues {
+        unit: own_unit(&me)?,
+        visit_date: chrono::Local::now().date_naive().to_string(),
+        form: "on_site".into(),
+        positions_opened: "0".into(),
+        ..Default::default()
+    };
     let notice = q.logged.is_some().then_some("visit.logged");
     visit_form(&state, lang, &uri, &caller, None, v, None, notice)
 }
@@ -902,7 +919,10 @@ pub async fn visit_delete_submit(
     let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
     let mut resp = delete_visit(State(state.clone()), Signed(me), Path(id)).await;
     if resp.status() == StatusCode::NO_CONTENT {
-        return Ok(crate::auth::carry_audit(&mut resp, axum::response::Redirect::to("/visits?deleted=1").into_response()));
+        return Ok(crate::auth::carry_audit(
+            &mut resp,
+            axum::response::Redirect::to("/visits?deleted=1").into_response(),
+        ));
     }
     Ok(resp)
 }
@@ -939,7 +959,8 @@ pub async fn visits_list_page(
         None => own_unit(&me)?,
     };
     let offset = q.offset.unwrap_or(0).max(0);
-    let list = visits_page(&state, &me, &VisitListParams { org: org.clone(), limit: Some(50), offset: Some(offset) }).await?;
+    let list =
+        visits_page(&state, &me, &VisitListParams { org: org.clone(), limit: Some(50), offset: Some(offset) }).await?;
     let base = crate::pages::Base::new(&state, lang, "campaigns", &uri).with_caller(&caller);
     let prev = (offset > 0).then(|| (offset - 50).max(0));
     let next = (offset + 50 < list.total).then_some(offset + 50);

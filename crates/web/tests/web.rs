@@ -15,6 +15,8 @@ use jiuye_store::sqlite::SqliteStore;
 use serde_json::Value;
 use tower::ServiceExt;
 
+#[path = "web_parts/campaign_records.rs"]
+mod campaign_records;
 #[path = "web_parts/destinations.rs"]
 mod destinations;
 #[path = "web_parts/employers.rs"]
