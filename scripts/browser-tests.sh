@@ -13,7 +13,7 @@ LOG="$DATA/serve.log"
 PID=$!
 cleanup() { kill -TERM "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$DATA"; }
 trap cleanup EXIT
-for _ in $(seq 1 300); do
+for _ in $(seq 1 900); do
   curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break
   kill -0 "$PID" 2>/dev/null || { cat "$LOG"; exit 1; }
   sleep 0.2

@@ -48,6 +48,12 @@ const PAGES = [
   ['/campaigns/2023-spring?org=4151010610', 'demo_career'],
   ['/visits/new', 'demo_counselor'],
   ['/campaigns/2023-spring?org=510000&as_of=2023-04-10', 'demo_province'],
+  ['/campaigns/2023-spring/chart?org=510000&as_of=2023-04-10', 'demo_province'],
+  ['/campaigns/2023-spring/mine?as_of=2023-04-10', 'demo_leader'],
+  ['/visits?org=4151010610', 'demo_career'],
+  ['/bases?org=4151010610', 'demo_career'],
+  ['/surveys?org=4151010610', 'demo_career'],
+  ['/surveys', 'demo_employer'],
 ];
 
 let passed = 0;
@@ -128,6 +134,19 @@ try {
       await page.goto(`${BASE}${path}`);
       const wide = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
       check(`${path} fits a 375 px wide phone`, !wide);
+    }
+    await context.close();
+  }
+
+  // The campaign's forms on a phone, signed in.
+  {
+    const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 375, height: 800 } });
+    await signIn(await context.newPage(), 'demo_counselor');
+    const page = await context.newPage();
+    for (const path of ['/visits/new', '/visits', '/bases', '/surveys', '/campaigns/2023-spring/mine']) {
+      await page.goto(`${BASE}${path}`);
+      const wide = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+      check(`${path} fits a 375 px wide phone (demo_counselor)`, !wide);
     }
     await context.close();
   }

@@ -1102,3 +1102,151 @@ pub async fn demo_visits(store: &dyn Repository, cost: jiuye_security::password:
     store.meta_set("demo_visits", "done").await?;
     Ok(written)
 }
+
+/// What a section of GB/T 4754 hires for in the demo survey: roles, 专业类 codes and a monthly
+/// pay floor (yuan).
+fn demand_profile(section: &str) -> (&'static [&'static str], &'static [&'static str], i64) {
+    match section {
+        "I" => (&["软件开发工程师", "测试工程师", "运维工程师", "数据分析师"], &["0809", "0807", "0701"], 7000),
+        "C" | "B" | "D" => {
+            (&["机械设计工程师", "工艺工程师", "质量工程师", "电气工程师"], &["0802", "0806", "0804"], 5000)
+        }
+        "F" | "G" => (&["销售代表", "市场专员", "采购专员", "物流专员"], &["1202", "1206", "0201"], 4000),
+        "E" => (&["施工员", "造价员", "结构设计师"], &["0810", "1201"], 5000),
+        "J" | "K" | "L" => (&["客户经理", "风控专员", "理财顾问"], &["0203", "0201", "1202"], 5000),
+        "Q" => (&["护士", "住院医师", "药剂师"], &["1011", "1002", "1007"], 5000),
+        "P" => (&["中学教师", "教研员", "教务专员"], &["0401", "0501", "0701"], 5000),
+        "H" => (&["餐饮主管", "酒店前厅经理", "旅游产品策划"], &["1209", "1202"], 4000),
+        _ => (&["行政专员", "人力资源专员", "财务专员"], &["1202", "1204", "0301"], 4000),
+    }
+}
+
+/// The demo's campaign records beside the visits: employers given staff and revenue figures
+/// across all four size classes and mostly verified by the province, a base registered for every
+/// visit that agreed one, and demand-survey answers from the employers whose visits filled one
+/// in. Idempotent.
+pub async fn demo_campaign_records(store: &dyn Repository, rd: &RefData) -> Result<(usize, usize, usize), SeedError> {
+    use jiuye_domain::employer::{category_of, size_class, thresholds};
+    use jiuye_store::records::{BaseRecord, SurveyLine, SurveyRecord};
+
+    if store.meta_get("demo_records").await?.as_deref() == Some("done") {
+        return Ok((0, 0, 0));
+    }
+    let parents: HashMap<&str, Option<&str>> =
+        rd.entries_of(Catalogue::Industries).map(|e| (e.code.as_str(), e.parent_code.as_deref())).collect();
+    let section_of = |code: &str| {
+        let mut cur = code;
+        for _ in 0..6 {
+            match parents.get(cur) {
+                Some(Some(p)) => cur = p,
+                _ => break,
+            }
+        }
+        cur.to_owned()
+    };
+    let table = thresholds();
+    let verifier = store.user_by_username("demo_province").await?.map(|u| u.id).unwrap_or_default();
+    let mut r = Rng::new(2023).fork("records");
+    let mut employers = Vec::new();
+    loop {
+        let (page, _) = store.list_employers(None, None, 500, employers.len() as i64).await?;
+        if page.is_empty() {
+            break;
+        }
+        employers.extend(page);
+    }
+    let mut sizes = 0;
+    for e in &employers {
+        if e.employees.is_some() {
+            continue;
+        }
+        // Roughly the mix of employers that recruit graduates: many small and micro firms.
+        let (employees, revenue) = match r.weighted(&[8, 22, 40, 30]) {
+            0 => (r.range(1_000, 20_000) as i64, r.range(40_000, 2_000_000) as i64),
+            1 => (r.range(100, 999) as i64, r.range(2_000, 39_999) as i64),
+            2 => (r.range(20, 99) as i64, r.range(300, 1_999) as i64),
+            _ => (r.range(3, 19) as i64, r.range(20, 299) as i64),
+        };
+        let section = section_of(&e.industry_code);
+        let category = category_of(&e.industry_code, &section);
+        let mut next = e.clone();
+        next.employees = Some(employees);
+        next.revenue_wan = Some(revenue);
+        next.size_class = table
+            .iter()
+            .find(|t| t.category == category)
+            .map(|t| size_class(t, Some(employees), Some(revenue)).id().to_owned());
+        store.upsert_employer(&next).await?;
+        if r.below(10) < 8 {
+            store.set_verification(&e.credit_code, "verified", verifier, None).await?;
+        }
+        sizes += 1;
+    }
+    let by_id: HashMap<Uuid, &jiuye_store::employers::EmployerRecord> = employers.iter().map(|e| (e.id, e)).collect();
+    let sichuan = store
+        .org_by_code(&OrgCode::parse("510000").map_err(|e| SeedError::Plan(e.to_string()))?)
+        .await?
+        .ok_or_else(|| SeedError::Plan("四川省 is missing".into()))?;
+    let node = store.node().await?.node_id;
+    let (mut bases, mut surveys) = (0, 0);
+    for u in store.org_children(&sichuan).await?.into_iter().map(|c| c.org).filter(|o| o.kind == OrgKind::University) {
+        let mut answered = std::collections::HashSet::new();
+        for f in store.visits_of(u.id).await? {
+            let by = f.people.first().copied().unwrap_or_default();
+            if f.base_agreed {
+                let Some(e) = by_id.get(&f.employer_id) else { continue };
+                let base = BaseRecord {
+                    id: Uuid::now_v7(),
+                    org_id: u.id,
+                    unit_id: f.unit_id,
+                    employer_id: f.employer_id,
+                    name: format!("{}实习实践基地", e.name),
+                    kind: ["internship", "internship", "practice", "employment"][r.below(4)].to_owned(),
+                    capacity: r.range(5, 60) as i64,
+                    start_date: f.visit_date.clone(),
+                    end_date: None,
+                    visit_id: Some(f.id),
+                    notes: None,
+                    created_by: by,
+                    origin_node: node,
+                    version: 1,
+                    programmes: f.programmes.clone(),
+                };
+                bases += usize::from(store.add_base(&base).await?);
+            }
+            if f.survey_filled && answered.insert(f.employer_id) {
+                let Some(e) = by_id.get(&f.employer_id) else { continue };
+                let (roles, classes, floor) = demand_profile(&section_of(&e.industry_code));
+                let lines = (0..r.range(1, 3))
+                    .map(|_| {
+                        let min = floor + 500 * r.below(8) as i64;
+                        SurveyLine {
+                            role: r.pick(roles).to_string(),
+                            major_class: r.pick(classes).to_string(),
+                            education: ["bachelor", "bachelor", "bachelor", "master", "vocational"][r.below(5)]
+                                .to_owned(),
+                            headcount: r.range(1, 20) as i64,
+                            skills: None,
+                            salary_min: min,
+                            salary_max: min + 1000 * r.range(2, 6) as i64,
+                        }
+                    })
+                    .collect();
+                let s = SurveyRecord {
+                    id: Uuid::now_v7(),
+                    employer_id: f.employer_id,
+                    org_id: u.id,
+                    year: 2023,
+                    notes: None,
+                    submitted_by: by,
+                    origin_node: node,
+                    lines,
+                };
+                store.save_survey(&s).await?;
+                surveys += 1;
+            }
+        }
+    }
+    store.meta_set("demo_records", "done").await?;
+    Ok((sizes, bases, surveys))
+}

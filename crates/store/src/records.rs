@@ -115,9 +115,10 @@ pub trait CampaignRecords: Send + Sync {
     /// Survey lines collected by organisations at or below `path`, for a year or all years.
     async fn demand_under(&self, path: &str, year: Option<i64>) -> Result<Vec<DemandFact>>;
 
-    /// Employers a university's graduates were registered as hired by before `before`
-    /// (destination records naming a credit code found in the directory).
-    async fn hired_before(&self, university_path: &str, before: DateTime<Utc>) -> Result<Vec<Uuid>>;
+    /// Hires registered before `before` at or below `path`, as (path of the graduate's unit,
+    /// employer): destination records naming a credit code found in the directory, other than
+    /// drafts and returned ones.
+    async fn hired_before(&self, path: &str, before: DateTime<Utc>) -> Result<Vec<(String, Uuid)>>;
 }
 
 macro_rules! records_impl {
@@ -409,9 +410,9 @@ macro_rules! records_impl {
                         .collect()
                 }
 
-                async fn hired_before(&self, university_path: &str, before: DateTime<Utc>) -> Result<Vec<Uuid>> {
-                    let ids: Vec<Uuid> = sqlx::query_scalar(
-                        "SELECT DISTINCT e.id FROM destinations d JOIN orgs o ON o.id = d.org_id \
+                async fn hired_before(&self, university_path: &str, before: DateTime<Utc>) -> Result<Vec<(String, Uuid)>> {
+                    let ids: Vec<(String, Uuid)> = sqlx::query_as(
+                        "SELECT DISTINCT o.path, e.id FROM destinations d JOIN orgs o ON o.id = d.org_id \
                          JOIN employers e ON e.credit_code = d.credit_code \
                          WHERE (o.path = $1 OR o.path LIKE $2 ESCAPE '\\') AND d.created_at < $3 \
                          AND d.status NOT IN ('draft', 'returned')",

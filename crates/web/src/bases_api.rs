@@ -71,12 +71,17 @@ pub struct BaseDto {
     pub notes: Option<String>,
 }
 
-async fn dto(state: &AppState, r: BaseRow) -> Result<BaseDto, AppError> {
+async fn dto(
+    state: &AppState,
+    codes: &mut std::collections::HashMap<Uuid, Option<String>>,
+    r: BaseRow,
+) -> Result<BaseDto, AppError> {
     let mut programmes = Vec::new();
     for id in &r.base.programmes {
-        if let Some(o) = state.store.org_by_id(*id).await? {
-            programmes.push(o.code.to_string());
+        if !codes.contains_key(id) {
+            codes.insert(*id, state.store.org_by_id(*id).await?.map(|o| o.code.to_string()));
         }
+        programmes.extend(codes.get(id).cloned().flatten());
     }
     Ok(BaseDto {
         id: r.base.id,
@@ -182,7 +187,7 @@ async fn register(state: &AppState, caller: &Caller, input: &BaseInput) -> Resul
     }
     let row =
         state.store.base(record.id).await?.ok_or_else(|| AppError::not_found("base_not_found", "没有这个基地"))?;
-    Ok((dto(state, row).await?, unit.path))
+    Ok((dto(state, &mut Default::default(), row).await?, unit.path))
 }
 
 /// Registers an internship, practice or employment base for a unit inside the caller's scope.
@@ -211,6 +216,9 @@ pub async fn create_base(
 pub struct BaseListParams {
     /// A province, university, college or programme code; bases of units below it are included.
     pub org: String,
+    /// Page size (1–200, default 50).
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -219,7 +227,13 @@ pub struct BaseList {
     pub items: Vec<BaseDto>,
 }
 
-async fn list(state: &AppState, caller: &Caller, org: &str) -> Result<(Org, BaseList), AppError> {
+async fn list(
+    state: &AppState,
+    caller: &Caller,
+    org: &str,
+    limit: Option<i64>,
+    offset: Option<i64>,
+) -> Result<(Org, BaseList), AppError> {
     let org = org_by_code_text(state, org)
         .await?
         .ok_or_else(|| AppError::not_found("org_not_found", format!("没有代码为 {} 的单位", org.trim())))?;
@@ -229,14 +243,18 @@ async fn list(state: &AppState, caller: &Caller, org: &str) -> Result<(Org, Base
     {
         return Err(forbidden());
     }
+    let rows = state.store.bases_under(&org.path).await?;
+    let total = rows.len() as i64;
+    let (limit, offset) = (limit.unwrap_or(50).clamp(1, 200) as usize, offset.unwrap_or(0).max(0) as usize);
+    let mut codes = std::collections::HashMap::new();
     let mut items = Vec::new();
-    for row in state.store.bases_under(&org.path).await? {
-        items.push(dto(state, row).await?);
+    for row in rows.into_iter().skip(offset).take(limit) {
+        items.push(dto(state, &mut codes, row).await?);
     }
-    Ok((org, BaseList { total: items.len() as i64, items }))
+    Ok((org, BaseList { total, items }))
 }
 
-/// The bases of an organisation and the units below it, newest agreement first.
+/// The bases of an organisation and the units below it, newest agreement first, a page at a time.
 #[utoipa::path(get, path = "/api/v1/bases", tag = "campaigns", params(BaseListParams),
     responses((status = 200, body = BaseList), (status = 403, description = "`forbidden`", body = ErrorBody),
         (status = 404, description = "`org_not_found`", body = ErrorBody)))]
@@ -245,7 +263,7 @@ pub async fn list_bases(
     Signed(caller): Signed,
     ApiQuery(p): ApiQuery<BaseListParams>,
 ) -> Result<Json<BaseList>, AppError> {
-    Ok(Json(list(&state, &caller, &p.org).await?.1))
+    Ok(Json(list(&state, &caller, &p.org, p.limit, p.offset).await?.1))
 }
 
 /// Removes a base (those who may register bases for its unit).
@@ -282,12 +300,15 @@ struct BasesPage {
     can_add: bool,
     error: Option<String>,
     added: bool,
+    prev: Option<i64>,
+    next: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct BasesQuery {
     org: Option<String>,
     added: Option<String>,
+    offset: Option<i64>,
 }
 
 fn default_org(me: &Caller) -> Result<String, AppError> {
@@ -309,12 +330,26 @@ async fn page(
     org: String,
     error: Option<String>,
     added: bool,
+    offset: i64,
 ) -> Result<Response, AppError> {
-    let (o, list) = list(state, me, &org).await?;
+    let (o, list) = list(state, me, &org, Some(50), Some(offset)).await?;
+    let prev = (offset > 0).then(|| (offset - 50).max(0));
+    let next = (offset + 50 < list.total).then_some(offset + 50);
     let can_add = access::can(&me.actor, Action::LogVisit, &Resource::at(&o.path)).is_some();
     let base = crate::pages::Base::new(state, lang, "campaigns", uri).with_caller(caller);
     let today = chrono::Local::now().date_naive().to_string();
-    crate::pages::render(&BasesPage { base, org, list, kinds: BASE_KINDS.to_vec(), today, can_add, error, added })
+    crate::pages::render(&BasesPage {
+        base,
+        org,
+        list,
+        kinds: BASE_KINDS.to_vec(),
+        today,
+        can_add,
+        error,
+        added,
+        prev,
+        next,
+    })
 }
 
 /// The base registry of a unit, with a form to register one.
@@ -330,7 +365,7 @@ pub async fn bases_page(
         Some(o) => o.to_owned(),
         None => default_org(&me)?,
     };
-    page(&state, lang, &uri, &caller, &me, org, None, q.added.is_some()).await
+    page(&state, lang, &uri, &caller, &me, org, None, q.added.is_some(), q.offset.unwrap_or(0).max(0)).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -365,7 +400,8 @@ pub async fn bases_submit(
             Ok(n) => n,
             Err(_) => {
                 let mut resp =
-                    page(&state, lang, &uri, &caller, &me, unit, Some("每年可接收人数应为整数".into()), false).await?;
+                    page(&state, lang, &uri, &caller, &me, unit, Some("每年可接收人数应为整数".into()), false, 0)
+                        .await?;
                 *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
                 return Ok(resp);
             }
@@ -398,7 +434,7 @@ pub async fn bases_submit(
         return Ok(resp);
     }
     let message = crate::visits_api::refusal_message(&mut resp).await;
-    let page = page(&state, lang, &uri, &caller, &me, unit, Some(message), false).await?;
+    let page = page(&state, lang, &uri, &caller, &me, unit, Some(message), false, 0).await?;
     let mut page = crate::auth::carry_audit(&mut resp, page);
     *page.status_mut() = status;
     Ok(page)

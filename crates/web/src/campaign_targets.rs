@@ -165,14 +165,19 @@ fn window_start(campaign: &Campaign) -> chrono::DateTime<chrono::Utc> {
     campaign.start.and_time(chrono::NaiveTime::MIN).and_utc() - chrono::Duration::hours(8)
 }
 
-/// Employers a university already worked with before the window other than by visits (hires
-/// registered as graduates' destinations); visits before the window are seen by the engine.
-async fn earlier_partners(
-    state: &AppState,
-    campaign: &Campaign,
-    university: &Org,
-) -> Result<std::collections::HashSet<Uuid>, AppError> {
-    Ok(state.store.hired_before(&university.path, window_start(campaign)).await?.into_iter().collect())
+/// Employers each university under `scope` already worked with before the window other than by
+/// visits (hires registered as graduates' destinations), read in one query; visits before the
+/// window are seen by the engine.
+struct EarlierPartners(Vec<(String, Uuid)>);
+
+impl EarlierPartners {
+    async fn load(state: &AppState, campaign: &Campaign, scope: &Org) -> Result<EarlierPartners, AppError> {
+        Ok(EarlierPartners(state.store.hired_before(&scope.path, window_start(campaign)).await?))
+    }
+
+    fn of(&self, university: &Org) -> std::collections::HashSet<Uuid> {
+        self.0.iter().filter(|(p, _)| within(p, &university.path)).map(|(_, e)| *e).collect()
+    }
 }
 
 /// The targets of `campaign` for `org` (and the units it answers for), at `as_of`.
@@ -202,6 +207,10 @@ pub async fn evaluate(
     };
     let rows = state.store.placement_counts(&province, campaign.reference_cohort, &PlacementFilter::default()).await?;
     let rollup = Rollup::build(&rows);
+    let hires = match universities.as_slice() {
+        [only] => EarlierPartners::load(state, campaign, only).await?,
+        _ => EarlierPartners::load(state, campaign, org).await?,
+    };
     let mut out = Vec::new();
     let mut paths: HashMap<Uuid, String> = HashMap::new();
     for university in &universities {
@@ -220,7 +229,7 @@ pub async fn evaluate(
                 unit_path,
             ));
         }
-        let earlier = earlier_partners(state, campaign, university).await?;
+        let earlier = hires.of(university);
         let cx = Context { campaign, rollup: &rollup, province: &province, university, visits, earlier, as_of };
         // University-level targets, for the province view or the university itself.
         if org.kind == OrgKind::Province || org.id == university.id {
@@ -365,9 +374,15 @@ pub async fn campaign_report(
         .map(|u| ReportRow { code: u.code.to_string(), name: u.name.clone(), ..Default::default() })
         .collect();
     let mut paths: HashMap<Uuid, String> = HashMap::new();
+    let hires = EarlierPartners::load(
+        &state,
+        &campaign,
+        universities.first().filter(|_| universities.len() == 1).unwrap_or(&org),
+    )
+    .await?;
     for university in &universities {
         let facts = state.store.visits_of(university.id).await?;
-        let mut prior = earlier_partners(&state, &campaign, university).await?;
+        let mut prior = hires.of(university);
         prior.extend(
             facts.iter().filter(|f| f.visit_date.as_str() < campaign.start.to_string().as_str()).map(|f| f.employer_id),
         );
