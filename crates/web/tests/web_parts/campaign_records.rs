@@ -379,3 +379,69 @@ async fn people_see_what_they_owe_and_the_charts() {
         f.cleanup().await;
     }
 }
+
+/// The workbook that goes upward carries what was logged: visits, employers, new employers,
+/// positions and bases inside the window, for the unit they were logged under.
+#[tokio::test]
+async fn the_report_upward_counts_what_was_logged() {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    for f in fixtures().await {
+        let c = jiuye_domain::campaign::Campaign::parse(jiuye_domain::campaign::SPRING_2023).unwrap();
+        f.store.save_campaign(&c.id, &c.name, jiuye_domain::campaign::SPRING_2023).await.unwrap();
+        let (a, _) = colleges(&f).await;
+        let career = token_for(&f, "demo_career").await;
+        add_employer(&f, &career).await;
+        let before = |unit: &str, date: &str, positions: i64, base: bool| {
+            json!({"unit": unit, "employer": EMPLOYER, "visit_date": date, "form": "on_site",
+                   "positions_opened": positions, "base_agreed": base})
+        };
+        for (date, positions, base) in [("2023-02-10", 4, true), ("2023-03-20", 6, false), ("2023-06-01", 9, false)] {
+            let r = call(
+                &f.app,
+                Method::POST,
+                "/api/v1/visits",
+                Some(before(&a, date, positions, base)),
+                &Auth::Bearer(&career),
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        }
+        let b = json!({"unit": a, "employer": EMPLOYER, "kind": "employment", "start_date": "2023-04-01"});
+        assert_eq!(
+            call(&f.app, Method::POST, "/api/v1/bases", Some(b), &Auth::Bearer(&career)).await.status,
+            StatusCode::CREATED
+        );
+        let res = f
+            .app
+            .clone()
+            .oneshot(
+                Request::get("/api/v1/campaigns/2023-spring/report.xlsx?org=4151010610&as_of=2023-04-30")
+                    .header(header::AUTHORIZATION, format!("Bearer {career}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        let t = jiuye_sheets::read_table("report.xlsx", &bytes).expect("a workbook");
+        assert_eq!(
+            t.headers[..7],
+            [
+                "单位代码",
+                "单位名称",
+                "走访次数",
+                "走访用人单位数",
+                "新开拓用人单位数",
+                "开拓岗位数",
+                "新建实习实践基地数"
+            ]
+        );
+        let row = t.rows.iter().find(|r| r[0] == a).unwrap_or_else(|| panic!("{a} in {:?}", t.rows));
+        // Two visits inside the window (the June one is outside), one employer, new to the
+        // university, 4 + 6 positions, and two bases (one agreed on a visit, one registered).
+        assert_eq!(row[2..7], ["2", "1", "1", "10", "2"], "{row:?}");
+        f.cleanup().await;
+    }
+}
