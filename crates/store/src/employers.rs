@@ -142,6 +142,31 @@ macro_rules! employers_impl {
                 })
             }
 
+            /// The visiting people and the programmes served of one visit.
+            async fn insert_people_and_programmes(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                visit: Uuid,
+                people: &[(Uuid, String)],
+                programmes: &[Uuid],
+            ) -> Result<()> {
+                for (user, role) in people {
+                    sqlx::query("INSERT INTO visit_people (visit_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                        .bind(visit)
+                        .bind(*user)
+                        .bind(role)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                for p in programmes {
+                    sqlx::query("INSERT INTO visit_programmes (visit_id, programme_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                        .bind(visit)
+                        .bind(*p)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                Ok(())
+            }
+
             const VISIT_COLUMNS: &str = "id, org_id, unit_id, employer_id, visit_date, form, positions_opened, \
                  base_agreed, invited_to_fair, survey_filled, notes, created_by, origin_node";
 
@@ -170,21 +195,7 @@ macro_rules! employers_impl {
                     .bind(v.origin_node)
                     .execute(&mut *tx)
                     .await?;
-                    for (user, role) in people {
-                        sqlx::query("INSERT INTO visit_people (visit_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                            .bind(v.id)
-                            .bind(*user)
-                            .bind(role)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    for p in programmes {
-                        sqlx::query("INSERT INTO visit_programmes (visit_id, programme_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                            .bind(v.id)
-                            .bind(*p)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
+                    insert_people_and_programmes(&mut tx, v.id, people, programmes).await?;
                     tx.commit().await?;
                     Ok(())
                 }
@@ -235,21 +246,7 @@ macro_rules! employers_impl {
                     }
                     sqlx::query("DELETE FROM visit_people WHERE visit_id = $1").bind(v.id).execute(&mut *tx).await?;
                     sqlx::query("DELETE FROM visit_programmes WHERE visit_id = $1").bind(v.id).execute(&mut *tx).await?;
-                    for (user, role) in people {
-                        sqlx::query("INSERT INTO visit_people (visit_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                            .bind(v.id)
-                            .bind(*user)
-                            .bind(role)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    for p in programmes {
-                        sqlx::query("INSERT INTO visit_programmes (visit_id, programme_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                            .bind(v.id)
-                            .bind(*p)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
+                    insert_people_and_programmes(&mut tx, v.id, people, programmes).await?;
                     tx.commit().await?;
                     Ok(true)
                 }

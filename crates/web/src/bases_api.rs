@@ -8,9 +8,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
-use jiuye_domain::access::{self, Action, Resource, within};
-use jiuye_domain::employer::Verification;
-use jiuye_domain::{Org, OrgKind};
+use jiuye_domain::Org;
+use jiuye_domain::access::{self, Action, Resource};
 use jiuye_store::records::{BaseRecord, BaseRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -23,7 +22,7 @@ use crate::api::ApiQuery;
 use crate::auth::{AuditEvent, Caller, Signed, audited, forbidden};
 use crate::employers_api::unprocessable;
 use crate::error::{AppError, ErrorBody};
-use crate::visits_api::{org_by_code_text, university_of};
+use crate::visits_api::{campaign_unit, home_org, org_by_code_text, programmes_inside, university_of, usable_employer};
 
 /// Kinds of base, with their Chinese names.
 pub const BASE_KINDS: &[(&str, &str)] =
@@ -106,22 +105,11 @@ fn date(field: &str, s: &str) -> Result<NaiveDate, AppError> {
 }
 
 async fn register(state: &AppState, caller: &Caller, input: &BaseInput) -> Result<(BaseDto, String), AppError> {
-    let unit = org_by_code_text(state, &input.unit)
-        .await?
-        .filter(|o| matches!(o.kind, OrgKind::University | OrgKind::College | OrgKind::Programme))
-        .ok_or_else(|| {
-            unprocessable("invalid_unit", format!("“{}”不是本平台的高校、院系或专业点", input.unit.trim()))
-        })?;
+    let unit = campaign_unit(state, &input.unit).await?;
     access::can(&caller.actor, Action::LogVisit, &Resource::at(&unit.path)).ok_or_else(forbidden)?;
     let university =
         university_of(state, &unit).await?.ok_or_else(|| unprocessable("invalid_unit", "该单位不属于任何高校"))?;
-    let code = input.employer.trim().to_ascii_uppercase();
-    let employer = state.store.employer(&code).await?.ok_or_else(|| {
-        unprocessable("employer_not_found", format!("单位库中没有统一社会信用代码为 {code} 的单位，请先添加"))
-    })?;
-    if employer.verification == Verification::Blacklisted.id() {
-        return Err(unprocessable("employer_blacklisted", format!("{} 已被列入黑名单，不能共建基地", employer.name)));
-    }
+    let employer = usable_employer(state, &input.employer).await?;
     let kind = input.kind.trim();
     if !BASE_KINDS.iter().any(|(k, _)| *k == kind) {
         return Err(unprocessable(
@@ -140,22 +128,7 @@ async fn register(state: &AppState, caller: &Caller, input: &BaseInput) -> Resul
     if end.is_some_and(|e| e < start) {
         return Err(unprocessable("invalid_date", "结束日期不能早于开始日期"));
     }
-    let mut programmes: Vec<Org> = Vec::new();
-    for c in &input.programmes {
-        let p = org_by_code_text(state, c)
-            .await?
-            .filter(|o| o.kind == OrgKind::Programme)
-            .ok_or_else(|| unprocessable("invalid_programme", format!("“{}”不是专业点代码", c.trim())))?;
-        if !within(&p.path, &unit.path) {
-            return Err(unprocessable(
-                "programme_outside_unit",
-                format!("专业点 {}（{}）不属于 {}", p.code, p.name, unit.name),
-            ));
-        }
-        if !programmes.iter().any(|q| q.id == p.id) {
-            programmes.push(p);
-        }
-    }
+    let programmes = programmes_inside(state, &unit, &input.programmes).await?;
     let name = match input.name.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(n) if n.chars().count() <= 100 => n.to_owned(),
         Some(_) => return Err(unprocessable("invalid_name", "基地名称不超过 100 字")),
@@ -311,15 +284,6 @@ pub struct BasesQuery {
     offset: Option<i64>,
 }
 
-fn default_org(me: &Caller) -> Result<String, AppError> {
-    access::scope_paths(&me.actor, Action::LogVisit)
-        .into_iter()
-        .chain(access::scope_paths(&me.actor, Action::ViewStatistics))
-        .next()
-        .and_then(|p| p.rsplit('/').next().map(str::to_owned))
-        .ok_or_else(forbidden)
-}
-
 #[allow(clippy::too_many_arguments)]
 async fn page(
     state: &AppState,
@@ -363,7 +327,7 @@ pub async fn bases_page(
     let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
     let org = match q.org.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(o) => o.to_owned(),
-        None => default_org(&me)?,
+        None => home_org(&me, &[Action::LogVisit, Action::ViewStatistics])?,
     };
     page(&state, lang, &uri, &caller, &me, org, None, q.added.is_some(), q.offset.unwrap_or(0).max(0)).await
 }

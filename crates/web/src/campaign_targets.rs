@@ -678,12 +678,7 @@ pub async fn chart_page(
     let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
     let org_code = match p.org.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(o) => o.to_owned(),
-        None => access::scope_paths(&me.actor, Action::ViewStatistics)
-            .into_iter()
-            .chain(access::scope_paths(&me.actor, Action::LogVisit))
-            .next()
-            .and_then(|p| p.rsplit('/').next().map(str::to_owned))
-            .ok_or_else(forbidden)?,
+        None => crate::visits_api::home_org(&me, &[Action::ViewStatistics, Action::LogVisit])?,
     };
     let params = TargetParams { org: org_code.clone(), as_of: p.as_of.clone(), status: None };
     let (org, campaign, targets) = targets_for(&state, &me, &id, &params).await?;
@@ -850,12 +845,7 @@ pub async fn campaign_page(
     let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
     let org_code = match p.org.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(o) => o.to_owned(),
-        None => access::scope_paths(&me.actor, Action::ViewStatistics)
-            .into_iter()
-            .chain(access::scope_paths(&me.actor, Action::LogVisit))
-            .next()
-            .and_then(|p| p.rsplit('/').next().map(str::to_owned))
-            .ok_or_else(forbidden)?,
+        None => crate::visits_api::home_org(&me, &[Action::ViewStatistics, Action::LogVisit])?,
     };
     let base = crate::pages::Base::new(&state, lang, "campaigns", &uri).with_caller(&caller);
     let status = p.status.clone().filter(|s| !s.is_empty());

@@ -11,7 +11,6 @@ use axum::response::{IntoResponse, Response};
 use jiuye_domain::Org;
 use jiuye_domain::access::{self, Action, Resource, Role};
 use jiuye_domain::demand::{self, Answer, DemandSummary, LineInput};
-use jiuye_domain::employer::Verification;
 use jiuye_store::records::{SurveyLine, SurveyRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -74,22 +73,13 @@ fn own_employer(caller: &Caller) -> Option<Uuid> {
 }
 
 async fn save(state: &AppState, caller: &Caller, input: &SurveyInput) -> Result<(SurveySaved, String), AppError> {
-    let code = input.employer.trim().to_ascii_uppercase();
-    let employer = state.store.employer(&code).await?.ok_or_else(|| {
-        unprocessable("employer_not_found", format!("单位库中没有统一社会信用代码为 {code} 的单位，请先添加"))
-    })?;
-    if employer.verification == Verification::Blacklisted.id() {
-        return Err(unprocessable("employer_blacklisted", format!("{} 已被列入黑名单", employer.name)));
-    }
+    let employer = crate::visits_api::usable_employer(state, &input.employer).await?;
     let org: Org = if own_employer(caller) == Some(employer.id) {
         state.store.org_by_id(employer.org_id).await?.ok_or_else(forbidden)?
     } else {
         let code = match input.org.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(c) => c.to_owned(),
-            None => access::scope_paths(&caller.actor, Action::RecordDemand)
-                .first()
-                .and_then(|p| p.rsplit('/').next().map(str::to_owned))
-                .ok_or_else(forbidden)?,
+            None => crate::visits_api::home_org(caller, &[Action::RecordDemand])?,
         };
         org_by_code_text(state, &code)
             .await?
@@ -269,11 +259,7 @@ async fn page(
     error: Option<String>,
 ) -> Result<Response, AppError> {
     let base = crate::pages::Base::new(state, lang, "campaigns", uri).with_caller(caller);
-    let scope = access::scope_paths(&me.actor, Action::RecordDemand)
-        .into_iter()
-        .chain(access::scope_paths(&me.actor, Action::ViewStatistics))
-        .next()
-        .and_then(|p| p.rsplit('/').next().map(str::to_owned));
+    let scope = crate::visits_api::home_org(me, &[Action::RecordDemand, Action::ViewStatistics]).ok();
     let own = match own_employer(me) {
         Some(id) => state.store.employer_by_id(id).await?.map(|e| e.credit_code),
         None => None,

@@ -122,6 +122,62 @@ pub(crate) async fn org_by_code_text(state: &AppState, code: &str) -> Result<Opt
     Ok(state.store.org_by_code(&code).await?)
 }
 
+/// A university, college or programme by its code as typed, or `422 invalid_unit`.
+pub(crate) async fn campaign_unit(state: &AppState, code: &str) -> Result<Org, AppError> {
+    org_by_code_text(state, code)
+        .await?
+        .filter(|o| matches!(o.kind, OrgKind::University | OrgKind::College | OrgKind::Programme))
+        .ok_or_else(|| unprocessable("invalid_unit", format!("“{}”不是本平台的高校、院系或专业点", code.trim())))
+}
+
+/// Programmes by their codes, each required to lie inside `unit` (`422 programme_outside_unit`),
+/// without repeats.
+pub(crate) async fn programmes_inside(state: &AppState, unit: &Org, codes: &[String]) -> Result<Vec<Org>, AppError> {
+    let mut programmes: Vec<Org> = Vec::new();
+    for code in codes {
+        let p = org_by_code_text(state, code)
+            .await?
+            .filter(|o| o.kind == OrgKind::Programme)
+            .ok_or_else(|| unprocessable("invalid_programme", format!("“{}”不是专业点代码", code.trim())))?;
+        if !within(&p.path, &unit.path) {
+            return Err(unprocessable(
+                "programme_outside_unit",
+                format!("专业点 {}（{}）不属于 {}，不能记到其他单位名下", p.code, p.name, unit.name),
+            ));
+        }
+        if !programmes.iter().any(|q| q.id == p.id) {
+            programmes.push(p);
+        }
+    }
+    Ok(programmes)
+}
+
+/// An employer of the directory by its credit code as typed (any case), not blacklisted.
+pub(crate) async fn usable_employer(
+    state: &AppState,
+    code: &str,
+) -> Result<jiuye_store::employers::EmployerRecord, AppError> {
+    let code = code.trim().to_ascii_uppercase();
+    let employer = state.store.employer(&code).await?.ok_or_else(|| {
+        unprocessable("employer_not_found", format!("单位库中没有统一社会信用代码为 {code} 的单位，请先添加"))
+    })?;
+    if employer.verification == Verification::Blacklisted.id() {
+        return Err(unprocessable("employer_blacklisted", format!("{} 已被列入黑名单", employer.name)));
+    }
+    Ok(employer)
+}
+
+/// The code of the first organisation where the caller may do any of `actions`: the default
+/// organisation of a page opened without one.
+pub(crate) fn home_org(me: &Caller, actions: &[Action]) -> Result<String, AppError> {
+    actions
+        .iter()
+        .flat_map(|a| access::scope_paths(&me.actor, *a))
+        .next()
+        .and_then(|p| p.rsplit('/').next().map(str::to_owned))
+        .ok_or_else(forbidden)
+}
+
 /// The university a unit belongs to (the unit itself when it is one).
 pub(crate) async fn university_of(state: &AppState, unit: &Org) -> Result<Option<Org>, AppError> {
     if unit.kind == OrgKind::University {
@@ -146,41 +202,15 @@ struct CheckedVisit {
 /// Checks a visit as submitted (for logging or correcting one): the unit must lie inside the
 /// caller's `LogVisit` scope and every programme inside the unit.
 async fn check_visit(state: &AppState, caller: &Caller, input: &VisitInput) -> Result<CheckedVisit, AppError> {
-    let unit = org_by_code_text(state, &input.unit)
-        .await?
-        .filter(|o| matches!(o.kind, OrgKind::University | OrgKind::College | OrgKind::Programme))
-        .ok_or_else(|| {
-            unprocessable("invalid_unit", format!("“{}”不是本平台的高校、院系或专业点", input.unit.trim()))
-        })?;
+    let unit = campaign_unit(state, &input.unit).await?;
     let grant = access::can(&caller.actor, Action::LogVisit, &Resource::at(&unit.path)).ok_or_else(forbidden)?.clone();
     let university =
         university_of(state, &unit).await?.ok_or_else(|| unprocessable("invalid_unit", "该单位不属于任何高校"))?;
-    let mut programmes: Vec<Org> = Vec::new();
-    for code in &input.programmes {
-        let p = org_by_code_text(state, code)
-            .await?
-            .filter(|o| o.kind == OrgKind::Programme)
-            .ok_or_else(|| unprocessable("invalid_programme", format!("“{}”不是专业点代码", code.trim())))?;
-        if !within(&p.path, &unit.path) {
-            return Err(unprocessable(
-                "programme_outside_unit",
-                format!("专业点 {}（{}）不属于 {}，访企记录不能记到其他单位名下", p.code, p.name, unit.name),
-            ));
-        }
-        if !programmes.iter().any(|q| q.id == p.id) {
-            programmes.push(p);
-        }
-    }
+    let mut programmes = programmes_inside(state, &unit, &input.programmes).await?;
     if programmes.is_empty() && unit.kind == OrgKind::Programme {
         programmes.push(unit.clone());
     }
-    let code = input.employer.trim().to_ascii_uppercase();
-    let employer = state.store.employer(&code).await?.ok_or_else(|| {
-        unprocessable("employer_not_found", format!("单位库中没有统一社会信用代码为 {code} 的单位，请先添加"))
-    })?;
-    if employer.verification == Verification::Blacklisted.id() {
-        return Err(unprocessable("employer_blacklisted", format!("{} 已被列入黑名单，不能登记走访", employer.name)));
-    }
+    let employer = usable_employer(state, &input.employer).await?;
     let date = NaiveDate::parse_from_str(input.visit_date.trim(), "%Y-%m-%d")
         .map_err(|_| unprocessable("invalid_date", format!("走访日期“{}”应为 YYYY-MM-DD", input.visit_date.trim())))?;
     if date > chrono::Local::now().date_naive() {
@@ -697,13 +727,6 @@ pub struct VisitFormQuery {
     saved: Option<String>,
 }
 
-fn own_unit(me: &Caller) -> Result<String, AppError> {
-    access::scope_paths(&me.actor, Action::LogVisit)
-        .first()
-        .and_then(|p| p.rsplit('/').next().map(str::to_owned))
-        .ok_or_else(forbidden)
-}
-
 #[allow(clippy::too_many_arguments)]
 fn visit_form(
     state: &AppState,
@@ -735,7 +758,7 @@ pub async fn visit_form_page(
 ) -> Result<Response, AppError> {
     let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
     let v = FormValues {
-        unit: own_unit(&me)?,
+        unit: home_org(&me, &[Action::LogVisit])?,
         visit_date: chrono::Local::now().date_naive().to_string(),
         form: "on_site".into(),
         positions_opened: "0".into(),
@@ -956,7 +979,7 @@ pub async fn visits_list_page(
     let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
     let org = match q.org.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(o) => o.to_owned(),
-        None => own_unit(&me)?,
+        None => home_org(&me, &[Action::LogVisit])?,
     };
     let offset = q.offset.unwrap_or(0).max(0);
     let list =
