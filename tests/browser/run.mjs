@@ -54,6 +54,7 @@ const PAGES = [
   ['/bases?org=4151010610', 'demo_career'],
   ['/surveys?org=4151010610', 'demo_career'],
   ['/surveys', 'demo_employer'],
+  ['/postings/screen', null],
 ];
 
 let passed = 0;

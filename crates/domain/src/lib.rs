@@ -13,6 +13,7 @@ pub mod error;
 pub mod org;
 pub mod refdata;
 pub mod roster;
+pub mod screening;
 
 pub use codes::{CreditCode, DestinationCode, IndustryCode, MajorCode, OrgCode, RegionCode, SchoolCode};
 pub use error::{CodeError, RefDataError};

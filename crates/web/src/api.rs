@@ -502,7 +502,8 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         (name = "identity", description = "Sign-in, the caller, tokens, accounts within scope, the audit log. Without credentials: 401 `unauthenticated`; outside the caller's scope: 403 `forbidden` or 404"),
         (name = "graduates", description = "Roster import and placement statistics (毕业去向落实率)"),
         (name = "employers", description = "The shared employer directory (用人单位库)"),
-        (name = "campaigns", description = "Campaign policies as data (访企拓岗 quotas)"),
+        (name = "campaigns", description = "Campaign policies as data (访企拓岗 quotas), visits, bases and the demand survey"),
+        (name = "postings", description = "Job postings: scam screening"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -528,4 +529,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::campaign_targets::router())
         .merge(crate::bases_api::router())
         .merge(crate::surveys_api::router())
+        .merge(crate::postings_api::router())
 }

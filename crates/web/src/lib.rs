@@ -38,6 +38,7 @@ pub mod i18n;
 pub mod identity_api;
 pub mod metrics;
 pub mod pages;
+pub mod postings_api;
 pub mod surveys_api;
 pub mod visits_api;
 
@@ -154,6 +155,7 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
         .route("/campaigns/{id}/mine", get(campaign_targets::mine_page))
         .route("/campaigns/{id}/chart", get(campaign_targets::chart_page))
         .route("/bases", get(bases_api::bases_page).post(bases_api::bases_submit))
+        .route("/postings/screen", get(postings_api::screen_page).post(postings_api::screen_submit))
         .route("/surveys", get(surveys_api::surveys_page).post(surveys_api::surveys_submit))
         .route("/min-wages", get(destinations_pages::min_wages))
         .route("/min-wages/{province}", post(destinations_pages::min_wage_form))

@@ -25,6 +25,8 @@ mod employers;
 mod graduates;
 #[path = "web_parts/identity.rs"]
 mod identity;
+#[path = "web_parts/postings.rs"]
+mod postings;
 #[path = "web_parts/visits.rs"]
 mod visits;
 
