@@ -197,6 +197,11 @@ pub enum Action {
     /// Record an employer's answers to the demand survey (staff collecting it inside their
     /// subtree, or the employer's own account for itself) and read the aggregates.
     RecordDemand,
+    /// Review job postings that appear at or below one's node (approve, hold, reject); see the
+    /// review queue.
+    ApprovePosting,
+    /// Submit and edit job postings for one's own employer.
+    PostJob,
 }
 
 impl Action {
@@ -246,6 +251,8 @@ impl Action {
             Action::LogVisit => {
                 &[Role::CareerStaff, Role::UniversityLeader, Role::CollegeLeader, Role::MajorHead, Role::Counselor]
             }
+            Action::ApprovePosting => &[Role::MinistryAdmin, Role::ProvinceAdmin, Role::CareerStaff],
+            Action::PostJob => &[],
             Action::RecordDemand => &[
                 Role::MinistryAdmin,
                 Role::ProvinceAdmin,
@@ -271,7 +278,7 @@ impl Action {
     fn owner_role(self) -> Option<Role> {
         match self {
             Action::ViewGraduate | Action::RegisterDestination | Action::ConfirmOwnRecord => Some(Role::Graduate),
-            Action::ViewEmployer | Action::RecordDemand => Some(Role::Employer),
+            Action::ViewEmployer | Action::RecordDemand | Action::PostJob => Some(Role::Employer),
             _ => None,
         }
     }

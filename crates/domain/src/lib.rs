@@ -11,6 +11,7 @@ pub mod destination;
 pub mod employer;
 pub mod error;
 pub mod org;
+pub mod posting;
 pub mod refdata;
 pub mod roster;
 pub mod screening;

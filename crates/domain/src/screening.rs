@@ -7,9 +7,10 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 /// How risky a posting looks. `High` holds it for review; it never publishes on its own.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
+    #[default]
     Low,
     Medium,
     High,
@@ -202,13 +203,13 @@ pub struct Draft<'a> {
 }
 
 /// One reason a posting looks risky.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Reason {
     pub code: String,
     pub message: String,
     /// The words of the posting that triggered it.
     pub evidence: String,
-    #[serde(skip)]
+    #[serde(skip_serializing, default)]
     pub level: Level,
 }
 

@@ -19,6 +19,7 @@ pub mod employers;
 pub mod identity;
 pub use common::well_known_org_id;
 pub mod postgres;
+pub mod postings;
 pub mod records;
 pub mod sqlite;
 
@@ -129,6 +130,7 @@ pub trait Repository:
     + destinations::Destinations
     + employers::EmployerDirectory
     + records::CampaignRecords
+    + postings::Postings
     + Send
     + Sync
     + 'static

@@ -18,6 +18,7 @@ crate::identity::identity_impl!(PgStore, sqlx::Postgres);
 crate::destinations::destinations_impl!(PgStore, sqlx::Postgres);
 crate::employers::employers_impl!(PgStore, sqlx::Postgres);
 crate::records::records_impl!(PgStore, sqlx::Postgres);
+crate::postings::postings_impl!(PgStore, sqlx::Postgres);
 
 /// A node database on a PostgreSQL server.
 pub struct PgStore {

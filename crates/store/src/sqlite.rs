@@ -14,6 +14,7 @@ crate::identity::identity_impl!(SqliteStore, sqlx::Sqlite);
 crate::destinations::destinations_impl!(SqliteStore, sqlx::Sqlite);
 crate::employers::employers_impl!(SqliteStore, sqlx::Sqlite);
 crate::records::records_impl!(SqliteStore, sqlx::Sqlite);
+crate::postings::postings_impl!(SqliteStore, sqlx::Sqlite);
 
 /// A node database in one SQLite file.
 pub struct SqliteStore {

@@ -1,15 +1,32 @@
-//! Job postings. Today: scam screening of a draft (`POST /api/v1/postings/screen`), which anyone
-//! may call, signed in or not, since it stores nothing; and a page to try it.
+//! Job postings: scam screening of a draft (`POST /api/v1/postings/screen`, open to anyone since
+//! it stores nothing), submission by a verified employer's own account, review by the staff of
+//! the scope it appears in, and reading under the visibility rules: a posting is seen by the
+//! people of the organisation it appears in (and of the organisations below it, and the member
+//! universities of an alliance), by its employer, and by the staff who review it.
+
+use std::collections::HashSet;
 
 use axum::Json;
-use axum::extract::State;
-use jiuye_domain::screening::{self, Draft, Rules, Screening};
-use serde::Deserialize;
-use utoipa::ToSchema;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use jiuye_domain::access::{self, Action, Resource, Role};
+use jiuye_domain::employer::Verification;
+use jiuye_domain::posting::{self, PostingFields, Visibility};
+use jiuye_domain::screening::{self, Draft, Reason, Rules, Screening};
+use jiuye_domain::{Org, OrgCode, OrgKind};
+use jiuye_store::postings::{PostingRecord, PostingRow};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use uuid::Uuid;
 
 use crate::AppState;
+use crate::api::ApiQuery;
+use crate::auth::{AuditEvent, Caller, MaybeCaller, Signed, audited, forbidden};
+use crate::employers_api::unprocessable;
 use crate::error::{AppError, ErrorBody};
 
 /// A posting as drafted.
@@ -82,7 +99,493 @@ pub async fn post_screen(
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(post_screen))
+    OpenApiRouter::new()
+        .routes(routes!(post_screen))
+        .routes(routes!(create_posting, list_postings))
+        .routes(routes!(review_queue))
+        .routes(routes!(my_postings))
+        .routes(routes!(get_posting, update_posting))
+        .routes(routes!(review_posting))
+}
+
+/// A posting as submitted by its employer.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+pub struct PostingInput {
+    pub title: String,
+    pub description: String,
+    /// GB/T 2260 code of the place of work (prefecture or county).
+    pub region: String,
+    /// 工作职位类别代码.
+    pub position: String,
+    /// `any`, `vocational`, `bachelor`, `master` or `doctor`.
+    pub education: String,
+    /// Codes of majors or major classes wanted (either catalogue); empty for any.
+    #[serde(default)]
+    pub majors: Vec<String>,
+    pub openings: i64,
+    /// Monthly pay range, yuan.
+    pub salary_min: Option<i64>,
+    pub salary_max: Option<i64>,
+    /// YYYY-MM-DD, the last day to apply (today to a year ahead).
+    pub deadline: String,
+    pub contact: String,
+    #[serde(default)]
+    pub apply_method: String,
+    /// `university`, `alliance`, `province` or `nation`.
+    pub visibility: String,
+    /// The code of the university, alliance or province it appears in (ignored for `nation`).
+    pub scope: Option<String>,
+}
+
+/// A posting.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PostingDto {
+    pub id: Uuid,
+    pub employer_credit_code: String,
+    pub employer_name: String,
+    pub title: String,
+    pub description: String,
+    pub region: String,
+    pub region_name: String,
+    pub position: String,
+    pub education: String,
+    pub majors: Vec<String>,
+    pub openings: i64,
+    pub salary_min: Option<i64>,
+    pub salary_max: Option<i64>,
+    pub deadline: String,
+    pub contact: String,
+    pub apply_method: String,
+    pub visibility: String,
+    /// The code of the organisation it appears in.
+    pub scope: String,
+    /// `pending` (awaiting review), `approved`, `held` (screened high-risk, awaiting review),
+    /// `rejected` or `withdrawn`.
+    pub status: String,
+    /// The screening: `low`, `medium` or `high`, and why.
+    pub risk_level: String,
+    pub reasons: Vec<Reason>,
+    pub review_note: Option<String>,
+    pub version: i64,
+    pub created_at: chrono::DateTime<Utc>,
+}
+
+fn dto(state: &AppState, r: PostingRow) -> PostingDto {
+    let p = r.posting;
+    let scope = r.scope_path.rsplit('/').next().unwrap_or_default().to_owned();
+    PostingDto {
+        id: p.id,
+        employer_credit_code: r.employer_code,
+        employer_name: r.employer_name,
+        region_name: state.refdata.region(&p.region_code).map(|x| x.name.clone()).unwrap_or_default(),
+        title: p.title,
+        description: p.description,
+        region: p.region_code,
+        position: p.position_code,
+        education: p.education,
+        majors: p.majors.split(',').filter(|m| !m.is_empty()).map(str::to_owned).collect(),
+        openings: p.openings,
+        salary_min: p.salary_min,
+        salary_max: p.salary_max,
+        deadline: p.deadline,
+        contact: p.contact,
+        apply_method: p.apply_method,
+        visibility: p.visibility,
+        scope,
+        status: p.status,
+        risk_level: p.risk_level,
+        reasons: serde_json::from_str(&p.risk_reasons).unwrap_or_default(),
+        review_note: p.review_note,
+        version: p.version,
+        created_at: p.created_at,
+    }
+}
+
+/// The employer record the caller posts for (their own account's employer).
+async fn own_employer(state: &AppState, caller: &Caller) -> Result<jiuye_store::employers::EmployerRecord, AppError> {
+    let id = caller
+        .actor
+        .grants
+        .iter()
+        .find(|g| g.role == Role::Employer)
+        .and_then(|g| g.subject_id)
+        .ok_or_else(|| AppError::new(StatusCode::FORBIDDEN, "forbidden", "只有用人单位账号可以发布职位"))?;
+    let e = state.store.employer_by_id(id).await?.ok_or_else(forbidden)?;
+    let org_path = state.store.org_position(e.org_id).await?.map(|(_, _, p)| p).unwrap_or_default();
+    access::can(&caller.actor, Action::PostJob, &Resource::owned(&org_path, e.id)).ok_or_else(forbidden)?;
+    if e.verification != Verification::Verified.id() {
+        return Err(unprocessable(
+            "employer_not_verified",
+            format!("{} 尚未通过审核（或已被列入黑名单），审核通过后才能发布职位", e.name),
+        ));
+    }
+    Ok(e)
+}
+
+/// The organisation a posting appears in.
+async fn scope_org(state: &AppState, visibility: Visibility, scope: Option<&str>) -> Result<Org, AppError> {
+    let code = match visibility {
+        Visibility::Nation => OrgCode::nation().to_string(),
+        _ => scope
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .ok_or_else(|| unprocessable("invalid_scope", "请填写职位面向的高校、联盟或省份代码"))?,
+    };
+    crate::visits_api::org_by_code_text(state, &code)
+        .await?
+        .filter(|o| o.kind == visibility.org_kind())
+        .ok_or_else(|| unprocessable("invalid_scope", format!("“{code}”不是{}的代码", visibility.id())))
+}
+
+/// Checks, screens and builds the record for a submission or an edit.
+async fn build(
+    state: &AppState,
+    input: &PostingInput,
+    employer: &jiuye_store::employers::EmployerRecord,
+) -> Result<(PostingRecord, Screening), AppError> {
+    let majors: Vec<String> = input.majors.iter().map(|m| m.trim().to_owned()).filter(|m| !m.is_empty()).collect();
+    let fields = PostingFields {
+        title: input.title.trim(),
+        description: input.description.trim(),
+        region: input.region.trim(),
+        position: input.position.trim(),
+        education: input.education.trim(),
+        majors: &majors,
+        openings: input.openings,
+        salary_min: input.salary_min,
+        salary_max: input.salary_max,
+        deadline: input.deadline.trim(),
+        contact: input.contact.trim(),
+        apply_method: input.apply_method.trim(),
+    };
+    let problems = posting::check_fields(&state.refdata, &fields, chrono::Local::now().date_naive());
+    if let Some(first) = problems.first() {
+        let message = problems.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("；");
+        return Err(unprocessable(first.code, message));
+    }
+    let visibility = Visibility::from_id(input.visibility.trim())
+        .ok_or_else(|| unprocessable("invalid_visibility", "可见范围应为 university、alliance、province 或 nation"))?;
+    let scope = scope_org(state, visibility, input.scope.as_deref()).await?;
+    let screening = screen_draft(
+        state,
+        &DraftPosting {
+            title: fields.title.to_owned(),
+            description: fields.description.to_owned(),
+            salary_min: input.salary_min,
+            salary_max: input.salary_max,
+            region: Some(fields.region.to_owned()),
+            contact: Some(fields.contact.to_owned()),
+        },
+    )
+    .await?;
+    let now = Utc::now();
+    let record = PostingRecord {
+        id: Uuid::now_v7(),
+        employer_id: employer.id,
+        title: fields.title.to_owned(),
+        description: fields.description.to_owned(),
+        region_code: fields.region.to_owned(),
+        position_code: fields.position.to_owned(),
+        education: fields.education.to_owned(),
+        majors: majors.join(","),
+        openings: input.openings,
+        salary_min: input.salary_min,
+        salary_max: input.salary_max,
+        deadline: fields.deadline.to_owned(),
+        contact: fields.contact.to_owned(),
+        apply_method: fields.apply_method.to_owned(),
+        visibility: visibility.id().to_owned(),
+        scope_org_id: scope.id,
+        status: posting::state_after_screening(screening.level).to_owned(),
+        risk_level: screening.level.id().to_owned(),
+        risk_reasons: serde_json::to_string(&screening.reasons).unwrap_or_else(|_| "[]".into()),
+        reviewed_by: None,
+        reviewed_at: None,
+        review_note: None,
+        created_by: Uuid::nil(),
+        created_at: now,
+        updated_at: now,
+        origin_node: state.store.node().await?.node_id,
+        version: 1,
+    };
+    Ok((record, screening))
+}
+
+/// Submits a posting for the caller's own (verified) employer. It is screened at once: a
+/// high-risk posting is `held`, any other is `pending`; either waits for the staff of its scope.
+#[utoipa::path(post, path = "/api/v1/postings", tag = "postings", request_body = PostingInput,
+    responses((status = 201, body = PostingDto),
+        (status = 422, description = "`employer_not_verified`, `invalid_title`, `invalid_description`, `invalid_region`, `invalid_position`, `invalid_education`, `invalid_majors`, `invalid_openings`, `invalid_salary`, `invalid_deadline`, `invalid_contact`, `invalid_apply_method`, `invalid_visibility`, `invalid_scope`", body = ErrorBody),
+        (status = 403, description = "`forbidden` (not an employer's account)", body = ErrorBody)))]
+pub async fn create_posting(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Json(input): Json<PostingInput>,
+) -> Response {
+    let event = AuditEvent::new("posting_create");
+    let result = async {
+        let employer = own_employer(&state, &caller).await?;
+        let (mut record, _) = build(&state, &input, &employer).await?;
+        record.created_by = caller.user.id;
+        state.store.add_posting(&record).await?;
+        let row = state
+            .store
+            .posting(record.id)
+            .await?
+            .ok_or_else(|| AppError::not_found("posting_not_found", "没有这个职位"))?;
+        Ok::<_, AppError>(row)
+    }
+    .await;
+    match result {
+        Ok(row) => {
+            let path = row.scope_path.clone();
+            let d = dto(&state, row);
+            event
+                .target(format!("posting:{}", d.id), Some(&path))
+                .detail(format!("{} {}", d.status, d.risk_level))
+                .attach((StatusCode::CREATED, Json(d)).into_response())
+        }
+        Err(e) => audited(event, Err(e)),
+    }
+}
+
+/// The organisations whose approved postings `caller` sees: the nation, and for each of their
+/// grants the organisation, its ancestors and (for a university) its alliances.
+pub(crate) async fn viewer_scopes(state: &AppState, caller: Option<&Caller>) -> Result<HashSet<Uuid>, AppError> {
+    let mut out = HashSet::from([jiuye_store::well_known_org_id(&OrgCode::nation())]);
+    for g in caller.map(|c| c.actor.grants.as_slice()).unwrap_or_default() {
+        let Some(code) = g.org_path.rsplit('/').next() else { continue };
+        let Some(org) = crate::visits_api::org_by_code_text(state, code).await? else { continue };
+        let chain: Vec<Org> = state.store.org_ancestors(&org).await?.into_iter().chain(std::iter::once(org)).collect();
+        for o in &chain {
+            out.insert(o.id);
+            if o.kind == OrgKind::University {
+                out.extend(state.store.alliances_of(o.id).await?.into_iter().map(|a| a.id));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Whether `caller` may read the posting, and whether as its reviewer or owner (who see it in
+/// every state) rather than as a reader (who sees it only approved and open).
+async fn may_read(state: &AppState, caller: Option<&Caller>, r: &PostingRow) -> Result<bool, AppError> {
+    if let Some(c) = caller {
+        if access::can(&c.actor, Action::ApprovePosting, &Resource::at(&r.scope_path)).is_some() {
+            return Ok(true);
+        }
+        if c.actor.grants.iter().any(|g| g.role == Role::Employer && g.subject_id == Some(r.posting.employer_id)) {
+            return Ok(true);
+        }
+    }
+    let open = r.posting.status == "approved" && r.posting.deadline >= chrono::Local::now().date_naive().to_string();
+    Ok(open && viewer_scopes(state, caller).await?.contains(&r.posting.scope_org_id))
+}
+
+async fn readable(state: &AppState, caller: Option<&Caller>, id: Uuid) -> Result<PostingRow, AppError> {
+    let missing = || AppError::not_found("posting_not_found", "没有这个职位，或它不对您开放");
+    let r = state.store.posting(id).await?.ok_or_else(missing)?;
+    if !may_read(state, caller, &r).await? {
+        return Err(missing());
+    }
+    Ok(r)
+}
+
+/// One posting: for anyone it is open to once approved and before its deadline; in any state
+/// for its employer and for the staff who review it. Otherwise 404.
+#[utoipa::path(get, path = "/api/v1/postings/{id}", tag = "postings", params(("id" = Uuid, Path)),
+    responses((status = 200, body = PostingDto), (status = 404, description = "`posting_not_found`", body = ErrorBody)))]
+pub async fn get_posting(
+    State(state): State<AppState>,
+    caller: MaybeCaller,
+    Path(id): Path<Uuid>,
+) -> Result<Json<PostingDto>, AppError> {
+    Ok(Json(dto(&state, readable(&state, caller.0.as_deref(), id).await?)))
+}
+
+/// Edits a posting (its employer only). The edit is screened again and goes back to review.
+#[utoipa::path(put, path = "/api/v1/postings/{id}", tag = "postings", params(("id" = Uuid, Path)), request_body = PostingInput,
+    responses((status = 200, body = PostingDto), (status = 404, description = "`posting_not_found`", body = ErrorBody),
+        (status = 422, description = "as for submitting", body = ErrorBody)))]
+pub async fn update_posting(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(id): Path<Uuid>,
+    Json(input): Json<PostingInput>,
+) -> Response {
+    let event = AuditEvent::new("posting_update").target(format!("posting:{id}"), None);
+    let result = async {
+        let missing = || AppError::not_found("posting_not_found", "没有这个职位，或它不对您开放");
+        let old = state.store.posting(id).await?.ok_or_else(missing)?;
+        let employer = own_employer(&state, &caller).await.map_err(|_| missing())?;
+        if employer.id != old.posting.employer_id {
+            return Err(missing());
+        }
+        let (mut record, _) = build(&state, &input, &employer).await?;
+        record.id = id;
+        record.created_by = old.posting.created_by;
+        if !state.store.update_posting(&record).await? {
+            return Err(missing());
+        }
+        state.store.posting(id).await?.ok_or_else(missing)
+    }
+    .await;
+    match result {
+        Ok(row) => {
+            let path = row.scope_path.clone();
+            let d = dto(&state, row);
+            event.target(format!("posting:{id}"), Some(&path)).detail(d.status.clone()).attach(Json(d).into_response())
+        }
+        Err(e) => audited(event, Err(e)),
+    }
+}
+
+/// A review decision.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReviewInput {
+    /// `approve`, `reject` or `hold`.
+    pub decision: String,
+    /// Required to reject or hold, and to approve a posting that screening held.
+    pub note: Option<String>,
+    /// The version the reviewer saw; a posting edited since is refused with 409.
+    pub version: i64,
+}
+
+async fn review(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    input: &ReviewInput,
+) -> Result<(PostingRow, access::ScopedGrant), AppError> {
+    let missing = || AppError::not_found("posting_not_found", "没有这个职位，或它不对您开放");
+    let r = state.store.posting(id).await?.ok_or_else(missing)?;
+    let grant =
+        access::can(&caller.actor, Action::ApprovePosting, &Resource::at(&r.scope_path)).ok_or_else(missing)?.clone();
+    let status = match input.decision.trim() {
+        "approve" => "approved",
+        "reject" => "rejected",
+        "hold" => "held",
+        _ => return Err(unprocessable("invalid_decision", "审核结论应为 approve、reject 或 hold")),
+    };
+    let note = input.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    let needs_note = status != "approved" || r.posting.risk_level == "high";
+    if needs_note && note.is_none() {
+        return Err(unprocessable("note_required", "驳回、暂缓或放行高风险职位时须填写审核意见"));
+    }
+    if r.posting.status == "withdrawn" {
+        return Err(unprocessable("posting_withdrawn", "该职位已撤回"));
+    }
+    if !state.store.review_posting(id, input.version, status, caller.user.id, note).await? {
+        return Err(AppError::new(
+            StatusCode::CONFLICT,
+            "version_conflict",
+            "职位在您审核期间已被修改，请刷新后重新审核",
+        ));
+    }
+    Ok((state.store.posting(id).await?.ok_or_else(missing)?, grant))
+}
+
+/// Approves, holds or rejects a posting (staff of the organisation it appears in, or above).
+/// Approving an alliance posting once covers every member university.
+#[utoipa::path(post, path = "/api/v1/postings/{id}/review", tag = "postings", params(("id" = Uuid, Path)), request_body = ReviewInput,
+    responses((status = 200, body = PostingDto), (status = 404, description = "`posting_not_found` (also outside the reviewer's scope)", body = ErrorBody),
+        (status = 409, description = "`version_conflict`", body = ErrorBody),
+        (status = 422, description = "`invalid_decision`, `note_required`, `posting_withdrawn`", body = ErrorBody)))]
+pub async fn review_posting(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(id): Path<Uuid>,
+    Json(input): Json<ReviewInput>,
+) -> Response {
+    let event = AuditEvent::new("posting_review").target(format!("posting:{id}"), None).detail(input.decision.clone());
+    match review(&state, &caller, id, &input).await {
+        Ok((row, grant)) => {
+            let path = row.scope_path.clone();
+            event.by(&grant).target(format!("posting:{id}"), Some(&path)).attach(Json(dto(&state, row)).into_response())
+        }
+        Err(e) => audited(event, Err(e)),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QueueParams {
+    /// `pending` (default), `held`, `approved` or `rejected`.
+    pub status: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PostingList {
+    pub total: i64,
+    pub items: Vec<PostingDto>,
+}
+
+pub(crate) async fn queue(state: &AppState, caller: &Caller, p: &QueueParams) -> Result<PostingList, AppError> {
+    let status = p.status.as_deref().map(str::trim).filter(|s| !s.is_empty()).unwrap_or("pending");
+    if !["pending", "held", "approved", "rejected"].contains(&status) {
+        return Err(AppError::bad_request("invalid_status", "status 应为 pending、held、approved 或 rejected"));
+    }
+    let paths = access::scope_paths(&caller.actor, Action::ApprovePosting);
+    if paths.is_empty() {
+        return Err(forbidden());
+    }
+    let (rows, total) =
+        state.store.postings_in(&paths, &[status], p.limit.unwrap_or(50), p.offset.unwrap_or(0)).await?;
+    Ok(PostingList { total, items: rows.into_iter().map(|r| dto(state, r)).collect() })
+}
+
+/// The review queue: postings appearing at or below the caller's nodes, by state (pending by
+/// default), newest first, each with its screening.
+#[utoipa::path(get, path = "/api/v1/postings/review", tag = "postings", params(QueueParams),
+    responses((status = 200, body = PostingList), (status = 403, description = "`forbidden`", body = ErrorBody)))]
+pub async fn review_queue(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    ApiQuery(p): ApiQuery<QueueParams>,
+) -> Result<Json<PostingList>, AppError> {
+    Ok(Json(queue(&state, &caller, &p).await?))
+}
+
+/// The caller's employer's own postings, in every state.
+#[utoipa::path(get, path = "/api/v1/postings/mine", tag = "postings",
+    responses((status = 200, body = PostingList), (status = 403, description = "`forbidden`", body = ErrorBody)))]
+pub async fn my_postings(State(state): State<AppState>, Signed(caller): Signed) -> Result<Json<PostingList>, AppError> {
+    let id = caller
+        .actor
+        .grants
+        .iter()
+        .find(|g| g.role == Role::Employer)
+        .and_then(|g| g.subject_id)
+        .ok_or_else(forbidden)?;
+    let rows = state.store.postings_of_employer(id).await?;
+    Ok(Json(PostingList { total: rows.len() as i64, items: rows.into_iter().map(|r| dto(&state, r)).collect() }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// Approved, open postings visible to the caller (anyone: the nation's), newest first.
+#[utoipa::path(get, path = "/api/v1/postings", tag = "postings", params(ListParams),
+    responses((status = 200, body = PostingList)))]
+pub async fn list_postings(
+    State(state): State<AppState>,
+    caller: MaybeCaller,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> Result<Json<PostingList>, AppError> {
+    let scopes = viewer_scopes(&state, caller.0.as_deref()).await?;
+    let today = chrono::Local::now().date_naive().to_string();
+    let (rows, total) = state
+        .store
+        .postings_visible(&scopes.into_iter().collect::<Vec<_>>(), &today, p.limit.unwrap_or(20), p.offset.unwrap_or(0))
+        .await?;
+    Ok(Json(PostingList { total, items: rows.into_iter().map(|r| dto(&state, r)).collect() }))
 }
 
 #[derive(askama::Template)]

@@ -54,3 +54,161 @@ async fn drafts_are_screened_without_signing_in_and_nothing_is_stored() {
         f.cleanup().await;
     }
 }
+
+/// The demo employer's account and credit code, verified by the province.
+async fn verified_employer(f: &super::Fixture) -> (String, String) {
+    let user = f.store.user_by_username("demo_employer").await.unwrap().unwrap();
+    let grants = f.store.grants_of(user.id).await.unwrap();
+    let id = grants.iter().find_map(|g| g.grant.subject_id).unwrap();
+    let e = f.store.employer_by_id(id).await.unwrap().unwrap();
+    let province = super::identity::token_for(f, "demo_province").await;
+    let r = call(
+        &f.app,
+        Method::POST,
+        &format!("/api/v1/employers/{}/verification", e.credit_code),
+        Some(json!({"state": "verified"})),
+        &Auth::Bearer(&province),
+    )
+    .await;
+    assert!(r.status.is_success(), "{}", r.body);
+    (super::identity::token_for(f, "demo_employer").await, e.credit_code)
+}
+
+fn posting(visibility: &str, scope: Option<&str>, description: &str) -> serde_json::Value {
+    let deadline = (chrono::Local::now().date_naive() + chrono::Duration::days(30)).to_string();
+    json!({"title": "软件开发工程师", "description": description, "region": "510104", "position": "13",
+           "education": "bachelor", "majors": ["0809"], "openings": 3, "salary_min": 7000, "salary_max": 11000,
+           "deadline": deadline, "contact": "028-85412345", "apply_method": "平台内投递",
+           "visibility": visibility, "scope": scope})
+}
+
+#[tokio::test]
+async fn postings_are_screened_reviewed_by_their_scope_and_seen_only_there() {
+    use super::identity::token_for;
+    for f in fixtures().await {
+        let (hr, _) = verified_employer(&f).await;
+        let career = token_for(&f, "demo_career").await;
+        let province = token_for(&f, "demo_province").await;
+        let graduate = token_for(&f, "demo_graduate").await;
+        // Only an employer's own account posts.
+        let ordinary = posting("university", Some("4151010610"), "负责后端服务开发，熟悉 Rust 或 Go；五险一金。");
+        assert_error(
+            &call(&f.app, Method::POST, "/api/v1/postings", Some(ordinary.clone()), &Auth::Bearer(&career)).await,
+            403,
+            "forbidden",
+        );
+        let r = call(&f.app, Method::POST, "/api/v1/postings", Some(ordinary.clone()), &Auth::Bearer(&hr)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}: {}", f.name, r.body);
+        let p = r.json();
+        assert_eq!((p["status"].as_str(), p["risk_level"].as_str()), (Some("pending"), Some("low")));
+        let id = p["id"].as_str().unwrap().to_owned();
+        let path = format!("/api/v1/postings/{id}");
+        // Nobody but its employer and its reviewers sees it before approval.
+        assert_error(&call(&f.app, Method::GET, &path, None, &Auth::Bearer(&graduate)).await, 404, "posting_not_found");
+        assert_error(&call(&f.app, Method::GET, &path, None, &Auth::None).await, 404, "posting_not_found");
+        let queue = call(&f.app, Method::GET, "/api/v1/postings/review", None, &Auth::Bearer(&career)).await;
+        assert_eq!(queue.json()["total"], 1, "{}", queue.body);
+        assert_error(
+            &call(&f.app, Method::GET, "/api/v1/postings/review", None, &Auth::Bearer(&graduate)).await,
+            403,
+            "forbidden",
+        );
+        // Reviewing needs the version seen and a note to reject.
+        let review = |decision: &str, note: Option<&str>, version: i64| json!({"decision": decision, "note": note, "version": version});
+        assert_error(
+            &call(
+                &f.app,
+                Method::POST,
+                &format!("{path}/review"),
+                Some(review("reject", None, 1)),
+                &Auth::Bearer(&career),
+            )
+            .await,
+            422,
+            "note_required",
+        );
+        assert_error(
+            &call(
+                &f.app,
+                Method::POST,
+                &format!("{path}/review"),
+                Some(review("approve", None, 7)),
+                &Auth::Bearer(&career),
+            )
+            .await,
+            409,
+            "version_conflict",
+        );
+        assert_error(
+            &call(
+                &f.app,
+                Method::POST,
+                &format!("{path}/review"),
+                Some(review("approve", None, 1)),
+                &Auth::Bearer(&graduate),
+            )
+            .await,
+            404,
+            "posting_not_found",
+        );
+        let r = call(
+            &f.app,
+            Method::POST,
+            &format!("{path}/review"),
+            Some(review("approve", None, 1)),
+            &Auth::Bearer(&career),
+        )
+        .await;
+        assert_eq!(r.json()["status"], "approved", "{}", r.body);
+        // Now the university's graduate sees it; the public does not (it is not the nation's).
+        assert_eq!(call(&f.app, Method::GET, &path, None, &Auth::Bearer(&graduate)).await.status, StatusCode::OK);
+        assert_error(&call(&f.app, Method::GET, &path, None, &Auth::None).await, 404, "posting_not_found");
+        let list = call(&f.app, Method::GET, "/api/v1/postings", None, &Auth::Bearer(&graduate)).await;
+        assert!(list.body.contains(&id), "{}", list.body);
+        let list = call(&f.app, Method::GET, "/api/v1/postings", None, &Auth::None).await;
+        assert!(!list.body.contains(&id), "{}", list.body);
+        // An edit is screened again and goes back to review; a deposit holds it.
+        let risky = posting("university", Some("4151010610"), "入职需缴纳押金 500 元，转正后退还。");
+        let r = call(&f.app, Method::PUT, &path, Some(risky), &Auth::Bearer(&hr)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!((r.json()["status"].as_str(), r.json()["risk_level"].as_str()), (Some("held"), Some("high")));
+        assert_eq!(r.json()["reasons"][0]["code"], "fee");
+        assert_error(&call(&f.app, Method::GET, &path, None, &Auth::Bearer(&graduate)).await, 404, "posting_not_found");
+        let held = call(&f.app, Method::GET, "/api/v1/postings/review?status=held", None, &Auth::Bearer(&career)).await;
+        assert_eq!(held.json()["items"][0]["id"], id.as_str());
+        // A province-wide posting is reviewed by the province, not by a university.
+        let wide = posting("province", Some("510000"), "负责后端服务开发，熟悉 Rust 或 Go；五险一金。");
+        let r = call(&f.app, Method::POST, "/api/v1/postings", Some(wide), &Auth::Bearer(&hr)).await;
+        let wid = r.json()["id"].as_str().unwrap().to_owned();
+        let wpath = format!("/api/v1/postings/{wid}/review");
+        assert_error(
+            &call(&f.app, Method::POST, &wpath, Some(review("approve", None, 1)), &Auth::Bearer(&career)).await,
+            404,
+            "posting_not_found",
+        );
+        let r = call(&f.app, Method::POST, &wpath, Some(review("approve", None, 1)), &Auth::Bearer(&province)).await;
+        assert_eq!(r.json()["status"], "approved", "{}", r.body);
+        assert_eq!(
+            call(&f.app, Method::GET, &format!("/api/v1/postings/{wid}"), None, &Auth::Bearer(&graduate)).await.status,
+            StatusCode::OK
+        );
+        // Bad fields are named.
+        let mut bad = posting("university", Some("4151010610"), "负责后端服务开发，熟悉 Rust 或 Go；五险一金。");
+        bad["deadline"] = json!("2020-01-01");
+        assert_error(
+            &call(&f.app, Method::POST, "/api/v1/postings", Some(bad), &Auth::Bearer(&hr)).await,
+            422,
+            "invalid_deadline",
+        );
+        let mut bad = posting("alliance", Some("4151010610"), "负责后端服务开发，熟悉 Rust 或 Go；五险一金。");
+        bad["majors"] = json!([]);
+        assert_error(
+            &call(&f.app, Method::POST, "/api/v1/postings", Some(bad), &Auth::Bearer(&hr)).await,
+            422,
+            "invalid_scope",
+        );
+        let mine = call(&f.app, Method::GET, "/api/v1/postings/mine", None, &Auth::Bearer(&hr)).await;
+        assert_eq!(mine.json()["total"], 2, "{}", mine.body);
+        f.cleanup().await;
+    }
+}

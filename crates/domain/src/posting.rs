@@ -1,0 +1,177 @@
+//! Job postings: what a posting must hold, where it may appear, and what screening does to it.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::{Catalogue, OrgKind, RefData};
+
+/// Where a posting appears: the organisation whose people see it once approved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    University,
+    Alliance,
+    Province,
+    Nation,
+}
+
+impl Visibility {
+    pub fn id(self) -> &'static str {
+        match self {
+            Visibility::University => "university",
+            Visibility::Alliance => "alliance",
+            Visibility::Province => "province",
+            Visibility::Nation => "nation",
+        }
+    }
+    pub fn from_id(s: &str) -> Option<Visibility> {
+        [Visibility::University, Visibility::Alliance, Visibility::Province, Visibility::Nation]
+            .into_iter()
+            .find(|v| v.id() == s)
+    }
+    /// The kind of organisation a scope of this visibility must be.
+    pub fn org_kind(self) -> OrgKind {
+        match self {
+            Visibility::University => OrgKind::University,
+            Visibility::Alliance => OrgKind::Alliance,
+            Visibility::Province => OrgKind::Province,
+            Visibility::Nation => OrgKind::Nation,
+        }
+    }
+}
+
+/// Education a posting asks for.
+pub const EDUCATION: &[(&str, &str)] = &[
+    ("any", "不限"),
+    ("vocational", "专科"),
+    ("bachelor", "本科"),
+    ("master", "硕士研究生"),
+    ("doctor", "博士研究生"),
+];
+
+/// A posting's fields as submitted, trimmed.
+#[derive(Clone, Debug, Default)]
+pub struct PostingFields<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub region: &'a str,
+    pub position: &'a str,
+    pub education: &'a str,
+    pub majors: &'a [String],
+    pub openings: i64,
+    pub salary_min: Option<i64>,
+    pub salary_max: Option<i64>,
+    pub deadline: &'a str,
+    pub contact: &'a str,
+    pub apply_method: &'a str,
+}
+
+/// One problem with a field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub field: &'static str,
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// A major or major class code of either catalogue.
+pub fn major_known(rd: &RefData, code: &str) -> bool {
+    [Catalogue::UndergraduateMajors, Catalogue::VocationalMajors]
+        .into_iter()
+        .any(|c| rd.entry(c, code).is_some_and(|e| e.level >= 2))
+}
+
+/// Checks every field; `today` bounds the deadline (not past, at most a year ahead).
+pub fn check_fields(rd: &RefData, f: &PostingFields<'_>, today: NaiveDate) -> Vec<FieldProblem> {
+    let mut out = Vec::new();
+    let mut bad = |field, code, message: String| out.push(FieldProblem { field, code, message });
+    let chars = |s: &str| s.chars().count();
+    if !(2..=100).contains(&chars(f.title)) {
+        bad("title", "invalid_title", "职位名称应为 2–100 个字".into());
+    }
+    if !(10..=20_000).contains(&chars(f.description)) {
+        bad("description", "invalid_description", "职位描述应为 10–20000 个字".into());
+    }
+    if rd.region(f.region).is_none_or(|r| r.level < 2) {
+        bad("region", "invalid_region", format!("工作地点“{}”应为现行地级或县级行政区划代码", f.region));
+    }
+    if rd.entry(Catalogue::Positions, f.position).is_none() {
+        bad("position", "invalid_position", format!("职位类别“{}”不在工作职位类别代码中", f.position));
+    }
+    if !EDUCATION.iter().any(|(id, _)| *id == f.education) {
+        bad("education", "invalid_education", "学历要求应为 any、vocational、bachelor、master 或 doctor".into());
+    }
+    if f.majors.len() > 20 {
+        bad("majors", "invalid_majors", "专业要求最多 20 项".into());
+    } else if let Some(m) = f.majors.iter().find(|m| !major_known(rd, m.trim())) {
+        bad("majors", "invalid_majors", format!("“{}”不是专业目录中的专业或专业类代码", m.trim()));
+    }
+    if !(1..=100_000).contains(&f.openings) {
+        bad("openings", "invalid_openings", "招聘人数应在 1 到 100000 之间".into());
+    }
+    let pay_ok = |v: Option<i64>| v.is_none_or(|x| (500..=1_000_000).contains(&x));
+    if !pay_ok(f.salary_min)
+        || !pay_ok(f.salary_max)
+        || matches!((f.salary_min, f.salary_max), (Some(a), Some(b)) if a > b)
+    {
+        bad("salary", "invalid_salary", "月薪应在 500–1000000 元之间，且下限不高于上限".into());
+    }
+    match NaiveDate::parse_from_str(f.deadline, "%Y-%m-%d") {
+        Ok(d) if d >= today && d <= today + chrono::Duration::days(366) => {}
+        Ok(_) => bad("deadline", "invalid_deadline", "截止日期应在今天到一年之内".into()),
+        Err(_) => bad("deadline", "invalid_deadline", format!("截止日期“{}”应为 YYYY-MM-DD", f.deadline)),
+    }
+    if !(1..=200).contains(&chars(f.contact)) {
+        bad("contact", "invalid_contact", "联系方式应为 1–200 个字".into());
+    }
+    if chars(f.apply_method) > 500 {
+        bad("apply_method", "invalid_apply_method", "投递方式不超过 500 字".into());
+    }
+    out
+}
+
+/// The state a submitted (or edited) posting enters: `held` when screening found it high-risk,
+/// otherwise `pending` review by the staff of its scope. Nothing publishes without a review.
+pub fn state_after_screening(level: crate::screening::Level) -> &'static str {
+    if level == crate::screening::Level::High { "held" } else { "pending" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok_fields(majors: &[String]) -> PostingFields<'_> {
+        PostingFields {
+            title: "软件开发工程师",
+            description: "负责后端服务开发与维护，熟悉至少一门编程语言。",
+            region: "510104",
+            position: "13",
+            education: "bachelor",
+            majors,
+            openings: 5,
+            salary_min: Some(7000),
+            salary_max: Some(12000),
+            deadline: "2026-12-31",
+            contact: "028-85412345",
+            apply_method: "平台内投递",
+        }
+    }
+
+    #[test]
+    fn fields_are_checked_one_by_one() {
+        let rd = RefData::load().unwrap();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        let majors = vec!["0809".to_owned(), "080901".to_owned()];
+        assert!(check_fields(&rd, &ok_fields(&majors), today).is_empty());
+        let mut f = ok_fields(&majors);
+        f.salary_min = Some(20000);
+        f.deadline = "2025-01-01";
+        f.position = "zz";
+        let codes: Vec<&str> = check_fields(&rd, &f, today).iter().map(|p| p.code).collect();
+        assert_eq!(codes, ["invalid_position", "invalid_salary", "invalid_deadline"]);
+        let bad = vec!["9999".to_owned()];
+        assert_eq!(check_fields(&rd, &ok_fields(&bad), today)[0].code, "invalid_majors");
+        assert_eq!(state_after_screening(crate::screening::Level::High), "held");
+        assert_eq!(state_after_screening(crate::screening::Level::Medium), "pending");
+    }
+}

@@ -1,0 +1,301 @@
+//! Job postings: the employer's offer, where it appears, its screening and review state.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::Result;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PostingRecord {
+    pub id: Uuid,
+    pub employer_id: Uuid,
+    pub title: String,
+    pub description: String,
+    pub region_code: String,
+    pub position_code: String,
+    pub education: String,
+    /// Catalogue codes of majors or major classes, comma-separated; empty for any.
+    pub majors: String,
+    pub openings: i64,
+    pub salary_min: Option<i64>,
+    pub salary_max: Option<i64>,
+    /// YYYY-MM-DD, the last day to apply.
+    pub deadline: String,
+    pub contact: String,
+    pub apply_method: String,
+    /// `university`, `alliance`, `province` or `nation`.
+    pub visibility: String,
+    pub scope_org_id: Uuid,
+    /// `pending`, `approved`, `held`, `rejected` or `withdrawn`.
+    pub status: String,
+    pub risk_level: String,
+    /// The screening reasons, as JSON.
+    pub risk_reasons: String,
+    pub reviewed_by: Option<Uuid>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub review_note: Option<String>,
+    pub created_by: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub origin_node: Uuid,
+    pub version: i64,
+}
+
+/// A posting with the path of the organisation it appears in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PostingRow {
+    pub posting: PostingRecord,
+    pub scope_path: String,
+    pub employer_name: String,
+    pub employer_code: String,
+}
+
+#[async_trait]
+pub trait Postings: Send + Sync {
+    async fn add_posting(&self, p: &PostingRecord) -> Result<()>;
+    async fn posting(&self, id: Uuid) -> Result<Option<PostingRow>>;
+    /// Replaces the editable fields and the state (the version goes up); false when gone.
+    async fn update_posting(&self, p: &PostingRecord) -> Result<bool>;
+    /// Records a review decision; false when the posting is gone or its version moved on.
+    async fn review_posting(&self, id: Uuid, version: i64, status: &str, by: Uuid, note: Option<&str>) -> Result<bool>;
+    /// Postings with one of `statuses` whose scope lies at or below one of `paths`, newest first.
+    async fn postings_in(
+        &self,
+        paths: &[String],
+        statuses: &[&str],
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<PostingRow>, i64)>;
+    /// Approved postings still open on `today` (YYYY-MM-DD) that appear in one of `scopes`,
+    /// newest first.
+    async fn postings_visible(
+        &self,
+        scopes: &[Uuid],
+        today: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<PostingRow>, i64)>;
+    /// An employer's postings, newest first.
+    async fn postings_of_employer(&self, employer_id: Uuid) -> Result<Vec<PostingRow>>;
+}
+
+macro_rules! postings_impl {
+    ($store:ty, $db:ty) => {
+        mod postings_impl {
+            use async_trait::async_trait;
+            use chrono::Utc;
+            use sqlx::{QueryBuilder, Row};
+            use uuid::Uuid;
+
+            use super::*;
+            use crate::Result;
+            use crate::common::like_escape;
+            use crate::postings::{PostingRecord, PostingRow, Postings};
+
+            type DbRow = <$db as sqlx::Database>::Row;
+
+            const SELECT: &str = "SELECT p.id, p.employer_id, p.title, p.description, p.region_code, p.position_code, \
+                 p.education, p.majors, p.openings, p.salary_min, p.salary_max, p.deadline, p.contact, p.apply_method, \
+                 p.visibility, p.scope_org_id, p.status, p.risk_level, p.risk_reasons, p.reviewed_by, p.reviewed_at, \
+                 p.review_note, p.created_by, p.created_at, p.updated_at, p.origin_node, p.version, \
+                 o.path AS scope_path, e.name AS employer_name, e.credit_code AS employer_code \
+                 FROM postings p JOIN orgs o ON o.id = p.scope_org_id JOIN employers e ON e.id = p.employer_id";
+
+            fn row(r: &DbRow) -> Result<PostingRow> {
+                Ok(PostingRow {
+                    posting: PostingRecord {
+                        id: r.try_get("id")?,
+                        employer_id: r.try_get("employer_id")?,
+                        title: r.try_get("title")?,
+                        description: r.try_get("description")?,
+                        region_code: r.try_get("region_code")?,
+                        position_code: r.try_get("position_code")?,
+                        education: r.try_get("education")?,
+                        majors: r.try_get("majors")?,
+                        openings: r.try_get("openings")?,
+                        salary_min: r.try_get("salary_min")?,
+                        salary_max: r.try_get("salary_max")?,
+                        deadline: r.try_get("deadline")?,
+                        contact: r.try_get("contact")?,
+                        apply_method: r.try_get("apply_method")?,
+                        visibility: r.try_get("visibility")?,
+                        scope_org_id: r.try_get("scope_org_id")?,
+                        status: r.try_get("status")?,
+                        risk_level: r.try_get("risk_level")?,
+                        risk_reasons: r.try_get("risk_reasons")?,
+                        reviewed_by: r.try_get("reviewed_by")?,
+                        reviewed_at: r.try_get("reviewed_at")?,
+                        review_note: r.try_get("review_note")?,
+                        created_by: r.try_get("created_by")?,
+                        created_at: r.try_get("created_at")?,
+                        updated_at: r.try_get("updated_at")?,
+                        origin_node: r.try_get("origin_node")?,
+                        version: r.try_get("version")?,
+                    },
+                    scope_path: r.try_get("scope_path")?,
+                    employer_name: r.try_get("employer_name")?,
+                    employer_code: r.try_get("employer_code")?,
+                })
+            }
+
+            #[async_trait]
+            impl Postings for $store {
+                async fn add_posting(&self, p: &PostingRecord) -> Result<()> {
+                    sqlx::query(
+                        "INSERT INTO postings (id, employer_id, title, description, region_code, position_code, education, \
+                         majors, openings, salary_min, salary_max, deadline, contact, apply_method, visibility, scope_org_id, \
+                         status, risk_level, risk_reasons, created_by, created_at, updated_at, origin_node, version) VALUES \
+                         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
+                         $21, $22, 1)",
+                    )
+                    .bind(p.id)
+                    .bind(p.employer_id)
+                    .bind(&p.title)
+                    .bind(&p.description)
+                    .bind(&p.region_code)
+                    .bind(&p.position_code)
+                    .bind(&p.education)
+                    .bind(&p.majors)
+                    .bind(p.openings)
+                    .bind(p.salary_min)
+                    .bind(p.salary_max)
+                    .bind(&p.deadline)
+                    .bind(&p.contact)
+                    .bind(&p.apply_method)
+                    .bind(&p.visibility)
+                    .bind(p.scope_org_id)
+                    .bind(&p.status)
+                    .bind(&p.risk_level)
+                    .bind(&p.risk_reasons)
+                    .bind(p.created_by)
+                    .bind(p.created_at)
+                    .bind(p.origin_node)
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(())
+                }
+
+                async fn posting(&self, id: Uuid) -> Result<Option<PostingRow>> {
+                    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.id = $1"));
+                    let r = sqlx::query(sql).bind(id).fetch_optional(&self.pool).await?;
+                    r.as_ref().map(row).transpose()
+                }
+
+                async fn update_posting(&self, p: &PostingRecord) -> Result<bool> {
+                    let n = sqlx::query(
+                        "UPDATE postings SET title = $2, description = $3, region_code = $4, position_code = $5, \
+                         education = $6, majors = $7, openings = $8, salary_min = $9, salary_max = $10, deadline = $11, \
+                         contact = $12, apply_method = $13, visibility = $14, scope_org_id = $15, status = $16, \
+                         risk_level = $17, risk_reasons = $18, reviewed_by = NULL, reviewed_at = NULL, review_note = NULL, \
+                         updated_at = $19, version = version + 1 WHERE id = $1",
+                    )
+                    .bind(p.id)
+                    .bind(&p.title)
+                    .bind(&p.description)
+                    .bind(&p.region_code)
+                    .bind(&p.position_code)
+                    .bind(&p.education)
+                    .bind(&p.majors)
+                    .bind(p.openings)
+                    .bind(p.salary_min)
+                    .bind(p.salary_max)
+                    .bind(&p.deadline)
+                    .bind(&p.contact)
+                    .bind(&p.apply_method)
+                    .bind(&p.visibility)
+                    .bind(p.scope_org_id)
+                    .bind(&p.status)
+                    .bind(&p.risk_level)
+                    .bind(&p.risk_reasons)
+                    .bind(Utc::now())
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                    Ok(n == 1)
+                }
+
+                async fn review_posting(&self, id: Uuid, version: i64, status: &str, by: Uuid, note: Option<&str>) -> Result<bool> {
+                    let now = Utc::now();
+                    let n = sqlx::query(
+                        "UPDATE postings SET status = $3, reviewed_by = $4, reviewed_at = $5, review_note = $6, \
+                         updated_at = $5, version = version + 1 WHERE id = $1 AND version = $2",
+                    )
+                    .bind(id)
+                    .bind(version)
+                    .bind(status)
+                    .bind(by)
+                    .bind(now)
+                    .bind(note)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                    Ok(n == 1)
+                }
+
+                async fn postings_in(&self, paths: &[String], statuses: &[&str], limit: i64, offset: i64) -> Result<(Vec<PostingRow>, i64)> {
+                    if paths.is_empty() || statuses.is_empty() {
+                        return Ok((Vec::new(), 0));
+                    }
+                    fn filters(qb: &mut QueryBuilder<$db>, paths: &[String], statuses: &[&str]) {
+                        qb.push(" WHERE (");
+                        for (i, p) in paths.iter().enumerate() {
+                            if i > 0 {
+                                qb.push(" OR ");
+                            }
+                            qb.push("o.path = ").push_bind(p.clone());
+                            qb.push(" OR o.path LIKE ").push_bind(format!("{}/%", like_escape(p))).push(" ESCAPE '\\'");
+                        }
+                        qb.push(") AND p.status IN (");
+                        let mut sep = qb.separated(", ");
+                        for s in statuses {
+                            sep.push_bind(s.to_string());
+                        }
+                        qb.push(")");
+                    }
+                    let mut qb = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM postings p JOIN orgs o ON o.id = p.scope_org_id");
+                    filters(&mut qb, paths, statuses);
+                    let total: i64 = qb.build_query_scalar().fetch_one(&self.pool).await?;
+                    let mut qb = QueryBuilder::<$db>::new(SELECT);
+                    filters(&mut qb, paths, statuses);
+                    qb.push(" ORDER BY p.created_at DESC, p.id LIMIT ").push_bind(limit.clamp(1, 200));
+                    qb.push(" OFFSET ").push_bind(offset.max(0));
+                    let rows = qb.build().fetch_all(&self.pool).await?;
+                    Ok((rows.iter().map(row).collect::<Result<Vec<_>>>()?, total))
+                }
+
+                async fn postings_visible(&self, scopes: &[Uuid], today: &str, limit: i64, offset: i64) -> Result<(Vec<PostingRow>, i64)> {
+                    if scopes.is_empty() {
+                        return Ok((Vec::new(), 0));
+                    }
+                    fn filters(qb: &mut QueryBuilder<$db>, scopes: &[Uuid], today: &str) {
+                        qb.push(" WHERE p.status = 'approved' AND p.deadline >= ").push_bind(today.to_owned());
+                        qb.push(" AND p.scope_org_id IN (");
+                        let mut sep = qb.separated(", ");
+                        for s in scopes {
+                            sep.push_bind(*s);
+                        }
+                        qb.push(")");
+                    }
+                    let mut qb = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM postings p");
+                    filters(&mut qb, scopes, today);
+                    let total: i64 = qb.build_query_scalar().fetch_one(&self.pool).await?;
+                    let mut qb = QueryBuilder::<$db>::new(SELECT);
+                    filters(&mut qb, scopes, today);
+                    qb.push(" ORDER BY p.created_at DESC, p.id LIMIT ").push_bind(limit.clamp(1, 200));
+                    qb.push(" OFFSET ").push_bind(offset.max(0));
+                    let rows = qb.build().fetch_all(&self.pool).await?;
+                    Ok((rows.iter().map(row).collect::<Result<Vec<_>>>()?, total))
+                }
+
+                async fn postings_of_employer(&self, employer_id: Uuid) -> Result<Vec<PostingRow>> {
+                    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.employer_id = $1 ORDER BY p.created_at DESC, p.id"));
+                    let rows = sqlx::query(sql).bind(employer_id).fetch_all(&self.pool).await?;
+                    rows.iter().map(row).collect()
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use postings_impl;
