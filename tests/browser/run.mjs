@@ -55,6 +55,9 @@ const PAGES = [
   ['/surveys?org=4151010610', 'demo_career'],
   ['/surveys', 'demo_employer'],
   ['/postings/screen', null],
+  ['/postings', null],
+  ['/postings/review', 'demo_career'],
+  ['/postings/mine', 'demo_employer'],
 ];
 
 let passed = 0;

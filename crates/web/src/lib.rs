@@ -39,6 +39,7 @@ pub mod identity_api;
 pub mod metrics;
 pub mod pages;
 pub mod postings_api;
+pub mod postings_pages;
 pub mod surveys_api;
 pub mod visits_api;
 
@@ -156,6 +157,11 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
         .route("/campaigns/{id}/chart", get(campaign_targets::chart_page))
         .route("/bases", get(bases_api::bases_page).post(bases_api::bases_submit))
         .route("/postings/screen", get(postings_api::screen_page).post(postings_api::screen_submit))
+        .route("/postings", get(postings_pages::postings_page))
+        .route("/postings/review", get(postings_pages::review_page))
+        .route("/postings/mine", get(postings_pages::mine_page).post(postings_pages::mine_submit))
+        .route("/postings/{id}", get(postings_pages::posting_page))
+        .route("/postings/{id}/review", post(postings_pages::review_submit))
         .route("/surveys", get(surveys_api::surveys_page).post(surveys_api::surveys_submit))
         .route("/min-wages", get(destinations_pages::min_wages))
         .route("/min-wages/{province}", post(destinations_pages::min_wage_form))

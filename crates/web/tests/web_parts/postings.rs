@@ -212,3 +212,72 @@ async fn postings_are_screened_reviewed_by_their_scope_and_seen_only_there() {
         f.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn posting_pages_submit_review_and_show_postings_as_text() {
+    for f in fixtures().await {
+        let (_, _) = verified_employer(&f).await;
+        let form = |cookie: &str, path: &str, body: String| {
+            Request::post(path.to_owned())
+                .header(header::COOKIE, cookie.to_owned())
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap()
+        };
+        let enc = |s: &str| {
+            s.bytes()
+                .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+                .collect::<String>()
+        };
+        let (hr, hr_csrf) = login(&f.app, "demo_employer", jiuye_seed::DEMO_PASSWORD).await;
+        let deadline = (chrono::Local::now().date_naive() + chrono::Duration::days(20)).to_string();
+        let title = "<script>alert(1)</script>测试工程师";
+        let body = format!(
+            "csrf={hr_csrf}&title={}&description={}&region=510104&position=13&education=bachelor&majors=0809&openings=2&salary_min=6000&salary_max=9000&deadline={deadline}&contact=028-85412345&apply_method=&visibility=university&scope=4151010610",
+            enc(title),
+            enc("负责软件测试，熟悉自动化测试工具。</script><b>粗体</b>")
+        );
+        let r = super::send(&f.app, form(&hr, "/postings/mine", body)).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}: {}", f.name, r.body);
+        let bad = format!(
+            "csrf={hr_csrf}&title=x&description=y&region=&position=&education=any&majors=&openings=&salary_min=&salary_max=&deadline=&contact=&apply_method=&visibility=nation&scope="
+        );
+        let r = super::send(&f.app, form(&hr, "/postings/mine", bad)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("role=\"alert\""), "{}", r.body);
+        // The career centre approves it from the queue.
+        let (staff, staff_csrf) = login(&f.app, "demo_career", jiuye_seed::DEMO_PASSWORD).await;
+        let q = call(&f.app, Method::GET, "/postings/review", None, &Auth::Cookie { cookie: &staff, csrf: None }).await;
+        assert_eq!(q.status, StatusCode::OK, "{}", q.body);
+        assert!(!q.body.contains("<script>alert(1)</script>") && q.body.contains("测试工程师"));
+        let queue =
+            call(&f.app, Method::GET, "/api/v1/postings/review", None, &Auth::Cookie { cookie: &staff, csrf: None })
+                .await;
+        let id = queue.json()["items"][0]["id"].as_str().unwrap().to_owned();
+        assert!(q.body.contains(&format!("/postings/{id}/review")));
+        let r = super::send(
+            &f.app,
+            form(
+                &staff,
+                &format!("/postings/{id}/review"),
+                format!("csrf={staff_csrf}&decision=approve&note=&version=1&back=pending"),
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        // The graduate sees it, as text, with schema.org data that cannot break out of its script.
+        let (grad, _) = login(&f.app, "demo_graduate", jiuye_seed::DEMO_PASSWORD).await;
+        let page =
+            call(&f.app, Method::GET, &format!("/postings/{id}"), None, &Auth::Cookie { cookie: &grad, csrf: None })
+                .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains("\"@type\":\"JobPosting\""), "{}", page.body);
+        assert!(!page.body.contains("<script>alert(1)") && !page.body.contains("<b>粗体</b>"), "{}", page.body);
+        assert_eq!(page.body.matches("</script>").count(), 1, "only the JSON-LD element closes a script");
+        let list = call(&f.app, Method::GET, "/postings", None, &Auth::Cookie { cookie: &grad, csrf: None }).await;
+        assert!(list.body.contains(&format!("/postings/{id}")), "{}", list.body);
+        let mine = call(&f.app, Method::GET, "/postings/mine", None, &Auth::Cookie { cookie: &hr, csrf: None }).await;
+        assert!(mine.body.contains("已发布"), "{}", mine.body);
+        f.cleanup().await;
+    }
+}
