@@ -49,6 +49,8 @@ pub struct PostingRow {
     pub scope_path: String,
     pub employer_name: String,
     pub employer_code: String,
+    /// How many people reported it.
+    pub report_count: i64,
 }
 
 #[async_trait]
@@ -60,6 +62,7 @@ pub trait Postings: Send + Sync {
     /// Records a review decision; false when the posting is gone or its version moved on.
     async fn review_posting(&self, id: Uuid, version: i64, status: &str, by: Uuid, note: Option<&str>) -> Result<bool>;
     /// Postings with one of `statuses` whose scope lies at or below one of `paths`, newest first.
+    /// The single status `reported` means approved postings someone reported.
     async fn postings_in(
         &self,
         paths: &[String],
@@ -76,6 +79,12 @@ pub trait Postings: Send + Sync {
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<PostingRow>, i64)>;
+    /// Records a report; false when this person already reported this posting.
+    async fn add_posting_report(&self, posting: Uuid, reporter: Uuid, reason: &str) -> Result<bool>;
+    /// The reports of a posting, oldest first: (reason, when).
+    async fn posting_reports(&self, posting: Uuid) -> Result<Vec<(String, DateTime<Utc>)>>;
+    /// Employers with a posting in one of `scopes` created before `before`.
+    async fn employers_posting_before(&self, scopes: &[Uuid], before: DateTime<Utc>) -> Result<Vec<Uuid>>;
     /// An employer's postings, newest first.
     async fn postings_of_employer(&self, employer_id: Uuid) -> Result<Vec<PostingRow>>;
 }
@@ -99,7 +108,8 @@ macro_rules! postings_impl {
                  p.education, p.majors, p.openings, p.salary_min, p.salary_max, p.deadline, p.contact, p.apply_method, \
                  p.visibility, p.scope_org_id, p.status, p.risk_level, p.risk_reasons, p.reviewed_by, p.reviewed_at, \
                  p.review_note, p.created_by, p.created_at, p.updated_at, p.origin_node, p.version, \
-                 o.path AS scope_path, e.name AS employer_name, e.credit_code AS employer_code \
+                 o.path AS scope_path, e.name AS employer_name, e.credit_code AS employer_code, \
+                 (SELECT COUNT(*) FROM posting_reports r WHERE r.posting_id = p.id) AS report_count \
                  FROM postings p JOIN orgs o ON o.id = p.scope_org_id JOIN employers e ON e.id = p.employer_id";
 
             fn row(r: &DbRow) -> Result<PostingRow> {
@@ -136,6 +146,7 @@ macro_rules! postings_impl {
                     scope_path: r.try_get("scope_path")?,
                     employer_name: r.try_get("employer_name")?,
                     employer_code: r.try_get("employer_code")?,
+                    report_count: r.try_get("report_count")?,
                 })
             }
 
@@ -246,7 +257,12 @@ macro_rules! postings_impl {
                             qb.push("o.path = ").push_bind(p.clone());
                             qb.push(" OR o.path LIKE ").push_bind(format!("{}/%", like_escape(p))).push(" ESCAPE '\\'");
                         }
-                        qb.push(") AND p.status IN (");
+                        qb.push(")");
+                        if statuses == ["reported"] {
+                            qb.push(" AND p.status = 'approved' AND EXISTS (SELECT 1 FROM posting_reports r WHERE r.posting_id = p.id)");
+                            return;
+                        }
+                        qb.push(" AND p.status IN (");
                         let mut sep = qb.separated(", ");
                         for s in statuses {
                             sep.push_bind(s.to_string());
@@ -286,6 +302,43 @@ macro_rules! postings_impl {
                     qb.push(" OFFSET ").push_bind(offset.max(0));
                     let rows = qb.build().fetch_all(&self.pool).await?;
                     Ok((rows.iter().map(row).collect::<Result<Vec<_>>>()?, total))
+                }
+
+                async fn add_posting_report(&self, posting: Uuid, reporter: Uuid, reason: &str) -> Result<bool> {
+                    let n = sqlx::query(
+                        "INSERT INTO posting_reports (id, posting_id, reporter_id, reason, created_at) VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (posting_id, reporter_id) DO NOTHING",
+                    )
+                    .bind(Uuid::now_v7())
+                    .bind(posting)
+                    .bind(reporter)
+                    .bind(reason)
+                    .bind(Utc::now())
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                    Ok(n == 1)
+                }
+
+                async fn posting_reports(&self, posting: Uuid) -> Result<Vec<(String, chrono::DateTime<Utc>)>> {
+                    Ok(sqlx::query_as("SELECT reason, created_at FROM posting_reports WHERE posting_id = $1 ORDER BY created_at")
+                        .bind(posting)
+                        .fetch_all(&self.pool)
+                        .await?)
+                }
+
+                async fn employers_posting_before(&self, scopes: &[Uuid], before: chrono::DateTime<Utc>) -> Result<Vec<Uuid>> {
+                    if scopes.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let mut qb = QueryBuilder::<$db>::new("SELECT DISTINCT employer_id FROM postings WHERE created_at < ");
+                    qb.push_bind(before).push(" AND scope_org_id IN (");
+                    let mut sep = qb.separated(", ");
+                    for s in scopes {
+                        sep.push_bind(*s);
+                    }
+                    qb.push(")");
+                    Ok(qb.build_query_scalar().fetch_all(&self.pool).await?)
                 }
 
                 async fn postings_of_employer(&self, employer_id: Uuid) -> Result<Vec<PostingRow>> {

@@ -166,17 +166,27 @@ fn window_start(campaign: &Campaign) -> chrono::DateTime<chrono::Utc> {
 }
 
 /// Employers each university under `scope` already worked with before the window other than by
-/// visits (hires registered as graduates' destinations), read in one query; visits before the
-/// window are seen by the engine.
-struct EarlierPartners(Vec<(String, Uuid)>);
+/// visits: hires registered as graduates' destinations (read for the whole scope in one query)
+/// and postings that appeared at the university or one of its alliances. Visits before the
+/// window are seen by the engine itself.
+struct EarlierPartners {
+    hires: Vec<(String, Uuid)>,
+    start: chrono::DateTime<chrono::Utc>,
+}
 
 impl EarlierPartners {
     async fn load(state: &AppState, campaign: &Campaign, scope: &Org) -> Result<EarlierPartners, AppError> {
-        Ok(EarlierPartners(state.store.hired_before(&scope.path, window_start(campaign)).await?))
+        let start = window_start(campaign);
+        Ok(EarlierPartners { hires: state.store.hired_before(&scope.path, start).await?, start })
     }
 
-    fn of(&self, university: &Org) -> std::collections::HashSet<Uuid> {
-        self.0.iter().filter(|(p, _)| within(p, &university.path)).map(|(_, e)| *e).collect()
+    async fn of(&self, state: &AppState, university: &Org) -> Result<std::collections::HashSet<Uuid>, AppError> {
+        let mut out: std::collections::HashSet<Uuid> =
+            self.hires.iter().filter(|(p, _)| within(p, &university.path)).map(|(_, e)| *e).collect();
+        let mut scopes = vec![university.id];
+        scopes.extend(state.store.alliances_of(university.id).await?.into_iter().map(|a| a.id));
+        out.extend(state.store.employers_posting_before(&scopes, self.start).await?);
+        Ok(out)
     }
 }
 
@@ -229,7 +239,7 @@ pub async fn evaluate(
                 unit_path,
             ));
         }
-        let earlier = hires.of(university);
+        let earlier = hires.of(state, university).await?;
         let cx = Context { campaign, rollup: &rollup, province: &province, university, visits, earlier, as_of };
         // University-level targets, for the province view or the university itself.
         if org.kind == OrgKind::Province || org.id == university.id {
@@ -382,7 +392,7 @@ pub async fn campaign_report(
     .await?;
     for university in &universities {
         let facts = state.store.visits_of(university.id).await?;
-        let mut prior = hires.of(university);
+        let mut prior = hires.of(&state, university).await?;
         prior.extend(
             facts.iter().filter(|f| f.visit_date.as_str() < campaign.start.to_string().as_str()).map(|f| f.employer_id),
         );

@@ -162,6 +162,7 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
         .route("/postings/mine", get(postings_pages::mine_page).post(postings_pages::mine_submit))
         .route("/postings/{id}", get(postings_pages::posting_page))
         .route("/postings/{id}/review", post(postings_pages::review_submit))
+        .route("/postings/{id}/report", post(postings_pages::report_submit))
         .route("/surveys", get(surveys_api::surveys_page).post(surveys_api::surveys_submit))
         .route("/min-wages", get(destinations_pages::min_wages))
         .route("/min-wages/{province}", post(destinations_pages::min_wage_form))

@@ -106,6 +106,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(my_postings))
         .routes(routes!(get_posting, update_posting))
         .routes(routes!(review_posting))
+        .routes(routes!(report_posting))
 }
 
 /// A posting as submitted by its employer.
@@ -166,8 +167,20 @@ pub struct PostingDto {
     pub risk_level: String,
     pub reasons: Vec<Reason>,
     pub review_note: Option<String>,
+    /// How many people reported it as suspicious.
+    pub report_count: i64,
+    /// The reports (for its reviewers only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reports: Vec<ReportDto>,
     pub version: i64,
     pub created_at: chrono::DateTime<Utc>,
+}
+
+/// One report of a suspicious posting.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ReportDto {
+    pub reason: String,
+    pub at: chrono::DateTime<Utc>,
 }
 
 fn dto(state: &AppState, r: PostingRow) -> PostingDto {
@@ -196,6 +209,8 @@ fn dto(state: &AppState, r: PostingRow) -> PostingDto {
         risk_level: p.risk_level,
         reasons: serde_json::from_str(&p.risk_reasons).unwrap_or_default(),
         review_note: p.review_note,
+        report_count: r.report_count,
+        reports: Vec::new(),
         version: p.version,
         created_at: p.created_at,
     }
@@ -401,7 +416,60 @@ pub async fn get_posting(
     caller: MaybeCaller,
     Path(id): Path<Uuid>,
 ) -> Result<Json<PostingDto>, AppError> {
-    Ok(Json(dto(&state, readable(&state, caller.0.as_deref(), id).await?)))
+    let row = readable(&state, caller.0.as_deref(), id).await?;
+    let reviewer = caller
+        .0
+        .as_deref()
+        .is_some_and(|c| access::can(&c.actor, Action::ApprovePosting, &Resource::at(&row.scope_path)).is_some());
+    let mut d = dto(&state, row);
+    if reviewer {
+        d.reports = reports_of(&state, id).await?;
+    }
+    Ok(Json(d))
+}
+
+async fn reports_of(state: &AppState, id: Uuid) -> Result<Vec<ReportDto>, AppError> {
+    Ok(state.store.posting_reports(id).await?.into_iter().map(|(reason, at)| ReportDto { reason, at }).collect())
+}
+
+/// A report of a suspicious posting.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReportInput {
+    /// What looks wrong (2–500 characters).
+    pub reason: String,
+}
+
+/// Reports a posting as suspicious (anyone signed in who can see it; once per person). The
+/// report reaches the staff who review the posting, with the posting's screening.
+#[utoipa::path(post, path = "/api/v1/postings/{id}/reports", tag = "postings", params(("id" = Uuid, Path)), request_body = ReportInput,
+    responses((status = 201, description = "Reported"), (status = 200, description = "Already reported by this person"),
+        (status = 404, description = "`posting_not_found`", body = ErrorBody), (status = 422, description = "`invalid_reason`", body = ErrorBody)))]
+pub async fn report_posting(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(id): Path<Uuid>,
+    Json(input): Json<ReportInput>,
+) -> Response {
+    let event = AuditEvent::new("posting_report").target(format!("posting:{id}"), None);
+    let result = async {
+        let row = readable(&state, Some(&caller), id).await?;
+        let reason = input.reason.trim();
+        if !(2..=500).contains(&reason.chars().count()) {
+            return Err(unprocessable("invalid_reason", "请用 2–500 个字说明可疑之处"));
+        }
+        let new = state.store.add_posting_report(id, caller.user.id, reason).await?;
+        Ok::<_, AppError>((row.scope_path, new))
+    }
+    .await;
+    match result {
+        Ok((path, new)) => {
+            let status = if new { StatusCode::CREATED } else { StatusCode::OK };
+            event
+                .target(format!("posting:{id}"), Some(&path))
+                .attach((status, Json(serde_json::json!({"reported": true}))).into_response())
+        }
+        Err(e) => audited(event, Err(e)),
+    }
 }
 
 /// Edits a posting (its employer only). The edit is screened again and goes back to review.
@@ -444,7 +512,7 @@ pub async fn update_posting(
 /// A review decision.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ReviewInput {
-    /// `approve`, `reject` or `hold`.
+    /// `approve`, `reject`, `hold`, or `confirm_scam` (reject and blacklist the employer).
     pub decision: String,
     /// Required to reject or hold, and to approve a posting that screening held.
     pub note: Option<String>,
@@ -466,7 +534,8 @@ async fn review(
         "approve" => "approved",
         "reject" => "rejected",
         "hold" => "held",
-        _ => return Err(unprocessable("invalid_decision", "审核结论应为 approve、reject 或 hold")),
+        "confirm_scam" => "rejected",
+        _ => return Err(unprocessable("invalid_decision", "审核结论应为 approve、reject、hold 或 confirm_scam")),
     };
     let note = input.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
     let needs_note = status != "approved" || r.posting.risk_level == "high";
@@ -482,6 +551,14 @@ async fn review(
             "version_conflict",
             "职位在您审核期间已被修改，请刷新后重新审核",
         ));
+    }
+    if input.decision.trim() == "confirm_scam" {
+        // A confirmed scam blacklists the employer everywhere, with the reviewer's reason.
+        let reason = format!("确认招聘诈骗（职位“{}”）：{}", r.posting.title, note.unwrap_or_default());
+        state
+            .store
+            .set_verification(&r.employer_code, Verification::Blacklisted.id(), caller.user.id, Some(&reason))
+            .await?;
     }
     Ok((state.store.posting(id).await?.ok_or_else(missing)?, grant))
 }
@@ -511,7 +588,8 @@ pub async fn review_posting(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct QueueParams {
-    /// `pending` (default), `held`, `approved` or `rejected`.
+    /// `pending` (default), `held`, `approved`, `rejected`, or `reported` (approved postings
+    /// someone reported).
     pub status: Option<String>,
     pub limit: Option<i64>,
     pub offset: Option<i64>,
@@ -525,8 +603,11 @@ pub struct PostingList {
 
 pub(crate) async fn queue(state: &AppState, caller: &Caller, p: &QueueParams) -> Result<PostingList, AppError> {
     let status = p.status.as_deref().map(str::trim).filter(|s| !s.is_empty()).unwrap_or("pending");
-    if !["pending", "held", "approved", "rejected"].contains(&status) {
-        return Err(AppError::bad_request("invalid_status", "status 应为 pending、held、approved 或 rejected"));
+    if !["pending", "held", "approved", "rejected", "reported"].contains(&status) {
+        return Err(AppError::bad_request(
+            "invalid_status",
+            "status 应为 pending、held、approved、rejected 或 reported",
+        ));
     }
     let paths = access::scope_paths(&caller.actor, Action::ApprovePosting);
     if paths.is_empty() {
@@ -534,7 +615,17 @@ pub(crate) async fn queue(state: &AppState, caller: &Caller, p: &QueueParams) ->
     }
     let (rows, total) =
         state.store.postings_in(&paths, &[status], p.limit.unwrap_or(50), p.offset.unwrap_or(0)).await?;
-    Ok(PostingList { total, items: rows.into_iter().map(|r| dto(state, r)).collect() })
+    let mut items = Vec::with_capacity(rows.len());
+    for r in rows {
+        let id = r.posting.id;
+        let count = r.report_count;
+        let mut d = dto(state, r);
+        if count > 0 {
+            d.reports = reports_of(state, id).await?;
+        }
+        items.push(d);
+    }
+    Ok(PostingList { total, items })
 }
 
 /// The review queue: postings appearing at or below the caller's nodes, by state (pending by

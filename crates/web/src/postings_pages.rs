@@ -84,6 +84,13 @@ struct PostingPage {
     json_ld: String,
     reviewer: bool,
     status_label: String,
+    signed_in: bool,
+    reported: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PostingQuery {
+    reported: Option<String>,
 }
 
 /// schema.org `JobPosting` for search engines, safe inside a `<script>` element.
@@ -120,7 +127,9 @@ pub async fn posting_page(
     caller: MaybeCaller,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<Uuid>,
+    ApiQuery(q): ApiQuery<PostingQuery>,
 ) -> Result<Response, AppError> {
+    let signed_in = caller.0.is_some();
     let Json(p) = crate::postings_api::get_posting(State(state.clone()), caller.clone(), Path(id)).await?;
     let base = Base::new(&state, lang, "postings", &uri).with_caller(&caller);
     let reviewer = p.status != "approved";
@@ -131,6 +140,8 @@ pub async fn posting_page(
         .unwrap_or_default();
     let status_label = base.t(&format!("posting.status_{}", p.status)).to_owned();
     render(&PostingPage {
+        signed_in,
+        reported: q.reported.is_some(),
         status_label,
         pay: pay_text(p.salary_min, p.salary_max),
         json_ld: json_ld(&p, "jiuye"),
@@ -170,7 +181,7 @@ pub async fn review_page(
     let list =
         queue(&state, &me, &QueueParams { status: Some(status.clone()), limit: Some(50), offset: Some(0) }).await?;
     let base = Base::new(&state, lang, "postings", &uri).with_caller(&caller);
-    let statuses = ["pending", "held", "approved", "rejected"]
+    let statuses = ["pending", "held", "reported", "approved", "rejected"]
         .into_iter()
         .map(|s| (s, base.t(&format!("posting.status_{s}")).to_owned()))
         .collect();
@@ -327,4 +338,27 @@ pub async fn mine_submit(
     let mut page = carry_audit(&mut resp, page);
     *page.status_mut() = status;
     Ok(page)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReportForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// Reports a posting from its page in one step.
+pub async fn report_submit(
+    State(state): State<AppState>,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+    axum::Form(f): axum::Form<ReportForm>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let input = crate::postings_api::ReportInput { reason: f.reason };
+    let mut resp = crate::postings_api::report_posting(State(state), Signed(me), Path(id), Json(input)).await;
+    if resp.status().is_success() {
+        return Ok(carry_audit(&mut resp, Redirect::to(&format!("/postings/{id}?reported=1")).into_response()));
+    }
+    Ok(resp)
 }

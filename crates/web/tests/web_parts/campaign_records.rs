@@ -442,6 +442,55 @@ async fn the_report_upward_counts_what_was_logged() {
         // Two visits inside the window (the June one is outside), one employer, new to the
         // university, 4 + 6 positions, and two bases (one agreed on a visit, one registered).
         assert_eq!(row[2..7], ["2", "1", "1", "10", "2"], "{row:?}");
+        // A posting of that employer at the university before the window: it is not new.
+        let employer = f.store.employer(EMPLOYER).await.unwrap().unwrap();
+        let uni = f.store.org_by_code(&OrgCode::parse("4151010610").unwrap()).await.unwrap().unwrap();
+        let then = chrono::DateTime::parse_from_rfc3339("2022-11-01T09:00:00+08:00").unwrap().to_utc();
+        let earlier = jiuye_store::postings::PostingRecord {
+            id: uuid::Uuid::now_v7(),
+            employer_id: employer.id,
+            title: "软件工程师".into(),
+            description: "2022 年秋季校园招聘。".into(),
+            region_code: "350102".into(),
+            position_code: "13".into(),
+            education: "bachelor".into(),
+            majors: String::new(),
+            openings: 2,
+            salary_min: None,
+            salary_max: None,
+            deadline: "2022-12-31".into(),
+            contact: "0591-87654321".into(),
+            apply_method: String::new(),
+            visibility: "university".into(),
+            scope_org_id: uni.id,
+            status: "approved".into(),
+            risk_level: "low".into(),
+            risk_reasons: "[]".into(),
+            reviewed_by: None,
+            reviewed_at: None,
+            review_note: None,
+            created_by: uuid::Uuid::nil(),
+            created_at: then,
+            updated_at: then,
+            origin_node: uuid::Uuid::nil(),
+            version: 1,
+        };
+        f.store.add_posting(&earlier).await.unwrap();
+        let res = f
+            .app
+            .clone()
+            .oneshot(
+                Request::get("/api/v1/campaigns/2023-spring/report.xlsx?org=4151010610&as_of=2023-04-30")
+                    .header(header::AUTHORIZATION, format!("Bearer {career}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        let t = jiuye_sheets::read_table("report.xlsx", &bytes).expect("a workbook");
+        let row = t.rows.iter().find(|r| r[0] == a).unwrap();
+        assert_eq!(row[4], "0", "{row:?}");
         f.cleanup().await;
     }
 }

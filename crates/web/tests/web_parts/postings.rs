@@ -281,3 +281,75 @@ async fn posting_pages_submit_review_and_show_postings_as_text() {
         f.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn reports_reach_the_reviewers_and_a_confirmed_scam_blacklists_the_employer() {
+    use super::identity::token_for;
+    for f in fixtures().await {
+        let (hr, code) = verified_employer(&f).await;
+        let career = token_for(&f, "demo_career").await;
+        let graduate = token_for(&f, "demo_graduate").await;
+        let r = call(
+            &f.app,
+            Method::POST,
+            "/api/v1/postings",
+            Some(posting("university", Some("4151010610"), "招聘线上客服，工作轻松，时间自由，每天两小时。")),
+            &Auth::Bearer(&hr),
+        )
+        .await;
+        let id = r.json()["id"].as_str().unwrap().to_owned();
+        let review = json!({"decision": "approve", "version": 1});
+        call(&f.app, Method::POST, &format!("/api/v1/postings/{id}/review"), Some(review), &Auth::Bearer(&career))
+            .await;
+        // A graduate reports it in one step; a second report by the same person is not counted.
+        let report = json!({"reason": "面试时要求先交 300 元服装费"});
+        let path = format!("/api/v1/postings/{id}/reports");
+        let r = call(&f.app, Method::POST, &path, Some(report.clone()), &Auth::Bearer(&graduate)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}: {}", f.name, r.body);
+        assert_eq!(
+            call(&f.app, Method::POST, &path, Some(report), &Auth::Bearer(&graduate)).await.status,
+            StatusCode::OK
+        );
+        assert_error(
+            &call(&f.app, Method::POST, &path, Some(json!({"reason": "x"})), &Auth::Bearer(&graduate)).await,
+            422,
+            "invalid_reason",
+        );
+        assert_eq!(
+            call(&f.app, Method::POST, &path, Some(json!({"reason": "可疑"})), &Auth::None).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+        // The reviewers see it with the reason; the graduate does not see others' reports.
+        let q =
+            call(&f.app, Method::GET, "/api/v1/postings/review?status=reported", None, &Auth::Bearer(&career)).await;
+        assert_eq!(q.json()["total"], 1, "{}", q.body);
+        assert_eq!(q.json()["items"][0]["reports"][0]["reason"], "面试时要求先交 300 元服装费");
+        let seen = call(&f.app, Method::GET, &format!("/api/v1/postings/{id}"), None, &Auth::Bearer(&graduate)).await;
+        assert!(seen.json().get("reports").is_none(), "{}", seen.body);
+        // Confirming the scam rejects the posting and blacklists the employer.
+        let version = q.json()["items"][0]["version"].as_i64().unwrap();
+        let confirm = json!({"decision": "confirm_scam", "note": "核实收取服装费", "version": version});
+        let r =
+            call(&f.app, Method::POST, &format!("/api/v1/postings/{id}/review"), Some(confirm), &Auth::Bearer(&career))
+                .await;
+        assert_eq!(r.json()["status"], "rejected", "{}", r.body);
+        let e = call(&f.app, Method::GET, &format!("/api/v1/employers/{code}"), None, &Auth::Bearer(&career)).await;
+        assert_eq!(e.json()["verification"], "blacklisted", "{}", e.body);
+        assert_error(
+            &call(&f.app, Method::GET, &format!("/api/v1/postings/{id}"), None, &Auth::Bearer(&graduate)).await,
+            404,
+            "posting_not_found",
+        );
+        // A blacklisted employer posts no more.
+        let r = call(
+            &f.app,
+            Method::POST,
+            "/api/v1/postings",
+            Some(posting("nation", None, "招聘线上客服，工作轻松，时间自由。")),
+            &Auth::Bearer(&hr),
+        )
+        .await;
+        assert_error(&r, 422, "employer_not_verified");
+        f.cleanup().await;
+    }
+}
