@@ -384,6 +384,7 @@ async fn ensure_demo(store: &Store, refdata: &RefData, evidence_dir: &std::path:
         .map_err(|e| e.to_string())?;
     jiuye_seed::demo_visits(&**store, jiuye_security::password::Cost::default()).await.map_err(|e| e.to_string())?;
     jiuye_seed::demo_campaign_records(&**store, refdata).await.map_err(|e| e.to_string())?;
+    jiuye_seed::demo_postings(&**store, refdata, 3_000).await.map_err(|e| e.to_string())?;
     store.meta_set(DEMO_STATE, "complete").await.map_err(|e| e.to_string())?;
     eprintln!("演示数据已载入，用时 {:.1} 秒。", started.elapsed().as_secs_f64());
     Ok(true)

@@ -1103,6 +1103,19 @@ pub async fn demo_visits(store: &dyn Repository, cost: jiuye_security::password:
     Ok(written)
 }
 
+/// The 工作职位类别 code a demo role of a section is filed under.
+fn position_of(section: &str) -> &'static str {
+    match section {
+        "I" | "C" | "B" | "D" | "E" => "13",
+        "J" | "K" => "22",
+        "L" | "F" | "G" | "H" => "40",
+        "Q" => "19",
+        "P" => "24",
+        "M" => "11",
+        _ => "30",
+    }
+}
+
 /// What a section of GB/T 4754 hires for in the demo survey: roles, 专业类 codes and a monthly
 /// pay floor (yuan).
 fn demand_profile(section: &str) -> (&'static [&'static str], &'static [&'static str], i64) {
@@ -1249,4 +1262,144 @@ pub async fn demo_campaign_records(store: &dyn Repository, rd: &RefData) -> Resu
     }
     store.meta_set("demo_records", "done").await?;
     Ok((sizes, bases, surveys))
+}
+
+/// Texts of demo postings that screening must hold: each carries a sign the published warnings
+/// name.
+const DEMO_SCAMS: &[(&str, &str)] = &[
+    ("储备店长", "无需经验，入职前需缴纳服装费 200 元及押金 500 元，转正后退还。"),
+    ("网络兼职客服", "在家即可完成，刷单返佣，日结工资，需先垫付货款。"),
+    ("IT 培训生", "零基础包就业，先培训后就业，学费可办理分期贷款。"),
+    ("海外高薪文员", "东南亚公司招聘，月入过万，包机票，无需经验，轻松上手。"),
+    ("财务助理", "入职当天身份证原件交由公司保管，并提供本人银行卡用于发薪。"),
+];
+
+/// The demo's job postings: a few thousand, approved, from verified demo employers, with titles,
+/// majors and pay fitted to each employer's industry, appearing across 四川省, the nation and
+/// single universities; plus a handful with scam signs, held by screening for review. Idempotent.
+pub async fn demo_postings(store: &dyn Repository, rd: &RefData, count: usize) -> Result<usize, SeedError> {
+    use jiuye_domain::screening::{Draft, Rules, screen};
+    use jiuye_store::postings::PostingRecord;
+
+    if store.meta_get("demo_postings").await?.as_deref() == Some("done") {
+        return Ok(0);
+    }
+    let parents: HashMap<&str, Option<&str>> =
+        rd.entries_of(Catalogue::Industries).map(|e| (e.code.as_str(), e.parent_code.as_deref())).collect();
+    let section_of = |code: &str| {
+        let mut cur = code;
+        for _ in 0..6 {
+            match parents.get(cur) {
+                Some(Some(p)) => cur = p,
+                _ => break,
+            }
+        }
+        cur.to_owned()
+    };
+    let mut employers = Vec::new();
+    loop {
+        let (page, _) = store.list_employers(None, Some("verified"), 500, employers.len() as i64).await?;
+        if page.is_empty() {
+            break;
+        }
+        employers.extend(page);
+    }
+    if employers.is_empty() {
+        return Ok(0);
+    }
+    let sichuan = store
+        .org_by_code(&OrgCode::parse("510000").map_err(|e| SeedError::Plan(e.to_string()))?)
+        .await?
+        .ok_or_else(|| SeedError::Plan("四川省 is missing".into()))?;
+    let universities: Vec<Org> = store
+        .org_children(&sichuan)
+        .await?
+        .into_iter()
+        .map(|c| c.org)
+        .filter(|o| o.kind == OrgKind::University)
+        .collect();
+    let nation = well_known_org_id(&OrgCode::nation());
+    let reviewer = store.user_by_username("demo_province").await?.map(|u| u.id).unwrap_or_default();
+    let wages: HashMap<String, i64> =
+        jiuye_domain::refdata::min_wage_table().into_iter().map(|(p, y, _)| (p, y)).collect();
+    let node = store.node().await?.node_id;
+    let now = Utc::now();
+    let today = chrono::Local::now().date_naive();
+    let mut r = Rng::new(2023).fork("postings");
+    let perks = ["五险一金", "带薪年假", "定期体检", "提供住宿", "餐补", "节日福利", "弹性工作", "岗前培训", "双休"];
+    let mut written = 0;
+    for i in 0..count + DEMO_SCAMS.len() {
+        let e = &employers[r.below(employers.len())];
+        let section = section_of(&e.industry_code);
+        let (roles, classes, floor) = demand_profile(&section);
+        let scam = i >= count;
+        let (title, description) = if scam {
+            let (t, d) = DEMO_SCAMS[i - count];
+            (t.to_owned(), d.to_owned())
+        } else {
+            let role = r.pick(roles).to_string();
+            let mut d = format!("{}招聘{}，负责相关岗位日常工作，欢迎应届毕业生投递。", e.name, role);
+            let n = r.range(2, 4);
+            let mut chosen: Vec<&str> = Vec::new();
+            for _ in 0..n {
+                let p = *r.pick(&perks);
+                if !chosen.contains(&p) {
+                    chosen.push(p);
+                }
+            }
+            d.push_str(&format!("福利：{}。", chosen.join("、")));
+            (role, d)
+        };
+        let majors: Vec<String> = (0..r.range(0, 2)).map(|_| r.pick(classes).to_string()).collect();
+        let min = floor + 500 * r.below(8) as i64;
+        let (salary_min, salary_max) = (Some(min), Some(min + 1000 * r.range(1, 5) as i64));
+        let (visibility, scope) = match r.weighted(&[60, 25, 15]) {
+            0 => ("province", sichuan.id),
+            1 => ("nation", nation),
+            _ => ("university", r.pick(&universities).id),
+        };
+        let contact = format!("0{}-{}", r.range(20, 99), r.range(80_000_000, 89_999_999));
+        let wage = wages.get(&format!("{}0000", &e.region_code[..2.min(e.region_code.len())])).copied();
+        let screening = screen(
+            Rules::shipped(),
+            &Draft { title: &title, description: &description, salary_min, salary_max, contact: Some(&contact) },
+            wage,
+        );
+        let status = jiuye_domain::posting::state_after_screening(screening.level);
+        let status = if status == "pending" && !scam { "approved" } else { status };
+        let created = now - chrono::Duration::hours(r.range(1, 24 * 60) as i64);
+        let p = PostingRecord {
+            id: r.uuid_v7(created.timestamp_millis() as u64),
+            employer_id: e.id,
+            title,
+            description,
+            region_code: e.region_code.clone(),
+            position_code: position_of(&section).to_owned(),
+            education: ["bachelor", "bachelor", "any", "vocational", "master"][r.below(5)].to_owned(),
+            majors: majors.join(","),
+            openings: r.range(1, 30) as i64,
+            salary_min,
+            salary_max,
+            deadline: (today + chrono::Duration::days(r.range(7, 120) as i64)).to_string(),
+            contact,
+            apply_method: "平台内投递".into(),
+            visibility: visibility.into(),
+            scope_org_id: scope,
+            status: status.into(),
+            risk_level: screening.level.id().into(),
+            risk_reasons: serde_json::to_string(&screening.reasons).unwrap_or_else(|_| "[]".into()),
+            reviewed_by: (status == "approved").then_some(reviewer),
+            reviewed_at: (status == "approved").then_some(created),
+            review_note: None,
+            created_by: reviewer,
+            created_at: created,
+            updated_at: created,
+            origin_node: node,
+            version: 1,
+        };
+        store.add_posting(&p).await?;
+        written += 1;
+    }
+    store.meta_set("demo_postings", "done").await?;
+    Ok(written)
 }

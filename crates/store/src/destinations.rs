@@ -385,6 +385,8 @@ macro_rules! destinations_impl {
                             .fetch_optional(&mut *tx)
                             .await?;
                     if expected_version.is_some() && current != expected_version {
+                        // Release the write lock now, not whenever the pool next hands out this connection.
+                        tx.rollback().await?;
                         return Ok(false);
                     }
                     let version = current.unwrap_or(0) + 1;

@@ -242,6 +242,8 @@ macro_rules! employers_impl {
                     .await?
                     .rows_affected();
                     if n == 0 {
+                        // Release the write lock now, not whenever the pool next hands out this connection.
+                        tx.rollback().await?;
                         return Ok(false);
                     }
                     sqlx::query("DELETE FROM visit_people WHERE visit_id = $1").bind(v.id).execute(&mut *tx).await?;

@@ -456,6 +456,8 @@ macro_rules! identity_impl {
                     .execute(&mut *tx)
                     .await?;
                     if res.rows_affected() == 0 {
+                        // Release the write lock now, not whenever the pool next hands out this connection.
+                        tx.rollback().await?;
                         return Ok(false);
                     }
                     for g in grants {

@@ -271,6 +271,8 @@ macro_rules! records_impl {
                     .await?
                     .rows_affected();
                     if n == 0 {
+                        // Release the write lock now, not whenever the pool next hands out this connection.
+                        tx.rollback().await?;
                         return Ok(false);
                     }
                     for p in &b.programmes {
