@@ -58,6 +58,7 @@ const PAGES = [
   ['/postings', null],
   ['/postings/review', 'demo_career'],
   ['/postings/mine', 'demo_employer'],
+  ['/applications', 'demo_graduate'],
 ];
 
 let passed = 0;

@@ -200,8 +200,10 @@ pub enum Action {
     /// Review job postings that appear at or below one's node (approve, hold, reject); see the
     /// review queue.
     ApprovePosting,
-    /// Submit and edit job postings for one's own employer.
+    /// Submit and edit job postings for one's own employer, and handle their applicants.
     PostJob,
+    /// Apply to postings, follow and withdraw one's own applications.
+    ApplyToPosting,
 }
 
 impl Action {
@@ -252,7 +254,7 @@ impl Action {
                 &[Role::CareerStaff, Role::UniversityLeader, Role::CollegeLeader, Role::MajorHead, Role::Counselor]
             }
             Action::ApprovePosting => &[Role::MinistryAdmin, Role::ProvinceAdmin, Role::CareerStaff],
-            Action::PostJob => &[],
+            Action::PostJob | Action::ApplyToPosting => &[],
             Action::RecordDemand => &[
                 Role::MinistryAdmin,
                 Role::ProvinceAdmin,
@@ -277,7 +279,9 @@ impl Action {
     /// The role that may do this to its own subject record only.
     fn owner_role(self) -> Option<Role> {
         match self {
-            Action::ViewGraduate | Action::RegisterDestination | Action::ConfirmOwnRecord => Some(Role::Graduate),
+            Action::ViewGraduate | Action::RegisterDestination | Action::ConfirmOwnRecord | Action::ApplyToPosting => {
+                Some(Role::Graduate)
+            }
             Action::ViewEmployer | Action::RecordDemand | Action::PostJob => Some(Role::Employer),
             _ => None,
         }

@@ -53,8 +53,46 @@ pub struct PostingRow {
     pub report_count: i64,
 }
 
+/// A graduate's application to a posting, with what the lists show.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApplicationRow {
+    pub id: Uuid,
+    pub posting_id: Uuid,
+    pub graduate_id: Uuid,
+    pub status: String,
+    pub note: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+    pub posting_title: String,
+    pub employer_id: Uuid,
+    pub employer_name: String,
+    pub graduate_name: String,
+    pub programme_name: String,
+    pub university_name: String,
+}
+
 #[async_trait]
 pub trait Postings: Send + Sync {
+    /// Records an application and its first event; false when the graduate already applied.
+    async fn add_application(
+        &self,
+        id: Uuid,
+        posting: Uuid,
+        graduate: Uuid,
+        note: Option<&str>,
+        by: Uuid,
+    ) -> Result<bool>;
+    async fn application(&self, id: Uuid) -> Result<Option<ApplicationRow>>;
+    /// Moves an application to `status` if it is still at `version`; records the event.
+    async fn set_application_status(&self, id: Uuid, version: i64, status: &str, by: Uuid) -> Result<bool>;
+    async fn applications_of_graduate(&self, graduate: Uuid) -> Result<Vec<ApplicationRow>>;
+    async fn applications_to_posting(&self, posting: Uuid) -> Result<Vec<ApplicationRow>>;
+    /// Every state an application went through: (status, when), oldest first.
+    async fn application_events(&self, id: Uuid) -> Result<Vec<(String, DateTime<Utc>)>>;
+    async fn add_application_message(&self, id: Uuid, sender: &str, body: &str) -> Result<()>;
+    /// (sender, body, when), oldest first.
+    async fn application_messages(&self, id: Uuid) -> Result<Vec<(String, String, DateTime<Utc>)>>;
     async fn add_posting(&self, p: &PostingRecord) -> Result<()>;
     async fn posting(&self, id: Uuid) -> Result<Option<PostingRow>>;
     /// Replaces the editable fields and the state (the version goes up); false when gone.
@@ -100,7 +138,7 @@ macro_rules! postings_impl {
             use super::*;
             use crate::Result;
             use crate::common::like_escape;
-            use crate::postings::{PostingRecord, PostingRow, Postings};
+            use crate::postings::{ApplicationRow, PostingRecord, PostingRow, Postings};
 
             type DbRow = <$db as sqlx::Database>::Row;
 
@@ -111,6 +149,32 @@ macro_rules! postings_impl {
                  o.path AS scope_path, e.name AS employer_name, e.credit_code AS employer_code, \
                  (SELECT COUNT(*) FROM posting_reports r WHERE r.posting_id = p.id) AS report_count \
                  FROM postings p JOIN orgs o ON o.id = p.scope_org_id JOIN employers e ON e.id = p.employer_id";
+
+            const APP_SELECT: &str = "SELECT a.id, a.posting_id, a.graduate_id, a.status, a.note, a.created_at, a.updated_at, \
+                 a.version, p.title AS posting_title, p.employer_id, e.name AS employer_name, g.name AS graduate_name, \
+                 pr.name AS programme_name, u.name AS university_name FROM applications a \
+                 JOIN postings p ON p.id = a.posting_id JOIN employers e ON e.id = p.employer_id \
+                 JOIN graduates g ON g.id = a.graduate_id JOIN orgs pr ON pr.id = g.programme_id \
+                 JOIN orgs u ON u.id = g.org_id";
+
+            fn app_row(r: &DbRow) -> Result<crate::postings::ApplicationRow> {
+                Ok(crate::postings::ApplicationRow {
+                    id: r.try_get("id")?,
+                    posting_id: r.try_get("posting_id")?,
+                    graduate_id: r.try_get("graduate_id")?,
+                    status: r.try_get("status")?,
+                    note: r.try_get("note")?,
+                    created_at: r.try_get("created_at")?,
+                    updated_at: r.try_get("updated_at")?,
+                    version: r.try_get("version")?,
+                    posting_title: r.try_get("posting_title")?,
+                    employer_id: r.try_get("employer_id")?,
+                    employer_name: r.try_get("employer_name")?,
+                    graduate_name: r.try_get("graduate_name")?,
+                    programme_name: r.try_get("programme_name")?,
+                    university_name: r.try_get("university_name")?,
+                })
+            }
 
             fn row(r: &DbRow) -> Result<PostingRow> {
                 Ok(PostingRow {
@@ -339,6 +403,105 @@ macro_rules! postings_impl {
                     }
                     qb.push(")");
                     Ok(qb.build_query_scalar().fetch_all(&self.pool).await?)
+                }
+
+                async fn add_application(&self, id: Uuid, posting: Uuid, graduate: Uuid, note: Option<&str>, by: Uuid) -> Result<bool> {
+                    let now = Utc::now();
+                    let mut tx = self.pool.begin().await?;
+                    let n = sqlx::query(
+                        "INSERT INTO applications (id, posting_id, graduate_id, status, note, created_at, updated_at, version) \
+                         VALUES ($1, $2, $3, 'submitted', $4, $5, $5, 1) ON CONFLICT (posting_id, graduate_id) DO NOTHING",
+                    )
+                    .bind(id)
+                    .bind(posting)
+                    .bind(graduate)
+                    .bind(note)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if n == 0 {
+                        tx.rollback().await?;
+                        return Ok(false);
+                    }
+                    sqlx::query("INSERT INTO application_events (application_id, status, at, by_user) VALUES ($1, 'submitted', $2, $3)")
+                        .bind(id)
+                        .bind(now)
+                        .bind(by)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    Ok(true)
+                }
+
+                async fn application(&self, id: Uuid) -> Result<Option<ApplicationRow>> {
+                    let sql = sqlx::AssertSqlSafe(format!("{APP_SELECT} WHERE a.id = $1"));
+                    let r = sqlx::query(sql).bind(id).fetch_optional(&self.pool).await?;
+                    r.as_ref().map(app_row).transpose()
+                }
+
+                async fn set_application_status(&self, id: Uuid, version: i64, status: &str, by: Uuid) -> Result<bool> {
+                    let now = Utc::now();
+                    let mut tx = self.pool.begin().await?;
+                    let n = sqlx::query("UPDATE applications SET status = $3, updated_at = $4, version = version + 1 WHERE id = $1 AND version = $2")
+                        .bind(id)
+                        .bind(version)
+                        .bind(status)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    if n == 0 {
+                        tx.rollback().await?;
+                        return Ok(false);
+                    }
+                    sqlx::query("INSERT INTO application_events (application_id, status, at, by_user) VALUES ($1, $2, $3, $4)")
+                        .bind(id)
+                        .bind(status)
+                        .bind(now)
+                        .bind(by)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    Ok(true)
+                }
+
+                async fn applications_of_graduate(&self, graduate: Uuid) -> Result<Vec<ApplicationRow>> {
+                    let sql = sqlx::AssertSqlSafe(format!("{APP_SELECT} WHERE a.graduate_id = $1 ORDER BY a.created_at DESC"));
+                    let rows = sqlx::query(sql).bind(graduate).fetch_all(&self.pool).await?;
+                    rows.iter().map(app_row).collect()
+                }
+
+                async fn applications_to_posting(&self, posting: Uuid) -> Result<Vec<ApplicationRow>> {
+                    let sql = sqlx::AssertSqlSafe(format!("{APP_SELECT} WHERE a.posting_id = $1 ORDER BY a.created_at"));
+                    let rows = sqlx::query(sql).bind(posting).fetch_all(&self.pool).await?;
+                    rows.iter().map(app_row).collect()
+                }
+
+                async fn application_events(&self, id: Uuid) -> Result<Vec<(String, chrono::DateTime<Utc>)>> {
+                    Ok(sqlx::query_as("SELECT status, at FROM application_events WHERE application_id = $1 ORDER BY at")
+                        .bind(id)
+                        .fetch_all(&self.pool)
+                        .await?)
+                }
+
+                async fn add_application_message(&self, id: Uuid, sender: &str, body: &str) -> Result<()> {
+                    sqlx::query("INSERT INTO application_messages (id, application_id, sender, body, at) VALUES ($1, $2, $3, $4, $5)")
+                        .bind(Uuid::now_v7())
+                        .bind(id)
+                        .bind(sender)
+                        .bind(body)
+                        .bind(Utc::now())
+                        .execute(&self.pool)
+                        .await?;
+                    Ok(())
+                }
+
+                async fn application_messages(&self, id: Uuid) -> Result<Vec<(String, String, chrono::DateTime<Utc>)>> {
+                    Ok(sqlx::query_as("SELECT sender, body, at FROM application_messages WHERE application_id = $1 ORDER BY at, id")
+                        .bind(id)
+                        .fetch_all(&self.pool)
+                        .await?)
                 }
 
                 async fn postings_of_employer(&self, employer_id: Uuid) -> Result<Vec<PostingRow>> {

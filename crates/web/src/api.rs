@@ -503,7 +503,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         (name = "graduates", description = "Roster import and placement statistics (毕业去向落实率)"),
         (name = "employers", description = "The shared employer directory (用人单位库)"),
         (name = "campaigns", description = "Campaign policies as data (访企拓岗 quotas), visits, bases and the demand survey"),
-        (name = "postings", description = "Job postings: scam screening"),
+        (name = "postings", description = "Job postings: scam screening, submission, review, reports, applications"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -530,4 +530,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::bases_api::router())
         .merge(crate::surveys_api::router())
         .merge(crate::postings_api::router())
+        .merge(crate::applications_api::router())
 }

@@ -23,6 +23,7 @@ use tracing::Level;
 
 pub mod account_pages;
 pub mod api;
+pub mod applications_api;
 pub mod auth;
 pub mod bases_api;
 pub mod campaign_targets;
@@ -163,6 +164,10 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
         .route("/postings/{id}", get(postings_pages::posting_page))
         .route("/postings/{id}/review", post(postings_pages::review_submit))
         .route("/postings/{id}/report", post(postings_pages::report_submit))
+        .route("/postings/{id}/apply", post(applications_api::apply_submit))
+        .route("/postings/{id}/applicants", get(applications_api::applicants_page))
+        .route("/applications", get(applications_api::my_applications_page))
+        .route("/applications/{id}/status", post(applications_api::status_submit))
         .route("/surveys", get(surveys_api::surveys_page).post(surveys_api::surveys_submit))
         .route("/min-wages", get(destinations_pages::min_wages))
         .route("/min-wages/{province}", post(destinations_pages::min_wage_form))

@@ -142,6 +142,7 @@ pub struct PostingInput {
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct PostingDto {
     pub id: Uuid,
+    pub employer_id: Uuid,
     pub employer_credit_code: String,
     pub employer_name: String,
     pub title: String,
@@ -188,6 +189,7 @@ fn dto(state: &AppState, r: PostingRow) -> PostingDto {
     let scope = r.scope_path.rsplit('/').next().unwrap_or_default().to_owned();
     PostingDto {
         id: p.id,
+        employer_id: p.employer_id,
         employer_credit_code: r.employer_code,
         employer_name: r.employer_name,
         region_name: state.refdata.region(&p.region_code).map(|x| x.name.clone()).unwrap_or_default(),
@@ -398,7 +400,12 @@ async fn may_read(state: &AppState, caller: Option<&Caller>, r: &PostingRow) -> 
     Ok(open && viewer_scopes(state, caller).await?.contains(&r.posting.scope_org_id))
 }
 
-async fn readable(state: &AppState, caller: Option<&Caller>, id: Uuid) -> Result<PostingRow, AppError> {
+/// A posting `caller` may read, or 404.
+pub(crate) async fn readable_posting(
+    state: &AppState,
+    caller: Option<&Caller>,
+    id: Uuid,
+) -> Result<PostingRow, AppError> {
     let missing = || AppError::not_found("posting_not_found", "没有这个职位，或它不对您开放");
     let r = state.store.posting(id).await?.ok_or_else(missing)?;
     if !may_read(state, caller, &r).await? {
@@ -416,7 +423,7 @@ pub async fn get_posting(
     caller: MaybeCaller,
     Path(id): Path<Uuid>,
 ) -> Result<Json<PostingDto>, AppError> {
-    let row = readable(&state, caller.0.as_deref(), id).await?;
+    let row = readable_posting(&state, caller.0.as_deref(), id).await?;
     let reviewer = caller
         .0
         .as_deref()
@@ -452,7 +459,7 @@ pub async fn report_posting(
 ) -> Response {
     let event = AuditEvent::new("posting_report").target(format!("posting:{id}"), None);
     let result = async {
-        let row = readable(&state, Some(&caller), id).await?;
+        let row = readable_posting(&state, Some(&caller), id).await?;
         let reason = input.reason.trim();
         if !(2..=500).contains(&reason.chars().count()) {
             return Err(unprocessable("invalid_reason", "请用 2–500 个字说明可疑之处"));

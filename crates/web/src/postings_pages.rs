@@ -86,6 +86,7 @@ struct PostingPage {
     status_label: String,
     signed_in: bool,
     reported: bool,
+    owner: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,6 +131,7 @@ pub async fn posting_page(
     ApiQuery(q): ApiQuery<PostingQuery>,
 ) -> Result<Response, AppError> {
     let signed_in = caller.0.is_some();
+    let me = caller.0.clone();
     let Json(p) = crate::postings_api::get_posting(State(state.clone()), caller.clone(), Path(id)).await?;
     let base = Base::new(&state, lang, "postings", &uri).with_caller(&caller);
     let reviewer = p.status != "approved";
@@ -139,7 +141,14 @@ pub async fn posting_page(
         .map(|(_, v)| (*v).to_owned())
         .unwrap_or_default();
     let status_label = base.t(&format!("posting.status_{}", p.status)).to_owned();
+    let owner = me.as_deref().is_some_and(|c| {
+        c.actor
+            .grants
+            .iter()
+            .any(|g| g.role == jiuye_domain::access::Role::Employer && g.subject_id == Some(p.employer_id))
+    });
     render(&PostingPage {
+        owner,
         signed_in,
         reported: q.reported.is_some(),
         status_label,

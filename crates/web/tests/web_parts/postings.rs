@@ -353,3 +353,123 @@ async fn reports_reach_the_reviewers_and_a_confirmed_scam_blacklists_the_employe
         f.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn graduates_apply_employers_see_only_their_applicants_and_every_step_is_dated() {
+    use super::identity::token_for;
+    for f in fixtures().await {
+        let (hr, _) = verified_employer(&f).await;
+        let career = token_for(&f, "demo_career").await;
+        let graduate = token_for(&f, "demo_graduate").await;
+        let r = call(
+            &f.app,
+            Method::POST,
+            "/api/v1/postings",
+            Some(posting("university", Some("4151010610"), "负责后端服务开发，熟悉 Rust 或 Go；五险一金。")),
+            &Auth::Bearer(&hr),
+        )
+        .await;
+        let id = r.json()["id"].as_str().unwrap().to_owned();
+        let apply = format!("/api/v1/postings/{id}/applications");
+        // Not before approval.
+        assert_error(
+            &call(&f.app, Method::POST, &apply, Some(json!({})), &Auth::Bearer(&graduate)).await,
+            404,
+            "posting_not_found",
+        );
+        call(
+            &f.app,
+            Method::POST,
+            &format!("/api/v1/postings/{id}/review"),
+            Some(json!({"decision": "approve", "version": 1})),
+            &Auth::Bearer(&career),
+        )
+        .await;
+        // Only graduates apply, once.
+        assert_error(
+            &call(&f.app, Method::POST, &apply, Some(json!({})), &Auth::Bearer(&career)).await,
+            403,
+            "forbidden",
+        );
+        let r = call(&f.app, Method::POST, &apply, Some(json!({"note": "熟悉 Rust"})), &Auth::Bearer(&graduate)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}: {}", f.name, r.body);
+        let app = r.json();
+        let aid = app["id"].as_str().unwrap().to_owned();
+        assert_eq!(app["status"], "submitted");
+        assert_error(
+            &call(&f.app, Method::POST, &apply, Some(json!({})), &Auth::Bearer(&graduate)).await,
+            409,
+            "already_applied",
+        );
+        // The employer sees its applicant; staff and other people do not.
+        let list = call(&f.app, Method::GET, &apply, None, &Auth::Bearer(&hr)).await;
+        assert_eq!(list.json()["total"], 1, "{}", list.body);
+        assert!(!list.json()["items"][0]["graduate_name"].as_str().unwrap().is_empty());
+        assert_error(&call(&f.app, Method::GET, &apply, None, &Auth::Bearer(&career)).await, 404, "posting_not_found");
+        assert_error(
+            &call(&f.app, Method::GET, &apply, None, &Auth::Bearer(&graduate)).await,
+            404,
+            "posting_not_found",
+        );
+        // The pipeline: the employer moves it, the graduate can only withdraw, each step dated.
+        let status = format!("/api/v1/applications/{aid}/status");
+        let step = |s: &str, v: i64| json!({"status": s, "version": v});
+        assert_error(
+            &call(&f.app, Method::POST, &status, Some(step("offer", 1)), &Auth::Bearer(&graduate)).await,
+            422,
+            "invalid_status",
+        );
+        assert_error(
+            &call(&f.app, Method::POST, &status, Some(step("viewed", 1)), &Auth::Bearer(&career)).await,
+            404,
+            "application_not_found",
+        );
+        let r = call(&f.app, Method::POST, &status, Some(step("interview", 1)), &Auth::Bearer(&hr)).await;
+        assert_eq!(r.json()["status"], "interview", "{}", r.body);
+        assert_error(
+            &call(&f.app, Method::POST, &status, Some(step("offer", 1)), &Auth::Bearer(&hr)).await,
+            409,
+            "version_conflict",
+        );
+        let msg = call(
+            &f.app,
+            Method::POST,
+            &format!("/api/v1/applications/{aid}/messages"),
+            Some(json!({"body": "请于周三下午两点面试"})),
+            &Auth::Bearer(&hr),
+        )
+        .await;
+        assert_eq!(msg.status, StatusCode::CREATED, "{}", msg.body);
+        let mine = call(&f.app, Method::GET, "/api/v1/applications/mine", None, &Auth::Bearer(&graduate)).await;
+        let item = &mine.json()["items"][0];
+        let steps: Vec<&str> =
+            item["history"].as_array().unwrap().iter().map(|s| s["status"].as_str().unwrap()).collect();
+        assert_eq!(steps, ["submitted", "interview"]);
+        let detail =
+            call(&f.app, Method::GET, &format!("/api/v1/applications/{aid}"), None, &Auth::Bearer(&graduate)).await;
+        assert_eq!(detail.json()["messages"][0]["sender"], "employer");
+        let r = call(&f.app, Method::POST, &status, Some(step("withdrawn", 2)), &Auth::Bearer(&graduate)).await;
+        assert_eq!(r.json()["status"], "withdrawn", "{}", r.body);
+        assert_error(
+            &call(&f.app, Method::POST, &status, Some(step("offer", 3)), &Auth::Bearer(&hr)).await,
+            422,
+            "application_closed",
+        );
+        // The pages.
+        let (cookie, _) = login(&f.app, "demo_graduate", jiuye_seed::DEMO_PASSWORD).await;
+        let page =
+            call(&f.app, Method::GET, "/applications", None, &Auth::Cookie { cookie: &cookie, csrf: None }).await;
+        assert!(page.body.contains("已撤回") && page.body.contains("<time"), "{}", page.body);
+        let (cookie, _) = login(&f.app, "demo_employer", jiuye_seed::DEMO_PASSWORD).await;
+        let page = call(
+            &f.app,
+            Method::GET,
+            &format!("/postings/{id}/applicants"),
+            None,
+            &Auth::Cookie { cookie: &cookie, csrf: None },
+        )
+        .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        f.cleanup().await;
+    }
+}
