@@ -175,3 +175,80 @@ mod tests {
         assert_eq!(state_after_screening(crate::screening::Level::Medium), "pending");
     }
 }
+
+/// A themed campaign (专场) and who may join it.
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct Special {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    /// The employer's size class must be one of these.
+    #[serde(default)]
+    pub size_classes: Vec<String>,
+    /// The place of work, or the province the posting appears in, must be one of these.
+    #[serde(default)]
+    pub provinces: Vec<String>,
+    /// Any posting may join.
+    #[serde(default)]
+    pub open: bool,
+}
+
+#[derive(Deserialize)]
+struct SpecialFile {
+    special: Vec<Special>,
+}
+
+/// The themed campaigns shipped in `data/policy/specials.toml`.
+pub fn specials() -> &'static [Special] {
+    static S: std::sync::OnceLock<Vec<Special>> = std::sync::OnceLock::new();
+    S.get_or_init(|| {
+        let text = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/policy/specials.toml"));
+        toml::from_str::<SpecialFile>(text).map(|f| f.special).unwrap_or_default()
+    })
+}
+
+impl Special {
+    /// Why a posting cannot join, or None when it can. `scope_province` is the province the
+    /// posting appears in (None for a nation-wide posting).
+    pub fn refuses(&self, size_class: Option<&str>, region: &str, scope_province: Option<&str>) -> Option<String> {
+        if self.open {
+            return None;
+        }
+        if !self.size_classes.is_empty() && !size_class.is_some_and(|s| self.size_classes.iter().any(|c| c == s)) {
+            return Some(format!(
+                "{}只接受中小微企业的岗位（本单位规模：{}）",
+                self.name,
+                size_class.unwrap_or("未登记")
+            ));
+        }
+        if !self.provinces.is_empty() {
+            let work = format!("{}0000", region.get(..2).unwrap_or(""));
+            let ok =
+                self.provinces.contains(&work) || scope_province.is_some_and(|p| self.provinces.iter().any(|x| x == p));
+            if !ok {
+                return Some(format!("{}只接受工作地点或面向范围在西部地区的岗位", self.name));
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod special_tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_specials_check_size_and_place() {
+        let s = specials();
+        assert_eq!(s.len(), 3);
+        let sme = s.iter().find(|x| x.id == "sme_100_days").unwrap();
+        assert!(sme.refuses(Some("small"), "510104", None).is_none());
+        assert!(sme.refuses(Some("large"), "510104", None).is_some());
+        assert!(sme.refuses(None, "510104", None).is_some(), "an employer without a size class is not an SME");
+        let west = s.iter().find(|x| x.id == "western").unwrap();
+        assert!(west.refuses(None, "510104", None).is_none());
+        assert!(west.refuses(None, "110101", Some("620000")).is_none(), "open to the graduates of a western province");
+        assert!(west.refuses(None, "110101", None).is_some());
+        assert!(s.iter().find(|x| x.id == "hongzhi").unwrap().refuses(None, "110101", None).is_none());
+    }
+}

@@ -1368,6 +1368,20 @@ pub async fn demo_postings(store: &dyn Repository, rd: &RefData, count: usize) -
         let status = jiuye_domain::posting::state_after_screening(screening.level);
         let status = if status == "pending" && !scam { "approved" } else { status };
         let created = now - chrono::Duration::hours(r.range(1, 24 * 60) as i64);
+        // Some postings join the themed campaigns they are eligible for.
+        let scope_province = (visibility != "nation").then_some("510000");
+        let specials: Vec<&str> = jiuye_domain::posting::specials()
+            .iter()
+            .filter(|sp| {
+                let want = match sp.id.as_str() {
+                    "sme_100_days" => 0.35,
+                    "western" => 0.2,
+                    _ => 0.08,
+                };
+                r.chance(want) && sp.refuses(e.size_class.as_deref(), &e.region_code, scope_province).is_none()
+            })
+            .map(|sp| sp.id.as_str())
+            .collect();
         let p = PostingRecord {
             id: r.uuid_v7(created.timestamp_millis() as u64),
             employer_id: e.id,
@@ -1385,6 +1399,7 @@ pub async fn demo_postings(store: &dyn Repository, rd: &RefData, count: usize) -
             apply_method: "平台内投递".into(),
             visibility: visibility.into(),
             scope_org_id: scope,
+            specials: specials.join(","),
             status: status.into(),
             risk_level: screening.level.id().into(),
             risk_reasons: serde_json::to_string(&screening.reasons).unwrap_or_else(|_| "[]".into()),

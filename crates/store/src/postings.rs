@@ -27,6 +27,8 @@ pub struct PostingRecord {
     /// `university`, `alliance`, `province` or `nation`.
     pub visibility: String,
     pub scope_org_id: Uuid,
+    /// Ids of the themed campaigns (专场) it joined, comma-separated.
+    pub specials: String,
     /// `pending`, `approved`, `held`, `rejected` or `withdrawn`.
     pub status: String,
     pub risk_level: String,
@@ -109,11 +111,12 @@ pub trait Postings: Send + Sync {
         offset: i64,
     ) -> Result<(Vec<PostingRow>, i64)>;
     /// Approved postings still open on `today` (YYYY-MM-DD) that appear in one of `scopes`,
-    /// newest first.
+    /// newest first; with `special`, only those that joined that themed campaign.
     async fn postings_visible(
         &self,
         scopes: &[Uuid],
         today: &str,
+        special: Option<&str>,
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<PostingRow>, i64)>;
@@ -144,7 +147,7 @@ macro_rules! postings_impl {
 
             const SELECT: &str = "SELECT p.id, p.employer_id, p.title, p.description, p.region_code, p.position_code, \
                  p.education, p.majors, p.openings, p.salary_min, p.salary_max, p.deadline, p.contact, p.apply_method, \
-                 p.visibility, p.scope_org_id, p.status, p.risk_level, p.risk_reasons, p.reviewed_by, p.reviewed_at, \
+                 p.visibility, p.scope_org_id, p.specials, p.status, p.risk_level, p.risk_reasons, p.reviewed_by, p.reviewed_at, \
                  p.review_note, p.created_by, p.created_at, p.updated_at, p.origin_node, p.version, \
                  o.path AS scope_path, e.name AS employer_name, e.credit_code AS employer_code, \
                  (SELECT COUNT(*) FROM posting_reports r WHERE r.posting_id = p.id) AS report_count \
@@ -195,6 +198,7 @@ macro_rules! postings_impl {
                         apply_method: r.try_get("apply_method")?,
                         visibility: r.try_get("visibility")?,
                         scope_org_id: r.try_get("scope_org_id")?,
+                        specials: r.try_get("specials")?,
                         status: r.try_get("status")?,
                         risk_level: r.try_get("risk_level")?,
                         risk_reasons: r.try_get("risk_reasons")?,
@@ -220,9 +224,9 @@ macro_rules! postings_impl {
                     sqlx::query(
                         "INSERT INTO postings (id, employer_id, title, description, region_code, position_code, education, \
                          majors, openings, salary_min, salary_max, deadline, contact, apply_method, visibility, scope_org_id, \
-                         status, risk_level, risk_reasons, created_by, created_at, updated_at, origin_node, version) VALUES \
-                         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
-                         $21, $22, 1)",
+                         status, risk_level, risk_reasons, created_by, created_at, updated_at, origin_node, version, specials) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
+                         $21, $21, $22, 1, $23)",
                     )
                     .bind(p.id)
                     .bind(p.employer_id)
@@ -246,6 +250,7 @@ macro_rules! postings_impl {
                     .bind(p.created_by)
                     .bind(p.created_at)
                     .bind(p.origin_node)
+                    .bind(&p.specials)
                     .execute(&self.pool)
                     .await?;
                     Ok(())
@@ -263,7 +268,7 @@ macro_rules! postings_impl {
                          education = $6, majors = $7, openings = $8, salary_min = $9, salary_max = $10, deadline = $11, \
                          contact = $12, apply_method = $13, visibility = $14, scope_org_id = $15, status = $16, \
                          risk_level = $17, risk_reasons = $18, reviewed_by = NULL, reviewed_at = NULL, review_note = NULL, \
-                         updated_at = $19, version = version + 1 WHERE id = $1",
+                         updated_at = $19, specials = $20, version = version + 1 WHERE id = $1",
                     )
                     .bind(p.id)
                     .bind(&p.title)
@@ -284,6 +289,7 @@ macro_rules! postings_impl {
                     .bind(&p.risk_level)
                     .bind(&p.risk_reasons)
                     .bind(Utc::now())
+                    .bind(&p.specials)
                     .execute(&self.pool)
                     .await?
                     .rows_affected();
@@ -344,12 +350,15 @@ macro_rules! postings_impl {
                     Ok((rows.iter().map(row).collect::<Result<Vec<_>>>()?, total))
                 }
 
-                async fn postings_visible(&self, scopes: &[Uuid], today: &str, limit: i64, offset: i64) -> Result<(Vec<PostingRow>, i64)> {
+                async fn postings_visible(&self, scopes: &[Uuid], today: &str, special: Option<&str>, limit: i64, offset: i64) -> Result<(Vec<PostingRow>, i64)> {
                     if scopes.is_empty() {
                         return Ok((Vec::new(), 0));
                     }
-                    fn filters(qb: &mut QueryBuilder<$db>, scopes: &[Uuid], today: &str) {
+                    fn filters(qb: &mut QueryBuilder<$db>, scopes: &[Uuid], today: &str, special: Option<&str>) {
                         qb.push(" WHERE p.status = 'approved' AND p.deadline >= ").push_bind(today.to_owned());
+                        if let Some(sp) = special {
+                            qb.push(" AND (',' || p.specials || ',') LIKE ").push_bind(format!("%,{},%", like_escape(sp))).push(" ESCAPE '\\'");
+                        }
                         qb.push(" AND p.scope_org_id IN (");
                         let mut sep = qb.separated(", ");
                         for s in scopes {
@@ -358,10 +367,10 @@ macro_rules! postings_impl {
                         qb.push(")");
                     }
                     let mut qb = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM postings p");
-                    filters(&mut qb, scopes, today);
+                    filters(&mut qb, scopes, today, special);
                     let total: i64 = qb.build_query_scalar().fetch_one(&self.pool).await?;
                     let mut qb = QueryBuilder::<$db>::new(SELECT);
-                    filters(&mut qb, scopes, today);
+                    filters(&mut qb, scopes, today, special);
                     qb.push(" ORDER BY p.created_at DESC, p.id LIMIT ").push_bind(limit.clamp(1, 200));
                     qb.push(" OFFSET ").push_bind(offset.max(0));
                     let rows = qb.build().fetch_all(&self.pool).await?;

@@ -107,6 +107,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_posting, update_posting))
         .routes(routes!(review_posting))
         .routes(routes!(report_posting))
+        .routes(routes!(list_specials))
+}
+
+/// The themed campaigns (专场) postings may join, with their rules.
+#[utoipa::path(get, path = "/api/v1/specials", tag = "postings",
+    responses((status = 200, body = Vec<posting::Special>)))]
+pub async fn list_specials() -> Json<Vec<posting::Special>> {
+    Json(posting::specials().to_vec())
 }
 
 /// A posting as submitted by its employer.
@@ -136,6 +144,9 @@ pub struct PostingInput {
     pub visibility: String,
     /// The code of the university, alliance or province it appears in (ignored for `nation`).
     pub scope: Option<String>,
+    /// Themed campaigns (专场) to join, by id (see `GET /api/v1/specials`); each checks its rule.
+    #[serde(default)]
+    pub specials: Vec<String>,
 }
 
 /// A posting.
@@ -161,6 +172,8 @@ pub struct PostingDto {
     pub visibility: String,
     /// The code of the organisation it appears in.
     pub scope: String,
+    /// The themed campaigns (专场) it joined.
+    pub specials: Vec<String>,
     /// `pending` (awaiting review), `approved`, `held` (screened high-risk, awaiting review),
     /// `rejected` or `withdrawn`.
     pub status: String,
@@ -207,6 +220,7 @@ fn dto(state: &AppState, r: PostingRow) -> PostingDto {
         apply_method: p.apply_method,
         visibility: p.visibility,
         scope,
+        specials: p.specials.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
         status: p.status,
         risk_level: p.risk_level,
         reasons: serde_json::from_str(&p.risk_reasons).unwrap_or_default(),
@@ -255,6 +269,12 @@ async fn scope_org(state: &AppState, visibility: Visibility, scope: Option<&str>
         .ok_or_else(|| unprocessable("invalid_scope", format!("“{code}”不是{}的代码", visibility.id())))
 }
 
+/// The GB/T 2260 code of the province an organisation lies in (None for the nation).
+fn scope_province_code(org: &Org) -> Option<String> {
+    let seg = org.path.split('/').nth(1)?;
+    (seg.len() == 6 && seg.ends_with("0000")).then(|| seg.to_owned())
+}
+
 /// Checks, screens and builds the record for a submission or an edit.
 async fn build(
     state: &AppState,
@@ -284,6 +304,20 @@ async fn build(
     let visibility = Visibility::from_id(input.visibility.trim())
         .ok_or_else(|| unprocessable("invalid_visibility", "可见范围应为 university、alliance、province 或 nation"))?;
     let scope = scope_org(state, visibility, input.scope.as_deref()).await?;
+    let mut specials: Vec<String> = Vec::new();
+    for id in input.specials.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        let sp = posting::specials()
+            .iter()
+            .find(|x| x.id == id)
+            .ok_or_else(|| unprocessable("invalid_special", format!("没有 id 为 {id} 的专场")))?;
+        let scope_province = scope_province_code(&scope);
+        if let Some(why) = sp.refuses(employer.size_class.as_deref(), fields.region, scope_province.as_deref()) {
+            return Err(unprocessable("special_not_eligible", why));
+        }
+        if !specials.iter().any(|x| x == id) {
+            specials.push(id.to_owned());
+        }
+    }
     let screening = screen_draft(
         state,
         &DraftPosting {
@@ -314,6 +348,7 @@ async fn build(
         apply_method: fields.apply_method.to_owned(),
         visibility: visibility.id().to_owned(),
         scope_org_id: scope.id,
+        specials: specials.join(","),
         status: posting::state_after_screening(screening.level).to_owned(),
         risk_level: screening.level.id().to_owned(),
         risk_reasons: serde_json::to_string(&screening.reasons).unwrap_or_else(|_| "[]".into()),
@@ -665,6 +700,8 @@ pub async fn my_postings(State(state): State<AppState>, Signed(caller): Signed) 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// Only postings in this themed campaign (专场).
+    pub special: Option<String>,
     pub limit: Option<i64>,
     pub offset: Option<i64>,
 }
@@ -681,7 +718,13 @@ pub async fn list_postings(
     let today = chrono::Local::now().date_naive().to_string();
     let (rows, total) = state
         .store
-        .postings_visible(&scopes.into_iter().collect::<Vec<_>>(), &today, p.limit.unwrap_or(20), p.offset.unwrap_or(0))
+        .postings_visible(
+            &scopes.into_iter().collect::<Vec<_>>(),
+            &today,
+            p.special.as_deref().map(str::trim).filter(|s| !s.is_empty()),
+            p.limit.unwrap_or(20),
+            p.offset.unwrap_or(0),
+        )
         .await?;
     Ok(Json(PostingList { total, items: rows.into_iter().map(|r| dto(&state, r)).collect() }))
 }

@@ -44,6 +44,8 @@ pub fn pay_text(min: Option<i64>, max: Option<i64>) -> String {
 struct ListPage {
     base: Base,
     list: PostingList,
+    special: String,
+    specials: Vec<(String, String, String)>,
     prev: Option<i64>,
     next: Option<i64>,
 }
@@ -51,6 +53,7 @@ struct ListPage {
 #[derive(Debug, Deserialize)]
 pub struct PageQuery {
     offset: Option<i64>,
+    special: Option<String>,
 }
 
 /// Open postings the visitor may see, newest first.
@@ -65,13 +68,18 @@ pub async fn postings_page(
     let Json(list) = list_postings(
         State(state.clone()),
         caller.clone(),
-        ApiQuery(ListParams { limit: Some(20), offset: Some(offset) }),
+        ApiQuery(ListParams { special: q.special.clone(), limit: Some(20), offset: Some(offset) }),
     )
     .await?;
     let base = Base::new(&state, lang, "postings", &uri).with_caller(&caller);
     let prev = (offset > 0).then(|| (offset - 20).max(0));
     let next = (offset + 20 < list.total).then_some(offset + 20);
-    render(&ListPage { base, list, prev, next })
+    let special = q.special.clone().unwrap_or_default();
+    let specials = jiuye_domain::posting::specials()
+        .iter()
+        .map(|s| (s.id.clone(), s.name.clone(), s.description.clone()))
+        .collect();
+    render(&ListPage { base, list, special, specials, prev, next })
 }
 
 #[derive(askama::Template)]
@@ -274,6 +282,9 @@ pub struct PostingFormData {
     visibility: String,
     #[serde(default)]
     scope: String,
+    special_sme_100_days: Option<String>,
+    special_western: Option<String>,
+    special_hongzhi: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -333,6 +344,15 @@ pub async fn mine_submit(
         apply_method: f.apply_method.clone(),
         visibility: f.visibility.clone(),
         scope: Some(f.scope.clone()),
+        specials: [
+            ("sme_100_days", &f.special_sme_100_days),
+            ("western", &f.special_western),
+            ("hongzhi", &f.special_hongzhi),
+        ]
+        .into_iter()
+        .filter(|(_, v)| v.is_some())
+        .map(|(k, _)| k.to_owned())
+        .collect(),
     };
     let mut resp = create_posting(State(state.clone()), Signed(me), Json(input)).await;
     let status = resp.status();

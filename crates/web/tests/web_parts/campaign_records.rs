@@ -463,6 +463,7 @@ async fn the_report_upward_counts_what_was_logged() {
             apply_method: String::new(),
             visibility: "university".into(),
             scope_org_id: uni.id,
+            specials: String::new(),
             status: "approved".into(),
             risk_level: "low".into(),
             risk_reasons: "[]".into(),

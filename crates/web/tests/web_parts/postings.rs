@@ -473,3 +473,67 @@ async fn graduates_apply_employers_see_only_their_applicants_and_every_step_is_d
         f.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn themed_campaigns_check_their_rules_and_filter() {
+    for f in fixtures().await {
+        let (hr, _) = verified_employer(&f).await;
+        let career = super::identity::token_for(&f, "demo_career").await;
+        let specials = call(&f.app, Method::GET, "/api/v1/specials", None, &Auth::None).await;
+        assert_eq!(specials.json().as_array().unwrap().len(), 3, "{}", specials.body);
+        // The demo employer has no size class: it cannot join the SME campaign, but a posting in
+        // 四川 can join the western one.
+        let mut p = posting("nation", None, "负责后端服务开发，熟悉 Rust 或 Go；五险一金。");
+        p["specials"] = json!(["sme_100_days"]);
+        assert_error(
+            &call(&f.app, Method::POST, "/api/v1/postings", Some(p.clone()), &Auth::Bearer(&hr)).await,
+            422,
+            "special_not_eligible",
+        );
+        p["specials"] = json!(["nonexistent"]);
+        assert_error(
+            &call(&f.app, Method::POST, "/api/v1/postings", Some(p.clone()), &Auth::Bearer(&hr)).await,
+            422,
+            "invalid_special",
+        );
+        p["specials"] = json!(["western", "hongzhi"]);
+        let r = call(&f.app, Method::POST, "/api/v1/postings", Some(p), &Auth::Bearer(&hr)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}: {}", f.name, r.body);
+        assert_eq!(r.json()["specials"], json!(["western", "hongzhi"]));
+        let id = r.json()["id"].as_str().unwrap().to_owned();
+        let ministry = super::identity::token_for(&f, "demo_ministry").await;
+        let review = json!({"decision": "approve", "version": 1});
+        assert_error(
+            &call(
+                &f.app,
+                Method::POST,
+                &format!("/api/v1/postings/{id}/review"),
+                Some(review.clone()),
+                &Auth::Bearer(&career),
+            )
+            .await,
+            404,
+            "posting_not_found",
+        );
+        let r = call(
+            &f.app,
+            Method::POST,
+            &format!("/api/v1/postings/{id}/review"),
+            Some(review),
+            &Auth::Bearer(&ministry),
+        )
+        .await;
+        assert_eq!(r.json()["status"], "approved", "{}", r.body);
+        let west = call(&f.app, Method::GET, "/api/v1/postings?special=western", None, &Auth::None).await;
+        assert!(west.body.contains(&id), "{}", west.body);
+        let sme = call(&f.app, Method::GET, "/api/v1/postings?special=sme_100_days", None, &Auth::None).await;
+        assert!(!sme.body.contains(&id), "{}", sme.body);
+        let page = call(&f.app, Method::GET, "/postings?special=hongzhi", None, &Auth::None).await;
+        assert!(
+            page.body.contains(&format!("/postings/{id}")) && page.body.contains("aria-current=\"page\""),
+            "{}",
+            page.body
+        );
+        f.cleanup().await;
+    }
+}
