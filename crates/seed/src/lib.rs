@@ -1103,6 +1103,22 @@ pub async fn demo_visits(store: &dyn Repository, cost: jiuye_security::password:
     Ok(written)
 }
 
+/// Maps a GB/T 4754 class code to its section letter.
+fn section_finder(rd: &RefData) -> impl Fn(&str) -> String + '_ {
+    let parents: HashMap<&str, Option<&str>> =
+        rd.entries_of(Catalogue::Industries).map(|e| (e.code.as_str(), e.parent_code.as_deref())).collect();
+    move |code: &str| {
+        let mut cur = code;
+        for _ in 0..6 {
+            match parents.get(cur) {
+                Some(Some(p)) => cur = p,
+                _ => break,
+            }
+        }
+        cur.to_owned()
+    }
+}
+
 /// The 工作职位类别 code a demo role of a section is filed under.
 fn position_of(section: &str) -> &'static str {
     match section {
@@ -1145,18 +1161,7 @@ pub async fn demo_campaign_records(store: &dyn Repository, rd: &RefData) -> Resu
     if store.meta_get("demo_records").await?.as_deref() == Some("done") {
         return Ok((0, 0, 0));
     }
-    let parents: HashMap<&str, Option<&str>> =
-        rd.entries_of(Catalogue::Industries).map(|e| (e.code.as_str(), e.parent_code.as_deref())).collect();
-    let section_of = |code: &str| {
-        let mut cur = code;
-        for _ in 0..6 {
-            match parents.get(cur) {
-                Some(Some(p)) => cur = p,
-                _ => break,
-            }
-        }
-        cur.to_owned()
-    };
+    let section_of = section_finder(rd);
     let table = thresholds();
     let verifier = store.user_by_username("demo_province").await?.map(|u| u.id).unwrap_or_default();
     let mut r = Rng::new(2023).fork("records");
@@ -1284,18 +1289,7 @@ pub async fn demo_postings(store: &dyn Repository, rd: &RefData, count: usize) -
     if store.meta_get("demo_postings").await?.as_deref() == Some("done") {
         return Ok(0);
     }
-    let parents: HashMap<&str, Option<&str>> =
-        rd.entries_of(Catalogue::Industries).map(|e| (e.code.as_str(), e.parent_code.as_deref())).collect();
-    let section_of = |code: &str| {
-        let mut cur = code;
-        for _ in 0..6 {
-            match parents.get(cur) {
-                Some(Some(p)) => cur = p,
-                _ => break,
-            }
-        }
-        cur.to_owned()
-    };
+    let section_of = section_finder(rd);
     let mut employers = Vec::new();
     loop {
         let (page, _) = store.list_employers(None, Some("verified"), 500, employers.len() as i64).await?;

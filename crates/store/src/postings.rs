@@ -153,6 +153,24 @@ macro_rules! postings_impl {
                  (SELECT COUNT(*) FROM posting_reports r WHERE r.posting_id = p.id) AS report_count \
                  FROM postings p JOIN orgs o ON o.id = p.scope_org_id JOIN employers e ON e.id = p.employer_id";
 
+            /// One step of an application's history, inside the transaction that made it.
+            async fn record_event(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                id: Uuid,
+                status: &str,
+                at: chrono::DateTime<Utc>,
+                by: Uuid,
+            ) -> Result<()> {
+                sqlx::query("INSERT INTO application_events (application_id, status, at, by_user) VALUES ($1, $2, $3, $4)")
+                    .bind(id)
+                    .bind(status)
+                    .bind(at)
+                    .bind(by)
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(())
+            }
+
             const APP_SELECT: &str = "SELECT a.id, a.posting_id, a.graduate_id, a.status, a.note, a.created_at, a.updated_at, \
                  a.version, p.title AS posting_title, p.employer_id, e.name AS employer_name, g.name AS graduate_name, \
                  pr.name AS programme_name, u.name AS university_name FROM applications a \
@@ -433,12 +451,7 @@ macro_rules! postings_impl {
                         tx.rollback().await?;
                         return Ok(false);
                     }
-                    sqlx::query("INSERT INTO application_events (application_id, status, at, by_user) VALUES ($1, 'submitted', $2, $3)")
-                        .bind(id)
-                        .bind(now)
-                        .bind(by)
-                        .execute(&mut *tx)
-                        .await?;
+                    record_event(&mut tx, id, "submitted", now, by).await?;
                     tx.commit().await?;
                     Ok(true)
                 }
@@ -464,13 +477,7 @@ macro_rules! postings_impl {
                         tx.rollback().await?;
                         return Ok(false);
                     }
-                    sqlx::query("INSERT INTO application_events (application_id, status, at, by_user) VALUES ($1, $2, $3, $4)")
-                        .bind(id)
-                        .bind(status)
-                        .bind(now)
-                        .bind(by)
-                        .execute(&mut *tx)
-                        .await?;
+                    record_event(&mut tx, id, status, now, by).await?;
                     tx.commit().await?;
                     Ok(true)
                 }

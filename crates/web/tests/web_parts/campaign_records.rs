@@ -380,12 +380,30 @@ async fn people_see_what_they_owe_and_the_charts() {
     }
 }
 
+/// The demo university's progress report as of the end of the window, read back.
+async fn report(f: &Fixture, token: &str) -> jiuye_domain::roster::Table {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let res = f
+        .app
+        .clone()
+        .oneshot(
+            Request::get("/api/v1/campaigns/2023-spring/report.xlsx?org=4151010610&as_of=2023-04-30")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    jiuye_sheets::read_table("report.xlsx", &bytes).expect("a workbook")
+}
+
 /// The workbook that goes upward carries what was logged: visits, employers, new employers,
 /// positions and bases inside the window, for the unit they were logged under.
 #[tokio::test]
 async fn the_report_upward_counts_what_was_logged() {
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
     for f in fixtures().await {
         let c = jiuye_domain::campaign::Campaign::parse(jiuye_domain::campaign::SPRING_2023).unwrap();
         f.store.save_campaign(&c.id, &c.name, jiuye_domain::campaign::SPRING_2023).await.unwrap();
@@ -412,20 +430,7 @@ async fn the_report_upward_counts_what_was_logged() {
             call(&f.app, Method::POST, "/api/v1/bases", Some(b), &Auth::Bearer(&career)).await.status,
             StatusCode::CREATED
         );
-        let res = f
-            .app
-            .clone()
-            .oneshot(
-                Request::get("/api/v1/campaigns/2023-spring/report.xlsx?org=4151010610&as_of=2023-04-30")
-                    .header(header::AUTHORIZATION, format!("Bearer {career}"))
-                    .body(Body::empty())
-                    .unwrap(),
-            )
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::OK);
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        let t = jiuye_sheets::read_table("report.xlsx", &bytes).expect("a workbook");
+        let t = report(&f, &career).await;
         assert_eq!(
             t.headers[..7],
             [
@@ -477,19 +482,7 @@ async fn the_report_upward_counts_what_was_logged() {
             version: 1,
         };
         f.store.add_posting(&earlier).await.unwrap();
-        let res = f
-            .app
-            .clone()
-            .oneshot(
-                Request::get("/api/v1/campaigns/2023-spring/report.xlsx?org=4151010610&as_of=2023-04-30")
-                    .header(header::AUTHORIZATION, format!("Bearer {career}"))
-                    .body(Body::empty())
-                    .unwrap(),
-            )
-            .await
-            .unwrap();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        let t = jiuye_sheets::read_table("report.xlsx", &bytes).expect("a workbook");
+        let t = report(&f, &career).await;
         let row = t.rows.iter().find(|r| r[0] == a).unwrap();
         assert_eq!(row[4], "0", "{row:?}");
         f.cleanup().await;
