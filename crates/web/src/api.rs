@@ -531,4 +531,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::surveys_api::router())
         .merge(crate::postings_api::router())
         .merge(crate::applications_api::router())
+        .merge(crate::search_api::router())
 }

@@ -41,6 +41,7 @@ pub mod metrics;
 pub mod pages;
 pub mod postings_api;
 pub mod postings_pages;
+pub mod search_api;
 pub mod surveys_api;
 pub mod visits_api;
 
@@ -86,6 +87,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     pub settings: Arc<WebSettings>,
     pub auth: Arc<auth::AuthContext>,
+    /// The posting search index, built from the store on first use.
+    pub search: Arc<search_api::SearchState>,
     openapi_json: Arc<String>,
 }
 
@@ -101,6 +104,7 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
         metrics: Arc::new(metrics::Metrics::default()),
         auth: Arc::new(auth::AuthContext::new(settings.auth.clone(), settings.keys.clone())),
         settings: Arc::new(settings.clone()),
+        search: Arc::new(search_api::SearchState::default()),
         openapi_json: Arc::new(openapi_json),
     };
     let pages = Router::new()

@@ -197,6 +197,11 @@ pub struct ReportDto {
     pub at: chrono::DateTime<Utc>,
 }
 
+/// A stored posting as the API shows it.
+pub(crate) fn dto_of(state: &AppState, r: PostingRow) -> PostingDto {
+    dto(state, r)
+}
+
 fn dto(state: &AppState, r: PostingRow) -> PostingDto {
     let p = r.posting;
     let scope = r.scope_path.rsplit('/').next().unwrap_or_default().to_owned();
@@ -381,6 +386,7 @@ pub async fn create_posting(
         let (mut record, _) = build(&state, &input, &employer).await?;
         record.created_by = caller.user.id;
         state.store.add_posting(&record).await?;
+        crate::search_api::refresh(&state, record.id).await?;
         let row = state
             .store
             .posting(record.id)
@@ -538,6 +544,7 @@ pub async fn update_posting(
         if !state.store.update_posting(&record).await? {
             return Err(missing());
         }
+        crate::search_api::refresh(&state, id).await?;
         state.store.posting(id).await?.ok_or_else(missing)
     }
     .await;
@@ -602,6 +609,7 @@ async fn review(
             .set_verification(&r.employer_code, Verification::Blacklisted.id(), caller.user.id, Some(&reason))
             .await?;
     }
+    crate::search_api::refresh(state, id).await?;
     Ok((state.store.posting(id).await?.ok_or_else(missing)?, grant))
 }
 

@@ -16,8 +16,7 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::pages::{Base, login_redirect, render};
 use crate::postings_api::{
-    ListParams, PostingDto, PostingInput, PostingList, QueueParams, ReviewInput, create_posting, list_postings,
-    my_postings, queue, review_posting,
+    PostingDto, PostingInput, PostingList, QueueParams, ReviewInput, create_posting, my_postings, queue, review_posting,
 };
 use crate::visits_api::refusal_message;
 
@@ -43,43 +42,67 @@ pub fn pay_text(min: Option<i64>, max: Option<i64>) -> String {
 #[template(path = "postings.html")]
 struct ListPage {
     base: Base,
-    list: PostingList,
+    found: crate::search_api::SearchResults,
+    q: String,
+    region: String,
     special: String,
+    education: String,
     specials: Vec<(String, String, String)>,
-    prev: Option<i64>,
-    next: Option<i64>,
+    prev: Option<usize>,
+    next: Option<usize>,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct PageQuery {
-    offset: Option<i64>,
-    special: Option<String>,
+impl ListPage {
+    /// A link to these results with one filter changed.
+    fn with(&self, key: &str, value: &str) -> String {
+        let mut parts = vec![
+            ("q", self.q.as_str()),
+            ("region", self.region.as_str()),
+            ("special", self.special.as_str()),
+            ("education", self.education.as_str()),
+        ];
+        for p in &mut parts {
+            if p.0 == key {
+                p.1 = value;
+            }
+        }
+        let query: Vec<String> = parts
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", crate::pages::encode_component(v)))
+            .collect();
+        format!("/postings?{}", query.join("&"))
+    }
 }
 
-/// Open postings the visitor may see, newest first.
+/// Search over the postings open to the visitor, with filters and their counts.
 pub async fn postings_page(
     State(state): State<AppState>,
     lang: Lang,
     caller: MaybeCaller,
     OriginalUri(uri): OriginalUri,
-    ApiQuery(q): ApiQuery<PageQuery>,
+    ApiQuery(p): ApiQuery<crate::search_api::SearchParams>,
 ) -> Result<Response, AppError> {
-    let offset = q.offset.unwrap_or(0).max(0);
-    let Json(list) = list_postings(
-        State(state.clone()),
-        caller.clone(),
-        ApiQuery(ListParams { special: q.special.clone(), limit: Some(20), offset: Some(offset) }),
-    )
-    .await?;
+    let found = crate::search_api::run(&state, caller.0.as_deref(), &p).await?;
     let base = Base::new(&state, lang, "postings", &uri).with_caller(&caller);
-    let prev = (offset > 0).then(|| (offset - 20).max(0));
-    let next = (offset + 20 < list.total).then_some(offset + 20);
-    let special = q.special.clone().unwrap_or_default();
+    let page = found.page;
+    let prev = (page > 1).then(|| page - 1);
+    let next = (page * 20 < found.total).then_some(page + 1);
     let specials = jiuye_domain::posting::specials()
         .iter()
         .map(|s| (s.id.clone(), s.name.clone(), s.description.clone()))
         .collect();
-    render(&ListPage { base, list, special, specials, prev, next })
+    render(&ListPage {
+        base,
+        found,
+        q: p.q.unwrap_or_default(),
+        region: p.region.unwrap_or_default(),
+        special: p.special.unwrap_or_default(),
+        education: p.education.unwrap_or_default(),
+        specials,
+        prev,
+        next,
+    })
 }
 
 #[derive(askama::Template)]

@@ -537,3 +537,67 @@ async fn themed_campaigns_check_their_rules_and_filter() {
         f.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn search_understands_chinese_and_respects_visibility() {
+    use super::identity::token_for;
+    for f in fixtures().await {
+        let (hr, _) = verified_employer(&f).await;
+        let career = token_for(&f, "demo_career").await;
+        let graduate = token_for(&f, "demo_graduate").await;
+        // Build the index first, so that the postings below reach it through the updates.
+        let empty = call(&f.app, Method::GET, "/api/v1/postings/search?q=%E8%BD%AF%E4%BB%B6", None, &Auth::None).await;
+        assert_eq!(empty.status, StatusCode::OK, "{}: {}", f.name, empty.body);
+        let mut p = posting("university", Some("4151010610"), "招聘计算机科学与技术专业毕业生，负责后端开发。");
+        p["majors"] = json!(["080901"]);
+        let r = call(&f.app, Method::POST, "/api/v1/postings", Some(p), &Auth::Bearer(&hr)).await;
+        let id = r.json()["id"].as_str().unwrap().to_owned();
+        let search = |q: &str, token: Option<&str>| {
+            let app = f.app.clone();
+            let url = format!("/api/v1/postings/search?{q}");
+            let token = token.map(str::to_owned);
+            async move {
+                let auth = match &token {
+                    Some(t) => Auth::Bearer(t),
+                    None => Auth::None,
+                };
+                let r = call(&app, Method::GET, &url, None, &auth).await;
+                assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+                r.json()
+            }
+        };
+        let q = |s: &str| format!("q={}", s.bytes().map(|b| format!("%{b:02X}")).collect::<String>());
+        assert_eq!(search(&q("计算机科学"), Some(&graduate)).await["total"], 0, "not approved yet");
+        call(
+            &f.app,
+            Method::POST,
+            &format!("/api/v1/postings/{id}/review"),
+            Some(json!({"decision": "approve", "version": 1})),
+            &Auth::Bearer(&career),
+        )
+        .await;
+        for words in ["计算机科学", "科学与技术", "計算機", "后端开发"] {
+            let hits = search(&q(words), Some(&graduate)).await;
+            assert_eq!(hits["results"][0]["id"], id.as_str(), "{words}: {hits}");
+        }
+        // Filters and facets.
+        let hits = search(&format!("{}&region=510104", q("计算机")), Some(&graduate)).await;
+        assert_eq!(hits["total"], 1);
+        assert_eq!(hits["facets"]["region"][0]["key"], "510000");
+        assert_eq!(hits["facets"]["region"][0]["name"], "四川省");
+        assert_eq!(search(&format!("{}&region=110000", q("计算机")), Some(&graduate)).await["total"], 0);
+        // Nobody outside the university finds it.
+        assert_eq!(search(&q("计算机科学"), None).await["total"], 0);
+        // An edit sends it back to review and out of search at once.
+        let edit = posting("university", Some("4151010610"), "招聘计算机科学与技术专业毕业生，负责后端开发与运维。");
+        call(&f.app, Method::PUT, &format!("/api/v1/postings/{id}"), Some(edit), &Auth::Bearer(&hr)).await;
+        assert_eq!(search(&q("计算机科学"), Some(&graduate)).await["total"], 0);
+        assert_error(
+            &call(&f.app, Method::GET, &format!("/api/v1/postings/search?{}", q(&"长".repeat(101))), None, &Auth::None)
+                .await,
+            400,
+            "query_too_long",
+        );
+        f.cleanup().await;
+    }
+}
