@@ -53,6 +53,8 @@ pub struct PostingRow {
     pub employer_code: String,
     /// How many people reported it.
     pub report_count: i64,
+    /// The employer's verification state (`unverified`, `verified`, `blacklisted`).
+    pub employer_verification: String,
 }
 
 /// A graduate's application to a posting, with what the lists show.
@@ -149,7 +151,7 @@ macro_rules! postings_impl {
                  p.education, p.majors, p.openings, p.salary_min, p.salary_max, p.deadline, p.contact, p.apply_method, \
                  p.visibility, p.scope_org_id, p.specials, p.status, p.risk_level, p.risk_reasons, p.reviewed_by, p.reviewed_at, \
                  p.review_note, p.created_by, p.created_at, p.updated_at, p.origin_node, p.version, \
-                 o.path AS scope_path, e.name AS employer_name, e.credit_code AS employer_code, \
+                 o.path AS scope_path, e.name AS employer_name, e.credit_code AS employer_code, e.verification AS employer_verification, \
                  (SELECT COUNT(*) FROM posting_reports r WHERE r.posting_id = p.id) AS report_count \
                  FROM postings p JOIN orgs o ON o.id = p.scope_org_id JOIN employers e ON e.id = p.employer_id";
 
@@ -233,6 +235,7 @@ macro_rules! postings_impl {
                     employer_name: r.try_get("employer_name")?,
                     employer_code: r.try_get("employer_code")?,
                     report_count: r.try_get("report_count")?,
+                    employer_verification: r.try_get("employer_verification")?,
                 })
             }
 
@@ -374,6 +377,7 @@ macro_rules! postings_impl {
                     }
                     fn filters(qb: &mut QueryBuilder<$db>, scopes: &[Uuid], today: &str, special: Option<&str>) {
                         qb.push(" WHERE p.status = 'approved' AND p.deadline >= ").push_bind(today.to_owned());
+                        qb.push(" AND p.employer_id NOT IN (SELECT id FROM employers WHERE verification = 'blacklisted')");
                         if let Some(sp) = special {
                             qb.push(" AND (',' || p.specials || ',') LIKE ").push_bind(format!("%,{},%", like_escape(sp))).push(" ESCAPE '\\'");
                         }

@@ -437,7 +437,9 @@ async fn may_read(state: &AppState, caller: Option<&Caller>, r: &PostingRow) -> 
             return Ok(true);
         }
     }
-    let open = r.posting.status == "approved" && r.posting.deadline >= chrono::Local::now().date_naive().to_string();
+    let open = r.posting.status == "approved"
+        && r.employer_verification != Verification::Blacklisted.id()
+        && r.posting.deadline >= chrono::Local::now().date_naive().to_string();
     Ok(open && viewer_scopes(state, caller).await?.contains(&r.posting.scope_org_id))
 }
 
@@ -608,6 +610,10 @@ async fn review(
             .store
             .set_verification(&r.employer_code, Verification::Blacklisted.id(), caller.user.id, Some(&reason))
             .await?;
+        // Its other postings leave search and reading at once.
+        for other in state.store.postings_of_employer(r.posting.employer_id).await? {
+            crate::search_api::refresh(state, other.posting.id).await?;
+        }
     }
     crate::search_api::refresh(state, id).await?;
     Ok((state.store.posting(id).await?.ok_or_else(missing)?, grant))

@@ -65,13 +65,15 @@ pub(crate) async fn index(state: &AppState) -> Result<Arc<SearchIndex>, AppError
             let ix =
                 tokio::task::spawn_blocking(SearchIndex::in_memory).await.map_err(unavailable)?.map_err(unavailable)?;
             let mut docs = Vec::new();
+            let mut seen = 0i64;
             let all = vec![jiuye_domain::OrgCode::NATION.to_owned()];
             loop {
-                let (rows, _) = state.store.postings_in(&all, &["approved"], 200, docs.len() as i64).await?;
+                let (rows, _) = state.store.postings_in(&all, &["approved"], 200, seen).await?;
                 if rows.is_empty() {
                     break;
                 }
-                docs.extend(rows.iter().map(|r| doc_of(state, r)));
+                seen += rows.len() as i64;
+                docs.extend(rows.iter().filter(|r| r.employer_verification != "blacklisted").map(|r| doc_of(state, r)));
             }
             let ix = Arc::new(ix);
             let build = ix.clone();
@@ -90,7 +92,9 @@ pub(crate) async fn index(state: &AppState) -> Result<Arc<SearchIndex>, AppError
 pub(crate) async fn refresh(state: &AppState, id: Uuid) -> Result<(), AppError> {
     let Some(ix) = state.search.index.get().cloned() else { return Ok(()) };
     let row = state.store.posting(id).await?;
-    let doc = row.filter(|r| r.posting.status == "approved").map(|r| doc_of(state, &r));
+    let doc = row
+        .filter(|r| r.posting.status == "approved" && r.employer_verification != "blacklisted")
+        .map(|r| doc_of(state, &r));
     tokio::task::spawn_blocking(move || match doc {
         Some(d) => ix.upsert(&d),
         None => ix.remove(id),

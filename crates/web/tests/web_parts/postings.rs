@@ -302,6 +302,26 @@ async fn reports_reach_the_reviewers_and_a_confirmed_scam_blacklists_the_employe
         call(&f.app, Method::POST, &format!("/api/v1/postings/{id}/review"), Some(review), &Auth::Bearer(&career))
             .await;
         // A graduate reports it in one step; a second report by the same person is not counted.
+        // A second posting of the same employer, approved and found by search.
+        let r = call(
+            &f.app,
+            Method::POST,
+            "/api/v1/postings",
+            Some(posting("university", Some("4151010610"), "招聘仓库管理员，负责出入库登记。")),
+            &Auth::Bearer(&hr),
+        )
+        .await;
+        let other = r.json()["id"].as_str().unwrap().to_owned();
+        call(
+            &f.app,
+            Method::POST,
+            &format!("/api/v1/postings/{other}/review"),
+            Some(json!({"decision": "approve", "version": 1})),
+            &Auth::Bearer(&career),
+        )
+        .await;
+        let search = call(&f.app, Method::GET, "/api/v1/postings/search", None, &Auth::Bearer(&graduate)).await;
+        assert!(search.body.contains(&other), "{}", search.body);
         let report = json!({"reason": "面试时要求先交 300 元服装费"});
         let path = format!("/api/v1/postings/{id}/reports");
         let r = call(&f.app, Method::POST, &path, Some(report.clone()), &Auth::Bearer(&graduate)).await;
@@ -337,6 +357,14 @@ async fn reports_reach_the_reviewers_and_a_confirmed_scam_blacklists_the_employe
         assert_eq!(e.json()["verification"], "blacklisted", "{}", e.body);
         assert_error(
             &call(&f.app, Method::GET, &format!("/api/v1/postings/{id}"), None, &Auth::Bearer(&graduate)).await,
+            404,
+            "posting_not_found",
+        );
+        // Its other postings leave search and reading at once.
+        let search = call(&f.app, Method::GET, "/api/v1/postings/search", None, &Auth::Bearer(&graduate)).await;
+        assert!(!search.body.contains(&other), "{}", search.body);
+        assert_error(
+            &call(&f.app, Method::GET, &format!("/api/v1/postings/{other}"), None, &Auth::Bearer(&graduate)).await,
             404,
             "posting_not_found",
         );
