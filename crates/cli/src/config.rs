@@ -49,6 +49,13 @@ pub struct DataConfig {
     pub key_file: PathBuf,
 }
 
+impl DataConfig {
+    /// Where the posting search index is kept.
+    pub fn search_dir(&self) -> PathBuf {
+        self.data_dir.join("search-index")
+    }
+}
+
 impl fmt::Debug for DataConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DataConfig")

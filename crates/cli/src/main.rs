@@ -14,6 +14,7 @@ use jiuye_seed::{SeedPlan, Stage};
 use jiuye_store::Store;
 
 mod bench;
+mod bench_search;
 mod config;
 mod ops;
 
@@ -68,6 +69,10 @@ enum Command {
     /// Measure performance against a baseline measured in the same run; prints a table.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Rebuild the posting search index (DIR/search-index) from the database. The server
+    /// keeps the index current by itself; use this after restoring a backup or changing the
+    /// database behind its back. Stop the server first (the index has one writer at a time).
+    Reindex(DataArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -91,6 +96,11 @@ enum BenchCommand {
     /// way the statistics pages compute it, against one aggregate query per organisation node.
     /// Seeds the province first when the database holds fewer graduates than asked for.
     Stats(BenchStatsArgs),
+    /// Time posting search the way the search endpoint runs it (Chinese analysis, visibility,
+    /// filters, facet counts) against SQL LIKE on SQLite and on PostgreSQL and SQLite FTS5
+    /// with the trigram tokenizer, for the same queries over the same postings; then load the
+    /// HTTP endpoint with wrk. Seeds the postings first when the database holds fewer.
+    Search(bench_search::Args),
 }
 
 #[derive(Args, Debug)]
@@ -309,7 +319,7 @@ fn data_config(args: &DataArgs, file: &FileConfig) -> DataConfig {
 
 fn init_logging(format: &str) -> Result<(), String> {
     let filter = tracing_subscriber::EnvFilter::try_from_env("JIUYE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tantivy=warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {
         "json" => builder.json().try_init().map_err(|e| e.to_string()),
@@ -424,6 +434,8 @@ async fn serve(args: ServeArgs, file: FileConfig) -> Result<(), String> {
         if args.demo { ensure_demo(&store, &refdata, &data.data_dir.join("evidence")).await? } else { false };
     let mut settings = jiuye_web::WebSettings::with_keys(keys);
     settings.evidence_dir = data.data_dir.join("evidence");
+    settings.search_dir = Some(data.search_dir());
+    settings.search_warm = true;
     settings.auth.require_totp_for_admins =
         args.require_totp_for_admins || file.require_totp_for_admins.unwrap_or(false);
     settings.auth.secure_cookies = args.secure_cookies || file.secure_cookies.unwrap_or(false);
@@ -556,6 +568,8 @@ fn main() -> ExitCode {
             Command::Key(KeyCommand::Rotate(a)) => ops::key_rotate(a, file).await.map(|()| true),
             Command::Import(ImportCommand::Graduates(a)) => ops::import_graduates(a, file).await,
             Command::Bench(BenchCommand::Stats(a)) => bench::stats(a, file).await.map(|()| true),
+            Command::Bench(BenchCommand::Search(a)) => bench_search::run(a, file).await.map(|()| true),
+            Command::Reindex(a) => ops::reindex(a, file).await.map(|()| true),
             Command::Campaign(CampaignCommand::Load(a)) => ops::campaign_load(a, file).await,
         }
     });

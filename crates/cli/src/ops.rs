@@ -303,3 +303,17 @@ pub(super) async fn campaign_load(a: CampaignLoadArgs, file: FileConfig) -> Resu
     );
     Ok(true)
 }
+
+pub(super) async fn reindex(a: DataArgs, file: FileConfig) -> Result<(), String> {
+    init_logging(file.log_format.as_deref().unwrap_or("text"))?;
+    let data = data_config(&a, &file);
+    let (store, refdata) = open(&data).await?;
+    let started = std::time::Instant::now();
+    let dir = data.search_dir();
+    let ix = jiuye_web::search_api::open(Some(&dir))
+        .await
+        .map_err(|e| format!("{}：无法打开检索索引 {}（服务是否仍在运行？请先停止服务）", message(e), dir.display()))?;
+    let n = jiuye_web::search_api::rebuild(&*store, &refdata, &ix).await.map_err(message)?;
+    println!("检索索引已重建：{n} 个已审核职位，用时 {:.1} 秒（{}）。", started.elapsed().as_secs_f64(), dir.display());
+    Ok(())
+}

@@ -179,20 +179,7 @@ fn groups(answers: &[Answer], key: impl Fn(&Answer) -> String, name: impl Fn(&st
 
 /// Adds the answers up by industry section, employer province and major class.
 pub fn summarise(rd: &RefData, answers: &[Answer]) -> DemandSummary {
-    let parents: HashMap<&str, Option<&str>> =
-        rd.entries_of(Catalogue::Industries).map(|e| (e.code.as_str(), e.parent_code.as_deref())).collect();
-    let section = |code: &str| -> String {
-        let mut cur = code;
-        let mut steps = 0;
-        while let Some(Some(p)) = parents.get(cur) {
-            cur = p;
-            steps += 1;
-            if steps > 8 {
-                break;
-            }
-        }
-        if parents.contains_key(cur) { cur.to_owned() } else { "?".to_owned() }
-    };
+    let section = |code: &str| -> String { rd.industry_section(code).unwrap_or("?").to_owned() };
     let entry_name =
         |c: Catalogue, code: &str| rd.entry(c, code).map(|e| e.name.clone()).unwrap_or_else(|| "未知".into());
     let employers: BTreeSet<Uuid> = answers.iter().map(|a| a.employer).collect();

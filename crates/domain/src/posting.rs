@@ -49,6 +49,28 @@ pub const EDUCATION: &[(&str, &str)] = &[
     ("doctor", "博士研究生"),
 ];
 
+/// Monthly pay bands used to filter and count postings, by the middle of the offered range:
+/// (id, name, lowest yuan in the band).
+pub const SALARY_BANDS: &[(&str, &str, i64)] = &[
+    ("lt4k", "4000 元以下", 0),
+    ("4k-6k", "4000–6000 元", 4_000),
+    ("6k-8k", "6000–8000 元", 6_000),
+    ("8k-12k", "8000–12000 元", 8_000),
+    ("12k-20k", "12000–20000 元", 12_000),
+    ("20k+", "20000 元以上", 20_000),
+];
+
+/// The band of a pay range (the middle of it; one end when only one is given); `negotiable`
+/// when neither is.
+pub fn salary_band(min: Option<i64>, max: Option<i64>) -> &'static str {
+    let mid = match (min, max) {
+        (Some(a), Some(b)) => (a + b) / 2,
+        (Some(a), None) | (None, Some(a)) => a,
+        (None, None) => return "negotiable",
+    };
+    SALARY_BANDS.iter().rev().find(|(_, _, low)| mid >= *low).map(|(id, _, _)| *id).unwrap_or("lt4k")
+}
+
 /// A posting's fields as submitted, trimmed.
 #[derive(Clone, Debug, Default)]
 pub struct PostingFields<'a> {
@@ -139,6 +161,15 @@ pub fn state_after_screening(level: crate::screening::Level) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pay_falls_in_the_band_of_its_middle() {
+        assert_eq!(salary_band(Some(7000), Some(12000)), "8k-12k");
+        assert_eq!(salary_band(Some(3000), None), "lt4k");
+        assert_eq!(salary_band(None, Some(6000)), "6k-8k");
+        assert_eq!(salary_band(Some(30000), Some(50000)), "20k+");
+        assert_eq!(salary_band(None, None), "negotiable");
+    }
 
     fn ok_fields(majors: &[String]) -> PostingFields<'_> {
         PostingFields {

@@ -242,6 +242,7 @@ pub struct RefData {
     pub universities: Vec<University>,
     pub entries: Vec<RefEntry>,
     region_index: HashMap<String, usize>,
+    entry_index: HashMap<(Catalogue, String), usize>,
 }
 
 fn strip_bom(s: &str) -> &str {
@@ -316,7 +317,8 @@ impl RefData {
         parse_simple(&mut entries, POSITIONS, Catalogue::Positions, &[])?;
         parse_simple(&mut entries, OCCUPATIONS, Catalogue::Occupations, &["gbm_code", "note"])?;
         parse_destinations(&mut entries)?;
-        Ok(RefData { regions, universities, entries, region_index })
+        let entry_index = entries.iter().enumerate().map(|(i, e)| ((e.catalogue, e.code.clone()), i)).collect();
+        Ok(RefData { regions, universities, entries, region_index, entry_index })
     }
 
     pub fn region(&self, code: &str) -> Option<&Region> {
@@ -328,7 +330,19 @@ impl RefData {
     }
 
     pub fn entry(&self, c: Catalogue, code: &str) -> Option<&RefEntry> {
-        self.entries.iter().find(|e| e.catalogue == c && e.code == code)
+        self.entry_index.get(&(c, code.to_owned())).map(|&i| &self.entries[i])
+    }
+
+    /// The GB/T 4754 section (门类 letter) an industry code belongs to.
+    pub fn industry_section(&self, code: &str) -> Option<&str> {
+        let mut e = self.entry(Catalogue::Industries, code)?;
+        for _ in 0..8 {
+            match e.parent_code.as_deref().and_then(|p| self.entry(Catalogue::Industries, p)) {
+                Some(parent) => e = parent,
+                None => break,
+            }
+        }
+        Some(e.code.as_str())
     }
 
     /// Provinces (level-1 regions), in code order.

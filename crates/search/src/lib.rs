@@ -18,7 +18,9 @@ use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
-use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term, doc};
+use tantivy::{
+    DocId, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term, doc,
+};
 use uuid::Uuid;
 
 /// What goes wrong in the index.
@@ -145,16 +147,71 @@ impl Tokenizer for GramTokenizer {
     }
 }
 
+/// A dimension postings are filtered and counted by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Facet {
+    /// Province of the place of work (`510000`).
+    Province,
+    /// GB/T 4754 section of the employer's industry (`I`).
+    Industry,
+    /// Major class wanted (four-digit catalogue code).
+    MajorClass,
+    Education,
+    /// Pay band (see `jiuye_domain::posting::SALARY_BANDS`).
+    Salary,
+    /// The employer's ownership type code.
+    EmployerType,
+    /// The employer's size class.
+    Size,
+    /// Themed campaign.
+    Special,
+}
+
+impl Facet {
+    pub const ALL: [Facet; 8] = [
+        Facet::Province,
+        Facet::Industry,
+        Facet::MajorClass,
+        Facet::Education,
+        Facet::Salary,
+        Facet::EmployerType,
+        Facet::Size,
+        Facet::Special,
+    ];
+
+    /// The field's name in the index (also the facet's name in the API).
+    pub fn name(self) -> &'static str {
+        match self {
+            Facet::Province => "region",
+            Facet::Industry => "industry",
+            Facet::MajorClass => "major_class",
+            Facet::Education => "education",
+            Facet::Salary => "salary",
+            Facet::EmployerType => "employer_type",
+            Facet::Size => "size",
+            Facet::Special => "special",
+        }
+    }
+
+    /// How many values the counts list at most.
+    fn buckets(self) -> u32 {
+        match self {
+            Facet::Province => 40,
+            Facet::MajorClass => 30,
+            Facet::Industry | Facet::EmployerType => 25,
+            _ => 10,
+        }
+    }
+}
+
 /// A posting as the index holds it.
 #[derive(Clone, Debug, Default)]
 pub struct PostingDoc {
     pub id: Uuid,
     /// Title, employer name, description and the names of the majors wanted.
     pub text: String,
-    /// Province of the place of work (e.g. `510000`).
-    pub province: String,
-    pub education: String,
-    pub specials: Vec<String>,
+    /// Values of each facet (a posting may have several major classes or campaigns).
+    pub facets: Vec<(Facet, String)>,
     /// The organisation it appears in.
     pub scope: Uuid,
     /// YYYYMMDD of the deadline.
@@ -167,15 +224,18 @@ pub struct PostingDoc {
 #[derive(Clone, Debug, Default)]
 pub struct Query<'a> {
     pub text: &'a str,
-    pub province: Option<&'a str>,
-    pub special: Option<&'a str>,
-    pub education: Option<&'a str>,
+    /// Every one of these must hold.
+    pub filters: Vec<(Facet, String)>,
     /// Only postings appearing in one of these organisations.
     pub scopes: &'a [Uuid],
     /// YYYYMMDD: postings whose deadline is before it are left out.
     pub today: u64,
+    /// Milliseconds since the epoch, for recency; newer postings rank higher among equals.
+    pub now_ms: i64,
     pub limit: usize,
     pub offset: usize,
+    /// Whether to count facet values over every match.
+    pub facets: bool,
 }
 
 /// What was found.
@@ -183,27 +243,32 @@ pub struct Query<'a> {
 pub struct Hits {
     pub ids: Vec<Uuid>,
     pub total: usize,
-    /// (province, count) over every match, most first.
-    pub provinces: Vec<(String, u64)>,
-    /// (education, count) over every match.
-    pub education: Vec<(String, u64)>,
-    /// (themed campaign, count) over every match.
-    pub specials: Vec<(String, u64)>,
+    /// For each facet, (value, count) over every match, most first.
+    pub facets: Vec<(Facet, Vec<(String, u64)>)>,
 }
+
+impl Hits {
+    /// The counts of one facet.
+    pub fn counts(&self, f: Facet) -> &[(String, u64)] {
+        self.facets.iter().find(|(x, _)| *x == f).map(|(_, v)| v.as_slice()).unwrap_or(&[])
+    }
+}
+
+/// Bumped whenever the schema or the text analysis changes: an index written by another
+/// version is rebuilt.
+const SCHEMA_VERSION: u32 = 2;
 
 struct Fields {
     id: Field,
     text: Field,
     grams: Field,
-    province: Field,
-    education: Field,
-    special: Field,
+    facets: Vec<(Facet, Field)>,
     scope: Field,
     deadline: Field,
     created: Field,
 }
 
-/// The posting index, in memory.
+/// The posting index, in memory or in a directory.
 pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
@@ -211,39 +276,94 @@ pub struct SearchIndex {
     f: Fields,
 }
 
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let words = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("cn_words")
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let bigrams = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default().set_tokenizer("cn_grams").set_index_option(IndexRecordOption::WithFreqs),
+    );
+    let f = Fields {
+        id: b.add_text_field("id", STRING | STORED),
+        text: b.add_text_field("text", words),
+        grams: b.add_text_field("grams", bigrams),
+        facets: Facet::ALL.iter().map(|x| (*x, b.add_text_field(x.name(), STRING | FAST))).collect(),
+        scope: b.add_text_field("scope", STRING),
+        deadline: b.add_u64_field("deadline", INDEXED | FAST),
+        created: b.add_i64_field("created", FAST),
+    };
+    (b.build(), f)
+}
+
+/// What an index directory records of itself at each commit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stamp {
+    /// The store the index was built from (its node id).
+    pub source: String,
+    /// Every change up to this moment (ms since the epoch) is in the index.
+    pub synced_ms: i64,
+}
+
+impl Stamp {
+    fn encode(&self) -> String {
+        format!("v{SCHEMA_VERSION} {} {}", self.source, self.synced_ms)
+    }
+    fn decode(s: &str) -> Option<Stamp> {
+        let mut it = s.split(' ');
+        if it.next()? != format!("v{SCHEMA_VERSION}") {
+            return None;
+        }
+        Some(Stamp { source: it.next()?.to_owned(), synced_ms: it.next()?.parse().ok()? })
+    }
+}
+
 impl SearchIndex {
     /// An empty index in memory. Loading jieba's dictionary takes a moment.
     pub fn in_memory() -> Result<SearchIndex> {
-        let mut b = Schema::builder();
-        let words = TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer("cn_words")
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-        );
-        let bigrams = TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default().set_tokenizer("cn_grams").set_index_option(IndexRecordOption::WithFreqs),
-        );
-        let f = Fields {
-            id: b.add_text_field("id", STRING | STORED),
-            text: b.add_text_field("text", words),
-            grams: b.add_text_field("grams", bigrams),
-            province: b.add_text_field("province", STRING | FAST),
-            education: b.add_text_field("education", STRING | FAST),
-            special: b.add_text_field("special", STRING | FAST),
-            scope: b.add_text_field("scope", STRING),
-            deadline: b.add_u64_field("deadline", INDEXED | FAST),
-            created: b.add_i64_field("created", FAST),
+        let (schema, f) = schema();
+        Self::finish(Index::create_in_ram(schema), f)
+    }
+
+    /// The index kept in `dir`, created empty when there is none or it cannot be read with this
+    /// schema. Fails when another process holds it open for writing.
+    pub fn open(dir: &std::path::Path) -> Result<SearchIndex> {
+        let (schema, f) = schema();
+        std::fs::create_dir_all(dir).map_err(|e| SearchError(format!("{}: {e}", dir.display())))?;
+        let opened = tantivy::directory::MmapDirectory::open(dir)
+            .map_err(|e| SearchError(e.to_string()))
+            .and_then(|d| Index::open_or_create(d, schema.clone()).map_err(SearchError::from));
+        let index = match opened {
+            // A missing or foreign stamp is for the caller to see (it rebuilds).
+            Ok(ix) => ix,
+            Err(_) => {
+                // Unreadable or written with another schema: start again.
+                std::fs::remove_dir_all(dir).map_err(|e| SearchError(format!("{}: {e}", dir.display())))?;
+                std::fs::create_dir_all(dir).map_err(|e| SearchError(format!("{}: {e}", dir.display())))?;
+                let d = tantivy::directory::MmapDirectory::open(dir).map_err(|e| SearchError(e.to_string()))?;
+                Index::create(d, schema, Default::default())?
+            }
         };
-        let index = Index::create_in_ram(b.build());
+        Self::finish(index, f)
+    }
+
+    fn finish(index: Index, f: Fields) -> Result<SearchIndex> {
         let mut jieba = Jieba::new();
         for (word, _) in major_and_occupation_words() {
             jieba.add_word(&word, Some(100_000), None);
         }
         index.tokenizers().register("cn_words", WordTokenizer { jieba: std::sync::Arc::new(jieba) });
         index.tokenizers().register("cn_grams", GramTokenizer);
-        let writer = index.writer(50_000_000)?;
+        let writer = index.writer(200_000_000)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         Ok(SearchIndex { index, reader, writer: Mutex::new(writer), f })
+    }
+
+    /// What the last commit recorded; `None` for a new index (it must be built).
+    pub fn stamp(&self) -> Option<Stamp> {
+        self.index.load_metas().ok().and_then(|m| m.payload).as_deref().and_then(Stamp::decode)
     }
 
     fn document(&self, d: &PostingDoc) -> TantivyDocument {
@@ -251,20 +371,22 @@ impl SearchIndex {
             self.f.id => d.id.to_string(),
             self.f.text => d.text.clone(),
             self.f.grams => d.text.clone(),
-            self.f.province => d.province.clone(),
-            self.f.education => d.education.clone(),
             self.f.scope => d.scope.to_string(),
             self.f.deadline => d.deadline,
             self.f.created => d.created_ms,
         );
-        for s in &d.specials {
-            doc.add_text(self.f.special, s);
+        for (facet, value) in &d.facets {
+            if let Some((_, field)) = self.f.facets.iter().find(|(x, _)| x == facet) {
+                doc.add_text(*field, value);
+            }
         }
         doc
     }
 
-    fn commit(&self, w: &mut IndexWriter) -> Result<()> {
-        w.commit()?;
+    fn commit(&self, w: &mut IndexWriter, stamp: &Stamp) -> Result<()> {
+        let mut prepared = w.prepare_commit()?;
+        prepared.set_payload(&stamp.encode());
+        prepared.commit()?;
         self.reader.reload()?;
         Ok(())
     }
@@ -273,29 +395,51 @@ impl SearchIndex {
         self.writer.lock().map_err(|_| SearchError("index writer poisoned".into()))
     }
 
-    /// Replaces the whole index with `docs`.
-    pub fn replace_all(&self, docs: &[PostingDoc]) -> Result<()> {
+    /// Replaces the whole index with what `next` yields, batch by batch, and commits once at
+    /// the end: searches see the old contents until then.
+    pub fn rebuild(&self, mut next: impl FnMut() -> Result<Option<Vec<PostingDoc>>>, stamp: &Stamp) -> Result<u64> {
         let mut w = self.lock()?;
-        w.delete_all_documents()?;
-        for d in docs {
-            w.add_document(self.document(d))?;
+        let mut fill = |w: &mut IndexWriter| -> Result<u64> {
+            w.delete_all_documents()?;
+            let mut n = 0;
+            while let Some(batch) = next()? {
+                for d in &batch {
+                    w.add_document(self.document(d))?;
+                }
+                n += batch.len() as u64;
+            }
+            Ok(n)
+        };
+        match fill(&mut w) {
+            Ok(n) => {
+                self.commit(&mut w, stamp)?;
+                Ok(n)
+            }
+            Err(e) => {
+                // Nothing of a failed build may reach the next commit.
+                w.rollback()?;
+                Err(e)
+            }
         }
-        self.commit(&mut w)
     }
 
-    /// Adds or replaces one posting; it is searchable when this returns.
-    pub fn upsert(&self, d: &PostingDoc) -> Result<()> {
-        let mut w = self.lock()?;
-        w.delete_term(Term::from_field_text(self.f.id, &d.id.to_string()));
-        w.add_document(self.document(d))?;
-        self.commit(&mut w)
+    /// Replaces the whole index with `docs`.
+    pub fn replace_all(&self, docs: &[PostingDoc], stamp: &Stamp) -> Result<()> {
+        let mut once = Some(docs.to_vec());
+        self.rebuild(|| Ok(once.take()), stamp).map(|_| ())
     }
 
-    /// Removes one posting.
-    pub fn remove(&self, id: Uuid) -> Result<()> {
+    /// Brings postings up to date: each id either gets its new entry or, with `None`, leaves.
+    /// Searchable when this returns.
+    pub fn apply(&self, changes: &[(Uuid, Option<PostingDoc>)], stamp: &Stamp) -> Result<()> {
         let mut w = self.lock()?;
-        w.delete_term(Term::from_field_text(self.f.id, &id.to_string()));
-        self.commit(&mut w)
+        for (id, doc) in changes {
+            w.delete_term(Term::from_field_text(self.f.id, &id.to_string()));
+            if let Some(d) = doc {
+                w.add_document(self.document(d))?;
+            }
+        }
+        self.commit(&mut w, stamp)
     }
 
     /// How many postings the index holds.
@@ -307,13 +451,9 @@ impl SearchIndex {
         self.len() == 0
     }
 
-    fn term_in(&self, field: Field, value: &str) -> Box<dyn TQuery> {
-        Box::new(TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic))
-    }
-
     /// Searches: every bigram of the query must occur (however the words were split), jieba
-    /// words of the query raise the score; filters and visibility narrow; facets count over
-    /// every match. With no text, newest first.
+    /// words of the query raise the score, and so does being new; filters and visibility
+    /// narrow; facets count over every match. With no text, newest first.
     pub fn search(&self, q: &Query<'_>) -> Result<Hits> {
         let mut must: Vec<(Occur, Box<dyn TQuery>)> = Vec::new();
         let scopes: Vec<Term> = q.scopes.iter().map(|s| Term::from_field_text(self.f.scope, &s.to_string())).collect();
@@ -325,17 +465,19 @@ impl SearchIndex {
                 Bound::Unbounded,
             )),
         ));
-        for (field, value) in
-            [(self.f.province, q.province), (self.f.special, q.special), (self.f.education, q.education)]
-        {
-            if let Some(v) = value.filter(|v| !v.is_empty()) {
-                must.push((Occur::Must, self.term_in(field, v)));
+        for (facet, value) in q.filters.iter().filter(|(_, v)| !v.is_empty()) {
+            if let Some((_, field)) = self.f.facets.iter().find(|(x, _)| x == facet) {
+                must.push((
+                    Occur::Must,
+                    Box::new(TermQuery::new(Term::from_field_text(*field, value), IndexRecordOption::Basic)),
+                ));
             }
         }
         let text = q.text.trim();
-        let has_text = !grams(text).is_empty();
+        let text_grams = grams(text);
+        let has_text = !text_grams.is_empty();
         if has_text {
-            for g in grams(text) {
+            for g in text_grams {
                 must.push((
                     Occur::Must,
                     Box::new(TermQuery::new(Term::from_field_text(self.f.grams, &g), IndexRecordOption::WithFreqs)),
@@ -358,17 +500,20 @@ impl SearchIndex {
         }
         let query = BooleanQuery::new(must);
         let searcher = self.reader.searcher();
-        let aggs: Aggregations = serde_json::from_value(serde_json::json!({
-            "province": {"terms": {"field": "province", "size": 40}},
-            "education": {"terms": {"field": "education", "size": 10}},
-            "special": {"terms": {"field": "special", "size": 10}},
-        }))
-        .map_err(|e| SearchError(e.to_string()))?;
-        let agg = AggregationCollector::from_aggs(aggs, Default::default());
         let limit = q.limit.clamp(1, 100);
+        let now_ms = q.now_ms;
         let addresses: Vec<tantivy::DocAddress> = if has_text {
-            let (top, _) = searcher.search(&query, &(TopDocs::with_limit(limit).and_offset(q.offset), Count))?;
-            top.into_iter().map(|(_, a)| a).collect()
+            // Relevance, then a boost that halves over two weeks: a month-old posting keeps about
+            // a fifth of a new one's bonus.
+            let top = TopDocs::with_limit(limit).and_offset(q.offset).tweak_score(move |seg: &SegmentReader| {
+                let created = seg.fast_fields().i64("created").ok().map(|c| c.first_or_default_col(0));
+                move |doc: DocId, score: Score| {
+                    let at = created.as_ref().map(|c| c.get_val(doc)).unwrap_or(0);
+                    let days = ((now_ms - at).max(0) as f32) / 86_400_000.0;
+                    score * (1.0 + 0.5 * (-days / 20.0).exp())
+                }
+            });
+            searcher.search(&query, &top)?.into_iter().map(|(_, a)| a).collect()
         } else {
             let top = searcher.search(
                 &query,
@@ -376,7 +521,6 @@ impl SearchIndex {
             )?;
             top.into_iter().map(|(_, a)| a).collect()
         };
-        let (total, agg_res) = searcher.search(&query, &(Count, agg))?;
         let mut ids = Vec::with_capacity(addresses.len());
         for a in addresses {
             let d: TantivyDocument = searcher.doc(a)?;
@@ -384,22 +528,34 @@ impl SearchIndex {
                 ids.push(id);
             }
         }
-        let facets = serde_json::to_value(agg_res).map_err(|e| SearchError(e.to_string()))?;
-        let buckets = |name: &str| -> Vec<(String, u64)> {
-            facets[name]["buckets"]
-                .as_array()
-                .map(|b| {
-                    b.iter().filter_map(|x| Some((x["key"].as_str()?.to_owned(), x["doc_count"].as_u64()?))).collect()
-                })
-                .unwrap_or_default()
-        };
-        Ok(Hits {
-            ids,
-            total,
-            provinces: buckets("province"),
-            education: buckets("education"),
-            specials: buckets("special"),
-        })
+        if !q.facets {
+            let total = searcher.search(&query, &Count)?;
+            return Ok(Hits { ids, total, facets: Vec::new() });
+        }
+        let mut req = serde_json::Map::new();
+        for f in Facet::ALL {
+            req.insert(f.name().into(), serde_json::json!({"terms": {"field": f.name(), "size": f.buckets()}}));
+        }
+        let aggs: Aggregations =
+            serde_json::from_value(serde_json::Value::Object(req)).map_err(|e| SearchError(e.to_string()))?;
+        let agg = AggregationCollector::from_aggs(aggs, Default::default());
+        let (total, agg_res) = searcher.search(&query, &(Count, agg))?;
+        let counted = serde_json::to_value(agg_res).map_err(|e| SearchError(e.to_string()))?;
+        let facets = Facet::ALL
+            .into_iter()
+            .map(|f| {
+                let v = counted[f.name()]["buckets"]
+                    .as_array()
+                    .map(|b| {
+                        b.iter()
+                            .filter_map(|x| Some((x["key"].as_str()?.to_owned(), x["doc_count"].as_u64()?)))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (f, v)
+            })
+            .collect();
+        Ok(Hits { ids, total, facets })
     }
 }
 
@@ -423,13 +579,20 @@ mod tests {
         PostingDoc {
             id: Uuid::from_u128(n),
             text: text.into(),
-            province: province.into(),
-            education: "bachelor".into(),
-            specials: vec!["western".into()],
+            facets: vec![
+                (Facet::Province, province.into()),
+                (Facet::Education, "bachelor".into()),
+                (Facet::Special, "western".into()),
+                (Facet::MajorClass, format!("08{n:02}")),
+            ],
             scope,
             deadline: 20_991_231,
-            created_ms: n as i64,
+            created_ms: n as i64 * 86_400_000,
         }
+    }
+
+    fn stamp() -> Stamp {
+        Stamp { source: "test".into(), synced_ms: 1 }
     }
 
     #[test]
@@ -437,17 +600,21 @@ mod tests {
         let ix = SearchIndex::in_memory().unwrap();
         let here = Uuid::from_u128(900);
         let elsewhere = Uuid::from_u128(901);
-        ix.replace_all(&[
-            doc(1, "软件开发工程师 要求计算机科学与技术专业", "510000", here),
-            doc(2, "会计 财务管理专业", "510000", here),
-            doc(3, "软件测试 计算机科学与技术", "110000", elsewhere),
-        ])
+        ix.replace_all(
+            &[
+                doc(1, "软件开发工程师 要求计算机科学与技术专业", "510000", here),
+                doc(2, "会计 财务管理专业", "510000", here),
+                doc(3, "软件测试 计算机科学与技术", "110000", elsewhere),
+            ],
+            &stamp(),
+        )
         .unwrap();
         let q = |text: &'static str| Query {
             text,
             scopes: std::slice::from_ref(&here),
             today: 20_260_101,
             limit: 10,
+            facets: true,
             ..Default::default()
         };
         let hits = ix.search(&q("计算机科学")).unwrap();
@@ -456,10 +623,46 @@ mod tests {
         assert_eq!(ix.search(&q("财务")).unwrap().ids, [Uuid::from_u128(2)]);
         let all = ix.search(&q("")).unwrap();
         assert_eq!((all.total, all.ids[0]), (2, Uuid::from_u128(2)), "no text: newest first");
-        assert_eq!(all.provinces, [("510000".to_owned(), 2)]);
-        ix.remove(Uuid::from_u128(2)).unwrap();
+        assert_eq!(all.counts(Facet::Province), [("510000".to_owned(), 2)]);
+        assert_eq!(all.counts(Facet::MajorClass).len(), 2);
+        let filtered = ix.search(&Query { filters: vec![(Facet::MajorClass, "0801".into())], ..q("") }).unwrap();
+        assert_eq!(filtered.ids, [Uuid::from_u128(1)]);
+        ix.apply(&[(Uuid::from_u128(2), None)], &stamp()).unwrap();
         assert!(ix.search(&q("财务")).unwrap().ids.is_empty());
         let expired = Query { today: 21_000_101, ..q("计算机") };
         assert!(ix.search(&expired).unwrap().ids.is_empty(), "past the deadline");
+    }
+
+    #[test]
+    fn newer_postings_rank_first_among_equals() {
+        let ix = SearchIndex::in_memory().unwrap();
+        let here = Uuid::from_u128(900);
+        ix.replace_all(&[doc(1, "会计", "510000", here), doc(30, "会计", "510000", here)], &stamp()).unwrap();
+        let hits = ix
+            .search(&Query {
+                text: "会计",
+                scopes: std::slice::from_ref(&here),
+                now_ms: 31 * 86_400_000,
+                limit: 10,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(hits.ids, [Uuid::from_u128(30), Uuid::from_u128(1)]);
+    }
+
+    #[test]
+    fn a_directory_index_keeps_its_postings_and_stamp() {
+        let dir = std::env::temp_dir().join(format!("jiuye-search-{}", Uuid::now_v7()));
+        let here = Uuid::from_u128(900);
+        {
+            let ix = SearchIndex::open(&dir).unwrap();
+            assert_eq!(ix.stamp(), None, "a new index must be built");
+            ix.replace_all(&[doc(1, "护理", "510000", here)], &Stamp { source: "node".into(), synced_ms: 42 }).unwrap();
+        }
+        let ix = SearchIndex::open(&dir).unwrap();
+        assert_eq!(ix.stamp(), Some(Stamp { source: "node".into(), synced_ms: 42 }));
+        assert_eq!(ix.len(), 1);
+        drop(ix);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

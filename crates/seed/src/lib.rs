@@ -1105,18 +1105,7 @@ pub async fn demo_visits(store: &dyn Repository, cost: jiuye_security::password:
 
 /// Maps a GB/T 4754 class code to its section letter.
 fn section_finder(rd: &RefData) -> impl Fn(&str) -> String + '_ {
-    let parents: HashMap<&str, Option<&str>> =
-        rd.entries_of(Catalogue::Industries).map(|e| (e.code.as_str(), e.parent_code.as_deref())).collect();
-    move |code: &str| {
-        let mut cur = code;
-        for _ in 0..6 {
-            match parents.get(cur) {
-                Some(Some(p)) => cur = p,
-                _ => break,
-            }
-        }
-        cur.to_owned()
-    }
+    |code: &str| rd.industry_section(code).unwrap_or(code).to_owned()
 }
 
 /// The 工作职位类别 code a demo role of a section is filed under.
@@ -1279,89 +1268,112 @@ const DEMO_SCAMS: &[(&str, &str)] = &[
     ("财务助理", "入职当天身份证原件交由公司保管，并提供本人银行卡用于发薪。"),
 ];
 
-/// The demo's job postings: a few thousand, approved, from verified demo employers, with titles,
-/// majors and pay fitted to each employer's industry, appearing across 四川省, the nation and
-/// single universities; plus a handful with scam signs, held by screening for review. Idempotent.
-pub async fn demo_postings(store: &dyn Repository, rd: &RefData, count: usize) -> Result<usize, SeedError> {
-    use jiuye_domain::screening::{Draft, Rules, screen};
-    use jiuye_store::postings::PostingRecord;
+/// Makes realistic postings from the verified employers of a database: titles, majors and pay
+/// fitted to each employer's industry, spread over 四川省 (60%), the nation (25%) and single
+/// universities (15%), some joining the themed campaigns they qualify for; screened like a
+/// submission and approved unless screening holds them.
+pub struct PostingMaker {
+    employers: Vec<jiuye_store::employers::EmployerRecord>,
+    sichuan: Uuid,
+    universities: Vec<Uuid>,
+    nation: Uuid,
+    reviewer: Uuid,
+    wages: HashMap<String, i64>,
+    node: Uuid,
+    sections: Vec<String>,
+    rng: Rng,
+}
 
-    if store.meta_get("demo_postings").await?.as_deref() == Some("done") {
-        return Ok(0);
-    }
-    let section_of = section_finder(rd);
-    let mut employers = Vec::new();
-    loop {
-        let (page, _) = store.list_employers(None, Some("verified"), 500, employers.len() as i64).await?;
-        if page.is_empty() {
-            break;
-        }
-        employers.extend(page);
-    }
-    if employers.is_empty() {
-        return Ok(0);
-    }
-    let sichuan = store
-        .org_by_code(&OrgCode::parse("510000").map_err(|e| SeedError::Plan(e.to_string()))?)
-        .await?
-        .ok_or_else(|| SeedError::Plan("四川省 is missing".into()))?;
-    let universities: Vec<Org> = store
-        .org_children(&sichuan)
-        .await?
-        .into_iter()
-        .map(|c| c.org)
-        .filter(|o| o.kind == OrgKind::University)
-        .collect();
-    let nation = well_known_org_id(&OrgCode::nation());
-    let reviewer = store.user_by_username("demo_province").await?.map(|u| u.id).unwrap_or_default();
-    let wages: HashMap<String, i64> =
-        jiuye_domain::refdata::min_wage_table().into_iter().map(|(p, y, _)| (p, y)).collect();
-    let node = store.node().await?.node_id;
-    let now = Utc::now();
-    let today = chrono::Local::now().date_naive();
-    let mut r = Rng::new(2023).fork("postings");
-    let perks = ["五险一金", "带薪年假", "定期体检", "提供住宿", "餐补", "节日福利", "弹性工作", "岗前培训", "双休"];
-    let mut written = 0;
-    for i in 0..count + DEMO_SCAMS.len() {
-        let e = &employers[r.below(employers.len())];
-        let section = section_of(&e.industry_code);
-        let (roles, classes, floor) = demand_profile(&section);
-        let scam = i >= count;
-        let (title, description) = if scam {
-            let (t, d) = DEMO_SCAMS[i - count];
-            (t.to_owned(), d.to_owned())
-        } else {
-            let role = r.pick(roles).to_string();
-            let mut d = format!("{}招聘{}，负责相关岗位日常工作，欢迎应届毕业生投递。", e.name, role);
-            let n = r.range(2, 4);
-            let mut chosen: Vec<&str> = Vec::new();
-            for _ in 0..n {
-                let p = *r.pick(&perks);
-                if !chosen.contains(&p) {
-                    chosen.push(p);
-                }
+impl PostingMaker {
+    /// `None` when the database has no verified employer or no 四川省 yet.
+    pub async fn new(store: &dyn Repository, rd: &RefData, seed: u64) -> Result<Option<PostingMaker>, SeedError> {
+        let mut employers = Vec::new();
+        loop {
+            let (page, _) = store.list_employers(None, Some("verified"), 500, employers.len() as i64).await?;
+            if page.is_empty() {
+                break;
             }
-            d.push_str(&format!("福利：{}。", chosen.join("、")));
-            (role, d)
+            employers.extend(page);
+        }
+        let Some(sichuan) =
+            store.org_by_code(&OrgCode::parse("510000").map_err(|e| SeedError::Plan(e.to_string()))?).await?
+        else {
+            return Ok(None);
+        };
+        if employers.is_empty() {
+            return Ok(None);
+        }
+        let universities: Vec<Uuid> = store
+            .org_children(&sichuan)
+            .await?
+            .into_iter()
+            .map(|c| c.org)
+            .filter(|o| o.kind == OrgKind::University)
+            .map(|o| o.id)
+            .collect();
+        let sections = employers.iter().map(|e| section_finder(rd)(&e.industry_code)).collect();
+        Ok(Some(PostingMaker {
+            employers,
+            sichuan: sichuan.id,
+            universities,
+            nation: well_known_org_id(&OrgCode::nation()),
+            reviewer: store.user_by_username("demo_province").await?.map(|u| u.id).unwrap_or_default(),
+            wages: jiuye_domain::refdata::min_wage_table().into_iter().map(|(p, y, _)| (p, y)).collect(),
+            node: store.node().await?.node_id,
+            sections,
+            rng: Rng::new(seed).fork("postings"),
+        }))
+    }
+
+    /// The next posting; `scam` gives it the text of `DEMO_SCAMS[i]` instead of an ordinary one.
+    pub fn make(&mut self, scam: Option<usize>) -> jiuye_store::postings::PostingRecord {
+        use jiuye_domain::screening::{Draft, Rules, screen};
+        const PERKS: [&str; 9] =
+            ["五险一金", "带薪年假", "定期体检", "提供住宿", "餐补", "节日福利", "弹性工作", "岗前培训", "双休"];
+        let r = &mut self.rng;
+        let k = r.below(self.employers.len());
+        let e = &self.employers[k];
+        let section = &self.sections[k];
+        let (roles, classes, floor) = demand_profile(section);
+        let (title, description) = match scam {
+            Some(i) => {
+                let (t, d) = DEMO_SCAMS[i % DEMO_SCAMS.len()];
+                (t.to_owned(), d.to_owned())
+            }
+            None => {
+                let role = r.pick(roles).to_string();
+                let mut d = format!("{}招聘{}，负责相关岗位日常工作，欢迎应届毕业生投递。", e.name, role);
+                let mut chosen: Vec<&str> = Vec::new();
+                for _ in 0..r.range(2, 4) {
+                    let p = *r.pick(&PERKS);
+                    if !chosen.contains(&p) {
+                        chosen.push(p);
+                    }
+                }
+                d.push_str(&format!("福利：{}。", chosen.join("、")));
+                (role, d)
+            }
         };
         let majors: Vec<String> = (0..r.range(0, 2)).map(|_| r.pick(classes).to_string()).collect();
         let min = floor + 500 * r.below(8) as i64;
         let (salary_min, salary_max) = (Some(min), Some(min + 1000 * r.range(1, 5) as i64));
         let (visibility, scope) = match r.weighted(&[60, 25, 15]) {
-            0 => ("province", sichuan.id),
-            1 => ("nation", nation),
-            _ => ("university", r.pick(&universities).id),
+            0 => ("province", self.sichuan),
+            1 => ("nation", self.nation),
+            _ if self.universities.is_empty() => ("province", self.sichuan),
+            _ => ("university", *r.pick(&self.universities)),
         };
         let contact = format!("0{}-{}", r.range(20, 99), r.range(80_000_000, 89_999_999));
-        let wage = wages.get(&format!("{}0000", &e.region_code[..2.min(e.region_code.len())])).copied();
+        let wage = self.wages.get(&format!("{}0000", &e.region_code[..2.min(e.region_code.len())])).copied();
         let screening = screen(
             Rules::shipped(),
             &Draft { title: &title, description: &description, salary_min, salary_max, contact: Some(&contact) },
             wage,
         );
         let status = jiuye_domain::posting::state_after_screening(screening.level);
-        let status = if status == "pending" && !scam { "approved" } else { status };
-        let created = now - chrono::Duration::hours(r.range(1, 24 * 60) as i64);
+        let status = if status == "pending" && scam.is_none() { "approved" } else { status };
+        let created = Utc::now() - chrono::Duration::hours(r.range(1, 24 * 60) as i64);
+        let today = chrono::Local::now().date_naive();
         // Some postings join the themed campaigns they are eligible for.
         let scope_province = (visibility != "nation").then_some("510000");
         let specials: Vec<&str> = jiuye_domain::posting::specials()
@@ -1376,13 +1388,14 @@ pub async fn demo_postings(store: &dyn Repository, rd: &RefData, count: usize) -
             })
             .map(|sp| sp.id.as_str())
             .collect();
-        let p = PostingRecord {
+        let approved = status == "approved";
+        jiuye_store::postings::PostingRecord {
             id: r.uuid_v7(created.timestamp_millis() as u64),
             employer_id: e.id,
             title,
             description,
             region_code: e.region_code.clone(),
-            position_code: position_of(&section).to_owned(),
+            position_code: position_of(section).to_owned(),
             education: ["bachelor", "bachelor", "any", "vocational", "master"][r.below(5)].to_owned(),
             majors: majors.join(","),
             openings: r.range(1, 30) as i64,
@@ -1397,18 +1410,28 @@ pub async fn demo_postings(store: &dyn Repository, rd: &RefData, count: usize) -
             status: status.into(),
             risk_level: screening.level.id().into(),
             risk_reasons: serde_json::to_string(&screening.reasons).unwrap_or_else(|_| "[]".into()),
-            reviewed_by: (status == "approved").then_some(reviewer),
-            reviewed_at: (status == "approved").then_some(created),
+            reviewed_by: approved.then_some(self.reviewer),
+            reviewed_at: approved.then_some(created),
             review_note: None,
-            created_by: reviewer,
+            created_by: self.reviewer,
             created_at: created,
             updated_at: created,
-            origin_node: node,
+            origin_node: self.node,
             version: 1,
-        };
-        store.add_posting(&p).await?;
-        written += 1;
+        }
     }
+}
+
+/// The demo's job postings: a few thousand, approved, from verified demo employers (see
+/// `PostingMaker`); plus a handful with scam signs, held by screening for review. Idempotent.
+pub async fn demo_postings(store: &dyn Repository, rd: &RefData, count: usize) -> Result<usize, SeedError> {
+    if store.meta_get("demo_postings").await?.as_deref() == Some("done") {
+        return Ok(0);
+    }
+    let Some(mut maker) = PostingMaker::new(store, rd, 2023).await? else { return Ok(0) };
+    let mut batch: Vec<_> = (0..count).map(|_| maker.make(None)).collect();
+    batch.extend((0..DEMO_SCAMS.len()).map(|i| maker.make(Some(i))));
+    store.add_postings(&batch).await?;
     store.meta_set("demo_postings", "done").await?;
-    Ok(written)
+    Ok(batch.len())
 }

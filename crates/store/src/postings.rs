@@ -55,6 +55,12 @@ pub struct PostingRow {
     pub report_count: i64,
     /// The employer's verification state (`unverified`, `verified`, `blacklisted`).
     pub employer_verification: String,
+    /// The employer's ownership type code.
+    pub employer_type: String,
+    /// The employer's GB/T 4754 industry code.
+    pub employer_industry: String,
+    /// The employer's size class (`large`, `medium`, `small`, `micro`), when known.
+    pub employer_size: Option<String>,
 }
 
 /// A graduate's application to a posting, with what the lists show.
@@ -74,6 +80,20 @@ pub struct ApplicationRow {
     pub graduate_name: String,
     pub programme_name: String,
     pub university_name: String,
+    /// The attached résumé: (stored file name, content type, size in bytes).
+    pub resume: Option<(String, String, i64)>,
+}
+
+/// A graduate who lets verified employers find their profile.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TalentRow {
+    pub graduate_id: Uuid,
+    pub name: String,
+    pub education_level: String,
+    pub cohort: i32,
+    pub programme_name: String,
+    pub university_name: String,
+    pub since: DateTime<Utc>,
 }
 
 #[async_trait]
@@ -97,8 +117,19 @@ pub trait Postings: Send + Sync {
     async fn add_application_message(&self, id: Uuid, sender: &str, body: &str) -> Result<()>;
     /// (sender, body, when), oldest first.
     async fn application_messages(&self, id: Uuid) -> Result<Vec<(String, String, DateTime<Utc>)>>;
-    async fn add_posting(&self, p: &PostingRecord) -> Result<()>;
+    async fn add_posting(&self, p: &PostingRecord) -> Result<()> {
+        self.add_postings(std::slice::from_ref(p)).await
+    }
+    /// Adds many postings in one transaction (all or none).
+    async fn add_postings(&self, postings: &[PostingRecord]) -> Result<()>;
     async fn posting(&self, id: Uuid) -> Result<Option<PostingRow>>;
+    /// The postings with these ids that exist, in the order asked.
+    async fn postings_by_ids(&self, ids: &[Uuid]) -> Result<Vec<PostingRow>>;
+    /// Approved postings with an id after `after`, in id order: the feed a search index is
+    /// built from, page by page.
+    async fn approved_postings_after(&self, after: Option<Uuid>, limit: i64) -> Result<Vec<PostingRow>>;
+    /// Ids of the postings changed at or after `since`, whatever their state.
+    async fn postings_changed_since(&self, since: DateTime<Utc>) -> Result<Vec<Uuid>>;
     /// Replaces the editable fields and the state (the version goes up); false when gone.
     async fn update_posting(&self, p: &PostingRecord) -> Result<bool>;
     /// Records a review decision; false when the posting is gone or its version moved on.
@@ -130,6 +161,22 @@ pub trait Postings: Send + Sync {
     async fn employers_posting_before(&self, scopes: &[Uuid], before: DateTime<Utc>) -> Result<Vec<Uuid>>;
     /// An employer's postings, newest first.
     async fn postings_of_employer(&self, employer_id: Uuid) -> Result<Vec<PostingRow>>;
+    /// Takes a posting off (`withdrawn`) if it is still at `version`; false otherwise.
+    async fn withdraw_posting(&self, id: Uuid, version: i64) -> Result<bool>;
+    /// Records the résumé file of an application, replacing any earlier one; returns the
+    /// stored name it replaced.
+    async fn set_application_resume(
+        &self,
+        id: Uuid,
+        stored: &str,
+        content_type: &str,
+        bytes: i64,
+    ) -> Result<Option<String>>;
+    /// Lets employers find a graduate (`open`) or stops it.
+    async fn set_talent_optin(&self, graduate: Uuid, open: bool) -> Result<()>;
+    async fn talent_optin(&self, graduate: Uuid) -> Result<bool>;
+    /// Graduates who opted in, newest first, with the total.
+    async fn talent(&self, limit: i64, offset: i64) -> Result<(Vec<TalentRow>, i64)>;
 }
 
 macro_rules! postings_impl {
@@ -152,6 +199,7 @@ macro_rules! postings_impl {
                  p.visibility, p.scope_org_id, p.specials, p.status, p.risk_level, p.risk_reasons, p.reviewed_by, p.reviewed_at, \
                  p.review_note, p.created_by, p.created_at, p.updated_at, p.origin_node, p.version, \
                  o.path AS scope_path, e.name AS employer_name, e.credit_code AS employer_code, e.verification AS employer_verification, \
+                 e.employer_type, e.industry_code AS employer_industry, e.size_class AS employer_size, \
                  (SELECT COUNT(*) FROM posting_reports r WHERE r.posting_id = p.id) AS report_count \
                  FROM postings p JOIN orgs o ON o.id = p.scope_org_id JOIN employers e ON e.id = p.employer_id";
 
@@ -174,7 +222,7 @@ macro_rules! postings_impl {
             }
 
             const APP_SELECT: &str = "SELECT a.id, a.posting_id, a.graduate_id, a.status, a.note, a.created_at, a.updated_at, \
-                 a.version, p.title AS posting_title, p.employer_id, e.name AS employer_name, g.name AS graduate_name, \
+                 a.version, a.resume_stored, a.resume_type, a.resume_bytes, p.title AS posting_title, p.employer_id, e.name AS employer_name, g.name AS graduate_name, \
                  pr.name AS programme_name, u.name AS university_name FROM applications a \
                  JOIN postings p ON p.id = a.posting_id JOIN employers e ON e.id = p.employer_id \
                  JOIN graduates g ON g.id = a.graduate_id JOIN orgs pr ON pr.id = g.programme_id \
@@ -196,6 +244,10 @@ macro_rules! postings_impl {
                     graduate_name: r.try_get("graduate_name")?,
                     programme_name: r.try_get("programme_name")?,
                     university_name: r.try_get("university_name")?,
+                    resume: match (r.try_get("resume_stored")?, r.try_get("resume_type")?, r.try_get("resume_bytes")?) {
+                        (Some(s), Some(t), Some(b)) => Some((s, t, b)),
+                        _ => None,
+                    },
                 })
             }
 
@@ -236,45 +288,93 @@ macro_rules! postings_impl {
                     employer_code: r.try_get("employer_code")?,
                     report_count: r.try_get("report_count")?,
                     employer_verification: r.try_get("employer_verification")?,
+                    employer_type: r.try_get("employer_type")?,
+                    employer_industry: r.try_get("employer_industry")?,
+                    employer_size: r.try_get("employer_size")?,
                 })
             }
 
             #[async_trait]
             impl Postings for $store {
-                async fn add_posting(&self, p: &PostingRecord) -> Result<()> {
-                    sqlx::query(
-                        "INSERT INTO postings (id, employer_id, title, description, region_code, position_code, education, \
-                         majors, openings, salary_min, salary_max, deadline, contact, apply_method, visibility, scope_org_id, \
-                         status, risk_level, risk_reasons, created_by, created_at, updated_at, origin_node, version, specials) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
-                         $21, $21, $22, 1, $23)",
-                    )
-                    .bind(p.id)
-                    .bind(p.employer_id)
-                    .bind(&p.title)
-                    .bind(&p.description)
-                    .bind(&p.region_code)
-                    .bind(&p.position_code)
-                    .bind(&p.education)
-                    .bind(&p.majors)
-                    .bind(p.openings)
-                    .bind(p.salary_min)
-                    .bind(p.salary_max)
-                    .bind(&p.deadline)
-                    .bind(&p.contact)
-                    .bind(&p.apply_method)
-                    .bind(&p.visibility)
-                    .bind(p.scope_org_id)
-                    .bind(&p.status)
-                    .bind(&p.risk_level)
-                    .bind(&p.risk_reasons)
-                    .bind(p.created_by)
-                    .bind(p.created_at)
-                    .bind(p.origin_node)
-                    .bind(&p.specials)
-                    .execute(&self.pool)
-                    .await?;
+                async fn add_postings(&self, postings: &[PostingRecord]) -> Result<()> {
+                    let mut tx = self.pool.begin().await?;
+                    // 27 values a row; 400 rows stay under both databases' limits on parameters.
+                    for chunk in postings.chunks(400) {
+                        let mut qb = QueryBuilder::<$db>::new(
+                            "INSERT INTO postings (id, employer_id, title, description, region_code, position_code, education, \
+                             majors, openings, salary_min, salary_max, deadline, contact, apply_method, visibility, scope_org_id, \
+                             status, risk_level, risk_reasons, reviewed_by, reviewed_at, review_note, created_by, created_at, \
+                             updated_at, origin_node, version, specials) ",
+                        );
+                        qb.push_values(chunk, |mut b, p| {
+                            b.push_bind(p.id)
+                                .push_bind(p.employer_id)
+                                .push_bind(p.title.clone())
+                                .push_bind(p.description.clone())
+                                .push_bind(p.region_code.clone())
+                                .push_bind(p.position_code.clone())
+                                .push_bind(p.education.clone())
+                                .push_bind(p.majors.clone())
+                                .push_bind(p.openings)
+                                .push_bind(p.salary_min)
+                                .push_bind(p.salary_max)
+                                .push_bind(p.deadline.clone())
+                                .push_bind(p.contact.clone())
+                                .push_bind(p.apply_method.clone())
+                                .push_bind(p.visibility.clone())
+                                .push_bind(p.scope_org_id)
+                                .push_bind(p.status.clone())
+                                .push_bind(p.risk_level.clone())
+                                .push_bind(p.risk_reasons.clone())
+                                .push_bind(p.reviewed_by)
+                                .push_bind(p.reviewed_at)
+                                .push_bind(p.review_note.clone())
+                                .push_bind(p.created_by)
+                                .push_bind(p.created_at)
+                                .push_bind(p.created_at)
+                                .push_bind(p.origin_node)
+                                .push("1")
+                                .push_bind(p.specials.clone());
+                        });
+                        qb.build().execute(&mut *tx).await?;
+                    }
+                    tx.commit().await?;
                     Ok(())
+                }
+
+                async fn postings_by_ids(&self, ids: &[Uuid]) -> Result<Vec<PostingRow>> {
+                    if ids.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let mut qb = QueryBuilder::<$db>::new(SELECT);
+                    qb.push(" WHERE p.id IN (");
+                    let mut sep = qb.separated(", ");
+                    for id in ids.iter().take(500) {
+                        sep.push_bind(*id);
+                    }
+                    qb.push(")");
+                    let rows = qb.build().fetch_all(&self.pool).await?;
+                    let mut found = rows.iter().map(row).collect::<Result<Vec<_>>>()?;
+                    found.sort_by_key(|r| ids.iter().position(|id| *id == r.posting.id));
+                    Ok(found)
+                }
+
+                async fn approved_postings_after(&self, after: Option<Uuid>, limit: i64) -> Result<Vec<PostingRow>> {
+                    let mut qb = QueryBuilder::<$db>::new(SELECT);
+                    qb.push(" WHERE p.status = 'approved'");
+                    if let Some(a) = after {
+                        qb.push(" AND p.id > ").push_bind(a);
+                    }
+                    qb.push(" ORDER BY p.id LIMIT ").push_bind(limit.clamp(1, 10_000));
+                    let rows = qb.build().fetch_all(&self.pool).await?;
+                    rows.iter().map(row).collect()
+                }
+
+                async fn postings_changed_since(&self, since: chrono::DateTime<Utc>) -> Result<Vec<Uuid>> {
+                    Ok(sqlx::query_scalar("SELECT id FROM postings WHERE updated_at >= $1")
+                        .bind(since)
+                        .fetch_all(&self.pool)
+                        .await?)
                 }
 
                 async fn posting(&self, id: Uuid) -> Result<Option<PostingRow>> {
@@ -528,6 +628,87 @@ macro_rules! postings_impl {
                     let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.employer_id = $1 ORDER BY p.created_at DESC, p.id"));
                     let rows = sqlx::query(sql).bind(employer_id).fetch_all(&self.pool).await?;
                     rows.iter().map(row).collect()
+                }
+
+                async fn withdraw_posting(&self, id: Uuid, version: i64) -> Result<bool> {
+                    let n = sqlx::query(
+                        "UPDATE postings SET status = 'withdrawn', updated_at = $3, version = version + 1 \
+                         WHERE id = $1 AND version = $2 AND status <> 'withdrawn'",
+                    )
+                    .bind(id)
+                    .bind(version)
+                    .bind(Utc::now())
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                    Ok(n == 1)
+                }
+
+                async fn set_application_resume(&self, id: Uuid, stored: &str, content_type: &str, bytes: i64) -> Result<Option<String>> {
+                    let mut tx = self.pool.begin().await?;
+                    let before: Option<Option<String>> = sqlx::query_scalar("SELECT resume_stored FROM applications WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    sqlx::query("UPDATE applications SET resume_stored = $2, resume_type = $3, resume_bytes = $4, updated_at = $5 WHERE id = $1")
+                        .bind(id)
+                        .bind(stored)
+                        .bind(content_type)
+                        .bind(bytes)
+                        .bind(Utc::now())
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    Ok(before.flatten())
+                }
+
+                async fn set_talent_optin(&self, graduate: Uuid, open: bool) -> Result<()> {
+                    if open {
+                        sqlx::query("INSERT INTO talent_optins (graduate_id, since) VALUES ($1, $2) ON CONFLICT (graduate_id) DO NOTHING")
+                            .bind(graduate)
+                            .bind(Utc::now())
+                            .execute(&self.pool)
+                            .await?;
+                    } else {
+                        sqlx::query("DELETE FROM talent_optins WHERE graduate_id = $1").bind(graduate).execute(&self.pool).await?;
+                    }
+                    Ok(())
+                }
+
+                async fn talent_optin(&self, graduate: Uuid) -> Result<bool> {
+                    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM talent_optins WHERE graduate_id = $1")
+                        .bind(graduate)
+                        .fetch_one(&self.pool)
+                        .await?;
+                    Ok(n > 0)
+                }
+
+                async fn talent(&self, limit: i64, offset: i64) -> Result<(Vec<crate::postings::TalentRow>, i64)> {
+                    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM talent_optins").fetch_one(&self.pool).await?;
+                    let rows = sqlx::query(
+                        "SELECT g.id, g.name, g.education_level, g.cohort, pr.name AS programme_name, u.name AS university_name, t.since \
+                         FROM talent_optins t JOIN graduates g ON g.id = t.graduate_id JOIN orgs pr ON pr.id = g.programme_id \
+                         JOIN orgs u ON u.id = g.org_id ORDER BY t.since DESC, g.id LIMIT $1 OFFSET $2",
+                    )
+                    .bind(limit.clamp(1, 200))
+                    .bind(offset.max(0))
+                    .fetch_all(&self.pool)
+                    .await?;
+                    let out = rows
+                        .iter()
+                        .map(|r| {
+                            Ok(crate::postings::TalentRow {
+                                graduate_id: r.try_get("id")?,
+                                name: r.try_get("name")?,
+                                education_level: r.try_get("education_level")?,
+                                cohort: r.try_get("cohort")?,
+                                programme_name: r.try_get("programme_name")?,
+                                university_name: r.try_get("university_name")?,
+                                since: r.try_get("since")?,
+                            })
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    Ok((out, total))
                 }
             }
         }

@@ -58,6 +58,15 @@ pub struct ApplicationDto {
     /// Every state with its date, oldest first.
     pub history: Vec<StepDto>,
     pub messages: Vec<MessageDto>,
+    /// The attached résumé, when there is one (read it at `/api/v1/applications/{id}/resume`).
+    pub resume: Option<ResumeDto>,
+}
+
+/// A résumé attached to an application.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ResumeDto {
+    pub content_type: String,
+    pub size_bytes: i64,
 }
 
 async fn dto(state: &AppState, a: ApplicationRow, with_messages: bool) -> Result<ApplicationDto, AppError> {
@@ -87,6 +96,7 @@ async fn dto(state: &AppState, a: ApplicationRow, with_messages: bool) -> Result
         version: a.version,
         history,
         messages,
+        resume: a.resume.map(|(_, content_type, size_bytes)| ResumeDto { content_type, size_bytes }),
     })
 }
 
@@ -304,6 +314,197 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_application))
         .routes(routes!(post_status))
         .routes(routes!(post_message))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(put_resume, get_resume))
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_RESUME_BYTES + 64 * 1024)),
+        )
+        .routes(routes!(get_my_talent, put_my_talent))
+        .routes(routes!(list_talent))
+}
+
+/// Largest résumé accepted.
+pub const MAX_RESUME_BYTES: usize = 5 * 1024 * 1024;
+
+pub(crate) async fn store_resume(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    bytes: &[u8],
+) -> Result<ApplicationDto, AppError> {
+    let (a, who) = parties_application(state, caller, id).await?;
+    if who != "graduate" {
+        return Err(AppError::new(StatusCode::FORBIDDEN, "forbidden", "只有申请人本人可以上传简历"));
+    }
+    if matches!(a.status.as_str(), "rejected" | "withdrawn") {
+        return Err(unprocessable("application_closed", "这份申请已结束"));
+    }
+    if bytes.is_empty() {
+        return Err(AppError::bad_request("invalid_file", "文件为空"));
+    }
+    if bytes.len() > MAX_RESUME_BYTES {
+        return Err(AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "简历不能超过 5 MB"));
+    }
+    let content_type = match crate::destinations_api::sniff(bytes) {
+        Some(("application/pdf", _)) => "application/pdf",
+        _ => return Err(AppError::bad_request("invalid_file", "简历请上传 PDF 文件（按文件内容判断）")),
+    };
+    let unavailable = |e: std::io::Error| {
+        tracing::error!(error = %e, "cannot store a résumé");
+        AppError::new(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", "文件暂时无法保存")
+    };
+    let dir = &state.settings.evidence_dir;
+    std::fs::create_dir_all(dir).map_err(unavailable)?;
+    let stored = format!("{}.bin", Uuid::new_v4().simple());
+    let path = dir.join(&stored);
+    tokio::fs::write(&path, bytes).await.map_err(unavailable)?;
+    match state.store.set_application_resume(id, &stored, content_type, bytes.len() as i64).await {
+        Ok(Some(old)) => {
+            let _ = tokio::fs::remove_file(dir.join(old)).await;
+        }
+        Ok(None) => {}
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&path).await;
+            return Err(e.into());
+        }
+    }
+    let a = state.store.application(id).await?.ok_or_else(forbidden)?;
+    dto(state, a, true).await
+}
+
+/// Attaches a résumé (PDF, at most 5 MB) to the caller's own application, replacing any
+/// earlier one. Only the applicant and the posting's employer can read it.
+#[utoipa::path(put, path = "/api/v1/applications/{id}/resume", tag = "postings", params(("id" = Uuid, Path)),
+    request_body(content = Vec<u8>, content_type = "application/pdf"),
+    responses((status = 200, body = ApplicationDto), (status = 400, description = "`invalid_file`", body = ErrorBody),
+        (status = 403, description = "`forbidden` (the employer)", body = ErrorBody),
+        (status = 404, description = "`application_not_found`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 422, description = "`application_closed`", body = ErrorBody)))]
+pub async fn put_resume(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(id): Path<Uuid>,
+    body: axum::body::Bytes,
+) -> Response {
+    let event = AuditEvent::new("application_resume").target(format!("application:{id}"), None);
+    audited(event, store_resume(&state, &caller, id, &body).await.map(|d| Json(d).into_response()))
+}
+
+/// The résumé of an application, for its two parties; each read is audited.
+#[utoipa::path(get, path = "/api/v1/applications/{id}/resume", tag = "postings", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The PDF"), (status = 404, description = "`resume_not_found`", body = ErrorBody)))]
+pub async fn get_resume(State(state): State<AppState>, Signed(caller): Signed, Path(id): Path<Uuid>) -> Response {
+    let event = AuditEvent::new("application_resume_read").target(format!("application:{id}"), None);
+    let result = async {
+        let missing = || AppError::not_found("resume_not_found", "这份申请没有简历");
+        let (a, _) = parties_application(&state, &caller, id).await.map_err(|_| missing())?;
+        let (stored, content_type, _) = a.resume.ok_or_else(missing)?;
+        let bytes = tokio::fs::read(state.settings.evidence_dir.join(&stored)).await.map_err(|_| missing())?;
+        Ok((
+            StatusCode::OK,
+            [
+                (axum::http::header::CONTENT_TYPE, content_type),
+                (axum::http::header::CONTENT_DISPOSITION, "inline; filename=\"resume.pdf\"".to_owned()),
+            ],
+            bytes,
+        )
+            .into_response())
+    }
+    .await;
+    audited(event, result)
+}
+
+/// Whether employers may find the caller's profile without an application.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct TalentChoice {
+    pub open: bool,
+}
+
+/// Whether the caller (a graduate) lets verified employers find their profile.
+#[utoipa::path(get, path = "/api/v1/me/talent", tag = "postings",
+    responses((status = 200, body = TalentChoice), (status = 403, description = "`forbidden` (not a graduate)", body = ErrorBody)))]
+pub async fn get_my_talent(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+) -> Result<Json<TalentChoice>, AppError> {
+    let graduate = own_graduate(&caller).ok_or_else(forbidden)?;
+    Ok(Json(TalentChoice { open: state.store.talent_optin(graduate).await? }))
+}
+
+pub(crate) async fn set_talent(state: &AppState, caller: &Caller, open: bool) -> Result<TalentChoice, AppError> {
+    let graduate = own_graduate(caller).ok_or_else(forbidden)?;
+    state.store.set_talent_optin(graduate, open).await?;
+    Ok(TalentChoice { open })
+}
+
+/// Opts in (or out): verified employers see an opted-in graduate's name, university, programme,
+/// education and cohort in the talent list; nothing else, and nothing at all otherwise.
+#[utoipa::path(put, path = "/api/v1/me/talent", tag = "postings", request_body = TalentChoice,
+    responses((status = 200, body = TalentChoice), (status = 403, description = "`forbidden` (not a graduate)", body = ErrorBody)))]
+pub async fn put_my_talent(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Json(input): Json<TalentChoice>,
+) -> Response {
+    let event = AuditEvent::new("talent_optin").detail(input.open.to_string());
+    audited(event, set_talent(&state, &caller, input.open).await.map(|d| Json(d).into_response()))
+}
+
+/// One graduate in the talent list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TalentDto {
+    pub graduate_id: Uuid,
+    pub name: String,
+    pub education_level: String,
+    pub cohort: i32,
+    pub programme_name: String,
+    pub university_name: String,
+    pub since: DateTime<Utc>,
+}
+
+/// A page of the talent list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TalentList {
+    pub total: i64,
+    pub items: Vec<TalentDto>,
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TalentParams {
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+pub(crate) async fn talent_list(state: &AppState, caller: &Caller, p: &TalentParams) -> Result<TalentList, AppError> {
+    crate::postings_api::own_employer(state, caller).await?;
+    let (rows, total) = state.store.talent(p.limit.unwrap_or(50), p.offset.unwrap_or(0)).await?;
+    let items = rows
+        .into_iter()
+        .map(|t| TalentDto {
+            graduate_id: t.graduate_id,
+            name: t.name,
+            education_level: t.education_level,
+            cohort: t.cohort,
+            programme_name: t.programme_name,
+            university_name: t.university_name,
+            since: t.since,
+        })
+        .collect();
+    Ok(TalentList { total, items })
+}
+
+/// Graduates who opted in to be found, newest first (accounts of verified employers only).
+#[utoipa::path(get, path = "/api/v1/talent", tag = "postings", params(TalentParams),
+    responses((status = 200, body = TalentList), (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 422, description = "`employer_not_verified`", body = ErrorBody)))]
+pub async fn list_talent(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    crate::api::ApiQuery(p): crate::api::ApiQuery<TalentParams>,
+) -> Result<Json<TalentList>, AppError> {
+    Ok(Json(talent_list(&state, &caller, &p).await?))
 }
 
 #[derive(askama::Template)]
@@ -315,6 +516,8 @@ struct ApplicationsPage {
     posting: Option<Uuid>,
     list: ApplicationList,
     steps: Vec<&'static str>,
+    /// On a graduate's own page: whether employers may find them.
+    talent_open: Option<bool>,
 }
 
 /// A graduate's applications with every state and its date.
@@ -325,10 +528,14 @@ pub async fn my_applications_page(
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
 ) -> Result<Response, AppError> {
     let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let talent_open = match own_graduate(&me) {
+        Some(g) => Some(state.store.talent_optin(g).await?),
+        None => None,
+    };
     let Json(list) = my_applications(State(state.clone()), Signed(me)).await?;
     let base = crate::pages::Base::new(&state, lang, "postings", &uri).with_caller(&caller);
     let title = base.t("application.mine_title").to_owned();
-    crate::pages::render(&ApplicationsPage { base, title, posting: None, list, steps: Vec::new() })
+    crate::pages::render(&ApplicationsPage { base, title, posting: None, list, steps: Vec::new(), talent_open })
 }
 
 /// The applicants to one of the employer's postings, with the pipeline's buttons.
@@ -343,7 +550,14 @@ pub async fn applicants_page(
     let Json(list) = posting_applications(State(state.clone()), Signed(me), Path(id)).await?;
     let base = crate::pages::Base::new(&state, lang, "postings", &uri).with_caller(&caller);
     let title = base.t("application.applicants_title").to_owned();
-    crate::pages::render(&ApplicationsPage { base, title, posting: Some(id), list, steps: EMPLOYER_STEPS.to_vec() })
+    crate::pages::render(&ApplicationsPage {
+        base,
+        title,
+        posting: Some(id),
+        list,
+        steps: EMPLOYER_STEPS.to_vec(),
+        talent_open: None,
+    })
 }
 
 /// Applies from the posting's page.
@@ -390,4 +604,85 @@ pub async fn status_submit(
         return Ok(crate::auth::carry_audit(&mut resp, axum::response::Redirect::to(&back).into_response()));
     }
     Ok(resp)
+}
+
+/// Attaches a résumé from the applications page (multipart; the CSRF token rides in the
+/// action URL).
+pub async fn resume_submit(
+    State(state): State<AppState>,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    Path(id): Path<Uuid>,
+    mut form: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let bad = || AppError::bad_request("invalid_form", "上传内容无法解析或文件超过 5 MB");
+    let mut file: Option<Vec<u8>> = None;
+    while let Some(field) = form.next_field().await.map_err(|_| bad())? {
+        if field.name() == Some("resume") {
+            file = Some(field.bytes().await.map_err(|_| bad())?.to_vec());
+        }
+    }
+    let bytes = file.ok_or_else(|| AppError::bad_request("invalid_file", "请选择简历文件"))?;
+    let event = AuditEvent::new("application_resume").target(format!("application:{id}"), None);
+    let to = axum::response::Redirect::to("/applications").into_response();
+    Ok(audited(event, store_resume(&state, &me, id, &bytes).await.map(|_| to)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TalentForm {
+    open: String,
+}
+
+/// Opens or closes the graduate's profile to employers from the applications page.
+pub async fn talent_submit(
+    State(state): State<AppState>,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    axum::Form(f): axum::Form<TalentForm>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let open = f.open == "1";
+    let event = AuditEvent::new("talent_optin").detail(open.to_string());
+    let to = axum::response::Redirect::to("/applications").into_response();
+    Ok(audited(event, set_talent(&state, &me, open).await.map(|_| to)))
+}
+
+#[derive(askama::Template)]
+#[template(path = "talent.html")]
+struct TalentPage {
+    base: crate::pages::Base,
+    list: TalentList,
+    prev: Option<i64>,
+    next: Option<i64>,
+}
+
+impl TalentPage {
+    fn education(&self, id: &str) -> String {
+        match id {
+            "associate" => "专科",
+            "bachelor" => "本科",
+            "master" => "硕士研究生",
+            "doctor" => "博士研究生",
+            other => other,
+        }
+        .to_owned()
+    }
+}
+
+/// The talent list for employers.
+pub async fn talent_page(
+    State(state): State<AppState>,
+    lang: crate::i18n::Lang,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    crate::api::ApiQuery(p): crate::api::ApiQuery<TalentParams>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let offset = p.offset.unwrap_or(0).max(0);
+    let list = talent_list(&state, &me, &TalentParams { limit: Some(50), offset: Some(offset) }).await?;
+    let base = crate::pages::Base::new(&state, lang, "postings", &uri).with_caller(&caller);
+    let prev = (offset > 0).then(|| (offset - 50).max(0));
+    let next = (offset + 50 < list.total).then_some(offset + 50);
+    crate::pages::render(&TalentPage { base, list, prev, next })
 }

@@ -62,6 +62,11 @@ pub struct WebSettings {
     pub keys: Arc<jiuye_security::seal::KeyRing>,
     /// Where uploaded evidence files are kept (outside anything served directly).
     pub evidence_dir: std::path::PathBuf,
+    /// Where the posting search index is kept; `None` keeps it in memory (built on first use).
+    pub search_dir: Option<std::path::PathBuf>,
+    /// Open (and build or catch up) the search index in the background as soon as the
+    /// application starts, rather than on the first search.
+    pub search_warm: bool,
 }
 
 impl WebSettings {
@@ -74,6 +79,8 @@ impl WebSettings {
             auth: auth::AuthSettings::default(),
             keys,
             evidence_dir: std::env::temp_dir().join("jiuye-evidence"),
+            search_dir: None,
+            search_warm: false,
         }
     }
 }
@@ -107,6 +114,14 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
         search: Arc::new(search_api::SearchState::default()),
         openapi_json: Arc::new(openapi_json),
     };
+    if settings.search_warm {
+        let warm = state.clone();
+        tokio::spawn(async move {
+            if let Err(e) = search_api::index(&warm).await {
+                tracing::error!(error = %e.message, "search index could not be opened");
+            }
+        });
+    }
     let pages = Router::new()
         .route("/", get(pages::home))
         .route("/orgs", get(pages::orgs_root))
@@ -172,6 +187,14 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
         .route("/postings/{id}/applicants", get(applications_api::applicants_page))
         .route("/applications", get(applications_api::my_applications_page))
         .route("/applications/{id}/status", post(applications_api::status_submit))
+        .route(
+            "/applications/{id}/resume",
+            post(applications_api::resume_submit)
+                .layer(axum::extract::DefaultBodyLimit::max(applications_api::MAX_RESUME_BYTES + 64 * 1024)),
+        )
+        .route("/applications/talent", post(applications_api::talent_submit))
+        .route("/talent", get(applications_api::talent_page))
+        .route("/postings/{id}/withdraw", post(postings_pages::withdraw_submit))
         .route("/surveys", get(surveys_api::surveys_page).post(surveys_api::surveys_submit))
         .route("/min-wages", get(destinations_pages::min_wages))
         .route("/min-wages/{province}", post(destinations_pages::min_wage_form))

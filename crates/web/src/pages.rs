@@ -94,7 +94,7 @@ pub(crate) fn login_redirect(uri: &axum::http::Uri) -> Response {
     axum::response::Redirect::to(&format!("/login?next={}", encode_component(next))).into_response()
 }
 
-pub(crate) fn encode_component(s: &str) -> String {
+pub fn encode_component(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {

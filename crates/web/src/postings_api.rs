@@ -106,6 +106,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(my_postings))
         .routes(routes!(get_posting, update_posting))
         .routes(routes!(review_posting))
+        .routes(routes!(withdraw_posting))
         .routes(routes!(report_posting))
         .routes(routes!(list_specials))
 }
@@ -238,7 +239,10 @@ fn dto(state: &AppState, r: PostingRow) -> PostingDto {
 }
 
 /// The employer record the caller posts for (their own account's employer).
-async fn own_employer(state: &AppState, caller: &Caller) -> Result<jiuye_store::employers::EmployerRecord, AppError> {
+pub(crate) async fn own_employer(
+    state: &AppState,
+    caller: &Caller,
+) -> Result<jiuye_store::employers::EmployerRecord, AppError> {
     let id = caller
         .actor
         .grants
@@ -517,6 +521,57 @@ pub async fn report_posting(
             event
                 .target(format!("posting:{id}"), Some(&path))
                 .attach((status, Json(serde_json::json!({"reported": true}))).into_response())
+        }
+        Err(e) => audited(event, Err(e)),
+    }
+}
+
+/// The version the caller saw.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct WithdrawInput {
+    pub version: i64,
+}
+
+pub(crate) async fn withdraw(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    version: i64,
+) -> Result<PostingRow, AppError> {
+    let missing = || AppError::not_found("posting_not_found", "没有这个职位，或它不对您开放");
+    let old = state.store.posting(id).await?.ok_or_else(missing)?;
+    let employer = own_employer(state, caller).await.map_err(|_| missing())?;
+    if employer.id != old.posting.employer_id {
+        return Err(missing());
+    }
+    if old.posting.status == "withdrawn" {
+        return Err(unprocessable("posting_withdrawn", "该职位已撤下"));
+    }
+    if !state.store.withdraw_posting(id, version).await? {
+        return Err(AppError::new(StatusCode::CONFLICT, "version_conflict", "职位已被修改，请刷新后重试"));
+    }
+    crate::search_api::refresh(state, id).await?;
+    state.store.posting(id).await?.ok_or_else(missing)
+}
+
+/// Takes a posting off (its employer only): it leaves search and lists at once; applications
+/// already made stay readable by both parties. Editing it again sends it back to review.
+#[utoipa::path(post, path = "/api/v1/postings/{id}/withdraw", tag = "postings", params(("id" = Uuid, Path)), request_body = WithdrawInput,
+    responses((status = 200, body = PostingDto), (status = 404, description = "`posting_not_found`", body = ErrorBody),
+        (status = 409, description = "`version_conflict`", body = ErrorBody),
+        (status = 422, description = "`posting_withdrawn`", body = ErrorBody)))]
+pub async fn withdraw_posting(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(id): Path<Uuid>,
+    Json(input): Json<WithdrawInput>,
+) -> Response {
+    let event = AuditEvent::new("posting_withdraw").target(format!("posting:{id}"), None);
+    match withdraw(&state, &caller, id, input.version).await {
+        Ok(row) => {
+            let path = row.scope_path.clone();
+            let d = dto(&state, row);
+            event.target(format!("posting:{id}"), Some(&path)).attach(Json(d).into_response())
         }
         Err(e) => audited(event, Err(e)),
     }

@@ -44,34 +44,40 @@ struct ListPage {
     base: Base,
     found: crate::search_api::SearchResults,
     q: String,
-    region: String,
+    /// (parameter, value) of every filter in force, the text included.
+    params: Vec<(&'static str, String)>,
     special: String,
-    education: String,
     specials: Vec<(String, String, String)>,
-    prev: Option<usize>,
-    next: Option<usize>,
+    groups: Vec<FacetGroup>,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+/// One facet's links: (href, label, chosen).
+struct FacetGroup {
+    heading: String,
+    links: Vec<(String, String, bool)>,
+    clear: Option<String>,
+}
+
+/// A link to the search page with `params`, one of them changed (an empty value drops it).
+fn search_link(params: &[(&'static str, String)], key: &str, value: &str) -> String {
+    let mut query: Vec<String> = params
+        .iter()
+        .filter(|(k, _)| *k != key && *k != "page")
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", crate::pages::encode_component(v)))
+        .collect();
+    if !value.is_empty() {
+        query.push(format!("{key}={}", crate::pages::encode_component(value)));
+    }
+    format!("/postings?{}", query.join("&"))
 }
 
 impl ListPage {
     /// A link to these results with one filter changed.
     fn with(&self, key: &str, value: &str) -> String {
-        let mut parts = vec![
-            ("q", self.q.as_str()),
-            ("region", self.region.as_str()),
-            ("special", self.special.as_str()),
-            ("education", self.education.as_str()),
-        ];
-        for p in &mut parts {
-            if p.0 == key {
-                p.1 = value;
-            }
-        }
-        let query: Vec<String> = parts
-            .into_iter()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| format!("{k}={}", crate::pages::encode_component(v)))
-            .collect();
-        format!("/postings?{}", query.join("&"))
+        search_link(&self.params, key, value)
     }
 }
 
@@ -80,14 +86,49 @@ pub async fn postings_page(
     State(state): State<AppState>,
     lang: Lang,
     caller: MaybeCaller,
-    OriginalUri(uri): OriginalUri,
+    uri: axum::http::Uri,
     ApiQuery(p): ApiQuery<crate::search_api::SearchParams>,
 ) -> Result<Response, AppError> {
+    use jiuye_search::Facet;
     let found = crate::search_api::run(&state, caller.0.as_deref(), &p).await?;
     let base = Base::new(&state, lang, "postings", &uri).with_caller(&caller);
+    let mut params: Vec<(&'static str, String)> = vec![("q", p.q.clone().unwrap_or_default())];
+    params.extend(Facet::ALL.into_iter().filter_map(|f| Some((f.name(), p.value(f)?.to_owned()))));
     let page = found.page;
-    let prev = (page > 1).then(|| page - 1);
-    let next = (page * 20 < found.total).then_some(page + 1);
+    let page_link = |n: usize| format!("{}&page={n}", search_link(&params, "page", ""));
+    let prev = (page > 1).then(|| page_link(page - 1));
+    let next = (page * 20 < found.total).then(|| page_link(page + 1));
+    let headings = [
+        (Facet::Province, "posting.by_region"),
+        (Facet::Industry, "posting.by_industry"),
+        (Facet::MajorClass, "posting.by_major_class"),
+        (Facet::Education, "posting.education"),
+        (Facet::Salary, "posting.by_salary"),
+        (Facet::EmployerType, "posting.by_employer_type"),
+        (Facet::Size, "posting.by_size"),
+    ];
+    let groups = headings
+        .into_iter()
+        .map(|(f, key)| {
+            let chosen = p
+                .value(f)
+                .map(|v| if f == Facet::Province { format!("{}0000", v.get(..2).unwrap_or(v)) } else { v.to_owned() });
+            FacetGroup {
+                heading: base.t(key).to_owned(),
+                links: found
+                    .facets
+                    .of(f)
+                    .iter()
+                    .map(|c| {
+                        let label = format!("{}（{}）", c.name, c.count);
+                        (search_link(&params, f.name(), &c.key), label, chosen.as_deref() == Some(c.key.as_str()))
+                    })
+                    .collect(),
+                clear: chosen.is_some().then(|| search_link(&params, f.name(), "")),
+            }
+        })
+        .filter(|g| !g.links.is_empty() || g.clear.is_some())
+        .collect();
     let specials = jiuye_domain::posting::specials()
         .iter()
         .map(|s| (s.id.clone(), s.name.clone(), s.description.clone()))
@@ -95,11 +136,11 @@ pub async fn postings_page(
     render(&ListPage {
         base,
         found,
-        q: p.q.unwrap_or_default(),
-        region: p.region.unwrap_or_default(),
-        special: p.special.unwrap_or_default(),
-        education: p.education.unwrap_or_default(),
+        q: p.q.clone().unwrap_or_default(),
+        special: p.special.clone().unwrap_or_default(),
+        params,
         specials,
+        groups,
         prev,
         next,
     })
@@ -413,4 +454,23 @@ pub async fn report_submit(
         return Ok(carry_audit(&mut resp, Redirect::to(&format!("/postings/{id}?reported=1")).into_response()));
     }
     Ok(resp)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WithdrawForm {
+    version: i64,
+}
+
+/// Withdraws a posting from the employer's list.
+pub async fn withdraw_submit(
+    State(state): State<AppState>,
+    caller: MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    Path(id): Path<uuid::Uuid>,
+    axum::Form(f): axum::Form<WithdrawForm>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let event = crate::auth::AuditEvent::new("posting_withdraw").target(format!("posting:{id}"), None);
+    let to = axum::response::Redirect::to("/postings/mine").into_response();
+    Ok(crate::auth::audited(event, crate::postings_api::withdraw(&state, &me, id, f.version).await.map(|_| to)))
 }

@@ -1,12 +1,17 @@
 //! Posting search over HTTP. The index (`jiuye_search`) is derived from the store: built from
-//! every approved posting on first use, then kept current by each change to a posting (submit,
-//! edit, review), which re-reads that posting and adds, replaces or removes it before answering.
+//! every approved posting when there is none (or it was written by another version or for
+//! another database), caught up with the changes since its last commit when it is opened again,
+//! and kept current by each change to a posting (submit, edit, review, withdrawal), which
+//! re-reads that posting and adds, replaces or removes it before answering.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
-use jiuye_search::{PostingDoc, Query, SearchIndex};
+use jiuye_domain::{Catalogue, RefData};
+use jiuye_search::{Facet, PostingDoc, Query, SearchIndex, Stamp};
+use jiuye_store::Repository;
 use jiuye_store::postings::PostingRow;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -20,7 +25,7 @@ use crate::auth::MaybeCaller;
 use crate::error::{AppError, ErrorBody};
 use crate::postings_api::PostingDto;
 
-/// The index, once built.
+/// The index, once opened.
 #[derive(Default)]
 pub struct SearchState {
     index: tokio::sync::OnceCell<Arc<SearchIndex>>,
@@ -31,77 +36,176 @@ fn unavailable(e: impl std::fmt::Display) -> AppError {
     AppError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "search_unavailable", "检索服务暂时不可用，请稍后重试")
 }
 
-/// What the index holds of a posting.
-fn doc_of(state: &AppState, r: &PostingRow) -> PostingDoc {
+const MAJOR_CATALOGUES: [Catalogue; 2] = [Catalogue::UndergraduateMajors, Catalogue::VocationalMajors];
+
+fn major_name(rd: &RefData, code: &str) -> Option<String> {
+    MAJOR_CATALOGUES.into_iter().find_map(|c| rd.entry(c, code).map(|e| e.name.clone()))
+}
+
+/// What the index holds of a posting; `None` when it must not be found at all.
+pub fn doc_of(rd: &RefData, r: &PostingRow) -> Option<PostingDoc> {
     let p = &r.posting;
-    let majors: Vec<String> = p
-        .majors
-        .split(',')
-        .filter(|m| !m.is_empty())
-        .filter_map(|m| {
-            [jiuye_domain::Catalogue::UndergraduateMajors, jiuye_domain::Catalogue::VocationalMajors]
-                .into_iter()
-                .find_map(|c| state.refdata.entry(c, m).map(|e| e.name.clone()))
-        })
-        .collect();
-    PostingDoc {
+    if p.status != "approved" || r.employer_verification == "blacklisted" {
+        return None;
+    }
+    let codes: Vec<&str> = p.majors.split(',').filter(|m| !m.is_empty()).collect();
+    let majors: Vec<String> = codes.iter().filter_map(|m| major_name(rd, m)).collect();
+    let mut facets = vec![
+        (Facet::Province, format!("{}0000", p.region_code.get(..2).unwrap_or("00"))),
+        (Facet::Education, p.education.clone()),
+        (Facet::Salary, jiuye_domain::posting::salary_band(p.salary_min, p.salary_max).to_owned()),
+        (Facet::EmployerType, r.employer_type.clone()),
+        (Facet::Industry, rd.industry_section(&r.employer_industry).unwrap_or("?").to_owned()),
+    ];
+    if let Some(size) = &r.employer_size {
+        facets.push((Facet::Size, size.clone()));
+    }
+    let mut classes: Vec<&str> = codes.iter().filter_map(|m| m.get(..4)).collect();
+    classes.sort_unstable();
+    classes.dedup();
+    facets.extend(classes.into_iter().map(|c| (Facet::MajorClass, c.to_owned())));
+    facets.extend(p.specials.split(',').filter(|s| !s.is_empty()).map(|s| (Facet::Special, s.to_owned())));
+    Some(PostingDoc {
         id: p.id,
         text: format!("{}\n{}\n{}\n{}", p.title, r.employer_name, majors.join(" "), p.description),
-        province: format!("{}0000", p.region_code.get(..2).unwrap_or("00")),
-        education: p.education.clone(),
-        specials: p.specials.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+        facets,
         scope: p.scope_org_id,
         deadline: p.deadline.replace('-', "").parse().unwrap_or(0),
         created_ms: p.created_at.timestamp_millis(),
-    }
+    })
 }
 
-/// The index, building it from the store on first use.
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+async fn source_of(store: &dyn Repository) -> Result<String, AppError> {
+    Ok(store.node().await?.node_id.to_string())
+}
+
+/// Opens the index kept in `dir` (or a new one in memory without one) on a blocking thread.
+pub async fn open(dir: Option<&Path>) -> Result<Arc<SearchIndex>, AppError> {
+    let dir = dir.map(Path::to_path_buf);
+    let ix = tokio::task::spawn_blocking(move || match dir {
+        Some(d) => SearchIndex::open(&d),
+        None => SearchIndex::in_memory(),
+    })
+    .await
+    .map_err(unavailable)?
+    .map_err(unavailable)?;
+    Ok(Arc::new(ix))
+}
+
+/// Replaces the index's contents with every approved posting in the store, read page by page
+/// in id order; searches see the old contents until the end. Returns how many it holds.
+pub async fn rebuild(store: &dyn Repository, rd: &Arc<RefData>, ix: &Arc<SearchIndex>) -> Result<u64, AppError> {
+    let stamp = Stamp { source: source_of(store).await?, synced_ms: now_ms() };
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Vec<PostingDoc>, String>>(4);
+    let writer = ix.clone();
+    let task = tokio::task::spawn_blocking(move || {
+        writer.rebuild(
+            || match rx.blocking_recv() {
+                Some(Ok(batch)) => Ok(Some(batch)),
+                Some(Err(e)) => Err(jiuye_search::SearchError(e)),
+                None => Ok(None),
+            },
+            &stamp,
+        )
+    });
+    let mut after = None;
+    loop {
+        let rows = match store.approved_postings_after(after, 5_000).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                let _ = tx.send(Err(e.to_string())).await;
+                break;
+            }
+        };
+        let Some(last) = rows.last() else { break };
+        after = Some(last.posting.id);
+        let rd = rd.clone();
+        let docs = tokio::task::spawn_blocking(move || rows.iter().filter_map(|r| doc_of(&rd, r)).collect())
+            .await
+            .map_err(unavailable)?;
+        if tx.send(Ok(docs)).await.is_err() {
+            break;
+        }
+    }
+    drop(tx);
+    task.await.map_err(unavailable)?.map_err(unavailable)
+}
+
+/// Brings the entries of `ids` up to date with the store.
+async fn apply(store: &dyn Repository, rd: &RefData, ix: &Arc<SearchIndex>, ids: &[Uuid]) -> Result<(), AppError> {
+    let source = source_of(store).await?;
+    for chunk in ids.chunks(500) {
+        let synced_ms = now_ms();
+        let rows = store.postings_by_ids(chunk).await?;
+        let changes: Vec<(Uuid, Option<PostingDoc>)> = chunk
+            .iter()
+            .map(|id| (*id, rows.iter().find(|r| r.posting.id == *id).and_then(|r| doc_of(rd, r))))
+            .collect();
+        let ix = ix.clone();
+        let stamp = Stamp { source: source.clone(), synced_ms };
+        tokio::task::spawn_blocking(move || ix.apply(&changes, &stamp))
+            .await
+            .map_err(unavailable)?
+            .map_err(unavailable)?;
+    }
+    Ok(())
+}
+
+/// How an index was made current when it was opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Opened {
+    /// Built from every approved posting (it was new, or from another version or database).
+    Built(u64),
+    /// Caught up with this many postings changed since its last commit.
+    CaughtUp(usize),
+}
+
+/// Opens the index in `dir` (in memory without one) and makes it current with the store.
+pub async fn open_current(
+    store: &dyn Repository,
+    rd: &Arc<RefData>,
+    dir: Option<&Path>,
+) -> Result<(Arc<SearchIndex>, Opened), AppError> {
+    let ix = open(dir).await?;
+    let source = source_of(store).await?;
+    let opened = match ix.stamp() {
+        Some(s) if s.source == source => {
+            // Changes made while nothing held the index (five seconds of slack for commits that
+            // were under way).
+            let since = chrono::DateTime::from_timestamp_millis(s.synced_ms - 5_000).unwrap_or_default();
+            let ids = store.postings_changed_since(since).await?;
+            apply(store, rd, &ix, &ids).await?;
+            Opened::CaughtUp(ids.len())
+        }
+        _ => Opened::Built(rebuild(store, rd, &ix).await?),
+    };
+    Ok((ix, opened))
+}
+
+/// The index, opening it (and building or catching up) on first use.
 pub(crate) async fn index(state: &AppState) -> Result<Arc<SearchIndex>, AppError> {
     state
         .search
         .index
         .get_or_try_init(|| async {
-            let ix =
-                tokio::task::spawn_blocking(SearchIndex::in_memory).await.map_err(unavailable)?.map_err(unavailable)?;
-            let mut docs = Vec::new();
-            let mut seen = 0i64;
-            let all = vec![jiuye_domain::OrgCode::NATION.to_owned()];
-            loop {
-                let (rows, _) = state.store.postings_in(&all, &["approved"], 200, seen).await?;
-                if rows.is_empty() {
-                    break;
-                }
-                seen += rows.len() as i64;
-                docs.extend(rows.iter().filter(|r| r.employer_verification != "blacklisted").map(|r| doc_of(state, r)));
-            }
-            let ix = Arc::new(ix);
-            let build = ix.clone();
-            tokio::task::spawn_blocking(move || build.replace_all(&docs))
-                .await
-                .map_err(unavailable)?
-                .map_err(unavailable)?;
+            let (ix, opened) =
+                open_current(&*state.store, &state.refdata, state.settings.search_dir.as_deref()).await?;
+            tracing::info!(?opened, postings = ix.len(), "search index ready");
             Ok::<_, AppError>(ix)
         })
         .await
         .cloned()
 }
 
-/// Brings one posting's entry up to date after a change (when the index has been built; a
-/// build reads the store itself).
+/// Brings one posting's entry up to date after a change (when the index is open; opening
+/// reads the store itself).
 pub(crate) async fn refresh(state: &AppState, id: Uuid) -> Result<(), AppError> {
     let Some(ix) = state.search.index.get().cloned() else { return Ok(()) };
-    let row = state.store.posting(id).await?;
-    let doc = row
-        .filter(|r| r.posting.status == "approved" && r.employer_verification != "blacklisted")
-        .map(|r| doc_of(state, &r));
-    tokio::task::spawn_blocking(move || match doc {
-        Some(d) => ix.upsert(&d),
-        None => ix.remove(id),
-    })
-    .await
-    .map_err(unavailable)?
-    .map_err(unavailable)
+    apply(&*state.store, &state.refdata, &ix, &[id]).await
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -111,28 +215,89 @@ pub struct SearchParams {
     pub q: Option<String>,
     /// A region code; postings located in its province.
     pub region: Option<String>,
-    /// A themed campaign id.
-    pub special: Option<String>,
+    /// A GB/T 4754 section letter (e.g. `I`) of the employer's industry.
+    pub industry: Option<String>,
+    /// A four-digit major class code of either catalogue (e.g. `0809`).
+    pub major_class: Option<String>,
     /// `any`, `vocational`, `bachelor`, `master` or `doctor`.
     pub education: Option<String>,
+    /// A pay band: `lt4k`, `4k-6k`, `6k-8k`, `8k-12k`, `12k-20k`, `20k+` or `negotiable`.
+    pub salary: Option<String>,
+    /// An employer type code (单位性质).
+    pub employer_type: Option<String>,
+    /// `large`, `medium`, `small` or `micro`.
+    pub size: Option<String>,
+    /// A themed campaign id.
+    pub special: Option<String>,
     /// 1-based.
     pub page: Option<usize>,
 }
 
+impl SearchParams {
+    /// The value given for a facet's parameter.
+    pub fn value(&self, f: Facet) -> Option<&str> {
+        let v = match f {
+            Facet::Province => &self.region,
+            Facet::Industry => &self.industry,
+            Facet::MajorClass => &self.major_class,
+            Facet::Education => &self.education,
+            Facet::Salary => &self.salary,
+            Facet::EmployerType => &self.employer_type,
+            Facet::Size => &self.size,
+            Facet::Special => &self.special,
+        };
+        v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+    }
+}
+
 /// One facet value with its count.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct FacetCount {
     pub key: String,
     pub name: String,
     pub count: u64,
 }
 
-/// Facet counts over every match.
-#[derive(Debug, Serialize, ToSchema)]
+/// Facet counts over every match, each most first.
+#[derive(Debug, Default, Serialize, ToSchema)]
 pub struct Facets {
     pub region: Vec<FacetCount>,
+    pub industry: Vec<FacetCount>,
+    pub major_class: Vec<FacetCount>,
     pub education: Vec<FacetCount>,
+    pub salary: Vec<FacetCount>,
+    pub employer_type: Vec<FacetCount>,
+    pub size: Vec<FacetCount>,
     pub special: Vec<FacetCount>,
+}
+
+impl Facets {
+    /// The counts of one facet.
+    pub fn of(&self, f: Facet) -> &[FacetCount] {
+        match f {
+            Facet::Province => &self.region,
+            Facet::Industry => &self.industry,
+            Facet::MajorClass => &self.major_class,
+            Facet::Education => &self.education,
+            Facet::Salary => &self.salary,
+            Facet::EmployerType => &self.employer_type,
+            Facet::Size => &self.size,
+            Facet::Special => &self.special,
+        }
+    }
+
+    fn slot(&mut self, f: Facet) -> &mut Vec<FacetCount> {
+        match f {
+            Facet::Province => &mut self.region,
+            Facet::Industry => &mut self.industry,
+            Facet::MajorClass => &mut self.major_class,
+            Facet::Education => &mut self.education,
+            Facet::Salary => &mut self.salary,
+            Facet::EmployerType => &mut self.employer_type,
+            Facet::Size => &mut self.size,
+            Facet::Special => &mut self.special,
+        }
+    }
 }
 
 /// A page of search results.
@@ -144,73 +309,93 @@ pub struct SearchResults {
     pub facets: Facets,
 }
 
+/// The display name of a facet value.
+pub fn facet_name(rd: &RefData, f: Facet, key: &str) -> String {
+    use jiuye_domain::posting;
+    let found = match f {
+        Facet::Province => rd.region(key).map(|r| r.name.clone()),
+        Facet::Industry => rd.entry(Catalogue::Industries, key).map(|e| e.name.clone()),
+        Facet::MajorClass => major_name(rd, key),
+        Facet::Education => posting::EDUCATION.iter().find(|(id, _)| *id == key).map(|(_, n)| (*n).to_owned()),
+        Facet::Salary => posting::SALARY_BANDS
+            .iter()
+            .find(|(id, _, _)| *id == key)
+            .map(|(_, n, _)| (*n).to_owned())
+            .or_else(|| (key == "negotiable").then(|| "面议".to_owned())),
+        Facet::EmployerType => rd.entry(Catalogue::EmployerTypes, key).map(|e| e.name.clone()),
+        Facet::Size => jiuye_domain::employer::SizeClass::from_id(key).map(|s| s.zh().to_owned()),
+        Facet::Special => posting::specials().iter().find(|s| s.id == key).map(|s| s.name.clone()),
+    };
+    found.unwrap_or_else(|| key.to_owned())
+}
+
+/// Today as the index stores deadlines (YYYYMMDD).
+fn today_number() -> u64 {
+    chrono::Local::now().date_naive().format("%Y%m%d").to_string().parse().unwrap_or(0)
+}
+
 pub(crate) async fn run(
     state: &AppState,
     caller: Option<&crate::auth::Caller>,
     p: &SearchParams,
 ) -> Result<SearchResults, AppError> {
-    let ix = index(state).await?;
-    let scopes: Vec<Uuid> = crate::postings_api::viewer_scopes(state, caller).await?.into_iter().collect();
-    let province = p.region.as_deref().map(str::trim).filter(|r| r.len() >= 2).map(|r| format!("{}0000", &r[..2]));
-    let today: u64 = chrono::Local::now().date_naive().format("%Y%m%d").to_string().parse().unwrap_or(0);
-    let page = p.page.unwrap_or(1).clamp(1, 500);
     let text = p.q.clone().unwrap_or_default();
     if text.chars().count() > 100 {
         return Err(AppError::bad_request("query_too_long", "检索词不超过 100 字"));
     }
-    let special = p.special.clone();
-    let education = p.education.clone();
+    let ix = index(state).await?;
+    let scopes: Vec<Uuid> = crate::postings_api::viewer_scopes(state, caller).await?.into_iter().collect();
+    let page = p.page.unwrap_or(1).clamp(1, 500);
+    let filters: Vec<(Facet, String)> = Facet::ALL
+        .into_iter()
+        .filter_map(|f| {
+            let v = p.value(f)?;
+            // A region narrows to its province.
+            let v = if f == Facet::Province { format!("{}0000", v.get(..2)?) } else { v.to_owned() };
+            Some((f, v))
+        })
+        .collect();
     let hits = tokio::task::spawn_blocking(move || {
         ix.search(&Query {
             text: &text,
-            province: province.as_deref(),
-            special: special.as_deref().filter(|s| !s.is_empty()),
-            education: education.as_deref().filter(|s| !s.is_empty()),
+            filters,
             scopes: &scopes,
-            today,
+            today: today_number(),
+            now_ms: now_ms(),
             limit: 20,
             offset: (page - 1) * 20,
+            facets: true,
         })
     })
     .await
     .map_err(unavailable)?
     .map_err(unavailable)?;
-    let mut results = Vec::with_capacity(hits.ids.len());
-    for id in &hits.ids {
-        if let Some(row) = state.store.posting(*id).await? {
-            results.push(crate::postings_api::dto_of(state, row));
-        }
-    }
-    let named = |v: Vec<(String, u64)>, name: &dyn Fn(&str) -> String| -> Vec<FacetCount> {
-        v.into_iter().map(|(key, count)| FacetCount { name: name(&key), key, count }).collect()
-    };
-    let region_name = |k: &str| state.refdata.region(k).map(|r| r.name.clone()).unwrap_or_default();
-    let edu_name = |k: &str| {
-        jiuye_domain::posting::EDUCATION
+    let results = state
+        .store
+        .postings_by_ids(&hits.ids)
+        .await?
+        .into_iter()
+        .map(|row| crate::postings_api::dto_of(state, row))
+        .collect();
+    let mut facets = Facets::default();
+    for (f, counts) in &hits.facets {
+        *facets.slot(*f) = counts
             .iter()
-            .find(|(id, _)| *id == k)
-            .map(|(_, n)| (*n).to_owned())
-            .unwrap_or_default()
-    };
-    let special_name = |k: &str| {
-        jiuye_domain::posting::specials().iter().find(|s| s.id == k).map(|s| s.name.clone()).unwrap_or_default()
-    };
-    Ok(SearchResults {
-        total: hits.total,
-        page,
-        results,
-        facets: Facets {
-            region: named(hits.provinces, &region_name),
-            education: named(hits.education, &edu_name),
-            special: named(hits.specials, &special_name),
-        },
-    })
+            .map(|(key, count)| FacetCount {
+                name: facet_name(&state.refdata, *f, key),
+                key: key.clone(),
+                count: *count,
+            })
+            .collect();
+    }
+    Ok(SearchResults { total: hits.total, page, results, facets })
 }
 
 /// Searches the postings open to the caller: Chinese word segmentation plus bigrams (a major's
-/// name matches however it was split; Traditional characters find Simplified), filters by
-/// region, themed campaign and education, facet counts over every match, 20 a page. Expired
-/// and unapproved postings are never found.
+/// name matches however it was split; Traditional characters find Simplified), relevance with
+/// newer postings first among equals, filters by region, industry, major class, education, pay,
+/// employer type and size and themed campaign, with counts of each over every match; 20 a page.
+/// Expired and unapproved postings are never found.
 #[utoipa::path(get, path = "/api/v1/postings/search", tag = "postings", params(SearchParams),
     responses((status = 200, body = SearchResults), (status = 400, description = "`query_too_long`", body = ErrorBody),
         (status = 503, description = "`search_unavailable`", body = ErrorBody)))]

@@ -614,6 +614,23 @@ async fn search_understands_chinese_and_respects_visibility() {
         assert_eq!(hits["facets"]["region"][0]["key"], "510000");
         assert_eq!(hits["facets"]["region"][0]["name"], "四川省");
         assert_eq!(search(&format!("{}&region=110000", q("计算机")), Some(&graduate)).await["total"], 0);
+        // Every facet counts the match; each value filters to it.
+        let facets = hits["facets"].clone();
+        assert_eq!(facets["major_class"][0]["key"], "0809", "{facets}");
+        assert_eq!(facets["major_class"][0]["name"], "计算机类");
+        assert_eq!(facets["salary"][0]["key"], "8k-12k", "7000–11000 sits in its middle's band");
+        assert!(
+            facets["size"].as_array().unwrap().is_empty(),
+            "the demo employer, a public institution, has no size class"
+        );
+        for facet in ["industry", "major_class", "education", "salary", "employer_type"] {
+            let key = facets[facet][0]["key"].as_str().unwrap_or_else(|| panic!("{facet}: {facets}")).to_owned();
+            assert!(!facets[facet][0]["name"].as_str().unwrap_or("").is_empty(), "{facet}: {facets}");
+            let narrowed = search(&format!("{}&{facet}={key}", q("计算机")), Some(&graduate)).await;
+            assert_eq!(narrowed["total"], 1, "{facet}={key}");
+        }
+        assert_eq!(search(&format!("{}&salary=lt4k", q("计算机")), Some(&graduate)).await["total"], 0);
+        assert_eq!(search(&format!("{}&major_class=1202", q("计算机")), Some(&graduate)).await["total"], 0);
         // Nobody outside the university finds it.
         assert_eq!(search(&q("计算机科学"), None).await["total"], 0);
         // An edit sends it back to review and out of search at once.
@@ -626,6 +643,194 @@ async fn search_understands_chinese_and_respects_visibility() {
             400,
             "query_too_long",
         );
+        f.cleanup().await;
+    }
+}
+
+/// An app on the fixture's store whose search index is kept in `dir`.
+fn app_with_index(f: &super::Fixture, dir: &std::path::Path) -> axum::Router {
+    let keys = std::sync::Arc::new(jiuye_security::seal::KeyRing::generate().expect("keys"));
+    let mut settings = jiuye_web::WebSettings::with_keys(keys);
+    settings.search_dir = Some(dir.to_path_buf());
+    let rd = std::sync::Arc::new(jiuye_domain::RefData::load().expect("refdata"));
+    jiuye_web::app(f.store.clone(), rd, settings).expect("app")
+}
+
+#[tokio::test]
+async fn an_index_on_disk_catches_up_with_changes_made_while_it_was_closed() {
+    use super::identity::token_for;
+    for f in fixtures().await {
+        let (hr, _) = verified_employer(&f).await;
+        let career = token_for(&f, "demo_career").await;
+        let graduate = token_for(&f, "demo_graduate").await;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let found = |app: axum::Router, words: &'static str| {
+            let graduate = graduate.clone();
+            async move {
+                let q: String = words.bytes().map(|b| format!("%{b:02X}")).collect();
+                let r =
+                    call(&app, Method::GET, &format!("/api/v1/postings/search?q={q}"), None, &Auth::Bearer(&graduate))
+                        .await;
+                assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+                r.json()["results"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| p["id"].as_str().unwrap().to_owned())
+                    .collect::<Vec<_>>()
+            }
+        };
+        let first = app_with_index(&f, dir.path());
+        assert!(found(first.clone(), "园艺").await.is_empty(), "{}", f.name);
+        let r = call(
+            &first,
+            Method::POST,
+            "/api/v1/postings",
+            Some(posting("university", Some("4151010610"), "招聘园艺专业毕业生，负责苗圃管理。")),
+            &Auth::Bearer(&hr),
+        )
+        .await;
+        let id = r.json()["id"].as_str().unwrap().to_owned();
+        call(
+            &first,
+            Method::POST,
+            &format!("/api/v1/postings/{id}/review"),
+            Some(json!({"decision": "approve", "version": 1})),
+            &Auth::Bearer(&career),
+        )
+        .await;
+        assert_eq!(found(first.clone(), "园艺").await, [id.clone()], "{}", f.name);
+        drop(first);
+        // While no server holds the index, the posting is rejected in the database itself.
+        let uuid: uuid::Uuid = id.parse().unwrap();
+        let row = f.store.posting(uuid).await.unwrap().unwrap();
+        assert!(f.store.review_posting(uuid, row.posting.version, "rejected", uuid, None).await.unwrap());
+        let second = app_with_index(&f, dir.path());
+        assert!(found(second.clone(), "园艺").await.is_empty(), "{}: the index caught up", f.name);
+        drop(second);
+        f.cleanup().await;
+    }
+}
+
+async fn put_bytes(app: &axum::Router, uri: &str, bytes: &[u8], token: &str) -> super::Reply {
+    let req = Request::builder()
+        .method(Method::PUT)
+        .uri(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/pdf")
+        .body(Body::from(bytes.to_vec()))
+        .unwrap();
+    super::send(app, req).await
+}
+
+#[tokio::test]
+async fn resumes_reach_only_the_employer_applied_to_profiles_only_when_opted_in_and_postings_can_be_withdrawn() {
+    use super::identity::token_for;
+    for f in fixtures().await {
+        let (hr, _) = verified_employer(&f).await;
+        let career = token_for(&f, "demo_career").await;
+        let graduate = token_for(&f, "demo_graduate").await;
+        let counselor = token_for(&f, "demo_counselor").await;
+        let r = call(
+            &f.app,
+            Method::POST,
+            "/api/v1/postings",
+            Some(posting("university", Some("4151010610"), "负责园林景观设计与施工管理；五险一金。")),
+            &Auth::Bearer(&hr),
+        )
+        .await;
+        let id = r.json()["id"].as_str().unwrap().to_owned();
+        call(
+            &f.app,
+            Method::POST,
+            &format!("/api/v1/postings/{id}/review"),
+            Some(json!({"decision": "approve", "version": 1})),
+            &Auth::Bearer(&career),
+        )
+        .await;
+        let r = call(
+            &f.app,
+            Method::POST,
+            &format!("/api/v1/postings/{id}/applications"),
+            Some(json!({})),
+            &Auth::Bearer(&graduate),
+        )
+        .await;
+        let aid = r.json()["id"].as_str().unwrap().to_owned();
+        assert!(r.json()["resume"].is_null());
+        let resume = format!("/api/v1/applications/{aid}/resume");
+        // A résumé must be a PDF by its content.
+        assert_error(&put_bytes(&f.app, &resume, b"<html>not a pdf</html>", &graduate).await, 400, "invalid_file");
+        assert_error(&put_bytes(&f.app, &resume, b"%PDF-1.4 resume", &hr).await, 403, "forbidden");
+        let r = put_bytes(&f.app, &resume, b"%PDF-1.4 first", &graduate).await;
+        assert_eq!(r.status, StatusCode::OK, "{}: {}", f.name, r.body);
+        let r = put_bytes(&f.app, &resume, b"%PDF-1.4 second", &graduate).await;
+        assert_eq!(r.json()["resume"]["size_bytes"], 15, "the second replaces the first");
+        let read = call(&f.app, Method::GET, &resume, None, &Auth::Bearer(&hr)).await;
+        assert_eq!((read.status, read.body.as_str()), (StatusCode::OK, "%PDF-1.4 second"), "{}", f.name);
+        assert_eq!(read.content_type, "application/pdf");
+        for outsider in [&counselor, &career] {
+            assert_error(
+                &call(&f.app, Method::GET, &resume, None, &Auth::Bearer(outsider)).await,
+                404,
+                "resume_not_found",
+            );
+        }
+        // The profile reaches employers only after opting in.
+        let talent = |token: String| {
+            let app = f.app.clone();
+            async move { call(&app, Method::GET, "/api/v1/talent", None, &Auth::Bearer(&token)).await }
+        };
+        assert_eq!(talent(hr.clone()).await.json()["total"], 0, "{}", f.name);
+        assert_error(&talent(career.clone()).await, 403, "forbidden");
+        assert_error(&talent(graduate.clone()).await, 403, "forbidden");
+        let r =
+            call(&f.app, Method::PUT, "/api/v1/me/talent", Some(json!({"open": true})), &Auth::Bearer(&graduate)).await;
+        assert_eq!(r.json()["open"], true, "{}", r.body);
+        assert_error(
+            &call(&f.app, Method::PUT, "/api/v1/me/talent", Some(json!({"open": true})), &Auth::Bearer(&hr)).await,
+            403,
+            "forbidden",
+        );
+        let list = talent(hr.clone()).await.json();
+        assert_eq!(list["total"], 1, "{list}");
+        assert!(list["items"][0]["name"].as_str().is_some_and(|n| !n.is_empty()));
+        assert!(list["items"][0].get("student_no").is_none() && list["items"][0].get("id_number").is_none());
+        call(&f.app, Method::PUT, "/api/v1/me/talent", Some(json!({"open": false})), &Auth::Bearer(&graduate)).await;
+        assert_eq!(talent(hr.clone()).await.json()["total"], 0);
+        // Withdrawing takes the posting out of search at once; applications stay readable.
+        let q: String = "园林景观".bytes().map(|b| format!("%{b:02X}")).collect();
+        let found =
+            call(&f.app, Method::GET, &format!("/api/v1/postings/search?q={q}"), None, &Auth::Bearer(&graduate)).await;
+        assert_eq!(found.json()["total"], 1, "{}", found.body);
+        let version = call(&f.app, Method::GET, &format!("/api/v1/postings/{id}"), None, &Auth::Bearer(&hr))
+            .await
+            .json()["version"]
+            .as_i64()
+            .unwrap();
+        let withdraw = format!("/api/v1/postings/{id}/withdraw");
+        assert_error(
+            &call(&f.app, Method::POST, &withdraw, Some(json!({"version": version})), &Auth::Bearer(&graduate)).await,
+            404,
+            "posting_not_found",
+        );
+        assert_error(
+            &call(&f.app, Method::POST, &withdraw, Some(json!({"version": version + 7})), &Auth::Bearer(&hr)).await,
+            409,
+            "version_conflict",
+        );
+        let r = call(&f.app, Method::POST, &withdraw, Some(json!({"version": version})), &Auth::Bearer(&hr)).await;
+        assert_eq!(r.json()["status"], "withdrawn", "{}: {}", f.name, r.body);
+        let found =
+            call(&f.app, Method::GET, &format!("/api/v1/postings/search?q={q}"), None, &Auth::Bearer(&graduate)).await;
+        assert_eq!(found.json()["total"], 0, "{}", found.body);
+        assert_error(
+            &call(&f.app, Method::POST, &withdraw, Some(json!({"version": version + 1})), &Auth::Bearer(&hr)).await,
+            422,
+            "posting_withdrawn",
+        );
+        let mine = call(&f.app, Method::GET, "/api/v1/applications/mine", None, &Auth::Bearer(&graduate)).await;
+        assert!(mine.body.contains(&aid), "{}", mine.body);
         f.cleanup().await;
     }
 }

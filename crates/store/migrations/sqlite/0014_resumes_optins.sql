@@ -1,0 +1,11 @@
+-- A résumé a graduate attached to an application: the file is kept outside the web root under
+-- a random name.
+ALTER TABLE applications ADD COLUMN resume_stored TEXT;
+ALTER TABLE applications ADD COLUMN resume_type TEXT;
+ALTER TABLE applications ADD COLUMN resume_bytes INTEGER;
+
+-- Graduates who let verified employers find their profile without applying.
+CREATE TABLE talent_optins (
+    graduate_id BLOB PRIMARY KEY REFERENCES graduates (id),
+    since       TEXT NOT NULL
+);
