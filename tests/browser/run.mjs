@@ -59,6 +59,8 @@ const PAGES = [
   ['/postings/review', 'demo_career'],
   ['/postings/mine', 'demo_employer'],
   ['/applications', 'demo_graduate'],
+  ['/talent', 'demo_employer'],
+  ['/postings?q=%E5%B7%A5%E7%A8%8B%E5%B8%88&industry=I', null],
 ];
 
 let passed = 0;

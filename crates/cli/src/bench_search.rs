@@ -45,14 +45,14 @@ const QUERIES: &[&str] = &[
     "软件开发工程师",
     "计算机科学与技术",
     "计算机科学",
-    "会计",
-    "财务管理",
-    "護理",
-    "机械设计",
+    "电气工程师",
+    "護士",
+    "会计学",
     "市场营销",
     "数据分析",
-    "教师",
-    "电气",
+    "中学教师",
+    "财务",
+    "施工",
     "人力资源",
 ];
 
@@ -120,6 +120,17 @@ fn err(e: impl std::fmt::Display) -> String {
 
 async fn approved_count(pool: &sqlx::SqlitePool) -> Result<i64, String> {
     sqlx::query_scalar("SELECT COUNT(*) FROM postings WHERE status = 'approved'").fetch_one(pool).await.map_err(err)
+}
+
+/// The approved postings as a copy must match them: how many, and the greatest id.
+async fn fingerprint(pool: &sqlx::SqlitePool) -> Result<(i64, Uuid), String> {
+    let n = approved_count(pool).await?;
+    let last: Option<Uuid> =
+        sqlx::query_scalar("SELECT id FROM postings WHERE status = 'approved' ORDER BY id DESC LIMIT 1")
+            .fetch_optional(pool)
+            .await
+            .map_err(err)?;
+    Ok((n, last.unwrap_or_default()))
 }
 
 /// Generates postings until the database holds `want` approved ones.
@@ -240,7 +251,7 @@ async fn time_like_sqlite(pool: &sqlx::SqlitePool) -> Result<Timing, String> {
 
 /// Copies the approved postings' searchable columns into PostgreSQL (schema jiuye_bench) unless
 /// they are there already, then times the same LIKE search there.
-async fn time_like_pg(url: &str, sqlite: &sqlx::SqlitePool, want: i64) -> Result<Timing, String> {
+async fn time_like_pg(url: &str, sqlite: &sqlx::SqlitePool, want: (i64, Uuid)) -> Result<Timing, String> {
     let pool = sqlx::postgres::PgPoolOptions::new().max_connections(2).connect(url).await.map_err(err)?;
     sqlx::query("CREATE SCHEMA IF NOT EXISTS jiuye_bench").execute(&pool).await.map_err(err)?;
     sqlx::query(
@@ -252,8 +263,13 @@ async fn time_like_pg(url: &str, sqlite: &sqlx::SqlitePool, want: i64) -> Result
     .map_err(err)?;
     let have: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM jiuye_bench.postings").fetch_one(&pool).await.map_err(err)?;
-    if have != want {
-        eprintln!("正在把 {want} 个职位复制到 PostgreSQL……");
+    let has_last: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jiuye_bench.postings WHERE id = $1")
+        .bind(want.1)
+        .fetch_one(&pool)
+        .await
+        .map_err(err)?;
+    if (have, has_last) != (want.0, 1) {
+        eprintln!("正在把 {} 个职位复制到 PostgreSQL……", want.0);
         sqlx::query("TRUNCATE jiuye_bench.postings").execute(&pool).await.map_err(err)?;
         let mut after = 0i64;
         loop {
@@ -321,7 +337,7 @@ async fn time_like_pg(url: &str, sqlite: &sqlx::SqlitePool, want: i64) -> Result
 /// next to the database (built once, reused while the posting count matches). Queries of three
 /// or more characters use the index (`MATCH`); shorter ones cannot, and fall back to LIKE on
 /// the same table, as the tokenizer's documentation says.
-async fn time_fts5(db: &Path, file: &Path, want: i64, runs: usize) -> Result<Timing, String> {
+async fn time_fts5(db: &Path, file: &Path, want: (i64, Uuid), runs: usize) -> Result<Timing, String> {
     let url = format!("sqlite://{}?mode=rwc", file.display());
     let mut conn = sqlx::SqliteConnection::connect(&url).await.map_err(err)?;
     sqlx::query(
@@ -336,8 +352,13 @@ async fn time_fts5(db: &Path, file: &Path, want: i64, runs: usize) -> Result<Tim
         .await
         .map_err(err)?;
     let have: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM docs").fetch_one(&mut conn).await.map_err(err)?;
-    if have != want {
-        eprintln!("正在建立 FTS5 trigram 索引（{want} 个职位）……");
+    let has_last: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM docs WHERE id = $1")
+        .bind(want.1)
+        .fetch_one(&mut conn)
+        .await
+        .map_err(err)?;
+    if (have, has_last) != (want.0, 1) {
+        eprintln!("正在建立 FTS5 trigram 索引（{} 个职位）……", want.0);
         let started = Instant::now();
         sqlx::query("DELETE FROM docs").execute(&mut conn).await.map_err(err)?;
         sqlx::query("DELETE FROM fts").execute(&mut conn).await.map_err(err)?;
@@ -524,7 +545,7 @@ pub(super) async fn run(a: Args, file: FileConfig) -> Result<(), String> {
         .await
         .map_err(err)?;
     seed(&store, &rd, &pool, a.postings).await?;
-    let approved = approved_count(&pool).await?;
+    let (approved, last) = fingerprint(&pool).await?;
 
     // The index lives beside the serving one so that a running server is not disturbed.
     let index_dir = data.data_dir.join("bench-search-index");
@@ -535,9 +556,9 @@ pub(super) async fn run(a: Args, file: FileConfig) -> Result<(), String> {
     let scopes = graduate_scopes(&store).await?;
     let ours = time_jiuye(&store, &ix, &scopes, a.runs).await?;
     let rss = rss_mib();
-    let fts = time_fts5(&db, &data.data_dir.join("bench-fts5.db"), approved, a.runs).await?;
+    let fts = time_fts5(&db, &data.data_dir.join("bench-fts5.db"), (approved, last), a.runs).await?;
     let like = time_like_sqlite(&pool).await?;
-    let pg = match time_like_pg(&a.pg_url, &pool, approved).await {
+    let pg = match time_like_pg(&a.pg_url, &pool, (approved, last)).await {
         Ok(t) => Some(t),
         Err(e) => {
             eprintln!("PostgreSQL 基线跳过：{e}");

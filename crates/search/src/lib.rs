@@ -10,8 +10,6 @@ use std::ops::Bound;
 use std::sync::Mutex;
 
 use jieba_rs::Jieba;
-use tantivy::aggregation::AggregationCollector;
-use tantivy::aggregation::agg_req::Aggregations;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query as TQuery, RangeQuery, TermQuery, TermSetQuery};
 use tantivy::schema::{
@@ -201,6 +199,83 @@ impl Facet {
             Facet::Industry | Facet::EmployerType => 25,
             _ => 10,
         }
+    }
+}
+
+/// Counts the values of every facet over the matching documents, straight from the columns'
+/// term ordinals (one array increment per value), turning ordinals into text once per segment.
+struct FacetCounter;
+
+struct SegmentFacetCounter {
+    columns: Vec<Option<tantivy::columnar::StrColumn>>,
+    counts: Vec<Vec<u64>>,
+}
+
+type FacetFruit = Vec<std::collections::HashMap<String, u64>>;
+
+impl tantivy::collector::Collector for FacetCounter {
+    type Fruit = FacetFruit;
+    type Child = SegmentFacetCounter;
+
+    fn for_segment(&self, _: tantivy::SegmentOrdinal, seg: &SegmentReader) -> tantivy::Result<SegmentFacetCounter> {
+        let mut columns = Vec::with_capacity(Facet::ALL.len());
+        let mut counts = Vec::with_capacity(Facet::ALL.len());
+        for f in Facet::ALL {
+            let col = seg.fast_fields().str(f.name())?;
+            counts.push(vec![0; col.as_ref().map(|c| c.num_terms()).unwrap_or(0)]);
+            columns.push(col);
+        }
+        Ok(SegmentFacetCounter { columns, counts })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<FacetFruit>) -> tantivy::Result<FacetFruit> {
+        let mut out: FacetFruit = vec![Default::default(); Facet::ALL.len()];
+        for fruit in fruits {
+            for (i, m) in fruit.into_iter().enumerate() {
+                for (k, n) in m {
+                    *out[i].entry(k).or_default() += n;
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl tantivy::collector::SegmentCollector for SegmentFacetCounter {
+    type Fruit = FacetFruit;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        for (col, counts) in self.columns.iter().zip(self.counts.iter_mut()) {
+            if let Some(col) = col {
+                for ord in col.term_ords(doc) {
+                    if let Some(c) = counts.get_mut(ord as usize) {
+                        *c += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    fn harvest(self) -> FacetFruit {
+        self.columns
+            .iter()
+            .zip(self.counts)
+            .map(|(col, counts)| {
+                let mut m = std::collections::HashMap::new();
+                let Some(col) = col else { return m };
+                for (ord, n) in counts.into_iter().enumerate().filter(|(_, n)| *n > 0) {
+                    let mut key = String::new();
+                    if col.ord_to_str(ord as u64, &mut key).unwrap_or(false) {
+                        m.insert(key, n);
+                    }
+                }
+                m
+            })
+            .collect()
     }
 }
 
@@ -502,24 +577,26 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let limit = q.limit.clamp(1, 100);
         let now_ms = q.now_ms;
-        let addresses: Vec<tantivy::DocAddress> = if has_text {
-            // Relevance, then a boost that halves over two weeks: a month-old posting keeps about
-            // a fifth of a new one's bonus.
+        let counter = q.facets.then_some(FacetCounter);
+        // One pass over the matches: the page, the count and the facet counts together.
+        let (addresses, total, counted): (Vec<tantivy::DocAddress>, usize, Option<FacetFruit>) = if has_text {
+            // Relevance, then a bonus for being new that fades over weeks: a posting from today
+            // gets half its score again, one from a month ago about a tenth.
             let top = TopDocs::with_limit(limit).and_offset(q.offset).tweak_score(move |seg: &SegmentReader| {
                 let created = seg.fast_fields().i64("created").ok().map(|c| c.first_or_default_col(0));
                 move |doc: DocId, score: Score| {
                     let at = created.as_ref().map(|c| c.get_val(doc)).unwrap_or(0);
                     let days = ((now_ms - at).max(0) as f32) / 86_400_000.0;
-                    score * (1.0 + 0.5 * (-days / 20.0).exp())
+                    score * (1.0 + 0.5 * (-days / 14.0).exp())
                 }
             });
-            searcher.search(&query, &top)?.into_iter().map(|(_, a)| a).collect()
+            let (top, total, counted) = searcher.search(&query, &(top, Count, counter))?;
+            (top.into_iter().map(|(_, a)| a).collect(), total, counted)
         } else {
-            let top = searcher.search(
-                &query,
-                &TopDocs::with_limit(limit).and_offset(q.offset).order_by_fast_field::<i64>("created", Order::Desc),
-            )?;
-            top.into_iter().map(|(_, a)| a).collect()
+            let top =
+                TopDocs::with_limit(limit).and_offset(q.offset).order_by_fast_field::<i64>("created", Order::Desc);
+            let (top, total, counted) = searcher.search(&query, &(top, Count, counter))?;
+            (top.into_iter().map(|(_, a)| a).collect(), total, counted)
         };
         let mut ids = Vec::with_capacity(addresses.len());
         for a in addresses {
@@ -528,33 +605,20 @@ impl SearchIndex {
                 ids.push(id);
             }
         }
-        if !q.facets {
-            let total = searcher.search(&query, &Count)?;
-            return Ok(Hits { ids, total, facets: Vec::new() });
-        }
-        let mut req = serde_json::Map::new();
-        for f in Facet::ALL {
-            req.insert(f.name().into(), serde_json::json!({"terms": {"field": f.name(), "size": f.buckets()}}));
-        }
-        let aggs: Aggregations =
-            serde_json::from_value(serde_json::Value::Object(req)).map_err(|e| SearchError(e.to_string()))?;
-        let agg = AggregationCollector::from_aggs(aggs, Default::default());
-        let (total, agg_res) = searcher.search(&query, &(Count, agg))?;
-        let counted = serde_json::to_value(agg_res).map_err(|e| SearchError(e.to_string()))?;
-        let facets = Facet::ALL
-            .into_iter()
-            .map(|f| {
-                let v = counted[f.name()]["buckets"]
-                    .as_array()
-                    .map(|b| {
-                        b.iter()
-                            .filter_map(|x| Some((x["key"].as_str()?.to_owned(), x["doc_count"].as_u64()?)))
-                            .collect()
+        let facets = counted
+            .map(|maps| {
+                Facet::ALL
+                    .into_iter()
+                    .zip(maps)
+                    .map(|(f, m)| {
+                        let mut v: Vec<(String, u64)> = m.into_iter().collect();
+                        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                        v.truncate(f.buckets() as usize);
+                        (f, v)
                     })
-                    .unwrap_or_default();
-                (f, v)
+                    .collect()
             })
-            .collect();
+            .unwrap_or_default();
         Ok(Hits { ids, total, facets })
     }
 }

@@ -1281,6 +1281,8 @@ pub struct PostingMaker {
     wages: HashMap<String, i64>,
     node: Uuid,
     sections: Vec<String>,
+    /// Undergraduate majors of each major class.
+    majors_of: HashMap<String, Vec<String>>,
     rng: Rng,
 }
 
@@ -1312,6 +1314,12 @@ impl PostingMaker {
             .map(|o| o.id)
             .collect();
         let sections = employers.iter().map(|e| section_finder(rd)(&e.industry_code)).collect();
+        let mut majors_of: HashMap<String, Vec<String>> = HashMap::new();
+        for m in rd.majors(Catalogue::UndergraduateMajors) {
+            if let Some(class) = m.code.get(..4) {
+                majors_of.entry(class.to_owned()).or_default().push(m.code.clone());
+            }
+        }
         Ok(Some(PostingMaker {
             employers,
             sichuan: sichuan.id,
@@ -1321,6 +1329,7 @@ impl PostingMaker {
             wages: jiuye_domain::refdata::min_wage_table().into_iter().map(|(p, y, _)| (p, y)).collect(),
             node: store.node().await?.node_id,
             sections,
+            majors_of,
             rng: Rng::new(seed).fork("postings"),
         }))
     }
@@ -1354,7 +1363,16 @@ impl PostingMaker {
                 (role, d)
             }
         };
-        let majors: Vec<String> = (0..r.range(0, 2)).map(|_| r.pick(classes).to_string()).collect();
+        // A major class, or (half the time) one major of it.
+        let majors: Vec<String> = (0..r.range(0, 2))
+            .map(|_| {
+                let class = *r.pick(classes);
+                match self.majors_of.get(class) {
+                    Some(ms) if r.chance(0.5) => r.pick(ms).clone(),
+                    _ => class.to_owned(),
+                }
+            })
+            .collect();
         let min = floor + 500 * r.below(8) as i64;
         let (salary_min, salary_max) = (Some(min), Some(min + 1000 * r.range(1, 5) as i64));
         let (visibility, scope) = match r.weighted(&[60, 25, 15]) {
@@ -1427,6 +1445,16 @@ impl PostingMaker {
 pub async fn demo_postings(store: &dyn Repository, rd: &RefData, count: usize) -> Result<usize, SeedError> {
     if store.meta_get("demo_postings").await?.as_deref() == Some("done") {
         return Ok(0);
+    }
+    // The demo employer's account can post from the first start.
+    if let Some(u) = store.user_by_username("demo_employer").await? {
+        let verifier = store.user_by_username("demo_province").await?.map(|v| v.id).unwrap_or_default();
+        for g in store.grants_of(u.id).await? {
+            let Some(id) = g.grant.subject_id else { continue };
+            if let Some(e) = store.employer_by_id(id).await?.filter(|e| e.verification == "unverified") {
+                store.set_verification(&e.credit_code, "verified", verifier, None).await?;
+            }
+        }
     }
     let Some(mut maker) = PostingMaker::new(store, rd, 2023).await? else { return Ok(0) };
     let mut batch: Vec<_> = (0..count).map(|_| maker.make(None)).collect();
