@@ -6,12 +6,11 @@
 //! positions (for relevance), and as overlapping character bigrams (for recall: a query matches
 //! however the words were split, "计算机科学" inside "计算机科学与技术").
 
-use std::ops::Bound;
 use std::sync::Mutex;
 
 use jieba_rs::Jieba;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, Occur, Query as TQuery, RangeQuery, TermQuery, TermSetQuery};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query as TQuery, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
@@ -279,6 +278,74 @@ impl tantivy::collector::SegmentCollector for SegmentFacetCounter {
     }
 }
 
+/// Lets through only the matches a reader may see: open on `today` and appearing in one of
+/// `scopes`. Checked per match from the columns, so the cost follows the matches, not the size
+/// of the index.
+struct Visible<C> {
+    inner: C,
+    scopes: Vec<String>,
+    today: u64,
+}
+
+struct SegmentVisible<S> {
+    inner: S,
+    scope: Option<tantivy::columnar::StrColumn>,
+    /// Per scope term ordinal: whether it is one of the reader's.
+    allowed: Vec<bool>,
+    deadline: std::sync::Arc<dyn tantivy::columnar::ColumnValues<u64>>,
+    today: u64,
+}
+
+impl<C: tantivy::collector::Collector> tantivy::collector::Collector for Visible<C> {
+    type Fruit = C::Fruit;
+    type Child = SegmentVisible<C::Child>;
+
+    fn for_segment(&self, ord: tantivy::SegmentOrdinal, seg: &SegmentReader) -> tantivy::Result<Self::Child> {
+        let inner = self.inner.for_segment(ord, seg)?;
+        let scope = seg.fast_fields().str("scope")?;
+        let mut allowed = Vec::new();
+        if let Some(col) = &scope {
+            allowed = vec![false; col.num_terms()];
+            for s in &self.scopes {
+                if let Some(slot) = col.dictionary().term_ord(s)?.and_then(|o| allowed.get_mut(o as usize)) {
+                    *slot = true;
+                }
+            }
+        }
+        let deadline = seg.fast_fields().u64("deadline")?.first_or_default_col(0);
+        Ok(SegmentVisible { inner, scope, allowed, deadline, today: self.today })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        self.inner.requires_scoring()
+    }
+
+    fn merge_fruits(
+        &self,
+        fruits: Vec<<Self::Child as tantivy::collector::SegmentCollector>::Fruit>,
+    ) -> tantivy::Result<C::Fruit> {
+        self.inner.merge_fruits(fruits)
+    }
+}
+
+impl<S: tantivy::collector::SegmentCollector> tantivy::collector::SegmentCollector for SegmentVisible<S> {
+    type Fruit = S::Fruit;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        if self.deadline.get_val(doc) < self.today {
+            return;
+        }
+        let Some(col) = &self.scope else { return };
+        if col.term_ords(doc).any(|o| self.allowed.get(o as usize).copied().unwrap_or(false)) {
+            self.inner.collect(doc, score);
+        }
+    }
+
+    fn harvest(self) -> S::Fruit {
+        self.inner.harvest()
+    }
+}
+
 /// A posting as the index holds it.
 #[derive(Clone, Debug, Default)]
 pub struct PostingDoc {
@@ -331,7 +398,7 @@ impl Hits {
 
 /// Bumped whenever the schema or the text analysis changes: an index written by another
 /// version is rebuilt.
-const SCHEMA_VERSION: u32 = 2;
+const SCHEMA_VERSION: u32 = 3;
 
 struct Fields {
     id: Field,
@@ -349,6 +416,7 @@ pub struct SearchIndex {
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     f: Fields,
+    generation: std::sync::atomic::AtomicU64,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -366,7 +434,7 @@ fn schema() -> (Schema, Fields) {
         text: b.add_text_field("text", words),
         grams: b.add_text_field("grams", bigrams),
         facets: Facet::ALL.iter().map(|x| (*x, b.add_text_field(x.name(), STRING | FAST))).collect(),
-        scope: b.add_text_field("scope", STRING),
+        scope: b.add_text_field("scope", STRING | FAST),
         deadline: b.add_u64_field("deadline", INDEXED | FAST),
         created: b.add_i64_field("created", FAST),
     };
@@ -424,7 +492,9 @@ impl SearchIndex {
         Self::finish(index, f)
     }
 
-    fn finish(index: Index, f: Fields) -> Result<SearchIndex> {
+    fn finish(mut index: Index, f: Fields) -> Result<SearchIndex> {
+        // A large match spreads its segments over the cores.
+        index.set_multithread_executor(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))?;
         let mut jieba = Jieba::new();
         for (word, _) in major_and_occupation_words() {
             jieba.add_word(&word, Some(100_000), None);
@@ -433,7 +503,7 @@ impl SearchIndex {
         index.tokenizers().register("cn_grams", GramTokenizer);
         let writer = index.writer(200_000_000)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(SearchIndex { index, reader, writer: Mutex::new(writer), f })
+        Ok(SearchIndex { index, reader, writer: Mutex::new(writer), f, generation: Default::default() })
     }
 
     /// What the last commit recorded; `None` for a new index (it must be built).
@@ -463,7 +533,13 @@ impl SearchIndex {
         prepared.set_payload(&stamp.encode());
         prepared.commit()?;
         self.reader.reload()?;
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(())
+    }
+
+    /// Goes up with every commit: anything computed from an older generation is stale.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, IndexWriter>> {
@@ -531,15 +607,6 @@ impl SearchIndex {
     /// narrow; facets count over every match. With no text, newest first.
     pub fn search(&self, q: &Query<'_>) -> Result<Hits> {
         let mut must: Vec<(Occur, Box<dyn TQuery>)> = Vec::new();
-        let scopes: Vec<Term> = q.scopes.iter().map(|s| Term::from_field_text(self.f.scope, &s.to_string())).collect();
-        must.push((Occur::Must, Box::new(TermSetQuery::new(scopes))));
-        must.push((
-            Occur::Must,
-            Box::new(RangeQuery::new(
-                Bound::Included(Term::from_field_u64(self.f.deadline, q.today)),
-                Bound::Unbounded,
-            )),
-        ));
         for (facet, value) in q.filters.iter().filter(|(_, v)| !v.is_empty()) {
             if let Some((_, field)) = self.f.facets.iter().find(|(x, _)| x == facet) {
                 must.push((
@@ -552,12 +619,19 @@ impl SearchIndex {
         let text_grams = grams(text);
         let has_text = !text_grams.is_empty();
         if has_text {
-            for g in text_grams {
-                must.push((
-                    Occur::Must,
-                    Box::new(TermQuery::new(Term::from_field_text(self.f.grams, &g), IndexRecordOption::WithFreqs)),
-                ));
-            }
+            // The bigrams decide what matches, not how well: no scoring work for them.
+            let all_grams: Vec<(Occur, Box<dyn TQuery>)> = text_grams
+                .iter()
+                .map(|g| {
+                    let q: Box<dyn TQuery> =
+                        Box::new(TermQuery::new(Term::from_field_text(self.f.grams, g), IndexRecordOption::Basic));
+                    (Occur::Must, q)
+                })
+                .collect();
+            must.push((
+                Occur::Must,
+                Box::new(tantivy::query::ConstScoreQuery::new(Box::new(BooleanQuery::new(all_grams)), 0.0)),
+            ));
             let mut words = self.index.tokenizer_for_field(self.f.text)?;
             let mut stream = words.token_stream(text);
             let mut should: Vec<(Occur, Box<dyn TQuery>)> = Vec::new();
@@ -578,6 +652,7 @@ impl SearchIndex {
         let limit = q.limit.clamp(1, 100);
         let now_ms = q.now_ms;
         let counter = q.facets.then_some(FacetCounter);
+        let scopes: Vec<String> = q.scopes.iter().map(Uuid::to_string).collect();
         // One pass over the matches: the page, the count and the facet counts together.
         let (addresses, total, counted): (Vec<tantivy::DocAddress>, usize, Option<FacetFruit>) = if has_text {
             // Relevance, then a bonus for being new that fades over weeks: a posting from today
@@ -590,12 +665,14 @@ impl SearchIndex {
                     score * (1.0 + 0.5 * (-days / 14.0).exp())
                 }
             });
-            let (top, total, counted) = searcher.search(&query, &(top, Count, counter))?;
+            let collector = Visible { inner: (top, Count, counter), scopes, today: q.today };
+            let (top, total, counted) = searcher.search(&query, &collector)?;
             (top.into_iter().map(|(_, a)| a).collect(), total, counted)
         } else {
             let top =
                 TopDocs::with_limit(limit).and_offset(q.offset).order_by_fast_field::<i64>("created", Order::Desc);
-            let (top, total, counted) = searcher.search(&query, &(top, Count, counter))?;
+            let collector = Visible { inner: (top, Count, counter), scopes, today: q.today };
+            let (top, total, counted) = searcher.search(&query, &collector)?;
             (top.into_iter().map(|(_, a)| a).collect(), total, counted)
         };
         let mut ids = Vec::with_capacity(addresses.len());

@@ -67,6 +67,9 @@ pub struct WebSettings {
     /// Open (and build or catch up) the search index in the background as soon as the
     /// application starts, rather than on the first search.
     pub search_warm: bool,
+    /// Reuse the index's answer to a question asked again while the index is unchanged (for at
+    /// most a minute).
+    pub search_cache: bool,
 }
 
 impl WebSettings {
@@ -81,6 +84,7 @@ impl WebSettings {
             evidence_dir: std::env::temp_dir().join("jiuye-evidence"),
             search_dir: None,
             search_warm: false,
+            search_cache: true,
         }
     }
 }

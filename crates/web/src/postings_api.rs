@@ -415,8 +415,16 @@ pub async fn create_posting(
 /// The organisations whose approved postings `caller` sees: the nation, and for each of their
 /// grants the organisation, its ancestors and (for a university) its alliances.
 pub(crate) async fn viewer_scopes(state: &AppState, caller: Option<&Caller>) -> Result<HashSet<Uuid>, AppError> {
+    let grants = caller.map(|c| c.actor.grants.as_slice()).unwrap_or_default();
+    let mut paths: Vec<&str> = grants.iter().map(|g| g.org_path.as_str()).collect();
+    paths.sort_unstable();
+    paths.dedup();
+    let key = paths.join(" ");
+    if let Some(found) = state.search.scopes_of(&key) {
+        return Ok(found);
+    }
     let mut out = HashSet::from([jiuye_store::well_known_org_id(&OrgCode::nation())]);
-    for g in caller.map(|c| c.actor.grants.as_slice()).unwrap_or_default() {
+    for g in grants {
         let Some(code) = g.org_path.rsplit('/').next() else { continue };
         let Some(org) = crate::visits_api::org_by_code_text(state, code).await? else { continue };
         let chain: Vec<Org> = state.store.org_ancestors(&org).await?.into_iter().chain(std::iter::once(org)).collect();
@@ -427,6 +435,7 @@ pub(crate) async fn viewer_scopes(state: &AppState, caller: Option<&Caller>) -> 
             }
         }
     }
+    state.search.remember_scopes(key, out.clone());
     Ok(out)
 }
 

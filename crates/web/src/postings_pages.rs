@@ -42,7 +42,7 @@ pub fn pay_text(min: Option<i64>, max: Option<i64>) -> String {
 #[template(path = "postings.html")]
 struct ListPage {
     base: Base,
-    found: crate::search_api::SearchResults,
+    found: std::sync::Arc<crate::search_api::SearchResults>,
     q: String,
     /// (parameter, value) of every filter in force, the text included.
     params: Vec<(&'static str, String)>,

@@ -25,10 +25,57 @@ use crate::auth::MaybeCaller;
 use crate::error::{AppError, ErrorBody};
 use crate::postings_api::PostingDto;
 
-/// The index, once opened.
+/// The index, once opened, and the answers it gave lately.
 #[derive(Default)]
 pub struct SearchState {
     index: tokio::sync::OnceCell<Arc<SearchIndex>>,
+    cache: std::sync::Mutex<std::collections::HashMap<String, Cached>>,
+    /// The organisations whose postings the holders of a set of grants read, by the grants'
+    /// organisation paths (the tree and alliances change rarely; kept for `CACHE_FOR`).
+    scopes: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, std::collections::HashSet<Uuid>)>>,
+}
+
+/// An answer, good while the index is at `generation` and for `CACHE_FOR`.
+struct Cached {
+    generation: u64,
+    at: std::time::Instant,
+    found: Arc<SearchResults>,
+}
+
+/// How long an answer is reused at most (also bounds how stale the recency boost gets).
+const CACHE_FOR: std::time::Duration = std::time::Duration::from_secs(60);
+/// Answers kept at most; the whole cache is dropped when it fills.
+const CACHE_SIZE: usize = 4_096;
+
+impl SearchState {
+    fn cached(&self, key: &str, generation: u64) -> Option<Arc<SearchResults>> {
+        let cache = self.cache.lock().ok()?;
+        let c = cache.get(key)?;
+        (c.generation == generation && c.at.elapsed() < CACHE_FOR).then(|| c.found.clone())
+    }
+
+    pub(crate) fn scopes_of(&self, key: &str) -> Option<std::collections::HashSet<Uuid>> {
+        let cache = self.scopes.lock().ok()?;
+        cache.get(key).filter(|(at, _)| at.elapsed() < CACHE_FOR).map(|(_, s)| s.clone())
+    }
+
+    pub(crate) fn remember_scopes(&self, key: String, scopes: std::collections::HashSet<Uuid>) {
+        if let Ok(mut cache) = self.scopes.lock() {
+            if cache.len() >= CACHE_SIZE {
+                cache.clear();
+            }
+            cache.insert(key, (std::time::Instant::now(), scopes));
+        }
+    }
+
+    fn remember(&self, key: String, generation: u64, found: Arc<SearchResults>) {
+        if let Ok(mut cache) = self.cache.lock() {
+            if cache.len() >= CACHE_SIZE {
+                cache.clear();
+            }
+            cache.insert(key, Cached { generation, at: std::time::Instant::now(), found });
+        }
+    }
 }
 
 fn unavailable(e: impl std::fmt::Display) -> AppError {
@@ -338,7 +385,7 @@ pub(crate) async fn run(
     state: &AppState,
     caller: Option<&crate::auth::Caller>,
     p: &SearchParams,
-) -> Result<SearchResults, AppError> {
+) -> Result<Arc<SearchResults>, AppError> {
     let text = p.q.clone().unwrap_or_default();
     if text.chars().count() > 100 {
         return Err(AppError::bad_request("query_too_long", "检索词不超过 100 字"));
@@ -355,6 +402,15 @@ pub(crate) async fn run(
             Some((f, v))
         })
         .collect();
+    let mut scopes = scopes;
+    scopes.sort_unstable();
+    // The same question asked again of an unchanged index gets the same answer (for at most a
+    // minute, after which the postings shown are read again).
+    let key = format!("{}|{page}|{text}|{filters:?}|{scopes:?}", today_number());
+    let generation = ix.generation();
+    if let Some(found) = state.settings.search_cache.then(|| state.search.cached(&key, generation)).flatten() {
+        return Ok(found);
+    }
     let hits = tokio::task::spawn_blocking(move || {
         ix.search(&Query {
             text: &text,
@@ -388,7 +444,11 @@ pub(crate) async fn run(
             })
             .collect();
     }
-    Ok(SearchResults { total: hits.total, page, results, facets })
+    let found = Arc::new(SearchResults { total: hits.total, page, results, facets });
+    if state.settings.search_cache {
+        state.search.remember(key, generation, found.clone());
+    }
+    Ok(found)
 }
 
 /// Searches the postings open to the caller: Chinese word segmentation plus bigrams (a major's
@@ -403,8 +463,10 @@ pub async fn search(
     State(state): State<AppState>,
     caller: MaybeCaller,
     ApiQuery(p): ApiQuery<SearchParams>,
-) -> Result<Json<SearchResults>, AppError> {
-    Ok(Json(run(&state, caller.0.as_deref(), &p).await?))
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    let found = run(&state, caller.0.as_deref(), &p).await?;
+    Ok(Json(found.as_ref()).into_response())
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
