@@ -222,35 +222,43 @@ const LIKE_SQL: &str =
     "FROM postings WHERE status = 'approved' AND deadline >= $1 AND (title LIKE $2 OR description LIKE $2)";
 
 /// A typical job site's search: `LIKE '%word%'` over title and description, newest first, and
-/// the count.
-async fn time_like_sqlite(pool: &sqlx::SqlitePool) -> Result<Timing, String> {
-    let mut t = Timing::new("SQLite LIKE '%q%' (list + count)");
-    let (today, _) = today();
-    for round in 0..2 {
-        for q in QUERIES {
-            let pattern = format!("%{q}%");
-            let started = Instant::now();
-            let _ids: Vec<Uuid> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SELECT id {LIKE_SQL} ORDER BY created_at DESC LIMIT 20"
-            )))
-            .bind(&today)
-            .bind(&pattern)
-            .fetch_all(pool)
-            .await
-            .map_err(err)?;
-            let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {LIKE_SQL}")))
+/// the count; each query twice, on whichever database `$pool` is.
+macro_rules! like_rounds {
+    ($name:expr, $pool:expr, $from:expr) => {{
+        let mut t = Timing::new($name);
+        let (today, _) = today();
+        let from = $from;
+        for round in 0..2 {
+            for q in QUERIES {
+                let pattern = format!("%{q}%");
+                let started = Instant::now();
+                let _ids: Vec<Uuid> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT id {from} ORDER BY created_at DESC LIMIT 20"
+                )))
                 .bind(&today)
                 .bind(&pattern)
-                .fetch_one(pool)
+                .fetch_all($pool)
                 .await
                 .map_err(err)?;
-            t.times.push(started.elapsed());
-            if round == 0 {
-                t.totals.push(n);
+                let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {from}")))
+                    .bind(&today)
+                    .bind(&pattern)
+                    .fetch_one($pool)
+                    .await
+                    .map_err(err)?;
+                t.times.push(started.elapsed());
+                if round == 0 {
+                    t.totals.push(n);
+                }
             }
         }
-    }
-    Ok(t)
+        Ok(t)
+    }};
+}
+
+/// The LIKE baseline on the SQLite database itself.
+async fn time_like_sqlite(pool: &sqlx::SqlitePool) -> Result<Timing, String> {
+    like_rounds!("SQLite LIKE '%q%' (list + count)", pool, LIKE_SQL)
 }
 
 /// Copies the approved postings' searchable columns into PostgreSQL (schema jiuye_bench) unless
@@ -308,33 +316,8 @@ async fn time_like_pg(url: &str, sqlite: &sqlx::SqlitePool, want: (i64, Uuid)) -
         }
         sqlx::query("ANALYZE jiuye_bench.postings").execute(&pool).await.map_err(err)?;
     }
-    let mut t = Timing::new("PostgreSQL LIKE '%q%' (list + count)");
-    let (today, _) = today();
     let sql = LIKE_SQL.replace("FROM postings", "FROM jiuye_bench.postings");
-    for round in 0..2 {
-        for q in QUERIES {
-            let pattern = format!("%{q}%");
-            let started = Instant::now();
-            let _ids: Vec<Uuid> =
-                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT id {sql} ORDER BY created_at DESC LIMIT 20")))
-                    .bind(&today)
-                    .bind(&pattern)
-                    .fetch_all(&pool)
-                    .await
-                    .map_err(err)?;
-            let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {sql}")))
-                .bind(&today)
-                .bind(&pattern)
-                .fetch_one(&pool)
-                .await
-                .map_err(err)?;
-            t.times.push(started.elapsed());
-            if round == 0 {
-                t.totals.push(n);
-            }
-        }
-    }
-    Ok(t)
+    like_rounds!("PostgreSQL LIKE '%q%' (list + count)", &pool, sql)
 }
 
 /// SQLite FTS5 with the trigram tokenizer over title and description, in a file of its own

@@ -616,14 +616,7 @@ pub async fn resume_submit(
     mut form: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
     let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
-    let bad = || AppError::bad_request("invalid_form", "上传内容无法解析或文件超过 5 MB");
-    let mut file: Option<Vec<u8>> = None;
-    while let Some(field) = form.next_field().await.map_err(|_| bad())? {
-        if field.name() == Some("resume") {
-            file = Some(field.bytes().await.map_err(|_| bad())?.to_vec());
-        }
-    }
-    let bytes = file.ok_or_else(|| AppError::bad_request("invalid_file", "请选择简历文件"))?;
+    let bytes = crate::pages::multipart_file(&mut form, "resume", "请选择简历文件").await?;
     let event = AuditEvent::new("application_resume").target(format!("application:{id}"), None);
     let to = axum::response::Redirect::to("/applications").into_response();
     Ok(audited(event, store_resume(&state, &me, id, &bytes).await.map(|_| to)))

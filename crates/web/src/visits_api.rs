@@ -919,14 +919,7 @@ pub async fn visit_photo_submit(
     mut form: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
     let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
-    let bad = || AppError::bad_request("invalid_form", "上传内容无法解析或文件超过 5 MB");
-    let mut file: Option<Vec<u8>> = None;
-    while let Some(field) = form.next_field().await.map_err(|_| bad())? {
-        if field.name() == Some("photo") {
-            file = Some(field.bytes().await.map_err(|_| bad())?.to_vec());
-        }
-    }
-    let bytes = file.ok_or_else(|| AppError::bad_request("invalid_file", "请选择照片"))?;
+    let bytes = crate::pages::multipart_file(&mut form, "photo", "请选择照片").await?;
     let event = AuditEvent::new("visit_photo_upload").target(format!("visit:{id}"), None);
     let to = axum::response::Redirect::to(&format!("/visits/{id}/edit?saved=1")).into_response();
     Ok(audited(event, store_photo(&state, &me, id, &bytes).await.map(|_| to)))

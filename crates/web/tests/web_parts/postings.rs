@@ -834,3 +834,95 @@ async fn resumes_reach_only_the_employer_applied_to_profiles_only_when_opted_in_
         f.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn pages_upload_a_resume_open_the_profile_and_withdraw_a_posting() {
+    use super::identity::token_for;
+    for f in fixtures().await {
+        let (hr_token, _) = verified_employer(&f).await;
+        let career = token_for(&f, "demo_career").await;
+        let graduate = token_for(&f, "demo_graduate").await;
+        let r = call(
+            &f.app,
+            Method::POST,
+            "/api/v1/postings",
+            Some(posting("university", Some("4151010610"), "负责档案数字化与信息管理；双休。")),
+            &Auth::Bearer(&hr_token),
+        )
+        .await;
+        let id = r.json()["id"].as_str().unwrap().to_owned();
+        call(
+            &f.app,
+            Method::POST,
+            &format!("/api/v1/postings/{id}/review"),
+            Some(json!({"decision": "approve", "version": 1})),
+            &Auth::Bearer(&career),
+        )
+        .await;
+        let r = call(
+            &f.app,
+            Method::POST,
+            &format!("/api/v1/postings/{id}/applications"),
+            Some(json!({})),
+            &Auth::Bearer(&graduate),
+        )
+        .await;
+        let aid = r.json()["id"].as_str().unwrap().to_owned();
+        let (grad, grad_csrf) = login(&f.app, "demo_graduate", jiuye_seed::DEMO_PASSWORD).await;
+        let form = |cookie: &str, path: String, body: String| {
+            Request::post(path)
+                .header(header::COOKIE, cookie.to_owned())
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap()
+        };
+        // The résumé from the applications page (multipart; the token rides in the URL).
+        let page = call(&f.app, Method::GET, "/applications", None, &Auth::Cookie { cookie: &grad, csrf: None }).await;
+        assert!(page.body.contains(&format!("/applications/{aid}/resume?csrf=")), "{}", page.body);
+        let b = "jiuyeBoundary7";
+        let body = format!(
+            "--{b}\r\nContent-Disposition: form-data; name=\"resume\"; filename=\"cv.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4 page\r\n--{b}--\r\n"
+        );
+        let upload = |csrf: &str| {
+            Request::post(format!("/applications/{aid}/resume?csrf={csrf}"))
+                .header(header::COOKIE, grad.clone())
+                .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={b}"))
+                .body(Body::from(body.clone()))
+                .unwrap()
+        };
+        assert_eq!(super::send(&f.app, upload("wrong")).await.status, StatusCode::FORBIDDEN, "{}", f.name);
+        let r = super::send(&f.app, upload(&grad_csrf)).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}: {}", f.name, r.body);
+        let app =
+            call(&f.app, Method::GET, &format!("/api/v1/applications/{aid}"), None, &Auth::Bearer(&graduate)).await;
+        assert_eq!(app.json()["resume"]["size_bytes"], 13, "{}", app.body);
+        // Opening the profile from the same page puts the graduate on the employer's talent page.
+        let r =
+            super::send(&f.app, form(&grad, "/applications/talent".into(), format!("csrf={grad_csrf}&open=1"))).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let (hr, hr_csrf) = login(&f.app, "demo_employer", jiuye_seed::DEMO_PASSWORD).await;
+        let talent = call(&f.app, Method::GET, "/talent", None, &Auth::Cookie { cookie: &hr, csrf: None }).await;
+        let name = app.json()["graduate_name"].as_str().unwrap().to_owned();
+        assert!(talent.body.contains(&name), "{}", talent.body);
+        let staff = login(&f.app, "demo_career", jiuye_seed::DEMO_PASSWORD).await.0;
+        let denied = call(&f.app, Method::GET, "/talent", None, &Auth::Cookie { cookie: &staff, csrf: None }).await;
+        assert_eq!(denied.status, StatusCode::FORBIDDEN);
+        // The employer withdraws the posting from its list.
+        let mine = call(&f.app, Method::GET, "/postings/mine", None, &Auth::Cookie { cookie: &hr, csrf: None }).await;
+        assert!(mine.body.contains(&format!("/postings/{id}/withdraw")), "{}", mine.body);
+        let version = call(&f.app, Method::GET, &format!("/api/v1/postings/{id}"), None, &Auth::Bearer(&hr_token))
+            .await
+            .json()["version"]
+            .as_i64()
+            .unwrap();
+        let r = super::send(
+            &f.app,
+            form(&hr, format!("/postings/{id}/withdraw"), format!("csrf={hr_csrf}&version={version}")),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let p = call(&f.app, Method::GET, &format!("/api/v1/postings/{id}"), None, &Auth::Bearer(&hr_token)).await;
+        assert_eq!(p.json()["status"], "withdrawn");
+        f.cleanup().await;
+    }
+}
