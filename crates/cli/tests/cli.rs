@@ -211,6 +211,14 @@ async fn server_survives_sigkill_during_demo_load_then_serves_and_stops_on_sigte
         assert_eq!(v["counts"]["graduates"], 20000, "{}: demo complete after restart", t.name());
         let (status, _) = http_get(&addr, "/api/openapi.json");
         assert_eq!(status, 200);
+        // The demo's postings are searchable; the index on disk is the server's while it runs.
+        let (status, body) = http_get(&addr, "/api/v1/postings/search?q=%E5%B7%A5%E7%A8%8B%E5%B8%88");
+        assert_eq!(status, 200, "{body}");
+        let found: serde_json::Value = serde_json::from_str(&body).expect("json");
+        assert!(found["total"].as_u64().unwrap_or(0) > 100, "{}: {found}", t.name());
+        let busy = run(&["reindex"], &extra);
+        assert_eq!(busy.status.code(), Some(2), "{}", stdout(&busy));
+        assert!(String::from_utf8_lossy(&busy.stderr).contains("请先停止服务"), "{:?}", busy);
 
         // SIGTERM: graceful stop with success.
         signal(&child, "-TERM");
@@ -218,6 +226,17 @@ async fn server_survives_sigkill_during_demo_load_then_serves_and_stops_on_sigte
         assert!(status.success(), "{}: exit {status:?}", t.name());
         let check = run(&["check"], &extra);
         assert!(stdout(&check).contains("毕业生 20000"), "{}", stdout(&check));
+        // Stopped, the index is rebuilt from the database.
+        let reindex = run(&["reindex"], &extra);
+        assert!(reindex.status.success(), "{}: {:?}", t.name(), reindex);
+        let said = stdout(&reindex);
+        let n: u64 = said
+            .split("重建：")
+            .nth(1)
+            .and_then(|r| r.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{said}"));
+        assert!((2_900..=3_000).contains(&n), "{said}");
         t.cleanup().await;
     }
 }
