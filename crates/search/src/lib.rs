@@ -593,6 +593,19 @@ impl SearchIndex {
         self.commit(&mut w, stamp)
     }
 
+    /// Drops the postings whose deadline is before `today` (YYYYMMDD). Searches never find them
+    /// anyway; this keeps the index from growing with them. Returns how many postings remain.
+    pub fn prune_expired(&self, today: u64, stamp: &Stamp) -> Result<u64> {
+        let mut w = self.lock()?;
+        let before = tantivy::query::RangeQuery::new(
+            std::ops::Bound::Unbounded,
+            std::ops::Bound::Excluded(Term::from_field_u64(self.f.deadline, today)),
+        );
+        w.delete_query(Box::new(before))?;
+        self.commit(&mut w, stamp)?;
+        Ok(self.len())
+    }
+
     /// How many postings the index holds.
     pub fn len(&self) -> u64 {
         self.reader.searcher().num_docs()
@@ -772,6 +785,18 @@ mod tests {
         assert!(ix.search(&q("财务")).unwrap().ids.is_empty());
         let expired = Query { today: 21_000_101, ..q("计算机") };
         assert!(ix.search(&expired).unwrap().ids.is_empty(), "past the deadline");
+    }
+
+    #[test]
+    fn expired_postings_are_pruned() {
+        let ix = SearchIndex::in_memory().unwrap();
+        let here = Uuid::from_u128(900);
+        let mut old = doc(1, "会计", "510000", here);
+        old.deadline = 20_250_101;
+        ix.replace_all(&[old, doc(2, "会计", "510000", here)], &stamp()).unwrap();
+        let generation = ix.generation();
+        assert_eq!(ix.prune_expired(20_260_101, &stamp()).unwrap(), 1);
+        assert!(ix.generation() > generation, "cached answers are stale after pruning");
     }
 
     #[test]

@@ -124,6 +124,7 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
             if let Err(e) = search_api::index(&warm).await {
                 tracing::error!(error = %e.message, "search index could not be opened");
             }
+            search_api::prune_hourly(warm).await;
         });
     }
     let pages = Router::new()

@@ -248,6 +248,27 @@ pub(crate) async fn index(state: &AppState) -> Result<Arc<SearchIndex>, AppError
         .cloned()
 }
 
+/// Drops expired postings from the index once an hour while the node runs (searches never
+/// find them anyway; this keeps the index from growing with them).
+pub(crate) async fn prune_hourly(state: AppState) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let Some(ix) = state.search.index.get().cloned() else { continue };
+        let Ok(source) = source_of(&*state.store).await.map_err(|e| tracing::warn!(error = %e.message, "prune")) else {
+            continue;
+        };
+        // Nothing changes in the database, so the stamp keeps the moment of the last change.
+        let synced_ms = ix.stamp().map(|s| s.synced_ms).unwrap_or_else(now_ms);
+        let stamp = Stamp { source, synced_ms };
+        match tokio::task::spawn_blocking(move || ix.prune_expired(today_number(), &stamp)).await {
+            Ok(Ok(left)) => tracing::info!(postings = left, "search index: expired postings pruned"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "search index: pruning failed"),
+            Err(e) => tracing::warn!(error = %e, "search index: pruning failed"),
+        }
+    }
+}
+
 /// Brings one posting's entry up to date after a change (when the index is open; opening
 /// reads the store itself).
 pub(crate) async fn refresh(state: &AppState, id: Uuid) -> Result<(), AppError> {
