@@ -57,6 +57,8 @@ pub struct VisitRecord {
 pub struct VisitFact {
     pub id: Uuid,
     pub unit_id: Uuid,
+    /// The path of the unit that made the visit.
+    pub unit_path: String,
     pub employer_id: Uuid,
     pub visit_date: String,
     /// Roles of the visiting people (e.g. `university_leader`).
@@ -265,8 +267,9 @@ macro_rules! employers_impl {
                 async fn visits_of(&self, university_id: Uuid) -> Result<Vec<crate::employers::VisitFact>> {
                     let rows = sqlx::query(
                         "SELECT v.id, v.unit_id, v.employer_id, v.visit_date, v.positions_opened, v.base_agreed, v.form, \
-                         v.invited_to_fair, v.survey_filled, v.notes, e.credit_code, e.name FROM visits v \
-                         JOIN employers e ON e.id = v.employer_id WHERE v.org_id = $1 ORDER BY v.visit_date",
+                         v.invited_to_fair, v.survey_filled, v.notes, e.credit_code, e.name, u.path AS unit_path FROM visits v \
+                         JOIN employers e ON e.id = v.employer_id JOIN orgs u ON u.id = v.unit_id \
+                         WHERE v.org_id = $1 ORDER BY v.visit_date",
                     )
                     .bind(university_id)
                     .fetch_all(&self.pool)
@@ -300,6 +303,7 @@ macro_rules! employers_impl {
                         out.push(crate::employers::VisitFact {
                             id,
                             unit_id: r.try_get("unit_id")?,
+                            unit_path: r.try_get("unit_path")?,
                             employer_id: r.try_get("employer_id")?,
                             visit_date: r.try_get("visit_date")?,
                             roles,

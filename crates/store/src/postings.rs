@@ -157,8 +157,9 @@ pub trait Postings: Send + Sync {
     async fn add_posting_report(&self, posting: Uuid, reporter: Uuid, reason: &str) -> Result<bool>;
     /// The reports of a posting, oldest first: (reason, when).
     async fn posting_reports(&self, posting: Uuid) -> Result<Vec<(String, DateTime<Utc>)>>;
-    /// Employers with a posting in one of `scopes` created before `before`.
-    async fn employers_posting_before(&self, scopes: &[Uuid], before: DateTime<Utc>) -> Result<Vec<Uuid>>;
+    /// (scope, employer) for every employer with a posting in one of `scopes` created before
+    /// `before`.
+    async fn employers_posting_before(&self, scopes: &[Uuid], before: DateTime<Utc>) -> Result<Vec<(Uuid, Uuid)>>;
     /// An employer's postings, newest first.
     async fn postings_of_employer(&self, employer_id: Uuid) -> Result<Vec<PostingRow>>;
     /// Takes a posting off (`withdrawn`) if it is still at `version`; false otherwise.
@@ -522,18 +523,18 @@ macro_rules! postings_impl {
                         .await?)
                 }
 
-                async fn employers_posting_before(&self, scopes: &[Uuid], before: chrono::DateTime<Utc>) -> Result<Vec<Uuid>> {
+                async fn employers_posting_before(&self, scopes: &[Uuid], before: chrono::DateTime<Utc>) -> Result<Vec<(Uuid, Uuid)>> {
                     if scopes.is_empty() {
                         return Ok(Vec::new());
                     }
-                    let mut qb = QueryBuilder::<$db>::new("SELECT DISTINCT employer_id FROM postings WHERE created_at < ");
+                    let mut qb = QueryBuilder::<$db>::new("SELECT DISTINCT scope_org_id, employer_id FROM postings WHERE created_at < ");
                     qb.push_bind(before).push(" AND scope_org_id IN (");
                     let mut sep = qb.separated(", ");
                     for s in scopes {
                         sep.push_bind(*s);
                     }
                     qb.push(")");
-                    Ok(qb.build_query_scalar().fetch_all(&self.pool).await?)
+                    Ok(qb.build_query_as().fetch_all(&self.pool).await?)
                 }
 
                 async fn add_application(&self, id: Uuid, posting: Uuid, graduate: Uuid, note: Option<&str>, by: Uuid) -> Result<bool> {

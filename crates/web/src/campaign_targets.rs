@@ -3,8 +3,6 @@
 //! is computed from the stored policy, the reference cohort's placement counts and the logged
 //! visits on every call, so reloading a policy or deleting a visit changes the answer at once.
 
-use std::collections::HashMap;
-
 use axum::Json;
 use axum::extract::{Path, State};
 use chrono::NaiveDate;
@@ -171,22 +169,42 @@ fn window_start(campaign: &Campaign) -> chrono::DateTime<chrono::Utc> {
 /// window are seen by the engine itself.
 struct EarlierPartners {
     hires: Vec<(String, Uuid)>,
-    start: chrono::DateTime<chrono::Utc>,
+    /// Each university under the scope with its alliances.
+    scopes_of: std::collections::HashMap<Uuid, Vec<Uuid>>,
+    /// (scope, employer) of postings before the window, read for every scope in one query.
+    posted: Vec<(Uuid, Uuid)>,
 }
 
 impl EarlierPartners {
-    async fn load(state: &AppState, campaign: &Campaign, scope: &Org) -> Result<EarlierPartners, AppError> {
+    async fn load(
+        state: &AppState,
+        campaign: &Campaign,
+        scope: &Org,
+        universities: &[Org],
+    ) -> Result<EarlierPartners, AppError> {
         let start = window_start(campaign);
-        Ok(EarlierPartners { hires: state.store.hired_before(&scope.path, start).await?, start })
+        let mut scopes_of = std::collections::HashMap::new();
+        for u in universities {
+            let mut scopes = vec![u.id];
+            scopes.extend(state.store.alliances_of(u.id).await?.into_iter().map(|a| a.id));
+            scopes_of.insert(u.id, scopes);
+        }
+        let mut all: Vec<Uuid> = scopes_of.values().flatten().copied().collect();
+        all.sort_unstable();
+        all.dedup();
+        Ok(EarlierPartners {
+            hires: state.store.hired_before(&scope.path, start).await?,
+            posted: state.store.employers_posting_before(&all, start).await?,
+            scopes_of,
+        })
     }
 
-    async fn of(&self, state: &AppState, university: &Org) -> Result<std::collections::HashSet<Uuid>, AppError> {
+    fn of(&self, university: &Org) -> std::collections::HashSet<Uuid> {
         let mut out: std::collections::HashSet<Uuid> =
             self.hires.iter().filter(|(p, _)| within(p, &university.path)).map(|(_, e)| *e).collect();
-        let mut scopes = vec![university.id];
-        scopes.extend(state.store.alliances_of(university.id).await?.into_iter().map(|a| a.id));
-        out.extend(state.store.employers_posting_before(&scopes, self.start).await?);
-        Ok(out)
+        let scopes = self.scopes_of.get(&university.id).map(Vec::as_slice).unwrap_or_default();
+        out.extend(self.posted.iter().filter(|(s, _)| scopes.contains(s)).map(|(_, e)| *e));
+        out
     }
 }
 
@@ -218,28 +236,22 @@ pub async fn evaluate(
     let rows = state.store.placement_counts(&province, campaign.reference_cohort, &PlacementFilter::default()).await?;
     let rollup = Rollup::build(&rows);
     let hires = match universities.as_slice() {
-        [only] => EarlierPartners::load(state, campaign, only).await?,
-        _ => EarlierPartners::load(state, campaign, org).await?,
+        [only] => EarlierPartners::load(state, campaign, only, &universities).await?,
+        _ => EarlierPartners::load(state, campaign, org, &universities).await?,
     };
     let mut out = Vec::new();
-    let mut paths: HashMap<Uuid, String> = HashMap::new();
     for university in &universities {
         let mut visits = Vec::new();
         for f in state.store.visits_of(university.id).await? {
             let Ok(date) = NaiveDate::parse_from_str(&f.visit_date, "%Y-%m-%d") else { continue };
-            if !paths.contains_key(&f.unit_id)
-                && let Some((_, _, p)) = state.store.org_position(f.unit_id).await?
-            {
-                paths.insert(f.unit_id, p);
-            }
-            let unit_path = paths.get(&f.unit_id).cloned().unwrap_or_default();
+            let unit_path = f.unit_path.clone();
             let by_leaders = f.roles.iter().any(|r| LEADERSHIP_ROLES.contains(&r.as_str()));
             visits.push((
                 LoggedVisit { id: f.id, employer: f.employer_id, date, by_leaders, programmes: f.programmes },
                 unit_path,
             ));
         }
-        let earlier = hires.of(state, university).await?;
+        let earlier = hires.of(university);
         let cx = Context { campaign, rollup: &rollup, province: &province, university, visits, earlier, as_of };
         // University-level targets, for the province view or the university itself.
         if org.kind == OrgKind::Province || org.id == university.id {
@@ -383,16 +395,16 @@ pub async fn campaign_report(
         .iter()
         .map(|u| ReportRow { code: u.code.to_string(), name: u.name.clone(), ..Default::default() })
         .collect();
-    let mut paths: HashMap<Uuid, String> = HashMap::new();
     let hires = EarlierPartners::load(
         &state,
         &campaign,
         universities.first().filter(|_| universities.len() == 1).unwrap_or(&org),
+        &universities,
     )
     .await?;
     for university in &universities {
         let facts = state.store.visits_of(university.id).await?;
-        let mut prior = hires.of(&state, university).await?;
+        let mut prior = hires.of(university);
         prior.extend(
             facts.iter().filter(|f| f.visit_date.as_str() < campaign.start.to_string().as_str()).map(|f| f.employer_id),
         );
@@ -401,12 +413,7 @@ pub async fn campaign_report(
             if date < campaign.start || date > campaign.end {
                 continue;
             }
-            if !paths.contains_key(&f.unit_id)
-                && let Some((_, _, path)) = state.store.org_position(f.unit_id).await?
-            {
-                paths.insert(f.unit_id, path);
-            }
-            let Some(path) = paths.get(&f.unit_id) else { continue };
+            let path = &f.unit_path;
             for (row, unit) in rows.iter_mut().zip(&units) {
                 if within(path, &unit.path) {
                     row.visits += 1;
@@ -752,17 +759,13 @@ pub async fn chart_page(
             .filter(|o| o.kind == OrgKind::University)
             .collect()
     };
-    let mut paths: HashMap<Uuid, Option<String>> = HashMap::new();
     for u in &universities {
         for f in state.store.visits_of(u.id).await? {
             let Ok(d) = NaiveDate::parse_from_str(&f.visit_date, "%Y-%m-%d") else { continue };
             if d < campaign.start || d > campaign.end {
                 continue;
             }
-            if let std::collections::hash_map::Entry::Vacant(e) = paths.entry(f.unit_id) {
-                e.insert(state.store.org_position(f.unit_id).await?.map(|(_, _, p)| p));
-            }
-            if paths.get(&f.unit_id).cloned().flatten().is_some_and(|p| within(&p, &org.path)) {
+            if within(&f.unit_path, &org.path) {
                 dates.push(d);
             }
         }

@@ -630,15 +630,11 @@ async fn visits_page(state: &AppState, caller: &Caller, p: &VisitListParams) -> 
         .ok_or_else(|| AppError::bad_request("invalid_unit", "请指定一所高校或其下属单位"))?;
     let (limit, offset) = (p.limit.unwrap_or(50).clamp(1, 200) as usize, p.offset.unwrap_or(0).max(0) as usize);
     let mut orgs: HashMap<Uuid, Option<Org>> = HashMap::new();
-    let mut paths: HashMap<Uuid, Option<String>> = HashMap::new();
     let mut facts = state.store.visits_of(university.id).await?;
     facts.sort_by(|a, b| b.visit_date.cmp(&a.visit_date).then(b.id.cmp(&a.id)));
     let mut inside = Vec::new();
     for f in facts {
-        if let std::collections::hash_map::Entry::Vacant(e) = paths.entry(f.unit_id) {
-            e.insert(state.store.org_position(f.unit_id).await?.map(|(_, _, p)| p));
-        }
-        if paths.get(&f.unit_id).cloned().flatten().is_some_and(|path| within(&path, &unit.path)) {
+        if within(&f.unit_path, &unit.path) {
             inside.push(f);
         }
     }
