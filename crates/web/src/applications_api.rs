@@ -617,9 +617,17 @@ pub async fn resume_submit(
 ) -> Result<Response, AppError> {
     let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
     let bytes = crate::pages::multipart_file(&mut form, "resume", "请选择简历文件").await?;
-    let event = AuditEvent::new("application_resume").target(format!("application:{id}"), None);
-    let to = axum::response::Redirect::to("/applications").into_response();
-    Ok(audited(event, store_resume(&state, &me, id, &bytes).await.map(|_| to)))
+    let resp = put_resume(State(state), Signed(me), Path(id), bytes.into()).await;
+    Ok(back_to_applications(resp))
+}
+
+/// The API's answer as a page form's: back to `/applications` on success, keeping its audit
+/// event; the error as it is otherwise.
+fn back_to_applications(mut resp: Response) -> Response {
+    if resp.status() != StatusCode::OK {
+        return resp;
+    }
+    crate::auth::carry_audit(&mut resp, axum::response::Redirect::to("/applications").into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -635,10 +643,8 @@ pub async fn talent_submit(
     axum::Form(f): axum::Form<TalentForm>,
 ) -> Result<Response, AppError> {
     let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
-    let open = f.open == "1";
-    let event = AuditEvent::new("talent_optin").detail(open.to_string());
-    let to = axum::response::Redirect::to("/applications").into_response();
-    Ok(audited(event, set_talent(&state, &me, open).await.map(|_| to)))
+    let resp = put_my_talent(State(state), Signed(me), Json(TalentChoice { open: f.open == "1" })).await;
+    Ok(back_to_applications(resp))
 }
 
 #[derive(askama::Template)]
@@ -652,14 +658,7 @@ struct TalentPage {
 
 impl TalentPage {
     fn education(&self, id: &str) -> String {
-        match id {
-            "associate" => "专科",
-            "bachelor" => "本科",
-            "master" => "硕士研究生",
-            "doctor" => "博士研究生",
-            other => other,
-        }
-        .to_owned()
+        jiuye_domain::EducationLevel::from_id(id).map(|l| l.zh()).unwrap_or(id).to_owned()
     }
 }
 

@@ -470,7 +470,10 @@ pub async fn withdraw_submit(
     axum::Form(f): axum::Form<WithdrawForm>,
 ) -> Result<Response, AppError> {
     let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
-    let event = crate::auth::AuditEvent::new("posting_withdraw").target(format!("posting:{id}"), None);
-    let to = axum::response::Redirect::to("/postings/mine").into_response();
-    Ok(crate::auth::audited(event, crate::postings_api::withdraw(&state, &me, id, f.version).await.map(|_| to)))
+    let input = crate::postings_api::WithdrawInput { version: f.version };
+    let mut resp = crate::postings_api::withdraw_posting(State(state), Signed(me), Path(id), Json(input)).await;
+    if resp.status() != axum::http::StatusCode::OK {
+        return Ok(resp);
+    }
+    Ok(carry_audit(&mut resp, axum::response::Redirect::to("/postings/mine").into_response()))
 }

@@ -427,7 +427,8 @@ pub(crate) async fn run(
     scopes.sort_unstable();
     // The same question asked again of an unchanged index gets the same answer (for at most a
     // minute, after which the postings shown are read again).
-    let key = format!("{}|{page}|{text}|{filters:?}|{scopes:?}", today_number());
+    let today = today_number();
+    let key = format!("{today}|{page}|{text}|{filters:?}|{scopes:?}");
     let generation = ix.generation();
     if let Some(found) = state.settings.search_cache.then(|| state.search.cached(&key, generation)).flatten() {
         return Ok(found);
@@ -437,7 +438,7 @@ pub(crate) async fn run(
             text: &text,
             filters,
             scopes: &scopes,
-            today: today_number(),
+            today,
             now_ms: now_ms(),
             limit: 20,
             offset: (page - 1) * 20,
