@@ -20,7 +20,11 @@ pub struct FileConfig {
     pub key_file: Option<PathBuf>,
     pub require_totp_for_admins: Option<bool>,
     pub secure_cookies: Option<bool>,
-    pub trust_forwarded_for: Option<bool>,
+    /// Comma-separated addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For` is
+    /// believed.
+    pub trusted_proxies: Option<String>,
+    /// The address people reach the node at (e.g. `https://jiuye.example.edu.cn`).
+    pub public_url: Option<String>,
     pub session_idle_minutes: Option<u64>,
 }
 

@@ -219,6 +219,12 @@ struct TokenCreateArgs {
     /// A name to recognise the token by.
     #[arg(long, default_value = "命令行创建")]
     name: String,
+    /// The grant the token acts under, by role (with --org); default the account's first grant.
+    #[arg(long, requires = "org")]
+    role: Option<String>,
+    /// The organisation code of that grant.
+    #[arg(long, requires = "role")]
+    org: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -273,9 +279,15 @@ struct ServeArgs {
     /// Mark cookies Secure (the node is reached over HTTPS, e.g. behind a TLS proxy).
     #[arg(long, env = "JIUYE_SECURE_COOKIES")]
     secure_cookies: bool,
-    /// Take the client address from X-Forwarded-For (only behind a trusted proxy).
-    #[arg(long, env = "JIUYE_TRUST_FORWARDED_FOR")]
-    trust_forwarded_for: bool,
+    /// Reverse proxies whose X-Forwarded-For header is believed: comma-separated addresses or
+    /// CIDR ranges (e.g. 127.0.0.1,10.0.0.0/8). The client is the rightmost address in that
+    /// header that is not one of them. Without it the header is ignored.
+    #[arg(long, env = "JIUYE_TRUSTED_PROXIES", value_name = "LIST")]
+    trusted_proxies: Option<String>,
+    /// The address people reach the node at, e.g. https://jiuye.example.edu.cn. With an https
+    /// address, responses carry Strict-Transport-Security and cookies are marked Secure.
+    #[arg(long, env = "JIUYE_PUBLIC_URL", value_name = "URL")]
+    public_url: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -439,7 +451,18 @@ async fn serve(args: ServeArgs, file: FileConfig) -> Result<(), String> {
     settings.auth.require_totp_for_admins =
         args.require_totp_for_admins || file.require_totp_for_admins.unwrap_or(false);
     settings.auth.secure_cookies = args.secure_cookies || file.secure_cookies.unwrap_or(false);
-    settings.auth.trust_forwarded_for = args.trust_forwarded_for || file.trust_forwarded_for.unwrap_or(false);
+    if let Some(list) = args.trusted_proxies.as_deref().or(file.trusted_proxies.as_deref()) {
+        settings.auth.trusted_proxies =
+            jiuye_web::auth::IpRange::parse_list(list).map_err(|e| format!("JIUYE_TRUSTED_PROXIES 有误：{e}"))?;
+    }
+    if let Some(url) = args.public_url.clone().or(file.public_url.clone()) {
+        let https = url.trim().to_ascii_lowercase().starts_with("https://");
+        if !https && !url.trim().to_ascii_lowercase().starts_with("http://") {
+            return Err(format!("JIUYE_PUBLIC_URL“{url}”应以 https:// 或 http:// 开头"));
+        }
+        settings.hsts = https;
+        settings.auth.secure_cookies |= https;
+    }
     if let Some(m) = file.session_idle_minutes {
         settings.auth.session_idle = Duration::from_secs(m.clamp(1, 24 * 60) * 60);
     }

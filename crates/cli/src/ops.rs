@@ -138,8 +138,18 @@ pub(super) async fn token_create(a: TokenCreateArgs, file: FileConfig) -> Result
     if user.disabled {
         return Err(format!("账号 {} 已停用", user.username));
     }
+    let grant = match (&a.role, &a.org) {
+        (Some(role), Some(org)) => {
+            let grants = store.grants_of(user.id).await.map_err(|e| e.to_string())?;
+            let found = grants.iter().find(|g| g.grant.role.id() == role.trim() && g.grant.org_code == org.trim());
+            Some(found.map(|g| g.id).ok_or_else(|| format!("账号 {} 没有 {role} @ {org} 这项授权", user.username))?)
+        }
+        _ => None,
+    };
     let (record, token) =
-        jiuye_web::identity_api::issue_token(&*store, &user, &a.name, Some(a.expires_days)).await.map_err(message)?;
+        jiuye_web::identity_api::issue_token_under(&*store, &user, grant, &a.name, Some(a.expires_days))
+            .await
+            .map_err(message)?;
     audit(
         &*store,
         "token_create",

@@ -323,7 +323,21 @@ async fn operator_accounts_tokens_and_audit_verification() {
         assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
 
         // `token create` prints only the token, and it works at once.
-        let o = run(&["token", "create", "--username", "first_admin", "--expires-days", "7"], &extra);
+        let o = run(
+            &[
+                "token",
+                "create",
+                "--username",
+                "first_admin",
+                "--expires-days",
+                "7",
+                "--role",
+                "career_staff",
+                "--org",
+                "4151010610",
+            ],
+            &extra,
+        );
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let token = stdout(&o).trim().to_owned();
         assert!(token.starts_with("jy_") && !token.contains(char::is_whitespace), "{token}");

@@ -98,7 +98,7 @@ pub struct PolicyError {
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
+    text.as_bytes().iter().take(offset).filter(|b| **b == b'\n').count() + 1
 }
 
 impl Campaign {

@@ -121,6 +121,12 @@ pub fn component_of(code: &str) -> Component {
     }
 }
 
+/// The province-level code (`XX0000`) of a region code typed by a person, or `None` when the
+/// text is not a valid region code. Never slices bytes of unchecked text.
+pub fn province_of(region: &str) -> Option<String> {
+    crate::RegionCode::parse(region.trim()).ok().map(|c| c.province().as_str().to_owned())
+}
+
 /// Whether a code counts as placed.
 pub fn is_placed(code: &str) -> bool {
     component_of(code) != Component::NotPlaced
@@ -423,7 +429,7 @@ pub fn check_registration(
         bad("code", "unknown_code", format!("毕业去向代码“{code}”不在官方代码表中"));
         return v;
     }
-    let category = &code[..2];
+    let category = code.get(..2).unwrap_or("");
     let proof = reg.proof_kind.as_deref().map(|p| ProofKind::from_id(p).ok_or(p));
     match proof {
         Some(Err(p)) => bad("proof_kind", "unknown_proof", format!("证明材料类型“{p}”无效")),
@@ -481,8 +487,10 @@ pub fn check_registration(
                 "region_required",
                 format!("代码 {code} 须填写工作所在地，用于核对当地最低工资标准"),
             ),
+            // Already reported above as `invalid_region`.
+            (Some(_), Some(r)) if province_of(r).is_none() => {}
             (Some(pay), Some(r)) => {
-                let province = format!("{}0000", &r[..2.min(r.len())]);
+                let province = province_of(r).unwrap_or_default();
                 match min_wage(&province) {
                     Some(min) if pay < min => bad(
                         "monthly_pay",
@@ -521,6 +529,27 @@ pub enum Step {
     Return,
     /// The graduate confirms the approved record.
     Confirm,
+}
+
+/// 四不准 (separation of duties): whoever registered or last corrected a record never reviews
+/// it, and whoever approved it at college level does not approve it again at university level.
+/// Returns why `reviewer` may not take `step` on the record, or `None` when they may.
+pub fn review_conflict(
+    reviewer: uuid::Uuid,
+    registered_by: Option<uuid::Uuid>,
+    college_reviewer: Option<uuid::Uuid>,
+    step: Step,
+) -> Option<&'static str> {
+    if !matches!(step, Step::CollegeApprove | Step::UniversityApprove | Step::Return) {
+        return None;
+    }
+    if registered_by == Some(reviewer) {
+        return Some("登记或最后修改这条记录的人不能审核它（四不准：审核与登记须由不同的人完成）");
+    }
+    if step == Step::UniversityApprove && college_reviewer == Some(reviewer) {
+        return Some("院系审核人不能再做学校审核（两级审核须由不同的人完成）");
+    }
+    None
 }
 
 /// The next status, or why the step is not possible now. 76 自由职业 needs the college and then
@@ -575,6 +604,26 @@ mod rule_tests {
             r.monthly_pay = Some(4500);
             assert!(check_registration(&r, &rd, wage).is_empty(), "{code}");
         }
+    }
+
+    #[test]
+    fn the_registrar_never_reviews_their_own_record() {
+        let (a, b, c) = (uuid::Uuid::from_u128(1), uuid::Uuid::from_u128(2), uuid::Uuid::from_u128(3));
+        assert!(review_conflict(a, Some(a), None, Step::CollegeApprove).is_some());
+        assert!(review_conflict(a, Some(a), None, Step::UniversityApprove).is_some());
+        assert!(review_conflict(a, Some(a), None, Step::Return).is_some());
+        assert!(review_conflict(b, Some(a), None, Step::CollegeApprove).is_none());
+        assert!(review_conflict(b, Some(a), Some(b), Step::UniversityApprove).is_some());
+        assert!(review_conflict(c, Some(a), Some(b), Step::UniversityApprove).is_none());
+        assert!(review_conflict(a, Some(a), None, Step::Confirm).is_none(), "the graduate confirms their own record");
+    }
+
+    #[test]
+    fn region_text_is_never_sliced_by_bytes() {
+        assert_eq!(province_of("510104").as_deref(), Some("510000"));
+        assert_eq!(province_of("中国"), None);
+        assert_eq!(province_of("5"), None);
+        assert_eq!(province_of("é1"), None);
     }
 
     #[test]

@@ -407,5 +407,23 @@ pub struct ImportOutcome {
     pub new_colleges: Vec<String>,
     /// Programmes created, as "院系 / 专业代码 专业名称".
     pub new_programmes: Vec<String>,
+    /// Rows whose destination differs from a record that went through the workflow
+    /// (submitted, returned, reviewed, confirmed by the graduate, or disputed): the import left
+    /// those records as they were.
+    pub conflicts: Vec<ImportConflict>,
     pub dry_run: bool,
+}
+
+/// A row whose destination the import did not write, because the stored record belongs to the
+/// registration workflow.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ImportConflict {
+    /// Row number in the file (header = 1).
+    pub row: usize,
+    pub student_no: String,
+    /// The stored record's status (`submitted`, `returned`, `college_approved`, `approved`,
+    /// `confirmed`, …).
+    pub status: String,
+    pub stored_code: Option<String>,
+    pub file_code: String,
 }

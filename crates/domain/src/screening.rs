@@ -164,7 +164,7 @@ impl Rules {
     /// Parses a rule file; an error names the line when the file is not valid.
     pub fn parse(text: &str) -> Result<Rules, String> {
         let f: RuleFile = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+            let line = e.span().map(|s| text.as_bytes().iter().take(s.start).filter(|b| **b == b'\n').count() + 1);
             match line {
                 Some(l) => format!("第 {l} 行：{}", e.message()),
                 None => e.message().to_owned(),

@@ -950,19 +950,31 @@ macro_rules! repository_impl {
                 }
                 self.upsert_orgs_in(&mut tx, &new_orgs).await?;
 
-                // Existing graduates of the university, by 学号.
+                // Existing graduates of the university, by 学号, with the state of their
+                // destination record: the import never replaces one that went through the
+                // workflow (submitted, returned, reviewed, confirmed or disputed).
                 let existing_rows = sqlx::query(
-                    "SELECT id, student_no, name, gender, education_level, cohort, origin_region, college_id, \
-                     programme_id, dest_code, dest_status FROM graduates WHERE org_id = $1",
+                    "SELECT g.id, g.student_no, g.name, g.gender, g.education_level, g.cohort, g.origin_region, \
+                     g.college_id, g.programme_id, g.dest_code, g.dest_status, d.source AS dest_source, \
+                     EXISTS (SELECT 1 FROM disputes x WHERE x.graduate_id = g.id AND x.status = 'open') AS disputed \
+                     FROM graduates g LEFT JOIN destinations d ON d.graduate_id = g.id WHERE g.org_id = $1",
                 )
                 .bind(university.id)
                 .fetch_all(&mut *tx)
                 .await?;
-                let mut existing: HashMap<String, (Uuid, String)> = HashMap::with_capacity(existing_rows.len());
+                struct Existing {
+                    id: Uuid,
+                    sig: String,
+                    dest_code: Option<String>,
+                    dest_status: String,
+                    /// The stored record came through the workflow and the import must leave it.
+                    locked: bool,
+                }
+                let mut existing: HashMap<String, Existing> = HashMap::with_capacity(existing_rows.len());
                 for r in &existing_rows {
                     let no: String = r.try_get("student_no")?;
                     let sig = format!(
-                        "{}|{}|{}|{}|{}|{}|{}|{}|{}",
+                        "{}|{}|{}|{}|{}|{}|{}",
                         r.try_get::<String, _>("name")?,
                         r.try_get::<String, _>("gender")?,
                         r.try_get::<String, _>("education_level")?,
@@ -970,24 +982,30 @@ macro_rules! repository_impl {
                         r.try_get::<String, _>("origin_region")?,
                         r.try_get::<Uuid, _>("college_id")?,
                         r.try_get::<Uuid, _>("programme_id")?,
-                        r.try_get::<Option<String>, _>("dest_code")?.unwrap_or_default(),
-                        r.try_get::<String, _>("dest_status")?,
                     );
-                    existing.insert(no, (r.try_get("id")?, sig));
+                    let dest_status: String = r.try_get("dest_status")?;
+                    let source: Option<String> = r.try_get("dest_source")?;
+                    let disputed: bool = r.try_get("disputed")?;
+                    let imported_awaiting = source.as_deref() == Some("import")
+                        && dest_status == DestStatus::Approved.id();
+                    let locked = disputed || (dest_status != DestStatus::None.id() && !imported_awaiting);
+                    existing.insert(
+                        no,
+                        Existing { id: r.try_get("id")?, sig, dest_code: r.try_get("dest_code")?, dest_status, locked },
+                    );
                 }
                 drop(existing_rows);
 
                 let total = rows.len() as u64;
                 let mut done = 0u64;
                 for (chunk_rows, chunk_place) in rows.chunks(CHUNK).zip(placement.chunks(CHUNK)) {
+                    // Graduates whose own fields are new or changed, and those whose destination
+                    // the import writes.
                     let mut changed: Vec<(Uuid, &jiuye_domain::roster::RosterRow, (Uuid, Uuid))> = Vec::new();
+                    let mut with_dest: Vec<(Uuid, &jiuye_domain::roster::RosterRow)> = Vec::new();
                     for (row, place) in chunk_rows.iter().zip(chunk_place) {
-                        let (dest_code, dest_status) = match &row.destination {
-                            Some(d) => (d.code.clone(), DestStatus::Confirmed.id()),
-                            None => (String::new(), DestStatus::None.id()),
-                        };
                         let sig = format!(
-                            "{}|{}|{}|{}|{}|{}|{}|{}|{}",
+                            "{}|{}|{}|{}|{}|{}|{}",
                             row.name,
                             row.gender.id(),
                             row.education_level.id(),
@@ -995,19 +1013,41 @@ macro_rules! repository_impl {
                             row.origin_region,
                             place.0,
                             place.1,
-                            dest_code,
-                            dest_status
                         );
+                        let (id, personal_changed, writes_dest) = match existing.get(&row.student_no) {
+                            Some(e) => {
+                                let writes = match &row.destination {
+                                    None => false,
+                                    Some(d) if e.dest_code.as_deref() == Some(d.code.as_str()) => {
+                                        // Same code: nothing to change, whoever entered it.
+                                        false
+                                    }
+                                    Some(d) if e.locked => {
+                                        out.conflicts.push(jiuye_domain::roster::ImportConflict {
+                                            row: row.line,
+                                            student_no: row.student_no.clone(),
+                                            status: e.dest_status.clone(),
+                                            stored_code: e.dest_code.clone(),
+                                            file_code: d.code.clone(),
+                                        });
+                                        false
+                                    }
+                                    Some(_) => true,
+                                };
+                                (e.id, e.sig != sig, writes)
+                            }
+                            None => (Uuid::now_v7(), true, row.destination.is_some()),
+                        };
                         match existing.get(&row.student_no) {
-                            Some((_, old)) if *old == sig => out.unchanged += 1,
-                            Some((id, _)) => {
-                                out.updated += 1;
-                                changed.push((*id, row, *place));
-                            }
-                            None => {
-                                out.created += 1;
-                                changed.push((Uuid::now_v7(), row, *place));
-                            }
+                            None => out.created += 1,
+                            Some(_) if personal_changed || writes_dest => out.updated += 1,
+                            Some(_) => out.unchanged += 1,
+                        }
+                        if personal_changed {
+                            changed.push((id, row, *place));
+                        }
+                        if writes_dest {
+                            with_dest.push((id, row));
                         }
                         if row.destination.is_some() {
                             out.destinations += 1;
@@ -1030,78 +1070,97 @@ macro_rules! repository_impl {
                                 .push_bind(row.education_level.id())
                                 .push_bind(row.cohort)
                                 .push_bind(row.origin_region.clone())
-                                .push_bind(row.destination.as_ref().map(|d| d.code.clone()))
-                                .push_bind(if row.destination.is_some() { DestStatus::Confirmed.id() } else { DestStatus::None.id() })
-                                .push_bind(row.destination.as_ref().map(|_| now))
+                                .push_bind(None::<String>)
+                                .push_bind(DestStatus::None.id())
+                                .push_bind(None::<chrono::DateTime<Utc>>)
                                 .push_bind(node)
                                 .push_bind(1i64)
                                 .push_bind(now)
                                 .push_bind(now);
                         });
+                        // An existing graduate keeps its destination columns: only the
+                        // destination step below changes them.
                         qb.push(
                             " ON CONFLICT (org_id, student_no) DO UPDATE SET name = excluded.name, \
                              gender = excluded.gender, education_level = excluded.education_level, \
                              cohort = excluded.cohort, origin_region = excluded.origin_region, \
                              college_id = excluded.college_id, programme_id = excluded.programme_id, \
-                             dest_code = excluded.dest_code, dest_status = excluded.dest_status, \
-                             dest_updated_at = excluded.dest_updated_at, updated_at = excluded.updated_at, \
-                             version = graduates.version + 1",
+                             updated_at = excluded.updated_at, version = graduates.version + 1",
                         );
                         qb.build().execute(&mut *tx).await?;
-
-                        let with_dest: Vec<&(Uuid, &jiuye_domain::roster::RosterRow, (Uuid, Uuid))> =
-                            changed.iter().filter(|c| c.1.destination.is_some()).collect();
-                        if !with_dest.is_empty() {
-                            let mut qb = QueryBuilder::<$db>::new(
-                                "INSERT INTO destinations (graduate_id, org_id, code, status, employer_name, credit_code, \
-                                 employer_region, employer_type, employer_industry, source, version, created_at, \
-                                 updated_at, confirmed_at, registered_by) ",
+                    }
+                    if !with_dest.is_empty() {
+                        // Written as approved by the university (the importer), awaiting the
+                        // graduate's confirmation.
+                        let approved = DestStatus::Approved.id();
+                        let mut qb = QueryBuilder::<$db>::new(
+                            "INSERT INTO destinations (graduate_id, org_id, code, status, employer_name, credit_code, \
+                             employer_region, employer_type, employer_industry, source, version, created_at, \
+                             updated_at, confirmed_at, registered_by, university_reviewer) ",
+                        );
+                        qb.push_values(&with_dest, |mut b, (id, row)| {
+                            let d = row.destination.as_ref();
+                            b.push_bind(*id)
+                                .push_bind(university.id)
+                                .push_bind(d.map(|d| d.code.clone()).unwrap_or_default())
+                                .push_bind(approved)
+                                .push_bind(d.and_then(|d| d.employer_name.clone()))
+                                .push_bind(d.and_then(|d| d.credit_code.clone()))
+                                .push_bind(d.and_then(|d| d.employer_region.clone()))
+                                .push_bind(d.and_then(|d| d.employer_type.clone()))
+                                .push_bind(d.and_then(|d| d.employer_industry.clone()))
+                                .push_bind("import")
+                                .push_bind(1i64)
+                                .push_bind(now)
+                                .push_bind(now)
+                                .push_bind(None::<chrono::DateTime<Utc>>)
+                                .push_bind(actor.as_ref().map(|a| a.0))
+                                .push_bind(actor.as_ref().map(|a| a.0));
+                        });
+                        qb.push(
+                            " ON CONFLICT (graduate_id) DO UPDATE SET code = excluded.code, status = excluded.status, \
+                             employer_name = excluded.employer_name, credit_code = excluded.credit_code, \
+                             employer_region = excluded.employer_region, employer_type = excluded.employer_type, \
+                             employer_industry = excluded.employer_industry, source = excluded.source, \
+                             updated_at = excluded.updated_at, confirmed_at = NULL, return_reason = NULL, \
+                             college_reviewer = NULL, registered_by = excluded.registered_by, \
+                             university_reviewer = excluded.university_reviewer, \
+                             version = destinations.version + 1",
+                        );
+                        qb.build().execute(&mut *tx).await?;
+                        let mut qb = QueryBuilder::<$db>::new(
+                            "UPDATE graduates SET dest_status = ",
+                        );
+                        qb.push_bind(approved)
+                            .push(", dest_updated_at = ")
+                            .push_bind(now)
+                            .push(
+                                ", dest_code = (SELECT d.code FROM destinations d WHERE d.graduate_id = graduates.id) \
+                                 WHERE id IN (",
                             );
-                            qb.push_values(&with_dest, |mut b, (id, row, _)| {
-                                let d = row.destination.as_ref();
-                                b.push_bind(*id)
-                                    .push_bind(university.id)
-                                    .push_bind(d.map(|d| d.code.clone()).unwrap_or_default())
-                                    .push_bind(DestStatus::Confirmed.id())
-                                    .push_bind(d.and_then(|d| d.employer_name.clone()))
-                                    .push_bind(d.and_then(|d| d.credit_code.clone()))
-                                    .push_bind(d.and_then(|d| d.employer_region.clone()))
-                                    .push_bind(d.and_then(|d| d.employer_type.clone()))
-                                    .push_bind(d.and_then(|d| d.employer_industry.clone()))
-                                    .push_bind("import")
-                                    .push_bind(1i64)
-                                    .push_bind(now)
-                                    .push_bind(now)
-                                    .push_bind(now)
-                                    .push_bind(actor.as_ref().map(|a| a.0));
-                            });
-                            qb.push(
-                                " ON CONFLICT (graduate_id) DO UPDATE SET code = excluded.code, status = excluded.status, \
-                                 employer_name = excluded.employer_name, credit_code = excluded.credit_code, \
-                                 employer_region = excluded.employer_region, employer_type = excluded.employer_type, \
-                                 employer_industry = excluded.employer_industry, source = excluded.source, \
-                                 updated_at = excluded.updated_at, confirmed_at = excluded.confirmed_at, \
-                                 version = destinations.version + 1",
-                            );
-                            qb.build().execute(&mut *tx).await?;
-                            let mut qb = QueryBuilder::<$db>::new(
-                                "INSERT INTO destination_versions (id, graduate_id, org_id, version, action, status, \
-                                 snapshot, actor_id, actor_name, at) ",
-                            );
-                            qb.push_values(&with_dest, |mut b, (id, row, _)| {
-                                b.push_bind(Uuid::now_v7())
-                                    .push_bind(*id)
-                                    .push_bind(university.id)
-                                    .push_bind(0i64)
-                                    .push_bind("import")
-                                    .push_bind(DestStatus::Confirmed.id())
-                                    .push_bind(serde_json::to_string(&row.destination).unwrap_or_default())
-                                    .push_bind(actor.as_ref().map(|a| a.0))
-                                    .push_bind(actor.as_ref().map(|a| a.1.clone()))
-                                    .push_bind(now);
-                            });
-                            qb.build().execute(&mut *tx).await?;
+                        let mut ids = qb.separated(", ");
+                        for (id, _) in &with_dest {
+                            ids.push_bind(*id);
                         }
+                        qb.push(")");
+                        qb.build().execute(&mut *tx).await?;
+                        let mut qb = QueryBuilder::<$db>::new(
+                            "INSERT INTO destination_versions (id, graduate_id, org_id, version, action, status, \
+                             snapshot, actor_id, actor_name, at) ",
+                        );
+                        qb.push_values(&with_dest, |mut b, (id, row)| {
+                            b.push_bind(Uuid::now_v7())
+                                .push_bind(*id)
+                                .push_bind(university.id)
+                                .push_bind(0i64)
+                                .push_bind("import")
+                                .push_bind(approved)
+                                .push_bind(serde_json::to_string(&row.destination).unwrap_or_default())
+                                .push_bind(actor.as_ref().map(|a| a.0))
+                                .push_bind(actor.as_ref().map(|a| a.1.clone()));
+                            b.push_bind(now);
+                        });
+                        qb.build().execute(&mut *tx).await?;
                     }
                     done += chunk_rows.len() as u64;
                     progress(done, total);

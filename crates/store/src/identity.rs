@@ -97,6 +97,8 @@ pub struct TokenRecord {
     pub expires_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// The grant the token acts under; the token dies with it.
+    pub grant_id: Option<Uuid>,
 }
 
 /// One audit entry, before it is chained.
@@ -190,6 +192,7 @@ pub trait Identity: Send + Sync {
     async fn grants_of(&self, user_id: Uuid) -> Result<Vec<GrantRecord>>;
     /// `Ok(false)` when the same role at the same node already exists.
     async fn add_grant(&self, grant: &NewGrant) -> Result<bool>;
+    /// Removes a grant and revokes the API tokens issued under it.
     async fn remove_grant(&self, user_id: Uuid, grant_id: Uuid) -> Result<bool>;
     async fn list_users(&self, query: &UserQuery) -> Result<(Vec<UserSummary>, i64)>;
 
@@ -202,6 +205,7 @@ pub trait Identity: Send + Sync {
         lock_until: DateTime<Utc>,
     ) -> Result<(i32, Option<DateTime<Utc>>)>;
     async fn record_login_success(&self, user_id: Uuid) -> Result<()>;
+    /// Sets a new password, clears the lock and revokes every API token of the account.
     async fn set_password(&self, user_id: Uuid, password_hash: &str, must_change: bool) -> Result<()>;
     async fn set_totp(&self, user_id: Uuid, sealed_secret: Option<&str>, enabled: bool) -> Result<()>;
     /// Records the TOTP step just used; `Ok(false)` when that step (or a later one) was already
@@ -344,7 +348,7 @@ macro_rules! identity_impl {
             const AUDIT_COLUMNS: &str = "seq, id, at, user_id, username, role, org_code, org_path, action, target, \
                  target_path, result, ip, detail, prev_hash, hash";
             const TOKEN_COLUMNS: &str =
-                "id, user_id, name, prefix, created_at, expires_at, revoked_at, last_used_at";
+                "id, user_id, name, prefix, created_at, expires_at, revoked_at, last_used_at, grant_id";
 
             fn user_row(r: &DbRow) -> Result<UserRecord> {
                 Ok(UserRecord {
@@ -393,6 +397,7 @@ macro_rules! identity_impl {
                     expires_at: r.try_get("expires_at")?,
                     revoked_at: r.try_get("revoked_at")?,
                     last_used_at: r.try_get("last_used_at")?,
+                    grant_id: r.try_get("grant_id")?,
                 })
             }
 
@@ -493,11 +498,20 @@ macro_rules! identity_impl {
                 }
 
                 async fn remove_grant(&self, user_id: Uuid, grant_id: Uuid) -> Result<bool> {
+                    let mut tx = self.pool.begin().await?;
                     let res = sqlx::query("DELETE FROM grants WHERE id = $1 AND user_id = $2")
                         .bind(grant_id)
                         .bind(user_id)
-                        .execute(&self.pool)
+                        .execute(&mut *tx)
                         .await?;
+                    // Tokens issued under the grant die with it.
+                    sqlx::query("UPDATE api_tokens SET revoked_at = $3 WHERE grant_id = $1 AND user_id = $2 AND revoked_at IS NULL")
+                        .bind(grant_id)
+                        .bind(user_id)
+                        .bind(Utc::now())
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
                     Ok(res.rows_affected() == 1)
                 }
 
@@ -576,6 +590,14 @@ macro_rules! identity_impl {
 
                 async fn set_password(&self, user_id: Uuid, password_hash: &str, must_change: bool) -> Result<()> {
                     let now = Utc::now();
+                    let mut tx = self.pool.begin().await?;
+                    // A new password ends every API token of the account (sessions are ended by
+                    // the caller, which may keep the one that made the change).
+                    sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
+                        .bind(user_id)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
                     sqlx::query(
                         "UPDATE users SET password_hash = $2, must_change_password = $3, password_changed_at = $4, \
                          updated_at = $4, failed_logins = 0, locked_until = NULL WHERE id = $1",
@@ -584,8 +606,9 @@ macro_rules! identity_impl {
                     .bind(password_hash)
                     .bind(must_change)
                     .bind(now)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?;
+                    tx.commit().await?;
                     Ok(())
                 }
 
@@ -700,8 +723,8 @@ macro_rules! identity_impl {
 
                 async fn create_token(&self, t: &TokenRecord, token_hash: &str) -> Result<()> {
                     sqlx::query(
-                        "INSERT INTO api_tokens (id, user_id, name, token_hash, prefix, created_at, expires_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        "INSERT INTO api_tokens (id, user_id, name, token_hash, prefix, created_at, expires_at, grant_id) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                     )
                     .bind(t.id)
                     .bind(t.user_id)
@@ -710,6 +733,7 @@ macro_rules! identity_impl {
                     .bind(&t.prefix)
                     .bind(t.created_at)
                     .bind(t.expires_at)
+                    .bind(t.grant_id)
                     .execute(&self.pool)
                     .await?;
                     Ok(())

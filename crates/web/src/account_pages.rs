@@ -29,9 +29,7 @@ use crate::pages::{Base, render};
 
 /// Only local paths are followed after sign-in: never an open redirect.
 pub fn safe_next(next: Option<&str>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.starts_with("/login"))
-        .unwrap_or("/")
-        .to_owned()
+    crate::pages::local_target(next).filter(|n| !n.starts_with("/login")).unwrap_or_else(|| "/".to_owned())
 }
 
 /// What a page render needs from its request.
@@ -584,6 +582,7 @@ struct UserPage {
     state: String,
     totp: String,
     disabled: bool,
+    locked: bool,
     grants: Vec<(Uuid, String, String, String)>,
     manage: bool,
     roles: Vec<(String, String)>,
@@ -620,6 +619,7 @@ async fn user_page(
         },
         totp: base.t(if user.totp_enabled { "common.yes" } else { "common.no" }).to_owned(),
         disabled: user.disabled,
+        locked: user.locked_until.is_some_and(|t| t > Utc::now()),
         grants: grants
             .iter()
             .map(|g| (g.id, base.role_name(g.grant.role), g.grant.org_code.clone(), g.org_name.clone()))
@@ -784,6 +784,27 @@ pub async fn user_disabled(
         AuditEvent::new(action),
         outcome,
         if disabled { "disabled" } else { "enabled" },
+    )
+    .await
+}
+
+pub async fn user_unlock(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let outcome =
+        identity_api::unlock_account(&state, &me, id).await.map(|(u, g)| (format!("user:{}", u.username), None, g));
+    user_outcome(
+        Ctx { state: &state, lang, uri: &uri, caller: &caller },
+        &me,
+        id,
+        AuditEvent::new("user_unlock"),
+        outcome,
+        "unlocked",
     )
     .await
 }

@@ -17,7 +17,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use jiuye_domain::access::{self, Action, Actor, Resource, Role, ScopedGrant};
 use jiuye_security::password::Cost;
 use jiuye_security::seal::KeyRing;
@@ -48,8 +48,57 @@ pub struct AuthSettings {
     pub password_cost: Cost,
     /// Mark cookies `Secure` (set when the node is served over TLS, directly or by a proxy).
     pub secure_cookies: bool,
-    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
-    pub trust_forwarded_for: bool,
+    /// Proxies whose `X-Forwarded-For` is believed (addresses or CIDR ranges). The client is the
+    /// rightmost address in that header that is not itself one of these proxies; a request
+    /// whose connection does not come from one of them is taken at its connection's address.
+    pub trusted_proxies: Vec<IpRange>,
+}
+
+/// An address or a CIDR range (`10.0.0.0/8`, `::1`, `192.0.2.7`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IpRange {
+    pub net: IpAddr,
+    pub prefix: u8,
+}
+
+impl IpRange {
+    pub fn parse(text: &str) -> Result<IpRange, String> {
+        let text = text.trim();
+        let (addr, prefix) = match text.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (text, None),
+        };
+        let net: IpAddr = addr.parse().map_err(|_| format!("“{text}”不是 IP 地址或 CIDR 网段"))?;
+        let max = if net.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max).ok_or_else(|| format!("“{text}”的前缀长度无效"))?,
+            None => max,
+        };
+        Ok(IpRange { net, prefix })
+    }
+
+    /// A comma-separated list, as `JIUYE_TRUSTED_PROXIES` gives it.
+    pub fn parse_list(text: &str) -> Result<Vec<IpRange>, String> {
+        text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(IpRange::parse).collect()
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+            v4 => v4,
+        };
+        match (self.net, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                u32::from(n) & mask == u32::from(a) & mask
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                u128::from(n) & mask == u128::from(a) & mask
+            }
+            _ => false,
+        }
+    }
 }
 
 impl Default for AuthSettings {
@@ -64,7 +113,7 @@ impl Default for AuthSettings {
             require_totp_for_admins: false,
             password_cost: Cost::default(),
             secure_cookies: false,
-            trust_forwarded_for: false,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -122,7 +171,7 @@ impl FailureLimiter {
 #[derive(Clone, Debug)]
 pub enum Credential {
     Session(SessionRecord),
-    Token { id: Uuid },
+    Token { id: Uuid, grant_id: Uuid },
 }
 
 /// The authenticated caller of a request.
@@ -284,18 +333,36 @@ pub fn set_cookie(name: &str, value: &str, max_age: Option<i64>, secure: bool) -
     HeaderValue::from_str(&s).ok()
 }
 
-fn client_ip(req: &Request, trust_forwarded: bool) -> ClientIp {
-    if trust_forwarded
-        && let Some(ip) = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|s| s.split(',').next())
-            .and_then(|s| s.trim().parse().ok())
-    {
-        return ClientIp(Some(ip));
+/// The client's address: the connection's, unless the connection comes from a trusted proxy;
+/// then the rightmost `X-Forwarded-For` address that is not a trusted proxy (the leftmost ones
+/// are whatever the client chose to send and are never believed).
+pub fn client_ip_from(peer: Option<IpAddr>, forwarded: Option<&str>, trusted: &[IpRange]) -> Option<IpAddr> {
+    let peer = peer?;
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|r| r.contains(ip));
+    if !is_trusted(peer) {
+        return Some(peer);
     }
-    ClientIp(req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()))
+    let Some(header) = forwarded else { return Some(peer) };
+    let mut last = peer;
+    for hop in header.rsplit(',') {
+        let Ok(ip) = hop.trim().parse::<IpAddr>() else { return Some(last) };
+        if !is_trusted(ip) {
+            return Some(ip);
+        }
+        last = ip;
+    }
+    Some(last)
+}
+
+fn client_ip(req: &Request, trusted: &[IpRange]) -> ClientIp {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    if trusted.is_empty() {
+        return ClientIp(peer);
+    }
+    let forwarded: Vec<&str> =
+        req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+    let joined = forwarded.join(",");
+    ClientIp(client_ip_from(peer, (!forwarded.is_empty()).then_some(joined.as_str()), trusted))
 }
 
 fn is_unsafe(m: &Method) -> bool {
@@ -341,11 +408,18 @@ async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Caller>
         if record.last_used_at.is_none_or(|t| now - t > chrono::Duration::minutes(1)) {
             state.store.touch_token(record.id, now).await?;
         }
-        let actor = actor_for(state, &user).await?;
+        // A token acts under the one grant it was issued under, and dies with it.
+        let grant = match record.grant_id {
+            Some(id) => state.store.grants_of(user.id).await?.into_iter().find(|g| g.id == id),
+            None => None,
+        };
+        let Some(grant) = grant else { return Err(invalid()) };
+        let actor = Actor { user_id: user.id, username: user.username.clone(), grants: vec![grant.grant] };
         // Tokens are made by a signed-in person (or the operator); they carry no second factor
         // of their own, so administrators under the two-factor rule must have it enabled.
         let needs = needs_enrolment(&state.auth.settings, &user, &actor, false);
-        return Ok(Some(Caller { actor, user, via: Credential::Token { id: record.id }, needs_totp_enrolment: needs }));
+        let via = Credential::Token { id: record.id, grant_id: grant.id };
+        return Ok(Some(Caller { actor, user, via, needs_totp_enrolment: needs }));
     }
     let Some(raw) = session_cookie(headers) else { return Ok(None) };
     let hash = jiuye_security::sha256_hex(raw.as_bytes());
@@ -421,7 +495,7 @@ fn percent_decode(s: &str) -> String {
 /// writes and the two-factor enrolment rule, runs the handler, then writes the audit entry of
 /// every state-changing request.
 pub async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let ip = client_ip(&req, state.auth.settings.trust_forwarded_for);
+    let ip = client_ip(&req, &state.auth.settings.trusted_proxies);
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
@@ -578,7 +652,7 @@ pub async fn check_credentials(
         Ok(SignIn::Failed(err, ev))
     };
     let Some(user) = state.store.user_by_username(username).await? else {
-        jiuye_security::password::verify(password, &state.auth.decoy_hash);
+        verify_password(password, &state.auth.decoy_hash).await;
         return fail(event().result("unknown_user"), wrong());
     };
     let mut ev = event();
@@ -586,19 +660,24 @@ pub async fn check_credentials(
     // File the attempt under the account's organisation, so its administrators see it.
     ev.target_path = state.store.grants_of(user.id).await?.first().map(|g| g.grant.org_path.clone());
     let now = Utc::now();
-    if let Some(until) = user.locked_until
-        && until > now
-    {
-        return fail(ev.result("account_locked"), locked(until));
+    // A locked account answers exactly as a wrong password does (the same status, code and
+    // work), so the answer never tells whether the account exists or is locked; attempts
+    // during the lock neither count nor extend it.
+    let password_ok = verify_password(password, &user.password_hash).await;
+    match user.locked_until {
+        Some(until) if until > now => return fail(ev.result("account_locked"), wrong()),
+        // The lock has run out: the count starts again, so one more mistake does not relock.
+        Some(_) => state.store.record_login_success(user.id).await?,
+        None => {}
     }
     if user.disabled {
         return fail(ev.result("account_disabled"), wrong());
     }
-    if !jiuye_security::password::verify(password, &user.password_hash) {
+    if !password_ok {
         let lock_until = now + chrono::Duration::from_std(s.lock_duration).unwrap_or(chrono::Duration::minutes(15));
         let (count, locked_until) = state.store.record_login_failure(user.id, s.lock_threshold, lock_until).await?;
-        if let Some(until) = locked_until.filter(|u| *u > now) {
-            return fail(ev.result("account_locked").detail(format!("{count} 次连续失败后锁定")), locked(until));
+        if locked_until.is_some_and(|u| u > now) {
+            return fail(ev.result("account_locked").detail(format!("{count} 次连续失败后锁定")), wrong());
         }
         return fail(ev.result("invalid_password").detail(format!("连续失败 {count} 次")), wrong());
     }
@@ -639,13 +718,10 @@ pub async fn check_credentials(
     Ok(SignIn::Ok { user, second_factor })
 }
 
-fn locked(until: DateTime<Utc>) -> AppError {
-    let minutes = (until - Utc::now()).num_minutes().max(1);
-    AppError::new(
-        StatusCode::LOCKED,
-        "account_locked",
-        format!("连续输错密码次数过多，账号已临时锁定，请约 {minutes} 分钟后再试或联系管理员"),
-    )
+/// Checks a password against its hash on the blocking pool (argon2 is deliberately slow).
+pub async fn verify_password(password: &str, hash: &str) -> bool {
+    let (password, hash) = (password.to_owned(), hash.to_owned());
+    tokio::task::spawn_blocking(move || jiuye_security::password::verify(&password, &hash)).await.unwrap_or(false)
 }
 
 /// A new session for `user`; returns the raw cookie value (shown to the browser only).

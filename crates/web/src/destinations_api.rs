@@ -510,7 +510,7 @@ pub(crate) async fn register(
     let mut reg = reg;
     reg.code = reg.code.trim().to_owned();
     let region = reg.employer_region.clone().unwrap_or_default();
-    let province = if region.len() >= 2 { format!("{}0000", &region[..2]) } else { String::new() };
+    let province = jiuye_domain::destination::province_of(&region).unwrap_or_default();
     let wage = if province.is_empty() { None } else { state.store.min_wage(&province).await? };
     let violations = check_registration(&reg, &state.refdata, |p| if p == province { wage } else { None });
     if !violations.is_empty() {
@@ -608,6 +608,11 @@ pub(crate) async fn review(
         "return" => Step::Return,
         _ => return Err(AppError::bad_request("invalid_decision", "decision 应为 approve 或 return")),
     };
+    if let Some(why) =
+        jiuye_domain::destination::review_conflict(caller.user.id, d.registered_by, d.college_reviewer, step)
+    {
+        return Err(AppError::new(StatusCode::FORBIDDEN, "separation_of_duties", why));
+    }
     if step == Step::Return {
         let reason = r
             .reason

@@ -365,7 +365,7 @@ pub async fn register_employer(
             return Err(AppError::new(StatusCode::CONFLICT, "username_taken", format!("用户名 {username} 已被使用")));
         }
         let (stored, _) = state.store.upsert_employer(&record).await?;
-        let hash = crate::identity_api::hash_password(&state, &r.password)?;
+        let hash = crate::identity_api::hash_password(&state, &r.password).await?;
         let id = Uuid::now_v7();
         let user = NewUser {
             id,

@@ -45,7 +45,7 @@ impl From<AppError> for ImportFailure {
 #[allow(clippy::too_many_arguments)]
 pub async fn import_roster(
     store: &dyn Repository,
-    refdata: &RefData,
+    refdata: &std::sync::Arc<RefData>,
     university: &Org,
     cohort: i32,
     file_name: &str,
@@ -60,9 +60,20 @@ pub async fn import_roster(
     if !(2000..=2100).contains(&cohort) {
         return Err(AppError::bad_request("invalid_cohort", "届别应为四位年份").into());
     }
-    let table = jiuye_sheets::read_table(file_name, bytes).map_err(ImportFailure::File)?;
-    let validation = jiuye_domain::roster::validate(&table, &jiuye_domain::roster::Context { refdata, cohort });
-    drop(table);
+    // Reading and checking a sheet is CPU work on untrusted bytes: it runs on the blocking pool,
+    // never on the async workers that answer everyone else.
+    let refdata_owned = refdata.clone();
+    let (name, data) = (file_name.to_owned(), bytes.to_vec());
+    let validation = tokio::task::spawn_blocking(move || {
+        let table = jiuye_sheets::read_table(&name, &data)?;
+        Ok::<_, jiuye_sheets::SheetError>(jiuye_domain::roster::validate(
+            &table,
+            &jiuye_domain::roster::Context { refdata: &refdata_owned, cohort },
+        ))
+    })
+    .await
+    .map_err(|_| AppError::new(StatusCode::SERVICE_UNAVAILABLE, "import_failed", "名单读取中断，请重试"))?
+    .map_err(ImportFailure::File)?;
     if !validation.errors.is_empty() {
         return Err(ImportFailure::Rows(validation.errors));
     }
@@ -128,7 +139,22 @@ pub struct ImportReport {
     pub destinations: usize,
     pub new_colleges: Vec<String>,
     pub new_programmes: Vec<String>,
+    /// Rows whose destination was left as stored because the record went through the workflow
+    /// (submitted, returned, reviewed, confirmed by the graduate, or disputed).
+    pub conflicts: Vec<ImportConflictDto>,
     pub dry_run: bool,
+}
+
+/// A row whose destination the import did not write.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportConflictDto {
+    /// Row number as the spreadsheet shows it (the header is row 1).
+    pub row: usize,
+    pub student_no: String,
+    /// The stored record's status.
+    pub status: String,
+    pub stored_code: Option<String>,
+    pub file_code: String,
 }
 
 impl From<ImportOutcome> for ImportReport {
@@ -141,6 +167,17 @@ impl From<ImportOutcome> for ImportReport {
             destinations: o.destinations,
             new_colleges: o.new_colleges,
             new_programmes: o.new_programmes,
+            conflicts: o
+                .conflicts
+                .into_iter()
+                .map(|c| ImportConflictDto {
+                    row: c.row,
+                    student_no: c.student_no,
+                    status: c.status,
+                    stored_code: c.stored_code,
+                    file_code: c.file_code,
+                })
+                .collect(),
             dry_run: o.dry_run,
         }
     }

@@ -200,6 +200,8 @@ struct ImportPage {
     error: Option<String>,
     row_errors: Vec<(usize, String, String)>,
     report: Option<(String, String, String, String)>,
+    /// Rows whose destination was left as stored: (row, 学号, stored status, stored code, file code).
+    conflicts: Vec<(usize, String, String, String, String)>,
 }
 
 fn default_university(me: &crate::auth::Caller) -> String {
@@ -229,6 +231,7 @@ pub async fn import_form(
         error: None,
         row_errors: Vec::new(),
         report: None,
+        conflicts: Vec::new(),
         base,
     };
     render(&page)
@@ -269,6 +272,7 @@ pub async fn import_submit(
         error: None,
         row_errors: Vec::new(),
         report: None,
+        conflicts: Vec::new(),
         base,
     };
     let (org, grant) = match university_for_import(&state, &me, &university).await {
@@ -302,6 +306,17 @@ pub async fn import_submit(
                 .replace("{unchanged}", &o.unchanged.to_string())
                 .replace("{destinations}", &o.destinations.to_string());
             page.report = Some((heading, summary, o.new_colleges.join("、"), o.new_programmes.join("；")));
+            page.conflicts = o
+                .conflicts
+                .into_iter()
+                .take(1000)
+                .map(|c| {
+                    let status = jiuye_domain::destination::DestStatus::from_id(&c.status)
+                        .map(|s| s.zh().to_owned())
+                        .unwrap_or(c.status);
+                    (c.row, c.student_no, status, c.stored_code.unwrap_or_default(), c.file_code)
+                })
+                .collect();
             (axum::http::StatusCode::OK, "ok")
         }
         Err(ImportFailure::Rows(errors)) => {

@@ -73,7 +73,11 @@ pub struct MeDto {
 }
 
 async fn me_dto(state: &AppState, caller: &Caller) -> Result<MeDto, AppError> {
-    let grants = state.store.grants_of(caller.user.id).await?;
+    let mut grants = state.store.grants_of(caller.user.id).await?;
+    // A token acts under one grant: that is all it shows.
+    if let Credential::Token { grant_id, .. } = &caller.via {
+        grants.retain(|g| g.id == *grant_id);
+    }
     Ok(MeDto {
         id: caller.user.id,
         username: caller.user.username.clone(),
@@ -103,7 +107,6 @@ pub struct SessionRequest {
     responses(
         (status = 200, description = "Signed in; `Set-Cookie: jiuye_session=…`", body = MeDto),
         (status = 401, description = "`invalid_credentials`, `totp_required` or `invalid_totp`", body = ErrorBody),
-        (status = 423, description = "`account_locked` after repeated failures", body = ErrorBody),
         (status = 429, description = "`too_many_requests` from this address", body = ErrorBody),
     )
 )]
@@ -221,22 +224,28 @@ pub(crate) async fn change_own_password(
     current: &str,
     new: &str,
 ) -> Result<(), AppError> {
-    if !jiuye_security::password::verify(current, &caller.user.password_hash) {
+    if !crate::auth::verify_password(current, &caller.user.password_hash).await {
         return Err(AppError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "当前密码不正确"));
     }
     check_password_rules(&caller.user.username, new)?;
-    if jiuye_security::password::verify(new, &caller.user.password_hash) {
+    if crate::auth::verify_password(new, &caller.user.password_hash).await {
         return Err(AppError::bad_request("weak_password", "新密码不能与当前密码相同"));
     }
-    let hash = hash_password(state, new)?;
+    let hash = hash_password(state, new).await?;
     state.store.set_password(caller.user.id, &hash, false).await?;
     state.store.delete_sessions_of(caller.user.id).await?;
     Ok(())
 }
 
-pub(crate) fn hash_password(state: &AppState, password: &str) -> Result<String, AppError> {
-    jiuye_security::password::hash(password, state.auth.settings.password_cost)
-        .map_err(|_| AppError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "密码处理失败"))
+/// Hashes a password on the blocking pool (argon2 takes tens of milliseconds of CPU on purpose;
+/// the async workers keep answering other requests meanwhile).
+pub(crate) async fn hash_password(state: &AppState, password: &str) -> Result<String, AppError> {
+    let (password, cost) = (password.to_owned(), state.auth.settings.password_cost);
+    let failed = || AppError::new(StatusCode::SERVICE_UNAVAILABLE, "internal_error", "密码处理失败，请重试");
+    tokio::task::spawn_blocking(move || jiuye_security::password::hash(&password, cost))
+        .await
+        .map_err(|_| failed())?
+        .map_err(|_| failed())
 }
 
 /// An API token (never the token itself, which is shown once at creation).
@@ -271,6 +280,9 @@ pub struct NewTokenRequest {
     pub name: String,
     /// 1–365 days; default 90.
     pub expires_days: Option<i64>,
+    /// The grant (of `GET /api/v1/me`) the token acts under; default the first. The token has
+    /// only that grant's rights and is revoked with it.
+    pub grant_id: Option<Uuid>,
 }
 
 /// A token just created: `token` is shown this once and stored only as a hash.
@@ -282,13 +294,37 @@ pub struct NewTokenDto {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-/// Makes an API token for `user` (used by the API, the account page and the CLI).
+/// Makes an API token for `user` under the account's first grant (the account page and the
+/// CLI; see [`issue_token_under`]).
 pub async fn issue_token(
     store: &dyn jiuye_store::Repository,
     user: &UserRecord,
     name: &str,
     expires_days: Option<i64>,
 ) -> Result<(TokenRecord, String), AppError> {
+    issue_token_under(store, user, None, name, expires_days).await
+}
+
+/// Makes an API token for `user` that acts under one of the account's grants (`grant`, or the
+/// first one): the token has only that grant's rights and dies when the grant is removed or the
+/// password changes.
+pub async fn issue_token_under(
+    store: &dyn jiuye_store::Repository,
+    user: &UserRecord,
+    grant: Option<Uuid>,
+    name: &str,
+    expires_days: Option<i64>,
+) -> Result<(TokenRecord, String), AppError> {
+    let grants = store.grants_of(user.id).await?;
+    let grant_id = match grant {
+        Some(id) => grants.iter().find(|g| g.id == id).map(|g| g.id).ok_or_else(|| {
+            AppError::bad_request("invalid_grant", "grant_id 不是本账号的授权（见 GET /api/v1/me 的 grants）")
+        })?,
+        None => grants
+            .first()
+            .map(|g| g.id)
+            .ok_or_else(|| AppError::bad_request("no_grant", "该账号没有任何角色授权，不能签发令牌"))?,
+    };
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 64 {
         return Err(AppError::bad_request("invalid_token_name", "令牌名称应为 1–64 个字符"));
@@ -310,6 +346,7 @@ pub async fn issue_token(
         expires_at: Some(now + chrono::Duration::days(days)),
         revoked_at: None,
         last_used_at: None,
+        grant_id: Some(grant_id),
     };
     store.create_token(&record, &jiuye_security::sha256_hex(token.as_bytes())).await?;
     Ok((record, token))
@@ -325,17 +362,22 @@ pub async fn list_tokens(
     Ok(Json(state.store.tokens_of(caller.user.id).await?.iter().map(TokenDto::from).collect()))
 }
 
-/// Creates an API token for the caller, with the caller's grants. Use it as
+/// Creates an API token for the caller, acting under one of the caller's grants. Use it as
 /// `Authorization: Bearer <token>`; bearer writes need no CSRF header.
 #[utoipa::path(post, path = "/api/v1/me/tokens", tag = "identity", request_body = NewTokenRequest,
-    responses((status = 201, body = NewTokenDto), (status = 400, description = "`invalid_token_name`, `invalid_expiry`", body = ErrorBody),
+    responses((status = 201, description = "The token, shown this once", body = NewTokenDto), (status = 400, description = "`invalid_token_name`, `invalid_expiry`, `invalid_grant`, `no_grant`", body = ErrorBody),
         (status = 401, description = "`unauthenticated`", body = ErrorBody)))]
 pub async fn create_token(
     State(state): State<AppState>,
     Signed(caller): Signed,
     Json(body): Json<NewTokenRequest>,
 ) -> Result<Response, AppError> {
-    match issue_token(&*state.store, &caller.user, &body.name, body.expires_days).await {
+    // A token made with a token acts under the same grant; otherwise the one asked for.
+    let grant = match &caller.via {
+        Credential::Token { grant_id, .. } => Some(*grant_id),
+        Credential::Session(_) => body.grant_id,
+    };
+    match issue_token_under(&*state.store, &caller.user, grant, &body.name, body.expires_days).await {
         Ok((record, token)) => {
             let dto = NewTokenDto { id: record.id, token, name: record.name.clone(), expires_at: record.expires_at };
             Ok(AuditEvent::new("token_create")
@@ -406,7 +448,7 @@ pub(crate) async fn totp_enable(state: &AppState, caller: &Caller, code: &str) -
 }
 
 pub(crate) async fn totp_disable(state: &AppState, caller: &Caller, password: &str) -> Result<(), AppError> {
-    if !jiuye_security::password::verify(password, &caller.user.password_hash) {
+    if !crate::auth::verify_password(password, &caller.user.password_hash).await {
         return Err(AppError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "密码不正确"));
     }
     if state.auth.settings.require_totp_for_admins && caller.actor.grants.iter().any(|g| g.role.is_admin()) {
@@ -723,7 +765,7 @@ pub(crate) async fn create_user_in_scope(
         username: username.to_owned(),
         display_name: display_name.to_owned(),
         org_id,
-        password_hash: hash_password(state, &body.password)?,
+        password_hash: hash_password(state, &body.password).await?,
         must_change_password: true,
     };
     let role = parse_role(&body.role)?;
@@ -921,7 +963,7 @@ pub(crate) async fn admin_reset(
     let (user, grants) = visible_user(state, caller, id).await?;
     let grant = manage_grant(caller, &grants)?.clone();
     check_password_rules(&user.username, new_password)?;
-    let hash = hash_password(state, new_password)?;
+    let hash = hash_password(state, new_password).await?;
     state.store.set_password(id, &hash, true).await?;
     state.store.delete_sessions_of(id).await?;
     Ok((user, grant))
@@ -967,6 +1009,33 @@ pub(crate) async fn disable_account(
     if disabled {
         state.store.delete_sessions_of(id).await?;
     }
+    Ok((user, grant))
+}
+
+/// Lifts the lock that repeated wrong passwords put on an account the caller manages (the
+/// count of failures starts again).
+#[utoipa::path(post, path = "/api/v1/users/{id}/unlock", tag = "identity", params(("id" = Uuid, Path)),
+    responses((status = 204, description = "Unlocked"), (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`user_not_found`", body = ErrorBody)))]
+pub async fn unlock_user(State(state): State<AppState>, Signed(caller): Signed, Path(id): Path<Uuid>) -> Response {
+    let event = AuditEvent::new("user_unlock").target(format!("user:{id}"), None);
+    match unlock_account(&state, &caller, id).await {
+        Ok((user, grant)) => event
+            .target(format!("user:{}", user.username), None)
+            .by(&grant)
+            .attach(StatusCode::NO_CONTENT.into_response()),
+        Err(e) => audited(event, Err(e)),
+    }
+}
+
+pub(crate) async fn unlock_account(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<(UserRecord, ScopedGrant), AppError> {
+    let (user, grants) = visible_user(state, caller, id).await?;
+    let grant = manage_grant(caller, &grants)?.clone();
+    state.store.record_login_success(id).await?;
     Ok((user, grant))
 }
 
@@ -1081,6 +1150,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(change_password))
         .routes(routes!(list_tokens, create_token))
         .routes(routes!(revoke_token))
+        .routes(routes!(unlock_user))
         .routes(routes!(start_totp, disable_totp))
         .routes(routes!(enable_totp))
         .routes(routes!(list_users, create_user))

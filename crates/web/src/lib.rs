@@ -18,7 +18,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 pub mod account_pages;
@@ -70,6 +70,8 @@ pub struct WebSettings {
     /// Reuse the index's answer to a question asked again while the index is unchanged (for at
     /// most a minute).
     pub search_cache: bool,
+    /// Send `Strict-Transport-Security` (the node's public address is https).
+    pub hsts: bool,
 }
 
 impl WebSettings {
@@ -85,6 +87,7 @@ impl WebSettings {
             search_dir: None,
             search_warm: false,
             search_cache: true,
+            hsts: false,
         }
     }
 }
@@ -107,7 +110,7 @@ pub struct AppState {
 pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result<Router, String> {
     let messages = Arc::new(Messages::load()?);
     let (api_routes, openapi) = api::router().split_for_parts();
-    let openapi_json = openapi.to_pretty_json().map_err(|e| e.to_string())?;
+    let openapi_json = openapi_document(&openapi)?;
     let state = AppState {
         store,
         refdata,
@@ -150,6 +153,7 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
         .route("/users/{id}/grants/{grant_id}/revoke", post(account_pages::user_grant_revoke))
         .route("/users/{id}/password", post(account_pages::user_password))
         .route("/users/{id}/disabled", post(account_pages::user_disabled))
+        .route("/users/{id}/unlock", post(account_pages::user_unlock))
         .route("/audit", get(account_pages::audit))
         .route("/stats", get(graduates_pages::stats))
         .route("/me/destination", get(destinations_pages::my_destination))
@@ -231,13 +235,79 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp)))
+        .layer(middleware::from_fn_with_state(state.clone(), response_headers))
         .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .make_span_with(request_span)
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .with_state(state))
+}
+
+/// The OpenAPI document as served: every response has the `description` OpenAPI 3.1 requires
+/// (a plain one from its status where the operation gave none).
+fn openapi_document(openapi: &utoipa::openapi::OpenApi) -> Result<String, String> {
+    let mut doc = serde_json::to_value(openapi).map_err(|e| e.to_string())?;
+    if let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) {
+        for item in paths.values_mut().filter_map(|i| i.as_object_mut()) {
+            for op in item.values_mut().filter_map(|o| o.as_object_mut()) {
+                let Some(responses) = op.get_mut("responses").and_then(|r| r.as_object_mut()) else { continue };
+                for (status, response) in responses.iter_mut() {
+                    let Some(r) = response.as_object_mut() else { continue };
+                    if r.contains_key("$ref")
+                        || r.get("description").and_then(|d| d.as_str()).is_some_and(|d| !d.is_empty())
+                    {
+                        continue;
+                    }
+                    let text = status
+                        .parse::<u16>()
+                        .ok()
+                        .and_then(|s| StatusCode::from_u16(s).ok())
+                        .and_then(|s| s.canonical_reason())
+                        .unwrap_or("Response");
+                    r.insert("description".into(), serde_json::Value::String(text.to_owned()));
+                }
+            }
+        }
+    }
+    serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())
+}
+
+/// The log span of a request: method, path and query, with secrets in the query (the CSRF token
+/// that upload forms carry in their address, any `token`) replaced by `***`.
+fn request_span(req: &Request<Body>) -> tracing::Span {
+    let uri = req.uri();
+    let query = uri.query().map(redact_query);
+    tracing::info_span!("request", method = %req.method(), path = %uri.path(), query = query.as_deref().unwrap_or(""))
+}
+
+/// A query string with the values of secret-bearing parameters replaced by `***`.
+pub fn redact_query(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k, _)) if matches!(k, "csrf" | "token" | "password") => format!("{k}=***"),
+            _ => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Headers every response gets: `Cache-Control: no-store` unless the handler chose otherwise
+/// (pages and answers carry personal data: records, résumés, evidence; only the stylesheet is
+/// cacheable), and `Strict-Transport-Security` when the node is served over https.
+async fn response_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let headers = res.headers_mut();
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if state.settings.hsts {
+        headers
+            .insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    }
+    res
 }
 
 async fn openapi_doc(State(state): State<AppState>) -> Response {

@@ -94,6 +94,32 @@ pub(crate) fn login_redirect(uri: &axum::http::Uri) -> Response {
     axum::response::Redirect::to(&format!("/login?next={}", encode_component(next))).into_response()
 }
 
+/// The same-origin path (with its query) that `next` names, or `None` when it names anything
+/// else. The value is parsed as a browser would (tabs and line breaks dropped, backslashes read
+/// as slashes, dot segments resolved) against a placeholder origin, and only a target that stays
+/// on that origin is kept; what is returned is rebuilt from the parsed path and query, so it can
+/// never start with `//` or carry a scheme. Never an open redirect.
+pub fn local_target(next: Option<&str>) -> Option<String> {
+    const ORIGIN: &str = "http://jiuye.invalid/";
+    let next = next?;
+    if !next.starts_with('/') || next.chars().any(|c| c.is_control() || c == '\\') {
+        return None;
+    }
+    let base = url::Url::parse(ORIGIN).ok()?;
+    let parsed = base.join(next).ok()?;
+    if parsed.origin() != base.origin() || !parsed.username().is_empty() || parsed.password().is_some() {
+        return None;
+    }
+    let path = parsed.path();
+    if !path.starts_with('/') || path.starts_with("//") {
+        return None;
+    }
+    Some(match parsed.query() {
+        Some(q) => format!("{path}?{q}"),
+        None => path.to_owned(),
+    })
+}
+
 pub fn encode_component(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
@@ -535,11 +561,7 @@ pub struct LangParams {
 pub async fn set_lang(Path(id): Path<String>, ApiQuery(params): ApiQuery<LangParams>) -> Result<Response, AppError> {
     let lang =
         Lang::from_id(&id).ok_or_else(|| AppError::not_found("unknown_language", format!("不支持的语言：{id}")))?;
-    // Only local paths: never an open redirect.
-    let next = params
-        .next
-        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or_else(|| "/".into());
+    let next = local_target(params.next.as_deref()).unwrap_or_else(|| "/".into());
     let mut res = Redirect::to(&next).into_response();
     let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.id());
     if let Ok(v) = HeaderValue::from_str(&cookie) {

@@ -23,6 +23,8 @@ mod destinations;
 mod employers;
 #[path = "web_parts/graduates.rs"]
 mod graduates;
+#[path = "web_parts/holes.rs"]
+mod holes;
 #[path = "web_parts/identity.rs"]
 mod identity;
 #[path = "web_parts/postings.rs"]

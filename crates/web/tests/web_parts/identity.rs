@@ -297,7 +297,13 @@ async fn permission_matrix() {
                 }
             }
         }
-        // The province admin's unfiltered list holds Sichuan accounts only.
+        // The province admin's unfiltered list holds Sichuan accounts only. (Its password was
+        // reset above, which revoked its earlier tokens.)
+        assert_eq!(
+            call(&f.app, Method::GET, "/api/v1/me", None, &Auth::Bearer(&province)).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+        let province = token_for(&f, "demo_province").await;
         let all = call(&f.app, Method::GET, "/api/v1/users?limit=500", None, &Auth::Bearer(&province)).await.json();
         let names: Vec<&str> =
             all["items"].as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
@@ -324,9 +330,9 @@ async fn ten_wrong_passwords_lock_the_account_and_are_audited() {
             assert_error(&r, 401, "invalid_credentials");
             assert!(!r.body.contains("Wrong-Password-1"), "attempt {i} echoes no password");
         }
-        assert_error(&attempt("Wrong-Password-1").await, 423, "account_locked");
-        // The right password during the lock still fails.
-        assert_error(&attempt(DEMO_PASSWORD).await, 423, "account_locked");
+        // Locked: the answer is the wrong-password answer, even for the right password.
+        assert_error(&attempt("Wrong-Password-1").await, 401, "invalid_credentials");
+        assert_error(&attempt(DEMO_PASSWORD).await, 401, "invalid_credentials");
         let unknown = call(
             &f.app,
             Method::POST,
@@ -369,10 +375,17 @@ async fn ten_wrong_passwords_lock_the_account_and_are_audited() {
     }
 }
 
+/// A request arriving from the local reverse proxy.
+fn via_proxy(mut req: Request<Body>) -> Request<Body> {
+    let peer: std::net::SocketAddr = "127.0.0.1:40000".parse().expect("address");
+    req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+    req
+}
+
 #[tokio::test]
 async fn address_throttling_refuses_after_many_failures() {
     for f in fixtures_with(|s| {
-        s.auth.trust_forwarded_for = true;
+        s.auth.trusted_proxies = jiuye_web::auth::IpRange::parse_list("127.0.0.1").unwrap();
         s.auth.ip_failure_limit = 5;
     })
     .await
@@ -383,21 +396,21 @@ async fn address_throttling_refuses_after_many_failures() {
                 .header("x-forwarded-for", "203.0.113.9")
                 .body(Body::from(json!({"username": "nobody", "password": "whatever-123"}).to_string()))
                 .unwrap();
-            assert_error(&send(&f.app, req).await, 401, "invalid_credentials");
+            assert_error(&send(&f.app, via_proxy(req)).await, 401, "invalid_credentials");
         }
         let req = Request::post("/api/v1/session")
             .header(header::CONTENT_TYPE, "application/json")
             .header("x-forwarded-for", "203.0.113.9")
             .body(Body::from(json!({"username": "demo_career", "password": DEMO_PASSWORD}).to_string()))
             .unwrap();
-        assert_error(&send(&f.app, req).await, 429, "too_many_requests");
+        assert_error(&send(&f.app, via_proxy(req)).await, 429, "too_many_requests");
         // Another address is unaffected.
         let req = Request::post("/api/v1/session")
             .header(header::CONTENT_TYPE, "application/json")
             .header("x-forwarded-for", "203.0.113.10")
             .body(Body::from(json!({"username": "demo_career", "password": DEMO_PASSWORD}).to_string()))
             .unwrap();
-        assert_eq!(send(&f.app, req).await.status, StatusCode::OK);
+        assert_eq!(send(&f.app, via_proxy(req)).await.status, StatusCode::OK);
         f.cleanup().await;
     }
 }
@@ -450,6 +463,7 @@ async fn tokens_work_at_once_and_die_when_revoked_or_expired() {
             expires_at: Some(past + chrono::Duration::days(1)),
             revoked_at: None,
             last_used_at: None,
+            grant_id: f.store.grants_of(user.id).await.unwrap().first().map(|g| g.id),
         };
         f.store.create_token(&record, &jiuye_security::sha256_hex(b"jy_expired_token")).await.unwrap();
         assert_error(

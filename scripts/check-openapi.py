@@ -1,0 +1,39 @@
+#!/usr/bin/env python3
+"""Validates the OpenAPI document the node serves against the OpenAPI 3.1 schema.
+
+The document is read from the snapshot that the web tests compare with `/api/openapi.json`
+(so it is exactly what a node serves). Exit 0 when valid; otherwise print the first problems.
+"""
+import json
+import sys
+from pathlib import Path
+
+from openapi_spec_validator import validate
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+snap = Path(__file__).resolve().parent.parent / "crates/web/tests/snapshots/web__openapi.snap"
+text = snap.read_text(encoding="utf-8")
+# An insta snapshot: a header between two `---` lines, then the JSON.
+parts = text.split("---\n", 2)
+doc = json.loads(parts[2] if len(parts) == 3 else text)
+version = doc.get("openapi", "")
+if not version.startswith("3.1"):
+    print(f"openapi version is {version!r}, expected 3.1.x")
+    sys.exit(1)
+missing = [
+    f"{method.upper()} {path} {status}"
+    for path, item in doc.get("paths", {}).items()
+    for method, op in item.items()
+    if isinstance(op, dict)
+    for status, resp in op.get("responses", {}).items()
+    if "$ref" not in resp and not resp.get("description")
+]
+if missing:
+    print(f"{len(missing)} responses lack a description, e.g. {missing[:5]}")
+    sys.exit(1)
+try:
+    validate(doc)
+except OpenAPIValidationError as e:
+    print(f"invalid OpenAPI document: {e}")
+    sys.exit(1)
+print(f"OpenAPI {version}: valid ({len(doc.get('paths', {}))} paths)")
