@@ -2,17 +2,60 @@
 //! plain table, writing the roster template, and writing statistics workbooks. Cells that a
 //! spreadsheet program would run as a formula (`= + - @` first) are neutralised on the way out.
 //!
+//! Uploaded files are untrusted, so the reader measures them before it allocates anything sized by
+//! their contents. An .xlsx is a zip archive: every entry is inflated once through a cap (the sizes
+//! the archive declares are checked first but not trusted), and the parts calamine turns into
+//! tables (shared strings, styles, the sheet list) are counted and measured before calamine opens
+//! the workbook. The first sheet is then read cell by cell, never as a dense range spanning
+//! whatever coordinates the file names, and refused as soon as it passes a limit. A CSV is parsed
+//! record by record with the same column and cell limits. Each limit is a `MAX_` constant below;
+//! passing one is [`SheetError::SheetTooLarge`] (or [`SheetError::TooManyRows`] for rows).
+//!
 //! Works on bytes only; never touches the file system or the database.
 
-use std::io::Cursor;
+use std::borrow::Cow;
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::Data;
 use jiuye_domain::roster::{COLUMNS, Table};
+
+mod archive;
+mod xlsx;
+
+#[cfg(test)]
+mod hostile_tests;
 
 /// Largest file accepted, in bytes.
 pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
-/// Most data rows accepted in one file.
+/// Most data rows accepted in one file (the header row comes on top).
 pub const MAX_ROWS: usize = 200_000;
+/// Most columns in a table (the roster template has 15), counted across the used width of the
+/// sheet, or in any one CSV record.
+pub const MAX_COLUMNS: usize = 256;
+/// Most cells in a table, counted as rows × columns of the used area (empty cells included), and
+/// for a CSV as the fields of all records together. Enough for every row at 20 columns.
+pub const MAX_CELLS: usize = 4_000_000;
+/// Most text, in bytes, in all cells of a table together. A shared string is counted once for
+/// every cell it is copied into.
+pub const MAX_TABLE_TEXT_BYTES: usize = 128 * 1024 * 1024;
+/// Most entries (files and directories) in an .xlsx archive.
+pub const MAX_ZIP_ENTRIES: usize = 10_000;
+/// Most bytes any one entry of an .xlsx may inflate to (a full roster sheet is around 130 MB).
+pub const MAX_UNZIPPED_PART_BYTES: u64 = 200 * 1024 * 1024;
+/// Most bytes all entries of an .xlsx may inflate to together.
+pub const MAX_UNZIPPED_BYTES: u64 = 256 * 1024 * 1024;
+/// Most bytes the shared-string table (`sharedStrings.xml`) may inflate to; calamine holds all of
+/// it in memory as soon as the workbook is opened.
+pub const MAX_SHARED_STRINGS_BYTES: u64 = 64 * 1024 * 1024;
+/// Most strings in the shared-string table, and the largest `uniqueCount` it may claim (calamine
+/// reserves room for that many strings up front).
+pub const MAX_SHARED_STRINGS: usize = MAX_CELLS;
+/// Longest relationship, sheet, font-name, number-format or shared-string-table tag in the
+/// workbook's XML, in bytes; calamine copies strings out of these.
+pub const MAX_XML_TAG_BYTES: u64 = 64 * 1024;
+/// Most memory, in bytes, that calamine may be estimated to need for the workbook's style
+/// records, sheet list, relationships and defined names (every cell format holds its own copy of
+/// a font name and a number format, every sheet its own path).
+pub const MAX_WORKBOOK_METADATA_BYTES: u64 = 64 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SheetError {
@@ -34,6 +77,37 @@ pub enum SheetError {
     UnknownType,
     #[error("无法生成表格文件：{0}")]
     Write(String),
+    /// The file would take more memory or work to read than the limits allow; `limit` names the
+    /// limit passed, in Chinese (for example "最多 256 列").
+    #[error("工作表超过上限：{limit}")]
+    SheetTooLarge { limit: String },
+}
+
+impl SheetError {
+    /// A stable snake_case code for the error, for API responses.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SheetError::Empty => "file_empty",
+            SheetError::TooLarge => "file_too_large",
+            SheetError::TooManyRows => "too_many_rows",
+            SheetError::BadXlsx(_) => "bad_xlsx",
+            SheetError::EmptySheet => "empty_sheet",
+            SheetError::Binary => "binary_csv",
+            SheetError::BadCsv { .. } => "bad_csv",
+            SheetError::UnknownType => "unknown_file_type",
+            SheetError::Write(_) => "write_failed",
+            SheetError::SheetTooLarge { .. } => "sheet_too_large",
+        }
+    }
+}
+
+pub(crate) fn too_large(limit: String) -> SheetError {
+    SheetError::SheetTooLarge { limit }
+}
+
+/// Bytes as whole megabytes, for messages.
+pub(crate) fn mb(bytes: u64) -> u64 {
+    bytes / 1024 / 1024
 }
 
 /// The kind of an uploaded file, from its name and its first bytes.
@@ -81,28 +155,20 @@ fn cell_text(d: &Data) -> String {
 }
 
 fn read_xlsx(bytes: &[u8]) -> Result<Table, SheetError> {
+    // The zip and calamine code runs on untrusted bytes. In builds with overflow checks calamine
+    // panics on some malformed cell references (arithmetic overflow while decoding `r="…"`); such
+    // a file is refused like any other malformed one instead of unwinding into the caller. (The
+    // panic hook still reports the panic.)
+    std::panic::catch_unwind(|| read_xlsx_unguarded(bytes))
+        .unwrap_or_else(|_| Err(SheetError::BadXlsx("文件内容无法解析".into())))
+}
+
+fn read_xlsx_unguarded(bytes: &[u8]) -> Result<Table, SheetError> {
     if !bytes.starts_with(b"PK\x03\x04") {
         return Err(SheetError::BadXlsx("不是压缩包格式".into()));
     }
-    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| SheetError::BadXlsx(e.to_string()))?;
-    let range = match wb.worksheet_range_at(0) {
-        Some(Ok(r)) => r,
-        Some(Err(e)) => return Err(SheetError::BadXlsx(e.to_string())),
-        None => return Err(SheetError::EmptySheet),
-    };
-    if range.is_empty() {
-        return Err(SheetError::EmptySheet);
-    }
-    if range.height() > MAX_ROWS + 1 {
-        return Err(SheetError::TooManyRows);
-    }
-    let mut rows = range.rows();
-    let headers: Vec<String> = rows.next().map(|r| r.iter().map(cell_text).collect()).unwrap_or_default();
-    if headers.iter().all(|h| h.trim().is_empty()) {
-        return Err(SheetError::EmptySheet);
-    }
-    let rows = rows.map(|r| r.iter().map(cell_text).collect()).collect();
-    Ok(Table { headers, rows })
+    archive::inspect(bytes)?;
+    xlsx::read_first_sheet(bytes)
 }
 
 fn read_csv(bytes: &[u8]) -> Result<Table, SheetError> {
@@ -110,7 +176,7 @@ fn read_csv(bytes: &[u8]) -> Result<Table, SheetError> {
         return Err(SheetError::Binary);
     }
     let text = match std::str::from_utf8(bytes) {
-        Ok(t) => std::borrow::Cow::Borrowed(t.strip_prefix('\u{feff}').unwrap_or(t)),
+        Ok(t) => Cow::Borrowed(t.strip_prefix('\u{feff}').unwrap_or(t)),
         Err(_) => {
             let (decoded, _, had_errors) = encoding_rs::GBK.decode(bytes);
             if had_errors {
@@ -119,20 +185,64 @@ fn read_csv(bytes: &[u8]) -> Result<Table, SheetError> {
             decoded
         }
     };
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let rows = csv_records(text.as_bytes())?;
+    let mut rows = rows.into_iter();
+    let Some(headers) = rows.next() else {
+        return Err(SheetError::Empty);
+    };
+    Ok(Table { headers, rows: rows.collect() })
+}
+
+/// Splits CSV text into records of fields, as the `csv` crate reads it (comma separated, double
+/// quotes, any line ending; the crate is built on the same parser), but with a fixed array for the
+/// field ends: a record with more than [`MAX_COLUMNS`] fields is refused before any of its fields
+/// is stored, and so are more than [`MAX_CELLS`] fields in all or [`MAX_ROWS`] records (plus the
+/// header).
+fn csv_records(mut input: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
+    use csv_core::ReadRecordResult;
+
+    let mut reader = csv_core::Reader::new();
+    // The record's field bytes; grows to at most twice the longest record.
+    let mut out = vec![0u8; 4096];
+    let mut ends = [0usize; MAX_COLUMNS + 1];
+    let (mut out_len, mut ends_len) = (0, 0);
     let mut rows: Vec<Vec<String>> = Vec::new();
-    for (i, rec) in rdr.records().enumerate() {
-        let rec = rec.map_err(|e| SheetError::BadCsv { row: i + 1, reason: e.to_string() })?;
-        rows.push(rec.iter().map(str::to_owned).collect());
-        if rows.len() > MAX_ROWS + 1 {
-            return Err(SheetError::TooManyRows);
+    let mut cells = 0usize;
+    loop {
+        let (res, n_in, n_out, n_ends) = reader.read_record(input, &mut out[out_len..], &mut ends[ends_len..]);
+        input = &input[n_in..];
+        out_len += n_out;
+        ends_len += n_ends;
+        match res {
+            // Called again with the input now empty, the reader finishes the last record.
+            ReadRecordResult::InputEmpty => {}
+            ReadRecordResult::OutputFull => out.resize(out.len() * 2, 0),
+            ReadRecordResult::OutputEndsFull => return Err(too_large(format!("最多 {MAX_COLUMNS} 列"))),
+            ReadRecordResult::Record => {
+                if ends_len > MAX_COLUMNS {
+                    return Err(too_large(format!("最多 {MAX_COLUMNS} 列")));
+                }
+                cells += ends_len;
+                if cells > MAX_CELLS {
+                    return Err(too_large(format!("最多 {MAX_CELLS} 个单元格")));
+                }
+                let mut record = Vec::with_capacity(ends_len);
+                let mut start = 0;
+                for &end in &ends[..ends_len] {
+                    let field = std::str::from_utf8(&out[start..end])
+                        .map_err(|e| SheetError::BadCsv { row: rows.len() + 1, reason: e.to_string() })?;
+                    record.push(field.to_owned());
+                    start = end;
+                }
+                rows.push(record);
+                if rows.len() > MAX_ROWS + 1 {
+                    return Err(SheetError::TooManyRows);
+                }
+                (out_len, ends_len) = (0, 0);
+            }
+            ReadRecordResult::End => return Ok(rows),
         }
     }
-    if rows.is_empty() {
-        return Err(SheetError::Empty);
-    }
-    let headers = rows.remove(0);
-    Ok(Table { headers, rows })
 }
 
 /// A cell value safe to open in a spreadsheet program: text starting with `=`, `+`, `-` or `@`
