@@ -100,6 +100,15 @@ pub struct RowErrorDto {
 impl ImportFailure {
     pub fn into_response(self) -> Response {
         match self {
+            ImportFailure::File(e @ jiuye_sheets::SheetError::SheetTooLarge { .. }) => {
+                // Refused before anything was allocated from the file's own numbers.
+                let body =
+                    ImportRejection { error: "sheet_too_large".into(), message: e.to_string(), errors: Vec::new() };
+                let mut res = (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response();
+                res.extensions_mut()
+                    .insert(crate::error::ErrorInfo { code: "sheet_too_large", message: e.to_string() });
+                res
+            }
             ImportFailure::File(e) => {
                 let status = match e {
                     jiuye_sheets::SheetError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -225,7 +234,7 @@ pub(crate) async fn university_for_import(
         (status = 200, description = "Imported (or checked, for a dry run)", body = ImportReport),
         (status = 400, description = "`invalid_file`: not a readable .xlsx/.csv", body = ErrorBody),
         (status = 413, description = "`payload_too_large`: over 20 MB", body = ErrorBody),
-        (status = 422, description = "`invalid_roster`: rows with errors; nothing written", body = ImportRejection),
+        (status = 422, description = "`invalid_roster`: rows with errors, nothing written; or `sheet_too_large`: the sheet's size, cells, decompressed size or shared strings exceed a limit the message names", body = ImportRejection),
         (status = 403, description = "`forbidden`", body = ErrorBody),
     )
 )]
@@ -243,9 +252,11 @@ pub async fn import_graduates(
     let event = event.target(format!("org:{}", org.code), Some(&org.path)).by(&grant);
     let name = p.filename.unwrap_or_else(|| "upload.csv".into());
     let actor = Some((caller.user.id, caller.user.username.clone()));
-    let result =
+    let result = {
+        let _permit = state.imports.acquire().await;
         import_roster(&*state.store, &state.refdata, &org, p.cohort, &name, &body, p.dry_run, actor, &mut |_, _| {})
-            .await;
+            .await
+    };
     match result {
         Ok(outcome) => {
             let detail = format!(

@@ -292,8 +292,10 @@ pub async fn import_submit(
         return Ok(event.result("invalid_file").attach(res));
     };
     let actor = Some((me.user.id, me.user.username.clone()));
-    let outcome =
-        import_roster(&*state.store, &state.refdata, &org, cohort, &name, &bytes, dry_run, actor, &mut |_, _| {}).await;
+    let outcome = {
+        let _permit = state.imports.acquire().await;
+        import_roster(&*state.store, &state.refdata, &org, cohort, &name, &bytes, dry_run, actor, &mut |_, _| {}).await
+    };
     let (status, result) = match outcome {
         Ok(o) => {
             let heading = page.base.t(if o.dry_run { "import.checked" } else { "import.done" }).to_owned();
@@ -323,6 +325,10 @@ pub async fn import_submit(
             page.error = Some(format!("名单有 {} 处错误，未导入任何数据。", errors.len()));
             page.row_errors = errors.into_iter().take(1000).map(|e| (e.row, e.column, e.reason)).collect();
             (axum::http::StatusCode::UNPROCESSABLE_ENTITY, "invalid_roster")
+        }
+        Err(ImportFailure::File(e @ jiuye_sheets::SheetError::SheetTooLarge { .. })) => {
+            page.error = Some(e.to_string());
+            (axum::http::StatusCode::UNPROCESSABLE_ENTITY, "sheet_too_large")
         }
         Err(ImportFailure::File(e)) => {
             page.error = Some(e.to_string());

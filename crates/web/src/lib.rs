@@ -103,6 +103,9 @@ pub struct AppState {
     pub auth: Arc<auth::AuthContext>,
     /// The posting search index, built from the store on first use.
     pub search: Arc<search_api::SearchState>,
+    /// Roster imports read and check whole workbooks (up to about a gigabyte of memory for a
+    /// hostile one at every limit): at most two run at once; others wait their turn.
+    pub imports: Arc<tokio::sync::Semaphore>,
     openapi_json: Arc<String>,
 }
 
@@ -119,6 +122,7 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
         auth: Arc::new(auth::AuthContext::new(settings.auth.clone(), settings.keys.clone())),
         settings: Arc::new(settings.clone()),
         search: Arc::new(search_api::SearchState::default()),
+        imports: Arc::new(tokio::sync::Semaphore::new(2)),
         openapi_json: Arc::new(openapi_json),
     };
     if settings.search_warm {

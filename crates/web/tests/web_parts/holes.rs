@@ -429,3 +429,35 @@ async fn personal_data_is_never_cached_and_https_nodes_send_hsts() {
     }
     assert_eq!(jiuye_web::redact_query("csrf=abc&x=1&token=t"), "csrf=***&x=1&token=***");
 }
+
+/// A small workbook whose first sheet has a cell at A1 and one at XFD1048576 (the last cell a
+/// sheet can have): dense, that range is 17 billion cells.
+fn corner_to_corner_workbook() -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "学号").unwrap();
+    ws.write_string(1_048_575, 16_383, "x").unwrap();
+    wb.save_to_buffer().unwrap()
+}
+
+#[tokio::test]
+async fn a_hostile_workbook_gets_a_4xx_and_the_node_keeps_serving() {
+    for f in fixtures().await {
+        let career = token_for(&f, "demo_career").await;
+        let bytes = corner_to_corner_workbook();
+        assert!(bytes.len() < 16 * 1024, "a small file: {} bytes", bytes.len());
+        let uri = "/api/v1/imports/graduates?university=4151010610&cohort=2023&filename=r.xlsx";
+        let req = Request::post(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {career}"))
+            .header(header::CONTENT_TYPE, "application/octet-stream")
+            .body(Body::from(bytes.clone()))
+            .unwrap();
+        let r = send(&f.app, req).await;
+        assert_error(&r, 422, "sheet_too_large");
+        assert!(r.json()["message"].as_str().unwrap().contains("上限"), "{}", r.body);
+        // The node is still there for everyone.
+        assert_eq!(get(&f.app, "/healthz").await.status, StatusCode::OK);
+        assert_eq!(get(&f.app, "/api/v1/orgs/4151010610").await.status, StatusCode::OK);
+        f.cleanup().await;
+    }
+}
