@@ -547,7 +547,10 @@ mod tests {
         let beijing = actor(vec![grant(Role::ProvinceAdmin, "CN/110000", OrgKind::Province)]);
         assert!(sees_employer_contact(&beijing, &ties), "registered within Beijing's subtree");
         let pku = actor(vec![grant(Role::CareerStaff, PKU, OrgKind::University)]);
-        assert!(!sees_employer_contact(&pku, &ties), "a university below the registering province is not its registrar");
+        assert!(
+            !sees_employer_contact(&pku, &ties),
+            "a university below the registering province is not its registrar"
+        );
         let mut graduate = grant(Role::Graduate, &format!("{SCU_COLLEGE}/4151010610-01-080901"), OrgKind::Programme);
         graduate.subject_id = Some(Uuid::from_u128(9));
         assert!(!sees_employer_contact(&actor(vec![graduate]), &ties), "graduates are not staff");
