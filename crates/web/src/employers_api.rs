@@ -78,8 +78,8 @@ pub struct EmployerDto {
     pub verification: String,
     pub blacklist_reason: Option<String>,
     pub version: i64,
-    /// For the staff of its registering scope (on one employer): how many scams other scopes
-    /// confirmed about it are in force (see `/api/v1/employers/{credit_code}/scam-reports`).
+    /// For the staff of its registering scope (on one employer): how many scopes hide it after
+    /// confirming a scam, not lifted (see `/api/v1/employers/{credit_code}/scam-reports`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scam_reports_in_force: Option<i64>,
 }
@@ -496,7 +496,8 @@ pub async fn get_employer(
     let mut d = shown(&caller, e, &facts);
     if registrar {
         let reports = state.store.scam_reports_of(id).await?;
-        d.scam_reports_in_force = Some(reports.iter().filter(|r| r.report.lifted_at.is_none()).count() as i64);
+        let hiding = reports.iter().filter(|r| r.report.lifted_at.is_none() && !r.report.blacklisted).count();
+        d.scam_reports_in_force = Some(hiding as i64);
     }
     Ok(Json(d))
 }

@@ -439,6 +439,39 @@ async fn reports_reach_the_reviewers_and_a_confirmed_scam_hides_the_employer_in_
         )
         .await;
         assert_error(&r, 422, "employer_not_verified");
+        // Lifting the blacklisting (with a reason) leaves the university's own hide in force.
+        let r = call(
+            &f.app,
+            Method::POST,
+            &format!("/api/v1/employers/{code}/verification"),
+            Some(json!({"state": "verified", "reason": "单位已整改并退还费用"})),
+            &Auth::Bearer(&province),
+        )
+        .await;
+        assert_eq!(r.json()["verification"], "verified", "{}", r.body);
+        let other_path = format!("/api/v1/postings/{other}");
+        assert_error(
+            &call(&f.app, Method::GET, &other_path, None, &Auth::Bearer(&graduate)).await,
+            404,
+            "posting_not_found",
+        );
+        let inbox = call(&f.app, Method::GET, "/api/v1/employers/scam-reports", None, &Auth::Bearer(&province)).await;
+        assert_eq!(inbox.json()["total"], 1, "waiting again: {}", inbox.body);
+        // The university lifts its hide, with a reason; its graduates see the employer again.
+        let lift = format!("/api/v1/employers/{code}/scam-reports/{}/lift", report["id"].as_str().unwrap());
+        let lift_with = |reason: &str, token: &str| {
+            let (app, uri, body, token) = (f.app.clone(), lift.clone(), json!({"reason": reason}), token.to_owned());
+            async move { call(&app, Method::POST, &uri, Some(body), &Auth::Bearer(&token)).await }
+        };
+        assert_error(&lift_with("", &career).await, 422, "reason_required");
+        assert_error(&lift_with("已核实", &graduate).await, 404, "employer_not_found");
+        let r = lift_with("单位已整改", &career).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(r.json()["lifted_at"].is_string() && r.json()["lift_reason"] == "单位已整改", "{}", r.body);
+        assert_error(&lift_with("单位已整改", &career).await, 409, "already_lifted");
+        assert_eq!(call(&f.app, Method::GET, &other_path, None, &Auth::Bearer(&graduate)).await.status, StatusCode::OK);
+        let e = call(&f.app, Method::GET, &format!("/api/v1/employers/{code}"), None, &Auth::Bearer(&province)).await;
+        assert_eq!(e.json()["scam_reports_in_force"], 0, "{}", e.body);
         f.cleanup().await;
     }
 }
