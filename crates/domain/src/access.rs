@@ -189,6 +189,10 @@ pub enum Action {
     EditMinWage,
     /// Add employers to the shared directory and read it (staff who visit and recruit).
     RegisterEmployer,
+    /// Change an employer's record in the directory: staff whose subtree holds the organisation
+    /// that registered it, or the employer's own account. Everyone else may only propose a
+    /// correction.
+    EditEmployer,
     /// Verify or blacklist an employer registered at or below the node.
     VerifyEmployer,
     /// Log, correct or delete an employer visit (访企拓岗) for a unit inside one's subtree, and
@@ -249,6 +253,7 @@ impl Action {
                 Role::MajorHead,
                 Role::Counselor,
             ],
+            Action::EditEmployer => Action::RegisterEmployer.subtree_roles(),
             Action::VerifyEmployer => &[Role::MinistryAdmin, Role::ProvinceAdmin, Role::CareerStaff],
             Action::LogVisit => {
                 &[Role::CareerStaff, Role::UniversityLeader, Role::CollegeLeader, Role::MajorHead, Role::Counselor]
@@ -282,7 +287,9 @@ impl Action {
             Action::ViewGraduate | Action::RegisterDestination | Action::ConfirmOwnRecord | Action::ApplyToPosting => {
                 Some(Role::Graduate)
             }
-            Action::ViewEmployer | Action::RecordDemand | Action::PostJob => Some(Role::Employer),
+            Action::ViewEmployer | Action::RecordDemand | Action::PostJob | Action::EditEmployer => {
+                Some(Role::Employer)
+            }
             _ => None,
         }
     }
@@ -344,6 +351,62 @@ pub fn scope_paths(actor: &Actor, action: Action) -> Vec<String> {
             out.push(p);
         }
     }
+    out
+}
+
+/// What the rules about one employer need to know of it: who it is, which organisation
+/// registered it, and where it works with universities.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EmployerTies<'a> {
+    pub employer_id: Uuid,
+    /// The path of the organisation that registered it (登记机构).
+    pub registered_at: &'a str,
+    /// Paths of the universities where it has a posting, a visit (访企拓岗) or an internship or
+    /// practice base.
+    pub universities: &'a [String],
+}
+
+/// The grant that lets `actor` change the employer's record directly: its own account, or staff
+/// whose subtree holds the registering organisation.
+pub fn can_change_employer<'g>(actor: &'g Actor, ties: &EmployerTies<'_>) -> Option<&'g ScopedGrant> {
+    can(actor, Action::EditEmployer, &Resource::owned(ties.registered_at, ties.employer_id))
+}
+
+/// The grant that makes `actor` staff of the employer's registering scope: they decide
+/// corrections and see every correction and scam report about it.
+pub fn registering_staff<'g>(actor: &'g Actor, ties: &EmployerTies<'_>) -> Option<&'g ScopedGrant> {
+    can(actor, Action::RegisterEmployer, &Resource::at(ties.registered_at))
+}
+
+/// Whether `actor` sees the employer's contact person (name, phone, e-mail): the employer
+/// itself, staff of its registering scope, and staff of a university where it has a posting, a
+/// visit or a base. Nobody else.
+pub fn sees_employer_contact(actor: &Actor, ties: &EmployerTies<'_>) -> bool {
+    let staff = Action::RegisterEmployer.subtree_roles();
+    can_change_employer(actor, ties).is_some()
+        || actor
+            .grants
+            .iter()
+            .any(|g| staff.contains(&g.role) && ties.universities.iter().any(|u| within(&g.org_path, u)))
+}
+
+/// Every scope a reader with these grants lies within: each grant's node and its ancestors,
+/// sorted and without repeats. An employer's postings hidden in one of these scopes (after a
+/// scam was confirmed there) are hidden from this reader.
+pub fn enclosing_scopes(actor: &Actor) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for g in &actor.grants {
+        let mut prefix = String::new();
+        for segment in g.org_path.split('/') {
+            if !prefix.is_empty() {
+                prefix.push('/');
+            }
+            prefix.push_str(segment);
+            out.push(prefix.clone());
+        }
+    }
+    out.sort();
+    out.dedup();
     out
 }
 
@@ -446,6 +509,67 @@ mod tests {
         also_province.push(grant(Role::ProvinceAdmin, "CN/510000", OrgKind::Province));
         assert!(can_manage_account(&staff, &also_province).is_none());
         assert!(can_manage_account(&staff, &[]).is_none());
+    }
+
+    #[test]
+    fn employers_are_changed_by_their_registering_scope_or_themselves_only() {
+        let employer = Uuid::from_u128(42);
+        let universities = [SCU.to_owned()];
+        let ties = EmployerTies { employer_id: employer, registered_at: "CN/110000", universities: &universities };
+        // A counselor in Sichuan may register employers, but this one was registered in Beijing.
+        let counselor = actor(vec![grant(Role::Counselor, SCU_COLLEGE, OrgKind::College)]);
+        assert!(can_change_employer(&counselor, &ties).is_none());
+        assert!(registering_staff(&counselor, &ties).is_none());
+        let beijing = actor(vec![grant(Role::ProvinceAdmin, "CN/110000", OrgKind::Province)]);
+        assert!(can_change_employer(&beijing, &ties).is_some());
+        assert!(registering_staff(&beijing, &ties).is_some());
+        let mut own = grant(Role::Employer, "CN/110000", OrgKind::Province);
+        own.subject_id = Some(employer);
+        let own = actor(vec![own]);
+        assert!(can_change_employer(&own, &ties).is_some());
+        assert!(registering_staff(&own, &ties).is_none(), "an employer does not decide corrections about itself");
+        let mut other = grant(Role::Employer, "CN/110000", OrgKind::Province);
+        other.subject_id = Some(Uuid::from_u128(43));
+        assert!(can_change_employer(&actor(vec![other]), &ties).is_none());
+    }
+
+    #[test]
+    fn employer_contacts_reach_itself_its_registrar_and_universities_it_works_with() {
+        let employer = Uuid::from_u128(42);
+        let universities = [SCU.to_owned()];
+        let ties = EmployerTies { employer_id: employer, registered_at: "CN/110000", universities: &universities };
+        let counselor = actor(vec![grant(Role::Counselor, SCU_COLLEGE, OrgKind::College)]);
+        assert!(sees_employer_contact(&counselor, &ties), "it posts, visits or has a base at 四川大学");
+        let swjtu = actor(vec![grant(Role::CareerStaff, SWJTU, OrgKind::University)]);
+        assert!(!sees_employer_contact(&swjtu, &ties));
+        let sichuan = actor(vec![grant(Role::ProvinceAdmin, "CN/510000", OrgKind::Province)]);
+        assert!(!sees_employer_contact(&sichuan, &ties), "not registered there, not a university's staff");
+        let beijing = actor(vec![grant(Role::ProvinceAdmin, "CN/110000", OrgKind::Province)]);
+        assert!(sees_employer_contact(&beijing, &ties), "registered within Beijing's subtree");
+        let pku = actor(vec![grant(Role::CareerStaff, PKU, OrgKind::University)]);
+        assert!(
+            !sees_employer_contact(&pku, &ties),
+            "a university below the registering province is not its registrar"
+        );
+        let mut graduate = grant(Role::Graduate, &format!("{SCU_COLLEGE}/4151010610-01-080901"), OrgKind::Programme);
+        graduate.subject_id = Some(Uuid::from_u128(9));
+        assert!(!sees_employer_contact(&actor(vec![graduate]), &ties), "graduates are not staff");
+        let alone = EmployerTies { universities: &[], ..ties };
+        assert!(!sees_employer_contact(&counselor, &alone));
+        assert!(sees_employer_contact(&actor(vec![grant(Role::MinistryAdmin, "CN", OrgKind::Nation)]), &alone));
+    }
+
+    #[test]
+    fn enclosing_scopes_are_every_ancestor_of_every_grant() {
+        let a = actor(vec![
+            grant(Role::Counselor, SCU_COLLEGE, OrgKind::College),
+            grant(Role::CareerStaff, SWJTU, OrgKind::University),
+        ]);
+        assert_eq!(
+            enclosing_scopes(&a),
+            ["CN", "CN/510000", "CN/510000/4151010610", SCU_COLLEGE, "CN/510000/4151010613"]
+        );
+        assert!(enclosing_scopes(&actor(Vec::new())).is_empty());
     }
 
     #[test]

@@ -130,6 +130,12 @@ impl Verification {
     pub fn from_id(s: &str) -> Option<Verification> {
         [Verification::Unverified, Verification::Verified, Verification::Blacklisted].into_iter().find(|v| v.id() == s)
     }
+    /// Whether an employer in this state may still read what graduates gave it (applicants,
+    /// résumés, messages, the talent list) and write to them. A blacklisted employer may not:
+    /// a confirmed scam keeps nothing of its victims.
+    pub fn reaches_graduates(self) -> bool {
+        self != Verification::Blacklisted
+    }
 }
 
 #[cfg(test)]
@@ -153,6 +159,13 @@ mod tests {
         assert_eq!(size_class(&s, Some(120), Some(1500)), SizeClass::Medium);
         let f = t("farming");
         assert_eq!(size_class(&f, None, Some(600)), SizeClass::Medium, "farming is classed by revenue alone");
+    }
+
+    #[test]
+    fn a_blacklisted_employer_reaches_no_graduate() {
+        assert!(Verification::Verified.reaches_graduates());
+        assert!(Verification::Unverified.reaches_graduates());
+        assert!(!Verification::Blacklisted.reaches_graduates());
     }
 
     #[test]

@@ -356,6 +356,8 @@ pub struct PostingDoc {
     pub facets: Vec<(Facet, String)>,
     /// The organisation it appears in.
     pub scope: Uuid,
+    /// The employer that posted it.
+    pub employer: Uuid,
     /// YYYYMMDD of the deadline.
     pub deadline: u64,
     /// Milliseconds since the epoch it was created.
@@ -370,6 +372,8 @@ pub struct Query<'a> {
     pub filters: Vec<(Facet, String)>,
     /// Only postings appearing in one of these organisations.
     pub scopes: &'a [Uuid],
+    /// Never the postings of these employers (hidden from this reader).
+    pub hidden_employers: &'a [Uuid],
     /// YYYYMMDD: postings whose deadline is before it are left out.
     pub today: u64,
     /// Milliseconds since the epoch, for recency; newer postings rank higher among equals.
@@ -398,7 +402,7 @@ impl Hits {
 
 /// Bumped whenever the schema or the text analysis changes: an index written by another
 /// version is rebuilt.
-const SCHEMA_VERSION: u32 = 3;
+const SCHEMA_VERSION: u32 = 4;
 
 struct Fields {
     id: Field,
@@ -406,6 +410,7 @@ struct Fields {
     grams: Field,
     facets: Vec<(Facet, Field)>,
     scope: Field,
+    employer: Field,
     deadline: Field,
     created: Field,
 }
@@ -435,6 +440,7 @@ fn schema() -> (Schema, Fields) {
         grams: b.add_text_field("grams", bigrams),
         facets: Facet::ALL.iter().map(|x| (*x, b.add_text_field(x.name(), STRING | FAST))).collect(),
         scope: b.add_text_field("scope", STRING | FAST),
+        employer: b.add_text_field("employer", STRING),
         deadline: b.add_u64_field("deadline", INDEXED | FAST),
         created: b.add_i64_field("created", FAST),
     };
@@ -517,6 +523,7 @@ impl SearchIndex {
             self.f.text => d.text.clone(),
             self.f.grams => d.text.clone(),
             self.f.scope => d.scope.to_string(),
+            self.f.employer => d.employer.to_string(),
             self.f.deadline => d.deadline,
             self.f.created => d.created_ms,
         );
@@ -660,6 +667,15 @@ impl SearchIndex {
         } else {
             must.push((Occur::Must, Box::new(AllQuery)));
         }
+        for e in q.hidden_employers {
+            must.push((
+                Occur::MustNot,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(self.f.employer, &e.to_string()),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+        }
         let query = BooleanQuery::new(must);
         let searcher = self.reader.searcher();
         let limit = q.limit.clamp(1, 100);
@@ -740,6 +756,7 @@ mod tests {
                 (Facet::MajorClass, format!("08{n:02}")),
             ],
             scope,
+            employer: Uuid::from_u128(800 + n),
             deadline: 20_991_231,
             created_ms: n as i64 * 86_400_000,
         }
@@ -781,6 +798,12 @@ mod tests {
         assert_eq!(all.counts(Facet::MajorClass).len(), 2);
         let filtered = ix.search(&Query { filters: vec![(Facet::MajorClass, "0801".into())], ..q("") }).unwrap();
         assert_eq!(filtered.ids, [Uuid::from_u128(1)]);
+        // A reader from whom an employer is hidden finds none of its postings, nor counts them.
+        let hidden = [Uuid::from_u128(801)];
+        let without = ix.search(&Query { hidden_employers: &hidden, ..q("") }).unwrap();
+        assert_eq!((without.total, without.ids.as_slice()), (1, [Uuid::from_u128(2)].as_slice()));
+        assert_eq!(without.counts(Facet::MajorClass), [("0802".to_owned(), 1)]);
+        assert!(ix.search(&Query { hidden_employers: &hidden, ..q("计算机科学") }).unwrap().ids.is_empty());
         ix.apply(&[(Uuid::from_u128(2), None)], &stamp()).unwrap();
         assert!(ix.search(&q("财务")).unwrap().ids.is_empty());
         let expired = Query { today: 21_000_101, ..q("计算机") };

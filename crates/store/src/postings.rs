@@ -144,10 +144,12 @@ pub trait Postings: Send + Sync {
         offset: i64,
     ) -> Result<(Vec<PostingRow>, i64)>;
     /// Approved postings still open on `today` (YYYY-MM-DD) that appear in one of `scopes`,
-    /// newest first; with `special`, only those that joined that themed campaign.
+    /// newest first, leaving out blacklisted employers and the employers in `hidden`; with
+    /// `special`, only those that joined that themed campaign.
     async fn postings_visible(
         &self,
         scopes: &[Uuid],
+        hidden: &[Uuid],
         today: &str,
         special: Option<&str>,
         limit: i64,
@@ -472,13 +474,21 @@ macro_rules! postings_impl {
                     Ok((rows.iter().map(row).collect::<Result<Vec<_>>>()?, total))
                 }
 
-                async fn postings_visible(&self, scopes: &[Uuid], today: &str, special: Option<&str>, limit: i64, offset: i64) -> Result<(Vec<PostingRow>, i64)> {
+                async fn postings_visible(&self, scopes: &[Uuid], hidden: &[Uuid], today: &str, special: Option<&str>, limit: i64, offset: i64) -> Result<(Vec<PostingRow>, i64)> {
                     if scopes.is_empty() {
                         return Ok((Vec::new(), 0));
                     }
-                    fn filters(qb: &mut QueryBuilder<$db>, scopes: &[Uuid], today: &str, special: Option<&str>) {
+                    fn filters(qb: &mut QueryBuilder<$db>, scopes: &[Uuid], hidden: &[Uuid], today: &str, special: Option<&str>) {
                         qb.push(" WHERE p.status = 'approved' AND p.deadline >= ").push_bind(today.to_owned());
                         qb.push(" AND p.employer_id NOT IN (SELECT id FROM employers WHERE verification = 'blacklisted')");
+                        if !hidden.is_empty() {
+                            qb.push(" AND p.employer_id NOT IN (");
+                            let mut sep = qb.separated(", ");
+                            for h in hidden {
+                                sep.push_bind(*h);
+                            }
+                            qb.push(")");
+                        }
                         if let Some(sp) = special {
                             qb.push(" AND (',' || p.specials || ',') LIKE ").push_bind(format!("%,{},%", like_escape(sp))).push(" ESCAPE '\\'");
                         }
@@ -490,10 +500,10 @@ macro_rules! postings_impl {
                         qb.push(")");
                     }
                     let mut qb = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM postings p");
-                    filters(&mut qb, scopes, today, special);
+                    filters(&mut qb, scopes, hidden, today, special);
                     let total: i64 = qb.build_query_scalar().fetch_one(&self.pool).await?;
                     let mut qb = QueryBuilder::<$db>::new(SELECT);
-                    filters(&mut qb, scopes, today, special);
+                    filters(&mut qb, scopes, hidden, today, special);
                     qb.push(" ORDER BY p.created_at DESC, p.id LIMIT ").push_bind(limit.clamp(1, 200));
                     qb.push(" OFFSET ").push_bind(offset.max(0));
                     let rows = qb.build().fetch_all(&self.pool).await?;

@@ -2,7 +2,8 @@
 //! applicants to its own postings and moves each through the pipeline (submitted, viewed,
 //! interview, offer, rejected); the graduate sees every state with its date and may withdraw;
 //! both write messages on the application. A graduate's profile reaches an employer only
-//! through an application.
+//! through an application. A blacklisted employer reaches no graduate any more: its account
+//! reads no applicant, application, résumé, message or talent list, and writes nothing to them.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -10,6 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use jiuye_domain::access::{self, Action, Resource, Role};
+use jiuye_domain::employer::Verification;
 use jiuye_store::postings::ApplicationRow;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -116,6 +118,25 @@ fn party(caller: &Caller, a: &ApplicationRow) -> Option<&'static str> {
     }
 }
 
+/// `403 employer_blacklisted` when the employer may no longer reach graduates.
+pub(crate) async fn reaches_graduates(state: &AppState, employer_id: Uuid) -> Result<(), AppError> {
+    let verification = state
+        .store
+        .employer_by_id(employer_id)
+        .await?
+        .and_then(|e| Verification::from_id(&e.verification))
+        .unwrap_or(Verification::Unverified);
+    if verification.reaches_graduates() {
+        Ok(())
+    } else {
+        Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            "employer_blacklisted",
+            "贵单位已被列入黑名单，不能再查看或联系毕业生",
+        ))
+    }
+}
+
 async fn parties_application(
     state: &AppState,
     caller: &Caller,
@@ -124,6 +145,9 @@ async fn parties_application(
     let missing = || AppError::not_found("application_not_found", "没有这份申请");
     let a = state.store.application(id).await?.ok_or_else(missing)?;
     let who = party(caller, &a).ok_or_else(missing)?;
+    if who == "employer" {
+        reaches_graduates(state, a.employer_id).await?;
+    }
     Ok((a, who))
 }
 
@@ -135,7 +159,7 @@ pub struct ApplyInput {
 
 /// Applies to a posting (graduates, to postings open to them; once each).
 #[utoipa::path(post, path = "/api/v1/postings/{id}/applications", tag = "postings", params(("id" = Uuid, Path)), request_body = ApplyInput,
-    responses((status = 201, body = ApplicationDto), (status = 409, description = "`already_applied`", body = ErrorBody),
+    responses((status = 201, description = "Applied", body = ApplicationDto), (status = 409, description = "`already_applied`", body = ErrorBody),
         (status = 404, description = "`posting_not_found`", body = ErrorBody), (status = 403, description = "`forbidden` (not a graduate)", body = ErrorBody),
         (status = 422, description = "`posting_closed`, `invalid_note`", body = ErrorBody)))]
 pub async fn apply(
@@ -183,7 +207,7 @@ pub struct ApplicationList {
 
 /// The caller's own applications (graduates), newest first, each with every state and its date.
 #[utoipa::path(get, path = "/api/v1/applications/mine", tag = "postings",
-    responses((status = 200, body = ApplicationList), (status = 403, description = "`forbidden`", body = ErrorBody)))]
+    responses((status = 200, description = "The graduate's applications, newest first", body = ApplicationList), (status = 403, description = "`forbidden`", body = ErrorBody)))]
 pub async fn my_applications(
     State(state): State<AppState>,
     Signed(caller): Signed,
@@ -196,9 +220,12 @@ pub async fn my_applications(
     Ok(Json(ApplicationList { total: items.len() as i64, items }))
 }
 
-/// The applicants to one of the caller's employer's postings; anyone else gets 404.
+/// The applicants to one of the caller's employer's postings; anyone else gets 404, and a
+/// blacklisted employer 403.
 #[utoipa::path(get, path = "/api/v1/postings/{id}/applications", tag = "postings", params(("id" = Uuid, Path)),
-    responses((status = 200, body = ApplicationList), (status = 404, description = "`posting_not_found`", body = ErrorBody)))]
+    responses((status = 200, description = "The applicants, oldest first", body = ApplicationList),
+        (status = 403, description = "`employer_blacklisted`", body = ErrorBody),
+        (status = 404, description = "`posting_not_found`", body = ErrorBody)))]
 pub async fn posting_applications(
     State(state): State<AppState>,
     Signed(caller): Signed,
@@ -207,6 +234,7 @@ pub async fn posting_applications(
     let missing = || AppError::not_found("posting_not_found", "没有这个职位，或它不对您开放");
     let p = state.store.posting(id).await?.ok_or_else(missing)?;
     access::can(&caller.actor, Action::PostJob, &Resource::owned("", p.posting.employer_id)).ok_or_else(missing)?;
+    reaches_graduates(&state, p.posting.employer_id).await?;
     let mut items = Vec::new();
     for a in state.store.applications_to_posting(id).await? {
         items.push(dto(&state, a, false).await?);
@@ -216,7 +244,9 @@ pub async fn posting_applications(
 
 /// One application with its history and messages (its two parties only).
 #[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "postings", params(("id" = Uuid, Path)),
-    responses((status = 200, body = ApplicationDto), (status = 404, description = "`application_not_found`", body = ErrorBody)))]
+    responses((status = 200, description = "The application", body = ApplicationDto),
+        (status = 403, description = "`employer_blacklisted`", body = ErrorBody),
+        (status = 404, description = "`application_not_found`", body = ErrorBody)))]
 pub async fn get_application(
     State(state): State<AppState>,
     Signed(caller): Signed,
@@ -262,7 +292,9 @@ pub(crate) async fn move_application(
 
 /// Moves an application along (its employer), or withdraws it (its graduate).
 #[utoipa::path(post, path = "/api/v1/applications/{id}/status", tag = "postings", params(("id" = Uuid, Path)), request_body = StatusInput,
-    responses((status = 200, body = ApplicationDto), (status = 404, description = "`application_not_found`", body = ErrorBody),
+    responses((status = 200, description = "Moved", body = ApplicationDto),
+        (status = 403, description = "`employer_blacklisted`", body = ErrorBody),
+        (status = 404, description = "`application_not_found`", body = ErrorBody),
         (status = 409, description = "`version_conflict`", body = ErrorBody),
         (status = 422, description = "`invalid_status`, `application_closed`", body = ErrorBody)))]
 pub async fn post_status(
@@ -285,7 +317,9 @@ pub struct MessageInput {
 
 /// Writes a message on an application (its employer or its graduate).
 #[utoipa::path(post, path = "/api/v1/applications/{id}/messages", tag = "postings", params(("id" = Uuid, Path)), request_body = MessageInput,
-    responses((status = 201, body = ApplicationDto), (status = 404, description = "`application_not_found`", body = ErrorBody),
+    responses((status = 201, description = "Written", body = ApplicationDto),
+        (status = 403, description = "`employer_blacklisted`", body = ErrorBody),
+        (status = 404, description = "`application_not_found`", body = ErrorBody),
         (status = 422, description = "`invalid_message`", body = ErrorBody)))]
 pub async fn post_message(
     State(state): State<AppState>,
@@ -376,7 +410,7 @@ pub(crate) async fn store_resume(
 /// earlier one. Only the applicant and the posting's employer can read it.
 #[utoipa::path(put, path = "/api/v1/applications/{id}/resume", tag = "postings", params(("id" = Uuid, Path)),
     request_body(content = Vec<u8>, content_type = "application/pdf"),
-    responses((status = 200, body = ApplicationDto), (status = 400, description = "`invalid_file`", body = ErrorBody),
+    responses((status = 200, description = "Attached", body = ApplicationDto), (status = 400, description = "`invalid_file`", body = ErrorBody),
         (status = 403, description = "`forbidden` (the employer)", body = ErrorBody),
         (status = 404, description = "`application_not_found`", body = ErrorBody),
         (status = 413, description = "`payload_too_large`", body = ErrorBody),
@@ -391,21 +425,31 @@ pub async fn put_resume(
     audited(event, store_resume(&state, &caller, id, &body).await.map(|d| Json(d).into_response()))
 }
 
-/// The résumé of an application, for its two parties; each read is audited.
+/// The résumé of an application, for its two parties; each read is audited. It is served as
+/// a download (never shown inline), not stored by caches, and never sniffed as another type.
 #[utoipa::path(get, path = "/api/v1/applications/{id}/resume", tag = "postings", params(("id" = Uuid, Path)),
-    responses((status = 200, description = "The PDF"), (status = 404, description = "`resume_not_found`", body = ErrorBody)))]
+    responses((status = 200, description = "The PDF, as an attachment named `resume-{id}.pdf`"),
+        (status = 403, description = "`employer_blacklisted`", body = ErrorBody),
+        (status = 404, description = "`resume_not_found`", body = ErrorBody)))]
 pub async fn get_resume(State(state): State<AppState>, Signed(caller): Signed, Path(id): Path<Uuid>) -> Response {
+    use axum::http::header;
     let event = AuditEvent::new("application_resume_read").target(format!("application:{id}"), None);
     let result = async {
         let missing = || AppError::not_found("resume_not_found", "这份申请没有简历");
-        let (a, _) = parties_application(&state, &caller, id).await.map_err(|_| missing())?;
+        let (a, _) = parties_application(&state, &caller, id)
+            .await
+            .map_err(|e| if e.status == StatusCode::NOT_FOUND { missing() } else { e })?;
         let (stored, content_type, _) = a.resume.ok_or_else(missing)?;
         let bytes = tokio::fs::read(state.settings.evidence_dir.join(&stored)).await.map_err(|_| missing())?;
+        // The name is made of the application's id only: nothing the uploader chose reaches it.
+        let disposition = format!("attachment; filename=\"resume-{}.pdf\"", a.id.simple());
         Ok((
             StatusCode::OK,
             [
-                (axum::http::header::CONTENT_TYPE, content_type),
-                (axum::http::header::CONTENT_DISPOSITION, "inline; filename=\"resume.pdf\"".to_owned()),
+                (header::CONTENT_TYPE, content_type),
+                (header::CONTENT_DISPOSITION, disposition),
+                (header::CACHE_CONTROL, "no-store".to_owned()),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
             ],
             bytes,
         )
@@ -423,7 +467,7 @@ pub struct TalentChoice {
 
 /// Whether the caller (a graduate) lets verified employers find their profile.
 #[utoipa::path(get, path = "/api/v1/me/talent", tag = "postings",
-    responses((status = 200, body = TalentChoice), (status = 403, description = "`forbidden` (not a graduate)", body = ErrorBody)))]
+    responses((status = 200, description = "The choice in force", body = TalentChoice), (status = 403, description = "`forbidden` (not a graduate)", body = ErrorBody)))]
 pub async fn get_my_talent(
     State(state): State<AppState>,
     Signed(caller): Signed,
@@ -441,7 +485,7 @@ pub(crate) async fn set_talent(state: &AppState, caller: &Caller, open: bool) ->
 /// Opts in (or out): verified employers see an opted-in graduate's name, university, programme,
 /// education and cohort in the talent list; nothing else, and nothing at all otherwise.
 #[utoipa::path(put, path = "/api/v1/me/talent", tag = "postings", request_body = TalentChoice,
-    responses((status = 200, body = TalentChoice), (status = 403, description = "`forbidden` (not a graduate)", body = ErrorBody)))]
+    responses((status = 200, description = "Saved", body = TalentChoice), (status = 403, description = "`forbidden` (not a graduate)", body = ErrorBody)))]
 pub async fn put_my_talent(
     State(state): State<AppState>,
     Signed(caller): Signed,
@@ -478,6 +522,9 @@ pub struct TalentParams {
 }
 
 pub(crate) async fn talent_list(state: &AppState, caller: &Caller, p: &TalentParams) -> Result<TalentList, AppError> {
+    if let Some(id) = caller.actor.grants.iter().find(|g| g.role == Role::Employer).and_then(|g| g.subject_id) {
+        reaches_graduates(state, id).await?;
+    }
     crate::postings_api::own_employer(state, caller).await?;
     let (rows, total) = state.store.talent(p.limit.unwrap_or(50), p.offset.unwrap_or(0)).await?;
     let items = rows
@@ -497,7 +544,8 @@ pub(crate) async fn talent_list(state: &AppState, caller: &Caller, p: &TalentPar
 
 /// Graduates who opted in to be found, newest first (accounts of verified employers only).
 #[utoipa::path(get, path = "/api/v1/talent", tag = "postings", params(TalentParams),
-    responses((status = 200, body = TalentList), (status = 403, description = "`forbidden`", body = ErrorBody),
+    responses((status = 200, description = "A page of the talent list", body = TalentList),
+        (status = 403, description = "`forbidden` (not an employer's account), `employer_blacklisted`", body = ErrorBody),
         (status = 422, description = "`employer_not_verified`", body = ErrorBody)))]
 pub async fn list_talent(
     State(state): State<AppState>,

@@ -74,7 +74,11 @@ pub(crate) async fn screen_draft(state: &AppState, d: &DraftPosting) -> Result<S
                 format!("工作地点代码 {region} 不在现行行政区划代码中"),
             ));
         }
-        state.store.min_wage(&format!("{}0000", &region[..2])).await?
+        let province = region
+            .get(..2)
+            .filter(|p| p.bytes().all(|b| b.is_ascii_digit()))
+            .ok_or_else(|| unprocessable("invalid_region", format!("工作地点代码 {region} 无效")))?;
+        state.store.min_wage(&format!("{province}0000")).await?
     };
     let draft = Draft {
         title: &d.title,
@@ -89,7 +93,7 @@ pub(crate) async fn screen_draft(state: &AppState, d: &DraftPosting) -> Result<S
 /// Screens a draft posting for the signs of a scam or a discriminatory clause and stores nothing.
 /// `high` means a posting would be held for review.
 #[utoipa::path(post, path = "/api/v1/postings/screen", tag = "postings", request_body = DraftPosting,
-    responses((status = 200, body = Screening),
+    responses((status = 200, description = "The risk level and the reasons", body = Screening),
         (status = 422, description = "`text_too_long`, `invalid_salary`, `invalid_region`", body = ErrorBody)))]
 pub async fn post_screen(
     State(state): State<AppState>,
@@ -113,7 +117,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// The themed campaigns (专场) postings may join, with their rules.
 #[utoipa::path(get, path = "/api/v1/specials", tag = "postings",
-    responses((status = 200, body = Vec<posting::Special>)))]
+    responses((status = 200, description = "The themed campaigns with their rules", body = Vec<posting::Special>)))]
 pub async fn list_specials() -> Json<Vec<posting::Special>> {
     Json(posting::specials().to_vec())
 }
@@ -376,7 +380,7 @@ async fn build(
 /// Submits a posting for the caller's own (verified) employer. It is screened at once: a
 /// high-risk posting is `held`, any other is `pending`; either waits for the staff of its scope.
 #[utoipa::path(post, path = "/api/v1/postings", tag = "postings", request_body = PostingInput,
-    responses((status = 201, body = PostingDto),
+    responses((status = 201, description = "Submitted: `pending`, or `held` when screened high-risk", body = PostingDto),
         (status = 422, description = "`employer_not_verified`, `invalid_title`, `invalid_description`, `invalid_region`, `invalid_position`, `invalid_education`, `invalid_majors`, `invalid_openings`, `invalid_salary`, `invalid_deadline`, `invalid_contact`, `invalid_apply_method`, `invalid_visibility`, `invalid_scope`", body = ErrorBody),
         (status = 403, description = "`forbidden` (not an employer's account)", body = ErrorBody)))]
 pub async fn create_posting(
@@ -439,6 +443,17 @@ pub(crate) async fn viewer_scopes(state: &AppState, caller: Option<&Caller>) -> 
     Ok(out)
 }
 
+/// The employers whose postings `caller` does not see: those hidden, after a scam was confirmed,
+/// in a scope the caller lies within (sorted). Read on every request, so a hide takes effect at
+/// once.
+pub(crate) async fn hidden_employers(state: &AppState, caller: Option<&Caller>) -> Result<Vec<Uuid>, AppError> {
+    let Some(c) = caller else { return Ok(Vec::new()) };
+    let mut ids = state.store.employers_hidden_in(&access::enclosing_scopes(&c.actor)).await?;
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
 /// Whether `caller` may read the posting, and whether as its reviewer or owner (who see it in
 /// every state) rather than as a reader (who sees it only approved and open).
 async fn may_read(state: &AppState, caller: Option<&Caller>, r: &PostingRow) -> Result<bool, AppError> {
@@ -453,7 +468,9 @@ async fn may_read(state: &AppState, caller: Option<&Caller>, r: &PostingRow) -> 
     let open = r.posting.status == "approved"
         && r.employer_verification != Verification::Blacklisted.id()
         && r.posting.deadline >= chrono::Local::now().date_naive().to_string();
-    Ok(open && viewer_scopes(state, caller).await?.contains(&r.posting.scope_org_id))
+    Ok(open
+        && viewer_scopes(state, caller).await?.contains(&r.posting.scope_org_id)
+        && !hidden_employers(state, caller).await?.contains(&r.posting.employer_id))
 }
 
 /// A posting `caller` may read, or 404.
@@ -473,7 +490,7 @@ pub(crate) async fn readable_posting(
 /// One posting: for anyone it is open to once approved and before its deadline; in any state
 /// for its employer and for the staff who review it. Otherwise 404.
 #[utoipa::path(get, path = "/api/v1/postings/{id}", tag = "postings", params(("id" = Uuid, Path)),
-    responses((status = 200, body = PostingDto), (status = 404, description = "`posting_not_found`", body = ErrorBody)))]
+    responses((status = 200, description = "The posting", body = PostingDto), (status = 404, description = "`posting_not_found`", body = ErrorBody)))]
 pub async fn get_posting(
     State(state): State<AppState>,
     caller: MaybeCaller,
@@ -566,7 +583,7 @@ pub(crate) async fn withdraw(
 /// Takes a posting off (its employer only): it leaves search and lists at once; applications
 /// already made stay readable by both parties. Editing it again sends it back to review.
 #[utoipa::path(post, path = "/api/v1/postings/{id}/withdraw", tag = "postings", params(("id" = Uuid, Path)), request_body = WithdrawInput,
-    responses((status = 200, body = PostingDto), (status = 404, description = "`posting_not_found`", body = ErrorBody),
+    responses((status = 200, description = "Withdrawn", body = PostingDto), (status = 404, description = "`posting_not_found`", body = ErrorBody),
         (status = 409, description = "`version_conflict`", body = ErrorBody),
         (status = 422, description = "`posting_withdrawn`", body = ErrorBody)))]
 pub async fn withdraw_posting(
@@ -588,7 +605,7 @@ pub async fn withdraw_posting(
 
 /// Edits a posting (its employer only). The edit is screened again and goes back to review.
 #[utoipa::path(put, path = "/api/v1/postings/{id}", tag = "postings", params(("id" = Uuid, Path)), request_body = PostingInput,
-    responses((status = 200, body = PostingDto), (status = 404, description = "`posting_not_found`", body = ErrorBody),
+    responses((status = 200, description = "Edited and sent back to review", body = PostingDto), (status = 404, description = "`posting_not_found`", body = ErrorBody),
         (status = 422, description = "as for submitting", body = ErrorBody)))]
 pub async fn update_posting(
     State(state): State<AppState>,
@@ -627,7 +644,9 @@ pub async fn update_posting(
 /// A review decision.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ReviewInput {
-    /// `approve`, `reject`, `hold`, or `confirm_scam` (reject and blacklist the employer).
+    /// `approve`, `reject`, `hold`, or `confirm_scam`: reject it and, where the reviewer's scope
+    /// covers the employer's registration, blacklist the employer; otherwise hide the employer's
+    /// postings within the reviewer's scope and report it to the registering scope.
     pub decision: String,
     /// Required to reject or hold, and to approve a posting that screening held.
     pub note: Option<String>,
@@ -640,7 +659,7 @@ async fn review(
     caller: &Caller,
     id: Uuid,
     input: &ReviewInput,
-) -> Result<(PostingRow, access::ScopedGrant), AppError> {
+) -> Result<(PostingRow, access::ScopedGrant, String), AppError> {
     let missing = || AppError::not_found("posting_not_found", "没有这个职位，或它不对您开放");
     let r = state.store.posting(id).await?.ok_or_else(missing)?;
     let grant =
@@ -667,26 +686,32 @@ async fn review(
             "职位在您审核期间已被修改，请刷新后重新审核",
         ));
     }
+    let mut detail = input.decision.trim().to_owned();
     if input.decision.trim() == "confirm_scam" {
-        // A confirmed scam blacklists the employer everywhere, with the reviewer's reason.
         let reason = format!("确认招聘诈骗（职位“{}”）：{}", r.posting.title, note.unwrap_or_default());
-        state
-            .store
-            .set_verification(&r.employer_code, Verification::Blacklisted.id(), caller.user.id, Some(&reason))
-            .await?;
-        // Its other postings leave search and reading at once.
-        for other in state.store.postings_of_employer(r.posting.employer_id).await? {
-            crate::search_api::refresh(state, other.posting.id).await?;
+        match crate::employers_api::confirm_scam(state, caller, &grant, r.posting.employer_id, id, &reason).await? {
+            crate::employers_api::ScamOutcome::Blacklisted => {
+                // Blacklisted everywhere: its other postings leave search and reading at once.
+                for other in state.store.postings_of_employer(r.posting.employer_id).await? {
+                    crate::search_api::refresh(state, other.posting.id).await?;
+                }
+                detail.push_str(&format!(" blacklisted employer:{}", r.employer_code));
+            }
+            // Hidden from the readers within the scope from the next request on (checked at
+            // query time), and reported to the registering scope.
+            crate::employers_api::ScamOutcome::HiddenIn(path) => {
+                detail.push_str(&format!(" hidden_in:{path} reported employer:{}", r.employer_code));
+            }
         }
     }
     crate::search_api::refresh(state, id).await?;
-    Ok((state.store.posting(id).await?.ok_or_else(missing)?, grant))
+    Ok((state.store.posting(id).await?.ok_or_else(missing)?, grant, detail))
 }
 
 /// Approves, holds or rejects a posting (staff of the organisation it appears in, or above).
 /// Approving an alliance posting once covers every member university.
 #[utoipa::path(post, path = "/api/v1/postings/{id}/review", tag = "postings", params(("id" = Uuid, Path)), request_body = ReviewInput,
-    responses((status = 200, body = PostingDto), (status = 404, description = "`posting_not_found` (also outside the reviewer's scope)", body = ErrorBody),
+    responses((status = 200, description = "Decided", body = PostingDto), (status = 404, description = "`posting_not_found` (also outside the reviewer's scope)", body = ErrorBody),
         (status = 409, description = "`version_conflict`", body = ErrorBody),
         (status = 422, description = "`invalid_decision`, `note_required`, `posting_withdrawn`", body = ErrorBody)))]
 pub async fn review_posting(
@@ -697,9 +722,13 @@ pub async fn review_posting(
 ) -> Response {
     let event = AuditEvent::new("posting_review").target(format!("posting:{id}"), None).detail(input.decision.clone());
     match review(&state, &caller, id, &input).await {
-        Ok((row, grant)) => {
+        Ok((row, grant, detail)) => {
             let path = row.scope_path.clone();
-            event.by(&grant).target(format!("posting:{id}"), Some(&path)).attach(Json(dto(&state, row)).into_response())
+            event
+                .by(&grant)
+                .target(format!("posting:{id}"), Some(&path))
+                .detail(detail)
+                .attach(Json(dto(&state, row)).into_response())
         }
         Err(e) => audited(event, Err(e)),
     }
@@ -751,7 +780,7 @@ pub(crate) async fn queue(state: &AppState, caller: &Caller, p: &QueueParams) ->
 /// The review queue: postings appearing at or below the caller's nodes, by state (pending by
 /// default), newest first, each with its screening.
 #[utoipa::path(get, path = "/api/v1/postings/review", tag = "postings", params(QueueParams),
-    responses((status = 200, body = PostingList), (status = 403, description = "`forbidden`", body = ErrorBody)))]
+    responses((status = 200, description = "The queue, newest first", body = PostingList), (status = 403, description = "`forbidden`", body = ErrorBody)))]
 pub async fn review_queue(
     State(state): State<AppState>,
     Signed(caller): Signed,
@@ -762,7 +791,7 @@ pub async fn review_queue(
 
 /// The caller's employer's own postings, in every state.
 #[utoipa::path(get, path = "/api/v1/postings/mine", tag = "postings",
-    responses((status = 200, body = PostingList), (status = 403, description = "`forbidden`", body = ErrorBody)))]
+    responses((status = 200, description = "The employer's postings in every state", body = PostingList), (status = 403, description = "`forbidden`", body = ErrorBody)))]
 pub async fn my_postings(State(state): State<AppState>, Signed(caller): Signed) -> Result<Json<PostingList>, AppError> {
     let id = caller
         .actor
@@ -786,18 +815,20 @@ pub struct ListParams {
 
 /// Approved, open postings visible to the caller (anyone: the nation's), newest first.
 #[utoipa::path(get, path = "/api/v1/postings", tag = "postings", params(ListParams),
-    responses((status = 200, body = PostingList)))]
+    responses((status = 200, description = "Open postings the caller may see, newest first", body = PostingList)))]
 pub async fn list_postings(
     State(state): State<AppState>,
     caller: MaybeCaller,
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Json<PostingList>, AppError> {
     let scopes = viewer_scopes(&state, caller.0.as_deref()).await?;
+    let hidden = hidden_employers(&state, caller.0.as_deref()).await?;
     let today = chrono::Local::now().date_naive().to_string();
     let (rows, total) = state
         .store
         .postings_visible(
             &scopes.into_iter().collect::<Vec<_>>(),
+            &hidden,
             &today,
             p.special.as_deref().map(str::trim).filter(|s| !s.is_empty()),
             p.limit.unwrap_or(20),

@@ -241,6 +241,8 @@ struct ReviewPage {
     list: PostingList,
     statuses: Vec<(&'static str, String)>,
     done: bool,
+    /// Scams other scopes confirmed about employers registered within the reviewer's scope.
+    scam_reports: crate::employers_api::ScamReportList,
 }
 
 #[derive(Debug, Deserialize)]
@@ -266,7 +268,21 @@ pub async fn review_page(
         .into_iter()
         .map(|s| (s, base.t(&format!("posting.status_{s}")).to_owned()))
         .collect();
-    render(&ReviewPage { base, status, list, statuses, done: q.done.is_some() })
+    let scam_reports = match crate::employers_api::scam_inbox(
+        &state,
+        &me,
+        &crate::employers_api::ScamInboxParams { limit: Some(20), offset: Some(0) },
+    )
+    .await
+    {
+        Ok(found) => found,
+        // Reviewers who do not verify employers get no reports.
+        Err(e) if e.status == StatusCode::FORBIDDEN => {
+            crate::employers_api::ScamReportList { total: 0, items: Vec::new() }
+        }
+        Err(e) => return Err(e),
+    };
+    render(&ReviewPage { base, status, list, statuses, done: q.done.is_some(), scam_reports })
 }
 
 #[derive(Debug, Deserialize)]

@@ -117,6 +117,7 @@ pub fn doc_of(rd: &RefData, r: &PostingRow) -> Option<PostingDoc> {
         text: format!("{}\n{}\n{}\n{}", p.title, r.employer_name, majors.join(" "), p.description),
         facets,
         scope: p.scope_org_id,
+        employer: p.employer_id,
         deadline: p.deadline.replace('-', "").parse().unwrap_or(0),
         created_ms: p.created_at.timestamp_millis(),
     })
@@ -413,22 +414,29 @@ pub(crate) async fn run(
     }
     let ix = index(state).await?;
     let scopes: Vec<Uuid> = crate::postings_api::viewer_scopes(state, caller).await?.into_iter().collect();
+    let hidden = crate::postings_api::hidden_employers(state, caller).await?;
     let page = p.page.unwrap_or(1).clamp(1, 500);
-    let filters: Vec<(Facet, String)> = Facet::ALL
-        .into_iter()
-        .filter_map(|f| {
-            let v = p.value(f)?;
+    let mut filters: Vec<(Facet, String)> = Vec::new();
+    for f in Facet::ALL {
+        let Some(v) = p.value(f) else { continue };
+        let v = if f == Facet::Province {
             // A region narrows to its province.
-            let v = if f == Facet::Province { format!("{}0000", v.get(..2)?) } else { v.to_owned() };
-            Some((f, v))
-        })
-        .collect();
+            let province = v
+                .get(..2)
+                .filter(|d| d.bytes().all(|b| b.is_ascii_digit()))
+                .ok_or_else(|| AppError::bad_request("invalid_region", format!("地区代码 {v} 无效")))?;
+            format!("{province}0000")
+        } else {
+            v.to_owned()
+        };
+        filters.push((f, v));
+    }
     let mut scopes = scopes;
     scopes.sort_unstable();
     // The same question asked again of an unchanged index gets the same answer (for at most a
     // minute, after which the postings shown are read again).
     let today = today_number();
-    let key = format!("{today}|{page}|{text}|{filters:?}|{scopes:?}");
+    let key = format!("{today}|{page}|{text}|{filters:?}|{scopes:?}|{hidden:?}");
     let generation = ix.generation();
     if let Some(found) = state.settings.search_cache.then(|| state.search.cached(&key, generation)).flatten() {
         return Ok(found);
@@ -438,6 +446,7 @@ pub(crate) async fn run(
             text: &text,
             filters,
             scopes: &scopes,
+            hidden_employers: &hidden,
             today,
             now_ms: now_ms(),
             limit: 20,
@@ -479,7 +488,8 @@ pub(crate) async fn run(
 /// employer type and size and themed campaign, with counts of each over every match; 20 a page.
 /// Expired and unapproved postings are never found.
 #[utoipa::path(get, path = "/api/v1/postings/search", tag = "postings", params(SearchParams),
-    responses((status = 200, body = SearchResults), (status = 400, description = "`query_too_long`", body = ErrorBody),
+    responses((status = 200, description = "A page of results with the facet counts", body = SearchResults),
+        (status = 400, description = "`query_too_long`, `invalid_region`", body = ErrorBody),
         (status = 503, description = "`search_unavailable`", body = ErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,

@@ -283,7 +283,7 @@ async fn posting_pages_submit_review_and_show_postings_as_text() {
 }
 
 #[tokio::test]
-async fn reports_reach_the_reviewers_and_a_confirmed_scam_blacklists_the_employer() {
+async fn reports_reach_the_reviewers_and_a_confirmed_scam_hides_the_employer_in_scope_and_reaches_its_registrar() {
     use super::identity::token_for;
     for f in fixtures().await {
         let (hr, code) = verified_employer(&f).await;
@@ -346,7 +346,9 @@ async fn reports_reach_the_reviewers_and_a_confirmed_scam_blacklists_the_employe
         assert_eq!(q.json()["items"][0]["reports"][0]["reason"], "面试时要求先交 300 元服装费");
         let seen = call(&f.app, Method::GET, &format!("/api/v1/postings/{id}"), None, &Auth::Bearer(&graduate)).await;
         assert!(seen.json().get("reports").is_none(), "{}", seen.body);
-        // Confirming the scam rejects the posting and blacklists the employer.
+        // The university's career centre confirms the scam. The employer was registered by the
+        // province, so the university cannot blacklist it: the posting is rejected, the
+        // employer's postings are hidden within the university, and the province is told.
         let version = q.json()["items"][0]["version"].as_i64().unwrap();
         let confirm = json!({"decision": "confirm_scam", "note": "核实收取服装费", "version": version});
         let r =
@@ -354,20 +356,79 @@ async fn reports_reach_the_reviewers_and_a_confirmed_scam_blacklists_the_employe
                 .await;
         assert_eq!(r.json()["status"], "rejected", "{}", r.body);
         let e = call(&f.app, Method::GET, &format!("/api/v1/employers/{code}"), None, &Auth::Bearer(&career)).await;
-        assert_eq!(e.json()["verification"], "blacklisted", "{}", e.body);
+        assert_eq!(e.json()["verification"], "verified", "{}", e.body);
+        assert_error(
+            &call(
+                &f.app,
+                Method::POST,
+                &format!("/api/v1/employers/{code}/verification"),
+                Some(json!({"state": "blacklisted", "reason": "收取服装费"})),
+                &Auth::Bearer(&career),
+            )
+            .await,
+            403,
+            "forbidden",
+        );
         assert_error(
             &call(&f.app, Method::GET, &format!("/api/v1/postings/{id}"), None, &Auth::Bearer(&graduate)).await,
             404,
             "posting_not_found",
         );
-        // Its other postings leave search and reading at once.
+        // Its other postings leave search, the list and reading within the university at once.
         let search = call(&f.app, Method::GET, "/api/v1/postings/search", None, &Auth::Bearer(&graduate)).await;
         assert!(!search.body.contains(&other), "{}", search.body);
+        let list = call(&f.app, Method::GET, "/api/v1/postings?limit=200", None, &Auth::Bearer(&graduate)).await;
+        assert!(!list.body.contains(&other), "{}", list.body);
         assert_error(
             &call(&f.app, Method::GET, &format!("/api/v1/postings/{other}"), None, &Auth::Bearer(&graduate)).await,
             404,
             "posting_not_found",
         );
+        // The reviewers still see it; the employer still sees its own posting.
+        let seen = call(&f.app, Method::GET, &format!("/api/v1/postings/{other}"), None, &Auth::Bearer(&career)).await;
+        assert_eq!(seen.status, StatusCode::OK, "{}", seen.body);
+        let seen = call(&f.app, Method::GET, &format!("/api/v1/postings/{other}"), None, &Auth::Bearer(&hr)).await;
+        assert_eq!(seen.status, StatusCode::OK, "{}", seen.body);
+        // The report reaches the province that registered the employer.
+        let province = token_for(&f, "demo_province").await;
+        let inbox = call(&f.app, Method::GET, "/api/v1/employers/scam-reports", None, &Auth::Bearer(&province)).await;
+        assert_eq!(inbox.json()["total"], 1, "{}", inbox.body);
+        let report = &inbox.json()["items"][0];
+        assert_eq!(report["employer_credit_code"], code.as_str());
+        assert_eq!(report["scope"], "4151010610");
+        assert_eq!(report["blacklisted"], false);
+        assert_eq!(report["posting_id"], id.as_str());
+        assert!(report["reason"].as_str().unwrap().contains("核实收取服装费"), "{report}");
+        let e = call(&f.app, Method::GET, &format!("/api/v1/employers/{code}"), None, &Auth::Bearer(&province)).await;
+        assert_eq!(e.json()["scam_reports_in_force"], 1, "{}", e.body);
+        let listed =
+            call(&f.app, Method::GET, &format!("/api/v1/employers/{code}/scam-reports"), None, &Auth::Bearer(&career))
+                .await;
+        assert_eq!(listed.json()["total"], 1, "the confirming scope sees its report: {}", listed.body);
+        assert_error(
+            &call(&f.app, Method::GET, "/api/v1/employers/scam-reports", None, &Auth::Bearer(&graduate)).await,
+            403,
+            "forbidden",
+        );
+        let (cookie, _) = login(&f.app, "demo_province", jiuye_seed::DEMO_PASSWORD).await;
+        let page = super::send(
+            &f.app,
+            Request::get("/postings/review").header(header::COOKIE, &cookie).body(Body::empty()).unwrap(),
+        )
+        .await;
+        assert!(page.body.contains("上报至本范围的诈骗确认") && page.body.contains(&code), "{}", page.body);
+        // The province blacklists it, with a reason.
+        let r = call(
+            &f.app,
+            Method::POST,
+            &format!("/api/v1/employers/{code}/verification"),
+            Some(json!({"state": "blacklisted", "reason": "四川大学确认收取服装费"})),
+            &Auth::Bearer(&province),
+        )
+        .await;
+        assert_eq!(r.json()["verification"], "blacklisted", "{}", r.body);
+        let inbox = call(&f.app, Method::GET, "/api/v1/employers/scam-reports", None, &Auth::Bearer(&province)).await;
+        assert_eq!(inbox.json()["total"], 0, "decided: {}", inbox.body);
         // A blacklisted employer posts no more.
         let r = call(
             &f.app,
@@ -378,6 +439,39 @@ async fn reports_reach_the_reviewers_and_a_confirmed_scam_blacklists_the_employe
         )
         .await;
         assert_error(&r, 422, "employer_not_verified");
+        // Lifting the blacklisting (with a reason) leaves the university's own hide in force.
+        let r = call(
+            &f.app,
+            Method::POST,
+            &format!("/api/v1/employers/{code}/verification"),
+            Some(json!({"state": "verified", "reason": "单位已整改并退还费用"})),
+            &Auth::Bearer(&province),
+        )
+        .await;
+        assert_eq!(r.json()["verification"], "verified", "{}", r.body);
+        let other_path = format!("/api/v1/postings/{other}");
+        assert_error(
+            &call(&f.app, Method::GET, &other_path, None, &Auth::Bearer(&graduate)).await,
+            404,
+            "posting_not_found",
+        );
+        let inbox = call(&f.app, Method::GET, "/api/v1/employers/scam-reports", None, &Auth::Bearer(&province)).await;
+        assert_eq!(inbox.json()["total"], 1, "waiting again: {}", inbox.body);
+        // The university lifts its hide, with a reason; its graduates see the employer again.
+        let lift = format!("/api/v1/employers/{code}/scam-reports/{}/lift", report["id"].as_str().unwrap());
+        let lift_with = |reason: &str, token: &str| {
+            let (app, uri, body, token) = (f.app.clone(), lift.clone(), json!({"reason": reason}), token.to_owned());
+            async move { call(&app, Method::POST, &uri, Some(body), &Auth::Bearer(&token)).await }
+        };
+        assert_error(&lift_with("", &career).await, 422, "reason_required");
+        assert_error(&lift_with("已核实", &graduate).await, 404, "employer_not_found");
+        let r = lift_with("单位已整改", &career).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(r.json()["lifted_at"].is_string() && r.json()["lift_reason"] == "单位已整改", "{}", r.body);
+        assert_error(&lift_with("单位已整改", &career).await, 409, "already_lifted");
+        assert_eq!(call(&f.app, Method::GET, &other_path, None, &Auth::Bearer(&graduate)).await.status, StatusCode::OK);
+        let e = call(&f.app, Method::GET, &format!("/api/v1/employers/{code}"), None, &Auth::Bearer(&province)).await;
+        assert_eq!(e.json()["scam_reports_in_force"], 0, "{}", e.body);
         f.cleanup().await;
     }
 }
@@ -923,6 +1017,232 @@ async fn pages_upload_a_resume_open_the_profile_and_withdraw_a_posting() {
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         let p = call(&f.app, Method::GET, &format!("/api/v1/postings/{id}"), None, &Auth::Bearer(&hr_token)).await;
         assert_eq!(p.json()["status"], "withdrawn");
+        f.cleanup().await;
+    }
+}
+
+/// A university posting by the demo employer, approved by 四川大学, with the demo graduate's
+/// application carrying a résumé and a message; returns (employer token, credit code, posting,
+/// application).
+async fn applied_with_resume(f: &super::Fixture) -> (String, String, String, String) {
+    use super::identity::token_for;
+    let (hr, code) = verified_employer(f).await;
+    let career = token_for(f, "demo_career").await;
+    let graduate = token_for(f, "demo_graduate").await;
+    let r = call(
+        &f.app,
+        Method::POST,
+        "/api/v1/postings",
+        Some(posting("university", Some("4151010610"), "负责数据分析与报表开发；五险一金。")),
+        &Auth::Bearer(&hr),
+    )
+    .await;
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    let r = call(
+        &f.app,
+        Method::POST,
+        &format!("/api/v1/postings/{id}/review"),
+        Some(json!({"decision": "approve", "version": 1})),
+        &Auth::Bearer(&career),
+    )
+    .await;
+    assert_eq!(r.json()["status"], "approved", "{}", r.body);
+    let r = call(
+        &f.app,
+        Method::POST,
+        &format!("/api/v1/postings/{id}/applications"),
+        Some(json!({"note": "期待面试"})),
+        &Auth::Bearer(&graduate),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let aid = r.json()["id"].as_str().unwrap().to_owned();
+    let r = put_bytes(&f.app, &format!("/api/v1/applications/{aid}/resume"), b"%PDF-1.4 my resume", &graduate).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = call(
+        &f.app,
+        Method::POST,
+        &format!("/api/v1/applications/{aid}/messages"),
+        Some(json!({"body": "您好，我的手机号是 13900000000"})),
+        &Auth::Bearer(&graduate),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    (hr, code, id, aid)
+}
+
+#[tokio::test]
+async fn resumes_are_served_as_uncached_attachments() {
+    use super::identity::token_for;
+    for f in fixtures().await {
+        let (hr, _, _, aid) = applied_with_resume(&f).await;
+        let graduate = token_for(&f, "demo_graduate").await;
+        for token in [&hr, &graduate] {
+            let r =
+                call(&f.app, Method::GET, &format!("/api/v1/applications/{aid}/resume"), None, &Auth::Bearer(token))
+                    .await;
+            assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "%PDF-1.4 my resume"), "{}", f.name);
+            let header = |name: header::HeaderName| r.headers.get(name).map(|v| v.to_str().unwrap().to_owned());
+            let disposition = header(header::CONTENT_DISPOSITION).unwrap_or_default();
+            assert!(disposition.starts_with("attachment;"), "{disposition}");
+            assert!(
+                disposition.contains(&format!("filename=\"resume-{}.pdf\"", aid.replace('-', ""))),
+                "{disposition}"
+            );
+            assert_eq!(header(header::CACHE_CONTROL).as_deref(), Some("no-store"));
+            assert_eq!(header(header::X_CONTENT_TYPE_OPTIONS).as_deref(), Some("nosniff"));
+        }
+        f.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_blacklisted_employer_reads_nothing_of_graduates_until_the_blacklisting_is_lifted() {
+    use super::identity::token_for;
+    for f in fixtures().await {
+        let (hr, code, id, aid) = applied_with_resume(&f).await;
+        let graduate = token_for(&f, "demo_graduate").await;
+        let province = token_for(&f, "demo_province").await;
+        call(&f.app, Method::PUT, "/api/v1/me/talent", Some(json!({"open": true})), &Auth::Bearer(&graduate)).await;
+        let applicants = format!("/api/v1/postings/{id}/applications");
+        let application = format!("/api/v1/applications/{aid}");
+        let r = call(&f.app, Method::GET, &applicants, None, &Auth::Bearer(&hr)).await;
+        assert_eq!(r.json()["total"], 1, "{}: {}", f.name, r.body);
+        assert_eq!(call(&f.app, Method::GET, "/api/v1/talent", None, &Auth::Bearer(&hr)).await.json()["total"], 1);
+        let version =
+            call(&f.app, Method::GET, &application, None, &Auth::Bearer(&hr)).await.json()["version"].as_i64().unwrap();
+        // The province that registered the employer blacklists it.
+        let verification = format!("/api/v1/employers/{code}/verification");
+        let r = call(
+            &f.app,
+            Method::POST,
+            &verification,
+            Some(json!({"state": "blacklisted", "reason": "多名毕业生反映收取培训费"})),
+            &Auth::Bearer(&province),
+        )
+        .await;
+        assert_eq!(r.json()["verification"], "blacklisted", "{}", r.body);
+        // From now on its account reads nothing of graduates and writes nothing to them.
+        let refused = [
+            call(&f.app, Method::GET, &applicants, None, &Auth::Bearer(&hr)).await,
+            call(&f.app, Method::GET, &application, None, &Auth::Bearer(&hr)).await,
+            call(&f.app, Method::GET, &format!("{application}/resume"), None, &Auth::Bearer(&hr)).await,
+            call(&f.app, Method::GET, "/api/v1/talent", None, &Auth::Bearer(&hr)).await,
+            call(
+                &f.app,
+                Method::POST,
+                &format!("{application}/messages"),
+                Some(json!({"body": "请先转账 500 元"})),
+                &Auth::Bearer(&hr),
+            )
+            .await,
+            call(
+                &f.app,
+                Method::POST,
+                &format!("{application}/status"),
+                Some(json!({"status": "interview", "version": version})),
+                &Auth::Bearer(&hr),
+            )
+            .await,
+        ];
+        for r in &refused {
+            assert_error(r, 403, "employer_blacklisted");
+            assert!(!r.body.contains("13900000000") && !r.body.contains("PDF"), "{}", r.body);
+        }
+        let (cookie, _) = login(&f.app, "demo_employer", jiuye_seed::DEMO_PASSWORD).await;
+        for page in [format!("/postings/{id}/applicants"), "/talent".to_owned()] {
+            let r =
+                super::send(&f.app, Request::get(&page).header(header::COOKIE, &cookie).body(Body::empty()).unwrap())
+                    .await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{page}: {}", r.body);
+            assert!(r.body.contains("employer_blacklisted") && !r.body.contains("13900000000"), "{page}");
+        }
+        // Nothing was written: the application is where it was, with the graduate's message only.
+        let own = call(&f.app, Method::GET, &application, None, &Auth::Bearer(&graduate)).await;
+        assert_eq!(own.status, StatusCode::OK, "{}", own.body);
+        assert_eq!((own.json()["status"].as_str(), own.json()["version"].as_i64()), (Some("submitted"), Some(version)));
+        assert_eq!(own.json()["messages"].as_array().unwrap().len(), 1, "{}", own.body);
+        // Lifting needs a reason, from the same scope; then the employer reads its applicants again.
+        assert_error(
+            &call(&f.app, Method::POST, &verification, Some(json!({"state": "verified"})), &Auth::Bearer(&province))
+                .await,
+            400,
+            "reason_required",
+        );
+        let career = token_for(&f, "demo_career").await;
+        assert_error(
+            &call(
+                &f.app,
+                Method::POST,
+                &verification,
+                Some(json!({"state": "verified", "reason": "误判"})),
+                &Auth::Bearer(&career),
+            )
+            .await,
+            403,
+            "forbidden",
+        );
+        let r = call(
+            &f.app,
+            Method::POST,
+            &verification,
+            Some(json!({"state": "verified", "reason": "经核查系他人冒用单位名义，已报警处理"})),
+            &Auth::Bearer(&province),
+        )
+        .await;
+        assert_eq!(
+            (r.json()["verification"].as_str(), r.json()["blacklist_reason"].as_str()),
+            (Some("verified"), None)
+        );
+        assert_eq!(call(&f.app, Method::GET, &applicants, None, &Auth::Bearer(&hr)).await.status, StatusCode::OK);
+        let ministry = token_for(&f, "demo_ministry").await;
+        let audit = call(
+            &f.app,
+            Method::GET,
+            "/api/v1/audit?action=employer_verification&limit=20",
+            None,
+            &Auth::Bearer(&ministry),
+        )
+        .await
+        .json();
+        let details: Vec<&str> =
+            audit["items"].as_array().unwrap().iter().filter_map(|r| r["detail"].as_str()).collect();
+        assert!(details.iter().any(|d| d.contains("多名毕业生反映收取培训费")), "{details:?}");
+        assert!(details.iter().any(|d| d.contains("解除黑名单") && d.contains("他人冒用")), "{details:?}");
+        f.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn region_codes_that_are_not_two_digits_first_are_refused_with_a_code() {
+    use super::identity::token_for;
+    for f in fixtures().await {
+        let graduate = token_for(&f, "demo_graduate").await;
+        for region in ["%E5%9B%9B%E5%B7%9D", "5%E5%9B%9B", "ab0000"] {
+            let r = call(
+                &f.app,
+                Method::GET,
+                &format!("/api/v1/postings/search?region={region}"),
+                None,
+                &Auth::Bearer(&graduate),
+            )
+            .await;
+            assert_error(&r, 400, "invalid_region");
+        }
+        let ok =
+            call(&f.app, Method::GET, "/api/v1/postings/search?region=510104", None, &Auth::Bearer(&graduate)).await;
+        assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+        for region in ["四川", "5四0104", "５１０１０４"] {
+            let r = call(
+                &f.app,
+                Method::POST,
+                "/api/v1/postings/screen",
+                Some(json!({"title": "会计", "description": "负责账务", "region": region})),
+                &Auth::None,
+            )
+            .await;
+            assert_error(&r, 422, "invalid_region");
+        }
         f.cleanup().await;
     }
 }
