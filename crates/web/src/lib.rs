@@ -11,7 +11,6 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use jiuye_domain::RefData;
 use jiuye_store::Store;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -41,6 +40,7 @@ pub mod metrics;
 pub mod pages;
 pub mod postings_api;
 pub mod postings_pages;
+pub mod routes;
 pub mod search_api;
 pub mod surveys_api;
 pub mod visits_api;
@@ -134,91 +134,7 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
             search_api::prune_hourly(warm).await;
         });
     }
-    let pages = Router::new()
-        .route("/", get(pages::home))
-        .route("/orgs", get(pages::orgs_root))
-        .route("/orgs/search", get(pages::org_search))
-        .route("/orgs/{code}", get(pages::org_page))
-        .route("/ref", get(pages::ref_index))
-        .route("/ref/{catalogue}", get(pages::ref_list))
-        .route("/lang/{id}", get(pages::set_lang))
-        .route("/login", get(account_pages::login_form).post(account_pages::login_submit))
-        .route("/logout", post(account_pages::logout))
-        .route("/account", get(account_pages::account))
-        .route("/account/password", post(account_pages::account_password))
-        .route("/account/totp/setup", post(account_pages::account_totp_setup))
-        .route("/account/totp/enable", post(account_pages::account_totp_enable))
-        .route("/account/totp/disable", post(account_pages::account_totp_disable))
-        .route("/account/tokens", post(account_pages::account_token_create))
-        .route("/account/tokens/{id}/revoke", post(account_pages::account_token_revoke))
-        .route("/users", get(account_pages::users).post(account_pages::users_create))
-        .route("/users/{id}", get(account_pages::user_detail))
-        .route("/users/{id}/grants", post(account_pages::user_grant))
-        .route("/users/{id}/grants/{grant_id}/revoke", post(account_pages::user_grant_revoke))
-        .route("/users/{id}/password", post(account_pages::user_password))
-        .route("/users/{id}/disabled", post(account_pages::user_disabled))
-        .route("/users/{id}/unlock", post(account_pages::user_unlock))
-        .route("/audit", get(account_pages::audit))
-        .route("/stats", get(graduates_pages::stats))
-        .route("/me/destination", get(destinations_pages::my_destination))
-        .route("/graduates", get(destinations_pages::graduates))
-        .route("/graduates/{id}", get(destinations_pages::graduate))
-        .route("/graduates/{id}/destination", post(destinations_pages::register_form))
-        .route("/graduates/{id}/review", post(destinations_pages::review_form))
-        .route("/graduates/{id}/confirm", post(destinations_pages::confirm_form))
-        .route("/graduates/{id}/disputes", post(destinations_pages::dispute_form))
-        .route("/graduates/{id}/contact", post(destinations_pages::contact_form))
-        .route(
-            "/graduates/{id}/evidence",
-            post(destinations_pages::evidence_form)
-                .layer(axum::extract::DefaultBodyLimit::max(destinations_api::MAX_EVIDENCE_BYTES + 64 * 1024)),
-        )
-        .route("/disputes/{id}/answer", post(destinations_pages::answer_form))
-        .route("/integrity", get(destinations_pages::integrity))
-        .route("/campaigns", get(campaign_targets::campaigns_page))
-        .route("/visits", get(visits_api::visits_list_page))
-        .route("/visits/new", get(visits_api::visit_form_page).post(visits_api::visit_form_submit))
-        .route("/visits/{id}/edit", get(visits_api::visit_edit_page).post(visits_api::visit_edit_submit))
-        .route("/visits/{id}/delete", post(visits_api::visit_delete_submit))
-        .route(
-            "/visits/{id}/photos",
-            post(visits_api::visit_photo_submit)
-                .layer(axum::extract::DefaultBodyLimit::max(visits_api::MAX_PHOTO_BYTES + 64 * 1024)),
-        )
-        .route("/campaigns/{id}", get(campaign_targets::campaign_page))
-        .route("/campaigns/{id}/mine", get(campaign_targets::mine_page))
-        .route("/campaigns/{id}/chart", get(campaign_targets::chart_page))
-        .route("/bases", get(bases_api::bases_page).post(bases_api::bases_submit))
-        .route("/postings/screen", get(postings_api::screen_page).post(postings_api::screen_submit))
-        .route("/postings", get(postings_pages::postings_page))
-        .route("/postings/review", get(postings_pages::review_page))
-        .route("/postings/mine", get(postings_pages::mine_page).post(postings_pages::mine_submit))
-        .route("/postings/{id}", get(postings_pages::posting_page))
-        .route("/postings/{id}/review", post(postings_pages::review_submit))
-        .route("/postings/{id}/report", post(postings_pages::report_submit))
-        .route("/postings/{id}/apply", post(applications_api::apply_submit))
-        .route("/postings/{id}/applicants", get(applications_api::applicants_page))
-        .route("/applications", get(applications_api::my_applications_page))
-        .route("/applications/{id}/status", post(applications_api::status_submit))
-        .route(
-            "/applications/{id}/resume",
-            post(applications_api::resume_submit)
-                .layer(axum::extract::DefaultBodyLimit::max(applications_api::MAX_RESUME_BYTES + 64 * 1024)),
-        )
-        .route("/applications/talent", post(applications_api::talent_submit))
-        .route("/talent", get(applications_api::talent_page))
-        .route("/postings/{id}/withdraw", post(postings_pages::withdraw_submit))
-        .route("/surveys", get(surveys_api::surveys_page).post(surveys_api::surveys_submit))
-        .route("/min-wages", get(destinations_pages::min_wages))
-        .route("/min-wages/{province}", post(destinations_pages::min_wage_form))
-        .route(
-            "/imports",
-            get(graduates_pages::import_form)
-                .post(graduates_pages::import_submit)
-                .layer(axum::extract::DefaultBodyLimit::max(jiuye_sheets::MAX_FILE_BYTES + 64 * 1024)),
-        )
-        .route("/static/app.css", get(pages::stylesheet))
-        .route("/api/openapi.json", get(openapi_doc));
+    let (pages, _) = routes::pages();
     let csp = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
                frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
     Ok(Router::new()
@@ -314,7 +230,7 @@ async fn response_headers(State(state): State<AppState>, req: Request, next: Nex
     res
 }
 
-async fn openapi_doc(State(state): State<AppState>) -> Response {
+pub(crate) async fn openapi_doc(State(state): State<AppState>) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], state.openapi_json.as_str().to_owned()).into_response()
 }
 

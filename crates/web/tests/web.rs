@@ -27,6 +27,8 @@ mod graduates;
 mod holes;
 #[path = "web_parts/identity.rs"]
 mod identity;
+#[path = "web_parts/matrix.rs"]
+mod matrix;
 #[path = "web_parts/postings.rs"]
 mod postings;
 #[path = "web_parts/visits.rs"]
