@@ -420,7 +420,12 @@ async fn time_fts5(db: &Path, file: &Path, want: (i64, Uuid), runs: usize) -> Re
 fn wrk(base: &str, token: Option<&str>, seconds: u64, connections: u32, dir: &Path) -> Result<Vec<String>, String> {
     let paths: Vec<String> = QUERIES
         .iter()
-        .map(|q| format!("\"/api/v1/postings/search?q={}\"", jiuye_web::pages::encode_component(q)))
+        .map(|q| {
+            format!(
+                "\"/api/v1/postings/search?q={}\"",
+                url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+            )
+        })
         .collect();
     let header = token.map(|t| format!("wrk.headers[\"Authorization\"] = \"Bearer {t}\"\n")).unwrap_or_default();
     let script = format!(
@@ -465,7 +470,7 @@ async fn http(
     let keys = Arc::new(crate::config::load_or_create_keys(&data.key_file)?);
     let token = match store.user_by_username("demo_graduate").await.map_err(err)? {
         Some(u) => {
-            Some(jiuye_web::identity_api::issue_token(&*store, &u, "bench", Some(1)).await.map_err(|e| e.message)?.1)
+            Some(jiuye_app::accounts::issue_token(&*store, &u, "bench", Some(1)).await.map_err(|e| e.message)?.1)
         }
         None => None,
     };
@@ -557,8 +562,7 @@ pub(super) async fn run(a: Args, file: FileConfig) -> Result<(), String> {
     // The index lives beside the serving one so that a running server is not disturbed.
     let index_dir = data.data_dir.join("bench-search-index");
     let started = Instant::now();
-    let (ix, opened) =
-        jiuye_web::search_api::open_current(&*store, &rd, Some(&index_dir)).await.map_err(|e| e.message)?;
+    let (ix, opened) = jiuye_app::search::open_current(&*store, &rd, Some(&index_dir)).await.map_err(|e| e.message)?;
     let open_secs = started.elapsed().as_secs_f64();
     let scopes = graduate_scopes(&store).await?;
     let ours = time_jiuye(&store, &ix, &scopes, a.runs, QUERIES).await?;
@@ -582,8 +586,8 @@ pub(super) async fn run(a: Args, file: FileConfig) -> Result<(), String> {
         ix.len(),
         dir_mib(&index_dir),
         match opened {
-            jiuye_web::search_api::Opened::Built(_) => "built",
-            jiuye_web::search_api::Opened::CaughtUp(_) => "opened",
+            jiuye_app::search::Opened::Built(_) => "built",
+            jiuye_app::search::Opened::CaughtUp(_) => "opened",
         }
     );
     println!(

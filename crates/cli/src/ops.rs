@@ -17,7 +17,7 @@ use crate::config::{self, FileConfig};
 
 const OPERATOR: &str = "(命令行)";
 
-fn message(e: jiuye_web::error::AppError) -> String {
+fn message(e: jiuye_app::Error) -> String {
     format!("{}（{}）", e.message, e.code)
 }
 
@@ -49,9 +49,7 @@ async fn target(store: &dyn Repository, g: &super::GrantArgs) -> Result<(Role, U
         format!("未知角色“{}”，可选：{}", g.role, all.join("、"))
     })?;
     let (org_id, _, path, subject) =
-        jiuye_web::identity_api::resolve_grant_target(store, role, &g.org, g.subject.as_deref())
-            .await
-            .map_err(message)?;
+        jiuye_app::accounts::resolve_grant_target(store, role, &g.org, g.subject.as_deref()).await.map_err(message)?;
     Ok((role, org_id, path, subject))
 }
 
@@ -69,15 +67,12 @@ pub(super) async fn user_add(a: UserAddArgs, file: FileConfig) -> Result<(), Str
         _ => return Err("请用 --password 或 --password-stdin 给出密码".into()),
     };
     let username = a.username.trim().to_owned();
-    if !(3..=64).contains(&username.chars().count())
-        || !username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '@'))
-    {
-        return Err("用户名应为 3–64 个字符，只含字母、数字和 _ - . @".into());
-    }
-    jiuye_web::auth::check_password_rules(&username, &password).map_err(message)?;
+    jiuye_app::accounts::check_username(&username).map_err(|r| r.message.to_owned())?;
+    jiuye_app::accounts::check_password(&username, &password).map_err(|r| format!("{}（{}）", r.message, r.code))?;
     let (role, org_id, path, subject) = target(&*store, &a.grant).await?;
-    let hash = jiuye_security::password::hash(&password, jiuye_security::password::Cost::default())
-        .map_err(|e| e.to_string())?;
+    let hash = jiuye_app::accounts::hash_password(&password, jiuye_security::password::Cost::default())
+        .await
+        .map_err(message)?;
     let id = Uuid::now_v7();
     let user = NewUser {
         id,
@@ -146,10 +141,9 @@ pub(super) async fn token_create(a: TokenCreateArgs, file: FileConfig) -> Result
         }
         _ => None,
     };
-    let (record, token) =
-        jiuye_web::identity_api::issue_token_under(&*store, &user, grant, &a.name, Some(a.expires_days))
-            .await
-            .map_err(message)?;
+    let (record, token) = jiuye_app::accounts::issue_token_under(&*store, &user, grant, &a.name, Some(a.expires_days))
+        .await
+        .map_err(message)?;
     audit(
         &*store,
         "token_create",
@@ -231,7 +225,7 @@ pub(super) async fn import_graduates(a: ImportGraduatesArgs, file: FileConfig) -
         bar.set_length(total);
         bar.set_position(done);
     };
-    let result = jiuye_web::graduates_api::import_roster(
+    let result = jiuye_app::rosters::import_roster(
         &*store,
         &refdata,
         &org,
@@ -276,15 +270,15 @@ pub(super) async fn import_graduates(a: ImportGraduatesArgs, file: FileConfig) -
             }
             Ok(true)
         }
-        Err(jiuye_web::graduates_api::ImportFailure::Rows(errors)) => {
+        Err(jiuye_app::rosters::ImportFailure::Rows(errors)) => {
             println!("名单有 {} 处错误，未导入任何数据：", errors.len());
             for e in &errors {
                 println!("  第 {} 行 [{}]：{}", e.row, e.column, e.reason);
             }
             Ok(false)
         }
-        Err(jiuye_web::graduates_api::ImportFailure::File(e)) => Err(e.to_string()),
-        Err(jiuye_web::graduates_api::ImportFailure::Other(e)) => Err(message(e)),
+        Err(jiuye_app::rosters::ImportFailure::File(e)) => Err(e.to_string()),
+        Err(jiuye_app::rosters::ImportFailure::Other(e)) => Err(message(e)),
     }
 }
 
@@ -320,10 +314,10 @@ pub(super) async fn reindex(a: DataArgs, file: FileConfig) -> Result<(), String>
     let (store, refdata) = open(&data).await?;
     let started = std::time::Instant::now();
     let dir = data.search_dir();
-    let ix = jiuye_web::search_api::open(Some(&dir))
+    let ix = jiuye_app::search::open(Some(&dir))
         .await
         .map_err(|e| format!("{}：无法打开检索索引 {}（服务是否仍在运行？请先停止服务）", message(e), dir.display()))?;
-    let n = jiuye_web::search_api::rebuild(&*store, &refdata, &ix).await.map_err(message)?;
+    let n = jiuye_app::search::rebuild(&*store, &refdata, &ix).await.map_err(message)?;
     println!("检索索引已重建：{n} 个已审核职位，用时 {:.1} 秒（{}）。", started.elapsed().as_secs_f64(), dir.display());
     Ok(())
 }

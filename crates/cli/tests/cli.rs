@@ -434,3 +434,29 @@ fn campaign_policies_load_or_are_refused_with_their_line() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("第 3") || stdout(&o).contains("行"), "{}", stdout(&o));
 }
+
+/// The command line uses the web crate only to serve; everything else goes through the
+/// application layer (`jiuye_app`), as the pages and the API do.
+#[test]
+fn the_cli_uses_the_web_crate_only_to_serve() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let allowed = ["jiuye_web::WebSettings", "jiuye_web::app(", "jiuye_web::auth::IpRange"];
+    for entry in std::fs::read_dir(&src).expect("src") {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&path).expect("read");
+        for (i, line) in text.lines().enumerate() {
+            let mut rest = line;
+            while let Some(at) = rest.find("jiuye_web::") {
+                let tail = &rest[at..];
+                assert!(
+                    allowed.iter().any(|a| tail.starts_with(a)),
+                    "{}:{}: the CLI reaches into the web crate: {}",
+                    path.display(),
+                    i + 1,
+                    line.trim()
+                );
+                rest = &tail["jiuye_web::".len()..];
+            }
+        }
+    }
+}

@@ -337,6 +337,44 @@ pub fn can<'g>(actor: &'g Actor, action: Action, resource: &Resource<'_>) -> Opt
     })
 }
 
+/// The record (a graduate's or an employer's) that `actor`'s grant of `role` is about: the
+/// caller's own record, for self-service.
+pub fn subject_of(actor: &Actor, role: Role) -> Option<Uuid> {
+    actor.grants.iter().find(|g| g.role == role).and_then(|g| g.subject_id)
+}
+
+/// Whether `actor` holds a grant of `role` about the record `id` (their own graduate record,
+/// their own employer).
+pub fn owns(actor: &Actor, role: Role, id: Uuid) -> bool {
+    actor.grants.iter().any(|g| g.role == role && g.subject_id == Some(id))
+}
+
+/// Whether `actor` holds any grant of `role`.
+pub fn holds(actor: &Actor, role: Role) -> bool {
+    actor.grants.iter().any(|g| g.role == role)
+}
+
+/// Whether `grant` is a person acting on their own record (the owner role of `action`: the
+/// graduate registering their own destination) rather than staff acting for them.
+pub fn acts_on_own_record(grant: &ScopedGrant, action: Action) -> bool {
+    action.owner_role() == Some(grant.role)
+}
+
+/// Whether a grant carries visit-campaign targets (访企拓岗 duties): the staff of a university
+/// and the units below it.
+pub fn owes_campaign_targets(grant: &ScopedGrant) -> bool {
+    matches!(
+        grant.role,
+        Role::CareerStaff | Role::UniversityLeader | Role::CollegeLeader | Role::MajorHead | Role::Counselor
+    )
+}
+
+/// Whether a grant answers only for the university-level targets of its node (a university
+/// leader's 书记校长访企拓岗), not for those of the units below.
+pub fn owes_only_university_targets(grant: &ScopedGrant) -> bool {
+    grant.role == Role::UniversityLeader
+}
+
 /// The subtrees in which `actor` may do `action`; list queries filter by these in the
 /// database. Empty means nowhere (ownership-based access is checked per record).
 pub fn scope_paths(actor: &Actor, action: Action) -> Vec<String> {
@@ -425,6 +463,41 @@ pub fn can_manage_account<'g>(actor: &'g Actor, target_grants: &[ScopedGrant]) -
 
 #[cfg(test)]
 mod tests {
+
+    /// Access is decided here and nowhere else: no other source file compares roles.
+    #[test]
+    fn no_other_file_compares_roles() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut offenders = Vec::new();
+        let mut stack = vec![root.join("crates")];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            for e in entries.flatten() {
+                let path = e.path();
+                if path.is_dir() {
+                    if !path.ends_with("target") {
+                        stack.push(path);
+                    }
+                    continue;
+                }
+                if path.extension().is_none_or(|x| x != "rs") || path.ends_with("domain/src/access.rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                let squeezed: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                let compares = squeezed.contains("== Role::") || squeezed.contains("!= Role::");
+                let matches_role = squeezed.match_indices("matches!(").any(|(at, _)| {
+                    let rest = &squeezed[at..];
+                    let end = rest.find(')').unwrap_or(rest.len());
+                    rest[..end].contains("Role::")
+                });
+                if compares || matches_role {
+                    offenders.push(path.display().to_string());
+                }
+            }
+        }
+        assert!(offenders.is_empty(), "roles compared outside access.rs: {offenders:?}");
+    }
     use super::*;
 
     fn grant(role: Role, path: &str, kind: OrgKind) -> ScopedGrant {
@@ -580,5 +653,99 @@ mod tests {
             grant(Role::CareerStaff, PKU, OrgKind::University),
         ]);
         assert_eq!(scope_paths(&a, Action::ManageUsers), ["CN/110000/4111010001", "CN/510000"]);
+    }
+
+    const PATHS: [&str; 7] =
+        ["CN", "CN/510000", SCU, SCU_COLLEGE, "CN/510000/4151010610/4151010610-01/4151010610-01-080901", SWJTU, PKU];
+
+    fn every_action() -> Vec<Action> {
+        let mut out = vec![
+            Action::ViewUsers,
+            Action::ManageUsers,
+            Action::ViewAudit,
+            Action::ViewGraduate,
+            Action::ViewEmployer,
+            Action::ManageGraduates,
+            Action::ViewStatistics,
+            Action::RegisterDestination,
+            Action::ReviewCollege,
+            Action::ReviewUniversity,
+            Action::ConfirmOwnRecord,
+            Action::AnswerDispute,
+            Action::ViewIntegrity,
+            Action::EditMinWage,
+            Action::RegisterEmployer,
+            Action::EditEmployer,
+            Action::VerifyEmployer,
+            Action::LogVisit,
+            Action::RecordDemand,
+            Action::ApprovePosting,
+            Action::PostJob,
+            Action::ApplyToPosting,
+        ];
+        out.extend(Role::ALL.into_iter().map(Action::Grant));
+        out
+    }
+
+    fn kind_of(path: &str) -> OrgKind {
+        match path.matches('/').count() {
+            0 => OrgKind::Nation,
+            1 => OrgKind::Province,
+            2 => OrgKind::University,
+            3 => OrgKind::College,
+            _ => OrgKind::Programme,
+        }
+    }
+
+    proptest::proptest! {
+        /// A grant at a node gives nothing outside its subtree (for records nobody owns).
+        #[test]
+        fn a_grant_gives_nothing_outside_its_subtree(role in 0..9usize, at in 0..7usize, on in 0..7usize, act in 0..31usize) {
+            let actions = every_action();
+            let action = actions[act % actions.len()];
+            let (at, on) = (PATHS[at], PATHS[on]);
+            let a = actor(vec![grant(Role::ALL[role], at, kind_of(at))]);
+            if !within(on, at) {
+                proptest::prop_assert!(can(&a, action, &Resource::node(on, kind_of(on))).is_none(), "{action:?} {at} → {on}");
+            }
+        }
+
+        /// The same role held higher up the tree never gives less on the same action.
+        #[test]
+        fn a_higher_grant_never_gives_less(role in 0..9usize, low in 0..7usize, on in 0..7usize, act in 0..31usize) {
+            let actions = every_action();
+            let action = actions[act % actions.len()];
+            let (low, on) = (PATHS[low], PATHS[on]);
+            let role = Role::ALL[role];
+            let lower = actor(vec![grant(role, low, kind_of(low))]);
+            if can(&lower, action, &Resource::node(on, kind_of(on))).is_some() {
+                for high in PATHS.iter().filter(|p| within(low, p)) {
+                    let higher = actor(vec![grant(role, high, kind_of(high))]);
+                    proptest::prop_assert!(
+                        can(&higher, action, &Resource::node(on, kind_of(on))).is_some(),
+                        "{role:?} {action:?}: {low} allows {on} but {high} does not"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn self_service_helpers() {
+        let me = Uuid::from_u128(7);
+        let mut g =
+            grant(Role::Graduate, "CN/510000/4151010610/4151010610-01/4151010610-01-080901", OrgKind::Programme);
+        g.subject_id = Some(me);
+        let staff = grant(Role::Counselor, SCU_COLLEGE, OrgKind::College);
+        let a = actor(vec![g.clone(), staff.clone()]);
+        assert_eq!(subject_of(&a, Role::Graduate), Some(me));
+        assert_eq!(subject_of(&a, Role::Employer), None);
+        assert!(owns(&a, Role::Graduate, me) && !owns(&a, Role::Graduate, Uuid::from_u128(8)));
+        assert!(holds(&a, Role::Counselor) && !holds(&a, Role::Employer));
+        assert!(acts_on_own_record(&g, Action::RegisterDestination));
+        assert!(!acts_on_own_record(&staff, Action::RegisterDestination));
+        assert!(owes_campaign_targets(&staff) && !owes_campaign_targets(&g));
+        let leader = grant(Role::UniversityLeader, SCU, OrgKind::University);
+        assert!(owes_only_university_targets(&leader) && !owes_only_university_targets(&staff));
     }
 }

@@ -4,6 +4,7 @@
 //! network): everything here is unit-tested in isolation, and every other crate builds on it.
 
 pub mod access;
+pub mod accounts;
 pub mod campaign;
 pub mod codes;
 pub mod demand;

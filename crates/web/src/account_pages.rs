@@ -394,7 +394,8 @@ pub async fn account_token_create(
     };
     let outcome = issue_token(&*state.store, &me.user, &f.name, days)
         .await
-        .map(|(_, token)| AccountExtras { new_token: Some(token), ..AccountExtras::default() });
+        .map(|(_, token)| AccountExtras { new_token: Some(token), ..AccountExtras::default() })
+        .map_err(AppError::from);
     account_outcome(&state, lang, &uri, &caller, &me, AuditEvent::new("token_create"), outcome).await
 }
 

@@ -104,7 +104,7 @@ async fn dto(state: &AppState, a: ApplicationRow, with_messages: bool) -> Result
 
 /// The graduate record the caller acts for, when they are a graduate.
 fn own_graduate(caller: &Caller) -> Option<Uuid> {
-    caller.actor.grants.iter().find(|g| g.role == Role::Graduate).and_then(|g| g.subject_id)
+    access::subject_of(&caller.actor, Role::Graduate)
 }
 
 /// Which party of the application the caller is: `graduate` or `employer`; None for anyone else.
@@ -522,7 +522,7 @@ pub struct TalentParams {
 }
 
 pub(crate) async fn talent_list(state: &AppState, caller: &Caller, p: &TalentParams) -> Result<TalentList, AppError> {
-    if let Some(id) = caller.actor.grants.iter().find(|g| g.role == Role::Employer).and_then(|g| g.subject_id) {
+    if let Some(id) = access::subject_of(&caller.actor, Role::Employer) {
         reaches_graduates(state, id).await?;
     }
     crate::postings_api::own_employer(state, caller).await?;

@@ -718,11 +718,7 @@ pub async fn check_credentials(
     Ok(SignIn::Ok { user, second_factor })
 }
 
-/// Checks a password against its hash on the blocking pool (argon2 is deliberately slow).
-pub async fn verify_password(password: &str, hash: &str) -> bool {
-    let (password, hash) = (password.to_owned(), hash.to_owned());
-    tokio::task::spawn_blocking(move || jiuye_security::password::verify(&password, &hash)).await.unwrap_or(false)
-}
+pub use jiuye_app::accounts::verify_password;
 
 /// A new session for `user`; returns the raw cookie value (shown to the browser only).
 pub async fn start_session(
@@ -752,30 +748,10 @@ pub async fn start_session(
     Ok((raw, record))
 }
 
-/// Password rules: at least 10 characters, not the username, not a common password.
+/// Password rules (`jiuye_domain::accounts::check_password`) as a 400 `weak_password`.
 pub fn check_password_rules(username: &str, password: &str) -> Result<(), AppError> {
-    let bad = |m: &str| AppError::bad_request("weak_password", m);
-    if password.chars().count() < 10 {
-        return Err(bad("密码至少需要 10 个字符"));
-    }
-    if password.chars().count() > 256 {
-        return Err(bad("密码不能超过 256 个字符"));
-    }
-    let lower = password.to_lowercase();
-    let user = username.to_lowercase();
-    if lower == user || (!user.is_empty() && lower.contains(&user)) {
-        return Err(bad("密码不能包含用户名"));
-    }
-    if COMMON_PASSWORDS.lines().map(str::trim).any(|c| !c.is_empty() && c == lower) {
-        return Err(bad("该密码过于常见，容易被猜中，请换一个"));
-    }
-    if lower.chars().all(|c| c == lower.chars().next().unwrap_or(' ')) {
-        return Err(bad("密码不能由同一个字符重复组成"));
-    }
-    Ok(())
+    jiuye_domain::accounts::check_password(username, password).map_err(|r| AppError::bad_request(r.code, r.message))
 }
-
-const COMMON_PASSWORDS: &str = include_str!("../data/common-passwords.txt");
 
 /// Whether `role` at a node of `kind` is allowed at all (the grant's node kind).
 pub fn role_fits(role: Role, kind: jiuye_domain::OrgKind) -> bool {

@@ -553,7 +553,6 @@ pub struct MineParams {
 }
 
 async fn mine(state: &AppState, caller: &Caller, id: &str, as_of: Option<&str>) -> Result<MyTargets, AppError> {
-    use jiuye_domain::access::Role;
     let campaign = load(state, id).await?;
     let as_of = match as_of.map(str::trim).filter(|s| !s.is_empty()) {
         Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
@@ -564,10 +563,8 @@ async fn mine(state: &AppState, caller: &Caller, id: &str, as_of: Option<&str>) 
     let mut universities: Vec<Uuid> = Vec::new();
     let mut seen_orgs: Vec<String> = Vec::new();
     for g in caller.actor.grants.iter() {
-        if !matches!(
-            g.role,
-            Role::CareerStaff | Role::UniversityLeader | Role::CollegeLeader | Role::MajorHead | Role::Counselor
-        ) || seen_orgs.contains(&format!("{}:{:?}", g.org_path, g.role))
+        if !jiuye_domain::access::owes_campaign_targets(g)
+            || seen_orgs.contains(&format!("{}:{:?}", g.org_path, g.role))
         {
             continue;
         }
@@ -581,7 +578,7 @@ async fn mine(state: &AppState, caller: &Caller, id: &str, as_of: Option<&str>) 
             universities.push(u.id);
         }
         for t in evaluate(state, &campaign, &org, as_of).await? {
-            if g.role == Role::UniversityLeader && t.level != "university" {
+            if jiuye_domain::access::owes_only_university_targets(g) && t.level != "university" {
                 continue;
             }
             if targets.iter().any(|o| o.target.rule == t.rule && o.target.org == t.org) {

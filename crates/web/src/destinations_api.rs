@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, Utc};
-use jiuye_domain::access::{self, Action, Resource, Role, ScopedGrant};
+use jiuye_domain::access::{self, Action, Resource, ScopedGrant};
 use jiuye_domain::destination::{
     DestStatus, ProofKind, Registration, Step, Violation, check_registration, component_of, is_placed, next_status,
 };
@@ -519,7 +519,7 @@ pub(crate) async fn register(
     let current = state.store.destination(id).await?;
     let status = next_status(current.as_ref().map(|d| d.status).unwrap_or(DestStatus::None), Step::Register, &reg.code)
         .map_err(|m| AppError::new(StatusCode::CONFLICT, "invalid_step", m))?;
-    let by_graduate = grant.role == Role::Graduate;
+    let by_graduate = jiuye_domain::access::acts_on_own_record(grant, Action::RegisterDestination);
     let record = DestinationRecord {
         graduate_id: id,
         org_id: g.graduate.org_id,

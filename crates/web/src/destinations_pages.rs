@@ -32,7 +32,7 @@ fn beijing(t: chrono::DateTime<chrono::Utc>) -> String {
 /// The graduate's own record.
 pub async fn my_destination(caller: MaybeCaller, OriginalUri(uri): OriginalUri) -> Response {
     let Some(me) = caller.0 else { return login_redirect(&uri) };
-    match me.actor.grants.iter().find(|g| g.role == Role::Graduate).and_then(|g| g.subject_id) {
+    match jiuye_domain::access::subject_of(&me.actor, Role::Graduate) {
         Some(id) => Redirect::to(&format!("/graduates/{id}")).into_response(),
         None => crate::auth::forbidden().into_response(),
     }
@@ -104,7 +104,7 @@ async fn graduate_page(
     let d = detail(state, &g).await?;
     let res = Resource::owned(&g.programme_path, id);
     let can = |a: Action| access::can(&me.actor, a, &res).is_some();
-    let own = me.actor.grants.iter().any(|x| x.role == Role::Graduate && x.subject_id == Some(id));
+    let own = jiuye_domain::access::owns(&me.actor, Role::Graduate, id);
     let status = d.destination.as_ref().and_then(|x| DestStatus::from_id(&x.status)).unwrap_or(DestStatus::None);
     let mut review_levels = Vec::new();
     if can(Action::ReviewCollege) {

@@ -326,7 +326,7 @@ fn registering_grant(caller: &Caller) -> Result<ScopedGrant, AppError> {
 
 async fn enter(state: &AppState, caller: &Caller, input: &EmployerInput) -> Result<Entry, AppError> {
     let staff = registering_grant(caller).ok();
-    let own_account = caller.actor.grants.iter().any(|g| g.role == Role::Employer);
+    let own_account = access::holds(&caller.actor, Role::Employer);
     if staff.is_none() && !own_account {
         return Err(forbidden());
     }
@@ -1158,11 +1158,7 @@ pub async fn register_employer(
             return Err(exists());
         }
         let username = r.username.trim();
-        if !(3..=64).contains(&username.chars().count())
-            || !username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '@'))
-        {
-            return Err(AppError::bad_request("invalid_username", "用户名应为 3–64 个字符，只含字母、数字和 _ - . @"));
-        }
+        jiuye_domain::accounts::check_username(username).map_err(|r| AppError::bad_request(r.code, r.message))?;
         check_password_rules(username, &r.password)?;
         if state.store.user_by_username(username).await?.is_some() {
             return Err(AppError::new(StatusCode::CONFLICT, "username_taken", format!("用户名 {username} 已被使用")));

@@ -68,6 +68,25 @@ impl From<jiuye_store::StoreError> for AppError {
     }
 }
 
+impl From<jiuye_app::Error> for AppError {
+    fn from(e: jiuye_app::Error) -> AppError {
+        use jiuye_app::ErrorKind as K;
+        let status = match e.kind {
+            K::BadInput => StatusCode::BAD_REQUEST,
+            K::Unauthenticated => StatusCode::UNAUTHORIZED,
+            K::Forbidden => StatusCode::FORBIDDEN,
+            K::NotFound => StatusCode::NOT_FOUND,
+            K::Conflict => StatusCode::CONFLICT,
+            K::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+            K::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            K::TooMany => StatusCode::TOO_MANY_REQUESTS,
+            K::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            K::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        AppError::new(status, e.code, e.message)
+    }
+}
+
 /// Carried in the extensions of an error response, so that the outer layer can show the same
 /// error as a page or as JSON.
 #[derive(Clone, Debug)]

@@ -10,75 +10,20 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jiuye_domain::access::{Action, Resource};
 use jiuye_domain::destination::{Component, Rollup, Tally};
-use jiuye_domain::roster::{ImportOutcome, RowError};
-use jiuye_domain::{EducationLevel, Gender, Org, OrgKind, RefData};
-use jiuye_store::{PlacementFilter, Repository};
+use jiuye_domain::roster::ImportOutcome;
+use jiuye_domain::{EducationLevel, Gender, Org};
+use jiuye_store::PlacementFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use uuid::Uuid;
 
 use crate::AppState;
 use crate::api::{ApiQuery, OrgRef, parse_org_code};
 use crate::auth::{AuditEvent, Caller, Signed, authorize};
 use crate::error::{AppError, ErrorBody};
 
-/// Why an import was refused.
-#[derive(Debug)]
-pub enum ImportFailure {
-    /// The file itself could not be read.
-    File(jiuye_sheets::SheetError),
-    /// Rows (or the header) failed validation; nothing was written.
-    Rows(Vec<RowError>),
-    Other(AppError),
-}
-
-impl From<AppError> for ImportFailure {
-    fn from(e: AppError) -> Self {
-        ImportFailure::Other(e)
-    }
-}
-
-/// Reads, validates and (unless `dry_run`) writes a roster for `university`. Nothing is written
-/// unless every row is valid.
-#[allow(clippy::too_many_arguments)]
-pub async fn import_roster(
-    store: &dyn Repository,
-    refdata: &std::sync::Arc<RefData>,
-    university: &Org,
-    cohort: i32,
-    file_name: &str,
-    bytes: &[u8],
-    dry_run: bool,
-    actor: Option<(Uuid, String)>,
-    progress: &mut (dyn FnMut(u64, u64) + Send),
-) -> Result<ImportOutcome, ImportFailure> {
-    if university.kind != OrgKind::University {
-        return Err(AppError::bad_request("invalid_org", "名单只能导入到高校").into());
-    }
-    if !(2000..=2100).contains(&cohort) {
-        return Err(AppError::bad_request("invalid_cohort", "届别应为四位年份").into());
-    }
-    // Reading and checking a sheet is CPU work on untrusted bytes: it runs on the blocking pool,
-    // never on the async workers that answer everyone else.
-    let refdata_owned = refdata.clone();
-    let (name, data) = (file_name.to_owned(), bytes.to_vec());
-    let validation = tokio::task::spawn_blocking(move || {
-        let table = jiuye_sheets::read_table(&name, &data)?;
-        Ok::<_, jiuye_sheets::SheetError>(jiuye_domain::roster::validate(
-            &table,
-            &jiuye_domain::roster::Context { refdata: &refdata_owned, cohort },
-        ))
-    })
-    .await
-    .map_err(|_| AppError::new(StatusCode::SERVICE_UNAVAILABLE, "import_failed", "名单读取中断，请重试"))?
-    .map_err(ImportFailure::File)?;
-    if !validation.errors.is_empty() {
-        return Err(ImportFailure::Rows(validation.errors));
-    }
-    Ok(store.import_roster(university, &validation.rows, dry_run, actor, progress).await.map_err(AppError::from)?)
-}
+pub use jiuye_app::rosters::{ImportFailure, import_roster};
 
 /// A refused import: the error shape plus every bad row and column.
 #[derive(Debug, Serialize, ToSchema)]
@@ -97,9 +42,10 @@ pub struct RowErrorDto {
     pub reason: String,
 }
 
-impl ImportFailure {
-    pub fn into_response(self) -> Response {
-        match self {
+/// The answer to a refused import.
+pub(crate) fn rejection(failure: ImportFailure) -> Response {
+    {
+        match failure {
             ImportFailure::File(e @ jiuye_sheets::SheetError::SheetTooLarge { .. }) => {
                 // Refused before anything was allocated from the file's own numbers.
                 let body =
@@ -133,7 +79,7 @@ impl ImportFailure {
                     });
                 res
             }
-            ImportFailure::Other(e) => e.into_response(),
+            ImportFailure::Other(e) => AppError::from(e).into_response(),
         }
     }
 }
@@ -270,7 +216,7 @@ pub async fn import_graduates(
             );
             event.detail(detail).attach(Json(ImportReport::from(outcome)).into_response())
         }
-        Err(f) => event.attach(f.into_response()),
+        Err(f) => event.attach(rejection(f)),
     }
 }
 

@@ -335,6 +335,7 @@ pub async fn import_submit(
             (axum::http::StatusCode::BAD_REQUEST, "invalid_file")
         }
         Err(ImportFailure::Other(e)) => {
+            let e = AppError::from(e);
             page.error = Some(e.message.clone());
             (e.status, e.code)
         }

@@ -237,15 +237,9 @@ pub(crate) async fn change_own_password(
     Ok(())
 }
 
-/// Hashes a password on the blocking pool (argon2 takes tens of milliseconds of CPU on purpose;
-/// the async workers keep answering other requests meanwhile).
+/// Hashes a password on the blocking pool, at the node's cost.
 pub(crate) async fn hash_password(state: &AppState, password: &str) -> Result<String, AppError> {
-    let (password, cost) = (password.to_owned(), state.auth.settings.password_cost);
-    let failed = || AppError::new(StatusCode::SERVICE_UNAVAILABLE, "internal_error", "密码处理失败，请重试");
-    tokio::task::spawn_blocking(move || jiuye_security::password::hash(&password, cost))
-        .await
-        .map_err(|_| failed())?
-        .map_err(|_| failed())
+    Ok(jiuye_app::accounts::hash_password(password, state.auth.settings.password_cost).await?)
 }
 
 /// An API token (never the token itself, which is shown once at creation).
@@ -294,63 +288,7 @@ pub struct NewTokenDto {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-/// Makes an API token for `user` under the account's first grant (the account page and the
-/// CLI; see [`issue_token_under`]).
-pub async fn issue_token(
-    store: &dyn jiuye_store::Repository,
-    user: &UserRecord,
-    name: &str,
-    expires_days: Option<i64>,
-) -> Result<(TokenRecord, String), AppError> {
-    issue_token_under(store, user, None, name, expires_days).await
-}
-
-/// Makes an API token for `user` that acts under one of the account's grants (`grant`, or the
-/// first one): the token has only that grant's rights and dies when the grant is removed or the
-/// password changes.
-pub async fn issue_token_under(
-    store: &dyn jiuye_store::Repository,
-    user: &UserRecord,
-    grant: Option<Uuid>,
-    name: &str,
-    expires_days: Option<i64>,
-) -> Result<(TokenRecord, String), AppError> {
-    let grants = store.grants_of(user.id).await?;
-    let grant_id = match grant {
-        Some(id) => grants.iter().find(|g| g.id == id).map(|g| g.id).ok_or_else(|| {
-            AppError::bad_request("invalid_grant", "grant_id 不是本账号的授权（见 GET /api/v1/me 的 grants）")
-        })?,
-        None => grants
-            .first()
-            .map(|g| g.id)
-            .ok_or_else(|| AppError::bad_request("no_grant", "该账号没有任何角色授权，不能签发令牌"))?,
-    };
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 64 {
-        return Err(AppError::bad_request("invalid_token_name", "令牌名称应为 1–64 个字符"));
-    }
-    let days = expires_days.unwrap_or(90);
-    if !(1..=365).contains(&days) {
-        return Err(AppError::bad_request("invalid_expiry", "有效期应为 1 到 365 天"));
-    }
-    let secret = jiuye_security::new_secret()
-        .map_err(|_| AppError::new(StatusCode::SERVICE_UNAVAILABLE, "internal_error", "无法生成令牌"))?;
-    let token = format!("jy_{secret}");
-    let now = Utc::now();
-    let record = TokenRecord {
-        id: Uuid::now_v7(),
-        user_id: user.id,
-        name: name.to_owned(),
-        prefix: token.chars().take(10).collect(),
-        created_at: now,
-        expires_at: Some(now + chrono::Duration::days(days)),
-        revoked_at: None,
-        last_used_at: None,
-        grant_id: Some(grant_id),
-    };
-    store.create_token(&record, &jiuye_security::sha256_hex(token.as_bytes())).await?;
-    Ok((record, token))
-}
+pub use jiuye_app::accounts::{issue_token, issue_token_under};
 
 /// The caller's API tokens.
 #[utoipa::path(get, path = "/api/v1/me/tokens", tag = "identity",
@@ -384,7 +322,7 @@ pub async fn create_token(
                 .target(format!("token:{}", record.prefix), None)
                 .attach((StatusCode::CREATED, Json(dto)).into_response()))
         }
-        Err(e) => Ok(audited(AuditEvent::new("token_create"), Err(e))),
+        Err(e) => Ok(audited(AuditEvent::new("token_create"), Err(e.into()))),
     }
 }
 
@@ -629,80 +567,10 @@ pub struct NewGrantRequest {
 }
 
 fn check_username(u: &str) -> Result<(), AppError> {
-    let ok = (3..=64).contains(&u.chars().count())
-        && u.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '@'));
-    if ok {
-        Ok(())
-    } else {
-        Err(AppError::bad_request("invalid_username", "用户名应为 3–64 个字符，只含字母、数字和 _ - . @"))
-    }
+    jiuye_domain::accounts::check_username(u).map_err(|r| AppError::bad_request(r.code, r.message))
 }
 
-/// Where a grant of `role` would be bound (org id, kind, path) and on which record, from what a
-/// person types: an organisation code and, for graduates and employers, the 学号 or the credit
-/// code. Used by the API, the pages and the CLI alike.
-pub async fn resolve_grant_target(
-    store: &dyn jiuye_store::Repository,
-    role: Role,
-    org: &str,
-    subject: Option<&str>,
-) -> Result<(Uuid, OrgKind, String, Option<Uuid>), AppError> {
-    let subject = subject.map(str::trim).filter(|s| !s.is_empty());
-    let org_by_code = |code: &str| {
-        let code = code.to_owned();
-        async move {
-            let code = parse_org_code(&code)?;
-            store
-                .org_by_code(&code)
-                .await?
-                .ok_or_else(|| AppError::not_found("org_not_found", format!("找不到代码为 {code} 的组织机构")))
-        }
-    };
-    let target = match role {
-        Role::Graduate => {
-            let uni = org_by_code(org).await?;
-            if uni.kind != OrgKind::University {
-                return Err(AppError::bad_request("invalid_org", "毕业生账号请填写其所在高校的代码"));
-            }
-            let no = subject.ok_or_else(|| AppError::bad_request("subject_required", "请填写毕业生的学号"))?;
-            let g = store
-                .graduate_by_student_no(uni.id, no)
-                .await?
-                .ok_or_else(|| AppError::not_found("graduate_not_found", format!("该校没有学号为 {no} 的毕业生")))?;
-            let (kind, _, path) = store
-                .org_position(g.programme_id)
-                .await?
-                .ok_or_else(|| AppError::not_found("org_not_found", "毕业生的专业点不存在"))?;
-            (g.programme_id, kind, path, Some(g.id))
-        }
-        Role::Employer => {
-            let code =
-                subject.ok_or_else(|| AppError::bad_request("subject_required", "请填写用人单位的统一社会信用代码"))?;
-            let code = jiuye_domain::CreditCode::parse(code)
-                .map_err(|e| AppError::bad_request("invalid_credit_code", e.reason))?;
-            let e = store
-                .employer_by_credit_code(code.as_str())
-                .await?
-                .ok_or_else(|| AppError::not_found("employer_not_found", "没有这个统一社会信用代码的用人单位"))?;
-            let (kind, _, path) = store
-                .org_position(e.org_id)
-                .await?
-                .ok_or_else(|| AppError::not_found("org_not_found", "用人单位的登记机构不存在"))?;
-            (e.org_id, kind, path, Some(e.id))
-        }
-        _ => {
-            let o = org_by_code(org).await?;
-            (o.id, o.kind, o.path, None)
-        }
-    };
-    if !role.org_kinds().contains(&target.1) {
-        return Err(AppError::bad_request(
-            "role_does_not_fit_org",
-            format!("“{}”角色不能授予在{}层级", role.zh(), target.1.zh()),
-        ));
-    }
-    Ok(target)
-}
+pub use jiuye_app::accounts::resolve_grant_target;
 
 pub(crate) fn parse_role(role: &str) -> Result<Role, AppError> {
     Role::from_id(role.trim()).ok_or_else(|| AppError::bad_request("invalid_role", format!("未知角色“{role}”")))

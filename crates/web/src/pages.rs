@@ -64,7 +64,7 @@ impl Base {
             self.can_stats = !access::scope_paths(&c.actor, Action::ViewStatistics).is_empty();
             self.can_import = !access::scope_paths(&c.actor, Action::ManageGraduates).is_empty();
             self.can_graduates = !access::scope_paths(&c.actor, Action::ViewGraduate).is_empty();
-            self.is_graduate = c.actor.grants.iter().any(|g| g.role == Role::Graduate);
+            self.is_graduate = jiuye_domain::access::holds(&c.actor, Role::Graduate);
         }
         self
     }

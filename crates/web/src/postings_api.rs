@@ -247,12 +247,7 @@ pub(crate) async fn own_employer(
     state: &AppState,
     caller: &Caller,
 ) -> Result<jiuye_store::employers::EmployerRecord, AppError> {
-    let id = caller
-        .actor
-        .grants
-        .iter()
-        .find(|g| g.role == Role::Employer)
-        .and_then(|g| g.subject_id)
+    let id = jiuye_domain::access::subject_of(&caller.actor, Role::Employer)
         .ok_or_else(|| AppError::new(StatusCode::FORBIDDEN, "forbidden", "只有用人单位账号可以发布职位"))?;
     let e = state.store.employer_by_id(id).await?.ok_or_else(forbidden)?;
     let org_path = state.store.org_position(e.org_id).await?.map(|(_, _, p)| p).unwrap_or_default();
@@ -461,7 +456,7 @@ async fn may_read(state: &AppState, caller: Option<&Caller>, r: &PostingRow) -> 
         if access::can(&c.actor, Action::ApprovePosting, &Resource::at(&r.scope_path)).is_some() {
             return Ok(true);
         }
-        if c.actor.grants.iter().any(|g| g.role == Role::Employer && g.subject_id == Some(r.posting.employer_id)) {
+        if jiuye_domain::access::owns(&c.actor, Role::Employer, r.posting.employer_id) {
             return Ok(true);
         }
     }
@@ -793,13 +788,7 @@ pub async fn review_queue(
 #[utoipa::path(get, path = "/api/v1/postings/mine", tag = "postings",
     responses((status = 200, description = "The employer's postings in every state", body = PostingList), (status = 403, description = "`forbidden`", body = ErrorBody)))]
 pub async fn my_postings(State(state): State<AppState>, Signed(caller): Signed) -> Result<Json<PostingList>, AppError> {
-    let id = caller
-        .actor
-        .grants
-        .iter()
-        .find(|g| g.role == Role::Employer)
-        .and_then(|g| g.subject_id)
-        .ok_or_else(forbidden)?;
+    let id = jiuye_domain::access::subject_of(&caller.actor, Role::Employer).ok_or_else(forbidden)?;
     let rows = state.store.postings_of_employer(id).await?;
     Ok(Json(PostingList { total: rows.len() as i64, items: rows.into_iter().map(|r| dto(&state, r)).collect() }))
 }

@@ -4,15 +4,12 @@
 //! and kept current by each change to a posting (submit, edit, review, withdrawal), which
 //! re-reads that posting and adds, replaces or removes it before answering.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
 use jiuye_domain::{Catalogue, RefData};
-use jiuye_search::{Facet, PostingDoc, Query, SearchIndex, Stamp};
-use jiuye_store::Repository;
-use jiuye_store::postings::PostingRow;
+use jiuye_search::{Facet, Query, SearchIndex, Stamp};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -78,160 +75,12 @@ impl SearchState {
     }
 }
 
+pub use jiuye_app::search::{Opened, doc_of, open, open_current, rebuild};
+use jiuye_app::search::{apply, now_ms, source_of};
+
 fn unavailable(e: impl std::fmt::Display) -> AppError {
     tracing::error!(error = %e, "search index");
     AppError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "search_unavailable", "检索服务暂时不可用，请稍后重试")
-}
-
-const MAJOR_CATALOGUES: [Catalogue; 2] = [Catalogue::UndergraduateMajors, Catalogue::VocationalMajors];
-
-fn major_name(rd: &RefData, code: &str) -> Option<String> {
-    MAJOR_CATALOGUES.into_iter().find_map(|c| rd.entry(c, code).map(|e| e.name.clone()))
-}
-
-/// What the index holds of a posting; `None` when it must not be found at all.
-pub fn doc_of(rd: &RefData, r: &PostingRow) -> Option<PostingDoc> {
-    let p = &r.posting;
-    if p.status != "approved" || r.employer_verification == "blacklisted" {
-        return None;
-    }
-    let codes: Vec<&str> = p.majors.split(',').filter(|m| !m.is_empty()).collect();
-    let majors: Vec<String> = codes.iter().filter_map(|m| major_name(rd, m)).collect();
-    let mut facets = vec![
-        (Facet::Province, format!("{}0000", p.region_code.get(..2).unwrap_or("00"))),
-        (Facet::Education, p.education.clone()),
-        (Facet::Salary, jiuye_domain::posting::salary_band(p.salary_min, p.salary_max).to_owned()),
-        (Facet::EmployerType, r.employer_type.clone()),
-        (Facet::Industry, rd.industry_section(&r.employer_industry).unwrap_or("?").to_owned()),
-    ];
-    if let Some(size) = &r.employer_size {
-        facets.push((Facet::Size, size.clone()));
-    }
-    let mut classes: Vec<&str> = codes.iter().filter_map(|m| m.get(..4)).collect();
-    classes.sort_unstable();
-    classes.dedup();
-    facets.extend(classes.into_iter().map(|c| (Facet::MajorClass, c.to_owned())));
-    facets.extend(p.specials.split(',').filter(|s| !s.is_empty()).map(|s| (Facet::Special, s.to_owned())));
-    Some(PostingDoc {
-        id: p.id,
-        text: format!("{}\n{}\n{}\n{}", p.title, r.employer_name, majors.join(" "), p.description),
-        facets,
-        scope: p.scope_org_id,
-        employer: p.employer_id,
-        deadline: p.deadline.replace('-', "").parse().unwrap_or(0),
-        created_ms: p.created_at.timestamp_millis(),
-    })
-}
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
-
-async fn source_of(store: &dyn Repository) -> Result<String, AppError> {
-    Ok(store.node().await?.node_id.to_string())
-}
-
-/// Opens the index kept in `dir` (or a new one in memory without one) on a blocking thread.
-pub async fn open(dir: Option<&Path>) -> Result<Arc<SearchIndex>, AppError> {
-    let dir = dir.map(Path::to_path_buf);
-    let ix = tokio::task::spawn_blocking(move || match dir {
-        Some(d) => SearchIndex::open(&d),
-        None => SearchIndex::in_memory(),
-    })
-    .await
-    .map_err(unavailable)?
-    .map_err(unavailable)?;
-    Ok(Arc::new(ix))
-}
-
-/// Replaces the index's contents with every approved posting in the store, read page by page
-/// in id order; searches see the old contents until the end. Returns how many it holds.
-pub async fn rebuild(store: &dyn Repository, rd: &Arc<RefData>, ix: &Arc<SearchIndex>) -> Result<u64, AppError> {
-    let stamp = Stamp { source: source_of(store).await?, synced_ms: now_ms() };
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Vec<PostingDoc>, String>>(4);
-    let writer = ix.clone();
-    let task = tokio::task::spawn_blocking(move || {
-        writer.rebuild(
-            || match rx.blocking_recv() {
-                Some(Ok(batch)) => Ok(Some(batch)),
-                Some(Err(e)) => Err(jiuye_search::SearchError(e)),
-                None => Ok(None),
-            },
-            &stamp,
-        )
-    });
-    let mut after = None;
-    loop {
-        let rows = match store.approved_postings_after(after, 5_000).await {
-            Ok(rows) => rows,
-            Err(e) => {
-                let _ = tx.send(Err(e.to_string())).await;
-                break;
-            }
-        };
-        let Some(last) = rows.last() else { break };
-        after = Some(last.posting.id);
-        let rd = rd.clone();
-        let docs = tokio::task::spawn_blocking(move || rows.iter().filter_map(|r| doc_of(&rd, r)).collect())
-            .await
-            .map_err(unavailable)?;
-        if tx.send(Ok(docs)).await.is_err() {
-            break;
-        }
-    }
-    drop(tx);
-    task.await.map_err(unavailable)?.map_err(unavailable)
-}
-
-/// Brings the entries of `ids` up to date with the store.
-async fn apply(store: &dyn Repository, rd: &RefData, ix: &Arc<SearchIndex>, ids: &[Uuid]) -> Result<(), AppError> {
-    let source = source_of(store).await?;
-    for chunk in ids.chunks(500) {
-        let synced_ms = now_ms();
-        let rows = store.postings_by_ids(chunk).await?;
-        let changes: Vec<(Uuid, Option<PostingDoc>)> = chunk
-            .iter()
-            .map(|id| (*id, rows.iter().find(|r| r.posting.id == *id).and_then(|r| doc_of(rd, r))))
-            .collect();
-        let ix = ix.clone();
-        let stamp = Stamp { source: source.clone(), synced_ms };
-        tokio::task::spawn_blocking(move || ix.apply(&changes, &stamp))
-            .await
-            .map_err(unavailable)?
-            .map_err(unavailable)?;
-    }
-    Ok(())
-}
-
-/// How an index was made current when it was opened.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Opened {
-    /// Built from every approved posting (it was new, or from another version or database).
-    Built(u64),
-    /// Caught up with this many postings changed since its last commit.
-    CaughtUp(usize),
-}
-
-/// Opens the index in `dir` (in memory without one) and makes it current with the store.
-pub async fn open_current(
-    store: &dyn Repository,
-    rd: &Arc<RefData>,
-    dir: Option<&Path>,
-) -> Result<(Arc<SearchIndex>, Opened), AppError> {
-    let ix = open(dir).await?;
-    let source = source_of(store).await?;
-    let opened = match ix.stamp() {
-        Some(s) if s.source == source => {
-            // Changes made while nothing held the index (five seconds of slack for commits that
-            // were under way).
-            let since = chrono::DateTime::from_timestamp_millis(s.synced_ms - 5_000).unwrap_or_default();
-            let ids = store.postings_changed_since(since).await?;
-            apply(store, rd, &ix, &ids).await?;
-            Opened::CaughtUp(ids.len())
-        }
-        _ => Opened::Built(rebuild(store, rd, &ix).await?),
-    };
-    Ok((ix, opened))
 }
 
 /// The index, opening it (and building or catching up) on first use.
@@ -274,7 +123,7 @@ pub(crate) async fn prune_hourly(state: AppState) {
 /// reads the store itself).
 pub(crate) async fn refresh(state: &AppState, id: Uuid) -> Result<(), AppError> {
     let Some(ix) = state.search.index.get().cloned() else { return Ok(()) };
-    apply(&*state.store, &state.refdata, &ix, &[id]).await
+    Ok(apply(&*state.store, &state.refdata, &ix, &[id]).await?)
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -384,7 +233,7 @@ pub fn facet_name(rd: &RefData, f: Facet, key: &str) -> String {
     let found = match f {
         Facet::Province => rd.region(key).map(|r| r.name.clone()),
         Facet::Industry => rd.entry(Catalogue::Industries, key).map(|e| e.name.clone()),
-        Facet::MajorClass => major_name(rd, key),
+        Facet::MajorClass => jiuye_app::search::major_name(rd, key),
         Facet::Education => posting::EDUCATION.iter().find(|(id, _)| *id == key).map(|(_, n)| (*n).to_owned()),
         Facet::Salary => posting::SALARY_BANDS
             .iter()

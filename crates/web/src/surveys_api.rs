@@ -69,7 +69,7 @@ pub struct SurveySaved {
 }
 
 fn own_employer(caller: &Caller) -> Option<Uuid> {
-    caller.actor.grants.iter().find(|g| g.role == Role::Employer).and_then(|g| g.subject_id)
+    jiuye_domain::access::subject_of(&caller.actor, Role::Employer)
 }
 
 async fn save(state: &AppState, caller: &Caller, input: &SurveyInput) -> Result<(SurveySaved, String), AppError> {

@@ -1,0 +1,161 @@
+//! Accounts (账号): the rules a username and a password must meet (in `jiuye_domain::accounts`),
+//! password hashing off the async workers, API tokens bound to one grant, and where a grant
+//! would be bound. Used by the API, the pages and the CLI alike.
+
+use chrono::Utc;
+use jiuye_domain::access::Role;
+use jiuye_domain::{OrgCode, OrgKind};
+use jiuye_security::password::Cost;
+use jiuye_store::Repository;
+use jiuye_store::identity::{TokenRecord, UserRecord};
+use uuid::Uuid;
+
+use crate::Error;
+
+pub use jiuye_domain::accounts::{check_password, check_username};
+
+/// Hashes a password on the blocking pool (argon2 takes tens of milliseconds of CPU on purpose;
+/// the async workers keep answering other requests meanwhile).
+pub async fn hash_password(password: &str, cost: Cost) -> Result<String, Error> {
+    let password = password.to_owned();
+    let failed = || Error::unavailable("internal_error", "密码处理失败，请重试");
+    tokio::task::spawn_blocking(move || jiuye_security::password::hash(&password, cost))
+        .await
+        .map_err(|_| failed())?
+        .map_err(|_| failed())
+}
+
+/// Checks a password against its hash on the blocking pool.
+pub async fn verify_password(password: &str, hash: &str) -> bool {
+    let (password, hash) = (password.to_owned(), hash.to_owned());
+    tokio::task::spawn_blocking(move || jiuye_security::password::verify(&password, &hash)).await.unwrap_or(false)
+}
+
+/// An organisation code as typed, or `invalid_org_code`.
+pub fn parse_org_code(raw: &str) -> Result<OrgCode, Error> {
+    OrgCode::parse(raw)
+        .map_err(|e| Error::bad_input("invalid_org_code", format!("组织机构代码“{raw}”无效：{}", e.reason)))
+}
+
+/// Makes an API token for `user` under the account's first grant (the account page and the
+/// CLI; see [`issue_token_under`]).
+pub async fn issue_token(
+    store: &dyn Repository,
+    user: &UserRecord,
+    name: &str,
+    expires_days: Option<i64>,
+) -> Result<(TokenRecord, String), Error> {
+    issue_token_under(store, user, None, name, expires_days).await
+}
+
+/// Makes an API token for `user` that acts under one of the account's grants (`grant`, or the
+/// first one): the token has only that grant's rights and dies when the grant is removed or the
+/// password changes.
+pub async fn issue_token_under(
+    store: &dyn Repository,
+    user: &UserRecord,
+    grant: Option<Uuid>,
+    name: &str,
+    expires_days: Option<i64>,
+) -> Result<(TokenRecord, String), Error> {
+    let grants = store.grants_of(user.id).await?;
+    let grant_id = match grant {
+        Some(id) => grants.iter().find(|g| g.id == id).map(|g| g.id).ok_or_else(|| {
+            Error::bad_input("invalid_grant", "grant_id 不是本账号的授权（见 GET /api/v1/me 的 grants）")
+        })?,
+        None => grants
+            .first()
+            .map(|g| g.id)
+            .ok_or_else(|| Error::bad_input("no_grant", "该账号没有任何角色授权，不能签发令牌"))?,
+    };
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 64 {
+        return Err(Error::bad_input("invalid_token_name", "令牌名称应为 1–64 个字符"));
+    }
+    let days = expires_days.unwrap_or(90);
+    if !(1..=365).contains(&days) {
+        return Err(Error::bad_input("invalid_expiry", "有效期应为 1 到 365 天"));
+    }
+    let secret = jiuye_security::new_secret().map_err(|_| Error::unavailable("internal_error", "无法生成令牌"))?;
+    let token = format!("jy_{secret}");
+    let now = Utc::now();
+    let record = TokenRecord {
+        id: Uuid::now_v7(),
+        user_id: user.id,
+        name: name.to_owned(),
+        prefix: token.chars().take(10).collect(),
+        created_at: now,
+        expires_at: Some(now + chrono::Duration::days(days)),
+        revoked_at: None,
+        last_used_at: None,
+        grant_id: Some(grant_id),
+    };
+    store.create_token(&record, &jiuye_security::sha256_hex(token.as_bytes())).await?;
+    Ok((record, token))
+}
+
+/// Where a grant of `role` would be bound (org id, kind, path) and on which record, from what a
+/// person types: an organisation code and, for graduates and employers, the 学号 or the credit
+/// code. Used by the API, the pages and the CLI alike.
+pub async fn resolve_grant_target(
+    store: &dyn Repository,
+    role: Role,
+    org: &str,
+    subject: Option<&str>,
+) -> Result<(Uuid, OrgKind, String, Option<Uuid>), Error> {
+    let subject = subject.map(str::trim).filter(|s| !s.is_empty());
+    let org_by_code = |code: &str| {
+        let code = code.to_owned();
+        async move {
+            let code = parse_org_code(&code)?;
+            store
+                .org_by_code(&code)
+                .await?
+                .ok_or_else(|| Error::not_found("org_not_found", format!("找不到代码为 {code} 的组织机构")))
+        }
+    };
+    let target = match role {
+        Role::Graduate => {
+            let uni = org_by_code(org).await?;
+            if uni.kind != OrgKind::University {
+                return Err(Error::bad_input("invalid_org", "毕业生账号请填写其所在高校的代码"));
+            }
+            let no = subject.ok_or_else(|| Error::bad_input("subject_required", "请填写毕业生的学号"))?;
+            let g = store
+                .graduate_by_student_no(uni.id, no)
+                .await?
+                .ok_or_else(|| Error::not_found("graduate_not_found", format!("该校没有学号为 {no} 的毕业生")))?;
+            let (kind, _, path) = store
+                .org_position(g.programme_id)
+                .await?
+                .ok_or_else(|| Error::not_found("org_not_found", "毕业生的专业点不存在"))?;
+            (g.programme_id, kind, path, Some(g.id))
+        }
+        Role::Employer => {
+            let code =
+                subject.ok_or_else(|| Error::bad_input("subject_required", "请填写用人单位的统一社会信用代码"))?;
+            let code =
+                jiuye_domain::CreditCode::parse(code).map_err(|e| Error::bad_input("invalid_credit_code", e.reason))?;
+            let e = store
+                .employer_by_credit_code(code.as_str())
+                .await?
+                .ok_or_else(|| Error::not_found("employer_not_found", "没有这个统一社会信用代码的用人单位"))?;
+            let (kind, _, path) = store
+                .org_position(e.org_id)
+                .await?
+                .ok_or_else(|| Error::not_found("org_not_found", "用人单位的登记机构不存在"))?;
+            (e.org_id, kind, path, Some(e.id))
+        }
+        _ => {
+            let o = org_by_code(org).await?;
+            (o.id, o.kind, o.path, None)
+        }
+    };
+    if !role.org_kinds().contains(&target.1) {
+        return Err(Error::bad_input(
+            "role_does_not_fit_org",
+            format!("“{}”角色不能授予在{}层级", role.zh(), target.1.zh()),
+        ));
+    }
+    Ok(target)
+}

@@ -1,0 +1,15 @@
+//! The application layer of jiuye: the use cases, one module per capability in the domain's
+//! words. A use case takes the repository, the caller and typed input, checks access through
+//! `jiuye_domain::access`, runs the rules of `jiuye_domain`, writes through `jiuye_store`, and
+//! returns typed output or an [`Error`] with a stable code. The JSON API, the pages and the CLI
+//! all call these.
+//!
+//! Never depends on HTTP: no status codes, extractors or responses here (the web layer maps an
+//! [`ErrorKind`] to its status).
+
+pub mod accounts;
+pub mod error;
+pub mod rosters;
+pub mod search;
+
+pub use error::{Error, ErrorKind};

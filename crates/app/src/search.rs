@@ -1,0 +1,173 @@
+//! Posting search (岗位检索): the index (`jiuye_search`) is derived from the store. It is built
+//! from every approved posting when there is none (or it was written by another version or for
+//! another database), caught up with the changes since its last commit when it is opened again,
+//! and kept current by each change to a posting, which re-reads that posting and adds, replaces
+//! or removes it.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use jiuye_domain::{Catalogue, RefData};
+use jiuye_search::{Facet, PostingDoc, SearchIndex, Stamp};
+use jiuye_store::Repository;
+use jiuye_store::postings::PostingRow;
+use uuid::Uuid;
+
+use crate::Error;
+
+fn unavailable(e: impl std::fmt::Display) -> Error {
+    tracing::error!(error = %e, "search index");
+    Error::unavailable("search_unavailable", "检索服务暂时不可用，请稍后重试")
+}
+
+const MAJOR_CATALOGUES: [Catalogue; 2] = [Catalogue::UndergraduateMajors, Catalogue::VocationalMajors];
+
+/// The name of a major by its code, from either catalogue.
+pub fn major_name(rd: &RefData, code: &str) -> Option<String> {
+    MAJOR_CATALOGUES.into_iter().find_map(|c| rd.entry(c, code).map(|e| e.name.clone()))
+}
+
+/// What the index holds of a posting; `None` when it must not be found at all.
+pub fn doc_of(rd: &RefData, r: &PostingRow) -> Option<PostingDoc> {
+    let p = &r.posting;
+    if p.status != "approved" || r.employer_verification == "blacklisted" {
+        return None;
+    }
+    let codes: Vec<&str> = p.majors.split(',').filter(|m| !m.is_empty()).collect();
+    let majors: Vec<String> = codes.iter().filter_map(|m| major_name(rd, m)).collect();
+    let mut facets = vec![
+        (Facet::Province, format!("{}0000", p.region_code.get(..2).unwrap_or("00"))),
+        (Facet::Education, p.education.clone()),
+        (Facet::Salary, jiuye_domain::posting::salary_band(p.salary_min, p.salary_max).to_owned()),
+        (Facet::EmployerType, r.employer_type.clone()),
+        (Facet::Industry, rd.industry_section(&r.employer_industry).unwrap_or("?").to_owned()),
+    ];
+    if let Some(size) = &r.employer_size {
+        facets.push((Facet::Size, size.clone()));
+    }
+    let mut classes: Vec<&str> = codes.iter().filter_map(|m| m.get(..4)).collect();
+    classes.sort_unstable();
+    classes.dedup();
+    facets.extend(classes.into_iter().map(|c| (Facet::MajorClass, c.to_owned())));
+    facets.extend(p.specials.split(',').filter(|s| !s.is_empty()).map(|s| (Facet::Special, s.to_owned())));
+    Some(PostingDoc {
+        id: p.id,
+        text: format!("{}\n{}\n{}\n{}", p.title, r.employer_name, majors.join(" "), p.description),
+        facets,
+        scope: p.scope_org_id,
+        employer: p.employer_id,
+        deadline: p.deadline.replace('-', "").parse().unwrap_or(0),
+        created_ms: p.created_at.timestamp_millis(),
+    })
+}
+
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+pub async fn source_of(store: &dyn Repository) -> Result<String, Error> {
+    Ok(store.node().await?.node_id.to_string())
+}
+
+/// Opens the index kept in `dir` (or a new one in memory without one) on a blocking thread.
+pub async fn open(dir: Option<&Path>) -> Result<Arc<SearchIndex>, Error> {
+    let dir = dir.map(Path::to_path_buf);
+    let ix = tokio::task::spawn_blocking(move || match dir {
+        Some(d) => SearchIndex::open(&d),
+        None => SearchIndex::in_memory(),
+    })
+    .await
+    .map_err(unavailable)?
+    .map_err(unavailable)?;
+    Ok(Arc::new(ix))
+}
+
+/// Replaces the index's contents with every approved posting in the store, read page by page
+/// in id order; searches see the old contents until the end. Returns how many it holds.
+pub async fn rebuild(store: &dyn Repository, rd: &Arc<RefData>, ix: &Arc<SearchIndex>) -> Result<u64, Error> {
+    let stamp = Stamp { source: source_of(store).await?, synced_ms: now_ms() };
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Vec<PostingDoc>, String>>(4);
+    let writer = ix.clone();
+    let task = tokio::task::spawn_blocking(move || {
+        writer.rebuild(
+            || match rx.blocking_recv() {
+                Some(Ok(batch)) => Ok(Some(batch)),
+                Some(Err(e)) => Err(jiuye_search::SearchError(e)),
+                None => Ok(None),
+            },
+            &stamp,
+        )
+    });
+    let mut after = None;
+    loop {
+        let rows = match store.approved_postings_after(after, 5_000).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                let _ = tx.send(Err(e.to_string())).await;
+                break;
+            }
+        };
+        let Some(last) = rows.last() else { break };
+        after = Some(last.posting.id);
+        let rd = rd.clone();
+        let docs = tokio::task::spawn_blocking(move || rows.iter().filter_map(|r| doc_of(&rd, r)).collect())
+            .await
+            .map_err(unavailable)?;
+        if tx.send(Ok(docs)).await.is_err() {
+            break;
+        }
+    }
+    drop(tx);
+    task.await.map_err(unavailable)?.map_err(unavailable)
+}
+
+/// Brings the entries of `ids` up to date with the store.
+pub async fn apply(store: &dyn Repository, rd: &RefData, ix: &Arc<SearchIndex>, ids: &[Uuid]) -> Result<(), Error> {
+    let source = source_of(store).await?;
+    for chunk in ids.chunks(500) {
+        let synced_ms = now_ms();
+        let rows = store.postings_by_ids(chunk).await?;
+        let changes: Vec<(Uuid, Option<PostingDoc>)> = chunk
+            .iter()
+            .map(|id| (*id, rows.iter().find(|r| r.posting.id == *id).and_then(|r| doc_of(rd, r))))
+            .collect();
+        let ix = ix.clone();
+        let stamp = Stamp { source: source.clone(), synced_ms };
+        tokio::task::spawn_blocking(move || ix.apply(&changes, &stamp))
+            .await
+            .map_err(unavailable)?
+            .map_err(unavailable)?;
+    }
+    Ok(())
+}
+
+/// How an index was made current when it was opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Opened {
+    /// Built from every approved posting (it was new, or from another version or database).
+    Built(u64),
+    /// Caught up with this many postings changed since its last commit.
+    CaughtUp(usize),
+}
+
+/// Opens the index in `dir` (in memory without one) and makes it current with the store.
+pub async fn open_current(
+    store: &dyn Repository,
+    rd: &Arc<RefData>,
+    dir: Option<&Path>,
+) -> Result<(Arc<SearchIndex>, Opened), Error> {
+    let ix = open(dir).await?;
+    let source = source_of(store).await?;
+    let opened = match ix.stamp() {
+        Some(s) if s.source == source => {
+            // Changes made while nothing held the index (five seconds of slack for commits that
+            // were under way).
+            let since = chrono::DateTime::from_timestamp_millis(s.synced_ms - 5_000).unwrap_or_default();
+            let ids = store.postings_changed_since(since).await?;
+            apply(store, rd, &ix, &ids).await?;
+            Opened::CaughtUp(ids.len())
+        }
+        _ => Opened::Built(rebuild(store, rd, &ix).await?),
+    };
+    Ok((ix, opened))
+}
