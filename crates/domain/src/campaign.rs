@@ -9,6 +9,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub mod quota;
+pub mod visits;
+
 /// The policy of the 2023 spring campaign, as shipped in `policies/2023-spring.toml`.
 pub const SPRING_2023: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../policies/2023-spring.toml"));
 

@@ -11,6 +11,7 @@ pub mod demand;
 pub mod destination;
 pub mod employer;
 pub mod error;
+pub mod integrity;
 pub mod org;
 pub mod posting;
 pub mod refdata;

@@ -7,9 +7,10 @@ use axum::Json;
 use axum::extract::{Path, State};
 use chrono::NaiveDate;
 use jiuye_domain::access::{self, Action, Resource, within};
-use jiuye_domain::campaign::{Campaign, Condition, Level, LoggedVisit, Measure, Status, Target};
-use jiuye_domain::destination::{Rollup, Tally};
-use jiuye_domain::{Org, OrgKind, SchoolLevel};
+use jiuye_domain::campaign::quota::{Facts, Progress, window_start};
+use jiuye_domain::campaign::{Campaign, Level, LoggedVisit, Target};
+use jiuye_domain::destination::Rollup;
+use jiuye_domain::{Org, OrgKind};
 use jiuye_store::PlacementFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -22,7 +23,7 @@ use crate::api::ApiQuery;
 use crate::auth::{Caller, Signed, forbidden};
 use crate::campaigns_api::snake;
 use crate::error::{AppError, ErrorBody};
-use crate::visits_api::{LEADERSHIP_ROLES, org_by_code_text};
+use crate::visits_api::org_by_code_text;
 
 /// One target that applies to one organisation, with its progress.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -60,107 +61,21 @@ pub struct TargetParams {
     pub status: Option<String>,
 }
 
-fn pct(t: &Tally) -> String {
-    format!("{:.1}%（{}/{}）", t.rate() * 100.0, t.placed, t.graduates)
-}
-
-fn level_zh(l: Level) -> &'static str {
-    match l {
-        Level::University => "高校",
-        Level::College => "院系",
-        Level::Programme => "专业点",
+/// A target's progress as the API shows it.
+fn shown(target: &Target, subject: &Org, reason: String, p: Progress) -> TargetProgress {
+    TargetProgress {
+        rule: target.id.clone(),
+        description: target.description.clone(),
+        level: snake(target.level),
+        org: subject.code.to_string(),
+        org_name: subject.name.clone(),
+        reason,
+        counts: snake(target.counts),
+        required: p.required,
+        achieved: p.achieved,
+        expected_by_now: p.expected_by_now,
+        status: snake(p.status),
     }
-}
-
-/// What the engine knows about one university while it evaluates.
-struct Context<'a> {
-    campaign: &'a Campaign,
-    rollup: &'a Rollup,
-    province: &'a Org,
-    university: &'a Org,
-    visits: Vec<(LoggedVisit, String)>,
-    /// Employers the university hired from before the window (they are not new).
-    earlier: std::collections::HashSet<Uuid>,
-    as_of: NaiveDate,
-}
-
-impl Context<'_> {
-    /// Why `target` applies to `subject` (whose college is `college`), or None when it does not.
-    fn reason(&self, target: &Target, subject: &Org, college: Option<&Org>) -> Option<String> {
-        let cohort = self.campaign.reference_cohort;
-        let u = self.university;
-        match target.applies_when {
-            Condition::Always => Some(format!("适用于所有{}", level_zh(target.level))),
-            Condition::NewlyBuiltOrVocational => {
-                if u.newly_built {
-                    Some(format!("{}是新建本科院校", u.name))
-                } else if u.school_level == Some(SchoolLevel::Vocational) {
-                    Some(format!("{}是高职专科院校", u.name))
-                } else {
-                    None
-                }
-            }
-            Condition::BelowProvinceAverage => {
-                let (ut, pt) = (self.rollup.of(u.id), self.rollup.of(self.province.id));
-                (ut.graduates > 0 && ut.rate() < pt.rate()).then(|| {
-                    format!(
-                        "{} {cohort} 届毕业去向落实率 {}，低于{}平均 {}",
-                        u.name,
-                        pct(&ut),
-                        self.province.name,
-                        pct(&pt)
-                    )
-                })
-            }
-            Condition::CollegeBelowUniversityAverage => {
-                let c = college?;
-                let (ct, ut) = (self.rollup.of(c.id), self.rollup.of(u.id));
-                (ct.graduates > 0 && ct.rate() < ut.rate()).then(|| {
-                    let mut r =
-                        format!("{} {cohort} 届毕业去向落实率 {}，低于{}平均 {}", c.name, pct(&ct), u.name, pct(&ut));
-                    if let (Some(above), Some(per)) = (target.extra_above_graduates, target.extra_per_graduates) {
-                        let g = self.rollup.of(subject.id).graduates;
-                        r.push_str(&format!(
-                            "；{} {cohort} 届毕业生 {g} 人（超过 {above} 人的，每 {per} 人增加 1 家）",
-                            subject.name
-                        ));
-                    }
-                    r
-                })
-            }
-        }
-    }
-
-    fn progress(&self, target: &Target, subject: &Org, reason: String) -> TargetProgress {
-        let graduates = u32::try_from(self.rollup.of(subject.id).graduates).unwrap_or(0);
-        let required = target.required_for(graduates);
-        let visits: Vec<LoggedVisit> = self
-            .visits
-            .iter()
-            .filter(|(_, unit_path)| target.counts != Measure::EmployersVisited || within(unit_path, &subject.path))
-            .map(|(v, _)| v.clone())
-            .collect();
-        let achieved = self.campaign.achieved(target.counts, subject.id, &visits, &self.earlier);
-        let expected = self.campaign.expected_by(required, self.as_of);
-        TargetProgress {
-            rule: target.id.clone(),
-            description: target.description.clone(),
-            level: snake(target.level),
-            org: subject.code.to_string(),
-            org_name: subject.name.clone(),
-            reason,
-            counts: snake(target.counts),
-            required,
-            achieved,
-            expected_by_now: expected,
-            status: snake(Status::of(required, achieved, expected)),
-        }
-    }
-}
-
-/// The first moment of the campaign's window, Beijing time.
-fn window_start(campaign: &Campaign) -> chrono::DateTime<chrono::Utc> {
-    campaign.start.and_time(chrono::NaiveTime::MIN).and_utc() - chrono::Duration::hours(8)
 }
 
 /// Employers each university under `scope` already worked with before the window other than by
@@ -245,19 +160,19 @@ pub async fn evaluate(
         for f in state.store.visits_of(university.id).await? {
             let Ok(date) = NaiveDate::parse_from_str(&f.visit_date, "%Y-%m-%d") else { continue };
             let unit_path = f.unit_path.clone();
-            let by_leaders = f.roles.iter().any(|r| LEADERSHIP_ROLES.contains(&r.as_str()));
+            let by_leaders = jiuye_domain::campaign::visits::by_leaders(f.roles.iter().map(String::as_str));
             visits.push((
                 LoggedVisit { id: f.id, employer: f.employer_id, date, by_leaders, programmes: f.programmes },
                 unit_path,
             ));
         }
         let earlier = hires.of(university);
-        let cx = Context { campaign, rollup: &rollup, province: &province, university, visits, earlier, as_of };
+        let cx = Facts { campaign, rollup: &rollup, province: &province, university, visits, earlier, as_of };
         // University-level targets, for the province view or the university itself.
         if org.kind == OrgKind::Province || org.id == university.id {
             for t in campaign.targets.iter().filter(|t| t.level == Level::University) {
                 if let Some(reason) = cx.reason(t, university, None) {
-                    out.push(cx.progress(t, university, reason));
+                    out.push(shown(t, university, reason, cx.progress(t, university)));
                 }
             }
         }
@@ -273,7 +188,7 @@ pub async fn evaluate(
                 if within(&college.path, &org.path)
                     && let Some(reason) = cx.reason(t, &college, Some(&college))
                 {
-                    out.push(cx.progress(t, &college, reason));
+                    out.push(shown(t, &college, reason, cx.progress(t, &college)));
                 }
             }
             if !campaign.targets.iter().any(|t| t.level == Level::Programme) {
@@ -285,7 +200,7 @@ pub async fn evaluate(
                 }
                 for t in campaign.targets.iter().filter(|t| t.level == Level::Programme) {
                     if let Some(reason) = cx.reason(t, &programme, Some(&college)) {
-                        out.push(cx.progress(t, &programme, reason));
+                        out.push(shown(t, &programme, reason, cx.progress(t, &programme)));
                     }
                 }
             }

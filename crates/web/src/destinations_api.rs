@@ -10,8 +10,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, Utc};
 use jiuye_domain::access::{self, Action, Resource, ScopedGrant};
 use jiuye_domain::destination::{
-    DestStatus, ProofKind, Registration, Step, Violation, check_registration, component_of, is_placed, next_status,
+    DestStatus, ProofKind, Registration, Step, Violation, check_registration, component_of, next_status,
 };
+use jiuye_domain::integrity::RecordFacts;
 use jiuye_store::destinations::{DestinationRecord, DisputeRecord, EvidenceRecord, GraduateQuery, GraduateView};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -963,62 +964,26 @@ pub(crate) async fn findings(
         .ok_or_else(|| AppError::not_found("org_not_found", format!("找不到代码为 {code} 的组织机构")))?;
     crate::auth::authorize(caller, Action::ViewIntegrity, &Resource::at(&o.path))?;
     let rows = state.store.integrity_rows(&o.path, cohort).await?;
-    let who = |r: &jiuye_store::destinations::IntegrityRow| format!("{} {}", r.student_no, r.name);
-    let mut out = Vec::new();
-    // Many registrations for one employer on one day by one staff account.
-    let mut groups: std::collections::BTreeMap<(String, String, String), Vec<String>> = Default::default();
-    for r in rows.iter().filter(|r| r.source == "staff") {
-        let employer = r.credit_code.clone().or_else(|| r.employer_name.clone()).unwrap_or_default();
-        if employer.is_empty() {
-            continue;
-        }
-        let key = (r.registered_by_name.clone().unwrap_or_default(), employer, r.created_at.date_naive().to_string());
-        groups.entry(key).or_default().push(who(r));
-    }
-    for ((staff, employer, day), gs) in groups {
-        if gs.len() >= 5 {
-            out.push(Finding {
-                kind: "bulk_same_employer_same_day".into(),
-                reason: format!("{day} 同一工作人员账号 {staff} 为 {} 名毕业生登记了同一单位 {employer}", gs.len()),
-                graduates: gs,
-            });
-        }
-    }
-    let no_evidence: Vec<String> = rows
+    let facts: Vec<RecordFacts> = rows
         .iter()
-        .filter(|r| {
-            r.source != "import" && is_placed(&r.code) && r.evidence_count == 0 && r.status != DestStatus::Draft
+        .map(|r| RecordFacts {
+            student_no: &r.student_no,
+            name: &r.name,
+            code: &r.code,
+            status: r.status,
+            employer_name: r.employer_name.as_deref(),
+            credit_code: r.credit_code.as_deref(),
+            source: &r.source,
+            registered_by_name: r.registered_by_name.as_deref(),
+            created_on: r.created_at.date_naive(),
+            evidence_count: r.evidence_count,
+            changes_after_confirmation: r.changes_after_confirmation,
         })
-        .map(who)
         .collect();
-    if !no_evidence.is_empty() {
-        out.push(Finding {
-            kind: "no_evidence".into(),
-            reason: format!("{} 条已落实登记没有上传任何证明材料", no_evidence.len()),
-            graduates: no_evidence,
-        });
-    }
-    let changed: Vec<String> = rows.iter().filter(|r| r.changes_after_confirmation > 0).map(who).collect();
-    if !changed.is_empty() {
-        out.push(Finding {
-            kind: "changed_after_confirmation".into(),
-            reason: format!("{} 条记录在毕业生本人确认后又被修改", changed.len()),
-            graduates: changed,
-        });
-    }
-    let bad_codes: Vec<String> = rows
-        .iter()
-        .filter(|r| r.credit_code.as_deref().is_some_and(|c| jiuye_domain::CreditCode::parse(c).is_err()))
-        .map(|r| format!("{}（{}）", who(r), r.credit_code.clone().unwrap_or_default()))
-        .collect();
-    if !bad_codes.is_empty() {
-        out.push(Finding {
-            kind: "invalid_credit_code".into(),
-            reason: format!("{} 条登记的单位统一社会信用代码校验不通过", bad_codes.len()),
-            graduates: bad_codes,
-        });
-    }
-    Ok(out)
+    Ok(jiuye_domain::integrity::findings(&facts)
+        .into_iter()
+        .map(|f| Finding { kind: f.kind.to_owned(), reason: f.reason, graduates: f.graduates })
+        .collect())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

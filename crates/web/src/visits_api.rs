@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
-use jiuye_domain::access::{self, Action, Resource, Role, within};
+use jiuye_domain::access::{self, Action, Resource, within};
 use jiuye_domain::employer::Verification;
 use jiuye_domain::{Org, OrgCode, OrgKind};
 use jiuye_store::employers::VisitRecord;
@@ -26,12 +26,8 @@ use crate::auth::{AuditEvent, Caller, Signed, audited, forbidden};
 use crate::employers_api::unprocessable;
 use crate::error::{AppError, ErrorBody};
 
-/// The roles a visiting person can have on a visit.
-pub const VISIT_ROLES: &[&str] =
-    &["secretary", "president", "leadership_member", "college_leader", "major_head", "teacher", "counselor", "staff"];
-
-/// Roles that count as "university leadership" for the campaign's leadership targets.
-pub const LEADERSHIP_ROLES: &[&str] = &["secretary", "president", "leadership_member"];
+use jiuye_domain::campaign::visits::visit_role_of;
+pub use jiuye_domain::campaign::visits::{LEADERSHIP_ROLES, VISIT_ROLES};
 
 /// One visiting person.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -102,16 +98,6 @@ pub struct VisitDto {
     /// Photo ids (on a single visit; absent in lists).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub photos: Option<Vec<Uuid>>,
-}
-
-fn visit_role_of(role: Role) -> &'static str {
-    match role {
-        Role::UniversityLeader => "leadership_member",
-        Role::CollegeLeader => "college_leader",
-        Role::MajorHead => "major_head",
-        Role::Counselor => "counselor",
-        _ => "staff",
-    }
 }
 
 /// An organisation by its code as typed; None for a malformed or unknown code.
@@ -211,33 +197,21 @@ async fn check_visit(state: &AppState, caller: &Caller, input: &VisitInput) -> R
         programmes.push(unit.clone());
     }
     let employer = usable_employer(state, &input.employer).await?;
-    let date = NaiveDate::parse_from_str(input.visit_date.trim(), "%Y-%m-%d")
-        .map_err(|_| unprocessable("invalid_date", format!("走访日期“{}”应为 YYYY-MM-DD", input.visit_date.trim())))?;
-    if date > chrono::Local::now().date_naive() {
-        return Err(unprocessable("invalid_date", "走访日期不能晚于今天"));
-    }
+    let refused = |r: jiuye_domain::campaign::visits::Refusal| unprocessable(r.code, r.message);
+    let date = jiuye_domain::campaign::visits::check_fields(
+        &input.visit_date,
+        &input.form,
+        input.positions_opened,
+        chrono::Local::now().date_naive(),
+    )
+    .map_err(refused)?;
     let form = input.form.trim();
-    if !["on_site", "invited", "online"].contains(&form) {
-        return Err(unprocessable(
-            "invalid_form",
-            "走访形式应为 on_site（走出去）、invited（请进来）或 online（线上）",
-        ));
-    }
-    if !(0..=100_000).contains(&input.positions_opened) {
-        return Err(unprocessable("invalid_positions", "开拓岗位数应在 0 到 100000 之间"));
-    }
     let mut people: Vec<(Uuid, String)> = Vec::new();
     if input.people.is_empty() {
         people.push((caller.user.id, visit_role_of(grant.role).to_owned()));
     }
     for p in &input.people {
-        let role = p.role.trim();
-        if !VISIT_ROLES.contains(&role) {
-            return Err(unprocessable(
-                "invalid_role",
-                format!("走访人员角色“{role}”无效，应为 {}", VISIT_ROLES.join("、")),
-            ));
-        }
+        let role = jiuye_domain::campaign::visits::check_role(&p.role).map_err(refused)?;
         let user =
             state.store.user_by_username(p.username.trim()).await?.ok_or_else(|| {
                 unprocessable("person_not_found", format!("没有用户名为 {} 的账号", p.username.trim()))
@@ -253,7 +227,7 @@ async fn check_visit(state: &AppState, caller: &Caller, input: &VisitInput) -> R
             people.push((user.id, role.to_owned()));
         }
     }
-    let notes = input.notes.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(2000).collect());
+    let notes = jiuye_domain::campaign::visits::notes(input.notes.as_deref());
     Ok(CheckedVisit { unit, university, employer, grant, programmes, people, date, form: form.to_owned(), notes })
 }
 
