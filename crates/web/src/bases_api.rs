@@ -397,7 +397,7 @@ pub async fn bases_submit(
     if status == StatusCode::FORBIDDEN {
         return Ok(resp);
     }
-    let message = crate::visits_api::refusal_message(&mut resp).await;
+    let message = crate::pages::visits::refusal_message(&mut resp).await;
     let page = page(&state, lang, &uri, &caller, &me, unit, Some(message), false, 0).await?;
     let mut page = crate::auth::carry_audit(&mut resp, page);
     *page.status_mut() = status;

@@ -1,6 +1,11 @@
 //! Server-rendered pages (askama templates in `templates/`): parse, load, render. No business
 //! rules live here.
 
+pub mod applications;
+pub mod campaign;
+pub mod screening;
+pub mod visits;
+
 use std::collections::HashSet;
 use std::sync::Arc;
 

@@ -14,11 +14,11 @@ use crate::api::ApiQuery;
 use crate::auth::{MaybeCaller, Signed, carry_audit};
 use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::pages::visits::refusal_message;
 use crate::pages::{Base, login_redirect, render};
 use crate::postings_api::{
     PostingDto, PostingInput, PostingList, QueueParams, ReviewInput, create_posting, my_postings, queue, review_posting,
 };
-use crate::visits_api::refusal_message;
 
 impl PostingDto {
     /// "7000–11000 元/月", or "面议".
@@ -372,7 +372,7 @@ pub struct MineQuery {
     added: Option<String>,
 }
 
-async fn mine(
+pub(crate) async fn mine(
     state: &AppState,
     lang: Lang,
     uri: &axum::http::Uri,

@@ -6,8 +6,8 @@ use axum::Router;
 use axum::routing::{MethodRouter, get, post};
 
 use crate::{
-    AppState, account_pages, applications_api, bases_api, campaign_targets, destinations_api, destinations_pages,
-    graduates_pages, pages, postings_api, postings_pages, surveys_api, visits_api,
+    AppState, account_pages, applications_api, bases_api, destinations_api, destinations_pages, graduates_pages, pages,
+    postings_pages, surveys_api, visits_api,
 };
 
 /// Routes with the list of their paths.
@@ -68,38 +68,38 @@ pub fn pages() -> (Router<AppState>, Vec<&'static str>) {
         )
         .route("/disputes/{id}/answer", post(destinations_pages::answer_form))
         .route("/integrity", get(destinations_pages::integrity))
-        .route("/campaigns", get(campaign_targets::campaigns_page))
-        .route("/visits", get(visits_api::visits_list_page))
-        .route("/visits/new", get(visits_api::visit_form_page).post(visits_api::visit_form_submit))
-        .route("/visits/{id}/edit", get(visits_api::visit_edit_page).post(visits_api::visit_edit_submit))
-        .route("/visits/{id}/delete", post(visits_api::visit_delete_submit))
+        .route("/campaigns", get(pages::campaign::campaigns_page))
+        .route("/visits", get(pages::visits::visits_list_page))
+        .route("/visits/new", get(pages::visits::visit_form_page).post(pages::visits::visit_form_submit))
+        .route("/visits/{id}/edit", get(pages::visits::visit_edit_page).post(pages::visits::visit_edit_submit))
+        .route("/visits/{id}/delete", post(pages::visits::visit_delete_submit))
         .route(
             "/visits/{id}/photos",
-            post(visits_api::visit_photo_submit)
+            post(pages::visits::visit_photo_submit)
                 .layer(axum::extract::DefaultBodyLimit::max(visits_api::MAX_PHOTO_BYTES + 64 * 1024)),
         )
-        .route("/campaigns/{id}", get(campaign_targets::campaign_page))
-        .route("/campaigns/{id}/mine", get(campaign_targets::mine_page))
-        .route("/campaigns/{id}/chart", get(campaign_targets::chart_page))
+        .route("/campaigns/{id}", get(pages::campaign::campaign_page))
+        .route("/campaigns/{id}/mine", get(pages::campaign::mine_page))
+        .route("/campaigns/{id}/chart", get(pages::campaign::chart_page))
         .route("/bases", get(bases_api::bases_page).post(bases_api::bases_submit))
-        .route("/postings/screen", get(postings_api::screen_page).post(postings_api::screen_submit))
+        .route("/postings/screen", get(pages::screening::screen_page).post(pages::screening::screen_submit))
         .route("/postings", get(postings_pages::postings_page))
         .route("/postings/review", get(postings_pages::review_page))
         .route("/postings/mine", get(postings_pages::mine_page).post(postings_pages::mine_submit))
         .route("/postings/{id}", get(postings_pages::posting_page))
         .route("/postings/{id}/review", post(postings_pages::review_submit))
         .route("/postings/{id}/report", post(postings_pages::report_submit))
-        .route("/postings/{id}/apply", post(applications_api::apply_submit))
-        .route("/postings/{id}/applicants", get(applications_api::applicants_page))
-        .route("/applications", get(applications_api::my_applications_page))
-        .route("/applications/{id}/status", post(applications_api::status_submit))
+        .route("/postings/{id}/apply", post(pages::applications::apply_submit))
+        .route("/postings/{id}/applicants", get(pages::applications::applicants_page))
+        .route("/applications", get(pages::applications::my_applications_page))
+        .route("/applications/{id}/status", post(pages::applications::status_submit))
         .route(
             "/applications/{id}/resume",
-            post(applications_api::resume_submit)
+            post(pages::applications::resume_submit)
                 .layer(axum::extract::DefaultBodyLimit::max(applications_api::MAX_RESUME_BYTES + 64 * 1024)),
         )
-        .route("/applications/talent", post(applications_api::talent_submit))
-        .route("/talent", get(applications_api::talent_page))
+        .route("/applications/talent", post(pages::applications::talent_submit))
+        .route("/talent", get(pages::applications::talent_page))
         .route("/postings/{id}/withdraw", post(postings_pages::withdraw_submit))
         .route("/surveys", get(surveys_api::surveys_page).post(surveys_api::surveys_submit))
         .route("/min-wages", get(destinations_pages::min_wages))

@@ -400,7 +400,7 @@ pub async fn surveys_submit(
     if status == StatusCode::FORBIDDEN {
         return Ok(resp);
     }
-    let message = crate::visits_api::refusal_message(&mut resp).await;
+    let message = crate::pages::visits::refusal_message(&mut resp).await;
     let page = page(&state, lang, &uri, &caller, &me, &q, lines, employer, Some(message)).await?;
     let mut page = crate::auth::carry_audit(&mut resp, page);
     *page.status_mut() = status;

@@ -1,0 +1,186 @@
+//! The application pages: a graduate's applications, an employer's applicants, résumés, and the talent list.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::Signed;
+use crate::error::AppError;
+use uuid::Uuid;
+
+use crate::applications_api::*;
+
+#[derive(askama::Template)]
+#[template(path = "applications.html")]
+struct ApplicationsPage {
+    base: crate::pages::Base,
+    title: String,
+    /// Set on an employer's list of applicants to one posting.
+    posting: Option<Uuid>,
+    list: ApplicationList,
+    steps: Vec<&'static str>,
+    /// On a graduate's own page: whether employers may find them.
+    talent_open: Option<bool>,
+}
+
+/// A graduate's applications with every state and its date.
+pub async fn my_applications_page(
+    State(state): State<AppState>,
+    lang: crate::i18n::Lang,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let talent_open = match own_graduate(&me) {
+        Some(g) => Some(state.store.talent_optin(g).await?),
+        None => None,
+    };
+    let Json(list) = my_applications(State(state.clone()), Signed(me)).await?;
+    let base = crate::pages::Base::new(&state, lang, "postings", &uri).with_caller(&caller);
+    let title = base.t("application.mine_title").to_owned();
+    crate::pages::render(&ApplicationsPage { base, title, posting: None, list, steps: Vec::new(), talent_open })
+}
+
+/// The applicants to one of the employer's postings, with the pipeline's buttons.
+pub async fn applicants_page(
+    State(state): State<AppState>,
+    lang: crate::i18n::Lang,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let Json(list) = posting_applications(State(state.clone()), Signed(me), Path(id)).await?;
+    let base = crate::pages::Base::new(&state, lang, "postings", &uri).with_caller(&caller);
+    let title = base.t("application.applicants_title").to_owned();
+    crate::pages::render(&ApplicationsPage {
+        base,
+        title,
+        posting: Some(id),
+        list,
+        steps: EMPLOYER_STEPS.to_vec(),
+        talent_open: None,
+    })
+}
+
+/// Applies from the posting's page.
+pub async fn apply_submit(
+    State(state): State<AppState>,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    Path(id): Path<Uuid>,
+    axum::Form(f): axum::Form<std::collections::HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let input = ApplyInput { note: f.get("note").cloned() };
+    let mut resp = apply(State(state), Signed(me), Path(id), Json(input)).await;
+    if resp.status() == StatusCode::CREATED || resp.status() == StatusCode::CONFLICT {
+        return Ok(crate::auth::carry_audit(&mut resp, axum::response::Redirect::to("/applications").into_response()));
+    }
+    Ok(resp)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StatusForm {
+    status: String,
+    version: i64,
+    #[serde(default)]
+    back: String,
+}
+
+/// Moves an application from a page and returns to it.
+pub async fn status_submit(
+    State(state): State<AppState>,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    Path(id): Path<Uuid>,
+    axum::Form(f): axum::Form<StatusForm>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let input = StatusInput { status: f.status, version: f.version };
+    let mut resp = post_status(State(state), Signed(me), Path(id), Json(input)).await;
+    if resp.status() == StatusCode::OK {
+        let back = match f.back.parse::<Uuid>() {
+            Ok(p) => format!("/postings/{p}/applicants"),
+            Err(_) => "/applications".into(),
+        };
+        return Ok(crate::auth::carry_audit(&mut resp, axum::response::Redirect::to(&back).into_response()));
+    }
+    Ok(resp)
+}
+
+/// Attaches a résumé from the applications page (multipart; the CSRF token rides in the
+/// action URL).
+pub async fn resume_submit(
+    State(state): State<AppState>,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    Path(id): Path<Uuid>,
+    mut form: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let bytes = crate::pages::multipart_file(&mut form, "resume", "请选择简历文件").await?;
+    let resp = put_resume(State(state), Signed(me), Path(id), bytes.into()).await;
+    Ok(back_to_applications(resp))
+}
+
+/// The API's answer as a page form's: back to `/applications` on success, keeping its audit
+/// event; the error as it is otherwise.
+fn back_to_applications(mut resp: Response) -> Response {
+    if resp.status() != StatusCode::OK {
+        return resp;
+    }
+    crate::auth::carry_audit(&mut resp, axum::response::Redirect::to("/applications").into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TalentForm {
+    open: String,
+}
+
+/// Opens or closes the graduate's profile to employers from the applications page.
+pub async fn talent_submit(
+    State(state): State<AppState>,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    axum::Form(f): axum::Form<TalentForm>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let resp = put_my_talent(State(state), Signed(me), Json(TalentChoice { open: f.open == "1" })).await;
+    Ok(back_to_applications(resp))
+}
+
+#[derive(askama::Template)]
+#[template(path = "talent.html")]
+struct TalentPage {
+    base: crate::pages::Base,
+    list: TalentList,
+    prev: Option<i64>,
+    next: Option<i64>,
+}
+
+impl TalentPage {
+    fn education(&self, id: &str) -> String {
+        jiuye_domain::EducationLevel::from_id(id).map(|l| l.zh()).unwrap_or(id).to_owned()
+    }
+}
+
+/// The talent list for employers.
+pub async fn talent_page(
+    State(state): State<AppState>,
+    lang: crate::i18n::Lang,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    crate::api::ApiQuery(p): crate::api::ApiQuery<TalentParams>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let offset = p.offset.unwrap_or(0).max(0);
+    let list = talent_list(&state, &me, &TalentParams { limit: Some(50), offset: Some(offset) }).await?;
+    let base = crate::pages::Base::new(&state, lang, "postings", &uri).with_caller(&caller);
+    let prev = (offset > 0).then(|| (offset - 50).max(0));
+    let next = (offset + 50 < list.total).then_some(offset + 50);
+    crate::pages::render(&TalentPage { base, list, prev, next })
+}

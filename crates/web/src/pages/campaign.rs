@@ -1,0 +1,301 @@
+//! The campaign pages: the campaigns list, one campaign's targets by unit, the caller's own targets, and the charts.
+
+use axum::extract::{Path, State};
+use chrono::NaiveDate;
+use jiuye_domain::access::{self, Action, within};
+use jiuye_domain::campaign::Campaign;
+use jiuye_domain::{Org, OrgKind};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::api::ApiQuery;
+use crate::auth::forbidden;
+use crate::error::AppError;
+
+use crate::campaign_targets::*;
+
+#[derive(askama::Template)]
+#[template(path = "campaign_mine.html")]
+struct MinePage {
+    base: crate::pages::Base,
+    id: String,
+    name: String,
+    end: String,
+    mine: MyTargets,
+    summary: String,
+}
+
+/// "What I still owe": the caller's targets, most owed first.
+pub async fn mine_page(
+    State(state): State<AppState>,
+    lang: crate::i18n::Lang,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    Path(id): Path<String>,
+    ApiQuery(p): ApiQuery<MineParams>,
+) -> Result<axum::response::Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let campaign = load(&state, &id).await?;
+    let mine = mine(&state, &me, &id, p.as_of.as_deref()).await?;
+    let base = crate::pages::Base::new(&state, lang, "campaigns", &uri).with_caller(&caller);
+    let summary = base
+        .t("campaign.mine_summary")
+        .replace("{visits}", &mine.my_visits.to_string())
+        .replace("{employers}", &mine.my_employers.to_string());
+    crate::pages::render(&MinePage { base, id, name: campaign.name, end: campaign.end.to_string(), mine, summary })
+}
+
+/// One unit's line in the chart page's table.
+struct UnitProgress {
+    code: String,
+    name: String,
+    required: u32,
+    achieved: u32,
+    expected: u32,
+    behind: usize,
+}
+
+#[derive(askama::Template)]
+#[template(path = "campaign_chart.html")]
+struct ChartPage {
+    base: crate::pages::Base,
+    id: String,
+    name: String,
+    org: String,
+    org_name: String,
+    as_of: String,
+    bars: String,
+    line: String,
+    units: Vec<UnitProgress>,
+}
+
+/// The campaign as charts: each unit one level down against the schedule, and the pace of
+/// visits over the window.
+pub async fn chart_page(
+    State(state): State<AppState>,
+    lang: crate::i18n::Lang,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    Path(id): Path<String>,
+    ApiQuery(p): ApiQuery<PageParams>,
+) -> Result<axum::response::Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let org_code = match p.org.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(o) => o.to_owned(),
+        None => crate::visits_api::home_org(&me, &[Action::ViewStatistics, Action::LogVisit])?,
+    };
+    let params = TargetParams { org: org_code.clone(), as_of: p.as_of.clone(), status: None };
+    let (org, campaign, targets) = targets_for(&state, &me, &id, &params).await?;
+    let as_of =
+        p.as_of.filter(|s| !s.trim().is_empty()).unwrap_or_else(|| chrono::Local::now().date_naive().to_string());
+    let children: Vec<Org> = state.store.org_children(&org).await?.into_iter().map(|c| c.org).collect();
+    let mut units: Vec<UnitProgress> = children
+        .iter()
+        .map(|u| {
+            let code = u.code.to_string();
+            let prefix = format!("{code}-");
+            let mine: Vec<&TargetProgress> =
+                targets.iter().filter(|t| t.org == code || t.org.starts_with(&prefix)).collect();
+            UnitProgress {
+                code,
+                name: u.name.clone(),
+                required: mine.iter().map(|t| t.required).sum(),
+                achieved: mine.iter().map(|t| t.achieved.min(t.required)).sum(),
+                expected: mine.iter().map(|t| t.expected_by_now).sum(),
+                behind: mine.iter().filter(|t| t.status == "behind").count(),
+            }
+        })
+        .filter(|u| u.required > 0)
+        .collect();
+    units.sort_by(|a, b| {
+        let ra = f64::from(a.achieved) / f64::from(a.required.max(1));
+        let rb = f64::from(b.achieved) / f64::from(b.required.max(1));
+        ra.total_cmp(&rb).then(a.code.cmp(&b.code))
+    });
+    let (req, exp): (u32, u32) = (units.iter().map(|u| u.required).sum(), units.iter().map(|u| u.expected).sum());
+    let bars: Vec<crate::charts::Bar> = units
+        .iter()
+        .take(40)
+        .map(|u| crate::charts::Bar {
+            label: u.name.clone(),
+            value: f64::from(u.achieved) / f64::from(u.required.max(1)),
+            flagged: u.behind > 0,
+        })
+        .collect();
+    let bars_svg = if bars.is_empty() {
+        String::new()
+    } else {
+        crate::charts::rate_bars(
+            &format!("{} 各单位任务完成度", org.name),
+            "每个单位已完成的家数占任务要求家数的比例；虚线为按时间进度此刻应达到的比例，红色为有滞后任务的单位",
+            &bars,
+            f64::from(exp) / f64::from(req.max(1)),
+        )
+    };
+    // The pace of visits: cumulative visits inside the window, week by week.
+    let mut dates: Vec<NaiveDate> = Vec::new();
+    let universities: Vec<Org> = if org.kind == OrgKind::Province {
+        children.iter().filter(|u| u.kind == OrgKind::University).cloned().collect()
+    } else {
+        state
+            .store
+            .org_ancestors(&org)
+            .await?
+            .into_iter()
+            .chain(std::iter::once(org.clone()))
+            .filter(|o| o.kind == OrgKind::University)
+            .collect()
+    };
+    for u in &universities {
+        for f in state.store.visits_of(u.id).await? {
+            let Ok(d) = NaiveDate::parse_from_str(&f.visit_date, "%Y-%m-%d") else { continue };
+            if d < campaign.start || d > campaign.end {
+                continue;
+            }
+            if within(&f.unit_path, &org.path) {
+                dates.push(d);
+            }
+        }
+    }
+    let total = dates.len().max(1) as f64;
+    let mut points = Vec::new();
+    let mut week = campaign.start;
+    while week <= campaign.end + chrono::Duration::days(6) {
+        let upto = week.min(campaign.end);
+        let n = dates.iter().filter(|d| **d <= upto).count();
+        points.push((upto.format("%m-%d").to_string(), n as f64 / total));
+        if upto == campaign.end {
+            break;
+        }
+        week += chrono::Duration::days(7);
+    }
+    let line = crate::charts::progress_line(
+        &format!("{} 走访进度", org.name),
+        &format!("活动期内累计走访次数占全部 {} 次的比例，按周统计", dates.len()),
+        &points,
+    );
+    let page = ChartPage {
+        base: crate::pages::Base::new(&state, lang, "campaigns", &uri).with_caller(&caller),
+        id,
+        name: campaign.name,
+        org: org_code,
+        org_name: org.name,
+        as_of,
+        bars: bars_svg,
+        line,
+        units,
+    };
+    crate::pages::render(&page)
+}
+
+#[derive(askama::Template)]
+#[template(path = "campaigns.html")]
+struct CampaignsPage {
+    base: crate::pages::Base,
+    items: Vec<(String, String, String, String)>,
+}
+
+/// The campaigns loaded on this node.
+pub async fn campaigns_page(
+    State(state): State<AppState>,
+    lang: crate::i18n::Lang,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+) -> Result<axum::response::Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    if access::scope_paths(&me.actor, Action::ViewStatistics).is_empty()
+        && access::scope_paths(&me.actor, Action::LogVisit).is_empty()
+    {
+        return Err(forbidden());
+    }
+    let base = crate::pages::Base::new(&state, lang, "campaigns", &uri).with_caller(&caller);
+    let mut items = Vec::new();
+    for (_, _, policy, _) in state.store.campaigns().await? {
+        if let Ok(c) = Campaign::parse(&policy) {
+            items.push((c.id, c.name, c.start.to_string(), c.end.to_string()));
+        }
+    }
+    crate::pages::render(&CampaignsPage { base, items })
+}
+
+#[derive(askama::Template)]
+#[template(path = "campaign.html")]
+struct CampaignPage {
+    base: crate::pages::Base,
+    id: String,
+    name: String,
+    start: String,
+    end: String,
+    org: String,
+    as_of: String,
+    statuses: Vec<(&'static str, String, bool)>,
+    summary: String,
+    rows: Vec<(TargetProgress, String)>,
+}
+
+/// One campaign's targets for an organisation (default: the caller's own), behind first.
+pub async fn campaign_page(
+    State(state): State<AppState>,
+    lang: crate::i18n::Lang,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    Path(id): Path<String>,
+    ApiQuery(p): ApiQuery<PageParams>,
+) -> Result<axum::response::Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let org_code = match p.org.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(o) => o.to_owned(),
+        None => crate::visits_api::home_org(&me, &[Action::ViewStatistics, Action::LogVisit])?,
+    };
+    let base = crate::pages::Base::new(&state, lang, "campaigns", &uri).with_caller(&caller);
+    let status = p.status.clone().filter(|s| !s.is_empty());
+    let params = TargetParams { org: org_code.clone(), as_of: p.as_of.clone(), status: status.clone() };
+    let (_, campaign, items) = targets_for(&state, &me, &id, &params).await?;
+    let as_of =
+        p.as_of.filter(|s| !s.trim().is_empty()).unwrap_or_else(|| chrono::Local::now().date_naive().to_string());
+    let count = |s: &str| items.iter().filter(|t| t.status == s).count().to_string();
+    let summary = base
+        .t("campaign.summary")
+        .replace("{n}", &items.len().to_string())
+        .replace("{met}", &count("met"))
+        .replace("{on_track}", &count("on_track"))
+        .replace("{behind}", &count("behind"));
+    let order = |s: &str| match s {
+        "behind" => 0,
+        "on_track" => 1,
+        _ => 2,
+    };
+    let mut items = items;
+    items.sort_by(|a, b| order(&a.status).cmp(&order(&b.status)).then(a.org.cmp(&b.org)).then(a.rule.cmp(&b.rule)));
+    let statuses = ["behind", "on_track", "met"]
+        .into_iter()
+        .map(|s| (s, base.t(&format!("campaign.{s}")).to_owned(), status.as_deref() == Some(s)))
+        .collect();
+    let rows = items
+        .into_iter()
+        .map(|t| {
+            let label = base.t(&format!("campaign.{}", t.status)).to_owned();
+            (t, label)
+        })
+        .collect();
+    let page = CampaignPage {
+        id,
+        name: campaign.name,
+        start: campaign.start.to_string(),
+        end: campaign.end.to_string(),
+        org: org_code,
+        as_of,
+        statuses,
+        summary,
+        rows,
+        base,
+    };
+    crate::pages::render(&page)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PageParams {
+    org: Option<String>,
+    as_of: Option<String>,
+    status: Option<String>,
+}
