@@ -1,6 +1,10 @@
 //! JSON API under `/api/v1/`: typed queries in, typed bodies out, every route annotated for the
 //! OpenAPI document (which is generated from this very router).
 
+pub mod employer_registration;
+pub mod employer_reviews;
+pub mod employer_verification;
+
 use std::collections::BTreeMap;
 
 use axum::Json;

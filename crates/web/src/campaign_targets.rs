@@ -62,7 +62,7 @@ pub struct TargetParams {
 }
 
 /// A target's progress as the API shows it.
-fn shown(target: &Target, subject: &Org, reason: String, p: Progress) -> TargetProgress {
+pub(crate) fn shown(target: &Target, subject: &Org, reason: String, p: Progress) -> TargetProgress {
     TargetProgress {
         rule: target.id.clone(),
         description: target.description.clone(),

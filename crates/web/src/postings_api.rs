@@ -684,8 +684,10 @@ async fn review(
     let mut detail = input.decision.trim().to_owned();
     if input.decision.trim() == "confirm_scam" {
         let reason = format!("确认招聘诈骗（职位“{}”）：{}", r.posting.title, note.unwrap_or_default());
-        match crate::employers_api::confirm_scam(state, caller, &grant, r.posting.employer_id, id, &reason).await? {
-            crate::employers_api::ScamOutcome::Blacklisted => {
+        match crate::api::employer_verification::confirm_scam(state, caller, &grant, r.posting.employer_id, id, &reason)
+            .await?
+        {
+            crate::api::employer_verification::ScamOutcome::Blacklisted => {
                 // Blacklisted everywhere: its other postings leave search and reading at once.
                 for other in state.store.postings_of_employer(r.posting.employer_id).await? {
                     crate::search_api::refresh(state, other.posting.id).await?;
@@ -694,7 +696,7 @@ async fn review(
             }
             // Hidden from the readers within the scope from the next request on (checked at
             // query time), and reported to the registering scope.
-            crate::employers_api::ScamOutcome::HiddenIn(path) => {
+            crate::api::employer_verification::ScamOutcome::HiddenIn(path) => {
                 detail.push_str(&format!(" hidden_in:{path} reported employer:{}", r.employer_code));
             }
         }

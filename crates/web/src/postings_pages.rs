@@ -242,7 +242,7 @@ struct ReviewPage {
     statuses: Vec<(&'static str, String)>,
     done: bool,
     /// Scams other scopes confirmed about employers registered within the reviewer's scope.
-    scam_reports: crate::employers_api::ScamReportList,
+    scam_reports: crate::api::employer_reviews::ScamReportList,
 }
 
 #[derive(Debug, Deserialize)]
@@ -268,17 +268,17 @@ pub async fn review_page(
         .into_iter()
         .map(|s| (s, base.t(&format!("posting.status_{s}")).to_owned()))
         .collect();
-    let scam_reports = match crate::employers_api::scam_inbox(
+    let scam_reports = match crate::api::employer_reviews::scam_inbox(
         &state,
         &me,
-        &crate::employers_api::ScamInboxParams { limit: Some(20), offset: Some(0) },
+        &crate::api::employer_reviews::ScamInboxParams { limit: Some(20), offset: Some(0) },
     )
     .await
     {
         Ok(found) => found,
         // Reviewers who do not verify employers get no reports.
         Err(e) if e.status == StatusCode::FORBIDDEN => {
-            crate::employers_api::ScamReportList { total: 0, items: Vec::new() }
+            crate::api::employer_reviews::ScamReportList { total: 0, items: Vec::new() }
         }
         Err(e) => return Err(e),
     };
