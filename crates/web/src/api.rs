@@ -1,9 +1,14 @@
 //! JSON API under `/api/v1/`: typed queries in, typed bodies out, every route annotated for the
 //! OpenAPI document (which is generated from this very router).
 
+pub mod audit;
 pub mod employer_registration;
 pub mod employer_reviews;
 pub mod employer_verification;
+pub mod evidence;
+pub mod graduate_list;
+pub mod integrity;
+pub mod users;
 
 use std::collections::BTreeMap;
 
