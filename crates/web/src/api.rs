@@ -8,7 +8,10 @@ pub mod employer_verification;
 pub mod evidence;
 pub mod graduate_list;
 pub mod integrity;
+pub mod posting_reports;
+pub mod posting_review;
 pub mod users;
+pub mod visit_photos;
 
 use std::collections::BTreeMap;
 

@@ -71,7 +71,7 @@ pub struct ResumeDto {
     pub size_bytes: i64,
 }
 
-async fn dto(state: &AppState, a: ApplicationRow, with_messages: bool) -> Result<ApplicationDto, AppError> {
+pub(crate) async fn dto(state: &AppState, a: ApplicationRow, with_messages: bool) -> Result<ApplicationDto, AppError> {
     let history =
         state.store.application_events(a.id).await?.into_iter().map(|(status, at)| StepDto { status, at }).collect();
     let messages = if with_messages {

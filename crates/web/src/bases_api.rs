@@ -70,7 +70,7 @@ pub struct BaseDto {
     pub notes: Option<String>,
 }
 
-async fn dto(
+pub(crate) async fn dto(
     state: &AppState,
     codes: &mut std::collections::HashMap<Uuid, Option<String>>,
     r: BaseRow,

@@ -47,7 +47,7 @@ pub(crate) fn snake<T: Serialize>(v: T) -> String {
     serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
-fn dto(c: Campaign, loaded_at: chrono::DateTime<chrono::Utc>) -> CampaignDto {
+pub(crate) fn dto(c: Campaign, loaded_at: chrono::DateTime<chrono::Utc>) -> CampaignDto {
     CampaignDto {
         id: c.id,
         name: c.name,

@@ -28,6 +28,7 @@ pub mod bases_api;
 pub mod campaign_targets;
 pub mod campaigns_api;
 pub mod charts;
+pub mod client_address;
 pub mod destinations_api;
 pub mod destinations_pages;
 pub mod employers_api;
@@ -42,6 +43,7 @@ pub mod postings_api;
 pub mod postings_pages;
 pub mod routes;
 pub mod search_api;
+pub mod sign_in;
 pub mod surveys_api;
 pub mod visits_api;
 

@@ -25,6 +25,10 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::api::ApiQuery;
+#[allow(unused_imports)]
+pub(crate) use crate::api::posting_reports::*;
+#[allow(unused_imports)]
+pub(crate) use crate::api::posting_review::*;
 use crate::auth::{AuditEvent, Caller, MaybeCaller, Signed, audited, forbidden};
 use crate::employers_api::unprocessable;
 use crate::error::{AppError, ErrorBody};
@@ -207,7 +211,7 @@ pub(crate) fn dto_of(state: &AppState, r: PostingRow) -> PostingDto {
     dto(state, r)
 }
 
-fn dto(state: &AppState, r: PostingRow) -> PostingDto {
+pub(crate) fn dto(state: &AppState, r: PostingRow) -> PostingDto {
     let p = r.posting;
     let scope = r.scope_path.rsplit('/').next().unwrap_or_default().to_owned();
     PostingDto {
@@ -503,99 +507,8 @@ pub async fn get_posting(
     Ok(Json(d))
 }
 
-async fn reports_of(state: &AppState, id: Uuid) -> Result<Vec<ReportDto>, AppError> {
+pub(crate) async fn reports_of(state: &AppState, id: Uuid) -> Result<Vec<ReportDto>, AppError> {
     Ok(state.store.posting_reports(id).await?.into_iter().map(|(reason, at)| ReportDto { reason, at }).collect())
-}
-
-/// A report of a suspicious posting.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct ReportInput {
-    /// What looks wrong (2–500 characters).
-    pub reason: String,
-}
-
-/// Reports a posting as suspicious (anyone signed in who can see it; once per person). The
-/// report reaches the staff who review the posting, with the posting's screening.
-#[utoipa::path(post, path = "/api/v1/postings/{id}/reports", tag = "postings", params(("id" = Uuid, Path)), request_body = ReportInput,
-    responses((status = 201, description = "Reported"), (status = 200, description = "Already reported by this person"),
-        (status = 404, description = "`posting_not_found`", body = ErrorBody), (status = 422, description = "`invalid_reason`", body = ErrorBody)))]
-pub async fn report_posting(
-    State(state): State<AppState>,
-    Signed(caller): Signed,
-    Path(id): Path<Uuid>,
-    Json(input): Json<ReportInput>,
-) -> Response {
-    let event = AuditEvent::new("posting_report").target(format!("posting:{id}"), None);
-    let result = async {
-        let row = readable_posting(&state, Some(&caller), id).await?;
-        let reason = input.reason.trim();
-        if !(2..=500).contains(&reason.chars().count()) {
-            return Err(unprocessable("invalid_reason", "请用 2–500 个字说明可疑之处"));
-        }
-        let new = state.store.add_posting_report(id, caller.user.id, reason).await?;
-        Ok::<_, AppError>((row.scope_path, new))
-    }
-    .await;
-    match result {
-        Ok((path, new)) => {
-            let status = if new { StatusCode::CREATED } else { StatusCode::OK };
-            event
-                .target(format!("posting:{id}"), Some(&path))
-                .attach((status, Json(serde_json::json!({"reported": true}))).into_response())
-        }
-        Err(e) => audited(event, Err(e)),
-    }
-}
-
-/// The version the caller saw.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct WithdrawInput {
-    pub version: i64,
-}
-
-pub(crate) async fn withdraw(
-    state: &AppState,
-    caller: &Caller,
-    id: Uuid,
-    version: i64,
-) -> Result<PostingRow, AppError> {
-    let missing = || AppError::not_found("posting_not_found", "没有这个职位，或它不对您开放");
-    let old = state.store.posting(id).await?.ok_or_else(missing)?;
-    let employer = own_employer(state, caller).await.map_err(|_| missing())?;
-    if employer.id != old.posting.employer_id {
-        return Err(missing());
-    }
-    if old.posting.status == "withdrawn" {
-        return Err(unprocessable("posting_withdrawn", "该职位已撤下"));
-    }
-    if !state.store.withdraw_posting(id, version).await? {
-        return Err(AppError::new(StatusCode::CONFLICT, "version_conflict", "职位已被修改，请刷新后重试"));
-    }
-    crate::search_api::refresh(state, id).await?;
-    state.store.posting(id).await?.ok_or_else(missing)
-}
-
-/// Takes a posting off (its employer only): it leaves search and lists at once; applications
-/// already made stay readable by both parties. Editing it again sends it back to review.
-#[utoipa::path(post, path = "/api/v1/postings/{id}/withdraw", tag = "postings", params(("id" = Uuid, Path)), request_body = WithdrawInput,
-    responses((status = 200, description = "Withdrawn", body = PostingDto), (status = 404, description = "`posting_not_found`", body = ErrorBody),
-        (status = 409, description = "`version_conflict`", body = ErrorBody),
-        (status = 422, description = "`posting_withdrawn`", body = ErrorBody)))]
-pub async fn withdraw_posting(
-    State(state): State<AppState>,
-    Signed(caller): Signed,
-    Path(id): Path<Uuid>,
-    Json(input): Json<WithdrawInput>,
-) -> Response {
-    let event = AuditEvent::new("posting_withdraw").target(format!("posting:{id}"), None);
-    match withdraw(&state, &caller, id, input.version).await {
-        Ok(row) => {
-            let path = row.scope_path.clone();
-            let d = dto(&state, row);
-            event.target(format!("posting:{id}"), Some(&path)).attach(Json(d).into_response())
-        }
-        Err(e) => audited(event, Err(e)),
-    }
 }
 
 /// Edits a posting (its employer only). The edit is screened again and goes back to review.
@@ -634,165 +547,6 @@ pub async fn update_posting(
         }
         Err(e) => audited(event, Err(e)),
     }
-}
-
-/// A review decision.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct ReviewInput {
-    /// `approve`, `reject`, `hold`, or `confirm_scam`: reject it and, where the reviewer's scope
-    /// covers the employer's registration, blacklist the employer; otherwise hide the employer's
-    /// postings within the reviewer's scope and report it to the registering scope.
-    pub decision: String,
-    /// Required to reject or hold, and to approve a posting that screening held.
-    pub note: Option<String>,
-    /// The version the reviewer saw; a posting edited since is refused with 409.
-    pub version: i64,
-}
-
-async fn review(
-    state: &AppState,
-    caller: &Caller,
-    id: Uuid,
-    input: &ReviewInput,
-) -> Result<(PostingRow, access::ScopedGrant, String), AppError> {
-    let missing = || AppError::not_found("posting_not_found", "没有这个职位，或它不对您开放");
-    let r = state.store.posting(id).await?.ok_or_else(missing)?;
-    let grant =
-        access::can(&caller.actor, Action::ApprovePosting, &Resource::at(&r.scope_path)).ok_or_else(missing)?.clone();
-    let status = match input.decision.trim() {
-        "approve" => "approved",
-        "reject" => "rejected",
-        "hold" => "held",
-        "confirm_scam" => "rejected",
-        _ => return Err(unprocessable("invalid_decision", "审核结论应为 approve、reject、hold 或 confirm_scam")),
-    };
-    let note = input.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
-    let needs_note = status != "approved" || r.posting.risk_level == "high";
-    if needs_note && note.is_none() {
-        return Err(unprocessable("note_required", "驳回、暂缓或放行高风险职位时须填写审核意见"));
-    }
-    if r.posting.status == "withdrawn" {
-        return Err(unprocessable("posting_withdrawn", "该职位已撤回"));
-    }
-    if !state.store.review_posting(id, input.version, status, caller.user.id, note).await? {
-        return Err(AppError::new(
-            StatusCode::CONFLICT,
-            "version_conflict",
-            "职位在您审核期间已被修改，请刷新后重新审核",
-        ));
-    }
-    let mut detail = input.decision.trim().to_owned();
-    if input.decision.trim() == "confirm_scam" {
-        let reason = format!("确认招聘诈骗（职位“{}”）：{}", r.posting.title, note.unwrap_or_default());
-        match crate::api::employer_verification::confirm_scam(state, caller, &grant, r.posting.employer_id, id, &reason)
-            .await?
-        {
-            crate::api::employer_verification::ScamOutcome::Blacklisted => {
-                // Blacklisted everywhere: its other postings leave search and reading at once.
-                for other in state.store.postings_of_employer(r.posting.employer_id).await? {
-                    crate::search_api::refresh(state, other.posting.id).await?;
-                }
-                detail.push_str(&format!(" blacklisted employer:{}", r.employer_code));
-            }
-            // Hidden from the readers within the scope from the next request on (checked at
-            // query time), and reported to the registering scope.
-            crate::api::employer_verification::ScamOutcome::HiddenIn(path) => {
-                detail.push_str(&format!(" hidden_in:{path} reported employer:{}", r.employer_code));
-            }
-        }
-    }
-    crate::search_api::refresh(state, id).await?;
-    Ok((state.store.posting(id).await?.ok_or_else(missing)?, grant, detail))
-}
-
-/// Approves, holds or rejects a posting (staff of the organisation it appears in, or above).
-/// Approving an alliance posting once covers every member university.
-#[utoipa::path(post, path = "/api/v1/postings/{id}/review", tag = "postings", params(("id" = Uuid, Path)), request_body = ReviewInput,
-    responses((status = 200, description = "Decided", body = PostingDto), (status = 404, description = "`posting_not_found` (also outside the reviewer's scope)", body = ErrorBody),
-        (status = 409, description = "`version_conflict`", body = ErrorBody),
-        (status = 422, description = "`invalid_decision`, `note_required`, `posting_withdrawn`", body = ErrorBody)))]
-pub async fn review_posting(
-    State(state): State<AppState>,
-    Signed(caller): Signed,
-    Path(id): Path<Uuid>,
-    Json(input): Json<ReviewInput>,
-) -> Response {
-    let event = AuditEvent::new("posting_review").target(format!("posting:{id}"), None).detail(input.decision.clone());
-    match review(&state, &caller, id, &input).await {
-        Ok((row, grant, detail)) => {
-            let path = row.scope_path.clone();
-            event
-                .by(&grant)
-                .target(format!("posting:{id}"), Some(&path))
-                .detail(detail)
-                .attach(Json(dto(&state, row)).into_response())
-        }
-        Err(e) => audited(event, Err(e)),
-    }
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct QueueParams {
-    /// `pending` (default), `held`, `approved`, `rejected`, or `reported` (approved postings
-    /// someone reported).
-    pub status: Option<String>,
-    pub limit: Option<i64>,
-    pub offset: Option<i64>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PostingList {
-    pub total: i64,
-    pub items: Vec<PostingDto>,
-}
-
-pub(crate) async fn queue(state: &AppState, caller: &Caller, p: &QueueParams) -> Result<PostingList, AppError> {
-    let status = p.status.as_deref().map(str::trim).filter(|s| !s.is_empty()).unwrap_or("pending");
-    if !["pending", "held", "approved", "rejected", "reported"].contains(&status) {
-        return Err(AppError::bad_request(
-            "invalid_status",
-            "status 应为 pending、held、approved、rejected 或 reported",
-        ));
-    }
-    let paths = access::scope_paths(&caller.actor, Action::ApprovePosting);
-    if paths.is_empty() {
-        return Err(forbidden());
-    }
-    let (rows, total) =
-        state.store.postings_in(&paths, &[status], p.limit.unwrap_or(50), p.offset.unwrap_or(0)).await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for r in rows {
-        let id = r.posting.id;
-        let count = r.report_count;
-        let mut d = dto(state, r);
-        if count > 0 {
-            d.reports = reports_of(state, id).await?;
-        }
-        items.push(d);
-    }
-    Ok(PostingList { total, items })
-}
-
-/// The review queue: postings appearing at or below the caller's nodes, by state (pending by
-/// default), newest first, each with its screening.
-#[utoipa::path(get, path = "/api/v1/postings/review", tag = "postings", params(QueueParams),
-    responses((status = 200, description = "The queue, newest first", body = PostingList), (status = 403, description = "`forbidden`", body = ErrorBody)))]
-pub async fn review_queue(
-    State(state): State<AppState>,
-    Signed(caller): Signed,
-    ApiQuery(p): ApiQuery<QueueParams>,
-) -> Result<Json<PostingList>, AppError> {
-    Ok(Json(queue(&state, &caller, &p).await?))
-}
-
-/// The caller's employer's own postings, in every state.
-#[utoipa::path(get, path = "/api/v1/postings/mine", tag = "postings",
-    responses((status = 200, description = "The employer's postings in every state", body = PostingList), (status = 403, description = "`forbidden`", body = ErrorBody)))]
-pub async fn my_postings(State(state): State<AppState>, Signed(caller): Signed) -> Result<Json<PostingList>, AppError> {
-    let id = jiuye_domain::access::subject_of(&caller.actor, Role::Employer).ok_or_else(forbidden)?;
-    let rows = state.store.postings_of_employer(id).await?;
-    Ok(Json(PostingList { total: rows.len() as i64, items: rows.into_iter().map(|r| dto(&state, r)).collect() }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

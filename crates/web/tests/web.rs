@@ -337,3 +337,24 @@ async fn pages_render_in_chinese_and_english_with_landmarks() {
         f.cleanup().await;
     }
 }
+
+/// The web crate stays in rooms a reader can take in: no source file over 600 lines.
+#[test]
+fn no_web_source_file_is_over_600_lines() {
+    let mut stack = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
+    let mut long = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).expect("src").flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|x| x == "rs") {
+                let n = std::fs::read_to_string(&path).expect("read").lines().count();
+                if n > 600 {
+                    long.push(format!("{} ({n})", path.display()));
+                }
+            }
+        }
+    }
+    assert!(long.is_empty(), "files over 600 lines: {long:?}");
+}
