@@ -15,7 +15,8 @@ use uuid::Uuid;
 
 use crate::Error;
 
-fn unavailable(e: impl std::fmt::Display) -> Error {
+/// A failure of the search index: logged, and answered as `search_unavailable`.
+pub fn unavailable(e: impl std::fmt::Display) -> Error {
     tracing::error!(error = %e, "search index");
     Error::unavailable("search_unavailable", "检索服务暂时不可用，请稍后重试")
 }

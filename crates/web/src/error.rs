@@ -87,6 +87,12 @@ impl From<jiuye_app::Error> for AppError {
     }
 }
 
+impl From<jiuye_domain::accounts::Refusal> for AppError {
+    fn from(r: jiuye_domain::accounts::Refusal) -> AppError {
+        AppError::bad_request(r.code, r.message)
+    }
+}
+
 /// Carried in the extensions of an error response, so that the outer layer can show the same
 /// error as a page or as JSON.
 #[derive(Clone, Debug)]

@@ -44,44 +44,38 @@ pub struct RowErrorDto {
 
 /// The answer to a refused import.
 pub(crate) fn rejection(failure: ImportFailure) -> Response {
-    {
-        match failure {
-            ImportFailure::File(e @ jiuye_sheets::SheetError::SheetTooLarge { .. }) => {
-                // Refused before anything was allocated from the file's own numbers.
-                let body =
-                    ImportRejection { error: "sheet_too_large".into(), message: e.to_string(), errors: Vec::new() };
-                let mut res = (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response();
-                res.extensions_mut()
-                    .insert(crate::error::ErrorInfo { code: "sheet_too_large", message: e.to_string() });
-                res
-            }
-            ImportFailure::File(e) => {
-                let status = match e {
-                    jiuye_sheets::SheetError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-                    _ => StatusCode::BAD_REQUEST,
-                };
-                AppError::new(status, "invalid_file", e.to_string()).into_response()
-            }
-            ImportFailure::Rows(errors) => {
-                let n = errors.len();
-                let body = ImportRejection {
-                    error: "invalid_roster".into(),
-                    message: format!("名单有 {n} 处错误，未导入任何数据；请按行号和列名修改后重新上传"),
-                    errors: errors
-                        .into_iter()
-                        .map(|e| RowErrorDto { row: e.row, column: e.column, reason: e.reason })
-                        .collect(),
-                };
-                let mut res = (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response();
-                res.extensions_mut()
-                    .insert(crate::error::ErrorInfo {
-                        code: "invalid_roster", message: format!("名单有 {n} 处错误")
-                    });
-                res
-            }
-            ImportFailure::Other(e) => AppError::from(e).into_response(),
+    match failure {
+        // Refused before anything was allocated from the file's own numbers.
+        ImportFailure::File(e @ jiuye_sheets::SheetError::SheetTooLarge { .. }) => {
+            unprocessable_roster("sheet_too_large", e.to_string(), e.to_string(), Vec::new())
         }
+        ImportFailure::File(e) => {
+            let status = match e {
+                jiuye_sheets::SheetError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            AppError::new(status, "invalid_file", e.to_string()).into_response()
+        }
+        ImportFailure::Rows(errors) => {
+            let n = errors.len();
+            unprocessable_roster(
+                "invalid_roster",
+                format!("名单有 {n} 处错误，未导入任何数据；请按行号和列名修改后重新上传"),
+                format!("名单有 {n} 处错误"),
+                errors.into_iter().map(|e| RowErrorDto { row: e.row, column: e.column, reason: e.reason }).collect(),
+            )
+        }
+        ImportFailure::Other(e) => AppError::from(e).into_response(),
     }
+}
+
+/// A 422 in the shape of [`ImportRejection`], with the error's code and short message kept for
+/// the outer layers (audit, page or JSON).
+fn unprocessable_roster(code: &'static str, message: String, short: String, errors: Vec<RowErrorDto>) -> Response {
+    let body = ImportRejection { error: code.into(), message, errors };
+    let mut res = (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response();
+    res.extensions_mut().insert(crate::error::ErrorInfo { code, message: short });
+    res
 }
 
 /// What an import did (or would do, for a dry run).

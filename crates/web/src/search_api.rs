@@ -79,8 +79,7 @@ pub use jiuye_app::search::{Opened, doc_of, open, open_current, rebuild};
 use jiuye_app::search::{apply, now_ms, source_of};
 
 fn unavailable(e: impl std::fmt::Display) -> AppError {
-    tracing::error!(error = %e, "search index");
-    AppError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "search_unavailable", "检索服务暂时不可用，请稍后重试")
+    jiuye_app::search::unavailable(e).into()
 }
 
 /// The index, opening it (and building or catching up) on first use.

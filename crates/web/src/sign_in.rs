@@ -143,7 +143,7 @@ pub async fn start_session(
 
 /// Password rules (`jiuye_domain::accounts::check_password`) as a 400 `weak_password`.
 pub fn check_password_rules(username: &str, password: &str) -> Result<(), AppError> {
-    jiuye_domain::accounts::check_password(username, password).map_err(|r| AppError::bad_request(r.code, r.message))
+    Ok(jiuye_domain::accounts::check_password(username, password)?)
 }
 
 /// Whether `role` at a node of `kind` is allowed at all (the grant's node kind).

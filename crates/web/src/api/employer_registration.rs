@@ -85,7 +85,7 @@ pub async fn register_employer(
             return Err(exists());
         }
         let username = r.username.trim();
-        jiuye_domain::accounts::check_username(username).map_err(|r| AppError::bad_request(r.code, r.message))?;
+        jiuye_domain::accounts::check_username(username)?;
         check_password_rules(username, &r.password)?;
         if state.store.user_by_username(username).await?.is_some() {
             return Err(AppError::new(StatusCode::CONFLICT, "username_taken", format!("用户名 {username} 已被使用")));

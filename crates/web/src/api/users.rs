@@ -139,10 +139,6 @@ pub struct NewGrantRequest {
     pub subject: Option<String>,
 }
 
-fn check_username(u: &str) -> Result<(), AppError> {
-    jiuye_domain::accounts::check_username(u).map_err(|r| AppError::bad_request(r.code, r.message))
-}
-
 pub use jiuye_app::accounts::resolve_grant_target;
 
 pub(crate) fn parse_role(role: &str) -> Result<Role, AppError> {
@@ -193,7 +189,7 @@ pub(crate) async fn create_user_in_scope(
     body: &NewUserRequest,
 ) -> Result<(UserDto, ScopedGrant, String), AppError> {
     let username = body.username.trim();
-    check_username(username)?;
+    jiuye_domain::accounts::check_username(username)?;
     let display_name = body.display_name.trim();
     if display_name.is_empty() || display_name.chars().count() > 64 {
         return Err(AppError::bad_request("invalid_display_name", "姓名应为 1–64 个字符"));
@@ -386,7 +382,13 @@ pub async fn reset_password(
     Json(body): Json<PasswordReset>,
 ) -> Response {
     let event = AuditEvent::new("password_reset").target(format!("user:{id}"), None);
-    match admin_reset(&state, &caller, id, &body.new_password).await {
+    account_changed(event, admin_reset(&state, &caller, id, &body.new_password).await)
+}
+
+/// The answer to an action on an account: 204 with the audit event naming the account and the
+/// grant that allowed it, or the refusal, audited under the same action.
+fn account_changed(event: AuditEvent, outcome: Result<(UserRecord, ScopedGrant), AppError>) -> Response {
+    match outcome {
         Ok((user, grant)) => event
             .target(format!("user:{}", user.username), None)
             .by(&grant)
@@ -426,13 +428,7 @@ pub async fn set_disabled(
 ) -> Response {
     let event =
         AuditEvent::new(if body.disabled { "user_disable" } else { "user_enable" }).target(format!("user:{id}"), None);
-    match disable_account(&state, &caller, id, body.disabled).await {
-        Ok((user, grant)) => event
-            .target(format!("user:{}", user.username), None)
-            .by(&grant)
-            .attach(StatusCode::NO_CONTENT.into_response()),
-        Err(e) => audited(event, Err(e)),
-    }
+    account_changed(event, disable_account(&state, &caller, id, body.disabled).await)
 }
 
 pub(crate) async fn disable_account(
@@ -460,13 +456,7 @@ pub(crate) async fn disable_account(
         (status = 404, description = "`user_not_found`", body = ErrorBody)))]
 pub async fn unlock_user(State(state): State<AppState>, Signed(caller): Signed, Path(id): Path<Uuid>) -> Response {
     let event = AuditEvent::new("user_unlock").target(format!("user:{id}"), None);
-    match unlock_account(&state, &caller, id).await {
-        Ok((user, grant)) => event
-            .target(format!("user:{}", user.username), None)
-            .by(&grant)
-            .attach(StatusCode::NO_CONTENT.into_response()),
-        Err(e) => audited(event, Err(e)),
-    }
+    account_changed(event, unlock_account(&state, &caller, id).await)
 }
 
 pub(crate) async fn unlock_account(
