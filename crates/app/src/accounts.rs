@@ -2,6 +2,7 @@
 //! password hashing off the async workers, API tokens bound to one grant, and where a grant
 //! would be bound. Used by the API, the pages and the CLI alike.
 
+use crate::ErrorCode;
 use chrono::Utc;
 use jiuye_domain::access::Role;
 use jiuye_domain::{OrgCode, OrgKind};
@@ -18,7 +19,7 @@ pub use jiuye_domain::accounts::{check_password, check_username};
 /// the async workers keep answering other requests meanwhile).
 pub async fn hash_password(password: &str, cost: Cost) -> Result<String, Error> {
     let password = password.to_owned();
-    let failed = || Error::unavailable("internal_error", "密码处理失败，请重试");
+    let failed = || Error::unavailable(ErrorCode::InternalError, "密码处理失败，请重试");
     tokio::task::spawn_blocking(move || jiuye_security::password::hash(&password, cost))
         .await
         .map_err(|_| failed())?
@@ -34,7 +35,7 @@ pub async fn verify_password(password: &str, hash: &str) -> bool {
 /// An organisation code as typed, or `invalid_org_code`.
 pub fn parse_org_code(raw: &str) -> Result<OrgCode, Error> {
     OrgCode::parse(raw)
-        .map_err(|e| Error::bad_input("invalid_org_code", format!("组织机构代码“{raw}”无效：{}", e.reason)))
+        .map_err(|e| Error::bad_input(ErrorCode::InvalidOrgCode, format!("组织机构代码“{raw}”无效：{}", e.reason)))
 }
 
 /// Makes an API token for `user` under the account's first grant (the account page and the
@@ -61,22 +62,23 @@ pub async fn issue_token_under(
     let grants = store.grants_of(user.id).await?;
     let grant_id = match grant {
         Some(id) => grants.iter().find(|g| g.id == id).map(|g| g.id).ok_or_else(|| {
-            Error::bad_input("invalid_grant", "grant_id 不是本账号的授权（见 GET /api/v1/me 的 grants）")
+            Error::bad_input(ErrorCode::InvalidGrant, "grant_id 不是本账号的授权（见 GET /api/v1/me 的 grants）")
         })?,
         None => grants
             .first()
             .map(|g| g.id)
-            .ok_or_else(|| Error::bad_input("no_grant", "该账号没有任何角色授权，不能签发令牌"))?,
+            .ok_or_else(|| Error::bad_input(ErrorCode::NoGrant, "该账号没有任何角色授权，不能签发令牌"))?,
     };
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 64 {
-        return Err(Error::bad_input("invalid_token_name", "令牌名称应为 1–64 个字符"));
+        return Err(Error::bad_input(ErrorCode::InvalidTokenName, "令牌名称应为 1–64 个字符"));
     }
     let days = expires_days.unwrap_or(90);
     if !(1..=365).contains(&days) {
-        return Err(Error::bad_input("invalid_expiry", "有效期应为 1 到 365 天"));
+        return Err(Error::bad_input(ErrorCode::InvalidExpiry, "有效期应为 1 到 365 天"));
     }
-    let secret = jiuye_security::new_secret().map_err(|_| Error::unavailable("internal_error", "无法生成令牌"))?;
+    let secret =
+        jiuye_security::new_secret().map_err(|_| Error::unavailable(ErrorCode::InternalError, "无法生成令牌"))?;
     let token = format!("jy_{secret}");
     let now = Utc::now();
     let record = TokenRecord {
@@ -111,39 +113,38 @@ pub async fn resolve_grant_target(
             store
                 .org_by_code(&code)
                 .await?
-                .ok_or_else(|| Error::not_found("org_not_found", format!("找不到代码为 {code} 的组织机构")))
+                .ok_or_else(|| Error::not_found(ErrorCode::OrgNotFound, format!("找不到代码为 {code} 的组织机构")))
         }
     };
     let target = match role {
         Role::Graduate => {
             let uni = org_by_code(org).await?;
             if uni.kind != OrgKind::University {
-                return Err(Error::bad_input("invalid_org", "毕业生账号请填写其所在高校的代码"));
+                return Err(Error::bad_input(ErrorCode::InvalidOrg, "毕业生账号请填写其所在高校的代码"));
             }
-            let no = subject.ok_or_else(|| Error::bad_input("subject_required", "请填写毕业生的学号"))?;
-            let g = store
-                .graduate_by_student_no(uni.id, no)
-                .await?
-                .ok_or_else(|| Error::not_found("graduate_not_found", format!("该校没有学号为 {no} 的毕业生")))?;
+            let no = subject.ok_or_else(|| Error::bad_input(ErrorCode::SubjectRequired, "请填写毕业生的学号"))?;
+            let g = store.graduate_by_student_no(uni.id, no).await?.ok_or_else(|| {
+                Error::not_found(ErrorCode::GraduateNotFound, format!("该校没有学号为 {no} 的毕业生"))
+            })?;
             let (kind, _, path) = store
                 .org_position(g.programme_id)
                 .await?
-                .ok_or_else(|| Error::not_found("org_not_found", "毕业生的专业点不存在"))?;
+                .ok_or_else(|| Error::not_found(ErrorCode::OrgNotFound, "毕业生的专业点不存在"))?;
             (g.programme_id, kind, path, Some(g.id))
         }
         Role::Employer => {
-            let code =
-                subject.ok_or_else(|| Error::bad_input("subject_required", "请填写用人单位的统一社会信用代码"))?;
-            let code =
-                jiuye_domain::CreditCode::parse(code).map_err(|e| Error::bad_input("invalid_credit_code", e.reason))?;
+            let code = subject
+                .ok_or_else(|| Error::bad_input(ErrorCode::SubjectRequired, "请填写用人单位的统一社会信用代码"))?;
+            let code = jiuye_domain::CreditCode::parse(code)
+                .map_err(|e| Error::bad_input(ErrorCode::InvalidCreditCode, e.reason))?;
             let e = store
                 .employer_by_credit_code(code.as_str())
                 .await?
-                .ok_or_else(|| Error::not_found("employer_not_found", "没有这个统一社会信用代码的用人单位"))?;
+                .ok_or_else(|| Error::not_found(ErrorCode::EmployerNotFound, "没有这个统一社会信用代码的用人单位"))?;
             let (kind, _, path) = store
                 .org_position(e.org_id)
                 .await?
-                .ok_or_else(|| Error::not_found("org_not_found", "用人单位的登记机构不存在"))?;
+                .ok_or_else(|| Error::not_found(ErrorCode::OrgNotFound, "用人单位的登记机构不存在"))?;
             (e.org_id, kind, path, Some(e.id))
         }
         _ => {
@@ -153,7 +154,7 @@ pub async fn resolve_grant_target(
     };
     if !role.org_kinds().contains(&target.1) {
         return Err(Error::bad_input(
-            "role_does_not_fit_org",
+            ErrorCode::RoleDoesNotFitOrg,
             format!("“{}”角色不能授予在{}层级", role.zh(), target.1.zh()),
         ));
     }

@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+pub use jiuye_domain::ErrorCode;
+
 /// What kind of failure, independent of how it is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -26,21 +28,21 @@ pub enum ErrorKind {
 #[derive(Debug)]
 pub struct Error {
     pub kind: ErrorKind,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
 }
 
 impl Error {
-    pub fn new(kind: ErrorKind, code: &'static str, message: impl Into<String>) -> Error {
+    pub fn new(kind: ErrorKind, code: ErrorCode, message: impl Into<String>) -> Error {
         Error { kind, code, message: message.into() }
     }
-    pub fn bad_input(code: &'static str, message: impl Into<String>) -> Error {
+    pub fn bad_input(code: ErrorCode, message: impl Into<String>) -> Error {
         Error::new(ErrorKind::BadInput, code, message)
     }
-    pub fn not_found(code: &'static str, message: impl Into<String>) -> Error {
+    pub fn not_found(code: ErrorCode, message: impl Into<String>) -> Error {
         Error::new(ErrorKind::NotFound, code, message)
     }
-    pub fn unavailable(code: &'static str, message: impl Into<String>) -> Error {
+    pub fn unavailable(code: ErrorCode, message: impl Into<String>) -> Error {
         Error::new(ErrorKind::Unavailable, code, message)
     }
 }
@@ -57,9 +59,9 @@ impl From<jiuye_store::StoreError> for Error {
     fn from(e: jiuye_store::StoreError) -> Error {
         tracing::error!(error = %e, "store error");
         if e.is_unavailable() {
-            Error::unavailable("database_unavailable", "数据库暂时无法访问，请稍后重试")
+            Error::unavailable(ErrorCode::DatabaseUnavailable, "数据库暂时无法访问，请稍后重试")
         } else {
-            Error::new(ErrorKind::Internal, "internal_error", "服务器内部错误，已记录，请稍后重试")
+            Error::new(ErrorKind::Internal, ErrorCode::InternalError, "服务器内部错误，已记录，请稍后重试")
         }
     }
 }

@@ -12,4 +12,4 @@ pub mod error;
 pub mod rosters;
 pub mod search;
 
-pub use error::{Error, ErrorKind};
+pub use error::{Error, ErrorCode, ErrorKind};

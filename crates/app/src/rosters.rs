@@ -2,6 +2,7 @@
 //! `jiuye_domain::roster`, and writing it in one transaction. Reading and checking run on the
 //! blocking pool: the file is untrusted and the work is CPU-bound.
 
+use crate::ErrorCode;
 use std::sync::Arc;
 
 use jiuye_domain::roster::{ImportOutcome, RowError};
@@ -43,10 +44,10 @@ pub async fn import_roster(
     progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<ImportOutcome, ImportFailure> {
     if university.kind != OrgKind::University {
-        return Err(Error::bad_input("invalid_org", "名单只能导入到高校").into());
+        return Err(Error::bad_input(ErrorCode::InvalidOrg, "名单只能导入到高校").into());
     }
     if !(2000..=2100).contains(&cohort) {
-        return Err(Error::bad_input("invalid_cohort", "届别应为四位年份").into());
+        return Err(Error::bad_input(ErrorCode::InvalidCohort, "届别应为四位年份").into());
     }
     let refdata = refdata.clone();
     let (name, data) = (file_name.to_owned(), bytes.to_vec());
@@ -58,7 +59,7 @@ pub async fn import_roster(
         ))
     })
     .await
-    .map_err(|_| Error::unavailable("import_failed", "名单读取中断，请重试"))?
+    .map_err(|_| Error::unavailable(ErrorCode::ImportFailed, "名单读取中断，请重试"))?
     .map_err(ImportFailure::File)?;
     if !validation.errors.is_empty() {
         return Err(ImportFailure::Rows(validation.errors));

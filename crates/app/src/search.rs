@@ -4,6 +4,7 @@
 //! and kept current by each change to a posting, which re-reads that posting and adds, replaces
 //! or removes it.
 
+use crate::ErrorCode;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -18,7 +19,7 @@ use crate::Error;
 /// A failure of the search index: logged, and answered as `search_unavailable`.
 pub fn unavailable(e: impl std::fmt::Display) -> Error {
     tracing::error!(error = %e, "search index");
-    Error::unavailable("search_unavailable", "检索服务暂时不可用，请稍后重试")
+    Error::unavailable(ErrorCode::SearchUnavailable, "检索服务暂时不可用，请稍后重试")
 }
 
 const MAJOR_CATALOGUES: [Catalogue; 2] = [Catalogue::UndergraduateMajors, Catalogue::VocationalMajors];

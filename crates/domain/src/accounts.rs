@@ -4,7 +4,7 @@
 /// Why a username or password is refused: a stable code and a sentence for people.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Refusal {
-    pub code: &'static str,
+    pub code: crate::ErrorCode,
     pub message: &'static str,
 }
 
@@ -18,7 +18,8 @@ pub fn check_username(username: &str) -> Result<(), Refusal> {
         Ok(())
     } else {
         Err(Refusal {
-            code: "invalid_username", message: "用户名应为 3–64 个字符，只含字母、数字和 _ - . @"
+            code: crate::ErrorCode::InvalidUsername,
+            message: "用户名应为 3–64 个字符，只含字母、数字和 _ - . @",
         })
     }
 }
@@ -26,7 +27,7 @@ pub fn check_username(username: &str) -> Result<(), Refusal> {
 /// A password: 10–256 characters, not containing the username, not one of the shipped common
 /// passwords, not one character repeated.
 pub fn check_password(username: &str, password: &str) -> Result<(), Refusal> {
-    let weak = |message| Err(Refusal { code: "weak_password", message });
+    let weak = |message| Err(Refusal { code: crate::ErrorCode::WeakPassword, message });
     let n = password.chars().count();
     if n < 10 {
         return weak("密码至少需要 10 个字符");

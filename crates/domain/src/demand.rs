@@ -29,7 +29,7 @@ pub struct LineInput {
 pub struct LineProblem {
     pub line: usize,
     pub field: &'static str,
-    pub code: &'static str,
+    pub code: crate::ErrorCode,
     pub message: String,
 }
 
@@ -45,14 +45,17 @@ pub fn check_lines(rd: &RefData, lines: &[LineInput]) -> Vec<LineProblem> {
     let mut out = Vec::new();
     if lines.is_empty() {
         out.push(LineProblem {
-            line: 0, field: "lines", code: "no_lines", message: "至少填写一个岗位需求".into()
+            line: 0,
+            field: "lines",
+            code: crate::ErrorCode::NoLines,
+            message: "至少填写一个岗位需求".into(),
         });
     }
     if lines.len() > 50 {
         out.push(LineProblem {
             line: 51,
             field: "lines",
-            code: "too_many_lines",
+            code: crate::ErrorCode::TooManyLines,
             message: "一份问卷最多 50 行".into(),
         });
     }
@@ -61,29 +64,33 @@ pub fn check_lines(rd: &RefData, lines: &[LineInput]) -> Vec<LineProblem> {
         let bad = |field, code, message: String| LineProblem { line, field, code, message };
         let role = l.role.trim();
         let problem = if role.is_empty() || role.chars().count() > 60 {
-            Some(bad("role", "invalid_role", format!("第 {line} 行：岗位名称应为 1–60 个字")))
+            Some(bad("role", crate::ErrorCode::InvalidRole, format!("第 {line} 行：岗位名称应为 1–60 个字")))
         } else if major_class(rd, l.major_class.trim()).is_none() {
             Some(bad(
                 "major_class",
-                "invalid_major_class",
+                crate::ErrorCode::InvalidMajorClass,
                 format!("第 {line} 行：“{}”不是专业目录中的专业类代码（如 0809 计算机类）", l.major_class.trim()),
             ))
         } else if !EDUCATION_LEVELS.iter().any(|(id, _)| *id == l.education.trim()) {
             Some(bad(
                 "education",
-                "invalid_education",
+                crate::ErrorCode::InvalidEducation,
                 format!("第 {line} 行：学历要求应为 vocational、bachelor、master 或 doctor"),
             ))
         } else if !(1..=100_000).contains(&l.headcount) {
-            Some(bad("headcount", "invalid_headcount", format!("第 {line} 行：需求人数应在 1 到 100000 之间")))
+            Some(bad(
+                "headcount",
+                crate::ErrorCode::InvalidHeadcount,
+                format!("第 {line} 行：需求人数应在 1 到 100000 之间"),
+            ))
         } else if l.salary_min < 500 || l.salary_max > 200_000 || l.salary_min > l.salary_max {
             Some(bad(
                 "salary",
-                "invalid_salary",
+                crate::ErrorCode::InvalidSalary,
                 format!("第 {line} 行：月薪范围应在 500–200000 元之间，且下限不高于上限"),
             ))
         } else if l.skills.as_deref().is_some_and(|s| s.chars().count() > 500) {
-            Some(bad("skills", "invalid_skills", format!("第 {line} 行：技能要求不超过 500 字")))
+            Some(bad("skills", crate::ErrorCode::InvalidSkills, format!("第 {line} 行：技能要求不超过 500 字")))
         } else {
             None
         };
@@ -229,7 +236,7 @@ mod tests {
         let mut l = line("0809");
         l.salary_min = 10_000;
         let p = check_lines(&rd, &[line("0809"), l]);
-        assert_eq!((p[0].line, p[0].code), (2, "invalid_salary"));
+        assert_eq!((p[0].line, p[0].code.as_str()), (2, "invalid_salary"));
         assert_eq!(check_lines(&rd, &[])[0].code, "no_lines");
     }
 

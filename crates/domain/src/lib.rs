@@ -11,6 +11,7 @@ pub mod demand;
 pub mod destination;
 pub mod employer;
 pub mod error;
+pub mod error_code;
 pub mod integrity;
 pub mod org;
 pub mod posting;
@@ -20,5 +21,6 @@ pub mod screening;
 
 pub use codes::{CreditCode, DestinationCode, IndustryCode, MajorCode, OrgCode, RegionCode, SchoolCode};
 pub use error::{CodeError, RefDataError};
+pub use error_code::ErrorCode;
 pub use org::{EducationLevel, Employer, Gender, Graduate, Org, OrgCounts, OrgKind, OrgWithCounts};
 pub use refdata::{Catalogue, RefData, RefEntry, SchoolLevel, University};

@@ -92,7 +92,7 @@ pub struct PostingFields<'a> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldProblem {
     pub field: &'static str,
-    pub code: &'static str,
+    pub code: crate::ErrorCode,
     pub message: String,
 }
 
@@ -109,45 +109,51 @@ pub fn check_fields(rd: &RefData, f: &PostingFields<'_>, today: NaiveDate) -> Ve
     let mut bad = |field, code, message: String| out.push(FieldProblem { field, code, message });
     let chars = |s: &str| s.chars().count();
     if !(2..=100).contains(&chars(f.title)) {
-        bad("title", "invalid_title", "职位名称应为 2–100 个字".into());
+        bad("title", crate::ErrorCode::InvalidTitle, "职位名称应为 2–100 个字".into());
     }
     if !(10..=20_000).contains(&chars(f.description)) {
-        bad("description", "invalid_description", "职位描述应为 10–20000 个字".into());
+        bad("description", crate::ErrorCode::InvalidDescription, "职位描述应为 10–20000 个字".into());
     }
     if rd.region(f.region).is_none_or(|r| r.level < 2) {
-        bad("region", "invalid_region", format!("工作地点“{}”应为现行地级或县级行政区划代码", f.region));
+        bad("region", crate::ErrorCode::InvalidRegion, format!("工作地点“{}”应为现行地级或县级行政区划代码", f.region));
     }
     if rd.entry(Catalogue::Positions, f.position).is_none() {
-        bad("position", "invalid_position", format!("职位类别“{}”不在工作职位类别代码中", f.position));
+        bad("position", crate::ErrorCode::InvalidPosition, format!("职位类别“{}”不在工作职位类别代码中", f.position));
     }
     if !EDUCATION.iter().any(|(id, _)| *id == f.education) {
-        bad("education", "invalid_education", "学历要求应为 any、vocational、bachelor、master 或 doctor".into());
+        bad(
+            "education",
+            crate::ErrorCode::InvalidEducation,
+            "学历要求应为 any、vocational、bachelor、master 或 doctor".into(),
+        );
     }
     if f.majors.len() > 20 {
-        bad("majors", "invalid_majors", "专业要求最多 20 项".into());
+        bad("majors", crate::ErrorCode::InvalidMajors, "专业要求最多 20 项".into());
     } else if let Some(m) = f.majors.iter().find(|m| !major_known(rd, m.trim())) {
-        bad("majors", "invalid_majors", format!("“{}”不是专业目录中的专业或专业类代码", m.trim()));
+        bad("majors", crate::ErrorCode::InvalidMajors, format!("“{}”不是专业目录中的专业或专业类代码", m.trim()));
     }
     if !(1..=100_000).contains(&f.openings) {
-        bad("openings", "invalid_openings", "招聘人数应在 1 到 100000 之间".into());
+        bad("openings", crate::ErrorCode::InvalidOpenings, "招聘人数应在 1 到 100000 之间".into());
     }
     let pay_ok = |v: Option<i64>| v.is_none_or(|x| (500..=1_000_000).contains(&x));
     if !pay_ok(f.salary_min)
         || !pay_ok(f.salary_max)
         || matches!((f.salary_min, f.salary_max), (Some(a), Some(b)) if a > b)
     {
-        bad("salary", "invalid_salary", "月薪应在 500–1000000 元之间，且下限不高于上限".into());
+        bad("salary", crate::ErrorCode::InvalidSalary, "月薪应在 500–1000000 元之间，且下限不高于上限".into());
     }
     match NaiveDate::parse_from_str(f.deadline, "%Y-%m-%d") {
         Ok(d) if d >= today && d <= today + chrono::Duration::days(366) => {}
-        Ok(_) => bad("deadline", "invalid_deadline", "截止日期应在今天到一年之内".into()),
-        Err(_) => bad("deadline", "invalid_deadline", format!("截止日期“{}”应为 YYYY-MM-DD", f.deadline)),
+        Ok(_) => bad("deadline", crate::ErrorCode::InvalidDeadline, "截止日期应在今天到一年之内".into()),
+        Err(_) => {
+            bad("deadline", crate::ErrorCode::InvalidDeadline, format!("截止日期“{}”应为 YYYY-MM-DD", f.deadline))
+        }
     }
     if !(1..=200).contains(&chars(f.contact)) {
-        bad("contact", "invalid_contact", "联系方式应为 1–200 个字".into());
+        bad("contact", crate::ErrorCode::InvalidContact, "联系方式应为 1–200 个字".into());
     }
     if chars(f.apply_method) > 500 {
-        bad("apply_method", "invalid_apply_method", "投递方式不超过 500 字".into());
+        bad("apply_method", crate::ErrorCode::InvalidApplyMethod, "投递方式不超过 500 字".into());
     }
     out
 }
@@ -198,7 +204,7 @@ mod tests {
         f.salary_min = Some(20000);
         f.deadline = "2025-01-01";
         f.position = "zz";
-        let codes: Vec<&str> = check_fields(&rd, &f, today).iter().map(|p| p.code).collect();
+        let codes: Vec<&str> = check_fields(&rd, &f, today).iter().map(|p| p.code.as_str()).collect();
         assert_eq!(codes, ["invalid_position", "invalid_salary", "invalid_deadline"]);
         let bad = vec!["9999".to_owned()];
         assert_eq!(check_fields(&rd, &ok_fields(&bad), today)[0].code, "invalid_majors");

@@ -1,18 +1,16 @@
 //! JSON API under `/api/v1/`: typed queries in, typed bodies out, every route annotated for the
 //! OpenAPI document (which is generated from this very router).
 
-pub mod audit;
-pub mod employer_registration;
-pub mod employer_reviews;
-pub mod employer_verification;
-pub mod evidence;
-pub mod graduate_list;
-pub mod integrity;
-pub mod posting_reports;
-pub mod posting_review;
-pub mod users;
-pub mod visit_photos;
+pub mod accounts;
+pub mod applications;
+pub mod campaign;
+pub mod destinations;
+pub mod employers;
+pub mod postings;
+pub mod rosters;
+pub mod search;
 
+use crate::error::ErrorCode;
 use std::collections::BTreeMap;
 
 use axum::Json;
@@ -41,7 +39,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuer
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(q) => Ok(ApiQuery(q.0)),
-            Err(e) => Err(AppError::bad_request("invalid_query", format!("查询参数有误：{}", e.body_text()))),
+            Err(e) => Err(AppError::bad_request(ErrorCode::InvalidQuery, format!("查询参数有误：{}", e.body_text()))),
         }
     }
 }
@@ -184,7 +182,7 @@ pub struct OrgDetail {
 
 pub(crate) fn parse_org_code(raw: &str) -> Result<OrgCode, AppError> {
     OrgCode::parse(raw)
-        .map_err(|e| AppError::bad_request("invalid_org_code", format!("组织机构代码“{raw}”无效：{}", e.reason)))
+        .map_err(|e| AppError::bad_request(ErrorCode::InvalidOrgCode, format!("组织机构代码“{raw}”无效：{}", e.reason)))
 }
 
 /// Loads an organisation with everything its page and its API answer show.
@@ -194,7 +192,7 @@ pub(crate) async fn load_org(state: &AppState, raw: &str) -> Result<(Org, OrgDet
         .store
         .org_by_code(&code)
         .await?
-        .ok_or_else(|| AppError::not_found("org_not_found", format!("找不到代码为 {code} 的组织机构")))?;
+        .ok_or_else(|| AppError::not_found(ErrorCode::OrgNotFound, format!("找不到代码为 {code} 的组织机构")))?;
     let ancestors = state.store.org_ancestors(&org).await?;
     let counts = state.store.org_counts(&org).await?;
     let children = state.store.org_children(&org).await?;
@@ -267,10 +265,10 @@ fn page_bounds(limit: Option<i64>, offset: Option<i64>, default: i64, max: i64) 
     let limit = limit.unwrap_or(default);
     let offset = offset.unwrap_or(0);
     if !(1..=max).contains(&limit) {
-        return Err(AppError::bad_request("invalid_query", format!("limit 应在 1 到 {max} 之间")));
+        return Err(AppError::bad_request(ErrorCode::InvalidQuery, format!("limit 应在 1 到 {max} 之间")));
     }
     if offset < 0 {
-        return Err(AppError::bad_request("invalid_query", "offset 不能为负数"));
+        return Err(AppError::bad_request(ErrorCode::InvalidQuery, "offset 不能为负数"));
     }
     Ok((limit, offset))
 }
@@ -294,7 +292,7 @@ pub async fn list_orgs(
     if let Some(prov) = &p.province
         && !jiuye_domain::RegionCode::parse(prov).is_ok_and(|r| r.is_province())
     {
-        return Err(AppError::bad_request("invalid_query", format!("province “{prov}” 不是省级行政区划代码")));
+        return Err(AppError::bad_request(ErrorCode::InvalidQuery, format!("province “{prov}” 不是省级行政区划代码")));
     }
     let (orgs, total) = state
         .store
@@ -394,7 +392,10 @@ pub struct RefList {
 pub(crate) fn parse_catalogue(id: &str) -> Result<Catalogue, AppError> {
     Catalogue::from_id(id).ok_or_else(|| {
         let known: Vec<&str> = Catalogue::ALL.iter().map(|c| c.id()).collect();
-        AppError::not_found("unknown_catalogue", format!("没有名为“{id}”的代码目录；可用的有：{}", known.join("、")))
+        AppError::not_found(
+            ErrorCode::UnknownCatalogue,
+            format!("没有名为“{id}”的代码目录；可用的有：{}", known.join("、")),
+        )
     })
 }
 
@@ -447,11 +448,9 @@ pub async fn get_ref(
     Path((catalogue, code)): Path<(String, String)>,
 ) -> Result<Json<RefEntryDto>, AppError> {
     let c = parse_catalogue(&catalogue)?;
-    let e = state
-        .store
-        .ref_entry(c, &code)
-        .await?
-        .ok_or_else(|| AppError::not_found("ref_entry_not_found", format!("{} 中没有代码 {code}", c.title_zh())))?;
+    let e = state.store.ref_entry(c, &code).await?.ok_or_else(|| {
+        AppError::not_found(ErrorCode::RefEntryNotFound, format!("{} 中没有代码 {code}", c.title_zh()))
+    })?;
     Ok(Json(e.into()))
 }
 
@@ -480,11 +479,11 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
         Ok(Ok(())) => Json(Health { status: "ok".into(), database: state.store.backend().id().into() }).into_response(),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "health probe failed");
-            AppError::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "数据库没有响应").into_response()
+            AppError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::DatabaseUnavailable, "数据库没有响应")
+                .into_response()
         }
-        Err(_) => {
-            AppError::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "数据库响应超时").into_response()
-        }
+        Err(_) => AppError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::DatabaseUnavailable, "数据库响应超时")
+            .into_response(),
     }
 }
 
@@ -532,16 +531,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_ref))
         .routes(routes!(healthz))
         .routes(routes!(metrics))
-        .merge(crate::identity_api::router())
-        .merge(crate::graduates_api::router())
-        .merge(crate::destinations_api::router())
-        .merge(crate::employers_api::router())
-        .merge(crate::campaigns_api::router())
-        .merge(crate::visits_api::router())
-        .merge(crate::campaign_targets::router())
-        .merge(crate::bases_api::router())
-        .merge(crate::surveys_api::router())
-        .merge(crate::postings_api::router())
-        .merge(crate::applications_api::router())
-        .merge(crate::search_api::router())
+        .merge(crate::api::accounts::router())
+        .merge(crate::api::rosters::router())
+        .merge(crate::api::destinations::router())
+        .merge(crate::api::employers::router())
+        .merge(crate::api::campaign::router())
+        .merge(crate::api::campaign::visits::router())
+        .merge(crate::api::campaign::targets::router())
+        .merge(crate::api::campaign::bases::router())
+        .merge(crate::api::campaign::surveys::router())
+        .merge(crate::api::postings::router())
+        .merge(crate::api::applications::router())
+        .merge(crate::api::search::router())
 }

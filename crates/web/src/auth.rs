@@ -6,6 +6,7 @@
 //! `jiuye_domain::access::can`. Secrets (passwords, session ids, tokens) are never logged, never
 //! echoed in errors, and stored only hashed or sealed.
 
+use crate::error::ErrorCode;
 use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
@@ -28,7 +29,7 @@ use crate::AppState;
 pub use crate::client_address::IpRange;
 use crate::error::{AppError, ErrorInfo};
 #[allow(unused_imports)]
-pub(crate) use crate::sign_in::*;
+pub(crate) use crate::pages::sign_in::*;
 
 pub const SESSION_COOKIE: &str = "jiuye_session";
 /// Double-submit CSRF cookie for forms shown before sign-in (the sign-in form).
@@ -188,11 +189,11 @@ impl ClientIp {
 }
 
 pub fn unauthenticated() -> AppError {
-    AppError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "请先登录")
+    AppError::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, "请先登录")
 }
 
 pub fn forbidden() -> AppError {
-    AppError::new(StatusCode::FORBIDDEN, "forbidden", "您没有权限执行此操作")
+    AppError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "您没有权限执行此操作")
 }
 
 /// Asks the permission module; `403 forbidden` when it says no.
@@ -349,9 +350,14 @@ async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Caller>
     if let Some(auth) = headers.get(header::AUTHORIZATION) {
         let raw = auth.to_str().unwrap_or("");
         let Some(token) = raw.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()) else {
-            return Err(AppError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "Authorization 头应为 Bearer 令牌"));
+            return Err(AppError::new(
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::Unauthenticated,
+                "Authorization 头应为 Bearer 令牌",
+            ));
         };
-        let invalid = || AppError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "API 令牌无效、已过期或已撤销");
+        let invalid =
+            || AppError::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, "API 令牌无效、已过期或已撤销");
         let record =
             state.store.token_by_hash(&jiuye_security::sha256_hex(token.as_bytes())).await?.ok_or_else(invalid)?;
         if record.revoked_at.is_some() || record.expires_at.is_some_and(|e| e <= now) {
@@ -409,9 +415,9 @@ fn enrolment_path(path: &str) -> bool {
 /// Reads a urlencoded body (already size-limited) and returns its `csrf` field with the body.
 async fn form_csrf(req: Request, limit: usize) -> Result<(Request, Option<String>), AppError> {
     let (parts, body) = req.into_parts();
-    let bytes = to_bytes(body, limit)
-        .await
-        .map_err(|_| AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "请求内容超过大小限制"))?;
+    let bytes = to_bytes(body, limit).await.map_err(|_| {
+        AppError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge, "请求内容超过大小限制")
+    })?;
     let csrf = form_urlencoded_field(&bytes, "csrf");
     Ok((Request::from_parts(parts, Body::from(bytes)), csrf))
 }
@@ -498,7 +504,7 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
             if !ok {
                 let res = AppError::new(
                     StatusCode::FORBIDDEN,
-                    "csrf_failed",
+                    ErrorCode::CsrfFailed,
                     "页面已过期或请求来源无法验证，请刷新页面后重试",
                 )
                 .into_response();
@@ -515,7 +521,7 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
     {
         let res = AppError::new(
             StatusCode::FORBIDDEN,
-            "totp_enrolment_required",
+            ErrorCode::TotpEnrolmentRequired,
             "管理员账号须先开启两步验证：请在“我的账号”中完成设置",
         )
         .into_response();
@@ -541,7 +547,7 @@ async fn audit_after(
     let error_code = res.extensions().get::<ErrorInfo>().map(|e| e.code);
     let event = event.unwrap_or_else(|| AuditEvent::new(&format!("{method} {route}")));
     let result = event.result.clone().unwrap_or_else(|| match error_code {
-        Some(code) => code.to_owned(),
+        Some(code) => code.as_str().to_owned(),
         None if status.is_success() || status.is_redirection() => "ok".to_owned(),
         None => format!("http_{}", status.as_u16()),
     });
@@ -563,8 +569,12 @@ async fn audit_after(
         // The request already happened; losing its audit entry is an operational error that
         // must be seen, so it is logged loudly (without any secret) and the caller is told.
         tracing::error!(error = %e, action = %entry.action, "audit append failed");
-        return AppError::new(StatusCode::SERVICE_UNAVAILABLE, "audit_unavailable", "审计日志暂时无法写入，请稍后重试")
-            .into_response();
+        return AppError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::AuditUnavailable,
+            "审计日志暂时无法写入，请稍后重试",
+        )
+        .into_response();
     }
     res
 }

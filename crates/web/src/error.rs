@@ -7,6 +7,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+pub use jiuye_domain::ErrorCode;
+
 /// The body of every error response.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
@@ -21,39 +23,43 @@ pub struct ErrorBody {
 #[derive(Debug)]
 pub struct AppError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
 }
 
 impl AppError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> AppError {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> AppError {
         AppError { status, code, message: message.into() }
     }
-    pub fn not_found(code: &'static str, message: impl Into<String>) -> AppError {
+    pub fn not_found(code: ErrorCode, message: impl Into<String>) -> AppError {
         AppError::new(StatusCode::NOT_FOUND, code, message)
     }
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> AppError {
+    pub fn bad_request(code: ErrorCode, message: impl Into<String>) -> AppError {
         AppError::new(StatusCode::BAD_REQUEST, code, message)
+    }
+    /// `422`: well-formed input that the rules refuse.
+    pub fn unprocessable(code: ErrorCode, message: impl Into<String>) -> AppError {
+        AppError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
     }
     /// The standard answer for a status produced outside our handlers (router, layers).
     pub fn for_status(status: StatusCode) -> AppError {
         let (code, message) = match status.as_u16() {
-            400 => ("bad_request", "请求格式有误"),
-            404 => ("not_found", "找不到请求的资源"),
-            405 => ("method_not_allowed", "该地址不支持这种请求方法"),
-            408 => ("request_timeout", "请求处理超时，请稍后重试"),
-            413 => ("payload_too_large", "请求内容超过大小限制"),
-            415 => ("unsupported_media_type", "不支持的请求内容类型"),
-            422 => ("unprocessable_entity", "请求内容无法处理"),
-            429 => ("too_many_requests", "请求过于频繁，请稍后重试"),
-            503 => ("service_unavailable", "服务暂时不可用"),
-            s if s >= 500 => ("internal_error", "服务器内部错误，已记录，请稍后重试"),
-            _ => ("bad_request", "请求无法处理"),
+            400 => (ErrorCode::BadRequest, "请求格式有误"),
+            404 => (ErrorCode::NotFound, "找不到请求的资源"),
+            405 => (ErrorCode::MethodNotAllowed, "该地址不支持这种请求方法"),
+            408 => (ErrorCode::RequestTimeout, "请求处理超时，请稍后重试"),
+            413 => (ErrorCode::PayloadTooLarge, "请求内容超过大小限制"),
+            415 => (ErrorCode::UnsupportedMediaType, "不支持的请求内容类型"),
+            422 => (ErrorCode::UnprocessableEntity, "请求内容无法处理"),
+            429 => (ErrorCode::TooManyRequests, "请求过于频繁，请稍后重试"),
+            503 => (ErrorCode::ServiceUnavailable, "服务暂时不可用"),
+            s if s >= 500 => (ErrorCode::InternalError, "服务器内部错误，已记录，请稍后重试"),
+            _ => (ErrorCode::BadRequest, "请求无法处理"),
         };
         AppError::new(status, code, message)
     }
     pub fn body(&self) -> ErrorBody {
-        ErrorBody { error: self.code.to_owned(), message: self.message.clone() }
+        ErrorBody { error: self.code.as_str().to_owned(), message: self.message.clone() }
     }
 }
 
@@ -61,9 +67,17 @@ impl From<jiuye_store::StoreError> for AppError {
     fn from(e: jiuye_store::StoreError) -> AppError {
         tracing::error!(error = %e, "store error");
         if e.is_unavailable() {
-            AppError::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "数据库暂时无法访问，请稍后重试")
+            AppError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::DatabaseUnavailable,
+                "数据库暂时无法访问，请稍后重试",
+            )
         } else {
-            AppError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "服务器内部错误，已记录，请稍后重试")
+            AppError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::InternalError,
+                "服务器内部错误，已记录，请稍后重试",
+            )
         }
     }
 }
@@ -97,7 +111,7 @@ impl From<jiuye_domain::accounts::Refusal> for AppError {
 /// error as a page or as JSON.
 #[derive(Clone, Debug)]
 pub struct ErrorInfo {
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
 }
 
@@ -108,4 +122,9 @@ impl IntoResponse for AppError {
         res.extensions_mut().insert(info);
         res
     }
+}
+
+/// `422`: well-formed input that the rules refuse.
+pub fn unprocessable(code: ErrorCode, message: impl Into<String>) -> AppError {
+    AppError::unprocessable(code, message)
 }

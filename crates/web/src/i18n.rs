@@ -119,6 +119,15 @@ impl Messages {
         primary.get(key).or_else(|| self.zh.get(key)).map(String::as_str).unwrap_or(key)
     }
 
+    /// The summary of an error code in `lang` (`error_code.<code>`).
+    pub fn error_summary(&self, lang: Lang, code: jiuye_domain::ErrorCode) -> Option<&str> {
+        let table = match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        };
+        table.get(&format!("error_code.{}", code.as_str())).map(String::as_str)
+    }
+
     /// Keys present in one language but not the other.
     pub fn mismatched_keys(&self) -> Vec<String> {
         let mut out: Vec<String> = self
@@ -144,5 +153,24 @@ mod tests {
         assert_eq!(m.get(Lang::Zh, "nav.home"), "首页");
         assert_eq!(m.get(Lang::En, "nav.home"), "Home");
         assert_eq!(m.get(Lang::En, "no.such.key"), "no.such.key");
+    }
+
+    #[test]
+    fn every_error_code_has_a_chinese_and_an_english_message() {
+        let m = Messages::load().unwrap();
+        let missing: Vec<(&str, &str)> = jiuye_domain::ErrorCode::ALL
+            .iter()
+            .flat_map(|code| {
+                [(Lang::Zh, "zh"), (Lang::En, "en")]
+                    .into_iter()
+                    .filter(|(lang, _)| m.error_summary(*lang, *code).is_none_or(|t| t.trim().is_empty()))
+                    .map(|(_, id)| (code.as_str(), id))
+            })
+            .collect();
+        assert!(missing.is_empty(), "codes without a message: {missing:?}");
+        let known: Vec<&str> = m.zh.keys().filter_map(|k| k.strip_prefix("error_code.")).collect();
+        let stray: Vec<&&str> = known.iter().filter(|k| jiuye_domain::ErrorCode::parse(k).is_none()).collect();
+        assert!(stray.is_empty(), "messages for codes that do not exist: {stray:?}");
+        assert_eq!(m.error_summary(Lang::En, jiuye_domain::ErrorCode::NotFound), Some("Not found"));
     }
 }

@@ -2,6 +2,7 @@
 //! metrics. Thin by design: parse, (later: authorise), call the store, render. Business rules
 //! belong in `jiuye-domain`; SQL belongs in `jiuye-store`.
 
+use crate::error::ErrorCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -20,32 +21,15 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-pub mod account_pages;
 pub mod api;
-pub mod applications_api;
 pub mod auth;
-pub mod bases_api;
-pub mod campaign_targets;
-pub mod campaigns_api;
-pub mod charts;
 pub mod client_address;
-pub mod destinations_api;
-pub mod destinations_pages;
-pub mod employers_api;
 pub mod error;
-pub mod graduates_api;
-pub mod graduates_pages;
 pub mod i18n;
-pub mod identity_api;
 pub mod metrics;
 pub mod pages;
-pub mod postings_api;
-pub mod postings_pages;
+pub mod render;
 pub mod routes;
-pub mod search_api;
-pub mod sign_in;
-pub mod surveys_api;
-pub mod visits_api;
 
 use error::{AppError, ErrorInfo};
 use i18n::{Lang, Messages};
@@ -104,7 +88,7 @@ pub struct AppState {
     pub settings: Arc<WebSettings>,
     pub auth: Arc<auth::AuthContext>,
     /// The posting search index, built from the store on first use.
-    pub search: Arc<search_api::SearchState>,
+    pub search: Arc<api::search::SearchState>,
     /// Roster imports read and check whole workbooks (up to about a gigabyte of memory for a
     /// hostile one at every limit): at most two run at once; others wait their turn.
     pub imports: Arc<tokio::sync::Semaphore>,
@@ -123,17 +107,17 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
         metrics: Arc::new(metrics::Metrics::default()),
         auth: Arc::new(auth::AuthContext::new(settings.auth.clone(), settings.keys.clone())),
         settings: Arc::new(settings.clone()),
-        search: Arc::new(search_api::SearchState::default()),
+        search: Arc::new(api::search::SearchState::default()),
         imports: Arc::new(tokio::sync::Semaphore::new(2)),
         openapi_json: Arc::new(openapi_json),
     };
     if settings.search_warm {
         let warm = state.clone();
         tokio::spawn(async move {
-            if let Err(e) = search_api::index(&warm).await {
+            if let Err(e) = api::search::index(&warm).await {
                 tracing::error!(error = %e.message, "search index could not be opened");
             }
-            search_api::prune_hourly(warm).await;
+            api::search::prune_hourly(warm).await;
         });
     }
     let (pages, _) = routes::pages();
@@ -237,7 +221,7 @@ pub(crate) async fn openapi_doc(State(state): State<AppState>) -> Response {
 }
 
 async fn not_found() -> AppError {
-    AppError::not_found("not_found", "找不到请求的地址")
+    AppError::not_found(ErrorCode::NotFound, "找不到请求的地址")
 }
 
 /// Makes every error look the same: JSON `{error, message}` under `/api/` and for
@@ -269,7 +253,7 @@ async fn shape_errors(State(state): State<AppState>, lang: Lang, req: Request, n
         Some(i) => AppError::new(status, i.code, i.message),
         None => AppError::for_status(status),
     };
-    if status.is_server_error() && err.code == "internal_error" {
+    if status.is_server_error() && err.code == ErrorCode::InternalError {
         tracing::error!(%status, path = %uri.path(), "request failed");
     }
     let machine = uri.path().starts_with("/api/") || uri.path() == "/healthz" || uri.path() == "/metrics";

@@ -1,15 +1,16 @@
 //! Server-rendered pages (askama templates in `templates/`): parse, load, render. No business
 //! rules live here.
 
+pub mod accounts;
 pub mod applications;
-pub mod audit;
 pub mod campaign;
-pub mod integrity;
+pub mod destinations;
+pub mod postings;
 pub mod reference;
-pub mod screening;
-pub mod users;
-pub mod visits;
+pub mod rosters;
+pub mod sign_in;
 
+use crate::error::ErrorCode;
 use std::sync::Arc;
 
 use askama::Template;
@@ -160,7 +161,7 @@ pub(crate) fn render(t: &impl Template) -> Result<Response, AppError> {
         Ok(html) => Ok(Html(html).into_response()),
         Err(e) => {
             tracing::error!(error = %e, "template failed");
-            Err(AppError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "页面生成失败，已记录"))
+            Err(AppError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::InternalError, "页面生成失败，已记录"))
         }
     }
 }
@@ -408,8 +409,8 @@ pub struct LangParams {
 
 /// Remembers the chosen language in a cookie and goes back to where the person was.
 pub async fn set_lang(Path(id): Path<String>, ApiQuery(params): ApiQuery<LangParams>) -> Result<Response, AppError> {
-    let lang =
-        Lang::from_id(&id).ok_or_else(|| AppError::not_found("unknown_language", format!("不支持的语言：{id}")))?;
+    let lang = Lang::from_id(&id)
+        .ok_or_else(|| AppError::not_found(ErrorCode::UnknownLanguage, format!("不支持的语言：{id}")))?;
     let next = local_target(params.next.as_deref()).unwrap_or_else(|| "/".into());
     let mut res = Redirect::to(&next).into_response();
     let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.id());
@@ -445,7 +446,7 @@ pub fn error_page(state: &AppState, lang: Lang, uri: &axum::http::Uri, err: &App
         _ => base.t("error.server"),
     }
     .to_owned();
-    let page = ErrorPage { heading, message: err.message.clone(), code: err.code.to_owned(), base };
+    let page = ErrorPage { heading, message: err.message.clone(), code: err.code.as_str().to_owned(), base };
     match page.render() {
         Ok(html) => (err.status, Html(html)).into_response(),
         Err(_) => (err.status, err.message.clone()).into_response(),
@@ -459,12 +460,12 @@ pub(crate) async fn multipart_file(
     name: &str,
     missing: &str,
 ) -> Result<Vec<u8>, AppError> {
-    let bad = || AppError::bad_request("invalid_form", "上传内容无法解析或文件超过 5 MB");
+    let bad = || AppError::bad_request(ErrorCode::InvalidForm, "上传内容无法解析或文件超过 5 MB");
     let mut file: Option<Vec<u8>> = None;
     while let Some(field) = form.next_field().await.map_err(|_| bad())? {
         if field.name() == Some(name) {
             file = Some(field.bytes().await.map_err(|_| bad())?.to_vec());
         }
     }
-    file.ok_or_else(|| AppError::bad_request("invalid_file", missing.to_owned()))
+    file.ok_or_else(|| AppError::bad_request(ErrorCode::InvalidFile, missing.to_owned()))
 }

@@ -5,10 +5,7 @@
 use axum::Router;
 use axum::routing::{MethodRouter, get, post};
 
-use crate::{
-    AppState, account_pages, applications_api, bases_api, destinations_api, destinations_pages, graduates_pages, pages,
-    postings_pages, surveys_api, visits_api,
-};
+use crate::{AppState, api, pages};
 
 /// Routes with the list of their paths.
 #[derive(Default)]
@@ -35,60 +32,69 @@ pub fn pages() -> (Router<AppState>, Vec<&'static str>) {
         .route("/ref", get(pages::ref_index))
         .route("/ref/{catalogue}", get(pages::ref_list))
         .route("/lang/{id}", get(pages::set_lang))
-        .route("/login", get(account_pages::login_form).post(account_pages::login_submit))
-        .route("/logout", post(account_pages::logout))
-        .route("/account", get(account_pages::account))
-        .route("/account/password", post(account_pages::account_password))
-        .route("/account/totp/setup", post(account_pages::account_totp_setup))
-        .route("/account/totp/enable", post(account_pages::account_totp_enable))
-        .route("/account/totp/disable", post(account_pages::account_totp_disable))
-        .route("/account/tokens", post(account_pages::account_token_create))
-        .route("/account/tokens/{id}/revoke", post(account_pages::account_token_revoke))
-        .route("/users", get(account_pages::users).post(account_pages::users_create))
-        .route("/users/{id}", get(account_pages::user_detail))
-        .route("/users/{id}/grants", post(account_pages::user_grant))
-        .route("/users/{id}/grants/{grant_id}/revoke", post(account_pages::user_grant_revoke))
-        .route("/users/{id}/password", post(account_pages::user_password))
-        .route("/users/{id}/disabled", post(account_pages::user_disabled))
-        .route("/users/{id}/unlock", post(account_pages::user_unlock))
-        .route("/audit", get(account_pages::audit))
-        .route("/stats", get(graduates_pages::stats))
-        .route("/me/destination", get(destinations_pages::my_destination))
-        .route("/graduates", get(destinations_pages::graduates))
-        .route("/graduates/{id}", get(destinations_pages::graduate))
-        .route("/graduates/{id}/destination", post(destinations_pages::register_form))
-        .route("/graduates/{id}/review", post(destinations_pages::review_form))
-        .route("/graduates/{id}/confirm", post(destinations_pages::confirm_form))
-        .route("/graduates/{id}/disputes", post(destinations_pages::dispute_form))
-        .route("/graduates/{id}/contact", post(destinations_pages::contact_form))
+        .route("/login", get(pages::accounts::login_form).post(pages::accounts::login_submit))
+        .route("/logout", post(pages::accounts::logout))
+        .route("/account", get(pages::accounts::account))
+        .route("/account/password", post(pages::accounts::account_password))
+        .route("/account/totp/setup", post(pages::accounts::account_totp_setup))
+        .route("/account/totp/enable", post(pages::accounts::account_totp_enable))
+        .route("/account/totp/disable", post(pages::accounts::account_totp_disable))
+        .route("/account/tokens", post(pages::accounts::account_token_create))
+        .route("/account/tokens/{id}/revoke", post(pages::accounts::account_token_revoke))
+        .route("/users", get(pages::accounts::users).post(pages::accounts::users_create))
+        .route("/users/{id}", get(pages::accounts::user_detail))
+        .route("/users/{id}/grants", post(pages::accounts::user_grant))
+        .route("/users/{id}/grants/{grant_id}/revoke", post(pages::accounts::user_grant_revoke))
+        .route("/users/{id}/password", post(pages::accounts::user_password))
+        .route("/users/{id}/disabled", post(pages::accounts::user_disabled))
+        .route("/users/{id}/unlock", post(pages::accounts::user_unlock))
+        .route("/audit", get(pages::accounts::audit))
+        .route("/stats", get(pages::rosters::stats))
+        .route("/me/destination", get(pages::destinations::my_destination))
+        .route("/graduates", get(pages::destinations::graduates))
+        .route("/graduates/{id}", get(pages::destinations::graduate))
+        .route("/graduates/{id}/destination", post(pages::destinations::register_form))
+        .route("/graduates/{id}/review", post(pages::destinations::review_form))
+        .route("/graduates/{id}/confirm", post(pages::destinations::confirm_form))
+        .route("/graduates/{id}/disputes", post(pages::destinations::dispute_form))
+        .route("/graduates/{id}/contact", post(pages::destinations::contact_form))
         .route(
             "/graduates/{id}/evidence",
-            post(destinations_pages::evidence_form)
-                .layer(axum::extract::DefaultBodyLimit::max(destinations_api::MAX_EVIDENCE_BYTES + 64 * 1024)),
+            post(pages::destinations::evidence_form)
+                .layer(axum::extract::DefaultBodyLimit::max(api::destinations::MAX_EVIDENCE_BYTES + 64 * 1024)),
         )
-        .route("/disputes/{id}/answer", post(destinations_pages::answer_form))
-        .route("/integrity", get(destinations_pages::integrity))
+        .route("/disputes/{id}/answer", post(pages::destinations::answer_form))
+        .route("/integrity", get(pages::destinations::integrity))
         .route("/campaigns", get(pages::campaign::campaigns_page))
-        .route("/visits", get(pages::visits::visits_list_page))
-        .route("/visits/new", get(pages::visits::visit_form_page).post(pages::visits::visit_form_submit))
-        .route("/visits/{id}/edit", get(pages::visits::visit_edit_page).post(pages::visits::visit_edit_submit))
-        .route("/visits/{id}/delete", post(pages::visits::visit_delete_submit))
+        .route("/visits", get(pages::campaign::visits::visits_list_page))
+        .route(
+            "/visits/new",
+            get(pages::campaign::visits::visit_form_page).post(pages::campaign::visits::visit_form_submit),
+        )
+        .route(
+            "/visits/{id}/edit",
+            get(pages::campaign::visits::visit_edit_page).post(pages::campaign::visits::visit_edit_submit),
+        )
+        .route("/visits/{id}/delete", post(pages::campaign::visits::visit_delete_submit))
         .route(
             "/visits/{id}/photos",
-            post(pages::visits::visit_photo_submit)
-                .layer(axum::extract::DefaultBodyLimit::max(visits_api::MAX_PHOTO_BYTES + 64 * 1024)),
+            post(pages::campaign::visits::visit_photo_submit)
+                .layer(axum::extract::DefaultBodyLimit::max(api::campaign::visits::MAX_PHOTO_BYTES + 64 * 1024)),
         )
         .route("/campaigns/{id}", get(pages::campaign::campaign_page))
         .route("/campaigns/{id}/mine", get(pages::campaign::mine_page))
         .route("/campaigns/{id}/chart", get(pages::campaign::chart_page))
-        .route("/bases", get(bases_api::bases_page).post(bases_api::bases_submit))
-        .route("/postings/screen", get(pages::screening::screen_page).post(pages::screening::screen_submit))
-        .route("/postings", get(postings_pages::postings_page))
-        .route("/postings/review", get(postings_pages::review_page))
-        .route("/postings/mine", get(postings_pages::mine_page).post(postings_pages::mine_submit))
-        .route("/postings/{id}", get(postings_pages::posting_page))
-        .route("/postings/{id}/review", post(postings_pages::review_submit))
-        .route("/postings/{id}/report", post(postings_pages::report_submit))
+        .route("/bases", get(api::campaign::bases::bases_page).post(api::campaign::bases::bases_submit))
+        .route(
+            "/postings/screen",
+            get(pages::postings::screening::screen_page).post(pages::postings::screening::screen_submit),
+        )
+        .route("/postings", get(pages::postings::postings_page))
+        .route("/postings/review", get(pages::postings::review_page))
+        .route("/postings/mine", get(pages::postings::mine_page).post(pages::postings::mine_submit))
+        .route("/postings/{id}", get(pages::postings::posting_page))
+        .route("/postings/{id}/review", post(pages::postings::review_submit))
+        .route("/postings/{id}/report", post(pages::postings::report_submit))
         .route("/postings/{id}/apply", post(pages::applications::apply_submit))
         .route("/postings/{id}/applicants", get(pages::applications::applicants_page))
         .route("/applications", get(pages::applications::my_applications_page))
@@ -96,18 +102,18 @@ pub fn pages() -> (Router<AppState>, Vec<&'static str>) {
         .route(
             "/applications/{id}/resume",
             post(pages::applications::resume_submit)
-                .layer(axum::extract::DefaultBodyLimit::max(applications_api::MAX_RESUME_BYTES + 64 * 1024)),
+                .layer(axum::extract::DefaultBodyLimit::max(api::applications::MAX_RESUME_BYTES + 64 * 1024)),
         )
         .route("/applications/talent", post(pages::applications::talent_submit))
         .route("/talent", get(pages::applications::talent_page))
-        .route("/postings/{id}/withdraw", post(postings_pages::withdraw_submit))
-        .route("/surveys", get(surveys_api::surveys_page).post(surveys_api::surveys_submit))
-        .route("/min-wages", get(destinations_pages::min_wages))
-        .route("/min-wages/{province}", post(destinations_pages::min_wage_form))
+        .route("/postings/{id}/withdraw", post(pages::postings::withdraw_submit))
+        .route("/surveys", get(api::campaign::surveys::surveys_page).post(api::campaign::surveys::surveys_submit))
+        .route("/min-wages", get(pages::destinations::min_wages))
+        .route("/min-wages/{province}", post(pages::destinations::min_wage_form))
         .route(
             "/imports",
-            get(graduates_pages::import_form)
-                .post(graduates_pages::import_submit)
+            get(pages::rosters::import_form)
+                .post(pages::rosters::import_submit)
                 .layer(axum::extract::DefaultBodyLimit::max(jiuye_sheets::MAX_FILE_BYTES + 64 * 1024)),
         )
         .route("/static/app.css", get(pages::stylesheet))

@@ -20,11 +20,11 @@ pub const VISIT_FORMS: &[&str] = &["on_site", "invited", "online"];
 /// Why a visit is refused: a stable code and a sentence for people.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Refusal {
-    pub code: &'static str,
+    pub code: crate::ErrorCode,
     pub message: String,
 }
 
-fn refuse(code: &'static str, message: impl Into<String>) -> Refusal {
+fn refuse(code: crate::ErrorCode, message: impl Into<String>) -> Refusal {
     Refusal { code, message: message.into() }
 }
 
@@ -50,7 +50,7 @@ pub fn check_role(role: &str) -> Result<&str, Refusal> {
     if VISIT_ROLES.contains(&role) {
         Ok(role)
     } else {
-        Err(refuse("invalid_role", format!("走访人员角色“{role}”无效，应为 {}", VISIT_ROLES.join("、"))))
+        Err(refuse(crate::ErrorCode::InvalidRole, format!("走访人员角色“{role}”无效，应为 {}", VISIT_ROLES.join("、"))))
     }
 }
 
@@ -58,15 +58,18 @@ pub fn check_role(role: &str) -> Result<&str, Refusal> {
 pub fn check_fields(date: &str, form: &str, positions_opened: i64, today: NaiveDate) -> Result<NaiveDate, Refusal> {
     let date = date.trim();
     let day = NaiveDate::parse_from_str(date, "%Y-%m-%d")
-        .map_err(|_| refuse("invalid_date", format!("走访日期“{date}”应为 YYYY-MM-DD")))?;
+        .map_err(|_| refuse(crate::ErrorCode::InvalidDate, format!("走访日期“{date}”应为 YYYY-MM-DD")))?;
     if day > today {
-        return Err(refuse("invalid_date", "走访日期不能晚于今天"));
+        return Err(refuse(crate::ErrorCode::InvalidDate, "走访日期不能晚于今天"));
     }
     if !VISIT_FORMS.contains(&form.trim()) {
-        return Err(refuse("invalid_form", "走访形式应为 on_site（走出去）、invited（请进来）或 online（线上）"));
+        return Err(refuse(
+            crate::ErrorCode::InvalidForm,
+            "走访形式应为 on_site（走出去）、invited（请进来）或 online（线上）",
+        ));
     }
     if !(0..=100_000).contains(&positions_opened) {
-        return Err(refuse("invalid_positions", "开拓岗位数应在 0 到 100000 之间"));
+        return Err(refuse(crate::ErrorCode::InvalidPositions, "开拓岗位数应在 0 到 100000 之间"));
     }
     Ok(day)
 }

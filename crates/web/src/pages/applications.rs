@@ -11,7 +11,7 @@ use crate::auth::Signed;
 use crate::error::AppError;
 use uuid::Uuid;
 
-use crate::applications_api::*;
+use crate::api::applications::*;
 
 #[derive(askama::Template)]
 #[template(path = "applications.html")]

@@ -1,5 +1,7 @@
 //! The campaign pages: the campaigns list, one campaign's targets by unit, the caller's own targets, and the charts.
 
+pub mod visits;
+
 use axum::extract::{Path, State};
 use chrono::NaiveDate;
 use jiuye_domain::access::{self, Action, within};
@@ -12,7 +14,7 @@ use crate::api::ApiQuery;
 use crate::auth::forbidden;
 use crate::error::AppError;
 
-use crate::campaign_targets::*;
+use crate::api::campaign::targets::*;
 
 #[derive(askama::Template)]
 #[template(path = "campaign_mine.html")]
@@ -82,7 +84,7 @@ pub async fn chart_page(
     let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
     let org_code = match p.org.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(o) => o.to_owned(),
-        None => crate::visits_api::home_org(&me, &[Action::ViewStatistics, Action::LogVisit])?,
+        None => crate::api::campaign::visits::home_org(&me, &[Action::ViewStatistics, Action::LogVisit])?,
     };
     let params = TargetParams { org: org_code.clone(), as_of: p.as_of.clone(), status: None };
     let (org, campaign, targets) = targets_for(&state, &me, &id, &params).await?;
@@ -113,10 +115,10 @@ pub async fn chart_page(
         ra.total_cmp(&rb).then(a.code.cmp(&b.code))
     });
     let (req, exp): (u32, u32) = (units.iter().map(|u| u.required).sum(), units.iter().map(|u| u.expected).sum());
-    let bars: Vec<crate::charts::Bar> = units
+    let bars: Vec<crate::render::charts::Bar> = units
         .iter()
         .take(40)
-        .map(|u| crate::charts::Bar {
+        .map(|u| crate::render::charts::Bar {
             label: u.name.clone(),
             value: f64::from(u.achieved) / f64::from(u.required.max(1)),
             flagged: u.behind > 0,
@@ -125,7 +127,7 @@ pub async fn chart_page(
     let bars_svg = if bars.is_empty() {
         String::new()
     } else {
-        crate::charts::rate_bars(
+        crate::render::charts::rate_bars(
             &format!("{} 各单位任务完成度", org.name),
             "每个单位已完成的家数占任务要求家数的比例；虚线为按时间进度此刻应达到的比例，红色为有滞后任务的单位",
             &bars,
@@ -169,7 +171,7 @@ pub async fn chart_page(
         }
         week += chrono::Duration::days(7);
     }
-    let line = crate::charts::progress_line(
+    let line = crate::render::charts::progress_line(
         &format!("{} 走访进度", org.name),
         &format!("活动期内累计走访次数占全部 {} 次的比例，按周统计", dates.len()),
         &points,
@@ -245,7 +247,7 @@ pub async fn campaign_page(
     let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
     let org_code = match p.org.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(o) => o.to_owned(),
-        None => crate::visits_api::home_org(&me, &[Action::ViewStatistics, Action::LogVisit])?,
+        None => crate::api::campaign::visits::home_org(&me, &[Action::ViewStatistics, Action::LogVisit])?,
     };
     let base = crate::pages::Base::new(&state, lang, "campaigns", &uri).with_caller(&caller);
     let status = p.status.clone().filter(|s| !s.is_empty());

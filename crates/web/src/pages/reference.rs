@@ -1,5 +1,6 @@
 //! The code-list pages: the catalogues and one catalogue's entries, browsable by parent.
 
+use crate::error::ErrorCode;
 use std::collections::HashSet;
 
 use askama::Template;
@@ -92,15 +93,14 @@ pub async fn ref_list(
     let q = params.q.unwrap_or_default().trim().to_owned();
     let page = params.page.unwrap_or(1);
     if page < 1 {
-        return Err(AppError::bad_request("invalid_query", "页码应从 1 开始"));
+        return Err(AppError::bad_request(ErrorCode::InvalidQuery, "页码应从 1 开始"));
     }
-    let parent =
-        match params.parent.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-            Some(p) => Some(state.refdata.entry(c, p).ok_or_else(|| {
-                AppError::not_found("ref_entry_not_found", format!("{} 中没有代码 {p}", c.title_zh()))
-            })?),
-            None => None,
-        };
+    let parent = match params.parent.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        Some(p) => Some(state.refdata.entry(c, p).ok_or_else(|| {
+            AppError::not_found(ErrorCode::RefEntryNotFound, format!("{} 中没有代码 {p}", c.title_zh()))
+        })?),
+        None => None,
+    };
     let parents: HashSet<&str> = state.refdata.entries_of(c).filter_map(|e| e.parent_code.as_deref()).collect();
     let hierarchical = !parents.is_empty();
     let query = RefQuery {

@@ -53,7 +53,7 @@ pub(crate) async fn login(app: &Router, username: &str, password: &str) -> (Stri
 /// A bearer token for an account, made the way the CLI makes one.
 pub(crate) async fn token_for(f: &Fixture, username: &str) -> String {
     let user = f.store.user_by_username(username).await.expect("db").expect("user");
-    jiuye_web::identity_api::issue_token(&*f.store, &user, "test", Some(1)).await.expect("token").1
+    jiuye_web::api::accounts::issue_token(&*f.store, &user, "test", Some(1)).await.expect("token").1
 }
 
 async fn user_id(f: &Fixture, username: &str) -> String {

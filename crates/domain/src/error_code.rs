@@ -1,0 +1,220 @@
+//! The stable error codes (错误代码) that API clients branch on and the interface translates.
+//! Each is serialised as its snake_case name, the same strings the API has always sent; every
+//! code has a Chinese and an English message in the web layer's message files (a test checks).
+
+macro_rules! error_codes {
+    ($($variant:ident => $text:literal,)*) => {
+        /// A stable, snake_case error code.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum ErrorCode {
+            $($variant,)*
+        }
+
+        impl ErrorCode {
+            /// Every code, in alphabetical order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            /// The code as sent to clients.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $text,)*
+                }
+            }
+
+            /// The code named by `text`, if there is one.
+            pub fn parse(text: &str) -> Option<ErrorCode> {
+                match text {
+                    $($text => Some(ErrorCode::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    AlreadyAnswered => "already_answered",
+    AlreadyApplied => "already_applied",
+    AlreadyLifted => "already_lifted",
+    ApplicationClosed => "application_closed",
+    ApplicationNotFound => "application_not_found",
+    AuditUnavailable => "audit_unavailable",
+    BadRequest => "bad_request",
+    BaseExists => "base_exists",
+    BaseNotFound => "base_not_found",
+    BelowMinimumWage => "below_minimum_wage",
+    CampaignNotFound => "campaign_not_found",
+    CohortClosed => "cohort_closed",
+    CorrectionDecided => "correction_decided",
+    CorrectionNotFound => "correction_not_found",
+    CreditCodeRequired => "credit_code_required",
+    CsrfFailed => "csrf_failed",
+    DatabaseUnavailable => "database_unavailable",
+    DisputeNotFound => "dispute_not_found",
+    EditConflict => "edit_conflict",
+    EmployerBlacklisted => "employer_blacklisted",
+    EmployerExists => "employer_exists",
+    EmployerNotFound => "employer_not_found",
+    EmployerNotVerified => "employer_not_verified",
+    EmployerRequired => "employer_required",
+    EvidenceNotFound => "evidence_not_found",
+    Forbidden => "forbidden",
+    GraduateNotFound => "graduate_not_found",
+    GrantExists => "grant_exists",
+    GrantNotFound => "grant_not_found",
+    ImportFailed => "import_failed",
+    InternalError => "internal_error",
+    InternshipNotEmployment => "internship_not_employment",
+    InvalidApplyMethod => "invalid_apply_method",
+    InvalidCapacity => "invalid_capacity",
+    InvalidCohort => "invalid_cohort",
+    InvalidContact => "invalid_contact",
+    InvalidCredentials => "invalid_credentials",
+    InvalidCreditCode => "invalid_credit_code",
+    InvalidDate => "invalid_date",
+    InvalidDeadline => "invalid_deadline",
+    InvalidDecision => "invalid_decision",
+    InvalidDescription => "invalid_description",
+    InvalidDisplayName => "invalid_display_name",
+    InvalidEducation => "invalid_education",
+    InvalidEmployerType => "invalid_employer_type",
+    InvalidExpiry => "invalid_expiry",
+    InvalidFile => "invalid_file",
+    InvalidForm => "invalid_form",
+    InvalidGrant => "invalid_grant",
+    InvalidHeadcount => "invalid_headcount",
+    InvalidIndustry => "invalid_industry",
+    InvalidKind => "invalid_kind",
+    InvalidLevel => "invalid_level",
+    InvalidMajorClass => "invalid_major_class",
+    InvalidMajors => "invalid_majors",
+    InvalidMessage => "invalid_message",
+    InvalidMinWage => "invalid_min_wage",
+    InvalidName => "invalid_name",
+    InvalidNote => "invalid_note",
+    InvalidOpenings => "invalid_openings",
+    InvalidOrg => "invalid_org",
+    InvalidOrgCode => "invalid_org_code",
+    InvalidPay => "invalid_pay",
+    InvalidPosition => "invalid_position",
+    InvalidPositions => "invalid_positions",
+    InvalidProgramme => "invalid_programme",
+    InvalidQuery => "invalid_query",
+    InvalidReason => "invalid_reason",
+    InvalidRegion => "invalid_region",
+    InvalidRole => "invalid_role",
+    InvalidRoster => "invalid_roster",
+    InvalidSalary => "invalid_salary",
+    InvalidScope => "invalid_scope",
+    InvalidSize => "invalid_size",
+    InvalidSkills => "invalid_skills",
+    InvalidSpecial => "invalid_special",
+    InvalidState => "invalid_state",
+    InvalidStatus => "invalid_status",
+    InvalidStep => "invalid_step",
+    InvalidText => "invalid_text",
+    InvalidTitle => "invalid_title",
+    InvalidTokenName => "invalid_token_name",
+    InvalidTotp => "invalid_totp",
+    InvalidUnit => "invalid_unit",
+    InvalidUsername => "invalid_username",
+    InvalidVisibility => "invalid_visibility",
+    InvalidYear => "invalid_year",
+    LiftViaVerification => "lift_via_verification",
+    MethodNotAllowed => "method_not_allowed",
+    NoChange => "no_change",
+    NoGrant => "no_grant",
+    NoLines => "no_lines",
+    NoMinimumWage => "no_minimum_wage",
+    NotFound => "not_found",
+    NoteRequired => "note_required",
+    OrgNotFound => "org_not_found",
+    OrgTooBroad => "org_too_broad",
+    PayRequired => "pay_required",
+    PayloadTooLarge => "payload_too_large",
+    PersonNotFound => "person_not_found",
+    PhotoNotFound => "photo_not_found",
+    PostingClosed => "posting_closed",
+    PostingNotFound => "posting_not_found",
+    PostingWithdrawn => "posting_withdrawn",
+    ProgrammeOutsideUnit => "programme_outside_unit",
+    ProofDoesNotFit => "proof_does_not_fit",
+    ProofRequired => "proof_required",
+    QueryTooLong => "query_too_long",
+    ReasonRequired => "reason_required",
+    RefEntryNotFound => "ref_entry_not_found",
+    RegionRequired => "region_required",
+    RegistrationRules => "registration_rules",
+    RequestTimeout => "request_timeout",
+    ResumeNotFound => "resume_not_found",
+    RoleDoesNotFitOrg => "role_does_not_fit_org",
+    ScamReportNotFound => "scam_report_not_found",
+    SearchUnavailable => "search_unavailable",
+    SeparationOfDuties => "separation_of_duties",
+    ServiceUnavailable => "service_unavailable",
+    SheetTooLarge => "sheet_too_large",
+    SpecialNotEligible => "special_not_eligible",
+    StatementRequired => "statement_required",
+    StorageUnavailable => "storage_unavailable",
+    SubjectRequired => "subject_required",
+    TextTooLong => "text_too_long",
+    TokenNotFound => "token_not_found",
+    TooLong => "too_long",
+    TooManyLines => "too_many_lines",
+    TooManyPhotos => "too_many_photos",
+    TooManyRequests => "too_many_requests",
+    TotpAlreadyEnabled => "totp_already_enabled",
+    TotpEnrolmentRequired => "totp_enrolment_required",
+    TotpNotSetUp => "totp_not_set_up",
+    TotpRequired => "totp_required",
+    TotpRequiredByPolicy => "totp_required_by_policy",
+    Unauthenticated => "unauthenticated",
+    UnknownCatalogue => "unknown_catalogue",
+    UnknownCode => "unknown_code",
+    UnknownLanguage => "unknown_language",
+    UnknownProof => "unknown_proof",
+    UnprocessableEntity => "unprocessable_entity",
+    UnsupportedMediaType => "unsupported_media_type",
+    UserNotFound => "user_not_found",
+    UsernameTaken => "username_taken",
+    VersionConflict => "version_conflict",
+    VisitNotFound => "visit_not_found",
+    WeakPassword => "weak_password",
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for ErrorCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl serde::Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorCode;
+
+    #[test]
+    fn codes_are_snake_case_sorted_and_round_trip() {
+        let mut previous = "";
+        for code in ErrorCode::ALL {
+            let text = code.as_str();
+            assert!(text.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{text}");
+            assert!(!text.starts_with('_') && !text.ends_with('_') && !text.contains("__"), "{text}");
+            assert!(text > previous, "{text} is out of order or repeated");
+            assert_eq!(ErrorCode::parse(text), Some(*code));
+            previous = text;
+        }
+        assert_eq!(ErrorCode::parse("no_such_code"), None);
+    }
+}

@@ -1,0 +1,476 @@
+//! Identity over JSON: sign-in and sign-out, the caller, their password, two-factor and API
+//! tokens, account management within scope, and the audit log. Every decision goes through
+//! `jiuye_domain::access`; every list is filtered by scope in the database.
+
+pub mod audit;
+pub mod users;
+
+use crate::error::ErrorCode;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+
+use jiuye_store::identity::{GrantRecord, TokenRecord};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::api::OrgKindDto;
+use crate::auth::{
+    AuditEvent, Caller, ClientIp, Credential, MaybeCaller, SESSION_COOKIE, SignIn, Signed, audited, check_credentials,
+    check_password_rules, set_cookie, start_session,
+};
+use crate::error::{AppError, ErrorBody};
+
+/// A role grant as shown to clients.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GrantDto {
+    pub id: Uuid,
+    /// `ministry_admin`, `province_admin`, `career_staff`, `university_leader`, `college_leader`,
+    /// `major_head`, `counselor`, `graduate` or `employer`.
+    #[schema(example = "career_staff")]
+    pub role: String,
+    #[schema(example = "4151010610")]
+    pub org_code: String,
+    #[schema(example = "四川大学")]
+    pub org_name: String,
+    pub org_kind: OrgKindDto,
+    #[schema(example = "CN/510000/4151010610")]
+    pub org_path: String,
+    /// The graduate or employer record a graduate or employer grant is about.
+    pub subject_id: Option<Uuid>,
+}
+
+impl From<&GrantRecord> for GrantDto {
+    fn from(g: &GrantRecord) -> Self {
+        GrantDto {
+            id: g.id,
+            role: g.grant.role.id().to_owned(),
+            org_code: g.grant.org_code.clone(),
+            org_name: g.org_name.clone(),
+            org_kind: g.grant.org_kind.into(),
+            org_path: g.grant.org_path.clone(),
+            subject_id: g.grant.subject_id,
+        }
+    }
+}
+
+/// The signed-in caller.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeDto {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub must_change_password: bool,
+    pub totp_enabled: bool,
+    /// True when an administrator must enable two-factor sign-in before doing anything else.
+    pub totp_enrolment_required: bool,
+    pub grants: Vec<GrantDto>,
+    /// For cookie sessions: send it as `X-CSRF-Token` with every write.
+    pub csrf_token: Option<String>,
+}
+
+async fn me_dto(state: &AppState, caller: &Caller) -> Result<MeDto, AppError> {
+    let mut grants = state.store.grants_of(caller.user.id).await?;
+    // A token acts under one grant: that is all it shows.
+    if let Credential::Token { grant_id, .. } = &caller.via {
+        grants.retain(|g| g.id == *grant_id);
+    }
+    Ok(MeDto {
+        id: caller.user.id,
+        username: caller.user.username.clone(),
+        display_name: caller.user.display_name.clone(),
+        must_change_password: caller.user.must_change_password,
+        totp_enabled: caller.user.totp_enabled,
+        totp_enrolment_required: caller.needs_totp_enrolment,
+        grants: grants.iter().map(GrantDto::from).collect(),
+        csrf_token: caller.csrf_token().map(str::to_owned),
+    })
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SessionRequest {
+    pub username: String,
+    pub password: String,
+    /// The six-digit code, for accounts with two-factor sign-in.
+    pub totp: Option<String>,
+}
+
+/// Signs in: sets the session cookie and returns the caller (with the CSRF token for writes).
+#[utoipa::path(
+    post,
+    path = "/api/v1/session",
+    tag = "identity",
+    request_body = SessionRequest,
+    responses(
+        (status = 200, description = "Signed in; `Set-Cookie: jiuye_session=…`", body = MeDto),
+        (status = 401, description = "`invalid_credentials`, `totp_required` or `invalid_totp`", body = ErrorBody),
+        (status = 429, description = "`too_many_requests` from this address", body = ErrorBody),
+    )
+)]
+pub async fn create_session(
+    State(state): State<AppState>,
+    MaybeCaller(previous): MaybeCaller,
+    ip: axum::Extension<ClientIp>,
+    Json(body): Json<SessionRequest>,
+) -> Result<Response, AppError> {
+    let ip = ip.0;
+    let (user, second_factor) =
+        match check_credentials(&state, ip, &body.username, &body.password, body.totp.as_deref()).await? {
+            SignIn::Ok { user, second_factor } => (user, second_factor),
+            SignIn::Failed(err, event) => return Ok(event.attach(err.into_response())),
+        };
+    // Rotate: any session the client already had ends here.
+    if let Some(Credential::Session(s)) = previous.as_deref().map(|c| &c.via) {
+        state.store.delete_session(&s.id_hash).await?;
+    }
+    let (raw, session) = start_session(&state, &user, second_factor, ip).await?;
+    let actor = crate::auth::actor_for(&state, &user).await?;
+    let needs = state.auth.settings.require_totp_for_admins
+        && !second_factor
+        && !user.totp_enabled
+        && actor.grants.iter().any(|g| g.role.is_admin());
+    let caller = Caller { actor, user: user.clone(), via: Credential::Session(session), needs_totp_enrolment: needs };
+    let me = me_dto(&state, &caller).await?;
+    let mut res = Json(me).into_response();
+    if let Some(c) = set_cookie(SESSION_COOKIE, &raw, None, state.auth.settings.secure_cookies) {
+        res.headers_mut().insert(header::SET_COOKIE, c);
+    }
+    let mut event = AuditEvent::new("sign_in").target(format!("user:{}", user.username), None).result("ok");
+    event.user_id = Some(user.id);
+    event.username = Some(user.username.clone());
+    if second_factor {
+        event = event.detail("两步验证");
+    }
+    if let Some(g) = caller.primary_grant() {
+        event = event.by(g);
+    }
+    Ok(event.attach(res))
+}
+
+/// Signs out (ends the session of the cookie).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/session",
+    tag = "identity",
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+    )
+)]
+pub async fn delete_session(State(state): State<AppState>, Signed(caller): Signed) -> Result<Response, AppError> {
+    if let Credential::Session(s) = &caller.via {
+        state.store.delete_session(&s.id_hash).await?;
+    }
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    if let Some(c) = set_cookie(SESSION_COOKIE, "", Some(0), state.auth.settings.secure_cookies) {
+        res.headers_mut().insert(header::SET_COOKIE, c);
+    }
+    Ok(AuditEvent::new("sign_out").attach(res))
+}
+
+/// The caller and their grants.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "identity",
+    responses(
+        (status = 200, description = "The caller", body = MeDto),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+    )
+)]
+pub async fn me(State(state): State<AppState>, Signed(caller): Signed) -> Result<Json<MeDto>, AppError> {
+    Ok(Json(me_dto(&state, &caller).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// Changes the caller's password (at least 10 characters, not the username, not a common one).
+/// Every session of the account ends; sign in again.
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/password",
+    tag = "identity",
+    request_body = PasswordChange,
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 400, description = "`weak_password`", body = ErrorBody),
+        (status = 401, description = "`unauthenticated` or `invalid_credentials`", body = ErrorBody),
+    )
+)]
+pub async fn change_password(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Json(body): Json<PasswordChange>,
+) -> Result<Response, AppError> {
+    let event = AuditEvent::new("password_change").target(format!("user:{}", caller.user.username), None);
+    Ok(audited(
+        event,
+        change_own_password(&state, &caller, &body.current_password, &body.new_password)
+            .await
+            .map(|()| StatusCode::NO_CONTENT.into_response()),
+    ))
+}
+
+pub(crate) async fn change_own_password(
+    state: &AppState,
+    caller: &Caller,
+    current: &str,
+    new: &str,
+) -> Result<(), AppError> {
+    if !crate::auth::verify_password(current, &caller.user.password_hash).await {
+        return Err(AppError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials, "当前密码不正确"));
+    }
+    check_password_rules(&caller.user.username, new)?;
+    if crate::auth::verify_password(new, &caller.user.password_hash).await {
+        return Err(AppError::bad_request(ErrorCode::WeakPassword, "新密码不能与当前密码相同"));
+    }
+    let hash = hash_password(state, new).await?;
+    state.store.set_password(caller.user.id, &hash, false).await?;
+    state.store.delete_sessions_of(caller.user.id).await?;
+    Ok(())
+}
+
+/// Hashes a password on the blocking pool, at the node's cost.
+pub(crate) async fn hash_password(state: &AppState, password: &str) -> Result<String, AppError> {
+    Ok(jiuye_app::accounts::hash_password(password, state.auth.settings.password_cost).await?)
+}
+
+/// An API token (never the token itself, which is shown once at creation).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenDto {
+    pub id: Uuid,
+    pub name: String,
+    /// The first characters, to recognise the token.
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+impl From<&TokenRecord> for TokenDto {
+    fn from(t: &TokenRecord) -> Self {
+        TokenDto {
+            id: t.id,
+            name: t.name.clone(),
+            prefix: t.prefix.clone(),
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            revoked_at: t.revoked_at,
+            last_used_at: t.last_used_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewTokenRequest {
+    pub name: String,
+    /// 1–365 days; default 90.
+    pub expires_days: Option<i64>,
+    /// The grant (of `GET /api/v1/me`) the token acts under; default the first. The token has
+    /// only that grant's rights and is revoked with it.
+    pub grant_id: Option<Uuid>,
+}
+
+/// A token just created: `token` is shown this once and stored only as a hash.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NewTokenDto {
+    pub id: Uuid,
+    pub token: String,
+    pub name: String,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+#[allow(unused_imports)]
+pub(crate) use crate::api::accounts::audit::*;
+#[allow(unused_imports)]
+pub(crate) use crate::api::accounts::users::*;
+pub use jiuye_app::accounts::{issue_token, issue_token_under};
+
+/// The caller's API tokens.
+#[utoipa::path(get, path = "/api/v1/me/tokens", tag = "identity",
+    responses((status = 200, body = Vec<TokenDto>), (status = 401, description = "`unauthenticated`", body = ErrorBody)))]
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+) -> Result<Json<Vec<TokenDto>>, AppError> {
+    Ok(Json(state.store.tokens_of(caller.user.id).await?.iter().map(TokenDto::from).collect()))
+}
+
+/// Creates an API token for the caller, acting under one of the caller's grants. Use it as
+/// `Authorization: Bearer <token>`; bearer writes need no CSRF header.
+#[utoipa::path(post, path = "/api/v1/me/tokens", tag = "identity", request_body = NewTokenRequest,
+    responses((status = 201, description = "The token, shown this once", body = NewTokenDto), (status = 400, description = "`invalid_token_name`, `invalid_expiry`, `invalid_grant`, `no_grant`", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody)))]
+pub async fn create_token(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Json(body): Json<NewTokenRequest>,
+) -> Result<Response, AppError> {
+    // A token made with a token acts under the same grant; otherwise the one asked for.
+    let grant = match &caller.via {
+        Credential::Token { grant_id, .. } => Some(*grant_id),
+        Credential::Session(_) => body.grant_id,
+    };
+    match issue_token_under(&*state.store, &caller.user, grant, &body.name, body.expires_days).await {
+        Ok((record, token)) => {
+            let dto = NewTokenDto { id: record.id, token, name: record.name.clone(), expires_at: record.expires_at };
+            Ok(AuditEvent::new("token_create")
+                .target(format!("token:{}", record.prefix), None)
+                .attach((StatusCode::CREATED, Json(dto)).into_response()))
+        }
+        Err(e) => Ok(audited(AuditEvent::new("token_create"), Err(e.into()))),
+    }
+}
+
+/// Revokes one of the caller's tokens.
+#[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "identity", params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 404, description = "`token_not_found`", body = ErrorBody)))]
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    let event = AuditEvent::new("token_revoke").target(format!("token:{id}"), None);
+    if !state.store.revoke_token(caller.user.id, id, Utc::now()).await? {
+        return Ok(audited(event, Err(AppError::not_found(ErrorCode::TokenNotFound, "没有这个令牌，或它已被撤销"))));
+    }
+    Ok(event.attach(StatusCode::NO_CONTENT.into_response()))
+}
+
+/// A new two-factor secret, not active until confirmed with a code.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TotpSetupDto {
+    /// Base32 secret for the authenticator app.
+    pub secret: String,
+    pub otpauth_uri: String,
+}
+
+pub(crate) async fn totp_setup(state: &AppState, caller: &Caller) -> Result<TotpSetupDto, AppError> {
+    if caller.user.totp_enabled {
+        return Err(AppError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::TotpAlreadyEnabled,
+            "两步验证已开启；如需更换，请先关闭",
+        ));
+    }
+    let secret = jiuye_security::totp::new_secret()
+        .map_err(|_| AppError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::InternalError, "无法生成密钥"))?;
+    let sealed = state
+        .auth
+        .keys
+        .seal(secret.as_bytes())
+        .map_err(|_| AppError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::InternalError, "无法保存密钥"))?;
+    state.store.set_totp(caller.user.id, Some(&sealed), false).await?;
+    let uri = jiuye_security::totp::uri("jiuye", &caller.user.username, &secret);
+    Ok(TotpSetupDto { secret, otpauth_uri: uri })
+}
+
+pub(crate) async fn totp_enable(state: &AppState, caller: &Caller, code: &str) -> Result<(), AppError> {
+    let user = state.store.user_by_id(caller.user.id).await?.ok_or_else(crate::auth::unauthenticated)?;
+    if user.totp_enabled {
+        return Err(AppError::new(StatusCode::CONFLICT, ErrorCode::TotpAlreadyEnabled, "两步验证已开启"));
+    }
+    let Some(sealed) = user.totp_secret.as_deref() else {
+        return Err(AppError::bad_request(ErrorCode::TotpNotSetUp, "请先生成两步验证密钥"));
+    };
+    let secret = state.auth.keys.open(sealed).ok().and_then(|b| String::from_utf8(b).ok()).ok_or_else(|| {
+        AppError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::InternalError, "两步验证密钥无法读取")
+    })?;
+    let Some(step) = jiuye_security::totp::verify(&secret, code, Utc::now().timestamp()) else {
+        return Err(AppError::bad_request(ErrorCode::InvalidTotp, "动态验证码不正确，请核对手机时间后重试"));
+    };
+    state.store.set_totp(user.id, Some(sealed), true).await?;
+    state.store.use_totp_step(user.id, i64::try_from(step).unwrap_or(i64::MAX)).await?;
+    Ok(())
+}
+
+pub(crate) async fn totp_disable(state: &AppState, caller: &Caller, password: &str) -> Result<(), AppError> {
+    if !crate::auth::verify_password(password, &caller.user.password_hash).await {
+        return Err(AppError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials, "密码不正确"));
+    }
+    if state.auth.settings.require_totp_for_admins && caller.actor.grants.iter().any(|g| g.role.is_admin()) {
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::TotpRequiredByPolicy,
+            "按本节点规定，管理员必须使用两步验证",
+        ));
+    }
+    state.store.set_totp(caller.user.id, None, false).await?;
+    Ok(())
+}
+
+/// Starts two-factor set-up: returns a new secret to scan; confirm with `/api/v1/me/totp/enable`.
+#[utoipa::path(post, path = "/api/v1/me/totp", tag = "identity",
+    responses((status = 200, body = TotpSetupDto), (status = 409, description = "`totp_already_enabled`", body = ErrorBody)))]
+pub async fn start_totp(State(state): State<AppState>, Signed(caller): Signed) -> Result<Response, AppError> {
+    Ok(audited(AuditEvent::new("totp_setup"), totp_setup(&state, &caller).await.map(|d| Json(d).into_response())))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TotpCode {
+    pub code: String,
+}
+
+/// Turns two-factor sign-in on, given a current code from the app.
+#[utoipa::path(post, path = "/api/v1/me/totp/enable", tag = "identity", request_body = TotpCode,
+    responses((status = 204), (status = 400, description = "`invalid_totp`, `totp_not_set_up`", body = ErrorBody)))]
+pub async fn enable_totp(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Json(body): Json<TotpCode>,
+) -> Result<Response, AppError> {
+    Ok(audited(
+        AuditEvent::new("totp_enable"),
+        totp_enable(&state, &caller, &body.code).await.map(|()| StatusCode::NO_CONTENT.into_response()),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordConfirm {
+    pub password: String,
+}
+
+/// Turns two-factor sign-in off (needs the password; refused for administrators when the node
+/// requires it).
+#[utoipa::path(delete, path = "/api/v1/me/totp", tag = "identity", request_body = PasswordConfirm,
+    responses((status = 204), (status = 403, description = "`totp_required_by_policy`", body = ErrorBody)))]
+pub async fn disable_totp(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Json(body): Json<PasswordConfirm>,
+) -> Result<Response, AppError> {
+    Ok(audited(
+        AuditEvent::new("totp_disable"),
+        totp_disable(&state, &caller, &body.password).await.map(|()| StatusCode::NO_CONTENT.into_response()),
+    ))
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_session, delete_session))
+        .routes(routes!(me))
+        .routes(routes!(change_password))
+        .routes(routes!(list_tokens, create_token))
+        .routes(routes!(revoke_token))
+        .routes(routes!(unlock_user))
+        .routes(routes!(start_totp, disable_totp))
+        .routes(routes!(enable_totp))
+        .routes(routes!(list_users, create_user))
+        .routes(routes!(get_user))
+        .routes(routes!(add_grant))
+        .routes(routes!(remove_grant))
+        .routes(routes!(reset_password))
+        .routes(routes!(set_disabled))
+        .routes(routes!(list_audit))
+}

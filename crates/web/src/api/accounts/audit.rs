@@ -1,0 +1,123 @@
+//! The audit log over JSON: rows by or about the caller's scope, newest first.
+
+use crate::error::ErrorCode;
+use axum::Json;
+use axum::extract::State;
+
+use chrono::{DateTime, Utc};
+
+use jiuye_domain::access::{self, Action, Resource};
+use jiuye_store::identity::AuditQuery;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::api::ApiQuery;
+use crate::auth::{Caller, Signed, authorize, forbidden};
+use crate::error::{AppError, ErrorBody};
+
+use crate::api::accounts::*;
+
+/// One audit row.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditRowDto {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub username: Option<String>,
+    pub role: Option<String>,
+    pub org_code: Option<String>,
+    pub action: String,
+    pub target: Option<String>,
+    pub result: String,
+    pub ip: Option<String>,
+    pub detail: Option<String>,
+    pub hash: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditList {
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
+    pub items: Vec<AuditRowDto>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditParams {
+    /// Organisation code: rows by or about that subtree.
+    pub org: Option<String>,
+    /// e.g. `sign_in`, `user_create`, `grant_add`.
+    pub action: Option<String>,
+    pub username: Option<String>,
+    /// e.g. `ok`, `invalid_password`, `account_locked`, `forbidden`.
+    pub result: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+pub(crate) async fn audit_in_scope(
+    state: &AppState,
+    caller: &Caller,
+    p: AuditParams,
+) -> Result<(Vec<AuditRowDto>, i64, i64, i64), AppError> {
+    let limit = p.limit.unwrap_or(50);
+    let offset = p.offset.unwrap_or(0);
+    if !(1..=500).contains(&limit) || offset < 0 {
+        return Err(AppError::bad_request(ErrorCode::InvalidQuery, "limit 应在 1 到 500 之间，offset 不能为负数"));
+    }
+    let org_path = match p.org.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
+        Some(code) => {
+            let (_, _, path) = org_at(state, code).await?;
+            authorize(caller, Action::ViewAudit, &Resource::at(&path))?;
+            Some(path)
+        }
+        None => None,
+    };
+    let scope = access::scope_paths(&caller.actor, Action::ViewAudit);
+    if scope.is_empty() {
+        return Err(forbidden());
+    }
+    let (rows, total) = state
+        .store
+        .audit_rows(&AuditQuery {
+            scope_paths: scope,
+            org_path,
+            action: p.action,
+            username: p.username,
+            result: p.result,
+            limit,
+            offset,
+        })
+        .await?;
+    let items = rows
+        .into_iter()
+        .map(|r| AuditRowDto {
+            seq: r.seq,
+            at: r.at,
+            username: r.entry.username,
+            role: r.entry.role,
+            org_code: r.entry.org_code,
+            action: r.entry.action,
+            target: r.entry.target,
+            result: r.entry.result,
+            ip: r.entry.ip,
+            detail: r.entry.detail,
+            hash: r.hash,
+        })
+        .collect();
+    Ok((items, total, limit, offset))
+}
+
+/// The audit log of the caller's scope, newest first.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "identity", params(AuditParams),
+    responses((status = 200, body = AuditList), (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody)))]
+pub async fn list_audit(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    ApiQuery(p): ApiQuery<AuditParams>,
+) -> Result<Json<AuditList>, AppError> {
+    let (items, total, limit, offset) = audit_in_scope(&state, &caller, p).await?;
+    Ok(Json(AuditList { total, limit, offset, items }))
+}

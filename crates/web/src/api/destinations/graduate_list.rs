@@ -1,0 +1,221 @@
+//! Graduates in scope over JSON: the list with its filters (status, unplaced, name or 学号), a counselor's follow-up of a graduate, and a cohort's closing date.
+
+use crate::error::ErrorCode;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{NaiveDate, Utc};
+use jiuye_domain::access::{self, Action, Resource, ScopedGrant};
+use jiuye_domain::destination::DestStatus;
+use jiuye_store::destinations::GraduateQuery;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::api::{ApiQuery, parse_org_code};
+use crate::auth::{AuditEvent, Caller, Signed, audited, forbidden};
+use crate::error::{AppError, ErrorBody};
+use uuid::Uuid;
+
+use crate::api::destinations::*;
+
+/// A graduate in a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GraduateItem {
+    pub id: Uuid,
+    pub student_no: String,
+    pub name: String,
+    pub college: String,
+    pub programme: String,
+    pub cohort: i32,
+    pub dest_code: Option<String>,
+    pub dest_status: String,
+    /// Counselor follow-up: `not_contacted`, `contacted`, `needs_help`, `unreachable`.
+    pub contact_state: String,
+    pub contacted_at: Option<chrono::DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GraduateList {
+    pub total: i64,
+    pub items: Vec<GraduateItem>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GraduateListParams {
+    /// Organisation code (default: everything the caller may see).
+    pub org: Option<String>,
+    pub cohort: Option<i32>,
+    /// `none`, `draft`, `submitted`, `returned`, `college_approved`, `approved`, `confirmed`.
+    pub status: Option<String>,
+    /// Only graduates without a counted, placed destination.
+    #[serde(default)]
+    pub unplaced: bool,
+    /// Name or 学号 contains.
+    pub q: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+pub(crate) async fn list(state: &AppState, caller: &Caller, p: GraduateListParams) -> Result<GraduateList, AppError> {
+    let scope = access::scope_paths(&caller.actor, Action::ViewGraduate);
+    if scope.is_empty() {
+        return Err(forbidden());
+    }
+    let org_path = match p.org.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
+        Some(code) => {
+            let code = parse_org_code(code)?;
+            let org = state.store.org_by_code(&code).await?.ok_or_else(|| {
+                AppError::not_found(ErrorCode::OrgNotFound, format!("找不到代码为 {code} 的组织机构"))
+            })?;
+            crate::auth::authorize(caller, Action::ViewGraduate, &Resource::at(&org.path))?;
+            Some(org.path)
+        }
+        None => None,
+    };
+    let status = match p.status.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(
+            DestStatus::from_id(s)
+                .ok_or_else(|| AppError::bad_request(ErrorCode::InvalidQuery, format!("未知状态“{s}”")))?,
+        ),
+        None => None,
+    };
+    let limit = p.limit.unwrap_or(50);
+    if !(1..=1000).contains(&limit) || p.offset.unwrap_or(0) < 0 {
+        return Err(AppError::bad_request(ErrorCode::InvalidQuery, "limit 应在 1 到 1000 之间，offset 不能为负数"));
+    }
+    let (items, total) = state
+        .store
+        .list_graduates(&GraduateQuery {
+            scope_paths: scope,
+            org_path,
+            cohort: p.cohort,
+            status,
+            unplaced: p.unplaced,
+            q: p.q,
+            limit,
+            offset: p.offset.unwrap_or(0),
+        })
+        .await?;
+    Ok(GraduateList {
+        total,
+        items: items
+            .into_iter()
+            .map(|g| GraduateItem {
+                id: g.id,
+                student_no: g.student_no,
+                name: g.name,
+                college: g.college_name,
+                programme: g.programme_name,
+                cohort: g.cohort,
+                dest_code: g.dest_code,
+                dest_status: g.dest_status.id().into(),
+                contact_state: g.contact_state,
+                contacted_at: g.contacted_at,
+            })
+            .collect(),
+    })
+}
+
+/// The Chinese name of a follow-up state.
+pub fn contact_zh(state: &str) -> &'static str {
+    match state {
+        "contacted" => "已联系",
+        "needs_help" => "需要帮扶",
+        "unreachable" => "联系不上",
+        _ => "未联系",
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ContactUpdate {
+    /// `not_contacted`, `contacted`, `needs_help` or `unreachable`.
+    pub state: String,
+}
+
+pub(crate) async fn record_contact(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    contact: &str,
+) -> Result<ScopedGrant, AppError> {
+    let g = visible_graduate(state, caller, id).await?;
+    let grant = access::can(&caller.actor, Action::RegisterDestination, &Resource::at(&g.programme_path))
+        .ok_or_else(forbidden)?
+        .clone();
+    if !jiuye_store::destinations::CONTACT_STATES.contains(&contact) {
+        return Err(AppError::bad_request(
+            ErrorCode::InvalidState,
+            "state 应为 not_contacted、contacted、needs_help 或 unreachable",
+        ));
+    }
+    state.store.set_contact(id, contact, caller.user.id).await?;
+    Ok(grant)
+}
+
+/// Records a counselor's follow-up with a graduate (staff only).
+#[utoipa::path(post, path = "/api/v1/graduates/{id}/contact", tag = "graduates", params(("id" = Uuid, Path)), request_body = ContactUpdate,
+    responses((status = 204), (status = 400, description = "`invalid_state`", body = ErrorBody), (status = 403, description = "`forbidden`", body = ErrorBody)))]
+pub async fn post_contact(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(id): Path<Uuid>,
+    Json(c): Json<ContactUpdate>,
+) -> Response {
+    let event = AuditEvent::new("graduate_contact").target(format!("graduate:{id}"), None).detail(c.state.clone());
+    match record_contact(&state, &caller, id, &c.state).await {
+        Ok(grant) => event.by(&grant).attach(StatusCode::NO_CONTENT.into_response()),
+        Err(e) => audited(event, Err(e)),
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ClosingUpdate {
+    /// YYYY-MM-DD: the last day destination records of the cohort may change.
+    pub closes_on: String,
+}
+
+/// Sets when a university's cohort closes for corrections (default: 31 August of the cohort
+/// year).
+#[utoipa::path(put, path = "/api/v1/cohorts/{university}/{cohort}", tag = "graduates",
+    params(("university" = String, Path), ("cohort" = i32, Path)), request_body = ClosingUpdate,
+    responses((status = 204), (status = 400, description = "`invalid_date`", body = ErrorBody), (status = 403, description = "`forbidden`", body = ErrorBody)))]
+pub async fn put_closing(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path((university, cohort)): Path<(String, i32)>,
+    Json(u): Json<ClosingUpdate>,
+) -> Response {
+    let event = AuditEvent::new("cohort_closing_set")
+        .target(format!("org:{university}"), None)
+        .detail(format!("{cohort} 届截至 {}", u.closes_on));
+    let result = async {
+        let (org, grant) = crate::api::rosters::university_for_import(&state, &caller, &university).await?;
+        let date = NaiveDate::parse_from_str(u.closes_on.trim(), "%Y-%m-%d")
+            .map_err(|_| AppError::bad_request(ErrorCode::InvalidDate, "日期应形如 2024-08-31"))?;
+        if !(2000..=2100).contains(&cohort) {
+            return Err(AppError::bad_request(ErrorCode::InvalidCohort, "届别应为四位年份"));
+        }
+        state.store.set_cohort_closing(org.id, cohort, &date.to_string()).await?;
+        Ok(grant)
+    }
+    .await;
+    match result {
+        Ok(grant) => event.by(&grant).attach(StatusCode::NO_CONTENT.into_response()),
+        Err(e) => audited(event, Err(e)),
+    }
+}
+
+/// Graduates in the caller's scope: review queues (`status=submitted`), and those still
+/// without a destination (`unplaced=true`).
+#[utoipa::path(get, path = "/api/v1/graduates", tag = "graduates", params(GraduateListParams),
+    responses((status = 200, body = GraduateList), (status = 403, description = "`forbidden`", body = ErrorBody)))]
+pub async fn list_graduates(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    ApiQuery(p): ApiQuery<GraduateListParams>,
+) -> Result<Json<GraduateList>, AppError> {
+    Ok(Json(list(&state, &caller, p).await?))
+}

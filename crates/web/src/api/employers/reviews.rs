@@ -1,0 +1,417 @@
+//! Employer corrections and scam reports over JSON: staff outside an employer's registering scope propose corrections that the registering scope accepts or rejects; scams confirmed for one scope are reported to the registering scope, which can lift a hide.
+
+use crate::error::ErrorCode;
+use crate::error::unprocessable;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use jiuye_domain::access::{self, Action, Resource};
+
+use jiuye_store::employers::{CorrectionRow, Decided, EmployerFacts, ScamReportRow};
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::api::ApiQuery;
+use crate::auth::{AuditEvent, Caller, Signed, audited, forbidden};
+use crate::error::{AppError, ErrorBody};
+use uuid::Uuid;
+
+use crate::api::employers::*;
+
+/// Proposed values of an employer's fields, with the proposer's reason.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct CorrectionInput {
+    pub name: Option<String>,
+    /// 单位性质代码.
+    pub employer_type: Option<String>,
+    /// GB/T 4754-2017 industry code.
+    pub industry_code: Option<String>,
+    /// GB/T 2260 region code.
+    pub region_code: Option<String>,
+    pub employees: Option<i64>,
+    pub revenue_wan: Option<i64>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub contact_email: Option<String>,
+    /// Why (at most 500 characters).
+    pub note: Option<String>,
+}
+
+/// A proposed correction of an employer record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CorrectionDto {
+    pub id: Uuid,
+    pub employer_credit_code: String,
+    /// The proposed values; `null` fields are not part of the proposal.
+    pub proposed: EmployerChanges,
+    pub note: Option<String>,
+    /// The proposer's username.
+    pub proposed_by: String,
+    /// The organisation the proposer acted for.
+    pub proposer_org: String,
+    pub proposer_org_name: String,
+    pub created_at: DateTime<Utc>,
+    /// `proposed`, `accepted` or `rejected`.
+    pub status: String,
+    pub decided_by: Option<Uuid>,
+    pub decision_note: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+fn correction_dto(code: &str, r: CorrectionRow) -> CorrectionDto {
+    let c = r.correction;
+    CorrectionDto {
+        id: c.id,
+        employer_credit_code: code.to_owned(),
+        proposed: EmployerChanges::of_correction(&c),
+        note: c.note,
+        proposed_by: r.proposer_username,
+        proposer_org: r.proposer_org_code,
+        proposer_org_name: r.proposer_org_name,
+        created_at: c.created_at,
+        status: c.status,
+        decided_by: c.decided_by,
+        decision_note: c.decision_note,
+        decided_at: c.decided_at,
+    }
+}
+
+/// Corrections proposed for one employer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CorrectionList {
+    pub total: i64,
+    pub items: Vec<CorrectionDto>,
+}
+
+/// The corrections proposed for an employer, newest first: all of them for the staff of its
+/// registering scope, one's own for anyone else who reads the directory.
+#[utoipa::path(get, path = "/api/v1/employers/{credit_code}/corrections", tag = "employers", params(("credit_code" = String, Path)),
+    responses((status = 200, description = "The corrections the caller may see", body = CorrectionList),
+        (status = 404, description = "`employer_not_found` (also for callers who may not read the directory)", body = ErrorBody)))]
+pub async fn list_corrections(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(code): Path<String>,
+) -> Result<Json<CorrectionList>, AppError> {
+    let (e, facts) = readable(&state, &caller, &code).await?;
+    let registrar = access::registering_staff(&caller.actor, &ties(&facts)).is_some();
+    let items: Vec<CorrectionDto> = state
+        .store
+        .corrections_of(e.id)
+        .await?
+        .into_iter()
+        .filter(|r| registrar || r.correction.proposed_by == caller.user.id)
+        .map(|r| correction_dto(&e.credit_code, r))
+        .collect();
+    Ok(Json(CorrectionList { total: items.len() as i64, items }))
+}
+
+fn clean_note(note: Option<&str>) -> Option<String> {
+    note.map(str::trim).filter(|n| !n.is_empty()).map(|n| n.chars().take(500).collect())
+}
+
+/// Proposes a correction of an employer record for its registering scope to decide (staff who
+/// work with the directory). The proposed values are checked as an entry would be.
+#[utoipa::path(post, path = "/api/v1/employers/{credit_code}/corrections", tag = "employers", params(("credit_code" = String, Path)),
+    request_body = CorrectionInput,
+    responses((status = 201, description = "Recorded, waiting for the registering scope", body = CorrectionDto),
+        (status = 403, description = "`forbidden` (not staff who work with the directory)", body = ErrorBody),
+        (status = 404, description = "`employer_not_found`", body = ErrorBody),
+        (status = 422, description = "`no_change` (nothing differs from the record), `invalid_name`, `invalid_employer_type`, `invalid_industry`, `invalid_region`, `invalid_size`", body = ErrorBody)))]
+pub async fn post_correction(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(code): Path<String>,
+    Json(input): Json<CorrectionInput>,
+) -> Response {
+    let code = code.trim().to_ascii_uppercase();
+    let event = AuditEvent::new("employer_correction_propose").target(format!("employer:{code}"), None);
+    let result = async {
+        let (e, facts) = readable(&state, &caller, &code).await?;
+        let grant = registering_grant(&caller)?;
+        let clean = |s: &Option<String>| {
+            s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(100).collect::<String>())
+        };
+        let wanted = EmployerChanges {
+            name: clean(&input.name),
+            employer_type: clean(&input.employer_type),
+            industry_code: clean(&input.industry_code).map(|s| s.to_ascii_uppercase()),
+            region_code: clean(&input.region_code),
+            employees: input.employees,
+            revenue_wan: input.revenue_wan,
+            contact_name: clean(&input.contact_name),
+            contact_phone: clean(&input.contact_phone),
+            contact_email: clean(&input.contact_email),
+        };
+        // Checked as the record would be with the proposal applied.
+        let merged = wanted.applied(&state, &e)?;
+        let changes = EmployerChanges::between(&e, &merged, wanted.employer_type.is_some());
+        let changes = EmployerChanges {
+            employees: changes.employees.filter(|_| wanted.employees.is_some()),
+            revenue_wan: changes.revenue_wan.filter(|_| wanted.revenue_wan.is_some()),
+            contact_name: changes.contact_name.filter(|_| wanted.contact_name.is_some()),
+            contact_phone: changes.contact_phone.filter(|_| wanted.contact_phone.is_some()),
+            contact_email: changes.contact_email.filter(|_| wanted.contact_email.is_some()),
+            name: changes.name.filter(|_| wanted.name.is_some()),
+            industry_code: changes.industry_code.filter(|_| wanted.industry_code.is_some()),
+            region_code: changes.region_code.filter(|_| wanted.region_code.is_some()),
+            employer_type: changes.employer_type,
+        };
+        if changes.is_empty() {
+            return Err(unprocessable(ErrorCode::NoChange, "所提更正与库中记录相同"));
+        }
+        let id = propose(&state, &caller, &grant, &e, &changes, clean_note(input.note.as_deref())).await?;
+        let row = state.store.correction(id).await?.ok_or_else(correction_missing)?;
+        Ok((correction_dto(&e.credit_code, row), grant, facts.registered_path))
+    }
+    .await;
+    match result {
+        Ok((d, grant, path)) => event
+            .by(&grant)
+            .target(format!("employer:{code}"), Some(&path))
+            .detail(format!("correction:{}", d.id))
+            .attach((StatusCode::CREATED, Json(d)).into_response()),
+        Err(e) => audited(event, Err(e)),
+    }
+}
+
+fn correction_missing() -> AppError {
+    AppError::not_found(ErrorCode::CorrectionNotFound, "没有这条更正")
+}
+
+/// A decision on a proposed correction.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CorrectionDecision {
+    pub accept: bool,
+    /// Required to reject (at most 500 characters).
+    pub note: Option<String>,
+}
+
+/// Accepts or rejects a proposed correction (staff of the employer's registering scope).
+/// Accepting applies the proposed values, checked again, and the employer's version goes up.
+#[utoipa::path(post, path = "/api/v1/employers/{credit_code}/corrections/{id}/decision", tag = "employers",
+    params(("credit_code" = String, Path), ("id" = Uuid, Path)), request_body = CorrectionDecision,
+    responses((status = 200, description = "Decided", body = CorrectionDto),
+        (status = 403, description = "`forbidden` (not staff of the registering scope)", body = ErrorBody),
+        (status = 404, description = "`employer_not_found`, `correction_not_found`", body = ErrorBody),
+        (status = 409, description = "`correction_decided` (decided already), `version_conflict`", body = ErrorBody),
+        (status = 422, description = "`note_required` (to reject), or the proposed values no longer pass the checks (`invalid_region`, …)", body = ErrorBody)))]
+pub async fn decide_correction(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path((code, id)): Path<(String, Uuid)>,
+    Json(input): Json<CorrectionDecision>,
+) -> Response {
+    let code = code.trim().to_ascii_uppercase();
+    let event = AuditEvent::new("employer_correction_decide")
+        .target(format!("employer:{code}"), None)
+        .detail(format!("correction:{id} {}", if input.accept { "accept" } else { "reject" }));
+    let result = async {
+        let (e, facts) = readable(&state, &caller, &code).await?;
+        let grant = access::registering_staff(&caller.actor, &ties(&facts)).ok_or_else(forbidden)?.clone();
+        let row = state.store.correction(id).await?.filter(|r| r.correction.employer_id == e.id);
+        let row = row.ok_or_else(correction_missing)?;
+        let note = clean_note(input.note.as_deref());
+        let decided = if input.accept {
+            let merged = EmployerChanges::of_correction(&row.correction).applied(&state, &e)?;
+            state.store.accept_correction(id, caller.user.id, note.as_deref(), &merged).await?
+        } else {
+            if note.is_none() {
+                return Err(unprocessable(ErrorCode::NoteRequired, "驳回更正须写明理由"));
+            }
+            state.store.reject_correction(id, caller.user.id, note.as_deref()).await?
+        };
+        match decided {
+            Decided::Done => {}
+            Decided::AlreadyDecided => {
+                return Err(AppError::new(StatusCode::CONFLICT, ErrorCode::CorrectionDecided, "这条更正已处理"));
+            }
+            Decided::EmployerChanged => return Err(version_conflict()),
+        }
+        let row = state.store.correction(id).await?.ok_or_else(correction_missing)?;
+        Ok((correction_dto(&e.credit_code, row), grant, facts.registered_path))
+    }
+    .await;
+    match result {
+        Ok((d, grant, path)) => {
+            event.by(&grant).target(format!("employer:{code}"), Some(&path)).attach(Json(d).into_response())
+        }
+        Err(e) => audited(event, Err(e)),
+    }
+}
+
+/// A scam confirmed by the staff of a scope.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScamReportDto {
+    pub id: Uuid,
+    pub employer_credit_code: String,
+    pub employer_name: String,
+    /// The confirming scope's code, name and path.
+    pub scope: String,
+    pub scope_name: String,
+    pub scope_path: String,
+    pub posting_id: Option<Uuid>,
+    pub posting_title: Option<String>,
+    pub reason: String,
+    /// The confirmation blacklisted the employer everywhere (its scope covers the employer's
+    /// registration); otherwise the employer's postings are hidden within `scope` only.
+    pub blacklisted: bool,
+    /// The confirming reviewer's username.
+    pub reported_by: String,
+    pub created_at: DateTime<Utc>,
+    pub lifted_at: Option<DateTime<Utc>>,
+    pub lift_reason: Option<String>,
+}
+
+fn scam_dto(r: ScamReportRow) -> ScamReportDto {
+    ScamReportDto {
+        id: r.report.id,
+        employer_credit_code: r.employer_code,
+        employer_name: r.employer_name,
+        scope: r.org_code,
+        scope_name: r.org_name,
+        scope_path: r.org_path,
+        posting_id: r.report.posting_id,
+        posting_title: r.posting_title,
+        reason: r.report.reason,
+        blacklisted: r.report.blacklisted,
+        reported_by: r.reporter_username,
+        created_at: r.report.created_at,
+        lifted_at: r.report.lifted_at,
+        lift_reason: r.report.lift_reason,
+    }
+}
+
+/// Scam reports.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScamReportList {
+    pub total: i64,
+    pub items: Vec<ScamReportDto>,
+}
+
+/// Whether `caller` sees a scam report: the staff of the employer's registering scope, and the
+/// staff of the scope that confirmed it (or above).
+fn sees_report(caller: &Caller, facts: &EmployerFacts, r: &ScamReportRow) -> bool {
+    access::registering_staff(&caller.actor, &ties(facts)).is_some()
+        || access::can(&caller.actor, Action::ApprovePosting, &Resource::at(&r.org_path)).is_some()
+}
+
+/// The scams confirmed about an employer, newest first, lifted ones included: for the staff
+/// of its registering scope (the report upward) and of the scopes that confirmed them.
+#[utoipa::path(get, path = "/api/v1/employers/{credit_code}/scam-reports", tag = "employers", params(("credit_code" = String, Path)),
+    responses((status = 200, description = "The reports the caller may see", body = ScamReportList),
+        (status = 404, description = "`employer_not_found` (also for callers who may not read the directory)", body = ErrorBody)))]
+pub async fn employer_scam_reports(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(code): Path<String>,
+) -> Result<Json<ScamReportList>, AppError> {
+    let (e, facts) = readable(&state, &caller, &code).await?;
+    let items: Vec<ScamReportDto> = state
+        .store
+        .scam_reports_of(e.id)
+        .await?
+        .into_iter()
+        .filter(|r| sees_report(&caller, &facts, r))
+        .map(scam_dto)
+        .collect();
+    Ok(Json(ScamReportList { total: items.len() as i64, items }))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ScamInboxParams {
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+pub(crate) async fn scam_inbox(
+    state: &AppState,
+    caller: &Caller,
+    p: &ScamInboxParams,
+) -> Result<ScamReportList, AppError> {
+    let paths = access::scope_paths(&caller.actor, Action::VerifyEmployer);
+    if paths.is_empty() {
+        return Err(forbidden());
+    }
+    let (rows, total) =
+        state.store.unresolved_scam_reports_under(&paths, p.limit.unwrap_or(50), p.offset.unwrap_or(0)).await?;
+    Ok(ScamReportList { total, items: rows.into_iter().map(scam_dto).collect() })
+}
+
+/// Scams other scopes confirmed about employers registered within the caller's scope and hid
+/// within their own, still waiting for this scope's decision (not lifted, the employer not
+/// blacklisted), newest first: the reports upward, for the staff who may blacklist.
+#[utoipa::path(get, path = "/api/v1/employers/scam-reports", tag = "employers", params(ScamInboxParams),
+    responses((status = 200, description = "Reports waiting for a decision", body = ScamReportList),
+        (status = 403, description = "`forbidden` (not staff who verify employers)", body = ErrorBody)))]
+pub async fn scam_reports_inbox(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    ApiQuery(p): ApiQuery<ScamInboxParams>,
+) -> Result<Json<ScamReportList>, AppError> {
+    Ok(Json(scam_inbox(&state, &caller, &p).await?))
+}
+
+/// Why a hide is lifted.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LiftInput {
+    /// Required (2–500 characters).
+    pub reason: String,
+}
+
+/// Lifts a scope's hide of an employer (staff who review postings in that scope, or above). A
+/// blacklisting is lifted through the employer's verification instead.
+#[utoipa::path(post, path = "/api/v1/employers/{credit_code}/scam-reports/{id}/lift", tag = "employers",
+    params(("credit_code" = String, Path), ("id" = Uuid, Path)), request_body = LiftInput,
+    responses((status = 200, description = "Lifted: the employer's postings show in that scope again", body = ScamReportDto),
+        (status = 403, description = "`forbidden` (the report's scope is outside the caller's)", body = ErrorBody),
+        (status = 404, description = "`employer_not_found`, `scam_report_not_found`", body = ErrorBody),
+        (status = 409, description = "`already_lifted`", body = ErrorBody),
+        (status = 422, description = "`reason_required`, `lift_via_verification` (a blacklisting)", body = ErrorBody)))]
+pub async fn lift_scam_report(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path((code, id)): Path<(String, Uuid)>,
+    Json(input): Json<LiftInput>,
+) -> Response {
+    let code = code.trim().to_ascii_uppercase();
+    let event = AuditEvent::new("employer_hide_lift").target(format!("employer:{code}"), None);
+    let result = async {
+        let (e, facts) = readable(&state, &caller, &code).await?;
+        let missing = || AppError::not_found(ErrorCode::ScamReportNotFound, "没有这条诈骗确认记录");
+        let r = state.store.scam_report(id).await?.filter(|r| r.report.employer_id == e.id).ok_or_else(missing)?;
+        if !sees_report(&caller, &facts, &r) {
+            return Err(missing());
+        }
+        let grant = access::can(&caller.actor, Action::ApprovePosting, &Resource::at(&r.org_path))
+            .ok_or_else(forbidden)?
+            .clone();
+        if r.report.blacklisted {
+            return Err(unprocessable(ErrorCode::LiftViaVerification, "黑名单须由登记机构通过单位审核状态解除"));
+        }
+        let reason = input.reason.trim();
+        if !(2..=500).contains(&reason.chars().count()) {
+            return Err(unprocessable(ErrorCode::ReasonRequired, "请用 2–500 个字说明解除屏蔽的理由"));
+        }
+        if !state.store.lift_scam_report(id, caller.user.id, reason).await? {
+            return Err(AppError::new(StatusCode::CONFLICT, ErrorCode::AlreadyLifted, "该屏蔽已解除"));
+        }
+        let r = state.store.scam_report(id).await?.ok_or_else(missing)?;
+        let path = r.org_path.clone();
+        Ok((scam_dto(r), grant, path, reason.to_owned()))
+    }
+    .await;
+    match result {
+        Ok((d, grant, path, reason)) => event
+            .by(&grant)
+            .target(format!("employer:{code}"), Some(&path))
+            .detail(format!("scam_report:{id}：{reason}"))
+            .attach(Json(d).into_response()),
+        Err(e) => audited(event, Err(e)),
+    }
+}

@@ -1,0 +1,190 @@
+//! Posting review over JSON: decisions by the staff of the posting's scope with a version check, the review queue, and an employer's own postings.
+
+use crate::error::ErrorCode;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use jiuye_domain::access::{self, Action, Resource, Role};
+
+use jiuye_store::postings::PostingRow;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::api::ApiQuery;
+use crate::auth::{AuditEvent, Caller, Signed, audited, forbidden};
+use crate::error::unprocessable;
+use crate::error::{AppError, ErrorBody};
+use uuid::Uuid;
+
+use crate::api::postings::*;
+
+/// A review decision.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReviewInput {
+    /// `approve`, `reject`, `hold`, or `confirm_scam`: reject it and, where the reviewer's scope
+    /// covers the employer's registration, blacklist the employer; otherwise hide the employer's
+    /// postings within the reviewer's scope and report it to the registering scope.
+    pub decision: String,
+    /// Required to reject or hold, and to approve a posting that screening held.
+    pub note: Option<String>,
+    /// The version the reviewer saw; a posting edited since is refused with 409.
+    pub version: i64,
+}
+
+async fn review(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    input: &ReviewInput,
+) -> Result<(PostingRow, access::ScopedGrant, String), AppError> {
+    let missing = || AppError::not_found(ErrorCode::PostingNotFound, "没有这个职位，或它不对您开放");
+    let r = state.store.posting(id).await?.ok_or_else(missing)?;
+    let grant =
+        access::can(&caller.actor, Action::ApprovePosting, &Resource::at(&r.scope_path)).ok_or_else(missing)?.clone();
+    let status = match input.decision.trim() {
+        "approve" => "approved",
+        "reject" => "rejected",
+        "hold" => "held",
+        "confirm_scam" => "rejected",
+        _ => {
+            return Err(unprocessable(ErrorCode::InvalidDecision, "审核结论应为 approve、reject、hold 或 confirm_scam"));
+        }
+    };
+    let note = input.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    let needs_note = status != "approved" || r.posting.risk_level == "high";
+    if needs_note && note.is_none() {
+        return Err(unprocessable(ErrorCode::NoteRequired, "驳回、暂缓或放行高风险职位时须填写审核意见"));
+    }
+    if r.posting.status == "withdrawn" {
+        return Err(unprocessable(ErrorCode::PostingWithdrawn, "该职位已撤回"));
+    }
+    if !state.store.review_posting(id, input.version, status, caller.user.id, note).await? {
+        return Err(AppError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::VersionConflict,
+            "职位在您审核期间已被修改，请刷新后重新审核",
+        ));
+    }
+    let mut detail = input.decision.trim().to_owned();
+    if input.decision.trim() == "confirm_scam" {
+        let reason = format!("确认招聘诈骗（职位“{}”）：{}", r.posting.title, note.unwrap_or_default());
+        match crate::api::employers::verification::confirm_scam(
+            state,
+            caller,
+            &grant,
+            r.posting.employer_id,
+            id,
+            &reason,
+        )
+        .await?
+        {
+            crate::api::employers::verification::ScamOutcome::Blacklisted => {
+                // Blacklisted everywhere: its other postings leave search and reading at once.
+                for other in state.store.postings_of_employer(r.posting.employer_id).await? {
+                    crate::api::search::refresh(state, other.posting.id).await?;
+                }
+                detail.push_str(&format!(" blacklisted employer:{}", r.employer_code));
+            }
+            // Hidden from the readers within the scope from the next request on (checked at
+            // query time), and reported to the registering scope.
+            crate::api::employers::verification::ScamOutcome::HiddenIn(path) => {
+                detail.push_str(&format!(" hidden_in:{path} reported employer:{}", r.employer_code));
+            }
+        }
+    }
+    crate::api::search::refresh(state, id).await?;
+    Ok((state.store.posting(id).await?.ok_or_else(missing)?, grant, detail))
+}
+
+/// Approves, holds or rejects a posting (staff of the organisation it appears in, or above).
+/// Approving an alliance posting once covers every member university.
+#[utoipa::path(post, path = "/api/v1/postings/{id}/review", tag = "postings", params(("id" = Uuid, Path)), request_body = ReviewInput,
+    responses((status = 200, description = "Decided", body = PostingDto), (status = 404, description = "`posting_not_found` (also outside the reviewer's scope)", body = ErrorBody),
+        (status = 409, description = "`version_conflict`", body = ErrorBody),
+        (status = 422, description = "`invalid_decision`, `note_required`, `posting_withdrawn`", body = ErrorBody)))]
+pub async fn review_posting(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(id): Path<Uuid>,
+    Json(input): Json<ReviewInput>,
+) -> Response {
+    let event = AuditEvent::new("posting_review").target(format!("posting:{id}"), None).detail(input.decision.clone());
+    match review(&state, &caller, id, &input).await {
+        Ok((row, grant, detail)) => {
+            let path = row.scope_path.clone();
+            event
+                .by(&grant)
+                .target(format!("posting:{id}"), Some(&path))
+                .detail(detail)
+                .attach(Json(dto(&state, row)).into_response())
+        }
+        Err(e) => audited(event, Err(e)),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QueueParams {
+    /// `pending` (default), `held`, `approved`, `rejected`, or `reported` (approved postings
+    /// someone reported).
+    pub status: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PostingList {
+    pub total: i64,
+    pub items: Vec<PostingDto>,
+}
+
+pub(crate) async fn queue(state: &AppState, caller: &Caller, p: &QueueParams) -> Result<PostingList, AppError> {
+    let status = p.status.as_deref().map(str::trim).filter(|s| !s.is_empty()).unwrap_or("pending");
+    if !["pending", "held", "approved", "rejected", "reported"].contains(&status) {
+        return Err(AppError::bad_request(
+            ErrorCode::InvalidStatus,
+            "status 应为 pending、held、approved、rejected 或 reported",
+        ));
+    }
+    let paths = access::scope_paths(&caller.actor, Action::ApprovePosting);
+    if paths.is_empty() {
+        return Err(forbidden());
+    }
+    let (rows, total) =
+        state.store.postings_in(&paths, &[status], p.limit.unwrap_or(50), p.offset.unwrap_or(0)).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for r in rows {
+        let id = r.posting.id;
+        let count = r.report_count;
+        let mut d = dto(state, r);
+        if count > 0 {
+            d.reports = reports_of(state, id).await?;
+        }
+        items.push(d);
+    }
+    Ok(PostingList { total, items })
+}
+
+/// The review queue: postings appearing at or below the caller's nodes, by state (pending by
+/// default), newest first, each with its screening.
+#[utoipa::path(get, path = "/api/v1/postings/review", tag = "postings", params(QueueParams),
+    responses((status = 200, description = "The queue, newest first", body = PostingList), (status = 403, description = "`forbidden`", body = ErrorBody)))]
+pub async fn review_queue(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    ApiQuery(p): ApiQuery<QueueParams>,
+) -> Result<Json<PostingList>, AppError> {
+    Ok(Json(queue(&state, &caller, &p).await?))
+}
+
+/// The caller's employer's own postings, in every state.
+#[utoipa::path(get, path = "/api/v1/postings/mine", tag = "postings",
+    responses((status = 200, description = "The employer's postings in every state", body = PostingList), (status = 403, description = "`forbidden`", body = ErrorBody)))]
+pub async fn my_postings(State(state): State<AppState>, Signed(caller): Signed) -> Result<Json<PostingList>, AppError> {
+    let id = jiuye_domain::access::subject_of(&caller.actor, Role::Employer).ok_or_else(forbidden)?;
+    let rows = state.store.postings_of_employer(id).await?;
+    Ok(Json(PostingList { total: rows.len() as i64, items: rows.into_iter().map(|r| dto(&state, r)).collect() }))
+}

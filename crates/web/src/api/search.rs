@@ -1,0 +1,355 @@
+//! Posting search over HTTP. The index (`jiuye_search`) is derived from the store: built from
+//! every approved posting when there is none (or it was written by another version or for
+//! another database), caught up with the changes since its last commit when it is opened again,
+//! and kept current by each change to a posting (submit, edit, review, withdrawal), which
+//! re-reads that posting and adds, replaces or removes it before answering.
+
+use crate::error::ErrorCode;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use jiuye_domain::{Catalogue, RefData};
+use jiuye_search::{Facet, Query, SearchIndex, Stamp};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::api::ApiQuery;
+use crate::api::postings::PostingDto;
+use crate::auth::MaybeCaller;
+use crate::error::{AppError, ErrorBody};
+
+/// The index, once opened, and the answers it gave lately.
+#[derive(Default)]
+pub struct SearchState {
+    index: tokio::sync::OnceCell<Arc<SearchIndex>>,
+    cache: std::sync::Mutex<std::collections::HashMap<String, Cached>>,
+    /// The organisations whose postings the holders of a set of grants read, by the grants'
+    /// organisation paths (the tree and alliances change rarely; kept for `CACHE_FOR`).
+    scopes: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, std::collections::HashSet<Uuid>)>>,
+}
+
+/// An answer, good while the index is at `generation` and for `CACHE_FOR`.
+struct Cached {
+    generation: u64,
+    at: std::time::Instant,
+    found: Arc<SearchResults>,
+}
+
+/// How long an answer is reused at most (also bounds how stale the recency boost gets).
+const CACHE_FOR: std::time::Duration = std::time::Duration::from_secs(60);
+/// Answers kept at most; the whole cache is dropped when it fills.
+const CACHE_SIZE: usize = 4_096;
+
+impl SearchState {
+    fn cached(&self, key: &str, generation: u64) -> Option<Arc<SearchResults>> {
+        let cache = self.cache.lock().ok()?;
+        let c = cache.get(key)?;
+        (c.generation == generation && c.at.elapsed() < CACHE_FOR).then(|| c.found.clone())
+    }
+
+    pub(crate) fn scopes_of(&self, key: &str) -> Option<std::collections::HashSet<Uuid>> {
+        let cache = self.scopes.lock().ok()?;
+        cache.get(key).filter(|(at, _)| at.elapsed() < CACHE_FOR).map(|(_, s)| s.clone())
+    }
+
+    pub(crate) fn remember_scopes(&self, key: String, scopes: std::collections::HashSet<Uuid>) {
+        if let Ok(mut cache) = self.scopes.lock() {
+            if cache.len() >= CACHE_SIZE {
+                cache.clear();
+            }
+            cache.insert(key, (std::time::Instant::now(), scopes));
+        }
+    }
+
+    fn remember(&self, key: String, generation: u64, found: Arc<SearchResults>) {
+        if let Ok(mut cache) = self.cache.lock() {
+            if cache.len() >= CACHE_SIZE {
+                cache.clear();
+            }
+            cache.insert(key, Cached { generation, at: std::time::Instant::now(), found });
+        }
+    }
+}
+
+pub use jiuye_app::search::{Opened, doc_of, open, open_current, rebuild};
+use jiuye_app::search::{apply, now_ms, source_of};
+
+fn unavailable(e: impl std::fmt::Display) -> AppError {
+    jiuye_app::search::unavailable(e).into()
+}
+
+/// The index, opening it (and building or catching up) on first use.
+pub(crate) async fn index(state: &AppState) -> Result<Arc<SearchIndex>, AppError> {
+    state
+        .search
+        .index
+        .get_or_try_init(|| async {
+            let (ix, opened) =
+                open_current(&*state.store, &state.refdata, state.settings.search_dir.as_deref()).await?;
+            tracing::info!(?opened, postings = ix.len(), "search index ready");
+            Ok::<_, AppError>(ix)
+        })
+        .await
+        .cloned()
+}
+
+/// Drops expired postings from the index once an hour while the node runs (searches never
+/// find them anyway; this keeps the index from growing with them).
+pub(crate) async fn prune_hourly(state: AppState) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let Some(ix) = state.search.index.get().cloned() else { continue };
+        let Ok(source) = source_of(&*state.store).await.map_err(|e| tracing::warn!(error = %e.message, "prune")) else {
+            continue;
+        };
+        // Nothing changes in the database, so the stamp keeps the moment of the last change.
+        let synced_ms = ix.stamp().map(|s| s.synced_ms).unwrap_or_else(now_ms);
+        let stamp = Stamp { source, synced_ms };
+        match tokio::task::spawn_blocking(move || ix.prune_expired(today_number(), &stamp)).await {
+            Ok(Ok(left)) => tracing::info!(postings = left, "search index: expired postings pruned"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "search index: pruning failed"),
+            Err(e) => tracing::warn!(error = %e, "search index: pruning failed"),
+        }
+    }
+}
+
+/// Brings one posting's entry up to date after a change (when the index is open; opening
+/// reads the store itself).
+pub(crate) async fn refresh(state: &AppState, id: Uuid) -> Result<(), AppError> {
+    let Some(ix) = state.search.index.get().cloned() else { return Ok(()) };
+    Ok(apply(&*state.store, &state.refdata, &ix, &[id]).await?)
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchParams {
+    /// Words to look for (Chinese or English; Traditional characters are understood).
+    pub q: Option<String>,
+    /// A region code; postings located in its province.
+    pub region: Option<String>,
+    /// A GB/T 4754 section letter (e.g. `I`) of the employer's industry.
+    pub industry: Option<String>,
+    /// A four-digit major class code of either catalogue (e.g. `0809`).
+    pub major_class: Option<String>,
+    /// `any`, `vocational`, `bachelor`, `master` or `doctor`.
+    pub education: Option<String>,
+    /// A pay band: `lt4k`, `4k-6k`, `6k-8k`, `8k-12k`, `12k-20k`, `20k+` or `negotiable`.
+    pub salary: Option<String>,
+    /// An employer type code (单位性质).
+    pub employer_type: Option<String>,
+    /// `large`, `medium`, `small` or `micro`.
+    pub size: Option<String>,
+    /// A themed campaign id.
+    pub special: Option<String>,
+    /// 1-based.
+    pub page: Option<usize>,
+}
+
+impl SearchParams {
+    /// The value given for a facet's parameter.
+    pub fn value(&self, f: Facet) -> Option<&str> {
+        let v = match f {
+            Facet::Province => &self.region,
+            Facet::Industry => &self.industry,
+            Facet::MajorClass => &self.major_class,
+            Facet::Education => &self.education,
+            Facet::Salary => &self.salary,
+            Facet::EmployerType => &self.employer_type,
+            Facet::Size => &self.size,
+            Facet::Special => &self.special,
+        };
+        v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+    }
+}
+
+/// One facet value with its count.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct FacetCount {
+    pub key: String,
+    pub name: String,
+    pub count: u64,
+}
+
+/// Facet counts over every match, each most first.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct Facets {
+    pub region: Vec<FacetCount>,
+    pub industry: Vec<FacetCount>,
+    pub major_class: Vec<FacetCount>,
+    pub education: Vec<FacetCount>,
+    pub salary: Vec<FacetCount>,
+    pub employer_type: Vec<FacetCount>,
+    pub size: Vec<FacetCount>,
+    pub special: Vec<FacetCount>,
+}
+
+impl Facets {
+    /// The counts of one facet.
+    pub fn of(&self, f: Facet) -> &[FacetCount] {
+        match f {
+            Facet::Province => &self.region,
+            Facet::Industry => &self.industry,
+            Facet::MajorClass => &self.major_class,
+            Facet::Education => &self.education,
+            Facet::Salary => &self.salary,
+            Facet::EmployerType => &self.employer_type,
+            Facet::Size => &self.size,
+            Facet::Special => &self.special,
+        }
+    }
+
+    fn slot(&mut self, f: Facet) -> &mut Vec<FacetCount> {
+        match f {
+            Facet::Province => &mut self.region,
+            Facet::Industry => &mut self.industry,
+            Facet::MajorClass => &mut self.major_class,
+            Facet::Education => &mut self.education,
+            Facet::Salary => &mut self.salary,
+            Facet::EmployerType => &mut self.employer_type,
+            Facet::Size => &mut self.size,
+            Facet::Special => &mut self.special,
+        }
+    }
+}
+
+/// A page of search results.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchResults {
+    pub total: usize,
+    pub page: usize,
+    pub results: Vec<PostingDto>,
+    pub facets: Facets,
+}
+
+/// The display name of a facet value.
+pub fn facet_name(rd: &RefData, f: Facet, key: &str) -> String {
+    use jiuye_domain::posting;
+    let found = match f {
+        Facet::Province => rd.region(key).map(|r| r.name.clone()),
+        Facet::Industry => rd.entry(Catalogue::Industries, key).map(|e| e.name.clone()),
+        Facet::MajorClass => jiuye_app::search::major_name(rd, key),
+        Facet::Education => posting::EDUCATION.iter().find(|(id, _)| *id == key).map(|(_, n)| (*n).to_owned()),
+        Facet::Salary => posting::SALARY_BANDS
+            .iter()
+            .find(|(id, _, _)| *id == key)
+            .map(|(_, n, _)| (*n).to_owned())
+            .or_else(|| (key == "negotiable").then(|| "面议".to_owned())),
+        Facet::EmployerType => rd.entry(Catalogue::EmployerTypes, key).map(|e| e.name.clone()),
+        Facet::Size => jiuye_domain::employer::SizeClass::from_id(key).map(|s| s.zh().to_owned()),
+        Facet::Special => posting::specials().iter().find(|s| s.id == key).map(|s| s.name.clone()),
+    };
+    found.unwrap_or_else(|| key.to_owned())
+}
+
+/// Today as the index stores deadlines (YYYYMMDD).
+fn today_number() -> u64 {
+    chrono::Local::now().date_naive().format("%Y%m%d").to_string().parse().unwrap_or(0)
+}
+
+pub(crate) async fn run(
+    state: &AppState,
+    caller: Option<&crate::auth::Caller>,
+    p: &SearchParams,
+) -> Result<Arc<SearchResults>, AppError> {
+    let text = p.q.clone().unwrap_or_default();
+    if text.chars().count() > 100 {
+        return Err(AppError::bad_request(ErrorCode::QueryTooLong, "检索词不超过 100 字"));
+    }
+    let ix = index(state).await?;
+    let scopes: Vec<Uuid> = crate::api::postings::viewer_scopes(state, caller).await?.into_iter().collect();
+    let hidden = crate::api::postings::hidden_employers(state, caller).await?;
+    let page = p.page.unwrap_or(1).clamp(1, 500);
+    let mut filters: Vec<(Facet, String)> = Vec::new();
+    for f in Facet::ALL {
+        let Some(v) = p.value(f) else { continue };
+        let v = if f == Facet::Province {
+            // A region narrows to its province.
+            let province = v
+                .get(..2)
+                .filter(|d| d.bytes().all(|b| b.is_ascii_digit()))
+                .ok_or_else(|| AppError::bad_request(ErrorCode::InvalidRegion, format!("地区代码 {v} 无效")))?;
+            format!("{province}0000")
+        } else {
+            v.to_owned()
+        };
+        filters.push((f, v));
+    }
+    let mut scopes = scopes;
+    scopes.sort_unstable();
+    // The same question asked again of an unchanged index gets the same answer (for at most a
+    // minute, after which the postings shown are read again).
+    let today = today_number();
+    let key = format!("{today}|{page}|{text}|{filters:?}|{scopes:?}|{hidden:?}");
+    let generation = ix.generation();
+    if let Some(found) = state.settings.search_cache.then(|| state.search.cached(&key, generation)).flatten() {
+        return Ok(found);
+    }
+    let hits = tokio::task::spawn_blocking(move || {
+        ix.search(&Query {
+            text: &text,
+            filters,
+            scopes: &scopes,
+            hidden_employers: &hidden,
+            today,
+            now_ms: now_ms(),
+            limit: 20,
+            offset: (page - 1) * 20,
+            facets: true,
+        })
+    })
+    .await
+    .map_err(unavailable)?
+    .map_err(unavailable)?;
+    let results = state
+        .store
+        .postings_by_ids(&hits.ids)
+        .await?
+        .into_iter()
+        .map(|row| crate::api::postings::dto_of(state, row))
+        .collect();
+    let mut facets = Facets::default();
+    for (f, counts) in &hits.facets {
+        *facets.slot(*f) = counts
+            .iter()
+            .map(|(key, count)| FacetCount {
+                name: facet_name(&state.refdata, *f, key),
+                key: key.clone(),
+                count: *count,
+            })
+            .collect();
+    }
+    let found = Arc::new(SearchResults { total: hits.total, page, results, facets });
+    if state.settings.search_cache {
+        state.search.remember(key, generation, found.clone());
+    }
+    Ok(found)
+}
+
+/// Searches the postings open to the caller: Chinese word segmentation plus bigrams (a major's
+/// name matches however it was split; Traditional characters find Simplified), relevance with
+/// newer postings first among equals, filters by region, industry, major class, education, pay,
+/// employer type and size and themed campaign, with counts of each over every match; 20 a page.
+/// Expired and unapproved postings are never found.
+#[utoipa::path(get, path = "/api/v1/postings/search", tag = "postings", params(SearchParams),
+    responses((status = 200, description = "A page of results with the facet counts", body = SearchResults),
+        (status = 400, description = "`query_too_long`, `invalid_region`", body = ErrorBody),
+        (status = 503, description = "`search_unavailable`", body = ErrorBody)))]
+pub async fn search(
+    State(state): State<AppState>,
+    caller: MaybeCaller,
+    ApiQuery(p): ApiQuery<SearchParams>,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    let found = run(&state, caller.0.as_deref(), &p).await?;
+    Ok(Json(found.as_ref()).into_response())
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(search))
+}

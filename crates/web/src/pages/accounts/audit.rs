@@ -1,0 +1,124 @@
+//! The audit log page: rows by or about the caller's scope, in Beijing time.
+
+use crate::error::ErrorCode;
+use askama::Template;
+use axum::extract::{OriginalUri, State};
+
+use axum::response::Response;
+
+use chrono::Utc;
+use jiuye_domain::access::Role;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::api::ApiQuery;
+use crate::api::accounts::{AuditParams, audit_in_scope};
+use crate::auth::MaybeCaller;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::pages::login_redirect;
+use crate::pages::{Base, render};
+
+/// A timestamp as people in China read it (UTC+8).
+fn beijing_time(t: chrono::DateTime<Utc>) -> String {
+    match chrono::FixedOffset::east_opt(8 * 3600) {
+        Some(tz) => t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string(),
+        None => t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+    }
+}
+
+struct AuditRowView {
+    seq: i64,
+    at: String,
+    username: String,
+    role: String,
+    action: String,
+    target: String,
+    result: String,
+    ip: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    base: Base,
+    org: String,
+    action: String,
+    username: String,
+    result: String,
+    summary: String,
+    rows: Vec<AuditRowView>,
+    prev_href: Option<String>,
+    next_href: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AuditPageQuery {
+    org: Option<String>,
+    action: Option<String>,
+    username: Option<String>,
+    result: Option<String>,
+    page: Option<i64>,
+}
+
+pub async fn audit(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    ApiQuery(q): ApiQuery<AuditPageQuery>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let base = Base::new(&state, lang, "audit", &uri).with_caller(&caller);
+    let page = q.page.unwrap_or(1);
+    if page < 1 {
+        return Err(AppError::bad_request(ErrorCode::InvalidQuery, "页码应从 1 开始"));
+    }
+    let params = AuditParams {
+        org: q.org.clone(),
+        action: q.action.clone(),
+        username: q.username.clone(),
+        result: q.result.clone(),
+        limit: Some(50),
+        offset: Some((page - 1) * 50),
+    };
+    let (items, total, _, _) = audit_in_scope(&state, &me, params).await?;
+    let href = |p: i64| {
+        let mut s = format!("/audit?page={p}");
+        for (k, v) in [("org", &q.org), ("action", &q.action), ("username", &q.username), ("result", &q.result)] {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                s.push_str(&format!("&{k}={}", crate::pages::encode_component(v)));
+            }
+        }
+        s
+    };
+    let pages = (total + 49) / 50;
+    let rows = items
+        .into_iter()
+        .map(|r| AuditRowView {
+            seq: r.seq,
+            at: beijing_time(r.at),
+            username: r.username.unwrap_or_default(),
+            role: match (r.role.as_deref().and_then(Role::from_id), r.org_code) {
+                (Some(role), Some(org)) => format!("{} · {org}", base.role_name(role)),
+                _ => String::new(),
+            },
+            action: r.action,
+            target: r.target.unwrap_or_default(),
+            result: r.result,
+            ip: r.ip.unwrap_or_default(),
+        })
+        .collect();
+    let view = AuditPage {
+        org: q.org.clone().unwrap_or_default(),
+        action: q.action.clone().unwrap_or_default(),
+        username: q.username.clone().unwrap_or_default(),
+        result: q.result.clone().unwrap_or_default(),
+        summary: base.t("audit.count").replace("{n}", &crate::pages::group_digits(total)),
+        rows,
+        prev_href: (page > 1).then(|| href(page - 1)),
+        next_href: (page < pages).then(|| href(page + 1)),
+        base,
+    };
+    render(&view)
+}

@@ -1,0 +1,419 @@
+//! The account pages of administrators: accounts within scope, one account with its roles, password reset, disabling and unlocking.
+
+use crate::AppState;
+use crate::api::ApiQuery;
+use crate::api::accounts::{
+    NewGrantRequest, NewUserRequest, admin_reset, disable_account, grant_role, revoke_role, users_in_scope,
+    visible_user,
+};
+use crate::auth::{AuditEvent, Caller, MaybeCaller};
+use crate::error::{AppError, ErrorCode};
+use crate::i18n::Lang;
+use crate::pages::accounts::*;
+use crate::pages::login_redirect;
+use crate::pages::{Base, render};
+use askama::Template;
+use axum::Form;
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use jiuye_domain::access::{self, Action, Role};
+use serde::Deserialize;
+use uuid::Uuid;
+
+struct UserRow {
+    id: Uuid,
+    username: String,
+    display_name: String,
+    grants: String,
+    state: String,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    base: Base,
+    org: String,
+    q: String,
+    summary: String,
+    rows: Vec<UserRow>,
+    can_create: bool,
+    roles: Vec<(String, String)>,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UsersQuery {
+    org: Option<String>,
+    q: Option<String>,
+}
+
+/// Roles the caller can hand out somewhere (for the role pickers).
+fn grantable_roles(base: &Base, me: &Caller) -> Vec<(String, String)> {
+    Role::ALL
+        .into_iter()
+        .filter(|r| {
+            me.actor
+                .grants
+                .iter()
+                .any(|g| access::can(&me.actor, Action::Grant(*r), &access::Resource::at(&g.org_path)).is_some())
+        })
+        .map(|r| (r.id().to_owned(), base.role_name(r)))
+        .collect()
+}
+
+async fn users_page(
+    ctx: Ctx<'_>,
+    me: &Caller,
+    query: UsersQuery,
+    error: Option<AppError>,
+    notice: Option<String>,
+) -> Result<Response, AppError> {
+    let Ctx { state, lang, uri, caller } = ctx;
+    let base = Base::new(state, lang, "users", uri).with_caller(caller);
+    let org = query.org.unwrap_or_default().trim().to_owned();
+    let q = query.q.unwrap_or_default();
+    let (users, total) = users_in_scope(state, me, Some(&org), Some(q.clone()), 200, 0).await?;
+    let now = Utc::now();
+    let rows = users
+        .into_iter()
+        .map(|u| UserRow {
+            id: u.id,
+            grants: u
+                .grants
+                .iter()
+                .map(|g| {
+                    format!(
+                        "{} · {}",
+                        Role::from_id(&g.role).map(|r| base.role_name(r)).unwrap_or_default(),
+                        g.org_name
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("；"),
+            state: if u.disabled {
+                base.t("users.disabled").to_owned()
+            } else if u.locked_until.is_some_and(|t| t > now) {
+                base.t("users.locked").to_owned()
+            } else {
+                base.t("users.active").to_owned()
+            },
+            username: u.username,
+            display_name: u.display_name,
+        })
+        .collect();
+    let roles = grantable_roles(&base, me);
+    let status = error.as_ref().map(|e| e.status).unwrap_or(StatusCode::OK);
+    let info = error.as_ref().map(|e| crate::error::ErrorInfo { code: e.code, message: e.message.clone() });
+    let page = UsersPage {
+        summary: base.t("users.count").replace("{n}", &crate::pages::group_digits(total)),
+        can_create: !roles.is_empty(),
+        roles,
+        org,
+        q,
+        rows,
+        error: error.map(|e| e.message),
+        notice,
+        base,
+    };
+    let mut res = render(&page)?;
+    *res.status_mut() = status;
+    if let Some(i) = info {
+        res.extensions_mut().insert(i);
+    }
+    Ok(res)
+}
+
+pub async fn users(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    ApiQuery(query): ApiQuery<UsersQuery>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    users_page(Ctx { state: &state, lang, uri: &uri, caller: &caller }, &me, query, None, None).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewUserForm {
+    username: String,
+    display_name: String,
+    password: String,
+    role: String,
+    org: String,
+    subject: Option<String>,
+}
+
+pub async fn users_create(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    Form(f): Form<NewUserForm>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let body = NewUserRequest {
+        username: f.username,
+        display_name: f.display_name,
+        password: f.password,
+        role: f.role.clone(),
+        org: f.org.clone(),
+        subject: f.subject,
+    };
+    let event = AuditEvent::new("user_create").target(format!("user:{}", body.username.trim()), None);
+    match crate::api::accounts::create_user_in_scope(&state, &me, &body).await {
+        Ok((dto, grant, path)) => {
+            let event = event
+                .target(format!("user:{}", dto.username), Some(&path))
+                .by(&grant)
+                .detail(format!("角色 {}", f.role));
+            Ok(event.attach(Redirect::to(&format!("/users/{}?done=created", dto.id)).into_response()))
+        }
+        Err(e) => {
+            let q = UsersQuery { org: Some(f.org), q: None };
+            let ctx = Ctx { state: &state, lang, uri: &uri, caller: &caller };
+            Ok(event.attach(users_page(ctx, &me, q, Some(e), None).await?))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "user.html")]
+struct UserPage {
+    base: Base,
+    id: Uuid,
+    username: String,
+    display_name: String,
+    state: String,
+    totp: String,
+    disabled: bool,
+    locked: bool,
+    grants: Vec<(Uuid, String, String, String)>,
+    manage: bool,
+    roles: Vec<(String, String)>,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+async fn user_page(
+    ctx: Ctx<'_>,
+    me: &Caller,
+    id: Uuid,
+    error: Option<AppError>,
+    notice: Option<String>,
+) -> Result<Response, AppError> {
+    let Ctx { state, lang, uri, caller } = ctx;
+    let base = Base::new(state, lang, "users", uri).with_caller(caller);
+    let (user, grants) = visible_user(state, me, id).await?;
+    let manage = id != me.user.id && crate::api::accounts::manage_grant(me, &grants).is_ok();
+    let status = error.as_ref().map(|e| e.status).unwrap_or(StatusCode::OK);
+    let info = error.as_ref().map(|e| crate::error::ErrorInfo { code: e.code, message: e.message.clone() });
+    let page = UserPage {
+        id,
+        state: if user.disabled {
+            base.t("users.disabled").to_owned()
+        } else if user.locked_until.is_some_and(|t| t > Utc::now()) {
+            base.t("users.locked").to_owned()
+        } else {
+            base.t("users.active").to_owned()
+        },
+        totp: base.t(if user.totp_enabled { "common.yes" } else { "common.no" }).to_owned(),
+        disabled: user.disabled,
+        locked: user.locked_until.is_some_and(|t| t > Utc::now()),
+        grants: grants
+            .iter()
+            .map(|g| (g.id, base.role_name(g.grant.role), g.grant.org_code.clone(), g.org_name.clone()))
+            .collect(),
+        manage,
+        roles: grantable_roles(&base, me),
+        username: user.username,
+        display_name: user.display_name,
+        error: error.map(|e| e.message),
+        notice,
+        base,
+    };
+    let mut res = render(&page)?;
+    *res.status_mut() = status;
+    if let Some(i) = info {
+        res.extensions_mut().insert(i);
+    }
+    Ok(res)
+}
+
+pub async fn user_detail(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+    ApiQuery(q): ApiQuery<DoneQuery>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let notice = q.done.as_deref().map(|d| {
+        let base = Base::new(&state, lang, "users", &uri);
+        base.t(&format!("users.done_{d}")).to_owned()
+    });
+    user_page(Ctx { state: &state, lang, uri: &uri, caller: &caller }, &me, id, None, notice).await
+}
+
+/// Runs an action on an account and shows the account page with its outcome.
+async fn user_outcome(
+    ctx: Ctx<'_>,
+    me: &Caller,
+    id: Uuid,
+    event: AuditEvent,
+    outcome: Result<(String, Option<String>, access::ScopedGrant), AppError>,
+    done: &str,
+) -> Result<Response, AppError> {
+    match outcome {
+        Ok((target, path, grant)) => {
+            let event = event.target(target, path.as_deref()).by(&grant);
+            Ok(event.attach(Redirect::to(&format!("/users/{id}?done={done}")).into_response()))
+        }
+        Err(e) => {
+            if e.status == StatusCode::NOT_FOUND && e.code == ErrorCode::UserNotFound {
+                return Err(e);
+            }
+            Ok(event.attach(user_page(ctx, me, id, Some(e), None).await?))
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct GrantForm {
+    role: String,
+    org: String,
+    subject: Option<String>,
+}
+
+pub async fn user_grant(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+    Form(f): Form<GrantForm>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let detail = format!("角色 {}", f.role);
+    let body = NewGrantRequest { role: f.role, org: f.org, subject: f.subject };
+    let outcome =
+        grant_role(&state, &me, id, &body).await.map(|(u, path, g)| (format!("user:{}", u.username), Some(path), g));
+    user_outcome(
+        Ctx { state: &state, lang, uri: &uri, caller: &caller },
+        &me,
+        id,
+        AuditEvent::new("grant_add").detail(detail),
+        outcome,
+        "granted",
+    )
+    .await
+}
+
+pub async fn user_grant_revoke(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    Path((id, grant_id)): Path<(Uuid, Uuid)>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let outcome = revoke_role(&state, &me, id, grant_id)
+        .await
+        .map(|(u, path, g)| (format!("user:{}", u.username), Some(path), g));
+    user_outcome(
+        Ctx { state: &state, lang, uri: &uri, caller: &caller },
+        &me,
+        id,
+        AuditEvent::new("grant_remove"),
+        outcome,
+        "revoked",
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ResetForm {
+    new_password: String,
+}
+
+pub async fn user_password(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+    Form(f): Form<ResetForm>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let outcome =
+        admin_reset(&state, &me, id, &f.new_password).await.map(|(u, g)| (format!("user:{}", u.username), None, g));
+    user_outcome(
+        Ctx { state: &state, lang, uri: &uri, caller: &caller },
+        &me,
+        id,
+        AuditEvent::new("password_reset"),
+        outcome,
+        "reset",
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DisabledForm {
+    disabled: String,
+}
+
+pub async fn user_disabled(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+    Form(f): Form<DisabledForm>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let disabled = f.disabled == "true";
+    let action = if disabled { "user_disable" } else { "user_enable" };
+    let outcome =
+        disable_account(&state, &me, id, disabled).await.map(|(u, g)| (format!("user:{}", u.username), None, g));
+    user_outcome(
+        Ctx { state: &state, lang, uri: &uri, caller: &caller },
+        &me,
+        id,
+        AuditEvent::new(action),
+        outcome,
+        if disabled { "disabled" } else { "enabled" },
+    )
+    .await
+}
+
+pub async fn user_unlock(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let outcome = crate::api::accounts::unlock_account(&state, &me, id)
+        .await
+        .map(|(u, g)| (format!("user:{}", u.username), None, g));
+    user_outcome(
+        Ctx { state: &state, lang, uri: &uri, caller: &caller },
+        &me,
+        id,
+        AuditEvent::new("user_unlock"),
+        outcome,
+        "unlocked",
+    )
+    .await
+}

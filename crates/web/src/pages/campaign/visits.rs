@@ -1,0 +1,338 @@
+//! The visit pages: the form to log or correct a visit (for a phone as much as a desk), photos, deletion and the list.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use jiuye_domain::access::Action;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::api::ApiQuery;
+use crate::auth::{AuditEvent, Signed, audited};
+use crate::error::AppError;
+use uuid::Uuid;
+
+use crate::api::campaign::visits::*;
+
+/// What the visit form shows in its fields.
+#[derive(Debug, Default)]
+struct FormValues {
+    unit: String,
+    employer: String,
+    visit_date: String,
+    form: String,
+    programmes: String,
+    positions_opened: String,
+    base_agreed: bool,
+    invited_to_fair: bool,
+    survey_filled: bool,
+    notes: String,
+}
+
+impl FormValues {
+    fn of(d: &VisitDto) -> FormValues {
+        FormValues {
+            unit: d.unit.clone(),
+            employer: d.employer_credit_code.clone(),
+            visit_date: d.visit_date.clone(),
+            form: d.form.clone(),
+            programmes: d.programmes.join(", "),
+            positions_opened: d.positions_opened.to_string(),
+            base_agreed: d.base_agreed,
+            invited_to_fair: d.invited_to_fair,
+            survey_filled: d.survey_filled,
+            notes: d.notes.clone().unwrap_or_default(),
+        }
+    }
+
+    fn from_data(f: &VisitFormData) -> FormValues {
+        FormValues {
+            unit: f.unit.clone(),
+            employer: f.employer.clone(),
+            visit_date: f.visit_date.clone(),
+            form: f.form.clone(),
+            programmes: f.programmes.clone(),
+            positions_opened: f.positions_opened.clone(),
+            base_agreed: f.base_agreed.is_some(),
+            invited_to_fair: f.invited_to_fair.is_some(),
+            survey_filled: f.survey_filled.is_some(),
+            notes: f.notes.clone().unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "visit_form.html")]
+struct VisitFormPage {
+    base: crate::pages::Base,
+    /// Set when correcting a stored visit.
+    editing: Option<Uuid>,
+    photos: Vec<Uuid>,
+    v: FormValues,
+    today: String,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct VisitFormQuery {
+    logged: Option<String>,
+    saved: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn visit_form(
+    state: &AppState,
+    lang: crate::i18n::Lang,
+    uri: &axum::http::Uri,
+    caller: &crate::auth::MaybeCaller,
+    editing: Option<(Uuid, Vec<Uuid>)>,
+    v: FormValues,
+    error: Option<String>,
+    notice: Option<&str>,
+) -> Result<Response, AppError> {
+    let base = crate::pages::Base::new(state, lang, "campaigns", uri).with_caller(caller);
+    let today = chrono::Local::now().date_naive().to_string();
+    let notice = notice.map(|k| base.t(k).to_owned());
+    let (editing, photos) = match editing {
+        Some((id, photos)) => (Some(id), photos),
+        None => (None, Vec::new()),
+    };
+    crate::pages::render(&VisitFormPage { base, editing, photos, v, today, error, notice })
+}
+
+/// The visit form, for a phone as much as a desk.
+pub async fn visit_form_page(
+    State(state): State<AppState>,
+    lang: crate::i18n::Lang,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    ApiQuery(q): ApiQuery<VisitFormQuery>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let v = FormValues {
+        unit: home_org(&me, &[Action::LogVisit])?,
+        visit_date: chrono::Local::now().date_naive().to_string(),
+        form: "on_site".into(),
+        positions_opened: "0".into(),
+        ..Default::default()
+    };
+    let notice = q.logged.is_some().then_some("visit.logged");
+    visit_form(&state, lang, &uri, &caller, None, v, None, notice)
+}
+
+/// The form of a stored visit, to correct it or add photos.
+pub async fn visit_edit_page(
+    State(state): State<AppState>,
+    lang: crate::i18n::Lang,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    Path(id): Path<Uuid>,
+    ApiQuery(q): ApiQuery<VisitFormQuery>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let d = visit_detail(&state, &me, id).await?;
+    let notice = if q.logged.is_some() {
+        Some("visit.logged_photo")
+    } else if q.saved.is_some() {
+        Some("visit.saved")
+    } else {
+        None
+    };
+    let photos = d.photos.clone().unwrap_or_default();
+    visit_form(&state, lang, &uri, &caller, Some((id, photos)), FormValues::of(&d), None, notice)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct VisitFormData {
+    unit: String,
+    employer: String,
+    visit_date: String,
+    form: String,
+    #[serde(default)]
+    programmes: String,
+    #[serde(default)]
+    positions_opened: String,
+    base_agreed: Option<String>,
+    invited_to_fair: Option<String>,
+    survey_filled: Option<String>,
+    notes: Option<String>,
+}
+
+impl VisitFormData {
+    fn input(&self) -> Result<VisitInput, String> {
+        let positions = match self.positions_opened.trim() {
+            "" => 0,
+            s => s.parse::<i64>().map_err(|_| "开拓岗位数应为整数".to_owned())?,
+        };
+        Ok(VisitInput {
+            unit: self.unit.clone(),
+            employer: self.employer.clone(),
+            visit_date: self.visit_date.clone(),
+            form: self.form.clone(),
+            people: Vec::new(),
+            programmes: self
+                .programmes
+                .split([',', '，', ' ', '、'])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            positions_opened: positions,
+            base_agreed: self.base_agreed.is_some(),
+            invited_to_fair: self.invited_to_fair.is_some(),
+            survey_filled: self.survey_filled.is_some(),
+            notes: self.notes.clone(),
+        })
+    }
+}
+
+/// The message of an API refusal (its audit event stays on the response).
+pub(crate) async fn refusal_message(resp: &mut Response) -> String {
+    let body = std::mem::take(resp.body_mut());
+    let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| v["message"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| "保存未成功，请检查后重试".into())
+}
+
+/// Logs a visit from the form through the same code as the API, then opens it for photos.
+pub async fn visit_form_submit(
+    State(state): State<AppState>,
+    lang: crate::i18n::Lang,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    axum::Form(f): axum::Form<VisitFormData>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let values = FormValues::from_data(&f);
+    let input = match f.input() {
+        Ok(i) => i,
+        Err(m) => return visit_form(&state, lang, &uri, &caller, None, values, Some(m), None),
+    };
+    let mut resp = create_visit(State(state.clone()), Signed(me.clone()), Json(input)).await;
+    let status = resp.status();
+    if status == StatusCode::CREATED {
+        let body = std::mem::take(resp.body_mut());
+        let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+        let id = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| v["id"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let to = axum::response::Redirect::to(&format!("/visits/{id}/edit?logged=1")).into_response();
+        return Ok(crate::auth::carry_audit(&mut resp, to));
+    }
+    // The form comes back with the reason, under the status the API gave.
+    let message = refusal_message(&mut resp).await;
+    let page = visit_form(&state, lang, &uri, &caller, None, values, Some(message), None)?;
+    let mut page = crate::auth::carry_audit(&mut resp, page);
+    *page.status_mut() = status;
+    Ok(page)
+}
+
+/// Saves a corrected visit through the API's code.
+pub async fn visit_edit_submit(
+    State(state): State<AppState>,
+    lang: crate::i18n::Lang,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    Path(id): Path<Uuid>,
+    axum::Form(f): axum::Form<VisitFormData>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let photos = state.store.photos_of(id).await?.into_iter().map(|p| p.id).collect::<Vec<_>>();
+    let values = FormValues::from_data(&f);
+    let input = match f.input() {
+        Ok(i) => i,
+        Err(m) => return visit_form(&state, lang, &uri, &caller, Some((id, photos)), values, Some(m), None),
+    };
+    let mut resp = update_visit(State(state.clone()), Signed(me.clone()), Path(id), Json(input)).await;
+    let status = resp.status();
+    if status == StatusCode::OK {
+        let to = axum::response::Redirect::to(&format!("/visits/{id}/edit?saved=1")).into_response();
+        return Ok(crate::auth::carry_audit(&mut resp, to));
+    }
+    if status == StatusCode::NOT_FOUND || status == StatusCode::FORBIDDEN {
+        return Ok(resp);
+    }
+    let message = refusal_message(&mut resp).await;
+    let page = visit_form(&state, lang, &uri, &caller, Some((id, photos)), values, Some(message), None)?;
+    let mut page = crate::auth::carry_audit(&mut resp, page);
+    *page.status_mut() = status;
+    Ok(page)
+}
+
+/// Adds a photo from the form (multipart; the CSRF token rides in the action URL).
+pub async fn visit_photo_submit(
+    State(state): State<AppState>,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    Path(id): Path<Uuid>,
+    mut form: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let bytes = crate::pages::multipart_file(&mut form, "photo", "请选择照片").await?;
+    let event = AuditEvent::new("visit_photo_upload").target(format!("visit:{id}"), None);
+    let to = axum::response::Redirect::to(&format!("/visits/{id}/edit?saved=1")).into_response();
+    Ok(audited(event, store_photo(&state, &me, id, &bytes).await.map(|_| to)))
+}
+
+/// Deletes a visit from its page.
+pub async fn visit_delete_submit(
+    State(state): State<AppState>,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let mut resp = delete_visit(State(state.clone()), Signed(me), Path(id)).await;
+    if resp.status() == StatusCode::NO_CONTENT {
+        return Ok(crate::auth::carry_audit(
+            &mut resp,
+            axum::response::Redirect::to("/visits?deleted=1").into_response(),
+        ));
+    }
+    Ok(resp)
+}
+
+#[derive(askama::Template)]
+#[template(path = "visits.html")]
+struct VisitsPage {
+    base: crate::pages::Base,
+    org: String,
+    list: VisitList,
+    prev: Option<i64>,
+    next: Option<i64>,
+    deleted: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct VisitsPageQuery {
+    org: Option<String>,
+    offset: Option<i64>,
+    deleted: Option<String>,
+}
+
+/// The visits of a unit, newest first, with links to correct each.
+pub async fn visits_list_page(
+    State(state): State<AppState>,
+    lang: crate::i18n::Lang,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    ApiQuery(q): ApiQuery<VisitsPageQuery>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let org = match q.org.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(o) => o.to_owned(),
+        None => home_org(&me, &[Action::LogVisit])?,
+    };
+    let offset = q.offset.unwrap_or(0).max(0);
+    let list =
+        visits_page(&state, &me, &VisitListParams { org: org.clone(), limit: Some(50), offset: Some(offset) }).await?;
+    let base = crate::pages::Base::new(&state, lang, "campaigns", &uri).with_caller(&caller);
+    let prev = (offset > 0).then(|| (offset - 50).max(0));
+    let next = (offset + 50 < list.total).then_some(offset + 50);
+    crate::pages::render(&VisitsPage { base, org, list, prev, next, deleted: q.deleted.is_some() })
+}

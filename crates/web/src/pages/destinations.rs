@@ -1,0 +1,566 @@
+//! Pages of destination registration: the graduate's own record, the staff review queue and
+//! record page, and the integrity checks. Every action calls the same function as the API.
+
+pub mod integrity;
+
+use crate::error::ErrorCode;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Multipart, OriginalUri, Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use jiuye_domain::Catalogue;
+use jiuye_domain::access::{self, Action, Resource, Role};
+use jiuye_domain::destination::{DestStatus, ProofKind, Registration};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::api::ApiQuery;
+use crate::api::destinations::{
+    GraduateDetail, GraduateListParams, Review, answer, confirm, detail, list, raise_dispute, register, review,
+    store_evidence, visible_graduate,
+};
+use crate::auth::{AuditEvent, Caller, MaybeCaller};
+use crate::error::AppError;
+use crate::i18n::Lang;
+#[allow(unused_imports)]
+pub(crate) use crate::pages::destinations::integrity::*;
+use crate::pages::{Base, group_digits, login_redirect, render};
+
+fn beijing(t: chrono::DateTime<chrono::Utc>) -> String {
+    match chrono::FixedOffset::east_opt(8 * 3600) {
+        Some(tz) => t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+        None => t.format("%Y-%m-%d %H:%M UTC").to_string(),
+    }
+}
+
+/// The graduate's own record.
+pub async fn my_destination(caller: MaybeCaller, OriginalUri(uri): OriginalUri) -> Response {
+    let Some(me) = caller.0 else { return login_redirect(&uri) };
+    match jiuye_domain::access::subject_of(&me.actor, Role::Graduate) {
+        Some(id) => Redirect::to(&format!("/graduates/{id}")).into_response(),
+        None => crate::auth::forbidden().into_response(),
+    }
+}
+
+struct RecordView {
+    status_zh: String,
+    code: String,
+    code_name: String,
+    fields: Vec<(String, String)>,
+    return_reason: Option<String>,
+}
+
+#[derive(Default)]
+struct FormValues {
+    code: String,
+    employer_name: String,
+    credit_code: String,
+    employer_region: String,
+    monthly_pay: String,
+    proof_kind: String,
+    statement_signed: bool,
+    note: String,
+}
+
+#[derive(Template)]
+#[template(path = "graduate.html")]
+struct GraduatePage {
+    base: Base,
+    d: GraduateDetail,
+    record: Option<RecordView>,
+    history: Vec<(i64, String, String, String, String)>,
+    staff: bool,
+    closed: bool,
+    can_follow: bool,
+    contact_states: Vec<(String, String)>,
+    can_register: bool,
+    can_review: bool,
+    can_confirm: bool,
+    can_dispute: bool,
+    can_answer: bool,
+    review_levels: Vec<(String, String)>,
+    codes: Vec<(String, String)>,
+    proofs: Vec<(String, String)>,
+    form: FormValues,
+    error: Option<String>,
+    violations: Vec<String>,
+    notice: Option<String>,
+}
+
+struct Outcome {
+    error: Option<AppError>,
+    violations: Vec<String>,
+    notice: Option<String>,
+    form: Option<FormValues>,
+}
+
+async fn graduate_page(
+    state: &AppState,
+    lang: Lang,
+    uri: &axum::http::Uri,
+    caller: &MaybeCaller,
+    me: &Caller,
+    id: Uuid,
+    outcome: Outcome,
+) -> Result<Response, AppError> {
+    let base = Base::new(state, lang, "graduates", uri).with_caller(caller);
+    let g = visible_graduate(state, me, id).await?;
+    let d = detail(state, &g).await?;
+    let res = Resource::owned(&g.programme_path, id);
+    let can = |a: Action| access::can(&me.actor, a, &res).is_some();
+    let own = jiuye_domain::access::owns(&me.actor, Role::Graduate, id);
+    let status = d.destination.as_ref().and_then(|x| DestStatus::from_id(&x.status)).unwrap_or(DestStatus::None);
+    let mut review_levels = Vec::new();
+    if can(Action::ReviewCollege) {
+        review_levels.push(("college".to_owned(), if lang == Lang::Zh { "院系审核" } else { "College" }.to_owned()));
+    }
+    if can(Action::ReviewUniversity) {
+        review_levels
+            .push(("university".to_owned(), if lang == Lang::Zh { "学校审核" } else { "University" }.to_owned()));
+    }
+    let record = d.destination.as_ref().map(|r| {
+        let mut fields = Vec::new();
+        let mut add = |k: &str, v: Option<String>| {
+            if let Some(v) = v.filter(|v| !v.is_empty()) {
+                fields.push((base.t(k).to_owned(), v));
+            }
+        };
+        add("grad.employer_name", r.employer_name.clone());
+        add("grad.credit_code", r.credit_code.clone());
+        add(
+            "grad.region",
+            r.employer_region.clone().map(|c| {
+                let name = state.refdata.region(&c).map(|x| x.name.clone()).unwrap_or_default();
+                format!("{c} {name}")
+            }),
+        );
+        add("grad.pay", r.monthly_pay.map(|p| format!("{} 元", group_digits(p))));
+        add("grad.proof", r.proof_kind.as_deref().and_then(ProofKind::from_id).map(|p| p.zh().to_owned()));
+        add("grad.note", r.note.clone());
+        RecordView {
+            status_zh: r.status_zh.clone(),
+            code: r.code.clone(),
+            code_name: r.code_name.clone().unwrap_or_default(),
+            fields,
+            return_reason: r.return_reason.clone().filter(|_| r.status == "returned"),
+        }
+    });
+    let history = d
+        .versions
+        .iter()
+        .map(|v| {
+            (
+                v.version,
+                beijing(v.at),
+                v.action.clone(),
+                DestStatus::from_id(&v.status).map(|s| s.zh().to_owned()).unwrap_or_default(),
+                v.actor.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let form = outcome.form.unwrap_or_else(|| match &d.destination {
+        Some(r) => FormValues {
+            code: r.code.clone(),
+            employer_name: r.employer_name.clone().unwrap_or_default(),
+            credit_code: r.credit_code.clone().unwrap_or_default(),
+            employer_region: r.employer_region.clone().unwrap_or_default(),
+            monthly_pay: r.monthly_pay.map(|p| p.to_string()).unwrap_or_default(),
+            proof_kind: r.proof_kind.clone().unwrap_or_default(),
+            statement_signed: r.statement_signed,
+            note: r.note.clone().unwrap_or_default(),
+        },
+        None => FormValues::default(),
+    });
+    let closed = chrono::Utc::now().date_naive().to_string() > d.closes_on;
+    let status_code = outcome.error.as_ref().map(|e| e.status).unwrap_or(axum::http::StatusCode::OK);
+    let info = outcome.error.as_ref().map(|e| crate::error::ErrorInfo { code: e.code, message: e.message.clone() });
+    let page = GraduatePage {
+        staff: !own,
+        can_register: can(Action::RegisterDestination) && !closed,
+        can_follow: !own && can(Action::RegisterDestination),
+        contact_states: jiuye_store::destinations::CONTACT_STATES
+            .iter()
+            .map(|s| ((*s).to_owned(), crate::api::destinations::contact_zh(s).to_owned()))
+            .collect(),
+        closed,
+        can_review: !review_levels.is_empty() && matches!(status, DestStatus::Submitted | DestStatus::CollegeApproved),
+        can_confirm: own && status == DestStatus::Approved,
+        can_dispute: own,
+        can_answer: access::can(&me.actor, Action::AnswerDispute, &Resource::at(&g.programme_path)).is_some(),
+        review_levels,
+        codes: state.refdata.entries_of(Catalogue::Destinations).map(|e| (e.code.clone(), e.name.clone())).collect(),
+        proofs: ProofKind::ALL.iter().map(|p| (p.id().to_owned(), p.zh().to_owned())).collect(),
+        form,
+        error: outcome.error.map(|e| e.message),
+        violations: outcome.violations,
+        notice: outcome.notice,
+        record,
+        history,
+        d,
+        base,
+    };
+    let mut res = render(&page)?;
+    *res.status_mut() = status_code;
+    if let Some(i) = info {
+        res.extensions_mut().insert(i);
+    }
+    Ok(res)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+pub async fn graduate(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+    ApiQuery(q): ApiQuery<DoneQuery>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let notice = q.done.map(|d| Base::new(&state, lang, "", &uri).t(&format!("grad.done_{d}")).to_owned());
+    graduate_page(
+        &state,
+        lang,
+        &uri,
+        &caller,
+        &me,
+        id,
+        Outcome { error: None, violations: Vec::new(), notice, form: None },
+    )
+    .await
+}
+
+fn done(id: Uuid, what: &str) -> Response {
+    Redirect::to(&format!("/graduates/{id}?done={what}")).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RegistrationForm {
+    code: String,
+    employer_name: Option<String>,
+    credit_code: Option<String>,
+    employer_region: Option<String>,
+    monthly_pay: Option<String>,
+    proof_kind: Option<String>,
+    statement_signed: Option<String>,
+    note: Option<String>,
+}
+
+pub async fn register_form(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+    Form(f): Form<RegistrationForm>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let event = AuditEvent::new("destination_register")
+        .target(format!("graduate:{id}"), None)
+        .detail(format!("代码 {}", f.code));
+    let values = FormValues {
+        code: f.code.clone(),
+        employer_name: f.employer_name.clone().unwrap_or_default(),
+        credit_code: f.credit_code.clone().unwrap_or_default(),
+        employer_region: f.employer_region.clone().unwrap_or_default(),
+        monthly_pay: f.monthly_pay.clone().unwrap_or_default(),
+        proof_kind: f.proof_kind.clone().unwrap_or_default(),
+        statement_signed: f.statement_signed.as_deref() == Some("true"),
+        note: f.note.clone().unwrap_or_default(),
+    };
+    let clean = |s: Option<String>| s.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let pay = match clean(f.monthly_pay) {
+        Some(p) => match p.parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                let e = AppError::bad_request(ErrorCode::InvalidPay, "月收入应为整数（元）");
+                let o = Outcome { error: Some(e), violations: Vec::new(), notice: None, form: Some(values) };
+                return Ok(event.attach(graduate_page(&state, lang, &uri, &caller, &me, id, o).await?));
+            }
+        },
+        None => None,
+    };
+    let reg = Registration {
+        code: f.code.trim().to_owned(),
+        employer_name: clean(f.employer_name),
+        credit_code: clean(f.credit_code),
+        employer_region: clean(f.employer_region),
+        employer_type: None,
+        employer_industry: None,
+        monthly_pay: pay,
+        proof_kind: clean(f.proof_kind).filter(|p| p != "none"),
+        statement_signed: values.statement_signed,
+        note: clean(f.note),
+    };
+    match register(&state, &me, id, reg).await {
+        Ok(Ok(_)) => Ok(event.attach(done(id, "register"))),
+        Ok(Err(violations)) => {
+            let e = AppError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::RegistrationRules,
+                "登记不符合毕业去向规则：",
+            );
+            let o = Outcome {
+                error: Some(e),
+                violations: violations.into_iter().map(|v| v.message).collect(),
+                notice: None,
+                form: Some(values),
+            };
+            Ok(event.attach(graduate_page(&state, lang, &uri, &caller, &me, id, o).await?))
+        }
+        Err(e) if e.code == ErrorCode::GraduateNotFound => Err(e),
+        Err(e) => {
+            let o = Outcome { error: Some(e), violations: Vec::new(), notice: None, form: Some(values) };
+            Ok(event.attach(graduate_page(&state, lang, &uri, &caller, &me, id, o).await?))
+        }
+    }
+}
+
+/// What the record page needs from the request.
+pub(crate) struct Ctx<'a> {
+    state: &'a AppState,
+    lang: Lang,
+    uri: &'a axum::http::Uri,
+    caller: &'a MaybeCaller,
+    me: &'a Caller,
+}
+
+/// Shows the record page with an error, or goes back to it with a notice.
+async fn after(
+    ctx: Ctx<'_>,
+    id: Uuid,
+    event: AuditEvent,
+    result: Result<(), AppError>,
+    what: &str,
+) -> Result<Response, AppError> {
+    let Ctx { state, lang, uri, caller, me } = ctx;
+    match result {
+        Ok(()) => Ok(event.attach(done(id, what))),
+        Err(e) if e.code == ErrorCode::GraduateNotFound => Err(e),
+        Err(e) => {
+            let o = Outcome { error: Some(e), violations: Vec::new(), notice: None, form: None };
+            Ok(event.attach(graduate_page(state, lang, uri, caller, me, id, o).await?))
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReviewForm {
+    level: String,
+    decision: String,
+    reason: Option<String>,
+}
+
+pub async fn review_form(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+    Form(f): Form<ReviewForm>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let event = AuditEvent::new("destination_review")
+        .target(format!("graduate:{id}"), None)
+        .detail(format!("{} {}", f.level, f.decision));
+    let r = Review { decision: f.decision, level: f.level, reason: f.reason };
+    let result = review(&state, &me, id, &r).await.map(|_| ());
+    after(Ctx { state: &state, lang, uri: &uri, caller: &caller, me: &me }, id, event, result, "review").await
+}
+
+pub async fn confirm_form(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let event = AuditEvent::new("destination_confirm").target(format!("graduate:{id}"), None);
+    let result = confirm(&state, &me, id).await.map(|_| ());
+    after(Ctx { state: &state, lang, uri: &uri, caller: &caller, me: &me }, id, event, result, "confirm").await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DisputeForm {
+    text: String,
+}
+
+pub async fn dispute_form(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+    Form(f): Form<DisputeForm>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let event = AuditEvent::new("dispute_raise").target(format!("graduate:{id}"), None);
+    let result = raise_dispute(&state, &me, id, &f.text).await.map(|_| ());
+    after(Ctx { state: &state, lang, uri: &uri, caller: &caller, me: &me }, id, event, result, "dispute").await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AnswerForm {
+    answer: String,
+    graduate: Uuid,
+}
+
+pub async fn answer_form(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    Path(dispute_id): Path<Uuid>,
+    Form(f): Form<AnswerForm>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let event = AuditEvent::new("dispute_answer").target(format!("dispute:{dispute_id}"), None);
+    let result = answer(&state, &me, dispute_id, &f.answer).await.map(|_| ());
+    after(Ctx { state: &state, lang, uri: &uri, caller: &caller, me: &me }, f.graduate, event, result, "answer").await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ContactForm {
+    state: String,
+}
+
+pub async fn contact_form(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+    Form(f): Form<ContactForm>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let event = AuditEvent::new("graduate_contact").target(format!("graduate:{id}"), None).detail(f.state.clone());
+    let result = crate::api::destinations::record_contact(&state, &me, id, &f.state).await.map(|_| ());
+    after(Ctx { state: &state, lang, uri: &uri, caller: &caller, me: &me }, id, event, result, "contact").await
+}
+
+pub async fn evidence_form(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+    mut form: Multipart,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let event = AuditEvent::new("evidence_upload").target(format!("graduate:{id}"), None);
+    let mut kind = String::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let bad = || AppError::bad_request(ErrorCode::InvalidForm, "上传内容无法解析或文件超过 5 MB");
+    let result = async {
+        while let Some(field) = form.next_field().await.map_err(|_| bad())? {
+            match field.name().unwrap_or("") {
+                "kind" => kind = field.text().await.map_err(|_| bad())?,
+                "file" => {
+                    let name = field.file_name().unwrap_or("").to_owned();
+                    file = Some((name, field.bytes().await.map_err(|_| bad())?.to_vec()));
+                }
+                _ => {}
+            }
+        }
+        let (name, bytes) = file.ok_or_else(|| AppError::bad_request(ErrorCode::InvalidFile, "请选择文件"))?;
+        store_evidence(&state, &me, id, &kind, &name, &bytes).await.map(|_| ())
+    }
+    .await;
+    after(Ctx { state: &state, lang, uri: &uri, caller: &caller, me: &me }, id, event, result, "evidence").await
+}
+
+#[derive(Template)]
+#[template(path = "graduates.html")]
+struct GraduatesPage {
+    base: Base,
+    org: String,
+    cohort: String,
+    status: String,
+    q: String,
+    unplaced: bool,
+    statuses: Vec<(String, String)>,
+    summary: String,
+    rows: Vec<ListRow>,
+}
+
+struct ListRow {
+    student_no: String,
+    id: Uuid,
+    name: String,
+    college: String,
+    cohort: i32,
+    code: String,
+    status: String,
+    contact: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    org: Option<String>,
+    cohort: Option<String>,
+    status: Option<String>,
+    q: Option<String>,
+    unplaced: Option<String>,
+}
+
+pub async fn graduates(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: MaybeCaller,
+    OriginalUri(uri): OriginalUri,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Response, AppError> {
+    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
+    let base = Base::new(&state, lang, "graduates", &uri).with_caller(&caller);
+    let cohort: Option<i32> = q.cohort.as_deref().and_then(|c| c.trim().parse().ok());
+    let unplaced = q.unplaced.as_deref() == Some("true");
+    let params = GraduateListParams {
+        org: q.org.clone(),
+        cohort,
+        status: q.status.clone(),
+        unplaced,
+        q: q.q.clone(),
+        limit: Some(200),
+        offset: Some(0),
+    };
+    let result = list(&state, &me, params).await?;
+    let rows = result
+        .items
+        .into_iter()
+        .map(|g| {
+            let status = DestStatus::from_id(&g.dest_status).map(|s| s.zh().to_owned()).unwrap_or_default();
+            ListRow {
+                contact: crate::api::destinations::contact_zh(&g.contact_state).to_owned(),
+                student_no: g.student_no,
+                id: g.id,
+                name: g.name,
+                college: g.college,
+                cohort: g.cohort,
+                code: g.dest_code.unwrap_or_default(),
+                status,
+            }
+        })
+        .collect();
+    let page = GraduatesPage {
+        summary: format!(
+            "{} {}",
+            group_digits(result.total),
+            if lang == Lang::Zh { "名毕业生（最多显示 200 名）" } else { "graduates (showing up to 200)" }
+        ),
+        org: q.org.unwrap_or_default(),
+        cohort: cohort.map(|c| c.to_string()).unwrap_or_default(),
+        status: q.status.unwrap_or_default(),
+        q: q.q.unwrap_or_default(),
+        unplaced,
+        statuses: DestStatus::ALL.iter().map(|s| (s.id().to_owned(), s.zh().to_owned())).collect(),
+        rows,
+        base,
+    };
+    render(&page)
+}

@@ -1,0 +1,113 @@
+//! The screening page: paste a posting, see what looks risky and why.
+
+use axum::extract::State;
+
+use jiuye_domain::screening::Screening;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::error::AppError;
+
+use crate::api::postings::*;
+
+#[derive(askama::Template)]
+#[template(path = "screen.html")]
+struct ScreenPage {
+    base: crate::pages::Base,
+    title: String,
+    description: String,
+    salary_min: String,
+    salary_max: String,
+    region: String,
+    contact: String,
+    result: Option<Screening>,
+    error: Option<String>,
+}
+
+/// The screening form: paste a posting, see what looks risky and why.
+pub async fn screen_page(
+    State(state): State<AppState>,
+    lang: crate::i18n::Lang,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+) -> Result<axum::response::Response, AppError> {
+    let base = crate::pages::Base::new(&state, lang, "postings", &uri).with_caller(&caller);
+    crate::pages::render(&ScreenPage {
+        base,
+        title: String::new(),
+        description: String::new(),
+        salary_min: String::new(),
+        salary_max: String::new(),
+        region: String::new(),
+        contact: String::new(),
+        result: None,
+        error: None,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ScreenForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    salary_min: String,
+    #[serde(default)]
+    salary_max: String,
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    contact: String,
+}
+
+/// Screens what the form holds through the API's code and shows the result under it.
+pub async fn screen_submit(
+    State(state): State<AppState>,
+    lang: crate::i18n::Lang,
+    caller: crate::auth::MaybeCaller,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    axum::Form(f): axum::Form<ScreenForm>,
+) -> Result<axum::response::Response, AppError> {
+    let base = crate::pages::Base::new(&state, lang, "postings", &uri).with_caller(&caller);
+    let num = |s: &str| -> Result<Option<i64>, String> {
+        match s.trim() {
+            "" => Ok(None),
+            t => t.parse::<i64>().map(Some).map_err(|_| "月薪应为整数（元）".to_owned()),
+        }
+    };
+    let parsed = num(&f.salary_min).and_then(|a| num(&f.salary_max).map(|b| (a, b)));
+    let (result, error) = match parsed {
+        Err(m) => (None, Some(m)),
+        Ok((salary_min, salary_max)) => {
+            let d = DraftPosting {
+                title: f.title.clone(),
+                description: f.description.clone(),
+                salary_min,
+                salary_max,
+                region: Some(f.region.clone()).filter(|r| !r.trim().is_empty()),
+                contact: Some(f.contact.clone()),
+            };
+            match screen_draft(&state, &d).await {
+                Ok(s) => (Some(s), None),
+                Err(e) if e.status.is_client_error() => (None, Some(e.message)),
+                Err(e) => return Err(e),
+            }
+        }
+    };
+    let status =
+        if error.is_some() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
+    let mut resp = crate::pages::render(&ScreenPage {
+        base,
+        title: f.title,
+        description: f.description,
+        salary_min: f.salary_min,
+        salary_max: f.salary_max,
+        region: f.region,
+        contact: f.contact,
+        result,
+        error,
+    })?;
+    *resp.status_mut() = status;
+    Ok(resp)
+}

@@ -1,0 +1,3 @@
+//! Rendering shared by the pages: charts drawn as SVG on the server.
+
+pub mod charts;
