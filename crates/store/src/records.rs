@@ -43,6 +43,7 @@ pub struct BaseRecord {
     pub created_by: Uuid,
     pub origin_node: Uuid,
     pub version: i64,
+    /// The programmes it serves; read back by id.
     pub programmes: Vec<Uuid>,
 }
 
@@ -199,7 +200,7 @@ macro_rules! records_impl {
                         for id in chunk {
                             sep.push_bind(*id);
                         }
-                        qb.push(")");
+                        qb.push(") ORDER BY base_id, programme_id");
                         let pairs: Vec<(Uuid, Uuid)> = qb.build_query_as().fetch_all(&self.pool).await?;
                         for (b, p) in pairs {
                             if let Some(i) = by_id.get(&b) {
