@@ -1,8 +1,17 @@
 //! The same stories against every backend: SQLite always, PostgreSQL when `DATABASE_URL` is set
-//! (each run in a fresh schema, dropped afterwards).
+//! (each run in a fresh schema, dropped afterwards). One story per part of the `Repository`
+//! trait, each a day of the people who use it.
 
+#[path = "conformance/campaign.rs"]
+mod campaign;
+#[path = "conformance/destinations.rs"]
+mod destinations;
 #[path = "conformance/employers.rs"]
 mod employers;
+#[path = "conformance/identity.rs"]
+mod identity;
+#[path = "conformance/postings.rs"]
+mod postings;
 #[path = "conformance/repository.rs"]
 mod repository;
 #[path = "conformance/schema.rs"]

@@ -1,8 +1,14 @@
-//! The base `Repository` methods: reference data, the organisation tree and seeding.
+//! The base `Repository` methods: reference data, the organisation tree, seeding, and a
+//! university's roster year.
 
-use jiuye_domain::{Catalogue, OrgKind, RefData};
+use chrono::Utc;
+use jiuye_domain::destination::{DestStatus, Registration};
+use jiuye_domain::roster::{RosterDestination, RosterRow};
+use jiuye_domain::{Catalogue, EducationLevel, Employer, Gender, OrgKind, RefData};
 use jiuye_seed::{SeedPlan, Stage};
-use jiuye_store::{OrgQuery, RefQuery};
+use jiuye_store::destinations::DestinationRecord;
+use jiuye_store::{OrgQuery, PlacementFilter, RefQuery};
+use uuid::Uuid;
 
 use crate::support::{backends, code, small_plan};
 
@@ -169,6 +175,249 @@ async fn alliances_have_members_and_node_identity_is_stable() {
         let of_member = s.alliances_of(members[0].org.id).await.unwrap();
         assert!(of_member.iter().any(|a| a.id == alliances[0].id));
         assert_eq!(s.org_counts(&alliances[0]).await.unwrap().children, members.len() as i64);
+        b.cleanup().await;
+    }
+}
+
+fn roster_row(
+    line: usize,
+    no: &str,
+    name: &str,
+    college: &str,
+    major: (&str, &str),
+    cohort: i32,
+    dest: Option<&str>,
+) -> RosterRow {
+    RosterRow {
+        line,
+        student_no: no.into(),
+        name: name.into(),
+        gender: if line.is_multiple_of(2) { Gender::Female } else { Gender::Male },
+        college: college.into(),
+        major_code: major.0.into(),
+        major_name: major.1.into(),
+        education_level: EducationLevel::Bachelor,
+        origin_region: "510104".into(),
+        cohort,
+        destination: dest.map(|code| RosterDestination {
+            code: code.into(),
+            employer_name: Some("中铁二局集团有限公司".into()),
+            credit_code: Some("91510000201812345X".into()),
+            employer_region: Some("510106".into()),
+            employer_type: Some("31".into()),
+            employer_industry: Some("4811".into()),
+        }),
+    }
+}
+
+#[tokio::test]
+async fn repository_story_a_universitys_roster_year() {
+    let rd = RefData::load().expect("refdata");
+    for b in backends().await {
+        let (s, n) = (&*b.store, b.name);
+        assert_eq!(s.backend().id(), n);
+        s.ping().await.unwrap();
+        let stats = s.pool_stats();
+        assert!(stats.max > 0 && stats.size <= stats.max && stats.idle <= stats.size, "{n}: {stats:?}");
+        assert!(s.sync_reference_data(&rd).await.unwrap(), "{n}");
+        let swjtu = s.org_by_code(&code("4151010613")).await.unwrap().expect("西南交通大学");
+        assert_eq!(s.org_by_id(swjtu.id).await.unwrap().as_ref(), Some(&swjtu), "{n}");
+        assert!(s.org_by_id(Uuid::nil()).await.unwrap().is_none(), "{n}");
+        assert!(s.cohorts().await.unwrap().is_empty(), "{n}");
+
+        // A node-level marker.
+        assert!(s.meta_get("roster_reminder").await.unwrap().is_none(), "{n}");
+        s.meta_set("roster_reminder", "2024-06-01").await.unwrap();
+        s.meta_set("roster_reminder", "2024-06-15").await.unwrap();
+        assert_eq!(s.meta_get("roster_reminder").await.unwrap().as_deref(), Some("2024-06-15"), "{n}");
+
+        // The career centre checks its roster with a dry run: everything is computed, nothing kept.
+        let civil = ("081001", "土木工程");
+        let transport = ("081801", "交通运输");
+        let finance = ("020301K", "金融学");
+        let rows = vec![
+            roster_row(2, "2020110001", "周杰", "土木工程学院", civil, 2024, Some("11")),
+            roster_row(3, "2020110002", "吴敏", "土木工程学院", civil, 2024, None),
+            roster_row(4, "2020110003", "郑浩", "交通运输与物流学院", transport, 2024, None),
+            roster_row(5, "2020110004", "孙丽", "经济管理学院", finance, 2024, None),
+            roster_row(6, "2019110005", "钱勇", "土木工程学院", civil, 2023, Some("801")),
+        ];
+        let mut seen = Vec::new();
+        let dry =
+            s.import_roster(&swjtu, &rows, true, None, &mut |done, total| seen.push((done, total))).await.unwrap();
+        assert_eq!((dry.rows, dry.created, dry.destinations, dry.dry_run), (5, 5, 2, true), "{n}");
+        assert_eq!(dry.new_colleges, ["土木工程学院", "交通运输与物流学院", "经济管理学院"], "{n}: in file order");
+        assert_eq!(dry.new_programmes.len(), 3, "{n}");
+        assert_eq!(seen.last(), Some(&(5, 5)), "{n}");
+        assert!(s.org_children(&swjtu).await.unwrap().is_empty(), "{n}: rolled back");
+        assert_eq!(s.totals().await.unwrap().graduates, 0, "{n}");
+
+        // The real import.
+        let actor = Some((Uuid::now_v7(), "swjtu_career".to_owned()));
+        let done = s.import_roster(&swjtu, &rows, false, actor.clone(), &mut |_, _| {}).await.unwrap();
+        assert_eq!((done.created, done.updated, done.unchanged, done.dry_run), (5, 0, 0, false), "{n}");
+        let colleges = s.org_children(&swjtu).await.unwrap();
+        let listed: Vec<(&str, i64, i64)> =
+            colleges.iter().map(|c| (c.org.name.as_str(), c.counts.children, c.counts.graduates)).collect();
+        assert_eq!(
+            listed,
+            [("土木工程学院", 1, 3), ("交通运输与物流学院", 1, 1), ("经济管理学院", 1, 1)],
+            "{n}: by code"
+        );
+        let civil_college = &colleges[0].org;
+        let programme = s.org_children(civil_college).await.unwrap().remove(0).org;
+        assert_eq!((programme.kind, programme.major_code.as_deref()), (OrgKind::Programme, Some("081001")), "{n}");
+        let chain: Vec<String> =
+            s.org_ancestors(&programme).await.unwrap().iter().map(|o| o.code.to_string()).collect();
+        assert_eq!(chain, ["CN", "510000", "4151010613", civil_college.code.as_str()], "{n}");
+        assert_eq!(s.org_counts(civil_college).await.unwrap(), jiuye_domain::OrgCounts { children: 1, graduates: 3 });
+        assert_eq!(s.cohorts().await.unwrap(), [2024, 2023], "{n}: newest first");
+        let zhou = s.graduate_by_student_no(swjtu.id, "2020110001").await.unwrap().expect("周杰");
+        assert_eq!(
+            (zhou.dest_code.as_deref(), zhou.dest_status),
+            (Some("11"), DestStatus::Approved),
+            "{n}: awaiting confirmation"
+        );
+        assert!(s.graduate_by_student_no(swjtu.id, "0000000000").await.unwrap().is_none(), "{n}");
+        let sample = s.sample_graduate(programme.id).await.unwrap().expect("a graduate");
+        assert_eq!(sample.student_no, "2020110001", "{n}: the latest cohort, lowest 学号");
+        assert!(s.sample_graduate(Uuid::nil()).await.unwrap().is_none(), "{n}");
+
+        // 吴敏 registers herself; a corrected roster then changes a name, adds a destination for
+        // 郑浩, and may not overwrite 吴敏's own record.
+        let wu = s.graduate_by_student_no(swjtu.id, "2020110002").await.unwrap().unwrap();
+        let own = DestinationRecord {
+            graduate_id: wu.id,
+            org_id: swjtu.id,
+            status: DestStatus::Submitted,
+            registration: Registration { code: "12".into(), ..Registration::default() },
+            return_reason: None,
+            college_reviewer: None,
+            university_reviewer: None,
+            registered_by: None,
+            source: "graduate".into(),
+            version: 0,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            confirmed_at: None,
+        };
+        assert!(s.save_destination(&own, None, "register", None).await.unwrap(), "{n}");
+        let mut corrected = rows.clone();
+        corrected[1] = roster_row(3, "2020110002", "吴敏", "土木工程学院", civil, 2024, Some("11"));
+        corrected[2] = roster_row(4, "2020110003", "郑浩", "交通运输与物流学院", transport, 2024, Some("80"));
+        corrected[3].name = "孙莉".into();
+        let again = s.import_roster(&swjtu, &corrected, false, actor.clone(), &mut |_, _| {}).await.unwrap();
+        assert_eq!((again.created, again.updated, again.unchanged), (0, 2, 3), "{n}");
+        assert!(again.new_colleges.is_empty() && again.new_programmes.is_empty(), "{n}");
+        let conflicts: Vec<(&str, &str, Option<&str>, &str)> = again
+            .conflicts
+            .iter()
+            .map(|x| (x.student_no.as_str(), x.status.as_str(), x.stored_code.as_deref(), x.file_code.as_str()))
+            .collect();
+        assert_eq!(conflicts, [("2020110002", "submitted", Some("12"), "11")], "{n}");
+        assert_eq!(s.graduate_by_student_no(swjtu.id, "2020110004").await.unwrap().unwrap().name, "孙莉", "{n}");
+        assert_eq!(
+            s.graduate_by_student_no(swjtu.id, "2020110002").await.unwrap().unwrap().dest_code.as_deref(),
+            Some("12")
+        );
+
+        // Placement: approved and confirmed records count; 吴敏's submitted one does not yet.
+        let (total, placed) = s.placement_totals(&swjtu, 2024).await.unwrap();
+        assert_eq!((total, placed), (4, 2), "{n}: 周杰 (11) and 郑浩 (80)");
+        let rows_2024 = s.placement_counts(&swjtu, 2024, &PlacementFilter::default()).await.unwrap();
+        assert_eq!(rows_2024.iter().map(|r| r.count).sum::<i64>(), 4, "{n}");
+        let mut counted: Vec<&str> = rows_2024.iter().filter_map(|r| r.code.as_deref()).collect();
+        counted.sort_unstable();
+        assert_eq!(counted, ["11", "80"], "{n}: only counted records carry their code");
+        assert!(rows_2024.iter().all(|r| r.university_id == swjtu.id && r.province_id == swjtu.parent_id.unwrap()));
+        let women = PlacementFilter { gender: Some(Gender::Female), ..PlacementFilter::default() };
+        let women_count: i64 = s.placement_counts(&swjtu, 2024, &women).await.unwrap().iter().map(|r| r.count).sum();
+        assert_eq!(women_count, 2, "{n}: lines 2 and 4 of the file");
+        let province = s.org_by_code(&code("510000")).await.unwrap().unwrap();
+        assert_eq!(s.placement_totals(&province, 2024).await.unwrap(), (4, 2), "{n}");
+        assert_eq!(s.placement_totals(civil_college, 2023).await.unwrap(), (1, 1), "{n}");
+        let today = Utc::now().format("%Y-%m-%d").to_string();
+        assert_eq!(s.placement_by_day(&swjtu, 2024).await.unwrap(), [(today, 2)], "{n}");
+        assert!(s.placement_by_day(&swjtu, 2022).await.unwrap().is_empty(), "{n}");
+
+        // Renaming a college bumps its version; writing the same again does not.
+        let mut renamed = civil_college.clone();
+        renamed.name = "土木工程学院（詹天佑学院）".into();
+        s.upsert_orgs(std::slice::from_ref(&renamed)).await.unwrap();
+        s.upsert_orgs(std::slice::from_ref(&renamed)).await.unwrap();
+        let stored = s.org_by_id(renamed.id).await.unwrap().unwrap();
+        assert_eq!(
+            (stored.name.as_str(), stored.version),
+            ("土木工程学院（詹天佑学院）", civil_college.version + 1),
+            "{n}"
+        );
+        let (found, total) = s
+            .search_orgs(&OrgQuery {
+                q: Some("詹天佑".into()),
+                kind: Some(OrgKind::College),
+                province_code: Some("510000".into()),
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!((found.len(), total, found[0].id), (1, 1, renamed.id), "{n}");
+        let other_province = OrgQuery {
+            q: Some("詹天佑".into()),
+            province_code: Some("110000".into()),
+            limit: 10,
+            ..Default::default()
+        };
+        assert_eq!(s.search_orgs(&other_province).await.unwrap().1, 0, "{n}");
+
+        // Employers from the generator: new credit codes only; a sample per registering org.
+        let node = s.node().await.unwrap().node_id;
+        let employer = |code: &str, name: &str| Employer {
+            id: Uuid::now_v7(),
+            org_id: province.id,
+            credit_code: code.into(),
+            name: name.into(),
+            employer_type: "31".into(),
+            industry_code: "4811".into(),
+            region_code: "510106".into(),
+            origin_node: node,
+            version: 1,
+        };
+        let batch = [
+            employer("91510000201812345X", "中铁二局集团有限公司"),
+            employer("91510000201800001A", "四川路桥建设集团"),
+        ];
+        assert_eq!(s.insert_employers(&batch).await.unwrap(), 2, "{n}");
+        assert_eq!(s.insert_employers(&batch).await.unwrap(), 0, "{n}");
+        let found = s.employer_by_credit_code("91510000201812345X").await.unwrap().expect("stored");
+        assert_eq!(found, batch[0], "{n}");
+        assert!(s.employer_by_credit_code("91510000000000000X").await.unwrap().is_none(), "{n}");
+        assert_eq!(
+            s.sample_employer(province.id).await.unwrap().map(|e| e.name),
+            Some("四川路桥建设集团".into()),
+            "{n}"
+        );
+        assert!(s.sample_employer(swjtu.id).await.unwrap().is_none(), "{n}");
+        let totals = s.totals().await.unwrap();
+        assert_eq!((totals.graduates, totals.employers, totals.colleges, totals.programmes), (5, 2, 3, 3), "{n}");
+
+        // Campaign policies: replaced by id, newest first.
+        s.save_campaign("visits-2024", "访企拓岗 2024", "start: 2024-03-01").await.unwrap();
+        s.save_campaign("spring-2024", "春季促就业", "start: 2024-02-15").await.unwrap();
+        s.save_campaign("visits-2024", "访企拓岗专项行动 2024", "start: 2024-03-15").await.unwrap();
+        let loaded: Vec<(String, String, String)> =
+            s.campaigns().await.unwrap().into_iter().map(|(id, name, policy, _)| (id, name, policy)).collect();
+        assert_eq!(
+            loaded,
+            [
+                ("visits-2024".into(), "访企拓岗专项行动 2024".into(), "start: 2024-03-15".into()),
+                ("spring-2024".into(), "春季促就业".into(), "start: 2024-02-15".into()),
+            ],
+            "{n}"
+        );
+
+        s.analyze().await.unwrap();
+        assert!(s.integrity_check().await.unwrap().is_empty(), "{n}");
         b.cleanup().await;
     }
 }
