@@ -379,24 +379,33 @@ macro_rules! destinations_impl {
                 ) -> Result<bool> {
                     let now = Utc::now();
                     let mut tx = self.pool.begin().await?;
-                    let current: Option<i64> =
-                        sqlx::query_scalar("SELECT version FROM destinations WHERE graduate_id = $1")
-                            .bind(d.graduate_id)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                    if expected_version.is_some() && current != expected_version {
-                        // Release the write lock now, not whenever the pool next hands out this connection.
-                        tx.rollback().await?;
-                        return Ok(false);
+                    if let Some(expected) = expected_version {
+                        // Claim the record at the version the caller read before reading anything
+                        // else: the write takes the row lock (PostgreSQL) or the database's write
+                        // lock (SQLite) first, so a concurrent save waits, then finds the version
+                        // moved on instead of overwriting the winner or failing on a stale read.
+                        let claimed = sqlx::query(
+                            "UPDATE destinations SET version = version WHERE graduate_id = $1 AND version = $2",
+                        )
+                        .bind(d.graduate_id)
+                        .bind(expected)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                        if claimed == 0 {
+                            // Release the write lock now, not whenever the pool next hands out this connection.
+                            tx.rollback().await?;
+                            return Ok(false);
+                        }
                     }
-                    let version = current.unwrap_or(0) + 1;
                     let reg = &d.registration;
-                    sqlx::query(
+                    // The stored version goes up by one inside the statement that writes it.
+                    let version: i64 = sqlx::query_scalar(
                         "INSERT INTO destinations (graduate_id, org_id, code, status, employer_name, credit_code, \
                          employer_region, employer_type, employer_industry, monthly_pay, proof_kind, statement_signed, \
                          note, return_reason, college_reviewer, university_reviewer, registered_by, source, version, \
                          created_at, updated_at, confirmed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
-                         $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, $21) ON CONFLICT (graduate_id) DO UPDATE SET \
+                         $12, $13, $14, $15, $16, $17, $18, 1, $19, $19, $20) ON CONFLICT (graduate_id) DO UPDATE SET \
                          code = excluded.code, status = excluded.status, employer_name = excluded.employer_name, \
                          credit_code = excluded.credit_code, employer_region = excluded.employer_region, \
                          employer_type = excluded.employer_type, employer_industry = excluded.employer_industry, \
@@ -404,8 +413,8 @@ macro_rules! destinations_impl {
                          statement_signed = excluded.statement_signed, note = excluded.note, \
                          return_reason = excluded.return_reason, college_reviewer = excluded.college_reviewer, \
                          university_reviewer = excluded.university_reviewer, registered_by = excluded.registered_by, \
-                         source = excluded.source, version = excluded.version, updated_at = excluded.updated_at, \
-                         confirmed_at = excluded.confirmed_at",
+                         source = excluded.source, version = destinations.version + 1, updated_at = excluded.updated_at, \
+                         confirmed_at = excluded.confirmed_at RETURNING version",
                     )
                     .bind(d.graduate_id)
                     .bind(d.org_id)
@@ -425,10 +434,9 @@ macro_rules! destinations_impl {
                     .bind(d.university_reviewer)
                     .bind(d.registered_by)
                     .bind(&d.source)
-                    .bind(version)
                     .bind(now)
                     .bind(d.confirmed_at)
-                    .execute(&mut *tx)
+                    .fetch_one(&mut *tx)
                     .await?;
                     sqlx::query(
                         "UPDATE graduates SET dest_code = $2, dest_status = $3, dest_updated_at = $4, \

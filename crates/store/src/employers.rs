@@ -178,7 +178,8 @@ pub trait EmployerDirectory: Send + Sync {
     /// Replaces a visit's fields, people and programmes (the version goes up); false when gone.
     async fn update_visit(&self, v: &VisitRecord, people: &[(Uuid, String)], programmes: &[Uuid]) -> Result<bool>;
     async fn delete_visit(&self, id: Uuid) -> Result<bool>;
-    /// Every visit of a university, with people's roles and programmes.
+    /// Every visit of a university by date, with its people (and their roles) and programmes, each
+    /// by id.
     async fn visits_of(&self, university_id: Uuid) -> Result<Vec<VisitFact>>;
     /// Inserts, or merges into the record with the same credit code (given fields replace stored
     /// ones; verification is kept). Returns the stored record and whether it was new.
@@ -500,19 +501,21 @@ macro_rules! employers_impl {
                         "SELECT v.id, v.unit_id, v.employer_id, v.visit_date, v.positions_opened, v.base_agreed, v.form, \
                          v.invited_to_fair, v.survey_filled, v.notes, e.credit_code, e.name, u.path AS unit_path FROM visits v \
                          JOIN employers e ON e.id = v.employer_id JOIN orgs u ON u.id = v.unit_id \
-                         WHERE v.org_id = $1 ORDER BY v.visit_date",
+                         WHERE v.org_id = $1 ORDER BY v.visit_date, v.id",
                     )
                     .bind(university_id)
                     .fetch_all(&self.pool)
                     .await?;
                     let roles: Vec<(Uuid, Uuid, String)> = sqlx::query_as(
-                        "SELECT p.visit_id, p.user_id, p.role FROM visit_people p JOIN visits v ON v.id = p.visit_id WHERE v.org_id = $1",
+                        "SELECT p.visit_id, p.user_id, p.role FROM visit_people p JOIN visits v ON v.id = p.visit_id WHERE v.org_id = $1 \
+                         ORDER BY p.visit_id, p.user_id",
                     )
                     .bind(university_id)
                     .fetch_all(&self.pool)
                     .await?;
                     let progs: Vec<(Uuid, Uuid)> = sqlx::query_as(
-                        "SELECT p.visit_id, p.programme_id FROM visit_programmes p JOIN visits v ON v.id = p.visit_id WHERE v.org_id = $1",
+                        "SELECT p.visit_id, p.programme_id FROM visit_programmes p JOIN visits v ON v.id = p.visit_id WHERE v.org_id = $1 \
+                         ORDER BY p.visit_id, p.programme_id",
                     )
                     .bind(university_id)
                     .fetch_all(&self.pool)

@@ -43,6 +43,7 @@ pub struct BaseRecord {
     pub created_by: Uuid,
     pub origin_node: Uuid,
     pub version: i64,
+    /// The programmes it serves; read back by id.
     pub programmes: Vec<Uuid>,
 }
 
@@ -115,9 +116,9 @@ pub trait CampaignRecords: Send + Sync {
     /// Survey lines collected by organisations at or below `path`, for a year or all years.
     async fn demand_under(&self, path: &str, year: Option<i64>) -> Result<Vec<DemandFact>>;
 
-    /// Hires registered before `before` at or below `path`, as (path of the graduate's unit,
-    /// employer): destination records naming a credit code found in the directory, other than
-    /// drafts and returned ones.
+    /// Hires registered before `before` by graduates at or below `path`, as (path of the
+    /// graduate's programme, employer): destination records naming a credit code found in the
+    /// directory, other than drafts and returned ones.
     async fn hired_before(&self, path: &str, before: DateTime<Utc>) -> Result<Vec<(String, Uuid)>>;
 }
 
@@ -199,7 +200,7 @@ macro_rules! records_impl {
                         for id in chunk {
                             sep.push_bind(*id);
                         }
-                        qb.push(")");
+                        qb.push(") ORDER BY base_id, programme_id");
                         let pairs: Vec<(Uuid, Uuid)> = qb.build_query_as().fetch_all(&self.pool).await?;
                         for (b, p) in pairs {
                             if let Some(i) = by_id.get(&b) {
@@ -412,15 +413,15 @@ macro_rules! records_impl {
                         .collect()
                 }
 
-                async fn hired_before(&self, university_path: &str, before: DateTime<Utc>) -> Result<Vec<(String, Uuid)>> {
+                async fn hired_before(&self, path: &str, before: DateTime<Utc>) -> Result<Vec<(String, Uuid)>> {
                     let ids: Vec<(String, Uuid)> = sqlx::query_as(
-                        "SELECT DISTINCT o.path, e.id FROM destinations d JOIN orgs o ON o.id = d.org_id \
-                         JOIN employers e ON e.credit_code = d.credit_code \
+                        "SELECT DISTINCT o.path, e.id FROM destinations d JOIN graduates g ON g.id = d.graduate_id \
+                         JOIN orgs o ON o.id = g.programme_id JOIN employers e ON e.credit_code = d.credit_code \
                          WHERE (o.path = $1 OR o.path LIKE $2 ESCAPE '\\') AND d.created_at < $3 \
                          AND d.status NOT IN ('draft', 'returned')",
                     )
-                    .bind(university_path)
-                    .bind(format!("{}/%", like_escape(university_path)))
+                    .bind(path)
+                    .bind(format!("{}/%", like_escape(path)))
                     .bind(before)
                     .fetch_all(&self.pool)
                     .await?;
