@@ -8,6 +8,7 @@ pub mod employer_verification;
 pub mod evidence;
 pub mod graduate_list;
 pub mod integrity;
+pub mod posting_readers;
 pub mod posting_reports;
 pub mod posting_review;
 pub mod users;
