@@ -32,7 +32,8 @@ pub fn major_name(rd: &RefData, code: &str) -> Option<String> {
 /// What the index holds of a posting; `None` when it must not be found at all.
 pub fn doc_of(rd: &RefData, r: &PostingRow) -> Option<PostingDoc> {
     let p = &r.posting;
-    if p.status != "approved" || r.employer_verification == "blacklisted" {
+    let blacklisted = r.employer_verification == jiuye_domain::employer::Verification::Blacklisted.id();
+    if !jiuye_domain::posting::is_published(&p.status, blacklisted) {
         return None;
     }
     let codes: Vec<&str> = p.majors.split(',').filter(|m| !m.is_empty()).collect();

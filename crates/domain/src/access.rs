@@ -448,6 +448,13 @@ pub fn enclosing_scopes(actor: &Actor) -> Vec<String> {
     out
 }
 
+/// Whether `actor` reads a posting in every state (pending, held, rejected, withdrawn, past its
+/// deadline): the staff who review postings in the scope it appears in, and its own employer.
+/// Everyone else reads it only as [`crate::posting::readable`] allows.
+pub fn sees_posting_in_any_state(actor: &Actor, scope_path: &str, employer_id: Uuid) -> bool {
+    can(actor, Action::ApprovePosting, &Resource::at(scope_path)).is_some() || owns(actor, Role::Employer, employer_id)
+}
+
 /// Whether `actor` may manage the account holding `grants`: only when the actor could grant
 /// every one of them, so nobody can take over an account with more power than their own.
 pub fn can_manage_account<'g>(actor: &'g Actor, target_grants: &[ScopedGrant]) -> Option<&'g ScopedGrant> {
@@ -728,6 +735,29 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn reviewers_and_the_employer_read_a_posting_in_every_state() {
+        let employer = Uuid::from_u128(42);
+        let staff = actor(vec![grant(Role::CareerStaff, SCU, OrgKind::University)]);
+        assert!(sees_posting_in_any_state(&staff, SCU, employer), "the staff reviewing its scope");
+        assert!(!sees_posting_in_any_state(&staff, "CN/510000", employer), "not a scope above theirs");
+        assert!(!sees_posting_in_any_state(&staff, SWJTU, employer));
+        let province = actor(vec![grant(Role::ProvinceAdmin, "CN/510000", OrgKind::Province)]);
+        assert!(sees_posting_in_any_state(&province, SCU, employer));
+        let counselor = actor(vec![grant(Role::Counselor, SCU_COLLEGE, OrgKind::College)]);
+        assert!(!sees_posting_in_any_state(&counselor, SCU, employer), "counselors do not review postings");
+        let mut own = grant(Role::Employer, "CN/110000", OrgKind::Province);
+        own.subject_id = Some(employer);
+        assert!(sees_posting_in_any_state(&actor(vec![own.clone()]), SCU, employer), "its own employer, anywhere");
+        assert!(!sees_posting_in_any_state(&actor(vec![own]), SCU, Uuid::from_u128(43)), "not another's");
+        let mut graduate = grant(Role::Graduate, SCU_COLLEGE, OrgKind::Programme);
+        graduate.subject_id = Some(employer);
+        assert!(
+            !sees_posting_in_any_state(&actor(vec![graduate]), SCU, employer),
+            "a graduate's own record is not an employer"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -398,20 +399,91 @@ pub struct Violation {
     pub message: String,
 }
 
+/// What recording a destination asks for, by its code's category (502 follows 50).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Requirements {
+    /// The evidence (证明材料) accepted; [`ProofKind::None`] alone when not placed.
+    pub proofs: &'static [ProofKind],
+    /// The employer's name (用人单位名称), asked by registration and by the roster import.
+    pub employer_name: bool,
+    /// The employer's unified social credit code (an agreement or a contract was signed).
+    /// Registration asks for it; the roster import only checks it when given.
+    pub credit_code: bool,
+    /// Monthly pay and the place of work, the pay at or above that province's minimum wage.
+    pub minimum_wage: bool,
+    /// The graduate's own signed statement.
+    pub signed_statement: bool,
+    /// Approved by the college and then by the university; other codes by either.
+    pub two_level_review: bool,
+}
+
+const NOT_PLACED: Requirements = Requirements {
+    proofs: &[ProofKind::None],
+    employer_name: false,
+    credit_code: false,
+    minimum_wage: false,
+    signed_statement: false,
+    two_level_review: false,
+};
+
+/// Each category's requirements; a category not listed (70, 71, 72: not placed) needs nothing.
+pub const REQUIREMENTS: [(&str, Requirements); 11] = [
+    // 签就业协议形式就业
+    ("10", Requirements { proofs: &[ProofKind::Agreement], employer_name: true, credit_code: true, ..NOT_PLACED }),
+    // 签劳动合同形式就业
+    ("11", Requirements { proofs: &[ProofKind::Contract], employer_name: true, credit_code: true, ..NOT_PLACED }),
+    // 其他录用形式就业
+    (
+        "12",
+        Requirements {
+            proofs: &[ProofKind::Offer, ProofKind::PayRecords],
+            employer_name: true,
+            minimum_wage: true,
+            ..NOT_PLACED
+        },
+    ),
+    // 科研助理、管理助理
+    (
+        "27",
+        Requirements {
+            proofs: &[ProofKind::Contract, ProofKind::Agreement, ProofKind::Offer],
+            employer_name: true,
+            minimum_wage: true,
+            ..NOT_PLACED
+        },
+    ),
+    // 应征义务兵
+    ("46", Requirements { proofs: &[ProofKind::Enlistment], ..NOT_PLACED }),
+    // 国家基层项目, 地方基层项目
+    ("50", Requirements { proofs: &[ProofKind::ProjectLetter], ..NOT_PLACED }),
+    ("51", Requirements { proofs: &[ProofKind::ProjectLetter], ..NOT_PLACED }),
+    // 自主创业
+    ("75", Requirements { proofs: &[ProofKind::BusinessLicense], ..NOT_PLACED }),
+    // 自由职业
+    (
+        "76",
+        Requirements {
+            proofs: &[ProofKind::Statement],
+            minimum_wage: true,
+            signed_statement: true,
+            two_level_review: true,
+            ..NOT_PLACED
+        },
+    ),
+    // 境内升学, 境外留学
+    ("80", Requirements { proofs: &[ProofKind::Admission], ..NOT_PLACED }),
+    ("85", Requirements { proofs: &[ProofKind::Admission], ..NOT_PLACED }),
+];
+
+/// What recording `code` asks for: the one table that registration and the roster import share.
+pub fn requirements(code: &str) -> Requirements {
+    let category = code.get(..2).unwrap_or("");
+    REQUIREMENTS.iter().find(|(c, _)| *c == category).map(|(_, r)| *r).unwrap_or(NOT_PLACED)
+}
+
 /// The proofs accepted for a code's category.
 pub fn accepted_proofs(code: &str) -> &'static [ProofKind] {
-    match code.get(..2).unwrap_or("") {
-        "10" => &[ProofKind::Agreement],
-        "11" => &[ProofKind::Contract],
-        "12" => &[ProofKind::Offer, ProofKind::PayRecords],
-        "27" => &[ProofKind::Contract, ProofKind::Agreement, ProofKind::Offer],
-        "46" => &[ProofKind::Enlistment],
-        "50" | "51" => &[ProofKind::ProjectLetter],
-        "75" => &[ProofKind::BusinessLicense],
-        "76" => &[ProofKind::Statement],
-        "80" | "85" => &[ProofKind::Admission],
-        _ => &[ProofKind::None],
-    }
+    requirements(code).proofs
 }
 
 /// Checks a registration against the destination rules. `min_wage` is the monthly minimum of
@@ -429,7 +501,7 @@ pub fn check_registration(
         bad("code", "unknown_code", format!("毕业去向代码“{code}”不在官方代码表中"));
         return v;
     }
-    let category = code.get(..2).unwrap_or("");
+    let needs = requirements(code);
     let proof = reg.proof_kind.as_deref().map(|p| ProofKind::from_id(p).ok_or(p));
     match proof {
         Some(Err(p)) => bad("proof_kind", "unknown_proof", format!("证明材料类型“{p}”无效")),
@@ -457,7 +529,7 @@ pub fn check_registration(
         _ => {}
     }
     let name = reg.employer_name.as_deref().map(str::trim).filter(|s| !s.is_empty());
-    if matches!(category, "10" | "11" | "12" | "27") && name.is_none() {
+    if needs.employer_name && name.is_none() {
         bad("employer_name", "employer_required", format!("代码 {code} 须填写用人单位名称"));
     }
     match reg.credit_code.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -466,7 +538,7 @@ pub fn check_registration(
                 bad("credit_code", "invalid_credit_code", e.reason);
             }
         }
-        None if matches!(category, "10" | "11") => {
+        None if needs.credit_code => {
             bad("credit_code", "credit_code_required", "签订就业协议或劳动合同的，须填写单位统一社会信用代码".into())
         }
         None => {}
@@ -477,7 +549,7 @@ pub fn check_registration(
     {
         bad("employer_region", "invalid_region", format!("所在地代码 {r} 不在现行行政区划代码中"));
     }
-    if matches!(category, "12" | "27" | "76") {
+    if needs.minimum_wage {
         match (reg.monthly_pay, region) {
             (None, _) => {
                 bad("monthly_pay", "pay_required", format!("代码 {code} 须填写月收入，且不低于当地最低工资标准"))
@@ -507,7 +579,7 @@ pub fn check_registration(
             }
         }
     }
-    if category == "76" && !reg.statement_signed {
+    if needs.signed_statement && !reg.statement_signed {
         bad("statement_signed", "statement_required", "自由职业须由本人签署声明（并经院系和学校两级审核）".into());
     }
     if reg.note.as_deref().is_some_and(|n| n.chars().count() > 500) {
@@ -556,19 +628,31 @@ pub fn review_conflict(
 /// the university; other codes are approved by either.
 pub fn next_status(current: DestStatus, step: Step, code: &str) -> Result<DestStatus, &'static str> {
     use DestStatus::*;
-    let freelance = code.starts_with("76");
+    let two_levels = requirements(code).two_level_review;
     match (step, current) {
         (Step::Register, _) => Ok(Submitted),
-        (Step::CollegeApprove, Submitted) if freelance => Ok(CollegeApproved),
+        (Step::CollegeApprove, Submitted) if two_levels => Ok(CollegeApproved),
         (Step::CollegeApprove, Submitted) => Ok(Approved),
         (Step::UniversityApprove, CollegeApproved) => Ok(Approved),
-        (Step::UniversityApprove, Submitted) if freelance => Err("自由职业须先经院系审核，再由学校审核"),
+        (Step::UniversityApprove, Submitted) if two_levels => Err("自由职业须先经院系审核，再由学校审核"),
         (Step::UniversityApprove, Submitted) => Ok(Approved),
         (Step::Return, Submitted | CollegeApproved) => Ok(Returned),
         (Step::Confirm, Approved) => Ok(Confirmed),
         (Step::Confirm, _) => Err("只有审核通过的登记才能确认"),
         (Step::CollegeApprove | Step::UniversityApprove | Step::Return, _) => Err("该登记当前不在待审核状态"),
     }
+}
+
+/// The last day a cohort's (届) destination records may be registered or corrected: the day its
+/// university set (YYYY-MM-DD), or else 31 August of the cohort year.
+pub fn closes_on(cohort: i32, set_by_university: Option<&str>) -> NaiveDate {
+    let default = NaiveDate::from_ymd_opt(cohort, 8, 31).unwrap_or(NaiveDate::MIN);
+    set_by_university.and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()).unwrap_or(default)
+}
+
+/// Whether records closing on `closes_on` may still change on `today` (the last day included).
+pub fn open_for_changes(closes_on: NaiveDate, today: NaiveDate) -> bool {
+    today <= closes_on
 }
 
 #[cfg(test)]
@@ -664,5 +748,84 @@ mod rule_tests {
         assert_eq!(rules(&check_registration(&r, &rd, wage)), ["invalid_credit_code"]);
         assert_eq!(rules(&check_registration(&reg("99"), &rd, wage)), ["unknown_code"]);
         assert!(check_registration(&reg("70"), &rd, wage).is_empty(), "not placed needs nothing");
+    }
+
+    #[test]
+    fn each_category_has_its_requirements() {
+        let of = |code: &str| requirements(code);
+        for code in ["10", "11"] {
+            let r = of(code);
+            assert!(r.employer_name && r.credit_code && !r.minimum_wage, "{code}: {r:?}");
+        }
+        assert_eq!(of("10").proofs, [ProofKind::Agreement]);
+        assert_eq!(of("11").proofs, [ProofKind::Contract]);
+        let hired = of("12");
+        assert!(hired.employer_name && !hired.credit_code && hired.minimum_wage);
+        assert_eq!(hired.proofs, [ProofKind::Offer, ProofKind::PayRecords], "a proof of hire or pay records");
+        let assistant = of("27");
+        assert_eq!(of("271"), assistant, "sub-codes follow their category");
+        assert!(assistant.employer_name && !assistant.credit_code && assistant.minimum_wage);
+        let freelance = of("76");
+        assert!(!freelance.employer_name && freelance.minimum_wage && freelance.signed_statement);
+        assert!(freelance.two_level_review && freelance.proofs == [ProofKind::Statement]);
+        assert_eq!(of("46").proofs, [ProofKind::Enlistment]);
+        for code in ["50", "502", "503", "51", "512", "519"] {
+            assert_eq!(of(code).proofs, [ProofKind::ProjectLetter], "{code}");
+        }
+        assert_eq!(of("75").proofs, [ProofKind::BusinessLicense]);
+        for code in ["80", "801", "802", "85"] {
+            assert_eq!(of(code).proofs, [ProofKind::Admission], "{code}");
+        }
+        for code in ["46", "50", "51", "75", "80", "85"] {
+            let r = of(code);
+            assert!(!r.employer_name && !r.credit_code && !r.minimum_wage && !r.signed_statement, "{code}");
+        }
+        for code in ["70", "71", "72", "", "7", "99"] {
+            assert_eq!(of(code), NOT_PLACED, "{code}");
+        }
+        for code in ["10", "11", "12", "27", "46", "50", "51", "75", "80", "85"] {
+            assert!(!of(code).two_level_review, "{code}: either level approves");
+        }
+    }
+
+    #[test]
+    fn the_table_covers_every_placed_category_and_no_other() {
+        let rd = RefData::load().unwrap();
+        for e in rd.entries_of(crate::Catalogue::Destinations) {
+            let r = requirements(&e.code);
+            let placed = e.attrs["counts_as_placed"] == "Y";
+            assert_eq!(r.proofs != [ProofKind::None], placed, "{}: evidence exactly for placed codes", e.code);
+            assert_eq!(is_placed(&e.code), placed, "{}", e.code);
+            assert!(!r.proofs.contains(&ProofKind::Internship), "{}: internship proof is never employment", e.code);
+            assert_eq!(accepted_proofs(&e.code), r.proofs);
+        }
+    }
+
+    #[test]
+    fn registration_asks_what_the_table_says() {
+        let rd = RefData::load().unwrap();
+        for e in rd.entries_of(crate::Catalogue::Destinations) {
+            let needs = requirements(&e.code);
+            let asked = rules(&check_registration(&reg(&e.code), &rd, wage));
+            assert_eq!(asked.contains(&"employer_required"), needs.employer_name, "{}", e.code);
+            assert_eq!(asked.contains(&"credit_code_required"), needs.credit_code, "{}", e.code);
+            assert_eq!(asked.contains(&"pay_required"), needs.minimum_wage, "{}", e.code);
+            assert_eq!(asked.contains(&"statement_required"), needs.signed_statement, "{}", e.code);
+            assert_eq!(asked.contains(&"proof_required"), is_placed(&e.code), "{}", e.code);
+            let review = next_status(DestStatus::Submitted, Step::CollegeApprove, &e.code);
+            let expected = if needs.two_level_review { DestStatus::CollegeApproved } else { DestStatus::Approved };
+            assert_eq!(review, Ok(expected), "{}", e.code);
+        }
+    }
+
+    #[test]
+    fn a_cohort_closes_on_31_august_unless_its_university_says_otherwise() {
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(closes_on(2024, None), day("2024-08-31"));
+        assert_eq!(closes_on(2024, Some("2024-12-31")), day("2024-12-31"));
+        assert_eq!(closes_on(2024, Some("soon")), day("2024-08-31"), "an unreadable date falls back");
+        assert!(open_for_changes(day("2024-08-31"), day("2024-08-31")), "open on the last day");
+        assert!(!open_for_changes(day("2024-08-31"), day("2024-09-01")));
+        assert!(open_for_changes(day("2024-08-31"), day("2024-01-15")));
     }
 }

@@ -1,8 +1,10 @@
-//! Job postings: what a posting must hold, where it may appear, and what screening does to it.
+//! Job postings: what a posting must hold, where it may appear, who reads it and when it is
+//! open, and what screening does to it. Never reads the clock: "today" is always an argument.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::access::within;
 use crate::{Catalogue, OrgKind, RefData};
 
 /// Where a posting appears: the organisation whose people see it once approved.
@@ -38,6 +40,82 @@ impl Visibility {
             Visibility::Nation => OrgKind::Nation,
         }
     }
+    /// The visibility of a posting appearing at an organisation of this kind (none for colleges
+    /// and programmes, where postings never appear).
+    pub fn of_kind(kind: OrgKind) -> Option<Visibility> {
+        [Visibility::University, Visibility::Alliance, Visibility::Province, Visibility::Nation]
+            .into_iter()
+            .find(|v| v.org_kind() == kind)
+    }
+}
+
+/// The review state of a published posting (已发布), the only one readers see.
+pub const APPROVED: &str = "approved";
+
+/// Whether a posting is open (takes applications) on `today`: approved, and its `deadline`
+/// (YYYY-MM-DD, the last day to apply) is today or later. Deadlines compare as ISO dates, as
+/// the store's `postings_visible` compares them in SQL.
+pub fn is_open(status: &str, deadline: &str, today: NaiveDate) -> bool {
+    status == APPROVED && deadline >= today.format("%Y-%m-%d").to_string().as_str()
+}
+
+/// Whether a posting may be listed at all (in search, in lists): approved, from an employer that
+/// is not blacklisted. Its deadline and its readers are decided by [`readable`].
+pub fn is_published(status: &str, employer_blacklisted: bool) -> bool {
+    status == APPROVED && !employer_blacklisted
+}
+
+/// Where a reader stands: the organisations they belong to (the paths of their grants, e.g.
+/// `CN/510000/4151010610/...`; none when not signed in) and the alliances (联盟) that their
+/// universities are members of.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reader {
+    pub org_paths: Vec<String>,
+    pub alliance_paths: Vec<String>,
+}
+
+/// Whether a posting appearing at `scope_path` with `visibility` reaches `reader`. A nation-wide
+/// posting reaches everyone, signed in or not; a province's or a university's reaches the people
+/// of that organisation and of every organisation below it; an alliance's reaches the people of
+/// its member universities.
+pub fn reaches(reader: &Reader, visibility: Visibility, scope_path: &str) -> bool {
+    match visibility {
+        Visibility::Nation => true,
+        Visibility::Alliance => reader.alliance_paths.iter().any(|a| a == scope_path),
+        Visibility::Province | Visibility::University => reader.org_paths.iter().any(|p| within(p, scope_path)),
+    }
+}
+
+/// What reading a posting depends on, besides the reader and the day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PostingFacts<'a> {
+    pub status: &'a str,
+    /// YYYY-MM-DD, the last day to apply.
+    pub deadline: &'a str,
+    pub visibility: Visibility,
+    /// The path of the organisation the posting appears in.
+    pub scope_path: &'a str,
+    /// Its employer is blacklisted (列入黑名单).
+    pub employer_blacklisted: bool,
+    /// Its employer is hidden in a scope the reader lies within, after a scam was confirmed there
+    /// (see [`crate::access::enclosing_scopes`]).
+    pub employer_hidden: bool,
+}
+
+/// Whether `reader` may read the posting on `today`: it is open, published by an employer that is
+/// neither blacklisted nor hidden from this reader, and it reaches the reader. Its own employer
+/// and the staff who review it read it in every state, whatever this says
+/// ([`crate::access::sees_posting_in_any_state`]).
+///
+/// The store's `postings_visible` is this rule written in SQL (`status = 'approved'`,
+/// `deadline >= today`, employer not blacklisted nor among the hidden, scope among the
+/// organisations [`reaches`] admits for the reader), and the search index filters by the same
+/// facts: change them together.
+pub fn readable(reader: &Reader, p: &PostingFacts<'_>, today: NaiveDate) -> bool {
+    is_open(p.status, p.deadline, today)
+        && is_published(p.status, p.employer_blacklisted)
+        && !p.employer_hidden
+        && reaches(reader, p.visibility, p.scope_path)
 }
 
 /// Education a posting asks for.
@@ -287,5 +365,195 @@ mod special_tests {
         assert!(west.refuses(None, "110101", Some("620000")).is_none(), "open to the graduates of a western province");
         assert!(west.refuses(None, "110101", None).is_some());
         assert!(s.iter().find(|x| x.id == "hongzhi").unwrap().refuses(None, "110101", None).is_none());
+    }
+}
+
+#[cfg(test)]
+mod reading_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const SICHUAN: &str = "CN/510000";
+    const SCU: &str = "CN/510000/4151010610";
+    const SCU_PROGRAMME: &str = "CN/510000/4151010610/4151010610-01/4151010610-01-080901";
+    const SWJTU: &str = "CN/510000/4151010613";
+    const CHENGDU_ALLIANCE: &str = "CN/510000/AL5101";
+    const PKU: &str = "CN/110000/4111010001";
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn reader(orgs: &[&str], alliances: &[&str]) -> Reader {
+        Reader {
+            org_paths: orgs.iter().map(|s| (*s).to_owned()).collect(),
+            alliance_paths: alliances.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    /// A graduate of 四川大学, a member of the Chengdu alliance.
+    fn scu_graduate() -> Reader {
+        reader(&[SCU_PROGRAMME], &[CHENGDU_ALLIANCE])
+    }
+
+    #[test]
+    fn a_posting_is_open_when_approved_until_its_deadline_day() {
+        let today = day("2026-03-10");
+        assert!(is_open("approved", "2026-03-10", today), "open on its last day");
+        assert!(is_open("approved", "2026-12-31", today));
+        assert!(!is_open("approved", "2026-03-09", today), "closed the day after");
+        for status in ["pending", "held", "rejected", "withdrawn", "reported", ""] {
+            assert!(!is_open(status, "2026-12-31", today), "{status}");
+        }
+    }
+
+    #[test]
+    fn a_blacklisted_employer_publishes_nothing() {
+        assert!(is_published("approved", false));
+        assert!(!is_published("approved", true));
+        assert!(!is_published("pending", false));
+    }
+
+    #[test]
+    fn visibility_follows_the_organisation_tree_and_alliances() {
+        let nobody = Reader::default();
+        assert!(reaches(&nobody, Visibility::Nation, "CN"), "nation-wide postings reach anyone");
+        assert!(!reaches(&nobody, Visibility::Province, SICHUAN));
+        assert!(!reaches(&nobody, Visibility::University, SCU));
+
+        let g = scu_graduate();
+        assert!(reaches(&g, Visibility::University, SCU), "their own university");
+        assert!(!reaches(&g, Visibility::University, SWJTU), "another university");
+        assert!(reaches(&g, Visibility::Alliance, CHENGDU_ALLIANCE), "an alliance of their university");
+        assert!(!reaches(&g, Visibility::Alliance, "CN/510000/AL5102"), "an alliance it is not in");
+        assert!(reaches(&g, Visibility::Province, SICHUAN), "their province");
+        assert!(!reaches(&g, Visibility::Province, "CN/110000"), "another province");
+        assert!(reaches(&g, Visibility::Nation, "CN"));
+
+        let swjtu_staff = reader(&[SWJTU], &[]);
+        assert!(!reaches(&swjtu_staff, Visibility::Alliance, CHENGDU_ALLIANCE), "same province, not a member");
+        let province = reader(&[SICHUAN], &[]);
+        assert!(!reaches(&province, Visibility::University, SCU), "a university's postings stay below it");
+        assert!(!reaches(&reader(&[PKU], &[]), Visibility::University, "CN/110000/41110100011"), "path boundaries");
+        assert!(reaches(&reader(&[PKU, SCU], &[]), Visibility::University, SCU), "any of the reader's organisations");
+    }
+
+    #[test]
+    fn only_kinds_where_postings_appear_have_a_visibility() {
+        for v in [Visibility::University, Visibility::Alliance, Visibility::Province, Visibility::Nation] {
+            assert_eq!(Visibility::of_kind(v.org_kind()), Some(v));
+        }
+        assert_eq!(Visibility::of_kind(OrgKind::College), None);
+        assert_eq!(Visibility::of_kind(OrgKind::Programme), None);
+    }
+
+    fn facts(scope_path: &str, visibility: Visibility) -> PostingFacts<'_> {
+        PostingFacts {
+            status: "approved",
+            deadline: "2026-06-30",
+            visibility,
+            scope_path,
+            employer_blacklisted: false,
+            employer_hidden: false,
+        }
+    }
+
+    /// The cases of the store's `postings_visible` filter, one condition at a time: a posting is
+    /// listed only when every one of them holds.
+    #[test]
+    fn readable_is_every_condition_of_the_store_filter() {
+        let today = day("2026-03-10");
+        let g = scu_graduate();
+        for mask in 0u8..32 {
+            let approved = mask & 1 != 0;
+            let in_time = mask & 2 != 0;
+            let not_blacklisted = mask & 4 != 0;
+            let not_hidden = mask & 8 != 0;
+            let in_scope = mask & 16 != 0;
+            let p = PostingFacts {
+                status: if approved { "approved" } else { "pending" },
+                deadline: if in_time { "2026-03-10" } else { "2026-03-09" },
+                employer_blacklisted: !not_blacklisted,
+                employer_hidden: !not_hidden,
+                ..facts(if in_scope { SCU } else { SWJTU }, Visibility::University)
+            };
+            let all = approved && in_time && not_blacklisted && not_hidden && in_scope;
+            assert_eq!(readable(&g, &p, today), all, "{p:?}");
+        }
+        assert!(readable(&Reader::default(), &facts("CN", Visibility::Nation), today), "anyone, signed in or not");
+    }
+
+    fn scope_chain(province: u8, university: u8, alliance: u8) -> [(Visibility, String); 4] {
+        let province = format!("CN/{}0000", 11 + province);
+        [
+            (Visibility::University, format!("{province}/41{university:08}")),
+            (Visibility::Alliance, format!("{province}/AL{alliance:04}")),
+            (Visibility::Province, province),
+            (Visibility::Nation, "CN".to_owned()),
+        ]
+    }
+
+    proptest! {
+        /// A posting seen at a narrow scope stays seen as its scope widens from a university to
+        /// an alliance it belongs to, to their province, to the nation; and a reader inside a
+        /// scope is always reached.
+        #[test]
+        fn widening_the_scope_never_hides_a_posting(
+            province in 0u8..3, university in 0u8..4, alliance in 0u8..2,
+            reader_province in 0u8..3, reader_university in 0u8..4, depth in 0usize..4,
+            memberships in proptest::collection::vec((0u8..4, 0u8..2), 0..6),
+        ) {
+            // The reader's organisation: a province, a university, or a college or programme of it.
+            let rp = format!("CN/{}0000", 11 + reader_province);
+            let ru = format!("{rp}/41{reader_university:08}");
+            let org = match depth {
+                0 => rp.clone(),
+                1 => ru.clone(),
+                2 => format!("{ru}/c1"),
+                _ => format!("{ru}/c1/p1"),
+            };
+            // Alliances join universities of their own province; the posting's university is a
+            // member of the alliance it widens to.
+            let mut members: Vec<(u8, u8, u8)> = memberships.iter().map(|(u, a)| (province, *u, *a)).collect();
+            members.push((province, university, alliance));
+            let alliances: Vec<String> = if depth == 0 {
+                Vec::new()
+            } else {
+                members
+                    .iter()
+                    .filter(|(p, u, _)| *p == reader_province && *u == reader_university)
+                    .map(|(p, _, a)| format!("CN/{}0000/AL{a:04}", 11 + p))
+                    .collect()
+            };
+            let r = Reader { org_paths: vec![org.clone()], alliance_paths: alliances };
+            let chain = scope_chain(province, university, alliance);
+            let seen: Vec<bool> = chain.iter().map(|(v, s)| reaches(&r, *v, s)).collect();
+            for w in seen.windows(2) {
+                prop_assert!(!w[0] || w[1], "{org}: {chain:?} → {seen:?}");
+            }
+            for (v, s) in &chain {
+                if *v != Visibility::Alliance && within(&org, s) {
+                    prop_assert!(reaches(&r, *v, s), "{org} lies inside {s}");
+                }
+            }
+        }
+
+        /// Past its deadline a posting is never open, whatever its state, and nobody reads it
+        /// as a reader.
+        #[test]
+        fn a_posting_past_its_deadline_is_never_open(
+            today in 0i64..40_000, late in 1i64..4_000, status in 0usize..6, v in 0usize..4, anyone in any::<bool>(),
+        ) {
+            let today = NaiveDate::from_ymd_opt(1990, 1, 1).unwrap() + chrono::Duration::days(today);
+            let deadline = (today - chrono::Duration::days(late)).format("%Y-%m-%d").to_string();
+            let status = ["approved", "pending", "held", "rejected", "withdrawn", "reported"][status];
+            prop_assert!(!is_open(status, &deadline, today));
+            let visibility = [Visibility::University, Visibility::Alliance, Visibility::Province, Visibility::Nation][v];
+            let r = if anyone { Reader::default() } else { scu_graduate() };
+            let p = PostingFacts { status, deadline: &deadline, ..facts("CN", visibility) };
+            prop_assert!(!readable(&r, &p, today));
+            let on_time = today.format("%Y-%m-%d").to_string();
+            prop_assert_eq!(is_open(status, &on_time, today), status == "approved");
+        }
     }
 }

@@ -244,8 +244,7 @@ pub fn validate(table: &Table, ctx: &Context<'_>) -> Validation {
                 }
                 Ok(d) => {
                     let employer_name = Some(cell(10)).filter(|s| !s.is_empty()).map(str::to_owned);
-                    let needs_employer = matches!(d.category(), "10" | "11" | "12" | "27");
-                    if needs_employer && employer_name.is_none() {
+                    if crate::destination::requirements(d.as_str()).employer_name && employer_name.is_none() {
                         err(10, format!("毕业去向代码 {d} 须填写单位名称"));
                     }
                     let credit = Some(cell(11)).filter(|s| !s.is_empty());
@@ -384,6 +383,28 @@ mod tests {
         );
         assert!(at(4, "单位名称") && at(4, "统一社会信用代码"));
         assert_eq!(v.rows.len(), 1);
+    }
+
+    /// The roster import and registration ask for the employer's name for the same codes: every
+    /// code of the shipped code list, as the one table says.
+    #[test]
+    fn roster_and_registration_ask_for_the_employer_name_alike() {
+        use crate::destination::{Registration, check_registration, requirements};
+        let rd = RefData::load().unwrap();
+        let codes: Vec<&str> = rd.entries_of(Catalogue::Destinations).map(|e| e.code.as_str()).collect();
+        assert!(codes.len() >= 20, "the shipped code list: {codes:?}");
+        for code in codes {
+            let row: &[&str] =
+                &["2018001", "张三", "男", "计算机学院", "080901", "计算机科学与技术", "本科", "510104", "2022", code];
+            let v = validate(&table(&[row]), &ctx(&rd));
+            assert!(v.errors.iter().all(|e| e.column == "单位名称"), "{code}: {:?}", v.errors);
+            let roster_asks = !v.errors.is_empty();
+            let reg = Registration { code: code.to_owned(), ..Registration::default() };
+            let registration_asks =
+                check_registration(&reg, &rd, |_| None).iter().any(|x| x.rule == "employer_required");
+            assert_eq!(roster_asks, registration_asks, "{code}");
+            assert_eq!(roster_asks, requirements(code).employer_name, "{code}");
+        }
     }
 
     #[test]

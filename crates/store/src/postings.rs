@@ -145,7 +145,8 @@ pub trait Postings: Send + Sync {
     ) -> Result<(Vec<PostingRow>, i64)>;
     /// Approved postings still open on `today` (YYYY-MM-DD) that appear in one of `scopes`,
     /// newest first, leaving out blacklisted employers and the employers in `hidden`; with
-    /// `special`, only those that joined that themed campaign.
+    /// `special`, only those that joined that themed campaign. The SQL form of
+    /// `jiuye_domain::posting::readable`: change them together.
     async fn postings_visible(
         &self,
         scopes: &[Uuid],

@@ -173,10 +173,9 @@ pub async fn apply(
     let result = async {
         let graduate = own_graduate(&caller)
             .ok_or_else(|| AppError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "只有毕业生账号可以投递"))?;
-        let posting = crate::api::postings::readable_posting(&state, Some(&caller), id).await?;
-        if posting.posting.status != "approved"
-            || posting.posting.deadline < chrono::Local::now().date_naive().to_string()
-        {
+        let r = crate::api::postings::readable_posting(&state, Some(&caller), id).await?;
+        let today = chrono::Local::now().date_naive();
+        if !jiuye_domain::posting::is_open(&r.posting.status, &r.posting.deadline, today) {
             return Err(unprocessable(ErrorCode::PostingClosed, "该职位未发布或已截止"));
         }
         let note = input.note.as_deref().map(str::trim).filter(|n| !n.is_empty());

@@ -223,11 +223,8 @@ pub struct GraduateDetail {
 }
 
 pub(crate) async fn closes_on(state: &AppState, g: &GraduateView) -> Result<NaiveDate, AppError> {
-    let default = NaiveDate::from_ymd_opt(g.graduate.cohort, 8, 31).unwrap_or(NaiveDate::MIN);
-    Ok(match state.store.cohort_closing(g.graduate.org_id, g.graduate.cohort).await? {
-        Some(s) => NaiveDate::parse_from_str(&s, "%Y-%m-%d").unwrap_or(default),
-        None => default,
-    })
+    let set = state.store.cohort_closing(g.graduate.org_id, g.graduate.cohort).await?;
+    Ok(jiuye_domain::destination::closes_on(g.graduate.cohort, set.as_deref()))
 }
 
 pub(crate) async fn detail(state: &AppState, g: &GraduateView) -> Result<GraduateDetail, AppError> {
@@ -315,7 +312,7 @@ pub(crate) async fn register(
 ) -> Result<Result<GraduateDetail, Vec<Violation>>, AppError> {
     let g = visible_graduate(state, caller, id).await?;
     let grant = allowed(caller, Action::RegisterDestination, &g)?;
-    if Utc::now().date_naive() > closes_on(state, &g).await? {
+    if !jiuye_domain::destination::open_for_changes(closes_on(state, &g).await?, Utc::now().date_naive()) {
         return Err(AppError::new(StatusCode::CONFLICT, ErrorCode::CohortClosed, "本届毕业去向登记已截止，不能再修改"));
     }
     let mut reg = reg;

@@ -4,11 +4,11 @@
 //! people of the organisation it appears in (and of the organisations below it, and the member
 //! universities of an alliance), by its employer, and by the staff who review it.
 
+pub mod readers;
 pub mod reports;
 pub mod review;
 
 use crate::error::ErrorCode;
-use std::collections::HashSet;
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -19,7 +19,7 @@ use jiuye_domain::access::{self, Action, Resource, Role};
 use jiuye_domain::employer::Verification;
 use jiuye_domain::posting::{self, PostingFields, Visibility};
 use jiuye_domain::screening::{self, Draft, Reason, Rules, Screening};
-use jiuye_domain::{Org, OrgCode, OrgKind};
+use jiuye_domain::{Org, OrgCode};
 use jiuye_store::postings::{PostingRecord, PostingRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -29,6 +29,8 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::api::ApiQuery;
+#[allow(unused_imports)]
+pub(crate) use crate::api::postings::readers::*;
 #[allow(unused_imports)]
 pub(crate) use crate::api::postings::reports::*;
 #[allow(unused_imports)]
@@ -420,77 +422,6 @@ pub async fn create_posting(
     }
 }
 
-/// The organisations whose approved postings `caller` sees: the nation, and for each of their
-/// grants the organisation, its ancestors and (for a university) its alliances.
-pub(crate) async fn viewer_scopes(state: &AppState, caller: Option<&Caller>) -> Result<HashSet<Uuid>, AppError> {
-    let grants = caller.map(|c| c.actor.grants.as_slice()).unwrap_or_default();
-    let mut paths: Vec<&str> = grants.iter().map(|g| g.org_path.as_str()).collect();
-    paths.sort_unstable();
-    paths.dedup();
-    let key = paths.join(" ");
-    if let Some(found) = state.search.scopes_of(&key) {
-        return Ok(found);
-    }
-    let mut out = HashSet::from([jiuye_store::well_known_org_id(&OrgCode::nation())]);
-    for g in grants {
-        let Some(code) = g.org_path.rsplit('/').next() else { continue };
-        let Some(org) = crate::api::campaign::visits::org_by_code_text(state, code).await? else { continue };
-        let chain: Vec<Org> = state.store.org_ancestors(&org).await?.into_iter().chain(std::iter::once(org)).collect();
-        for o in &chain {
-            out.insert(o.id);
-            if o.kind == OrgKind::University {
-                out.extend(state.store.alliances_of(o.id).await?.into_iter().map(|a| a.id));
-            }
-        }
-    }
-    state.search.remember_scopes(key, out.clone());
-    Ok(out)
-}
-
-/// The employers whose postings `caller` does not see: those hidden, after a scam was confirmed,
-/// in a scope the caller lies within (sorted). Read on every request, so a hide takes effect at
-/// once.
-pub(crate) async fn hidden_employers(state: &AppState, caller: Option<&Caller>) -> Result<Vec<Uuid>, AppError> {
-    let Some(c) = caller else { return Ok(Vec::new()) };
-    let mut ids = state.store.employers_hidden_in(&access::enclosing_scopes(&c.actor)).await?;
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(ids)
-}
-
-/// Whether `caller` may read the posting, and whether as its reviewer or owner (who see it in
-/// every state) rather than as a reader (who sees it only approved and open).
-async fn may_read(state: &AppState, caller: Option<&Caller>, r: &PostingRow) -> Result<bool, AppError> {
-    if let Some(c) = caller {
-        if access::can(&c.actor, Action::ApprovePosting, &Resource::at(&r.scope_path)).is_some() {
-            return Ok(true);
-        }
-        if jiuye_domain::access::owns(&c.actor, Role::Employer, r.posting.employer_id) {
-            return Ok(true);
-        }
-    }
-    let open = r.posting.status == "approved"
-        && r.employer_verification != Verification::Blacklisted.id()
-        && r.posting.deadline >= chrono::Local::now().date_naive().to_string();
-    Ok(open
-        && viewer_scopes(state, caller).await?.contains(&r.posting.scope_org_id)
-        && !hidden_employers(state, caller).await?.contains(&r.posting.employer_id))
-}
-
-/// A posting `caller` may read, or 404.
-pub(crate) async fn readable_posting(
-    state: &AppState,
-    caller: Option<&Caller>,
-    id: Uuid,
-) -> Result<PostingRow, AppError> {
-    let missing = || AppError::not_found(ErrorCode::PostingNotFound, "没有这个职位，或它不对您开放");
-    let r = state.store.posting(id).await?.ok_or_else(missing)?;
-    if !may_read(state, caller, &r).await? {
-        return Err(missing());
-    }
-    Ok(r)
-}
-
 /// One posting: for anyone it is open to once approved and before its deadline; in any state
 /// for its employer and for the staff who review it. Otherwise 404.
 #[utoipa::path(get, path = "/api/v1/postings/{id}", tag = "postings", params(("id" = Uuid, Path)),
@@ -577,7 +508,7 @@ pub async fn list_postings(
     let (rows, total) = state
         .store
         .postings_visible(
-            &scopes.into_iter().collect::<Vec<_>>(),
+            &scopes.ids.iter().copied().collect::<Vec<_>>(),
             &hidden,
             &today,
             p.special.as_deref().map(str::trim).filter(|s| !s.is_empty()),

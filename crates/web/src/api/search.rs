@@ -20,6 +20,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::api::ApiQuery;
 use crate::api::postings::PostingDto;
+use crate::api::postings::ReaderScopes;
 use crate::auth::MaybeCaller;
 use crate::error::{AppError, ErrorBody};
 
@@ -30,7 +31,7 @@ pub struct SearchState {
     cache: std::sync::Mutex<std::collections::HashMap<String, Cached>>,
     /// The organisations whose postings the holders of a set of grants read, by the grants'
     /// organisation paths (the tree and alliances change rarely; kept for `CACHE_FOR`).
-    scopes: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, std::collections::HashSet<Uuid>)>>,
+    scopes: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Arc<ReaderScopes>)>>,
 }
 
 /// An answer, good while the index is at `generation` and for `CACHE_FOR`.
@@ -52,12 +53,12 @@ impl SearchState {
         (c.generation == generation && c.at.elapsed() < CACHE_FOR).then(|| c.found.clone())
     }
 
-    pub(crate) fn scopes_of(&self, key: &str) -> Option<std::collections::HashSet<Uuid>> {
+    pub(crate) fn scopes_of(&self, key: &str) -> Option<Arc<ReaderScopes>> {
         let cache = self.scopes.lock().ok()?;
         cache.get(key).filter(|(at, _)| at.elapsed() < CACHE_FOR).map(|(_, s)| s.clone())
     }
 
-    pub(crate) fn remember_scopes(&self, key: String, scopes: std::collections::HashSet<Uuid>) {
+    pub(crate) fn remember_scopes(&self, key: String, scopes: Arc<ReaderScopes>) {
         if let Ok(mut cache) = self.scopes.lock() {
             if cache.len() >= CACHE_SIZE {
                 cache.clear();
@@ -262,7 +263,7 @@ pub(crate) async fn run(
         return Err(AppError::bad_request(ErrorCode::QueryTooLong, "检索词不超过 100 字"));
     }
     let ix = index(state).await?;
-    let scopes: Vec<Uuid> = crate::api::postings::viewer_scopes(state, caller).await?.into_iter().collect();
+    let scopes: Vec<Uuid> = crate::api::postings::viewer_scopes(state, caller).await?.ids.iter().copied().collect();
     let hidden = crate::api::postings::hidden_employers(state, caller).await?;
     let page = p.page.unwrap_or(1).clamp(1, 500);
     let mut filters: Vec<(Facet, String)> = Vec::new();

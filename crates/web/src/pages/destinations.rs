@@ -10,7 +10,7 @@ use axum::extract::{Multipart, OriginalUri, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiuye_domain::Catalogue;
 use jiuye_domain::access::{self, Action, Resource, Role};
-use jiuye_domain::destination::{DestStatus, ProofKind, Registration};
+use jiuye_domain::destination::{self, DestStatus, ProofKind, Registration};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -172,7 +172,10 @@ async fn graduate_page(
         },
         None => FormValues::default(),
     });
-    let closed = chrono::Utc::now().date_naive().to_string() > d.closes_on;
+    let today = chrono::Utc::now().date_naive();
+    let closed = chrono::NaiveDate::parse_from_str(&d.closes_on, "%Y-%m-%d")
+        .ok()
+        .is_none_or(|c| !destination::open_for_changes(c, today));
     let status_code = outcome.error.as_ref().map(|e| e.status).unwrap_or(axum::http::StatusCode::OK);
     let info = outcome.error.as_ref().map(|e| crate::error::ErrorInfo { code: e.code, message: e.message.clone() });
     let page = GraduatePage {

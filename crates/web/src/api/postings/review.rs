@@ -50,7 +50,10 @@ async fn review(
         "hold" => "held",
         "confirm_scam" => "rejected",
         _ => {
-            return Err(unprocessable(ErrorCode::InvalidDecision, "审核结论应为 approve、reject、hold 或 confirm_scam"));
+            return Err(unprocessable(
+                ErrorCode::InvalidDecision,
+                "审核结论应为 approve、reject、hold 或 confirm_scam",
+            ));
         }
     };
     let note = input.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
