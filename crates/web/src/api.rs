@@ -11,16 +11,17 @@ pub mod rosters;
 pub mod search;
 
 use crate::error::ErrorCode;
+use crate::extract::org::parse_org_code;
+use crate::extract::page::page_bounds;
+use crate::extract::query::ApiQuery;
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use jiuye_domain::{Catalogue, Org, OrgCode, OrgKind, OrgWithCounts, RefEntry};
+use jiuye_domain::{Catalogue, Org, OrgKind, OrgWithCounts, RefEntry};
 use jiuye_store::{OrgQuery, RefQuery};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -29,20 +30,6 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::error::{AppError, ErrorBody};
-
-/// A query string that failed to parse becomes `400 invalid_query`, in our error shape.
-pub struct ApiQuery<T>(pub T);
-
-impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
-            Ok(q) => Ok(ApiQuery(q.0)),
-            Err(e) => Err(AppError::bad_request(ErrorCode::InvalidQuery, format!("查询参数有误：{}", e.body_text()))),
-        }
-    }
-}
 
 /// The kind of an organisation node.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
@@ -180,11 +167,6 @@ pub struct OrgDetail {
     pub alliances: Vec<OrgRef>,
 }
 
-pub(crate) fn parse_org_code(raw: &str) -> Result<OrgCode, AppError> {
-    OrgCode::parse(raw)
-        .map_err(|e| AppError::bad_request(ErrorCode::InvalidOrgCode, format!("组织机构代码“{raw}”无效：{}", e.reason)))
-}
-
 /// Loads an organisation with everything its page and its API answer show.
 pub(crate) async fn load_org(state: &AppState, raw: &str) -> Result<(Org, OrgDetail), AppError> {
     let code = parse_org_code(raw)?;
@@ -259,18 +241,6 @@ pub struct OrgList {
     pub limit: i64,
     pub offset: i64,
     pub items: Vec<OrgListItem>,
-}
-
-fn page_bounds(limit: Option<i64>, offset: Option<i64>, default: i64, max: i64) -> Result<(i64, i64), AppError> {
-    let limit = limit.unwrap_or(default);
-    let offset = offset.unwrap_or(0);
-    if !(1..=max).contains(&limit) {
-        return Err(AppError::bad_request(ErrorCode::InvalidQuery, format!("limit 应在 1 到 {max} 之间")));
-    }
-    if offset < 0 {
-        return Err(AppError::bad_request(ErrorCode::InvalidQuery, "offset 不能为负数"));
-    }
-    Ok((limit, offset))
 }
 
 /// Searches organisations by name or code, optionally by kind and province.

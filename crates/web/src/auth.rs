@@ -28,8 +28,6 @@ use uuid::Uuid;
 use crate::AppState;
 pub use crate::client_address::IpRange;
 use crate::error::{AppError, ErrorInfo};
-#[allow(unused_imports)]
-pub(crate) use crate::pages::sign_in::*;
 
 pub const SESSION_COOKIE: &str = "jiuye_session";
 /// Double-submit CSRF cookie for forms shown before sign-in (the sign-in form).

@@ -25,6 +25,7 @@ pub mod api;
 pub mod auth;
 pub mod client_address;
 pub mod error;
+pub mod extract;
 pub mod i18n;
 pub mod metrics;
 pub mod pages;
@@ -257,7 +258,7 @@ async fn shape_errors(State(state): State<AppState>, lang: Lang, req: Request, n
         tracing::error!(%status, path = %uri.path(), "request failed");
     }
     let machine = uri.path().starts_with("/api/") || uri.path() == "/healthz" || uri.path() == "/metrics";
-    if machine { err.into_response() } else { pages::error_page(&state, lang, &uri, &err) }
+    if machine { err.into_response() } else { render::page::error_page(&state, lang, &uri, &err) }
 }
 
 async fn record_metrics(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {

@@ -1,3 +1,6 @@
-//! Rendering shared by the pages: charts drawn as SVG on the server.
+//! Rendering shared by the pages: the page frame and templates, downloads, charts drawn as SVG
+//! on the server.
 
 pub mod charts;
+pub mod download;
+pub mod page;

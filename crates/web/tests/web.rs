@@ -358,3 +358,30 @@ fn no_web_source_file_is_over_600_lines() {
     }
     assert!(long.is_empty(), "files over 600 lines: {long:?}");
 }
+
+/// Every web module names what it takes from another: no glob imports or glob re-exports of
+/// crate modules (tests may still `use super::*`), so that a reader can follow each name.
+#[test]
+fn no_web_module_glob_imports_another() {
+    let mut stack = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
+    let mut globs = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).expect("src").flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|x| x == "rs") {
+                for (i, line) in std::fs::read_to_string(&path).expect("read").lines().enumerate() {
+                    let t = line.trim_start();
+                    let import = t.starts_with("use crate::")
+                        || t.starts_with("pub use crate::")
+                        || t.starts_with("pub(crate) use crate::");
+                    if import && t.trim_end().ends_with("::*;") {
+                        globs.push(format!("{}:{}", path.display(), i + 1));
+                    }
+                }
+            }
+        }
+    }
+    assert!(globs.is_empty(), "glob imports of crate modules: {globs:?}");
+}

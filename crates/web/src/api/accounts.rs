@@ -5,6 +5,24 @@
 pub mod audit;
 pub mod users;
 
+use crate::api::accounts::audit::__path_list_audit;
+use crate::api::accounts::audit::list_audit;
+use crate::api::accounts::users::__path_add_grant;
+use crate::api::accounts::users::__path_create_user;
+use crate::api::accounts::users::__path_get_user;
+use crate::api::accounts::users::__path_list_users;
+use crate::api::accounts::users::__path_remove_grant;
+use crate::api::accounts::users::__path_reset_password;
+use crate::api::accounts::users::__path_set_disabled;
+use crate::api::accounts::users::__path_unlock_user;
+use crate::api::accounts::users::add_grant;
+use crate::api::accounts::users::create_user;
+use crate::api::accounts::users::get_user;
+use crate::api::accounts::users::list_users;
+use crate::api::accounts::users::remove_grant;
+use crate::api::accounts::users::reset_password;
+use crate::api::accounts::users::set_disabled;
+use crate::api::accounts::users::unlock_user;
 use crate::error::ErrorCode;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -22,10 +40,12 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::api::OrgKindDto;
 use crate::auth::{
-    AuditEvent, Caller, ClientIp, Credential, MaybeCaller, SESSION_COOKIE, SignIn, Signed, audited, check_credentials,
-    check_password_rules, set_cookie, start_session,
+    AuditEvent, Caller, ClientIp, Credential, MaybeCaller, SESSION_COOKIE, SignIn, Signed, audited, set_cookie,
 };
 use crate::error::{AppError, ErrorBody};
+use crate::pages::sign_in::check_credentials;
+use crate::pages::sign_in::check_password_rules;
+use crate::pages::sign_in::start_session;
 
 /// A role grant as shown to clients.
 #[derive(Debug, Serialize, ToSchema)]
@@ -227,11 +247,11 @@ pub(crate) async fn change_own_password(
     current: &str,
     new: &str,
 ) -> Result<(), AppError> {
-    if !crate::auth::verify_password(current, &caller.user.password_hash).await {
+    if !jiuye_app::accounts::verify_password(current, &caller.user.password_hash).await {
         return Err(AppError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials, "当前密码不正确"));
     }
     check_password_rules(&caller.user.username, new)?;
-    if crate::auth::verify_password(new, &caller.user.password_hash).await {
+    if jiuye_app::accounts::verify_password(new, &caller.user.password_hash).await {
         return Err(AppError::bad_request(ErrorCode::WeakPassword, "新密码不能与当前密码相同"));
     }
     let hash = hash_password(state, new).await?;
@@ -291,10 +311,6 @@ pub struct NewTokenDto {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-#[allow(unused_imports)]
-pub(crate) use crate::api::accounts::audit::*;
-#[allow(unused_imports)]
-pub(crate) use crate::api::accounts::users::*;
 pub use jiuye_app::accounts::{issue_token, issue_token_under};
 
 /// The caller's API tokens.
@@ -396,7 +412,7 @@ pub(crate) async fn totp_enable(state: &AppState, caller: &Caller, code: &str) -
 }
 
 pub(crate) async fn totp_disable(state: &AppState, caller: &Caller, password: &str) -> Result<(), AppError> {
-    if !crate::auth::verify_password(password, &caller.user.password_hash).await {
+    if !jiuye_app::accounts::verify_password(password, &caller.user.password_hash).await {
         return Err(AppError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials, "密码不正确"));
     }
     if state.auth.settings.require_totp_for_admins && caller.actor.grants.iter().any(|g| g.role.is_admin()) {

@@ -173,7 +173,7 @@ pub async fn apply(
     let result = async {
         let graduate = own_graduate(&caller)
             .ok_or_else(|| AppError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "只有毕业生账号可以投递"))?;
-        let r = crate::api::postings::readable_posting(&state, Some(&caller), id).await?;
+        let r = crate::api::postings::readers::readable_posting(&state, Some(&caller), id).await?;
         let today = chrono::Local::now().date_naive();
         if !jiuye_domain::posting::is_open(&r.posting.status, &r.posting.deadline, today) {
             return Err(unprocessable(ErrorCode::PostingClosed, "该职位未发布或已截止"));
@@ -379,7 +379,7 @@ pub(crate) async fn store_resume(
     if bytes.len() > MAX_RESUME_BYTES {
         return Err(AppError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge, "简历不能超过 5 MB"));
     }
-    let content_type = match crate::api::destinations::sniff(bytes) {
+    let content_type = match crate::extract::upload::sniff(bytes) {
         Some(("application/pdf", _)) => "application/pdf",
         _ => return Err(AppError::bad_request(ErrorCode::InvalidFile, "简历请上传 PDF 文件（按文件内容判断）")),
     };
@@ -550,7 +550,7 @@ pub(crate) async fn talent_list(state: &AppState, caller: &Caller, p: &TalentPar
 pub async fn list_talent(
     State(state): State<AppState>,
     Signed(caller): Signed,
-    crate::api::ApiQuery(p): crate::api::ApiQuery<TalentParams>,
+    crate::extract::query::ApiQuery(p): crate::extract::query::ApiQuery<TalentParams>,
 ) -> Result<Json<TalentList>, AppError> {
     Ok(Json(talent_list(&state, &caller, &p).await?))
 }

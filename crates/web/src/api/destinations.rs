@@ -6,6 +6,28 @@ pub mod evidence;
 pub mod graduate_list;
 pub mod integrity;
 
+use crate::api::destinations::evidence::__path_get_evidence;
+use crate::api::destinations::evidence::__path_list_disputes;
+use crate::api::destinations::evidence::__path_post_answer;
+use crate::api::destinations::evidence::__path_post_dispute;
+use crate::api::destinations::evidence::__path_post_evidence;
+use crate::api::destinations::evidence::get_evidence;
+use crate::api::destinations::evidence::list_disputes;
+use crate::api::destinations::evidence::post_answer;
+use crate::api::destinations::evidence::post_dispute;
+use crate::api::destinations::evidence::post_evidence;
+use crate::api::destinations::graduate_list::__path_list_graduates;
+use crate::api::destinations::graduate_list::__path_post_contact;
+use crate::api::destinations::graduate_list::__path_put_closing;
+use crate::api::destinations::graduate_list::list_graduates;
+use crate::api::destinations::graduate_list::post_contact;
+use crate::api::destinations::graduate_list::put_closing;
+use crate::api::destinations::integrity::__path_get_integrity;
+use crate::api::destinations::integrity::__path_list_min_wages;
+use crate::api::destinations::integrity::__path_put_min_wage;
+use crate::api::destinations::integrity::get_integrity;
+use crate::api::destinations::integrity::list_min_wages;
+use crate::api::destinations::integrity::put_min_wage;
 use crate::error::ErrorCode;
 use axum::Json;
 
@@ -26,13 +48,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::AppState;
-#[allow(unused_imports)]
-pub(crate) use crate::api::destinations::evidence::*;
-#[allow(unused_imports)]
-pub(crate) use crate::api::destinations::integrity::*;
 
-#[allow(unused_imports)]
-pub(crate) use crate::api::destinations::graduate_list::*;
 use crate::auth::{AuditEvent, Caller, Signed, audited, forbidden};
 use crate::error::{AppError, ErrorBody};
 

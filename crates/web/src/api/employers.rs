@@ -10,6 +10,23 @@ pub mod registration;
 pub mod reviews;
 pub mod verification;
 
+use crate::api::employers::registration::__path_register_employer;
+use crate::api::employers::registration::RegistrationLimiter;
+use crate::api::employers::registration::register_employer;
+use crate::api::employers::reviews::__path_decide_correction;
+use crate::api::employers::reviews::__path_employer_scam_reports;
+use crate::api::employers::reviews::__path_lift_scam_report;
+use crate::api::employers::reviews::__path_list_corrections;
+use crate::api::employers::reviews::__path_post_correction;
+use crate::api::employers::reviews::__path_scam_reports_inbox;
+use crate::api::employers::reviews::decide_correction;
+use crate::api::employers::reviews::employer_scam_reports;
+use crate::api::employers::reviews::lift_scam_report;
+use crate::api::employers::reviews::list_corrections;
+use crate::api::employers::reviews::post_correction;
+use crate::api::employers::reviews::scam_reports_inbox;
+use crate::api::employers::verification::__path_verify_employer;
+use crate::api::employers::verification::verify_employer;
 use crate::error::ErrorCode;
 use crate::error::unprocessable;
 use std::collections::HashMap;
@@ -32,15 +49,9 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::ApiQuery;
-#[allow(unused_imports)]
-use crate::api::employers::registration::*;
-#[allow(unused_imports)]
-use crate::api::employers::reviews::*;
-#[allow(unused_imports)]
-use crate::api::employers::verification::*;
 use crate::auth::{AuditEvent, Caller, Signed, audited, forbidden};
 use crate::error::{AppError, ErrorBody};
+use crate::extract::query::ApiQuery;
 
 /// An employer as submitted.
 #[derive(Debug, Deserialize, ToSchema)]

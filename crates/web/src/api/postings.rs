@@ -8,6 +8,20 @@ pub mod readers;
 pub mod reports;
 pub mod review;
 
+use crate::api::postings::readers::hidden_employers;
+use crate::api::postings::readers::readable_posting;
+use crate::api::postings::readers::viewer_scopes;
+use crate::api::postings::reports::__path_report_posting;
+use crate::api::postings::reports::__path_withdraw_posting;
+use crate::api::postings::reports::report_posting;
+use crate::api::postings::reports::withdraw_posting;
+use crate::api::postings::review::__path_my_postings;
+use crate::api::postings::review::__path_review_posting;
+use crate::api::postings::review::__path_review_queue;
+use crate::api::postings::review::PostingList;
+use crate::api::postings::review::my_postings;
+use crate::api::postings::review::review_posting;
+use crate::api::postings::review::review_queue;
 use crate::error::ErrorCode;
 
 use axum::Json;
@@ -28,16 +42,10 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::ApiQuery;
-#[allow(unused_imports)]
-pub(crate) use crate::api::postings::readers::*;
-#[allow(unused_imports)]
-pub(crate) use crate::api::postings::reports::*;
-#[allow(unused_imports)]
-pub(crate) use crate::api::postings::review::*;
 use crate::auth::{AuditEvent, Caller, MaybeCaller, Signed, audited, forbidden};
 use crate::error::unprocessable;
 use crate::error::{AppError, ErrorBody};
+use crate::extract::query::ApiQuery;
 
 /// A posting as drafted.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -281,7 +289,7 @@ async fn scope_org(state: &AppState, visibility: Visibility, scope: Option<&str>
             .map(str::to_owned)
             .ok_or_else(|| unprocessable(ErrorCode::InvalidScope, "请填写职位面向的高校、联盟或省份代码"))?,
     };
-    crate::api::campaign::visits::org_by_code_text(state, &code)
+    crate::extract::org::org_by_code_text(state, &code)
         .await?
         .filter(|o| o.kind == visibility.org_kind())
         .ok_or_else(|| unprocessable(ErrorCode::InvalidScope, format!("“{code}”不是{}的代码", visibility.id())))

@@ -2,12 +2,13 @@
 //! Excel and CSV exports. Every request is scoped by the permission module.
 
 use crate::error::ErrorCode;
+use crate::render::download::download;
 use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use jiuye_domain::access::{Action, Resource};
 use jiuye_domain::destination::{Component, Rollup, Tally};
@@ -20,9 +21,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::api::{ApiQuery, OrgRef, parse_org_code};
+use crate::api::OrgRef;
 use crate::auth::{AuditEvent, Caller, Signed, authorize};
 use crate::error::{AppError, ErrorBody};
+use crate::extract::org::parse_org_code;
+use crate::extract::query::ApiQuery;
 
 pub use jiuye_app::rosters::{ImportFailure, import_roster};
 
@@ -235,16 +238,6 @@ pub async fn template_csv() -> Response {
 }
 
 pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
-pub(crate) fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Response {
-    let disposition =
-        format!("attachment; filename=\"download\"; filename*=UTF-8''{}", crate::pages::encode_component(name));
-    let mut res = (StatusCode::OK, [(header::CONTENT_TYPE, content_type)], bytes).into_response();
-    if let Ok(v) = header::HeaderValue::from_str(&disposition) {
-        res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-    }
-    res
-}
 
 /// Placement figures of one organisation.
 #[derive(Debug, Serialize, ToSchema)]

@@ -18,11 +18,11 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::ApiQuery;
 use crate::api::postings::PostingDto;
-use crate::api::postings::ReaderScopes;
+use crate::api::postings::readers::ReaderScopes;
 use crate::auth::MaybeCaller;
 use crate::error::{AppError, ErrorBody};
+use crate::extract::query::ApiQuery;
 
 /// The index, once opened, and the answers it gave lately.
 #[derive(Default)]
@@ -263,8 +263,9 @@ pub(crate) async fn run(
         return Err(AppError::bad_request(ErrorCode::QueryTooLong, "检索词不超过 100 字"));
     }
     let ix = index(state).await?;
-    let scopes: Vec<Uuid> = crate::api::postings::viewer_scopes(state, caller).await?.ids.iter().copied().collect();
-    let hidden = crate::api::postings::hidden_employers(state, caller).await?;
+    let scopes: Vec<Uuid> =
+        crate::api::postings::readers::viewer_scopes(state, caller).await?.ids.iter().copied().collect();
+    let hidden = crate::api::postings::readers::hidden_employers(state, caller).await?;
     let page = p.page.unwrap_or(1).clamp(1, 500);
     let mut filters: Vec<(Facet, String)> = Vec::new();
     for f in Facet::ALL {

@@ -16,24 +16,23 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::ApiQuery;
 use crate::api::accounts::{change_own_password, issue_token, totp_disable, totp_enable, totp_setup};
 use crate::auth::{
-    AuditEvent, Caller, ClientIp, Credential, MaybeCaller, PRE_CSRF_COOKIE, SESSION_COOKIE, SignIn, check_credentials,
-    pre_csrf_cookie, set_cookie, start_session,
+    AuditEvent, Caller, ClientIp, Credential, MaybeCaller, PRE_CSRF_COOKIE, SESSION_COOKIE, SignIn, pre_csrf_cookie,
+    set_cookie,
 };
 use crate::error::AppError;
+use crate::extract::query::ApiQuery;
 use crate::i18n::Lang;
-#[allow(unused_imports)]
-pub(crate) use crate::pages::accounts::audit::*;
-#[allow(unused_imports)]
-pub(crate) use crate::pages::accounts::users::*;
-use crate::pages::login_redirect;
-use crate::pages::{Base, render};
+use crate::pages::sign_in::check_credentials;
+use crate::pages::sign_in::start_session;
+use crate::render::page::Base;
+use crate::render::page::login_redirect;
+use crate::render::page::render;
 
 /// Only local paths are followed after sign-in: never an open redirect.
 pub fn safe_next(next: Option<&str>) -> String {
-    crate::pages::local_target(next).filter(|n| !n.starts_with("/login")).unwrap_or_else(|| "/".to_owned())
+    crate::render::page::local_target(next).filter(|n| !n.starts_with("/login")).unwrap_or_else(|| "/".to_owned())
 }
 
 /// What a page render needs from its request.

@@ -1,5 +1,20 @@
 //! The application pages: a graduate's applications, an employer's applicants, résumés, and the talent list.
 
+use crate::api::applications::ApplicationList;
+use crate::api::applications::ApplyInput;
+use crate::api::applications::EMPLOYER_STEPS;
+use crate::api::applications::StatusInput;
+use crate::api::applications::TalentChoice;
+use crate::api::applications::TalentList;
+use crate::api::applications::TalentParams;
+use crate::api::applications::apply;
+use crate::api::applications::my_applications;
+use crate::api::applications::own_graduate;
+use crate::api::applications::post_status;
+use crate::api::applications::posting_applications;
+use crate::api::applications::put_my_talent;
+use crate::api::applications::put_resume;
+use crate::api::applications::talent_list;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -11,12 +26,10 @@ use crate::auth::Signed;
 use crate::error::AppError;
 use uuid::Uuid;
 
-use crate::api::applications::*;
-
 #[derive(askama::Template)]
 #[template(path = "applications.html")]
 struct ApplicationsPage {
-    base: crate::pages::Base,
+    base: crate::render::page::Base,
     title: String,
     /// Set on an employer's list of applicants to one posting.
     posting: Option<Uuid>,
@@ -33,15 +46,15 @@ pub async fn my_applications_page(
     caller: crate::auth::MaybeCaller,
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let talent_open = match own_graduate(&me) {
         Some(g) => Some(state.store.talent_optin(g).await?),
         None => None,
     };
     let Json(list) = my_applications(State(state.clone()), Signed(me)).await?;
-    let base = crate::pages::Base::new(&state, lang, "postings", &uri).with_caller(&caller);
+    let base = crate::render::page::Base::new(&state, lang, "postings", &uri).with_caller(&caller);
     let title = base.t("application.mine_title").to_owned();
-    crate::pages::render(&ApplicationsPage { base, title, posting: None, list, steps: Vec::new(), talent_open })
+    crate::render::page::render(&ApplicationsPage { base, title, posting: None, list, steps: Vec::new(), talent_open })
 }
 
 /// The applicants to one of the employer's postings, with the pipeline's buttons.
@@ -52,11 +65,11 @@ pub async fn applicants_page(
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let Json(list) = posting_applications(State(state.clone()), Signed(me), Path(id)).await?;
-    let base = crate::pages::Base::new(&state, lang, "postings", &uri).with_caller(&caller);
+    let base = crate::render::page::Base::new(&state, lang, "postings", &uri).with_caller(&caller);
     let title = base.t("application.applicants_title").to_owned();
-    crate::pages::render(&ApplicationsPage {
+    crate::render::page::render(&ApplicationsPage {
         base,
         title,
         posting: Some(id),
@@ -74,7 +87,7 @@ pub async fn apply_submit(
     Path(id): Path<Uuid>,
     axum::Form(f): axum::Form<std::collections::HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let input = ApplyInput { note: f.get("note").cloned() };
     let mut resp = apply(State(state), Signed(me), Path(id), Json(input)).await;
     if resp.status() == StatusCode::CREATED || resp.status() == StatusCode::CONFLICT {
@@ -99,7 +112,7 @@ pub async fn status_submit(
     Path(id): Path<Uuid>,
     axum::Form(f): axum::Form<StatusForm>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let input = StatusInput { status: f.status, version: f.version };
     let mut resp = post_status(State(state), Signed(me), Path(id), Json(input)).await;
     if resp.status() == StatusCode::OK {
@@ -121,8 +134,8 @@ pub async fn resume_submit(
     Path(id): Path<Uuid>,
     mut form: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
-    let bytes = crate::pages::multipart_file(&mut form, "resume", "请选择简历文件").await?;
+    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
+    let bytes = crate::extract::upload::multipart_file(&mut form, "resume", "请选择简历文件").await?;
     let resp = put_resume(State(state), Signed(me), Path(id), bytes.into()).await;
     Ok(back_to_applications(resp))
 }
@@ -148,7 +161,7 @@ pub async fn talent_submit(
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     axum::Form(f): axum::Form<TalentForm>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let resp = put_my_talent(State(state), Signed(me), Json(TalentChoice { open: f.open == "1" })).await;
     Ok(back_to_applications(resp))
 }
@@ -156,7 +169,7 @@ pub async fn talent_submit(
 #[derive(askama::Template)]
 #[template(path = "talent.html")]
 struct TalentPage {
-    base: crate::pages::Base,
+    base: crate::render::page::Base,
     list: TalentList,
     prev: Option<i64>,
     next: Option<i64>,
@@ -174,13 +187,13 @@ pub async fn talent_page(
     lang: crate::i18n::Lang,
     caller: crate::auth::MaybeCaller,
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
-    crate::api::ApiQuery(p): crate::api::ApiQuery<TalentParams>,
+    crate::extract::query::ApiQuery(p): crate::extract::query::ApiQuery<TalentParams>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let offset = p.offset.unwrap_or(0).max(0);
     let list = talent_list(&state, &me, &TalentParams { limit: Some(50), offset: Some(offset) }).await?;
-    let base = crate::pages::Base::new(&state, lang, "postings", &uri).with_caller(&caller);
+    let base = crate::render::page::Base::new(&state, lang, "postings", &uri).with_caller(&caller);
     let prev = (offset > 0).then(|| (offset - 50).max(0));
     let next = (offset + 50 < list.total).then_some(offset + 50);
-    crate::pages::render(&TalentPage { base, list, prev, next })
+    crate::render::page::render(&TalentPage { base, list, prev, next })
 }

@@ -2,6 +2,13 @@
 
 pub mod visits;
 
+use crate::api::campaign::targets::MineParams;
+use crate::api::campaign::targets::MyTargets;
+use crate::api::campaign::targets::TargetParams;
+use crate::api::campaign::targets::TargetProgress;
+use crate::api::campaign::targets::load;
+use crate::api::campaign::targets::mine;
+use crate::api::campaign::targets::targets_for;
 use axum::extract::{Path, State};
 use chrono::NaiveDate;
 use jiuye_domain::access::{self, Action, within};
@@ -10,16 +17,14 @@ use jiuye_domain::{Org, OrgKind};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::api::ApiQuery;
 use crate::auth::forbidden;
 use crate::error::AppError;
-
-use crate::api::campaign::targets::*;
+use crate::extract::query::ApiQuery;
 
 #[derive(askama::Template)]
 #[template(path = "campaign_mine.html")]
 struct MinePage {
-    base: crate::pages::Base,
+    base: crate::render::page::Base,
     id: String,
     name: String,
     end: String,
@@ -36,15 +41,22 @@ pub async fn mine_page(
     Path(id): Path<String>,
     ApiQuery(p): ApiQuery<MineParams>,
 ) -> Result<axum::response::Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let campaign = load(&state, &id).await?;
     let mine = mine(&state, &me, &id, p.as_of.as_deref()).await?;
-    let base = crate::pages::Base::new(&state, lang, "campaigns", &uri).with_caller(&caller);
+    let base = crate::render::page::Base::new(&state, lang, "campaigns", &uri).with_caller(&caller);
     let summary = base
         .t("campaign.mine_summary")
         .replace("{visits}", &mine.my_visits.to_string())
         .replace("{employers}", &mine.my_employers.to_string());
-    crate::pages::render(&MinePage { base, id, name: campaign.name, end: campaign.end.to_string(), mine, summary })
+    crate::render::page::render(&MinePage {
+        base,
+        id,
+        name: campaign.name,
+        end: campaign.end.to_string(),
+        mine,
+        summary,
+    })
 }
 
 /// One unit's line in the chart page's table.
@@ -60,7 +72,7 @@ struct UnitProgress {
 #[derive(askama::Template)]
 #[template(path = "campaign_chart.html")]
 struct ChartPage {
-    base: crate::pages::Base,
+    base: crate::render::page::Base,
     id: String,
     name: String,
     org: String,
@@ -81,10 +93,10 @@ pub async fn chart_page(
     Path(id): Path<String>,
     ApiQuery(p): ApiQuery<PageParams>,
 ) -> Result<axum::response::Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let org_code = match p.org.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(o) => o.to_owned(),
-        None => crate::api::campaign::visits::home_org(&me, &[Action::ViewStatistics, Action::LogVisit])?,
+        None => crate::extract::org::home_org(&me, &[Action::ViewStatistics, Action::LogVisit])?,
     };
     let params = TargetParams { org: org_code.clone(), as_of: p.as_of.clone(), status: None };
     let (org, campaign, targets) = targets_for(&state, &me, &id, &params).await?;
@@ -177,7 +189,7 @@ pub async fn chart_page(
         &points,
     );
     let page = ChartPage {
-        base: crate::pages::Base::new(&state, lang, "campaigns", &uri).with_caller(&caller),
+        base: crate::render::page::Base::new(&state, lang, "campaigns", &uri).with_caller(&caller),
         id,
         name: campaign.name,
         org: org_code,
@@ -187,13 +199,13 @@ pub async fn chart_page(
         line,
         units,
     };
-    crate::pages::render(&page)
+    crate::render::page::render(&page)
 }
 
 #[derive(askama::Template)]
 #[template(path = "campaigns.html")]
 struct CampaignsPage {
-    base: crate::pages::Base,
+    base: crate::render::page::Base,
     items: Vec<(String, String, String, String)>,
 }
 
@@ -204,26 +216,26 @@ pub async fn campaigns_page(
     caller: crate::auth::MaybeCaller,
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
 ) -> Result<axum::response::Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     if access::scope_paths(&me.actor, Action::ViewStatistics).is_empty()
         && access::scope_paths(&me.actor, Action::LogVisit).is_empty()
     {
         return Err(forbidden());
     }
-    let base = crate::pages::Base::new(&state, lang, "campaigns", &uri).with_caller(&caller);
+    let base = crate::render::page::Base::new(&state, lang, "campaigns", &uri).with_caller(&caller);
     let mut items = Vec::new();
     for (_, _, policy, _) in state.store.campaigns().await? {
         if let Ok(c) = Campaign::parse(&policy) {
             items.push((c.id, c.name, c.start.to_string(), c.end.to_string()));
         }
     }
-    crate::pages::render(&CampaignsPage { base, items })
+    crate::render::page::render(&CampaignsPage { base, items })
 }
 
 #[derive(askama::Template)]
 #[template(path = "campaign.html")]
 struct CampaignPage {
-    base: crate::pages::Base,
+    base: crate::render::page::Base,
     id: String,
     name: String,
     start: String,
@@ -244,12 +256,12 @@ pub async fn campaign_page(
     Path(id): Path<String>,
     ApiQuery(p): ApiQuery<PageParams>,
 ) -> Result<axum::response::Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let org_code = match p.org.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(o) => o.to_owned(),
-        None => crate::api::campaign::visits::home_org(&me, &[Action::ViewStatistics, Action::LogVisit])?,
+        None => crate::extract::org::home_org(&me, &[Action::ViewStatistics, Action::LogVisit])?,
     };
-    let base = crate::pages::Base::new(&state, lang, "campaigns", &uri).with_caller(&caller);
+    let base = crate::render::page::Base::new(&state, lang, "campaigns", &uri).with_caller(&caller);
     let status = p.status.clone().filter(|s| !s.is_empty());
     let params = TargetParams { org: org_code.clone(), as_of: p.as_of.clone(), status: status.clone() };
     let (_, campaign, items) = targets_for(&state, &me, &id, &params).await?;
@@ -292,7 +304,7 @@ pub async fn campaign_page(
         rows,
         base,
     };
-    crate::pages::render(&page)
+    crate::render::page::render(&page)
 }
 
 #[derive(Debug, Deserialize)]

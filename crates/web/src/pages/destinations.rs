@@ -15,17 +15,20 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::ApiQuery;
-use crate::api::destinations::{
-    GraduateDetail, GraduateListParams, Review, answer, confirm, detail, list, raise_dispute, register, review,
-    store_evidence, visible_graduate,
-};
+use crate::api::destinations::evidence::answer;
+use crate::api::destinations::evidence::raise_dispute;
+use crate::api::destinations::evidence::store_evidence;
+use crate::api::destinations::graduate_list::GraduateListParams;
+use crate::api::destinations::graduate_list::list;
+use crate::api::destinations::{GraduateDetail, Review, confirm, detail, register, review, visible_graduate};
 use crate::auth::{AuditEvent, Caller, MaybeCaller};
 use crate::error::AppError;
+use crate::extract::query::ApiQuery;
 use crate::i18n::Lang;
-#[allow(unused_imports)]
-pub(crate) use crate::pages::destinations::integrity::*;
-use crate::pages::{Base, group_digits, login_redirect, render};
+use crate::render::page::Base;
+use crate::render::page::group_digits;
+use crate::render::page::login_redirect;
+use crate::render::page::render;
 
 fn beijing(t: chrono::DateTime<chrono::Utc>) -> String {
     match chrono::FixedOffset::east_opt(8 * 3600) {
@@ -184,7 +187,7 @@ async fn graduate_page(
         can_follow: !own && can(Action::RegisterDestination),
         contact_states: jiuye_store::destinations::CONTACT_STATES
             .iter()
-            .map(|s| ((*s).to_owned(), crate::api::destinations::contact_zh(s).to_owned()))
+            .map(|s| ((*s).to_owned(), crate::api::destinations::graduate_list::contact_zh(s).to_owned()))
             .collect(),
         closed,
         can_review: !review_levels.is_empty() && matches!(status, DestStatus::Submitted | DestStatus::CollegeApproved),
@@ -443,7 +446,7 @@ pub async fn contact_form(
 ) -> Result<Response, AppError> {
     let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let event = AuditEvent::new("graduate_contact").target(format!("graduate:{id}"), None).detail(f.state.clone());
-    let result = crate::api::destinations::record_contact(&state, &me, id, &f.state).await.map(|_| ());
+    let result = crate::api::destinations::graduate_list::record_contact(&state, &me, id, &f.state).await.map(|_| ());
     after(Ctx { state: &state, lang, uri: &uri, caller: &caller, me: &me }, id, event, result, "contact").await
 }
 
@@ -539,7 +542,7 @@ pub async fn graduates(
         .map(|g| {
             let status = DestStatus::from_id(&g.dest_status).map(|s| s.zh().to_owned()).unwrap_or_default();
             ListRow {
-                contact: crate::api::destinations::contact_zh(&g.contact_state).to_owned(),
+                contact: crate::api::destinations::graduate_list::contact_zh(&g.contact_state).to_owned(),
                 student_no: g.student_no,
                 id: g.id,
                 name: g.name,

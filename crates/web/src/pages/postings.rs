@@ -12,15 +12,21 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::ApiQuery;
-use crate::api::postings::{
-    PostingDto, PostingInput, PostingList, QueueParams, ReviewInput, create_posting, my_postings, queue, review_posting,
-};
+use crate::api::postings::review::PostingList;
+use crate::api::postings::review::QueueParams;
+use crate::api::postings::review::ReviewInput;
+use crate::api::postings::review::my_postings;
+use crate::api::postings::review::queue;
+use crate::api::postings::review::review_posting;
+use crate::api::postings::{PostingDto, PostingInput, create_posting};
 use crate::auth::{MaybeCaller, Signed, carry_audit};
 use crate::error::AppError;
+use crate::extract::query::ApiQuery;
 use crate::i18n::Lang;
 use crate::pages::campaign::visits::refusal_message;
-use crate::pages::{Base, login_redirect, render};
+use crate::render::page::Base;
+use crate::render::page::login_redirect;
+use crate::render::page::render;
 
 impl PostingDto {
     /// "7000–11000 元/月", or "面议".
@@ -68,10 +74,10 @@ fn search_link(params: &[(&'static str, String)], key: &str, value: &str) -> Str
         .iter()
         .filter(|(k, _)| *k != key && *k != "page")
         .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", crate::pages::encode_component(v)))
+        .map(|(k, v)| format!("{k}={}", crate::render::page::encode_component(v)))
         .collect();
     if !value.is_empty() {
-        query.push(format!("{key}={}", crate::pages::encode_component(value)));
+        query.push(format!("{key}={}", crate::render::page::encode_component(value)));
     }
     format!("/postings?{}", query.join("&"))
 }
@@ -466,8 +472,8 @@ pub async fn report_submit(
     axum::Form(f): axum::Form<ReportForm>,
 ) -> Result<Response, AppError> {
     let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
-    let input = crate::api::postings::ReportInput { reason: f.reason };
-    let mut resp = crate::api::postings::report_posting(State(state), Signed(me), Path(id), Json(input)).await;
+    let input = crate::api::postings::reports::ReportInput { reason: f.reason };
+    let mut resp = crate::api::postings::reports::report_posting(State(state), Signed(me), Path(id), Json(input)).await;
     if resp.status().is_success() {
         return Ok(carry_audit(&mut resp, Redirect::to(&format!("/postings/{id}?reported=1")).into_response()));
     }
@@ -487,9 +493,10 @@ pub async fn withdraw_submit(
     Path(id): Path<uuid::Uuid>,
     axum::Form(f): axum::Form<WithdrawForm>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
-    let input = crate::api::postings::WithdrawInput { version: f.version };
-    let mut resp = crate::api::postings::withdraw_posting(State(state), Signed(me), Path(id), Json(input)).await;
+    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
+    let input = crate::api::postings::reports::WithdrawInput { version: f.version };
+    let mut resp =
+        crate::api::postings::reports::withdraw_posting(State(state), Signed(me), Path(id), Json(input)).await;
     if resp.status() != axum::http::StatusCode::OK {
         return Ok(resp);
     }

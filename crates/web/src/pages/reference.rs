@@ -1,22 +1,25 @@
 //! The code-list pages: the catalogues and one catalogue's entries, browsable by parent.
 
 use crate::error::ErrorCode;
+use crate::render::page::Base;
+use crate::render::page::encode_component;
+use crate::render::page::group_digits;
+use crate::render::page::render;
 use std::collections::HashSet;
 
 use askama::Template;
 use axum::extract::{OriginalUri, Path, State};
 
 use crate::AppState;
-use crate::api::{ApiQuery, parse_catalogue};
+use crate::api::parse_catalogue;
 use crate::auth::MaybeCaller;
 use crate::error::AppError;
+use crate::extract::query::ApiQuery;
 use crate::i18n::Lang;
 use axum::response::Response;
 use jiuye_domain::Catalogue;
 use jiuye_store::RefQuery;
 use serde::Deserialize;
-
-use crate::pages::*;
 
 #[derive(Template)]
 #[template(path = "ref_index.html")]

@@ -10,14 +10,16 @@ use jiuye_domain::{EducationLevel, OrgKind};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::api::ApiQuery;
 use crate::api::rosters::{ImportFailure, compute_placement, import_roster, university_for_import};
 use crate::auth::{AuditEvent, MaybeCaller};
 use crate::error::AppError;
+use crate::extract::query::ApiQuery;
 use crate::i18n::Lang;
-use crate::pages::login_redirect;
-use crate::pages::{Base, group_digits, render};
 use crate::render::charts::{Bar, progress_line as rate_line_chart, rate_bars};
+use crate::render::page::Base;
+use crate::render::page::group_digits;
+use crate::render::page::login_redirect;
+use crate::render::page::render;
 
 fn pct(x: f64) -> String {
     format!("{:.2}%", x * 100.0)

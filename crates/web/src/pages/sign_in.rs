@@ -1,5 +1,8 @@
 //! Signing in: credentials checked with lockout (a locked account answers as a wrong password does), per-address throttling and two-factor codes; new sessions.
 
+use crate::auth::AuditEvent;
+use crate::auth::ClientIp;
+use crate::auth::SignIn;
 use crate::error::ErrorCode;
 use axum::http::StatusCode;
 
@@ -10,8 +13,6 @@ use jiuye_store::identity::{SessionRecord, UserRecord};
 
 use crate::AppState;
 use crate::error::AppError;
-
-use crate::auth::*;
 
 /// Checks credentials with lockout, per-address throttling and TOTP. Audit events for the
 /// attempt are returned for the handler to attach.

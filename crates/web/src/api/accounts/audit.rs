@@ -1,5 +1,6 @@
 //! The audit log over JSON: rows by or about the caller's scope, newest first.
 
+use crate::api::accounts::users::org_at;
 use crate::error::ErrorCode;
 use axum::Json;
 use axum::extract::State;
@@ -12,11 +13,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::api::ApiQuery;
 use crate::auth::{Caller, Signed, authorize, forbidden};
 use crate::error::{AppError, ErrorBody};
-
-use crate::api::accounts::*;
+use crate::extract::query::ApiQuery;
 
 /// One audit row.
 #[derive(Debug, Serialize, ToSchema)]

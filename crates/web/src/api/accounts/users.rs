@@ -1,5 +1,7 @@
 //! Accounts within scope over JSON: listing, creating, granting and removing roles, password resets, disabling and unlocking, each decided by access::can_manage_account over the target's grants.
 
+use crate::api::accounts::GrantDto;
+use crate::api::accounts::hash_password;
 use crate::error::ErrorCode;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -13,12 +15,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::api::{ApiQuery, parse_org_code};
-use crate::auth::{AuditEvent, Caller, Signed, audited, authorize, check_password_rules, forbidden};
+use crate::auth::{AuditEvent, Caller, Signed, audited, authorize, forbidden};
 use crate::error::{AppError, ErrorBody};
+use crate::extract::org::parse_org_code;
+use crate::extract::query::ApiQuery;
+use crate::pages::sign_in::check_password_rules;
 use uuid::Uuid;
-
-use crate::api::accounts::*;
 
 /// An account.
 #[derive(Debug, Serialize, ToSchema)]

@@ -19,13 +19,13 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::ApiQuery;
-use crate::api::campaign::visits::{
-    campaign_unit, home_org, org_by_code_text, programmes_inside, university_of, usable_employer,
-};
+use crate::api::campaign::visits::{campaign_unit, programmes_inside, university_of, usable_employer};
 use crate::auth::{AuditEvent, Caller, Signed, audited, forbidden};
 use crate::error::unprocessable;
 use crate::error::{AppError, ErrorBody};
+use crate::extract::org::home_org;
+use crate::extract::org::org_by_code_text;
+use crate::extract::query::ApiQuery;
 
 /// Kinds of base, with their Chinese names.
 pub const BASE_KINDS: &[(&str, &str)] =
@@ -272,7 +272,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(askama::Template)]
 #[template(path = "bases.html")]
 struct BasesPage {
-    base: crate::pages::Base,
+    base: crate::render::page::Base,
     org: String,
     list: BaseList,
     kinds: Vec<(&'static str, &'static str)>,
@@ -307,9 +307,9 @@ async fn page(
     let prev = (offset > 0).then(|| (offset - 50).max(0));
     let next = (offset + 50 < list.total).then_some(offset + 50);
     let can_add = access::can(&me.actor, Action::LogVisit, &Resource::at(&o.path)).is_some();
-    let base = crate::pages::Base::new(state, lang, "campaigns", uri).with_caller(caller);
+    let base = crate::render::page::Base::new(state, lang, "campaigns", uri).with_caller(caller);
     let today = chrono::Local::now().date_naive().to_string();
-    crate::pages::render(&BasesPage {
+    crate::render::page::render(&BasesPage {
         base,
         org,
         list,
@@ -331,7 +331,7 @@ pub async fn bases_page(
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     ApiQuery(q): ApiQuery<BasesQuery>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let org = match q.org.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(o) => o.to_owned(),
         None => home_org(&me, &[Action::LogVisit, Action::ViewStatistics])?,
@@ -363,7 +363,7 @@ pub async fn bases_submit(
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     axum::Form(f): axum::Form<BaseFormData>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let unit = f.unit.trim().to_owned();
     let capacity = match f.capacity.trim() {
         "" => 0,
@@ -398,7 +398,7 @@ pub async fn bases_submit(
     let mut resp = create_base(State(state.clone()), Signed(me.clone()), Json(input)).await;
     let status = resp.status();
     if status == StatusCode::CREATED {
-        let to = format!("/bases?org={}&added=1", crate::pages::encode_component(&unit));
+        let to = format!("/bases?org={}&added=1", crate::render::page::encode_component(&unit));
         return Ok(crate::auth::carry_audit(&mut resp, axum::response::Redirect::to(&to).into_response()));
     }
     if status == StatusCode::FORBIDDEN {

@@ -20,11 +20,11 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::ApiQuery;
-use crate::api::campaign::visits::org_by_code_text;
 use crate::auth::{AuditEvent, Caller, Signed, audited, forbidden};
 use crate::error::unprocessable;
 use crate::error::{AppError, ErrorBody};
+use crate::extract::org::org_by_code_text;
+use crate::extract::query::ApiQuery;
 
 /// One role the employer expects to hire for.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
@@ -80,7 +80,7 @@ async fn save(state: &AppState, caller: &Caller, input: &SurveyInput) -> Result<
     } else {
         let code = match input.org.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(c) => c.to_owned(),
-            None => crate::api::campaign::visits::home_org(caller, &[Action::RecordDemand])?,
+            None => crate::extract::org::home_org(caller, &[Action::RecordDemand])?,
         };
         org_by_code_text(state, &code)
             .await?
@@ -226,7 +226,7 @@ const FORM_LINES: usize = 5;
 #[derive(askama::Template)]
 #[template(path = "surveys.html")]
 struct SurveysPage {
-    base: crate::pages::Base,
+    base: crate::render::page::Base,
     org: String,
     year: String,
     summary: Option<DemandSummary>,
@@ -259,8 +259,8 @@ async fn page(
     employer: String,
     error: Option<String>,
 ) -> Result<Response, AppError> {
-    let base = crate::pages::Base::new(state, lang, "campaigns", uri).with_caller(caller);
-    let scope = crate::api::campaign::visits::home_org(me, &[Action::RecordDemand, Action::ViewStatistics]).ok();
+    let base = crate::render::page::Base::new(state, lang, "campaigns", uri).with_caller(caller);
+    let scope = crate::extract::org::home_org(me, &[Action::RecordDemand, Action::ViewStatistics]).ok();
     let own = match own_employer(me) {
         Some(id) => state.store.employer_by_id(id).await?.map(|e| e.credit_code),
         None => None,
@@ -328,7 +328,7 @@ async fn page(
         error,
         saved: q.saved.is_some(),
     };
-    crate::pages::render(&page)
+    crate::render::page::render(&page)
 }
 
 /// The demand sums of an organisation, with a form to record an employer's answers.
@@ -339,7 +339,7 @@ pub async fn surveys_page(
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     ApiQuery(q): ApiQuery<SurveysQuery>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     page(&state, lang, &uri, &caller, &me, &q, Vec::new(), String::new(), None).await
 }
 
@@ -351,7 +351,7 @@ pub async fn surveys_submit(
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
     let mut lines = Vec::new();
     let mut bad_number = None;
@@ -399,7 +399,7 @@ pub async fn surveys_submit(
     let mut resp = post_survey(State(state.clone()), Signed(me.clone()), Json(input)).await;
     let status = resp.status();
     if status.is_success() {
-        let to = format!("/surveys?org={}&saved=1", crate::pages::encode_component(&get("org")));
+        let to = format!("/surveys?org={}&saved=1", crate::render::page::encode_component(&get("org")));
         return Ok(crate::auth::carry_audit(&mut resp, axum::response::Redirect::to(&to).into_response()));
     }
     if status == StatusCode::FORBIDDEN {

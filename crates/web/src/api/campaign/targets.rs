@@ -20,11 +20,11 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::ApiQuery;
 use crate::api::campaign::snake;
-use crate::api::campaign::visits::org_by_code_text;
 use crate::auth::{Caller, Signed, forbidden};
 use crate::error::{AppError, ErrorBody};
+use crate::extract::org::org_by_code_text;
+use crate::extract::query::ApiQuery;
 
 /// One target that applies to one organisation, with its progress.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -425,7 +425,7 @@ pub async fn campaign_report(
     let bytes = jiuye_sheets::write_xlsx(&[summary, detail]).map_err(|e| {
         AppError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::InternalError, e.to_string())
     })?;
-    Ok(crate::api::rosters::download(
+    Ok(crate::render::download::download(
         bytes,
         crate::api::rosters::XLSX,
         &format!("访企拓岗进度-{}-{}.xlsx", id, org.code),

@@ -1,5 +1,6 @@
 //! Visit photos over JSON: uploads recognised by their content, kept outside anything served directly, read by those who may read the visit.
 
+use crate::api::campaign::visits::MAX_PHOTO_BYTES;
 use crate::error::ErrorCode;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -13,13 +14,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::api::ApiQuery;
 use crate::auth::{AuditEvent, Caller, Signed, audited};
 use crate::error::unprocessable;
 use crate::error::{AppError, ErrorBody};
+use crate::extract::query::ApiQuery;
 use uuid::Uuid;
-
-use crate::api::campaign::visits::*;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -49,7 +48,7 @@ pub(crate) async fn store_photo(
     if bytes.len() > MAX_PHOTO_BYTES {
         return Err(AppError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge, "照片不能超过 5 MB"));
     }
-    let content_type = match crate::api::destinations::sniff(bytes) {
+    let content_type = match crate::extract::upload::sniff(bytes) {
         Some((ct, _)) if ct.starts_with("image/") => ct,
         _ => return Err(AppError::bad_request(ErrorCode::InvalidFile, "只接受 JPG 或 PNG 照片（按文件内容判断）")),
     };

@@ -3,7 +3,13 @@
 //! unit the visit belongs to, so a counselor of college A can neither log for college B nor
 //! touch its visits.
 
+use crate::api::campaign::visit_photos::__path_get_photo;
+use crate::api::campaign::visit_photos::__path_post_photo;
+use crate::api::campaign::visit_photos::get_photo;
+use crate::api::campaign::visit_photos::post_photo;
+use crate::api::campaign::visit_photos::scoped_visit;
 use crate::error::ErrorCode;
+use crate::extract::org::org_by_code_text;
 use std::collections::HashMap;
 
 use axum::Json;
@@ -13,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use jiuye_domain::access::{self, Action, Resource, within};
 use jiuye_domain::employer::Verification;
-use jiuye_domain::{Org, OrgCode, OrgKind};
+use jiuye_domain::{Org, OrgKind};
 use jiuye_store::employers::VisitRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -22,13 +28,11 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::ApiQuery;
 use crate::auth::{AuditEvent, Caller, Signed, audited, forbidden};
 use crate::error::unprocessable;
 use crate::error::{AppError, ErrorBody};
+use crate::extract::query::ApiQuery;
 
-#[allow(unused_imports)]
-pub(crate) use crate::api::campaign::visit_photos::*;
 use jiuye_domain::campaign::visits::visit_role_of;
 pub use jiuye_domain::campaign::visits::{LEADERSHIP_ROLES, VISIT_ROLES};
 
@@ -103,14 +107,6 @@ pub struct VisitDto {
     pub photos: Option<Vec<Uuid>>,
 }
 
-/// An organisation by its code as typed; None for a malformed or unknown code.
-pub(crate) async fn org_by_code_text(state: &AppState, code: &str) -> Result<Option<Org>, AppError> {
-    let Ok(code) = OrgCode::parse(code.trim()) else {
-        return Ok(None);
-    };
-    Ok(state.store.org_by_code(&code).await?)
-}
-
 /// A university, college or programme by its code as typed, or `422 invalid_unit`.
 pub(crate) async fn campaign_unit(state: &AppState, code: &str) -> Result<Org, AppError> {
     org_by_code_text(state, code)
@@ -156,17 +152,6 @@ pub(crate) async fn usable_employer(
         return Err(unprocessable(ErrorCode::EmployerBlacklisted, format!("{} 已被列入黑名单", employer.name)));
     }
     Ok(employer)
-}
-
-/// The code of the first organisation where the caller may do any of `actions`: the default
-/// organisation of a page opened without one.
-pub(crate) fn home_org(me: &Caller, actions: &[Action]) -> Result<String, AppError> {
-    actions
-        .iter()
-        .flat_map(|a| access::scope_paths(&me.actor, *a))
-        .next()
-        .and_then(|p| p.rsplit('/').next().map(str::to_owned))
-        .ok_or_else(forbidden)
 }
 
 /// The university a unit belongs to (the unit itself when it is one).

@@ -1,6 +1,12 @@
 //! Evidence files and disputes over JSON: uploads recognised by their content, downloads audited, a graduate's disputes and the answers of staff in scope.
 
+use crate::api::destinations::DisputeDto;
+use crate::api::destinations::EvidenceDto;
+use crate::api::destinations::MAX_EVIDENCE_BYTES;
+use crate::api::destinations::allowed;
+use crate::api::destinations::visible_graduate;
 use crate::error::ErrorCode;
+use crate::extract::upload::sniff;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -15,25 +21,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::api::ApiQuery;
 use crate::auth::{AuditEvent, Caller, Signed, audited, forbidden};
 use crate::error::{AppError, ErrorBody};
+use crate::extract::query::ApiQuery;
 use uuid::Uuid;
-
-use crate::api::destinations::*;
-
-/// What a file's first bytes say it is (PDF, PNG or JPEG), whatever its name claims.
-pub fn sniff(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
-    if bytes.starts_with(b"%PDF-") {
-        Some(("application/pdf", "pdf"))
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some(("image/png", "png"))
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some(("image/jpeg", "jpg"))
-    } else {
-        None
-    }
-}
 
 pub(crate) async fn store_evidence(
     state: &AppState,
@@ -142,7 +133,7 @@ pub async fn get_evidence(
     let mut res = (StatusCode::OK, [(header::CONTENT_TYPE, e.content_type.clone())], bytes).into_response();
     if let Ok(v) = header::HeaderValue::from_str(&format!(
         "attachment; filename=\"evidence\"; filename*=UTF-8''{}",
-        crate::pages::encode_component(&e.original_name)
+        crate::render::page::encode_component(&e.original_name)
     )) {
         res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }

@@ -1,5 +1,6 @@
 //! Graduates in scope over JSON: the list with its filters (status, unplaced, name or 学号), a counselor's follow-up of a graduate, and a cohort's closing date.
 
+use crate::api::destinations::visible_graduate;
 use crate::error::ErrorCode;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -13,12 +14,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::api::{ApiQuery, parse_org_code};
 use crate::auth::{AuditEvent, Caller, Signed, audited, forbidden};
 use crate::error::{AppError, ErrorBody};
+use crate::extract::org::parse_org_code;
+use crate::extract::query::ApiQuery;
 use uuid::Uuid;
-
-use crate::api::destinations::*;
 
 /// A graduate in a list.
 #[derive(Debug, Serialize, ToSchema)]

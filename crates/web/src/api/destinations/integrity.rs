@@ -14,9 +14,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::api::{ApiQuery, parse_org_code};
 use crate::auth::{AuditEvent, Caller, Signed, audited};
 use crate::error::{AppError, ErrorBody};
+use crate::extract::org::parse_org_code;
+use crate::extract::query::ApiQuery;
 
 /// One suspicious pattern with the records behind it.
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,5 +1,9 @@
 //! Employers registering themselves over JSON: an account and an unverified directory entry, rate-limited per client address, waiting for verification.
 
+use crate::api::employers::EmployerDto;
+use crate::api::employers::EmployerInput;
+use crate::api::employers::employer_missing;
+use crate::api::employers::validate;
 use crate::error::ErrorCode;
 use crate::error::unprocessable;
 use axum::extract::State;
@@ -18,10 +22,9 @@ use utoipa::ToSchema;
 use crate::AppState;
 use uuid::Uuid;
 
-use crate::auth::{AuditEvent, ClientIp, FailureLimiter, MaybeCaller, audited, check_password_rules};
+use crate::auth::{AuditEvent, ClientIp, FailureLimiter, MaybeCaller, audited};
 use crate::error::{AppError, ErrorBody};
-
-use crate::api::employers::*;
+use crate::pages::sign_in::check_password_rules;
 
 /// Anonymous self-registrations per client address (in memory, per node).
 #[derive(Default)]

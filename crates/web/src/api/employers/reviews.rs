@@ -1,5 +1,11 @@
 //! Employer corrections and scam reports over JSON: staff outside an employer's registering scope propose corrections that the registering scope accepts or rejects; scams confirmed for one scope are reported to the registering scope, which can lift a hide.
 
+use crate::api::employers::EmployerChanges;
+use crate::api::employers::propose;
+use crate::api::employers::readable;
+use crate::api::employers::registering_grant;
+use crate::api::employers::ties;
+use crate::api::employers::version_conflict;
 use crate::error::ErrorCode;
 use crate::error::unprocessable;
 use axum::Json;
@@ -15,12 +21,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::api::ApiQuery;
 use crate::auth::{AuditEvent, Caller, Signed, audited, forbidden};
 use crate::error::{AppError, ErrorBody};
+use crate::extract::query::ApiQuery;
 use uuid::Uuid;
-
-use crate::api::employers::*;
 
 /// Proposed values of an employer's fields, with the proposer's reason.
 #[derive(Debug, Default, Deserialize, ToSchema)]

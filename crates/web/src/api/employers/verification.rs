@@ -1,5 +1,9 @@
 //! Verifying and blacklisting employers over JSON, and confirming scams: only the registering scope blacklists or lifts a blacklist; others confirm a scam for their own scope.
 
+use crate::api::employers::EmployerDto;
+use crate::api::employers::employer_missing;
+use crate::api::employers::facts_of;
+use crate::api::employers::shown;
 use crate::error::ErrorCode;
 use axum::extract::{Path, State};
 
@@ -19,8 +23,6 @@ use uuid::Uuid;
 
 use crate::auth::{AuditEvent, Caller, Signed, audited, forbidden};
 use crate::error::{AppError, ErrorBody};
-
-use crate::api::employers::*;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct VerificationRequest {

@@ -41,7 +41,7 @@ pub(crate) async fn viewer_scopes(state: &AppState, caller: Option<&Caller>) -> 
     let mut reader = posting::Reader::default();
     for g in grants {
         let Some(code) = g.org_path.rsplit('/').next() else { continue };
-        let Some(org) = crate::api::campaign::visits::org_by_code_text(state, code).await? else { continue };
+        let Some(org) = crate::extract::org::org_by_code_text(state, code).await? else { continue };
         reader.org_paths.push(g.org_path.clone());
         let chain: Vec<Org> = state.store.org_ancestors(&org).await?.into_iter().chain(std::iter::once(org)).collect();
         for o in chain {

@@ -1,5 +1,9 @@
 //! Posting reports and withdrawal over JSON: anyone signed in reports a posting, which reaches the reviewers; an employer withdraws its own posting.
 
+use crate::api::postings::PostingDto;
+use crate::api::postings::dto;
+use crate::api::postings::own_employer;
+use crate::api::postings::readers::readable_posting;
 use crate::error::ErrorCode;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -16,8 +20,6 @@ use uuid::Uuid;
 use crate::auth::{AuditEvent, Caller, Signed, audited};
 use crate::error::unprocessable;
 use crate::error::{AppError, ErrorBody};
-
-use crate::api::postings::*;
 
 /// A report of a suspicious posting.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -1,5 +1,8 @@
 //! Posting review over JSON: decisions by the staff of the posting's scope with a version check, the review queue, and an employer's own postings.
 
+use crate::api::postings::PostingDto;
+use crate::api::postings::dto;
+use crate::api::postings::reports_of;
 use crate::error::ErrorCode;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -13,13 +16,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::api::ApiQuery;
 use crate::auth::{AuditEvent, Caller, Signed, audited, forbidden};
 use crate::error::unprocessable;
 use crate::error::{AppError, ErrorBody};
+use crate::extract::query::ApiQuery;
 use uuid::Uuid;
-
-use crate::api::postings::*;
 
 /// A review decision.
 #[derive(Debug, Deserialize, ToSchema)]

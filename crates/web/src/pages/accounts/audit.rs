@@ -11,13 +11,15 @@ use jiuye_domain::access::Role;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::api::ApiQuery;
-use crate::api::accounts::{AuditParams, audit_in_scope};
+use crate::api::accounts::audit::AuditParams;
+use crate::api::accounts::audit::audit_in_scope;
 use crate::auth::MaybeCaller;
 use crate::error::AppError;
+use crate::extract::query::ApiQuery;
 use crate::i18n::Lang;
-use crate::pages::login_redirect;
-use crate::pages::{Base, render};
+use crate::render::page::Base;
+use crate::render::page::login_redirect;
+use crate::render::page::render;
 
 /// A timestamp as people in China read it (UTC+8).
 fn beijing_time(t: chrono::DateTime<Utc>) -> String {
@@ -87,7 +89,7 @@ pub async fn audit(
         let mut s = format!("/audit?page={p}");
         for (k, v) in [("org", &q.org), ("action", &q.action), ("username", &q.username), ("result", &q.result)] {
             if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-                s.push_str(&format!("&{k}={}", crate::pages::encode_component(v)));
+                s.push_str(&format!("&{k}={}", crate::render::page::encode_component(v)));
             }
         }
         s
@@ -114,7 +116,7 @@ pub async fn audit(
         action: q.action.clone().unwrap_or_default(),
         username: q.username.clone().unwrap_or_default(),
         result: q.result.clone().unwrap_or_default(),
-        summary: base.t("audit.count").replace("{n}", &crate::pages::group_digits(total)),
+        summary: base.t("audit.count").replace("{n}", &crate::render::page::group_digits(total)),
         rows,
         prev_href: (page > 1).then(|| href(page - 1)),
         next_href: (page < pages).then(|| href(page + 1)),

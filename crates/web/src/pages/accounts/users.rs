@@ -1,17 +1,22 @@
 //! The account pages of administrators: accounts within scope, one account with its roles, password reset, disabling and unlocking.
 
 use crate::AppState;
-use crate::api::ApiQuery;
-use crate::api::accounts::{
-    NewGrantRequest, NewUserRequest, admin_reset, disable_account, grant_role, revoke_role, users_in_scope,
-    visible_user,
-};
+use crate::api::accounts::users::NewGrantRequest;
+use crate::api::accounts::users::NewUserRequest;
+use crate::api::accounts::users::admin_reset;
+use crate::api::accounts::users::disable_account;
+use crate::api::accounts::users::grant_role;
+use crate::api::accounts::users::revoke_role;
+use crate::api::accounts::users::users_in_scope;
+use crate::api::accounts::users::visible_user;
 use crate::auth::{AuditEvent, Caller, MaybeCaller};
 use crate::error::{AppError, ErrorCode};
+use crate::extract::query::ApiQuery;
 use crate::i18n::Lang;
-use crate::pages::accounts::*;
-use crate::pages::login_redirect;
-use crate::pages::{Base, render};
+use crate::pages::accounts::Ctx;
+use crate::render::page::Base;
+use crate::render::page::login_redirect;
+use crate::render::page::render;
 use askama::Template;
 use axum::Form;
 use axum::extract::{OriginalUri, Path, State};
@@ -108,7 +113,7 @@ async fn users_page(
     let status = error.as_ref().map(|e| e.status).unwrap_or(StatusCode::OK);
     let info = error.as_ref().map(|e| crate::error::ErrorInfo { code: e.code, message: e.message.clone() });
     let page = UsersPage {
-        summary: base.t("users.count").replace("{n}", &crate::pages::group_digits(total)),
+        summary: base.t("users.count").replace("{n}", &crate::render::page::group_digits(total)),
         can_create: !roles.is_empty(),
         roles,
         org,
@@ -164,7 +169,7 @@ pub async fn users_create(
         subject: f.subject,
     };
     let event = AuditEvent::new("user_create").target(format!("user:{}", body.username.trim()), None);
-    match crate::api::accounts::create_user_in_scope(&state, &me, &body).await {
+    match crate::api::accounts::users::create_user_in_scope(&state, &me, &body).await {
         Ok((dto, grant, path)) => {
             let event = event
                 .target(format!("user:{}", dto.username), Some(&path))
@@ -213,7 +218,7 @@ async fn user_page(
     let Ctx { state, lang, uri, caller } = ctx;
     let base = Base::new(state, lang, "users", uri).with_caller(caller);
     let (user, grants) = visible_user(state, me, id).await?;
-    let manage = id != me.user.id && crate::api::accounts::manage_grant(me, &grants).is_ok();
+    let manage = id != me.user.id && crate::api::accounts::users::manage_grant(me, &grants).is_ok();
     let status = error.as_ref().map(|e| e.status).unwrap_or(StatusCode::OK);
     let info = error.as_ref().map(|e| crate::error::ErrorInfo { code: e.code, message: e.message.clone() });
     let page = UserPage {
@@ -404,7 +409,7 @@ pub async fn user_unlock(
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
     let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
-    let outcome = crate::api::accounts::unlock_account(&state, &me, id)
+    let outcome = crate::api::accounts::users::unlock_account(&state, &me, id)
         .await
         .map(|(u, g)| (format!("user:{}", u.username), None, g));
     user_outcome(

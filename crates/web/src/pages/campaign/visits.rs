@@ -1,5 +1,16 @@
 //! The visit pages: the form to log or correct a visit (for a phone as much as a desk), photos, deletion and the list.
 
+use crate::api::campaign::visit_photos::store_photo;
+use crate::api::campaign::visits::VisitDto;
+use crate::api::campaign::visits::VisitInput;
+use crate::api::campaign::visits::VisitList;
+use crate::api::campaign::visits::VisitListParams;
+use crate::api::campaign::visits::create_visit;
+use crate::api::campaign::visits::delete_visit;
+use crate::api::campaign::visits::update_visit;
+use crate::api::campaign::visits::visit_detail;
+use crate::api::campaign::visits::visits_page;
+use crate::extract::org::home_org;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -8,12 +19,10 @@ use jiuye_domain::access::Action;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::api::ApiQuery;
 use crate::auth::{AuditEvent, Signed, audited};
 use crate::error::AppError;
+use crate::extract::query::ApiQuery;
 use uuid::Uuid;
-
-use crate::api::campaign::visits::*;
 
 /// What the visit form shows in its fields.
 #[derive(Debug, Default)]
@@ -65,7 +74,7 @@ impl FormValues {
 #[derive(askama::Template)]
 #[template(path = "visit_form.html")]
 struct VisitFormPage {
-    base: crate::pages::Base,
+    base: crate::render::page::Base,
     /// Set when correcting a stored visit.
     editing: Option<Uuid>,
     photos: Vec<Uuid>,
@@ -92,14 +101,14 @@ fn visit_form(
     error: Option<String>,
     notice: Option<&str>,
 ) -> Result<Response, AppError> {
-    let base = crate::pages::Base::new(state, lang, "campaigns", uri).with_caller(caller);
+    let base = crate::render::page::Base::new(state, lang, "campaigns", uri).with_caller(caller);
     let today = chrono::Local::now().date_naive().to_string();
     let notice = notice.map(|k| base.t(k).to_owned());
     let (editing, photos) = match editing {
         Some((id, photos)) => (Some(id), photos),
         None => (None, Vec::new()),
     };
-    crate::pages::render(&VisitFormPage { base, editing, photos, v, today, error, notice })
+    crate::render::page::render(&VisitFormPage { base, editing, photos, v, today, error, notice })
 }
 
 /// The visit form, for a phone as much as a desk.
@@ -110,7 +119,7 @@ pub async fn visit_form_page(
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     ApiQuery(q): ApiQuery<VisitFormQuery>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let v = FormValues {
         unit: home_org(&me, &[Action::LogVisit])?,
         visit_date: chrono::Local::now().date_naive().to_string(),
@@ -131,7 +140,7 @@ pub async fn visit_edit_page(
     Path(id): Path<Uuid>,
     ApiQuery(q): ApiQuery<VisitFormQuery>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let d = visit_detail(&state, &me, id).await?;
     let notice = if q.logged.is_some() {
         Some("visit.logged_photo")
@@ -206,7 +215,7 @@ pub async fn visit_form_submit(
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     axum::Form(f): axum::Form<VisitFormData>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let values = FormValues::from_data(&f);
     let input = match f.input() {
         Ok(i) => i,
@@ -241,7 +250,7 @@ pub async fn visit_edit_submit(
     Path(id): Path<Uuid>,
     axum::Form(f): axum::Form<VisitFormData>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let photos = state.store.photos_of(id).await?.into_iter().map(|p| p.id).collect::<Vec<_>>();
     let values = FormValues::from_data(&f);
     let input = match f.input() {
@@ -272,8 +281,8 @@ pub async fn visit_photo_submit(
     Path(id): Path<Uuid>,
     mut form: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
-    let bytes = crate::pages::multipart_file(&mut form, "photo", "请选择照片").await?;
+    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
+    let bytes = crate::extract::upload::multipart_file(&mut form, "photo", "请选择照片").await?;
     let event = AuditEvent::new("visit_photo_upload").target(format!("visit:{id}"), None);
     let to = axum::response::Redirect::to(&format!("/visits/{id}/edit?saved=1")).into_response();
     Ok(audited(event, store_photo(&state, &me, id, &bytes).await.map(|_| to)))
@@ -286,7 +295,7 @@ pub async fn visit_delete_submit(
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let mut resp = delete_visit(State(state.clone()), Signed(me), Path(id)).await;
     if resp.status() == StatusCode::NO_CONTENT {
         return Ok(crate::auth::carry_audit(
@@ -300,7 +309,7 @@ pub async fn visit_delete_submit(
 #[derive(askama::Template)]
 #[template(path = "visits.html")]
 struct VisitsPage {
-    base: crate::pages::Base,
+    base: crate::render::page::Base,
     org: String,
     list: VisitList,
     prev: Option<i64>,
@@ -323,7 +332,7 @@ pub async fn visits_list_page(
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     ApiQuery(q): ApiQuery<VisitsPageQuery>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::pages::login_redirect(&uri)) };
+    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let org = match q.org.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(o) => o.to_owned(),
         None => home_org(&me, &[Action::LogVisit])?,
@@ -331,8 +340,8 @@ pub async fn visits_list_page(
     let offset = q.offset.unwrap_or(0).max(0);
     let list =
         visits_page(&state, &me, &VisitListParams { org: org.clone(), limit: Some(50), offset: Some(offset) }).await?;
-    let base = crate::pages::Base::new(&state, lang, "campaigns", &uri).with_caller(&caller);
+    let base = crate::render::page::Base::new(&state, lang, "campaigns", &uri).with_caller(&caller);
     let prev = (offset > 0).then(|| (offset - 50).max(0));
     let next = (offset + 50 < list.total).then_some(offset + 50);
-    crate::pages::render(&VisitsPage { base, org, list, prev, next, deleted: q.deleted.is_some() })
+    crate::render::page::render(&VisitsPage { base, org, list, prev, next, deleted: q.deleted.is_some() })
 }

@@ -9,12 +9,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use jiuye_domain::access::{self, Action, Resource};
 
 use crate::AppState;
-use crate::api::ApiQuery;
-use crate::api::destinations::findings;
+use crate::api::destinations::integrity::findings;
 use crate::auth::{AuditEvent, Caller, MaybeCaller};
 use crate::error::AppError;
+use crate::extract::query::ApiQuery;
 use crate::i18n::Lang;
-use crate::pages::{Base, login_redirect, render};
+use crate::render::page::Base;
+use crate::render::page::login_redirect;
+use crate::render::page::render;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -159,7 +161,7 @@ pub async fn min_wage_form(
             .trim()
             .parse()
             .map_err(|_| AppError::bad_request(ErrorCode::InvalidMinWage, "月最低工资应为整数（元）"))?;
-        crate::api::destinations::set_min_wage(&state, &me, &province, yuan, &f.effective).await
+        crate::api::destinations::integrity::set_min_wage(&state, &me, &province, yuan, &f.effective).await
     }
     .await;
     match result {

@@ -1,5 +1,7 @@
 //! The screening page: paste a posting, see what looks risky and why.
 
+use crate::api::postings::DraftPosting;
+use crate::api::postings::screen_draft;
 use axum::extract::State;
 
 use jiuye_domain::screening::Screening;
@@ -8,12 +10,10 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::error::AppError;
 
-use crate::api::postings::*;
-
 #[derive(askama::Template)]
 #[template(path = "screen.html")]
 struct ScreenPage {
-    base: crate::pages::Base,
+    base: crate::render::page::Base,
     title: String,
     description: String,
     salary_min: String,
@@ -31,8 +31,8 @@ pub async fn screen_page(
     caller: crate::auth::MaybeCaller,
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
 ) -> Result<axum::response::Response, AppError> {
-    let base = crate::pages::Base::new(&state, lang, "postings", &uri).with_caller(&caller);
-    crate::pages::render(&ScreenPage {
+    let base = crate::render::page::Base::new(&state, lang, "postings", &uri).with_caller(&caller);
+    crate::render::page::render(&ScreenPage {
         base,
         title: String::new(),
         description: String::new(),
@@ -69,7 +69,7 @@ pub async fn screen_submit(
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     axum::Form(f): axum::Form<ScreenForm>,
 ) -> Result<axum::response::Response, AppError> {
-    let base = crate::pages::Base::new(&state, lang, "postings", &uri).with_caller(&caller);
+    let base = crate::render::page::Base::new(&state, lang, "postings", &uri).with_caller(&caller);
     let num = |s: &str| -> Result<Option<i64>, String> {
         match s.trim() {
             "" => Ok(None),
@@ -97,7 +97,7 @@ pub async fn screen_submit(
     };
     let status =
         if error.is_some() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
-    let mut resp = crate::pages::render(&ScreenPage {
+    let mut resp = crate::render::page::render(&ScreenPage {
         base,
         title: f.title,
         description: f.description,

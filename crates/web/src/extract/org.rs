@@ -1,0 +1,35 @@
+//! An organisation named in a request (a path segment, a query or a form field): one parse, one
+//! 400 for a malformed code and one 404 for an unknown one, and the organisation a caller works
+//! at when none is named.
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::auth::forbidden;
+use crate::error::AppError;
+use crate::error::ErrorCode;
+use jiuye_domain::access::{self, Action};
+use jiuye_domain::{Org, OrgCode};
+
+pub(crate) fn parse_org_code(raw: &str) -> Result<OrgCode, AppError> {
+    OrgCode::parse(raw)
+        .map_err(|e| AppError::bad_request(ErrorCode::InvalidOrgCode, format!("组织机构代码“{raw}”无效：{}", e.reason)))
+}
+
+/// An organisation by its code as typed; None for a malformed or unknown code.
+pub(crate) async fn org_by_code_text(state: &AppState, code: &str) -> Result<Option<Org>, AppError> {
+    let Ok(code) = OrgCode::parse(code.trim()) else {
+        return Ok(None);
+    };
+    Ok(state.store.org_by_code(&code).await?)
+}
+
+/// The code of the first organisation where the caller may do any of `actions`: the default
+/// organisation of a page opened without one.
+pub(crate) fn home_org(me: &Caller, actions: &[Action]) -> Result<String, AppError> {
+    actions
+        .iter()
+        .flat_map(|a| access::scope_paths(&me.actor, *a))
+        .next()
+        .and_then(|p| p.rsplit('/').next().map(str::to_owned))
+        .ok_or_else(forbidden)
+}

@@ -1,0 +1,174 @@
+//! The frame every page shares (`Base`: language, navigation, the signed-in person), rendering a
+//! template into a response, the error page, the sign-in redirect and small text helpers.
+
+use crate::AppState;
+use crate::auth::MaybeCaller;
+use crate::error::AppError;
+use crate::error::ErrorCode;
+use crate::i18n::{Lang, Messages};
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use jiuye_domain::access::{self, Action, Role};
+use std::sync::Arc;
+
+/// What every page needs: language, messages, which nav section is current, the current URL,
+/// and who is signed in.
+pub struct Base {
+    pub lang: Lang,
+    messages: Arc<Messages>,
+    pub section: &'static str,
+    /// The current path and query, percent-encoded for use as a `next=` value.
+    pub path_encoded: String,
+    /// Signed in: (name shown, CSRF token for forms).
+    pub me: Option<(String, String)>,
+    pub can_manage: bool,
+    pub can_audit: bool,
+    pub can_stats: bool,
+    pub can_import: bool,
+    pub can_graduates: bool,
+    pub is_graduate: bool,
+}
+
+impl Base {
+    pub fn new(state: &AppState, lang: Lang, section: &'static str, uri: &axum::http::Uri) -> Base {
+        let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        Base {
+            lang,
+            messages: state.messages.clone(),
+            section,
+            path_encoded: encode_component(path),
+            me: None,
+            can_manage: false,
+            can_audit: false,
+            can_stats: false,
+            can_import: false,
+            can_graduates: false,
+            is_graduate: false,
+        }
+    }
+
+    /// Adds the signed-in person (header, navigation, CSRF token).
+    pub fn with_caller(mut self, caller: &MaybeCaller) -> Base {
+        if let Some(c) = caller.0.as_deref() {
+            self.me = Some((c.user.username.clone(), c.csrf_token().unwrap_or("").to_owned()));
+            self.can_manage = !access::scope_paths(&c.actor, Action::ViewUsers).is_empty();
+            self.can_audit = !access::scope_paths(&c.actor, Action::ViewAudit).is_empty();
+            self.can_stats = !access::scope_paths(&c.actor, Action::ViewStatistics).is_empty();
+            self.can_import = !access::scope_paths(&c.actor, Action::ManageGraduates).is_empty();
+            self.can_graduates = !access::scope_paths(&c.actor, Action::ViewGraduate).is_empty();
+            self.is_graduate = jiuye_domain::access::holds(&c.actor, Role::Graduate);
+        }
+        self
+    }
+
+    /// The CSRF token for forms of the signed-in person.
+    pub fn csrf(&self) -> &str {
+        self.me.as_ref().map(|m| m.1.as_str()).unwrap_or("")
+    }
+
+    pub fn t<'a>(&'a self, key: &'a str) -> &'a str {
+        self.messages.get(self.lang, key)
+    }
+
+    pub fn role_name(&self, r: Role) -> String {
+        self.zh_en(r.zh(), r.en()).to_owned()
+    }
+
+    pub(crate) fn zh_en<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        if self.lang == Lang::Zh { zh } else { en }
+    }
+}
+
+/// Percent-encodes everything but unreserved characters and `/`.
+/// Sends someone not signed in to the login page, coming back here afterwards.
+pub(crate) fn login_redirect(uri: &axum::http::Uri) -> Response {
+    let next = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    axum::response::Redirect::to(&format!("/login?next={}", encode_component(next))).into_response()
+}
+
+/// The same-origin path (with its query) that `next` names, or `None` when it names anything
+/// else. The value is parsed as a browser would (tabs and line breaks dropped, backslashes read
+/// as slashes, dot segments resolved) against a placeholder origin, and only a target that stays
+/// on that origin is kept; what is returned is rebuilt from the parsed path and query, so it can
+/// never start with `//` or carry a scheme. Never an open redirect.
+pub fn local_target(next: Option<&str>) -> Option<String> {
+    const ORIGIN: &str = "http://jiuye.invalid/";
+    let next = next?;
+    if !next.starts_with('/') || next.chars().any(|c| c.is_control() || c == '\\') {
+        return None;
+    }
+    let base = url::Url::parse(ORIGIN).ok()?;
+    let parsed = base.join(next).ok()?;
+    if parsed.origin() != base.origin() || !parsed.username().is_empty() || parsed.password().is_some() {
+        return None;
+    }
+    let path = parsed.path();
+    if !path.starts_with('/') || path.starts_with("//") {
+        return None;
+    }
+    Some(match parsed.query() {
+        Some(q) => format!("{path}?{q}"),
+        None => path.to_owned(),
+    })
+}
+
+pub fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// 20000 → "20,000".
+pub fn group_digits(n: i64) -> String {
+    let s = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+pub(crate) fn render(t: &impl Template) -> Result<Response, AppError> {
+    match t.render() {
+        Ok(html) => Ok(Html(html).into_response()),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            Err(AppError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::InternalError, "页面生成失败，已记录"))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub base: Base,
+    pub heading: String,
+    pub message: String,
+    pub code: String,
+}
+
+/// Renders an error as a page in the person's language.
+pub fn error_page(state: &AppState, lang: Lang, uri: &axum::http::Uri, err: &AppError) -> Response {
+    let base = Base::new(state, lang, "", uri);
+    let heading = match err.status.as_u16() {
+        404 => base.t("error.not_found"),
+        400..=499 => base.t("error.bad_request"),
+        _ => base.t("error.server"),
+    }
+    .to_owned();
+    let page = ErrorPage { heading, message: err.message.clone(), code: err.code.as_str().to_owned(), base };
+    match page.render() {
+        Ok(html) => (err.status, Html(html)).into_response(),
+        Err(_) => (err.status, err.message.clone()).into_response(),
+    }
+}
