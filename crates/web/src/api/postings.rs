@@ -439,16 +439,20 @@ pub async fn get_posting(
     caller: MaybeCaller,
     Path(id): Path<Uuid>,
 ) -> Result<Json<PostingDto>, AppError> {
-    let row = readable_posting(&state, caller.0.as_deref(), id).await?;
-    let reviewer = caller
-        .0
-        .as_deref()
-        .is_some_and(|c| access::can(&c.actor, Action::ApprovePosting, &Resource::at(&row.scope_path)).is_some());
-    let mut d = dto(&state, row);
+    Ok(Json(posting_for(&state, caller.0.as_deref(), id).await?))
+}
+
+/// One posting as `caller` may read it, with its reports for those who review it (the API and
+/// the posting page).
+pub(crate) async fn posting_for(state: &AppState, caller: Option<&Caller>, id: Uuid) -> Result<PostingDto, AppError> {
+    let row = readable_posting(state, caller, id).await?;
+    let reviewer =
+        caller.is_some_and(|c| access::can(&c.actor, Action::ApprovePosting, &Resource::at(&row.scope_path)).is_some());
+    let mut d = dto(state, row);
     if reviewer {
-        d.reports = reports_of(&state, id).await?;
+        d.reports = reports_of(state, id).await?;
     }
-    Ok(Json(d))
+    Ok(d)
 }
 
 pub(crate) async fn reports_of(state: &AppState, id: Uuid) -> Result<Vec<ReportDto>, AppError> {

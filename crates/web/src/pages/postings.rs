@@ -4,6 +4,8 @@
 
 pub mod screening;
 
+use crate::auth::AuditEvent;
+use crate::auth::audited;
 use axum::Json;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::StatusCode;
@@ -212,7 +214,7 @@ pub async fn posting_page(
 ) -> Result<Response, AppError> {
     let signed_in = caller.0.is_some();
     let me = caller.0.clone();
-    let Json(p) = crate::api::postings::get_posting(State(state.clone()), caller.clone(), Path(id)).await?;
+    let p = crate::api::postings::posting_for(&state, caller.0.as_deref(), id).await?;
     let base = Base::new(&state, lang, "postings", &uri).with_caller(&caller);
     let reviewer = p.status != "approved";
     let education = jiuye_domain::posting::EDUCATION
@@ -472,12 +474,13 @@ pub async fn report_submit(
     axum::Form(f): axum::Form<ReportForm>,
 ) -> Result<Response, AppError> {
     let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
-    let input = crate::api::postings::reports::ReportInput { reason: f.reason };
-    let mut resp = crate::api::postings::reports::report_posting(State(state), Signed(me), Path(id), Json(input)).await;
-    if resp.status().is_success() {
-        return Ok(carry_audit(&mut resp, Redirect::to(&format!("/postings/{id}?reported=1")).into_response()));
+    let event = AuditEvent::new("posting_report").target(format!("posting:{id}"), None);
+    match crate::api::postings::reports::report(&state, &me, id, &f.reason).await {
+        Ok((path, _)) => Ok(event
+            .target(format!("posting:{id}"), Some(&path))
+            .attach(Redirect::to(&format!("/postings/{id}?reported=1")).into_response())),
+        Err(e) => Ok(audited(event, Err(e))),
     }
-    Ok(resp)
 }
 
 #[derive(Debug, Deserialize)]
@@ -494,11 +497,11 @@ pub async fn withdraw_submit(
     axum::Form(f): axum::Form<WithdrawForm>,
 ) -> Result<Response, AppError> {
     let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
-    let input = crate::api::postings::reports::WithdrawInput { version: f.version };
-    let mut resp =
-        crate::api::postings::reports::withdraw_posting(State(state), Signed(me), Path(id), Json(input)).await;
-    if resp.status() != axum::http::StatusCode::OK {
-        return Ok(resp);
+    let event = AuditEvent::new("posting_withdraw").target(format!("posting:{id}"), None);
+    match crate::api::postings::reports::withdraw(&state, &me, id, f.version).await {
+        Ok(row) => Ok(event
+            .target(format!("posting:{id}"), Some(&row.scope_path))
+            .attach(axum::response::Redirect::to("/postings/mine").into_response())),
+        Err(e) => Ok(audited(event, Err(e))),
     }
-    Ok(carry_audit(&mut resp, axum::response::Redirect::to("/postings/mine").into_response()))
 }

@@ -40,17 +40,7 @@ pub async fn report_posting(
     Json(input): Json<ReportInput>,
 ) -> Response {
     let event = AuditEvent::new("posting_report").target(format!("posting:{id}"), None);
-    let result = async {
-        let row = readable_posting(&state, Some(&caller), id).await?;
-        let reason = input.reason.trim();
-        if !(2..=500).contains(&reason.chars().count()) {
-            return Err(unprocessable(ErrorCode::InvalidReason, "请用 2–500 个字说明可疑之处"));
-        }
-        let new = state.store.add_posting_report(id, caller.user.id, reason).await?;
-        Ok::<_, AppError>((row.scope_path, new))
-    }
-    .await;
-    match result {
+    match report(&state, &caller, id, &input.reason).await {
         Ok((path, new)) => {
             let status = if new { StatusCode::CREATED } else { StatusCode::OK };
             event
@@ -59,6 +49,23 @@ pub async fn report_posting(
         }
         Err(e) => audited(event, Err(e)),
     }
+}
+
+/// Reports a posting the caller can read as suspicious; returns its scope's path and whether
+/// this is the caller's first report of it (the API and the posting page).
+pub(crate) async fn report(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    reason: &str,
+) -> Result<(String, bool), AppError> {
+    let row = readable_posting(state, Some(caller), id).await?;
+    let reason = reason.trim();
+    if !(2..=500).contains(&reason.chars().count()) {
+        return Err(unprocessable(ErrorCode::InvalidReason, "请用 2–500 个字说明可疑之处"));
+    }
+    let new = state.store.add_posting_report(id, caller.user.id, reason).await?;
+    Ok((row.scope_path, new))
 }
 
 /// The version the caller saw.
