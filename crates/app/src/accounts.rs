@@ -4,8 +4,8 @@
 
 use crate::ErrorCode;
 use chrono::Utc;
+use jiuye_domain::OrgKind;
 use jiuye_domain::access::Role;
-use jiuye_domain::{OrgCode, OrgKind};
 use jiuye_security::password::Cost;
 use jiuye_store::Repository;
 use jiuye_store::identity::{TokenRecord, UserRecord};
@@ -30,12 +30,6 @@ pub async fn hash_password(password: &str, cost: Cost) -> Result<String, Error> 
 pub async fn verify_password(password: &str, hash: &str) -> bool {
     let (password, hash) = (password.to_owned(), hash.to_owned());
     tokio::task::spawn_blocking(move || jiuye_security::password::verify(&password, &hash)).await.unwrap_or(false)
-}
-
-/// An organisation code as typed, or `invalid_org_code`.
-pub fn parse_org_code(raw: &str) -> Result<OrgCode, Error> {
-    OrgCode::parse(raw)
-        .map_err(|e| Error::bad_input(ErrorCode::InvalidOrgCode, format!("组织机构代码“{raw}”无效：{}", e.reason)))
 }
 
 /// Makes an API token for `user` under the account's first grant (the account page and the
@@ -109,7 +103,7 @@ pub async fn resolve_grant_target(
     let org_by_code = |code: &str| {
         let code = code.to_owned();
         async move {
-            let code = parse_org_code(&code)?;
+            let code = crate::orgs::parse_code(&code)?;
             store
                 .org_by_code(&code)
                 .await?

@@ -42,6 +42,10 @@ impl Error {
     pub fn not_found(code: ErrorCode, message: impl Into<String>) -> Error {
         Error::new(ErrorKind::NotFound, code, message)
     }
+    /// The permission module said no (`403 forbidden`).
+    pub fn forbidden() -> Error {
+        Error::new(ErrorKind::Forbidden, ErrorCode::Forbidden, "您没有权限执行此操作")
+    }
     pub fn unavailable(code: ErrorCode, message: impl Into<String>) -> Error {
         Error::new(ErrorKind::Unavailable, code, message)
     }

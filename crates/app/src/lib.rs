@@ -7,9 +7,12 @@
 //! Never depends on HTTP: no status codes, extractors or responses here (the web layer maps an
 //! [`ErrorKind`] to its status).
 
+pub mod access;
 pub mod accounts;
 pub mod error;
+pub mod orgs;
 pub mod rosters;
 pub mod search;
+pub mod statistics;
 
 pub use error::{Error, ErrorCode, ErrorKind};

@@ -11,7 +11,6 @@ pub mod rosters;
 pub mod search;
 
 use crate::error::ErrorCode;
-use crate::extract::org::parse_org_code;
 use crate::extract::page::page_bounds;
 use crate::extract::query::ApiQuery;
 use std::collections::BTreeMap;
@@ -169,30 +168,16 @@ pub struct OrgDetail {
 
 /// Loads an organisation with everything its page and its API answer show.
 pub(crate) async fn load_org(state: &AppState, raw: &str) -> Result<(Org, OrgDetail), AppError> {
-    let code = parse_org_code(raw)?;
-    let org = state
-        .store
-        .org_by_code(&code)
-        .await?
-        .ok_or_else(|| AppError::not_found(ErrorCode::OrgNotFound, format!("找不到代码为 {code} 的组织机构")))?;
-    let ancestors = state.store.org_ancestors(&org).await?;
-    let counts = state.store.org_counts(&org).await?;
-    let children = state.store.org_children(&org).await?;
-    let alliances = state.store.alliances_of(org.id).await?;
-    let province = if org.kind == OrgKind::Province {
-        Some(OrgRef::from(&org))
-    } else {
-        ancestors.iter().find(|a| a.kind == OrgKind::Province).map(OrgRef::from)
-    };
+    let place = jiuye_app::orgs::place(state.store.as_ref(), raw).await?;
     let detail = OrgDetail {
-        org: OrgSummary::new(&org, &counts),
-        parent: ancestors.last().map(OrgRef::from),
-        province,
-        ancestors: ancestors.iter().map(OrgRef::from).collect(),
-        children: children.iter().map(|OrgWithCounts { org, counts }| OrgSummary::new(org, counts)).collect(),
-        alliances: alliances.iter().map(OrgRef::from).collect(),
+        org: OrgSummary::new(&place.org, &place.counts),
+        parent: place.parent().map(OrgRef::from),
+        province: place.province().map(OrgRef::from),
+        ancestors: place.ancestors.iter().map(OrgRef::from).collect(),
+        children: place.children.iter().map(|OrgWithCounts { org, counts }| OrgSummary::new(org, counts)).collect(),
+        alliances: place.alliances.iter().map(OrgRef::from).collect(),
     };
-    Ok((org, detail))
+    Ok((place.org, detail))
 }
 
 /// One organisation: attributes, counts, ancestors, children and alliances.
@@ -259,15 +244,11 @@ pub async fn list_orgs(
     ApiQuery(p): ApiQuery<OrgListParams>,
 ) -> Result<Json<OrgList>, AppError> {
     let (limit, offset) = page_bounds(p.limit, p.offset, 50, 200)?;
-    if let Some(prov) = &p.province
-        && !jiuye_domain::RegionCode::parse(prov).is_ok_and(|r| r.is_province())
-    {
-        return Err(AppError::bad_request(ErrorCode::InvalidQuery, format!("province “{prov}” 不是省级行政区划代码")));
-    }
-    let (orgs, total) = state
-        .store
-        .search_orgs(&OrgQuery { q: p.q, kind: p.kind.map(Into::into), province_code: p.province, limit, offset })
-        .await?;
+    let (orgs, total) = jiuye_app::orgs::search(
+        state.store.as_ref(),
+        &OrgQuery { q: p.q, kind: p.kind.map(Into::into), province_code: p.province, limit, offset },
+    )
+    .await?;
     Ok(Json(OrgList {
         total,
         limit,

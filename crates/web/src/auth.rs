@@ -252,15 +252,6 @@ pub fn audited(event: AuditEvent, result: Result<Response, AppError>) -> Respons
     }
 }
 
-/// Moves the audit event of an API response onto the page or redirect that answers a form, so
-/// the form's submission is audited exactly as the API call would be.
-pub fn carry_audit(from: &mut Response, mut to: Response) -> Response {
-    if let Some(e) = from.extensions_mut().remove::<AuditEvent>() {
-        to.extensions_mut().insert(e);
-    }
-    to
-}
-
 fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|s| s.split(';')).find_map(|c| {
         let (k, v) = c.trim().split_once('=')?;

@@ -170,10 +170,26 @@ pub async fn apply(
     Json(input): Json<ApplyInput>,
 ) -> Response {
     let event = AuditEvent::new("application_create").target(format!("posting:{id}"), None);
-    let result = async {
+    match apply_to(&state, &caller, id, &input).await {
+        Ok(d) => {
+            event.target(format!("application:{}", d.id), None).attach((StatusCode::CREATED, Json(d)).into_response())
+        }
+        Err(e) => audited(event, Err(e)),
+    }
+}
+
+/// The caller (a graduate) applies to a posting they can read while it is open (the API and the
+/// posting page).
+pub(crate) async fn apply_to(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    input: &ApplyInput,
+) -> Result<ApplicationDto, AppError> {
+    {
         let graduate = own_graduate(&caller)
             .ok_or_else(|| AppError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "只有毕业生账号可以投递"))?;
-        let r = crate::api::postings::readers::readable_posting(&state, Some(&caller), id).await?;
+        let r = crate::api::postings::readers::readable_posting(state, Some(caller), id).await?;
         let today = chrono::Local::now().date_naive();
         if !jiuye_domain::posting::is_open(&r.posting.status, &r.posting.deadline, today) {
             return Err(unprocessable(ErrorCode::PostingClosed, "该职位未发布或已截止"));
@@ -187,14 +203,7 @@ pub async fn apply(
             return Err(AppError::new(StatusCode::CONFLICT, ErrorCode::AlreadyApplied, "您已投递过这个职位"));
         }
         let a = state.store.application(app_id).await?.ok_or_else(forbidden)?;
-        dto(&state, a, true).await
-    }
-    .await;
-    match result {
-        Ok(d) => {
-            event.target(format!("application:{}", d.id), None).attach((StatusCode::CREATED, Json(d)).into_response())
-        }
-        Err(e) => audited(event, Err(e)),
+        dto(state, a, true).await
     }
 }
 
@@ -212,12 +221,17 @@ pub async fn my_applications(
     State(state): State<AppState>,
     Signed(caller): Signed,
 ) -> Result<Json<ApplicationList>, AppError> {
-    let graduate = own_graduate(&caller).ok_or_else(forbidden)?;
+    Ok(Json(applications_of_caller(&state, &caller).await?))
+}
+
+/// The caller's own applications (a graduate's; the API and the applications page).
+pub(crate) async fn applications_of_caller(state: &AppState, caller: &Caller) -> Result<ApplicationList, AppError> {
+    let graduate = own_graduate(caller).ok_or_else(forbidden)?;
     let mut items = Vec::new();
     for a in state.store.applications_of_graduate(graduate).await? {
-        items.push(dto(&state, a, false).await?);
+        items.push(dto(state, a, false).await?);
     }
-    Ok(Json(ApplicationList { total: items.len() as i64, items }))
+    Ok(ApplicationList { total: items.len() as i64, items })
 }
 
 /// The applicants to one of the caller's employer's postings; anyone else gets 404, and a
@@ -231,15 +245,20 @@ pub async fn posting_applications(
     Signed(caller): Signed,
     Path(id): Path<Uuid>,
 ) -> Result<Json<ApplicationList>, AppError> {
+    Ok(Json(applicants_to(&state, &caller, id).await?))
+}
+
+/// The applicants to one of the caller's employer's postings (the API and the applicants page).
+pub(crate) async fn applicants_to(state: &AppState, caller: &Caller, id: Uuid) -> Result<ApplicationList, AppError> {
     let missing = || AppError::not_found(ErrorCode::PostingNotFound, "没有这个职位，或它不对您开放");
     let p = state.store.posting(id).await?.ok_or_else(missing)?;
     access::can(&caller.actor, Action::PostJob, &Resource::owned("", p.posting.employer_id)).ok_or_else(missing)?;
-    reaches_graduates(&state, p.posting.employer_id).await?;
+    reaches_graduates(state, p.posting.employer_id).await?;
     let mut items = Vec::new();
     for a in state.store.applications_to_posting(id).await? {
-        items.push(dto(&state, a, false).await?);
+        items.push(dto(state, a, false).await?);
     }
-    Ok(Json(ApplicationList { total: items.len() as i64, items }))
+    Ok(ApplicationList { total: items.len() as i64, items })
 }
 
 /// One application with its history and messages (its two parties only).
@@ -303,9 +322,15 @@ pub async fn post_status(
     Path(id): Path<Uuid>,
     Json(input): Json<StatusInput>,
 ) -> Response {
-    let event =
-        AuditEvent::new("application_status").target(format!("application:{id}"), None).detail(input.status.clone());
-    audited(event, move_application(&state, &caller, id, &input).await.map(|d| Json(d).into_response()))
+    audited(
+        status_event(id, &input),
+        move_application(&state, &caller, id, &input).await.map(|d| Json(d).into_response()),
+    )
+}
+
+/// The audit entry of moving an application.
+pub(crate) fn status_event(id: Uuid, input: &StatusInput) -> AuditEvent {
+    AuditEvent::new("application_status").target(format!("application:{id}"), None).detail(input.status.clone())
 }
 
 /// A message on an application.
@@ -421,8 +446,12 @@ pub async fn put_resume(
     Path(id): Path<Uuid>,
     body: axum::body::Bytes,
 ) -> Response {
-    let event = AuditEvent::new("application_resume").target(format!("application:{id}"), None);
-    audited(event, store_resume(&state, &caller, id, &body).await.map(|d| Json(d).into_response()))
+    audited(resume_event(id), store_resume(&state, &caller, id, &body).await.map(|d| Json(d).into_response()))
+}
+
+/// The audit entry of attaching a résumé.
+pub(crate) fn resume_event(id: Uuid) -> AuditEvent {
+    AuditEvent::new("application_resume").target(format!("application:{id}"), None)
 }
 
 /// The résumé of an application, for its two parties; each read is audited. It is served as
@@ -491,8 +520,12 @@ pub async fn put_my_talent(
     Signed(caller): Signed,
     Json(input): Json<TalentChoice>,
 ) -> Response {
-    let event = AuditEvent::new("talent_optin").detail(input.open.to_string());
-    audited(event, set_talent(&state, &caller, input.open).await.map(|d| Json(d).into_response()))
+    audited(talent_event(input.open), set_talent(&state, &caller, input.open).await.map(|d| Json(d).into_response()))
+}
+
+/// The audit entry of opening or closing a profile to employers.
+pub(crate) fn talent_event(open: bool) -> AuditEvent {
+    AuditEvent::new("talent_optin").detail(open.to_string())
 }
 
 /// One graduate in the talent list.

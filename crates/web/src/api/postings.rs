@@ -403,21 +403,7 @@ pub async fn create_posting(
     Json(input): Json<PostingInput>,
 ) -> Response {
     let event = AuditEvent::new("posting_create");
-    let result = async {
-        let employer = own_employer(&state, &caller).await?;
-        let (mut record, _) = build(&state, &input, &employer).await?;
-        record.created_by = caller.user.id;
-        state.store.add_posting(&record).await?;
-        crate::api::search::refresh(&state, record.id).await?;
-        let row = state
-            .store
-            .posting(record.id)
-            .await?
-            .ok_or_else(|| AppError::not_found(ErrorCode::PostingNotFound, "没有这个职位"))?;
-        Ok::<_, AppError>(row)
-    }
-    .await;
-    match result {
+    match submit_posting(&state, &caller, &input).await {
         Ok(row) => {
             let path = row.scope_path.clone();
             let d = dto(&state, row);
@@ -428,6 +414,26 @@ pub async fn create_posting(
         }
         Err(e) => audited(event, Err(e)),
     }
+}
+
+/// Submits a posting for the caller's own employer: screened, stored, indexed (the API and the
+/// employer's page).
+pub(crate) async fn submit_posting(
+    state: &AppState,
+    caller: &Caller,
+    input: &PostingInput,
+) -> Result<PostingRow, AppError> {
+    let employer = own_employer(state, caller).await?;
+    let (mut record, _) = build(state, input, &employer).await?;
+    record.created_by = caller.user.id;
+    state.store.add_posting(&record).await?;
+    crate::api::search::refresh(state, record.id).await?;
+    let row = state
+        .store
+        .posting(record.id)
+        .await?
+        .ok_or_else(|| AppError::not_found(ErrorCode::PostingNotFound, "没有这个职位"))?;
+    Ok(row)
 }
 
 /// One posting: for anyone it is open to once approved and before its deadline; in any state

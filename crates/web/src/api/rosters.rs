@@ -10,11 +10,10 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use jiuye_domain::Org;
 use jiuye_domain::access::{Action, Resource};
-use jiuye_domain::destination::{Component, Rollup, Tally};
+use jiuye_domain::destination::{Component, Tally};
 use jiuye_domain::roster::ImportOutcome;
-use jiuye_domain::{EducationLevel, Gender, Org};
-use jiuye_store::PlacementFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -284,12 +283,9 @@ fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
-pub(crate) struct Computed {
-    pub org: Org,
-    pub tally: Tally,
-    pub children: Vec<(Org, Tally)>,
-}
+pub(crate) use jiuye_app::statistics::Placement as Computed;
 
+/// The placement of a cohort under an organisation, for the caller (see `jiuye_app::statistics`).
 pub(crate) async fn compute_placement(
     state: &AppState,
     caller: &Caller,
@@ -298,79 +294,41 @@ pub(crate) async fn compute_placement(
     gender: Option<&str>,
     level: Option<&str>,
 ) -> Result<Computed, AppError> {
-    let code = parse_org_code(org_code)?;
-    let org = state
-        .store
-        .org_by_code(&code)
-        .await?
-        .ok_or_else(|| AppError::not_found(ErrorCode::OrgNotFound, format!("找不到代码为 {code} 的组织机构")))?;
-    authorize(caller, Action::ViewStatistics, &Resource::node(&org.path, org.kind))?;
-    if !(2000..=2100).contains(&cohort) {
-        return Err(AppError::bad_request(ErrorCode::InvalidCohort, "届别应为四位年份"));
-    }
-    let filter = PlacementFilter {
-        gender: match gender.filter(|g| !g.is_empty()) {
-            Some(g) => Some(
-                Gender::from_id(g)
-                    .ok_or_else(|| AppError::bad_request(ErrorCode::InvalidQuery, "gender 应为 male 或 female"))?,
-            ),
-            None => None,
-        },
-        education_level: match level.filter(|l| !l.is_empty()) {
-            Some(l) => Some(EducationLevel::from_id(l).ok_or_else(|| {
-                AppError::bad_request(ErrorCode::InvalidQuery, "level 应为 associate、bachelor、master 或 doctor")
-            })?),
-            None => None,
-        },
-    };
-    let rows = state.store.placement_counts(&org, cohort, &filter).await?;
-    let rollup = Rollup::build(&rows);
-    let children = state.store.org_children(&org).await?;
-    Ok(Computed {
-        tally: rollup.total.clone(),
-        children: children
-            .into_iter()
-            .map(|c| {
-                let t = rollup.of(c.org.id);
-                (c.org, t)
-            })
-            .collect(),
-        org,
-    })
+    let group = jiuye_app::statistics::Group { gender, level };
+    Ok(jiuye_app::statistics::placement(state.store.as_ref(), &caller.actor, org_code, cohort, group).await?)
 }
 
-impl Computed {
-    pub fn to_dto(&self, cohort: i32) -> PlacementStats {
-        let parent_rate = self.tally.rate();
-        PlacementStats {
-            org: OrgRef::from(&self.org),
-            cohort,
-            graduates: self.tally.graduates,
-            placed: self.tally.placed,
-            rate: round4(self.tally.rate()),
-            by_code: self.tally.by_code.clone(),
-            by_component: [
-                Component::Employed,
-                Component::SelfEmployed,
-                Component::Freelance,
-                Component::FurtherStudy,
-                Component::NotPlaced,
-            ]
+/// The statistics of a computed placement as the API shows them.
+pub(crate) fn stats_dto(placement: &Computed, cohort: i32) -> PlacementStats {
+    let parent_rate = placement.tally.rate();
+    PlacementStats {
+        org: OrgRef::from(&placement.org),
+        cohort,
+        graduates: placement.tally.graduates,
+        placed: placement.tally.placed,
+        rate: round4(placement.tally.rate()),
+        by_code: placement.tally.by_code.clone(),
+        by_component: [
+            Component::Employed,
+            Component::SelfEmployed,
+            Component::Freelance,
+            Component::FurtherStudy,
+            Component::NotPlaced,
+        ]
+        .iter()
+        .map(|c| (c.id().to_owned(), *placement.tally.by_component.get(c).unwrap_or(&0)))
+        .collect(),
+        children: placement
+            .children
             .iter()
-            .map(|c| (c.id().to_owned(), *self.tally.by_component.get(c).unwrap_or(&0)))
+            .map(|(o, t)| PlacementFigures {
+                org: OrgRef::from(o),
+                graduates: t.graduates,
+                placed: t.placed,
+                rate: round4(t.rate()),
+                below_parent_average: t.graduates > 0 && t.rate() < parent_rate,
+            })
             .collect(),
-            children: self
-                .children
-                .iter()
-                .map(|(o, t)| PlacementFigures {
-                    org: OrgRef::from(o),
-                    graduates: t.graduates,
-                    placed: t.placed,
-                    rate: round4(t.rate()),
-                    below_parent_average: t.graduates > 0 && t.rate() < parent_rate,
-                })
-                .collect(),
-        }
     }
 }
 
@@ -385,7 +343,7 @@ pub async fn placement(
     ApiQuery(p): ApiQuery<StatsParams>,
 ) -> Result<Json<PlacementStats>, AppError> {
     let c = compute_placement(&state, &caller, &p.org, p.cohort, p.gender.as_deref(), p.level.as_deref()).await?;
-    Ok(Json(c.to_dto(p.cohort)))
+    Ok(Json(stats_dto(&c, p.cohort)))
 }
 
 /// The statistics table as rows (used by the Excel and CSV exports).

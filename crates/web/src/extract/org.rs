@@ -6,13 +6,12 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::auth::forbidden;
 use crate::error::AppError;
-use crate::error::ErrorCode;
 use jiuye_domain::access::{self, Action};
 use jiuye_domain::{Org, OrgCode};
 
+/// An organisation code as typed, or `400 invalid_org_code`.
 pub(crate) fn parse_org_code(raw: &str) -> Result<OrgCode, AppError> {
-    OrgCode::parse(raw)
-        .map_err(|e| AppError::bad_request(ErrorCode::InvalidOrgCode, format!("组织机构代码“{raw}”无效：{}", e.reason)))
+    Ok(jiuye_app::orgs::parse_code(raw)?)
 }
 
 /// An organisation by its code as typed; None for a malformed or unknown code.

@@ -4,25 +4,17 @@ use crate::api::applications::ApplicationList;
 use crate::api::applications::ApplyInput;
 use crate::api::applications::EMPLOYER_STEPS;
 use crate::api::applications::StatusInput;
-use crate::api::applications::TalentChoice;
 use crate::api::applications::TalentList;
 use crate::api::applications::TalentParams;
-use crate::api::applications::apply;
-use crate::api::applications::my_applications;
 use crate::api::applications::own_graduate;
-use crate::api::applications::post_status;
-use crate::api::applications::posting_applications;
-use crate::api::applications::put_my_talent;
-use crate::api::applications::put_resume;
 use crate::api::applications::talent_list;
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::Signed;
+use crate::auth::{AuditEvent, audited};
 use crate::error::AppError;
 use uuid::Uuid;
 
@@ -51,7 +43,7 @@ pub async fn my_applications_page(
         Some(g) => Some(state.store.talent_optin(g).await?),
         None => None,
     };
-    let Json(list) = my_applications(State(state.clone()), Signed(me)).await?;
+    let list = crate::api::applications::applications_of_caller(&state, &me).await?;
     let base = crate::render::page::Base::new(&state, lang, "postings", &uri).with_caller(&caller);
     let title = base.t("application.mine_title").to_owned();
     crate::render::page::render(&ApplicationsPage { base, title, posting: None, list, steps: Vec::new(), talent_open })
@@ -66,7 +58,7 @@ pub async fn applicants_page(
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
     let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
-    let Json(list) = posting_applications(State(state.clone()), Signed(me), Path(id)).await?;
+    let list = crate::api::applications::applicants_to(&state, &me, id).await?;
     let base = crate::render::page::Base::new(&state, lang, "postings", &uri).with_caller(&caller);
     let title = base.t("application.applicants_title").to_owned();
     crate::render::page::render(&ApplicationsPage {
@@ -89,11 +81,14 @@ pub async fn apply_submit(
 ) -> Result<Response, AppError> {
     let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let input = ApplyInput { note: f.get("note").cloned() };
-    let mut resp = apply(State(state), Signed(me), Path(id), Json(input)).await;
-    if resp.status() == StatusCode::CREATED || resp.status() == StatusCode::CONFLICT {
-        return Ok(crate::auth::carry_audit(&mut resp, axum::response::Redirect::to("/applications").into_response()));
+    let event = AuditEvent::new("application_create").target(format!("posting:{id}"), None);
+    let to = || axum::response::Redirect::to("/applications").into_response();
+    match crate::api::applications::apply_to(&state, &me, id, &input).await {
+        Ok(d) => Ok(event.target(format!("application:{}", d.id), None).attach(to())),
+        // Applied before: the list shows the earlier application.
+        Err(e) if e.status == StatusCode::CONFLICT => Ok(event.attach(to())),
+        Err(e) => Ok(audited(event, Err(e))),
     }
-    Ok(resp)
 }
 
 #[derive(Debug, Deserialize)]
@@ -114,15 +109,13 @@ pub async fn status_submit(
 ) -> Result<Response, AppError> {
     let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let input = StatusInput { status: f.status, version: f.version };
-    let mut resp = post_status(State(state), Signed(me), Path(id), Json(input)).await;
-    if resp.status() == StatusCode::OK {
-        let back = match f.back.parse::<Uuid>() {
-            Ok(p) => format!("/postings/{p}/applicants"),
-            Err(_) => "/applications".into(),
-        };
-        return Ok(crate::auth::carry_audit(&mut resp, axum::response::Redirect::to(&back).into_response()));
-    }
-    Ok(resp)
+    let event = crate::api::applications::status_event(id, &input);
+    let back = match f.back.parse::<Uuid>() {
+        Ok(p) => format!("/postings/{p}/applicants"),
+        Err(_) => "/applications".into(),
+    };
+    let moved = crate::api::applications::move_application(&state, &me, id, &input).await;
+    Ok(audited(event, moved.map(|_| axum::response::Redirect::to(&back).into_response())))
 }
 
 /// Attaches a résumé from the applications page (multipart; the CSRF token rides in the
@@ -136,17 +129,14 @@ pub async fn resume_submit(
 ) -> Result<Response, AppError> {
     let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let bytes = crate::extract::upload::multipart_file(&mut form, "resume", "请选择简历文件").await?;
-    let resp = put_resume(State(state), Signed(me), Path(id), bytes.into()).await;
-    Ok(back_to_applications(resp))
+    let stored = crate::api::applications::store_resume(&state, &me, id, &bytes).await;
+    Ok(back_to_applications(crate::api::applications::resume_event(id), stored.map(|_| ())))
 }
 
-/// The API's answer as a page form's: back to `/applications` on success, keeping its audit
-/// event; the error as it is otherwise.
-fn back_to_applications(mut resp: Response) -> Response {
-    if resp.status() != StatusCode::OK {
-        return resp;
-    }
-    crate::auth::carry_audit(&mut resp, axum::response::Redirect::to("/applications").into_response())
+/// A page form's answer: back to `/applications` on success, the error otherwise, with the
+/// audit entry either way.
+fn back_to_applications(event: AuditEvent, done: Result<(), AppError>) -> Response {
+    audited(event, done.map(|()| axum::response::Redirect::to("/applications").into_response()))
 }
 
 #[derive(Debug, Deserialize)]
@@ -162,8 +152,9 @@ pub async fn talent_submit(
     axum::Form(f): axum::Form<TalentForm>,
 ) -> Result<Response, AppError> {
     let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
-    let resp = put_my_talent(State(state), Signed(me), Json(TalentChoice { open: f.open == "1" })).await;
-    Ok(back_to_applications(resp))
+    let open = f.open == "1";
+    let done = crate::api::applications::set_talent(&state, &me, open).await.map(|_| ());
+    Ok(back_to_applications(crate::api::applications::talent_event(open), done))
 }
 
 #[derive(askama::Template)]

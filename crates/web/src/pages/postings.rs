@@ -6,7 +6,6 @@ pub mod screening;
 
 use crate::auth::AuditEvent;
 use crate::auth::audited;
-use axum::Json;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -17,15 +16,12 @@ use crate::AppState;
 use crate::api::postings::review::PostingList;
 use crate::api::postings::review::QueueParams;
 use crate::api::postings::review::ReviewInput;
-use crate::api::postings::review::my_postings;
 use crate::api::postings::review::queue;
-use crate::api::postings::review::review_posting;
-use crate::api::postings::{PostingDto, PostingInput, create_posting};
-use crate::auth::{MaybeCaller, Signed, carry_audit};
+use crate::api::postings::{PostingDto, PostingInput};
+use crate::auth::MaybeCaller;
 use crate::error::AppError;
 use crate::extract::query::ApiQuery;
 use crate::i18n::Lang;
-use crate::pages::campaign::visits::refusal_message;
 use crate::render::page::Base;
 use crate::render::page::login_redirect;
 use crate::render::page::render;
@@ -315,19 +311,23 @@ pub async fn review_submit(
 ) -> Result<Response, AppError> {
     let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let input = ReviewInput { decision: f.decision, note: Some(f.note), version: f.version };
-    let mut resp = review_posting(State(state), Signed(me), Path(id), Json(input)).await;
-    if resp.status() == StatusCode::OK {
-        let back = if ["pending", "held", "approved", "rejected"].contains(&f.back.as_str()) {
-            f.back
-        } else {
-            "pending".into()
-        };
-        return Ok(carry_audit(
-            &mut resp,
-            Redirect::to(&format!("/postings/review?status={back}&done=1")).into_response(),
-        ));
+    let event = crate::api::postings::review::review_event(id, &input);
+    match crate::api::postings::review::review(&state, &me, id, &input).await {
+        Ok((row, grant, detail)) => {
+            let back = if ["pending", "held", "approved", "rejected"].contains(&f.back.as_str()) {
+                f.back
+            } else {
+                "pending".into()
+            };
+            let to = Redirect::to(&format!("/postings/review?status={back}&done=1"));
+            Ok(event
+                .by(&grant)
+                .target(format!("posting:{id}"), Some(&row.scope_path))
+                .detail(detail)
+                .attach(to.into_response()))
+        }
+        Err(e) => Ok(audited(event, Err(e))),
     }
-    Ok(resp)
 }
 
 #[derive(askama::Template)]
@@ -392,7 +392,7 @@ pub(crate) async fn mine(
     added: bool,
 ) -> Result<Response, AppError> {
     let Some(me) = caller.0.clone() else { return Ok(login_redirect(uri)) };
-    let Json(list) = my_postings(State(state.clone()), Signed(me)).await?;
+    let list = crate::api::postings::review::postings_of_caller(state, &me).await?;
     let base = Base::new(state, lang, "postings", uri).with_caller(caller);
     let deadline = (chrono::Local::now().date_naive() + chrono::Duration::days(30)).to_string();
     render(&MinePage { base, list, education: jiuye_domain::posting::EDUCATION.to_vec(), deadline, error, added, v })
@@ -444,19 +444,23 @@ pub async fn mine_submit(
         .map(|(k, _)| k.to_owned())
         .collect(),
     };
-    let mut resp = create_posting(State(state.clone()), Signed(me), Json(input)).await;
-    let status = resp.status();
-    if status == StatusCode::CREATED {
-        return Ok(carry_audit(&mut resp, Redirect::to("/postings/mine?added=1").into_response()));
+    let event = AuditEvent::new("posting_create");
+    match crate::api::postings::submit_posting(&state, &me, &input).await {
+        Ok(row) => {
+            let detail = format!("{} {}", row.posting.status, row.posting.risk_level);
+            Ok(event
+                .target(format!("posting:{}", row.posting.id), Some(&row.scope_path))
+                .detail(detail)
+                .attach(Redirect::to("/postings/mine?added=1").into_response()))
+        }
+        Err(e) if e.status == StatusCode::FORBIDDEN => Ok(audited(event, Err(e))),
+        Err(e) => {
+            let page = mine(&state, lang, &uri, &caller, f, Some(e.message.clone()), false).await?;
+            let mut page = event.attach(page);
+            *page.status_mut() = e.status;
+            Ok(page)
+        }
     }
-    if status == StatusCode::FORBIDDEN {
-        return Ok(resp);
-    }
-    let message = refusal_message(&mut resp).await;
-    let page = mine(&state, lang, &uri, &caller, f, Some(message), false).await?;
-    let mut page = carry_audit(&mut resp, page);
-    *page.status_mut() = status;
-    Ok(page)
 }
 
 #[derive(Debug, Deserialize)]

@@ -10,7 +10,7 @@ use jiuye_domain::{EducationLevel, OrgKind};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::api::rosters::{ImportFailure, compute_placement, import_roster, university_for_import};
+use crate::api::rosters::{ImportFailure, import_roster, university_for_import};
 use crate::auth::{AuditEvent, MaybeCaller};
 use crate::error::AppError;
 use crate::extract::query::ApiQuery;
@@ -84,7 +84,8 @@ pub async fn stats(
     };
     let cohorts = state.store.cohorts().await?;
     let cohort = q.cohort.or_else(|| cohorts.first().copied()).unwrap_or(2023);
-    let mut c = compute_placement(&state, &me, &org_code, cohort, q.gender.as_deref(), q.level.as_deref()).await?;
+    let group = jiuye_app::statistics::Group { gender: q.gender.as_deref(), level: q.level.as_deref() };
+    let mut c = jiuye_app::statistics::placement(state.store.as_ref(), &me.actor, &org_code, cohort, group).await?;
     // A ranking: highest rate first, units without graduates last.
     c.children.sort_by(|a, b| {
         (b.1.graduates > 0)

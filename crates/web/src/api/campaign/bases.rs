@@ -181,14 +181,21 @@ pub async fn create_base(
     Signed(caller): Signed,
     Json(input): Json<BaseInput>,
 ) -> Response {
-    let event = AuditEvent::new("base_create").target(format!("unit:{}", input.unit.trim()), None);
+    let event = base_event(&input);
     match register(&state, &caller, &input).await {
-        Ok((dto, path)) => event
-            .target(format!("base:{}", dto.id), Some(&path))
-            .detail(dto.employer_credit_code.clone())
-            .attach((StatusCode::CREATED, Json(dto)).into_response()),
+        Ok((dto, path)) => base_saved(event, &dto, &path).attach((StatusCode::CREATED, Json(dto)).into_response()),
         Err(e) => audited(event, Err(e)),
     }
+}
+
+/// The audit entry of registering a base, before it is known whether it holds.
+fn base_event(input: &BaseInput) -> AuditEvent {
+    AuditEvent::new("base_create").target(format!("unit:{}", input.unit.trim()), None)
+}
+
+/// The audit entry completed with the base registered.
+fn base_saved(event: AuditEvent, dto: &BaseDto, path: &str) -> AuditEvent {
+    event.target(format!("base:{}", dto.id), Some(path)).detail(dto.employer_credit_code.clone())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -395,18 +402,18 @@ pub async fn bases_submit(
             .collect(),
         notes: None,
     };
-    let mut resp = create_base(State(state.clone()), Signed(me.clone()), Json(input)).await;
-    let status = resp.status();
-    if status == StatusCode::CREATED {
-        let to = format!("/bases?org={}&added=1", crate::render::page::encode_component(&unit));
-        return Ok(crate::auth::carry_audit(&mut resp, axum::response::Redirect::to(&to).into_response()));
+    let event = base_event(&input);
+    match register(&state, &me, &input).await {
+        Ok((dto, path)) => {
+            let to = format!("/bases?org={}&added=1", crate::render::page::encode_component(&unit));
+            Ok(base_saved(event, &dto, &path).attach(axum::response::Redirect::to(&to).into_response()))
+        }
+        Err(e) if e.status == StatusCode::FORBIDDEN => Ok(audited(event, Err(e))),
+        Err(e) => {
+            let page = page(&state, lang, &uri, &caller, &me, unit, Some(e.message.clone()), false, 0).await?;
+            let mut page = event.attach(page);
+            *page.status_mut() = e.status;
+            Ok(page)
+        }
     }
-    if status == StatusCode::FORBIDDEN {
-        return Ok(resp);
-    }
-    let message = crate::pages::campaign::visits::refusal_message(&mut resp).await;
-    let page = page(&state, lang, &uri, &caller, &me, unit, Some(message), false, 0).await?;
-    let mut page = crate::auth::carry_audit(&mut resp, page);
-    *page.status_mut() = status;
-    Ok(page)
 }

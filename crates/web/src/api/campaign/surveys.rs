@@ -154,17 +154,24 @@ pub async fn post_survey(
     Signed(caller): Signed,
     Json(input): Json<SurveyInput>,
 ) -> Response {
-    let event = AuditEvent::new("survey_save").target(format!("employer:{}", input.employer.trim()), None);
+    let event = survey_event(&input);
     match save(&state, &caller, &input).await {
         Ok((saved, path)) => {
             let status = if saved.replaced { StatusCode::OK } else { StatusCode::CREATED };
-            event
-                .target(format!("survey:{}", saved.id), Some(&path))
-                .detail(format!("{} {}", saved.employer, saved.year))
-                .attach((status, Json(saved)).into_response())
+            survey_saved(event, &saved, &path).attach((status, Json(saved)).into_response())
         }
         Err(e) => audited(event, Err(e)),
     }
+}
+
+/// The audit entry of saving a survey, before it is known whether it holds.
+fn survey_event(input: &SurveyInput) -> AuditEvent {
+    AuditEvent::new("survey_save").target(format!("employer:{}", input.employer.trim()), None)
+}
+
+/// The audit entry completed with the survey saved.
+fn survey_saved(event: AuditEvent, saved: &SurveySaved, path: &str) -> AuditEvent {
+    event.target(format!("survey:{}", saved.id), Some(path)).detail(format!("{} {}", saved.employer, saved.year))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -396,18 +403,18 @@ pub async fn surveys_submit(
         lines: lines.clone(),
         notes: Some(get("notes")),
     };
-    let mut resp = post_survey(State(state.clone()), Signed(me.clone()), Json(input)).await;
-    let status = resp.status();
-    if status.is_success() {
-        let to = format!("/surveys?org={}&saved=1", crate::render::page::encode_component(&get("org")));
-        return Ok(crate::auth::carry_audit(&mut resp, axum::response::Redirect::to(&to).into_response()));
+    let event = survey_event(&input);
+    match save(&state, &me, &input).await {
+        Ok((saved, path)) => {
+            let to = format!("/surveys?org={}&saved=1", crate::render::page::encode_component(&get("org")));
+            Ok(survey_saved(event, &saved, &path).attach(axum::response::Redirect::to(&to).into_response()))
+        }
+        Err(e) if e.status == StatusCode::FORBIDDEN => Ok(audited(event, Err(e))),
+        Err(e) => {
+            let page = page(&state, lang, &uri, &caller, &me, &q, lines, employer, Some(e.message.clone())).await?;
+            let mut page = event.attach(page);
+            *page.status_mut() = e.status;
+            Ok(page)
+        }
     }
-    if status == StatusCode::FORBIDDEN {
-        return Ok(resp);
-    }
-    let message = crate::pages::campaign::visits::refusal_message(&mut resp).await;
-    let page = page(&state, lang, &uri, &caller, &me, &q, lines, employer, Some(message)).await?;
-    let mut page = crate::auth::carry_audit(&mut resp, page);
-    *page.status_mut() = status;
-    Ok(page)
 }

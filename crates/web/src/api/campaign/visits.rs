@@ -17,7 +17,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
-use jiuye_domain::access::{self, Action, Resource, within};
+use jiuye_domain::access::{self, Action, Resource, ScopedGrant, within};
 use jiuye_domain::employer::Verification;
 use jiuye_domain::{Org, OrgKind};
 use jiuye_store::employers::VisitRecord;
@@ -299,25 +299,44 @@ pub async fn create_visit(
     Signed(caller): Signed,
     Json(input): Json<VisitInput>,
 ) -> Response {
-    let event = AuditEvent::new("visit_create").target(format!("unit:{}", input.unit.trim()), None);
-    let result = async {
-        let checked = check_visit(&state, &caller, &input).await?;
-        let node = state.store.node().await?.node_id;
-        let record = checked.record(Uuid::now_v7(), &input, caller.user.id, node);
-        let programme_ids: Vec<Uuid> = checked.programmes.iter().map(|p| p.id).collect();
-        state.store.add_visit(&record, &checked.people, &programme_ids).await?;
-        checked.register_base(&state, &record).await?;
-        Ok::<_, AppError>((checked.dto(&record), checked.grant, checked.unit.path))
-    }
-    .await;
-    match result {
-        Ok((dto, grant, path)) => event
-            .by(&grant)
-            .target(format!("visit:{}", dto.id), Some(&path))
-            .detail(format!("{} {}", dto.employer_credit_code, dto.visit_date))
-            .attach((StatusCode::CREATED, Json(dto)).into_response()),
+    let event = create_event(&input);
+    match log_visit(&state, &caller, &input).await {
+        Ok(saved) => saved.audit(event).attach((StatusCode::CREATED, Json(saved.visit)).into_response()),
         Err(e) => audited(event, Err(e)),
     }
+}
+
+/// A visit as saved, with the grant that allowed it and its unit's path (for the audit log).
+pub(crate) struct SavedVisit {
+    pub visit: VisitDto,
+    grant: ScopedGrant,
+    path: String,
+}
+
+impl SavedVisit {
+    /// The audit entry of the save, completed with what was saved.
+    pub(crate) fn audit(&self, event: AuditEvent) -> AuditEvent {
+        event
+            .by(&self.grant)
+            .target(format!("visit:{}", self.visit.id), Some(&self.path))
+            .detail(format!("{} {}", self.visit.employer_credit_code, self.visit.visit_date))
+    }
+}
+
+/// The audit entry of logging a visit, before anything is known but its unit.
+pub(crate) fn create_event(input: &VisitInput) -> AuditEvent {
+    AuditEvent::new("visit_create").target(format!("unit:{}", input.unit.trim()), None)
+}
+
+/// Logs a visit (the API and the visit form).
+pub(crate) async fn log_visit(state: &AppState, caller: &Caller, input: &VisitInput) -> Result<SavedVisit, AppError> {
+    let checked = check_visit(state, caller, input).await?;
+    let node = state.store.node().await?.node_id;
+    let record = checked.record(Uuid::now_v7(), input, caller.user.id, node);
+    let programme_ids: Vec<Uuid> = checked.programmes.iter().map(|p| p.id).collect();
+    state.store.add_visit(&record, &checked.people, &programme_ids).await?;
+    checked.register_base(state, &record).await?;
+    Ok(SavedVisit { visit: checked.dto(&record), grant: checked.grant, path: checked.unit.path })
 }
 
 /// Corrects a visit: the whole visit is sent again. The caller must be able to log visits both
@@ -334,31 +353,33 @@ pub async fn update_visit(
     Json(input): Json<VisitInput>,
 ) -> Response {
     let event = AuditEvent::new("visit_update").target(format!("visit:{id}"), None);
-    let result = async {
-        let (old, _) = scoped_visit(&state, &caller, id).await?;
-        let checked = check_visit(&state, &caller, &input).await?;
-        if checked.university.id != old.org_id {
-            return Err(unprocessable(ErrorCode::InvalidUnit, "走访记录不能改到其他高校名下"));
-        }
-        let record = checked.record(old.id, &input, old.created_by, old.origin_node);
-        let programme_ids: Vec<Uuid> = checked.programmes.iter().map(|p| p.id).collect();
-        if !state.store.update_visit(&record, &checked.people, &programme_ids).await? {
-            return Err(AppError::not_found(ErrorCode::VisitNotFound, "没有这条走访记录"));
-        }
-        if !old.base_agreed {
-            checked.register_base(&state, &record).await?;
-        }
-        Ok::<_, AppError>((checked.dto(&record), checked.grant, checked.unit.path))
-    }
-    .await;
-    match result {
-        Ok((dto, grant, path)) => event
-            .by(&grant)
-            .target(format!("visit:{}", dto.id), Some(&path))
-            .detail(format!("{} {}", dto.employer_credit_code, dto.visit_date))
-            .attach(Json(dto).into_response()),
+    match correct_visit(&state, &caller, id, &input).await {
+        Ok(saved) => saved.audit(event).attach(Json(saved.visit).into_response()),
         Err(e) => audited(event, Err(e)),
     }
+}
+
+/// Corrects a visit (the API and the visit form).
+pub(crate) async fn correct_visit(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    input: &VisitInput,
+) -> Result<SavedVisit, AppError> {
+    let (old, _) = scoped_visit(state, caller, id).await?;
+    let checked = check_visit(state, caller, input).await?;
+    if checked.university.id != old.org_id {
+        return Err(unprocessable(ErrorCode::InvalidUnit, "走访记录不能改到其他高校名下"));
+    }
+    let record = checked.record(old.id, input, old.created_by, old.origin_node);
+    let programme_ids: Vec<Uuid> = checked.programmes.iter().map(|p| p.id).collect();
+    if !state.store.update_visit(&record, &checked.people, &programme_ids).await? {
+        return Err(AppError::not_found(ErrorCode::VisitNotFound, "没有这条走访记录"));
+    }
+    if !old.base_agreed {
+        checked.register_base(state, &record).await?;
+    }
+    Ok(SavedVisit { visit: checked.dto(&record), grant: checked.grant, path: checked.unit.path })
 }
 
 /// One visit with its photos.
@@ -392,19 +413,25 @@ pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
     responses((status = 204, description = "Deleted"), (status = 404, description = "`visit_not_found` (also outside the caller's scope)", body = ErrorBody)))]
 pub async fn delete_visit(State(state): State<AppState>, Signed(caller): Signed, Path(id): Path<Uuid>) -> Response {
     let event = AuditEvent::new("visit_delete").target(format!("visit:{id}"), None);
-    let result = async {
-        let (v, path) = scoped_visit(&state, &caller, id).await?;
-        let grant = access::can(&caller.actor, Action::LogVisit, &Resource::at(&path)).ok_or_else(forbidden)?.clone();
-        state.store.delete_visit(v.id).await?;
-        Ok::<_, AppError>((grant, path))
-    }
-    .await;
-    match result {
+    match remove_visit(&state, &caller, id).await {
         Ok((grant, path)) => {
             event.by(&grant).target(format!("visit:{id}"), Some(&path)).attach(StatusCode::NO_CONTENT.into_response())
         }
         Err(e) => audited(event, Err(e)),
     }
+}
+
+/// Deletes a visit (the API and the visit page); returns the grant that allowed it and the
+/// unit's path.
+pub(crate) async fn remove_visit(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<(ScopedGrant, String), AppError> {
+    let (v, path) = scoped_visit(state, caller, id).await?;
+    let grant = access::can(&caller.actor, Action::LogVisit, &Resource::at(&path)).ok_or_else(forbidden)?.clone();
+    state.store.delete_visit(v.id).await?;
+    Ok((grant, path))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -35,7 +35,7 @@ pub struct ReviewInput {
     pub version: i64,
 }
 
-async fn review(
+pub(crate) async fn review(
     state: &AppState,
     caller: &Caller,
     id: Uuid,
@@ -115,7 +115,7 @@ pub async fn review_posting(
     Path(id): Path<Uuid>,
     Json(input): Json<ReviewInput>,
 ) -> Response {
-    let event = AuditEvent::new("posting_review").target(format!("posting:{id}"), None).detail(input.decision.clone());
+    let event = review_event(id, &input);
     match review(&state, &caller, id, &input).await {
         Ok((row, grant, detail)) => {
             let path = row.scope_path.clone();
@@ -127,6 +127,11 @@ pub async fn review_posting(
         }
         Err(e) => audited(event, Err(e)),
     }
+}
+
+/// The audit entry of a review decision, before it is known whether it holds.
+pub(crate) fn review_event(id: Uuid, input: &ReviewInput) -> AuditEvent {
+    AuditEvent::new("posting_review").target(format!("posting:{id}"), None).detail(input.decision.clone())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -188,7 +193,12 @@ pub async fn review_queue(
 #[utoipa::path(get, path = "/api/v1/postings/mine", tag = "postings",
     responses((status = 200, description = "The employer's postings in every state", body = PostingList), (status = 403, description = "`forbidden`", body = ErrorBody)))]
 pub async fn my_postings(State(state): State<AppState>, Signed(caller): Signed) -> Result<Json<PostingList>, AppError> {
+    Ok(Json(postings_of_caller(&state, &caller).await?))
+}
+
+/// The caller's own employer's postings (the API and the employer's page).
+pub(crate) async fn postings_of_caller(state: &AppState, caller: &Caller) -> Result<PostingList, AppError> {
     let id = jiuye_domain::access::subject_of(&caller.actor, Role::Employer).ok_or_else(forbidden)?;
     let rows = state.store.postings_of_employer(id).await?;
-    Ok(Json(PostingList { total: rows.len() as i64, items: rows.into_iter().map(|r| dto(&state, r)).collect() }))
+    Ok(PostingList { total: rows.len() as i64, items: rows.into_iter().map(|r| dto(state, r)).collect() })
 }

@@ -5,13 +5,9 @@ use crate::api::campaign::visits::VisitDto;
 use crate::api::campaign::visits::VisitInput;
 use crate::api::campaign::visits::VisitList;
 use crate::api::campaign::visits::VisitListParams;
-use crate::api::campaign::visits::create_visit;
-use crate::api::campaign::visits::delete_visit;
-use crate::api::campaign::visits::update_visit;
 use crate::api::campaign::visits::visit_detail;
 use crate::api::campaign::visits::visits_page;
 use crate::extract::org::home_org;
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -19,7 +15,7 @@ use jiuye_domain::access::Action;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::{AuditEvent, Signed, audited};
+use crate::auth::{AuditEvent, audited};
 use crate::error::AppError;
 use crate::extract::query::ApiQuery;
 use uuid::Uuid;
@@ -197,16 +193,6 @@ impl VisitFormData {
     }
 }
 
-/// The message of an API refusal (its audit event stays on the response).
-pub(crate) async fn refusal_message(resp: &mut Response) -> String {
-    let body = std::mem::take(resp.body_mut());
-    let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
-    serde_json::from_slice::<serde_json::Value>(&bytes)
-        .ok()
-        .and_then(|v| v["message"].as_str().map(str::to_owned))
-        .unwrap_or_else(|| "保存未成功，请检查后重试".into())
-}
-
 /// Logs a visit from the form through the same code as the API, then opens it for photos.
 pub async fn visit_form_submit(
     State(state): State<AppState>,
@@ -221,24 +207,20 @@ pub async fn visit_form_submit(
         Ok(i) => i,
         Err(m) => return visit_form(&state, lang, &uri, &caller, None, values, Some(m), None),
     };
-    let mut resp = create_visit(State(state.clone()), Signed(me.clone()), Json(input)).await;
-    let status = resp.status();
-    if status == StatusCode::CREATED {
-        let body = std::mem::take(resp.body_mut());
-        let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
-        let id = serde_json::from_slice::<serde_json::Value>(&bytes)
-            .ok()
-            .and_then(|v| v["id"].as_str().map(str::to_owned))
-            .unwrap_or_default();
-        let to = axum::response::Redirect::to(&format!("/visits/{id}/edit?logged=1")).into_response();
-        return Ok(crate::auth::carry_audit(&mut resp, to));
+    let event = crate::api::campaign::visits::create_event(&input);
+    match crate::api::campaign::visits::log_visit(&state, &me, &input).await {
+        Ok(saved) => {
+            let to = axum::response::Redirect::to(&format!("/visits/{}/edit?logged=1", saved.visit.id));
+            Ok(saved.audit(event).attach(to.into_response()))
+        }
+        // The form comes back with the reason, under the status the API gives.
+        Err(e) => {
+            let page = visit_form(&state, lang, &uri, &caller, None, values, Some(e.message.clone()), None)?;
+            let mut page = event.attach(page);
+            *page.status_mut() = e.status;
+            Ok(page)
+        }
     }
-    // The form comes back with the reason, under the status the API gave.
-    let message = refusal_message(&mut resp).await;
-    let page = visit_form(&state, lang, &uri, &caller, None, values, Some(message), None)?;
-    let mut page = crate::auth::carry_audit(&mut resp, page);
-    *page.status_mut() = status;
-    Ok(page)
 }
 
 /// Saves a corrected visit through the API's code.
@@ -257,20 +239,21 @@ pub async fn visit_edit_submit(
         Ok(i) => i,
         Err(m) => return visit_form(&state, lang, &uri, &caller, Some((id, photos)), values, Some(m), None),
     };
-    let mut resp = update_visit(State(state.clone()), Signed(me.clone()), Path(id), Json(input)).await;
-    let status = resp.status();
-    if status == StatusCode::OK {
-        let to = axum::response::Redirect::to(&format!("/visits/{id}/edit?saved=1")).into_response();
-        return Ok(crate::auth::carry_audit(&mut resp, to));
+    let event = AuditEvent::new("visit_update").target(format!("visit:{id}"), None);
+    match crate::api::campaign::visits::correct_visit(&state, &me, id, &input).await {
+        Ok(saved) => {
+            let to = axum::response::Redirect::to(&format!("/visits/{id}/edit?saved=1"));
+            Ok(saved.audit(event).attach(to.into_response()))
+        }
+        Err(e) if e.status == StatusCode::NOT_FOUND || e.status == StatusCode::FORBIDDEN => Ok(audited(event, Err(e))),
+        Err(e) => {
+            let message = Some(e.message.clone());
+            let page = visit_form(&state, lang, &uri, &caller, Some((id, photos)), values, message, None)?;
+            let mut page = event.attach(page);
+            *page.status_mut() = e.status;
+            Ok(page)
+        }
     }
-    if status == StatusCode::NOT_FOUND || status == StatusCode::FORBIDDEN {
-        return Ok(resp);
-    }
-    let message = refusal_message(&mut resp).await;
-    let page = visit_form(&state, lang, &uri, &caller, Some((id, photos)), values, Some(message), None)?;
-    let mut page = crate::auth::carry_audit(&mut resp, page);
-    *page.status_mut() = status;
-    Ok(page)
 }
 
 /// Adds a photo from the form (multipart; the CSRF token rides in the action URL).
@@ -296,14 +279,14 @@ pub async fn visit_delete_submit(
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
     let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
-    let mut resp = delete_visit(State(state.clone()), Signed(me), Path(id)).await;
-    if resp.status() == StatusCode::NO_CONTENT {
-        return Ok(crate::auth::carry_audit(
-            &mut resp,
-            axum::response::Redirect::to("/visits?deleted=1").into_response(),
-        ));
+    let event = AuditEvent::new("visit_delete").target(format!("visit:{id}"), None);
+    match crate::api::campaign::visits::remove_visit(&state, &me, id).await {
+        Ok((grant, path)) => Ok(event
+            .by(&grant)
+            .target(format!("visit:{id}"), Some(&path))
+            .attach(axum::response::Redirect::to("/visits?deleted=1").into_response())),
+        Err(e) => Ok(audited(event, Err(e))),
     }
-    Ok(resp)
 }
 
 #[derive(askama::Template)]
