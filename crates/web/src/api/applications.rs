@@ -187,7 +187,7 @@ pub(crate) async fn apply_to(
     input: &ApplyInput,
 ) -> Result<ApplicationDto, AppError> {
     {
-        let graduate = own_graduate(&caller)
+        let graduate = own_graduate(caller)
             .ok_or_else(|| AppError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "只有毕业生账号可以投递"))?;
         let r = crate::api::postings::readers::readable_posting(state, Some(caller), id).await?;
         let today = chrono::Local::now().date_naive();
