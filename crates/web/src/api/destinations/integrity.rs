@@ -1,14 +1,11 @@
 //! Integrity findings and minimum wages over JSON: the checks of domain::integrity for a scope, and the minimum wage table by province.
 
-use crate::error::ErrorCode;
 use axum::Json;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::NaiveDate;
-use jiuye_domain::access::{Action, Resource, ScopedGrant};
-use jiuye_domain::integrity::RecordFacts;
+use jiuye_domain::access::ScopedGrant;
 
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -16,7 +13,6 @@ use utoipa::{IntoParams, ToSchema};
 use crate::AppState;
 use crate::auth::{AuditEvent, Caller, Signed, audited};
 use crate::error::{AppError, ErrorBody};
-use crate::extract::org::parse_org_code;
 use crate::extract::query::ApiQuery;
 
 /// One suspicious pattern with the records behind it.
@@ -34,31 +30,8 @@ pub(crate) async fn findings(
     org: &str,
     cohort: i32,
 ) -> Result<Vec<Finding>, AppError> {
-    let code = parse_org_code(org)?;
-    let o = state
-        .store
-        .org_by_code(&code)
+    Ok(jiuye_app::destinations::findings(state.store.as_ref(), &caller.actor, org, cohort)
         .await?
-        .ok_or_else(|| AppError::not_found(ErrorCode::OrgNotFound, format!("找不到代码为 {code} 的组织机构")))?;
-    crate::auth::authorize(caller, Action::ViewIntegrity, &Resource::at(&o.path))?;
-    let rows = state.store.integrity_rows(&o.path, cohort).await?;
-    let facts: Vec<RecordFacts> = rows
-        .iter()
-        .map(|r| RecordFacts {
-            student_no: &r.student_no,
-            name: &r.name,
-            code: &r.code,
-            status: r.status,
-            employer_name: r.employer_name.as_deref(),
-            credit_code: r.credit_code.as_deref(),
-            source: &r.source,
-            registered_by_name: r.registered_by_name.as_deref(),
-            created_on: r.created_at.date_naive(),
-            evidence_count: r.evidence_count,
-            changes_after_confirmation: r.changes_after_confirmation,
-        })
-        .collect();
-    Ok(jiuye_domain::integrity::findings(&facts)
         .into_iter()
         .map(|f| Finding { kind: f.kind.to_owned(), reason: f.reason, graduates: f.graduates })
         .collect())
@@ -144,23 +117,5 @@ pub(crate) async fn set_min_wage(
     yuan: i64,
     effective: &str,
 ) -> Result<ScopedGrant, AppError> {
-    let code = parse_org_code(province)?;
-    let org = state
-        .store
-        .org_by_code(&code)
-        .await?
-        .filter(|o| o.kind == jiuye_domain::OrgKind::Province)
-        .ok_or_else(|| AppError::not_found(ErrorCode::OrgNotFound, "找不到该省份"))?;
-    let grant = crate::auth::authorize(caller, Action::EditMinWage, &Resource::at(&org.path))?.clone();
-    if !(500..=20_000).contains(&yuan) || NaiveDate::parse_from_str(effective.trim(), "%Y-%m-%d").is_err() {
-        return Err(AppError::bad_request(
-            ErrorCode::InvalidMinWage,
-            "月最低工资应在 500–20000 元之间，生效日期形如 2024-01-01",
-        ));
-    }
-    state
-        .store
-        .set_min_wage(code.as_str(), yuan, effective.trim(), &format!("edited by {}", caller.user.username))
-        .await?;
-    Ok(grant)
+    Ok(jiuye_app::destinations::set_min_wage(state.store.as_ref(), &caller.actor, province, yuan, effective).await?)
 }
