@@ -767,7 +767,7 @@ pub async fn demo_accounts(
     cost: jiuye_security::password::Cost,
 ) -> Result<Vec<DemoAccount>, SeedError> {
     use jiuye_domain::access::Role;
-    use jiuye_store::identity::{NewGrant, NewUser};
+    use jiuye_store::accounts::{NewGrant, NewUser};
 
     let org = |code: &str| {
         let code = code.to_owned();
@@ -863,7 +863,7 @@ pub async fn demo_workflow(store: &dyn Repository, evidence_dir: &std::path::Pat
     }
     let counselor = store.user_by_username("demo_counselor").await?;
     let career = store.user_by_username("demo_career").await?;
-    let actor = |u: &Option<jiuye_store::identity::UserRecord>| u.as_ref().map(|u| (u.id, u.username.clone()));
+    let actor = |u: &Option<jiuye_store::accounts::UserRecord>| u.as_ref().map(|u| (u.id, u.username.clone()));
     let college = store.org_children(&scu).await?.into_iter().map(|c| c.org).next();
     let Some(college) = college else { return Ok(()) };
     let (unregistered, _) = store
@@ -1006,8 +1006,8 @@ pub async fn demo_workflow(store: &dyn Repository, evidence_dir: &std::path::Pat
 /// Runs once: a marker records that it is done.
 pub async fn demo_visits(store: &dyn Repository, cost: jiuye_security::password::Cost) -> Result<usize, SeedError> {
     use jiuye_domain::access::Role;
+    use jiuye_store::accounts::{NewGrant, NewUser};
     use jiuye_store::employers::VisitRecord;
-    use jiuye_store::identity::{NewGrant, NewUser};
 
     if store.meta_get("demo_visits").await?.as_deref() == Some("done") {
         return Ok(0);
@@ -1145,7 +1145,7 @@ fn demand_profile(section: &str) -> (&'static [&'static str], &'static [&'static
 /// in. Idempotent.
 pub async fn demo_campaign_records(store: &dyn Repository, rd: &RefData) -> Result<(usize, usize, usize), SeedError> {
     use jiuye_domain::employer::{category_of, size_class, thresholds};
-    use jiuye_store::records::{BaseRecord, SurveyLine, SurveyRecord};
+    use jiuye_store::campaign::{BaseRecord, SurveyLine, SurveyRecord};
 
     if store.meta_get("demo_records").await?.as_deref() == Some("done") {
         return Ok((0, 0, 0));

@@ -3,9 +3,9 @@
 
 use chrono::{Duration, Utc};
 use jiuye_domain::destination::{DestStatus, Registration};
+use jiuye_store::campaign::{BaseRecord, PhotoRecord, SurveyLine, SurveyRecord};
 use jiuye_store::destinations::DestinationRecord;
 use jiuye_store::employers::VisitRecord;
-use jiuye_store::records::{BaseRecord, PhotoRecord, SurveyLine, SurveyRecord};
 use uuid::Uuid;
 
 use crate::support::{backends, campus, employer_record, micros};

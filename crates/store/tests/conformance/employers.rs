@@ -23,7 +23,7 @@ async fn employer_corrections_and_scam_reports_keep_their_state() {
         let (employers, _) = s.list_employers(None, None, 500, 0).await.unwrap();
         let e = employers.iter().find(|e| e.org_id == sichuan.id).expect("an employer registered by 四川省").clone();
         let node = s.node().await.unwrap().node_id;
-        let user = jiuye_store::identity::NewUser {
+        let user = jiuye_store::accounts::NewUser {
             id: Uuid::now_v7(),
             username: "reviewer".into(),
             display_name: "审核人".into(),

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use jiuye_domain::Org;
 use jiuye_domain::access::{self, Action, Resource};
-use jiuye_store::records::{BaseRecord, BaseRow};
+use jiuye_store::campaign::{BaseRecord, BaseRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;

@@ -266,7 +266,7 @@ impl CheckedVisit {
         if !r.base_agreed {
             return Ok(());
         }
-        let base = jiuye_store::records::BaseRecord {
+        let base = jiuye_store::campaign::BaseRecord {
             id: Uuid::now_v7(),
             org_id: self.university.id,
             unit_id: self.unit.id,

@@ -122,9 +122,9 @@ pub trait CampaignRecords: Send + Sync {
     async fn hired_before(&self, path: &str, before: DateTime<Utc>) -> Result<Vec<(String, Uuid)>>;
 }
 
-macro_rules! records_impl {
+macro_rules! campaign_impl {
     ($store:ty, $db:ty) => {
-        mod records_impl {
+        mod campaign_impl {
             use async_trait::async_trait;
             use chrono::{DateTime, Utc};
             use sqlx::Row;
@@ -133,7 +133,7 @@ macro_rules! records_impl {
             use super::*;
             use crate::Result;
             use crate::common::like_escape;
-            use crate::records::{BaseRecord, BaseRow, CampaignRecords, DemandFact, PhotoRecord, SurveyLine, SurveyRecord};
+            use crate::campaign::{BaseRecord, BaseRow, CampaignRecords, DemandFact, PhotoRecord, SurveyLine, SurveyRecord};
 
             type DbRow = <$db as sqlx::Database>::Row;
 
@@ -432,4 +432,4 @@ macro_rules! records_impl {
     };
 }
 
-pub(crate) use records_impl;
+pub(crate) use campaign_impl;
