@@ -1388,8 +1388,9 @@ impl PostingMaker {
             &Draft { title: &title, description: &description, salary_min, salary_max, contact: Some(&contact) },
             wage,
         );
+        use jiuye_domain::posting::PostingStatus;
         let status = jiuye_domain::posting::state_after_screening(screening.level);
-        let status = if status == "pending" && scam.is_none() { "approved" } else { status };
+        let status = if status == PostingStatus::Pending && scam.is_none() { PostingStatus::Approved } else { status };
         let created = Utc::now() - chrono::Duration::hours(r.range(1, 24 * 60) as i64);
         let today = chrono::Local::now().date_naive();
         // Some postings join the themed campaigns they are eligible for.
@@ -1406,7 +1407,7 @@ impl PostingMaker {
             })
             .map(|sp| sp.id.as_str())
             .collect();
-        let approved = status == "approved";
+        let approved = status == PostingStatus::Approved;
         jiuye_store::postings::PostingRecord {
             id: r.uuid_v7(created.timestamp_millis() as u64),
             employer_id: e.id,
@@ -1419,13 +1420,13 @@ impl PostingMaker {
             openings: r.range(1, 30) as i64,
             salary_min,
             salary_max,
-            deadline: (today + chrono::Duration::days(r.range(7, 120) as i64)).to_string(),
+            deadline: today + chrono::Duration::days(r.range(7, 120) as i64),
             contact,
             apply_method: "平台内投递".into(),
             visibility: visibility.into(),
             scope_org_id: scope,
             specials: specials.join(","),
-            status: status.into(),
+            status,
             risk_level: screening.level.id().into(),
             risk_reasons: serde_json::to_string(&screening.reasons).unwrap_or_else(|_| "[]".into()),
             reviewed_by: approved.then_some(self.reviewer),

@@ -1,7 +1,8 @@
 //! Job postings: the employer's offer, where it appears, its screening and review state.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use jiuye_domain::posting::PostingStatus;
 use uuid::Uuid;
 
 use crate::Result;
@@ -20,8 +21,8 @@ pub struct PostingRecord {
     pub openings: i64,
     pub salary_min: Option<i64>,
     pub salary_max: Option<i64>,
-    /// YYYY-MM-DD, the last day to apply.
-    pub deadline: String,
+    /// The last day to apply (stored as `YYYY-MM-DD`).
+    pub deadline: NaiveDate,
     pub contact: String,
     pub apply_method: String,
     /// `university`, `alliance`, `province` or `nation`.
@@ -29,8 +30,7 @@ pub struct PostingRecord {
     pub scope_org_id: Uuid,
     /// Ids of the themed campaigns (专场) it joined, comma-separated.
     pub specials: String,
-    /// `pending`, `approved`, `held`, `rejected` or `withdrawn`.
-    pub status: String,
+    pub status: PostingStatus,
     pub risk_level: String,
     /// The screening reasons, as JSON.
     pub risk_reasons: String,
@@ -133,7 +133,14 @@ pub trait Postings: Send + Sync {
     /// Replaces the editable fields and the state (the version goes up); false when gone.
     async fn update_posting(&self, p: &PostingRecord) -> Result<bool>;
     /// Records a review decision; false when the posting is gone or its version moved on.
-    async fn review_posting(&self, id: Uuid, version: i64, status: &str, by: Uuid, note: Option<&str>) -> Result<bool>;
+    async fn review_posting(
+        &self,
+        id: Uuid,
+        version: i64,
+        status: PostingStatus,
+        by: Uuid,
+        note: Option<&str>,
+    ) -> Result<bool>;
     /// Postings with one of `statuses` whose scope lies at or below one of `paths`, newest first.
     /// The single status `reported` means approved postings someone reported.
     async fn postings_in(
@@ -195,6 +202,7 @@ macro_rules! postings_impl {
             use crate::Result;
             use crate::common::like_escape;
             use crate::postings::{ApplicationRow, PostingRecord, PostingRow, Postings};
+            use jiuye_domain::posting::PostingStatus;
 
             type DbRow = <$db as sqlx::Database>::Row;
 
@@ -269,13 +277,16 @@ macro_rules! postings_impl {
                         openings: r.try_get("openings")?,
                         salary_min: r.try_get("salary_min")?,
                         salary_max: r.try_get("salary_max")?,
-                        deadline: r.try_get("deadline")?,
+                        deadline: crate::common::date("posting deadline", r.try_get("deadline")?)?,
                         contact: r.try_get("contact")?,
                         apply_method: r.try_get("apply_method")?,
                         visibility: r.try_get("visibility")?,
                         scope_org_id: r.try_get("scope_org_id")?,
                         specials: r.try_get("specials")?,
-                        status: r.try_get("status")?,
+                        status: {
+                            let s: String = r.try_get("status")?;
+                            PostingStatus::from_id(&s).ok_or_else(|| crate::common::corrupt("posting status", &s))?
+                        },
                         risk_level: r.try_get("risk_level")?,
                         risk_reasons: r.try_get("risk_reasons")?,
                         reviewed_by: r.try_get("reviewed_by")?,
@@ -322,12 +333,12 @@ macro_rules! postings_impl {
                                 .push_bind(p.openings)
                                 .push_bind(p.salary_min)
                                 .push_bind(p.salary_max)
-                                .push_bind(p.deadline.clone())
+                                .push_bind(crate::common::date_text(p.deadline))
                                 .push_bind(p.contact.clone())
                                 .push_bind(p.apply_method.clone())
                                 .push_bind(p.visibility.clone())
                                 .push_bind(p.scope_org_id)
-                                .push_bind(p.status.clone())
+                                .push_bind(p.status.id())
                                 .push_bind(p.risk_level.clone())
                                 .push_bind(p.risk_reasons.clone())
                                 .push_bind(p.reviewed_by)
@@ -405,12 +416,12 @@ macro_rules! postings_impl {
                     .bind(p.openings)
                     .bind(p.salary_min)
                     .bind(p.salary_max)
-                    .bind(&p.deadline)
+                    .bind(crate::common::date_text(p.deadline))
                     .bind(&p.contact)
                     .bind(&p.apply_method)
                     .bind(&p.visibility)
                     .bind(p.scope_org_id)
-                    .bind(&p.status)
+                    .bind(p.status.id())
                     .bind(&p.risk_level)
                     .bind(&p.risk_reasons)
                     .bind(Utc::now())
@@ -421,7 +432,7 @@ macro_rules! postings_impl {
                     Ok(n == 1)
                 }
 
-                async fn review_posting(&self, id: Uuid, version: i64, status: &str, by: Uuid, note: Option<&str>) -> Result<bool> {
+                async fn review_posting(&self, id: Uuid, version: i64, status: PostingStatus, by: Uuid, note: Option<&str>) -> Result<bool> {
                     let now = Utc::now();
                     let n = sqlx::query(
                         "UPDATE postings SET status = $3, reviewed_by = $4, reviewed_at = $5, review_note = $6, \
@@ -429,7 +440,7 @@ macro_rules! postings_impl {
                     )
                     .bind(id)
                     .bind(version)
-                    .bind(status)
+                    .bind(status.id())
                     .bind(by)
                     .bind(now)
                     .bind(note)

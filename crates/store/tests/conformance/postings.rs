@@ -1,8 +1,9 @@
 //! `Postings`: an employer posts, staff review, graduates see what is open to them, apply and
 //! hear back; reports, withdrawal and the talent pool.
 
-use chrono::{Duration, Utc};
+use chrono::{Duration, NaiveDate, Utc};
 use jiuye_domain::access::Role;
+use jiuye_domain::posting::PostingStatus;
 use jiuye_store::postings::PostingRecord;
 use uuid::Uuid;
 
@@ -22,13 +23,13 @@ fn posting(c: &Campus, title: &str, scope: Uuid, visibility: &str, days_ago: i64
         openings: 3,
         salary_min: Some(8_000),
         salary_max: Some(15_000),
-        deadline: "2099-06-30".into(),
+        deadline: NaiveDate::from_ymd_opt(2099, 6, 30).unwrap(),
         contact: "hr@shuxin.cn".into(),
         apply_method: "platform".into(),
         visibility: visibility.into(),
         scope_org_id: scope,
         specials: String::new(),
-        status: "pending".into(),
+        status: PostingStatus::Pending,
         risk_level: "low".into(),
         risk_reasons: "[]".into(),
         reviewed_by: None,
@@ -60,7 +61,7 @@ async fn postings_story_from_posting_to_offer() {
         let mut analyst = posting(&c, "数据分析师", c.sichuan.id, "province", 2);
         analyst.specials = "spring2024,women".into();
         let held = PostingRecord {
-            status: "held".into(),
+            status: PostingStatus::Held,
             risk_level: "high".into(),
             ..posting(&c, "高薪日结", c.scu.id, "university", 1)
         };
@@ -101,19 +102,25 @@ async fn postings_story_from_posting_to_offer() {
 
         // Review at the version read; a stale decision is refused.
         let since = Utc::now();
-        assert!(!s.review_posting(backend.id, 9, "approved", c.career.id, None).await.unwrap(), "{n}");
-        assert!(s.review_posting(backend.id, 1, "approved", c.career.id, Some("信息完整")).await.unwrap(), "{n}");
-        assert!(!s.review_posting(Uuid::nil(), 1, "approved", c.career.id, None).await.unwrap(), "{n}");
+        assert!(!s.review_posting(backend.id, 9, PostingStatus::Approved, c.career.id, None).await.unwrap(), "{n}");
+        assert!(
+            s.review_posting(backend.id, 1, PostingStatus::Approved, c.career.id, Some("信息完整")).await.unwrap(),
+            "{n}"
+        );
+        assert!(!s.review_posting(Uuid::nil(), 1, PostingStatus::Approved, c.career.id, None).await.unwrap(), "{n}");
         let reviewed = s.posting(backend.id).await.unwrap().unwrap().posting;
         assert_eq!(
-            (reviewed.status.as_str(), reviewed.version, reviewed.reviewed_by),
-            ("approved", 2, Some(c.career.id))
+            (reviewed.status, reviewed.version, reviewed.reviewed_by),
+            (PostingStatus::Approved, 2, Some(c.career.id))
         );
         assert_eq!(reviewed.review_note.as_deref(), Some("信息完整"), "{n}");
         assert!(reviewed.reviewed_at.is_some() && reviewed.updated_at >= micros(since), "{n}");
         assert_eq!(s.postings_changed_since(since).await.unwrap(), [backend.id], "{n}: only the reviewed one");
-        assert!(s.review_posting(analyst.id, 1, "approved", c.career.id, None).await.unwrap(), "{n}");
-        assert!(s.review_posting(held.id, 1, "rejected", c.career.id, Some("疑似诈骗")).await.unwrap(), "{n}");
+        assert!(s.review_posting(analyst.id, 1, PostingStatus::Approved, c.career.id, None).await.unwrap(), "{n}");
+        assert!(
+            s.review_posting(held.id, 1, PostingStatus::Rejected, c.career.id, Some("疑似诈骗")).await.unwrap(),
+            "{n}"
+        );
 
         // What graduates see: approved, open, in their scopes, newest first.
         let today = "2024-05-01";
@@ -143,20 +150,20 @@ async fn postings_story_from_posting_to_offer() {
         let edited = PostingRecord {
             openings: 5,
             title: "后端开发工程师（Rust）".into(),
-            status: "pending".into(),
+            status: PostingStatus::Pending,
             ..reviewed.clone()
         };
         assert!(s.update_posting(&edited).await.unwrap(), "{n}");
         assert!(!s.update_posting(&posting(&c, "不存在", c.scu.id, "university", 0)).await.unwrap(), "{n}: gone");
         let back = s.posting(backend.id).await.unwrap().unwrap().posting;
         assert_eq!(
-            (back.status.as_str(), back.version, back.openings, back.reviewed_by),
-            ("pending", 3, 5, None),
+            (back.status, back.version, back.openings, back.reviewed_by),
+            (PostingStatus::Pending, 3, 5, None),
             "{n}"
         );
         assert_eq!((back.review_note, back.created_at), (None, backend.created_at), "{n}");
         assert_eq!(s.postings_visible(&scu_reader, &[], today, None, 50, 0).await.unwrap().1, 1, "{n}");
-        assert!(s.review_posting(backend.id, 3, "approved", c.career.id, None).await.unwrap(), "{n}");
+        assert!(s.review_posting(backend.id, 3, PostingStatus::Approved, c.career.id, None).await.unwrap(), "{n}");
 
         // 李明 applies, once; the employer moves the application along at the version it read.
         let app = Uuid::now_v7();
@@ -232,7 +239,7 @@ async fn postings_story_from_posting_to_offer() {
         assert!(!s.withdraw_posting(analyst.id, current - 1).await.unwrap(), "{n}: stale");
         assert!(s.withdraw_posting(analyst.id, current).await.unwrap(), "{n}");
         assert!(!s.withdraw_posting(analyst.id, current + 1).await.unwrap(), "{n}: withdrawn already");
-        assert_eq!(s.posting(analyst.id).await.unwrap().unwrap().posting.status, "withdrawn", "{n}");
+        assert_eq!(s.posting(analyst.id).await.unwrap().unwrap().posting.status, PostingStatus::Withdrawn, "{n}");
         assert_eq!(ids(&s.postings_visible(&scu_reader, &[], today, None, 50, 0).await.unwrap().0), [backend.id]);
         assert_eq!(s.postings_in(std::slice::from_ref(&c.sichuan.path), &["reported"], 50, 0).await.unwrap().1, 0);
         assert_eq!(

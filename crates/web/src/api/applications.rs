@@ -175,7 +175,7 @@ pub async fn apply(
             .ok_or_else(|| AppError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "只有毕业生账号可以投递"))?;
         let r = crate::api::postings::readers::readable_posting(&state, Some(&caller), id).await?;
         let today = chrono::Local::now().date_naive();
-        if !jiuye_domain::posting::is_open(&r.posting.status, &r.posting.deadline, today) {
+        if !jiuye_domain::posting::is_open(r.posting.status, r.posting.deadline, today) {
             return Err(unprocessable(ErrorCode::PostingClosed, "该职位未发布或已截止"));
         }
         let note = input.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
