@@ -32,7 +32,7 @@ pub fn major_name(rd: &RefData, code: &str) -> Option<String> {
 /// What the index holds of a posting; `None` when it must not be found at all.
 pub fn doc_of(rd: &RefData, r: &PostingRow) -> Option<PostingDoc> {
     let p = &r.posting;
-    let blacklisted = r.employer_verification == jiuye_domain::employer::Verification::Blacklisted.id();
+    let blacklisted = r.employer_verification == jiuye_domain::employer::Verification::Blacklisted;
     if !jiuye_domain::posting::is_published(p.status, blacklisted) {
         return None;
     }

@@ -1185,7 +1185,9 @@ pub async fn demo_campaign_records(store: &dyn Repository, rd: &RefData) -> Resu
             .map(|t| size_class(t, Some(employees), Some(revenue)).id().to_owned());
         store.upsert_employer(&next).await?;
         if r.below(10) < 8 {
-            store.set_verification(&e.credit_code, "verified", verifier, None).await?;
+            store
+                .set_verification(&e.credit_code, jiuye_domain::employer::Verification::Verified, verifier, None)
+                .await?;
         }
         sizes += 1;
     }
@@ -1452,8 +1454,14 @@ pub async fn demo_postings(store: &dyn Repository, rd: &RefData, count: usize) -
         let verifier = store.user_by_username("demo_province").await?.map(|v| v.id).unwrap_or_default();
         for g in store.grants_of(u.id).await? {
             let Some(id) = g.grant.subject_id else { continue };
-            if let Some(e) = store.employer_by_id(id).await?.filter(|e| e.verification == "unverified") {
-                store.set_verification(&e.credit_code, "verified", verifier, None).await?;
+            if let Some(e) = store
+                .employer_by_id(id)
+                .await?
+                .filter(|e| e.verification == jiuye_domain::employer::Verification::Unverified)
+            {
+                store
+                    .set_verification(&e.credit_code, jiuye_domain::employer::Verification::Verified, verifier, None)
+                    .await?;
             }
         }
     }

@@ -53,8 +53,8 @@ pub struct PostingRow {
     pub employer_code: String,
     /// How many people reported it.
     pub report_count: i64,
-    /// The employer's verification state (`unverified`, `verified`, `blacklisted`).
-    pub employer_verification: String,
+    /// The employer's verification state.
+    pub employer_verification: jiuye_domain::employer::Verification,
     /// The employer's ownership type code.
     pub employer_type: String,
     /// The employer's GB/T 4754 industry code.
@@ -302,7 +302,11 @@ macro_rules! postings_impl {
                     employer_name: r.try_get("employer_name")?,
                     employer_code: r.try_get("employer_code")?,
                     report_count: r.try_get("report_count")?,
-                    employer_verification: r.try_get("employer_verification")?,
+                    employer_verification: {
+                        let v: String = r.try_get("employer_verification")?;
+                        jiuye_domain::employer::Verification::from_id(&v)
+                            .ok_or_else(|| crate::common::corrupt("employer verification", &v))?
+                    },
                     employer_type: r.try_get("employer_type")?,
                     employer_industry: r.try_get("employer_industry")?,
                     employer_size: r.try_get("employer_size")?,

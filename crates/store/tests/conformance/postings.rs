@@ -3,6 +3,7 @@
 
 use chrono::{Duration, NaiveDate, Utc};
 use jiuye_domain::access::Role;
+use jiuye_domain::employer::Verification;
 use jiuye_domain::posting::PostingStatus;
 use jiuye_store::postings::PostingRecord;
 use uuid::Uuid;
@@ -78,8 +79,8 @@ async fn postings_story_from_posting_to_offer() {
             (c.scu.path.as_str(), c.employer.name.as_str())
         );
         assert_eq!(
-            (row.employer_code.as_str(), row.report_count, row.employer_verification.as_str()),
-            (c.employer.credit_code.as_str(), 0, "unverified")
+            (row.employer_code.as_str(), row.report_count, row.employer_verification),
+            (c.employer.credit_code.as_str(), 0, Verification::Unverified)
         );
         assert_eq!(
             (row.employer_type.as_str(), row.employer_industry.as_str(), row.employer_size),

@@ -132,7 +132,7 @@ pub fn employer_record(node: Uuid, org_id: Uuid, credit_code: &str, name: &str) 
         contact_name: None,
         contact_phone: None,
         contact_email: None,
-        verification: "unverified".into(),
+        verification: jiuye_domain::employer::Verification::Unverified,
         verified_by: None,
         verified_at: None,
         blacklist_reason: None,

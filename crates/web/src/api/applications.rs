@@ -121,12 +121,8 @@ fn party(caller: &Caller, a: &ApplicationRow) -> Option<&'static str> {
 
 /// `403 employer_blacklisted` when the employer may no longer reach graduates.
 pub(crate) async fn reaches_graduates(state: &AppState, employer_id: Uuid) -> Result<(), AppError> {
-    let verification = state
-        .store
-        .employer_by_id(employer_id)
-        .await?
-        .and_then(|e| Verification::from_id(&e.verification))
-        .unwrap_or(Verification::Unverified);
+    let verification =
+        state.store.employer_by_id(employer_id).await?.map(|e| e.verification).unwrap_or(Verification::Unverified);
     if verification.reaches_graduates() {
         Ok(())
     } else {

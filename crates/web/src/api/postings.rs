@@ -270,7 +270,7 @@ pub(crate) async fn own_employer(
     let e = state.store.employer_by_id(id).await?.ok_or_else(forbidden)?;
     let org_path = state.store.org_position(e.org_id).await?.map(|(_, _, p)| p).unwrap_or_default();
     access::can(&caller.actor, Action::PostJob, &Resource::owned(&org_path, e.id)).ok_or_else(forbidden)?;
-    if e.verification != Verification::Verified.id() {
+    if e.verification != Verification::Verified {
         return Err(unprocessable(
             ErrorCode::EmployerNotVerified,
             format!("{} 尚未通过审核（或已被列入黑名单），审核通过后才能发布职位", e.name),

@@ -148,7 +148,7 @@ pub(crate) async fn usable_employer(
     let employer = state.store.employer(&code).await?.ok_or_else(|| {
         unprocessable(ErrorCode::EmployerNotFound, format!("单位库中没有统一社会信用代码为 {code} 的单位，请先添加"))
     })?;
-    if employer.verification == Verification::Blacklisted.id() {
+    if employer.verification == Verification::Blacklisted {
         return Err(unprocessable(ErrorCode::EmployerBlacklisted, format!("{} 已被列入黑名单", employer.name)));
     }
     Ok(employer)

@@ -91,7 +91,7 @@ async fn may_read(state: &AppState, caller: Option<&Caller>, r: &PostingRow) -> 
         deadline: r.posting.deadline,
         visibility,
         scope_path: &r.scope_path,
-        employer_blacklisted: r.employer_verification == Verification::Blacklisted.id(),
+        employer_blacklisted: r.employer_verification == Verification::Blacklisted,
         employer_hidden: hidden.contains(&r.posting.employer_id),
     };
     Ok(posting::readable(&scopes.reader, &facts, chrono::Local::now().date_naive()))
