@@ -34,9 +34,9 @@ pub struct BaseRecord {
     pub kind: String,
     /// Places per year.
     pub capacity: i64,
-    /// YYYY-MM-DD the agreement starts.
-    pub start_date: String,
-    pub end_date: Option<String>,
+    /// The day the agreement starts (stored as `YYYY-MM-DD`).
+    pub start_date: chrono::NaiveDate,
+    pub end_date: Option<chrono::NaiveDate>,
     /// The visit it was agreed on, if any.
     pub visit_id: Option<Uuid>,
     pub notes: Option<String>,
@@ -169,8 +169,11 @@ macro_rules! campaign_impl {
                         name: r.try_get("name")?,
                         kind: r.try_get("kind")?,
                         capacity: r.try_get("capacity")?,
-                        start_date: r.try_get("start_date")?,
-                        end_date: r.try_get("end_date")?,
+                        start_date: crate::common::date("base start date", r.try_get("start_date")?)?,
+                        end_date: match r.try_get::<Option<String>, _>("end_date")? {
+                            Some(d) => Some(crate::common::date("base end date", &d)?),
+                            None => None,
+                        },
                         visit_id: r.try_get("visit_id")?,
                         notes: r.try_get("notes")?,
                         created_by: r.try_get("created_by")?,
@@ -261,8 +264,8 @@ macro_rules! campaign_impl {
                     .bind(&b.name)
                     .bind(&b.kind)
                     .bind(b.capacity)
-                    .bind(&b.start_date)
-                    .bind(&b.end_date)
+                    .bind(crate::common::date_text(b.start_date))
+                    .bind(b.end_date.map(crate::common::date_text))
                     .bind(b.visit_id)
                     .bind(&b.notes)
                     .bind(b.created_by)

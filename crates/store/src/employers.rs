@@ -40,8 +40,8 @@ pub struct VisitRecord {
     /// The unit it is logged for (the university, a college or a programme).
     pub unit_id: Uuid,
     pub employer_id: Uuid,
-    /// YYYY-MM-DD.
-    pub visit_date: String,
+    /// Stored as `YYYY-MM-DD`.
+    pub visit_date: chrono::NaiveDate,
     /// `on_site` (走出去), `invited` (请进来) or `online`.
     pub form: String,
     pub positions_opened: i64,
@@ -61,7 +61,7 @@ pub struct VisitFact {
     /// The path of the unit that made the visit.
     pub unit_path: String,
     pub employer_id: Uuid,
-    pub visit_date: String,
+    pub visit_date: chrono::NaiveDate,
     /// Roles of the visiting people (e.g. `university_leader`).
     pub roles: Vec<String>,
     /// The visiting people's accounts.
@@ -428,7 +428,7 @@ macro_rules! employers_impl {
                     .bind(v.org_id)
                     .bind(v.unit_id)
                     .bind(v.employer_id)
-                    .bind(&v.visit_date)
+                    .bind(crate::common::date_text(v.visit_date))
                     .bind(&v.form)
                     .bind(v.positions_opened)
                     .bind(v.base_agreed)
@@ -453,7 +453,7 @@ macro_rules! employers_impl {
                         org_id: r.try_get("org_id")?,
                         unit_id: r.try_get("unit_id")?,
                         employer_id: r.try_get("employer_id")?,
-                        visit_date: r.try_get("visit_date")?,
+                        visit_date: crate::common::date("visit date", r.try_get("visit_date")?)?,
                         form: r.try_get("form")?,
                         positions_opened: r.try_get("positions_opened")?,
                         base_agreed: r.try_get("base_agreed")?,
@@ -475,7 +475,7 @@ macro_rules! employers_impl {
                     .bind(v.id)
                     .bind(v.unit_id)
                     .bind(v.employer_id)
-                    .bind(&v.visit_date)
+                    .bind(crate::common::date_text(v.visit_date))
                     .bind(&v.form)
                     .bind(v.positions_opened)
                     .bind(v.base_agreed)
@@ -550,7 +550,7 @@ macro_rules! employers_impl {
                             unit_id: r.try_get("unit_id")?,
                             unit_path: r.try_get("unit_path")?,
                             employer_id: r.try_get("employer_id")?,
-                            visit_date: r.try_get("visit_date")?,
+                            visit_date: crate::common::date("visit date", r.try_get("visit_date")?)?,
                             roles,
                             people,
                             programmes: progs_of.remove(&id).unwrap_or_default(),

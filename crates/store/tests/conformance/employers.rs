@@ -236,7 +236,7 @@ async fn employers_story_a_directory_entry_from_registration_to_blacklist() {
             org_id: c.scu.id,
             unit_id: c.scu.id,
             employer_id: employer,
-            visit_date: date.into(),
+            visit_date: date.parse().unwrap(),
             form: "on_site".into(),
             positions_opened: 12,
             base_agreed: false,
@@ -269,7 +269,7 @@ async fn employers_story_a_directory_entry_from_registration_to_blacklist() {
 
         // The visit is corrected: another day, the college's, the career centre alone, both programmes.
         let corrected =
-            VisitRecord { visit_date: "2024-03-18".into(), unit_id: c.cs.id, base_agreed: true, ..v.clone() };
+            VisitRecord { visit_date: "2024-03-18".parse().unwrap(), unit_id: c.cs.id, base_agreed: true, ..v.clone() };
         let mut both = vec![c.cs_major.id, c.econ_major.id];
         both.sort_unstable();
         let given = [both[1], both[0]];
