@@ -85,6 +85,46 @@ impl PostingStatus {
     }
 }
 
+/// Where a graduate's application to a posting stands, stored as its id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ApplicationStatus {
+    Submitted,
+    Viewed,
+    Interview,
+    Offer,
+    Rejected,
+    /// Taken back by the graduate.
+    Withdrawn,
+}
+
+impl ApplicationStatus {
+    pub const ALL: [ApplicationStatus; 6] = [
+        ApplicationStatus::Submitted,
+        ApplicationStatus::Viewed,
+        ApplicationStatus::Interview,
+        ApplicationStatus::Offer,
+        ApplicationStatus::Rejected,
+        ApplicationStatus::Withdrawn,
+    ];
+    pub fn id(self) -> &'static str {
+        match self {
+            ApplicationStatus::Submitted => "submitted",
+            ApplicationStatus::Viewed => "viewed",
+            ApplicationStatus::Interview => "interview",
+            ApplicationStatus::Offer => "offer",
+            ApplicationStatus::Rejected => "rejected",
+            ApplicationStatus::Withdrawn => "withdrawn",
+        }
+    }
+    pub fn from_id(s: &str) -> Option<ApplicationStatus> {
+        ApplicationStatus::ALL.into_iter().find(|v| v.id() == s)
+    }
+    /// Rejected or withdrawn: nothing more happens to it.
+    pub fn is_closed(self) -> bool {
+        matches!(self, ApplicationStatus::Rejected | ApplicationStatus::Withdrawn)
+    }
+}
+
 /// Whether a posting is open (takes applications) on `today`: approved, and its `deadline` (the
 /// last day to apply) is today or later, as the store's `postings_visible` compares them in SQL.
 pub fn is_open(status: PostingStatus, deadline: NaiveDate, today: NaiveDate) -> bool {
@@ -438,6 +478,18 @@ mod reading_tests {
         for status in PostingStatus::ALL.into_iter().filter(|s| *s != approved) {
             assert!(!is_open(status, day("2026-12-31"), today), "{status:?}");
         }
+    }
+
+    #[test]
+    fn application_states_are_stored_by_their_ids() {
+        for s in ApplicationStatus::ALL {
+            assert_eq!(ApplicationStatus::from_id(s.id()), Some(s));
+        }
+        let ids: Vec<&str> = ApplicationStatus::ALL.iter().map(|s| s.id()).collect();
+        assert_eq!(ids, ["submitted", "viewed", "interview", "offer", "rejected", "withdrawn"]);
+        assert_eq!(ApplicationStatus::from_id("pending"), None);
+        let closed: Vec<ApplicationStatus> = ApplicationStatus::ALL.into_iter().filter(|s| s.is_closed()).collect();
+        assert_eq!(closed, [ApplicationStatus::Rejected, ApplicationStatus::Withdrawn]);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use jiuye_domain::posting::PostingStatus;
+use jiuye_domain::posting::{ApplicationStatus, PostingStatus};
 use uuid::Uuid;
 
 use crate::Result;
@@ -69,7 +69,7 @@ pub struct ApplicationRow {
     pub id: Uuid,
     pub posting_id: Uuid,
     pub graduate_id: Uuid,
-    pub status: String,
+    pub status: ApplicationStatus,
     pub note: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -109,11 +109,12 @@ pub trait Postings: Send + Sync {
     ) -> Result<bool>;
     async fn application(&self, id: Uuid) -> Result<Option<ApplicationRow>>;
     /// Moves an application to `status` if it is still at `version`; records the event.
-    async fn set_application_status(&self, id: Uuid, version: i64, status: &str, by: Uuid) -> Result<bool>;
+    async fn set_application_status(&self, id: Uuid, version: i64, status: ApplicationStatus, by: Uuid)
+    -> Result<bool>;
     async fn applications_of_graduate(&self, graduate: Uuid) -> Result<Vec<ApplicationRow>>;
     async fn applications_to_posting(&self, posting: Uuid) -> Result<Vec<ApplicationRow>>;
     /// Every state an application went through: (status, when), oldest first.
-    async fn application_events(&self, id: Uuid) -> Result<Vec<(String, DateTime<Utc>)>>;
+    async fn application_events(&self, id: Uuid) -> Result<Vec<(ApplicationStatus, DateTime<Utc>)>>;
     async fn add_application_message(&self, id: Uuid, sender: &str, body: &str) -> Result<()>;
     /// (sender, body, when), oldest first.
     async fn application_messages(&self, id: Uuid) -> Result<Vec<(String, String, DateTime<Utc>)>>;
@@ -202,7 +203,7 @@ macro_rules! postings_impl {
             use crate::Result;
             use crate::common::like_escape;
             use crate::postings::{ApplicationRow, PostingRecord, PostingRow, Postings};
-            use jiuye_domain::posting::PostingStatus;
+            use jiuye_domain::posting::{ApplicationStatus, PostingStatus};
 
             type DbRow = <$db as sqlx::Database>::Row;
 
@@ -219,13 +220,13 @@ macro_rules! postings_impl {
             async fn record_event(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 id: Uuid,
-                status: &str,
+                status: ApplicationStatus,
                 at: chrono::DateTime<Utc>,
                 by: Uuid,
             ) -> Result<()> {
                 sqlx::query("INSERT INTO application_events (application_id, status, at, by_user) VALUES ($1, $2, $3, $4)")
                     .bind(id)
-                    .bind(status)
+                    .bind(status.id())
                     .bind(at)
                     .bind(by)
                     .execute(&mut **tx)
@@ -240,12 +241,16 @@ macro_rules! postings_impl {
                  JOIN graduates g ON g.id = a.graduate_id JOIN orgs pr ON pr.id = g.programme_id \
                  JOIN orgs u ON u.id = g.org_id";
 
+            fn application_status(s: String) -> Result<ApplicationStatus> {
+                ApplicationStatus::from_id(&s).ok_or_else(|| crate::common::corrupt("application status", &s))
+            }
+
             fn app_row(r: &DbRow) -> Result<crate::postings::ApplicationRow> {
                 Ok(crate::postings::ApplicationRow {
                     id: r.try_get("id")?,
                     posting_id: r.try_get("posting_id")?,
                     graduate_id: r.try_get("graduate_id")?,
-                    status: r.try_get("status")?,
+                    status: application_status(r.try_get("status")?)?,
                     note: r.try_get("note")?,
                     created_at: r.try_get("created_at")?,
                     updated_at: r.try_get("updated_at")?,
@@ -582,7 +587,7 @@ macro_rules! postings_impl {
                         tx.rollback().await?;
                         return Ok(false);
                     }
-                    record_event(&mut tx, id, "submitted", now, by).await?;
+                    record_event(&mut tx, id, ApplicationStatus::Submitted, now, by).await?;
                     tx.commit().await?;
                     Ok(true)
                 }
@@ -593,13 +598,13 @@ macro_rules! postings_impl {
                     r.as_ref().map(app_row).transpose()
                 }
 
-                async fn set_application_status(&self, id: Uuid, version: i64, status: &str, by: Uuid) -> Result<bool> {
+                async fn set_application_status(&self, id: Uuid, version: i64, status: ApplicationStatus, by: Uuid) -> Result<bool> {
                     let now = Utc::now();
                     let mut tx = self.pool.begin().await?;
                     let n = sqlx::query("UPDATE applications SET status = $3, updated_at = $4, version = version + 1 WHERE id = $1 AND version = $2")
                         .bind(id)
                         .bind(version)
-                        .bind(status)
+                        .bind(status.id())
                         .bind(now)
                         .execute(&mut *tx)
                         .await?
@@ -625,11 +630,13 @@ macro_rules! postings_impl {
                     rows.iter().map(app_row).collect()
                 }
 
-                async fn application_events(&self, id: Uuid) -> Result<Vec<(String, chrono::DateTime<Utc>)>> {
-                    Ok(sqlx::query_as("SELECT status, at FROM application_events WHERE application_id = $1 ORDER BY at")
-                        .bind(id)
-                        .fetch_all(&self.pool)
-                        .await?)
+                async fn application_events(&self, id: Uuid) -> Result<Vec<(ApplicationStatus, chrono::DateTime<Utc>)>> {
+                    let rows: Vec<(String, chrono::DateTime<Utc>)> =
+                        sqlx::query_as("SELECT status, at FROM application_events WHERE application_id = $1 ORDER BY at")
+                            .bind(id)
+                            .fetch_all(&self.pool)
+                            .await?;
+                    rows.into_iter().map(|(s, at)| Ok((application_status(s)?, at))).collect()
                 }
 
                 async fn add_application_message(&self, id: Uuid, sender: &str, body: &str) -> Result<()> {

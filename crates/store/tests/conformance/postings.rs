@@ -4,7 +4,7 @@
 use chrono::{Duration, NaiveDate, Utc};
 use jiuye_domain::access::Role;
 use jiuye_domain::employer::Verification;
-use jiuye_domain::posting::PostingStatus;
+use jiuye_domain::posting::{ApplicationStatus, PostingStatus};
 use jiuye_store::postings::PostingRecord;
 use uuid::Uuid;
 
@@ -175,8 +175,8 @@ async fn postings_story_from_posting_to_offer() {
         );
         let a = s.application(app).await.unwrap().expect("stored");
         assert_eq!(
-            (a.status.as_str(), a.version, a.note.as_deref(), a.resume.clone()),
-            ("submitted", 1, Some("附作品集链接"), None)
+            (a.status, a.version, a.note.as_deref(), a.resume.clone()),
+            (ApplicationStatus::Submitted, 1, Some("附作品集链接"), None)
         );
         assert_eq!(
             (a.posting_title.as_str(), a.employer_id, a.employer_name.as_str()),
@@ -187,10 +187,10 @@ async fn postings_story_from_posting_to_offer() {
             ("李明", "计算机科学与技术", "四川大学")
         );
         assert!(s.application(Uuid::nil()).await.unwrap().is_none(), "{n}");
-        assert!(s.set_application_status(app, 1, "viewed", hr.id).await.unwrap(), "{n}");
-        assert!(!s.set_application_status(app, 1, "interview", hr.id).await.unwrap(), "{n}: stale");
-        assert!(s.set_application_status(app, 2, "interview", hr.id).await.unwrap(), "{n}");
-        let events: Vec<String> = s.application_events(app).await.unwrap().into_iter().map(|e| e.0).collect();
+        assert!(s.set_application_status(app, 1, ApplicationStatus::Viewed, hr.id).await.unwrap(), "{n}");
+        assert!(!s.set_application_status(app, 1, ApplicationStatus::Interview, hr.id).await.unwrap(), "{n}: stale");
+        assert!(s.set_application_status(app, 2, ApplicationStatus::Interview, hr.id).await.unwrap(), "{n}");
+        let events: Vec<&str> = s.application_events(app).await.unwrap().into_iter().map(|e| e.0.id()).collect();
         assert_eq!(events, ["submitted", "viewed", "interview"], "{n}: oldest first");
         assert_eq!(s.application(app).await.unwrap().unwrap().version, 3, "{n}");
         s.add_application_message(app, "employer", "请于周五下午两点来面试。").await.unwrap();

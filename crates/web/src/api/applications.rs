@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use jiuye_domain::access::{self, Action, Resource, Role};
 use jiuye_domain::employer::Verification;
+use jiuye_domain::posting::ApplicationStatus;
 use jiuye_store::postings::ApplicationRow;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -73,8 +74,13 @@ pub struct ResumeDto {
 }
 
 pub(crate) async fn dto(state: &AppState, a: ApplicationRow, with_messages: bool) -> Result<ApplicationDto, AppError> {
-    let history =
-        state.store.application_events(a.id).await?.into_iter().map(|(status, at)| StepDto { status, at }).collect();
+    let history = state
+        .store
+        .application_events(a.id)
+        .await?
+        .into_iter()
+        .map(|(status, at)| StepDto { status: status.id().to_owned(), at })
+        .collect();
     let messages = if with_messages {
         state
             .store
@@ -94,7 +100,7 @@ pub(crate) async fn dto(state: &AppState, a: ApplicationRow, with_messages: bool
         graduate_name: a.graduate_name,
         programme_name: a.programme_name,
         university_name: a.university_name,
-        status: a.status,
+        status: a.status.id().to_owned(),
         note: a.note,
         version: a.version,
         history,
@@ -273,10 +279,10 @@ pub(crate) async fn move_application(
         "employer" => EMPLOYER_STEPS.contains(&to),
         _ => to == "withdrawn",
     };
-    if !allowed {
-        return Err(unprocessable(ErrorCode::InvalidStatus, format!("您不能把申请改为“{to}”")));
-    }
-    if matches!(a.status.as_str(), "rejected" | "withdrawn") {
+    let to = ApplicationStatus::from_id(to)
+        .filter(|_| allowed)
+        .ok_or_else(|| unprocessable(ErrorCode::InvalidStatus, format!("您不能把申请改为“{to}”")))?;
+    if a.status.is_closed() {
         return Err(unprocessable(ErrorCode::ApplicationClosed, "这份申请已结束"));
     }
     if !state.store.set_application_status(id, input.version, to, caller.user.id).await? {
@@ -366,7 +372,7 @@ pub(crate) async fn store_resume(
     if who != "graduate" {
         return Err(AppError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "只有申请人本人可以上传简历"));
     }
-    if matches!(a.status.as_str(), "rejected" | "withdrawn") {
+    if a.status.is_closed() {
         return Err(unprocessable(ErrorCode::ApplicationClosed, "这份申请已结束"));
     }
     if bytes.is_empty() {
