@@ -8,7 +8,7 @@ use jiuye_domain::OrgKind;
 use jiuye_domain::access::Role;
 use jiuye_security::password::Cost;
 use jiuye_store::Repository;
-use jiuye_store::identity::{TokenRecord, UserRecord};
+use jiuye_store::accounts::{TokenRecord, UserRecord};
 use uuid::Uuid;
 
 use crate::Error;

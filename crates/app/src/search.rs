@@ -32,8 +32,8 @@ pub fn major_name(rd: &RefData, code: &str) -> Option<String> {
 /// What the index holds of a posting; `None` when it must not be found at all.
 pub fn doc_of(rd: &RefData, r: &PostingRow) -> Option<PostingDoc> {
     let p = &r.posting;
-    let blacklisted = r.employer_verification == jiuye_domain::employer::Verification::Blacklisted.id();
-    if !jiuye_domain::posting::is_published(&p.status, blacklisted) {
+    let blacklisted = r.employer_verification == jiuye_domain::employer::Verification::Blacklisted;
+    if !jiuye_domain::posting::is_published(p.status, blacklisted) {
         return None;
     }
     let codes: Vec<&str> = p.majors.split(',').filter(|m| !m.is_empty()).collect();
@@ -59,7 +59,11 @@ pub fn doc_of(rd: &RefData, r: &PostingRow) -> Option<PostingDoc> {
         facets,
         scope: p.scope_org_id,
         employer: p.employer_id,
-        deadline: p.deadline.replace('-', "").parse().unwrap_or(0),
+        deadline: {
+            use chrono::Datelike;
+            u64::try_from(p.deadline.year()).unwrap_or(0) * 10_000
+                + u64::from(p.deadline.month() * 100 + p.deadline.day())
+        },
         created_ms: p.created_at.timestamp_millis(),
     })
 }

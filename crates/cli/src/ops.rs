@@ -6,7 +6,7 @@ use std::io::BufRead;
 
 use jiuye_domain::access::Role;
 use jiuye_store::Repository;
-use jiuye_store::identity::{AuditEntry, ChainCheck, NewGrant, NewUser, verify_audit_chain};
+use jiuye_store::accounts::{AuditEntry, ChainCheck, NewGrant, NewUser, verify_audit_chain};
 use uuid::Uuid;
 
 use super::{

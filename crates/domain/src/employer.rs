@@ -147,6 +147,20 @@ mod tests {
     }
 
     #[test]
+    fn verification_states_are_stored_by_their_ids() {
+        let all = [Verification::Unverified, Verification::Verified, Verification::Blacklisted];
+        for v in all {
+            assert_eq!(Verification::from_id(v.id()), Some(v));
+        }
+        assert_eq!(all.map(Verification::id), ["unverified", "verified", "blacklisted"]);
+        for bad in ["", "Verified", "pending"] {
+            assert_eq!(Verification::from_id(bad), None, "{bad:?}");
+        }
+        assert!(Verification::Verified.reaches_graduates());
+        assert!(!Verification::Blacklisted.reaches_graduates());
+    }
+
+    #[test]
     fn industry_sizes_follow_both_criteria() {
         let i = t("industry");
         assert_eq!(size_class(&i, Some(1200), Some(50_000)), SizeClass::Large);

@@ -49,20 +49,92 @@ impl Visibility {
     }
 }
 
-/// The review state of a published posting (已发布), the only one readers see.
-pub const APPROVED: &str = "approved";
+/// The review state of a posting, stored as its id (`pending`, `held`, `approved`, `rejected`,
+/// `withdrawn`). Only an approved posting (已发布) is seen by readers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PostingStatus {
+    /// Waiting for review by the staff of its scope.
+    Pending,
+    /// Held back by screening or by a reviewer.
+    Held,
+    Approved,
+    Rejected,
+    /// Taken back by its employer.
+    Withdrawn,
+}
 
-/// Whether a posting is open (takes applications) on `today`: approved, and its `deadline`
-/// (YYYY-MM-DD, the last day to apply) is today or later. Deadlines compare as ISO dates, as
-/// the store's `postings_visible` compares them in SQL.
-pub fn is_open(status: &str, deadline: &str, today: NaiveDate) -> bool {
-    status == APPROVED && deadline >= today.format("%Y-%m-%d").to_string().as_str()
+impl PostingStatus {
+    pub const ALL: [PostingStatus; 5] = [
+        PostingStatus::Pending,
+        PostingStatus::Held,
+        PostingStatus::Approved,
+        PostingStatus::Rejected,
+        PostingStatus::Withdrawn,
+    ];
+    pub fn id(self) -> &'static str {
+        match self {
+            PostingStatus::Pending => "pending",
+            PostingStatus::Held => "held",
+            PostingStatus::Approved => "approved",
+            PostingStatus::Rejected => "rejected",
+            PostingStatus::Withdrawn => "withdrawn",
+        }
+    }
+    pub fn from_id(s: &str) -> Option<PostingStatus> {
+        PostingStatus::ALL.into_iter().find(|v| v.id() == s)
+    }
+}
+
+/// Where a graduate's application to a posting stands, stored as its id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ApplicationStatus {
+    Submitted,
+    Viewed,
+    Interview,
+    Offer,
+    Rejected,
+    /// Taken back by the graduate.
+    Withdrawn,
+}
+
+impl ApplicationStatus {
+    pub const ALL: [ApplicationStatus; 6] = [
+        ApplicationStatus::Submitted,
+        ApplicationStatus::Viewed,
+        ApplicationStatus::Interview,
+        ApplicationStatus::Offer,
+        ApplicationStatus::Rejected,
+        ApplicationStatus::Withdrawn,
+    ];
+    pub fn id(self) -> &'static str {
+        match self {
+            ApplicationStatus::Submitted => "submitted",
+            ApplicationStatus::Viewed => "viewed",
+            ApplicationStatus::Interview => "interview",
+            ApplicationStatus::Offer => "offer",
+            ApplicationStatus::Rejected => "rejected",
+            ApplicationStatus::Withdrawn => "withdrawn",
+        }
+    }
+    pub fn from_id(s: &str) -> Option<ApplicationStatus> {
+        ApplicationStatus::ALL.into_iter().find(|v| v.id() == s)
+    }
+    /// Rejected or withdrawn: nothing more happens to it.
+    pub fn is_closed(self) -> bool {
+        matches!(self, ApplicationStatus::Rejected | ApplicationStatus::Withdrawn)
+    }
+}
+
+/// Whether a posting is open (takes applications) on `today`: approved, and its `deadline` (the
+/// last day to apply) is today or later, as the store's `postings_visible` compares them in SQL.
+pub fn is_open(status: PostingStatus, deadline: NaiveDate, today: NaiveDate) -> bool {
+    status == PostingStatus::Approved && deadline >= today
 }
 
 /// Whether a posting may be listed at all (in search, in lists): approved, from an employer that
 /// is not blacklisted. Its deadline and its readers are decided by [`readable`].
-pub fn is_published(status: &str, employer_blacklisted: bool) -> bool {
-    status == APPROVED && !employer_blacklisted
+pub fn is_published(status: PostingStatus, employer_blacklisted: bool) -> bool {
+    status == PostingStatus::Approved && !employer_blacklisted
 }
 
 /// Where a reader stands: the organisations they belong to (the paths of their grants, e.g.
@@ -89,9 +161,9 @@ pub fn reaches(reader: &Reader, visibility: Visibility, scope_path: &str) -> boo
 /// What reading a posting depends on, besides the reader and the day.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PostingFacts<'a> {
-    pub status: &'a str,
-    /// YYYY-MM-DD, the last day to apply.
-    pub deadline: &'a str,
+    pub status: PostingStatus,
+    /// The last day to apply.
+    pub deadline: NaiveDate,
     pub visibility: Visibility,
     /// The path of the organisation the posting appears in.
     pub scope_path: &'a str,
@@ -238,8 +310,8 @@ pub fn check_fields(rd: &RefData, f: &PostingFields<'_>, today: NaiveDate) -> Ve
 
 /// The state a submitted (or edited) posting enters: `held` when screening found it high-risk,
 /// otherwise `pending` review by the staff of its scope. Nothing publishes without a review.
-pub fn state_after_screening(level: crate::screening::Level) -> &'static str {
-    if level == crate::screening::Level::High { "held" } else { "pending" }
+pub fn state_after_screening(level: crate::screening::Level) -> PostingStatus {
+    if level == crate::screening::Level::High { PostingStatus::Held } else { PostingStatus::Pending }
 }
 
 #[cfg(test)]
@@ -286,8 +358,8 @@ mod tests {
         assert_eq!(codes, ["invalid_position", "invalid_salary", "invalid_deadline"]);
         let bad = vec!["9999".to_owned()];
         assert_eq!(check_fields(&rd, &ok_fields(&bad), today)[0].code, "invalid_majors");
-        assert_eq!(state_after_screening(crate::screening::Level::High), "held");
-        assert_eq!(state_after_screening(crate::screening::Level::Medium), "pending");
+        assert_eq!(state_after_screening(crate::screening::Level::High), PostingStatus::Held);
+        assert_eq!(state_after_screening(crate::screening::Level::Medium), PostingStatus::Pending);
     }
 }
 
@@ -399,19 +471,44 @@ mod reading_tests {
     #[test]
     fn a_posting_is_open_when_approved_until_its_deadline_day() {
         let today = day("2026-03-10");
-        assert!(is_open("approved", "2026-03-10", today), "open on its last day");
-        assert!(is_open("approved", "2026-12-31", today));
-        assert!(!is_open("approved", "2026-03-09", today), "closed the day after");
-        for status in ["pending", "held", "rejected", "withdrawn", "reported", ""] {
-            assert!(!is_open(status, "2026-12-31", today), "{status}");
+        let approved = PostingStatus::Approved;
+        assert!(is_open(approved, day("2026-03-10"), today), "open on its last day");
+        assert!(is_open(approved, day("2026-12-31"), today));
+        assert!(!is_open(approved, day("2026-03-09"), today), "closed the day after");
+        for status in PostingStatus::ALL.into_iter().filter(|s| *s != approved) {
+            assert!(!is_open(status, day("2026-12-31"), today), "{status:?}");
+        }
+    }
+
+    #[test]
+    fn application_states_are_stored_by_their_ids() {
+        for s in ApplicationStatus::ALL {
+            assert_eq!(ApplicationStatus::from_id(s.id()), Some(s));
+        }
+        let ids: Vec<&str> = ApplicationStatus::ALL.iter().map(|s| s.id()).collect();
+        assert_eq!(ids, ["submitted", "viewed", "interview", "offer", "rejected", "withdrawn"]);
+        assert_eq!(ApplicationStatus::from_id("pending"), None);
+        let closed: Vec<ApplicationStatus> = ApplicationStatus::ALL.into_iter().filter(|s| s.is_closed()).collect();
+        assert_eq!(closed, [ApplicationStatus::Rejected, ApplicationStatus::Withdrawn]);
+    }
+
+    #[test]
+    fn posting_states_are_stored_by_their_ids() {
+        for s in PostingStatus::ALL {
+            assert_eq!(PostingStatus::from_id(s.id()), Some(s));
+        }
+        let ids: Vec<&str> = PostingStatus::ALL.iter().map(|s| s.id()).collect();
+        assert_eq!(ids, ["pending", "held", "approved", "rejected", "withdrawn"]);
+        for bad in ["", "reported", "Approved", " approved"] {
+            assert_eq!(PostingStatus::from_id(bad), None, "{bad:?}");
         }
     }
 
     #[test]
     fn a_blacklisted_employer_publishes_nothing() {
-        assert!(is_published("approved", false));
-        assert!(!is_published("approved", true));
-        assert!(!is_published("pending", false));
+        assert!(is_published(PostingStatus::Approved, false));
+        assert!(!is_published(PostingStatus::Approved, true));
+        assert!(!is_published(PostingStatus::Pending, false));
     }
 
     #[test]
@@ -449,8 +546,8 @@ mod reading_tests {
 
     fn facts(scope_path: &str, visibility: Visibility) -> PostingFacts<'_> {
         PostingFacts {
-            status: "approved",
-            deadline: "2026-06-30",
+            status: PostingStatus::Approved,
+            deadline: day("2026-06-30"),
             visibility,
             scope_path,
             employer_blacklisted: false,
@@ -471,8 +568,8 @@ mod reading_tests {
             let not_hidden = mask & 8 != 0;
             let in_scope = mask & 16 != 0;
             let p = PostingFacts {
-                status: if approved { "approved" } else { "pending" },
-                deadline: if in_time { "2026-03-10" } else { "2026-03-09" },
+                status: if approved { PostingStatus::Approved } else { PostingStatus::Pending },
+                deadline: day(if in_time { "2026-03-10" } else { "2026-03-09" }),
                 employer_blacklisted: !not_blacklisted,
                 employer_hidden: !not_hidden,
                 ..facts(if in_scope { SCU } else { SWJTU }, Visibility::University)
@@ -542,18 +639,17 @@ mod reading_tests {
         /// as a reader.
         #[test]
         fn a_posting_past_its_deadline_is_never_open(
-            today in 0i64..40_000, late in 1i64..4_000, status in 0usize..6, v in 0usize..4, anyone in any::<bool>(),
+            today in 0i64..40_000, late in 1i64..4_000, status in 0usize..5, v in 0usize..4, anyone in any::<bool>(),
         ) {
             let today = NaiveDate::from_ymd_opt(1990, 1, 1).unwrap() + chrono::Duration::days(today);
-            let deadline = (today - chrono::Duration::days(late)).format("%Y-%m-%d").to_string();
-            let status = ["approved", "pending", "held", "rejected", "withdrawn", "reported"][status];
-            prop_assert!(!is_open(status, &deadline, today));
+            let deadline = today - chrono::Duration::days(late);
+            let status = PostingStatus::ALL[status];
+            prop_assert!(!is_open(status, deadline, today));
             let visibility = [Visibility::University, Visibility::Alliance, Visibility::Province, Visibility::Nation][v];
             let r = if anyone { Reader::default() } else { scu_graduate() };
-            let p = PostingFacts { status, deadline: &deadline, ..facts("CN", visibility) };
+            let p = PostingFacts { status, deadline, ..facts("CN", visibility) };
             prop_assert!(!readable(&r, &p, today));
-            let on_time = today.format("%Y-%m-%d").to_string();
-            prop_assert_eq!(is_open(status, &on_time, today), status == "approved");
+            prop_assert_eq!(is_open(status, today, today), status == PostingStatus::Approved);
         }
     }
 }

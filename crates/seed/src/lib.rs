@@ -767,7 +767,7 @@ pub async fn demo_accounts(
     cost: jiuye_security::password::Cost,
 ) -> Result<Vec<DemoAccount>, SeedError> {
     use jiuye_domain::access::Role;
-    use jiuye_store::identity::{NewGrant, NewUser};
+    use jiuye_store::accounts::{NewGrant, NewUser};
 
     let org = |code: &str| {
         let code = code.to_owned();
@@ -863,7 +863,7 @@ pub async fn demo_workflow(store: &dyn Repository, evidence_dir: &std::path::Pat
     }
     let counselor = store.user_by_username("demo_counselor").await?;
     let career = store.user_by_username("demo_career").await?;
-    let actor = |u: &Option<jiuye_store::identity::UserRecord>| u.as_ref().map(|u| (u.id, u.username.clone()));
+    let actor = |u: &Option<jiuye_store::accounts::UserRecord>| u.as_ref().map(|u| (u.id, u.username.clone()));
     let college = store.org_children(&scu).await?.into_iter().map(|c| c.org).next();
     let Some(college) = college else { return Ok(()) };
     let (unregistered, _) = store
@@ -1006,8 +1006,8 @@ pub async fn demo_workflow(store: &dyn Repository, evidence_dir: &std::path::Pat
 /// Runs once: a marker records that it is done.
 pub async fn demo_visits(store: &dyn Repository, cost: jiuye_security::password::Cost) -> Result<usize, SeedError> {
     use jiuye_domain::access::Role;
+    use jiuye_store::accounts::{NewGrant, NewUser};
     use jiuye_store::employers::VisitRecord;
-    use jiuye_store::identity::{NewGrant, NewUser};
 
     if store.meta_get("demo_visits").await?.as_deref() == Some("done") {
         return Ok(0);
@@ -1062,7 +1062,7 @@ pub async fn demo_visits(store: &dyn Repository, cost: jiuye_security::password:
                 org_id: u.id,
                 unit_id: unit,
                 employer_id: e.id,
-                visit_date: (start + chrono::Duration::days(day)).format("%Y-%m-%d").to_string(),
+                visit_date: start + chrono::Duration::days(day),
                 form: ["on_site", "on_site", "invited", "online"][r.below(4)].to_owned(),
                 positions_opened: r.below(30) as i64,
                 base_agreed: r.below(5) == 0,
@@ -1145,7 +1145,7 @@ fn demand_profile(section: &str) -> (&'static [&'static str], &'static [&'static
 /// in. Idempotent.
 pub async fn demo_campaign_records(store: &dyn Repository, rd: &RefData) -> Result<(usize, usize, usize), SeedError> {
     use jiuye_domain::employer::{category_of, size_class, thresholds};
-    use jiuye_store::records::{BaseRecord, SurveyLine, SurveyRecord};
+    use jiuye_store::campaign::{BaseRecord, SurveyLine, SurveyRecord};
 
     if store.meta_get("demo_records").await?.as_deref() == Some("done") {
         return Ok((0, 0, 0));
@@ -1185,7 +1185,9 @@ pub async fn demo_campaign_records(store: &dyn Repository, rd: &RefData) -> Resu
             .map(|t| size_class(t, Some(employees), Some(revenue)).id().to_owned());
         store.upsert_employer(&next).await?;
         if r.below(10) < 8 {
-            store.set_verification(&e.credit_code, "verified", verifier, None).await?;
+            store
+                .set_verification(&e.credit_code, jiuye_domain::employer::Verification::Verified, verifier, None)
+                .await?;
         }
         sizes += 1;
     }
@@ -1210,7 +1212,7 @@ pub async fn demo_campaign_records(store: &dyn Repository, rd: &RefData) -> Resu
                     name: format!("{}实习实践基地", e.name),
                     kind: ["internship", "internship", "practice", "employment"][r.below(4)].to_owned(),
                     capacity: r.range(5, 60) as i64,
-                    start_date: f.visit_date.clone(),
+                    start_date: f.visit_date,
                     end_date: None,
                     visit_id: Some(f.id),
                     notes: None,
@@ -1388,8 +1390,9 @@ impl PostingMaker {
             &Draft { title: &title, description: &description, salary_min, salary_max, contact: Some(&contact) },
             wage,
         );
+        use jiuye_domain::posting::PostingStatus;
         let status = jiuye_domain::posting::state_after_screening(screening.level);
-        let status = if status == "pending" && scam.is_none() { "approved" } else { status };
+        let status = if status == PostingStatus::Pending && scam.is_none() { PostingStatus::Approved } else { status };
         let created = Utc::now() - chrono::Duration::hours(r.range(1, 24 * 60) as i64);
         let today = chrono::Local::now().date_naive();
         // Some postings join the themed campaigns they are eligible for.
@@ -1406,7 +1409,7 @@ impl PostingMaker {
             })
             .map(|sp| sp.id.as_str())
             .collect();
-        let approved = status == "approved";
+        let approved = status == PostingStatus::Approved;
         jiuye_store::postings::PostingRecord {
             id: r.uuid_v7(created.timestamp_millis() as u64),
             employer_id: e.id,
@@ -1419,13 +1422,13 @@ impl PostingMaker {
             openings: r.range(1, 30) as i64,
             salary_min,
             salary_max,
-            deadline: (today + chrono::Duration::days(r.range(7, 120) as i64)).to_string(),
+            deadline: today + chrono::Duration::days(r.range(7, 120) as i64),
             contact,
             apply_method: "平台内投递".into(),
             visibility: visibility.into(),
             scope_org_id: scope,
             specials: specials.join(","),
-            status: status.into(),
+            status,
             risk_level: screening.level.id().into(),
             risk_reasons: serde_json::to_string(&screening.reasons).unwrap_or_else(|_| "[]".into()),
             reviewed_by: approved.then_some(self.reviewer),
@@ -1451,8 +1454,14 @@ pub async fn demo_postings(store: &dyn Repository, rd: &RefData, count: usize) -
         let verifier = store.user_by_username("demo_province").await?.map(|v| v.id).unwrap_or_default();
         for g in store.grants_of(u.id).await? {
             let Some(id) = g.grant.subject_id else { continue };
-            if let Some(e) = store.employer_by_id(id).await?.filter(|e| e.verification == "unverified") {
-                store.set_verification(&e.credit_code, "verified", verifier, None).await?;
+            if let Some(e) = store
+                .employer_by_id(id)
+                .await?
+                .filter(|e| e.verification == jiuye_domain::employer::Verification::Unverified)
+            {
+                store
+                    .set_verification(&e.credit_code, jiuye_domain::employer::Verification::Verified, verifier, None)
+                    .await?;
             }
         }
     }

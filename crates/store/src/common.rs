@@ -23,6 +23,16 @@ pub(crate) fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what} '{value}'"))
 }
 
+/// A date stored as `YYYY-MM-DD` text.
+pub(crate) fn date(what: &str, value: &str) -> Result<chrono::NaiveDate, StoreError> {
+    chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| corrupt(what, value))
+}
+
+/// How a date is stored: `YYYY-MM-DD` text.
+pub(crate) fn date_text(d: chrono::NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
 pub(crate) struct OrgRow {
     pub id: Uuid,
     pub code: String,

@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use jiuye_domain::employer::Verification;
 use uuid::Uuid;
 
 use crate::Result;
@@ -22,7 +23,7 @@ pub struct EmployerRecord {
     pub contact_name: Option<String>,
     pub contact_phone: Option<String>,
     pub contact_email: Option<String>,
-    pub verification: String,
+    pub verification: Verification,
     pub verified_by: Option<Uuid>,
     pub verified_at: Option<DateTime<Utc>>,
     pub blacklist_reason: Option<String>,
@@ -39,8 +40,8 @@ pub struct VisitRecord {
     /// The unit it is logged for (the university, a college or a programme).
     pub unit_id: Uuid,
     pub employer_id: Uuid,
-    /// YYYY-MM-DD.
-    pub visit_date: String,
+    /// Stored as `YYYY-MM-DD`.
+    pub visit_date: chrono::NaiveDate,
     /// `on_site` (走出去), `invited` (请进来) or `online`.
     pub form: String,
     pub positions_opened: i64,
@@ -60,7 +61,7 @@ pub struct VisitFact {
     /// The path of the unit that made the visit.
     pub unit_path: String,
     pub employer_id: Uuid,
-    pub visit_date: String,
+    pub visit_date: chrono::NaiveDate,
     /// Roles of the visiting people (e.g. `university_leader`).
     pub roles: Vec<String>,
     /// The visiting people's accounts.
@@ -229,7 +230,13 @@ pub trait EmployerDirectory: Send + Sync {
     /// Employers whose postings are hidden in one of `scopes` (organisation paths) by a scam
     /// report still in force.
     async fn employers_hidden_in(&self, scopes: &[String]) -> Result<Vec<Uuid>>;
-    async fn set_verification(&self, credit_code: &str, state: &str, by: Uuid, reason: Option<&str>) -> Result<bool>;
+    async fn set_verification(
+        &self,
+        credit_code: &str,
+        state: Verification,
+        by: Uuid,
+        reason: Option<&str>,
+    ) -> Result<bool>;
     async fn list_employers(
         &self,
         q: Option<&str>,
@@ -250,6 +257,7 @@ macro_rules! employers_impl {
             use super::*;
             use crate::Result;
             use crate::employers::{EmployerDirectory, EmployerRecord};
+            use jiuye_domain::employer::Verification;
 
             type DbRow = <$db as sqlx::Database>::Row;
 
@@ -272,7 +280,10 @@ macro_rules! employers_impl {
                     contact_name: r.try_get("contact_name")?,
                     contact_phone: r.try_get("contact_phone")?,
                     contact_email: r.try_get("contact_email")?,
-                    verification: r.try_get("verification")?,
+                    verification: {
+                        let v: String = r.try_get("verification")?;
+                        Verification::from_id(&v).ok_or_else(|| crate::common::corrupt("employer verification", &v))?
+                    },
                     verified_by: r.try_get("verified_by")?,
                     verified_at: r.try_get("verified_at")?,
                     blacklist_reason: r.try_get("blacklist_reason")?,
@@ -417,7 +428,7 @@ macro_rules! employers_impl {
                     .bind(v.org_id)
                     .bind(v.unit_id)
                     .bind(v.employer_id)
-                    .bind(&v.visit_date)
+                    .bind(crate::common::date_text(v.visit_date))
                     .bind(&v.form)
                     .bind(v.positions_opened)
                     .bind(v.base_agreed)
@@ -442,7 +453,7 @@ macro_rules! employers_impl {
                         org_id: r.try_get("org_id")?,
                         unit_id: r.try_get("unit_id")?,
                         employer_id: r.try_get("employer_id")?,
-                        visit_date: r.try_get("visit_date")?,
+                        visit_date: crate::common::date("visit date", r.try_get("visit_date")?)?,
                         form: r.try_get("form")?,
                         positions_opened: r.try_get("positions_opened")?,
                         base_agreed: r.try_get("base_agreed")?,
@@ -464,7 +475,7 @@ macro_rules! employers_impl {
                     .bind(v.id)
                     .bind(v.unit_id)
                     .bind(v.employer_id)
-                    .bind(&v.visit_date)
+                    .bind(crate::common::date_text(v.visit_date))
                     .bind(&v.form)
                     .bind(v.positions_opened)
                     .bind(v.base_agreed)
@@ -539,7 +550,7 @@ macro_rules! employers_impl {
                             unit_id: r.try_get("unit_id")?,
                             unit_path: r.try_get("unit_path")?,
                             employer_id: r.try_get("employer_id")?,
-                            visit_date: r.try_get("visit_date")?,
+                            visit_date: crate::common::date("visit date", r.try_get("visit_date")?)?,
                             roles,
                             people,
                             programmes: progs_of.remove(&id).unwrap_or_default(),
@@ -897,13 +908,13 @@ macro_rules! employers_impl {
                     r.as_ref().map(row).transpose()
                 }
 
-                async fn set_verification(&self, credit_code: &str, state: &str, by: Uuid, reason: Option<&str>) -> Result<bool> {
+                async fn set_verification(&self, credit_code: &str, state: Verification, by: Uuid, reason: Option<&str>) -> Result<bool> {
                     let res = sqlx::query(
                         "UPDATE employers SET verification = $2, verified_by = $3, verified_at = $4, \
                          blacklist_reason = $5, version = version + 1, updated_at = $4 WHERE credit_code = $1",
                     )
                     .bind(credit_code)
-                    .bind(state)
+                    .bind(state.id())
                     .bind(by)
                     .bind(Utc::now())
                     .bind(reason)

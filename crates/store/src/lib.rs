@@ -13,14 +13,14 @@ use jiuye_domain::destination::CountRow;
 use jiuye_domain::{Catalogue, Employer, Graduate, Org, OrgCode, OrgCounts, OrgKind, OrgWithCounts, RefData, RefEntry};
 use uuid::Uuid;
 
+pub mod accounts;
 mod common;
 pub mod destinations;
 pub mod employers;
-pub mod identity;
 pub use common::well_known_org_id;
+pub mod campaign;
 pub mod postgres;
 pub mod postings;
-pub mod records;
 pub mod sqlite;
 
 /// What can go wrong in the store.
@@ -126,10 +126,10 @@ pub struct Totals {
 /// Everything the application asks of its database.
 #[async_trait]
 pub trait Repository:
-    identity::Identity
+    accounts::Identity
     + destinations::Destinations
     + employers::EmployerDirectory
-    + records::CampaignRecords
+    + campaign::CampaignRecords
     + postings::Postings
     + Send
     + Sync

@@ -14,10 +14,10 @@ crate::common::repository_impl!(
     Backend::Postgres,
     "to_char(g.dest_updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
 );
-crate::identity::identity_impl!(PgStore, sqlx::Postgres);
+crate::accounts::accounts_impl!(PgStore, sqlx::Postgres);
 crate::destinations::destinations_impl!(PgStore, sqlx::Postgres);
 crate::employers::employers_impl!(PgStore, sqlx::Postgres);
-crate::records::records_impl!(PgStore, sqlx::Postgres);
+crate::campaign::campaign_impl!(PgStore, sqlx::Postgres);
 crate::postings::postings_impl!(PgStore, sqlx::Postgres);
 
 /// A node database on a PostgreSQL server.

@@ -1,7 +1,8 @@
 //! Job postings: the employer's offer, where it appears, its screening and review state.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use jiuye_domain::posting::{ApplicationStatus, PostingStatus};
 use uuid::Uuid;
 
 use crate::Result;
@@ -20,8 +21,8 @@ pub struct PostingRecord {
     pub openings: i64,
     pub salary_min: Option<i64>,
     pub salary_max: Option<i64>,
-    /// YYYY-MM-DD, the last day to apply.
-    pub deadline: String,
+    /// The last day to apply (stored as `YYYY-MM-DD`).
+    pub deadline: NaiveDate,
     pub contact: String,
     pub apply_method: String,
     /// `university`, `alliance`, `province` or `nation`.
@@ -29,8 +30,7 @@ pub struct PostingRecord {
     pub scope_org_id: Uuid,
     /// Ids of the themed campaigns (专场) it joined, comma-separated.
     pub specials: String,
-    /// `pending`, `approved`, `held`, `rejected` or `withdrawn`.
-    pub status: String,
+    pub status: PostingStatus,
     pub risk_level: String,
     /// The screening reasons, as JSON.
     pub risk_reasons: String,
@@ -53,8 +53,8 @@ pub struct PostingRow {
     pub employer_code: String,
     /// How many people reported it.
     pub report_count: i64,
-    /// The employer's verification state (`unverified`, `verified`, `blacklisted`).
-    pub employer_verification: String,
+    /// The employer's verification state.
+    pub employer_verification: jiuye_domain::employer::Verification,
     /// The employer's ownership type code.
     pub employer_type: String,
     /// The employer's GB/T 4754 industry code.
@@ -69,7 +69,7 @@ pub struct ApplicationRow {
     pub id: Uuid,
     pub posting_id: Uuid,
     pub graduate_id: Uuid,
-    pub status: String,
+    pub status: ApplicationStatus,
     pub note: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -109,11 +109,12 @@ pub trait Postings: Send + Sync {
     ) -> Result<bool>;
     async fn application(&self, id: Uuid) -> Result<Option<ApplicationRow>>;
     /// Moves an application to `status` if it is still at `version`; records the event.
-    async fn set_application_status(&self, id: Uuid, version: i64, status: &str, by: Uuid) -> Result<bool>;
+    async fn set_application_status(&self, id: Uuid, version: i64, status: ApplicationStatus, by: Uuid)
+    -> Result<bool>;
     async fn applications_of_graduate(&self, graduate: Uuid) -> Result<Vec<ApplicationRow>>;
     async fn applications_to_posting(&self, posting: Uuid) -> Result<Vec<ApplicationRow>>;
     /// Every state an application went through: (status, when), oldest first.
-    async fn application_events(&self, id: Uuid) -> Result<Vec<(String, DateTime<Utc>)>>;
+    async fn application_events(&self, id: Uuid) -> Result<Vec<(ApplicationStatus, DateTime<Utc>)>>;
     async fn add_application_message(&self, id: Uuid, sender: &str, body: &str) -> Result<()>;
     /// (sender, body, when), oldest first.
     async fn application_messages(&self, id: Uuid) -> Result<Vec<(String, String, DateTime<Utc>)>>;
@@ -133,7 +134,14 @@ pub trait Postings: Send + Sync {
     /// Replaces the editable fields and the state (the version goes up); false when gone.
     async fn update_posting(&self, p: &PostingRecord) -> Result<bool>;
     /// Records a review decision; false when the posting is gone or its version moved on.
-    async fn review_posting(&self, id: Uuid, version: i64, status: &str, by: Uuid, note: Option<&str>) -> Result<bool>;
+    async fn review_posting(
+        &self,
+        id: Uuid,
+        version: i64,
+        status: PostingStatus,
+        by: Uuid,
+        note: Option<&str>,
+    ) -> Result<bool>;
     /// Postings with one of `statuses` whose scope lies at or below one of `paths`, newest first.
     /// The single status `reported` means approved postings someone reported.
     async fn postings_in(
@@ -195,6 +203,7 @@ macro_rules! postings_impl {
             use crate::Result;
             use crate::common::like_escape;
             use crate::postings::{ApplicationRow, PostingRecord, PostingRow, Postings};
+            use jiuye_domain::posting::{ApplicationStatus, PostingStatus};
 
             type DbRow = <$db as sqlx::Database>::Row;
 
@@ -211,13 +220,13 @@ macro_rules! postings_impl {
             async fn record_event(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 id: Uuid,
-                status: &str,
+                status: ApplicationStatus,
                 at: chrono::DateTime<Utc>,
                 by: Uuid,
             ) -> Result<()> {
                 sqlx::query("INSERT INTO application_events (application_id, status, at, by_user) VALUES ($1, $2, $3, $4)")
                     .bind(id)
-                    .bind(status)
+                    .bind(status.id())
                     .bind(at)
                     .bind(by)
                     .execute(&mut **tx)
@@ -232,12 +241,16 @@ macro_rules! postings_impl {
                  JOIN graduates g ON g.id = a.graduate_id JOIN orgs pr ON pr.id = g.programme_id \
                  JOIN orgs u ON u.id = g.org_id";
 
+            fn application_status(s: String) -> Result<ApplicationStatus> {
+                ApplicationStatus::from_id(&s).ok_or_else(|| crate::common::corrupt("application status", &s))
+            }
+
             fn app_row(r: &DbRow) -> Result<crate::postings::ApplicationRow> {
                 Ok(crate::postings::ApplicationRow {
                     id: r.try_get("id")?,
                     posting_id: r.try_get("posting_id")?,
                     graduate_id: r.try_get("graduate_id")?,
-                    status: r.try_get("status")?,
+                    status: application_status(r.try_get("status")?)?,
                     note: r.try_get("note")?,
                     created_at: r.try_get("created_at")?,
                     updated_at: r.try_get("updated_at")?,
@@ -269,13 +282,16 @@ macro_rules! postings_impl {
                         openings: r.try_get("openings")?,
                         salary_min: r.try_get("salary_min")?,
                         salary_max: r.try_get("salary_max")?,
-                        deadline: r.try_get("deadline")?,
+                        deadline: crate::common::date("posting deadline", r.try_get("deadline")?)?,
                         contact: r.try_get("contact")?,
                         apply_method: r.try_get("apply_method")?,
                         visibility: r.try_get("visibility")?,
                         scope_org_id: r.try_get("scope_org_id")?,
                         specials: r.try_get("specials")?,
-                        status: r.try_get("status")?,
+                        status: {
+                            let s: String = r.try_get("status")?;
+                            PostingStatus::from_id(&s).ok_or_else(|| crate::common::corrupt("posting status", &s))?
+                        },
                         risk_level: r.try_get("risk_level")?,
                         risk_reasons: r.try_get("risk_reasons")?,
                         reviewed_by: r.try_get("reviewed_by")?,
@@ -291,7 +307,11 @@ macro_rules! postings_impl {
                     employer_name: r.try_get("employer_name")?,
                     employer_code: r.try_get("employer_code")?,
                     report_count: r.try_get("report_count")?,
-                    employer_verification: r.try_get("employer_verification")?,
+                    employer_verification: {
+                        let v: String = r.try_get("employer_verification")?;
+                        jiuye_domain::employer::Verification::from_id(&v)
+                            .ok_or_else(|| crate::common::corrupt("employer verification", &v))?
+                    },
                     employer_type: r.try_get("employer_type")?,
                     employer_industry: r.try_get("employer_industry")?,
                     employer_size: r.try_get("employer_size")?,
@@ -322,12 +342,12 @@ macro_rules! postings_impl {
                                 .push_bind(p.openings)
                                 .push_bind(p.salary_min)
                                 .push_bind(p.salary_max)
-                                .push_bind(p.deadline.clone())
+                                .push_bind(crate::common::date_text(p.deadline))
                                 .push_bind(p.contact.clone())
                                 .push_bind(p.apply_method.clone())
                                 .push_bind(p.visibility.clone())
                                 .push_bind(p.scope_org_id)
-                                .push_bind(p.status.clone())
+                                .push_bind(p.status.id())
                                 .push_bind(p.risk_level.clone())
                                 .push_bind(p.risk_reasons.clone())
                                 .push_bind(p.reviewed_by)
@@ -405,12 +425,12 @@ macro_rules! postings_impl {
                     .bind(p.openings)
                     .bind(p.salary_min)
                     .bind(p.salary_max)
-                    .bind(&p.deadline)
+                    .bind(crate::common::date_text(p.deadline))
                     .bind(&p.contact)
                     .bind(&p.apply_method)
                     .bind(&p.visibility)
                     .bind(p.scope_org_id)
-                    .bind(&p.status)
+                    .bind(p.status.id())
                     .bind(&p.risk_level)
                     .bind(&p.risk_reasons)
                     .bind(Utc::now())
@@ -421,7 +441,7 @@ macro_rules! postings_impl {
                     Ok(n == 1)
                 }
 
-                async fn review_posting(&self, id: Uuid, version: i64, status: &str, by: Uuid, note: Option<&str>) -> Result<bool> {
+                async fn review_posting(&self, id: Uuid, version: i64, status: PostingStatus, by: Uuid, note: Option<&str>) -> Result<bool> {
                     let now = Utc::now();
                     let n = sqlx::query(
                         "UPDATE postings SET status = $3, reviewed_by = $4, reviewed_at = $5, review_note = $6, \
@@ -429,7 +449,7 @@ macro_rules! postings_impl {
                     )
                     .bind(id)
                     .bind(version)
-                    .bind(status)
+                    .bind(status.id())
                     .bind(by)
                     .bind(now)
                     .bind(note)
@@ -567,7 +587,7 @@ macro_rules! postings_impl {
                         tx.rollback().await?;
                         return Ok(false);
                     }
-                    record_event(&mut tx, id, "submitted", now, by).await?;
+                    record_event(&mut tx, id, ApplicationStatus::Submitted, now, by).await?;
                     tx.commit().await?;
                     Ok(true)
                 }
@@ -578,13 +598,13 @@ macro_rules! postings_impl {
                     r.as_ref().map(app_row).transpose()
                 }
 
-                async fn set_application_status(&self, id: Uuid, version: i64, status: &str, by: Uuid) -> Result<bool> {
+                async fn set_application_status(&self, id: Uuid, version: i64, status: ApplicationStatus, by: Uuid) -> Result<bool> {
                     let now = Utc::now();
                     let mut tx = self.pool.begin().await?;
                     let n = sqlx::query("UPDATE applications SET status = $3, updated_at = $4, version = version + 1 WHERE id = $1 AND version = $2")
                         .bind(id)
                         .bind(version)
-                        .bind(status)
+                        .bind(status.id())
                         .bind(now)
                         .execute(&mut *tx)
                         .await?
@@ -610,11 +630,13 @@ macro_rules! postings_impl {
                     rows.iter().map(app_row).collect()
                 }
 
-                async fn application_events(&self, id: Uuid) -> Result<Vec<(String, chrono::DateTime<Utc>)>> {
-                    Ok(sqlx::query_as("SELECT status, at FROM application_events WHERE application_id = $1 ORDER BY at")
-                        .bind(id)
-                        .fetch_all(&self.pool)
-                        .await?)
+                async fn application_events(&self, id: Uuid) -> Result<Vec<(ApplicationStatus, chrono::DateTime<Utc>)>> {
+                    let rows: Vec<(String, chrono::DateTime<Utc>)> =
+                        sqlx::query_as("SELECT status, at FROM application_events WHERE application_id = $1 ORDER BY at")
+                            .bind(id)
+                            .fetch_all(&self.pool)
+                            .await?;
+                    rows.into_iter().map(|(s, at)| Ok((application_status(s)?, at))).collect()
                 }
 
                 async fn add_application_message(&self, id: Uuid, sender: &str, body: &str) -> Result<()> {

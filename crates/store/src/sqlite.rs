@@ -10,10 +10,10 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 crate::common::repository_impl!(SqliteStore, sqlx::Sqlite, Backend::Sqlite, "substr(g.dest_updated_at, 1, 10)");
-crate::identity::identity_impl!(SqliteStore, sqlx::Sqlite);
+crate::accounts::accounts_impl!(SqliteStore, sqlx::Sqlite);
 crate::destinations::destinations_impl!(SqliteStore, sqlx::Sqlite);
 crate::employers::employers_impl!(SqliteStore, sqlx::Sqlite);
-crate::records::records_impl!(SqliteStore, sqlx::Sqlite);
+crate::campaign::campaign_impl!(SqliteStore, sqlx::Sqlite);
 crate::postings::postings_impl!(SqliteStore, sqlx::Sqlite);
 
 /// A node database in one SQLite file.

@@ -2,14 +2,14 @@
 //! (each run in a fresh schema, dropped afterwards). One story per part of the `Repository`
 //! trait, each a day of the people who use it.
 
+#[path = "conformance/accounts.rs"]
+mod accounts;
 #[path = "conformance/campaign.rs"]
 mod campaign;
 #[path = "conformance/destinations.rs"]
 mod destinations;
 #[path = "conformance/employers.rs"]
 mod employers;
-#[path = "conformance/identity.rs"]
-mod identity;
 #[path = "conformance/postings.rs"]
 mod postings;
 #[path = "conformance/repository.rs"]

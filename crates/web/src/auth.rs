@@ -22,7 +22,7 @@ use chrono::Utc;
 use jiuye_domain::access::{self, Action, Actor, Resource, ScopedGrant};
 use jiuye_security::password::Cost;
 use jiuye_security::seal::KeyRing;
-use jiuye_store::identity::{AuditEntry, SessionRecord, UserRecord};
+use jiuye_store::accounts::{AuditEntry, SessionRecord, UserRecord};
 use uuid::Uuid;
 
 use crate::AppState;

@@ -3,9 +3,9 @@
 
 use chrono::{Duration, Utc};
 use jiuye_domain::destination::{DestStatus, Registration};
+use jiuye_store::campaign::{BaseRecord, PhotoRecord, SurveyLine, SurveyRecord};
 use jiuye_store::destinations::DestinationRecord;
 use jiuye_store::employers::VisitRecord;
-use jiuye_store::records::{BaseRecord, PhotoRecord, SurveyLine, SurveyRecord};
 use uuid::Uuid;
 
 use crate::support::{backends, campus, employer_record, micros};
@@ -23,7 +23,7 @@ async fn campaign_story_a_visit_leads_to_a_base_and_a_survey() {
             org_id: c.scu.id,
             unit_id: c.cs.id,
             employer_id: e.id,
-            visit_date: "2024-04-02".into(),
+            visit_date: "2024-04-02".parse().unwrap(),
             form: "on_site".into(),
             positions_opened: 5,
             base_agreed: true,
@@ -62,8 +62,8 @@ async fn campaign_story_a_visit_leads_to_a_base_and_a_survey() {
             name: format!("蜀信科技{kind}基地"),
             kind: kind.into(),
             capacity: 20,
-            start_date: start.into(),
-            end_date: Some("2027-04-01".into()),
+            start_date: start.parse().unwrap(),
+            end_date: Some("2027-04-01".parse().unwrap()),
             visit_id: Some(visit.id),
             notes: None,
             created_by: c.career.id,

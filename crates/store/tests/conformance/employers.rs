@@ -3,6 +3,7 @@
 
 use jiuye_domain::RefData;
 use jiuye_domain::access::Role;
+use jiuye_domain::employer::Verification;
 use jiuye_seed::SeedPlan;
 use jiuye_store::employers::{EmployerRecord, ScamReportRecord, VisitRecord};
 use uuid::Uuid;
@@ -23,7 +24,7 @@ async fn employer_corrections_and_scam_reports_keep_their_state() {
         let (employers, _) = s.list_employers(None, None, 500, 0).await.unwrap();
         let e = employers.iter().find(|e| e.org_id == sichuan.id).expect("an employer registered by 四川省").clone();
         let node = s.node().await.unwrap().node_id;
-        let user = jiuye_store::identity::NewUser {
+        let user = jiuye_store::accounts::NewUser {
             id: Uuid::now_v7(),
             username: "reviewer".into(),
             display_name: "审核人".into(),
@@ -151,19 +152,22 @@ async fn employers_story_a_directory_entry_from_registration_to_blacklist() {
         let park = s.employer(&fresh.credit_code).await.unwrap().expect("by credit code");
         assert_eq!(s.employer_by_id(park.id).await.unwrap().as_ref(), Some(&park), "{n}");
         assert_eq!(
-            (park.version, park.verification.as_str(), park.name.as_str()),
-            (1, "unverified", "成都天府软件园有限公司")
+            (park.version, park.verification, park.name.as_str()),
+            (1, Verification::Unverified, "成都天府软件园有限公司")
         );
         assert!(s.employer("91510100MA6C000000").await.unwrap().is_none(), "{n}");
         assert!(s.employer_by_id(Uuid::nil()).await.unwrap().is_none(), "{n}");
 
         // The province verifies it; verifying an unknown code changes nothing.
-        assert!(s.set_verification(&park.credit_code, "verified", c.career.id, None).await.unwrap(), "{n}");
-        assert!(!s.set_verification("91510100MA6C000000", "verified", c.career.id, None).await.unwrap(), "{n}");
+        assert!(s.set_verification(&park.credit_code, Verification::Verified, c.career.id, None).await.unwrap(), "{n}");
+        assert!(
+            !s.set_verification("91510100MA6C000000", Verification::Verified, c.career.id, None).await.unwrap(),
+            "{n}"
+        );
         let park = s.employer_by_id(park.id).await.unwrap().unwrap();
         assert_eq!(
-            (park.verification.as_str(), park.verified_by, park.version),
-            ("verified", Some(c.career.id), 2),
+            (park.verification, park.verified_by, park.version),
+            (Verification::Verified, Some(c.career.id), 2),
             "{n}"
         );
         assert!(park.verified_at.is_some(), "{n}");
@@ -189,7 +193,7 @@ async fn employers_story_a_directory_entry_from_registration_to_blacklist() {
             (merged.contact_name.as_deref(), merged.contact_phone.as_deref()),
             (Some("赵经理"), Some("028-85550000"))
         );
-        assert_eq!((merged.verification.as_str(), merged.employees), ("verified", Some(1_200)), "{n}");
+        assert_eq!((merged.verification, merged.employees), (Verification::Verified, Some(1_200)), "{n}");
         let other = employer_record(c.node, c.sichuan.id, "91510100MA6DNEW001", "绵阳长虹配套有限公司");
         let (created, new) = s.upsert_employer(&other).await.unwrap();
         assert!(new && created.id == other.id && created.version == 1, "{n}");
@@ -214,7 +218,7 @@ async fn employers_story_a_directory_entry_from_registration_to_blacklist() {
             contact_email: Some("hr@tfsoft.cn".into()),
             credit_code: "91510100MA6CHANGED".into(),
             org_id: c.sichuan.id,
-            verification: "unverified".into(),
+            verification: Verification::Unverified,
             ..current.clone()
         };
         assert!(s.update_employer(&edit).await.unwrap(), "{n}");
@@ -222,8 +226,8 @@ async fn employers_story_a_directory_entry_from_registration_to_blacklist() {
         let edited = s.employer_by_id(park.id).await.unwrap().unwrap();
         assert_eq!((edited.contact_email.as_deref(), edited.version), (Some("hr@tfsoft.cn"), current.version + 1));
         assert_eq!(
-            (edited.credit_code.as_str(), edited.org_id, edited.verification.as_str()),
-            (fresh.credit_code.as_str(), c.scu.id, "verified")
+            (edited.credit_code.as_str(), edited.org_id, edited.verification),
+            (fresh.credit_code.as_str(), c.scu.id, Verification::Verified)
         );
 
         // Visits: the leader and the career centre go on site for 计算机科学与技术.
@@ -232,7 +236,7 @@ async fn employers_story_a_directory_entry_from_registration_to_blacklist() {
             org_id: c.scu.id,
             unit_id: c.scu.id,
             employer_id: employer,
-            visit_date: date.into(),
+            visit_date: date.parse().unwrap(),
             form: "on_site".into(),
             positions_opened: 12,
             base_agreed: false,
@@ -265,7 +269,7 @@ async fn employers_story_a_directory_entry_from_registration_to_blacklist() {
 
         // The visit is corrected: another day, the college's, the career centre alone, both programmes.
         let corrected =
-            VisitRecord { visit_date: "2024-03-18".into(), unit_id: c.cs.id, base_agreed: true, ..v.clone() };
+            VisitRecord { visit_date: "2024-03-18".parse().unwrap(), unit_id: c.cs.id, base_agreed: true, ..v.clone() };
         let mut both = vec![c.cs_major.id, c.econ_major.id];
         both.sort_unstable();
         let given = [both[1], both[0]];
@@ -334,9 +338,15 @@ async fn employers_story_a_directory_entry_from_registration_to_blacklist() {
 
         // 四川省 blacklists it: the report is decided, and the blacklisting is recorded.
         let reason = Some("多所高校反映收费");
-        assert!(s.set_verification(&c.employer.credit_code, "blacklisted", c.career.id, reason).await.unwrap());
+        assert!(
+            s.set_verification(&c.employer.credit_code, Verification::Blacklisted, c.career.id, reason).await.unwrap()
+        );
         let listed = s.employer_by_id(c.employer.id).await.unwrap().unwrap();
-        assert_eq!((listed.verification.as_str(), listed.blacklist_reason.as_deref()), ("blacklisted", reason), "{n}");
+        assert_eq!(
+            (listed.verification, listed.blacklist_reason.as_deref()),
+            (Verification::Blacklisted, reason),
+            "{n}"
+        );
         assert_eq!(s.list_employers(None, Some("blacklisted"), 50, 0).await.unwrap().1, 1, "{n}");
         assert_eq!(s.unresolved_scam_reports_under(std::slice::from_ref(&c.sichuan.path), 10, 0).await.unwrap().1, 0);
         let by_province =
@@ -346,7 +356,10 @@ async fn employers_story_a_directory_entry_from_registration_to_blacklist() {
         assert_eq!(newest, [by_province.id, report.id], "{n}: newest first");
 
         // Lifted on appeal: the blacklisting report goes with it, the university's stays in force.
-        assert!(s.set_verification(&c.employer.credit_code, "verified", c.career.id, None).await.unwrap(), "{n}");
+        assert!(
+            s.set_verification(&c.employer.credit_code, Verification::Verified, c.career.id, None).await.unwrap(),
+            "{n}"
+        );
         assert_eq!(s.lift_blacklisting_reports(c.employer.id, c.career.id, "申诉成功").await.unwrap(), 1, "{n}");
         assert_eq!(s.lift_blacklisting_reports(c.employer.id, c.career.id, "申诉成功").await.unwrap(), 0, "{n}");
         let lifted = s.scam_report(by_province.id).await.unwrap().unwrap().report;

@@ -1,8 +1,10 @@
 //! `Postings`: an employer posts, staff review, graduates see what is open to them, apply and
 //! hear back; reports, withdrawal and the talent pool.
 
-use chrono::{Duration, Utc};
+use chrono::{Duration, NaiveDate, Utc};
 use jiuye_domain::access::Role;
+use jiuye_domain::employer::Verification;
+use jiuye_domain::posting::{ApplicationStatus, PostingStatus};
 use jiuye_store::postings::PostingRecord;
 use uuid::Uuid;
 
@@ -22,13 +24,13 @@ fn posting(c: &Campus, title: &str, scope: Uuid, visibility: &str, days_ago: i64
         openings: 3,
         salary_min: Some(8_000),
         salary_max: Some(15_000),
-        deadline: "2099-06-30".into(),
+        deadline: NaiveDate::from_ymd_opt(2099, 6, 30).unwrap(),
         contact: "hr@shuxin.cn".into(),
         apply_method: "platform".into(),
         visibility: visibility.into(),
         scope_org_id: scope,
         specials: String::new(),
-        status: "pending".into(),
+        status: PostingStatus::Pending,
         risk_level: "low".into(),
         risk_reasons: "[]".into(),
         reviewed_by: None,
@@ -60,7 +62,7 @@ async fn postings_story_from_posting_to_offer() {
         let mut analyst = posting(&c, "数据分析师", c.sichuan.id, "province", 2);
         analyst.specials = "spring2024,women".into();
         let held = PostingRecord {
-            status: "held".into(),
+            status: PostingStatus::Held,
             risk_level: "high".into(),
             ..posting(&c, "高薪日结", c.scu.id, "university", 1)
         };
@@ -77,8 +79,8 @@ async fn postings_story_from_posting_to_offer() {
             (c.scu.path.as_str(), c.employer.name.as_str())
         );
         assert_eq!(
-            (row.employer_code.as_str(), row.report_count, row.employer_verification.as_str()),
-            (c.employer.credit_code.as_str(), 0, "unverified")
+            (row.employer_code.as_str(), row.report_count, row.employer_verification),
+            (c.employer.credit_code.as_str(), 0, Verification::Unverified)
         );
         assert_eq!(
             (row.employer_type.as_str(), row.employer_industry.as_str(), row.employer_size),
@@ -101,19 +103,25 @@ async fn postings_story_from_posting_to_offer() {
 
         // Review at the version read; a stale decision is refused.
         let since = Utc::now();
-        assert!(!s.review_posting(backend.id, 9, "approved", c.career.id, None).await.unwrap(), "{n}");
-        assert!(s.review_posting(backend.id, 1, "approved", c.career.id, Some("信息完整")).await.unwrap(), "{n}");
-        assert!(!s.review_posting(Uuid::nil(), 1, "approved", c.career.id, None).await.unwrap(), "{n}");
+        assert!(!s.review_posting(backend.id, 9, PostingStatus::Approved, c.career.id, None).await.unwrap(), "{n}");
+        assert!(
+            s.review_posting(backend.id, 1, PostingStatus::Approved, c.career.id, Some("信息完整")).await.unwrap(),
+            "{n}"
+        );
+        assert!(!s.review_posting(Uuid::nil(), 1, PostingStatus::Approved, c.career.id, None).await.unwrap(), "{n}");
         let reviewed = s.posting(backend.id).await.unwrap().unwrap().posting;
         assert_eq!(
-            (reviewed.status.as_str(), reviewed.version, reviewed.reviewed_by),
-            ("approved", 2, Some(c.career.id))
+            (reviewed.status, reviewed.version, reviewed.reviewed_by),
+            (PostingStatus::Approved, 2, Some(c.career.id))
         );
         assert_eq!(reviewed.review_note.as_deref(), Some("信息完整"), "{n}");
         assert!(reviewed.reviewed_at.is_some() && reviewed.updated_at >= micros(since), "{n}");
         assert_eq!(s.postings_changed_since(since).await.unwrap(), [backend.id], "{n}: only the reviewed one");
-        assert!(s.review_posting(analyst.id, 1, "approved", c.career.id, None).await.unwrap(), "{n}");
-        assert!(s.review_posting(held.id, 1, "rejected", c.career.id, Some("疑似诈骗")).await.unwrap(), "{n}");
+        assert!(s.review_posting(analyst.id, 1, PostingStatus::Approved, c.career.id, None).await.unwrap(), "{n}");
+        assert!(
+            s.review_posting(held.id, 1, PostingStatus::Rejected, c.career.id, Some("疑似诈骗")).await.unwrap(),
+            "{n}"
+        );
 
         // What graduates see: approved, open, in their scopes, newest first.
         let today = "2024-05-01";
@@ -143,20 +151,20 @@ async fn postings_story_from_posting_to_offer() {
         let edited = PostingRecord {
             openings: 5,
             title: "后端开发工程师（Rust）".into(),
-            status: "pending".into(),
+            status: PostingStatus::Pending,
             ..reviewed.clone()
         };
         assert!(s.update_posting(&edited).await.unwrap(), "{n}");
         assert!(!s.update_posting(&posting(&c, "不存在", c.scu.id, "university", 0)).await.unwrap(), "{n}: gone");
         let back = s.posting(backend.id).await.unwrap().unwrap().posting;
         assert_eq!(
-            (back.status.as_str(), back.version, back.openings, back.reviewed_by),
-            ("pending", 3, 5, None),
+            (back.status, back.version, back.openings, back.reviewed_by),
+            (PostingStatus::Pending, 3, 5, None),
             "{n}"
         );
         assert_eq!((back.review_note, back.created_at), (None, backend.created_at), "{n}");
         assert_eq!(s.postings_visible(&scu_reader, &[], today, None, 50, 0).await.unwrap().1, 1, "{n}");
-        assert!(s.review_posting(backend.id, 3, "approved", c.career.id, None).await.unwrap(), "{n}");
+        assert!(s.review_posting(backend.id, 3, PostingStatus::Approved, c.career.id, None).await.unwrap(), "{n}");
 
         // 李明 applies, once; the employer moves the application along at the version it read.
         let app = Uuid::now_v7();
@@ -167,8 +175,8 @@ async fn postings_story_from_posting_to_offer() {
         );
         let a = s.application(app).await.unwrap().expect("stored");
         assert_eq!(
-            (a.status.as_str(), a.version, a.note.as_deref(), a.resume.clone()),
-            ("submitted", 1, Some("附作品集链接"), None)
+            (a.status, a.version, a.note.as_deref(), a.resume.clone()),
+            (ApplicationStatus::Submitted, 1, Some("附作品集链接"), None)
         );
         assert_eq!(
             (a.posting_title.as_str(), a.employer_id, a.employer_name.as_str()),
@@ -179,10 +187,10 @@ async fn postings_story_from_posting_to_offer() {
             ("李明", "计算机科学与技术", "四川大学")
         );
         assert!(s.application(Uuid::nil()).await.unwrap().is_none(), "{n}");
-        assert!(s.set_application_status(app, 1, "viewed", hr.id).await.unwrap(), "{n}");
-        assert!(!s.set_application_status(app, 1, "interview", hr.id).await.unwrap(), "{n}: stale");
-        assert!(s.set_application_status(app, 2, "interview", hr.id).await.unwrap(), "{n}");
-        let events: Vec<String> = s.application_events(app).await.unwrap().into_iter().map(|e| e.0).collect();
+        assert!(s.set_application_status(app, 1, ApplicationStatus::Viewed, hr.id).await.unwrap(), "{n}");
+        assert!(!s.set_application_status(app, 1, ApplicationStatus::Interview, hr.id).await.unwrap(), "{n}: stale");
+        assert!(s.set_application_status(app, 2, ApplicationStatus::Interview, hr.id).await.unwrap(), "{n}");
+        let events: Vec<&str> = s.application_events(app).await.unwrap().into_iter().map(|e| e.0.id()).collect();
         assert_eq!(events, ["submitted", "viewed", "interview"], "{n}: oldest first");
         assert_eq!(s.application(app).await.unwrap().unwrap().version, 3, "{n}");
         s.add_application_message(app, "employer", "请于周五下午两点来面试。").await.unwrap();
@@ -232,7 +240,7 @@ async fn postings_story_from_posting_to_offer() {
         assert!(!s.withdraw_posting(analyst.id, current - 1).await.unwrap(), "{n}: stale");
         assert!(s.withdraw_posting(analyst.id, current).await.unwrap(), "{n}");
         assert!(!s.withdraw_posting(analyst.id, current + 1).await.unwrap(), "{n}: withdrawn already");
-        assert_eq!(s.posting(analyst.id).await.unwrap().unwrap().posting.status, "withdrawn", "{n}");
+        assert_eq!(s.posting(analyst.id).await.unwrap().unwrap().posting.status, PostingStatus::Withdrawn, "{n}");
         assert_eq!(ids(&s.postings_visible(&scu_reader, &[], today, None, 50, 0).await.unwrap().0), [backend.id]);
         assert_eq!(s.postings_in(std::slice::from_ref(&c.sichuan.path), &["reported"], 50, 0).await.unwrap().1, 0);
         assert_eq!(

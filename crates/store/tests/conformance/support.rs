@@ -6,8 +6,8 @@ use jiuye_domain::access::Role;
 use jiuye_domain::destination::DestStatus;
 use jiuye_domain::{EducationLevel, Gender, Graduate, Org, OrgCode, OrgKind, RefData, RegionCode, SchoolCode};
 use jiuye_seed::SeedPlan;
+use jiuye_store::accounts::{NewGrant, NewUser, UserRecord};
 use jiuye_store::employers::EmployerRecord;
-use jiuye_store::identity::{NewGrant, NewUser, UserRecord};
 use jiuye_store::postgres::PgStore;
 use jiuye_store::sqlite::SqliteStore;
 use jiuye_store::{Repository, well_known_org_id};
@@ -132,7 +132,7 @@ pub fn employer_record(node: Uuid, org_id: Uuid, credit_code: &str, name: &str) 
         contact_name: None,
         contact_phone: None,
         contact_email: None,
-        verification: "unverified".into(),
+        verification: jiuye_domain::employer::Verification::Unverified,
         verified_by: None,
         verified_at: None,
         blacklist_reason: None,

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use jiuye_domain::access::{self, Action, Resource, Role};
 use jiuye_domain::employer::Verification;
+use jiuye_domain::posting::ApplicationStatus;
 use jiuye_store::postings::ApplicationRow;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -73,8 +74,13 @@ pub struct ResumeDto {
 }
 
 pub(crate) async fn dto(state: &AppState, a: ApplicationRow, with_messages: bool) -> Result<ApplicationDto, AppError> {
-    let history =
-        state.store.application_events(a.id).await?.into_iter().map(|(status, at)| StepDto { status, at }).collect();
+    let history = state
+        .store
+        .application_events(a.id)
+        .await?
+        .into_iter()
+        .map(|(status, at)| StepDto { status: status.id().to_owned(), at })
+        .collect();
     let messages = if with_messages {
         state
             .store
@@ -94,7 +100,7 @@ pub(crate) async fn dto(state: &AppState, a: ApplicationRow, with_messages: bool
         graduate_name: a.graduate_name,
         programme_name: a.programme_name,
         university_name: a.university_name,
-        status: a.status,
+        status: a.status.id().to_owned(),
         note: a.note,
         version: a.version,
         history,
@@ -121,12 +127,8 @@ fn party(caller: &Caller, a: &ApplicationRow) -> Option<&'static str> {
 
 /// `403 employer_blacklisted` when the employer may no longer reach graduates.
 pub(crate) async fn reaches_graduates(state: &AppState, employer_id: Uuid) -> Result<(), AppError> {
-    let verification = state
-        .store
-        .employer_by_id(employer_id)
-        .await?
-        .and_then(|e| Verification::from_id(&e.verification))
-        .unwrap_or(Verification::Unverified);
+    let verification =
+        state.store.employer_by_id(employer_id).await?.map(|e| e.verification).unwrap_or(Verification::Unverified);
     if verification.reaches_graduates() {
         Ok(())
     } else {
@@ -191,7 +193,7 @@ pub(crate) async fn apply_to(
             .ok_or_else(|| AppError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "只有毕业生账号可以投递"))?;
         let r = crate::api::postings::readers::readable_posting(state, Some(caller), id).await?;
         let today = chrono::Local::now().date_naive();
-        if !jiuye_domain::posting::is_open(&r.posting.status, &r.posting.deadline, today) {
+        if !jiuye_domain::posting::is_open(r.posting.status, r.posting.deadline, today) {
             return Err(unprocessable(ErrorCode::PostingClosed, "该职位未发布或已截止"));
         }
         let note = input.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
@@ -296,10 +298,10 @@ pub(crate) async fn move_application(
         "employer" => EMPLOYER_STEPS.contains(&to),
         _ => to == "withdrawn",
     };
-    if !allowed {
-        return Err(unprocessable(ErrorCode::InvalidStatus, format!("您不能把申请改为“{to}”")));
-    }
-    if matches!(a.status.as_str(), "rejected" | "withdrawn") {
+    let to = ApplicationStatus::from_id(to)
+        .filter(|_| allowed)
+        .ok_or_else(|| unprocessable(ErrorCode::InvalidStatus, format!("您不能把申请改为“{to}”")))?;
+    if a.status.is_closed() {
         return Err(unprocessable(ErrorCode::ApplicationClosed, "这份申请已结束"));
     }
     if !state.store.set_application_status(id, input.version, to, caller.user.id).await? {
@@ -395,7 +397,7 @@ pub(crate) async fn store_resume(
     if who != "graduate" {
         return Err(AppError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "只有申请人本人可以上传简历"));
     }
-    if matches!(a.status.as_str(), "rejected" | "withdrawn") {
+    if a.status.is_closed() {
         return Err(unprocessable(ErrorCode::ApplicationClosed, "这份申请已结束"));
     }
     if bytes.is_empty() {

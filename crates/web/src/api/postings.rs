@@ -243,13 +243,13 @@ pub(crate) fn dto(state: &AppState, r: PostingRow) -> PostingDto {
         openings: p.openings,
         salary_min: p.salary_min,
         salary_max: p.salary_max,
-        deadline: p.deadline,
+        deadline: p.deadline.format("%Y-%m-%d").to_string(),
         contact: p.contact,
         apply_method: p.apply_method,
         visibility: p.visibility,
         scope,
         specials: p.specials.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
-        status: p.status,
+        status: p.status.id().to_owned(),
         risk_level: p.risk_level,
         reasons: serde_json::from_str(&p.risk_reasons).unwrap_or_default(),
         review_note: p.review_note,
@@ -270,7 +270,7 @@ pub(crate) async fn own_employer(
     let e = state.store.employer_by_id(id).await?.ok_or_else(forbidden)?;
     let org_path = state.store.org_position(e.org_id).await?.map(|(_, _, p)| p).unwrap_or_default();
     access::can(&caller.actor, Action::PostJob, &Resource::owned(&org_path, e.id)).ok_or_else(forbidden)?;
-    if e.verification != Verification::Verified.id() {
+    if e.verification != Verification::Verified {
         return Err(unprocessable(
             ErrorCode::EmployerNotVerified,
             format!("{} 尚未通过审核（或已被列入黑名单），审核通过后才能发布职位", e.name),
@@ -327,6 +327,8 @@ async fn build(
         let message = problems.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("；");
         return Err(unprocessable(first.code, message));
     }
+    let deadline = chrono::NaiveDate::parse_from_str(fields.deadline, "%Y-%m-%d")
+        .map_err(|_| unprocessable(ErrorCode::InvalidDeadline, "截止日期应为 YYYY-MM-DD"))?;
     let visibility = Visibility::from_id(input.visibility.trim()).ok_or_else(|| {
         unprocessable(ErrorCode::InvalidVisibility, "可见范围应为 university、alliance、province 或 nation")
     })?;
@@ -370,13 +372,13 @@ async fn build(
         openings: input.openings,
         salary_min: input.salary_min,
         salary_max: input.salary_max,
-        deadline: fields.deadline.to_owned(),
+        deadline,
         contact: fields.contact.to_owned(),
         apply_method: fields.apply_method.to_owned(),
         visibility: visibility.id().to_owned(),
         scope_org_id: scope.id,
         specials: specials.join(","),
-        status: posting::state_after_screening(screening.level).to_owned(),
+        status: posting::state_after_screening(screening.level),
         risk_level: screening.level.id().to_owned(),
         risk_reasons: serde_json::to_string(&screening.reasons).unwrap_or_else(|_| "[]".into()),
         reviewed_by: None,

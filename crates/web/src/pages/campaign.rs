@@ -162,7 +162,7 @@ pub async fn chart_page(
     };
     for u in &universities {
         for f in state.store.visits_of(u.id).await? {
-            let Ok(d) = NaiveDate::parse_from_str(&f.visit_date, "%Y-%m-%d") else { continue };
+            let d = f.visit_date;
             if d < campaign.start || d > campaign.end {
                 continue;
             }

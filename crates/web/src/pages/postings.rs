@@ -447,7 +447,7 @@ pub async fn mine_submit(
     let event = AuditEvent::new("posting_create");
     match crate::api::postings::submit_posting(&state, &me, &input).await {
         Ok(row) => {
-            let detail = format!("{} {}", row.posting.status, row.posting.risk_level);
+            let detail = format!("{} {}", row.posting.status.id(), row.posting.risk_level);
             Ok(event
                 .target(format!("posting:{}", row.posting.id), Some(&row.scope_path))
                 .detail(detail)

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use chrono::Utc;
 use jiuye_domain::access::Role;
 
-use jiuye_store::identity::{SessionRecord, UserRecord};
+use jiuye_store::accounts::{SessionRecord, UserRecord};
 
 use crate::AppState;
 use crate::error::AppError;

@@ -454,7 +454,7 @@ async fn tokens_work_at_once_and_die_when_revoked_or_expired() {
         // An expired token.
         let user = f.store.user_by_username("demo_leader").await.unwrap().unwrap();
         let past = chrono::Utc::now() - chrono::Duration::days(2);
-        let record = jiuye_store::identity::TokenRecord {
+        let record = jiuye_store::accounts::TokenRecord {
             id: uuid::Uuid::now_v7(),
             user_id: user.id,
             name: "old".into(),
@@ -668,8 +668,8 @@ async fn every_write_is_audited_and_the_chain_holds() {
             assert!(r["hash"].as_str().unwrap().len() == 64);
         }
         assert!(!rows.to_string().contains("Long-Enough-Pw1"), "no password in the audit log");
-        match jiuye_store::identity::verify_audit_chain(&*f.store).await.unwrap() {
-            jiuye_store::identity::ChainCheck::Intact { rows } => assert_eq!(rows, 3),
+        match jiuye_store::accounts::verify_audit_chain(&*f.store).await.unwrap() {
+            jiuye_store::accounts::ChainCheck::Intact { rows } => assert_eq!(rows, 3),
             other => panic!("{}: {other:?}", f.name),
         }
         f.cleanup().await;

@@ -798,7 +798,12 @@ async fn an_index_on_disk_catches_up_with_changes_made_while_it_was_closed() {
         // While no server holds the index, the posting is rejected in the database itself.
         let uuid: uuid::Uuid = id.parse().unwrap();
         let row = f.store.posting(uuid).await.unwrap().unwrap();
-        assert!(f.store.review_posting(uuid, row.posting.version, "rejected", uuid, None).await.unwrap());
+        assert!(
+            f.store
+                .review_posting(uuid, row.posting.version, jiuye_domain::posting::PostingStatus::Rejected, uuid, None)
+                .await
+                .unwrap()
+        );
         let second = app_with_index(&f, dir.path());
         assert!(found(second.clone(), "园艺").await.is_empty(), "{}: the index caught up", f.name);
         drop(second);

@@ -8,7 +8,7 @@ use axum::extract::State;
 use chrono::{DateTime, Utc};
 
 use jiuye_domain::access::{self, Action, Resource};
-use jiuye_store::identity::AuditQuery;
+use jiuye_store::accounts::AuditQuery;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use jiuye_domain::OrgKind;
 use jiuye_domain::access::{self, Action, Resource, Role, ScopedGrant};
-use jiuye_store::identity::{GrantRecord, NewGrant, NewUser, UserQuery, UserRecord};
+use jiuye_store::accounts::{GrantRecord, NewGrant, NewUser, UserQuery, UserRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 

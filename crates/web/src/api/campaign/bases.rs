@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use jiuye_domain::Org;
 use jiuye_domain::access::{self, Action, Resource};
-use jiuye_store::records::{BaseRecord, BaseRow};
+use jiuye_store::campaign::{BaseRecord, BaseRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -94,8 +94,8 @@ pub(crate) async fn dto(
         name: r.base.name,
         kind: r.base.kind,
         capacity: r.base.capacity,
-        start_date: r.base.start_date,
-        end_date: r.base.end_date,
+        start_date: r.base.start_date.format("%Y-%m-%d").to_string(),
+        end_date: r.base.end_date.map(|d| d.format("%Y-%m-%d").to_string()),
         visit_id: r.base.visit_id,
         programmes,
         notes: r.base.notes,
@@ -146,8 +146,8 @@ async fn register(state: &AppState, caller: &Caller, input: &BaseInput) -> Resul
         name,
         kind: kind.to_owned(),
         capacity: input.capacity,
-        start_date: start.to_string(),
-        end_date: end.map(|e| e.to_string()),
+        start_date: start,
+        end_date: end,
         visit_id: None,
         notes: input.notes.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(2000).collect()),
         created_by: caller.user.id,

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use jiuye_domain::Org;
 use jiuye_domain::access::{self, Action, Resource, Role};
 use jiuye_domain::demand::{self, Answer, DemandSummary, LineInput};
-use jiuye_store::records::{SurveyLine, SurveyRecord};
+use jiuye_store::campaign::{SurveyLine, SurveyRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;

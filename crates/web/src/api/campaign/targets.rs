@@ -159,7 +159,7 @@ pub async fn evaluate(
     for university in &universities {
         let mut visits = Vec::new();
         for f in state.store.visits_of(university.id).await? {
-            let Ok(date) = NaiveDate::parse_from_str(&f.visit_date, "%Y-%m-%d") else { continue };
+            let date = f.visit_date;
             let unit_path = f.unit_path.clone();
             let by_leaders = jiuye_domain::campaign::visits::by_leaders(f.roles.iter().map(String::as_str));
             visits.push((
@@ -321,11 +321,9 @@ pub async fn campaign_report(
     for university in &universities {
         let facts = state.store.visits_of(university.id).await?;
         let mut prior = hires.of(university);
-        prior.extend(
-            facts.iter().filter(|f| f.visit_date.as_str() < campaign.start.to_string().as_str()).map(|f| f.employer_id),
-        );
+        prior.extend(facts.iter().filter(|f| f.visit_date < campaign.start).map(|f| f.employer_id));
         for f in &facts {
-            let Ok(date) = NaiveDate::parse_from_str(&f.visit_date, "%Y-%m-%d") else { continue };
+            let date = f.visit_date;
             if date < campaign.start || date > campaign.end {
                 continue;
             }
@@ -343,9 +341,8 @@ pub async fn campaign_report(
         }
         // Internship and practice bases come from the registry (a visit that agreed one
         // registered it there), counted when their agreement starts inside the window.
-        let (start, end) = (campaign.start.to_string(), campaign.end.to_string());
         for b in state.store.bases_under(&university.path).await? {
-            if b.base.start_date < start || b.base.start_date > end {
+            if b.base.start_date < campaign.start || b.base.start_date > campaign.end {
                 continue;
             }
             for (row, unit) in rows.iter_mut().zip(&units) {
@@ -517,7 +514,7 @@ pub(crate) async fn mine(
     let (mut my_visits, mut employers) = (0u32, std::collections::HashSet::new());
     for u in universities {
         for f in state.store.visits_of(u).await? {
-            let Ok(date) = NaiveDate::parse_from_str(&f.visit_date, "%Y-%m-%d") else { continue };
+            let date = f.visit_date;
             if date >= campaign.start && date <= campaign.end && f.people.contains(&caller.user.id) {
                 my_visits += 1;
                 employers.insert(f.employer_id);

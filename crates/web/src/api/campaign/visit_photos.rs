@@ -64,7 +64,7 @@ pub(crate) async fn store_photo(
     let stored = format!("{}.bin", Uuid::new_v4().simple());
     let path = dir.join(&stored);
     tokio::fs::write(&path, bytes).await.map_err(unavailable)?;
-    let record = jiuye_store::records::PhotoRecord {
+    let record = jiuye_store::campaign::PhotoRecord {
         id: Uuid::now_v7(),
         visit_id: id,
         stored_name: stored,

@@ -148,7 +148,7 @@ pub(crate) async fn usable_employer(
     let employer = state.store.employer(&code).await?.ok_or_else(|| {
         unprocessable(ErrorCode::EmployerNotFound, format!("单位库中没有统一社会信用代码为 {code} 的单位，请先添加"))
     })?;
-    if employer.verification == Verification::Blacklisted.id() {
+    if employer.verification == Verification::Blacklisted {
         return Err(unprocessable(ErrorCode::EmployerBlacklisted, format!("{} 已被列入黑名单", employer.name)));
     }
     Ok(employer)
@@ -228,7 +228,7 @@ impl CheckedVisit {
             org_id: self.university.id,
             unit_id: self.unit.id,
             employer_id: self.employer.id,
-            visit_date: self.date.format("%Y-%m-%d").to_string(),
+            visit_date: self.date,
             form: self.form.clone(),
             positions_opened: input.positions_opened,
             base_agreed: input.base_agreed,
@@ -248,7 +248,7 @@ impl CheckedVisit {
             unit_name: self.unit.name.clone(),
             employer_credit_code: self.employer.credit_code.clone(),
             employer_name: self.employer.name.clone(),
-            visit_date: r.visit_date.clone(),
+            visit_date: r.visit_date.format("%Y-%m-%d").to_string(),
             form: r.form.clone(),
             roles: self.people.iter().map(|(_, r)| r.clone()).collect(),
             programmes: self.programmes.iter().map(|p| p.code.to_string()).collect(),
@@ -266,7 +266,7 @@ impl CheckedVisit {
         if !r.base_agreed {
             return Ok(());
         }
-        let base = jiuye_store::records::BaseRecord {
+        let base = jiuye_store::campaign::BaseRecord {
             id: Uuid::now_v7(),
             org_id: self.university.id,
             unit_id: self.unit.id,
@@ -274,7 +274,7 @@ impl CheckedVisit {
             name: format!("{}实习实践基地", self.employer.name),
             kind: "internship".into(),
             capacity: 0,
-            start_date: r.visit_date.clone(),
+            start_date: r.visit_date,
             end_date: None,
             visit_id: Some(r.id),
             notes: None,
@@ -471,7 +471,7 @@ async fn visit_dto(
         unit_name: u.name.clone(),
         employer_credit_code: f.employer_code,
         employer_name: f.employer_name,
-        visit_date: f.visit_date,
+        visit_date: f.visit_date.format("%Y-%m-%d").to_string(),
         form: f.form,
         roles: f.roles,
         programmes: f

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use jiuye_domain::access::Role;
 
 use jiuye_domain::OrgCode;
-use jiuye_store::identity::{NewGrant, NewUser};
+use jiuye_store::accounts::{NewGrant, NewUser};
 use serde::Deserialize;
 use utoipa::ToSchema;
 

@@ -66,7 +66,7 @@ pub async fn verify_employer(
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(|s| s.chars().take(500).collect::<String>());
-        let was_blacklisted = e.verification == Verification::Blacklisted.id();
+        let was_blacklisted = e.verification == Verification::Blacklisted;
         if v == Verification::Blacklisted && reason.is_none() {
             return Err(AppError::bad_request(ErrorCode::ReasonRequired, "列入黑名单必须写明原因"));
         }
@@ -76,12 +76,7 @@ pub async fn verify_employer(
         }
         state
             .store
-            .set_verification(
-                &code,
-                v.id(),
-                caller.user.id,
-                reason.as_deref().filter(|_| v == Verification::Blacklisted),
-            )
+            .set_verification(&code, v, caller.user.id, reason.as_deref().filter(|_| v == Verification::Blacklisted))
             .await?;
         let detail = match (v, reason.as_deref()) {
             (Verification::Blacklisted, Some(why)) if !was_blacklisted => {
@@ -165,7 +160,7 @@ pub(crate) async fn confirm_scam(
             let g = g.clone();
             state
                 .store
-                .set_verification(&e.credit_code, Verification::Blacklisted.id(), caller.user.id, Some(reason))
+                .set_verification(&e.credit_code, Verification::Blacklisted, caller.user.id, Some(reason))
                 .await?;
             record_scam(state, caller.user.id, &g, &e, Some(posting), reason, true).await?;
             Ok(ScamOutcome::Blacklisted)

@@ -87,11 +87,11 @@ async fn may_read(state: &AppState, caller: Option<&Caller>, r: &PostingRow) -> 
     let scopes = viewer_scopes(state, caller).await?;
     let hidden = hidden_employers(state, caller).await?;
     let facts = posting::PostingFacts {
-        status: &r.posting.status,
-        deadline: &r.posting.deadline,
+        status: r.posting.status,
+        deadline: r.posting.deadline,
         visibility,
         scope_path: &r.scope_path,
-        employer_blacklisted: r.employer_verification == Verification::Blacklisted.id(),
+        employer_blacklisted: r.employer_verification == Verification::Blacklisted,
         employer_hidden: hidden.contains(&r.posting.employer_id),
     };
     Ok(posting::readable(&scopes.reader, &facts, chrono::Local::now().date_naive()))

@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+use jiuye_domain::posting::PostingStatus;
 use jiuye_store::postings::PostingRow;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -86,7 +87,7 @@ pub(crate) async fn withdraw(
     if employer.id != old.posting.employer_id {
         return Err(missing());
     }
-    if old.posting.status == "withdrawn" {
+    if old.posting.status == PostingStatus::Withdrawn {
         return Err(unprocessable(ErrorCode::PostingWithdrawn, "该职位已撤下"));
     }
     if !state.store.withdraw_posting(id, version).await? {

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 
 use jiuye_domain::access::{self, Action, Resource, Role};
 
+use jiuye_domain::posting::PostingStatus;
 use jiuye_store::postings::PostingRow;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -46,10 +47,10 @@ pub(crate) async fn review(
     let grant =
         access::can(&caller.actor, Action::ApprovePosting, &Resource::at(&r.scope_path)).ok_or_else(missing)?.clone();
     let status = match input.decision.trim() {
-        "approve" => "approved",
-        "reject" => "rejected",
-        "hold" => "held",
-        "confirm_scam" => "rejected",
+        "approve" => PostingStatus::Approved,
+        "reject" => PostingStatus::Rejected,
+        "hold" => PostingStatus::Held,
+        "confirm_scam" => PostingStatus::Rejected,
         _ => {
             return Err(unprocessable(
                 ErrorCode::InvalidDecision,
@@ -58,11 +59,11 @@ pub(crate) async fn review(
         }
     };
     let note = input.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
-    let needs_note = status != "approved" || r.posting.risk_level == "high";
+    let needs_note = status != PostingStatus::Approved || r.posting.risk_level == "high";
     if needs_note && note.is_none() {
         return Err(unprocessable(ErrorCode::NoteRequired, "驳回、暂缓或放行高风险职位时须填写审核意见"));
     }
-    if r.posting.status == "withdrawn" {
+    if r.posting.status == PostingStatus::Withdrawn {
         return Err(unprocessable(ErrorCode::PostingWithdrawn, "该职位已撤回"));
     }
     if !state.store.review_posting(id, input.version, status, caller.user.id, note).await? {

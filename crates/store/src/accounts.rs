@@ -295,9 +295,9 @@ pub async fn verify_audit_chain(store: &dyn Identity) -> Result<ChainCheck> {
     Ok(ChainCheck::Intact { rows: prev_seq })
 }
 
-macro_rules! identity_impl {
+macro_rules! accounts_impl {
     ($store:ty, $db:ty) => {
-        mod identity_impl {
+        mod accounts_impl {
             use async_trait::async_trait;
             use chrono::{DateTime, Utc};
             use jiuye_domain::OrgKind;
@@ -306,7 +306,7 @@ macro_rules! identity_impl {
             use uuid::Uuid;
 
             use super::*;
-            use crate::identity::{
+            use crate::accounts::{
                 AuditEntry, AuditQuery, AuditRow, GrantRecord, Identity, NewGrant, NewUser, SessionRecord,
                 TokenRecord, UserQuery, UserRecord, UserSummary,
             };
@@ -877,4 +877,4 @@ macro_rules! identity_impl {
     };
 }
 
-pub(crate) use identity_impl;
+pub(crate) use accounts_impl;

@@ -4,7 +4,7 @@
 use chrono::{Duration, Utc};
 use jiuye_domain::OrgKind;
 use jiuye_domain::access::Role;
-use jiuye_store::identity::{
+use jiuye_store::accounts::{
     AuditEntry, AuditQuery, ChainCheck, NewGrant, NewUser, SessionRecord, TokenRecord, UserQuery, verify_audit_chain,
 };
 use uuid::Uuid;

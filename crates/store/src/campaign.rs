@@ -34,9 +34,9 @@ pub struct BaseRecord {
     pub kind: String,
     /// Places per year.
     pub capacity: i64,
-    /// YYYY-MM-DD the agreement starts.
-    pub start_date: String,
-    pub end_date: Option<String>,
+    /// The day the agreement starts (stored as `YYYY-MM-DD`).
+    pub start_date: chrono::NaiveDate,
+    pub end_date: Option<chrono::NaiveDate>,
     /// The visit it was agreed on, if any.
     pub visit_id: Option<Uuid>,
     pub notes: Option<String>,
@@ -122,9 +122,9 @@ pub trait CampaignRecords: Send + Sync {
     async fn hired_before(&self, path: &str, before: DateTime<Utc>) -> Result<Vec<(String, Uuid)>>;
 }
 
-macro_rules! records_impl {
+macro_rules! campaign_impl {
     ($store:ty, $db:ty) => {
-        mod records_impl {
+        mod campaign_impl {
             use async_trait::async_trait;
             use chrono::{DateTime, Utc};
             use sqlx::Row;
@@ -133,7 +133,7 @@ macro_rules! records_impl {
             use super::*;
             use crate::Result;
             use crate::common::like_escape;
-            use crate::records::{BaseRecord, BaseRow, CampaignRecords, DemandFact, PhotoRecord, SurveyLine, SurveyRecord};
+            use crate::campaign::{BaseRecord, BaseRow, CampaignRecords, DemandFact, PhotoRecord, SurveyLine, SurveyRecord};
 
             type DbRow = <$db as sqlx::Database>::Row;
 
@@ -169,8 +169,11 @@ macro_rules! records_impl {
                         name: r.try_get("name")?,
                         kind: r.try_get("kind")?,
                         capacity: r.try_get("capacity")?,
-                        start_date: r.try_get("start_date")?,
-                        end_date: r.try_get("end_date")?,
+                        start_date: crate::common::date("base start date", r.try_get("start_date")?)?,
+                        end_date: match r.try_get::<Option<String>, _>("end_date")? {
+                            Some(d) => Some(crate::common::date("base end date", &d)?),
+                            None => None,
+                        },
                         visit_id: r.try_get("visit_id")?,
                         notes: r.try_get("notes")?,
                         created_by: r.try_get("created_by")?,
@@ -261,8 +264,8 @@ macro_rules! records_impl {
                     .bind(&b.name)
                     .bind(&b.kind)
                     .bind(b.capacity)
-                    .bind(&b.start_date)
-                    .bind(&b.end_date)
+                    .bind(crate::common::date_text(b.start_date))
+                    .bind(b.end_date.map(crate::common::date_text))
                     .bind(b.visit_id)
                     .bind(&b.notes)
                     .bind(b.created_by)
@@ -432,4 +435,4 @@ macro_rules! records_impl {
     };
 }
 
-pub(crate) use records_impl;
+pub(crate) use campaign_impl;
