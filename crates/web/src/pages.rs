@@ -25,7 +25,7 @@ use jiuye_store::OrgQuery;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::api::load_org;
+use crate::api::orgs::load_org;
 use crate::auth::MaybeCaller;
 use crate::error::AppError;
 use crate::extract::query::ApiQuery;

@@ -38,7 +38,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::OrgKindDto;
+use crate::api::orgs::OrgKindDto;
 use crate::auth::{
     AuditEvent, Caller, ClientIp, Credential, MaybeCaller, SESSION_COOKIE, SignIn, Signed, audited, set_cookie,
 };

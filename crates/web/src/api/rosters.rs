@@ -20,7 +20,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::api::OrgRef;
+use crate::api::orgs::OrgRef;
 use crate::auth::{AuditEvent, Caller, Signed, authorize};
 use crate::error::{AppError, ErrorBody};
 use crate::extract::org::parse_org_code;

@@ -11,7 +11,7 @@ use askama::Template;
 use axum::extract::{OriginalUri, Path, State};
 
 use crate::AppState;
-use crate::api::parse_catalogue;
+use crate::api::reference::parse_catalogue;
 use crate::auth::MaybeCaller;
 use crate::error::AppError;
 use crate::extract::query::ApiQuery;
