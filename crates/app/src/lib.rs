@@ -11,6 +11,7 @@ pub mod access;
 pub mod accounts;
 pub mod destinations;
 pub mod error;
+pub mod files;
 pub mod orgs;
 pub mod rosters;
 pub mod search;

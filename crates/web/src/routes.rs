@@ -61,7 +61,7 @@ pub fn pages() -> (Router<AppState>, Vec<&'static str>) {
         .route(
             "/graduates/{id}/evidence",
             post(pages::destinations::evidence_form)
-                .layer(axum::extract::DefaultBodyLimit::max(api::destinations::MAX_EVIDENCE_BYTES + 64 * 1024)),
+                .layer(axum::extract::DefaultBodyLimit::max(jiuye_app::files::MAX_FILE_BYTES + 64 * 1024)),
         )
         .route("/disputes/{id}/answer", post(pages::destinations::answer_form))
         .route("/integrity", get(pages::destinations::integrity::integrity))
@@ -79,7 +79,7 @@ pub fn pages() -> (Router<AppState>, Vec<&'static str>) {
         .route(
             "/visits/{id}/photos",
             post(pages::campaign::visits::visit_photo_submit)
-                .layer(axum::extract::DefaultBodyLimit::max(api::campaign::visits::MAX_PHOTO_BYTES + 64 * 1024)),
+                .layer(axum::extract::DefaultBodyLimit::max(jiuye_app::files::MAX_FILE_BYTES + 64 * 1024)),
         )
         .route("/campaigns/{id}", get(pages::campaign::campaign_page))
         .route("/campaigns/{id}/mine", get(pages::campaign::mine_page))
@@ -102,7 +102,7 @@ pub fn pages() -> (Router<AppState>, Vec<&'static str>) {
         .route(
             "/applications/{id}/resume",
             post(pages::applications::resume_submit)
-                .layer(axum::extract::DefaultBodyLimit::max(api::applications::MAX_RESUME_BYTES + 64 * 1024)),
+                .layer(axum::extract::DefaultBodyLimit::max(jiuye_app::files::MAX_FILE_BYTES + 64 * 1024)),
         )
         .route("/applications/talent", post(pages::applications::talent_submit))
         .route("/talent", get(pages::applications::talent_page))

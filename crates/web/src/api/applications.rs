@@ -378,14 +378,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(put_resume, get_resume))
-                .layer(axum::extract::DefaultBodyLimit::max(MAX_RESUME_BYTES + 64 * 1024)),
+                .layer(axum::extract::DefaultBodyLimit::max(jiuye_app::files::MAX_FILE_BYTES + 64 * 1024)),
         )
         .routes(routes!(get_my_talent, put_my_talent))
         .routes(routes!(list_talent))
 }
-
-/// Largest résumé accepted.
-pub const MAX_RESUME_BYTES: usize = 5 * 1024 * 1024;
 
 pub(crate) async fn store_resume(
     state: &AppState,
@@ -400,32 +397,19 @@ pub(crate) async fn store_resume(
     if a.status.is_closed() {
         return Err(unprocessable(ErrorCode::ApplicationClosed, "这份申请已结束"));
     }
-    if bytes.is_empty() {
-        return Err(AppError::bad_request(ErrorCode::InvalidFile, "文件为空"));
-    }
-    if bytes.len() > MAX_RESUME_BYTES {
-        return Err(AppError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge, "简历不能超过 5 MB"));
-    }
-    let content_type = match crate::extract::upload::sniff(bytes) {
-        Some(("application/pdf", _)) => "application/pdf",
-        _ => return Err(AppError::bad_request(ErrorCode::InvalidFile, "简历请上传 PDF 文件（按文件内容判断）")),
-    };
-    let unavailable = |e: std::io::Error| {
-        tracing::error!(error = %e, "cannot store a résumé");
-        AppError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::StorageUnavailable, "文件暂时无法保存")
-    };
+    let content_type = jiuye_app::files::accept(
+        bytes,
+        |t| t == "application/pdf",
+        "简历不能超过 5 MB",
+        "简历请上传 PDF 文件（按文件内容判断）",
+    )?;
     let dir = &state.settings.evidence_dir;
-    std::fs::create_dir_all(dir).map_err(unavailable)?;
-    let stored = format!("{}.bin", Uuid::new_v4().simple());
-    let path = dir.join(&stored);
-    tokio::fs::write(&path, bytes).await.map_err(unavailable)?;
+    let stored = jiuye_app::files::save(dir, bytes).await?;
     match state.store.set_application_resume(id, &stored, content_type, bytes.len() as i64).await {
-        Ok(Some(old)) => {
-            let _ = tokio::fs::remove_file(dir.join(old)).await;
-        }
+        Ok(Some(old)) => jiuye_app::files::discard(dir, &old).await,
         Ok(None) => {}
         Err(e) => {
-            let _ = tokio::fs::remove_file(&path).await;
+            jiuye_app::files::discard(dir, &stored).await;
             return Err(e.into());
         }
     }

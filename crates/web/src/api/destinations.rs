@@ -52,9 +52,6 @@ use crate::AppState;
 use crate::auth::{AuditEvent, Caller, Signed, audited, forbidden};
 use crate::error::{AppError, ErrorBody};
 
-/// Largest evidence file accepted.
-pub const MAX_EVIDENCE_BYTES: usize = 5 * 1024 * 1024;
-
 fn not_found() -> AppError {
     AppError::not_found(ErrorCode::GraduateNotFound, "找不到该毕业生")
 }
@@ -520,7 +517,7 @@ pub async fn post_confirm(State(state): State<AppState>, Signed(caller): Signed,
 pub fn router() -> OpenApiRouter<AppState> {
     let uploads = OpenApiRouter::new()
         .routes(routes!(post_evidence))
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_EVIDENCE_BYTES + 64 * 1024));
+        .layer(axum::extract::DefaultBodyLimit::max(jiuye_app::files::MAX_FILE_BYTES + 64 * 1024));
     OpenApiRouter::new()
         .merge(uploads)
         .routes(routes!(list_graduates))

@@ -1,5 +1,5 @@
-//! Uploaded files: reading one file field of a multipart form, and recognising what a file is
-//! from its first bytes rather than from its name.
+//! Uploaded files: reading one file field of a multipart form (what a file is and where it is
+//! kept is `jiuye_app::files`).
 
 use crate::error::AppError;
 use crate::error::ErrorCode;
@@ -19,17 +19,4 @@ pub(crate) async fn multipart_file(
         }
     }
     file.ok_or_else(|| AppError::bad_request(ErrorCode::InvalidFile, missing.to_owned()))
-}
-
-/// What a file's first bytes say it is (PDF, PNG or JPEG), whatever its name claims.
-pub fn sniff(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
-    if bytes.starts_with(b"%PDF-") {
-        Some(("application/pdf", "pdf"))
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some(("image/png", "png"))
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some(("image/jpeg", "jpg"))
-    } else {
-        None
-    }
 }

@@ -1,6 +1,5 @@
 //! Visit photos over JSON: uploads recognised by their content, kept outside anything served directly, read by those who may read the visit.
 
-use crate::api::campaign::visits::MAX_PHOTO_BYTES;
 use crate::error::ErrorCode;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -42,28 +41,17 @@ pub(crate) async fn store_photo(
     bytes: &[u8],
 ) -> Result<PhotoDto, AppError> {
     scoped_visit(state, caller, id).await?;
-    if bytes.is_empty() {
-        return Err(AppError::bad_request(ErrorCode::InvalidFile, "文件为空"));
-    }
-    if bytes.len() > MAX_PHOTO_BYTES {
-        return Err(AppError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge, "照片不能超过 5 MB"));
-    }
-    let content_type = match crate::extract::upload::sniff(bytes) {
-        Some((ct, _)) if ct.starts_with("image/") => ct,
-        _ => return Err(AppError::bad_request(ErrorCode::InvalidFile, "只接受 JPG 或 PNG 照片（按文件内容判断）")),
-    };
+    let content_type = jiuye_app::files::accept(
+        bytes,
+        |t| t.starts_with("image/"),
+        "照片不能超过 5 MB",
+        "只接受 JPG 或 PNG 照片（按文件内容判断）",
+    )?;
     if state.store.photos_of(id).await?.len() >= 10 {
         return Err(unprocessable(ErrorCode::TooManyPhotos, "每条走访记录最多 10 张照片"));
     }
-    let unavailable = |e: std::io::Error| {
-        tracing::error!(error = %e, "cannot store a visit photo");
-        AppError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::StorageUnavailable, "文件暂时无法保存")
-    };
     let dir = &state.settings.evidence_dir;
-    std::fs::create_dir_all(dir).map_err(unavailable)?;
-    let stored = format!("{}.bin", Uuid::new_v4().simple());
-    let path = dir.join(&stored);
-    tokio::fs::write(&path, bytes).await.map_err(unavailable)?;
+    let stored = jiuye_app::files::save(dir, bytes).await?;
     let record = jiuye_store::campaign::PhotoRecord {
         id: Uuid::now_v7(),
         visit_id: id,
@@ -75,7 +63,7 @@ pub(crate) async fn store_photo(
         uploaded_at: chrono::Utc::now(),
     };
     if let Err(e) = state.store.add_photo(&record).await {
-        let _ = tokio::fs::remove_file(&path).await;
+        jiuye_app::files::discard(dir, &record.stored_name).await;
         return Err(e.into());
     }
     Ok(PhotoDto { id: record.id, visit_id: id, content_type: record.content_type, size_bytes: record.size_bytes })

@@ -404,9 +404,6 @@ pub(crate) async fn visit_detail(state: &AppState, caller: &Caller, id: Uuid) ->
     Ok(dto)
 }
 
-/// Largest photo accepted.
-pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
-
 /// Deletes a visit (people who may log visits for its unit); progress is recomputed from what
 /// remains.
 #[utoipa::path(delete, path = "/api/v1/visits/{id}", tag = "campaigns", params(("id" = Uuid, Path)),
@@ -533,7 +530,7 @@ pub(crate) async fn visits_page(state: &AppState, caller: &Caller, p: &VisitList
 pub fn router() -> OpenApiRouter<AppState> {
     let uploads = OpenApiRouter::new()
         .routes(routes!(post_photo))
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_PHOTO_BYTES + 64 * 1024));
+        .layer(axum::extract::DefaultBodyLimit::max(jiuye_app::files::MAX_FILE_BYTES + 64 * 1024));
     OpenApiRouter::new()
         .merge(uploads)
         .routes(routes!(list_visits, create_visit))

@@ -2,11 +2,9 @@
 
 use crate::api::destinations::DisputeDto;
 use crate::api::destinations::EvidenceDto;
-use crate::api::destinations::MAX_EVIDENCE_BYTES;
 use crate::api::destinations::allowed;
 use crate::api::destinations::visible_graduate;
 use crate::error::ErrorCode;
-use crate::extract::upload::sniff;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -36,28 +34,16 @@ pub(crate) async fn store_evidence(
 ) -> Result<EvidenceDto, AppError> {
     let g = visible_graduate(state, caller, id).await?;
     allowed(caller, Action::RegisterDestination, &g)?;
-    if bytes.is_empty() {
-        return Err(AppError::bad_request(ErrorCode::InvalidFile, "文件为空"));
-    }
-    if bytes.len() > MAX_EVIDENCE_BYTES {
-        return Err(AppError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge, "证明材料不能超过 5 MB"));
-    }
-    let (content_type, _) = sniff(bytes).ok_or_else(|| {
-        AppError::bad_request(ErrorCode::InvalidFile, "只接受 PDF、JPG 或 PNG 文件（按文件内容判断）")
-    })?;
+    let content_type = jiuye_app::files::accept(
+        bytes,
+        |_| true,
+        "证明材料不能超过 5 MB",
+        "只接受 PDF、JPG 或 PNG 文件（按文件内容判断）",
+    )?;
     let kind = ProofKind::from_id(kind)
         .ok_or_else(|| AppError::bad_request(ErrorCode::InvalidKind, format!("证明材料类型“{kind}”无效")))?;
-    let stored = format!("{}.bin", Uuid::new_v4().simple());
     let dir = &state.settings.evidence_dir;
-    std::fs::create_dir_all(dir).map_err(|e| {
-        tracing::error!(error = %e, "cannot create evidence directory");
-        AppError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::StorageUnavailable, "文件暂时无法保存")
-    })?;
-    let path = dir.join(&stored);
-    tokio::fs::write(&path, bytes).await.map_err(|e| {
-        tracing::error!(error = %e, "cannot write evidence");
-        AppError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::StorageUnavailable, "文件暂时无法保存")
-    })?;
+    let stored = jiuye_app::files::save(dir, bytes).await?;
     let original: String = file_name.chars().filter(|c| !c.is_control() && *c != '/' && *c != '\\').take(120).collect();
     let record = EvidenceRecord {
         id: Uuid::now_v7(),
@@ -73,7 +59,7 @@ pub(crate) async fn store_evidence(
         uploaded_at: Utc::now(),
     };
     if let Err(e) = state.store.add_evidence(&record).await {
-        let _ = tokio::fs::remove_file(&path).await;
+        jiuye_app::files::discard(dir, &record.stored_name).await;
         return Err(e.into());
     }
     Ok(EvidenceDto {
