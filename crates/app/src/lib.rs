@@ -9,10 +9,12 @@
 
 pub mod access;
 pub mod accounts;
+pub mod applications;
 pub mod destinations;
 pub mod error;
 pub mod files;
 pub mod orgs;
+pub mod postings;
 pub mod rosters;
 pub mod search;
 pub mod statistics;

@@ -178,3 +178,41 @@ pub async fn open_current(
     };
     Ok((ix, opened))
 }
+
+/// The node's search index once it is open: opened and made current on first use (or at start
+/// when warmed), and kept current by each change to a posting from then on.
+#[derive(Default)]
+pub struct LiveIndex(tokio::sync::OnceCell<Arc<SearchIndex>>);
+
+impl LiveIndex {
+    /// The index, when it has been opened.
+    pub fn get(&self) -> Option<Arc<SearchIndex>> {
+        self.0.get().cloned()
+    }
+
+    /// The index, opened from `dir` (in memory without one) and made current on first use.
+    pub async fn get_or_open(
+        &self,
+        store: &dyn Repository,
+        rd: &Arc<RefData>,
+        dir: Option<&Path>,
+    ) -> Result<Arc<SearchIndex>, Error> {
+        self.0
+            .get_or_try_init(|| async {
+                let (ix, opened) = open_current(store, rd, dir).await?;
+                tracing::info!(?opened, postings = ix.len(), "search index ready");
+                Ok::<_, Error>(ix)
+            })
+            .await
+            .cloned()
+    }
+
+    /// Brings the entries of `ids` up to date with the store; nothing to do while the index is
+    /// not open (opening it catches up with every change).
+    pub async fn refresh(&self, store: &dyn Repository, rd: &RefData, ids: &[Uuid]) -> Result<(), Error> {
+        match self.get() {
+            Some(ix) => apply(store, rd, &ix, ids).await,
+            None => Ok(()),
+        }
+    }
+}

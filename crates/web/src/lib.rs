@@ -96,6 +96,19 @@ pub struct AppState {
     openapi_json: Arc<String>,
 }
 
+impl AppState {
+    /// The posting use cases on this node, reading deadlines against today's local date.
+    pub fn postings(&self) -> jiuye_app::postings::Postings<'_> {
+        jiuye_app::postings::Postings {
+            store: self.store.as_ref(),
+            refdata: &self.refdata,
+            index: &self.search.index,
+            readers: &self.search.readers,
+            today: chrono::Local::now().date_naive(),
+        }
+    }
+}
+
 /// Builds the whole application.
 pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result<Router, String> {
     let messages = Arc::new(Messages::load()?);

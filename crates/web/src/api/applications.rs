@@ -5,16 +5,11 @@
 //! through an application. A blacklisted employer reaches no graduate any more: its account
 //! reads no applicant, application, résumé, message or talent list, and writes nothing to them.
 
-use crate::error::ErrorCode;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use jiuye_domain::access::{self, Action, Resource, Role};
-use jiuye_domain::employer::Verification;
-use jiuye_domain::posting::ApplicationStatus;
-use jiuye_store::postings::ApplicationRow;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -22,12 +17,9 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::auth::{AuditEvent, Caller, Signed, audited, forbidden};
-use crate::error::unprocessable;
+use crate::auth::{AuditEvent, Caller, Signed, audited};
 use crate::error::{AppError, ErrorBody};
-
-/// Where an application can go next, and who moves it there.
-pub const EMPLOYER_STEPS: &[&str] = &["viewed", "interview", "offer", "rejected"];
+use jiuye_app::applications::{self, ApplicationView};
 
 /// One state an application went through.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -73,85 +65,29 @@ pub struct ResumeDto {
     pub size_bytes: i64,
 }
 
-pub(crate) async fn dto(state: &AppState, a: ApplicationRow, with_messages: bool) -> Result<ApplicationDto, AppError> {
-    let history = state
-        .store
-        .application_events(a.id)
-        .await?
-        .into_iter()
-        .map(|(status, at)| StepDto { status: status.id().to_owned(), at })
-        .collect();
-    let messages = if with_messages {
-        state
-            .store
-            .application_messages(a.id)
-            .await?
-            .into_iter()
-            .map(|(sender, body, at)| MessageDto { sender, body, at })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    Ok(ApplicationDto {
-        id: a.id,
-        posting_id: a.posting_id,
-        posting_title: a.posting_title,
-        employer_name: a.employer_name,
-        graduate_name: a.graduate_name,
-        programme_name: a.programme_name,
-        university_name: a.university_name,
-        status: a.status.id().to_owned(),
-        note: a.note,
-        version: a.version,
-        history,
-        messages,
-        resume: a.resume.map(|(_, content_type, size_bytes)| ResumeDto { content_type, size_bytes }),
-    })
-}
-
-/// The graduate record the caller acts for, when they are a graduate.
-pub(crate) fn own_graduate(caller: &Caller) -> Option<Uuid> {
-    access::subject_of(&caller.actor, Role::Graduate)
-}
-
-/// Which party of the application the caller is: `graduate` or `employer`; None for anyone else.
-fn party(caller: &Caller, a: &ApplicationRow) -> Option<&'static str> {
-    if access::can(&caller.actor, Action::ApplyToPosting, &Resource::owned("", a.graduate_id)).is_some() {
-        Some("graduate")
-    } else if access::can(&caller.actor, Action::PostJob, &Resource::owned("", a.employer_id)).is_some() {
-        Some("employer")
-    } else {
-        None
+impl From<ApplicationView> for ApplicationDto {
+    fn from(v: ApplicationView) -> ApplicationDto {
+        let a = v.application;
+        ApplicationDto {
+            id: a.id,
+            posting_id: a.posting_id,
+            posting_title: a.posting_title,
+            employer_name: a.employer_name,
+            graduate_name: a.graduate_name,
+            programme_name: a.programme_name,
+            university_name: a.university_name,
+            status: a.status.id().to_owned(),
+            note: a.note,
+            version: a.version,
+            history: v.history.into_iter().map(|(status, at)| StepDto { status: status.id().to_owned(), at }).collect(),
+            messages: v.messages.into_iter().map(|m| MessageDto { sender: m.sender, body: m.body, at: m.at }).collect(),
+            resume: a.resume.map(|(_, content_type, size_bytes)| ResumeDto { content_type, size_bytes }),
+        }
     }
 }
 
-/// `403 employer_blacklisted` when the employer may no longer reach graduates.
-pub(crate) async fn reaches_graduates(state: &AppState, employer_id: Uuid) -> Result<(), AppError> {
-    let verification =
-        state.store.employer_by_id(employer_id).await?.map(|e| e.verification).unwrap_or(Verification::Unverified);
-    if verification.reaches_graduates() {
-        Ok(())
-    } else {
-        Err(AppError::new(
-            StatusCode::FORBIDDEN,
-            ErrorCode::EmployerBlacklisted,
-            "贵单位已被列入黑名单，不能再查看或联系毕业生",
-        ))
-    }
-}
-
-async fn parties_application(
-    state: &AppState,
-    caller: &Caller,
-    id: Uuid,
-) -> Result<(ApplicationRow, &'static str), AppError> {
-    let missing = || AppError::not_found(ErrorCode::ApplicationNotFound, "没有这份申请");
-    let a = state.store.application(id).await?.ok_or_else(missing)?;
-    let who = party(caller, &a).ok_or_else(missing)?;
-    if who == "employer" {
-        reaches_graduates(state, a.employer_id).await?;
-    }
-    Ok((a, who))
+fn list(items: Vec<ApplicationView>) -> ApplicationList {
+    ApplicationList { total: items.len() as i64, items: items.into_iter().map(ApplicationDto::from).collect() }
 }
 
 /// Optional words to the employer.
@@ -188,25 +124,8 @@ pub(crate) async fn apply_to(
     id: Uuid,
     input: &ApplyInput,
 ) -> Result<ApplicationDto, AppError> {
-    {
-        let graduate = own_graduate(caller)
-            .ok_or_else(|| AppError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "只有毕业生账号可以投递"))?;
-        let r = crate::api::postings::readers::readable_posting(state, Some(caller), id).await?;
-        let today = chrono::Local::now().date_naive();
-        if !jiuye_domain::posting::is_open(r.posting.status, r.posting.deadline, today) {
-            return Err(unprocessable(ErrorCode::PostingClosed, "该职位未发布或已截止"));
-        }
-        let note = input.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
-        if note.is_some_and(|n| n.chars().count() > 1000) {
-            return Err(unprocessable(ErrorCode::InvalidNote, "附言不超过 1000 字"));
-        }
-        let app_id = Uuid::now_v7();
-        if !state.store.add_application(app_id, id, graduate, note, caller.user.id).await? {
-            return Err(AppError::new(StatusCode::CONFLICT, ErrorCode::AlreadyApplied, "您已投递过这个职位"));
-        }
-        let a = state.store.application(app_id).await?.ok_or_else(forbidden)?;
-        dto(state, a, true).await
-    }
+    let v = applications::apply(&state.postings(), &caller.actor, id, input.note.as_deref()).await?;
+    Ok(v.into())
 }
 
 /// A list of applications.
@@ -228,12 +147,7 @@ pub async fn my_applications(
 
 /// The caller's own applications (a graduate's; the API and the applications page).
 pub(crate) async fn applications_of_caller(state: &AppState, caller: &Caller) -> Result<ApplicationList, AppError> {
-    let graduate = own_graduate(caller).ok_or_else(forbidden)?;
-    let mut items = Vec::new();
-    for a in state.store.applications_of_graduate(graduate).await? {
-        items.push(dto(state, a, false).await?);
-    }
-    Ok(ApplicationList { total: items.len() as i64, items })
+    Ok(list(applications::mine(state.store.as_ref(), &caller.actor).await?))
 }
 
 /// The applicants to one of the caller's employer's postings; anyone else gets 404, and a
@@ -252,15 +166,7 @@ pub async fn posting_applications(
 
 /// The applicants to one of the caller's employer's postings (the API and the applicants page).
 pub(crate) async fn applicants_to(state: &AppState, caller: &Caller, id: Uuid) -> Result<ApplicationList, AppError> {
-    let missing = || AppError::not_found(ErrorCode::PostingNotFound, "没有这个职位，或它不对您开放");
-    let p = state.store.posting(id).await?.ok_or_else(missing)?;
-    access::can(&caller.actor, Action::PostJob, &Resource::owned("", p.posting.employer_id)).ok_or_else(missing)?;
-    reaches_graduates(state, p.posting.employer_id).await?;
-    let mut items = Vec::new();
-    for a in state.store.applications_to_posting(id).await? {
-        items.push(dto(state, a, false).await?);
-    }
-    Ok(ApplicationList { total: items.len() as i64, items })
+    Ok(list(applications::applicants(state.store.as_ref(), &caller.actor, id).await?))
 }
 
 /// One application with its history and messages (its two parties only).
@@ -273,8 +179,7 @@ pub async fn get_application(
     Signed(caller): Signed,
     Path(id): Path<Uuid>,
 ) -> Result<Json<ApplicationDto>, AppError> {
-    let (a, _) = parties_application(&state, &caller, id).await?;
-    Ok(Json(dto(&state, a, true).await?))
+    Ok(Json(applications::get(state.store.as_ref(), &caller.actor, id).await?.into()))
 }
 
 /// A move in the pipeline.
@@ -292,23 +197,7 @@ pub(crate) async fn move_application(
     id: Uuid,
     input: &StatusInput,
 ) -> Result<ApplicationDto, AppError> {
-    let (a, who) = parties_application(state, caller, id).await?;
-    let to = input.status.trim();
-    let allowed = match who {
-        "employer" => EMPLOYER_STEPS.contains(&to),
-        _ => to == "withdrawn",
-    };
-    let to = ApplicationStatus::from_id(to)
-        .filter(|_| allowed)
-        .ok_or_else(|| unprocessable(ErrorCode::InvalidStatus, format!("您不能把申请改为“{to}”")))?;
-    if a.status.is_closed() {
-        return Err(unprocessable(ErrorCode::ApplicationClosed, "这份申请已结束"));
-    }
-    if !state.store.set_application_status(id, input.version, to, caller.user.id).await? {
-        return Err(AppError::new(StatusCode::CONFLICT, ErrorCode::VersionConflict, "申请状态已变化，请刷新后重试"));
-    }
-    let a = state.store.application(id).await?.ok_or_else(forbidden)?;
-    dto(state, a, true).await
+    Ok(applications::move_to(state.store.as_ref(), &caller.actor, id, &input.status, input.version).await?.into())
 }
 
 /// Moves an application along (its employer), or withdraws it (its graduate).
@@ -355,16 +244,10 @@ pub async fn post_message(
     Json(input): Json<MessageInput>,
 ) -> Response {
     let event = AuditEvent::new("application_message").target(format!("application:{id}"), None);
-    let result = async {
-        let (a, who) = parties_application(&state, &caller, id).await?;
-        let body = input.body.trim();
-        if !(1..=2000).contains(&body.chars().count()) {
-            return Err(unprocessable(ErrorCode::InvalidMessage, "消息应为 1–2000 个字"));
-        }
-        state.store.add_application_message(id, who, body).await?;
-        dto(&state, a, true).await
-    }
-    .await;
+    let result = applications::message(state.store.as_ref(), &caller.actor, id, &input.body)
+        .await
+        .map(ApplicationDto::from)
+        .map_err(AppError::from);
     audited(event, result.map(|d| (StatusCode::CREATED, Json(d)).into_response()))
 }
 
@@ -390,31 +273,8 @@ pub(crate) async fn store_resume(
     id: Uuid,
     bytes: &[u8],
 ) -> Result<ApplicationDto, AppError> {
-    let (a, who) = parties_application(state, caller, id).await?;
-    if who != "graduate" {
-        return Err(AppError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "只有申请人本人可以上传简历"));
-    }
-    if a.status.is_closed() {
-        return Err(unprocessable(ErrorCode::ApplicationClosed, "这份申请已结束"));
-    }
-    let content_type = jiuye_app::files::accept(
-        bytes,
-        |t| t == "application/pdf",
-        "简历不能超过 5 MB",
-        "简历请上传 PDF 文件（按文件内容判断）",
-    )?;
-    let dir = &state.settings.evidence_dir;
-    let stored = jiuye_app::files::save(dir, bytes).await?;
-    match state.store.set_application_resume(id, &stored, content_type, bytes.len() as i64).await {
-        Ok(Some(old)) => jiuye_app::files::discard(dir, &old).await,
-        Ok(None) => {}
-        Err(e) => {
-            jiuye_app::files::discard(dir, &stored).await;
-            return Err(e.into());
-        }
-    }
-    let a = state.store.application(id).await?.ok_or_else(forbidden)?;
-    dto(state, a, true).await
+    let files = &state.settings.evidence_dir;
+    Ok(applications::attach_resume(state.store.as_ref(), files, &caller.actor, id, bytes).await?.into())
 }
 
 /// Attaches a résumé (PDF, at most 5 MB) to the caller's own application, replacing any
@@ -450,23 +310,19 @@ pub async fn get_resume(State(state): State<AppState>, Signed(caller): Signed, P
     use axum::http::header;
     let event = AuditEvent::new("application_resume_read").target(format!("application:{id}"), None);
     let result = async {
-        let missing = || AppError::not_found(ErrorCode::ResumeNotFound, "这份申请没有简历");
-        let (a, _) = parties_application(&state, &caller, id)
-            .await
-            .map_err(|e| if e.status == StatusCode::NOT_FOUND { missing() } else { e })?;
-        let (stored, content_type, _) = a.resume.ok_or_else(missing)?;
-        let bytes = tokio::fs::read(state.settings.evidence_dir.join(&stored)).await.map_err(|_| missing())?;
+        let files = &state.settings.evidence_dir;
+        let r = applications::resume(state.store.as_ref(), files, &caller.actor, id).await?;
         // The name is made of the application's id only: nothing the uploader chose reaches it.
-        let disposition = format!("attachment; filename=\"resume-{}.pdf\"", a.id.simple());
+        let disposition = format!("attachment; filename=\"resume-{}.pdf\"", r.application_id.simple());
         Ok((
             StatusCode::OK,
             [
-                (header::CONTENT_TYPE, content_type),
+                (header::CONTENT_TYPE, r.content_type),
                 (header::CONTENT_DISPOSITION, disposition),
                 (header::CACHE_CONTROL, "no-store".to_owned()),
                 (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
             ],
-            bytes,
+            r.bytes,
         )
             .into_response())
     }
@@ -487,13 +343,11 @@ pub async fn get_my_talent(
     State(state): State<AppState>,
     Signed(caller): Signed,
 ) -> Result<Json<TalentChoice>, AppError> {
-    let graduate = own_graduate(&caller).ok_or_else(forbidden)?;
-    Ok(Json(TalentChoice { open: state.store.talent_optin(graduate).await? }))
+    Ok(Json(TalentChoice { open: applications::talent_choice(state.store.as_ref(), &caller.actor).await? }))
 }
 
 pub(crate) async fn set_talent(state: &AppState, caller: &Caller, open: bool) -> Result<TalentChoice, AppError> {
-    let graduate = own_graduate(caller).ok_or_else(forbidden)?;
-    state.store.set_talent_optin(graduate, open).await?;
+    applications::set_talent_choice(state.store.as_ref(), &caller.actor, open).await?;
     Ok(TalentChoice { open })
 }
 
@@ -541,11 +395,8 @@ pub struct TalentParams {
 }
 
 pub(crate) async fn talent_list(state: &AppState, caller: &Caller, p: &TalentParams) -> Result<TalentList, AppError> {
-    if let Some(id) = access::subject_of(&caller.actor, Role::Employer) {
-        reaches_graduates(state, id).await?;
-    }
-    crate::api::postings::own_employer(state, caller).await?;
-    let (rows, total) = state.store.talent(p.limit.unwrap_or(50), p.offset.unwrap_or(0)).await?;
+    let (rows, total) =
+        applications::talent(state.store.as_ref(), &caller.actor, p.limit.unwrap_or(50), p.offset.unwrap_or(0)).await?;
     let items = rows
         .into_iter()
         .map(|t| TalentDto {

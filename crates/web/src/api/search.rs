@@ -19,19 +19,18 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::api::postings::PostingDto;
-use crate::api::postings::readers::ReaderScopes;
 use crate::auth::MaybeCaller;
 use crate::error::{AppError, ErrorBody};
 use crate::extract::query::ApiQuery;
+use jiuye_app::postings::readers::{self, ReaderCache};
+use jiuye_app::search::LiveIndex;
 
-/// The index, once opened, and the answers it gave lately.
+/// The index, once opened, the answers it gave lately, and where readers read postings.
 #[derive(Default)]
 pub struct SearchState {
-    index: tokio::sync::OnceCell<Arc<SearchIndex>>,
+    pub index: LiveIndex,
+    pub readers: ReaderCache,
     cache: std::sync::Mutex<std::collections::HashMap<String, Cached>>,
-    /// The organisations whose postings the holders of a set of grants read, by the grants'
-    /// organisation paths (the tree and alliances change rarely; kept for `CACHE_FOR`).
-    scopes: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Arc<ReaderScopes>)>>,
 }
 
 /// An answer, good while the index is at `generation` and for `CACHE_FOR`.
@@ -53,20 +52,6 @@ impl SearchState {
         (c.generation == generation && c.at.elapsed() < CACHE_FOR).then(|| c.found.clone())
     }
 
-    pub(crate) fn scopes_of(&self, key: &str) -> Option<Arc<ReaderScopes>> {
-        let cache = self.scopes.lock().ok()?;
-        cache.get(key).filter(|(at, _)| at.elapsed() < CACHE_FOR).map(|(_, s)| s.clone())
-    }
-
-    pub(crate) fn remember_scopes(&self, key: String, scopes: Arc<ReaderScopes>) {
-        if let Ok(mut cache) = self.scopes.lock() {
-            if cache.len() >= CACHE_SIZE {
-                cache.clear();
-            }
-            cache.insert(key, (std::time::Instant::now(), scopes));
-        }
-    }
-
     fn remember(&self, key: String, generation: u64, found: Arc<SearchResults>) {
         if let Ok(mut cache) = self.cache.lock() {
             if cache.len() >= CACHE_SIZE {
@@ -78,7 +63,7 @@ impl SearchState {
 }
 
 pub use jiuye_app::search::{Opened, doc_of, open, open_current, rebuild};
-use jiuye_app::search::{apply, now_ms, source_of};
+use jiuye_app::search::{now_ms, source_of};
 
 fn unavailable(e: impl std::fmt::Display) -> AppError {
     jiuye_app::search::unavailable(e).into()
@@ -86,17 +71,7 @@ fn unavailable(e: impl std::fmt::Display) -> AppError {
 
 /// The index, opening it (and building or catching up) on first use.
 pub(crate) async fn index(state: &AppState) -> Result<Arc<SearchIndex>, AppError> {
-    state
-        .search
-        .index
-        .get_or_try_init(|| async {
-            let (ix, opened) =
-                open_current(&*state.store, &state.refdata, state.settings.search_dir.as_deref()).await?;
-            tracing::info!(?opened, postings = ix.len(), "search index ready");
-            Ok::<_, AppError>(ix)
-        })
-        .await
-        .cloned()
+    Ok(state.search.index.get_or_open(&*state.store, &state.refdata, state.settings.search_dir.as_deref()).await?)
 }
 
 /// Drops expired postings from the index once an hour while the node runs (searches never
@@ -105,7 +80,7 @@ pub(crate) async fn prune_hourly(state: AppState) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         tick.tick().await;
-        let Some(ix) = state.search.index.get().cloned() else { continue };
+        let Some(ix) = state.search.index.get() else { continue };
         let Ok(source) = source_of(&*state.store).await.map_err(|e| tracing::warn!(error = %e.message, "prune")) else {
             continue;
         };
@@ -118,13 +93,6 @@ pub(crate) async fn prune_hourly(state: AppState) {
             Err(e) => tracing::warn!(error = %e, "search index: pruning failed"),
         }
     }
-}
-
-/// Brings one posting's entry up to date after a change (when the index is open; opening
-/// reads the store itself).
-pub(crate) async fn refresh(state: &AppState, id: Uuid) -> Result<(), AppError> {
-    let Some(ix) = state.search.index.get().cloned() else { return Ok(()) };
-    Ok(apply(&*state.store, &state.refdata, &ix, &[id]).await?)
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -263,9 +231,10 @@ pub(crate) async fn run(
         return Err(AppError::bad_request(ErrorCode::QueryTooLong, "检索词不超过 100 字"));
     }
     let ix = index(state).await?;
+    let reader = caller.map(|c| &c.actor);
     let scopes: Vec<Uuid> =
-        crate::api::postings::readers::viewer_scopes(state, caller).await?.ids.iter().copied().collect();
-    let hidden = crate::api::postings::readers::hidden_employers(state, caller).await?;
+        readers::scopes(&*state.store, &state.search.readers, reader).await?.ids.iter().copied().collect();
+    let hidden = readers::hidden_employers(&*state.store, reader).await?;
     let page = p.page.unwrap_or(1).clamp(1, 500);
     let mut filters: Vec<(Facet, String)> = Vec::new();
     for f in Facet::ALL {

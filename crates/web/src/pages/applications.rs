@@ -2,11 +2,9 @@
 
 use crate::api::applications::ApplicationList;
 use crate::api::applications::ApplyInput;
-use crate::api::applications::EMPLOYER_STEPS;
 use crate::api::applications::StatusInput;
 use crate::api::applications::TalentList;
 use crate::api::applications::TalentParams;
-use crate::api::applications::own_graduate;
 use crate::api::applications::talent_list;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -39,8 +37,8 @@ pub async fn my_applications_page(
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
 ) -> Result<Response, AppError> {
     let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
-    let talent_open = match own_graduate(&me) {
-        Some(g) => Some(state.store.talent_optin(g).await?),
+    let talent_open = match jiuye_app::applications::own_graduate(&me.actor) {
+        Some(_) => Some(jiuye_app::applications::talent_choice(state.store.as_ref(), &me.actor).await?),
         None => None,
     };
     let list = crate::api::applications::applications_of_caller(&state, &me).await?;
@@ -66,7 +64,7 @@ pub async fn applicants_page(
         title,
         posting: Some(id),
         list,
-        steps: EMPLOYER_STEPS.to_vec(),
+        steps: jiuye_app::applications::EMPLOYER_STEPS.iter().map(|s| s.id()).collect(),
         talent_open: None,
     })
 }

@@ -445,7 +445,7 @@ pub async fn mine_submit(
         .collect(),
     };
     let event = AuditEvent::new("posting_create");
-    match crate::api::postings::submit_posting(&state, &me, &input).await {
+    match state.postings().submit(&me.actor, &input.form()).await.map_err(AppError::from) {
         Ok(row) => {
             let detail = format!("{} {}", row.posting.status.id(), row.posting.risk_level);
             Ok(event
@@ -479,11 +479,11 @@ pub async fn report_submit(
 ) -> Result<Response, AppError> {
     let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let event = AuditEvent::new("posting_report").target(format!("posting:{id}"), None);
-    match crate::api::postings::reports::report(&state, &me, id, &f.reason).await {
+    match state.postings().report(&me.actor, id, &f.reason).await {
         Ok((path, _)) => Ok(event
             .target(format!("posting:{id}"), Some(&path))
             .attach(Redirect::to(&format!("/postings/{id}?reported=1")).into_response())),
-        Err(e) => Ok(audited(event, Err(e))),
+        Err(e) => Ok(audited(event, Err(e.into()))),
     }
 }
 
@@ -502,10 +502,10 @@ pub async fn withdraw_submit(
 ) -> Result<Response, AppError> {
     let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let event = AuditEvent::new("posting_withdraw").target(format!("posting:{id}"), None);
-    match crate::api::postings::reports::withdraw(&state, &me, id, f.version).await {
+    match state.postings().withdraw(&me.actor, id, f.version).await {
         Ok(row) => Ok(event
             .target(format!("posting:{id}"), Some(&row.scope_path))
             .attach(axum::response::Redirect::to("/postings/mine").into_response())),
-        Err(e) => Ok(audited(event, Err(e))),
+        Err(e) => Ok(audited(event, Err(e.into()))),
     }
 }

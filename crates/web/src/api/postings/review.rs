@@ -1,15 +1,15 @@
 //! Posting review over JSON: decisions by the staff of the posting's scope with a version check, the review queue, and an employer's own postings.
 
 use crate::api::postings::PostingDto;
+use crate::api::postings::ReportDto;
 use crate::api::postings::dto;
-use crate::api::postings::reports_of;
 use crate::error::ErrorCode;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use jiuye_domain::access::{self, Action, Resource, Role};
+use jiuye_domain::access::{self, Action, Resource};
 
 use jiuye_domain::posting::PostingStatus;
 use jiuye_store::postings::PostingRow;
@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::auth::{AuditEvent, Caller, Signed, audited, forbidden};
+use crate::auth::{AuditEvent, Caller, Signed, audited};
 use crate::error::unprocessable;
 use crate::error::{AppError, ErrorBody};
 use crate::extract::query::ApiQuery;
@@ -89,7 +89,7 @@ pub(crate) async fn review(
             crate::api::employers::verification::ScamOutcome::Blacklisted => {
                 // Blacklisted everywhere: its other postings leave search and reading at once.
                 for other in state.store.postings_of_employer(r.posting.employer_id).await? {
-                    crate::api::search::refresh(state, other.posting.id).await?;
+                    state.search.index.refresh(state.store.as_ref(), &state.refdata, &[other.posting.id]).await?;
                 }
                 detail.push_str(&format!(" blacklisted employer:{}", r.employer_code));
             }
@@ -100,7 +100,7 @@ pub(crate) async fn review(
             }
         }
     }
-    crate::api::search::refresh(state, id).await?;
+    state.search.index.refresh(state.store.as_ref(), &state.refdata, &[id]).await?;
     Ok((state.store.posting(id).await?.ok_or_else(missing)?, grant, detail))
 }
 
@@ -151,30 +151,20 @@ pub struct PostingList {
     pub items: Vec<PostingDto>,
 }
 
+/// The review queue of the caller (the API and the review page).
 pub(crate) async fn queue(state: &AppState, caller: &Caller, p: &QueueParams) -> Result<PostingList, AppError> {
-    let status = p.status.as_deref().map(str::trim).filter(|s| !s.is_empty()).unwrap_or("pending");
-    if !["pending", "held", "approved", "rejected", "reported"].contains(&status) {
-        return Err(AppError::bad_request(
-            ErrorCode::InvalidStatus,
-            "status 应为 pending、held、approved、rejected 或 reported",
-        ));
-    }
-    let paths = access::scope_paths(&caller.actor, Action::ApprovePosting);
-    if paths.is_empty() {
-        return Err(forbidden());
-    }
-    let (rows, total) =
-        state.store.postings_in(&paths, &[status], p.limit.unwrap_or(50), p.offset.unwrap_or(0)).await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for r in rows {
-        let id = r.posting.id;
-        let count = r.report_count;
-        let mut d = dto(state, r);
-        if count > 0 {
-            d.reports = reports_of(state, id).await?;
-        }
-        items.push(d);
-    }
+    let (rows, total) = state
+        .postings()
+        .queue(&caller.actor, p.status.as_deref(), p.limit.unwrap_or(50), p.offset.unwrap_or(0))
+        .await?;
+    let items = rows
+        .into_iter()
+        .map(|(r, reports)| {
+            let mut d = dto(state, r);
+            d.reports = reports.into_iter().map(ReportDto::from).collect();
+            d
+        })
+        .collect();
     Ok(PostingList { total, items })
 }
 
@@ -199,7 +189,6 @@ pub async fn my_postings(State(state): State<AppState>, Signed(caller): Signed) 
 
 /// The caller's own employer's postings (the API and the employer's page).
 pub(crate) async fn postings_of_caller(state: &AppState, caller: &Caller) -> Result<PostingList, AppError> {
-    let id = jiuye_domain::access::subject_of(&caller.actor, Role::Employer).ok_or_else(forbidden)?;
-    let rows = state.store.postings_of_employer(id).await?;
+    let rows = jiuye_app::postings::of_own_employer(state.store.as_ref(), &caller.actor).await?;
     Ok(PostingList { total: rows.len() as i64, items: rows.into_iter().map(|r| dto(state, r)).collect() })
 }

@@ -1,7 +1,6 @@
 //! The screening page: paste a posting, see what looks risky and why.
 
 use crate::api::postings::DraftPosting;
-use crate::api::postings::screen_draft;
 use axum::extract::State;
 
 use jiuye_domain::screening::Screening;
@@ -88,7 +87,7 @@ pub async fn screen_submit(
                 region: Some(f.region.clone()).filter(|r| !r.trim().is_empty()),
                 contact: Some(f.contact.clone()),
             };
-            match screen_draft(&state, &d).await {
+            match state.postings().screen(&d.text()).await.map_err(AppError::from) {
                 Ok(s) => (Some(s), None),
                 Err(e) if e.status.is_client_error() => (None, Some(e.message)),
                 Err(e) => return Err(e),
