@@ -32,34 +32,20 @@ pub struct Postings<'a> {
     pub today: NaiveDate,
 }
 
-/// The text of a draft that screening reads.
-#[derive(Clone, Copy, Debug, Default)]
+/// The text of a draft that screening reads, and the place of work (a GB/T 2260 code) whose
+/// province's minimum wage the pay is checked against.
+#[derive(Clone, Debug, Default)]
 pub struct DraftText<'a> {
-    pub title: &'a str,
-    pub description: &'a str,
-    /// Monthly pay range, yuan.
-    pub salary_min: Option<i64>,
-    pub salary_max: Option<i64>,
-    /// GB/T 2260 code of the place of work.
+    pub draft: screening::Draft<'a>,
     pub region: Option<&'a str>,
-    pub contact: Option<&'a str>,
 }
 
-/// A posting as the employer fills it in (checked by `jiuye_domain::posting::check_fields`).
-#[derive(Clone, Copy, Debug)]
+/// A posting as the employer fills it in: its fields (checked by
+/// `jiuye_domain::posting::check_fields` once trimmed), where it appears and its themed
+/// campaigns.
+#[derive(Clone, Debug)]
 pub struct PostingForm<'a> {
-    pub title: &'a str,
-    pub description: &'a str,
-    pub region: &'a str,
-    pub position: &'a str,
-    pub education: &'a str,
-    pub majors: &'a [String],
-    pub openings: i64,
-    pub salary_min: Option<i64>,
-    pub salary_max: Option<i64>,
-    pub deadline: &'a str,
-    pub contact: &'a str,
-    pub apply_method: &'a str,
+    pub fields: PostingFields<'a>,
     /// `university`, `alliance`, `province` or `nation`.
     pub visibility: &'a str,
     /// The code of the university, alliance or province it appears in (none for the nation).
@@ -112,10 +98,11 @@ impl Postings<'_> {
     /// Screens a draft against the shipped rules and the minimum wage of its province; stores
     /// nothing.
     pub async fn screen(&self, d: &DraftText<'_>) -> Result<Screening, Error> {
-        if d.title.chars().count() > 200 || d.description.chars().count() > MAX_TEXT {
+        let draft = &d.draft;
+        if draft.title.chars().count() > 200 || draft.description.chars().count() > MAX_TEXT {
             return Err(unprocessable(ErrorCode::TextTooLong, "标题不超过 200 字，描述不超过 20000 字"));
         }
-        for v in [d.salary_min, d.salary_max].into_iter().flatten() {
+        for v in [draft.salary_min, draft.salary_max].into_iter().flatten() {
             if !(0..=10_000_000).contains(&v) {
                 return Err(unprocessable(ErrorCode::InvalidSalary, "月薪应在 0 到 10000000 元之间"));
             }
@@ -136,14 +123,7 @@ impl Postings<'_> {
                 .ok_or_else(|| unprocessable(ErrorCode::InvalidRegion, format!("工作地点代码 {region} 无效")))?;
             self.store.min_wage(&format!("{province}0000")).await?
         };
-        let draft = screening::Draft {
-            title: d.title,
-            description: d.description,
-            salary_min: d.salary_min,
-            salary_max: d.salary_max,
-            contact: d.contact,
-        };
-        Ok(screening::screen(Rules::shipped(), &draft, wage))
+        Ok(screening::screen(Rules::shipped(), draft, wage))
     }
 
     async fn scope_org(&self, visibility: Visibility, scope: Option<&str>) -> Result<Org, Error> {
@@ -166,20 +146,21 @@ impl Postings<'_> {
     /// The record a form makes for `employer` (its screening decides whether it waits for
     /// review or is held).
     async fn build(&self, form: &PostingForm<'_>, employer: &EmployerRecord) -> Result<PostingRecord, Error> {
-        let majors: Vec<String> = form.majors.iter().map(|m| m.trim().to_owned()).filter(|m| !m.is_empty()).collect();
+        let f = &form.fields;
+        let majors: Vec<String> = f.majors.iter().map(|m| m.trim().to_owned()).filter(|m| !m.is_empty()).collect();
         let fields = PostingFields {
-            title: form.title.trim(),
-            description: form.description.trim(),
-            region: form.region.trim(),
-            position: form.position.trim(),
-            education: form.education.trim(),
+            title: f.title.trim(),
+            description: f.description.trim(),
+            region: f.region.trim(),
+            position: f.position.trim(),
+            education: f.education.trim(),
             majors: &majors,
-            openings: form.openings,
-            salary_min: form.salary_min,
-            salary_max: form.salary_max,
-            deadline: form.deadline.trim(),
-            contact: form.contact.trim(),
-            apply_method: form.apply_method.trim(),
+            openings: f.openings,
+            salary_min: f.salary_min,
+            salary_max: f.salary_max,
+            deadline: f.deadline.trim(),
+            contact: f.contact.trim(),
+            apply_method: f.apply_method.trim(),
         };
         let problems = posting::check_fields(self.refdata, &fields, self.today);
         if let Some(first) = problems.first() {
@@ -208,12 +189,14 @@ impl Postings<'_> {
         }
         let screening = self
             .screen(&DraftText {
-                title: fields.title,
-                description: fields.description,
-                salary_min: form.salary_min,
-                salary_max: form.salary_max,
+                draft: screening::Draft {
+                    title: fields.title,
+                    description: fields.description,
+                    salary_min: fields.salary_min,
+                    salary_max: fields.salary_max,
+                    contact: Some(fields.contact),
+                },
                 region: Some(fields.region),
-                contact: Some(fields.contact),
             })
             .await?;
         let now = Utc::now();
@@ -226,9 +209,9 @@ impl Postings<'_> {
             position_code: fields.position.to_owned(),
             education: fields.education.to_owned(),
             majors: majors.join(","),
-            openings: form.openings,
-            salary_min: form.salary_min,
-            salary_max: form.salary_max,
+            openings: fields.openings,
+            salary_min: fields.salary_min,
+            salary_max: fields.salary_max,
             deadline,
             contact: fields.contact.to_owned(),
             apply_method: fields.apply_method.to_owned(),

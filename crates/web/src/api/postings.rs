@@ -56,12 +56,14 @@ impl DraftPosting {
     /// The text screening reads.
     pub(crate) fn text(&self) -> jiuye_app::postings::DraftText<'_> {
         jiuye_app::postings::DraftText {
-            title: &self.title,
-            description: &self.description,
-            salary_min: self.salary_min,
-            salary_max: self.salary_max,
+            draft: jiuye_domain::screening::Draft {
+                title: &self.title,
+                description: &self.description,
+                salary_min: self.salary_min,
+                salary_max: self.salary_max,
+                contact: self.contact.as_deref(),
+            },
             region: self.region.as_deref(),
-            contact: self.contact.as_deref(),
         }
     }
 }
@@ -134,18 +136,20 @@ impl PostingInput {
     /// The form as the use cases read it.
     pub(crate) fn form(&self) -> jiuye_app::postings::PostingForm<'_> {
         jiuye_app::postings::PostingForm {
-            title: &self.title,
-            description: &self.description,
-            region: &self.region,
-            position: &self.position,
-            education: &self.education,
-            majors: &self.majors,
-            openings: self.openings,
-            salary_min: self.salary_min,
-            salary_max: self.salary_max,
-            deadline: &self.deadline,
-            contact: &self.contact,
-            apply_method: &self.apply_method,
+            fields: jiuye_domain::posting::PostingFields {
+                title: &self.title,
+                description: &self.description,
+                region: &self.region,
+                position: &self.position,
+                education: &self.education,
+                majors: &self.majors,
+                openings: self.openings,
+                salary_min: self.salary_min,
+                salary_max: self.salary_max,
+                deadline: &self.deadline,
+                contact: &self.contact,
+                apply_method: &self.apply_method,
+            },
             visibility: &self.visibility,
             scope: self.scope.as_deref(),
             specials: &self.specials,

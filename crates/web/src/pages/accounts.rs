@@ -5,6 +5,7 @@ pub mod audit;
 pub mod users;
 
 use crate::error::ErrorCode;
+use crate::extract::signed_in::SignedIn;
 use askama::Template;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::{StatusCode, header};
@@ -27,7 +28,6 @@ use crate::i18n::Lang;
 use crate::pages::sign_in::check_credentials;
 use crate::pages::sign_in::start_session;
 use crate::render::page::Base;
-use crate::render::page::login_redirect;
 use crate::render::page::render;
 
 /// Only local paths are followed after sign-in: never an open redirect.
@@ -40,7 +40,6 @@ pub(crate) struct Ctx<'a> {
     pub(crate) state: &'a AppState,
     pub(crate) lang: Lang,
     pub(crate) uri: &'a axum::http::Uri,
-    pub(crate) caller: &'a MaybeCaller,
 }
 
 #[derive(Template)]
@@ -202,11 +201,10 @@ async fn account_page(
     state: &AppState,
     lang: Lang,
     uri: &axum::http::Uri,
-    caller: &MaybeCaller,
     me: &Caller,
     extras: AccountExtras,
 ) -> Result<Response, AppError> {
-    let base = Base::new(state, lang, "account", uri).with_caller(caller);
+    let base = Base::new(state, lang, "account", uri).signed_in(me);
     let user = state.store.user_by_id(me.user.id).await?.ok_or_else(crate::auth::unauthenticated)?;
     let grants = state.store.grants_of(me.user.id).await?;
     let now = Utc::now();
@@ -266,11 +264,10 @@ async fn account_page(
 pub async fn account(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
-    account_page(&state, lang, &uri, &caller, &me, AccountExtras::default()).await
+    account_page(&state, lang, &uri, &me, AccountExtras::default()).await
 }
 
 /// Runs an account action and shows the account page with its outcome.
@@ -278,16 +275,15 @@ async fn account_outcome(
     state: &AppState,
     lang: Lang,
     uri: &axum::http::Uri,
-    caller: &MaybeCaller,
     me: &Caller,
     event: AuditEvent,
     outcome: Result<AccountExtras, AppError>,
 ) -> Result<Response, AppError> {
     match outcome {
-        Ok(extras) => Ok(event.attach(account_page(state, lang, uri, caller, me, extras).await?)),
+        Ok(extras) => Ok(event.attach(account_page(state, lang, uri, me, extras).await?)),
         Err(e) => {
             let extras = AccountExtras { error: Some(e), ..AccountExtras::default() };
-            Ok(event.attach(account_page(state, lang, uri, caller, me, extras).await?))
+            Ok(event.attach(account_page(state, lang, uri, me, extras).await?))
         }
     }
 }
@@ -301,11 +297,10 @@ pub struct PasswordForm {
 pub async fn account_password(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
     Form(f): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let event = AuditEvent::new("password_change").target(format!("user:{}", me.user.username), None);
     match change_own_password(&state, &me, &f.current_password, &f.new_password).await {
         Ok(()) => {
@@ -315,21 +310,20 @@ pub async fn account_password(
             }
             Ok(event.attach(res))
         }
-        Err(e) => account_outcome(&state, lang, &uri, &caller, &me, event, Err(e)).await,
+        Err(e) => account_outcome(&state, lang, &uri, &me, event, Err(e)).await,
     }
 }
 
 pub async fn account_totp_setup(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let outcome = totp_setup(&state, &me)
         .await
         .map(|d| AccountExtras { totp_setup: Some((d.secret, d.otpauth_uri)), ..AccountExtras::default() });
-    account_outcome(&state, lang, &uri, &caller, &me, AuditEvent::new("totp_setup"), outcome).await
+    account_outcome(&state, lang, &uri, &me, AuditEvent::new("totp_setup"), outcome).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -340,17 +334,16 @@ pub struct CodeForm {
 pub async fn account_totp_enable(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
     Form(f): Form<CodeForm>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let base = Base::new(&state, lang, "account", &uri);
     let notice = base.t("account.totp_enabled_notice").to_owned();
     let outcome = totp_enable(&state, &me, &f.code)
         .await
         .map(|()| AccountExtras { notice: Some(notice), ..AccountExtras::default() });
-    account_outcome(&state, lang, &uri, &caller, &me, AuditEvent::new("totp_enable"), outcome).await
+    account_outcome(&state, lang, &uri, &me, AuditEvent::new("totp_enable"), outcome).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -361,13 +354,12 @@ pub struct ConfirmForm {
 pub async fn account_totp_disable(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
     Form(f): Form<ConfirmForm>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let outcome = totp_disable(&state, &me, &f.password).await.map(|()| AccountExtras::default());
-    account_outcome(&state, lang, &uri, &caller, &me, AuditEvent::new("totp_disable"), outcome).await
+    account_outcome(&state, lang, &uri, &me, AuditEvent::new("totp_disable"), outcome).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -379,18 +371,16 @@ pub struct TokenForm {
 pub async fn account_token_create(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
     Form(f): Form<TokenForm>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let days = match f.expires_days.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         Some(d) => match d.parse::<i64>() {
             Ok(n) => Some(n),
             Err(_) => {
                 let e = AppError::bad_request(ErrorCode::InvalidExpiry, "有效期应为 1 到 365 天");
-                return account_outcome(&state, lang, &uri, &caller, &me, AuditEvent::new("token_create"), Err(e))
-                    .await;
+                return account_outcome(&state, lang, &uri, &me, AuditEvent::new("token_create"), Err(e)).await;
             }
         },
         None => None,
@@ -399,21 +389,20 @@ pub async fn account_token_create(
         .await
         .map(|(_, token)| AccountExtras { new_token: Some(token), ..AccountExtras::default() })
         .map_err(AppError::from);
-    account_outcome(&state, lang, &uri, &caller, &me, AuditEvent::new("token_create"), outcome).await
+    account_outcome(&state, lang, &uri, &me, AuditEvent::new("token_create"), outcome).await
 }
 
 pub async fn account_token_revoke(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let outcome = match state.store.revoke_token(me.user.id, id, Utc::now()).await? {
         true => Ok(AccountExtras::default()),
         false => Err(AppError::not_found(ErrorCode::TokenNotFound, "没有这个令牌，或它已被撤销")),
     };
     let event = AuditEvent::new("token_revoke").target(format!("token:{id}"), None);
-    account_outcome(&state, lang, &uri, &caller, &me, event, outcome).await
+    account_outcome(&state, lang, &uri, &me, event, outcome).await
 }

@@ -6,6 +6,7 @@ use crate::api::applications::StatusInput;
 use crate::api::applications::TalentList;
 use crate::api::applications::TalentParams;
 use crate::api::applications::talent_list;
+use crate::extract::signed_in::SignedIn;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -33,16 +34,15 @@ struct ApplicationsPage {
 pub async fn my_applications_page(
     State(state): State<AppState>,
     lang: crate::i18n::Lang,
-    caller: crate::auth::MaybeCaller,
+    SignedIn(me): SignedIn,
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let talent_open = match jiuye_app::applications::own_graduate(&me.actor) {
         Some(_) => Some(jiuye_app::applications::talent_choice(state.store.as_ref(), &me.actor).await?),
         None => None,
     };
     let list = crate::api::applications::applications_of_caller(&state, &me).await?;
-    let base = crate::render::page::Base::new(&state, lang, "postings", &uri).with_caller(&caller);
+    let base = crate::render::page::Base::new(&state, lang, "postings", &uri).signed_in(&me);
     let title = base.t("application.mine_title").to_owned();
     crate::render::page::render(&ApplicationsPage { base, title, posting: None, list, steps: Vec::new(), talent_open })
 }
@@ -51,13 +51,12 @@ pub async fn my_applications_page(
 pub async fn applicants_page(
     State(state): State<AppState>,
     lang: crate::i18n::Lang,
-    caller: crate::auth::MaybeCaller,
+    SignedIn(me): SignedIn,
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let list = crate::api::applications::applicants_to(&state, &me, id).await?;
-    let base = crate::render::page::Base::new(&state, lang, "postings", &uri).with_caller(&caller);
+    let base = crate::render::page::Base::new(&state, lang, "postings", &uri).signed_in(&me);
     let title = base.t("application.applicants_title").to_owned();
     crate::render::page::render(&ApplicationsPage {
         base,
@@ -72,12 +71,10 @@ pub async fn applicants_page(
 /// Applies from the posting's page.
 pub async fn apply_submit(
     State(state): State<AppState>,
-    caller: crate::auth::MaybeCaller,
-    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    SignedIn(me): SignedIn,
     Path(id): Path<Uuid>,
     axum::Form(f): axum::Form<std::collections::HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let input = ApplyInput { note: f.get("note").cloned() };
     let event = AuditEvent::new("application_create").target(format!("posting:{id}"), None);
     let to = || axum::response::Redirect::to("/applications").into_response();
@@ -100,12 +97,10 @@ pub struct StatusForm {
 /// Moves an application from a page and returns to it.
 pub async fn status_submit(
     State(state): State<AppState>,
-    caller: crate::auth::MaybeCaller,
-    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    SignedIn(me): SignedIn,
     Path(id): Path<Uuid>,
     axum::Form(f): axum::Form<StatusForm>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let input = StatusInput { status: f.status, version: f.version };
     let event = crate::api::applications::status_event(id, &input);
     let back = match f.back.parse::<Uuid>() {
@@ -120,12 +115,10 @@ pub async fn status_submit(
 /// action URL).
 pub async fn resume_submit(
     State(state): State<AppState>,
-    caller: crate::auth::MaybeCaller,
-    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    SignedIn(me): SignedIn,
     Path(id): Path<Uuid>,
     mut form: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let bytes = crate::extract::upload::multipart_file(&mut form, "resume", "请选择简历文件").await?;
     let stored = crate::api::applications::store_resume(&state, &me, id, &bytes).await;
     Ok(back_to_applications(crate::api::applications::resume_event(id), stored.map(|_| ())))
@@ -145,11 +138,9 @@ pub struct TalentForm {
 /// Opens or closes the graduate's profile to employers from the applications page.
 pub async fn talent_submit(
     State(state): State<AppState>,
-    caller: crate::auth::MaybeCaller,
-    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    SignedIn(me): SignedIn,
     axum::Form(f): axum::Form<TalentForm>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let open = f.open == "1";
     let done = crate::api::applications::set_talent(&state, &me, open).await.map(|_| ());
     Ok(back_to_applications(crate::api::applications::talent_event(open), done))
@@ -174,14 +165,13 @@ impl TalentPage {
 pub async fn talent_page(
     State(state): State<AppState>,
     lang: crate::i18n::Lang,
-    caller: crate::auth::MaybeCaller,
+    SignedIn(me): SignedIn,
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     crate::extract::query::ApiQuery(p): crate::extract::query::ApiQuery<TalentParams>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let offset = p.offset.unwrap_or(0).max(0);
     let list = talent_list(&state, &me, &TalentParams { limit: Some(50), offset: Some(offset) }).await?;
-    let base = crate::render::page::Base::new(&state, lang, "postings", &uri).with_caller(&caller);
+    let base = crate::render::page::Base::new(&state, lang, "postings", &uri).signed_in(&me);
     let prev = (offset > 0).then(|| (offset - 50).max(0));
     let next = (offset + 50 < list.total).then_some(offset + 50);
     crate::render::page::render(&TalentPage { base, list, prev, next })

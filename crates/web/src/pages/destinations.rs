@@ -4,6 +4,7 @@
 pub mod integrity;
 
 use crate::error::ErrorCode;
+use crate::extract::signed_in::SignedIn;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Multipart, OriginalUri, Path, State};
@@ -21,13 +22,12 @@ use crate::api::destinations::evidence::store_evidence;
 use crate::api::destinations::graduate_list::GraduateListParams;
 use crate::api::destinations::graduate_list::list;
 use crate::api::destinations::{GraduateDetail, Review, confirm, detail, register, review, visible_graduate};
-use crate::auth::{AuditEvent, Caller, MaybeCaller};
+use crate::auth::{AuditEvent, Caller};
 use crate::error::AppError;
 use crate::extract::query::ApiQuery;
 use crate::i18n::Lang;
 use crate::render::page::Base;
 use crate::render::page::group_digits;
-use crate::render::page::login_redirect;
 use crate::render::page::render;
 
 fn beijing(t: chrono::DateTime<chrono::Utc>) -> String {
@@ -38,8 +38,7 @@ fn beijing(t: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 /// The graduate's own record.
-pub async fn my_destination(caller: MaybeCaller, OriginalUri(uri): OriginalUri) -> Response {
-    let Some(me) = caller.0 else { return login_redirect(&uri) };
+pub async fn my_destination(SignedIn(me): SignedIn) -> Response {
     match jiuye_domain::access::subject_of(&me.actor, Role::Graduate) {
         Some(id) => Redirect::to(&format!("/graduates/{id}")).into_response(),
         None => crate::auth::forbidden().into_response(),
@@ -102,12 +101,11 @@ async fn graduate_page(
     state: &AppState,
     lang: Lang,
     uri: &axum::http::Uri,
-    caller: &MaybeCaller,
     me: &Caller,
     id: Uuid,
     outcome: Outcome,
 ) -> Result<Response, AppError> {
-    let base = Base::new(state, lang, "graduates", uri).with_caller(caller);
+    let base = Base::new(state, lang, "graduates", uri).signed_in(me);
     let g = visible_graduate(state, me, id).await?;
     let d = detail(state, &g).await?;
     let res = Resource::owned(&g.programme_path, id);
@@ -222,23 +220,14 @@ pub struct DoneQuery {
 pub async fn graduate(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<Uuid>,
     ApiQuery(q): ApiQuery<DoneQuery>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let notice = q.done.map(|d| Base::new(&state, lang, "", &uri).t(&format!("grad.done_{d}")).to_owned());
-    graduate_page(
-        &state,
-        lang,
-        &uri,
-        &caller,
-        &me,
-        id,
-        Outcome { error: None, violations: Vec::new(), notice, form: None },
-    )
-    .await
+    graduate_page(&state, lang, &uri, &me, id, Outcome { error: None, violations: Vec::new(), notice, form: None })
+        .await
 }
 
 fn done(id: Uuid, what: &str) -> Response {
@@ -260,12 +249,11 @@ pub struct RegistrationForm {
 pub async fn register_form(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<Uuid>,
     Form(f): Form<RegistrationForm>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let event = AuditEvent::new("destination_register")
         .target(format!("graduate:{id}"), None)
         .detail(format!("代码 {}", f.code));
@@ -286,7 +274,7 @@ pub async fn register_form(
             Err(_) => {
                 let e = AppError::bad_request(ErrorCode::InvalidPay, "月收入应为整数（元）");
                 let o = Outcome { error: Some(e), violations: Vec::new(), notice: None, form: Some(values) };
-                return Ok(event.attach(graduate_page(&state, lang, &uri, &caller, &me, id, o).await?));
+                return Ok(event.attach(graduate_page(&state, lang, &uri, &me, id, o).await?));
             }
         },
         None => None,
@@ -317,12 +305,12 @@ pub async fn register_form(
                 notice: None,
                 form: Some(values),
             };
-            Ok(event.attach(graduate_page(&state, lang, &uri, &caller, &me, id, o).await?))
+            Ok(event.attach(graduate_page(&state, lang, &uri, &me, id, o).await?))
         }
         Err(e) if e.code == ErrorCode::GraduateNotFound => Err(e),
         Err(e) => {
             let o = Outcome { error: Some(e), violations: Vec::new(), notice: None, form: Some(values) };
-            Ok(event.attach(graduate_page(&state, lang, &uri, &caller, &me, id, o).await?))
+            Ok(event.attach(graduate_page(&state, lang, &uri, &me, id, o).await?))
         }
     }
 }
@@ -332,7 +320,6 @@ pub(crate) struct Ctx<'a> {
     state: &'a AppState,
     lang: Lang,
     uri: &'a axum::http::Uri,
-    caller: &'a MaybeCaller,
     me: &'a Caller,
 }
 
@@ -344,13 +331,13 @@ async fn after(
     result: Result<(), AppError>,
     what: &str,
 ) -> Result<Response, AppError> {
-    let Ctx { state, lang, uri, caller, me } = ctx;
+    let Ctx { state, lang, uri, me } = ctx;
     match result {
         Ok(()) => Ok(event.attach(done(id, what))),
         Err(e) if e.code == ErrorCode::GraduateNotFound => Err(e),
         Err(e) => {
             let o = Outcome { error: Some(e), violations: Vec::new(), notice: None, form: None };
-            Ok(event.attach(graduate_page(state, lang, uri, caller, me, id, o).await?))
+            Ok(event.attach(graduate_page(state, lang, uri, me, id, o).await?))
         }
     }
 }
@@ -365,31 +352,29 @@ pub struct ReviewForm {
 pub async fn review_form(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<Uuid>,
     Form(f): Form<ReviewForm>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let event = AuditEvent::new("destination_review")
         .target(format!("graduate:{id}"), None)
         .detail(format!("{} {}", f.level, f.decision));
     let r = Review { decision: f.decision, level: f.level, reason: f.reason };
     let result = review(&state, &me, id, &r).await.map(|_| ());
-    after(Ctx { state: &state, lang, uri: &uri, caller: &caller, me: &me }, id, event, result, "review").await
+    after(Ctx { state: &state, lang, uri: &uri, me: &me }, id, event, result, "review").await
 }
 
 pub async fn confirm_form(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let event = AuditEvent::new("destination_confirm").target(format!("graduate:{id}"), None);
     let result = confirm(&state, &me, id).await.map(|_| ());
-    after(Ctx { state: &state, lang, uri: &uri, caller: &caller, me: &me }, id, event, result, "confirm").await
+    after(Ctx { state: &state, lang, uri: &uri, me: &me }, id, event, result, "confirm").await
 }
 
 #[derive(Debug, Deserialize)]
@@ -400,15 +385,14 @@ pub struct DisputeForm {
 pub async fn dispute_form(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<Uuid>,
     Form(f): Form<DisputeForm>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let event = AuditEvent::new("dispute_raise").target(format!("graduate:{id}"), None);
     let result = raise_dispute(&state, &me, id, &f.text).await.map(|_| ());
-    after(Ctx { state: &state, lang, uri: &uri, caller: &caller, me: &me }, id, event, result, "dispute").await
+    after(Ctx { state: &state, lang, uri: &uri, me: &me }, id, event, result, "dispute").await
 }
 
 #[derive(Debug, Deserialize)]
@@ -420,15 +404,14 @@ pub struct AnswerForm {
 pub async fn answer_form(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
     Path(dispute_id): Path<Uuid>,
     Form(f): Form<AnswerForm>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let event = AuditEvent::new("dispute_answer").target(format!("dispute:{dispute_id}"), None);
     let result = answer(&state, &me, dispute_id, &f.answer).await.map(|_| ());
-    after(Ctx { state: &state, lang, uri: &uri, caller: &caller, me: &me }, f.graduate, event, result, "answer").await
+    after(Ctx { state: &state, lang, uri: &uri, me: &me }, f.graduate, event, result, "answer").await
 }
 
 #[derive(Debug, Deserialize)]
@@ -439,26 +422,24 @@ pub struct ContactForm {
 pub async fn contact_form(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<Uuid>,
     Form(f): Form<ContactForm>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let event = AuditEvent::new("graduate_contact").target(format!("graduate:{id}"), None).detail(f.state.clone());
     let result = crate::api::destinations::graduate_list::record_contact(&state, &me, id, &f.state).await.map(|_| ());
-    after(Ctx { state: &state, lang, uri: &uri, caller: &caller, me: &me }, id, event, result, "contact").await
+    after(Ctx { state: &state, lang, uri: &uri, me: &me }, id, event, result, "contact").await
 }
 
 pub async fn evidence_form(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<Uuid>,
     mut form: Multipart,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let event = AuditEvent::new("evidence_upload").target(format!("graduate:{id}"), None);
     let mut kind = String::new();
     let mut file: Option<(String, Vec<u8>)> = None;
@@ -478,7 +459,7 @@ pub async fn evidence_form(
         store_evidence(&state, &me, id, &kind, &name, &bytes).await.map(|_| ())
     }
     .await;
-    after(Ctx { state: &state, lang, uri: &uri, caller: &caller, me: &me }, id, event, result, "evidence").await
+    after(Ctx { state: &state, lang, uri: &uri, me: &me }, id, event, result, "evidence").await
 }
 
 #[derive(Template)]
@@ -518,12 +499,11 @@ pub struct ListQuery {
 pub async fn graduates(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
-    let base = Base::new(&state, lang, "graduates", &uri).with_caller(&caller);
+    let base = Base::new(&state, lang, "graduates", &uri).signed_in(&me);
     let cohort: Option<i32> = q.cohort.as_deref().and_then(|c| c.trim().parse().ok());
     let unplaced = q.unplaced.as_deref() == Some("true");
     let params = GraduateListParams {

@@ -6,6 +6,7 @@ pub mod screening;
 
 use crate::auth::AuditEvent;
 use crate::auth::audited;
+use crate::extract::signed_in::SignedIn;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -18,12 +19,11 @@ use crate::api::postings::review::QueueParams;
 use crate::api::postings::review::ReviewInput;
 use crate::api::postings::review::queue;
 use crate::api::postings::{PostingDto, PostingInput};
-use crate::auth::MaybeCaller;
+use crate::auth::{Caller, MaybeCaller};
 use crate::error::AppError;
 use crate::extract::query::ApiQuery;
 use crate::i18n::Lang;
 use crate::render::page::Base;
-use crate::render::page::login_redirect;
 use crate::render::page::render;
 
 impl PostingDto {
@@ -261,15 +261,14 @@ pub struct ReviewQuery {
 pub async fn review_page(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
     ApiQuery(q): ApiQuery<ReviewQuery>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let status = q.status.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| "pending".into());
     let list =
         queue(&state, &me, &QueueParams { status: Some(status.clone()), limit: Some(50), offset: Some(0) }).await?;
-    let base = Base::new(&state, lang, "postings", &uri).with_caller(&caller);
+    let base = Base::new(&state, lang, "postings", &uri).signed_in(&me);
     let statuses = ["pending", "held", "reported", "approved", "rejected"]
         .into_iter()
         .map(|s| (s, base.t(&format!("posting.status_{s}")).to_owned()))
@@ -304,12 +303,10 @@ pub struct ReviewForm {
 /// Records a decision from the queue and returns to it.
 pub async fn review_submit(
     State(state): State<AppState>,
-    caller: MaybeCaller,
-    OriginalUri(uri): OriginalUri,
+    SignedIn(me): SignedIn,
     Path(id): Path<Uuid>,
     axum::Form(f): axum::Form<ReviewForm>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let input = ReviewInput { decision: f.decision, note: Some(f.note), version: f.version };
     let event = crate::api::postings::review::review_event(id, &input);
     match crate::api::postings::review::review(&state, &me, id, &input).await {
@@ -386,14 +383,13 @@ pub(crate) async fn mine(
     state: &AppState,
     lang: Lang,
     uri: &axum::http::Uri,
-    caller: &MaybeCaller,
+    me: &Caller,
     v: PostingFormData,
     error: Option<String>,
     added: bool,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(uri)) };
-    let list = crate::api::postings::review::postings_of_caller(state, &me).await?;
-    let base = Base::new(state, lang, "postings", uri).with_caller(caller);
+    let list = crate::api::postings::review::postings_of_caller(state, me).await?;
+    let base = Base::new(state, lang, "postings", uri).signed_in(me);
     let deadline = (chrono::Local::now().date_naive() + chrono::Duration::days(30)).to_string();
     render(&MinePage { base, list, education: jiuye_domain::posting::EDUCATION.to_vec(), deadline, error, added, v })
 }
@@ -402,22 +398,21 @@ pub(crate) async fn mine(
 pub async fn mine_page(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
     ApiQuery(q): ApiQuery<MineQuery>,
 ) -> Result<Response, AppError> {
-    mine(&state, lang, &uri, &caller, PostingFormData::default(), None, q.added.is_some()).await
+    mine(&state, lang, &uri, &me, PostingFormData::default(), None, q.added.is_some()).await
 }
 
 /// Submits a posting from the form through the API's code.
 pub async fn mine_submit(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
     axum::Form(f): axum::Form<PostingFormData>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let num = |s: &str| s.trim().parse::<i64>().ok();
     let input = PostingInput {
         title: f.title.clone(),
@@ -455,7 +450,7 @@ pub async fn mine_submit(
         }
         Err(e) if e.status == StatusCode::FORBIDDEN => Ok(audited(event, Err(e))),
         Err(e) => {
-            let page = mine(&state, lang, &uri, &caller, f, Some(e.message.clone()), false).await?;
+            let page = mine(&state, lang, &uri, &me, f, Some(e.message.clone()), false).await?;
             let mut page = event.attach(page);
             *page.status_mut() = e.status;
             Ok(page)
@@ -472,12 +467,10 @@ pub struct ReportForm {
 /// Reports a posting from its page in one step.
 pub async fn report_submit(
     State(state): State<AppState>,
-    caller: MaybeCaller,
-    OriginalUri(uri): OriginalUri,
+    SignedIn(me): SignedIn,
     Path(id): Path<Uuid>,
     axum::Form(f): axum::Form<ReportForm>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let event = AuditEvent::new("posting_report").target(format!("posting:{id}"), None);
     match state.postings().report(&me.actor, id, &f.reason).await {
         Ok((path, _)) => Ok(event
@@ -495,12 +488,10 @@ pub struct WithdrawForm {
 /// Withdraws a posting from the employer's list.
 pub async fn withdraw_submit(
     State(state): State<AppState>,
-    caller: MaybeCaller,
-    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    SignedIn(me): SignedIn,
     Path(id): Path<uuid::Uuid>,
     axum::Form(f): axum::Form<WithdrawForm>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let event = AuditEvent::new("posting_withdraw").target(format!("posting:{id}"), None);
     match state.postings().withdraw(&me.actor, id, f.version).await {
         Ok(row) => Ok(event

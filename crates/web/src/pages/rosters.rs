@@ -1,6 +1,7 @@
 //! Pages for placement statistics and roster import; they call the same functions as the API.
 
 use crate::error::ErrorCode;
+use crate::extract::signed_in::SignedIn;
 use askama::Template;
 use axum::extract::{Multipart, OriginalUri, State};
 use axum::response::Response;
@@ -11,14 +12,13 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::api::rosters::{ImportFailure, import_roster, university_for_import};
-use crate::auth::{AuditEvent, MaybeCaller};
+use crate::auth::AuditEvent;
 use crate::error::AppError;
 use crate::extract::query::ApiQuery;
 use crate::i18n::Lang;
 use crate::render::charts::{Bar, progress_line as rate_line_chart, rate_bars};
 use crate::render::page::Base;
 use crate::render::page::group_digits;
-use crate::render::page::login_redirect;
 use crate::render::page::render;
 
 fn pct(x: f64) -> String {
@@ -69,12 +69,11 @@ pub struct StatsQuery {
 pub async fn stats(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
     ApiQuery(q): ApiQuery<StatsQuery>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
-    let base = Base::new(&state, lang, "stats", &uri).with_caller(&caller);
+    let base = Base::new(&state, lang, "stats", &uri).signed_in(&me);
     let org_code = match q.org.clone().filter(|o| !o.trim().is_empty()) {
         Some(o) => o,
         None => match access::scope_paths(&me.actor, Action::ViewStatistics).first() {
@@ -220,14 +219,13 @@ fn default_university(me: &crate::auth::Caller) -> String {
 pub async fn import_form(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     if access::scope_paths(&me.actor, Action::ManageGraduates).is_empty() {
         return Err(crate::auth::forbidden());
     }
-    let base = Base::new(&state, lang, "import", &uri).with_caller(&caller);
+    let base = Base::new(&state, lang, "import", &uri).signed_in(&me);
     let page = ImportPage {
         university: default_university(&me),
         cohort: state.store.cohorts().await?.first().copied().unwrap_or(2023),
@@ -244,11 +242,10 @@ pub async fn import_form(
 pub async fn import_submit(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
     mut form: Multipart,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let mut university = String::new();
     let mut cohort = 0;
     let mut dry_run = false;
@@ -268,7 +265,7 @@ pub async fn import_submit(
         }
     }
     let event = AuditEvent::new("roster_import").target(format!("org:{university}"), None);
-    let base = Base::new(&state, lang, "import", &uri).with_caller(&caller);
+    let base = Base::new(&state, lang, "import", &uri).signed_in(&me);
     let mut page = ImportPage {
         university: university.clone(),
         cohort,

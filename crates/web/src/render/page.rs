@@ -2,7 +2,7 @@
 //! template into a response, the error page, the sign-in redirect and small text helpers.
 
 use crate::AppState;
-use crate::auth::MaybeCaller;
+use crate::auth::{Caller, MaybeCaller};
 use crate::error::AppError;
 use crate::error::ErrorCode;
 use crate::i18n::{Lang, Messages};
@@ -48,17 +48,23 @@ impl Base {
         }
     }
 
-    /// Adds the signed-in person (header, navigation, CSRF token).
-    pub fn with_caller(mut self, caller: &MaybeCaller) -> Base {
-        if let Some(c) = caller.0.as_deref() {
-            self.me = Some((c.user.username.clone(), c.csrf_token().unwrap_or("").to_owned()));
-            self.can_manage = !access::scope_paths(&c.actor, Action::ViewUsers).is_empty();
-            self.can_audit = !access::scope_paths(&c.actor, Action::ViewAudit).is_empty();
-            self.can_stats = !access::scope_paths(&c.actor, Action::ViewStatistics).is_empty();
-            self.can_import = !access::scope_paths(&c.actor, Action::ManageGraduates).is_empty();
-            self.can_graduates = !access::scope_paths(&c.actor, Action::ViewGraduate).is_empty();
-            self.is_graduate = jiuye_domain::access::holds(&c.actor, Role::Graduate);
+    /// Adds the signed-in person, if any (header, navigation, CSRF token).
+    pub fn with_caller(self, caller: &MaybeCaller) -> Base {
+        match caller.0.as_deref() {
+            Some(c) => self.signed_in(c),
+            None => self,
         }
+    }
+
+    /// Adds the signed-in person (header, navigation, CSRF token).
+    pub fn signed_in(mut self, c: &Caller) -> Base {
+        self.me = Some((c.user.username.clone(), c.csrf_token().unwrap_or("").to_owned()));
+        self.can_manage = !access::scope_paths(&c.actor, Action::ViewUsers).is_empty();
+        self.can_audit = !access::scope_paths(&c.actor, Action::ViewAudit).is_empty();
+        self.can_stats = !access::scope_paths(&c.actor, Action::ViewStatistics).is_empty();
+        self.can_import = !access::scope_paths(&c.actor, Action::ManageGraduates).is_empty();
+        self.can_graduates = !access::scope_paths(&c.actor, Action::ViewGraduate).is_empty();
+        self.is_graduate = jiuye_domain::access::holds(&c.actor, Role::Graduate);
         self
     }
 

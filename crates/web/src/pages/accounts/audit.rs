@@ -1,6 +1,7 @@
 //! The audit log page: rows by or about the caller's scope, in Beijing time.
 
 use crate::error::ErrorCode;
+use crate::extract::signed_in::SignedIn;
 use askama::Template;
 use axum::extract::{OriginalUri, State};
 
@@ -13,12 +14,10 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::api::accounts::audit::AuditParams;
 use crate::api::accounts::audit::audit_in_scope;
-use crate::auth::MaybeCaller;
 use crate::error::AppError;
 use crate::extract::query::ApiQuery;
 use crate::i18n::Lang;
 use crate::render::page::Base;
-use crate::render::page::login_redirect;
 use crate::render::page::render;
 
 /// A timestamp as people in China read it (UTC+8).
@@ -66,12 +65,11 @@ pub struct AuditPageQuery {
 pub async fn audit(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
     ApiQuery(q): ApiQuery<AuditPageQuery>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
-    let base = Base::new(&state, lang, "audit", &uri).with_caller(&caller);
+    let base = Base::new(&state, lang, "audit", &uri).signed_in(&me);
     let page = q.page.unwrap_or(1);
     if page < 1 {
         return Err(AppError::bad_request(ErrorCode::InvalidQuery, "页码应从 1 开始"));

@@ -9,13 +9,13 @@ use crate::api::accounts::users::grant_role;
 use crate::api::accounts::users::revoke_role;
 use crate::api::accounts::users::users_in_scope;
 use crate::api::accounts::users::visible_user;
-use crate::auth::{AuditEvent, Caller, MaybeCaller};
+use crate::auth::{AuditEvent, Caller};
 use crate::error::{AppError, ErrorCode};
 use crate::extract::query::ApiQuery;
+use crate::extract::signed_in::SignedIn;
 use crate::i18n::Lang;
 use crate::pages::accounts::Ctx;
 use crate::render::page::Base;
-use crate::render::page::login_redirect;
 use crate::render::page::render;
 use askama::Template;
 use axum::Form;
@@ -76,8 +76,8 @@ async fn users_page(
     error: Option<AppError>,
     notice: Option<String>,
 ) -> Result<Response, AppError> {
-    let Ctx { state, lang, uri, caller } = ctx;
-    let base = Base::new(state, lang, "users", uri).with_caller(caller);
+    let Ctx { state, lang, uri } = ctx;
+    let base = Base::new(state, lang, "users", uri).signed_in(me);
     let org = query.org.unwrap_or_default().trim().to_owned();
     let q = query.q.unwrap_or_default();
     let (users, total) = users_in_scope(state, me, Some(&org), Some(q.clone()), 200, 0).await?;
@@ -134,12 +134,11 @@ async fn users_page(
 pub async fn users(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
     ApiQuery(query): ApiQuery<UsersQuery>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
-    users_page(Ctx { state: &state, lang, uri: &uri, caller: &caller }, &me, query, None, None).await
+    users_page(Ctx { state: &state, lang, uri: &uri }, &me, query, None, None).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -155,11 +154,10 @@ pub struct NewUserForm {
 pub async fn users_create(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
     Form(f): Form<NewUserForm>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let body = NewUserRequest {
         username: f.username,
         display_name: f.display_name,
@@ -179,7 +177,7 @@ pub async fn users_create(
         }
         Err(e) => {
             let q = UsersQuery { org: Some(f.org), q: None };
-            let ctx = Ctx { state: &state, lang, uri: &uri, caller: &caller };
+            let ctx = Ctx { state: &state, lang, uri: &uri };
             Ok(event.attach(users_page(ctx, &me, q, Some(e), None).await?))
         }
     }
@@ -215,8 +213,8 @@ async fn user_page(
     error: Option<AppError>,
     notice: Option<String>,
 ) -> Result<Response, AppError> {
-    let Ctx { state, lang, uri, caller } = ctx;
-    let base = Base::new(state, lang, "users", uri).with_caller(caller);
+    let Ctx { state, lang, uri } = ctx;
+    let base = Base::new(state, lang, "users", uri).signed_in(me);
     let (user, grants) = visible_user(state, me, id).await?;
     let manage = id != me.user.id && crate::api::accounts::users::manage_grant(me, &grants).is_ok();
     let status = error.as_ref().map(|e| e.status).unwrap_or(StatusCode::OK);
@@ -256,17 +254,16 @@ async fn user_page(
 pub async fn user_detail(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<Uuid>,
     ApiQuery(q): ApiQuery<DoneQuery>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let notice = q.done.as_deref().map(|d| {
         let base = Base::new(&state, lang, "users", &uri);
         base.t(&format!("users.done_{d}")).to_owned()
     });
-    user_page(Ctx { state: &state, lang, uri: &uri, caller: &caller }, &me, id, None, notice).await
+    user_page(Ctx { state: &state, lang, uri: &uri }, &me, id, None, notice).await
 }
 
 /// Runs an action on an account and shows the account page with its outcome.
@@ -302,18 +299,17 @@ pub struct GrantForm {
 pub async fn user_grant(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<Uuid>,
     Form(f): Form<GrantForm>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let detail = format!("角色 {}", f.role);
     let body = NewGrantRequest { role: f.role, org: f.org, subject: f.subject };
     let outcome =
         grant_role(&state, &me, id, &body).await.map(|(u, path, g)| (format!("user:{}", u.username), Some(path), g));
     user_outcome(
-        Ctx { state: &state, lang, uri: &uri, caller: &caller },
+        Ctx { state: &state, lang, uri: &uri },
         &me,
         id,
         AuditEvent::new("grant_add").detail(detail),
@@ -326,23 +322,15 @@ pub async fn user_grant(
 pub async fn user_grant_revoke(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
     Path((id, grant_id)): Path<(Uuid, Uuid)>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let outcome = revoke_role(&state, &me, id, grant_id)
         .await
         .map(|(u, path, g)| (format!("user:{}", u.username), Some(path), g));
-    user_outcome(
-        Ctx { state: &state, lang, uri: &uri, caller: &caller },
-        &me,
-        id,
-        AuditEvent::new("grant_remove"),
-        outcome,
-        "revoked",
-    )
-    .await
+    user_outcome(Ctx { state: &state, lang, uri: &uri }, &me, id, AuditEvent::new("grant_remove"), outcome, "revoked")
+        .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -353,23 +341,15 @@ pub struct ResetForm {
 pub async fn user_password(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<Uuid>,
     Form(f): Form<ResetForm>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let outcome =
         admin_reset(&state, &me, id, &f.new_password).await.map(|(u, g)| (format!("user:{}", u.username), None, g));
-    user_outcome(
-        Ctx { state: &state, lang, uri: &uri, caller: &caller },
-        &me,
-        id,
-        AuditEvent::new("password_reset"),
-        outcome,
-        "reset",
-    )
-    .await
+    user_outcome(Ctx { state: &state, lang, uri: &uri }, &me, id, AuditEvent::new("password_reset"), outcome, "reset")
+        .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -380,18 +360,17 @@ pub struct DisabledForm {
 pub async fn user_disabled(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<Uuid>,
     Form(f): Form<DisabledForm>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let disabled = f.disabled == "true";
     let action = if disabled { "user_disable" } else { "user_enable" };
     let outcome =
         disable_account(&state, &me, id, disabled).await.map(|(u, g)| (format!("user:{}", u.username), None, g));
     user_outcome(
-        Ctx { state: &state, lang, uri: &uri, caller: &caller },
+        Ctx { state: &state, lang, uri: &uri },
         &me,
         id,
         AuditEvent::new(action),
@@ -404,21 +383,13 @@ pub async fn user_disabled(
 pub async fn user_unlock(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let outcome = crate::api::accounts::users::unlock_account(&state, &me, id)
         .await
         .map(|(u, g)| (format!("user:{}", u.username), None, g));
-    user_outcome(
-        Ctx { state: &state, lang, uri: &uri, caller: &caller },
-        &me,
-        id,
-        AuditEvent::new("user_unlock"),
-        outcome,
-        "unlocked",
-    )
-    .await
+    user_outcome(Ctx { state: &state, lang, uri: &uri }, &me, id, AuditEvent::new("user_unlock"), outcome, "unlocked")
+        .await
 }

@@ -1,6 +1,7 @@
 //! The integrity and minimum-wage pages.
 
 use crate::error::ErrorCode;
+use crate::extract::signed_in::SignedIn;
 use askama::Template;
 use axum::Form;
 use axum::extract::{OriginalUri, Path, State};
@@ -10,12 +11,11 @@ use jiuye_domain::access::{self, Action, Resource};
 
 use crate::AppState;
 use crate::api::destinations::integrity::findings;
-use crate::auth::{AuditEvent, Caller, MaybeCaller};
+use crate::auth::{AuditEvent, Caller};
 use crate::error::AppError;
 use crate::extract::query::ApiQuery;
 use crate::i18n::Lang;
 use crate::render::page::Base;
-use crate::render::page::login_redirect;
 use crate::render::page::render;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -39,12 +39,11 @@ pub struct IntegrityQuery {
 pub async fn integrity(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
     ApiQuery(q): ApiQuery<IntegrityQuery>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
-    let base = Base::new(&state, lang, "graduates", &uri).with_caller(&caller);
+    let base = Base::new(&state, lang, "graduates", &uri).signed_in(&me);
     let org = match q.org.filter(|o| !o.trim().is_empty()) {
         Some(o) => o,
         None => access::scope_paths(&me.actor, Action::ViewIntegrity)
@@ -99,12 +98,11 @@ async fn wages_page(
     state: &AppState,
     lang: Lang,
     uri: &axum::http::Uri,
-    caller: &MaybeCaller,
     me: &Caller,
     error: Option<AppError>,
     notice: Option<String>,
 ) -> Result<Response, AppError> {
-    let base = Base::new(state, lang, "wages", uri).with_caller(caller);
+    let base = Base::new(state, lang, "wages", uri).signed_in(me);
     let rows = state
         .store
         .min_wages()
@@ -130,11 +128,10 @@ async fn wages_page(
 pub async fn min_wages(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
-    wages_page(&state, lang, &uri, &caller, &me, None, None).await
+    wages_page(&state, lang, &uri, &me, None, None).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -146,12 +143,11 @@ pub struct WageForm {
 pub async fn min_wage_form(
     State(state): State<AppState>,
     lang: Lang,
-    caller: MaybeCaller,
+    SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
     Path(province): Path<String>,
     Form(f): Form<WageForm>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(login_redirect(&uri)) };
     let event = AuditEvent::new("min_wage_set")
         .target(format!("province:{province}"), None)
         .detail(format!("{} 元", f.monthly_yuan));
@@ -166,6 +162,6 @@ pub async fn min_wage_form(
     .await;
     match result {
         Ok(grant) => Ok(event.by(&grant).attach(Redirect::to("/min-wages").into_response())),
-        Err(e) => Ok(event.attach(wages_page(&state, lang, &uri, &caller, &me, Some(e), None).await?)),
+        Err(e) => Ok(event.attach(wages_page(&state, lang, &uri, &me, Some(e), None).await?)),
     }
 }
