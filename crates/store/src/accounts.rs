@@ -542,7 +542,7 @@ macro_rules! accounts_impl {
                         "SELECT u.id, u.username, u.display_name, u.disabled, u.locked_until, u.totp_enabled",
                     );
                     filters(&mut qb, query);
-                    qb.push(" ORDER BY u.username LIMIT ").push_bind(query.limit.clamp(1, 500));
+                    qb.push(" ORDER BY u.username LIMIT ").push_bind(query.limit.clamp(1, crate::MAX_PAGE));
                     qb.push(" OFFSET ").push_bind(query.offset.max(0));
                     let rows = qb.build().fetch_all(&self.pool).await?;
                     let mut out = Vec::with_capacity(rows.len());
@@ -839,7 +839,7 @@ macro_rules! accounts_impl {
                     let total: i64 = qb.build_query_scalar().fetch_one(&self.pool).await?;
                     let mut qb = QueryBuilder::<$db>::new(format!("SELECT {AUDIT_COLUMNS}"));
                     filters(&mut qb, query);
-                    qb.push(" ORDER BY seq DESC LIMIT ").push_bind(query.limit.clamp(1, 1000));
+                    qb.push(" ORDER BY seq DESC LIMIT ").push_bind(query.limit.clamp(1, crate::MAX_PAGE));
                     qb.push(" OFFSET ").push_bind(query.offset.max(0));
                     let rows = qb.build().fetch_all(&self.pool).await?;
                     Ok((rows.iter().map(audit_row).collect::<Result<Vec<_>>>()?, total))

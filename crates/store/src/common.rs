@@ -472,7 +472,7 @@ macro_rules! repository_impl {
                     "SELECT catalogue, code, name, level, parent_code, attrs FROM ref_codes",
                 );
                 filters(&mut qb, catalogue, query);
-                qb.push(" ORDER BY code LIMIT ").push_bind(query.limit.clamp(1, 1000));
+                qb.push(" ORDER BY code LIMIT ").push_bind(query.limit.clamp(1, crate::MAX_PAGE));
                 qb.push(" OFFSET ").push_bind(query.offset.max(0));
                 let rows = qb.build().fetch_all(&self.pool).await?;
                 let entries = rows.iter().map(ref_row).collect::<Result<Vec<_>>>()?;
@@ -646,7 +646,7 @@ macro_rules! repository_impl {
                 let total: i64 = qb.build_query_scalar().fetch_one(&self.pool).await?;
                 let mut qb = QueryBuilder::<$db>::new(format!("SELECT {ORG_COLUMNS} FROM orgs o"));
                 filters(&mut qb, query);
-                qb.push(" ORDER BY o.code LIMIT ").push_bind(query.limit.clamp(1, 1000));
+                qb.push(" ORDER BY o.code LIMIT ").push_bind(query.limit.clamp(1, crate::MAX_PAGE));
                 qb.push(" OFFSET ").push_bind(query.offset.max(0));
                 let rows = qb.build().fetch_all(&self.pool).await?;
                 Ok((rows.iter().map(org_row).collect::<Result<Vec<_>>>()?, total))

@@ -845,7 +845,7 @@ macro_rules! employers_impl {
                     let total: i64 = qb.build_query_scalar().fetch_one(&self.pool).await?;
                     let mut qb = QueryBuilder::<$db>::new(format!("{SCAM_SELECT} JOIN orgs r ON r.id = e.org_id"));
                     filters(&mut qb, paths);
-                    qb.push(" ORDER BY s.created_at DESC, s.id DESC LIMIT ").push_bind(limit.clamp(1, 200));
+                    qb.push(" ORDER BY s.created_at DESC, s.id DESC LIMIT ").push_bind(limit.clamp(1, crate::MAX_PAGE));
                     qb.push(" OFFSET ").push_bind(offset.max(0));
                     let rows = qb.build().fetch_all(&self.pool).await?;
                     Ok((rows.iter().map(scam_row).collect::<Result<Vec<_>>>()?, total))
@@ -940,7 +940,7 @@ macro_rules! employers_impl {
                     let total: i64 = qb.build_query_scalar().fetch_one(&self.pool).await?;
                     let mut qb = QueryBuilder::<$db>::new(format!("SELECT {COLUMNS} FROM employers"));
                     filters(&mut qb, q, verification);
-                    qb.push(" ORDER BY name LIMIT ").push_bind(limit.clamp(1, 500));
+                    qb.push(" ORDER BY name LIMIT ").push_bind(limit.clamp(1, crate::MAX_PAGE));
                     qb.push(" OFFSET ").push_bind(offset.max(0));
                     let rows = qb.build().fetch_all(&self.pool).await?;
                     Ok((rows.iter().map(row).collect::<Result<Vec<_>>>()?, total))

@@ -18,6 +18,10 @@ mod common;
 pub mod destinations;
 pub mod employers;
 pub use common::well_known_org_id;
+
+/// The most rows one page of any list holds (the web layer refuses larger pages; the store
+/// never reads more whatever it is asked).
+pub const MAX_PAGE: i64 = 1000;
 pub mod campaign;
 pub mod postgres;
 pub mod postings;

@@ -489,7 +489,7 @@ macro_rules! postings_impl {
                     let total: i64 = qb.build_query_scalar().fetch_one(&self.pool).await?;
                     let mut qb = QueryBuilder::<$db>::new(SELECT);
                     filters(&mut qb, paths, statuses);
-                    qb.push(" ORDER BY p.created_at DESC, p.id LIMIT ").push_bind(limit.clamp(1, 200));
+                    qb.push(" ORDER BY p.created_at DESC, p.id LIMIT ").push_bind(limit.clamp(1, crate::MAX_PAGE));
                     qb.push(" OFFSET ").push_bind(offset.max(0));
                     let rows = qb.build().fetch_all(&self.pool).await?;
                     Ok((rows.iter().map(row).collect::<Result<Vec<_>>>()?, total))
@@ -525,7 +525,7 @@ macro_rules! postings_impl {
                     let total: i64 = qb.build_query_scalar().fetch_one(&self.pool).await?;
                     let mut qb = QueryBuilder::<$db>::new(SELECT);
                     filters(&mut qb, scopes, hidden, today, special);
-                    qb.push(" ORDER BY p.created_at DESC, p.id LIMIT ").push_bind(limit.clamp(1, 200));
+                    qb.push(" ORDER BY p.created_at DESC, p.id LIMIT ").push_bind(limit.clamp(1, crate::MAX_PAGE));
                     qb.push(" OFFSET ").push_bind(offset.max(0));
                     let rows = qb.build().fetch_all(&self.pool).await?;
                     Ok((rows.iter().map(row).collect::<Result<Vec<_>>>()?, total))
@@ -724,7 +724,7 @@ macro_rules! postings_impl {
                          FROM talent_optins t JOIN graduates g ON g.id = t.graduate_id JOIN orgs pr ON pr.id = g.programme_id \
                          JOIN orgs u ON u.id = g.org_id ORDER BY t.since DESC, g.id LIMIT $1 OFFSET $2",
                     )
-                    .bind(limit.clamp(1, 200))
+                    .bind(limit.clamp(1, crate::MAX_PAGE))
                     .bind(offset.max(0))
                     .fetch_all(&self.pool)
                     .await?;

@@ -29,6 +29,8 @@ mod holes;
 mod identity;
 #[path = "web_parts/matrix.rs"]
 mod matrix;
+#[path = "web_parts/paging.rs"]
+mod paging;
 #[path = "web_parts/postings.rs"]
 mod postings;
 #[path = "web_parts/visits.rs"]

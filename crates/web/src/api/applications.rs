@@ -5,6 +5,7 @@
 //! through an application. A blacklisted employer reaches no graduate any more: its account
 //! reads no applicant, application, résumé, message or talent list, and writes nothing to them.
 
+use crate::extract::page::{Page, PageParams};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -387,16 +388,8 @@ pub struct TalentList {
     pub items: Vec<TalentDto>,
 }
 
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TalentParams {
-    pub limit: Option<i64>,
-    pub offset: Option<i64>,
-}
-
-pub(crate) async fn talent_list(state: &AppState, caller: &Caller, p: &TalentParams) -> Result<TalentList, AppError> {
-    let (rows, total) =
-        applications::talent(state.store.as_ref(), &caller.actor, p.limit.unwrap_or(50), p.offset.unwrap_or(0)).await?;
+pub(crate) async fn talent_list(state: &AppState, caller: &Caller, page: Page) -> Result<TalentList, AppError> {
+    let (rows, total) = applications::talent(state.store.as_ref(), &caller.actor, page.limit, page.offset).await?;
     let items = rows
         .into_iter()
         .map(|t| TalentDto {
@@ -413,14 +406,14 @@ pub(crate) async fn talent_list(state: &AppState, caller: &Caller, p: &TalentPar
 }
 
 /// Graduates who opted in to be found, newest first (accounts of verified employers only).
-#[utoipa::path(get, path = "/api/v1/talent", tag = "postings", params(TalentParams),
+#[utoipa::path(get, path = "/api/v1/talent", tag = "postings", params(PageParams),
     responses((status = 200, description = "A page of the talent list", body = TalentList),
         (status = 403, description = "`forbidden` (not an employer's account), `employer_blacklisted`", body = ErrorBody),
         (status = 422, description = "`employer_not_verified`", body = ErrorBody)))]
 pub async fn list_talent(
     State(state): State<AppState>,
     Signed(caller): Signed,
-    crate::extract::query::ApiQuery(p): crate::extract::query::ApiQuery<TalentParams>,
+    page: Page,
 ) -> Result<Json<TalentList>, AppError> {
-    Ok(Json(talent_list(&state, &caller, &p).await?))
+    Ok(Json(talent_list(&state, &caller, page).await?))
 }

@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::error::{AppError, ErrorBody};
-use crate::extract::page::page_bounds;
+use crate::extract::page::{Page, PageParams};
 use crate::extract::query::ApiQuery;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -188,9 +188,6 @@ pub struct OrgListParams {
     pub kind: Option<OrgKindDto>,
     /// Province-level code, e.g. 510000.
     pub province: Option<String>,
-    /// 1–200, default 50.
-    pub limit: Option<i64>,
-    pub offset: Option<i64>,
 }
 
 /// An organisation in a list.
@@ -216,7 +213,7 @@ pub struct OrgList {
     get,
     path = "/api/v1/orgs",
     tag = "organisations",
-    params(OrgListParams),
+    params(OrgListParams, PageParams),
     responses(
         (status = 200, description = "Matching organisations, by code", body = OrgList),
         (status = 400, description = "Bad filter (`invalid_query`)", body = ErrorBody),
@@ -225,8 +222,9 @@ pub struct OrgList {
 pub async fn list_orgs(
     State(state): State<AppState>,
     ApiQuery(p): ApiQuery<OrgListParams>,
+    page: Page,
 ) -> Result<Json<OrgList>, AppError> {
-    let (limit, offset) = page_bounds(p.limit, p.offset, 50, 200)?;
+    let Page { limit, offset } = page;
     let (orgs, total) = jiuye_app::orgs::search(
         state.store.as_ref(),
         &OrgQuery { q: p.q, kind: p.kind.map(Into::into), province_code: p.province, limit, offset },

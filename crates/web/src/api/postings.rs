@@ -18,6 +18,7 @@ use crate::api::postings::review::PostingList;
 use crate::api::postings::review::my_postings;
 use crate::api::postings::review::review_posting;
 use crate::api::postings::review::review_queue;
+use crate::extract::page::{Page, PageParams};
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -324,20 +325,18 @@ pub async fn update_posting(
 pub struct ListParams {
     /// Only postings in this themed campaign (专场).
     pub special: Option<String>,
-    pub limit: Option<i64>,
-    pub offset: Option<i64>,
 }
 
 /// Approved, open postings visible to the caller (anyone: the nation's), newest first.
-#[utoipa::path(get, path = "/api/v1/postings", tag = "postings", params(ListParams),
+#[utoipa::path(get, path = "/api/v1/postings", tag = "postings", params(ListParams, PageParams),
     responses((status = 200, description = "Open postings the caller may see, newest first", body = PostingList)))]
 pub async fn list_postings(
     State(state): State<AppState>,
     caller: MaybeCaller,
     ApiQuery(p): ApiQuery<ListParams>,
+    page: Page<20>,
 ) -> Result<Json<PostingList>, AppError> {
     let reader = caller.0.as_deref().map(|c| &c.actor);
-    let (rows, total) =
-        state.postings().open(reader, p.special.as_deref(), p.limit.unwrap_or(20), p.offset.unwrap_or(0)).await?;
+    let (rows, total) = state.postings().open(reader, p.special.as_deref(), page.limit, page.offset).await?;
     Ok(Json(PostingList { total, items: rows.into_iter().map(|r| dto(&state, r)).collect() }))
 }

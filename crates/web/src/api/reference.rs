@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::error::ErrorCode;
 use crate::error::{AppError, ErrorBody};
-use crate::extract::page::page_bounds;
+use crate::extract::page::{Page, PageParams};
 use crate::extract::query::ApiQuery;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -73,9 +73,6 @@ pub struct RefListParams {
     pub parent: Option<String>,
     /// Only this level (1 = top).
     pub level: Option<u8>,
-    /// 1–1000, default 100.
-    pub limit: Option<i64>,
-    pub offset: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -102,7 +99,7 @@ pub(crate) fn parse_catalogue(id: &str) -> Result<Catalogue, AppError> {
     get,
     path = "/api/v1/ref/{catalogue}",
     tag = "reference data",
-    params(("catalogue" = String, Path, description = "Catalogue id, e.g. `destinations`, `undergraduate_majors`, `regions`"), RefListParams),
+    params(("catalogue" = String, Path, description = "Catalogue id, e.g. `destinations`, `undergraduate_majors`, `regions`"), RefListParams, PageParams),
     responses(
         (status = 200, description = "Entries by code", body = RefList),
         (status = 400, description = "Bad filter (`invalid_query`)", body = ErrorBody),
@@ -113,9 +110,10 @@ pub async fn list_ref(
     State(state): State<AppState>,
     Path(catalogue): Path<String>,
     ApiQuery(p): ApiQuery<RefListParams>,
+    page: Page<100>,
 ) -> Result<Json<RefList>, AppError> {
     let c = parse_catalogue(&catalogue)?;
-    let (limit, offset) = page_bounds(p.limit, p.offset, 100, 1000)?;
+    let Page { limit, offset } = page;
     let page =
         state.store.ref_entries(c, &RefQuery { q: p.q, parent: p.parent, level: p.level, limit, offset }).await?;
     Ok(Json(RefList {

@@ -4,8 +4,8 @@ use crate::api::applications::ApplicationList;
 use crate::api::applications::ApplyInput;
 use crate::api::applications::StatusInput;
 use crate::api::applications::TalentList;
-use crate::api::applications::TalentParams;
 use crate::api::applications::talent_list;
+use crate::extract::page::Page;
 use crate::extract::signed_in::SignedIn;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -167,10 +167,10 @@ pub async fn talent_page(
     lang: crate::i18n::Lang,
     SignedIn(me): SignedIn,
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
-    crate::extract::query::ApiQuery(p): crate::extract::query::ApiQuery<TalentParams>,
+    page: Page,
 ) -> Result<Response, AppError> {
-    let offset = p.offset.unwrap_or(0).max(0);
-    let list = talent_list(&state, &me, &TalentParams { limit: Some(50), offset: Some(offset) }).await?;
+    let offset = page.offset;
+    let list = talent_list(&state, &me, Page { limit: 50, offset }).await?;
     let base = crate::render::page::Base::new(&state, lang, "postings", &uri).signed_in(&me);
     let prev = (offset > 0).then(|| (offset - 50).max(0));
     let next = (offset + 50 < list.total).then_some(offset + 50);

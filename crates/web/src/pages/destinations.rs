@@ -4,6 +4,7 @@
 pub mod integrity;
 
 use crate::error::ErrorCode;
+use crate::extract::page::Page;
 use crate::extract::signed_in::SignedIn;
 use askama::Template;
 use axum::Form;
@@ -506,16 +507,8 @@ pub async fn graduates(
     let base = Base::new(&state, lang, "graduates", &uri).signed_in(&me);
     let cohort: Option<i32> = q.cohort.as_deref().and_then(|c| c.trim().parse().ok());
     let unplaced = q.unplaced.as_deref() == Some("true");
-    let params = GraduateListParams {
-        org: q.org.clone(),
-        cohort,
-        status: q.status.clone(),
-        unplaced,
-        q: q.q.clone(),
-        limit: Some(200),
-        offset: Some(0),
-    };
-    let result = list(&state, &me, params).await?;
+    let params = GraduateListParams { org: q.org.clone(), cohort, status: q.status.clone(), unplaced, q: q.q.clone() };
+    let result = list(&state, &me, params, Page { limit: 200, offset: 0 }).await?;
     let rows = result
         .items
         .into_iter()

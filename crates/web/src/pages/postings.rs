@@ -6,6 +6,7 @@ pub mod screening;
 
 use crate::auth::AuditEvent;
 use crate::auth::audited;
+use crate::extract::page::Page;
 use crate::extract::signed_in::SignedIn;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::StatusCode;
@@ -266,8 +267,7 @@ pub async fn review_page(
     ApiQuery(q): ApiQuery<ReviewQuery>,
 ) -> Result<Response, AppError> {
     let status = q.status.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| "pending".into());
-    let list =
-        queue(&state, &me, &QueueParams { status: Some(status.clone()), limit: Some(50), offset: Some(0) }).await?;
+    let list = queue(&state, &me, &QueueParams { status: Some(status.clone()) }, Page::first()).await?;
     let base = Base::new(&state, lang, "postings", &uri).signed_in(&me);
     let statuses = ["pending", "held", "reported", "approved", "rejected"]
         .into_iter()

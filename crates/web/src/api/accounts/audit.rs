@@ -1,7 +1,7 @@
 //! The audit log over JSON: rows by or about the caller's scope, newest first.
 
 use crate::api::accounts::users::org_at;
-use crate::error::ErrorCode;
+use crate::extract::page::{Page, PageParams};
 use axum::Json;
 use axum::extract::State;
 
@@ -51,20 +51,15 @@ pub struct AuditParams {
     pub username: Option<String>,
     /// e.g. `ok`, `invalid_password`, `account_locked`, `forbidden`.
     pub result: Option<String>,
-    pub limit: Option<i64>,
-    pub offset: Option<i64>,
 }
 
 pub(crate) async fn audit_in_scope(
     state: &AppState,
     caller: &Caller,
     p: AuditParams,
+    page: Page,
 ) -> Result<(Vec<AuditRowDto>, i64, i64, i64), AppError> {
-    let limit = p.limit.unwrap_or(50);
-    let offset = p.offset.unwrap_or(0);
-    if !(1..=500).contains(&limit) || offset < 0 {
-        return Err(AppError::bad_request(ErrorCode::InvalidQuery, "limit 应在 1 到 500 之间，offset 不能为负数"));
-    }
+    let Page { limit, offset } = page;
     let org_path = match p.org.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
         Some(code) => {
             let (_, _, path) = org_at(state, code).await?;
@@ -109,14 +104,15 @@ pub(crate) async fn audit_in_scope(
 }
 
 /// The audit log of the caller's scope, newest first.
-#[utoipa::path(get, path = "/api/v1/audit", tag = "identity", params(AuditParams),
+#[utoipa::path(get, path = "/api/v1/audit", tag = "identity", params(AuditParams, PageParams),
     responses((status = 200, body = AuditList), (status = 401, description = "`unauthenticated`", body = ErrorBody),
         (status = 403, description = "`forbidden`", body = ErrorBody)))]
 pub async fn list_audit(
     State(state): State<AppState>,
     Signed(caller): Signed,
     ApiQuery(p): ApiQuery<AuditParams>,
+    page: Page,
 ) -> Result<Json<AuditList>, AppError> {
-    let (items, total, limit, offset) = audit_in_scope(&state, &caller, p).await?;
+    let (items, total, limit, offset) = audit_in_scope(&state, &caller, p, page).await?;
     Ok(Json(AuditList { total, limit, offset, items }))
 }

@@ -3,6 +3,7 @@
 use crate::api::accounts::GrantDto;
 use crate::api::accounts::hash_password;
 use crate::error::ErrorCode;
+use crate::extract::page::{Page, PageParams};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -51,8 +52,6 @@ pub struct UserListParams {
     pub org: Option<String>,
     /// Username or name contains.
     pub q: Option<String>,
-    pub limit: Option<i64>,
-    pub offset: Option<i64>,
 }
 
 /// Resolves an organisation code to its (kind, path), 400/404 as the API promises.
@@ -103,19 +102,16 @@ pub(crate) async fn users_in_scope(
 }
 
 /// Accounts in a scope the caller may see.
-#[utoipa::path(get, path = "/api/v1/users", tag = "identity", params(UserListParams),
+#[utoipa::path(get, path = "/api/v1/users", tag = "identity", params(UserListParams, PageParams),
     responses((status = 200, body = UserList), (status = 401, description = "`unauthenticated`", body = ErrorBody),
         (status = 403, description = "`forbidden`", body = ErrorBody)))]
 pub async fn list_users(
     State(state): State<AppState>,
     Signed(caller): Signed,
     ApiQuery(p): ApiQuery<UserListParams>,
+    page: Page,
 ) -> Result<Json<UserList>, AppError> {
-    let limit = p.limit.unwrap_or(50);
-    let offset = p.offset.unwrap_or(0);
-    if !(1..=500).contains(&limit) || offset < 0 {
-        return Err(AppError::bad_request(ErrorCode::InvalidQuery, "limit 应在 1 到 500 之间，offset 不能为负数"));
-    }
+    let Page { limit, offset } = page;
     let (items, total) = users_in_scope(&state, &caller, p.org.as_deref(), p.q, limit, offset).await?;
     Ok(Json(UserList { total, limit, offset, items }))
 }

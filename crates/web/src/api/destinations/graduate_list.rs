@@ -2,6 +2,7 @@
 
 use crate::api::destinations::visible_graduate;
 use crate::error::ErrorCode;
+use crate::extract::page::{Page, PageParams};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -55,11 +56,14 @@ pub struct GraduateListParams {
     pub unplaced: bool,
     /// Name or 学号 contains.
     pub q: Option<String>,
-    pub limit: Option<i64>,
-    pub offset: Option<i64>,
 }
 
-pub(crate) async fn list(state: &AppState, caller: &Caller, p: GraduateListParams) -> Result<GraduateList, AppError> {
+pub(crate) async fn list(
+    state: &AppState,
+    caller: &Caller,
+    p: GraduateListParams,
+    page: Page,
+) -> Result<GraduateList, AppError> {
     let scope = access::scope_paths(&caller.actor, Action::ViewGraduate);
     if scope.is_empty() {
         return Err(forbidden());
@@ -82,10 +86,7 @@ pub(crate) async fn list(state: &AppState, caller: &Caller, p: GraduateListParam
         ),
         None => None,
     };
-    let limit = p.limit.unwrap_or(50);
-    if !(1..=1000).contains(&limit) || p.offset.unwrap_or(0) < 0 {
-        return Err(AppError::bad_request(ErrorCode::InvalidQuery, "limit 应在 1 到 1000 之间，offset 不能为负数"));
-    }
+    let Page { limit, offset } = page;
     let (items, total) = state
         .store
         .list_graduates(&GraduateQuery {
@@ -96,7 +97,7 @@ pub(crate) async fn list(state: &AppState, caller: &Caller, p: GraduateListParam
             unplaced: p.unplaced,
             q: p.q,
             limit,
-            offset: p.offset.unwrap_or(0),
+            offset,
         })
         .await?;
     Ok(GraduateList {
@@ -210,12 +211,13 @@ pub async fn put_closing(
 
 /// Graduates in the caller's scope: review queues (`status=submitted`), and those still
 /// without a destination (`unplaced=true`).
-#[utoipa::path(get, path = "/api/v1/graduates", tag = "graduates", params(GraduateListParams),
+#[utoipa::path(get, path = "/api/v1/graduates", tag = "graduates", params(GraduateListParams, PageParams),
     responses((status = 200, body = GraduateList), (status = 403, description = "`forbidden`", body = ErrorBody)))]
 pub async fn list_graduates(
     State(state): State<AppState>,
     Signed(caller): Signed,
     ApiQuery(p): ApiQuery<GraduateListParams>,
+    page: Page,
 ) -> Result<Json<GraduateList>, AppError> {
-    Ok(Json(list(&state, &caller, p).await?))
+    Ok(Json(list(&state, &caller, p, page).await?))
 }

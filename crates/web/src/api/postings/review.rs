@@ -4,6 +4,7 @@ use crate::api::postings::PostingDto;
 use crate::api::postings::ReportDto;
 use crate::api::postings::dto;
 use crate::error::ErrorCode;
+use crate::extract::page::{Page, PageParams};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -141,8 +142,6 @@ pub struct QueueParams {
     /// `pending` (default), `held`, `approved`, `rejected`, or `reported` (approved postings
     /// someone reported).
     pub status: Option<String>,
-    pub limit: Option<i64>,
-    pub offset: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -152,11 +151,13 @@ pub struct PostingList {
 }
 
 /// The review queue of the caller (the API and the review page).
-pub(crate) async fn queue(state: &AppState, caller: &Caller, p: &QueueParams) -> Result<PostingList, AppError> {
-    let (rows, total) = state
-        .postings()
-        .queue(&caller.actor, p.status.as_deref(), p.limit.unwrap_or(50), p.offset.unwrap_or(0))
-        .await?;
+pub(crate) async fn queue(
+    state: &AppState,
+    caller: &Caller,
+    p: &QueueParams,
+    page: Page,
+) -> Result<PostingList, AppError> {
+    let (rows, total) = state.postings().queue(&caller.actor, p.status.as_deref(), page.limit, page.offset).await?;
     let items = rows
         .into_iter()
         .map(|(r, reports)| {
@@ -170,14 +171,15 @@ pub(crate) async fn queue(state: &AppState, caller: &Caller, p: &QueueParams) ->
 
 /// The review queue: postings appearing at or below the caller's nodes, by state (pending by
 /// default), newest first, each with its screening.
-#[utoipa::path(get, path = "/api/v1/postings/review", tag = "postings", params(QueueParams),
+#[utoipa::path(get, path = "/api/v1/postings/review", tag = "postings", params(QueueParams, PageParams),
     responses((status = 200, description = "The queue, newest first", body = PostingList), (status = 403, description = "`forbidden`", body = ErrorBody)))]
 pub async fn review_queue(
     State(state): State<AppState>,
     Signed(caller): Signed,
     ApiQuery(p): ApiQuery<QueueParams>,
+    page: Page,
 ) -> Result<Json<PostingList>, AppError> {
-    Ok(Json(queue(&state, &caller, &p).await?))
+    Ok(Json(queue(&state, &caller, &p, page).await?))
 }
 
 /// The caller's employer's own postings, in every state.

@@ -1,6 +1,7 @@
 //! The audit log page: rows by or about the caller's scope, in Beijing time.
 
 use crate::error::ErrorCode;
+use crate::extract::page::Page;
 use crate::extract::signed_in::SignedIn;
 use askama::Template;
 use axum::extract::{OriginalUri, State};
@@ -79,10 +80,8 @@ pub async fn audit(
         action: q.action.clone(),
         username: q.username.clone(),
         result: q.result.clone(),
-        limit: Some(50),
-        offset: Some((page - 1) * 50),
     };
-    let (items, total, _, _) = audit_in_scope(&state, &me, params).await?;
+    let (items, total, _, _) = audit_in_scope(&state, &me, params, Page { limit: 50, offset: (page - 1) * 50 }).await?;
     let href = |p: i64| {
         let mut s = format!("/audit?page={p}");
         for (k, v) in [("org", &q.org), ("action", &q.action), ("username", &q.username), ("result", &q.result)] {
