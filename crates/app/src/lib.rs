@@ -10,6 +10,7 @@
 pub mod access;
 pub mod accounts;
 pub mod destinations;
+pub mod employers;
 pub mod error;
 pub mod files;
 pub mod orgs;
