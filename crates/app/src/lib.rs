@@ -11,6 +11,7 @@ pub mod access;
 pub mod accounts;
 pub mod applications;
 pub mod destinations;
+pub mod employers;
 pub mod error;
 pub mod files;
 pub mod orgs;

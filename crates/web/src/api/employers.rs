@@ -3,8 +3,8 @@
 //! staff propose corrections for that scope to decide. Employers register themselves (limited
 //! per client address) and wait for verification; the registering scope verifies, blacklists
 //! or lifts a blacklisting with a reason, and sees the scams other scopes confirmed and hid
-//! within their own scope. Contact persons are shown only as `access::sees_employer_contact`
-//! decides; this module never compares roles itself.
+//! within their own scope. The use cases are `jiuye_app::employers`; this module reads the
+//! requests, answers with the JSON shapes below and names the audit entries.
 
 pub mod registration;
 pub mod reviews;
@@ -27,20 +27,14 @@ use crate::api::employers::reviews::post_correction;
 use crate::api::employers::reviews::scam_reports_inbox;
 use crate::api::employers::verification::__path_verify_employer;
 use crate::api::employers::verification::verify_employer;
-use crate::error::ErrorCode;
-use crate::error::unprocessable;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use chrono::Utc;
-use jiuye_domain::access::{self, Action, EmployerTies, Role, ScopedGrant};
-use jiuye_domain::employer::{Thresholds, Verification, category_of, size_class, thresholds};
-use jiuye_domain::{Catalogue, CreditCode};
-use jiuye_store::employers::{CorrectionRecord, EmployerFacts, EmployerRecord};
+use jiuye_app::employers::{self, Changes, EmployerFields, Entered};
+use jiuye_store::employers::EmployerRecord;
 
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -49,7 +43,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::auth::{AuditEvent, Caller, Signed, audited, forbidden};
+use crate::auth::{AuditEvent, Signed, audited};
 use crate::error::{AppError, ErrorBody};
 use crate::extract::query::ApiQuery;
 
@@ -126,112 +120,21 @@ impl From<EmployerRecord> for EmployerDto {
     }
 }
 
-/// The section letter of an industry code, walking up the shipped catalogue.
-fn section_of(state: &AppState, code: &str) -> Option<String> {
-    let mut cur = state.refdata.entry(Catalogue::Industries, code)?;
-    while let Some(p) = cur.parent_code.as_deref() {
-        cur = state.refdata.entry(Catalogue::Industries, p)?;
-    }
-    Some(cur.code.clone())
-}
-
-/// Checks an employer and computes its size class. 422 with a stable code for each problem.
-pub(crate) fn validate(
-    state: &AppState,
-    input: &EmployerInput,
-    org_id: Uuid,
-    node: Uuid,
-) -> Result<EmployerRecord, AppError> {
-    let code = CreditCode::parse(&input.credit_code).map_err(|e| {
-        unprocessable(
-            ErrorCode::InvalidCreditCode,
-            format!("统一社会信用代码“{}”无效：{}", input.credit_code.trim(), e.reason),
-        )
-    })?;
-    let name = input.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(unprocessable(ErrorCode::InvalidName, "单位名称不能为空，且不超过 100 个字符"));
-    }
-    let employer_type = input.employer_type.clone().unwrap_or_else(|| "39".into());
-    if state.refdata.entry(Catalogue::EmployerTypes, &employer_type).is_none() {
-        return Err(unprocessable(ErrorCode::InvalidEmployerType, format!("单位性质代码 {employer_type} 无效")));
-    }
-    let industry = input.industry_code.trim().to_ascii_uppercase();
-    let section = section_of(state, &industry).ok_or_else(|| {
-        unprocessable(ErrorCode::InvalidIndustry, format!("行业代码 {industry} 不在 GB/T 4754-2017 中"))
-    })?;
-    let region = input.region_code.trim();
-    if state.refdata.region(region).is_none() {
-        return Err(unprocessable(ErrorCode::InvalidRegion, format!("所在地代码 {region} 不在现行行政区划代码中")));
-    }
-    for (v, what) in [(input.employees, "从业人员"), (input.revenue_wan, "营业收入")] {
-        if v.is_some_and(|x| !(0..=100_000_000).contains(&x)) {
-            return Err(unprocessable(ErrorCode::InvalidSize, format!("{what}数字不合理")));
+impl From<&EmployerInput> for EmployerFields {
+    fn from(i: &EmployerInput) -> Self {
+        EmployerFields {
+            credit_code: i.credit_code.clone(),
+            name: i.name.clone(),
+            employer_type: i.employer_type.clone(),
+            industry_code: i.industry_code.clone(),
+            region_code: i.region_code.clone(),
+            employees: i.employees,
+            revenue_wan: i.revenue_wan,
+            contact_name: i.contact_name.clone(),
+            contact_phone: i.contact_phone.clone(),
+            contact_email: i.contact_email.clone(),
         }
     }
-    let category = category_of(&industry, &section);
-    let table: Vec<Thresholds> = thresholds();
-    let size = table
-        .iter()
-        .find(|t| t.category == category)
-        .filter(|_| input.employees.is_some() || input.revenue_wan.is_some())
-        .map(|t| size_class(t, input.employees, input.revenue_wan).id().to_owned());
-    let clean = |s: &Option<String>| {
-        s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(100).collect())
-    };
-    Ok(EmployerRecord {
-        id: Uuid::now_v7(),
-        org_id,
-        credit_code: code.to_string(),
-        name: name.to_owned(),
-        employer_type,
-        industry_code: industry,
-        region_code: region.to_owned(),
-        employees: input.employees,
-        revenue_wan: input.revenue_wan,
-        size_class: size,
-        contact_name: clean(&input.contact_name),
-        contact_phone: clean(&input.contact_phone),
-        contact_email: clean(&input.contact_email),
-        verification: Verification::Unverified,
-        verified_by: None,
-        verified_at: None,
-        blacklist_reason: None,
-        origin_node: node,
-        version: 1,
-    })
-}
-
-/// The facts the rules about an employer need (its registration and the universities it works
-/// with), read from the store.
-pub(crate) async fn facts_of(state: &AppState, e: &EmployerRecord) -> Result<EmployerFacts, AppError> {
-    state
-        .store
-        .employer_facts(&[e.id])
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| AppError::not_found(ErrorCode::EmployerNotFound, "没有这个统一社会信用代码的用人单位"))
-}
-
-pub(crate) fn ties(f: &EmployerFacts) -> EmployerTies<'_> {
-    EmployerTies { employer_id: f.employer_id, registered_at: &f.registered_path, universities: &f.universities }
-}
-
-/// An employer as `caller` may see it: the contact person only where the rule allows.
-pub(crate) fn shown(caller: &Caller, e: EmployerRecord, facts: &EmployerFacts) -> EmployerDto {
-    let contact = access::sees_employer_contact(&caller.actor, &ties(facts));
-    let mut d = EmployerDto::from(e);
-    if !contact {
-        d.contact_name = None;
-        d.contact_phone = None;
-        d.contact_email = None;
-    }
-    d
-}
-
-pub(crate) fn employer_missing() -> AppError {
-    AppError::not_found(ErrorCode::EmployerNotFound, "没有这个统一社会信用代码的用人单位")
 }
 
 /// The fields of an entry that differ from the stored record; `None` is "not proposed".
@@ -249,180 +152,20 @@ pub struct EmployerChanges {
     pub contact_email: Option<String>,
 }
 
-impl EmployerChanges {
-    /// What `entry` (checked by [`validate`]) would change in `stored`. The type counts only when
-    /// the entry gave one; figures and contacts only when given.
-    pub(crate) fn between(stored: &EmployerRecord, entry: &EmployerRecord, type_given: bool) -> EmployerChanges {
-        fn differs<T: PartialEq + Clone>(given: Option<&T>, stored: Option<&T>) -> Option<T> {
-            given.filter(|g| Some(*g) != stored).cloned()
-        }
+impl From<Changes> for EmployerChanges {
+    fn from(c: Changes) -> Self {
         EmployerChanges {
-            name: differs(Some(&entry.name), Some(&stored.name)),
-            employer_type: differs(Some(&entry.employer_type).filter(|_| type_given), Some(&stored.employer_type)),
-            industry_code: differs(Some(&entry.industry_code), Some(&stored.industry_code)),
-            region_code: differs(Some(&entry.region_code), Some(&stored.region_code)),
-            employees: differs(entry.employees.as_ref(), stored.employees.as_ref()),
-            revenue_wan: differs(entry.revenue_wan.as_ref(), stored.revenue_wan.as_ref()),
-            contact_name: differs(entry.contact_name.as_ref(), stored.contact_name.as_ref()),
-            contact_phone: differs(entry.contact_phone.as_ref(), stored.contact_phone.as_ref()),
-            contact_email: differs(entry.contact_email.as_ref(), stored.contact_email.as_ref()),
-        }
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        *self == EmployerChanges::default()
-    }
-
-    pub(crate) fn of_correction(c: &CorrectionRecord) -> EmployerChanges {
-        EmployerChanges {
-            name: c.name.clone(),
-            employer_type: c.employer_type.clone(),
-            industry_code: c.industry_code.clone(),
-            region_code: c.region_code.clone(),
+            name: c.name,
+            employer_type: c.employer_type,
+            industry_code: c.industry_code,
+            region_code: c.region_code,
             employees: c.employees,
             revenue_wan: c.revenue_wan,
-            contact_name: c.contact_name.clone(),
-            contact_phone: c.contact_phone.clone(),
-            contact_email: c.contact_email.clone(),
+            contact_name: c.contact_name,
+            contact_phone: c.contact_phone,
+            contact_email: c.contact_email,
         }
     }
-
-    /// The stored employer with these changes applied, checked again as a new entry would be
-    /// (size class recomputed), at the stored version.
-    pub(crate) fn applied(&self, state: &AppState, stored: &EmployerRecord) -> Result<EmployerRecord, AppError> {
-        let pick = |change: &Option<String>, old: &Option<String>| change.clone().or_else(|| old.clone());
-        let input = EmployerInput {
-            credit_code: stored.credit_code.clone(),
-            name: self.name.clone().unwrap_or_else(|| stored.name.clone()),
-            employer_type: Some(self.employer_type.clone().unwrap_or_else(|| stored.employer_type.clone())),
-            industry_code: self.industry_code.clone().unwrap_or_else(|| stored.industry_code.clone()),
-            region_code: self.region_code.clone().unwrap_or_else(|| stored.region_code.clone()),
-            employees: self.employees.or(stored.employees),
-            revenue_wan: self.revenue_wan.or(stored.revenue_wan),
-            contact_name: pick(&self.contact_name, &stored.contact_name),
-            contact_phone: pick(&self.contact_phone, &stored.contact_phone),
-            contact_email: pick(&self.contact_email, &stored.contact_email),
-        };
-        let checked = validate(state, &input, stored.org_id, stored.origin_node)?;
-        Ok(EmployerRecord {
-            id: stored.id,
-            org_id: stored.org_id,
-            credit_code: stored.credit_code.clone(),
-            verification: stored.verification,
-            verified_by: stored.verified_by,
-            verified_at: stored.verified_at,
-            blacklist_reason: stored.blacklist_reason.clone(),
-            origin_node: stored.origin_node,
-            version: stored.version,
-            ..checked
-        })
-    }
-}
-
-/// What an entry to the directory did.
-enum Entry {
-    /// A new employer, registered under the grant's organisation.
-    Added(EmployerDto, ScopedGrant),
-    /// The employer's own account or its registering scope changed it.
-    Changed(EmployerDto, ScopedGrant, String),
-    /// Nothing differed from the stored record.
-    Unchanged(EmployerDto, String),
-    /// Staff outside the registering scope: a correction for that scope to decide.
-    Proposed(Uuid, ScopedGrant, String),
-}
-
-pub(crate) fn version_conflict() -> AppError {
-    AppError::new(StatusCode::CONFLICT, ErrorCode::VersionConflict, "单位信息刚被他人修改，请刷新后重试")
-}
-
-/// The grant a staff member registers employers and proposes corrections under (their
-/// broadest), or 403.
-pub(crate) fn registering_grant(caller: &Caller) -> Result<ScopedGrant, AppError> {
-    access::scope_paths(&caller.actor, Action::RegisterEmployer)
-        .first()
-        .and_then(|p| caller.actor.grants.iter().find(|g| &g.org_path == p))
-        .cloned()
-        .ok_or_else(forbidden)
-}
-
-async fn enter(state: &AppState, caller: &Caller, input: &EmployerInput) -> Result<Entry, AppError> {
-    let staff = registering_grant(caller).ok();
-    let own_account = access::holds(&caller.actor, Role::Employer);
-    if staff.is_none() && !own_account {
-        return Err(forbidden());
-    }
-    let node = state.store.node().await?.node_id;
-    let entry = validate(state, input, staff.as_ref().map(|g| g.org_id).unwrap_or_default(), node)?;
-    for _ in 0..3 {
-        let Some(stored) = state.store.employer(&entry.credit_code).await? else {
-            // Only staff add employers; an employer's account changes its own record only.
-            let grant = staff.clone().ok_or_else(forbidden)?;
-            if state.store.insert_employer(&entry).await? {
-                let stored = state.store.employer(&entry.credit_code).await?.ok_or_else(employer_missing)?;
-                let facts = facts_of(state, &stored).await?;
-                return Ok(Entry::Added(shown(caller, stored, &facts), grant));
-            }
-            // Someone added the same code meanwhile: treat the entry as one for that record.
-            continue;
-        };
-        let facts = facts_of(state, &stored).await?;
-        let path = facts.registered_path.clone();
-        let changes = EmployerChanges::between(&stored, &entry, input.employer_type.is_some());
-        if let Some(grant) = access::can_change_employer(&caller.actor, &ties(&facts)).cloned() {
-            if changes.is_empty() {
-                return Ok(Entry::Unchanged(shown(caller, stored, &facts), path));
-            }
-            let merged = changes.applied(state, &stored)?;
-            if !state.store.update_employer(&merged).await? {
-                continue;
-            }
-            let stored = state.store.employer_by_id(stored.id).await?.ok_or_else(employer_missing)?;
-            return Ok(Entry::Changed(shown(caller, stored, &facts), grant, path));
-        }
-        // Staff elsewhere may read the directory, but not change what another scope registered.
-        let grant = staff.clone().ok_or_else(employer_missing)?;
-        if changes.is_empty() {
-            return Ok(Entry::Unchanged(shown(caller, stored, &facts), path));
-        }
-        let id = propose(state, caller, &grant, &stored, &changes, None).await?;
-        return Ok(Entry::Proposed(id, grant, path));
-    }
-    Err(version_conflict())
-}
-
-/// Records a correction proposed by `grant`'s holder.
-pub(crate) async fn propose(
-    state: &AppState,
-    caller: &Caller,
-    grant: &ScopedGrant,
-    stored: &EmployerRecord,
-    changes: &EmployerChanges,
-    note: Option<String>,
-) -> Result<Uuid, AppError> {
-    let c = CorrectionRecord {
-        id: Uuid::now_v7(),
-        employer_id: stored.id,
-        name: changes.name.clone(),
-        employer_type: changes.employer_type.clone(),
-        industry_code: changes.industry_code.clone(),
-        region_code: changes.region_code.clone(),
-        employees: changes.employees,
-        revenue_wan: changes.revenue_wan,
-        contact_name: changes.contact_name.clone(),
-        contact_phone: changes.contact_phone.clone(),
-        contact_email: changes.contact_email.clone(),
-        note,
-        proposed_by: caller.user.id,
-        proposer_org_id: grant.org_id,
-        created_at: Utc::now(),
-        status: "proposed".into(),
-        decided_by: None,
-        decision_note: None,
-        decided_at: None,
-        origin_node: state.store.node().await?.node_id,
-    };
-    state.store.add_correction(&c).await?;
-    Ok(c.id)
 }
 
 /// The answer to an entry that became a correction.
@@ -455,53 +198,43 @@ pub async fn create_employer(
 ) -> Response {
     let code = input.credit_code.trim().to_ascii_uppercase();
     let event = AuditEvent::new("employer_upsert").target(format!("employer:{code}"), None);
-    match enter(&state, &caller, &input).await {
-        Ok(Entry::Added(d, grant)) => event
-            .by(&grant)
-            .target(format!("employer:{}", d.credit_code), Some(&grant.org_path))
-            .detail("新增")
-            .attach((StatusCode::CREATED, Json(d)).into_response()),
-        Ok(Entry::Changed(d, grant, path)) => event
-            .by(&grant)
-            .target(format!("employer:{}", d.credit_code), Some(&path))
-            .detail(format!("修改，版本 {}", d.version))
-            .attach(Json(d).into_response()),
-        Ok(Entry::Unchanged(d, path)) => event
-            .target(format!("employer:{}", d.credit_code), Some(&path))
-            .detail("与库中记录相同，未修改")
-            .attach(Json(d).into_response()),
-        Ok(Entry::Proposed(id, grant, path)) => AuditEvent::new("employer_correction_propose")
-            .by(&grant)
-            .target(format!("employer:{code}"), Some(&path))
-            .detail(format!("correction:{id}"))
-            .attach(
-                (StatusCode::ACCEPTED, Json(CorrectionProposed { status: "correction_proposed".into(), id }))
-                    .into_response(),
-            ),
-        Err(e) => audited(event, Err(e)),
+    let entered = employers::enter(state.store.as_ref(), &state.refdata, &caller.actor, &(&input).into()).await;
+    match entered {
+        Ok(Entered::Added { employer, grant }) => {
+            let d = EmployerDto::from(employer);
+            event
+                .by(&grant)
+                .target(format!("employer:{}", d.credit_code), Some(&grant.org_path))
+                .detail("新增")
+                .attach((StatusCode::CREATED, Json(d)).into_response())
+        }
+        Ok(Entered::Changed { employer, grant, registered_at }) => {
+            let d = EmployerDto::from(employer);
+            event
+                .by(&grant)
+                .target(format!("employer:{}", d.credit_code), Some(&registered_at))
+                .detail(format!("修改，版本 {}", d.version))
+                .attach(Json(d).into_response())
+        }
+        Ok(Entered::Unchanged { employer, registered_at }) => {
+            let d = EmployerDto::from(employer);
+            event
+                .target(format!("employer:{}", d.credit_code), Some(&registered_at))
+                .detail("与库中记录相同，未修改")
+                .attach(Json(d).into_response())
+        }
+        Ok(Entered::Proposed { correction: id, grant, registered_at }) => {
+            AuditEvent::new("employer_correction_propose")
+                .by(&grant)
+                .target(format!("employer:{code}"), Some(&registered_at))
+                .detail(format!("correction:{id}"))
+                .attach(
+                    (StatusCode::ACCEPTED, Json(CorrectionProposed { status: "correction_proposed".into(), id }))
+                        .into_response(),
+                )
+        }
+        Err(e) => audited(event, Err(e.into())),
     }
-}
-
-/// Whether `caller` may read the employer at all: staff who work with the directory, or the
-/// employer's own account.
-fn may_read(caller: &Caller, facts: &EmployerFacts) -> bool {
-    !access::scope_paths(&caller.actor, Action::RegisterEmployer).is_empty()
-        || access::can_change_employer(&caller.actor, &ties(facts)).is_some()
-}
-
-/// An employer `caller` may read, with its facts, or 404.
-pub(crate) async fn readable(
-    state: &AppState,
-    caller: &Caller,
-    code: &str,
-) -> Result<(EmployerRecord, EmployerFacts), AppError> {
-    let code = code.trim().to_ascii_uppercase();
-    let e = state.store.employer(&code).await?.ok_or_else(employer_missing)?;
-    let facts = facts_of(state, &e).await?;
-    if !may_read(caller, &facts) {
-        return Err(employer_missing());
-    }
-    Ok((e, facts))
 }
 
 /// One employer by credit code (staff, or the employer itself). The contact person is shown
@@ -515,15 +248,9 @@ pub async fn get_employer(
     Signed(caller): Signed,
     Path(code): Path<String>,
 ) -> Result<Json<EmployerDto>, AppError> {
-    let (e, facts) = readable(&state, &caller, &code).await?;
-    let registrar = access::registering_staff(&caller.actor, &ties(&facts)).is_some();
-    let id = e.id;
-    let mut d = shown(&caller, e, &facts);
-    if registrar {
-        let reports = state.store.scam_reports_of(id).await?;
-        let hiding = reports.iter().filter(|r| r.report.lifted_at.is_none() && !r.report.blacklisted).count();
-        d.scam_reports_in_force = Some(hiding as i64);
-    }
+    let found = employers::get(state.store.as_ref(), &caller.actor, &code).await?;
+    let mut d = EmployerDto::from(found.employer);
+    d.scam_reports_in_force = found.scam_reports_in_force;
     Ok(Json(d))
 }
 
@@ -553,24 +280,16 @@ pub async fn list_employers(
     Signed(caller): Signed,
     ApiQuery(p): ApiQuery<EmployerListParams>,
 ) -> Result<Json<EmployerList>, AppError> {
-    if access::scope_paths(&caller.actor, Action::RegisterEmployer).is_empty() {
-        return Err(forbidden());
-    }
-    let (items, total) = state
-        .store
-        .list_employers(p.q.as_deref(), p.verification.as_deref(), p.limit.unwrap_or(50), p.offset.unwrap_or(0))
-        .await?;
-    let ids: Vec<Uuid> = items.iter().map(|e| e.id).collect();
-    let facts: HashMap<Uuid, EmployerFacts> =
-        state.store.employer_facts(&ids).await?.into_iter().map(|f| (f.employer_id, f)).collect();
-    let items = items
-        .into_iter()
-        .filter_map(|e| {
-            let f = facts.get(&e.id)?;
-            Some(shown(&caller, e, f))
-        })
-        .collect();
-    Ok(Json(EmployerList { total, items }))
+    let (items, total) = employers::list(
+        state.store.as_ref(),
+        &caller.actor,
+        p.q.as_deref(),
+        p.verification.as_deref(),
+        p.limit.unwrap_or(50),
+        p.offset.unwrap_or(0),
+    )
+    .await?;
+    Ok(Json(EmployerList { total, items: items.into_iter().map(EmployerDto::from).collect() }))
 }
 
 pub fn router() -> OpenApiRouter<AppState> {

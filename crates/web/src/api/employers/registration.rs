@@ -1,30 +1,22 @@
-//! Employers registering themselves over JSON: an account and an unverified directory entry, rate-limited per client address, waiting for verification.
+//! Employers registering themselves over JSON (`jiuye_app::employers::register`): an account
+//! and an unverified directory entry, rate-limited per client address, waiting for verification.
 
 use crate::api::employers::EmployerDto;
 use crate::api::employers::EmployerInput;
-use crate::api::employers::employer_missing;
-use crate::api::employers::validate;
 use crate::error::ErrorCode;
-use crate::error::unprocessable;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use std::sync::Arc;
 
-use jiuye_domain::access::Role;
-
-use jiuye_domain::OrgCode;
-use jiuye_store::accounts::{NewGrant, NewUser};
+use jiuye_app::employers::{self, Registered, Registration};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::AppState;
-use uuid::Uuid;
-
 use crate::auth::{AuditEvent, ClientIp, FailureLimiter, MaybeCaller, audited};
 use crate::error::{AppError, ErrorBody};
-use crate::pages::sign_in::check_password_rules;
 
 /// Anonymous self-registrations per client address (in memory, per node).
 #[derive(Default)]
@@ -72,71 +64,19 @@ pub async fn register_employer(
         }
         limiter.0.record(addr, REGISTRATION_WINDOW);
     }
-    let result = async {
-        let node = state.store.node().await?.node_id;
-        let region = r.employer.region_code.trim();
-        let province_code = OrgCode::parse(&format!("{}0000", region.get(..2).unwrap_or("00")))
-            .map_err(|_| unprocessable(ErrorCode::InvalidRegion, format!("所在地代码 {region} 无效")))?;
-        let province = state.store.org_by_code(&province_code).await?.ok_or_else(|| {
-            unprocessable(ErrorCode::InvalidRegion, format!("所在地 {region} 不属于本平台的任何省份"))
-        })?;
-        let record = validate(&state, &r.employer, province.id, node)?;
-        let exists = || {
-            AppError::new(
-                StatusCode::CONFLICT,
-                ErrorCode::EmployerExists,
-                "该单位已在库中；请联系所在省份或合作高校为您开通账号",
-            )
-        };
-        if state.store.employer(&record.credit_code).await?.is_some() {
-            return Err(exists());
-        }
-        let username = r.username.trim();
-        jiuye_domain::accounts::check_username(username)?;
-        check_password_rules(username, &r.password)?;
-        if state.store.user_by_username(username).await?.is_some() {
-            return Err(AppError::new(
-                StatusCode::CONFLICT,
-                ErrorCode::UsernameTaken,
-                format!("用户名 {username} 已被使用"),
-            ));
-        }
-        if !state.store.insert_employer(&record).await? {
-            return Err(exists());
-        }
-        let stored = state.store.employer(&record.credit_code).await?.ok_or_else(employer_missing)?;
-        let hash = crate::api::accounts::hash_password(&state, &r.password).await?;
-        let id = Uuid::now_v7();
-        let user = NewUser {
-            id,
-            username: username.to_owned(),
-            display_name: r.display_name.trim().chars().take(64).collect(),
-            org_id: province.id,
-            password_hash: hash,
-            must_change_password: false,
-        };
-        let grant = NewGrant {
-            id: Uuid::now_v7(),
-            user_id: id,
-            role: Role::Employer,
-            org_id: province.id,
-            subject_id: Some(stored.id),
-            created_by: None,
-        };
-        if !state.store.create_user(&user, &[grant]).await? {
-            return Err(AppError::new(
-                StatusCode::CONFLICT,
-                ErrorCode::UsernameTaken,
-                format!("用户名 {username} 已被使用"),
-            ));
-        }
-        Ok::<_, AppError>((stored, province.path))
-    }
-    .await;
+    let registration = Registration {
+        employer: (&r.employer).into(),
+        username: r.username,
+        password: r.password,
+        display_name: r.display_name,
+    };
+    let result =
+        employers::register(state.store.as_ref(), &state.refdata, state.auth.settings.password_cost, &registration)
+            .await;
     match result {
-        Ok((stored, path)) => event
-            .target(format!("employer:{}", stored.credit_code), Some(&path))
-            .attach((StatusCode::CREATED, Json(EmployerDto::from(stored))).into_response()),
-        Err(e) => audited(event, Err(e)),
+        Ok(Registered { employer, registered_at }) => event
+            .target(format!("employer:{}", employer.credit_code), Some(&registered_at))
+            .attach((StatusCode::CREATED, Json(EmployerDto::from(employer))).into_response()),
+        Err(e) => audited(event, Err(e.into())),
     }
 }

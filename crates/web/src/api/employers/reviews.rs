@@ -1,27 +1,23 @@
-//! Employer corrections and scam reports over JSON: staff outside an employer's registering scope propose corrections that the registering scope accepts or rejects; scams confirmed for one scope are reported to the registering scope, which can lift a hide.
+//! Employer corrections and scam reports over JSON (`jiuye_app::employers`): staff outside an
+//! employer's registering scope propose corrections that the registering scope accepts or
+//! rejects; scams confirmed for one scope are reported to the registering scope, which can lift
+//! a hide.
 
 use crate::api::employers::EmployerChanges;
-use crate::api::employers::propose;
-use crate::api::employers::readable;
-use crate::api::employers::registering_grant;
-use crate::api::employers::ties;
-use crate::api::employers::version_conflict;
-use crate::error::ErrorCode;
-use crate::error::unprocessable;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use jiuye_domain::access::{self, Action, Resource};
+use jiuye_app::employers::{self, Changes, Correction, Done};
 
-use jiuye_store::employers::{CorrectionRow, Decided, EmployerFacts, ScamReportRow};
+use jiuye_store::employers::ScamReportRow;
 
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::auth::{AuditEvent, Caller, Signed, audited, forbidden};
+use crate::auth::{AuditEvent, Caller, Signed, audited};
 use crate::error::{AppError, ErrorBody};
 use crate::extract::query::ApiQuery;
 use uuid::Uuid;
@@ -66,12 +62,13 @@ pub struct CorrectionDto {
     pub decided_at: Option<DateTime<Utc>>,
 }
 
-fn correction_dto(code: &str, r: CorrectionRow) -> CorrectionDto {
+fn correction_dto(found: Correction) -> CorrectionDto {
+    let r = found.row;
     let c = r.correction;
     CorrectionDto {
         id: c.id,
-        employer_credit_code: code.to_owned(),
-        proposed: EmployerChanges::of_correction(&c),
+        employer_credit_code: found.employer_credit_code,
+        proposed: Changes::of_correction(&c).into(),
         note: c.note,
         proposed_by: r.proposer_username,
         proposer_org: r.proposer_org_code,
@@ -101,21 +98,12 @@ pub async fn list_corrections(
     Signed(caller): Signed,
     Path(code): Path<String>,
 ) -> Result<Json<CorrectionList>, AppError> {
-    let (e, facts) = readable(&state, &caller, &code).await?;
-    let registrar = access::registering_staff(&caller.actor, &ties(&facts)).is_some();
-    let items: Vec<CorrectionDto> = state
-        .store
-        .corrections_of(e.id)
+    let items: Vec<CorrectionDto> = employers::corrections(state.store.as_ref(), &caller.actor, &code)
         .await?
         .into_iter()
-        .filter(|r| registrar || r.correction.proposed_by == caller.user.id)
-        .map(|r| correction_dto(&e.credit_code, r))
+        .map(correction_dto)
         .collect();
     Ok(Json(CorrectionList { total: items.len() as i64, items }))
-}
-
-fn clean_note(note: Option<&str>) -> Option<String> {
-    note.map(str::trim).filter(|n| !n.is_empty()).map(|n| n.chars().take(500).collect())
 }
 
 /// Proposes a correction of an employer record for its registering scope to decide (staff who
@@ -134,57 +122,37 @@ pub async fn post_correction(
 ) -> Response {
     let code = code.trim().to_ascii_uppercase();
     let event = AuditEvent::new("employer_correction_propose").target(format!("employer:{code}"), None);
-    let result = async {
-        let (e, facts) = readable(&state, &caller, &code).await?;
-        let grant = registering_grant(&caller)?;
-        let clean = |s: &Option<String>| {
-            s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(100).collect::<String>())
-        };
-        let wanted = EmployerChanges {
-            name: clean(&input.name),
-            employer_type: clean(&input.employer_type),
-            industry_code: clean(&input.industry_code).map(|s| s.to_ascii_uppercase()),
-            region_code: clean(&input.region_code),
-            employees: input.employees,
-            revenue_wan: input.revenue_wan,
-            contact_name: clean(&input.contact_name),
-            contact_phone: clean(&input.contact_phone),
-            contact_email: clean(&input.contact_email),
-        };
-        // Checked as the record would be with the proposal applied.
-        let merged = wanted.applied(&state, &e)?;
-        let changes = EmployerChanges::between(&e, &merged, wanted.employer_type.is_some());
-        let changes = EmployerChanges {
-            employees: changes.employees.filter(|_| wanted.employees.is_some()),
-            revenue_wan: changes.revenue_wan.filter(|_| wanted.revenue_wan.is_some()),
-            contact_name: changes.contact_name.filter(|_| wanted.contact_name.is_some()),
-            contact_phone: changes.contact_phone.filter(|_| wanted.contact_phone.is_some()),
-            contact_email: changes.contact_email.filter(|_| wanted.contact_email.is_some()),
-            name: changes.name.filter(|_| wanted.name.is_some()),
-            industry_code: changes.industry_code.filter(|_| wanted.industry_code.is_some()),
-            region_code: changes.region_code.filter(|_| wanted.region_code.is_some()),
-            employer_type: changes.employer_type,
-        };
-        if changes.is_empty() {
-            return Err(unprocessable(ErrorCode::NoChange, "所提更正与库中记录相同"));
-        }
-        let id = propose(&state, &caller, &grant, &e, &changes, clean_note(input.note.as_deref())).await?;
-        let row = state.store.correction(id).await?.ok_or_else(correction_missing)?;
-        Ok((correction_dto(&e.credit_code, row), grant, facts.registered_path))
-    }
+    let proposed = Changes {
+        name: input.name,
+        employer_type: input.employer_type,
+        industry_code: input.industry_code,
+        region_code: input.region_code,
+        employees: input.employees,
+        revenue_wan: input.revenue_wan,
+        contact_name: input.contact_name,
+        contact_phone: input.contact_phone,
+        contact_email: input.contact_email,
+    };
+    let result = employers::propose_correction(
+        state.store.as_ref(),
+        &state.refdata,
+        &caller.actor,
+        &code,
+        &proposed,
+        input.note.as_deref(),
+    )
     .await;
     match result {
-        Ok((d, grant, path)) => event
-            .by(&grant)
-            .target(format!("employer:{code}"), Some(&path))
-            .detail(format!("correction:{}", d.id))
-            .attach((StatusCode::CREATED, Json(d)).into_response()),
-        Err(e) => audited(event, Err(e)),
+        Ok(Done { value, grant, path }) => {
+            let d = correction_dto(value);
+            event
+                .by(&grant)
+                .target(format!("employer:{code}"), Some(&path))
+                .detail(format!("correction:{}", d.id))
+                .attach((StatusCode::CREATED, Json(d)).into_response())
+        }
+        Err(e) => audited(event, Err(e.into())),
     }
-}
-
-fn correction_missing() -> AppError {
-    AppError::not_found(ErrorCode::CorrectionNotFound, "没有这条更正")
 }
 
 /// A decision on a proposed correction.
@@ -214,37 +182,22 @@ pub async fn decide_correction(
     let event = AuditEvent::new("employer_correction_decide")
         .target(format!("employer:{code}"), None)
         .detail(format!("correction:{id} {}", if input.accept { "accept" } else { "reject" }));
-    let result = async {
-        let (e, facts) = readable(&state, &caller, &code).await?;
-        let grant = access::registering_staff(&caller.actor, &ties(&facts)).ok_or_else(forbidden)?.clone();
-        let row = state.store.correction(id).await?.filter(|r| r.correction.employer_id == e.id);
-        let row = row.ok_or_else(correction_missing)?;
-        let note = clean_note(input.note.as_deref());
-        let decided = if input.accept {
-            let merged = EmployerChanges::of_correction(&row.correction).applied(&state, &e)?;
-            state.store.accept_correction(id, caller.user.id, note.as_deref(), &merged).await?
-        } else {
-            if note.is_none() {
-                return Err(unprocessable(ErrorCode::NoteRequired, "驳回更正须写明理由"));
-            }
-            state.store.reject_correction(id, caller.user.id, note.as_deref()).await?
-        };
-        match decided {
-            Decided::Done => {}
-            Decided::AlreadyDecided => {
-                return Err(AppError::new(StatusCode::CONFLICT, ErrorCode::CorrectionDecided, "这条更正已处理"));
-            }
-            Decided::EmployerChanged => return Err(version_conflict()),
-        }
-        let row = state.store.correction(id).await?.ok_or_else(correction_missing)?;
-        Ok((correction_dto(&e.credit_code, row), grant, facts.registered_path))
-    }
+    let result = employers::decide_correction(
+        state.store.as_ref(),
+        &state.refdata,
+        &caller.actor,
+        &code,
+        id,
+        input.accept,
+        input.note.as_deref(),
+    )
     .await;
     match result {
-        Ok((d, grant, path)) => {
-            event.by(&grant).target(format!("employer:{code}"), Some(&path)).attach(Json(d).into_response())
-        }
-        Err(e) => audited(event, Err(e)),
+        Ok(Done { value, grant, path }) => event
+            .by(&grant)
+            .target(format!("employer:{code}"), Some(&path))
+            .attach(Json(correction_dto(value)).into_response()),
+        Err(e) => audited(event, Err(e.into())),
     }
 }
 
@@ -297,13 +250,6 @@ pub struct ScamReportList {
     pub items: Vec<ScamReportDto>,
 }
 
-/// Whether `caller` sees a scam report: the staff of the employer's registering scope, and the
-/// staff of the scope that confirmed it (or above).
-fn sees_report(caller: &Caller, facts: &EmployerFacts, r: &ScamReportRow) -> bool {
-    access::registering_staff(&caller.actor, &ties(facts)).is_some()
-        || access::can(&caller.actor, Action::ApprovePosting, &Resource::at(&r.org_path)).is_some()
-}
-
 /// The scams confirmed about an employer, newest first, lifted ones included: for the staff
 /// of its registering scope (the report upward) and of the scopes that confirmed them.
 #[utoipa::path(get, path = "/api/v1/employers/{credit_code}/scam-reports", tag = "employers", params(("credit_code" = String, Path)),
@@ -314,15 +260,8 @@ pub async fn employer_scam_reports(
     Signed(caller): Signed,
     Path(code): Path<String>,
 ) -> Result<Json<ScamReportList>, AppError> {
-    let (e, facts) = readable(&state, &caller, &code).await?;
-    let items: Vec<ScamReportDto> = state
-        .store
-        .scam_reports_of(e.id)
-        .await?
-        .into_iter()
-        .filter(|r| sees_report(&caller, &facts, r))
-        .map(scam_dto)
-        .collect();
+    let items: Vec<ScamReportDto> =
+        employers::scam_reports(state.store.as_ref(), &caller.actor, &code).await?.into_iter().map(scam_dto).collect();
     Ok(Json(ScamReportList { total: items.len() as i64, items }))
 }
 
@@ -333,17 +272,16 @@ pub struct ScamInboxParams {
     pub offset: Option<i64>,
 }
 
+/// The scam reports waiting for the caller's scope (see `jiuye_app::employers::scam_inbox`), a
+/// page of them (50 from the first by default).
 pub(crate) async fn scam_inbox(
     state: &AppState,
     caller: &Caller,
     p: &ScamInboxParams,
 ) -> Result<ScamReportList, AppError> {
-    let paths = access::scope_paths(&caller.actor, Action::VerifyEmployer);
-    if paths.is_empty() {
-        return Err(forbidden());
-    }
     let (rows, total) =
-        state.store.unresolved_scam_reports_under(&paths, p.limit.unwrap_or(50), p.offset.unwrap_or(0)).await?;
+        employers::scam_inbox(state.store.as_ref(), &caller.actor, p.limit.unwrap_or(50), p.offset.unwrap_or(0))
+            .await?;
     Ok(ScamReportList { total, items: rows.into_iter().map(scam_dto).collect() })
 }
 
@@ -385,37 +323,13 @@ pub async fn lift_scam_report(
 ) -> Response {
     let code = code.trim().to_ascii_uppercase();
     let event = AuditEvent::new("employer_hide_lift").target(format!("employer:{code}"), None);
-    let result = async {
-        let (e, facts) = readable(&state, &caller, &code).await?;
-        let missing = || AppError::not_found(ErrorCode::ScamReportNotFound, "没有这条诈骗确认记录");
-        let r = state.store.scam_report(id).await?.filter(|r| r.report.employer_id == e.id).ok_or_else(missing)?;
-        if !sees_report(&caller, &facts, &r) {
-            return Err(missing());
-        }
-        let grant = access::can(&caller.actor, Action::ApprovePosting, &Resource::at(&r.org_path))
-            .ok_or_else(forbidden)?
-            .clone();
-        if r.report.blacklisted {
-            return Err(unprocessable(ErrorCode::LiftViaVerification, "黑名单须由登记机构通过单位审核状态解除"));
-        }
-        let reason = input.reason.trim();
-        if !(2..=500).contains(&reason.chars().count()) {
-            return Err(unprocessable(ErrorCode::ReasonRequired, "请用 2–500 个字说明解除屏蔽的理由"));
-        }
-        if !state.store.lift_scam_report(id, caller.user.id, reason).await? {
-            return Err(AppError::new(StatusCode::CONFLICT, ErrorCode::AlreadyLifted, "该屏蔽已解除"));
-        }
-        let r = state.store.scam_report(id).await?.ok_or_else(missing)?;
-        let path = r.org_path.clone();
-        Ok((scam_dto(r), grant, path, reason.to_owned()))
-    }
-    .await;
+    let result = employers::lift_hide(state.store.as_ref(), &caller.actor, &code, id, &input.reason).await;
     match result {
-        Ok((d, grant, path, reason)) => event
+        Ok(Done { value, grant, path }) => event
             .by(&grant)
             .target(format!("employer:{code}"), Some(&path))
-            .detail(format!("scam_report:{id}：{reason}"))
-            .attach(Json(d).into_response()),
-        Err(e) => audited(event, Err(e)),
+            .detail(format!("scam_report:{id}：{}", input.reason.trim()))
+            .attach(Json(scam_dto(value)).into_response()),
+        Err(e) => audited(event, Err(e.into())),
     }
 }
