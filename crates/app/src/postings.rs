@@ -1,13 +1,13 @@
 //! Job postings (招聘岗位): scam screening of a draft, submission and editing by a verified
 //! employer's own account, reading under the visibility rules, the list of open postings,
-//! reports from readers, withdrawal by the employer, and the review queue of the staff of the
-//! scope a posting appears in. Every change re-reads the posting into the search index before
+//! reports from readers, withdrawal by the employer, and the review queue and decisions of the
+//! staff of the scope a posting appears in. Every change re-reads the posting into the search index before
 //! it answers.
 
 pub mod readers;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use jiuye_domain::access::{self, Action, Actor, Resource, Role};
+use jiuye_domain::access::{self, Action, Actor, Resource, Role, ScopedGrant};
 use jiuye_domain::employer::Verification;
 use jiuye_domain::posting::{self, PostingFields, PostingStatus, Visibility};
 use jiuye_domain::screening::{self, Rules, Screening};
@@ -17,6 +17,7 @@ use jiuye_store::employers::EmployerRecord;
 use jiuye_store::postings::{PostingRecord, PostingRow};
 use uuid::Uuid;
 
+use crate::employers::ScamOutcome;
 use crate::search::LiveIndex;
 use crate::{Error, ErrorCode, ErrorKind};
 use readers::{ReaderCache, missing};
@@ -353,6 +354,87 @@ impl Postings<'_> {
             items.push((r, reports));
         }
         Ok((items, total))
+    }
+}
+
+/// A review decided: the posting as it is now, the grant it was decided under, and what was
+/// decided (with what followed from a confirmed scam).
+#[derive(Debug)]
+pub struct Reviewed {
+    pub posting: PostingRow,
+    pub grant: ScopedGrant,
+    pub detail: String,
+}
+
+impl Postings<'_> {
+    /// Re-reads every posting of an employer into the search index (its verification changed).
+    pub async fn reindex_employer(&self, employer: Uuid) -> Result<(), Error> {
+        let ids: Vec<Uuid> = self.store.postings_of_employer(employer).await?.iter().map(|r| r.posting.id).collect();
+        self.reindex(&ids).await
+    }
+
+    /// Decides a posting (staff of the scope it appears in; 404 for anyone else) at the version
+    /// seen: `approve`, `reject`, `hold`, or `confirm_scam`, which rejects it and blacklists the
+    /// employer (when the reviewer's scope covers its registration) or hides it within the
+    /// reviewer's scope and reports it upwards. Anything but approving a low-risk posting needs
+    /// a note.
+    pub async fn review(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        decision: &str,
+        note: Option<&str>,
+        version: i64,
+    ) -> Result<Reviewed, Error> {
+        let r = self.store.posting(id).await?.ok_or_else(missing)?;
+        let grant =
+            access::can(actor, Action::ApprovePosting, &Resource::at(&r.scope_path)).ok_or_else(missing)?.clone();
+        let decision = decision.trim();
+        let status = match decision {
+            "approve" => PostingStatus::Approved,
+            "reject" | "confirm_scam" => PostingStatus::Rejected,
+            "hold" => PostingStatus::Held,
+            _ => {
+                return Err(unprocessable(
+                    ErrorCode::InvalidDecision,
+                    "审核结论应为 approve、reject、hold 或 confirm_scam",
+                ));
+            }
+        };
+        let note = note.map(str::trim).filter(|n| !n.is_empty());
+        let needs_note = status != PostingStatus::Approved || r.posting.risk_level == "high";
+        if needs_note && note.is_none() {
+            return Err(unprocessable(ErrorCode::NoteRequired, "驳回、暂缓或放行高风险职位时须填写审核意见"));
+        }
+        if r.posting.status == PostingStatus::Withdrawn {
+            return Err(unprocessable(ErrorCode::PostingWithdrawn, "该职位已撤回"));
+        }
+        if !self.store.review_posting(id, version, status, actor.user_id, note).await? {
+            return Err(Error::new(
+                ErrorKind::Conflict,
+                ErrorCode::VersionConflict,
+                "职位在您审核期间已被修改，请刷新后重新审核",
+            ));
+        }
+        let mut detail = decision.to_owned();
+        if decision == "confirm_scam" {
+            let reason = format!("确认招聘诈骗（职位“{}”）：{}", r.posting.title, note.unwrap_or_default());
+            let employer = r.posting.employer_id;
+            match crate::employers::confirm_scam(self.store, actor, &grant, employer, id, &reason).await? {
+                ScamOutcome::Blacklisted => {
+                    // Blacklisted everywhere: its other postings leave search and reading at once.
+                    self.reindex_employer(employer).await?;
+                    detail.push_str(&format!(" blacklisted employer:{}", r.employer_code));
+                }
+                // Hidden from the readers within the scope from the next request on (checked at
+                // query time), and reported to the registering scope.
+                ScamOutcome::HiddenIn(path) => {
+                    detail.push_str(&format!(" hidden_in:{path} reported employer:{}", r.employer_code));
+                }
+            }
+        }
+        self.reindex(&[id]).await?;
+        Ok(Reviewed { posting: self.store.posting(id).await?.ok_or_else(missing)?, grant, detail })
     }
 }
 

@@ -29,15 +29,17 @@ pub struct Verified {
 /// (administrators of the organisation that registered it, or above). `state` is `verified`,
 /// `blacklisted` or `unverified`; blacklisting and lifting need a reason. Blacklisting records
 /// a scam for the verifier's scope; lifting lifts the reports of the blacklisting. `404`,
-/// `403`, `400 invalid_state` or `reason_required`. The path done is the employer's
-/// registering organisation.
+/// `403`, `400 invalid_state` or `reason_required`. Blacklisting or lifting re-reads the
+/// employer's postings into the search index. The path done is the employer's registering
+/// organisation.
 pub async fn verify(
-    store: &dyn Repository,
+    postings: &crate::postings::Postings<'_>,
     actor: &Actor,
     code: &str,
     state: &str,
     reason: Option<&str>,
 ) -> Result<Done<Verified>, Error> {
+    let store = postings.store;
     let code = code.trim().to_ascii_uppercase();
     let e = store.employer(&code).await?.ok_or_else(employer_missing)?;
     let facts = facts_of(store, &e).await?;
@@ -62,6 +64,10 @@ pub async fn verify(
         } else if lifting {
             store.lift_blacklisting_reports(e.id, actor.user_id, why).await?;
         }
+    }
+    if was_blacklisted != (v == Verification::Blacklisted) {
+        // Its postings leave search (or come back) at once.
+        postings.reindex_employer(e.id).await?;
     }
     let e = store.employer(&code).await?.ok_or_else(employer_missing)?;
     let employer = shown(actor, e, &facts);
@@ -112,7 +118,8 @@ pub enum ScamOutcome {
 
 /// Confirms a scam found in a posting reviewed under `grant`: staff whose scope covers the
 /// employer's registration blacklist it; anyone else hides it within their own scope and
-/// reports it to the registering scope. The posting search index is the caller's to refresh.
+/// reports it to the registering scope. Reviewing a posting (`Postings::review`) calls this and
+/// keeps the search index current.
 pub async fn confirm_scam(
     store: &dyn Repository,
     actor: &Actor,

@@ -1251,3 +1251,51 @@ async fn region_codes_that_are_not_two_digits_first_are_refused_with_a_code() {
         f.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn blacklisting_an_employer_takes_its_postings_out_of_search_and_lifting_brings_them_back() {
+    use super::identity::token_for;
+    for f in fixtures().await {
+        let (hr, code) = verified_employer(&f).await;
+        let province = token_for(&f, "demo_province").await;
+        let graduate = token_for(&f, "demo_graduate").await;
+        let mut body = posting("province", Some("510000"), "负责链上合约审计与安全评估；五险一金。");
+        body["title"] = json!("区块链审计工程师");
+        let r = call(&f.app, Method::POST, "/api/v1/postings", Some(body), &Auth::Bearer(&hr)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let id = r.json()["id"].as_str().unwrap().to_owned();
+        let r = call(
+            &f.app,
+            Method::POST,
+            &format!("/api/v1/postings/{id}/review"),
+            Some(json!({"decision": "approve", "version": 1})),
+            &Auth::Bearer(&province),
+        )
+        .await;
+        assert_eq!(r.json()["status"], "approved", "{}", r.body);
+        let found = || async {
+            let url = "/api/v1/postings/search?q=%E5%8C%BA%E5%9D%97%E9%93%BE%E5%AE%A1%E8%AE%A1";
+            let s = call(&f.app, Method::GET, url, None, &Auth::Bearer(&graduate)).await.json();
+            s["results"].as_array().unwrap().iter().any(|p| p["id"] == id.as_str())
+        };
+        assert!(found().await, "approved and in scope");
+        let verification = format!("/api/v1/employers/{code}/verification");
+        let to = |state: &str, reason: &str| json!({"state": state, "reason": reason});
+        let r =
+            call(&f.app, Method::POST, &verification, Some(to("blacklisted", "收取押金")), &Auth::Bearer(&province))
+                .await;
+        assert_eq!(r.json()["verification"], "blacklisted", "{}", r.body);
+        assert!(!found().await, "a blacklisted employer's postings leave search at once");
+        let r = call(
+            &f.app,
+            Method::POST,
+            &verification,
+            Some(to("verified", "已退还押金并整改")),
+            &Auth::Bearer(&province),
+        )
+        .await;
+        assert_eq!(r.json()["verification"], "verified", "{}", r.body);
+        assert!(found().await, "lifting the blacklisting brings them back");
+        f.cleanup().await;
+    }
+}

@@ -7,18 +7,15 @@ use axum::extract::{Path, State};
 
 use axum::Json;
 use axum::response::{IntoResponse, Response};
-pub(crate) use jiuye_app::employers::ScamOutcome;
 use jiuye_app::employers::{self, Done};
-use jiuye_domain::access::ScopedGrant;
 
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::AppState;
-use uuid::Uuid;
 
-use crate::auth::{AuditEvent, Caller, Signed, audited};
-use crate::error::{AppError, ErrorBody};
+use crate::auth::{AuditEvent, Signed, audited};
+use crate::error::ErrorBody;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct VerificationRequest {
@@ -47,7 +44,7 @@ pub async fn verify_employer(
     let code = code.trim().to_ascii_uppercase();
     let event =
         AuditEvent::new("employer_verification").target(format!("employer:{code}"), None).detail(r.state.clone());
-    let result = employers::verify(state.store.as_ref(), &caller.actor, &code, &r.state, r.reason.as_deref()).await;
+    let result = employers::verify(&state.postings(), &caller.actor, &code, &r.state, r.reason.as_deref()).await;
     match result {
         Ok(Done { value: v, grant, path }) => {
             let state = v.verification.id();
@@ -64,17 +61,4 @@ pub async fn verify_employer(
         }
         Err(e) => audited(event, Err(e.into())),
     }
-}
-
-/// Confirms a scam found in a posting reviewed under `grant` (see
-/// `jiuye_app::employers::confirm_scam`); refreshing the search index is the caller's.
-pub(crate) async fn confirm_scam(
-    state: &AppState,
-    caller: &Caller,
-    grant: &ScopedGrant,
-    employer_id: Uuid,
-    posting: Uuid,
-    reason: &str,
-) -> Result<ScamOutcome, AppError> {
-    Ok(employers::confirm_scam(state.store.as_ref(), &caller.actor, grant, employer_id, posting, reason).await?)
 }

@@ -3,23 +3,19 @@
 use crate::api::postings::PostingDto;
 use crate::api::postings::ReportDto;
 use crate::api::postings::dto;
-use crate::error::ErrorCode;
 use crate::extract::page::{Page, PageParams};
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use jiuye_domain::access::{self, Action, Resource};
+use jiuye_domain::access::{self};
 
-use jiuye_domain::posting::PostingStatus;
 use jiuye_store::postings::PostingRow;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::auth::{AuditEvent, Caller, Signed, audited};
-use crate::error::unprocessable;
 use crate::error::{AppError, ErrorBody};
 use crate::extract::query::ApiQuery;
 use uuid::Uuid;
@@ -37,72 +33,15 @@ pub struct ReviewInput {
     pub version: i64,
 }
 
+/// Decides a posting (the API and the review page; see `jiuye_app::postings::Postings::review`).
 pub(crate) async fn review(
     state: &AppState,
     caller: &Caller,
     id: Uuid,
     input: &ReviewInput,
 ) -> Result<(PostingRow, access::ScopedGrant, String), AppError> {
-    let missing = || AppError::not_found(ErrorCode::PostingNotFound, "没有这个职位，或它不对您开放");
-    let r = state.store.posting(id).await?.ok_or_else(missing)?;
-    let grant =
-        access::can(&caller.actor, Action::ApprovePosting, &Resource::at(&r.scope_path)).ok_or_else(missing)?.clone();
-    let status = match input.decision.trim() {
-        "approve" => PostingStatus::Approved,
-        "reject" => PostingStatus::Rejected,
-        "hold" => PostingStatus::Held,
-        "confirm_scam" => PostingStatus::Rejected,
-        _ => {
-            return Err(unprocessable(
-                ErrorCode::InvalidDecision,
-                "审核结论应为 approve、reject、hold 或 confirm_scam",
-            ));
-        }
-    };
-    let note = input.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
-    let needs_note = status != PostingStatus::Approved || r.posting.risk_level == "high";
-    if needs_note && note.is_none() {
-        return Err(unprocessable(ErrorCode::NoteRequired, "驳回、暂缓或放行高风险职位时须填写审核意见"));
-    }
-    if r.posting.status == PostingStatus::Withdrawn {
-        return Err(unprocessable(ErrorCode::PostingWithdrawn, "该职位已撤回"));
-    }
-    if !state.store.review_posting(id, input.version, status, caller.user.id, note).await? {
-        return Err(AppError::new(
-            StatusCode::CONFLICT,
-            ErrorCode::VersionConflict,
-            "职位在您审核期间已被修改，请刷新后重新审核",
-        ));
-    }
-    let mut detail = input.decision.trim().to_owned();
-    if input.decision.trim() == "confirm_scam" {
-        let reason = format!("确认招聘诈骗（职位“{}”）：{}", r.posting.title, note.unwrap_or_default());
-        match crate::api::employers::verification::confirm_scam(
-            state,
-            caller,
-            &grant,
-            r.posting.employer_id,
-            id,
-            &reason,
-        )
-        .await?
-        {
-            crate::api::employers::verification::ScamOutcome::Blacklisted => {
-                // Blacklisted everywhere: its other postings leave search and reading at once.
-                for other in state.store.postings_of_employer(r.posting.employer_id).await? {
-                    state.search.index.refresh(state.store.as_ref(), &state.refdata, &[other.posting.id]).await?;
-                }
-                detail.push_str(&format!(" blacklisted employer:{}", r.employer_code));
-            }
-            // Hidden from the readers within the scope from the next request on (checked at
-            // query time), and reported to the registering scope.
-            crate::api::employers::verification::ScamOutcome::HiddenIn(path) => {
-                detail.push_str(&format!(" hidden_in:{path} reported employer:{}", r.employer_code));
-            }
-        }
-    }
-    state.search.index.refresh(state.store.as_ref(), &state.refdata, &[id]).await?;
-    Ok((state.store.posting(id).await?.ok_or_else(missing)?, grant, detail))
+    let r = state.postings().review(&caller.actor, id, &input.decision, input.note.as_deref(), input.version).await?;
+    Ok((r.posting, r.grant, r.detail))
 }
 
 /// Approves, holds or rejects a posting (staff of the organisation it appears in, or above).
