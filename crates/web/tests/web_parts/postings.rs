@@ -1026,6 +1026,18 @@ async fn pages_upload_a_resume_open_the_profile_and_withdraw_a_posting() {
     }
 }
 
+/// Submits a posting as `hr` and approves it as `reviewer`; returns its id.
+async fn approved(f: &super::Fixture, hr: &str, reviewer: &str, body: serde_json::Value) -> String {
+    let r = call(&f.app, Method::POST, "/api/v1/postings", Some(body), &Auth::Bearer(hr)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    let review = json!({"decision": "approve", "version": 1});
+    let uri = format!("/api/v1/postings/{id}/review");
+    let r = call(&f.app, Method::POST, &uri, Some(review), &Auth::Bearer(reviewer)).await;
+    assert_eq!(r.json()["status"], "approved", "{}", r.body);
+    id
+}
+
 /// A university posting by the demo employer, approved by 四川大学, with the demo graduate's
 /// application carrying a résumé and a message; returns (employer token, credit code, posting,
 /// application).
@@ -1034,24 +1046,8 @@ async fn applied_with_resume(f: &super::Fixture) -> (String, String, String, Str
     let (hr, code) = verified_employer(f).await;
     let career = token_for(f, "demo_career").await;
     let graduate = token_for(f, "demo_graduate").await;
-    let r = call(
-        &f.app,
-        Method::POST,
-        "/api/v1/postings",
-        Some(posting("university", Some("4151010610"), "负责数据分析与报表开发；五险一金。")),
-        &Auth::Bearer(&hr),
-    )
-    .await;
-    let id = r.json()["id"].as_str().unwrap().to_owned();
-    let r = call(
-        &f.app,
-        Method::POST,
-        &format!("/api/v1/postings/{id}/review"),
-        Some(json!({"decision": "approve", "version": 1})),
-        &Auth::Bearer(&career),
-    )
-    .await;
-    assert_eq!(r.json()["status"], "approved", "{}", r.body);
+    let body = posting("university", Some("4151010610"), "负责数据分析与报表开发；五险一金。");
+    let id = approved(f, &hr, &career, body).await;
     let r = call(
         &f.app,
         Method::POST,
@@ -1261,18 +1257,7 @@ async fn blacklisting_an_employer_takes_its_postings_out_of_search_and_lifting_b
         let graduate = token_for(&f, "demo_graduate").await;
         let mut body = posting("province", Some("510000"), "负责链上合约审计与安全评估；五险一金。");
         body["title"] = json!("区块链审计工程师");
-        let r = call(&f.app, Method::POST, "/api/v1/postings", Some(body), &Auth::Bearer(&hr)).await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-        let id = r.json()["id"].as_str().unwrap().to_owned();
-        let r = call(
-            &f.app,
-            Method::POST,
-            &format!("/api/v1/postings/{id}/review"),
-            Some(json!({"decision": "approve", "version": 1})),
-            &Auth::Bearer(&province),
-        )
-        .await;
-        assert_eq!(r.json()["status"], "approved", "{}", r.body);
+        let id = approved(&f, &hr, &province, body).await;
         let found = || async {
             let url = "/api/v1/postings/search?q=%E5%8C%BA%E5%9D%97%E9%93%BE%E5%AE%A1%E8%AE%A1";
             let s = call(&f.app, Method::GET, url, None, &Auth::Bearer(&graduate)).await.json();
