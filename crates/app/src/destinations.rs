@@ -7,6 +7,8 @@ use jiuye_domain::OrgKind;
 use jiuye_domain::access::{Action, Actor, Resource, ScopedGrant};
 use jiuye_domain::integrity::{Finding, RecordFacts};
 use jiuye_store::Repository;
+use jiuye_store::destinations::GraduateView;
+use uuid::Uuid;
 
 use crate::access::authorize;
 use crate::{Error, ErrorCode};
@@ -60,4 +62,20 @@ pub async fn set_min_wage(
     }
     store.set_min_wage(code.as_str(), yuan, effective.trim(), &format!("edited by {}", actor.username)).await?;
     Ok(grant)
+}
+
+/// A graduate's record as `actor` may see it (their own, or one inside their scope); anyone
+/// else gets `404 graduate_not_found`, so that existence does not leak.
+pub async fn visible_graduate(store: &dyn Repository, actor: &Actor, id: Uuid) -> Result<GraduateView, Error> {
+    let missing = || Error::not_found(ErrorCode::GraduateNotFound, "找不到该毕业生");
+    let g = store.graduate_view(id).await?.ok_or_else(missing)?;
+    jiuye_domain::access::can(actor, Action::ViewGraduate, &Resource::owned(&g.programme_path, id))
+        .ok_or_else(missing)?;
+    Ok(g)
+}
+
+/// The grant under which `actor` may do `action` on a graduate's record they can see, or
+/// `403 forbidden`.
+pub fn allowed<'a>(actor: &'a Actor, action: Action, g: &GraduateView) -> Result<&'a ScopedGrant, Error> {
+    authorize(actor, action, &Resource::owned(&g.programme_path, g.graduate.id))
 }

@@ -340,24 +340,40 @@ async fn pages_render_in_chinese_and_english_with_landmarks() {
     }
 }
 
-/// The web crate stays in rooms a reader can take in: no source file over 600 lines.
-#[test]
-fn no_web_source_file_is_over_600_lines() {
-    let mut stack = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
-    let mut long = Vec::new();
+/// Every source file of the web crate: its module path (`crate::api::postings`) and its text.
+fn web_sources() -> Vec<(String, std::path::PathBuf, String)> {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut stack = vec![src.clone()];
+    let mut out = Vec::new();
     while let Some(dir) = stack.pop() {
         for e in std::fs::read_dir(&dir).expect("src").flatten() {
             let path = e.path();
             if path.is_dir() {
                 stack.push(path);
             } else if path.extension().is_some_and(|x| x == "rs") {
-                let n = std::fs::read_to_string(&path).expect("read").lines().count();
-                if n > 600 {
-                    long.push(format!("{} ({n})", path.display()));
-                }
+                let rel = path.strip_prefix(&src).expect("under src").with_extension("");
+                let parts: Vec<String> =
+                    rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+                let module = match parts.as_slice() {
+                    [root] if root == "lib" || root == "main" => "crate".to_owned(),
+                    _ => format!("crate::{}", parts.join("::")),
+                };
+                let text = std::fs::read_to_string(&path).expect("read");
+                out.push((module, path, text));
             }
         }
     }
+    out
+}
+
+/// The web crate stays in rooms a reader can take in: no source file over 600 lines.
+#[test]
+fn no_web_source_file_is_over_600_lines() {
+    let long: Vec<String> = web_sources()
+        .into_iter()
+        .filter(|(_, _, text)| text.lines().count() > 600)
+        .map(|(_, path, text)| format!("{} ({})", path.display(), text.lines().count()))
+        .collect();
     assert!(long.is_empty(), "files over 600 lines: {long:?}");
 }
 
@@ -365,25 +381,77 @@ fn no_web_source_file_is_over_600_lines() {
 /// crate modules (tests may still `use super::*`), so that a reader can follow each name.
 #[test]
 fn no_web_module_glob_imports_another() {
-    let mut stack = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
     let mut globs = Vec::new();
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).expect("src").flatten() {
-            let path = e.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|x| x == "rs") {
-                for (i, line) in std::fs::read_to_string(&path).expect("read").lines().enumerate() {
-                    let t = line.trim_start();
-                    let import = t.starts_with("use crate::")
-                        || t.starts_with("pub use crate::")
-                        || t.starts_with("pub(crate) use crate::");
-                    if import && t.trim_end().ends_with("::*;") {
-                        globs.push(format!("{}:{}", path.display(), i + 1));
-                    }
-                }
+    for (_, path, text) in web_sources() {
+        for (i, line) in text.lines().enumerate() {
+            let t = line.trim_start();
+            let import = t.starts_with("use crate::")
+                || t.starts_with("pub use crate::")
+                || t.starts_with("pub(crate) use crate::");
+            if import && t.trim_end().ends_with("::*;") {
+                globs.push(format!("{}:{}", path.display(), i + 1));
             }
         }
     }
     assert!(globs.is_empty(), "glob imports of crate modules: {globs:?}");
+}
+
+/// Web modules depend on each other in one direction only: a capability's module assembles its
+/// sub-modules, which never reach back into it, and no two capabilities lean on each other in a
+/// circle. (Each `crate::…` path named in a file counts, resolved to the module that holds it;
+/// the crate root, which declares every module, is left out.)
+#[test]
+fn no_import_circle_between_web_modules() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let sources = web_sources();
+    let modules: BTreeSet<&str> = sources.iter().map(|(m, _, _)| m.as_str()).filter(|m| *m != "crate").collect();
+    let mut uses: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for (module, _, text) in &sources {
+        if module == "crate" {
+            continue;
+        }
+        let deps = uses.entry(module.as_str()).or_default();
+        for (at, _) in text.match_indices("crate::") {
+            let path: String =
+                text[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':').collect();
+            let mut parts: Vec<&str> = path.trim_end_matches(':').split("::").collect();
+            while parts.len() > 1 {
+                let candidate = parts.join("::");
+                if let Some(found) = modules.get(candidate.as_str()) {
+                    if *found != module.as_str() {
+                        deps.insert(found);
+                    }
+                    break;
+                }
+                parts.pop();
+            }
+        }
+    }
+    // Depth-first search for a module that reaches itself again.
+    fn visit<'a>(
+        m: &'a str,
+        uses: &BTreeMap<&'a str, BTreeSet<&'a str>>,
+        done: &mut BTreeSet<&'a str>,
+        path: &mut Vec<&'a str>,
+    ) -> Option<Vec<&'a str>> {
+        if let Some(i) = path.iter().position(|p| *p == m) {
+            return Some(path[i..].iter().copied().chain(std::iter::once(m)).collect());
+        }
+        if !done.insert(m) {
+            return None;
+        }
+        path.push(m);
+        for d in uses.get(m).into_iter().flatten() {
+            if let Some(circle) = visit(d, uses, done, path) {
+                return Some(circle);
+            }
+        }
+        path.pop();
+        None
+    }
+    let mut done = BTreeSet::new();
+    for m in uses.keys() {
+        let circle = visit(m, &uses, &mut done, &mut Vec::new());
+        assert!(circle.is_none(), "web modules in a circle: {}", circle.unwrap_or_default().join(" → "));
+    }
 }

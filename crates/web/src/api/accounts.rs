@@ -30,7 +30,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 
-use jiuye_store::accounts::{GrantRecord, TokenRecord};
+use jiuye_store::accounts::TokenRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -38,7 +38,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::orgs::OrgKindDto;
+use crate::api::accounts::users::{GrantDto, hash_password};
 use crate::auth::{
     AuditEvent, Caller, ClientIp, Credential, MaybeCaller, SESSION_COOKIE, SignIn, Signed, audited, set_cookie,
 };
@@ -46,39 +46,6 @@ use crate::error::{AppError, ErrorBody};
 use crate::pages::sign_in::check_credentials;
 use crate::pages::sign_in::check_password_rules;
 use crate::pages::sign_in::start_session;
-
-/// A role grant as shown to clients.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct GrantDto {
-    pub id: Uuid,
-    /// `ministry_admin`, `province_admin`, `career_staff`, `university_leader`, `college_leader`,
-    /// `major_head`, `counselor`, `graduate` or `employer`.
-    #[schema(example = "career_staff")]
-    pub role: String,
-    #[schema(example = "4151010610")]
-    pub org_code: String,
-    #[schema(example = "四川大学")]
-    pub org_name: String,
-    pub org_kind: OrgKindDto,
-    #[schema(example = "CN/510000/4151010610")]
-    pub org_path: String,
-    /// The graduate or employer record a graduate or employer grant is about.
-    pub subject_id: Option<Uuid>,
-}
-
-impl From<&GrantRecord> for GrantDto {
-    fn from(g: &GrantRecord) -> Self {
-        GrantDto {
-            id: g.id,
-            role: g.grant.role.id().to_owned(),
-            org_code: g.grant.org_code.clone(),
-            org_name: g.org_name.clone(),
-            org_kind: g.grant.org_kind.into(),
-            org_path: g.grant.org_path.clone(),
-            subject_id: g.grant.subject_id,
-        }
-    }
-}
 
 /// The signed-in caller.
 #[derive(Debug, Serialize, ToSchema)]
@@ -258,11 +225,6 @@ pub(crate) async fn change_own_password(
     state.store.set_password(caller.user.id, &hash, false).await?;
     state.store.delete_sessions_of(caller.user.id).await?;
     Ok(())
-}
-
-/// Hashes a password on the blocking pool, at the node's cost.
-pub(crate) async fn hash_password(state: &AppState, password: &str) -> Result<String, AppError> {
-    Ok(jiuye_app::accounts::hash_password(password, state.auth.settings.password_cost).await?)
 }
 
 /// An API token (never the token itself, which is shown once at creation).

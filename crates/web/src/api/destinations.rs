@@ -35,12 +35,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, Utc};
-use jiuye_domain::access::{self, Action, Resource, ScopedGrant};
+use jiuye_domain::access::{Action, ScopedGrant};
 use jiuye_domain::destination::{
     DestStatus, Registration, Step, Violation, check_registration, component_of, next_status,
 };
 
-use jiuye_store::destinations::{DestinationRecord, DisputeRecord, GraduateView};
+use jiuye_store::destinations::{DestinationRecord, GraduateView};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -48,25 +48,10 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::AppState;
+use crate::api::destinations::evidence::{DisputeDto, EvidenceDto};
 
-use crate::auth::{AuditEvent, Caller, Signed, audited, forbidden};
+use crate::auth::{AuditEvent, Caller, Signed, audited};
 use crate::error::{AppError, ErrorBody};
-
-fn not_found() -> AppError {
-    AppError::not_found(ErrorCode::GraduateNotFound, "找不到该毕业生")
-}
-
-/// Loads a graduate the caller may see (their own record, or one inside their scope); anyone
-/// else gets "not found", so existence does not leak.
-pub(crate) async fn visible_graduate(state: &AppState, caller: &Caller, id: Uuid) -> Result<GraduateView, AppError> {
-    let g = state.store.graduate_view(id).await?.ok_or_else(not_found)?;
-    access::can(&caller.actor, Action::ViewGraduate, &Resource::owned(&g.programme_path, id)).ok_or_else(not_found)?;
-    Ok(g)
-}
-
-pub(crate) fn allowed<'c>(caller: &'c Caller, action: Action, g: &GraduateView) -> Result<&'c ScopedGrant, AppError> {
-    access::can(&caller.actor, action, &Resource::owned(&g.programme_path, g.graduate.id)).ok_or_else(forbidden)
-}
 
 /// A destination registration.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -183,39 +168,6 @@ pub struct VersionDto {
     pub snapshot: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EvidenceDto {
-    pub id: Uuid,
-    pub kind: String,
-    pub original_name: String,
-    pub content_type: String,
-    pub size_bytes: i64,
-    pub uploaded_at: chrono::DateTime<Utc>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DisputeDto {
-    pub id: Uuid,
-    pub text: String,
-    pub status: String,
-    pub answer: Option<String>,
-    pub created_at: chrono::DateTime<Utc>,
-    pub answered_at: Option<chrono::DateTime<Utc>>,
-}
-
-impl From<&DisputeRecord> for DisputeDto {
-    fn from(d: &DisputeRecord) -> Self {
-        DisputeDto {
-            id: d.id,
-            text: d.text.clone(),
-            status: d.status.clone(),
-            answer: d.answer.clone(),
-            created_at: d.created_at,
-            answered_at: d.answered_at,
-        }
-    }
-}
-
 /// A graduate with their destination record, its history, evidence and disputes.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct GraduateDetail {
@@ -312,7 +264,7 @@ pub async fn get_graduate(
     Signed(caller): Signed,
     Path(id): Path<Uuid>,
 ) -> Result<Json<GraduateDetail>, AppError> {
-    let g = visible_graduate(&state, &caller, id).await?;
+    let g = jiuye_app::destinations::visible_graduate(state.store.as_ref(), &caller.actor, id).await?;
     Ok(Json(detail(&state, &g).await?))
 }
 
@@ -323,8 +275,8 @@ pub(crate) async fn register(
     id: Uuid,
     reg: Registration,
 ) -> Result<Result<GraduateDetail, Vec<Violation>>, AppError> {
-    let g = visible_graduate(state, caller, id).await?;
-    let grant = allowed(caller, Action::RegisterDestination, &g)?;
+    let g = jiuye_app::destinations::visible_graduate(state.store.as_ref(), &caller.actor, id).await?;
+    let grant = jiuye_app::destinations::allowed(&caller.actor, Action::RegisterDestination, &g)?;
     if !jiuye_domain::destination::open_for_changes(closes_on(state, &g).await?, Utc::now().date_naive()) {
         return Err(AppError::new(StatusCode::CONFLICT, ErrorCode::CohortClosed, "本届毕业去向登记已截止，不能再修改"));
     }
@@ -411,13 +363,13 @@ pub(crate) async fn review(
     id: Uuid,
     r: &Review,
 ) -> Result<(GraduateDetail, ScopedGrant), AppError> {
-    let g = visible_graduate(state, caller, id).await?;
+    let g = jiuye_app::destinations::visible_graduate(state.store.as_ref(), &caller.actor, id).await?;
     let (action, step_approve) = match r.level.as_str() {
         "college" => (Action::ReviewCollege, Step::CollegeApprove),
         "university" => (Action::ReviewUniversity, Step::UniversityApprove),
         _ => return Err(AppError::bad_request(ErrorCode::InvalidLevel, "level 应为 college 或 university")),
     };
-    let grant = allowed(caller, action, &g)?.clone();
+    let grant = jiuye_app::destinations::allowed(&caller.actor, action, &g)?.clone();
     let mut d = state
         .store
         .destination(id)
@@ -485,8 +437,8 @@ pub async fn post_review(
 }
 
 pub(crate) async fn confirm(state: &AppState, caller: &Caller, id: Uuid) -> Result<GraduateDetail, AppError> {
-    let g = visible_graduate(state, caller, id).await?;
-    allowed(caller, Action::ConfirmOwnRecord, &g)?;
+    let g = jiuye_app::destinations::visible_graduate(state.store.as_ref(), &caller.actor, id).await?;
+    jiuye_app::destinations::allowed(&caller.actor, Action::ConfirmOwnRecord, &g)?;
     let mut d = state
         .store
         .destination(id)

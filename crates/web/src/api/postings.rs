@@ -6,6 +6,9 @@
 
 pub mod reports;
 pub mod review;
+pub mod view;
+
+use crate::api::postings::view::{PostingDto, ReportDto, dto};
 
 use crate::api::postings::reports::__path_report_posting;
 use crate::api::postings::reports::__path_withdraw_posting;
@@ -24,11 +27,9 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use jiuye_domain::posting::{self};
-use jiuye_domain::screening::{Reason, Screening};
-use jiuye_store::postings::PostingRow;
-use serde::{Deserialize, Serialize};
+use jiuye_domain::screening::Screening;
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -158,94 +159,6 @@ impl PostingInput {
     }
 }
 
-/// A posting.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct PostingDto {
-    pub id: Uuid,
-    pub employer_id: Uuid,
-    pub employer_credit_code: String,
-    pub employer_name: String,
-    pub title: String,
-    pub description: String,
-    pub region: String,
-    pub region_name: String,
-    pub position: String,
-    pub education: String,
-    pub majors: Vec<String>,
-    pub openings: i64,
-    pub salary_min: Option<i64>,
-    pub salary_max: Option<i64>,
-    pub deadline: String,
-    pub contact: String,
-    pub apply_method: String,
-    pub visibility: String,
-    /// The code of the organisation it appears in.
-    pub scope: String,
-    /// The themed campaigns (专场) it joined.
-    pub specials: Vec<String>,
-    /// `pending` (awaiting review), `approved`, `held` (screened high-risk, awaiting review),
-    /// `rejected` or `withdrawn`.
-    pub status: String,
-    /// The screening: `low`, `medium` or `high`, and why.
-    pub risk_level: String,
-    pub reasons: Vec<Reason>,
-    pub review_note: Option<String>,
-    /// How many people reported it as suspicious.
-    pub report_count: i64,
-    /// The reports (for its reviewers only).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub reports: Vec<ReportDto>,
-    pub version: i64,
-    pub created_at: chrono::DateTime<Utc>,
-}
-
-/// One report of a suspicious posting.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct ReportDto {
-    pub reason: String,
-    pub at: chrono::DateTime<Utc>,
-}
-
-/// A stored posting as the API shows it.
-pub(crate) fn dto_of(state: &AppState, r: PostingRow) -> PostingDto {
-    dto(state, r)
-}
-
-pub(crate) fn dto(state: &AppState, r: PostingRow) -> PostingDto {
-    let p = r.posting;
-    let scope = r.scope_path.rsplit('/').next().unwrap_or_default().to_owned();
-    PostingDto {
-        id: p.id,
-        employer_id: p.employer_id,
-        employer_credit_code: r.employer_code,
-        employer_name: r.employer_name,
-        region_name: state.refdata.region(&p.region_code).map(|x| x.name.clone()).unwrap_or_default(),
-        title: p.title,
-        description: p.description,
-        region: p.region_code,
-        position: p.position_code,
-        education: p.education,
-        majors: p.majors.split(',').filter(|m| !m.is_empty()).map(str::to_owned).collect(),
-        openings: p.openings,
-        salary_min: p.salary_min,
-        salary_max: p.salary_max,
-        deadline: p.deadline.format("%Y-%m-%d").to_string(),
-        contact: p.contact,
-        apply_method: p.apply_method,
-        visibility: p.visibility,
-        scope,
-        specials: p.specials.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
-        status: p.status.id().to_owned(),
-        risk_level: p.risk_level,
-        reasons: serde_json::from_str(&p.risk_reasons).unwrap_or_default(),
-        review_note: p.review_note,
-        report_count: r.report_count,
-        reports: Vec::new(),
-        version: p.version,
-        created_at: p.created_at,
-    }
-}
-
 /// Submits a posting for the caller's own (verified) employer. It is screened at once: a
 /// high-risk posting is `held`, any other is `pending`; either waits for the staff of its scope.
 #[utoipa::path(post, path = "/api/v1/postings", tag = "postings", request_body = PostingInput,
@@ -290,12 +203,6 @@ pub(crate) async fn posting_for(state: &AppState, caller: Option<&Caller>, id: U
     let mut d = dto(state, row);
     d.reports = reports.unwrap_or_default().into_iter().map(ReportDto::from).collect();
     Ok(d)
-}
-
-impl From<jiuye_app::postings::Report> for ReportDto {
-    fn from(r: jiuye_app::postings::Report) -> ReportDto {
-        ReportDto { reason: r.reason, at: r.at }
-    }
 }
 
 /// Edits a posting (its employer only). The edit is screened again and goes back to review.

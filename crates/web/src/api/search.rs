@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::postings::PostingDto;
+use crate::api::postings::view::PostingDto;
 use crate::auth::MaybeCaller;
 use crate::error::{AppError, ErrorBody};
 use crate::extract::query::ApiQuery;
@@ -282,7 +282,7 @@ pub(crate) async fn run(
         .postings_by_ids(&hits.ids)
         .await?
         .into_iter()
-        .map(|row| crate::api::postings::dto_of(state, row))
+        .map(|row| crate::api::postings::view::dto(state, row))
         .collect();
     let mut facets = Facets::default();
     for (f, counts) in &hits.facets {

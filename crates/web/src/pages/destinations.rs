@@ -22,7 +22,7 @@ use crate::api::destinations::evidence::raise_dispute;
 use crate::api::destinations::evidence::store_evidence;
 use crate::api::destinations::graduate_list::GraduateListParams;
 use crate::api::destinations::graduate_list::list;
-use crate::api::destinations::{GraduateDetail, Review, confirm, detail, register, review, visible_graduate};
+use crate::api::destinations::{GraduateDetail, Review, confirm, detail, register, review};
 use crate::auth::{AuditEvent, Caller};
 use crate::error::AppError;
 use crate::extract::query::ApiQuery;
@@ -107,7 +107,7 @@ async fn graduate_page(
     outcome: Outcome,
 ) -> Result<Response, AppError> {
     let base = Base::new(state, lang, "graduates", uri).signed_in(me);
-    let g = visible_graduate(state, me, id).await?;
+    let g = jiuye_app::destinations::visible_graduate(state.store.as_ref(), &me.actor, id).await?;
     let d = detail(state, &g).await?;
     let res = Resource::owned(&g.programme_path, id);
     let can = |a: Action| access::can(&me.actor, a, &res).is_some();

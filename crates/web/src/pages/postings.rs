@@ -15,11 +15,12 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::AppState;
+use crate::api::postings::PostingInput;
 use crate::api::postings::review::PostingList;
 use crate::api::postings::review::QueueParams;
 use crate::api::postings::review::ReviewInput;
 use crate::api::postings::review::queue;
-use crate::api::postings::{PostingDto, PostingInput};
+use crate::api::postings::view::PostingDto;
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::AppError;
 use crate::extract::query::ApiQuery;

@@ -1,7 +1,5 @@
 //! Accounts within scope over JSON: listing, creating, granting and removing roles, password resets, disabling and unlocking, each decided by access::can_manage_account over the target's grants.
 
-use crate::api::accounts::GrantDto;
-use crate::api::accounts::hash_password;
 use crate::error::ErrorCode;
 use crate::extract::page::{Page, PageParams};
 use axum::Json;
@@ -16,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
+use crate::api::orgs::OrgKindDto;
 use crate::auth::{AuditEvent, Caller, Signed, audited, authorize, forbidden};
 use crate::error::{AppError, ErrorBody};
 use crate::extract::org::parse_org_code;
@@ -471,4 +470,42 @@ pub(crate) async fn unlock_account(
     let grant = manage_grant(caller, &grants)?.clone();
     state.store.record_login_success(id).await?;
     Ok((user, grant))
+}
+
+/// A role grant as shown to clients.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GrantDto {
+    pub id: Uuid,
+    /// `ministry_admin`, `province_admin`, `career_staff`, `university_leader`, `college_leader`,
+    /// `major_head`, `counselor`, `graduate` or `employer`.
+    #[schema(example = "career_staff")]
+    pub role: String,
+    #[schema(example = "4151010610")]
+    pub org_code: String,
+    #[schema(example = "四川大学")]
+    pub org_name: String,
+    pub org_kind: OrgKindDto,
+    #[schema(example = "CN/510000/4151010610")]
+    pub org_path: String,
+    /// The graduate or employer record a graduate or employer grant is about.
+    pub subject_id: Option<Uuid>,
+}
+
+impl From<&GrantRecord> for GrantDto {
+    fn from(g: &GrantRecord) -> Self {
+        GrantDto {
+            id: g.id,
+            role: g.grant.role.id().to_owned(),
+            org_code: g.grant.org_code.clone(),
+            org_name: g.org_name.clone(),
+            org_kind: g.grant.org_kind.into(),
+            org_path: g.grant.org_path.clone(),
+            subject_id: g.grant.subject_id,
+        }
+    }
+}
+
+/// Hashes a password on the blocking pool, at the node's cost.
+pub(crate) async fn hash_password(state: &AppState, password: &str) -> Result<String, AppError> {
+    Ok(jiuye_app::accounts::hash_password(password, state.auth.settings.password_cost).await?)
 }

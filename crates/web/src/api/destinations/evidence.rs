@@ -1,9 +1,5 @@
 //! Evidence files and disputes over JSON: uploads recognised by their content, downloads audited, a graduate's disputes and the answers of staff in scope.
 
-use crate::api::destinations::DisputeDto;
-use crate::api::destinations::EvidenceDto;
-use crate::api::destinations::allowed;
-use crate::api::destinations::visible_graduate;
 use crate::error::ErrorCode;
 use axum::Json;
 use axum::body::Bytes;
@@ -32,8 +28,8 @@ pub(crate) async fn store_evidence(
     file_name: &str,
     bytes: &[u8],
 ) -> Result<EvidenceDto, AppError> {
-    let g = visible_graduate(state, caller, id).await?;
-    allowed(caller, Action::RegisterDestination, &g)?;
+    let g = jiuye_app::destinations::visible_graduate(state.store.as_ref(), &caller.actor, id).await?;
+    jiuye_app::destinations::allowed(&caller.actor, Action::RegisterDestination, &g)?;
     let content_type = jiuye_app::files::accept(
         bytes,
         |_| true,
@@ -114,7 +110,9 @@ pub async fn get_evidence(
 ) -> Result<Response, AppError> {
     let missing = || AppError::not_found(ErrorCode::EvidenceNotFound, "找不到该证明材料");
     let e = state.store.evidence(id).await?.ok_or_else(missing)?;
-    visible_graduate(&state, &caller, e.graduate_id).await.map_err(|_| missing())?;
+    jiuye_app::destinations::visible_graduate(state.store.as_ref(), &caller.actor, e.graduate_id)
+        .await
+        .map_err(|_| missing())?;
     let bytes = tokio::fs::read(state.settings.evidence_dir.join(&e.stored_name)).await.map_err(|_| missing())?;
     let mut res = (StatusCode::OK, [(header::CONTENT_TYPE, e.content_type.clone())], bytes).into_response();
     if let Ok(v) = header::HeaderValue::from_str(&format!(
@@ -137,8 +135,8 @@ pub(crate) async fn raise_dispute(
     id: Uuid,
     text: &str,
 ) -> Result<DisputeDto, AppError> {
-    let g = visible_graduate(state, caller, id).await?;
-    allowed(caller, Action::ConfirmOwnRecord, &g)?;
+    let g = jiuye_app::destinations::visible_graduate(state.store.as_ref(), &caller.actor, id).await?;
+    jiuye_app::destinations::allowed(&caller.actor, Action::ConfirmOwnRecord, &g)?;
     let text = text.trim();
     if text.is_empty() || text.chars().count() > 1000 {
         return Err(AppError::bad_request(ErrorCode::InvalidText, "请写明异议内容（不超过 1000 字）"));
@@ -245,4 +243,37 @@ pub async fn list_disputes(
             })
             .collect(),
     ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvidenceDto {
+    pub id: Uuid,
+    pub kind: String,
+    pub original_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub uploaded_at: chrono::DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DisputeDto {
+    pub id: Uuid,
+    pub text: String,
+    pub status: String,
+    pub answer: Option<String>,
+    pub created_at: chrono::DateTime<Utc>,
+    pub answered_at: Option<chrono::DateTime<Utc>>,
+}
+
+impl From<&DisputeRecord> for DisputeDto {
+    fn from(d: &DisputeRecord) -> Self {
+        DisputeDto {
+            id: d.id,
+            text: d.text.clone(),
+            status: d.status.clone(),
+            answer: d.answer.clone(),
+            created_at: d.created_at,
+            answered_at: d.answered_at,
+        }
+    }
 }

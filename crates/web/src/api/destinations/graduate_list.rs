@@ -1,6 +1,5 @@
 //! Graduates in scope over JSON: the list with its filters (status, unplaced, name or 学号), a counselor's follow-up of a graduate, and a cohort's closing date.
 
-use crate::api::destinations::visible_graduate;
 use crate::error::ErrorCode;
 use crate::extract::page::{Page, PageParams};
 use axum::Json;
@@ -142,7 +141,7 @@ pub(crate) async fn record_contact(
     id: Uuid,
     contact: &str,
 ) -> Result<ScopedGrant, AppError> {
-    let g = visible_graduate(state, caller, id).await?;
+    let g = jiuye_app::destinations::visible_graduate(state.store.as_ref(), &caller.actor, id).await?;
     let grant = access::can(&caller.actor, Action::RegisterDestination, &Resource::at(&g.programme_path))
         .ok_or_else(forbidden)?
         .clone();

@@ -1,8 +1,8 @@
 //! Employers registering themselves over JSON (`jiuye_app::employers::register`): an account
 //! and an unverified directory entry, rate-limited per client address, waiting for verification.
 
-use crate::api::employers::EmployerDto;
-use crate::api::employers::EmployerInput;
+use crate::api::employers::view::EmployerDto;
+use crate::api::employers::view::EmployerInput;
 use crate::error::ErrorCode;
 use axum::extract::State;
 use axum::http::StatusCode;

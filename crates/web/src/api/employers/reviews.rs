@@ -3,7 +3,7 @@
 //! rejects; scams confirmed for one scope are reported to the registering scope, which can lift
 //! a hide.
 
-use crate::api::employers::EmployerChanges;
+use crate::api::employers::view::EmployerChanges;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

@@ -2,7 +2,7 @@
 //! only the registering scope blacklists or lifts a blacklist; others confirm a scam for their
 //! own scope.
 
-use crate::api::employers::EmployerDto;
+use crate::api::employers::view::EmployerDto;
 use axum::extract::{Path, State};
 
 use axum::Json;

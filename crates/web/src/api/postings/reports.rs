@@ -1,7 +1,7 @@
 //! Posting reports and withdrawal over JSON: anyone signed in reports a posting, which reaches the reviewers; an employer withdraws its own posting.
 
-use crate::api::postings::PostingDto;
-use crate::api::postings::dto;
+use crate::api::postings::view::PostingDto;
+use crate::api::postings::view::dto;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

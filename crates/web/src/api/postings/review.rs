@@ -1,8 +1,8 @@
 //! Posting review over JSON: decisions by the staff of the posting's scope with a version check, the review queue, and an employer's own postings.
 
-use crate::api::postings::PostingDto;
-use crate::api::postings::ReportDto;
-use crate::api::postings::dto;
+use crate::api::postings::view::PostingDto;
+use crate::api::postings::view::ReportDto;
+use crate::api::postings::view::dto;
 use crate::extract::page::{Page, PageParams};
 use axum::Json;
 use axum::extract::{Path, State};
