@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod campaign;
 pub mod destinations;
 pub mod error;
 pub mod files;

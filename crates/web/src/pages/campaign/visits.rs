@@ -1,21 +1,24 @@
 //! The visit pages: the form to log or correct a visit (for a phone as much as a desk), photos, deletion and the list.
 
+use crate::api::campaign::today;
 use crate::api::campaign::visit_photos::store_photo;
 use crate::api::campaign::visits::VisitDto;
-use crate::api::campaign::visits::VisitInput;
 use crate::api::campaign::visits::VisitList;
-use crate::api::campaign::visits::VisitListParams;
-use crate::api::campaign::visits::visit_detail;
+use crate::api::campaign::visits::create_event;
+use crate::api::campaign::visits::delete_event;
+use crate::api::campaign::visits::saved_event;
+use crate::api::campaign::visits::update_event;
 use crate::api::campaign::visits::visits_page;
 use crate::extract::org::home_org;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use jiuye_app::campaign::visits::{self as app, VisitInput};
 use jiuye_domain::access::Action;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::{AuditEvent, audited};
+use crate::auth::audited;
 use crate::error::AppError;
 use crate::extract::query::ApiQuery;
 use uuid::Uuid;
@@ -137,7 +140,7 @@ pub async fn visit_edit_page(
     ApiQuery(q): ApiQuery<VisitFormQuery>,
 ) -> Result<Response, AppError> {
     let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
-    let d = visit_detail(&state, &me, id).await?;
+    let d = VisitDto::from(app::detail(state.store.as_ref(), &me.actor, id).await?);
     let notice = if q.logged.is_some() {
         Some("visit.logged_photo")
     } else if q.saved.is_some() {
@@ -207,11 +210,11 @@ pub async fn visit_form_submit(
         Ok(i) => i,
         Err(m) => return visit_form(&state, lang, &uri, &caller, None, values, Some(m), None),
     };
-    let event = crate::api::campaign::visits::create_event(&input);
-    match crate::api::campaign::visits::log_visit(&state, &me, &input).await {
+    let event = create_event(&input);
+    match app::log(state.store.as_ref(), &me.actor, &input, today()).await.map_err(AppError::from) {
         Ok(saved) => {
             let to = axum::response::Redirect::to(&format!("/visits/{}/edit?logged=1", saved.visit.id));
-            Ok(saved.audit(event).attach(to.into_response()))
+            Ok(saved_event(&saved, event).attach(to.into_response()))
         }
         // The form comes back with the reason, under the status the API gives.
         Err(e) => {
@@ -223,7 +226,7 @@ pub async fn visit_form_submit(
     }
 }
 
-/// Saves a corrected visit through the API's code.
+/// Saves a corrected visit through the same use case as the API.
 pub async fn visit_edit_submit(
     State(state): State<AppState>,
     lang: crate::i18n::Lang,
@@ -239,11 +242,11 @@ pub async fn visit_edit_submit(
         Ok(i) => i,
         Err(m) => return visit_form(&state, lang, &uri, &caller, Some((id, photos)), values, Some(m), None),
     };
-    let event = AuditEvent::new("visit_update").target(format!("visit:{id}"), None);
-    match crate::api::campaign::visits::correct_visit(&state, &me, id, &input).await {
+    let event = update_event(id);
+    match app::correct(state.store.as_ref(), &me.actor, id, &input, today()).await.map_err(AppError::from) {
         Ok(saved) => {
             let to = axum::response::Redirect::to(&format!("/visits/{id}/edit?saved=1"));
-            Ok(saved.audit(event).attach(to.into_response()))
+            Ok(saved_event(&saved, event).attach(to.into_response()))
         }
         Err(e) if e.status == StatusCode::NOT_FOUND || e.status == StatusCode::FORBIDDEN => Ok(audited(event, Err(e))),
         Err(e) => {
@@ -266,7 +269,7 @@ pub async fn visit_photo_submit(
 ) -> Result<Response, AppError> {
     let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let bytes = crate::extract::upload::multipart_file(&mut form, "photo", "请选择照片").await?;
-    let event = AuditEvent::new("visit_photo_upload").target(format!("visit:{id}"), None);
+    let event = crate::api::campaign::visit_photos::upload_event(id);
     let to = axum::response::Redirect::to(&format!("/visits/{id}/edit?saved=1")).into_response();
     Ok(audited(event, store_photo(&state, &me, id, &bytes).await.map(|_| to)))
 }
@@ -279,13 +282,12 @@ pub async fn visit_delete_submit(
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
     let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
-    let event = AuditEvent::new("visit_delete").target(format!("visit:{id}"), None);
-    match crate::api::campaign::visits::remove_visit(&state, &me, id).await {
-        Ok((grant, path)) => Ok(event
-            .by(&grant)
-            .target(format!("visit:{id}"), Some(&path))
-            .attach(axum::response::Redirect::to("/visits?deleted=1").into_response())),
-        Err(e) => Ok(audited(event, Err(e))),
+    match app::remove(state.store.as_ref(), &me.actor, id).await {
+        Ok(removed) => {
+            Ok(delete_event(id, Some(&removed))
+                .attach(axum::response::Redirect::to("/visits?deleted=1").into_response()))
+        }
+        Err(e) => Ok(audited(delete_event(id, None), Err(e.into()))),
     }
 }
 
@@ -321,8 +323,7 @@ pub async fn visits_list_page(
         None => home_org(&me, &[Action::LogVisit])?,
     };
     let offset = q.offset.unwrap_or(0).max(0);
-    let list =
-        visits_page(&state, &me, &VisitListParams { org: org.clone(), limit: Some(50), offset: Some(offset) }).await?;
+    let list = visits_page(&state, &me.actor, &org, Some(50), Some(offset)).await?;
     let base = crate::render::page::Base::new(&state, lang, "campaigns", &uri).with_caller(&caller);
     let prev = (offset > 0).then(|| (offset - 50).max(0));
     let next = (offset + 50 < list.total).then_some(offset + 50);
