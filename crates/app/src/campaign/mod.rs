@@ -9,6 +9,9 @@ pub mod surveys;
 pub mod targets;
 pub mod visits;
 
+#[cfg(test)]
+mod tests;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use jiuye_domain::access::{self, Action, Actor, within};
 use jiuye_domain::campaign::Campaign;
