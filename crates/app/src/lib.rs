@@ -10,6 +10,7 @@
 pub mod access;
 pub mod accounts;
 pub mod applications;
+pub mod campaign;
 pub mod destinations;
 pub mod employers;
 pub mod error;

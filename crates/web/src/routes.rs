@@ -5,7 +5,7 @@
 use axum::Router;
 use axum::routing::{MethodRouter, get, post};
 
-use crate::{AppState, api, pages};
+use crate::{AppState, pages};
 
 /// Routes with the list of their paths.
 #[derive(Default)]
@@ -84,7 +84,7 @@ pub fn pages() -> (Router<AppState>, Vec<&'static str>) {
         .route("/campaigns/{id}", get(pages::campaign::campaign_page))
         .route("/campaigns/{id}/mine", get(pages::campaign::mine_page))
         .route("/campaigns/{id}/chart", get(pages::campaign::chart_page))
-        .route("/bases", get(api::campaign::bases::bases_page).post(api::campaign::bases::bases_submit))
+        .route("/bases", get(pages::campaign::bases::bases_page).post(pages::campaign::bases::bases_submit))
         .route(
             "/postings/screen",
             get(pages::postings::screening::screen_page).post(pages::postings::screening::screen_submit),
@@ -107,7 +107,7 @@ pub fn pages() -> (Router<AppState>, Vec<&'static str>) {
         .route("/applications/talent", post(pages::applications::talent_submit))
         .route("/talent", get(pages::applications::talent_page))
         .route("/postings/{id}/withdraw", post(pages::postings::withdraw_submit))
-        .route("/surveys", get(api::campaign::surveys::surveys_page).post(api::campaign::surveys::surveys_submit))
+        .route("/surveys", get(pages::campaign::surveys::surveys_page).post(pages::campaign::surveys::surveys_submit))
         .route("/min-wages", get(pages::destinations::integrity::min_wages))
         .route("/min-wages/{province}", post(pages::destinations::integrity::min_wage_form))
         .route(

@@ -12,6 +12,7 @@ pub mod verification;
 pub mod view;
 
 use crate::api::employers::view::{EmployerDto, EmployerInput};
+use crate::extract::page::{Page, PageParams};
 
 use crate::api::employers::registration::__path_register_employer;
 use crate::api::employers::registration::RegistrationLimiter;
@@ -142,8 +143,6 @@ pub struct EmployerListParams {
     pub q: Option<String>,
     /// `unverified`, `verified` or `blacklisted`.
     pub verification: Option<String>,
-    pub limit: Option<i64>,
-    pub offset: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -153,21 +152,22 @@ pub struct EmployerList {
 }
 
 /// The employer directory (staff). Contact persons follow the same rule as for one employer.
-#[utoipa::path(get, path = "/api/v1/employers", tag = "employers", params(EmployerListParams),
+#[utoipa::path(get, path = "/api/v1/employers", tag = "employers", params(EmployerListParams, PageParams),
     responses((status = 200, description = "A page of the directory, by name", body = EmployerList),
         (status = 403, description = "`forbidden` (not staff who work with the directory)", body = ErrorBody)))]
 pub async fn list_employers(
     State(state): State<AppState>,
     Signed(caller): Signed,
     ApiQuery(p): ApiQuery<EmployerListParams>,
+    page: Page,
 ) -> Result<Json<EmployerList>, AppError> {
     let (items, total) = employers::list(
         state.store.as_ref(),
         &caller.actor,
         p.q.as_deref(),
         p.verification.as_deref(),
-        p.limit.unwrap_or(50),
-        p.offset.unwrap_or(0),
+        page.limit,
+        page.offset,
     )
     .await?;
     Ok(Json(EmployerList { total, items: items.into_iter().map(EmployerDto::from).collect() }))

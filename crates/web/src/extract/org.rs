@@ -2,24 +2,15 @@
 //! 400 for a malformed code and one 404 for an unknown one, and the organisation a caller works
 //! at when none is named.
 
-use crate::AppState;
 use crate::auth::Caller;
 use crate::auth::forbidden;
 use crate::error::AppError;
+use jiuye_domain::OrgCode;
 use jiuye_domain::access::{self, Action};
-use jiuye_domain::{Org, OrgCode};
 
 /// An organisation code as typed, or `400 invalid_org_code`.
 pub(crate) fn parse_org_code(raw: &str) -> Result<OrgCode, AppError> {
     Ok(jiuye_app::orgs::parse_code(raw)?)
-}
-
-/// An organisation by its code as typed; None for a malformed or unknown code.
-pub(crate) async fn org_by_code_text(state: &AppState, code: &str) -> Result<Option<Org>, AppError> {
-    let Ok(code) = OrgCode::parse(code.trim()) else {
-        return Ok(None);
-    };
-    Ok(state.store.org_by_code(&code).await?)
 }
 
 /// The code of the first organisation where the caller may do any of `actions`: the default

@@ -1,23 +1,20 @@
 //! The campaign pages: the campaigns list, one campaign's targets by unit, the caller's own targets, and the charts.
 
+pub mod bases;
+pub mod surveys;
 pub mod visits;
 
 use crate::api::campaign::targets::MineParams;
 use crate::api::campaign::targets::MyTargets;
-use crate::api::campaign::targets::TargetParams;
 use crate::api::campaign::targets::TargetProgress;
-use crate::api::campaign::targets::load;
-use crate::api::campaign::targets::mine;
-use crate::api::campaign::targets::targets_for;
+use crate::api::campaign::today;
+use crate::extract::signed_in::SignedIn;
 use axum::extract::{Path, State};
-use chrono::NaiveDate;
-use jiuye_domain::access::{self, Action, within};
-use jiuye_domain::campaign::Campaign;
-use jiuye_domain::{Org, OrgKind};
+use jiuye_app::campaign::targets::{self as app, TargetQuery, UnitProgress};
+use jiuye_domain::access::Action;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::forbidden;
 use crate::error::AppError;
 use crate::extract::query::ApiQuery;
 
@@ -36,15 +33,15 @@ struct MinePage {
 pub async fn mine_page(
     State(state): State<AppState>,
     lang: crate::i18n::Lang,
-    caller: crate::auth::MaybeCaller,
+    SignedIn(me): SignedIn,
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     Path(id): Path<String>,
     ApiQuery(p): ApiQuery<MineParams>,
 ) -> Result<axum::response::Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
-    let campaign = load(&state, &id).await?;
-    let mine = mine(&state, &me, &id, p.as_of.as_deref()).await?;
-    let base = crate::render::page::Base::new(&state, lang, "campaigns", &uri).with_caller(&caller);
+    let store = state.store.as_ref();
+    let campaign = jiuye_app::campaign::load(store, &id).await?;
+    let mine = MyTargets::from(app::mine(store, &me.actor, &id, p.as_of.as_deref(), today()).await?);
+    let base = crate::render::page::Base::new(&state, lang, "campaigns", &uri).signed_in(&me);
     let summary = base
         .t("campaign.mine_summary")
         .replace("{visits}", &mine.my_visits.to_string())
@@ -57,16 +54,6 @@ pub async fn mine_page(
         mine,
         summary,
     })
-}
-
-/// One unit's line in the chart page's table.
-struct UnitProgress {
-    code: String,
-    name: String,
-    required: u32,
-    achieved: u32,
-    expected: u32,
-    behind: usize,
 }
 
 #[derive(askama::Template)]
@@ -88,44 +75,19 @@ struct ChartPage {
 pub async fn chart_page(
     State(state): State<AppState>,
     lang: crate::i18n::Lang,
-    caller: crate::auth::MaybeCaller,
+    SignedIn(me): SignedIn,
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     Path(id): Path<String>,
     ApiQuery(p): ApiQuery<PageParams>,
 ) -> Result<axum::response::Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let org_code = match p.org.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(o) => o.to_owned(),
         None => crate::extract::org::home_org(&me, &[Action::ViewStatistics, Action::LogVisit])?,
     };
-    let params = TargetParams { org: org_code.clone(), as_of: p.as_of.clone(), status: None };
-    let (org, campaign, targets) = targets_for(&state, &me, &id, &params).await?;
-    let as_of =
-        p.as_of.filter(|s| !s.trim().is_empty()).unwrap_or_else(|| chrono::Local::now().date_naive().to_string());
-    let children: Vec<Org> = state.store.org_children(&org).await?.into_iter().map(|c| c.org).collect();
-    let mut units: Vec<UnitProgress> = children
-        .iter()
-        .map(|u| {
-            let code = u.code.to_string();
-            let prefix = format!("{code}-");
-            let mine: Vec<&TargetProgress> =
-                targets.iter().filter(|t| t.org == code || t.org.starts_with(&prefix)).collect();
-            UnitProgress {
-                code,
-                name: u.name.clone(),
-                required: mine.iter().map(|t| t.required).sum(),
-                achieved: mine.iter().map(|t| t.achieved.min(t.required)).sum(),
-                expected: mine.iter().map(|t| t.expected_by_now).sum(),
-                behind: mine.iter().filter(|t| t.status == "behind").count(),
-            }
-        })
-        .filter(|u| u.required > 0)
-        .collect();
-    units.sort_by(|a, b| {
-        let ra = f64::from(a.achieved) / f64::from(a.required.max(1));
-        let rb = f64::from(b.achieved) / f64::from(b.required.max(1));
-        ra.total_cmp(&rb).then(a.code.cmp(&b.code))
-    });
+    let query = TargetQuery { org: &org_code, as_of: p.as_of.as_deref(), status: None };
+    let chart = app::chart(state.store.as_ref(), &me.actor, &id, query, today()).await?;
+    let (org, campaign, units) = (chart.targets.org, chart.targets.campaign, chart.units);
+    let as_of = p.as_of.filter(|s| !s.trim().is_empty()).unwrap_or_else(|| today().to_string());
     let (req, exp): (u32, u32) = (units.iter().map(|u| u.required).sum(), units.iter().map(|u| u.expected).sum());
     let bars: Vec<crate::render::charts::Bar> = units
         .iter()
@@ -147,30 +109,7 @@ pub async fn chart_page(
         )
     };
     // The pace of visits: cumulative visits inside the window, week by week.
-    let mut dates: Vec<NaiveDate> = Vec::new();
-    let universities: Vec<Org> = if org.kind == OrgKind::Province {
-        children.iter().filter(|u| u.kind == OrgKind::University).cloned().collect()
-    } else {
-        state
-            .store
-            .org_ancestors(&org)
-            .await?
-            .into_iter()
-            .chain(std::iter::once(org.clone()))
-            .filter(|o| o.kind == OrgKind::University)
-            .collect()
-    };
-    for u in &universities {
-        for f in state.store.visits_of(u.id).await? {
-            let d = f.visit_date;
-            if d < campaign.start || d > campaign.end {
-                continue;
-            }
-            if within(&f.unit_path, &org.path) {
-                dates.push(d);
-            }
-        }
-    }
+    let dates = chart.visit_days;
     let total = dates.len().max(1) as f64;
     let mut points = Vec::new();
     let mut week = campaign.start;
@@ -189,7 +128,7 @@ pub async fn chart_page(
         &points,
     );
     let page = ChartPage {
-        base: crate::render::page::Base::new(&state, lang, "campaigns", &uri).with_caller(&caller),
+        base: crate::render::page::Base::new(&state, lang, "campaigns", &uri).signed_in(&me),
         id,
         name: campaign.name,
         org: org_code,
@@ -213,22 +152,12 @@ struct CampaignsPage {
 pub async fn campaigns_page(
     State(state): State<AppState>,
     lang: crate::i18n::Lang,
-    caller: crate::auth::MaybeCaller,
+    SignedIn(me): SignedIn,
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
 ) -> Result<axum::response::Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
-    if access::scope_paths(&me.actor, Action::ViewStatistics).is_empty()
-        && access::scope_paths(&me.actor, Action::LogVisit).is_empty()
-    {
-        return Err(forbidden());
-    }
-    let base = crate::render::page::Base::new(&state, lang, "campaigns", &uri).with_caller(&caller);
-    let mut items = Vec::new();
-    for (_, _, policy, _) in state.store.campaigns().await? {
-        if let Ok(c) = Campaign::parse(&policy) {
-            items.push((c.id, c.name, c.start.to_string(), c.end.to_string()));
-        }
-    }
+    let followed = jiuye_app::campaign::followed(state.store.as_ref(), &me.actor).await?;
+    let base = crate::render::page::Base::new(&state, lang, "campaigns", &uri).signed_in(&me);
+    let items = followed.into_iter().map(|c| (c.id, c.name, c.start.to_string(), c.end.to_string())).collect();
     crate::render::page::render(&CampaignsPage { base, items })
 }
 
@@ -251,22 +180,22 @@ struct CampaignPage {
 pub async fn campaign_page(
     State(state): State<AppState>,
     lang: crate::i18n::Lang,
-    caller: crate::auth::MaybeCaller,
+    SignedIn(me): SignedIn,
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     Path(id): Path<String>,
     ApiQuery(p): ApiQuery<PageParams>,
 ) -> Result<axum::response::Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let org_code = match p.org.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(o) => o.to_owned(),
         None => crate::extract::org::home_org(&me, &[Action::ViewStatistics, Action::LogVisit])?,
     };
-    let base = crate::render::page::Base::new(&state, lang, "campaigns", &uri).with_caller(&caller);
+    let base = crate::render::page::Base::new(&state, lang, "campaigns", &uri).signed_in(&me);
     let status = p.status.clone().filter(|s| !s.is_empty());
-    let params = TargetParams { org: org_code.clone(), as_of: p.as_of.clone(), status: status.clone() };
-    let (_, campaign, items) = targets_for(&state, &me, &id, &params).await?;
-    let as_of =
-        p.as_of.filter(|s| !s.trim().is_empty()).unwrap_or_else(|| chrono::Local::now().date_naive().to_string());
+    let query = TargetQuery { org: &org_code, as_of: p.as_of.as_deref(), status: status.as_deref() };
+    let targets = app::targets(state.store.as_ref(), &me.actor, &id, query, today()).await?;
+    let (campaign, items) = (targets.campaign, targets.items);
+    let items: Vec<TargetProgress> = items.into_iter().map(TargetProgress::from).collect();
+    let as_of = p.as_of.filter(|s| !s.trim().is_empty()).unwrap_or_else(|| today().to_string());
     let count = |s: &str| items.iter().filter(|t| t.status == s).count().to_string();
     let summary = base
         .t("campaign.summary")

@@ -274,20 +274,15 @@ pub async fn review_page(
         .into_iter()
         .map(|s| (s, base.t(&format!("posting.status_{s}")).to_owned()))
         .collect();
-    let scam_reports = match crate::api::employers::reviews::scam_inbox(
-        &state,
-        &me,
-        &crate::api::employers::reviews::ScamInboxParams { limit: Some(20), offset: Some(0) },
-    )
-    .await
-    {
-        Ok(found) => found,
-        // Reviewers who do not verify employers get no reports.
-        Err(e) if e.status == StatusCode::FORBIDDEN => {
-            crate::api::employers::reviews::ScamReportList { total: 0, items: Vec::new() }
-        }
-        Err(e) => return Err(e),
-    };
+    let scam_reports =
+        match crate::api::employers::reviews::scam_inbox(&state, &me, Page { limit: 20, offset: 0 }).await {
+            Ok(found) => found,
+            // Reviewers who do not verify employers get no reports.
+            Err(e) if e.status == StatusCode::FORBIDDEN => {
+                crate::api::employers::reviews::ScamReportList { total: 0, items: Vec::new() }
+            }
+            Err(e) => return Err(e),
+        };
     render(&ReviewPage { base, status, list, statuses, done: q.done.is_some(), scam_reports })
 }
 

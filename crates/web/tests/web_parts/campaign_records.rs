@@ -127,6 +127,22 @@ async fn visits_are_corrected_only_inside_scope_and_carry_photos() {
         )
         .await;
         assert_eq!(form.status, StatusCode::SEE_OTHER, "{}", form.body);
+        // Someone outside the visit's scope learns nothing of it, even from a form that does
+        // not parse.
+        let (outsider, outsider_csrf) = login(&f.app, "demo_major", jiuye_seed::DEMO_PASSWORD).await;
+        let probe = super::send(
+            &f.app,
+            Request::post(format!("/visits/{id}/edit"))
+                .header(header::COOKIE, &outsider)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(format!(
+                    "csrf={outsider_csrf}&unit={a}&employer={EMPLOYER}&visit_date=2023-03-03&form=online&programmes=&positions_opened=many&notes="
+                )))
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(probe.status, StatusCode::NOT_FOUND, "{}", probe.body);
+        assert!(!probe.body.contains(&pid), "{}", probe.body);
         let got = call(&f.app, Method::GET, &path, None, &Auth::Bearer(&career)).await;
         assert_eq!((got.json()["form"].as_str(), got.json()["positions_opened"].as_i64()), (Some("online"), Some(7)));
         assert_eq!(got.json()["notes"], "复访");

@@ -10,9 +10,10 @@ async fn every_list_pages_by_one_rule() {
     for f in fixtures().await {
         let career = token_for(&f, "demo_career").await;
         let employer = token_for(&f, "demo_employer").await;
+        let province = token_for(&f, "demo_province").await;
         // The paging is checked before anything else; the talent list of the (unverified) demo
         // employer answers 422 once it is.
-        let lists: [(&str, Option<&str>); 8] = [
+        let lists: [(&str, Option<&str>); 12] = [
             ("/api/v1/orgs?q=大学", None),
             ("/api/v1/ref/regions?level=1", None),
             ("/api/v1/postings?", None),
@@ -21,6 +22,10 @@ async fn every_list_pages_by_one_rule() {
             ("/api/v1/users?org=4151010610", Some(&career)),
             ("/api/v1/audit?org=4151010610", Some(&career)),
             ("/api/v1/talent?", Some(&employer)),
+            ("/api/v1/visits?org=4151010610", Some(&career)),
+            ("/api/v1/bases?org=4151010610", Some(&career)),
+            ("/api/v1/employers?q=公司", Some(&province)),
+            ("/api/v1/employers/scam-reports?", Some(&province)),
         ];
         for (list, token) in lists {
             let auth = token.map(Auth::Bearer).unwrap_or(Auth::None);

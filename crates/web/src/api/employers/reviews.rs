@@ -4,6 +4,7 @@
 //! a hide.
 
 use crate::api::employers::view::EmployerChanges;
+use crate::extract::page::{Page, PageParams};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -14,12 +15,11 @@ use jiuye_app::employers::{self, Changes, Correction, Done};
 use jiuye_store::employers::ScamReportRow;
 
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::auth::{AuditEvent, Caller, Signed, audited};
 use crate::error::{AppError, ErrorBody};
-use crate::extract::query::ApiQuery;
 use uuid::Uuid;
 
 /// Proposed values of an employer's fields, with the proposer's reason.
@@ -265,38 +265,25 @@ pub async fn employer_scam_reports(
     Ok(Json(ScamReportList { total: items.len() as i64, items }))
 }
 
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ScamInboxParams {
-    pub limit: Option<i64>,
-    pub offset: Option<i64>,
-}
-
 /// The scam reports waiting for the caller's scope (see `jiuye_app::employers::scam_inbox`), a
 /// page of them (50 from the first by default).
-pub(crate) async fn scam_inbox(
-    state: &AppState,
-    caller: &Caller,
-    p: &ScamInboxParams,
-) -> Result<ScamReportList, AppError> {
-    let (rows, total) =
-        employers::scam_inbox(state.store.as_ref(), &caller.actor, p.limit.unwrap_or(50), p.offset.unwrap_or(0))
-            .await?;
+pub(crate) async fn scam_inbox(state: &AppState, caller: &Caller, page: Page) -> Result<ScamReportList, AppError> {
+    let (rows, total) = employers::scam_inbox(state.store.as_ref(), &caller.actor, page.limit, page.offset).await?;
     Ok(ScamReportList { total, items: rows.into_iter().map(scam_dto).collect() })
 }
 
 /// Scams other scopes confirmed about employers registered within the caller's scope and hid
 /// within their own, still waiting for this scope's decision (not lifted, the employer not
 /// blacklisted), newest first: the reports upward, for the staff who may blacklist.
-#[utoipa::path(get, path = "/api/v1/employers/scam-reports", tag = "employers", params(ScamInboxParams),
+#[utoipa::path(get, path = "/api/v1/employers/scam-reports", tag = "employers", params(PageParams),
     responses((status = 200, description = "Reports waiting for a decision", body = ScamReportList),
         (status = 403, description = "`forbidden` (not staff who verify employers)", body = ErrorBody)))]
 pub async fn scam_reports_inbox(
     State(state): State<AppState>,
     Signed(caller): Signed,
-    ApiQuery(p): ApiQuery<ScamInboxParams>,
+    page: Page,
 ) -> Result<Json<ScamReportList>, AppError> {
-    Ok(Json(scam_inbox(&state, &caller, &p).await?))
+    Ok(Json(scam_inbox(&state, &caller, page).await?))
 }
 
 /// Why a hide is lifted.

@@ -1,21 +1,26 @@
 //! The visit pages: the form to log or correct a visit (for a phone as much as a desk), photos, deletion and the list.
 
+use crate::api::campaign::today;
 use crate::api::campaign::visit_photos::store_photo;
 use crate::api::campaign::visits::VisitDto;
-use crate::api::campaign::visits::VisitInput;
 use crate::api::campaign::visits::VisitList;
-use crate::api::campaign::visits::VisitListParams;
-use crate::api::campaign::visits::visit_detail;
+use crate::api::campaign::visits::create_event;
+use crate::api::campaign::visits::delete_event;
+use crate::api::campaign::visits::saved_event;
+use crate::api::campaign::visits::update_event;
 use crate::api::campaign::visits::visits_page;
 use crate::extract::org::home_org;
+use crate::extract::page::Page;
+use crate::extract::signed_in::SignedIn;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use jiuye_app::campaign::visits::{self as app, VisitInput};
 use jiuye_domain::access::Action;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::{AuditEvent, audited};
+use crate::auth::audited;
 use crate::error::AppError;
 use crate::extract::query::ApiQuery;
 use uuid::Uuid;
@@ -91,13 +96,13 @@ fn visit_form(
     state: &AppState,
     lang: crate::i18n::Lang,
     uri: &axum::http::Uri,
-    caller: &crate::auth::MaybeCaller,
+    me: &crate::auth::Caller,
     editing: Option<(Uuid, Vec<Uuid>)>,
     v: FormValues,
     error: Option<String>,
     notice: Option<&str>,
 ) -> Result<Response, AppError> {
-    let base = crate::render::page::Base::new(state, lang, "campaigns", uri).with_caller(caller);
+    let base = crate::render::page::Base::new(state, lang, "campaigns", uri).signed_in(me);
     let today = chrono::Local::now().date_naive().to_string();
     let notice = notice.map(|k| base.t(k).to_owned());
     let (editing, photos) = match editing {
@@ -111,11 +116,10 @@ fn visit_form(
 pub async fn visit_form_page(
     State(state): State<AppState>,
     lang: crate::i18n::Lang,
-    caller: crate::auth::MaybeCaller,
+    SignedIn(me): SignedIn,
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     ApiQuery(q): ApiQuery<VisitFormQuery>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let v = FormValues {
         unit: home_org(&me, &[Action::LogVisit])?,
         visit_date: chrono::Local::now().date_naive().to_string(),
@@ -124,20 +128,19 @@ pub async fn visit_form_page(
         ..Default::default()
     };
     let notice = q.logged.is_some().then_some("visit.logged");
-    visit_form(&state, lang, &uri, &caller, None, v, None, notice)
+    visit_form(&state, lang, &uri, &me, None, v, None, notice)
 }
 
 /// The form of a stored visit, to correct it or add photos.
 pub async fn visit_edit_page(
     State(state): State<AppState>,
     lang: crate::i18n::Lang,
-    caller: crate::auth::MaybeCaller,
+    SignedIn(me): SignedIn,
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     Path(id): Path<Uuid>,
     ApiQuery(q): ApiQuery<VisitFormQuery>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
-    let d = visit_detail(&state, &me, id).await?;
+    let d = VisitDto::from(app::detail(state.store.as_ref(), &me.actor, id).await?);
     let notice = if q.logged.is_some() {
         Some("visit.logged_photo")
     } else if q.saved.is_some() {
@@ -146,7 +149,7 @@ pub async fn visit_edit_page(
         None
     };
     let photos = d.photos.clone().unwrap_or_default();
-    visit_form(&state, lang, &uri, &caller, Some((id, photos)), FormValues::of(&d), None, notice)
+    visit_form(&state, lang, &uri, &me, Some((id, photos)), FormValues::of(&d), None, notice)
 }
 
 #[derive(Debug, Deserialize)]
@@ -197,25 +200,24 @@ impl VisitFormData {
 pub async fn visit_form_submit(
     State(state): State<AppState>,
     lang: crate::i18n::Lang,
-    caller: crate::auth::MaybeCaller,
+    SignedIn(me): SignedIn,
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     axum::Form(f): axum::Form<VisitFormData>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let values = FormValues::from_data(&f);
     let input = match f.input() {
         Ok(i) => i,
-        Err(m) => return visit_form(&state, lang, &uri, &caller, None, values, Some(m), None),
+        Err(m) => return visit_form(&state, lang, &uri, &me, None, values, Some(m), None),
     };
-    let event = crate::api::campaign::visits::create_event(&input);
-    match crate::api::campaign::visits::log_visit(&state, &me, &input).await {
+    let event = create_event(&input);
+    match app::log(state.store.as_ref(), &me.actor, &input, today()).await.map_err(AppError::from) {
         Ok(saved) => {
             let to = axum::response::Redirect::to(&format!("/visits/{}/edit?logged=1", saved.visit.id));
-            Ok(saved.audit(event).attach(to.into_response()))
+            Ok(saved_event(&saved, event).attach(to.into_response()))
         }
         // The form comes back with the reason, under the status the API gives.
         Err(e) => {
-            let page = visit_form(&state, lang, &uri, &caller, None, values, Some(e.message.clone()), None)?;
+            let page = visit_form(&state, lang, &uri, &me, None, values, Some(e.message.clone()), None)?;
             let mut page = event.attach(page);
             *page.status_mut() = e.status;
             Ok(page)
@@ -223,32 +225,33 @@ pub async fn visit_form_submit(
     }
 }
 
-/// Saves a corrected visit through the API's code.
+/// Saves a corrected visit through the same use case as the API.
 pub async fn visit_edit_submit(
     State(state): State<AppState>,
     lang: crate::i18n::Lang,
-    caller: crate::auth::MaybeCaller,
+    SignedIn(me): SignedIn,
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     Path(id): Path<Uuid>,
     axum::Form(f): axum::Form<VisitFormData>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
+    // The visit must be the caller's to see before anything of it is shown.
+    app::scoped(state.store.as_ref(), &me.actor, id).await?;
     let photos = state.store.photos_of(id).await?.into_iter().map(|p| p.id).collect::<Vec<_>>();
     let values = FormValues::from_data(&f);
     let input = match f.input() {
         Ok(i) => i,
-        Err(m) => return visit_form(&state, lang, &uri, &caller, Some((id, photos)), values, Some(m), None),
+        Err(m) => return visit_form(&state, lang, &uri, &me, Some((id, photos)), values, Some(m), None),
     };
-    let event = AuditEvent::new("visit_update").target(format!("visit:{id}"), None);
-    match crate::api::campaign::visits::correct_visit(&state, &me, id, &input).await {
+    let event = update_event(id);
+    match app::correct(state.store.as_ref(), &me.actor, id, &input, today()).await.map_err(AppError::from) {
         Ok(saved) => {
             let to = axum::response::Redirect::to(&format!("/visits/{id}/edit?saved=1"));
-            Ok(saved.audit(event).attach(to.into_response()))
+            Ok(saved_event(&saved, event).attach(to.into_response()))
         }
         Err(e) if e.status == StatusCode::NOT_FOUND || e.status == StatusCode::FORBIDDEN => Ok(audited(event, Err(e))),
         Err(e) => {
             let message = Some(e.message.clone());
-            let page = visit_form(&state, lang, &uri, &caller, Some((id, photos)), values, message, None)?;
+            let page = visit_form(&state, lang, &uri, &me, Some((id, photos)), values, message, None)?;
             let mut page = event.attach(page);
             *page.status_mut() = e.status;
             Ok(page)
@@ -259,14 +262,12 @@ pub async fn visit_edit_submit(
 /// Adds a photo from the form (multipart; the CSRF token rides in the action URL).
 pub async fn visit_photo_submit(
     State(state): State<AppState>,
-    caller: crate::auth::MaybeCaller,
-    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    SignedIn(me): SignedIn,
     Path(id): Path<Uuid>,
     mut form: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let bytes = crate::extract::upload::multipart_file(&mut form, "photo", "请选择照片").await?;
-    let event = AuditEvent::new("visit_photo_upload").target(format!("visit:{id}"), None);
+    let event = crate::api::campaign::visit_photos::upload_event(id);
     let to = axum::response::Redirect::to(&format!("/visits/{id}/edit?saved=1")).into_response();
     Ok(audited(event, store_photo(&state, &me, id, &bytes).await.map(|_| to)))
 }
@@ -274,18 +275,15 @@ pub async fn visit_photo_submit(
 /// Deletes a visit from its page.
 pub async fn visit_delete_submit(
     State(state): State<AppState>,
-    caller: crate::auth::MaybeCaller,
-    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    SignedIn(me): SignedIn,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
-    let event = AuditEvent::new("visit_delete").target(format!("visit:{id}"), None);
-    match crate::api::campaign::visits::remove_visit(&state, &me, id).await {
-        Ok((grant, path)) => Ok(event
-            .by(&grant)
-            .target(format!("visit:{id}"), Some(&path))
-            .attach(axum::response::Redirect::to("/visits?deleted=1").into_response())),
-        Err(e) => Ok(audited(event, Err(e))),
+    match app::remove(state.store.as_ref(), &me.actor, id).await {
+        Ok(removed) => {
+            Ok(delete_event(id, Some(&removed))
+                .attach(axum::response::Redirect::to("/visits?deleted=1").into_response()))
+        }
+        Err(e) => Ok(audited(delete_event(id, None), Err(e.into()))),
     }
 }
 
@@ -311,19 +309,17 @@ pub struct VisitsPageQuery {
 pub async fn visits_list_page(
     State(state): State<AppState>,
     lang: crate::i18n::Lang,
-    caller: crate::auth::MaybeCaller,
+    SignedIn(me): SignedIn,
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     ApiQuery(q): ApiQuery<VisitsPageQuery>,
 ) -> Result<Response, AppError> {
-    let Some(me) = caller.0.clone() else { return Ok(crate::render::page::login_redirect(&uri)) };
     let org = match q.org.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(o) => o.to_owned(),
         None => home_org(&me, &[Action::LogVisit])?,
     };
     let offset = q.offset.unwrap_or(0).max(0);
-    let list =
-        visits_page(&state, &me, &VisitListParams { org: org.clone(), limit: Some(50), offset: Some(offset) }).await?;
-    let base = crate::render::page::Base::new(&state, lang, "campaigns", &uri).with_caller(&caller);
+    let list = visits_page(&state, &me.actor, &org, Page { limit: 50, offset }).await?;
+    let base = crate::render::page::Base::new(&state, lang, "campaigns", &uri).signed_in(&me);
     let prev = (offset > 0).then(|| (offset - 50).max(0));
     let next = (offset + 50 < list.total).then_some(offset + 50);
     crate::render::page::render(&VisitsPage { base, org, list, prev, next, deleted: q.deleted.is_some() })

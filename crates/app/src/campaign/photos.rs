@@ -1,0 +1,73 @@
+//! Visit photos: evidence of a visit, recognised by their content (JPG or PNG, at most 5 MB, at
+//! most 10 per visit), kept in the node's file directory and read by those who may read the
+//! visit.
+
+use std::path::Path;
+
+use jiuye_domain::access::Actor;
+use jiuye_store::Repository;
+use jiuye_store::campaign::PhotoRecord;
+use uuid::Uuid;
+
+use super::refused;
+use crate::{Error, ErrorCode, files};
+
+/// Most photos one visit keeps.
+pub const MAX_PHOTOS: usize = 10;
+
+/// Attaches a photo to a visit the actor may act on; the bytes are kept in `files_dir`.
+pub async fn add(
+    store: &dyn Repository,
+    actor: &Actor,
+    files_dir: &Path,
+    visit_id: Uuid,
+    bytes: &[u8],
+) -> Result<PhotoRecord, Error> {
+    super::visits::scoped(store, actor, visit_id).await?;
+    let content_type = files::accept(
+        bytes,
+        |t| t.starts_with("image/"),
+        "照片不能超过 5 MB",
+        "只接受 JPG 或 PNG 照片（按文件内容判断）",
+    )?;
+    if store.photos_of(visit_id).await?.len() >= MAX_PHOTOS {
+        return Err(refused(ErrorCode::TooManyPhotos, "每条走访记录最多 10 张照片"));
+    }
+    let stored = files::save(files_dir, bytes).await?;
+    let record = PhotoRecord {
+        id: Uuid::now_v7(),
+        visit_id,
+        stored_name: stored,
+        content_type: content_type.into(),
+        size_bytes: bytes.len() as i64,
+        sha256: jiuye_security::sha256_hex(bytes),
+        uploaded_by: actor.user_id,
+        uploaded_at: chrono::Utc::now(),
+    };
+    if let Err(e) = store.add_photo(&record).await {
+        files::discard(files_dir, &record.stored_name).await;
+        return Err(e.into());
+    }
+    Ok(record)
+}
+
+/// A stored photo: its media type and bytes.
+#[derive(Clone, Debug)]
+pub struct Photo {
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A visit photo, for those who log visits or see statistics at the visit's unit;
+/// `404 photo_not_found` otherwise, as for a missing one.
+pub async fn read(store: &dyn Repository, actor: &Actor, files_dir: &Path, id: Uuid) -> Result<Photo, Error> {
+    let missing = || Error::not_found(ErrorCode::PhotoNotFound, "找不到该照片");
+    let p = store.photo(id).await?.ok_or_else(missing)?;
+    let v = store.visit(p.visit_id).await?.ok_or_else(missing)?;
+    let (_, _, path) = store.org_position(v.unit_id).await?.ok_or_else(missing)?;
+    if !super::reads_unit(actor, &path) {
+        return Err(missing());
+    }
+    let bytes = files::read(files_dir, &p.stored_name).await.ok_or_else(missing)?;
+    Ok(Photo { content_type: p.content_type, bytes })
+}
