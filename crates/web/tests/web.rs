@@ -1,6 +1,9 @@
 //! The real HTTP application against a real database: SQLite always, PostgreSQL too when
 //! `DATABASE_URL` is set (in a fresh schema per test, dropped afterwards).
 
+// The stories' helpers stop at the first surprise, as the tests themselves do.
+#![allow(clippy::unwrap_used)]
+
 use std::sync::Arc;
 
 use axum::Router;

@@ -24,7 +24,7 @@ fn posting(c: &Campus, title: &str, scope: Uuid, visibility: &str, days_ago: i64
         openings: 3,
         salary_min: Some(8_000),
         salary_max: Some(15_000),
-        deadline: NaiveDate::from_ymd_opt(2099, 6, 30).unwrap(),
+        deadline: NaiveDate::from_ymd_opt(2099, 6, 30).expect("a date"),
         contact: "hr@shuxin.cn".into(),
         apply_method: "platform".into(),
         visibility: visibility.into(),

@@ -793,7 +793,7 @@ async fn an_index_on_disk_catches_up_with_changes_made_while_it_was_closed() {
             &Auth::Bearer(&career),
         )
         .await;
-        assert_eq!(found(first.clone(), "园艺").await, [id.clone()], "{}", f.name);
+        assert_eq!(found(first.clone(), "园艺").await, std::slice::from_ref(&id), "{}", f.name);
         drop(first);
         // While no server holds the index, the posting is rejected in the database itself.
         let uuid: uuid::Uuid = id.parse().unwrap();
