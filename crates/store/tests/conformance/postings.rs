@@ -287,3 +287,25 @@ async fn postings_story_from_posting_to_offer() {
         b.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn a_stored_value_no_version_wrote_is_reported_as_corrupt_not_guessed() {
+    for b in backends().await {
+        let (s, n) = (&*b.store, b.name);
+        let c = campus(s).await;
+        let p = posting(&c, "数据工程师", c.scu.id, "university", 0);
+        s.add_posting(&p).await.expect("post");
+        assert!(s.posting(p.id).await.expect("read").is_some(), "{n}");
+        b.raw("UPDATE postings SET status = 'bogus' WHERE title = '数据工程师'").await;
+        match s.posting(p.id).await {
+            Err(jiuye_store::StoreError::Corrupt(what)) => assert!(what.contains("bogus"), "{n}: {what}"),
+            other => panic!("{n}: a state no version writes must be refused, got {other:?}"),
+        }
+        b.raw("UPDATE postings SET status = 'pending', deadline = '30/06/2099' WHERE title = '数据工程师'").await;
+        assert!(
+            matches!(s.posting(p.id).await, Err(jiuye_store::StoreError::Corrupt(_))),
+            "{n}: a date that is not one"
+        );
+        b.cleanup().await;
+    }
+}

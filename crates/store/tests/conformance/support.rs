@@ -17,10 +17,32 @@ pub struct Backend {
     pub name: &'static str,
     pub store: Box<dyn Repository>,
     _dir: Option<tempfile::TempDir>,
+    sqlite_file: Option<std::path::PathBuf>,
     pg_schema: Option<(String, String)>,
 }
 
 impl Backend {
+    /// Runs one statement on the backend's database behind the store's back (to plant what the
+    /// store itself would never write).
+    pub async fn raw(&self, sql: &str) {
+        use std::str::FromStr;
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        if let Some(file) = &self.sqlite_file {
+            let pool = sqlx::SqlitePool::connect_with(sqlx::sqlite::SqliteConnectOptions::new().filename(file))
+                .await
+                .expect("open sqlite");
+            sqlx::query(sql).execute(&pool).await.expect("raw sql");
+            pool.close().await;
+        } else if let Some((url, schema)) = &self.pg_schema {
+            let options = sqlx::postgres::PgConnectOptions::from_str(url)
+                .expect("url")
+                .options([("search_path", schema.as_str())]);
+            let pool = sqlx::PgPool::connect_with(options).await.expect("connect postgres");
+            sqlx::query(sql).execute(&pool).await.expect("raw sql");
+            pool.close().await;
+        }
+    }
+
     pub async fn cleanup(self) {
         drop(self.store);
         if let Some((url, schema)) = self.pg_schema {
@@ -35,12 +57,25 @@ pub fn schema_name() -> String {
 
 pub async fn backends() -> Vec<Backend> {
     let dir = tempfile::tempdir().expect("tempdir");
-    let sqlite = SqliteStore::open(&dir.path().join("jiuye.db")).await.expect("open sqlite");
-    let mut out = vec![Backend { name: "sqlite", store: Box::new(sqlite), _dir: Some(dir), pg_schema: None }];
+    let file = dir.path().join("jiuye.db");
+    let sqlite = SqliteStore::open(&file).await.expect("open sqlite");
+    let mut out = vec![Backend {
+        name: "sqlite",
+        store: Box::new(sqlite),
+        _dir: Some(dir),
+        sqlite_file: Some(file),
+        pg_schema: None,
+    }];
     if let Ok(url) = std::env::var("DATABASE_URL") {
         let schema = schema_name();
         let pg = PgStore::connect(&url, Some(&schema)).await.expect("connect postgres");
-        out.push(Backend { name: "postgres", store: Box::new(pg), _dir: None, pg_schema: Some((url, schema)) });
+        out.push(Backend {
+            name: "postgres",
+            store: Box::new(pg),
+            _dir: None,
+            sqlite_file: None,
+            pg_schema: Some((url, schema)),
+        });
     }
     out
 }
