@@ -1,6 +1,14 @@
-//! Destinations (毕业去向) use cases: the integrity findings over a scope's records (the checks
-//! live in `jiuye_domain::integrity`) and the minimum wage table by province that registration
-//! checks pay against.
+//! Destinations (毕业去向) use cases: a graduate's record, its registration, review and
+//! confirmation ([`records`]), evidence files ([`evidence`]), disputes and their answers
+//! ([`disputes`]), the graduates in scope with their follow-up and a cohort's closing date
+//! ([`graduates`]), the integrity findings over a scope's records (the checks live in
+//! `jiuye_domain::integrity`) and the minimum wage table by province that registration checks
+//! pay against.
+
+pub mod disputes;
+pub mod evidence;
+pub mod graduates;
+pub mod records;
 
 use chrono::NaiveDate;
 use jiuye_domain::OrgKind;
