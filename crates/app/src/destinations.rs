@@ -87,3 +87,6 @@ pub async fn visible_graduate(store: &dyn Repository, actor: &Actor, id: Uuid) -
 pub fn allowed<'a>(actor: &'a Actor, action: Action, g: &GraduateView) -> Result<&'a ScopedGrant, Error> {
     authorize(actor, action, &Resource::owned(&g.programme_path, g.graduate.id))
 }
+
+#[cfg(test)]
+mod tests;
