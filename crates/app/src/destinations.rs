@@ -1,6 +1,14 @@
-//! Destinations (毕业去向) use cases: the integrity findings over a scope's records (the checks
-//! live in `jiuye_domain::integrity`) and the minimum wage table by province that registration
-//! checks pay against.
+//! Destinations (毕业去向) use cases: a graduate's record, its registration, review and
+//! confirmation ([`records`]), evidence files ([`evidence`]), disputes and their answers
+//! ([`disputes`]), the graduates in scope with their follow-up and a cohort's closing date
+//! ([`graduates`]), the integrity findings over a scope's records (the checks live in
+//! `jiuye_domain::integrity`) and the minimum wage table by province that registration checks
+//! pay against.
+
+pub mod disputes;
+pub mod evidence;
+pub mod graduates;
+pub mod records;
 
 use chrono::NaiveDate;
 use jiuye_domain::OrgKind;
@@ -79,3 +87,6 @@ pub async fn visible_graduate(store: &dyn Repository, actor: &Actor, id: Uuid) -
 pub fn allowed<'a>(actor: &'a Actor, action: Action, g: &GraduateView) -> Result<&'a ScopedGrant, Error> {
     authorize(actor, action, &Resource::owned(&g.programme_path, g.graduate.id))
 }
+
+#[cfg(test)]
+mod tests;

@@ -34,13 +34,10 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{NaiveDate, Utc};
-use jiuye_domain::access::{Action, ScopedGrant};
-use jiuye_domain::destination::{
-    DestStatus, Registration, Step, Violation, check_registration, component_of, next_status,
-};
-
-use jiuye_store::destinations::{DestinationRecord, GraduateView};
+use chrono::Utc;
+use jiuye_app::destinations::records::{self, Record, Registered, ReviewInput};
+use jiuye_domain::RefData;
+use jiuye_domain::destination::{Registration, Violation, component_of};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -50,7 +47,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::api::destinations::evidence::{DisputeDto, EvidenceDto};
 
-use crate::auth::{AuditEvent, Caller, Signed, audited};
+use crate::auth::{AuditEvent, Signed, audited};
 use crate::error::{AppError, ErrorBody};
 
 /// A destination registration.
@@ -187,17 +184,10 @@ pub struct GraduateDetail {
     pub closes_on: String,
 }
 
-pub(crate) async fn closes_on(state: &AppState, g: &GraduateView) -> Result<NaiveDate, AppError> {
-    let set = state.store.cohort_closing(g.graduate.org_id, g.graduate.cohort).await?;
-    Ok(jiuye_domain::destination::closes_on(g.graduate.cohort, set.as_deref()))
-}
-
-pub(crate) async fn detail(state: &AppState, g: &GraduateView) -> Result<GraduateDetail, AppError> {
-    let d = state.store.destination(g.graduate.id).await?;
-    let versions = state.store.destination_versions(g.graduate.id).await?;
-    let evidence = state.store.evidence_of(g.graduate.id).await?;
-    let disputes = state.store.disputes_of(g.graduate.id).await?;
-    Ok(GraduateDetail {
+/// A graduate's record as shown to people (`refdata` names the destination code).
+pub(crate) fn detail(refdata: &RefData, r: &Record) -> GraduateDetail {
+    let g = &r.graduate;
+    GraduateDetail {
         id: g.graduate.id,
         student_no: g.graduate.student_no.clone(),
         name: g.graduate.name.clone(),
@@ -206,54 +196,45 @@ pub(crate) async fn detail(state: &AppState, g: &GraduateView) -> Result<Graduat
         programme: g.programme_name.clone(),
         cohort: g.graduate.cohort,
         education_level: g.graduate.education_level.zh().to_owned(),
-        destination: d.map(|d| {
-            let r = &d.registration;
+        destination: r.destination.as_ref().map(|d| {
+            let reg = &d.registration;
             DestinationDto {
                 status: d.status.id().into(),
                 status_zh: d.status.zh().into(),
-                code_name: state.refdata.entry(jiuye_domain::Catalogue::Destinations, &r.code).map(|e| e.name.clone()),
-                component: component_of(&r.code).id().into(),
-                code: r.code.clone(),
-                employer_name: r.employer_name.clone(),
-                credit_code: r.credit_code.clone(),
-                employer_region: r.employer_region.clone(),
-                employer_type: r.employer_type.clone(),
-                employer_industry: r.employer_industry.clone(),
-                monthly_pay: r.monthly_pay,
-                proof_kind: r.proof_kind.clone(),
-                statement_signed: r.statement_signed,
-                note: r.note.clone(),
+                code_name: refdata.entry(jiuye_domain::Catalogue::Destinations, &reg.code).map(|e| e.name.clone()),
+                component: component_of(&reg.code).id().into(),
+                code: reg.code.clone(),
+                employer_name: reg.employer_name.clone(),
+                credit_code: reg.credit_code.clone(),
+                employer_region: reg.employer_region.clone(),
+                employer_type: reg.employer_type.clone(),
+                employer_industry: reg.employer_industry.clone(),
+                monthly_pay: reg.monthly_pay,
+                proof_kind: reg.proof_kind.clone(),
+                statement_signed: reg.statement_signed,
+                note: reg.note.clone(),
                 return_reason: d.return_reason.clone(),
                 source: d.source.clone(),
                 version: d.version,
                 updated_at: d.updated_at,
             }
         }),
-        versions: versions
-            .into_iter()
+        versions: r
+            .versions
+            .iter()
             .map(|v| VersionDto {
                 version: v.version,
-                action: v.action,
+                action: v.action.clone(),
                 status: v.status.id().into(),
-                actor: v.actor_name,
+                actor: v.actor_name.clone(),
                 at: v.at,
-                snapshot: v.snapshot,
+                snapshot: v.snapshot.clone(),
             })
             .collect(),
-        evidence: evidence
-            .into_iter()
-            .map(|e| EvidenceDto {
-                id: e.id,
-                kind: e.kind,
-                original_name: e.original_name,
-                content_type: e.content_type,
-                size_bytes: e.size_bytes,
-                uploaded_at: e.uploaded_at,
-            })
-            .collect(),
-        disputes: disputes.iter().map(DisputeDto::from).collect(),
-        closes_on: closes_on(state, g).await?.to_string(),
-    })
+        evidence: r.evidence.iter().map(EvidenceDto::from).collect(),
+        disputes: r.disputes.iter().map(DisputeDto::from).collect(),
+        closes_on: r.closes_on.to_string(),
+    }
 }
 
 /// One graduate with their destination record, history, evidence and disputes.
@@ -264,63 +245,8 @@ pub async fn get_graduate(
     Signed(caller): Signed,
     Path(id): Path<Uuid>,
 ) -> Result<Json<GraduateDetail>, AppError> {
-    let g = jiuye_app::destinations::visible_graduate(state.store.as_ref(), &caller.actor, id).await?;
-    Ok(Json(detail(&state, &g).await?))
-}
-
-/// Registers or corrects a destination. Returns 422 `registration_rules` with every broken rule.
-pub(crate) async fn register(
-    state: &AppState,
-    caller: &Caller,
-    id: Uuid,
-    reg: Registration,
-) -> Result<Result<GraduateDetail, Vec<Violation>>, AppError> {
-    let g = jiuye_app::destinations::visible_graduate(state.store.as_ref(), &caller.actor, id).await?;
-    let grant = jiuye_app::destinations::allowed(&caller.actor, Action::RegisterDestination, &g)?;
-    if !jiuye_domain::destination::open_for_changes(closes_on(state, &g).await?, Utc::now().date_naive()) {
-        return Err(AppError::new(StatusCode::CONFLICT, ErrorCode::CohortClosed, "本届毕业去向登记已截止，不能再修改"));
-    }
-    let mut reg = reg;
-    reg.code = reg.code.trim().to_owned();
-    let region = reg.employer_region.clone().unwrap_or_default();
-    let province = jiuye_domain::destination::province_of(&region).unwrap_or_default();
-    let wage = if province.is_empty() { None } else { state.store.min_wage(&province).await? };
-    let violations = check_registration(&reg, &state.refdata, |p| if p == province { wage } else { None });
-    if !violations.is_empty() {
-        return Ok(Err(violations));
-    }
-    let current = state.store.destination(id).await?;
-    let status = next_status(current.as_ref().map(|d| d.status).unwrap_or(DestStatus::None), Step::Register, &reg.code)
-        .map_err(|m| AppError::new(StatusCode::CONFLICT, ErrorCode::InvalidStep, m))?;
-    let by_graduate = jiuye_domain::access::acts_on_own_record(grant, Action::RegisterDestination);
-    let record = DestinationRecord {
-        graduate_id: id,
-        org_id: g.graduate.org_id,
-        status,
-        registration: reg,
-        return_reason: None,
-        college_reviewer: None,
-        university_reviewer: None,
-        registered_by: Some(caller.user.id),
-        source: if by_graduate { "graduate".into() } else { "staff".into() },
-        version: 0,
-        created_at: Utc::now(),
-        updated_at: Utc::now(),
-        confirmed_at: None,
-    };
-    let saved = state
-        .store
-        .save_destination(
-            &record,
-            current.as_ref().map(|d| d.version),
-            "register",
-            Some((caller.user.id, caller.user.username.clone())),
-        )
-        .await?;
-    if !saved {
-        return Err(AppError::new(StatusCode::CONFLICT, ErrorCode::EditConflict, "记录刚被他人修改，请刷新后重试"));
-    }
-    Ok(Ok(detail(state, &g).await?))
+    let r = records::record(state.store.as_ref(), &caller.actor, id).await?;
+    Ok(Json(detail(&state.refdata, &r)))
 }
 
 /// Registers (or corrects) the graduate's destination by official code; it then waits for
@@ -340,10 +266,11 @@ pub async fn put_destination(
     let event = AuditEvent::new("destination_register")
         .target(format!("graduate:{id}"), None)
         .detail(format!("代码 {}", reg.code));
-    match register(&state, &caller, id, reg).await {
-        Ok(Ok(d)) => event.attach(Json(d).into_response()),
-        Ok(Err(v)) => event.attach(rejection(v)),
-        Err(e) => audited(event, Err(e)),
+    let today = Utc::now().date_naive();
+    match records::register(state.store.as_ref(), &state.refdata, &caller.actor, today, id, reg).await {
+        Ok(Registered::Saved(r)) => event.attach(Json(detail(&state.refdata, &r)).into_response()),
+        Ok(Registered::Refused(v)) => event.attach(rejection(v)),
+        Err(e) => audited(event, Err(e.into())),
     }
 }
 
@@ -355,66 +282,6 @@ pub struct Review {
     pub level: String,
     /// Required when returning.
     pub reason: Option<String>,
-}
-
-pub(crate) async fn review(
-    state: &AppState,
-    caller: &Caller,
-    id: Uuid,
-    r: &Review,
-) -> Result<(GraduateDetail, ScopedGrant), AppError> {
-    let g = jiuye_app::destinations::visible_graduate(state.store.as_ref(), &caller.actor, id).await?;
-    let (action, step_approve) = match r.level.as_str() {
-        "college" => (Action::ReviewCollege, Step::CollegeApprove),
-        "university" => (Action::ReviewUniversity, Step::UniversityApprove),
-        _ => return Err(AppError::bad_request(ErrorCode::InvalidLevel, "level 应为 college 或 university")),
-    };
-    let grant = jiuye_app::destinations::allowed(&caller.actor, action, &g)?.clone();
-    let mut d = state
-        .store
-        .destination(id)
-        .await?
-        .ok_or_else(|| AppError::new(StatusCode::CONFLICT, ErrorCode::InvalidStep, "该毕业生还没有登记毕业去向"))?;
-    let expected = d.version;
-    let step = match r.decision.as_str() {
-        "approve" => step_approve,
-        "return" => Step::Return,
-        _ => return Err(AppError::bad_request(ErrorCode::InvalidDecision, "decision 应为 approve 或 return")),
-    };
-    if let Some(why) =
-        jiuye_domain::destination::review_conflict(caller.user.id, d.registered_by, d.college_reviewer, step)
-    {
-        return Err(AppError::new(StatusCode::FORBIDDEN, ErrorCode::SeparationOfDuties, why));
-    }
-    if step == Step::Return {
-        let reason = r
-            .reason
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| AppError::bad_request(ErrorCode::ReasonRequired, "退回时必须说明原因"))?;
-        d.return_reason = Some(reason.chars().take(500).collect());
-    }
-    d.status = next_status(d.status, step, &d.registration.code)
-        .map_err(|m| AppError::new(StatusCode::CONFLICT, ErrorCode::InvalidStep, m))?;
-    match step {
-        Step::CollegeApprove => d.college_reviewer = Some(caller.user.id),
-        Step::UniversityApprove => d.university_reviewer = Some(caller.user.id),
-        _ => {}
-    }
-    if !state
-        .store
-        .save_destination(
-            &d,
-            Some(expected),
-            if step == Step::Return { "return" } else { "approve" },
-            Some((caller.user.id, caller.user.username.clone())),
-        )
-        .await?
-    {
-        return Err(AppError::new(StatusCode::CONFLICT, ErrorCode::EditConflict, "记录刚被他人修改，请刷新后重试"));
-    }
-    Ok((detail(state, &g).await?, grant))
 }
 
 /// College or university review: approve, or return with a reason. 自由职业 (76) needs the college
@@ -430,32 +297,11 @@ pub async fn post_review(
     let event = AuditEvent::new("destination_review")
         .target(format!("graduate:{id}"), None)
         .detail(format!("{} {}", r.level, r.decision));
-    match review(&state, &caller, id, &r).await {
-        Ok((d, grant)) => event.by(&grant).attach(Json(d).into_response()),
-        Err(e) => audited(event, Err(e)),
+    let input = ReviewInput { level: &r.level, decision: &r.decision, reason: r.reason.as_deref() };
+    match records::review(state.store.as_ref(), &caller.actor, id, input).await {
+        Ok((d, grant)) => event.by(&grant).attach(Json(detail(&state.refdata, &d)).into_response()),
+        Err(e) => audited(event, Err(e.into())),
     }
-}
-
-pub(crate) async fn confirm(state: &AppState, caller: &Caller, id: Uuid) -> Result<GraduateDetail, AppError> {
-    let g = jiuye_app::destinations::visible_graduate(state.store.as_ref(), &caller.actor, id).await?;
-    jiuye_app::destinations::allowed(&caller.actor, Action::ConfirmOwnRecord, &g)?;
-    let mut d = state
-        .store
-        .destination(id)
-        .await?
-        .ok_or_else(|| AppError::new(StatusCode::CONFLICT, ErrorCode::InvalidStep, "还没有可确认的登记"))?;
-    let expected = d.version;
-    d.status = next_status(d.status, Step::Confirm, &d.registration.code)
-        .map_err(|m| AppError::new(StatusCode::CONFLICT, ErrorCode::InvalidStep, m))?;
-    d.confirmed_at = Some(Utc::now());
-    if !state
-        .store
-        .save_destination(&d, Some(expected), "confirm", Some((caller.user.id, caller.user.username.clone())))
-        .await?
-    {
-        return Err(AppError::new(StatusCode::CONFLICT, ErrorCode::EditConflict, "记录刚被修改，请刷新后重试"));
-    }
-    detail(state, &g).await
 }
 
 /// The graduate confirms the approved record (only the graduate can).
@@ -463,7 +309,8 @@ pub(crate) async fn confirm(state: &AppState, caller: &Caller, id: Uuid) -> Resu
     responses((status = 200, body = GraduateDetail), (status = 409, description = "`invalid_step`", body = ErrorBody), (status = 403, description = "`forbidden`", body = ErrorBody)))]
 pub async fn post_confirm(State(state): State<AppState>, Signed(caller): Signed, Path(id): Path<Uuid>) -> Response {
     let event = AuditEvent::new("destination_confirm").target(format!("graduate:{id}"), None);
-    audited(event, confirm(&state, &caller, id).await.map(|d| Json(d).into_response()))
+    let result = records::confirm(state.store.as_ref(), &caller.actor, id).await;
+    audited(event, result.map(|d| Json(detail(&state.refdata, &d)).into_response()).map_err(Into::into))
 }
 
 pub fn router() -> OpenApiRouter<AppState> {

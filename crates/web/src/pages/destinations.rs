@@ -4,7 +4,6 @@
 pub mod integrity;
 
 use crate::error::ErrorCode;
-use crate::extract::page::Page;
 use crate::extract::signed_in::SignedIn;
 use askama::Template;
 use axum::Form;
@@ -17,12 +16,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::destinations::evidence::answer;
-use crate::api::destinations::evidence::raise_dispute;
-use crate::api::destinations::evidence::store_evidence;
-use crate::api::destinations::graduate_list::GraduateListParams;
-use crate::api::destinations::graduate_list::list;
-use crate::api::destinations::{GraduateDetail, Review, confirm, detail, register, review};
+use crate::api::destinations::{GraduateDetail, detail};
 use crate::auth::{AuditEvent, Caller};
 use crate::error::AppError;
 use crate::extract::query::ApiQuery;
@@ -30,6 +24,9 @@ use crate::i18n::Lang;
 use crate::render::page::Base;
 use crate::render::page::group_digits;
 use crate::render::page::render;
+use jiuye_app::destinations::graduates::GraduateFilter;
+use jiuye_app::destinations::records::{Registered, ReviewInput};
+use jiuye_app::destinations::{disputes, evidence, graduates, records};
 
 fn beijing(t: chrono::DateTime<chrono::Utc>) -> String {
     match chrono::FixedOffset::east_opt(8 * 3600) {
@@ -107,8 +104,9 @@ async fn graduate_page(
     outcome: Outcome,
 ) -> Result<Response, AppError> {
     let base = Base::new(state, lang, "graduates", uri).signed_in(me);
-    let g = jiuye_app::destinations::visible_graduate(state.store.as_ref(), &me.actor, id).await?;
-    let d = detail(state, &g).await?;
+    let r = records::record(state.store.as_ref(), &me.actor, id).await?;
+    let d = detail(&state.refdata, &r);
+    let g = r.graduate;
     let res = Resource::owned(&g.programme_path, id);
     let can = |a: Action| access::can(&me.actor, a, &res).is_some();
     let own = jiuye_domain::access::owns(&me.actor, Role::Graduate, id);
@@ -292,9 +290,13 @@ pub async fn register_form(
         statement_signed: values.statement_signed,
         note: clean(f.note),
     };
-    match register(&state, &me, id, reg).await {
-        Ok(Ok(_)) => Ok(event.attach(done(id, "register"))),
-        Ok(Err(violations)) => {
+    let today = chrono::Utc::now().date_naive();
+    match records::register(state.store.as_ref(), &state.refdata, &me.actor, today, id, reg)
+        .await
+        .map_err(AppError::from)
+    {
+        Ok(Registered::Saved(_)) => Ok(event.attach(done(id, "register"))),
+        Ok(Registered::Refused(violations)) => {
             let e = AppError::new(
                 axum::http::StatusCode::UNPROCESSABLE_ENTITY,
                 ErrorCode::RegistrationRules,
@@ -361,8 +363,8 @@ pub async fn review_form(
     let event = AuditEvent::new("destination_review")
         .target(format!("graduate:{id}"), None)
         .detail(format!("{} {}", f.level, f.decision));
-    let r = Review { decision: f.decision, level: f.level, reason: f.reason };
-    let result = review(&state, &me, id, &r).await.map(|_| ());
+    let input = ReviewInput { level: &f.level, decision: &f.decision, reason: f.reason.as_deref() };
+    let result = records::review(state.store.as_ref(), &me.actor, id, input).await.map(|_| ()).map_err(AppError::from);
     after(Ctx { state: &state, lang, uri: &uri, me: &me }, id, event, result, "review").await
 }
 
@@ -374,7 +376,7 @@ pub async fn confirm_form(
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
     let event = AuditEvent::new("destination_confirm").target(format!("graduate:{id}"), None);
-    let result = confirm(&state, &me, id).await.map(|_| ());
+    let result = records::confirm(state.store.as_ref(), &me.actor, id).await.map(|_| ()).map_err(AppError::from);
     after(Ctx { state: &state, lang, uri: &uri, me: &me }, id, event, result, "confirm").await
 }
 
@@ -392,7 +394,8 @@ pub async fn dispute_form(
     Form(f): Form<DisputeForm>,
 ) -> Result<Response, AppError> {
     let event = AuditEvent::new("dispute_raise").target(format!("graduate:{id}"), None);
-    let result = raise_dispute(&state, &me, id, &f.text).await.map(|_| ());
+    let result =
+        disputes::raise(state.store.as_ref(), &me.actor, id, &f.text).await.map(|_| ()).map_err(AppError::from);
     after(Ctx { state: &state, lang, uri: &uri, me: &me }, id, event, result, "dispute").await
 }
 
@@ -411,7 +414,10 @@ pub async fn answer_form(
     Form(f): Form<AnswerForm>,
 ) -> Result<Response, AppError> {
     let event = AuditEvent::new("dispute_answer").target(format!("dispute:{dispute_id}"), None);
-    let result = answer(&state, &me, dispute_id, &f.answer).await.map(|_| ());
+    let result = disputes::answer(state.store.as_ref(), &me.actor, dispute_id, &f.answer)
+        .await
+        .map(|_| ())
+        .map_err(AppError::from);
     after(Ctx { state: &state, lang, uri: &uri, me: &me }, f.graduate, event, result, "answer").await
 }
 
@@ -429,7 +435,10 @@ pub async fn contact_form(
     Form(f): Form<ContactForm>,
 ) -> Result<Response, AppError> {
     let event = AuditEvent::new("graduate_contact").target(format!("graduate:{id}"), None).detail(f.state.clone());
-    let result = crate::api::destinations::graduate_list::record_contact(&state, &me, id, &f.state).await.map(|_| ());
+    let result = graduates::record_contact(state.store.as_ref(), &me.actor, id, &f.state)
+        .await
+        .map(|_| ())
+        .map_err(AppError::from);
     after(Ctx { state: &state, lang, uri: &uri, me: &me }, id, event, result, "contact").await
 }
 
@@ -457,7 +466,9 @@ pub async fn evidence_form(
             }
         }
         let (name, bytes) = file.ok_or_else(|| AppError::bad_request(ErrorCode::InvalidFile, "请选择文件"))?;
-        store_evidence(&state, &me, id, &kind, &name, &bytes).await.map(|_| ())
+        let dir = &state.settings.evidence_dir;
+        evidence::add(state.store.as_ref(), &me.actor, dir, id, &kind, &name, &bytes).await?;
+        Ok(())
     }
     .await;
     after(Ctx { state: &state, lang, uri: &uri, me: &me }, id, event, result, "evidence").await
@@ -507,29 +518,25 @@ pub async fn graduates(
     let base = Base::new(&state, lang, "graduates", &uri).signed_in(&me);
     let cohort: Option<i32> = q.cohort.as_deref().and_then(|c| c.trim().parse().ok());
     let unplaced = q.unplaced.as_deref() == Some("true");
-    let params = GraduateListParams { org: q.org.clone(), cohort, status: q.status.clone(), unplaced, q: q.q.clone() };
-    let result = list(&state, &me, params, Page { limit: 200, offset: 0 }).await?;
-    let rows = result
-        .items
+    let filter = GraduateFilter { org: q.org.clone(), cohort, status: q.status.clone(), unplaced, q: q.q.clone() };
+    let (items, total) = graduates::list(state.store.as_ref(), &me.actor, filter, 200, 0).await?;
+    let rows = items
         .into_iter()
-        .map(|g| {
-            let status = DestStatus::from_id(&g.dest_status).map(|s| s.zh().to_owned()).unwrap_or_default();
-            ListRow {
-                contact: crate::api::destinations::graduate_list::contact_zh(&g.contact_state).to_owned(),
-                student_no: g.student_no,
-                id: g.id,
-                name: g.name,
-                college: g.college,
-                cohort: g.cohort,
-                code: g.dest_code.unwrap_or_default(),
-                status,
-            }
+        .map(|g| ListRow {
+            contact: crate::api::destinations::graduate_list::contact_zh(&g.contact_state).to_owned(),
+            status: g.dest_status.zh().to_owned(),
+            student_no: g.student_no,
+            id: g.id,
+            name: g.name,
+            college: g.college_name,
+            cohort: g.cohort,
+            code: g.dest_code.unwrap_or_default(),
         })
         .collect();
     let page = GraduatesPage {
         summary: format!(
             "{} {}",
-            group_digits(result.total),
+            group_digits(total),
             if lang == Lang::Zh { "名毕业生（最多显示 200 名）" } else { "graduates (showing up to 200)" }
         ),
         org: q.org.unwrap_or_default(),

@@ -1,72 +1,22 @@
 //! Evidence files and disputes over JSON: uploads recognised by their content, downloads audited, a graduate's disputes and the answers of staff in scope.
 
-use crate::error::ErrorCode;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use jiuye_domain::access::{self, Action, Resource, ScopedGrant};
-use jiuye_domain::destination::ProofKind;
+use jiuye_app::destinations::{disputes, evidence};
 
 use jiuye_store::destinations::{DisputeRecord, EvidenceRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::auth::{AuditEvent, Caller, Signed, audited, forbidden};
+use crate::auth::{AuditEvent, Signed, audited};
 use crate::error::{AppError, ErrorBody};
 use crate::extract::query::ApiQuery;
 use uuid::Uuid;
-
-pub(crate) async fn store_evidence(
-    state: &AppState,
-    caller: &Caller,
-    id: Uuid,
-    kind: &str,
-    file_name: &str,
-    bytes: &[u8],
-) -> Result<EvidenceDto, AppError> {
-    let g = jiuye_app::destinations::visible_graduate(state.store.as_ref(), &caller.actor, id).await?;
-    jiuye_app::destinations::allowed(&caller.actor, Action::RegisterDestination, &g)?;
-    let content_type = jiuye_app::files::accept(
-        bytes,
-        |_| true,
-        "证明材料不能超过 5 MB",
-        "只接受 PDF、JPG 或 PNG 文件（按文件内容判断）",
-    )?;
-    let kind = ProofKind::from_id(kind)
-        .ok_or_else(|| AppError::bad_request(ErrorCode::InvalidKind, format!("证明材料类型“{kind}”无效")))?;
-    let dir = &state.settings.evidence_dir;
-    let stored = jiuye_app::files::save(dir, bytes).await?;
-    let original: String = file_name.chars().filter(|c| !c.is_control() && *c != '/' && *c != '\\').take(120).collect();
-    let record = EvidenceRecord {
-        id: Uuid::now_v7(),
-        graduate_id: id,
-        org_id: g.graduate.org_id,
-        kind: kind.id().into(),
-        stored_name: stored,
-        original_name: if original.is_empty() { "证明材料".into() } else { original },
-        content_type: content_type.into(),
-        size_bytes: bytes.len() as i64,
-        sha256: jiuye_security::sha256_hex(bytes),
-        uploaded_by: Some(caller.user.id),
-        uploaded_at: Utc::now(),
-    };
-    if let Err(e) = state.store.add_evidence(&record).await {
-        jiuye_app::files::discard(dir, &record.stored_name).await;
-        return Err(e.into());
-    }
-    Ok(EvidenceDto {
-        id: record.id,
-        kind: record.kind,
-        original_name: record.original_name,
-        content_type: record.content_type,
-        size_bytes: record.size_bytes,
-        uploaded_at: record.uploaded_at,
-    })
-}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -93,9 +43,10 @@ pub async fn post_evidence(
     let name = p.filename.unwrap_or_default();
     audited(
         event,
-        store_evidence(&state, &caller, id, &p.kind, &name, &body)
+        evidence::add(state.store.as_ref(), &caller.actor, &state.settings.evidence_dir, id, &p.kind, &name, &body)
             .await
-            .map(|e| (StatusCode::CREATED, Json(e)).into_response()),
+            .map(|e| (StatusCode::CREATED, Json(EvidenceDto::from(&e))).into_response())
+            .map_err(Into::into),
     )
 }
 
@@ -108,12 +59,8 @@ pub async fn get_evidence(
     Signed(caller): Signed,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let missing = || AppError::not_found(ErrorCode::EvidenceNotFound, "找不到该证明材料");
-    let e = state.store.evidence(id).await?.ok_or_else(missing)?;
-    jiuye_app::destinations::visible_graduate(state.store.as_ref(), &caller.actor, e.graduate_id)
-        .await
-        .map_err(|_| missing())?;
-    let bytes = tokio::fs::read(state.settings.evidence_dir.join(&e.stored_name)).await.map_err(|_| missing())?;
+    let file = evidence::read(state.store.as_ref(), &caller.actor, &state.settings.evidence_dir, id).await?;
+    let (e, bytes) = (file.record, file.bytes);
     let mut res = (StatusCode::OK, [(header::CONTENT_TYPE, e.content_type.clone())], bytes).into_response();
     if let Ok(v) = header::HeaderValue::from_str(&format!(
         "attachment; filename=\"evidence\"; filename*=UTF-8''{}",
@@ -129,33 +76,6 @@ pub struct DisputeRequest {
     pub text: String,
 }
 
-pub(crate) async fn raise_dispute(
-    state: &AppState,
-    caller: &Caller,
-    id: Uuid,
-    text: &str,
-) -> Result<DisputeDto, AppError> {
-    let g = jiuye_app::destinations::visible_graduate(state.store.as_ref(), &caller.actor, id).await?;
-    jiuye_app::destinations::allowed(&caller.actor, Action::ConfirmOwnRecord, &g)?;
-    let text = text.trim();
-    if text.is_empty() || text.chars().count() > 1000 {
-        return Err(AppError::bad_request(ErrorCode::InvalidText, "请写明异议内容（不超过 1000 字）"));
-    }
-    let d = DisputeRecord {
-        id: Uuid::now_v7(),
-        graduate_id: id,
-        org_id: g.graduate.org_id,
-        text: text.to_owned(),
-        status: "open".into(),
-        answer: None,
-        answered_by: None,
-        created_at: Utc::now(),
-        answered_at: None,
-    };
-    state.store.add_dispute(&d).await?;
-    Ok(DisputeDto::from(&d))
-}
-
 /// The graduate disputes their record (always possible; staff must answer).
 #[utoipa::path(post, path = "/api/v1/graduates/{id}/disputes", tag = "graduates", params(("id" = Uuid, Path)), request_body = DisputeRequest,
     responses((status = 201, body = DisputeDto), (status = 403, description = "`forbidden`: only the graduate", body = ErrorBody)))]
@@ -168,30 +88,16 @@ pub async fn post_dispute(
     let event = AuditEvent::new("dispute_raise").target(format!("graduate:{id}"), None);
     audited(
         event,
-        raise_dispute(&state, &caller, id, &r.text).await.map(|d| (StatusCode::CREATED, Json(d)).into_response()),
+        disputes::raise(state.store.as_ref(), &caller.actor, id, &r.text)
+            .await
+            .map(|d| (StatusCode::CREATED, Json(DisputeDto::from(&d))).into_response())
+            .map_err(Into::into),
     )
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct DisputeAnswer {
     pub answer: String,
-}
-
-pub(crate) async fn answer(state: &AppState, caller: &Caller, id: Uuid, text: &str) -> Result<ScopedGrant, AppError> {
-    let missing = || AppError::not_found(ErrorCode::DisputeNotFound, "找不到该异议");
-    let d = state.store.dispute(id).await?.ok_or_else(missing)?;
-    let g = state.store.graduate_view(d.graduate_id).await?.ok_or_else(missing)?;
-    let grant = access::can(&caller.actor, Action::AnswerDispute, &Resource::at(&g.programme_path))
-        .ok_or_else(missing)?
-        .clone();
-    let text = text.trim();
-    if text.is_empty() || text.chars().count() > 1000 {
-        return Err(AppError::bad_request(ErrorCode::InvalidText, "请写明答复内容（不超过 1000 字）"));
-    }
-    if !state.store.answer_dispute(id, text, caller.user.id).await? {
-        return Err(AppError::new(StatusCode::CONFLICT, ErrorCode::AlreadyAnswered, "该异议已答复"));
-    }
-    Ok(grant)
 }
 
 /// Staff answer a dispute.
@@ -204,9 +110,9 @@ pub async fn post_answer(
     Json(r): Json<DisputeAnswer>,
 ) -> Response {
     let event = AuditEvent::new("dispute_answer").target(format!("dispute:{id}"), None);
-    match answer(&state, &caller, id, &r.answer).await {
+    match disputes::answer(state.store.as_ref(), &caller.actor, id, &r.answer).await {
         Ok(grant) => event.by(&grant).attach(StatusCode::NO_CONTENT.into_response()),
-        Err(e) => audited(event, Err(e)),
+        Err(e) => audited(event, Err(e.into())),
     }
 }
 
@@ -227,11 +133,7 @@ pub async fn list_disputes(
     State(state): State<AppState>,
     Signed(caller): Signed,
 ) -> Result<Json<Vec<OpenDispute>>, AppError> {
-    let scope = access::scope_paths(&caller.actor, Action::AnswerDispute);
-    if scope.is_empty() {
-        return Err(forbidden());
-    }
-    let rows = state.store.open_disputes(&scope).await?;
+    let rows = disputes::open(state.store.as_ref(), &caller.actor).await?;
     Ok(Json(
         rows.into_iter()
             .map(|(d, g)| OpenDispute {
@@ -263,6 +165,19 @@ pub struct DisputeDto {
     pub answer: Option<String>,
     pub created_at: chrono::DateTime<Utc>,
     pub answered_at: Option<chrono::DateTime<Utc>>,
+}
+
+impl From<&EvidenceRecord> for EvidenceDto {
+    fn from(e: &EvidenceRecord) -> Self {
+        EvidenceDto {
+            id: e.id,
+            kind: e.kind.clone(),
+            original_name: e.original_name.clone(),
+            content_type: e.content_type.clone(),
+            size_bytes: e.size_bytes,
+            uploaded_at: e.uploaded_at,
+        }
+    }
 }
 
 impl From<&DisputeRecord> for DisputeDto {

@@ -1,22 +1,19 @@
 //! Graduates in scope over JSON: the list with its filters (status, unplaced, name or 学号), a counselor's follow-up of a graduate, and a cohort's closing date.
 
-use crate::error::ErrorCode;
 use crate::extract::page::{Page, PageParams};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{NaiveDate, Utc};
-use jiuye_domain::access::{self, Action, Resource, ScopedGrant};
-use jiuye_domain::destination::DestStatus;
-use jiuye_store::destinations::GraduateQuery;
+use chrono::Utc;
+use jiuye_app::destinations::graduates::{self, GraduateFilter};
+use jiuye_store::destinations::GraduateListItem;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::auth::{AuditEvent, Caller, Signed, audited, forbidden};
+use crate::auth::{AuditEvent, Signed, audited};
 use crate::error::{AppError, ErrorBody};
-use crate::extract::org::parse_org_code;
 use crate::extract::query::ApiQuery;
 use uuid::Uuid;
 
@@ -57,66 +54,27 @@ pub struct GraduateListParams {
     pub q: Option<String>,
 }
 
-pub(crate) async fn list(
-    state: &AppState,
-    caller: &Caller,
-    p: GraduateListParams,
-    page: Page,
-) -> Result<GraduateList, AppError> {
-    let scope = access::scope_paths(&caller.actor, Action::ViewGraduate);
-    if scope.is_empty() {
-        return Err(forbidden());
-    }
-    let org_path = match p.org.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
-        Some(code) => {
-            let code = parse_org_code(code)?;
-            let org = state.store.org_by_code(&code).await?.ok_or_else(|| {
-                AppError::not_found(ErrorCode::OrgNotFound, format!("找不到代码为 {code} 的组织机构"))
-            })?;
-            crate::auth::authorize(caller, Action::ViewGraduate, &Resource::at(&org.path))?;
-            Some(org.path)
+impl From<GraduateListItem> for GraduateItem {
+    fn from(g: GraduateListItem) -> Self {
+        GraduateItem {
+            id: g.id,
+            student_no: g.student_no,
+            name: g.name,
+            college: g.college_name,
+            programme: g.programme_name,
+            cohort: g.cohort,
+            dest_code: g.dest_code,
+            dest_status: g.dest_status.id().into(),
+            contact_state: g.contact_state,
+            contacted_at: g.contacted_at,
         }
-        None => None,
-    };
-    let status = match p.status.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => Some(
-            DestStatus::from_id(s)
-                .ok_or_else(|| AppError::bad_request(ErrorCode::InvalidQuery, format!("未知状态“{s}”")))?,
-        ),
-        None => None,
-    };
-    let Page { limit, offset } = page;
-    let (items, total) = state
-        .store
-        .list_graduates(&GraduateQuery {
-            scope_paths: scope,
-            org_path,
-            cohort: p.cohort,
-            status,
-            unplaced: p.unplaced,
-            q: p.q,
-            limit,
-            offset,
-        })
-        .await?;
-    Ok(GraduateList {
-        total,
-        items: items
-            .into_iter()
-            .map(|g| GraduateItem {
-                id: g.id,
-                student_no: g.student_no,
-                name: g.name,
-                college: g.college_name,
-                programme: g.programme_name,
-                cohort: g.cohort,
-                dest_code: g.dest_code,
-                dest_status: g.dest_status.id().into(),
-                contact_state: g.contact_state,
-                contacted_at: g.contacted_at,
-            })
-            .collect(),
-    })
+    }
+}
+
+impl From<GraduateListParams> for GraduateFilter {
+    fn from(p: GraduateListParams) -> Self {
+        GraduateFilter { org: p.org, cohort: p.cohort, status: p.status, unplaced: p.unplaced, q: p.q }
+    }
 }
 
 /// The Chinese name of a follow-up state.
@@ -135,26 +93,6 @@ pub struct ContactUpdate {
     pub state: String,
 }
 
-pub(crate) async fn record_contact(
-    state: &AppState,
-    caller: &Caller,
-    id: Uuid,
-    contact: &str,
-) -> Result<ScopedGrant, AppError> {
-    let g = jiuye_app::destinations::visible_graduate(state.store.as_ref(), &caller.actor, id).await?;
-    let grant = access::can(&caller.actor, Action::RegisterDestination, &Resource::at(&g.programme_path))
-        .ok_or_else(forbidden)?
-        .clone();
-    if !jiuye_store::destinations::CONTACT_STATES.contains(&contact) {
-        return Err(AppError::bad_request(
-            ErrorCode::InvalidState,
-            "state 应为 not_contacted、contacted、needs_help 或 unreachable",
-        ));
-    }
-    state.store.set_contact(id, contact, caller.user.id).await?;
-    Ok(grant)
-}
-
 /// Records a counselor's follow-up with a graduate (staff only).
 #[utoipa::path(post, path = "/api/v1/graduates/{id}/contact", tag = "graduates", params(("id" = Uuid, Path)), request_body = ContactUpdate,
     responses((status = 204), (status = 400, description = "`invalid_state`", body = ErrorBody), (status = 403, description = "`forbidden`", body = ErrorBody)))]
@@ -165,9 +103,9 @@ pub async fn post_contact(
     Json(c): Json<ContactUpdate>,
 ) -> Response {
     let event = AuditEvent::new("graduate_contact").target(format!("graduate:{id}"), None).detail(c.state.clone());
-    match record_contact(&state, &caller, id, &c.state).await {
+    match graduates::record_contact(state.store.as_ref(), &caller.actor, id, &c.state).await {
         Ok(grant) => event.by(&grant).attach(StatusCode::NO_CONTENT.into_response()),
-        Err(e) => audited(event, Err(e)),
+        Err(e) => audited(event, Err(e.into())),
     }
 }
 
@@ -191,20 +129,10 @@ pub async fn put_closing(
     let event = AuditEvent::new("cohort_closing_set")
         .target(format!("org:{university}"), None)
         .detail(format!("{cohort} 届截至 {}", u.closes_on));
-    let result = async {
-        let (org, grant) = crate::api::rosters::university_for_import(&state, &caller, &university).await?;
-        let date = NaiveDate::parse_from_str(u.closes_on.trim(), "%Y-%m-%d")
-            .map_err(|_| AppError::bad_request(ErrorCode::InvalidDate, "日期应形如 2024-08-31"))?;
-        if !(2000..=2100).contains(&cohort) {
-            return Err(AppError::bad_request(ErrorCode::InvalidCohort, "届别应为四位年份"));
-        }
-        state.store.set_cohort_closing(org.id, cohort, &date.to_string()).await?;
-        Ok(grant)
-    }
-    .await;
+    let result = graduates::set_closing(state.store.as_ref(), &caller.actor, &university, cohort, &u.closes_on).await;
     match result {
         Ok(grant) => event.by(&grant).attach(StatusCode::NO_CONTENT.into_response()),
-        Err(e) => audited(event, Err(e)),
+        Err(e) => audited(event, Err(e.into())),
     }
 }
 
@@ -218,5 +146,7 @@ pub async fn list_graduates(
     ApiQuery(p): ApiQuery<GraduateListParams>,
     page: Page,
 ) -> Result<Json<GraduateList>, AppError> {
-    Ok(Json(list(&state, &caller, p, page).await?))
+    let (items, total) =
+        graduates::list(state.store.as_ref(), &caller.actor, p.into(), page.limit, page.offset).await?;
+    Ok(Json(GraduateList { total, items: items.into_iter().map(GraduateItem::from).collect() }))
 }
