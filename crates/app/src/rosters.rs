@@ -66,3 +66,16 @@ pub async fn import_roster(
     }
     Ok(store.import_roster(university, &validation.rows, dry_run, actor, progress).await.map_err(Error::from)?)
 }
+
+/// The organisation (code as typed) whose roster `actor` imports, and the grant that allows it
+/// (managing graduates there): `400 invalid_org_code`, `404 org_not_found` or `403 forbidden`.
+pub async fn import_target(
+    store: &dyn Repository,
+    actor: &jiuye_domain::access::Actor,
+    code: &str,
+) -> Result<(Org, jiuye_domain::access::ScopedGrant), Error> {
+    use jiuye_domain::access::{Action, Resource};
+    let org = crate::orgs::by_code(store, code).await?;
+    let grant = crate::access::authorize(actor, Action::ManageGraduates, &Resource::node(&org.path, org.kind))?.clone();
+    Ok((org, grant))
+}

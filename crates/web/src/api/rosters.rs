@@ -11,7 +11,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use jiuye_domain::Org;
-use jiuye_domain::access::{Action, Resource};
 use jiuye_domain::destination::{Component, Tally};
 use jiuye_domain::roster::ImportOutcome;
 use serde::{Deserialize, Serialize};
@@ -21,9 +20,8 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::api::orgs::OrgRef;
-use crate::auth::{AuditEvent, Caller, Signed, authorize};
+use crate::auth::{AuditEvent, Caller, Signed};
 use crate::error::{AppError, ErrorBody};
-use crate::extract::org::parse_org_code;
 use crate::extract::query::ApiQuery;
 
 pub use jiuye_app::rosters::{ImportFailure, import_roster};
@@ -149,21 +147,6 @@ pub struct ImportParams {
     pub filename: Option<String>,
 }
 
-pub(crate) async fn university_for_import(
-    state: &AppState,
-    caller: &Caller,
-    code: &str,
-) -> Result<(Org, jiuye_domain::access::ScopedGrant), AppError> {
-    let code = parse_org_code(code)?;
-    let org = state
-        .store
-        .org_by_code(&code)
-        .await?
-        .ok_or_else(|| AppError::not_found(ErrorCode::OrgNotFound, format!("找不到代码为 {code} 的组织机构")))?;
-    let grant = authorize(caller, Action::ManageGraduates, &Resource::node(&org.path, org.kind))?.clone();
-    Ok((org, grant))
-}
-
 /// Imports a graduate roster (.xlsx or CSV in UTF-8 or GBK; the request body is the file).
 /// The whole file is checked first: if any row is bad nothing is written and every bad row and
 /// column is listed. Re-importing updates graduates by 学号.
@@ -188,9 +171,10 @@ pub async fn import_graduates(
     body: Bytes,
 ) -> Response {
     let event = AuditEvent::new("roster_import").target(format!("org:{}", p.university), None);
-    let (org, grant) = match university_for_import(&state, &caller, &p.university).await {
+    let (org, grant) = match jiuye_app::rosters::import_target(state.store.as_ref(), &caller.actor, &p.university).await
+    {
         Ok(x) => x,
-        Err(e) => return event.attach(e.into_response()),
+        Err(e) => return event.attach(AppError::from(e).into_response()),
     };
     let event = event.target(format!("org:{}", org.code), Some(&org.path)).by(&grant);
     let name = p.filename.unwrap_or_else(|| "upload.csv".into());

@@ -11,7 +11,7 @@ use jiuye_domain::{EducationLevel, OrgKind};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::api::rosters::{ImportFailure, import_roster, university_for_import};
+use crate::api::rosters::{ImportFailure, import_roster};
 use crate::auth::AuditEvent;
 use crate::error::AppError;
 use crate::extract::query::ApiQuery;
@@ -276,7 +276,10 @@ pub async fn import_submit(
         conflicts: Vec::new(),
         base,
     };
-    let (org, grant) = match university_for_import(&state, &me, &university).await {
+    let (org, grant) = match jiuye_app::rosters::import_target(state.store.as_ref(), &me.actor, &university)
+        .await
+        .map_err(AppError::from)
+    {
         Ok(x) => x,
         Err(e) => {
             page.error = Some(e.message.clone());
