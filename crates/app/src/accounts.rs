@@ -5,6 +5,8 @@
 //! by the API, the pages and the CLI alike.
 
 pub mod audit;
+#[cfg(test)]
+mod tests;
 pub mod users;
 
 use crate::{ErrorCode, ErrorKind};
