@@ -23,6 +23,7 @@ use crate::api::accounts::users::remove_grant;
 use crate::api::accounts::users::reset_password;
 use crate::api::accounts::users::set_disabled;
 use crate::api::accounts::users::unlock_user;
+use crate::error::ErrorCode;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -303,8 +304,11 @@ pub async fn revoke_token(
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
     let event = AuditEvent::new("token_revoke").target(format!("token:{id}"), None);
-    let outcome = jiuye_app::accounts::revoke_token(&*state.store, &caller.actor, id, Utc::now()).await;
-    Ok(audited(event, outcome.map(|()| StatusCode::NO_CONTENT.into_response()).map_err(AppError::from)))
+    match jiuye_app::accounts::revoke_token(&*state.store, &caller.actor, id, Utc::now()).await {
+        Ok(()) => Ok(event.attach(StatusCode::NO_CONTENT.into_response())),
+        Err(e) if e.code == ErrorCode::TokenNotFound => Ok(audited(event, Err(e.into()))),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// A new two-factor secret, not active until confirmed with a code.

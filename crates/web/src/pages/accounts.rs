@@ -1,5 +1,6 @@
 //! Pages for signing in, one's own account, account management within scope, and the audit
-//! log. They call the same functions as the JSON API, so both answer alike.
+//! log. They call the same use cases as the JSON API (`jiuye_app::accounts`), so both answer
+//! alike.
 
 pub mod audit;
 pub mod users;
