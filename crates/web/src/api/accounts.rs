@@ -29,7 +29,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-
+use jiuye_app::accounts::TotpSetup;
 use jiuye_store::accounts::TokenRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -38,13 +38,12 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::accounts::users::{GrantDto, hash_password};
+use crate::api::accounts::users::GrantDto;
 use crate::auth::{
     AuditEvent, Caller, ClientIp, Credential, MaybeCaller, SESSION_COOKIE, SignIn, Signed, audited, set_cookie,
 };
 use crate::error::{AppError, ErrorBody};
 use crate::pages::sign_in::check_credentials;
-use crate::pages::sign_in::check_password_rules;
 use crate::pages::sign_in::start_session;
 
 /// The signed-in caller.
@@ -200,31 +199,16 @@ pub async fn change_password(
     Json(body): Json<PasswordChange>,
 ) -> Result<Response, AppError> {
     let event = AuditEvent::new("password_change").target(format!("user:{}", caller.user.username), None);
-    Ok(audited(
-        event,
-        change_own_password(&state, &caller, &body.current_password, &body.new_password)
-            .await
-            .map(|()| StatusCode::NO_CONTENT.into_response()),
-    ))
-}
-
-pub(crate) async fn change_own_password(
-    state: &AppState,
-    caller: &Caller,
-    current: &str,
-    new: &str,
-) -> Result<(), AppError> {
-    if !jiuye_app::accounts::verify_password(current, &caller.user.password_hash).await {
-        return Err(AppError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials, "当前密码不正确"));
-    }
-    check_password_rules(&caller.user.username, new)?;
-    if jiuye_app::accounts::verify_password(new, &caller.user.password_hash).await {
-        return Err(AppError::bad_request(ErrorCode::WeakPassword, "新密码不能与当前密码相同"));
-    }
-    let hash = hash_password(state, new).await?;
-    state.store.set_password(caller.user.id, &hash, false).await?;
-    state.store.delete_sessions_of(caller.user.id).await?;
-    Ok(())
+    let cost = state.auth.settings.password_cost;
+    let outcome = jiuye_app::accounts::change_password(
+        &*state.store,
+        &caller.actor,
+        &body.current_password,
+        &body.new_password,
+        cost,
+    )
+    .await;
+    Ok(audited(event, outcome.map(|()| StatusCode::NO_CONTENT.into_response()).map_err(AppError::from)))
 }
 
 /// An API token (never the token itself, which is shown once at creation).
@@ -282,7 +266,7 @@ pub async fn list_tokens(
     State(state): State<AppState>,
     Signed(caller): Signed,
 ) -> Result<Json<Vec<TokenDto>>, AppError> {
-    Ok(Json(state.store.tokens_of(caller.user.id).await?.iter().map(TokenDto::from).collect()))
+    Ok(Json(jiuye_app::accounts::tokens(&*state.store, &caller.actor).await?.iter().map(TokenDto::from).collect()))
 }
 
 /// Creates an API token for the caller, acting under one of the caller's grants. Use it as
@@ -300,7 +284,7 @@ pub async fn create_token(
         Credential::Token { grant_id, .. } => Some(*grant_id),
         Credential::Session(_) => body.grant_id,
     };
-    match issue_token_under(&*state.store, &caller.user, grant, &body.name, body.expires_days).await {
+    match jiuye_app::accounts::create_token(&*state.store, &caller.actor, grant, &body.name, body.expires_days).await {
         Ok((record, token)) => {
             let dto = NewTokenDto { id: record.id, token, name: record.name.clone(), expires_at: record.expires_at };
             Ok(AuditEvent::new("token_create")
@@ -320,10 +304,11 @@ pub async fn revoke_token(
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
     let event = AuditEvent::new("token_revoke").target(format!("token:{id}"), None);
-    if !state.store.revoke_token(caller.user.id, id, Utc::now()).await? {
-        return Ok(audited(event, Err(AppError::not_found(ErrorCode::TokenNotFound, "没有这个令牌，或它已被撤销"))));
+    match jiuye_app::accounts::revoke_token(&*state.store, &caller.actor, id, Utc::now()).await {
+        Ok(()) => Ok(event.attach(StatusCode::NO_CONTENT.into_response())),
+        Err(e) if e.code == ErrorCode::TokenNotFound => Ok(audited(event, Err(e.into()))),
+        Err(e) => Err(e.into()),
     }
-    Ok(event.attach(StatusCode::NO_CONTENT.into_response()))
 }
 
 /// A new two-factor secret, not active until confirmed with a code.
@@ -334,65 +319,21 @@ pub struct TotpSetupDto {
     pub otpauth_uri: String,
 }
 
-pub(crate) async fn totp_setup(state: &AppState, caller: &Caller) -> Result<TotpSetupDto, AppError> {
-    if caller.user.totp_enabled {
-        return Err(AppError::new(
-            StatusCode::CONFLICT,
-            ErrorCode::TotpAlreadyEnabled,
-            "两步验证已开启；如需更换，请先关闭",
-        ));
+impl From<TotpSetup> for TotpSetupDto {
+    fn from(t: TotpSetup) -> TotpSetupDto {
+        TotpSetupDto { secret: t.secret, otpauth_uri: t.otpauth_uri }
     }
-    let secret = jiuye_security::totp::new_secret()
-        .map_err(|_| AppError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::InternalError, "无法生成密钥"))?;
-    let sealed = state
-        .auth
-        .keys
-        .seal(secret.as_bytes())
-        .map_err(|_| AppError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::InternalError, "无法保存密钥"))?;
-    state.store.set_totp(caller.user.id, Some(&sealed), false).await?;
-    let uri = jiuye_security::totp::uri("jiuye", &caller.user.username, &secret);
-    Ok(TotpSetupDto { secret, otpauth_uri: uri })
-}
-
-pub(crate) async fn totp_enable(state: &AppState, caller: &Caller, code: &str) -> Result<(), AppError> {
-    let user = state.store.user_by_id(caller.user.id).await?.ok_or_else(crate::auth::unauthenticated)?;
-    if user.totp_enabled {
-        return Err(AppError::new(StatusCode::CONFLICT, ErrorCode::TotpAlreadyEnabled, "两步验证已开启"));
-    }
-    let Some(sealed) = user.totp_secret.as_deref() else {
-        return Err(AppError::bad_request(ErrorCode::TotpNotSetUp, "请先生成两步验证密钥"));
-    };
-    let secret = state.auth.keys.open(sealed).ok().and_then(|b| String::from_utf8(b).ok()).ok_or_else(|| {
-        AppError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::InternalError, "两步验证密钥无法读取")
-    })?;
-    let Some(step) = jiuye_security::totp::verify(&secret, code, Utc::now().timestamp()) else {
-        return Err(AppError::bad_request(ErrorCode::InvalidTotp, "动态验证码不正确，请核对手机时间后重试"));
-    };
-    state.store.set_totp(user.id, Some(sealed), true).await?;
-    state.store.use_totp_step(user.id, i64::try_from(step).unwrap_or(i64::MAX)).await?;
-    Ok(())
-}
-
-pub(crate) async fn totp_disable(state: &AppState, caller: &Caller, password: &str) -> Result<(), AppError> {
-    if !jiuye_app::accounts::verify_password(password, &caller.user.password_hash).await {
-        return Err(AppError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials, "密码不正确"));
-    }
-    if state.auth.settings.require_totp_for_admins && caller.actor.grants.iter().any(|g| g.role.is_admin()) {
-        return Err(AppError::new(
-            StatusCode::FORBIDDEN,
-            ErrorCode::TotpRequiredByPolicy,
-            "按本节点规定，管理员必须使用两步验证",
-        ));
-    }
-    state.store.set_totp(caller.user.id, None, false).await?;
-    Ok(())
 }
 
 /// Starts two-factor set-up: returns a new secret to scan; confirm with `/api/v1/me/totp/enable`.
 #[utoipa::path(post, path = "/api/v1/me/totp", tag = "identity",
     responses((status = 200, body = TotpSetupDto), (status = 409, description = "`totp_already_enabled`", body = ErrorBody)))]
 pub async fn start_totp(State(state): State<AppState>, Signed(caller): Signed) -> Result<Response, AppError> {
-    Ok(audited(AuditEvent::new("totp_setup"), totp_setup(&state, &caller).await.map(|d| Json(d).into_response())))
+    let outcome = jiuye_app::accounts::start_totp(&*state.store, &caller.actor, &state.auth.keys).await;
+    Ok(audited(
+        AuditEvent::new("totp_setup"),
+        outcome.map(|t| Json(TotpSetupDto::from(t)).into_response()).map_err(AppError::from),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -408,9 +349,11 @@ pub async fn enable_totp(
     Signed(caller): Signed,
     Json(body): Json<TotpCode>,
 ) -> Result<Response, AppError> {
+    let outcome =
+        jiuye_app::accounts::enable_totp(&*state.store, &caller.actor, &state.auth.keys, &body.code, Utc::now()).await;
     Ok(audited(
         AuditEvent::new("totp_enable"),
-        totp_enable(&state, &caller, &body.code).await.map(|()| StatusCode::NO_CONTENT.into_response()),
+        outcome.map(|()| StatusCode::NO_CONTENT.into_response()).map_err(AppError::from),
     ))
 }
 
@@ -428,9 +371,12 @@ pub async fn disable_totp(
     Signed(caller): Signed,
     Json(body): Json<PasswordConfirm>,
 ) -> Result<Response, AppError> {
+    let admins_need_totp = state.auth.settings.require_totp_for_admins;
+    let outcome =
+        jiuye_app::accounts::disable_totp(&*state.store, &caller.actor, &body.password, admins_need_totp).await;
     Ok(audited(
         AuditEvent::new("totp_disable"),
-        totp_disable(&state, &caller, &body.password).await.map(|()| StatusCode::NO_CONTENT.into_response()),
+        outcome.map(|()| StatusCode::NO_CONTENT.into_response()).map_err(AppError::from),
     ))
 }
 

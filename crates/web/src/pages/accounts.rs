@@ -1,5 +1,6 @@
 //! Pages for signing in, one's own account, account management within scope, and the audit
-//! log. They call the same functions as the JSON API, so both answer alike.
+//! log. They call the same use cases as the JSON API (`jiuye_app::accounts`), so both answer
+//! alike.
 
 pub mod audit;
 pub mod users;
@@ -17,7 +18,6 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::accounts::{change_own_password, issue_token, totp_disable, totp_enable, totp_setup};
 use crate::auth::{
     AuditEvent, Caller, ClientIp, Credential, MaybeCaller, PRE_CSRF_COOKIE, SESSION_COOKIE, SignIn, pre_csrf_cookie,
     set_cookie,
@@ -205,12 +205,10 @@ async fn account_page(
     extras: AccountExtras,
 ) -> Result<Response, AppError> {
     let base = Base::new(state, lang, "account", uri).signed_in(me);
-    let user = state.store.user_by_id(me.user.id).await?.ok_or_else(crate::auth::unauthenticated)?;
+    let user = jiuye_app::accounts::own_account(&*state.store, &me.actor).await?;
     let grants = state.store.grants_of(me.user.id).await?;
     let now = Utc::now();
-    let tokens = state
-        .store
-        .tokens_of(me.user.id)
+    let tokens = jiuye_app::accounts::tokens(&*state.store, &me.actor)
         .await?
         .into_iter()
         .map(|t| {
@@ -302,7 +300,10 @@ pub async fn account_password(
     Form(f): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
     let event = AuditEvent::new("password_change").target(format!("user:{}", me.user.username), None);
-    match change_own_password(&state, &me, &f.current_password, &f.new_password).await {
+    let cost = state.auth.settings.password_cost;
+    match jiuye_app::accounts::change_password(&*state.store, &me.actor, &f.current_password, &f.new_password, cost)
+        .await
+    {
         Ok(()) => {
             let mut res = Redirect::to("/login?done=password").into_response();
             if let Some(c) = set_cookie(SESSION_COOKIE, "", Some(0), state.auth.settings.secure_cookies) {
@@ -310,7 +311,7 @@ pub async fn account_password(
             }
             Ok(event.attach(res))
         }
-        Err(e) => account_outcome(&state, lang, &uri, &me, event, Err(e)).await,
+        Err(e) => account_outcome(&state, lang, &uri, &me, event, Err(e.into())).await,
     }
 }
 
@@ -320,9 +321,10 @@ pub async fn account_totp_setup(
     SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
 ) -> Result<Response, AppError> {
-    let outcome = totp_setup(&state, &me)
+    let outcome = jiuye_app::accounts::start_totp(&*state.store, &me.actor, &state.auth.keys)
         .await
-        .map(|d| AccountExtras { totp_setup: Some((d.secret, d.otpauth_uri)), ..AccountExtras::default() });
+        .map(|t| AccountExtras { totp_setup: Some((t.secret, t.otpauth_uri)), ..AccountExtras::default() })
+        .map_err(AppError::from);
     account_outcome(&state, lang, &uri, &me, AuditEvent::new("totp_setup"), outcome).await
 }
 
@@ -340,9 +342,10 @@ pub async fn account_totp_enable(
 ) -> Result<Response, AppError> {
     let base = Base::new(&state, lang, "account", &uri);
     let notice = base.t("account.totp_enabled_notice").to_owned();
-    let outcome = totp_enable(&state, &me, &f.code)
+    let outcome = jiuye_app::accounts::enable_totp(&*state.store, &me.actor, &state.auth.keys, &f.code, Utc::now())
         .await
-        .map(|()| AccountExtras { notice: Some(notice), ..AccountExtras::default() });
+        .map(|()| AccountExtras { notice: Some(notice), ..AccountExtras::default() })
+        .map_err(AppError::from);
     account_outcome(&state, lang, &uri, &me, AuditEvent::new("totp_enable"), outcome).await
 }
 
@@ -358,7 +361,11 @@ pub async fn account_totp_disable(
     OriginalUri(uri): OriginalUri,
     Form(f): Form<ConfirmForm>,
 ) -> Result<Response, AppError> {
-    let outcome = totp_disable(&state, &me, &f.password).await.map(|()| AccountExtras::default());
+    let admins_need_totp = state.auth.settings.require_totp_for_admins;
+    let outcome = jiuye_app::accounts::disable_totp(&*state.store, &me.actor, &f.password, admins_need_totp)
+        .await
+        .map(|()| AccountExtras::default())
+        .map_err(AppError::from);
     account_outcome(&state, lang, &uri, &me, AuditEvent::new("totp_disable"), outcome).await
 }
 
@@ -385,7 +392,7 @@ pub async fn account_token_create(
         },
         None => None,
     };
-    let outcome = issue_token(&*state.store, &me.user, &f.name, days)
+    let outcome = jiuye_app::accounts::create_token(&*state.store, &me.actor, None, &f.name, days)
         .await
         .map(|(_, token)| AccountExtras { new_token: Some(token), ..AccountExtras::default() })
         .map_err(AppError::from);
@@ -399,9 +406,11 @@ pub async fn account_token_revoke(
     OriginalUri(uri): OriginalUri,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let outcome = match state.store.revoke_token(me.user.id, id, Utc::now()).await? {
-        true => Ok(AccountExtras::default()),
-        false => Err(AppError::not_found(ErrorCode::TokenNotFound, "没有这个令牌，或它已被撤销")),
+    // A token that is not there is shown on the page; a failing store is an error page.
+    let outcome = match jiuye_app::accounts::revoke_token(&*state.store, &me.actor, id, Utc::now()).await {
+        Ok(()) => Ok(AccountExtras::default()),
+        Err(e) if e.code == ErrorCode::TokenNotFound => Err(AppError::from(e)),
+        Err(e) => return Err(e.into()),
     };
     let event = AuditEvent::new("token_revoke").target(format!("token:{id}"), None);
     account_outcome(&state, lang, &uri, &me, event, outcome).await

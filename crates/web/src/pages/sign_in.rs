@@ -7,7 +7,6 @@ use crate::error::ErrorCode;
 use axum::http::StatusCode;
 
 use chrono::Utc;
-use jiuye_domain::access::Role;
 
 use jiuye_store::accounts::{SessionRecord, UserRecord};
 
@@ -149,14 +148,4 @@ pub async fn start_session(
     };
     state.store.create_session(&record).await?;
     Ok((raw, record))
-}
-
-/// Password rules (`jiuye_domain::accounts::check_password`) as a 400 `weak_password`.
-pub fn check_password_rules(username: &str, password: &str) -> Result<(), AppError> {
-    Ok(jiuye_domain::accounts::check_password(username, password)?)
-}
-
-/// Whether `role` at a node of `kind` is allowed at all (the grant's node kind).
-pub fn role_fits(role: Role, kind: jiuye_domain::OrgKind) -> bool {
-    role.org_kinds().contains(&kind)
 }

@@ -1,19 +1,16 @@
 //! The audit log over JSON: rows by or about the caller's scope, newest first.
 
-use crate::api::accounts::users::org_at;
 use crate::extract::page::{Page, PageParams};
 use axum::Json;
 use axum::extract::State;
-
 use chrono::{DateTime, Utc};
-
-use jiuye_domain::access::{self, Action, Resource};
-use jiuye_store::accounts::AuditQuery;
+use jiuye_app::accounts::audit::{self, AuditFilter};
+use jiuye_store::accounts::AuditRow;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::auth::{Caller, Signed, authorize, forbidden};
+use crate::auth::Signed;
 use crate::error::{AppError, ErrorBody};
 use crate::extract::query::ApiQuery;
 
@@ -53,40 +50,15 @@ pub struct AuditParams {
     pub result: Option<String>,
 }
 
-pub(crate) async fn audit_in_scope(
-    state: &AppState,
-    caller: &Caller,
-    p: AuditParams,
-    page: Page,
-) -> Result<(Vec<AuditRowDto>, i64, i64, i64), AppError> {
-    let Page { limit, offset } = page;
-    let org_path = match p.org.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
-        Some(code) => {
-            let (_, _, path) = org_at(state, code).await?;
-            authorize(caller, Action::ViewAudit, &Resource::at(&path))?;
-            Some(path)
-        }
-        None => None,
-    };
-    let scope = access::scope_paths(&caller.actor, Action::ViewAudit);
-    if scope.is_empty() {
-        return Err(forbidden());
+impl From<AuditParams> for AuditFilter {
+    fn from(p: AuditParams) -> AuditFilter {
+        AuditFilter { org: p.org, action: p.action, username: p.username, result: p.result }
     }
-    let (rows, total) = state
-        .store
-        .audit_rows(&AuditQuery {
-            scope_paths: scope,
-            org_path,
-            action: p.action,
-            username: p.username,
-            result: p.result,
-            limit,
-            offset,
-        })
-        .await?;
-    let items = rows
-        .into_iter()
-        .map(|r| AuditRowDto {
+}
+
+impl From<AuditRow> for AuditRowDto {
+    fn from(r: AuditRow) -> AuditRowDto {
+        AuditRowDto {
             seq: r.seq,
             at: r.at,
             username: r.entry.username,
@@ -98,9 +70,8 @@ pub(crate) async fn audit_in_scope(
             ip: r.entry.ip,
             detail: r.entry.detail,
             hash: r.hash,
-        })
-        .collect();
-    Ok((items, total, limit, offset))
+        }
+    }
 }
 
 /// The audit log of the caller's scope, newest first.
@@ -113,6 +84,7 @@ pub async fn list_audit(
     ApiQuery(p): ApiQuery<AuditParams>,
     page: Page,
 ) -> Result<Json<AuditList>, AppError> {
-    let (items, total, limit, offset) = audit_in_scope(&state, &caller, p, page).await?;
-    Ok(Json(AuditList { total, limit, offset, items }))
+    let Page { limit, offset } = page;
+    let (rows, total) = audit::read(&*state.store, &caller.actor, p.into(), limit, offset).await?;
+    Ok(Json(AuditList { total, limit, offset, items: rows.into_iter().map(AuditRowDto::from).collect() }))
 }

@@ -1,7 +1,6 @@
 //! The audit log page: rows by or about the caller's scope, in Beijing time.
 
 use crate::error::ErrorCode;
-use crate::extract::page::Page;
 use crate::extract::signed_in::SignedIn;
 use askama::Template;
 use axum::extract::{OriginalUri, State};
@@ -9,12 +8,11 @@ use axum::extract::{OriginalUri, State};
 use axum::response::Response;
 
 use chrono::Utc;
+use jiuye_app::accounts::audit::AuditFilter;
 use jiuye_domain::access::Role;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::api::accounts::audit::AuditParams;
-use crate::api::accounts::audit::audit_in_scope;
 use crate::error::AppError;
 use crate::extract::query::ApiQuery;
 use crate::i18n::Lang;
@@ -75,13 +73,14 @@ pub async fn audit(
     if page < 1 {
         return Err(AppError::bad_request(ErrorCode::InvalidQuery, "页码应从 1 开始"));
     }
-    let params = AuditParams {
+    let filter = AuditFilter {
         org: q.org.clone(),
         action: q.action.clone(),
         username: q.username.clone(),
         result: q.result.clone(),
     };
-    let (items, total, _, _) = audit_in_scope(&state, &me, params, Page { limit: 50, offset: (page - 1) * 50 }).await?;
+    let (items, total) =
+        jiuye_app::accounts::audit::read(&*state.store, &me.actor, filter, 50, (page - 1) * 50).await?;
     let href = |p: i64| {
         let mut s = format!("/audit?page={p}");
         for (k, v) in [("org", &q.org), ("action", &q.action), ("username", &q.username), ("result", &q.result)] {
@@ -97,15 +96,15 @@ pub async fn audit(
         .map(|r| AuditRowView {
             seq: r.seq,
             at: beijing_time(r.at),
-            username: r.username.unwrap_or_default(),
-            role: match (r.role.as_deref().and_then(Role::from_id), r.org_code) {
+            username: r.entry.username.unwrap_or_default(),
+            role: match (r.entry.role.as_deref().and_then(Role::from_id), r.entry.org_code) {
                 (Some(role), Some(org)) => format!("{} · {org}", base.role_name(role)),
                 _ => String::new(),
             },
-            action: r.action,
-            target: r.target.unwrap_or_default(),
-            result: r.result,
-            ip: r.ip.unwrap_or_default(),
+            action: r.entry.action,
+            target: r.entry.target.unwrap_or_default(),
+            result: r.entry.result,
+            ip: r.entry.ip.unwrap_or_default(),
         })
         .collect();
     let view = AuditPage {

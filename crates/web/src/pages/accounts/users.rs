@@ -1,14 +1,6 @@
 //! The account pages of administrators: accounts within scope, one account with its roles, password reset, disabling and unlocking.
 
 use crate::AppState;
-use crate::api::accounts::users::NewGrantRequest;
-use crate::api::accounts::users::NewUserRequest;
-use crate::api::accounts::users::admin_reset;
-use crate::api::accounts::users::disable_account;
-use crate::api::accounts::users::grant_role;
-use crate::api::accounts::users::revoke_role;
-use crate::api::accounts::users::users_in_scope;
-use crate::api::accounts::users::visible_user;
 use crate::auth::{AuditEvent, Caller};
 use crate::error::{AppError, ErrorCode};
 use crate::extract::query::ApiQuery;
@@ -23,7 +15,9 @@ use axum::extract::{OriginalUri, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
+use jiuye_app::accounts::users::{self, Changed, GrantRequest, NewAccount, UserFilter};
 use jiuye_domain::access::{self, Action, Role};
+use jiuye_store::accounts::UserRecord;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -80,7 +74,8 @@ async fn users_page(
     let base = Base::new(state, lang, "users", uri).signed_in(me);
     let org = query.org.unwrap_or_default().trim().to_owned();
     let q = query.q.unwrap_or_default();
-    let (users, total) = users_in_scope(state, me, Some(&org), Some(q.clone()), 200, 0).await?;
+    let filter = UserFilter { org: Some(org.clone()), q: Some(q.clone()) };
+    let (users, total) = users::list(&*state.store, &me.actor, &filter, 200, 0).await?;
     let now = Utc::now();
     let rows = users
         .into_iter()
@@ -89,13 +84,7 @@ async fn users_page(
             grants: u
                 .grants
                 .iter()
-                .map(|g| {
-                    format!(
-                        "{} · {}",
-                        Role::from_id(&g.role).map(|r| base.role_name(r)).unwrap_or_default(),
-                        g.org_name
-                    )
-                })
+                .map(|g| format!("{} · {}", base.role_name(g.grant.role), g.org_name))
                 .collect::<Vec<_>>()
                 .join("；"),
             state: if u.disabled {
@@ -158,7 +147,7 @@ pub async fn users_create(
     OriginalUri(uri): OriginalUri,
     Form(f): Form<NewUserForm>,
 ) -> Result<Response, AppError> {
-    let body = NewUserRequest {
+    let new = NewAccount {
         username: f.username,
         display_name: f.display_name,
         password: f.password,
@@ -166,16 +155,17 @@ pub async fn users_create(
         org: f.org.clone(),
         subject: f.subject,
     };
-    let event = AuditEvent::new("user_create").target(format!("user:{}", body.username.trim()), None);
-    match crate::api::accounts::users::create_user_in_scope(&state, &me, &body).await {
-        Ok((dto, grant, path)) => {
+    let event = AuditEvent::new("user_create").target(format!("user:{}", new.username.trim()), None);
+    match users::create(&*state.store, &me.actor, &new, state.auth.settings.password_cost).await {
+        Ok(done) => {
             let event = event
-                .target(format!("user:{}", dto.username), Some(&path))
-                .by(&grant)
+                .target(format!("user:{}", done.value.user.username), done.path.as_deref())
+                .by(&done.grant)
                 .detail(format!("角色 {}", f.role));
-            Ok(event.attach(Redirect::to(&format!("/users/{}?done=created", dto.id)).into_response()))
+            Ok(event.attach(Redirect::to(&format!("/users/{}?done=created", done.value.user.id)).into_response()))
         }
         Err(e) => {
+            let e = AppError::from(e);
             let q = UsersQuery { org: Some(f.org), q: None };
             let ctx = Ctx { state: &state, lang, uri: &uri };
             Ok(event.attach(users_page(ctx, &me, q, Some(e), None).await?))
@@ -215,8 +205,9 @@ async fn user_page(
 ) -> Result<Response, AppError> {
     let Ctx { state, lang, uri } = ctx;
     let base = Base::new(state, lang, "users", uri).signed_in(me);
-    let (user, grants) = visible_user(state, me, id).await?;
-    let manage = id != me.user.id && crate::api::accounts::users::manage_grant(me, &grants).is_ok();
+    let account = users::get(&*state.store, &me.actor, id).await?;
+    let manage = users::manages(&me.actor, &account);
+    let users::Account { user, grants } = account;
     let status = error.as_ref().map(|e| e.status).unwrap_or(StatusCode::OK);
     let info = error.as_ref().map(|e| crate::error::ErrorInfo { code: e.code, message: e.message.clone() });
     let page = UserPage {
@@ -272,15 +263,17 @@ async fn user_outcome(
     me: &Caller,
     id: Uuid,
     event: AuditEvent,
-    outcome: Result<(String, Option<String>, access::ScopedGrant), AppError>,
+    outcome: Result<Changed<UserRecord>, jiuye_app::Error>,
     done: &str,
 ) -> Result<Response, AppError> {
     match outcome {
-        Ok((target, path, grant)) => {
-            let event = event.target(target, path.as_deref()).by(&grant);
+        Ok(changed) => {
+            let event =
+                event.target(format!("user:{}", changed.value.username), changed.path.as_deref()).by(&changed.grant);
             Ok(event.attach(Redirect::to(&format!("/users/{id}?done={done}")).into_response()))
         }
         Err(e) => {
+            let e = AppError::from(e);
             if e.status == StatusCode::NOT_FOUND && e.code == ErrorCode::UserNotFound {
                 return Err(e);
             }
@@ -305,9 +298,12 @@ pub async fn user_grant(
     Form(f): Form<GrantForm>,
 ) -> Result<Response, AppError> {
     let detail = format!("角色 {}", f.role);
-    let body = NewGrantRequest { role: f.role, org: f.org, subject: f.subject };
-    let outcome =
-        grant_role(&state, &me, id, &body).await.map(|(u, path, g)| (format!("user:{}", u.username), Some(path), g));
+    let request = GrantRequest { role: f.role, org: f.org, subject: f.subject };
+    let outcome = users::grant_role(&*state.store, &me.actor, id, &request).await.map(|c| Changed {
+        value: c.value.user,
+        grant: c.grant,
+        path: c.path,
+    });
     user_outcome(
         Ctx { state: &state, lang, uri: &uri },
         &me,
@@ -326,9 +322,7 @@ pub async fn user_grant_revoke(
     OriginalUri(uri): OriginalUri,
     Path((id, grant_id)): Path<(Uuid, Uuid)>,
 ) -> Result<Response, AppError> {
-    let outcome = revoke_role(&state, &me, id, grant_id)
-        .await
-        .map(|(u, path, g)| (format!("user:{}", u.username), Some(path), g));
+    let outcome = users::revoke_role(&*state.store, &me.actor, id, grant_id).await;
     user_outcome(Ctx { state: &state, lang, uri: &uri }, &me, id, AuditEvent::new("grant_remove"), outcome, "revoked")
         .await
 }
@@ -346,8 +340,8 @@ pub async fn user_password(
     Path(id): Path<Uuid>,
     Form(f): Form<ResetForm>,
 ) -> Result<Response, AppError> {
-    let outcome =
-        admin_reset(&state, &me, id, &f.new_password).await.map(|(u, g)| (format!("user:{}", u.username), None, g));
+    let cost = state.auth.settings.password_cost;
+    let outcome = users::reset_password(&*state.store, &me.actor, id, &f.new_password, cost).await;
     user_outcome(Ctx { state: &state, lang, uri: &uri }, &me, id, AuditEvent::new("password_reset"), outcome, "reset")
         .await
 }
@@ -367,8 +361,7 @@ pub async fn user_disabled(
 ) -> Result<Response, AppError> {
     let disabled = f.disabled == "true";
     let action = if disabled { "user_disable" } else { "user_enable" };
-    let outcome =
-        disable_account(&state, &me, id, disabled).await.map(|(u, g)| (format!("user:{}", u.username), None, g));
+    let outcome = users::set_disabled(&*state.store, &me.actor, id, disabled).await;
     user_outcome(
         Ctx { state: &state, lang, uri: &uri },
         &me,
@@ -387,9 +380,7 @@ pub async fn user_unlock(
     OriginalUri(uri): OriginalUri,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let outcome = crate::api::accounts::users::unlock_account(&state, &me, id)
-        .await
-        .map(|(u, g)| (format!("user:{}", u.username), None, g));
+    let outcome = users::unlock(&*state.store, &me.actor, id).await;
     user_outcome(Ctx { state: &state, lang, uri: &uri }, &me, id, AuditEvent::new("user_unlock"), outcome, "unlocked")
         .await
 }
