@@ -468,6 +468,14 @@ pub fn can_manage_account<'g>(actor: &'g Actor, target_grants: &[ScopedGrant]) -
     allowing
 }
 
+/// Whether account management may act on the account `target` for `actor`: never on their
+/// own. A person changes their own password under "my account", where the current password is
+/// asked (so a stolen session or token cannot take the account over), and nobody grants
+/// themselves a role or disables themselves.
+pub fn manages_other_account(actor: &Actor, target: Uuid) -> bool {
+    actor.user_id != target
+}
+
 #[cfg(test)]
 mod tests {
 

@@ -19,7 +19,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use jiuye_domain::access::{self, Action, Actor, Resource, ScopedGrant};
+use jiuye_domain::access::{Actor, ScopedGrant};
 use jiuye_security::password::Cost;
 use jiuye_security::seal::KeyRing;
 use jiuye_store::accounts::{AuditEntry, SessionRecord, UserRecord};
@@ -192,11 +192,6 @@ pub fn unauthenticated() -> AppError {
 
 pub fn forbidden() -> AppError {
     AppError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "您没有权限执行此操作")
-}
-
-/// Asks the permission module; `403 forbidden` when it says no.
-pub fn authorize<'c>(caller: &'c Caller, action: Action, resource: &Resource<'_>) -> Result<&'c ScopedGrant, AppError> {
-    access::can(&caller.actor, action, resource).ok_or_else(forbidden)
 }
 
 /// What a state-changing request did, for the audit log. Handlers put it in the response's

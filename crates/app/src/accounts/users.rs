@@ -210,7 +210,7 @@ pub async fn grant_role(
     request: &GrantRequest,
 ) -> Result<Changed<Account>, Error> {
     let account = get(store, actor, id).await?;
-    if account.user.id == actor.user_id {
+    if !access::manages_other_account(actor, account.user.id) {
         return Err(Error::new(ErrorKind::Forbidden, ErrorCode::Forbidden, "不能给自己授予角色"));
     }
     if !account.grants.is_empty() {
@@ -256,7 +256,7 @@ pub async fn revoke_role(
     Ok(Changed { value: user, grant, path: Some(target.grant.org_path.clone()) })
 }
 
-/// Sets a new password for an account the caller manages; the person must change it at next
+/// Sets a new password for an account the caller manages (never their own); the person must change it at next
 /// sign-in, and their sessions end. `400 weak_password`, `403`, `404 user_not_found`.
 pub async fn reset_password(
     store: &dyn Repository,
@@ -266,6 +266,13 @@ pub async fn reset_password(
     cost: Cost,
 ) -> Result<Changed<UserRecord>, Error> {
     let Account { user, grants } = get(store, actor, id).await?;
+    if !access::manages_other_account(actor, user.id) {
+        return Err(Error::new(
+            ErrorKind::Forbidden,
+            ErrorCode::Forbidden,
+            "修改自己的密码请到“我的账号”，需要输入当前密码",
+        ));
+    }
     let grant = manage_grant(actor, &grants)?.clone();
     check_password(&user.username, new_password)?;
     let hash = hash_password(new_password, cost).await?;
@@ -283,7 +290,7 @@ pub async fn set_disabled(
     disabled: bool,
 ) -> Result<Changed<UserRecord>, Error> {
     let Account { user, grants } = get(store, actor, id).await?;
-    if user.id == actor.user_id {
+    if !access::manages_other_account(actor, user.id) {
         return Err(Error::new(ErrorKind::Forbidden, ErrorCode::Forbidden, "不能停用自己的账号"));
     }
     let grant = manage_grant(actor, &grants)?.clone();

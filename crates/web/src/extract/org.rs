@@ -1,17 +1,11 @@
-//! An organisation named in a request (a path segment, a query or a form field): one parse, one
-//! 400 for a malformed code and one 404 for an unknown one, and the organisation a caller works
-//! at when none is named.
+//! The organisation a page works at when the request names none. (An organisation named in a
+//! request is parsed and found by `jiuye_app::orgs::by_code`: one `400 invalid_org_code` for a
+//! malformed code and one `404 org_not_found` for an unknown one.)
 
 use crate::auth::Caller;
 use crate::auth::forbidden;
 use crate::error::AppError;
-use jiuye_domain::OrgCode;
 use jiuye_domain::access::{self, Action};
-
-/// An organisation code as typed, or `400 invalid_org_code`.
-pub(crate) fn parse_org_code(raw: &str) -> Result<OrgCode, AppError> {
-    Ok(jiuye_app::orgs::parse_code(raw)?)
-}
 
 /// The code of the first organisation where the caller may do any of `actions`: the default
 /// organisation of a page opened without one.

@@ -230,7 +230,8 @@ async fn permission_matrix() {
                     "create_career_scu",
                     "create_province_admin",
                     "reset_counselor",
-                    "reset_province_admin",
+                    // Not its own password: that is changed under "my account", with the
+                    // current one.
                 ],
             ),
             ("bj_admin", &["view_users_beijing"]),
