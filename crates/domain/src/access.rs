@@ -785,5 +785,6 @@ mod tests {
         assert!(owes_campaign_targets(&staff) && !owes_campaign_targets(&g));
         let leader = grant(Role::UniversityLeader, SCU, OrgKind::University);
         assert!(owes_only_university_targets(&leader) && !owes_only_university_targets(&staff));
+        assert!(!manages_other_account(&a, a.user_id) && manages_other_account(&a, Uuid::from_u128(9)));
     }
 }
