@@ -13,9 +13,9 @@ pub mod verification;
 use std::collections::HashMap;
 
 use chrono::Utc;
+use jiuye_domain::RefData;
 use jiuye_domain::access::{self, Action, Actor, EmployerTies, Role, ScopedGrant};
-use jiuye_domain::employer::{Thresholds, Verification, category_of, size_class, thresholds};
-use jiuye_domain::{Catalogue, CreditCode, RefData};
+use jiuye_domain::employer::{EntryFields, Verification, check_entry};
 use jiuye_store::Repository;
 use jiuye_store::employers::{CorrectionRecord, EmployerFacts, EmployerRecord};
 use uuid::Uuid;
@@ -73,65 +73,37 @@ pub fn version_conflict() -> Error {
     Error::new(ErrorKind::Conflict, ErrorCode::VersionConflict, "单位信息刚被他人修改，请刷新后重试")
 }
 
-/// The section letter of an industry code, walking up the shipped catalogue.
-fn section_of(rd: &RefData, code: &str) -> Option<String> {
-    let mut cur = rd.entry(Catalogue::Industries, code)?;
-    while let Some(p) = cur.parent_code.as_deref() {
-        cur = rd.entry(Catalogue::Industries, p)?;
-    }
-    Some(cur.code.clone())
-}
-
-/// Checks an employer and computes its size class: a new record registered under `org_id`,
-/// unverified, at version 1. `422` with a stable code for each problem.
+/// Checks an employer (`jiuye_domain::employer::check_entry`) and makes the new record,
+/// registered under `org_id`, unverified, at version 1. `422` with a stable code for each
+/// problem.
 pub fn check(rd: &RefData, input: &EmployerFields, org_id: Uuid, node: Uuid) -> Result<EmployerRecord, Error> {
-    let code = CreditCode::parse(&input.credit_code).map_err(|e| {
-        refused(
-            ErrorCode::InvalidCreditCode,
-            format!("统一社会信用代码“{}”无效：{}", input.credit_code.trim(), e.reason),
-        )
-    })?;
-    let name = input.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(refused(ErrorCode::InvalidName, "单位名称不能为空，且不超过 100 个字符"));
-    }
-    let employer_type = input.employer_type.clone().unwrap_or_else(|| "39".into());
-    if rd.entry(Catalogue::EmployerTypes, &employer_type).is_none() {
-        return Err(refused(ErrorCode::InvalidEmployerType, format!("单位性质代码 {employer_type} 无效")));
-    }
-    let industry = input.industry_code.trim().to_ascii_uppercase();
-    let section = section_of(rd, &industry)
-        .ok_or_else(|| refused(ErrorCode::InvalidIndustry, format!("行业代码 {industry} 不在 GB/T 4754-2017 中")))?;
-    let region = input.region_code.trim();
-    if rd.region(region).is_none() {
-        return Err(refused(ErrorCode::InvalidRegion, format!("所在地代码 {region} 不在现行行政区划代码中")));
-    }
-    for (v, what) in [(input.employees, "从业人员"), (input.revenue_wan, "营业收入")] {
-        if v.is_some_and(|x| !(0..=100_000_000).contains(&x)) {
-            return Err(refused(ErrorCode::InvalidSize, format!("{what}数字不合理")));
-        }
-    }
-    let category = category_of(&industry, &section);
-    let table: Vec<Thresholds> = thresholds();
-    let size = table
-        .iter()
-        .find(|t| t.category == category)
-        .filter(|_| input.employees.is_some() || input.revenue_wan.is_some())
-        .map(|t| size_class(t, input.employees, input.revenue_wan).id().to_owned());
+    let entry = check_entry(
+        rd,
+        &EntryFields {
+            credit_code: &input.credit_code,
+            name: &input.name,
+            employer_type: input.employer_type.as_deref(),
+            industry_code: &input.industry_code,
+            region_code: &input.region_code,
+            employees: input.employees,
+            revenue_wan: input.revenue_wan,
+        },
+    )
+    .map_err(|p| refused(p.code, p.message))?;
     let clean = |s: &Option<String>| {
         s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(100).collect())
     };
     Ok(EmployerRecord {
         id: Uuid::now_v7(),
         org_id,
-        credit_code: code.to_string(),
-        name: name.to_owned(),
-        employer_type,
-        industry_code: industry,
-        region_code: region.to_owned(),
+        credit_code: entry.credit_code,
+        name: entry.name,
+        employer_type: entry.employer_type,
+        industry_code: entry.industry_code,
+        region_code: entry.region_code,
         employees: input.employees,
         revenue_wan: input.revenue_wan,
-        size_class: size,
+        size_class: entry.size_class,
         contact_name: clean(&input.contact_name),
         contact_phone: clean(&input.contact_phone),
         contact_email: clean(&input.contact_email),

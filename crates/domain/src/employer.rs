@@ -138,9 +138,128 @@ impl Verification {
     }
 }
 
+/// An employer's entry as typed.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EntryFields<'a> {
+    pub credit_code: &'a str,
+    pub name: &'a str,
+    /// 单位性质 code; `39` (other enterprises) when not given.
+    pub employer_type: Option<&'a str>,
+    /// GB/T 4754-2017 code at any level.
+    pub industry_code: &'a str,
+    /// GB/T 2260 code.
+    pub region_code: &'a str,
+    pub employees: Option<i64>,
+    /// Annual revenue, 10,000 yuan.
+    pub revenue_wan: Option<i64>,
+}
+
+/// An entry that passed the checks: normalised, with its size class when the figures allow one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckedEntry {
+    pub credit_code: String,
+    pub name: String,
+    pub employer_type: String,
+    pub industry_code: String,
+    pub region_code: String,
+    pub size_class: Option<String>,
+}
+
+/// Why an entry is refused: a stable code and a sentence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EntryProblem {
+    pub code: crate::ErrorCode,
+    pub message: String,
+}
+
+/// The section letter of an industry code, walking up the shipped catalogue.
+fn section_of(rd: &crate::RefData, code: &str) -> Option<String> {
+    let mut cur = rd.entry(crate::Catalogue::Industries, code)?;
+    while let Some(p) = cur.parent_code.as_deref() {
+        cur = rd.entry(crate::Catalogue::Industries, p)?;
+    }
+    Some(cur.code.clone())
+}
+
+/// Checks an employer's entry against the code lists (credit code, name of 1–100 characters,
+/// type, industry, region, plausible figures) and computes its size class (大中小微) from the
+/// thresholds of its industry.
+pub fn check_entry(rd: &crate::RefData, f: &EntryFields<'_>) -> Result<CheckedEntry, EntryProblem> {
+    use crate::ErrorCode;
+    let problem = |code: ErrorCode, message: String| EntryProblem { code, message };
+    let credit = crate::CreditCode::parse(f.credit_code).map_err(|e| {
+        problem(ErrorCode::InvalidCreditCode, format!("统一社会信用代码“{}”无效：{}", f.credit_code.trim(), e.reason))
+    })?;
+    let name = f.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(problem(ErrorCode::InvalidName, "单位名称不能为空，且不超过 100 个字符".into()));
+    }
+    let employer_type = f.employer_type.unwrap_or("39").to_owned();
+    if rd.entry(crate::Catalogue::EmployerTypes, &employer_type).is_none() {
+        return Err(problem(ErrorCode::InvalidEmployerType, format!("单位性质代码 {employer_type} 无效")));
+    }
+    let industry = f.industry_code.trim().to_ascii_uppercase();
+    let section = section_of(rd, &industry)
+        .ok_or_else(|| problem(ErrorCode::InvalidIndustry, format!("行业代码 {industry} 不在 GB/T 4754-2017 中")))?;
+    let region = f.region_code.trim();
+    if rd.region(region).is_none() {
+        return Err(problem(ErrorCode::InvalidRegion, format!("所在地代码 {region} 不在现行行政区划代码中")));
+    }
+    for (v, what) in [(f.employees, "从业人员"), (f.revenue_wan, "营业收入")] {
+        if v.is_some_and(|x| !(0..=100_000_000).contains(&x)) {
+            return Err(problem(ErrorCode::InvalidSize, format!("{what}数字不合理")));
+        }
+    }
+    let category = category_of(&industry, &section);
+    let size_class = thresholds()
+        .iter()
+        .find(|t| t.category == category)
+        .filter(|_| f.employees.is_some() || f.revenue_wan.is_some())
+        .map(|t| size_class(t, f.employees, f.revenue_wan).id().to_owned());
+    Ok(CheckedEntry {
+        credit_code: credit.to_string(),
+        name: name.to_owned(),
+        employer_type,
+        industry_code: industry,
+        region_code: region.to_owned(),
+        size_class,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_entry_is_checked_against_the_code_lists_and_sized() {
+        let rd = crate::RefData::load().unwrap();
+        let ok = EntryFields {
+            credit_code: "91350100m000100y43",
+            name: "  福州某某有限公司 ",
+            industry_code: "6513",
+            region_code: "350102",
+            employees: Some(120),
+            revenue_wan: Some(3_000),
+            ..EntryFields::default()
+        };
+        let e = check_entry(&rd, &ok).unwrap();
+        assert_eq!(
+            (e.credit_code.as_str(), e.name.as_str(), e.employer_type.as_str()),
+            ("91350100M000100Y43", "福州某某有限公司", "39")
+        );
+        assert!(e.size_class.is_some(), "figures give a size class");
+        assert_eq!(
+            check_entry(&rd, &EntryFields { employees: None, revenue_wan: None, ..ok }).unwrap().size_class,
+            None
+        );
+        let code = |f: EntryFields<'_>| check_entry(&rd, &f).unwrap_err().code;
+        assert_eq!(code(EntryFields { credit_code: "9135", ..ok }), crate::ErrorCode::InvalidCreditCode);
+        assert_eq!(code(EntryFields { name: " ", ..ok }), crate::ErrorCode::InvalidName);
+        assert_eq!(code(EntryFields { employer_type: Some("00"), ..ok }), crate::ErrorCode::InvalidEmployerType);
+        assert_eq!(code(EntryFields { industry_code: "9999", ..ok }), crate::ErrorCode::InvalidIndustry);
+        assert_eq!(code(EntryFields { region_code: "999999", ..ok }), crate::ErrorCode::InvalidRegion);
+        assert_eq!(code(EntryFields { employees: Some(-1), ..ok }), crate::ErrorCode::InvalidSize);
+    }
 
     fn t(cat: &str) -> Thresholds {
         thresholds().into_iter().find(|t| t.category == cat).unwrap()
