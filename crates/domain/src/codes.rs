@@ -483,19 +483,63 @@ mod tests {
         }
     }
 
+    /// GB 32100-2015 and GB 11714-1997 written out again from the standards, independently of
+    /// the implementation, as the oracle of the property tests below.
+    mod oracle {
+        pub const ALPHABET: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+
+        /// The 18th character of a credit code from its first 17.
+        pub fn credit_check(first17: &str) -> char {
+            let sum: u32 = first17
+                .chars()
+                .enumerate()
+                .map(|(i, c)| ALPHABET.find(c).expect("in the alphabet") as u32 * 3u32.pow(i as u32) % 31)
+                .sum();
+            let c = (31 - sum % 31) % 31;
+            ALPHABET.chars().nth(c as usize).expect("0..31")
+        }
+
+        /// The 9th character of an organisation code from its first 8 (letters count A = 10 …
+        /// Z = 35, as in GB 11714, not as in the credit alphabet).
+        pub fn org_check(first8: &str) -> char {
+            const W: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
+            let sum: u32 = first8.chars().zip(W).map(|(c, w)| c.to_digit(36).expect("alphanumeric") * w).sum();
+            match 11 - sum % 11 {
+                10 => 'X',
+                11 => '0',
+                d => char::from_digit(d, 10).expect("a digit"),
+            }
+        }
+    }
+
     proptest::proptest! {
         #[test]
-        fn check_char_always_validates(body in "[0-9A-HJ-NP-RTUW-Y]{8}", region in 0u32..1_000_000) {
-            let mut s = format!("91{region:06}").into_bytes();
-            s.extend_from_slice(body.as_bytes());
-            let org = credit::org_check_char(&s[8..16]).unwrap();
-            s.push(org);
-            if credit::value(org).is_some() {
-                let c = credit::check_char(&s).unwrap();
-                s.push(c);
-                let code = String::from_utf8(s).unwrap();
-                proptest::prop_assert!(CreditCode::parse(&code).is_ok(), "{}", code);
+        fn codes_made_by_the_standards_are_accepted(body in "[0-9A-HJ-NP-RTUW-Y]{8}", region in 0u32..1_000_000) {
+            let mut code = format!("91{region:06}{body}");
+            code.push(oracle::org_check(&body));
+            code.push(oracle::credit_check(&code));
+            proptest::prop_assert!(CreditCode::parse(&code).is_ok(), "{}", code);
+        }
+
+        #[test]
+        fn a_well_formed_code_is_accepted_exactly_when_both_check_characters_hold(
+            code in "[1-9ANY][0-9A-HJ-NP-RTUW-Y][0-9]{6}[0-9A-HJ-NP-RTUW-Y]{10}",
+            fix_org in proptest::bool::ANY,
+            fix_credit in proptest::bool::ANY,
+        ) {
+            // Half the cases carry a correct organisation check, half of those a correct final one.
+            let mut code = code;
+            if fix_org {
+                let c = oracle::org_check(&code[8..16]);
+                code.replace_range(16..17, &c.to_string());
+                if fix_credit {
+                    let c = oracle::credit_check(&code[..17]);
+                    code.replace_range(17..18, &c.to_string());
+                }
             }
+            let holds = oracle::org_check(&code[8..16]) == code.as_bytes()[16] as char
+                && oracle::credit_check(&code[..17]) == code.as_bytes()[17] as char;
+            proptest::prop_assert_eq!(CreditCode::parse(&code).is_ok(), holds, "{}", code);
         }
 
         #[test]

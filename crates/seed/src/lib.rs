@@ -732,11 +732,25 @@ mod tests {
     #[test]
     fn names_look_chinese() {
         let mut r = Rng::new(1);
-        for _ in 0..100 {
-            let n = person_name(Gender::Female, &mut r);
-            let len = n.chars().count();
-            assert!((2..=4).contains(&len), "{n}");
+        let mut double = 0;
+        for (gender, given) in [(Gender::Female, names::GIVEN_FEMALE), (Gender::Male, names::GIVEN_MALE)] {
+            for _ in 0..200 {
+                let n = person_name(gender, &mut r);
+                // A surname of the list (one or two characters), then one or two given characters
+                // of the gender's list, all Chinese.
+                let rest = names::SURNAMES
+                    .iter()
+                    .filter_map(|(s, _)| n.strip_prefix(s))
+                    .find(|rest| {
+                        let chars: Vec<String> = rest.chars().map(String::from).collect();
+                        (1..=2).contains(&chars.len()) && chars.iter().all(|c| given.contains(&c.as_str()))
+                    })
+                    .unwrap_or_else(|| panic!("{n} is not a surname and given characters of the lists"));
+                assert!(n.chars().all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{n}");
+                double += usize::from(rest.chars().count() == 2);
+            }
         }
+        assert!((180..=380).contains(&double), "about 70% have two given characters: {double} of 400");
     }
 
     #[test]

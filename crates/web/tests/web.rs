@@ -103,6 +103,8 @@ pub(crate) struct Reply {
     pub content_type: String,
     pub headers: axum::http::HeaderMap,
     pub body: String,
+    /// The body as sent (for files).
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -117,7 +119,7 @@ pub(crate) async fn send(app: &Router, req: Request<Body>) -> Reply {
     let headers = res.headers().clone();
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let bytes = res.into_body().collect().await.expect("body").to_bytes();
-    Reply { status, content_type, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    Reply { status, content_type, headers, body: String::from_utf8_lossy(&bytes).into_owned(), bytes: bytes.to_vec() }
 }
 
 pub(crate) async fn get(app: &Router, uri: &str) -> Reply {
