@@ -20,5 +20,7 @@ pub mod postings;
 pub mod rosters;
 pub mod search;
 pub mod statistics;
+#[cfg(test)]
+mod test_support;
 
 pub use error::{Error, ErrorCode, ErrorKind};

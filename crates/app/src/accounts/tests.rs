@@ -5,7 +5,6 @@ use jiuye_domain::access::{Actor, Role};
 use jiuye_domain::{Org, OrgCode, RefData};
 use jiuye_security::password::Cost;
 use jiuye_store::Repository;
-use jiuye_store::accounts::{NewGrant, NewUser};
 use jiuye_store::sqlite::SqliteStore;
 use uuid::Uuid;
 
@@ -31,19 +30,8 @@ impl Drop for Node {
 const COST: fn() -> Cost = Cost::fast_for_tests;
 
 async fn actor(s: &dyn Repository, username: &str, org: &Org, role: Role) -> Actor {
-    let user = NewUser {
-        id: Uuid::now_v7(),
-        username: username.into(),
-        display_name: username.into(),
-        org_id: org.id,
-        password_hash: super::hash_password("correct horse battery", COST()).await.unwrap(),
-        must_change_password: false,
-    };
-    let grant =
-        NewGrant { id: Uuid::now_v7(), user_id: user.id, role, org_id: org.id, subject_id: None, created_by: None };
-    assert!(s.create_user(&user, &[grant]).await.unwrap());
-    let grants = s.grants_of(user.id).await.unwrap().into_iter().map(|g| g.grant).collect();
-    Actor { user_id: user.id, username: username.into(), grants }
+    let hash = super::hash_password("correct horse battery", COST()).await.unwrap();
+    crate::test_support::account(s, username, org, role, None, &hash).await
 }
 
 async fn node() -> Node {

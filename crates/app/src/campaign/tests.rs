@@ -7,10 +7,8 @@ use jiuye_domain::access::{Actor, Role};
 use jiuye_domain::campaign::{Campaign, SPRING_2023, Status};
 use jiuye_domain::{Org, OrgCode, OrgKind, RefData, SchoolCode};
 use jiuye_store::Repository;
-use jiuye_store::accounts::{NewGrant, NewUser};
 use jiuye_store::employers::EmployerRecord;
 use jiuye_store::sqlite::SqliteStore;
-use jiuye_store::well_known_org_id;
 use uuid::Uuid;
 
 use super::{bases, photos, targets, visits};
@@ -35,43 +33,8 @@ impl Drop for Campus {
     }
 }
 
-fn child(node: Uuid, parent: &Org, code: OrgCode, kind: OrgKind, name: &str, major: Option<&str>) -> Org {
-    let now = chrono::Utc::now();
-    Org {
-        id: well_known_org_id(&code),
-        path: format!("{}/{code}", parent.path),
-        code,
-        kind,
-        name: name.to_owned(),
-        parent_id: Some(parent.id),
-        province_code: parent.province_code.clone(),
-        school_level: None,
-        newly_built: false,
-        private: false,
-        authority: None,
-        region_code: parent.region_code.clone(),
-        major_code: major.map(str::to_owned),
-        origin_node: node,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-    }
-}
-
 async fn actor(s: &dyn Repository, username: &str, org: &Org, role: Role) -> Actor {
-    let user = NewUser {
-        id: Uuid::now_v7(),
-        username: username.into(),
-        display_name: username.into(),
-        org_id: org.id,
-        password_hash: "$argon2id$v=19$placeholder".into(),
-        must_change_password: false,
-    };
-    let grant =
-        NewGrant { id: Uuid::now_v7(), user_id: user.id, role, org_id: org.id, subject_id: None, created_by: None };
-    assert!(s.create_user(&user, &[grant]).await.unwrap());
-    let grants = s.grants_of(user.id).await.unwrap().into_iter().map(|g| g.grant).collect();
-    Actor { user_id: user.id, username: username.into(), grants }
+    crate::test_support::account(s, username, org, role, None, crate::test_support::NO_PASSWORD).await
 }
 
 async fn campus() -> Campus {
@@ -84,11 +47,11 @@ async fn campus() -> Campus {
     let org = |c: &'static str| async move { s.org_by_code(&OrgCode::parse(c).unwrap()).await.unwrap().unwrap() };
     let (sichuan, scu) = (org("510000").await, org("4151010610").await);
     let school = SchoolCode::parse("4151010610").unwrap();
-    let cs = child(node, &scu, OrgCode::college(&school, 1), OrgKind::College, "计算机学院", None);
-    let econ = child(node, &scu, OrgCode::college(&school, 2), OrgKind::College, "经济学院", None);
+    let cs = crate::test_support::child(node, &scu, OrgCode::college(&school, 1), OrgKind::College, "计算机学院", None);
+    let econ = crate::test_support::child(node, &scu, OrgCode::college(&school, 2), OrgKind::College, "经济学院", None);
     let major = |college: &Org, m: &str, name: &str| {
         let code = OrgCode::programme(&college.code, &jiuye_domain::MajorCode::parse(m).unwrap());
-        child(node, college, code, OrgKind::Programme, name, Some(m))
+        crate::test_support::child(node, college, code, OrgKind::Programme, name, Some(m))
     };
     let cs_major = major(&cs, "080901", "计算机科学与技术");
     let econ_major = major(&econ, "020101", "经济学");

@@ -7,9 +7,7 @@ use jiuye_domain::access::{Actor, Role};
 use jiuye_domain::destination::{DestStatus, Registration};
 use jiuye_domain::{EducationLevel, Gender, Graduate, Org, OrgCode, OrgKind, RefData, SchoolCode};
 use jiuye_store::Repository;
-use jiuye_store::accounts::{NewGrant, NewUser};
 use jiuye_store::sqlite::SqliteStore;
-use jiuye_store::well_known_org_id;
 use uuid::Uuid;
 
 use super::graduates::{self, GraduateFilter};
@@ -34,43 +32,8 @@ impl Drop for Campus {
     }
 }
 
-fn child(node: Uuid, parent: &Org, code: OrgCode, kind: OrgKind, name: &str, major: Option<&str>) -> Org {
-    let now = chrono::Utc::now();
-    Org {
-        id: well_known_org_id(&code),
-        path: format!("{}/{code}", parent.path),
-        code,
-        kind,
-        name: name.to_owned(),
-        parent_id: Some(parent.id),
-        province_code: parent.province_code.clone(),
-        school_level: None,
-        newly_built: false,
-        private: false,
-        authority: None,
-        region_code: parent.region_code.clone(),
-        major_code: major.map(str::to_owned),
-        origin_node: node,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-    }
-}
-
 async fn actor(s: &dyn Repository, username: &str, org: &Org, role: Role, subject: Option<Uuid>) -> Actor {
-    let user = NewUser {
-        id: Uuid::now_v7(),
-        username: username.into(),
-        display_name: username.into(),
-        org_id: org.id,
-        password_hash: "$argon2id$v=19$placeholder".into(),
-        must_change_password: false,
-    };
-    let grant =
-        NewGrant { id: Uuid::now_v7(), user_id: user.id, role, org_id: org.id, subject_id: subject, created_by: None };
-    assert!(s.create_user(&user, &[grant]).await.unwrap());
-    let grants = s.grants_of(user.id).await.unwrap().into_iter().map(|g| g.grant).collect();
-    Actor { user_id: user.id, username: username.into(), grants }
+    crate::test_support::account(s, username, org, role, subject, crate::test_support::NO_PASSWORD).await
 }
 
 async fn campus() -> Campus {
@@ -84,10 +47,10 @@ async fn campus() -> Campus {
     let node = s.node().await.unwrap().node_id;
     let scu = s.org_by_code(&OrgCode::parse("4151010610").unwrap()).await.unwrap().unwrap();
     let school = SchoolCode::parse("4151010610").unwrap();
-    let cs = child(node, &scu, OrgCode::college(&school, 1), OrgKind::College, "计算机学院", None);
-    let econ = child(node, &scu, OrgCode::college(&school, 2), OrgKind::College, "经济学院", None);
+    let cs = crate::test_support::child(node, &scu, OrgCode::college(&school, 1), OrgKind::College, "计算机学院", None);
+    let econ = crate::test_support::child(node, &scu, OrgCode::college(&school, 2), OrgKind::College, "经济学院", None);
     let code = OrgCode::programme(&cs.code, &jiuye_domain::MajorCode::parse("080901").unwrap());
-    let cs_major = child(node, &cs, code, OrgKind::Programme, "计算机科学与技术", Some("080901"));
+    let cs_major = crate::test_support::child(node, &cs, code, OrgKind::Programme, "计算机科学与技术", Some("080901"));
     s.upsert_orgs(&[cs.clone(), econ.clone(), cs_major.clone()]).await.unwrap();
     let g = Graduate {
         id: Uuid::now_v7(),
