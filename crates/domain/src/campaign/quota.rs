@@ -152,6 +152,103 @@ mod tests {
         }
     }
 
+    const SHIPPED: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../policies/2023-spring.toml"));
+
+    fn org(n: u128, code: &str, kind: crate::OrgKind, path: &str) -> Org {
+        let at = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+        Org {
+            id: Uuid::from_u128(n),
+            code: crate::OrgCode::parse(code).unwrap(),
+            kind,
+            name: format!("单位{n}"),
+            parent_id: None,
+            path: path.into(),
+            province_code: Some("510000".into()),
+            school_level: None,
+            newly_built: false,
+            private: false,
+            authority: None,
+            region_code: None,
+            major_code: None,
+            origin_node: Uuid::nil(),
+            version: 1,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    fn facts<'a>(
+        campaign: &'a Campaign,
+        rollup: &'a Rollup,
+        province: &'a Org,
+        university: &'a Org,
+        visits: &[(LoggedVisit, String)],
+    ) -> Facts<'a> {
+        Facts {
+            campaign,
+            rollup,
+            province,
+            university,
+            visits: visits.to_vec(),
+            earlier: HashSet::new(),
+            as_of: NaiveDate::from_ymd_opt(2023, 3, 16).unwrap(),
+        }
+    }
+
+    /// The `leaders_visit` target of the 2023 policy (书记、校长访企拓岗不少于100家): it applies to
+    /// 新建本科 and to 高职 universities only, and counts distinct employers visited by leaders
+    /// inside the window.
+    #[test]
+    fn leaders_visit_applies_to_newly_built_and_vocational_universities_and_counts_leader_visits() {
+        let campaign = Campaign::parse(SHIPPED).unwrap();
+        let target = campaign.targets.iter().find(|t| t.id == "leaders_visit").unwrap();
+        assert_eq!((target.required, target.level), (100, Level::University));
+        let province = org(1, "510000", crate::OrgKind::Province, "CN/510000");
+        let mut university = org(2, "4151010610", crate::OrgKind::University, "CN/510000/4151010610");
+        university.school_level = Some(SchoolLevel::Undergraduate);
+        let rollup = Rollup::default();
+        let visit = |n: u128, employer: u128, date: &str, by_leaders: bool| {
+            let v = LoggedVisit {
+                id: Uuid::from_u128(n),
+                employer: Uuid::from_u128(1000 + employer),
+                date: NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap(),
+                by_leaders,
+                programmes: vec![],
+            };
+            (v, university.path.clone())
+        };
+        let visits = vec![
+            visit(1, 1, "2023-02-10", true),
+            // The same employer again: counted once.
+            visit(2, 1, "2023-03-01", true),
+            visit(3, 2, "2023-03-02", true),
+            // No leader took part: not counted.
+            visit(4, 3, "2023-03-03", false),
+            // Before and after the window.
+            visit(5, 4, "2023-01-20", true),
+            visit(6, 5, "2023-05-02", true),
+        ];
+
+        // An established undergraduate university: the target does not apply.
+        assert_eq!(facts(&campaign, &rollup, &province, &university, &visits).reason(target, &university, None), None);
+
+        let mut newly = university.clone();
+        newly.newly_built = true;
+        let why = facts(&campaign, &rollup, &province, &newly, &visits).reason(target, &newly, None).unwrap();
+        assert!(why.contains("新建本科"), "{why}");
+
+        let mut vocational = university.clone();
+        vocational.school_level = Some(SchoolLevel::Vocational);
+        let why = facts(&campaign, &rollup, &province, &vocational, &visits).reason(target, &vocational, None).unwrap();
+        assert!(why.contains("高职"), "{why}");
+
+        let p = facts(&campaign, &rollup, &province, &newly, &visits).progress(target, &newly);
+        assert_eq!((p.required, p.achieved), (100, 2));
+        assert_eq!(p.expected_by_now, 50, "44 of the window's 89 days");
+        assert_eq!(p.status, Status::Behind);
+        assert_eq!(p.owed(), 98);
+    }
+
     #[test]
     fn rates_read_as_percent_with_counts() {
         let t = Tally { graduates: 200, placed: 170, ..Tally::default() };
