@@ -106,6 +106,34 @@ pub fn load_or_create_keys(path: &Path) -> Result<jiuye_security::seal::KeyRing,
     }
 }
 
+/// Reads the key ring (creating it when missing) and makes sure it holds the audit chain's key,
+/// adding one and rewriting the file when it does not. Returns the ring and whether its audit key
+/// was created just now (the first start with a key: the audit chain is then re-anchored).
+pub fn load_keys_with_audit_key(path: &Path) -> Result<(jiuye_security::seal::KeyRing, bool), String> {
+    let existed = path.exists();
+    let mut ring = load_or_create_keys(path)?;
+    if !existed {
+        return Ok((ring, true));
+    }
+    if ring.ensure_audit_key().map_err(|e| e.to_string())? {
+        write_keys(path, &ring)?;
+        tracing::info!(path = %path.display(), "added the audit chain's key to the key file");
+        return Ok((ring, true));
+    }
+    Ok((ring, false))
+}
+
+/// Reads the key ring without creating anything; `None` when the file does not exist.
+pub fn read_keys(path: &Path) -> Result<Option<jiuye_security::seal::KeyRing>, String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => jiuye_security::seal::KeyRing::parse(&text)
+            .map(Some)
+            .map_err(|e| format!("密钥文件 {} 有误：{e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("无法读取密钥文件 {}：{e}", path.display())),
+    }
+}
+
 /// Writes the key ring with owner-only permissions, replacing the file atomically.
 pub fn write_keys(path: &Path, ring: &jiuye_security::seal::KeyRing) -> Result<(), String> {
     use std::io::Write;
@@ -165,5 +193,29 @@ mod key_tests {
         assert_eq!(mode, 0o600);
         let sealed = ring.seal(b"x").unwrap();
         assert_eq!(load_or_create_keys(&p).unwrap().open(&sealed).unwrap(), b"x");
+    }
+
+    #[test]
+    fn the_audit_key_is_added_once_to_an_older_key_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("secret.key");
+        assert!(read_keys(&p).unwrap().is_none());
+        let (fresh, created) = load_keys_with_audit_key(&p).unwrap();
+        assert!(created && fresh.audit_key().is_some(), "a new key file has an audit key");
+        let (again, created) = load_keys_with_audit_key(&p).unwrap();
+        assert!(!created);
+        assert_eq!(again.audit_key(), fresh.audit_key());
+        // A key file written before the audit key existed: the key is added and kept.
+        let text = std::fs::read_to_string(&p).unwrap();
+        let older: String = text.lines().filter(|l| !l.starts_with("audit:")).map(|l| format!("{l}\n")).collect();
+        std::fs::write(&p, &older).unwrap();
+        let sealed = fresh.seal(b"x").unwrap();
+        let (upgraded, created) = load_keys_with_audit_key(&p).unwrap();
+        assert!(created && upgraded.audit_key().is_some());
+        assert_ne!(upgraded.audit_key(), fresh.audit_key());
+        assert_eq!(upgraded.open(&sealed).unwrap(), b"x", "the sealing keys are kept");
+        assert_eq!(read_keys(&p).unwrap().unwrap().audit_key(), upgraded.audit_key());
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
     }
 }

@@ -229,9 +229,13 @@ struct TokenCreateArgs {
 
 #[derive(Subcommand, Debug)]
 enum AuditCommand {
-    /// Walk the hash chain of the audit log; exit 1 naming the first row that was edited,
-    /// inserted or removed.
+    /// Walk the hash chain of the audit log with the audit key from the key file; exit 1 naming
+    /// the first row that was edited, inserted or removed, or an end rewritten without the key.
     Verify(DataArgs),
+    /// Key an audit log written before the node had an audit key, once: check the unkeyed chain,
+    /// re-hash every row with the key and record the re-anchoring. The first start with a new
+    /// key does this by itself; run it only when that start was interrupted.
+    Reanchor(DataArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -340,14 +344,22 @@ fn init_logging(format: &str) -> Result<(), String> {
     }
 }
 
-async fn open(data: &DataConfig) -> Result<(Store, Arc<RefData>), String> {
+/// Opens the database and brings its reference data up to date; touches no key.
+async fn open_database(data: &DataConfig) -> Result<(Store, Arc<RefData>), String> {
     let refdata = Arc::new(RefData::load().map_err(|e| format!("内置参考数据有误：{e}"))?);
     let store = jiuye_store::connect(&data.url())
         .await
         .map_err(|e| format!("无法打开数据库 {}：{e}", jiuye_store::redact_url(&data.url())))?;
     store.sync_reference_data(&refdata).await.map_err(|e| format!("载入参考数据失败：{e}"))?;
-    // The node's field-encryption key exists from the first command that touches data.
-    config::load_or_create_keys(&data.key_file)?;
+    Ok((store, refdata))
+}
+
+/// Opens the database with the node's keys: the key file exists from the first command that
+/// touches data, and the store writes the audit chain with its audit key.
+async fn open(data: &DataConfig) -> Result<(Store, Arc<RefData>), String> {
+    let (store, refdata) = open_database(data).await?;
+    let (ring, new_audit_key) = config::load_keys_with_audit_key(&data.key_file)?;
+    ops::key_audit_chain(&*store, &ring, new_audit_key).await?;
     Ok((store, refdata))
 }
 
@@ -588,6 +600,7 @@ fn main() -> ExitCode {
             Command::User(UserCommand::Grant(a)) => ops::user_grant(a, file).await.map(|()| true),
             Command::Token(TokenCommand::Create(a)) => ops::token_create(a, file).await.map(|()| true),
             Command::Audit(AuditCommand::Verify(a)) => ops::audit_verify(a, file).await,
+            Command::Audit(AuditCommand::Reanchor(a)) => ops::audit_reanchor(a, file).await,
             Command::Key(KeyCommand::Rotate(a)) => ops::key_rotate(a, file).await.map(|()| true),
             Command::Import(ImportCommand::Graduates(a)) => ops::import_graduates(a, file).await,
             Command::Bench(BenchCommand::Stats(a)) => bench::stats(a, file).await.map(|()| true),

@@ -5,13 +5,14 @@
 use std::io::BufRead;
 
 use jiuye_domain::access::Role;
+use jiuye_security::chain::AuditKey;
 use jiuye_store::Repository;
-use jiuye_store::accounts::{AuditEntry, ChainCheck, NewGrant, NewUser, verify_audit_chain};
+use jiuye_store::accounts::{AuditEntry, ChainCheck, NewGrant, NewUser, Reanchor, verify_audit_chain};
 use uuid::Uuid;
 
 use super::{
     CampaignLoadArgs, DataArgs, ImportGraduatesArgs, TokenCreateArgs, UserAddArgs, UserGrantArgs, data_config,
-    init_logging, open,
+    init_logging, open, open_database,
 };
 use crate::config::{self, FileConfig};
 
@@ -156,17 +157,89 @@ pub(super) async fn token_create(a: TokenCreateArgs, file: FileConfig) -> Result
     Ok(())
 }
 
+/// Gives the store the node's audit key and keys the chain when that is due: for an empty log
+/// (a new node), and for a log written without a key only when the key was created just now (the
+/// first start after the upgrade). A log that is unkeyed under an older key is left for
+/// `jiuye audit verify` to report: re-anchoring it silently would also accept a log that someone
+/// rewrote without the key.
+pub(super) async fn key_audit_chain(
+    store: &dyn Repository,
+    ring: &jiuye_security::seal::KeyRing,
+    new_key: bool,
+) -> Result<(), String> {
+    let key = ring.audit_key().ok_or("密钥文件中没有审计密钥")?;
+    store.set_audit_key(AuditKey::new(*key)).map_err(|e| e.to_string())?;
+    let head = store.audit_head().await.map_err(|e| e.to_string())?;
+    if head.tag.is_some() || !(new_key || head.seq == 0) {
+        return Ok(());
+    }
+    match store.reanchor_audit(OPERATOR).await.map_err(|e| e.to_string())? {
+        Reanchor::Done { rows: 0, .. } | Reanchor::AlreadyKeyed => {}
+        Reanchor::Done { rows, old_head, seq } => {
+            eprintln!(
+                "审计日志已启用密钥：{rows} 条旧记录已用审计密钥重新锚定（原链尾哈希 {old_head}），记为第 {seq} 条。"
+            );
+        }
+        Reanchor::Refused { seq, reason } => {
+            eprintln!(
+                "警告：审计日志在启用密钥之前已断裂（第 {seq} 条：{reason}），未重新锚定；`jiuye audit verify` 会报告这一处。"
+            );
+        }
+    }
+    Ok(())
+}
+
 pub(super) async fn audit_verify(a: DataArgs, file: FileConfig) -> Result<bool, String> {
     init_logging(file.log_format.as_deref().unwrap_or("text"))?;
     let data = data_config(&a, &file);
-    let (store, _) = open(&data).await?;
-    match verify_audit_chain(&*store).await.map_err(|e| e.to_string())? {
+    // The key is read, never made: a missing key cannot be told from a log rewritten without it.
+    let ring = config::read_keys(&data.key_file)?.ok_or_else(|| {
+        format!(
+            "无法校验审计日志：找不到密钥文件 {}。审计密钥只在密钥文件中，不在数据库里；请从 `jiuye key export` 导出的文件恢复密钥文件后再校验。",
+            data.key_file.display()
+        )
+    })?;
+    let key = ring.audit_key().ok_or_else(|| {
+        format!(
+            "无法校验审计日志：密钥文件 {} 中没有审计密钥（audit: 一行）。启动一次节点，或运行 `jiuye audit reanchor`，会生成审计密钥并重新锚定审计日志。",
+            data.key_file.display()
+        )
+    })?;
+    let (store, _) = open_database(&data).await?;
+    match verify_audit_chain(&*store, &AuditKey::new(*key)).await.map_err(|e| e.to_string())? {
         ChainCheck::Intact { rows } => {
-            println!("审计日志完整：共 {rows} 条，哈希链无断裂。");
+            let head = store.audit_head().await.map_err(|e| e.to_string())?;
+            println!(
+                "审计日志完整：共 {rows} 条，每一条都用审计密钥校验通过。链尾：第 {} 条，哈希 {}。",
+                head.seq, head.hash
+            );
             Ok(true)
         }
         ChainCheck::Broken { seq, reason } => {
             println!("审计日志被改动：第 {seq} 条起哈希链断裂（{reason}）。");
+            Ok(false)
+        }
+    }
+}
+
+pub(super) async fn audit_reanchor(a: DataArgs, file: FileConfig) -> Result<bool, String> {
+    init_logging(file.log_format.as_deref().unwrap_or("text"))?;
+    let data = data_config(&a, &file);
+    let (store, _) = open_database(&data).await?;
+    let (ring, _) = config::load_keys_with_audit_key(&data.key_file)?;
+    let key = ring.audit_key().ok_or("密钥文件中没有审计密钥")?;
+    store.set_audit_key(AuditKey::new(*key)).map_err(|e| e.to_string())?;
+    match store.reanchor_audit(OPERATOR).await.map_err(|e| e.to_string())? {
+        Reanchor::AlreadyKeyed => {
+            println!("审计日志已用审计密钥锚定，无需重新锚定，未作任何改动。");
+            Ok(true)
+        }
+        Reanchor::Done { rows, old_head, seq } => {
+            println!("已用审计密钥重新锚定审计日志：{rows} 条（原链尾哈希 {old_head}），本次操作记为第 {seq} 条。");
+            Ok(true)
+        }
+        Reanchor::Refused { seq, reason } => {
+            println!("审计日志在重新锚定之前已断裂：第 {seq} 条（{reason}）。未作任何改动。");
             Ok(false)
         }
     }

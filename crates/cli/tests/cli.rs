@@ -407,7 +407,9 @@ async fn audit_verify_notices_deleted_rows_and_key_rotation_keeps_secrets_readab
         assert!(rotate.status.success(), "{}", String::from_utf8_lossy(&rotate.stderr));
         assert!(stdout(&rotate).contains("重新加密 1 项"), "{}", stdout(&rotate));
         let keys = std::fs::read_to_string(t.dir.path().join("secret.key")).expect("key file");
-        assert_eq!(keys.lines().filter(|l| !l.starts_with('#')).count(), 2, "old key kept, new key added");
+        let sealing = keys.lines().filter(|l| !l.starts_with('#') && !l.starts_with("audit:")).count();
+        assert_eq!(sealing, 2, "old key kept, new key added");
+        assert_eq!(keys.lines().filter(|l| l.starts_with("audit:")).count(), 1, "the audit key is kept");
         // …is re-sealed under the new key and still opens to the same secret.
         let ring = jiuye_security::seal::KeyRing::parse(&keys).expect("ring");
         let stored = stored_totp(&t, "a_user_1").await;
@@ -416,6 +418,66 @@ async fn audit_verify_notices_deleted_rows_and_key_rotation_keeps_secrets_readab
         tamper(&t, "DELETE FROM audit_log WHERE seq = 2").await;
         let v = run(&["audit", "verify"], &extra);
         assert_eq!(v.status.code(), Some(1));
+        assert!(stdout(&v).contains("第 2 条"), "{}", stdout(&v));
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn an_older_node_keys_its_audit_log_once_and_verify_needs_the_key() {
+    for t in targets().await {
+        let extra = t.args();
+        let key_file = t.dir.path().join("secret.key");
+        // A node from before the keyed chain: a log written without a key…
+        let url = match &t.pg {
+            Some((_, url)) => url.clone(),
+            None => t.dir.path().join("jiuye.db").display().to_string(),
+        };
+        let store = jiuye_store::connect(&url).await.expect("open store");
+        for i in 1..=3 {
+            let entry = jiuye_store::accounts::AuditEntry {
+                username: Some("(命令行)".into()),
+                action: "user_create".into(),
+                result: "ok".into(),
+                detail: Some(format!("旧记录 {i}")),
+                ..Default::default()
+            };
+            store.append_audit(&entry).await.expect("append");
+        }
+        drop(store);
+        // …cannot be verified without a key file, and verify makes none.
+        let v = run(&["audit", "verify"], &extra);
+        assert_eq!(v.status.code(), Some(2), "{}: {}", t.name(), stdout(&v));
+        let err = String::from_utf8_lossy(&v.stderr).into_owned();
+        assert!(err.contains("无法校验") && err.contains("找不到密钥文件"), "{err}");
+        assert!(!stdout(&v).contains("完整") && !key_file.exists());
+        // …nor with a key file from before the audit key.
+        let mut older = jiuye_security::seal::KeyRing::generate().expect("ring").to_file();
+        older = older.lines().filter(|l| !l.starts_with("audit:")).map(|l| format!("{l}\n")).collect();
+        std::fs::write(&key_file, &older).expect("write key file");
+        let v = run(&["audit", "verify"], &extra);
+        assert_eq!(v.status.code(), Some(2), "{}", stdout(&v));
+        assert!(String::from_utf8_lossy(&v.stderr).contains("没有审计密钥"), "{:?}", v);
+        assert_eq!(std::fs::read_to_string(&key_file).expect("key file"), older, "verify changed the key file");
+
+        // The first start after the upgrade adds the audit key and re-anchors the old rows, once.
+        let o = run(&["check"], &extra);
+        assert!(o.status.success(), "{}: {:?}", t.name(), o);
+        assert!(String::from_utf8_lossy(&o.stderr).contains("3 条旧记录已用审计密钥重新锚定"), "{:?}", o);
+        let keys = std::fs::read_to_string(&key_file).expect("key file");
+        assert!(keys.starts_with(&older) && keys.lines().any(|l| l.starts_with("audit:")), "{keys}");
+        let v = run(&["audit", "verify"], &extra);
+        assert!(v.status.success() && stdout(&v).contains("共 4 条"), "{}: {}", t.name(), stdout(&v));
+        let r = run(&["audit", "reanchor"], &extra);
+        assert!(r.status.success() && stdout(&r).contains("无需重新锚定"), "{}", stdout(&r));
+        let o = run(&["check"], &extra);
+        assert!(!String::from_utf8_lossy(&o.stderr).contains("重新锚定"), "{:?}", o);
+        let v = run(&["audit", "verify"], &extra);
+        assert!(v.status.success() && stdout(&v).contains("共 4 条"), "{}", stdout(&v));
+        // An old row edited afterwards is found.
+        tamper(&t, "UPDATE audit_log SET detail = '改过' WHERE seq = 2").await;
+        let v = run(&["audit", "verify"], &extra);
+        assert_eq!(v.status.code(), Some(1), "{}", stdout(&v));
         assert!(stdout(&v).contains("第 2 条"), "{}", stdout(&v));
         t.cleanup().await;
     }

@@ -232,21 +232,48 @@ pub mod seal {
     pub struct KeyRing {
         /// (id, key), oldest first; the last is current.
         keys: Vec<(u32, [u8; 32])>,
+        /// The audit chain's HMAC key (the `audit:` line), kept apart from the sealing keys.
+        audit: Option<[u8; 32]>,
     }
 
     impl std::fmt::Debug for KeyRing {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             let ids: Vec<u32> = self.keys.iter().map(|k| k.0).collect();
-            f.debug_struct("KeyRing").field("key_ids", &ids).field("keys", &"<redacted>").finish()
+            f.debug_struct("KeyRing")
+                .field("key_ids", &ids)
+                .field("keys", &"<redacted>")
+                .field("audit_key", &self.audit.map(|_| "<redacted>"))
+                .finish()
         }
     }
 
+    /// The line prefix of the audit chain's key in the key file.
+    const AUDIT_LINE: &str = "audit:";
+
     impl KeyRing {
-        /// A ring with one new random key.
+        /// A ring with one new random sealing key and a new random audit key.
         pub fn generate() -> Result<KeyRing, SecurityError> {
-            let mut ring = KeyRing { keys: Vec::new() };
+            let mut ring = KeyRing { keys: Vec::new(), audit: None };
             ring.add_new_key()?;
+            ring.ensure_audit_key()?;
             Ok(ring)
+        }
+
+        /// The audit chain's HMAC key, when the file has one.
+        pub fn audit_key(&self) -> Option<&[u8; 32]> {
+            self.audit.as_ref()
+        }
+
+        /// Adds a random audit key when the ring has none; returns whether it added one (the
+        /// caller then writes the file).
+        pub fn ensure_audit_key(&mut self) -> Result<bool, SecurityError> {
+            if self.audit.is_some() {
+                return Ok(false);
+            }
+            let mut key = [0u8; 32];
+            key.copy_from_slice(&super::random_bytes(32)?);
+            self.audit = Some(key);
+            Ok(true)
         }
 
         /// Adds a new random key, which becomes current; returns its id.
@@ -264,15 +291,24 @@ pub mod seal {
         }
 
         /// Parses the key file format: one `ID:BASE64KEY` per line, `#` comments; the last
-        /// line is the current key.
+        /// such line is the current key. A line `audit:BASE64KEY` holds the audit chain's key.
         pub fn parse(text: &str) -> Result<KeyRing, SecurityError> {
             let mut keys = Vec::new();
+            let mut audit = None;
             for (n, line) in text.lines().enumerate() {
                 let line = line.trim();
                 if line.is_empty() || line.starts_with('#') {
                     continue;
                 }
                 let bad = |why: &str| SecurityError::KeyFile(format!("line {}: {why}", n + 1));
+                if let Some(b64) = line.strip_prefix(AUDIT_LINE) {
+                    let bytes = STANDARD.decode(b64.trim()).map_err(|_| bad("audit key is not base64"))?;
+                    let key: [u8; 32] = bytes.try_into().map_err(|_| bad("audit key is not 32 bytes"))?;
+                    if audit.replace(key).is_some() {
+                        return Err(bad("a second audit key"));
+                    }
+                    continue;
+                }
                 let (id, b64) = line.split_once(':').ok_or_else(|| bad("expected ID:KEY"))?;
                 let id: u32 = id.trim().parse().map_err(|_| bad("key id is not a number"))?;
                 let bytes = STANDARD.decode(b64.trim()).map_err(|_| bad("key is not base64"))?;
@@ -285,7 +321,7 @@ pub mod seal {
             if keys.is_empty() {
                 return Err(SecurityError::KeyFile("no key".into()));
             }
-            Ok(KeyRing { keys })
+            Ok(KeyRing { keys, audit })
         }
 
         /// The key file text for this ring.
@@ -294,6 +330,10 @@ pub mod seal {
                 String::from("# jiuye field-encryption keys: ID:BASE64, the last line is current. Keep secret.\n");
             for (id, key) in &self.keys {
                 s.push_str(&format!("{id}:{}\n", STANDARD.encode(key)));
+            }
+            if let Some(key) = &self.audit {
+                s.push_str("# The audit chain's HMAC key: without it `jiuye audit verify` cannot check the log.\n");
+                s.push_str(&format!("{AUDIT_LINE}{}\n", STANDARD.encode(key)));
             }
             s
         }
@@ -334,29 +374,100 @@ pub mod seal {
 
 /// The audit log's hash chain: each row's hash covers the previous row's hash and every field
 /// of the row, so an edit, an insertion or a deletion anywhere breaks the chain from there on.
+///
+/// The keyed chain uses HMAC-SHA256 with a key kept outside the database ([`link_keyed`]): whoever
+/// can write to the database but does not hold the key cannot recompute the hashes after changing
+/// a row. The unkeyed SHA-256 link ([`link`]) remains for rows written before the key existed,
+/// which are checked once and re-hashed with the key.
 pub mod chain {
+    use hmac::{Hmac, KeyInit, Mac};
+
     use super::{Digest, Sha256, hex};
 
     /// The hash "before the first row".
     pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-    /// The hash of one row, given the previous row's hash and the row's fields in a fixed order.
-    /// Each field is length-prefixed so that no two different rows encode alike.
-    pub fn link(prev_hash: &str, seq: i64, fields: &[Option<&str>]) -> String {
-        let mut h = Sha256::new();
-        h.update(prev_hash.as_bytes());
-        h.update(seq.to_be_bytes());
+    /// What a head tag's input starts with, so that it never reads like a row's.
+    const HEAD_DOMAIN: &[u8] = b"jiuye audit head\0";
+
+    /// The audit chain's HMAC key. Never shown in `Debug`.
+    #[derive(Clone, PartialEq, Eq)]
+    pub struct AuditKey([u8; 32]);
+
+    impl AuditKey {
+        pub fn new(bytes: [u8; 32]) -> AuditKey {
+            AuditKey(bytes)
+        }
+
+        pub fn bytes(&self) -> &[u8; 32] {
+            &self.0
+        }
+    }
+
+    impl std::fmt::Debug for AuditKey {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("AuditKey(<redacted>)")
+        }
+    }
+
+    /// Feeds the encoding of one row to `out`: the previous hash, the sequence number, then each
+    /// field length-prefixed (absent fields as a single 0 byte), so that no two different rows
+    /// encode alike.
+    fn encode(prev_hash: &str, seq: i64, fields: &[Option<&str>], out: &mut dyn FnMut(&[u8])) {
+        out(prev_hash.as_bytes());
+        out(&seq.to_be_bytes());
         for f in fields {
             match f {
                 Some(s) => {
-                    h.update([1u8]);
-                    h.update((s.len() as u64).to_be_bytes());
-                    h.update(s.as_bytes());
+                    out(&[1u8]);
+                    out(&(s.len() as u64).to_be_bytes());
+                    out(s.as_bytes());
                 }
-                None => h.update([0u8]),
+                None => out(&[0u8]),
             }
         }
+    }
+
+    /// The unkeyed hash of one row (SHA-256), given the previous row's hash and the row's fields
+    /// in a fixed order.
+    pub fn link(prev_hash: &str, seq: i64, fields: &[Option<&str>]) -> String {
+        let mut h = Sha256::new();
+        encode(prev_hash, seq, fields, &mut |b| h.update(b));
         hex(&h.finalize())
+    }
+
+    /// HMAC-SHA256 of `data` under `key` (RFC 2104).
+    pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
+        let mut mac = new_mac(key);
+        mac.update(data);
+        let mut out = [0u8; 32];
+        out.copy_from_slice(&mac.finalize().into_bytes());
+        out
+    }
+
+    fn new_mac(key: &[u8]) -> Hmac<Sha256> {
+        // HMAC accepts a key of any length; this never fails.
+        match <Hmac<Sha256> as KeyInit>::new_from_slice(key) {
+            Ok(m) => m,
+            Err(_) => unreachable!("HMAC takes keys of any length"),
+        }
+    }
+
+    /// The keyed hash of one row: HMAC-SHA256 under `key` over the same encoding as [`link`].
+    pub fn link_keyed(key: &[u8; 32], prev_hash: &str, seq: i64, fields: &[Option<&str>]) -> String {
+        let mut mac = new_mac(key);
+        encode(prev_hash, seq, fields, &mut |b| mac.update(b));
+        hex(&mac.finalize().into_bytes())
+    }
+
+    /// The tag of the chain's recorded end (last sequence number and hash): removing rows from
+    /// the end and moving the head back needs the key to make a new tag.
+    pub fn head_tag(key: &[u8; 32], seq: i64, hash: &str) -> String {
+        let mut mac = new_mac(key);
+        mac.update(HEAD_DOMAIN);
+        mac.update(&seq.to_be_bytes());
+        mac.update(hash.as_bytes());
+        hex(&mac.finalize().into_bytes())
     }
 }
 
@@ -441,6 +552,92 @@ mod tests {
         assert_ne!(a, chain::link(chain::GENESIS, 1, &[Some("alice"), Some(""), Some("login")]));
         assert_ne!(a, chain::link(chain::GENESIS, 1, &[Some("alic"), Some("e"), Some("login")]));
         assert_eq!(a, chain::link(chain::GENESIS, 1, &[Some("alice"), None, Some("login")]));
+    }
+
+    #[test]
+    fn hmac_matches_rfc4231_vectors() {
+        let hex_of = |s: &str| -> Vec<u8> {
+            (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+        };
+        // RFC 4231 test cases 1, 2 and 6 (HMAC-SHA-256).
+        let cases: [(Vec<u8>, Vec<u8>, &str); 3] = [
+            (vec![0x0b; 20], b"Hi There".to_vec(), "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"),
+            (
+                b"Jefe".to_vec(),
+                b"what do ya want for nothing?".to_vec(),
+                "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+            ),
+            (
+                vec![0xaa; 131],
+                b"Test Using Larger Than Block-Size Key - Hash Key First".to_vec(),
+                "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54",
+            ),
+        ];
+        for (key, data, expected) in cases {
+            assert_eq!(chain::hmac_sha256(&key, &data).to_vec(), hex_of(expected));
+        }
+    }
+
+    #[test]
+    fn keyed_links_differ_for_any_change_and_any_other_key() {
+        let key = [7u8; 32];
+        let fields = [Some("alice"), None, Some("login")];
+        let a = chain::link_keyed(&key, chain::GENESIS, 1, &fields);
+        assert_eq!(a, chain::link_keyed(&key, chain::GENESIS, 1, &fields));
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, chain::link(chain::GENESIS, 1, &fields), "keyed and unkeyed links differ");
+        assert_ne!(a, chain::link_keyed(&[8u8; 32], chain::GENESIS, 1, &fields), "another key");
+        assert_ne!(a, chain::link_keyed(&key, chain::GENESIS, 2, &fields));
+        assert_ne!(a, chain::link_keyed(&key, &"1".repeat(64), 1, &fields));
+        assert_ne!(a, chain::link_keyed(&key, chain::GENESIS, 1, &[Some("alice"), Some(""), Some("login")]));
+        assert_ne!(a, chain::link_keyed(&key, chain::GENESIS, 1, &[Some("alic"), Some("e"), Some("login")]));
+        assert_ne!(a, chain::link_keyed(&key, chain::GENESIS, 1, &[Some("alice"), None, Some("logon")]));
+        // The link is the HMAC of the unkeyed link's input.
+        let mut input = chain::GENESIS.as_bytes().to_vec();
+        input.extend_from_slice(&1i64.to_be_bytes());
+        input.extend_from_slice(&[1, 0, 0, 0, 0, 0, 0, 0, 5]);
+        input.extend_from_slice(b"alice");
+        input.push(0);
+        input.extend_from_slice(&[1, 0, 0, 0, 0, 0, 0, 0, 5]);
+        input.extend_from_slice(b"login");
+        assert_eq!(a, hex(&chain::hmac_sha256(&key, &input)));
+        let tag = chain::head_tag(&key, 3, &a);
+        assert_ne!(tag, chain::head_tag(&key, 2, &a));
+        assert_ne!(tag, chain::head_tag(&[8u8; 32], 3, &a));
+        assert!(!format!("{:?}", chain::AuditKey::new(key)).contains('7'));
+    }
+
+    #[test]
+    fn the_audit_key_round_trips_through_the_key_file() {
+        let ring = seal::KeyRing::generate().unwrap();
+        let audit = *ring.audit_key().expect("a new ring has an audit key");
+        let text = ring.to_file();
+        assert_eq!(text.lines().filter(|l| l.starts_with("audit:")).count(), 1, "{text}");
+        let reread = seal::KeyRing::parse(&text).unwrap();
+        assert_eq!(reread.audit_key(), Some(&audit));
+        assert_eq!(reread.to_file(), text);
+        assert!(!format!("{ring:?}").contains(&STANDARD.encode(audit)));
+        // A file from before the audit key: no key until one is added, then it is written out.
+        let sealing_only: String =
+            text.lines().filter(|l| !l.starts_with("audit:")).map(|l| format!("{l}\n")).collect();
+        let mut old = seal::KeyRing::parse(&sealing_only).unwrap();
+        assert!(old.audit_key().is_none());
+        assert!(old.ensure_audit_key().unwrap());
+        let added = *old.audit_key().unwrap();
+        assert!(!old.ensure_audit_key().unwrap(), "a second call keeps the key");
+        assert_eq!(old.audit_key(), Some(&added));
+        assert_ne!(added, audit);
+        assert_eq!(seal::KeyRing::parse(&old.to_file()).unwrap().audit_key(), Some(&added));
+        // The sealing keys are unaffected by the audit line.
+        let sealed = ring.seal(b"x").unwrap();
+        assert_eq!(reread.open(&sealed).unwrap(), b"x");
+        assert_eq!(reread.current_id(), 1);
+        // Malformed or repeated audit lines are refused.
+        let line = format!("audit:{}", STANDARD.encode(audit));
+        assert!(seal::KeyRing::parse(&format!("{text}{line}\n")).is_err(), "two audit keys");
+        assert!(seal::KeyRing::parse(&format!("{sealing_only}audit:c2hvcnQ=\n")).is_err());
+        assert!(seal::KeyRing::parse(&format!("{sealing_only}audit:not base64!\n")).is_err());
+        assert!(seal::KeyRing::parse(&format!("{line}\n")).is_err(), "an audit key alone is no ring");
     }
 
     #[test]

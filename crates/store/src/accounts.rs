@@ -1,5 +1,10 @@
 //! Storage for accounts, role grants, sessions, API tokens and the hash-chained audit log.
 //!
+//! The audit chain is keyed: a store given the node's audit key ([`Identity::set_audit_key`])
+//! hashes new rows with HMAC-SHA256 once the chain has been re-anchored with that key
+//! ([`Identity::reanchor_audit`]); before that, and in a store without a key, rows are hashed with
+//! plain SHA-256 so that the chain stays of one kind until its one re-anchoring.
+//!
 //! Secrets are stored only as hashes (sessions, tokens) or sealed (TOTP secrets); this module
 //! never sees a plaintext token except to hash it. List queries take the organisation paths the
 //! caller may see and filter in SQL.
@@ -8,9 +13,17 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use jiuye_domain::OrgKind;
 use jiuye_domain::access::{Role, ScopedGrant};
+use jiuye_security::chain::AuditKey;
 use uuid::Uuid;
 
 use crate::Result;
+
+/// `audit_log.scheme` of a row hashed with plain SHA-256 (written before the chain was keyed).
+pub const SCHEME_SHA256: &str = "sha256";
+/// `audit_log.scheme` of a row hashed with HMAC-SHA256 under the node's audit key.
+pub const SCHEME_HMAC: &str = "hmac";
+/// How many rows a re-anchoring reads and rewrites at a time.
+pub const REANCHOR_BATCH: i64 = 1000;
 
 /// An account.
 #[derive(Clone, Debug, PartialEq)]
@@ -127,6 +140,19 @@ pub struct AuditRow {
     pub entry: AuditEntry,
     pub prev_hash: String,
     pub hash: String,
+    /// Which hash made `hash`: [`SCHEME_SHA256`] or [`SCHEME_HMAC`].
+    pub scheme: String,
+}
+
+/// The chain's recorded end.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditHead {
+    /// The last row's sequence number (0 for an empty log).
+    pub seq: i64,
+    /// The last row's hash ([`jiuye_security::chain::GENESIS`] for an empty log).
+    pub hash: String,
+    /// The keyed tag of (seq, hash); `None` until the chain is keyed.
+    pub tag: Option<String>,
 }
 
 impl AuditRow {
@@ -149,12 +175,36 @@ impl AuditRow {
         ]
     }
 
-    /// Recomputes this row's hash from its fields and `prev_hash`.
+    /// Recomputes this row's unkeyed hash from its fields and `prev_hash`.
     pub fn expected_hash(&self, prev_hash: &str) -> String {
         let fields = AuditRow::hashed_fields(&self.id, &self.at, &self.entry);
         let refs: Vec<Option<&str>> = fields.iter().map(|f| f.as_deref()).collect();
         jiuye_security::chain::link(prev_hash, self.seq, &refs)
     }
+
+    /// Recomputes this row's keyed hash from its fields and `prev_hash`.
+    pub fn expected_keyed_hash(&self, key: &AuditKey, prev_hash: &str) -> String {
+        let fields = AuditRow::hashed_fields(&self.id, &self.at, &self.entry);
+        let refs: Vec<Option<&str>> = fields.iter().map(|f| f.as_deref()).collect();
+        jiuye_security::chain::link_keyed(key.bytes(), prev_hash, self.seq, &refs)
+    }
+}
+
+/// What [`Identity::reanchor_audit`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reanchor {
+    /// The chain was already keyed: nothing changed.
+    AlreadyKeyed,
+    /// Every row was re-hashed with the key, and the re-anchoring recorded as row `seq`.
+    Done {
+        /// Rows re-hashed (the whole log before the re-anchoring).
+        rows: i64,
+        /// The unkeyed chain's last hash, as it was.
+        old_head: String,
+        seq: i64,
+    },
+    /// The unkeyed chain does not hold at row `seq`: nothing changed.
+    Refused { seq: i64, reason: String },
 }
 
 /// Filter for the audit page and API.
@@ -230,13 +280,22 @@ pub trait Identity: Send + Sync {
     async fn revoke_token(&self, user_id: Uuid, token_id: Uuid, at: DateTime<Utc>) -> Result<bool>;
     async fn touch_token(&self, token_id: Uuid, at: DateTime<Utc>) -> Result<()>;
 
-    /// Appends to the audit chain; returns the row's sequence number.
+    /// Gives the store the node's audit key (from the key file, never from the database). Setting
+    /// the same key again is harmless; a different one is refused.
+    fn set_audit_key(&self, key: AuditKey) -> Result<()>;
+    /// Appends to the audit chain; returns the row's sequence number. Keyed once the chain is
+    /// keyed; refused when the chain is keyed and this store has no key.
     async fn append_audit(&self, entry: &AuditEntry) -> Result<i64>;
+    /// Keys the chain, once: checks the unkeyed chain (refusing a broken one), re-hashes every
+    /// row with the store's audit key in one transaction, tags the head and records an
+    /// `audit_reanchor` entry by `actor` with the count and the old head. Does nothing when the
+    /// chain is already keyed.
+    async fn reanchor_audit(&self, actor: &str) -> Result<Reanchor>;
     async fn audit_rows(&self, query: &AuditQuery) -> Result<(Vec<AuditRow>, i64)>;
     /// Rows with `seq > after`, in order, at most `limit` (for verification).
     async fn audit_after(&self, after: i64, limit: i64) -> Result<Vec<AuditRow>>;
-    /// The chain's recorded end: (last seq, last hash).
-    async fn audit_head(&self) -> Result<(i64, String)>;
+    /// The chain's recorded end.
+    async fn audit_head(&self) -> Result<AuditHead>;
 
     /// The organisation kind and path of an org id (for building grants).
     async fn org_position(&self, org_id: Uuid) -> Result<Option<(OrgKind, String, String)>>;
@@ -251,48 +310,115 @@ pub enum ChainCheck {
     Broken { seq: i64, reason: String },
 }
 
-/// Walks the whole audit chain in order and reports the first row that was edited, inserted or
-/// removed (or a removed tail).
-pub async fn verify_audit_chain(store: &dyn Identity) -> Result<ChainCheck> {
-    let mut prev_seq = 0i64;
-    let mut prev_hash = jiuye_security::chain::GENESIS.to_owned();
-    loop {
-        let rows = store.audit_after(prev_seq, 2000).await?;
-        if rows.is_empty() {
-            break;
+/// Walks a chain row by row, in order: with a key every row must carry a keyed hash; without,
+/// every row must carry an unkeyed one.
+pub(crate) struct ChainWalk<'k> {
+    key: Option<&'k AuditKey>,
+    /// The last row that fitted (0 before the first).
+    pub seq: i64,
+    /// Its hash.
+    pub hash: String,
+}
+
+impl<'k> ChainWalk<'k> {
+    pub fn new(key: Option<&'k AuditKey>) -> ChainWalk<'k> {
+        ChainWalk { key, seq: 0, hash: jiuye_security::chain::GENESIS.to_owned() }
+    }
+
+    fn broken(seq: i64, reason: impl Into<String>) -> Option<ChainCheck> {
+        Some(ChainCheck::Broken { seq, reason: reason.into() })
+    }
+
+    /// Takes the next row; `Some` names the first problem.
+    pub fn step(&mut self, row: &AuditRow) -> Option<ChainCheck> {
+        if row.seq != self.seq + 1 {
+            return Self::broken(self.seq + 1, format!("第 {} 条缺失（其后现存的是第 {} 条）", self.seq + 1, row.seq));
         }
-        for row in rows {
-            if row.seq != prev_seq + 1 {
-                return Ok(ChainCheck::Broken {
-                    seq: prev_seq + 1,
-                    reason: format!("row {} is missing (the next row present is {})", prev_seq + 1, row.seq),
-                });
+        if row.prev_hash != self.hash {
+            return Self::broken(row.seq, "与前一条的链接不符（其前的记录被改动或删除）");
+        }
+        let expected = match self.key {
+            Some(key) => {
+                if row.scheme != SCHEME_HMAC {
+                    return Self::broken(
+                        row.seq,
+                        "这一条不是用审计密钥计算的哈希（链未用密钥重新锚定，或这一条是在没有密钥的情况下写入或改写的）",
+                    );
+                }
+                row.expected_keyed_hash(key, &self.hash)
             }
-            if row.prev_hash != prev_hash {
-                return Ok(ChainCheck::Broken {
-                    seq: row.seq,
-                    reason: "its link to the previous row does not match (a row before it was changed or removed)"
-                        .into(),
-                });
+            None => {
+                if row.scheme != SCHEME_SHA256 {
+                    return Self::broken(row.seq, "链尾尚未启用密钥，这一条却标为已用密钥计算");
+                }
+                row.expected_hash(&self.hash)
             }
-            if row.expected_hash(&prev_hash) != row.hash {
-                return Ok(ChainCheck::Broken {
-                    seq: row.seq,
-                    reason: "its contents do not match its hash (the row was edited)".into(),
-                });
+        };
+        if !jiuye_security::constant_time_eq(&expected, &row.hash) {
+            return Self::broken(row.seq, "内容与其哈希不符（这一条被改动过）");
+        }
+        self.seq = row.seq;
+        self.hash = expected;
+        None
+    }
+
+    /// Checks the recorded end against the last row walked (and, with a key, its tag).
+    pub fn finish(&self, head: &AuditHead) -> Option<ChainCheck> {
+        if head.seq != self.seq {
+            return Self::broken(
+                self.seq + 1,
+                format!("链尾记为第 {} 条，现存最后一条却是第 {} 条", head.seq, self.seq),
+            );
+        }
+        if head.hash != self.hash {
+            return Self::broken(self.seq.max(1), "链尾记录的哈希与最后一条不符");
+        }
+        let key = self.key?;
+        match &head.tag {
+            None => {
+                Self::broken(self.seq + 1, "链尾没有密钥标记（链从未用这份密钥文件中的审计密钥锚定，或链尾被改写）")
             }
-            prev_seq = row.seq;
-            prev_hash = row.hash;
+            Some(tag) => {
+                let expected = jiuye_security::chain::head_tag(key.bytes(), head.seq, &head.hash);
+                if jiuye_security::constant_time_eq(&expected, tag) {
+                    None
+                } else {
+                    Self::broken(
+                        self.seq + 1,
+                        "链尾标记与密钥不符（链尾在没有密钥的情况下被改写，或密钥文件不是这个节点的）",
+                    )
+                }
+            }
         }
     }
-    let (head_seq, head_hash) = store.audit_head().await?;
-    if head_seq != prev_seq || head_hash != prev_hash {
-        return Ok(ChainCheck::Broken {
-            seq: prev_seq + 1,
-            reason: format!("the chain should end at row {head_seq} but the last row present is {prev_seq}"),
-        });
+}
+
+/// Walks the whole keyed audit chain in order and reports the first row that was edited,
+/// inserted or removed, a removed tail, or an end moved without the key. Every row must carry an
+/// HMAC under `key`: rows from before the key are accepted only once re-anchored.
+pub async fn verify_audit_chain(store: &dyn Identity, key: &AuditKey) -> Result<ChainCheck> {
+    let mut walk = ChainWalk::new(Some(key));
+    // Rows appended while the walk runs move the head on; walk on to meet it (a few times).
+    for _ in 0..5 {
+        loop {
+            let rows = store.audit_after(walk.seq, 2000).await?;
+            if rows.is_empty() {
+                break;
+            }
+            for row in &rows {
+                if let Some(broken) = walk.step(row) {
+                    return Ok(broken);
+                }
+            }
+        }
+        let head = store.audit_head().await?;
+        if head.seq > walk.seq && !store.audit_after(walk.seq, 1).await?.is_empty() {
+            continue;
+        }
+        return Ok(walk.finish(&head).unwrap_or(ChainCheck::Intact { rows: walk.seq }));
     }
-    Ok(ChainCheck::Intact { rows: prev_seq })
+    let head = store.audit_head().await?;
+    Ok(walk.finish(&head).unwrap_or(ChainCheck::Intact { rows: walk.seq }))
 }
 
 macro_rules! accounts_impl {
@@ -307,9 +433,11 @@ macro_rules! accounts_impl {
 
             use super::*;
             use crate::accounts::{
-                AuditEntry, AuditQuery, AuditRow, GrantRecord, Identity, NewGrant, NewUser, SessionRecord,
-                TokenRecord, UserQuery, UserRecord, UserSummary,
+                AuditEntry, AuditHead, AuditQuery, AuditRow, ChainCheck, ChainWalk, GrantRecord, Identity, NewGrant,
+                NewUser, REANCHOR_BATCH, Reanchor, SCHEME_HMAC, SCHEME_SHA256, SessionRecord, TokenRecord, UserQuery,
+                UserRecord, UserSummary,
             };
+            use jiuye_security::chain::AuditKey;
             use crate::Result;
 
             /// Adds `AND (col = $p OR col LIKE '$p/%' …)` over every column and scope path; no
@@ -340,13 +468,78 @@ macro_rules! accounts_impl {
 
             type DbRow = <$db as sqlx::Database>::Row;
 
+            /// Appends one entry inside `tx`, keyed when the chain is keyed (its head carries a tag)
+            /// and `key` is given; a chain not yet keyed stays unkeyed until it is re-anchored.
+            async fn append_audit_in(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                e: &AuditEntry,
+                key: Option<&AuditKey>,
+            ) -> Result<i64> {
+                use chrono::SubsecRound;
+                let id = Uuid::now_v7();
+                let at = Utc::now().trunc_subsecs(6);
+                // Taking the head row's write lock first serialises appends on both engines.
+                let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash, tag")
+                    .fetch_one(&mut **tx)
+                    .await?;
+                let seq: i64 = head.try_get("seq")?;
+                let prev: String = head.try_get("hash")?;
+                let tag: Option<String> = head.try_get("tag")?;
+                let key = match (key, tag) {
+                    (Some(key), Some(_)) => Some(key),
+                    (_, None) => None,
+                    (None, Some(_)) => {
+                        return Err(crate::StoreError::Invalid(
+                            "the audit chain is keyed but this store was given no audit key".into(),
+                        ));
+                    }
+                };
+                let fields = AuditRow::hashed_fields(&id, &at, e);
+                let refs: Vec<Option<&str>> = fields.iter().map(|f| f.as_deref()).collect();
+                let (hash, scheme) = match key {
+                    Some(k) => (jiuye_security::chain::link_keyed(k.bytes(), &prev, seq, &refs), SCHEME_HMAC),
+                    None => (jiuye_security::chain::link(&prev, seq, &refs), SCHEME_SHA256),
+                };
+                sqlx::query(
+                    "INSERT INTO audit_log (seq, id, at, user_id, username, role, org_code, org_path, action, \
+                     target, target_path, result, ip, detail, prev_hash, hash, scheme) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                )
+                .bind(seq)
+                .bind(id)
+                .bind(at)
+                .bind(e.user_id)
+                .bind(&e.username)
+                .bind(&e.role)
+                .bind(&e.org_code)
+                .bind(&e.org_path)
+                .bind(&e.action)
+                .bind(&e.target)
+                .bind(&e.target_path)
+                .bind(&e.result)
+                .bind(&e.ip)
+                .bind(&e.detail)
+                .bind(&prev)
+                .bind(&hash)
+                .bind(scheme)
+                .execute(&mut **tx)
+                .await?;
+                let tag = key.map(|k| jiuye_security::chain::head_tag(k.bytes(), seq, &hash));
+                sqlx::query("UPDATE audit_head SET hash = $1, tag = $2 WHERE id = 1")
+                    .bind(&hash)
+                    .bind(&tag)
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(seq)
+            }
+
             const USER_COLUMNS: &str = "id, username, display_name, org_id, password_hash, must_change_password, \
                  failed_logins, locked_until, totp_secret, totp_enabled, totp_last_step, disabled, created_at, \
                  password_changed_at";
             const GRANT_SELECT: &str = "SELECT g.id, g.user_id, g.role, g.org_id, g.subject_id, o.code, o.kind, \
                  o.path, o.name FROM grants g JOIN orgs o ON o.id = g.org_id";
             const AUDIT_COLUMNS: &str = "seq, id, at, user_id, username, role, org_code, org_path, action, target, \
-                 target_path, result, ip, detail, prev_hash, hash";
+                 target_path, result, ip, detail, prev_hash, hash, scheme";
             const TOKEN_COLUMNS: &str =
                 "id, user_id, name, prefix, created_at, expires_at, revoked_at, last_used_at, grant_id";
 
@@ -421,6 +614,7 @@ macro_rules! accounts_impl {
                     },
                     prev_hash: r.try_get("prev_hash")?,
                     hash: r.try_get("hash")?,
+                    scheme: r.try_get("scheme")?,
                 })
             }
 
@@ -774,46 +968,89 @@ macro_rules! accounts_impl {
                     Ok(())
                 }
 
+                fn set_audit_key(&self, key: AuditKey) -> Result<()> {
+                    if *self.audit_key.get_or_init(|| key.clone()) == key {
+                        Ok(())
+                    } else {
+                        Err(crate::StoreError::Invalid("this store already holds a different audit key".into()))
+                    }
+                }
+
                 async fn append_audit(&self, e: &AuditEntry) -> Result<i64> {
-                    use chrono::SubsecRound;
-                    let id = Uuid::now_v7();
-                    let at = Utc::now().trunc_subsecs(6);
                     let mut tx = self.pool.begin().await?;
-                    // Taking the head row's write lock first serialises appends on both engines.
-                    let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    let seq: i64 = head.try_get("seq")?;
-                    let prev: String = head.try_get("hash")?;
-                    let fields = AuditRow::hashed_fields(&id, &at, e);
-                    let refs: Vec<Option<&str>> = fields.iter().map(|f| f.as_deref()).collect();
-                    let hash = jiuye_security::chain::link(&prev, seq, &refs);
-                    sqlx::query(
-                        "INSERT INTO audit_log (seq, id, at, user_id, username, role, org_code, org_path, action, \
-                         target, target_path, result, ip, detail, prev_hash, hash) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-                    )
-                    .bind(seq)
-                    .bind(id)
-                    .bind(at)
-                    .bind(e.user_id)
-                    .bind(&e.username)
-                    .bind(&e.role)
-                    .bind(&e.org_code)
-                    .bind(&e.org_path)
-                    .bind(&e.action)
-                    .bind(&e.target)
-                    .bind(&e.target_path)
-                    .bind(&e.result)
-                    .bind(&e.ip)
-                    .bind(&e.detail)
-                    .bind(&prev)
-                    .bind(&hash)
-                    .execute(&mut *tx)
-                    .await?;
-                    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&hash).execute(&mut *tx).await?;
+                    let seq = append_audit_in(&mut tx, e, self.audit_key.get()).await?;
                     tx.commit().await?;
                     Ok(seq)
+                }
+
+                async fn reanchor_audit(&self, actor: &str) -> Result<Reanchor> {
+                    let key = self
+                        .audit_key
+                        .get()
+                        .ok_or_else(|| crate::StoreError::Invalid("re-anchoring the audit chain needs the audit key".into()))?;
+                    let mut tx = self.pool.begin().await?;
+                    // Lock the head first, as appends do: nothing is appended while the chain is rewritten.
+                    let head = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash, tag")
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    let old = AuditHead { seq: head.try_get("seq")?, hash: head.try_get("hash")?, tag: head.try_get("tag")? };
+                    if old.tag.is_some() {
+                        tx.rollback().await?;
+                        return Ok(Reanchor::AlreadyKeyed);
+                    }
+                    let mut walk = ChainWalk::new(None);
+                    let mut new_hash = jiuye_security::chain::GENESIS.to_owned();
+                    let select = format!("SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2");
+                    loop {
+                        let rows = sqlx::query(sqlx::AssertSqlSafe(select.clone()))
+                            .bind(walk.seq)
+                            .bind(REANCHOR_BATCH)
+                            .fetch_all(&mut *tx)
+                            .await?;
+                        if rows.is_empty() {
+                            break;
+                        }
+                        for row in rows.iter().map(audit_row) {
+                            let row = row?;
+                            if let Some(ChainCheck::Broken { seq, reason }) = walk.step(&row) {
+                                tx.rollback().await?;
+                                return Ok(Reanchor::Refused { seq, reason });
+                            }
+                            let keyed = row.expected_keyed_hash(key, &new_hash);
+                            sqlx::query("UPDATE audit_log SET prev_hash = $1, hash = $2, scheme = $3 WHERE seq = $4")
+                                .bind(&new_hash)
+                                .bind(&keyed)
+                                .bind(SCHEME_HMAC)
+                                .bind(row.seq)
+                                .execute(&mut *tx)
+                                .await?;
+                            new_hash = keyed;
+                        }
+                    }
+                    if let Some(ChainCheck::Broken { seq, reason }) = walk.finish(&old) {
+                        tx.rollback().await?;
+                        return Ok(Reanchor::Refused { seq, reason });
+                    }
+                    let tag = jiuye_security::chain::head_tag(key.bytes(), old.seq, &new_hash);
+                    sqlx::query("UPDATE audit_head SET hash = $1, tag = $2 WHERE id = 1")
+                        .bind(&new_hash)
+                        .bind(&tag)
+                        .execute(&mut *tx)
+                        .await?;
+                    let entry = AuditEntry {
+                        username: Some(actor.to_owned()),
+                        action: "audit_reanchor".into(),
+                        target: Some("audit_log".into()),
+                        result: "ok".into(),
+                        detail: Some(format!(
+                            "用审计密钥重新锚定 {} 条；原链尾第 {} 条，哈希 {}",
+                            old.seq, old.seq, old.hash
+                        )),
+                        ..AuditEntry::default()
+                    };
+                    let seq = append_audit_in(&mut tx, &entry, Some(key)).await?;
+                    tx.commit().await?;
+                    Ok(Reanchor::Done { rows: old.seq, old_head: old.hash, seq })
                 }
 
                 async fn audit_rows(&self, query: &AuditQuery) -> Result<(Vec<AuditRow>, i64)> {
@@ -853,8 +1090,11 @@ macro_rules! accounts_impl {
                     rows.iter().map(audit_row).collect()
                 }
 
-                async fn audit_head(&self) -> Result<(i64, String)> {
-                    Ok(sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&self.pool).await?)
+                async fn audit_head(&self) -> Result<AuditHead> {
+                    let (seq, hash, tag) = sqlx::query_as("SELECT seq, hash, tag FROM audit_head WHERE id = 1")
+                        .fetch_one(&self.pool)
+                        .await?;
+                    Ok(AuditHead { seq, hash, tag })
                 }
 
                 async fn org_position(&self, org_id: Uuid) -> Result<Option<(OrgKind, String, String)>> {

@@ -23,6 +23,8 @@ crate::postings::postings_impl!(PgStore, sqlx::Postgres);
 /// A node database on a PostgreSQL server.
 pub struct PgStore {
     pool: PgPool,
+    /// The audit chain's key, given once by whoever opened the store (see `Identity::set_audit_key`).
+    audit_key: std::sync::OnceLock<jiuye_security::chain::AuditKey>,
 }
 
 impl PgStore {
@@ -45,7 +47,7 @@ impl PgStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(PgStore { pool })
+        Ok(PgStore { pool, audit_key: std::sync::OnceLock::new() })
     }
 
     /// Drops a schema made by [`PgStore::connect`] (test clean-up).

@@ -19,6 +19,8 @@ crate::postings::postings_impl!(SqliteStore, sqlx::Sqlite);
 /// A node database in one SQLite file.
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The audit chain's key, given once by whoever opened the store (see `Identity::set_audit_key`).
+    audit_key: std::sync::OnceLock<jiuye_security::chain::AuditKey>,
 }
 
 impl SqliteStore {
@@ -43,7 +45,7 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore { pool, audit_key: std::sync::OnceLock::new() })
     }
 
     /// `PRAGMA integrity_check` and `PRAGMA foreign_key_check`.

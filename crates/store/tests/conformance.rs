@@ -4,6 +4,8 @@
 
 #[path = "conformance/accounts.rs"]
 mod accounts;
+#[path = "conformance/audit_chain.rs"]
+mod audit_chain;
 #[path = "conformance/campaign.rs"]
 mod campaign;
 #[path = "conformance/destinations.rs"]

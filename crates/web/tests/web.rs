@@ -57,7 +57,13 @@ impl Fixture {
     }
 }
 
+/// The audit key the test stores write their chain with (a node reads its own from the key file).
+pub(crate) const AUDIT_KEY: [u8; 32] = [0x5a; 32];
+
 async fn seeded(store: Store, rd: &Arc<RefData>, tweak: fn(&mut jiuye_web::WebSettings)) -> Router {
+    // As on a new node: the store holds the audit key and the empty chain is keyed before anything.
+    store.set_audit_key(jiuye_security::chain::AuditKey::new(AUDIT_KEY)).expect("audit key");
+    store.reanchor_audit("(测试)").await.expect("key the audit chain");
     let plan = SeedPlan {
         seed: 5,
         province: RegionCode::parse("510000").ok(),

@@ -221,8 +221,8 @@ async fn identity_story_an_account_from_creation_to_audit() {
             ip: Some("10.0.0.8".into()),
             detail: None,
         };
-        let (head_seq, head_hash) = s.audit_head().await.unwrap();
-        assert_eq!((head_seq, head_hash.as_str()), (0, jiuye_security::chain::GENESIS), "{n}: an empty chain");
+        let head = s.audit_head().await.unwrap();
+        assert_eq!((head.seq, head.hash.as_str(), head.tag), (0, jiuye_security::chain::GENESIS, None), "{n}: empty");
         assert_eq!(
             s.append_audit(&entry("user.create", &c.scu.path, Some("user:wang_counselor"), "ok")).await.unwrap(),
             1
@@ -238,9 +238,14 @@ async fn identity_story_an_account_from_creation_to_audit() {
         assert_eq!(chain[0].prev_hash, jiuye_security::chain::GENESIS, "{n}");
         assert!(chain.windows(2).all(|w| w[1].prev_hash == w[0].hash), "{n}: each row links to the one before");
         assert_eq!(chain[2].entry, denied, "{n}: stored as given");
-        assert_eq!(s.audit_head().await.unwrap(), (3, chain[2].hash.clone()), "{n}");
+        let head = s.audit_head().await.unwrap();
+        assert_eq!((head.seq, head.hash, head.tag), (3, chain[2].hash.clone(), None), "{n}");
         assert_eq!(s.audit_after(2, 10).await.unwrap().len(), 1, "{n}");
-        assert_eq!(verify_audit_chain(s).await.unwrap(), ChainCheck::Intact { rows: 3 }, "{n}");
+        // A store without the audit key writes an unkeyed chain, which the keyed check refuses
+        // (the keyed chain itself is the story in `audit_chain`).
+        assert!(chain.iter().all(|r| r.scheme == "sha256"), "{n}");
+        let key = jiuye_security::chain::AuditKey::new([3; 32]);
+        assert!(matches!(verify_audit_chain(s, &key).await.unwrap(), ChainCheck::Broken { seq: 1, .. }), "{n}");
 
         let audit = |scope: &str| AuditQuery { scope_paths: vec![scope.to_owned()], limit: 50, ..Default::default() };
         let (rows, total) = s.audit_rows(&audit(&c.scu.path)).await.unwrap();

@@ -43,6 +43,17 @@ impl Backend {
         }
     }
 
+    /// A second store on the same database, as another process would open it.
+    pub async fn reopen(&self) -> Box<dyn Repository> {
+        if let Some(file) = &self.sqlite_file {
+            Box::new(SqliteStore::open(file).await.expect("reopen sqlite"))
+        } else if let Some((url, schema)) = &self.pg_schema {
+            Box::new(PgStore::connect(url, Some(schema)).await.expect("reconnect postgres"))
+        } else {
+            unreachable!("a backend is SQLite or PostgreSQL")
+        }
+    }
+
     pub async fn cleanup(self) {
         drop(self.store);
         if let Some((url, schema)) = self.pg_schema {

@@ -669,10 +669,15 @@ async fn every_write_is_audited_and_the_chain_holds() {
             assert!(r["hash"].as_str().unwrap().len() == 64);
         }
         assert!(!rows.to_string().contains("Long-Enough-Pw1"), "no password in the audit log");
-        match jiuye_store::accounts::verify_audit_chain(&*f.store).await.unwrap() {
-            jiuye_store::accounts::ChainCheck::Intact { rows } => assert_eq!(rows, 3),
+        let key = jiuye_security::chain::AuditKey::new(crate::AUDIT_KEY);
+        match jiuye_store::accounts::verify_audit_chain(&*f.store, &key).await.unwrap() {
+            // The keying of the new node's empty chain, then the three writes above.
+            jiuye_store::accounts::ChainCheck::Intact { rows } => assert_eq!(rows, 4),
             other => panic!("{}: {other:?}", f.name),
         }
+        let other = jiuye_security::chain::AuditKey::new([1; 32]);
+        let wrong = jiuye_store::accounts::verify_audit_chain(&*f.store, &other).await.unwrap();
+        assert!(matches!(wrong, jiuye_store::accounts::ChainCheck::Broken { seq: 1, .. }), "{wrong:?}");
         f.cleanup().await;
     }
 }
