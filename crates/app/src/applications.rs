@@ -5,8 +5,6 @@
 //! parties read. A graduate's profile reaches an employer only through an application, or the
 //! talent list when the graduate opts in. A blacklisted employer reaches no graduate any more.
 
-use std::path::Path;
-
 use chrono::{DateTime, Utc};
 use jiuye_domain::access::{self, Action, Actor, Resource, Role};
 use jiuye_domain::employer::Verification;
@@ -15,7 +13,9 @@ use jiuye_store::Repository;
 use jiuye_store::postings::{ApplicationRow, TalentRow};
 use uuid::Uuid;
 
+use crate::files::Files;
 use crate::postings::Postings;
+use crate::sealing::RESUME_FILE;
 use crate::{Error, ErrorCode, ErrorKind};
 
 /// Where an employer can move an application.
@@ -227,10 +227,10 @@ pub async fn message(store: &dyn Repository, actor: &Actor, id: Uuid, body: &str
 }
 
 /// Attaches a résumé (a PDF of at most 5 MB, read from its content) to the caller's own open
-/// application, replacing any earlier one.
+/// application, replacing any earlier one; the file is kept sealed, bound to the application.
 pub async fn attach_resume(
     store: &dyn Repository,
-    files: &Path,
+    files: &Files<'_>,
     actor: &Actor,
     id: Uuid,
     bytes: &[u8],
@@ -248,12 +248,12 @@ pub async fn attach_resume(
         "简历不能超过 5 MB",
         "简历请上传 PDF 文件（按文件内容判断）",
     )?;
-    let stored = crate::files::save(files, bytes).await?;
+    let stored = files.save(RESUME_FILE, id, bytes).await?;
     match store.set_application_resume(id, &stored, content_type, bytes.len() as i64).await {
-        Ok(Some(old)) => crate::files::discard(files, &old).await,
+        Ok(Some(old)) => files.discard(&old).await,
         Ok(None) => {}
         Err(e) => {
-            crate::files::discard(files, &stored).await;
+            files.discard(&stored).await;
             return Err(e.into());
         }
     }
@@ -261,13 +261,14 @@ pub async fn attach_resume(
 }
 
 /// The résumé of an application, for its two parties (`404 resume_not_found` otherwise, and
-/// when there is none).
-pub async fn resume(store: &dyn Repository, files: &Path, actor: &Actor, id: Uuid) -> Result<Resume, Error> {
+/// when there is none; `409 storage_corrupt` when the file kept does not open for this
+/// application).
+pub async fn resume(store: &dyn Repository, files: &Files<'_>, actor: &Actor, id: Uuid) -> Result<Resume, Error> {
     let none = || Error::not_found(ErrorCode::ResumeNotFound, "这份申请没有简历");
     let (a, _) =
         as_party(store, actor, id).await.map_err(|e| if e.kind == ErrorKind::NotFound { none() } else { e })?;
     let (stored, content_type, _) = a.resume.ok_or_else(none)?;
-    let bytes = crate::files::read(files, &stored).await.ok_or_else(none)?;
+    let bytes = files.read(RESUME_FILE, a.id, &stored).await?.ok_or_else(none)?;
     Ok(Resume { application_id: a.id, content_type, bytes })
 }
 

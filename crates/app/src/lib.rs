@@ -18,6 +18,7 @@ pub mod files;
 pub mod orgs;
 pub mod postings;
 pub mod rosters;
+pub mod sealing;
 pub mod search;
 pub mod statistics;
 #[cfg(test)]

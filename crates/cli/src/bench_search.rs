@@ -550,7 +550,8 @@ pub(super) async fn run(a: Args, file: FileConfig) -> Result<(), String> {
     let data = data_config(&a.data, &file);
     let db = data.sqlite_file().ok_or("bench search 在默认的 SQLite 数据库上运行（不要给 --database-url）")?;
     let (store, rd) = open(&data).await?;
-    ensure_demo(&store, &rd, &data.data_dir.join("evidence")).await?;
+    let keys = crate::config::load_or_create_keys(&data.key_file)?;
+    ensure_demo(&store, &rd, &keys, &data.data_dir.join("evidence")).await?;
     let pool = sqlx::sqlite::SqlitePoolOptions::new()
         .max_connections(2)
         .connect(&format!("sqlite://{}", db.display()))

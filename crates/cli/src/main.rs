@@ -393,7 +393,12 @@ const DEMO_STATE: &str = "demo_state";
 
 /// Loads the demo when the database holds no graduates yet, or when an earlier demo load was
 /// interrupted (the load is idempotent, so it simply completes).
-async fn ensure_demo(store: &Store, refdata: &RefData, evidence_dir: &std::path::Path) -> Result<bool, String> {
+async fn ensure_demo(
+    store: &Store,
+    refdata: &RefData,
+    keys: &jiuye_security::seal::KeyRing,
+    evidence_dir: &std::path::Path,
+) -> Result<bool, String> {
     let state = store.meta_get(DEMO_STATE).await.map_err(|e| e.to_string())?;
     if state.as_deref() == Some("complete") {
         return Ok(true);
@@ -409,7 +414,7 @@ async fn ensure_demo(store: &Store, refdata: &RefData, evidence_dir: &std::path:
     let mut report = progress_reporter();
     jiuye_seed::run(&**store, refdata, &SeedPlan::demo(), &mut report).await.map_err(|e| e.to_string())?;
     jiuye_seed::demo_accounts(&**store, jiuye_security::password::Cost::default()).await.map_err(|e| e.to_string())?;
-    jiuye_seed::demo_workflow(&**store, evidence_dir).await.map_err(|e| e.to_string())?;
+    jiuye_seed::demo_workflow(&**store, keys, evidence_dir).await.map_err(|e| e.to_string())?;
     let spring =
         jiuye_domain::campaign::Campaign::parse(jiuye_domain::campaign::SPRING_2023).map_err(|e| e.to_string())?;
     store
@@ -455,7 +460,7 @@ async fn serve(args: ServeArgs, file: FileConfig) -> Result<(), String> {
     let (store, refdata) = open(&data).await?;
     let keys = Arc::new(config::load_or_create_keys(&data.key_file)?);
     let demo_ready =
-        if args.demo { ensure_demo(&store, &refdata, &data.data_dir.join("evidence")).await? } else { false };
+        if args.demo { ensure_demo(&store, &refdata, &keys, &data.data_dir.join("evidence")).await? } else { false };
     let mut settings = jiuye_web::WebSettings::with_keys(keys);
     settings.evidence_dir = data.data_dir.join("evidence");
     settings.search_dir = Some(data.search_dir());

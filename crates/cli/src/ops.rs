@@ -263,11 +263,22 @@ pub(super) async fn key_rotate(a: DataArgs, file: FileConfig) -> Result<(), Stri
         store.replace_totp_secret(user_id, &fresh).await.map_err(|e| e.to_string())?;
         resealed += 1;
     }
-    audit(&*store, "key_rotate", format!("key:{id}"), None, Some(format!("重新加密 {resealed} 项"))).await?;
-    println!(
-        "已启用新密钥 {id}，重新加密 {resealed} 项敏感字段。旧密钥仍保留在 {}，以便读取旧备份。",
-        data.key_file.display()
+    // Dispute texts and answers, evidence, visit photos and résumés: plaintext from before
+    // sealing is sealed, values under older keys are sealed again with the new one.
+    let at_rest =
+        jiuye_app::sealing::seal_at_rest(&*store, &ring, &data.data_dir.join("evidence")).await.map_err(message)?;
+    let detail = format!(
+        "重新加密 {resealed} 项两步验证密钥；异议与文件：首次加密 {}，重新加密 {}，已是新密钥 {}，跳过 {}",
+        at_rest.sealed, at_rest.resealed, at_rest.current, at_rest.skipped
     );
+    audit(&*store, "key_rotate", format!("key:{id}"), None, Some(detail.clone())).await?;
+    println!("已启用新密钥 {id}：{detail}。旧密钥仍保留在 {}，以便读取旧备份。", data.key_file.display());
+    if at_rest.skipped > 0 {
+        eprintln!(
+            "有 {} 项未能加密（已记入日志：文件缺失、数据被改动或同时被修改），可再次运行本命令。",
+            at_rest.skipped
+        );
+    }
     Ok(())
 }
 

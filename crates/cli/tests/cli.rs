@@ -483,6 +483,97 @@ async fn an_older_node_keys_its_audit_log_once_and_verify_needs_the_key() {
     }
 }
 
+/// One row of `disputes` (id, text, answer) and the evidence row's id, as stored.
+async fn stored_dispute_and_evidence(t: &Target) -> (uuid::Uuid, String, Option<String>, uuid::Uuid) {
+    let d = "SELECT id, text, answer FROM disputes";
+    let e = "SELECT id FROM evidence";
+    macro_rules! read {
+        ($c:expr) => {{
+            let (id, text, answer): (uuid::Uuid, String, Option<String>) =
+                sqlx::query_as(d).fetch_one(&mut $c).await.expect("dispute");
+            let evidence: uuid::Uuid = sqlx::query_scalar(e).fetch_one(&mut $c).await.expect("evidence");
+            (id, text, answer, evidence)
+        }};
+    }
+    match &t.pg {
+        Some((_, url)) => {
+            let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
+            read!(c)
+        }
+        None => {
+            let path = t.dir.path().join("jiuye.db");
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.expect("open");
+            read!(c)
+        }
+    }
+}
+
+#[tokio::test]
+async fn key_rotate_seals_legacy_plaintext_disputes_and_files_bound_to_their_rows() {
+    use jiuye_security::seal::{KeyRing, row_aad};
+    for t in targets().await {
+        let extra = t.args();
+        let seed = ["seed", "--province", "510000", "--universities", "1", "--graduates", "5", "--employers", "1"];
+        let o = run(&seed, &extra);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        // Rows and a file written before sealing existed: plaintext at rest.
+        tamper(
+            &t,
+            "INSERT INTO disputes (id, graduate_id, org_id, text, status, answer, created_at) \
+             SELECT id, id, org_id, '单位名称有误，请更正', 'answered', '已核实并更正', CURRENT_TIMESTAMP \
+             FROM graduates ORDER BY id LIMIT 1",
+        )
+        .await;
+        tamper(
+            &t,
+            "INSERT INTO evidence (id, graduate_id, org_id, kind, stored_name, original_name, content_type, \
+             size_bytes, sha256, uploaded_at) SELECT id, id, org_id, 'offer', 'legacy-offer.bin', 'offer.pdf', \
+             'application/pdf', 17, 'x', CURRENT_TIMESTAMP FROM graduates ORDER BY id LIMIT 1",
+        )
+        .await;
+        let pdf = b"%PDF-1.4 legacy offer";
+        let file = t.dir.path().join("evidence").join("legacy-offer.bin");
+        std::fs::create_dir_all(file.parent().expect("dir")).expect("evidence dir");
+        std::fs::write(&file, pdf).expect("legacy file");
+
+        let rotate = run(&["key", "rotate"], &extra);
+        assert!(rotate.status.success(), "{}: {}", t.name(), String::from_utf8_lossy(&rotate.stderr));
+        assert!(stdout(&rotate).contains("首次加密 2，重新加密 0"), "{}", stdout(&rotate));
+        let ring =
+            KeyRing::parse(&std::fs::read_to_string(t.dir.path().join("secret.key")).expect("keys")).expect("ring");
+        let (id, text, answer, evidence) = stored_dispute_and_evidence(&t).await;
+        let answer = answer.expect("answer kept");
+        assert!(text.starts_with("v2:2:") && answer.starts_with("v2:2:"), "{}: {text} {answer}", t.name());
+        assert!(!text.contains("单位") && !answer.contains("核实"));
+        let opened = ring.open_bound(&text, &row_aad("disputes", "text", &id.to_string())).expect("text opens");
+        assert_eq!(String::from_utf8(opened).expect("utf-8"), "单位名称有误，请更正");
+        let opened = ring.open_bound(&answer, &row_aad("disputes", "answer", &id.to_string())).expect("answer opens");
+        assert_eq!(String::from_utf8(opened).expect("utf-8"), "已核实并更正");
+        let on_disk = std::fs::read(&file).expect("file");
+        assert!(on_disk.starts_with(b"JYS2") && !on_disk.windows(8).any(|w| w == b"%PDF-1.4"));
+        let aad = row_aad("evidence", "stored_name", &evidence.to_string());
+        assert_eq!(ring.open_bytes_bound(&on_disk, &aad).expect("file opens"), pdf);
+        assert!(
+            ring.open_bound(&text, &row_aad("disputes", "answer", &id.to_string())).is_err(),
+            "bound to its column"
+        );
+
+        // Rotating again seals the same values with the newer key; the old keys stay.
+        let again = run(&["key", "rotate"], &extra);
+        assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+        assert!(stdout(&again).contains("首次加密 0，重新加密 2"), "{}", stdout(&again));
+        let (_, text, _, _) = stored_dispute_and_evidence(&t).await;
+        assert!(text.starts_with("v2:3:"), "{text}");
+        let ring =
+            KeyRing::parse(&std::fs::read_to_string(t.dir.path().join("secret.key")).expect("keys")).expect("ring");
+        assert_eq!(ring.current_id(), 3);
+        assert_eq!(jiuye_security::seal::bytes_key_id(&std::fs::read(&file).expect("file")), Some(3));
+        let v = run(&["audit", "verify"], &extra);
+        assert!(v.status.success(), "{}", stdout(&v));
+        t.cleanup().await;
+    }
+}
+
 #[test]
 fn campaign_policies_load_or_are_refused_with_their_line() {
     let dir = tempfile::tempdir().expect("tempdir");

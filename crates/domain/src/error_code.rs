@@ -155,6 +155,7 @@ error_codes! {
     SheetTooLarge => "sheet_too_large",
     SpecialNotEligible => "special_not_eligible",
     StatementRequired => "statement_required",
+    StorageCorrupt => "storage_corrupt",
     StorageUnavailable => "storage_unavailable",
     SubjectRequired => "subject_required",
     TextTooLong => "text_too_long",

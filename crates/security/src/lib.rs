@@ -217,7 +217,8 @@ pub mod totp {
 
 /// Authenticated encryption of sensitive fields with a key ring.
 ///
-/// A sealed value reads `v1:<key id>:<base64 of nonce ‖ ciphertext>`. The ring encrypts with its
+/// A sealed value reads `v1:<key id>:<base64 of nonce ‖ ciphertext>` (TOTP secrets), or
+/// `v2:…` when it is bound to the row that keeps it (see `bound`). The ring encrypts with its
 /// newest key and decrypts with any key it holds, so keys can be rotated: add a key, re-seal the
 /// stored values, and retire the old key once nothing uses it.
 pub mod seal {
@@ -226,6 +227,9 @@ pub mod seal {
     use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 
     use super::{STANDARD, SecurityError};
+
+    mod bound;
+    pub use bound::{MAGIC, TEXT_PREFIX, bytes_key_id, is_sealed_bytes, is_sealed_text, row_aad, text_key_id};
 
     const NONCE_LEN: usize = 24;
 

@@ -855,10 +855,32 @@ pub async fn demo_accounts(
 /// suspicious pattern), a record is changed after its graduate confirmed it, one registration
 /// carries a credit code that fails its check, a few graduates dispute their records, and the
 /// demo graduate has evidence files. Idempotent enough to run on every demo start: it only acts
-/// when its marker is absent.
-pub async fn demo_workflow(store: &dyn Repository, evidence_dir: &std::path::Path) -> Result<(), SeedError> {
+/// when its marker is absent. Dispute texts and evidence files are sealed with `keys`, bound to
+/// their rows as the node seals them (`disputes`.`text`, `evidence`.`stored_name` and the row
+/// id), so a demo node keeps no plaintext at rest either.
+pub async fn demo_workflow(
+    store: &dyn Repository,
+    keys: &jiuye_security::seal::KeyRing,
+    evidence_dir: &std::path::Path,
+) -> Result<(), SeedError> {
     use jiuye_domain::destination::{DestStatus, Registration};
+    use jiuye_security::seal::row_aad;
     use jiuye_store::destinations::{DestinationRecord, DisputeRecord, EvidenceRecord, GraduateQuery};
+
+    let sealing = |e: jiuye_security::SecurityError| SeedError::Plan(format!("cannot seal: {e}"));
+    let dispute = |id: Uuid, graduate_id: Uuid, org_id: Uuid, text: &str| -> Result<DisputeRecord, SeedError> {
+        Ok(DisputeRecord {
+            id,
+            graduate_id,
+            org_id,
+            text: keys.seal_bound(text.as_bytes(), &row_aad("disputes", "text", &id.to_string())).map_err(sealing)?,
+            status: "open".into(),
+            answer: None,
+            answered_by: None,
+            created_at: Utc::now(),
+            answered_at: None,
+        })
+    };
 
     if store.meta_get("demo_workflow").await?.as_deref() == Some("done") {
         return Ok(());
@@ -953,34 +975,12 @@ pub async fn demo_workflow(store: &dyn Repository, evidence_dir: &std::path::Pat
         rec.registration.proof_kind = Some("contract".into());
         rec.source = "staff".into();
         store.save_destination(&rec, Some(2), "register", actor(&career)).await?;
-        store
-            .add_dispute(&DisputeRecord {
-                id: Uuid::now_v7(),
-                graduate_id: g.id,
-                org_id: scu.id,
-                text: "我已被录取为研究生，并未与该公司签订劳动合同，请更正我的毕业去向。".into(),
-                status: "open".into(),
-                answer: None,
-                answered_by: None,
-                created_at: now,
-                answered_at: None,
-            })
-            .await?;
+        let text = "我已被录取为研究生，并未与该公司签订劳动合同，请更正我的毕业去向。";
+        store.add_dispute(&dispute(Uuid::now_v7(), g.id, scu.id, text)?).await?;
     }
     for g in unregistered.iter().skip(8).take(2) {
-        store
-            .add_dispute(&DisputeRecord {
-                id: Uuid::now_v7(),
-                graduate_id: g.id,
-                org_id: scu.id,
-                text: "我的毕业去向显示为未登记，但我已提交了就业协议，请核实。".into(),
-                status: "open".into(),
-                answer: None,
-                answered_by: None,
-                created_at: now,
-                answered_at: None,
-            })
-            .await?;
+        let text = "我的毕业去向显示为未登记，但我已提交了就业协议，请核实。";
+        store.add_dispute(&dispute(Uuid::now_v7(), g.id, scu.id, text)?).await?;
     }
     // The demo graduate's evidence: a small PDF.
     if let Some(user) = store.user_by_username("demo_graduate").await? {
@@ -989,10 +989,13 @@ pub async fn demo_workflow(store: &dyn Repository, evidence_dir: &std::path::Pat
             std::fs::create_dir_all(evidence_dir).map_err(|e| SeedError::Plan(e.to_string()))?;
             let pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
             let stored = format!("{}.bin", Uuid::new_v4().simple());
-            std::fs::write(evidence_dir.join(&stored), pdf).map_err(|e| SeedError::Plan(e.to_string()))?;
+            let id = Uuid::now_v7();
+            let sealed =
+                keys.seal_bytes_bound(pdf, &row_aad("evidence", "stored_name", &id.to_string())).map_err(sealing)?;
+            std::fs::write(evidence_dir.join(&stored), sealed).map_err(|e| SeedError::Plan(e.to_string()))?;
             store
                 .add_evidence(&EvidenceRecord {
-                    id: Uuid::now_v7(),
+                    id,
                     graduate_id: gid,
                     org_id: scu.id,
                     kind: "contract".into(),

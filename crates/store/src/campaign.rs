@@ -101,6 +101,8 @@ pub trait CampaignRecords: Send + Sync {
     async fn add_photo(&self, p: &PhotoRecord) -> Result<()>;
     async fn photos_of(&self, visit_id: Uuid) -> Result<Vec<PhotoRecord>>;
     async fn photo(&self, id: Uuid) -> Result<Option<PhotoRecord>>;
+    /// The id and stored file name of every visit photo.
+    async fn photo_files(&self) -> Result<Vec<(Uuid, String)>>;
 
     /// Registers a base with its programmes; false (and nothing written) when the unit already
     /// has a base of that kind with that employer.
@@ -247,6 +249,12 @@ macro_rules! campaign_impl {
                     let sql = sqlx::AssertSqlSafe(format!("SELECT {PHOTO_COLUMNS} FROM visit_photos WHERE id = $1"));
                     let r = sqlx::query(sql).bind(id).fetch_optional(&self.pool).await?;
                     r.as_ref().map(photo_row).transpose()
+                }
+
+                async fn photo_files(&self) -> Result<Vec<(Uuid, String)>> {
+                    let rows =
+                        sqlx::query("SELECT id, stored_name FROM visit_photos ORDER BY id").fetch_all(&self.pool).await?;
+                    rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("stored_name")?))).collect()
                 }
 
                 async fn add_base(&self, b: &BaseRecord) -> Result<bool> {

@@ -156,6 +156,21 @@ pub trait Destinations: Send + Sync {
     async fn answer_dispute(&self, id: Uuid, answer: &str, by: Uuid) -> Result<bool>;
     /// Open disputes of graduates inside the scope.
     async fn open_disputes(&self, scope_paths: &[String]) -> Result<Vec<(DisputeRecord, GraduateListItem)>>;
+    /// The id, text and answer of at most `limit` disputes whose id comes after `after`, in id
+    /// order (to seal them again, page by page).
+    async fn dispute_texts(&self, after: Uuid, limit: i64) -> Result<Vec<(Uuid, String, Option<String>)>>;
+    /// Replaces a dispute's text and answer with `text` and `answer` when they still are
+    /// `was_text` and `was_answer`; false (nothing written) when they changed meanwhile.
+    async fn replace_dispute_texts(
+        &self,
+        id: Uuid,
+        was_text: &str,
+        was_answer: Option<&str>,
+        text: &str,
+        answer: Option<&str>,
+    ) -> Result<bool>;
+    /// The id and stored file name of every evidence file.
+    async fn evidence_files(&self) -> Result<Vec<(Uuid, String)>>;
     async fn list_graduates(&self, q: &GraduateQuery) -> Result<(Vec<GraduateListItem>, i64)>;
     /// Records a counselor's follow-up with a graduate.
     async fn set_contact(&self, graduate_id: Uuid, state: &str, by: Uuid) -> Result<()>;
@@ -572,6 +587,42 @@ macro_rules! destinations_impl {
                     .execute(&self.pool)
                     .await?;
                     Ok(res.rows_affected() == 1)
+                }
+
+                async fn dispute_texts(&self, after: Uuid, limit: i64) -> Result<Vec<(Uuid, String, Option<String>)>> {
+                    let rows = sqlx::query("SELECT id, text, answer FROM disputes WHERE id > $1 ORDER BY id LIMIT $2")
+                        .bind(after)
+                        .bind(limit.clamp(0, crate::MAX_PAGE))
+                        .fetch_all(&self.pool)
+                        .await?;
+                    rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("text")?, r.try_get("answer")?))).collect()
+                }
+
+                async fn replace_dispute_texts(
+                    &self,
+                    id: Uuid,
+                    was_text: &str,
+                    was_answer: Option<&str>,
+                    text: &str,
+                    answer: Option<&str>,
+                ) -> Result<bool> {
+                    let res = sqlx::query(
+                        "UPDATE disputes SET text = $4, answer = $5 \
+                         WHERE id = $1 AND text = $2 AND answer IS NOT DISTINCT FROM $3",
+                    )
+                    .bind(id)
+                    .bind(was_text)
+                    .bind(was_answer)
+                    .bind(text)
+                    .bind(answer)
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(res.rows_affected() == 1)
+                }
+
+                async fn evidence_files(&self) -> Result<Vec<(Uuid, String)>> {
+                    let rows = sqlx::query("SELECT id, stored_name FROM evidence ORDER BY id").fetch_all(&self.pool).await?;
+                    rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("stored_name")?))).collect()
                 }
 
                 async fn open_disputes(&self, scope_paths: &[String]) -> Result<Vec<(DisputeRecord, GraduateListItem)>> {

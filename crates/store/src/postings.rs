@@ -184,6 +184,8 @@ pub trait Postings: Send + Sync {
         content_type: &str,
         bytes: i64,
     ) -> Result<Option<String>>;
+    /// The application id and stored file name of every résumé.
+    async fn resume_files(&self) -> Result<Vec<(Uuid, String)>>;
     /// Lets employers find a graduate (`open`) or stops it.
     async fn set_talent_optin(&self, graduate: Uuid, open: bool) -> Result<()>;
     async fn talent_optin(&self, graduate: Uuid) -> Result<bool>;
@@ -694,6 +696,15 @@ macro_rules! postings_impl {
                         .await?;
                     tx.commit().await?;
                     Ok(before.flatten())
+                }
+
+                async fn resume_files(&self) -> Result<Vec<(Uuid, String)>> {
+                    let rows = sqlx::query(
+                        "SELECT id, resume_stored FROM applications WHERE resume_stored IS NOT NULL ORDER BY id",
+                    )
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("resume_stored")?))).collect()
                 }
 
                 async fn set_talent_optin(&self, graduate: Uuid, open: bool) -> Result<()> {

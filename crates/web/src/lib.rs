@@ -107,6 +107,11 @@ impl AppState {
             today: chrono::Local::now().date_naive(),
         }
     }
+
+    /// The node's file directory (evidence, visit photos, résumés) with the keys that seal it.
+    pub fn files(&self) -> jiuye_app::files::Files<'_> {
+        jiuye_app::files::Files { dir: &self.settings.evidence_dir, keys: &self.settings.keys }
+    }
 }
 
 /// Builds the whole application.

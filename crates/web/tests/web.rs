@@ -36,6 +36,8 @@ mod matrix;
 mod paging;
 #[path = "web_parts/postings.rs"]
 mod postings;
+#[path = "web_parts/sealed.rs"]
+mod sealed;
 #[path = "web_parts/visits.rs"]
 mod visits;
 
@@ -43,6 +45,8 @@ pub(crate) struct Fixture {
     pub name: &'static str,
     pub app: Router,
     pub store: Store,
+    /// Where the node keeps uploaded files (evidence, visit photos, résumés).
+    pub files: std::path::PathBuf,
     _dir: Option<tempfile::TempDir>,
     pg: Option<(String, String)>,
 }
@@ -51,6 +55,7 @@ impl Fixture {
     pub async fn cleanup(self) {
         drop(self.app);
         drop(self.store);
+        let _ = std::fs::remove_dir_all(&self.files);
         if let Some((url, schema)) = self.pg {
             PgStore::drop_schema(&url, &schema).await.expect("drop schema");
         }
@@ -60,7 +65,11 @@ impl Fixture {
 /// The audit key the test stores write their chain with (a node reads its own from the key file).
 pub(crate) const AUDIT_KEY: [u8; 32] = [0x5a; 32];
 
-async fn seeded(store: Store, rd: &Arc<RefData>, tweak: fn(&mut jiuye_web::WebSettings)) -> Router {
+async fn seeded(
+    store: Store,
+    rd: &Arc<RefData>,
+    tweak: fn(&mut jiuye_web::WebSettings),
+) -> (Router, std::path::PathBuf) {
     // As on a new node: the store holds the audit key and the empty chain is keyed before anything.
     store.set_audit_key(jiuye_security::chain::AuditKey::new(AUDIT_KEY)).expect("audit key");
     store.reanchor_audit("(测试)").await.expect("key the audit chain");
@@ -75,14 +84,15 @@ async fn seeded(store: Store, rd: &Arc<RefData>, tweak: fn(&mut jiuye_web::WebSe
     jiuye_seed::run(&*store, rd, &plan, &mut |_, _, _| {}).await.expect("seed");
     jiuye_seed::demo_accounts(&*store, jiuye_security::password::Cost::fast_for_tests()).await.expect("accounts");
     let evidence = std::env::temp_dir().join(format!("jiuye-test-evidence-{}", uuid::Uuid::new_v4().simple()));
-    jiuye_seed::demo_workflow(&*store, &evidence).await.expect("demo workflow");
     let keys = Arc::new(jiuye_security::seal::KeyRing::generate().expect("keys"));
+    jiuye_seed::demo_workflow(&*store, &keys, &evidence).await.expect("demo workflow");
     let mut settings = jiuye_web::WebSettings::with_keys(keys);
     settings.featured_org = Some("510000".into());
     settings.auth.password_cost = jiuye_security::password::Cost::fast_for_tests();
     settings.evidence_dir = evidence;
     tweak(&mut settings);
-    jiuye_web::app(store, rd.clone(), settings).expect("app")
+    let files = settings.evidence_dir.clone();
+    (jiuye_web::app(store, rd.clone(), settings).expect("app"), files)
 }
 
 async fn fixtures() -> Vec<Fixture> {
@@ -93,13 +103,13 @@ pub(crate) async fn fixtures_with(tweak: fn(&mut jiuye_web::WebSettings)) -> Vec
     let rd = Arc::new(RefData::load().expect("refdata"));
     let dir = tempfile::tempdir().expect("tempdir");
     let sqlite: Store = Arc::new(SqliteStore::open(&dir.path().join("jiuye.db")).await.expect("sqlite"));
-    let app = seeded(sqlite.clone(), &rd, tweak).await;
-    let mut out = vec![Fixture { name: "sqlite", app, store: sqlite, _dir: Some(dir), pg: None }];
+    let (app, files) = seeded(sqlite.clone(), &rd, tweak).await;
+    let mut out = vec![Fixture { name: "sqlite", app, store: sqlite, files, _dir: Some(dir), pg: None }];
     if let Ok(url) = std::env::var("DATABASE_URL") {
         let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
         let pg: Store = Arc::new(PgStore::connect(&url, Some(&schema)).await.expect("postgres"));
-        let app = seeded(pg.clone(), &rd, tweak).await;
-        out.push(Fixture { name: "postgres", app, store: pg, _dir: None, pg: Some((url, schema)) });
+        let (app, files) = seeded(pg.clone(), &rd, tweak).await;
+        out.push(Fixture { name: "postgres", app, store: pg, files, _dir: None, pg: Some((url, schema)) });
     }
     out
 }

@@ -161,7 +161,8 @@ async fn a_visit_cannot_move_to_another_university_and_photos_are_checked_by_con
         visits::correct(s, &c.career, saved.visit.id, &visit(&c, &c.cs, "2023-03-03"), today).await.unwrap();
     assert_eq!((corrected.visit.unit, corrected.visit.visit_date), (c.cs.code.to_string(), day("2023-03-03")));
 
-    let files = c.dir.join("files");
+    let (dir, keys) = (c.dir.join("files"), jiuye_security::seal::KeyRing::generate().unwrap());
+    let files = crate::files::Files { dir: &dir, keys: &keys };
     let e = photos::add(s, &c.career, &files, saved.visit.id, b"%PDF-1.7").await.unwrap_err();
     assert_eq!(e.code, ErrorCode::InvalidFile);
     let png = b"\x89PNG\r\n\x1a\n....";

@@ -1,8 +1,6 @@
 //! Evidence files of a destination record: PDF, JPG or PNG recognised by their content, at
-//! most 5 MB, kept in the node's file directory under random names and read back by those who
-//! may see the graduate.
-
-use std::path::Path;
+//! most 5 MB, kept sealed in the node's file directory under random names (bound to their
+//! evidence row) and read back by those who may see the graduate.
 
 use chrono::Utc;
 use jiuye_domain::access::{Action, Actor};
@@ -12,7 +10,9 @@ use jiuye_store::destinations::EvidenceRecord;
 use uuid::Uuid;
 
 use super::{allowed, visible_graduate};
-use crate::{Error, ErrorCode, files};
+use crate::files::{self, Files};
+use crate::sealing::EVIDENCE_FILE;
+use crate::{Error, ErrorCode};
 
 /// An evidence file with its bytes.
 #[derive(Clone, Debug)]
@@ -22,11 +22,11 @@ pub struct EvidenceFile {
 }
 
 /// Attaches an evidence file of proof `kind` to a graduate's record, for those who may register
-/// it; the bytes are kept in `files_dir` and the name as uploaded is kept only for downloads.
+/// it; the bytes are kept sealed in `files` and the name as uploaded is kept only for downloads.
 pub async fn add(
     store: &dyn Repository,
     actor: &Actor,
-    files_dir: &Path,
+    files: &Files<'_>,
     id: Uuid,
     kind: &str,
     file_name: &str,
@@ -38,10 +38,11 @@ pub async fn add(
         files::accept(bytes, |_| true, "证明材料不能超过 5 MB", "只接受 PDF、JPG 或 PNG 文件（按文件内容判断）")?;
     let kind = ProofKind::from_id(kind)
         .ok_or_else(|| Error::bad_input(ErrorCode::InvalidKind, format!("证明材料类型“{kind}”无效")))?;
-    let stored = files::save(files_dir, bytes).await?;
+    let evidence_id = Uuid::now_v7();
+    let stored = files.save(EVIDENCE_FILE, evidence_id, bytes).await?;
     let original: String = file_name.chars().filter(|c| !c.is_control() && *c != '/' && *c != '\\').take(120).collect();
     let record = EvidenceRecord {
-        id: Uuid::now_v7(),
+        id: evidence_id,
         graduate_id: id,
         org_id: g.graduate.org_id,
         kind: kind.id().into(),
@@ -54,18 +55,19 @@ pub async fn add(
         uploaded_at: Utc::now(),
     };
     if let Err(e) = store.add_evidence(&record).await {
-        files::discard(files_dir, &record.stored_name).await;
+        files.discard(&record.stored_name).await;
         return Err(e.into());
     }
     Ok(record)
 }
 
 /// An evidence file, for those who may see its graduate; `404 evidence_not_found` otherwise,
-/// as for a missing one or one whose bytes are gone.
-pub async fn read(store: &dyn Repository, actor: &Actor, files_dir: &Path, id: Uuid) -> Result<EvidenceFile, Error> {
+/// as for a missing one or one whose bytes are gone; `409 storage_corrupt` when the file kept
+/// does not open for this evidence row.
+pub async fn read(store: &dyn Repository, actor: &Actor, files: &Files<'_>, id: Uuid) -> Result<EvidenceFile, Error> {
     let missing = || Error::not_found(ErrorCode::EvidenceNotFound, "找不到该证明材料");
     let record = store.evidence(id).await?.ok_or_else(missing)?;
     visible_graduate(store, actor, record.graduate_id).await.map_err(|_| missing())?;
-    let bytes = files::read(files_dir, &record.stored_name).await.ok_or_else(missing)?;
+    let bytes = files.read(EVIDENCE_FILE, record.id, &record.stored_name).await?.ok_or_else(missing)?;
     Ok(EvidenceFile { record, bytes })
 }

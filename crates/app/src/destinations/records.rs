@@ -7,6 +7,7 @@ use chrono::{NaiveDate, Utc};
 use jiuye_domain::RefData;
 use jiuye_domain::access::{self, Action, Actor, ScopedGrant};
 use jiuye_domain::destination::{self, DestStatus, Registration, Step, Violation, check_registration, next_status};
+use jiuye_security::seal::KeyRing;
 use jiuye_store::Repository;
 use jiuye_store::destinations::{DestinationRecord, DisputeRecord, EvidenceRecord, GraduateView, VersionRecord};
 use uuid::Uuid;
@@ -53,21 +54,23 @@ pub async fn closes_on(store: &dyn Repository, g: &GraduateView) -> Result<Naive
     Ok(destination::closes_on(g.graduate.cohort, set.as_deref()))
 }
 
-/// Everything about a graduate already seen through [`visible_graduate`].
-pub async fn record_of(store: &dyn Repository, g: GraduateView) -> Result<Record, Error> {
+/// Everything about a graduate already seen through [`visible_graduate`], the disputes opened
+/// with `keys` (`409 storage_corrupt` when one does not open for its row).
+pub async fn record_of(store: &dyn Repository, keys: &KeyRing, g: GraduateView) -> Result<Record, Error> {
     let id = g.graduate.id;
     let destination = store.destination(id).await?;
     let versions = store.destination_versions(id).await?;
     let evidence = store.evidence_of(id).await?;
-    let disputes = store.disputes_of(id).await?;
+    let disputes =
+        store.disputes_of(id).await?.into_iter().map(|d| super::disputes::opened(keys, d)).collect::<Result<_, _>>()?;
     let closes_on = closes_on(store, &g).await?;
     Ok(Record { graduate: g, destination, versions, evidence, disputes, closes_on })
 }
 
 /// A graduate's record as `actor` may see it; `404 graduate_not_found` otherwise.
-pub async fn record(store: &dyn Repository, actor: &Actor, id: Uuid) -> Result<Record, Error> {
+pub async fn record(store: &dyn Repository, keys: &KeyRing, actor: &Actor, id: Uuid) -> Result<Record, Error> {
     let g = visible_graduate(store, actor, id).await?;
-    record_of(store, g).await
+    record_of(store, keys, g).await
 }
 
 /// Registers or corrects a graduate's destination, which then waits for review. Refused with
@@ -76,6 +79,7 @@ pub async fn record(store: &dyn Repository, actor: &Actor, id: Uuid) -> Result<R
 /// `409 edit_conflict` when the record changed meanwhile.
 pub async fn register(
     store: &dyn Repository,
+    keys: &KeyRing,
     refdata: &RefData,
     actor: &Actor,
     today: NaiveDate,
@@ -126,7 +130,7 @@ pub async fn register(
     if !saved {
         return Err(conflict(ErrorCode::EditConflict, "记录刚被他人修改，请刷新后重试"));
     }
-    Ok(Registered::Saved(Box::new(record_of(store, g).await?)))
+    Ok(Registered::Saved(Box::new(record_of(store, keys, g).await?)))
 }
 
 /// The college's or the university's review: approve, or return with a reason (自由职业 76
@@ -135,6 +139,7 @@ pub async fn register(
 /// by the same reviewer.
 pub async fn review(
     store: &dyn Repository,
+    keys: &KeyRing,
     actor: &Actor,
     id: Uuid,
     input: ReviewInput<'_>,
@@ -182,11 +187,11 @@ pub async fn review(
     {
         return Err(conflict(ErrorCode::EditConflict, "记录刚被他人修改，请刷新后重试"));
     }
-    Ok((record_of(store, g).await?, grant))
+    Ok((record_of(store, keys, g).await?, grant))
 }
 
 /// The graduate confirms their approved record (only the graduate can).
-pub async fn confirm(store: &dyn Repository, actor: &Actor, id: Uuid) -> Result<Record, Error> {
+pub async fn confirm(store: &dyn Repository, keys: &KeyRing, actor: &Actor, id: Uuid) -> Result<Record, Error> {
     let g = visible_graduate(store, actor, id).await?;
     allowed(actor, Action::ConfirmOwnRecord, &g)?;
     let mut d = store.destination(id).await?.ok_or_else(|| conflict(ErrorCode::InvalidStep, "还没有可确认的登记"))?;
@@ -197,5 +202,5 @@ pub async fn confirm(store: &dyn Repository, actor: &Actor, id: Uuid) -> Result<
     if !store.save_destination(&d, Some(expected), "confirm", Some((actor.user_id, actor.username.clone()))).await? {
         return Err(conflict(ErrorCode::EditConflict, "记录刚被修改，请刷新后重试"));
     }
-    record_of(store, g).await
+    record_of(store, keys, g).await
 }

@@ -51,6 +51,9 @@ async fn campaign_story_a_visit_leads_to_a_base_and_a_survey() {
         assert_eq!(s.photo(later.id).await.unwrap().as_ref(), Some(&later), "{n}");
         assert!(s.photo(Uuid::nil()).await.unwrap().is_none(), "{n}");
         assert!(s.photos_of(Uuid::nil()).await.unwrap().is_empty(), "{n}");
+        let mut files = vec![(later.id, later.stored_name.clone()), (sooner.id, sooner.stored_name.clone())];
+        files.sort();
+        assert_eq!(s.photo_files().await.unwrap(), files, "{n}");
 
         // The visit agreed an internship base for both programmes; the same unit cannot register
         // a second internship base with the same employer, but may register another kind.

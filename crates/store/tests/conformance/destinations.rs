@@ -196,6 +196,9 @@ async fn destinations_story_a_registration_from_draft_to_confirmation() {
         assert_eq!(s.evidence(page_two.id).await.unwrap().as_ref(), Some(&page_two), "{n}");
         assert!(s.evidence(Uuid::nil()).await.unwrap().is_none(), "{n}");
         assert!(s.evidence_of(g[1].id).await.unwrap().is_empty(), "{n}");
+        let mut files = vec![(page_two.id, page_two.stored_name.clone()), (page_one.id, page_one.stored_name.clone())];
+        files.sort();
+        assert_eq!(s.evidence_files().await.unwrap(), files, "{n}: every file, in id order");
 
         // Staff change the record after 李明 confirmed it: the integrity rows show it.
         let before = s.integrity_rows(&c.scu.path, 2024).await.unwrap();
@@ -246,6 +249,27 @@ async fn destinations_story_a_registration_from_draft_to_confirmation() {
         assert_eq!(answered.answered_by, Some(c.career.id), "{n}");
         assert!(s.open_disputes(&["CN".to_owned()]).await.unwrap().is_empty(), "{n}");
         assert!(s.dispute(Uuid::nil()).await.unwrap().is_none(), "{n}");
+
+        // The texts are walked in id order, page by page, and replaced only while unchanged.
+        let second = DisputeRecord { id: Uuid::now_v7(), text: "第二条".into(), ..dispute.clone() };
+        s.add_dispute(&second).await.unwrap();
+        let texts = s.dispute_texts(Uuid::nil(), 1).await.unwrap();
+        assert_eq!(texts, [(dispute.id, dispute.text.clone(), Some("已核实并更正".to_owned()))], "{n}");
+        let rest = s.dispute_texts(dispute.id, 10).await.unwrap();
+        assert_eq!(rest, [(second.id, "第二条".to_owned(), None)], "{n}");
+        assert!(s.dispute_texts(second.id, 10).await.unwrap().is_empty(), "{n}");
+        let stale = s.replace_dispute_texts(dispute.id, &dispute.text, None, "v2:1:x", Some("v2:1:y")).await.unwrap();
+        assert!(!stale, "{n}: the answer is no longer empty");
+        let replaced =
+            s.replace_dispute_texts(dispute.id, &dispute.text, Some("已核实并更正"), "v2:1:x", Some("v2:1:y")).await;
+        assert!(replaced.unwrap(), "{n}");
+        assert!(s.replace_dispute_texts(second.id, "第二条", None, "v2:1:z", None).await.unwrap(), "{n}");
+        let sealed = s.dispute(dispute.id).await.unwrap().unwrap();
+        assert_eq!(
+            (sealed.text.as_str(), sealed.answer.as_deref(), sealed.status.as_str()),
+            ("v2:1:x", Some("v2:1:y"), "answered")
+        );
+        assert_eq!(s.dispute(second.id).await.unwrap().unwrap().text, "v2:1:z", "{n}");
 
         // Generated final records are bulk-loaded once.
         let final_rec = |i: usize| DestinationRecord {

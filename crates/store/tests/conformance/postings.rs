@@ -212,6 +212,7 @@ async fn postings_story_from_posting_to_offer() {
             s.application(app).await.unwrap().unwrap().resume,
             Some(("r2.pdf".into(), "application/pdf".into(), 2_000))
         );
+        assert_eq!(s.resume_files().await.unwrap(), [(app, "r2.pdf".to_owned())], "{n}: applications with a résumé");
 
         // Lists: a posting's applicants oldest first, a graduate's applications newest first.
         let wang = Uuid::now_v7();

@@ -274,8 +274,7 @@ pub(crate) async fn store_resume(
     id: Uuid,
     bytes: &[u8],
 ) -> Result<ApplicationDto, AppError> {
-    let files = &state.settings.evidence_dir;
-    Ok(applications::attach_resume(state.store.as_ref(), files, &caller.actor, id, bytes).await?.into())
+    Ok(applications::attach_resume(state.store.as_ref(), &state.files(), &caller.actor, id, bytes).await?.into())
 }
 
 /// Attaches a résumé (PDF, at most 5 MB) to the caller's own application, replacing any
@@ -311,8 +310,7 @@ pub async fn get_resume(State(state): State<AppState>, Signed(caller): Signed, P
     use axum::http::header;
     let event = AuditEvent::new("application_resume_read").target(format!("application:{id}"), None);
     let result = async {
-        let files = &state.settings.evidence_dir;
-        let r = applications::resume(state.store.as_ref(), files, &caller.actor, id).await?;
+        let r = applications::resume(state.store.as_ref(), &state.files(), &caller.actor, id).await?;
         // The name is made of the application's id only: nothing the uploader chose reaches it.
         let disposition = format!("attachment; filename=\"resume-{}.pdf\"", r.application_id.simple());
         Ok((

@@ -245,7 +245,7 @@ pub async fn get_graduate(
     Signed(caller): Signed,
     Path(id): Path<Uuid>,
 ) -> Result<Json<GraduateDetail>, AppError> {
-    let r = records::record(state.store.as_ref(), &caller.actor, id).await?;
+    let r = records::record(state.store.as_ref(), &state.settings.keys, &caller.actor, id).await?;
     Ok(Json(detail(&state.refdata, &r)))
 }
 
@@ -267,7 +267,9 @@ pub async fn put_destination(
         .target(format!("graduate:{id}"), None)
         .detail(format!("代码 {}", reg.code));
     let today = Utc::now().date_naive();
-    match records::register(state.store.as_ref(), &state.refdata, &caller.actor, today, id, reg).await {
+    match records::register(state.store.as_ref(), &state.settings.keys, &state.refdata, &caller.actor, today, id, reg)
+        .await
+    {
         Ok(Registered::Saved(r)) => event.attach(Json(detail(&state.refdata, &r)).into_response()),
         Ok(Registered::Refused(v)) => event.attach(rejection(v)),
         Err(e) => audited(event, Err(e.into())),
@@ -298,7 +300,7 @@ pub async fn post_review(
         .target(format!("graduate:{id}"), None)
         .detail(format!("{} {}", r.level, r.decision));
     let input = ReviewInput { level: &r.level, decision: &r.decision, reason: r.reason.as_deref() };
-    match records::review(state.store.as_ref(), &caller.actor, id, input).await {
+    match records::review(state.store.as_ref(), &state.settings.keys, &caller.actor, id, input).await {
         Ok((d, grant)) => event.by(&grant).attach(Json(detail(&state.refdata, &d)).into_response()),
         Err(e) => audited(event, Err(e.into())),
     }
@@ -309,7 +311,7 @@ pub async fn post_review(
     responses((status = 200, body = GraduateDetail), (status = 409, description = "`invalid_step`", body = ErrorBody), (status = 403, description = "`forbidden`", body = ErrorBody)))]
 pub async fn post_confirm(State(state): State<AppState>, Signed(caller): Signed, Path(id): Path<Uuid>) -> Response {
     let event = AuditEvent::new("destination_confirm").target(format!("graduate:{id}"), None);
-    let result = records::confirm(state.store.as_ref(), &caller.actor, id).await;
+    let result = records::confirm(state.store.as_ref(), &state.settings.keys, &caller.actor, id).await;
     audited(event, result.map(|d| Json(detail(&state.refdata, &d)).into_response()).map_err(Into::into))
 }
 

@@ -104,7 +104,7 @@ async fn graduate_page(
     outcome: Outcome,
 ) -> Result<Response, AppError> {
     let base = Base::new(state, lang, "graduates", uri).signed_in(me);
-    let r = records::record(state.store.as_ref(), &me.actor, id).await?;
+    let r = records::record(state.store.as_ref(), &state.settings.keys, &me.actor, id).await?;
     let d = detail(&state.refdata, &r);
     let g = r.graduate;
     let res = Resource::owned(&g.programme_path, id);
@@ -291,7 +291,7 @@ pub async fn register_form(
         note: clean(f.note),
     };
     let today = chrono::Utc::now().date_naive();
-    match records::register(state.store.as_ref(), &state.refdata, &me.actor, today, id, reg)
+    match records::register(state.store.as_ref(), &state.settings.keys, &state.refdata, &me.actor, today, id, reg)
         .await
         .map_err(AppError::from)
     {
@@ -364,7 +364,10 @@ pub async fn review_form(
         .target(format!("graduate:{id}"), None)
         .detail(format!("{} {}", f.level, f.decision));
     let input = ReviewInput { level: &f.level, decision: &f.decision, reason: f.reason.as_deref() };
-    let result = records::review(state.store.as_ref(), &me.actor, id, input).await.map(|_| ()).map_err(AppError::from);
+    let result = records::review(state.store.as_ref(), &state.settings.keys, &me.actor, id, input)
+        .await
+        .map(|_| ())
+        .map_err(AppError::from);
     after(Ctx { state: &state, lang, uri: &uri, me: &me }, id, event, result, "review").await
 }
 
@@ -376,7 +379,10 @@ pub async fn confirm_form(
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
     let event = AuditEvent::new("destination_confirm").target(format!("graduate:{id}"), None);
-    let result = records::confirm(state.store.as_ref(), &me.actor, id).await.map(|_| ()).map_err(AppError::from);
+    let result = records::confirm(state.store.as_ref(), &state.settings.keys, &me.actor, id)
+        .await
+        .map(|_| ())
+        .map_err(AppError::from);
     after(Ctx { state: &state, lang, uri: &uri, me: &me }, id, event, result, "confirm").await
 }
 
@@ -394,8 +400,10 @@ pub async fn dispute_form(
     Form(f): Form<DisputeForm>,
 ) -> Result<Response, AppError> {
     let event = AuditEvent::new("dispute_raise").target(format!("graduate:{id}"), None);
-    let result =
-        disputes::raise(state.store.as_ref(), &me.actor, id, &f.text).await.map(|_| ()).map_err(AppError::from);
+    let result = disputes::raise(state.store.as_ref(), &state.settings.keys, &me.actor, id, &f.text)
+        .await
+        .map(|_| ())
+        .map_err(AppError::from);
     after(Ctx { state: &state, lang, uri: &uri, me: &me }, id, event, result, "dispute").await
 }
 
@@ -414,7 +422,7 @@ pub async fn answer_form(
     Form(f): Form<AnswerForm>,
 ) -> Result<Response, AppError> {
     let event = AuditEvent::new("dispute_answer").target(format!("dispute:{dispute_id}"), None);
-    let result = disputes::answer(state.store.as_ref(), &me.actor, dispute_id, &f.answer)
+    let result = disputes::answer(state.store.as_ref(), &state.settings.keys, &me.actor, dispute_id, &f.answer)
         .await
         .map(|_| ())
         .map_err(AppError::from);
@@ -466,8 +474,7 @@ pub async fn evidence_form(
             }
         }
         let (name, bytes) = file.ok_or_else(|| AppError::bad_request(ErrorCode::InvalidFile, "请选择文件"))?;
-        let dir = &state.settings.evidence_dir;
-        evidence::add(state.store.as_ref(), &me.actor, dir, id, &kind, &name, &bytes).await?;
+        evidence::add(state.store.as_ref(), &me.actor, &state.files(), id, &kind, &name, &bytes).await?;
         Ok(())
     }
     .await;

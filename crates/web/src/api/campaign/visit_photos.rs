@@ -38,7 +38,7 @@ pub(crate) async fn store_photo(
     bytes: &[u8],
 ) -> Result<PhotoDto, AppError> {
     let store = state.store.as_ref();
-    let p = jiuye_app::campaign::photos::add(store, &caller.actor, &state.settings.evidence_dir, id, bytes).await?;
+    let p = jiuye_app::campaign::photos::add(store, &caller.actor, &state.files(), id, bytes).await?;
     Ok(PhotoDto { id: p.id, visit_id: p.visit_id, content_type: p.content_type, size_bytes: p.size_bytes })
 }
 
@@ -74,7 +74,6 @@ pub async fn get_photo(
     Signed(caller): Signed,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let dir = &state.settings.evidence_dir;
-    let photo = jiuye_app::campaign::photos::read(state.store.as_ref(), &caller.actor, dir, id).await?;
+    let photo = jiuye_app::campaign::photos::read(state.store.as_ref(), &caller.actor, &state.files(), id).await?;
     Ok((StatusCode::OK, [(axum::http::header::CONTENT_TYPE, photo.content_type)], photo.bytes).into_response())
 }

@@ -43,7 +43,7 @@ pub async fn post_evidence(
     let name = p.filename.unwrap_or_default();
     audited(
         event,
-        evidence::add(state.store.as_ref(), &caller.actor, &state.settings.evidence_dir, id, &p.kind, &name, &body)
+        evidence::add(state.store.as_ref(), &caller.actor, &state.files(), id, &p.kind, &name, &body)
             .await
             .map(|e| (StatusCode::CREATED, Json(EvidenceDto::from(&e))).into_response())
             .map_err(Into::into),
@@ -59,7 +59,7 @@ pub async fn get_evidence(
     Signed(caller): Signed,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let file = evidence::read(state.store.as_ref(), &caller.actor, &state.settings.evidence_dir, id).await?;
+    let file = evidence::read(state.store.as_ref(), &caller.actor, &state.files(), id).await?;
     let (e, bytes) = (file.record, file.bytes);
     let mut res = (StatusCode::OK, [(header::CONTENT_TYPE, e.content_type.clone())], bytes).into_response();
     if let Ok(v) = header::HeaderValue::from_str(&format!(
@@ -88,7 +88,7 @@ pub async fn post_dispute(
     let event = AuditEvent::new("dispute_raise").target(format!("graduate:{id}"), None);
     audited(
         event,
-        disputes::raise(state.store.as_ref(), &caller.actor, id, &r.text)
+        disputes::raise(state.store.as_ref(), &state.settings.keys, &caller.actor, id, &r.text)
             .await
             .map(|d| (StatusCode::CREATED, Json(DisputeDto::from(&d))).into_response())
             .map_err(Into::into),
@@ -110,7 +110,7 @@ pub async fn post_answer(
     Json(r): Json<DisputeAnswer>,
 ) -> Response {
     let event = AuditEvent::new("dispute_answer").target(format!("dispute:{id}"), None);
-    match disputes::answer(state.store.as_ref(), &caller.actor, id, &r.answer).await {
+    match disputes::answer(state.store.as_ref(), &state.settings.keys, &caller.actor, id, &r.answer).await {
         Ok(grant) => event.by(&grant).attach(StatusCode::NO_CONTENT.into_response()),
         Err(e) => audited(event, Err(e.into())),
     }
@@ -133,7 +133,7 @@ pub async fn list_disputes(
     State(state): State<AppState>,
     Signed(caller): Signed,
 ) -> Result<Json<Vec<OpenDispute>>, AppError> {
-    let rows = disputes::open(state.store.as_ref(), &caller.actor).await?;
+    let rows = disputes::open(state.store.as_ref(), &state.settings.keys, &caller.actor).await?;
     Ok(Json(
         rows.into_iter()
             .map(|(d, g)| OpenDispute {

@@ -53,15 +53,14 @@ pub async fn integrity(
     };
     let cohort = q.cohort.unwrap_or(2023);
     let found = findings(&state, &me, &org, cohort).await?;
-    let disputes = match access::scope_paths(&me.actor, Action::AnswerDispute) {
-        s if s.is_empty() => Vec::new(),
-        s => state
-            .store
-            .open_disputes(&s)
+    let disputes = if access::scope_paths(&me.actor, Action::AnswerDispute).is_empty() {
+        Vec::new()
+    } else {
+        jiuye_app::destinations::disputes::open(state.store.as_ref(), &state.settings.keys, &me.actor)
             .await?
             .into_iter()
             .map(|(d, g)| (g.id, format!("{} {}", g.student_no, g.name), d.text))
-            .collect(),
+            .collect()
     };
     let page = IntegrityPage {
         findings: found
