@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 
 use sqlx::Connection;
 
+#[path = "cli_parts/backup.rs"]
+mod backup;
+
 const BIN: &str = env!("CARGO_BIN_EXE_jiuye");
 
 /// Where a test keeps its data: a temp dir, plus a throwaway PostgreSQL database when
@@ -43,16 +46,28 @@ impl Target {
     }
 }
 
+async fn fresh_pg(admin: &str) -> Target {
+    let db = format!("jiuye_t_{}", uuid::Uuid::new_v4().simple());
+    let mut c = sqlx::PgConnection::connect(admin).await.expect("connect admin");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}"))).execute(&mut c).await.expect("create db");
+    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(admin).to_owned();
+    Target { dir: tempfile::tempdir().expect("tempdir"), pg: Some((admin.to_owned(), format!("{base}/{db}"))) }
+}
+
 async fn targets() -> Vec<Target> {
     let mut out = vec![Target { dir: tempfile::tempdir().expect("tempdir"), pg: None }];
     if let Ok(admin) = std::env::var("DATABASE_URL") {
-        let db = format!("jiuye_t_{}", uuid::Uuid::new_v4().simple());
-        let mut c = sqlx::PgConnection::connect(&admin).await.expect("connect admin");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}"))).execute(&mut c).await.expect("create db");
-        let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin).to_owned();
-        out.push(Target { dir: tempfile::tempdir().expect("tempdir"), pg: Some((admin, format!("{base}/{db}"))) });
+        out.push(fresh_pg(&admin).await);
     }
     out
+}
+
+/// An empty node on the same engine as `t`.
+async fn empty_like(t: &Target) -> Target {
+    match &t.pg {
+        Some((admin, _)) => fresh_pg(admin).await,
+        None => Target { dir: tempfile::tempdir().expect("tempdir"), pg: None },
+    }
 }
 
 fn run(args: &[&str], extra: &[String]) -> Output {
@@ -123,7 +138,8 @@ fn help_explains_every_command() {
     assert!(o.status.success());
     let text = stdout(&o);
     for word in [
-        "serve", "seed", "check", "user", "token", "audit", "key", "import", "campaign", "bench", "reindex", "--config",
+        "serve", "seed", "check", "user", "token", "audit", "key", "import", "campaign", "bench", "reindex", "backup",
+        "restore", "--config",
     ] {
         assert!(text.contains(word), "{word} in:\n{text}");
     }
