@@ -159,7 +159,8 @@ def verify(base, ledger_path):
                 continue
         elif kind == "destination":
             g = career.call("GET", f"/api/v1/graduates/{r['id']}", ok=(200, 404))
-            if json.dumps(g, ensure_ascii=False).find(f'"{r["code"]}"') < 0:
+            d = g.get("destination") or {}
+            if d.get("code") != r["code"] or d.get("monthly_pay") != 5000 or g.get("student_no") != r["student_no"]:
                 lost.append(r)
         counts[kind] += 1
     print(json.dumps({"acknowledged": sum(v for k, v in counts.items() if k != "import_cut_off"),
