@@ -15,7 +15,7 @@
 #
 # Environment: JIUYE_BIN (default target/debug/jiuye, built when missing), PG_ADMIN_URL
 # (default postgres://postgres@127.0.0.1:5432/postgres; a fresh database is created and dropped),
-# CRASH_MIN_MS / CRASH_MAX_MS (the kill comes this long after the load starts; 300–3000 ms).
+# CRASH_MIN_MS / CRASH_MAX_MS (the kill comes this long after the load has signed in; 300–3000 ms).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -83,8 +83,11 @@ for ENGINE in $ENGINES; do
   kills=0; checks_ok=0; last=""
   for i in $(seq 1 "$N"); do
     tag=$(printf '%03d' "$i")
-    $LOAD load "http://127.0.0.1:$PORT" "$LEDGER" "$tag" 2>>"$WORK/load.err" &
+    rm -f "$WORK/ready"
+    $LOAD load "http://127.0.0.1:$PORT" "$LEDGER" "$tag" "$WORK/ready" 2>>"$WORK/load.err" &
     LOAD_PID=$!
+    # The kill comes at a random moment after the load has signed in and begun writing.
+    for _ in $(seq 1 600); do [ -e "$WORK/ready" ] || ! kill -0 "$LOAD_PID" 2>/dev/null && break; sleep 0.05; done
     sleep "$(python3 -c "import random; print(random.randint($MIN_MS, $MAX_MS) / 1000)")"
     kill -9 "$SERVER_PID"
     wait "$SERVER_PID" 2>/dev/null || true

@@ -2,7 +2,8 @@
 """Write load for scripts/crash-loop.sh (Python 3 standard library only).
 
   crash_load.py setup  BASE            registers and verifies the load's employer
-  crash_load.py load   BASE LEDGER TAG writes until the server goes away
+  crash_load.py load   BASE LEDGER TAG [READY]  writes until the server goes away (touches
+                                       READY once signed in)
   crash_load.py verify BASE LEDGER     checks every acknowledged write is there
 
 `load` signs in through the API as the career centre (visits, roster imports, destination
@@ -72,11 +73,14 @@ def verify_employer(base):
     province.call("POST", f"/api/v1/employers/{EMPLOYER}/verification", {"state": "verified"})
 
 
-def load(base, ledger_path, tag):
+def load(base, ledger_path, tag, ready=None):
     career = Session(base, "load_career")
     hr = Session(base, "load_employer")
     today = datetime.date.today()
     ledger = open(ledger_path, "a", encoding="utf-8")
+    if ready:
+        # Signed in: the crash loop starts its clock now, so every round writes.
+        open(ready, "w").close()
 
     def note(**rec):
         ledger.write(json.dumps(rec, ensure_ascii=False) + "\n")
@@ -179,7 +183,7 @@ def main():
     elif cmd == "verify-employer":
         verify_employer(sys.argv[2])
     elif cmd == "load":
-        load(sys.argv[2], sys.argv[3], sys.argv[4])
+        load(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5] if len(sys.argv) > 5 else None)
     elif cmd == "verify":
         sys.exit(verify(sys.argv[2], sys.argv[3]))
     else:
