@@ -118,8 +118,7 @@ def load(base, ledger_path, tag, ready=None):
                 imported.append(prefix)
             elif imported:
                 prefix = random.choice(imported)
-                q = urllib.parse.urlencode({"org": UNIVERSITY, "cohort": COHORT, "q": prefix, "limit": 100})
-                found = career.call("GET", f"/api/v1/graduates?{q}")["items"]
+                found = import_rows(career, prefix)
                 todo = [g for g in found if not g.get("dest_code") and g.get("dest_status") in (None, "none", "unregistered", "not_registered")]
                 if not todo:
                     continue
@@ -130,6 +129,14 @@ def load(base, ledger_path, tag, ready=None):
                 note(kind="destination", id=g["id"], student_no=g["student_no"], code="12")
     except Gone:
         return
+
+
+def import_rows(career, prefix):
+    """The graduates of one import: 学号 = prefix + three digits. The search matches substrings,
+    so rows of other imports that merely contain the prefix are left out here."""
+    q = urllib.parse.urlencode({"org": UNIVERSITY, "cohort": COHORT, "q": prefix, "limit": 1000})
+    items = career.call("GET", f"/api/v1/graduates?{q}")["items"]
+    return [g for g in items if g["student_no"].startswith(prefix) and len(g["student_no"]) == len(prefix) + 3]
 
 
 def verify(base, ledger_path):
@@ -151,8 +158,7 @@ def verify(base, ledger_path):
             if p.get("title") != r["title"]:
                 lost.append(r)
         elif kind in ("import", "import_sent"):
-            q = urllib.parse.urlencode({"org": UNIVERSITY, "cohort": COHORT, "q": r["prefix"], "limit": 1})
-            total = career.call("GET", f"/api/v1/graduates?{q}")["total"]
+            total = len(import_rows(career, r["prefix"]))
             if kind == "import" and total != r["rows"]:
                 lost.append(dict(r, found=total))
             if kind == "import_sent":
