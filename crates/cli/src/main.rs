@@ -13,6 +13,8 @@ use jiuye_domain::{RefData, RegionCode};
 use jiuye_seed::{SeedPlan, Stage};
 use jiuye_store::Store;
 
+mod archive;
+mod backup;
 mod bench;
 mod bench_search;
 mod config;
@@ -73,6 +75,15 @@ enum Command {
     /// keeps the index current by itself; use this after restoring a backup or changing the
     /// database behind its back. Stop the server first (the index has one writer at a time).
     Reindex(DataArgs),
+    /// Write a consistent backup of the node while it serves: the database (SQLite copied in
+    /// one read transaction; PostgreSQL by pg_dump) and the files under the data directory
+    /// (evidence, visit photos, résumés), in one archive with a manifest. The key ring is never
+    /// in it: export it with `jiuye key export` and keep it apart.
+    Backup(backup::BackupArgs),
+    /// Restore a backup into an empty node (a new data directory; for PostgreSQL an empty
+    /// database), install the exported keys (--keys), rebuild the search index and check the
+    /// result: row counts against the backup's manifest, database integrity, the audit chain.
+    Restore(backup::RestoreArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -244,6 +255,9 @@ enum KeyCommand {
     /// so anything sealed before can still be read. Remove old keys from the file by hand once
     /// backups that need them have expired.
     Rotate(DataArgs),
+    /// Write the key ring, encrypted with a passphrase (argon2id, XChaCha20-Poly1305), to a
+    /// file kept apart from backups; `jiuye restore --keys FILE` installs it.
+    Export(backup::KeyExportArgs),
 }
 
 /// Where the data lives (every command that touches data takes these).
@@ -611,6 +625,9 @@ fn main() -> ExitCode {
             Command::Bench(BenchCommand::Stats(a)) => bench::stats(a, file).await.map(|()| true),
             Command::Bench(BenchCommand::Search(a)) => bench_search::run(a, file).await.map(|()| true),
             Command::Reindex(a) => ops::reindex(a, file).await.map(|()| true),
+            Command::Backup(a) => backup::backup(a, file).await.map(|()| true),
+            Command::Restore(a) => backup::restore(a, file).await,
+            Command::Key(KeyCommand::Export(a)) => backup::key_export(a, file).await.map(|()| true),
             Command::Campaign(CampaignCommand::Load(a)) => ops::campaign_load(a, file).await,
         }
     });

@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 
 use sqlx::Connection;
 
+#[path = "cli_parts/backup.rs"]
+mod backup;
+
 const BIN: &str = env!("CARGO_BIN_EXE_jiuye");
 
 /// Where a test keeps its data: a temp dir, plus a throwaway PostgreSQL database when
@@ -43,16 +46,28 @@ impl Target {
     }
 }
 
+async fn fresh_pg(admin: &str) -> Target {
+    let db = format!("jiuye_t_{}", uuid::Uuid::new_v4().simple());
+    let mut c = sqlx::PgConnection::connect(admin).await.expect("connect admin");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}"))).execute(&mut c).await.expect("create db");
+    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(admin).to_owned();
+    Target { dir: tempfile::tempdir().expect("tempdir"), pg: Some((admin.to_owned(), format!("{base}/{db}"))) }
+}
+
 async fn targets() -> Vec<Target> {
     let mut out = vec![Target { dir: tempfile::tempdir().expect("tempdir"), pg: None }];
     if let Ok(admin) = std::env::var("DATABASE_URL") {
-        let db = format!("jiuye_t_{}", uuid::Uuid::new_v4().simple());
-        let mut c = sqlx::PgConnection::connect(&admin).await.expect("connect admin");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}"))).execute(&mut c).await.expect("create db");
-        let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin).to_owned();
-        out.push(Target { dir: tempfile::tempdir().expect("tempdir"), pg: Some((admin, format!("{base}/{db}"))) });
+        out.push(fresh_pg(&admin).await);
     }
     out
+}
+
+/// An empty node on the same engine as `t`.
+async fn empty_like(t: &Target) -> Target {
+    match &t.pg {
+        Some((admin, _)) => fresh_pg(admin).await,
+        None => Target { dir: tempfile::tempdir().expect("tempdir"), pg: None },
+    }
 }
 
 fn run(args: &[&str], extra: &[String]) -> Output {
@@ -123,7 +138,8 @@ fn help_explains_every_command() {
     assert!(o.status.success());
     let text = stdout(&o);
     for word in [
-        "serve", "seed", "check", "user", "token", "audit", "key", "import", "campaign", "bench", "reindex", "--config",
+        "serve", "seed", "check", "user", "token", "audit", "key", "import", "campaign", "bench", "reindex", "backup",
+        "restore", "--config",
     ] {
         assert!(text.contains(word), "{word} in:\n{text}");
     }
@@ -171,6 +187,7 @@ async fn sigkill_during_seed_leaves_a_sound_database_that_completes_on_rerun() {
         let finished_early = child.try_wait().expect("wait").is_some();
         child.kill().expect("SIGKILL");
         child.wait().expect("reap");
+        assert!(!finished_early, "{}: the seed finished before the kill; nothing was interrupted", t.name());
 
         let check = run(&["check"], &extra);
         assert!(check.status.success(), "{}: {}{}", t.name(), stdout(&check), String::from_utf8_lossy(&check.stderr));
@@ -191,11 +208,18 @@ async fn server_survives_sigkill_during_demo_load_then_serves_and_stops_on_sigte
         let extra = t.args();
         let serve = ["serve", "--demo", "--listen", "127.0.0.1:0"];
 
-        // Killed while loading the demo.
+        // Killed while loading the demo: once the load has begun writing graduates, and
+        // provably before it finished.
         let mut child = spawn(&serve, &extra);
-        std::thread::sleep(Duration::from_millis(700));
+        let until = Instant::now() + Duration::from_secs(300);
+        while demo_progress(&t).await.is_none_or(|(_, graduates)| graduates == 0) {
+            assert!(Instant::now() < until, "{}: the demo load never began", t.name());
+            std::thread::sleep(Duration::from_millis(100));
+        }
         child.kill().expect("SIGKILL");
         child.wait().expect("reap");
+        let (state, graduates) = demo_progress(&t).await.expect("demo state");
+        assert_eq!(state, "started", "{}: the kill landed after the demo load ({graduates} graduates)", t.name());
         let check = run(&["check"], &extra);
         assert!(check.status.success(), "{}: {}", t.name(), stdout(&check));
 
@@ -240,6 +264,28 @@ async fn server_survives_sigkill_during_demo_load_then_serves_and_stops_on_sigte
             .unwrap_or_else(|| panic!("{said}"));
         assert!((2_900..=3_000).contains(&n), "{said}");
         t.cleanup().await;
+    }
+}
+
+/// The demo load's marker and the graduates written so far, read while it runs.
+async fn demo_progress(t: &Target) -> Option<(String, i64)> {
+    let state = "SELECT value FROM meta WHERE key = 'demo_state'";
+    let count = "SELECT COUNT(*) FROM graduates";
+    match &t.pg {
+        Some((_, url)) => {
+            let mut c = sqlx::PgConnection::connect(url).await.ok()?;
+            let state: String = sqlx::query_scalar(state).fetch_optional(&mut c).await.ok()??;
+            Some((state, sqlx::query_scalar(count).fetch_one(&mut c).await.ok()?))
+        }
+        None => {
+            let path = t.dir.path().join("jiuye.db");
+            if !path.exists() {
+                return None;
+            }
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.ok()?;
+            let state: String = sqlx::query_scalar(state).fetch_optional(&mut c).await.ok()??;
+            Some((state, sqlx::query_scalar(count).fetch_one(&mut c).await.ok()?))
+        }
     }
 }
 

@@ -65,6 +65,8 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+pub mod keyexport;
+
 /// Argon2id password hashing.
 pub mod password {
     use argon2::password_hash::phc::PasswordHash;
