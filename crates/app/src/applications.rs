@@ -16,6 +16,7 @@ use jiuye_store::postings::{ApplicationRow, TalentRow};
 use uuid::Uuid;
 
 use crate::postings::Postings;
+use crate::read_log::Reads;
 use crate::{Error, ErrorCode, ErrorKind};
 
 /// Where an employer can move an application.
@@ -261,13 +262,20 @@ pub async fn attach_resume(
 }
 
 /// The résumé of an application, for its two parties (`404 resume_not_found` otherwise, and
-/// when there is none).
-pub async fn resume(store: &dyn Repository, files: &Path, actor: &Actor, id: Uuid) -> Result<Resume, Error> {
+/// when there is none); every read is logged.
+pub async fn resume(
+    store: &dyn Repository,
+    files: &Path,
+    actor: &Actor,
+    id: Uuid,
+    reads: Reads<'_>,
+) -> Result<Resume, Error> {
     let none = || Error::not_found(ErrorCode::ResumeNotFound, "这份申请没有简历");
     let (a, _) =
         as_party(store, actor, id).await.map_err(|e| if e.kind == ErrorKind::NotFound { none() } else { e })?;
     let (stored, content_type, _) = a.resume.ok_or_else(none)?;
     let bytes = crate::files::read(files, &stored).await.ok_or_else(none)?;
+    reads.resume(store, actor, (a.id, a.graduate_id, a.employer_id)).await?;
     Ok(Resume { application_id: a.id, content_type, bytes })
 }
 

@@ -36,6 +36,8 @@ mod matrix;
 mod paging;
 #[path = "web_parts/postings.rs"]
 mod postings;
+#[path = "web_parts/read_log.rs"]
+mod read_log;
 #[path = "web_parts/visits.rs"]
 mod visits;
 
@@ -43,6 +45,8 @@ pub(crate) struct Fixture {
     pub name: &'static str,
     pub app: Router,
     pub store: Store,
+    /// The application's read log (flush it before looking at what it wrote).
+    pub read_log: jiuye_app::read_log::ReadLog,
     _dir: Option<tempfile::TempDir>,
     pg: Option<(String, String)>,
 }
@@ -57,7 +61,11 @@ impl Fixture {
     }
 }
 
-async fn seeded(store: Store, rd: &Arc<RefData>, tweak: fn(&mut jiuye_web::WebSettings)) -> Router {
+async fn seeded(
+    store: Store,
+    rd: &Arc<RefData>,
+    tweak: fn(&mut jiuye_web::WebSettings),
+) -> (Router, jiuye_app::read_log::ReadLog) {
     let plan = SeedPlan {
         seed: 5,
         province: RegionCode::parse("510000").ok(),
@@ -75,8 +83,10 @@ async fn seeded(store: Store, rd: &Arc<RefData>, tweak: fn(&mut jiuye_web::WebSe
     settings.featured_org = Some("510000".into());
     settings.auth.password_cost = jiuye_security::password::Cost::fast_for_tests();
     settings.evidence_dir = evidence;
+    let read_log = jiuye_app::read_log::ReadLog::start(store.clone(), Default::default());
+    settings.read_log = Some(read_log.clone());
     tweak(&mut settings);
-    jiuye_web::app(store, rd.clone(), settings).expect("app")
+    (jiuye_web::app(store, rd.clone(), settings).expect("app"), read_log)
 }
 
 async fn fixtures() -> Vec<Fixture> {
@@ -87,13 +97,13 @@ pub(crate) async fn fixtures_with(tweak: fn(&mut jiuye_web::WebSettings)) -> Vec
     let rd = Arc::new(RefData::load().expect("refdata"));
     let dir = tempfile::tempdir().expect("tempdir");
     let sqlite: Store = Arc::new(SqliteStore::open(&dir.path().join("jiuye.db")).await.expect("sqlite"));
-    let app = seeded(sqlite.clone(), &rd, tweak).await;
-    let mut out = vec![Fixture { name: "sqlite", app, store: sqlite, _dir: Some(dir), pg: None }];
+    let (app, read_log) = seeded(sqlite.clone(), &rd, tweak).await;
+    let mut out = vec![Fixture { name: "sqlite", app, store: sqlite, read_log, _dir: Some(dir), pg: None }];
     if let Ok(url) = std::env::var("DATABASE_URL") {
         let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
         let pg: Store = Arc::new(PgStore::connect(&url, Some(&schema)).await.expect("postgres"));
-        let app = seeded(pg.clone(), &rd, tweak).await;
-        out.push(Fixture { name: "postgres", app, store: pg, _dir: None, pg: Some((url, schema)) });
+        let (app, read_log) = seeded(pg.clone(), &rd, tweak).await;
+        out.push(Fixture { name: "postgres", app, store: pg, read_log, _dir: None, pg: Some((url, schema)) });
     }
     out
 }

@@ -1,17 +1,19 @@
 //! Evidence files of a destination record: PDF, JPG or PNG recognised by their content, at
 //! most 5 MB, kept in the node's file directory under random names and read back by those who
-//! may see the graduate.
+//! may see the graduate (every read logged).
 
 use std::path::Path;
 
 use chrono::Utc;
 use jiuye_domain::access::{Action, Actor};
 use jiuye_domain::destination::ProofKind;
+use jiuye_domain::read_log::ReadKind;
 use jiuye_store::Repository;
 use jiuye_store::destinations::EvidenceRecord;
 use uuid::Uuid;
 
 use super::{allowed, visible_graduate};
+use crate::read_log::Reads;
 use crate::{Error, ErrorCode, files};
 
 /// An evidence file with its bytes.
@@ -62,10 +64,17 @@ pub async fn add(
 
 /// An evidence file, for those who may see its graduate; `404 evidence_not_found` otherwise,
 /// as for a missing one or one whose bytes are gone.
-pub async fn read(store: &dyn Repository, actor: &Actor, files_dir: &Path, id: Uuid) -> Result<EvidenceFile, Error> {
+pub async fn read(
+    store: &dyn Repository,
+    actor: &Actor,
+    files_dir: &Path,
+    id: Uuid,
+    reads: Reads<'_>,
+) -> Result<EvidenceFile, Error> {
     let missing = || Error::not_found(ErrorCode::EvidenceNotFound, "找不到该证明材料");
     let record = store.evidence(id).await?.ok_or_else(missing)?;
-    visible_graduate(store, actor, record.graduate_id).await.map_err(|_| missing())?;
+    let g = visible_graduate(store, actor, record.graduate_id).await.map_err(|_| missing())?;
     let bytes = files::read(files_dir, &record.stored_name).await.ok_or_else(missing)?;
+    reads.graduate(actor, ReadKind::Evidence, g.graduate.id, &g.programme_path, Some(format!("evidence:{id}"))).await?;
     Ok(EvidenceFile { record, bytes })
 }

@@ -100,6 +100,8 @@ fn code_of<T: std::fmt::Debug>(r: Result<T, Error>) -> (ErrorKind, ErrorCode) {
 #[tokio::test]
 async fn a_registration_is_checked_reviewed_in_scope_confirmed_and_closed_with_its_cohort() {
     let c = campus().await;
+    let log = crate::read_log::ReadLog::disabled();
+    let reads = crate::read_log::Reads { log: &log, ip: None };
     let (s, id, rd) = (c.store.as_ref(), c.graduate_id, &c.refdata);
     let today = day("2023-06-01");
     match records::register(s, rd, &c.graduate, today, id, employed(1800)).await.unwrap() {
@@ -113,7 +115,7 @@ async fn a_registration_is_checked_reviewed_in_scope_confirmed_and_closed_with_i
     assert_eq!((d.status, d.source.as_str(), d.registration.code.as_str()), (DestStatus::Submitted, "graduate", "12"));
     assert_eq!(r.closes_on, day("2023-08-31"));
 
-    let outside = records::record(s, &c.econ_counselor, id).await;
+    let outside = records::record(s, &c.econ_counselor, id, reads).await;
     assert_eq!(code_of(outside), (ErrorKind::NotFound, ErrorCode::GraduateNotFound));
     let review = |level, decision| ReviewInput { level, decision, reason: None };
     let bad = records::review(s, &c.cs_counselor, id, review("faculty", "approve")).await;
@@ -143,6 +145,8 @@ async fn a_registration_is_checked_reviewed_in_scope_confirmed_and_closed_with_i
 #[tokio::test]
 async fn disputes_evidence_and_follow_up_reach_only_the_graduates_scope() {
     let c = campus().await;
+    let log = crate::read_log::ReadLog::disabled();
+    let reads = crate::read_log::Reads { log: &log, ip: None };
     let (s, id, dir) = (c.store.as_ref(), c.graduate_id, c.dir.join("evidence"));
     let staff = disputes::raise(s, &c.cs_counselor, id, "不对").await;
     assert_eq!(code_of(staff), (ErrorKind::Forbidden, ErrorCode::Forbidden));
@@ -165,23 +169,23 @@ async fn disputes_evidence_and_follow_up_reach_only_the_graduates_scope() {
     assert_eq!(code_of(kind), (ErrorKind::BadInput, ErrorCode::InvalidKind));
     let e = evidence::add(s, &c.graduate, &dir, id, "offer", "a/b\\录用.pdf", b"%PDF-1.4 x").await.unwrap();
     assert_eq!((e.original_name.as_str(), e.content_type.as_str()), ("ab录用.pdf", "application/pdf"));
-    let outside = evidence::read(s, &c.econ_counselor, &dir, e.id).await;
+    let outside = evidence::read(s, &c.econ_counselor, &dir, e.id, reads).await;
     assert_eq!(code_of(outside), (ErrorKind::NotFound, ErrorCode::EvidenceNotFound));
-    assert_eq!(evidence::read(s, &c.cs_counselor, &dir, e.id).await.unwrap().bytes, b"%PDF-1.4 x");
+    assert_eq!(evidence::read(s, &c.cs_counselor, &dir, e.id, reads).await.unwrap().bytes, b"%PDF-1.4 x");
 
     let own = graduates::record_contact(s, &c.graduate, id, "contacted").await;
     assert_eq!(code_of(own), (ErrorKind::Forbidden, ErrorCode::Forbidden));
     let bogus = graduates::record_contact(s, &c.cs_counselor, id, "ghosted").await;
     assert_eq!(code_of(bogus), (ErrorKind::BadInput, ErrorCode::InvalidState));
     graduates::record_contact(s, &c.cs_counselor, id, "needs_help").await.unwrap();
-    let (items, total) = graduates::list(s, &c.cs_counselor, GraduateFilter::default(), 50, 0).await.unwrap();
+    let (items, total) = graduates::list(s, &c.cs_counselor, GraduateFilter::default(), 50, 0, reads).await.unwrap();
     assert_eq!((total, items[0].contact_state.as_str()), (1, "needs_help"));
-    let (_, total) = graduates::list(s, &c.econ_counselor, GraduateFilter::default(), 50, 0).await.unwrap();
+    let (_, total) = graduates::list(s, &c.econ_counselor, GraduateFilter::default(), 50, 0, reads).await.unwrap();
     assert_eq!(total, 0);
     let filter = GraduateFilter { status: Some("lost".into()), ..Default::default() };
-    let unknown = graduates::list(s, &c.cs_counselor, filter, 50, 0).await;
+    let unknown = graduates::list(s, &c.cs_counselor, filter, 50, 0, reads).await;
     assert_eq!(code_of(unknown), (ErrorKind::BadInput, ErrorCode::InvalidQuery));
     let filter = GraduateFilter { org: Some("4151010610".into()), ..Default::default() };
-    let above = graduates::list(s, &c.cs_counselor, filter, 50, 0).await;
+    let above = graduates::list(s, &c.cs_counselor, filter, 50, 0, reads).await;
     assert_eq!(code_of(above), (ErrorKind::Forbidden, ErrorCode::Forbidden));
 }

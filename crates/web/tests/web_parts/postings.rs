@@ -1041,7 +1041,7 @@ async fn approved(f: &super::Fixture, hr: &str, reviewer: &str, body: serde_json
 /// A university posting by the demo employer, approved by 四川大学, with the demo graduate's
 /// application carrying a résumé and a message; returns (employer token, credit code, posting,
 /// application).
-async fn applied_with_resume(f: &super::Fixture) -> (String, String, String, String) {
+pub(crate) async fn applied_with_resume(f: &super::Fixture) -> (String, String, String, String) {
     use super::identity::token_for;
     let (hr, code) = verified_employer(f).await;
     let career = token_for(f, "demo_career").await;
