@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::files::Files;
 use crate::postings::Postings;
+use crate::read_log::Reads;
 use crate::sealing::RESUME_FILE;
 use crate::{Error, ErrorCode, ErrorKind};
 
@@ -262,13 +263,20 @@ pub async fn attach_resume(
 
 /// The résumé of an application, for its two parties (`404 resume_not_found` otherwise, and
 /// when there is none; `409 storage_corrupt` when the file kept does not open for this
-/// application).
-pub async fn resume(store: &dyn Repository, files: &Files<'_>, actor: &Actor, id: Uuid) -> Result<Resume, Error> {
+/// application); every read is logged.
+pub async fn resume(
+    store: &dyn Repository,
+    files: &Files<'_>,
+    actor: &Actor,
+    id: Uuid,
+    reads: Reads<'_>,
+) -> Result<Resume, Error> {
     let none = || Error::not_found(ErrorCode::ResumeNotFound, "这份申请没有简历");
     let (a, _) =
         as_party(store, actor, id).await.map_err(|e| if e.kind == ErrorKind::NotFound { none() } else { e })?;
     let (stored, content_type, _) = a.resume.ok_or_else(none)?;
     let bytes = files.read(RESUME_FILE, a.id, &stored).await?.ok_or_else(none)?;
+    reads.resume(store, actor, (a.id, a.graduate_id, a.employer_id)).await?;
     Ok(Resume { application_id: a.id, content_type, bytes })
 }
 

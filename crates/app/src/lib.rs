@@ -17,6 +17,7 @@ pub mod error;
 pub mod files;
 pub mod orgs;
 pub mod postings;
+pub mod read_log;
 pub mod rosters;
 pub mod sealing;
 pub mod search;

@@ -552,7 +552,9 @@ pub(super) async fn restore(a: RestoreArgs, file: FileConfig) -> Result<bool, St
         .await
         .map_err(|e| format!("重建检索索引失败：{}（{}）", e.message, e.code))?;
     problems.extend(store.integrity_check().await.map_err(|e| e.to_string())?);
-    match jiuye_store::accounts::verify_audit_chain(&*store).await.map_err(|e| e.to_string())? {
+    let (ring, _) = crate::config::load_keys_with_audit_key(&data.key_file)?;
+    let audit_key = jiuye_security::chain::AuditKey::new(*ring.audit_key().ok_or("密钥文件中没有审计密钥")?);
+    match jiuye_store::accounts::verify_audit_chain(&*store, &audit_key).await.map_err(|e| e.to_string())? {
         jiuye_store::accounts::ChainCheck::Intact { .. } => {}
         jiuye_store::accounts::ChainCheck::Broken { seq, reason } => {
             problems.push(format!("审计日志第 {seq} 条起哈希链断裂（{reason}）"));

@@ -26,6 +26,8 @@ pub struct FileConfig {
     /// The address people reach the node at (e.g. `https://jiuye.example.edu.cn`).
     pub public_url: Option<String>,
     pub session_idle_minutes: Option<u64>,
+    /// Days read-log entries are kept (at least 183; sensitive kinds at least 1095).
+    pub read_log_retention_days: Option<u32>,
 }
 
 impl FileConfig {

@@ -16,9 +16,11 @@ use jiuye_store::Store;
 mod archive;
 mod backup;
 mod bench;
+mod bench_reads;
 mod bench_search;
 mod config;
 mod ops;
+mod read_log;
 
 use config::{DataConfig, FileConfig};
 
@@ -59,6 +61,9 @@ enum Command {
     /// The tamper-evident audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The read log (who read which graduate's file): purge entries past their retention.
+    #[command(subcommand)]
+    ReadLog(read_log::ReadLogCommand),
     /// The key ring that encrypts sensitive fields.
     #[command(subcommand)]
     Key(KeyCommand),
@@ -112,6 +117,9 @@ enum BenchCommand {
     /// with the trigram tokenizer, for the same queries over the same postings; then load the
     /// HTTP endpoint with wrk. Seeds the postings first when the database holds fewer.
     Search(bench_search::Args),
+    /// Reads per second of the graduate list and a graduate's record over HTTP with the read
+    /// log on and off (wrk; alternating rounds), to show that reading does not wait on logging.
+    Reads(bench_reads::Args),
 }
 
 #[derive(Args, Debug)]
@@ -306,6 +314,8 @@ struct ServeArgs {
     /// address, responses carry Strict-Transport-Security and cookies are marked Secure.
     #[arg(long, env = "JIUYE_PUBLIC_URL", value_name = "URL")]
     public_url: Option<String>,
+    #[command(flatten)]
+    retention: read_log::RetentionArgs,
 }
 
 #[derive(Args, Debug)]
@@ -470,7 +480,8 @@ async fn serve(args: ServeArgs, file: FileConfig) -> Result<(), String> {
     let data = data_config(&args.data, &file);
     let listen = args.listen.clone().or(file.listen.clone()).unwrap_or_else(|| "127.0.0.1:8080".into());
     let addr: SocketAddr = listen.parse().map_err(|_| format!("监听地址“{listen}”无效，应形如 127.0.0.1:8080"))?;
-    tracing::info!(config = ?data, %addr, "starting");
+    let retention = args.retention.retention(&file)?;
+    tracing::info!(config = ?data, %addr, read_log_retention_days = retention.setting(), "starting");
     let (store, refdata) = open(&data).await?;
     let keys = Arc::new(config::load_or_create_keys(&data.key_file)?);
     let demo_ready =
@@ -506,6 +517,9 @@ async fn serve(args: ServeArgs, file: FileConfig) -> Result<(), String> {
     if demo_ready {
         settings.featured_org = Some("510000".into());
     }
+    let read_log = jiuye_app::read_log::ReadLog::start(store.clone(), jiuye_app::read_log::WriterSettings::default());
+    settings.read_log = Some(read_log.clone());
+    let purges = tokio::spawn(jiuye_app::read_log::purge_daily(store.clone(), retention));
     let app = jiuye_web::app(store.clone(), refdata, settings)?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("无法监听 {addr}：{e}"))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
@@ -527,7 +541,10 @@ async fn serve(args: ServeArgs, file: FileConfig) -> Result<(), String> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| e.to_string())?;
-    tracing::info!("stopped");
+    purges.abort();
+    // Every read answered before the stop is written before the process ends.
+    read_log.close().await;
+    tracing::info!(counts = ?read_log.counts(), "stopped");
     Ok(())
 }
 
@@ -624,6 +641,8 @@ fn main() -> ExitCode {
             Command::Import(ImportCommand::Graduates(a)) => ops::import_graduates(a, file).await,
             Command::Bench(BenchCommand::Stats(a)) => bench::stats(a, file).await.map(|()| true),
             Command::Bench(BenchCommand::Search(a)) => bench_search::run(a, file).await.map(|()| true),
+            Command::Bench(BenchCommand::Reads(a)) => bench_reads::run(a, file).await.map(|()| true),
+            Command::ReadLog(read_log::ReadLogCommand::Purge(a)) => read_log::purge(a, file).await.map(|()| true),
             Command::Reindex(a) => ops::reindex(a, file).await.map(|()| true),
             Command::Backup(a) => backup::backup(a, file).await.map(|()| true),
             Command::Restore(a) => backup::restore(a, file).await,

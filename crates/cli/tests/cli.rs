@@ -138,8 +138,8 @@ fn help_explains_every_command() {
     assert!(o.status.success());
     let text = stdout(&o);
     for word in [
-        "serve", "seed", "check", "user", "token", "audit", "key", "import", "campaign", "bench", "reindex", "backup",
-        "restore", "--config",
+        "serve", "seed", "check", "user", "token", "audit", "read-log", "key", "import", "campaign", "bench",
+        "reindex", "backup", "restore", "--config",
     ] {
         assert!(text.contains(word), "{word} in:\n{text}");
     }
@@ -661,5 +661,37 @@ fn the_cli_uses_the_web_crate_only_to_serve() {
                 rest = &tail["jiuye_web::".len()..];
             }
         }
+    }
+}
+
+/// The read log's retention is refused below six months (flag, environment or file), and a purge
+/// runs from the shell, leaves its audit entry and keeps the audit chain whole.
+#[tokio::test]
+async fn read_log_retention_is_at_least_six_months_and_the_purge_is_audited() {
+    for t in targets().await {
+        let extra = t.args();
+        let o = run(&["read-log", "purge", "--read-log-retention-days", "100"], &extra);
+        assert_eq!(o.status.code(), Some(2), "{}", t.name());
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        assert!(err.contains("183") && err.contains("1095"), "{err}");
+        let cfg = t.dir.path().join("short.toml");
+        std::fs::write(&cfg, "read_log_retention_days = 30\n").expect("write");
+        let o = run(&["--config", cfg.to_str().expect("utf-8"), "read-log", "purge"], &extra);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("183"));
+        let o = Command::new(BIN)
+            .args(["read-log", "purge"])
+            .args(&extra)
+            .env("JIUYE_READ_LOG_RETENTION_DAYS", "182")
+            .output()
+            .expect("run jiuye");
+        assert_eq!(o.status.code(), Some(2), "the environment is checked as well");
+        let o = run(&["read-log", "purge", "--read-log-retention-days", "200"], &extra);
+        assert!(o.status.success(), "{}: {}", t.name(), String::from_utf8_lossy(&o.stderr));
+        assert!(String::from_utf8_lossy(&o.stdout).contains("已删除 0 条查阅记录"));
+        let v = run(&["audit", "verify"], &extra);
+        assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
+        assert!(String::from_utf8_lossy(&v.stdout).contains("共 1 条"), "the purge is the one audit row");
+        t.cleanup().await;
     }
 }

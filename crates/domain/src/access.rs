@@ -165,6 +165,9 @@ pub enum Action {
     Grant(Role),
     /// See the audit log of an organisation (and below).
     ViewAudit,
+    /// Search the read log (查阅记录): who read the graduates, lists, evidence and résumés of an
+    /// organisation (and below).
+    ViewReadLog,
     /// See a graduate's record.
     ViewGraduate,
     /// See an employer's record and what it posted.
@@ -224,6 +227,7 @@ impl Action {
             Action::ManageUsers => &[Role::MinistryAdmin, Role::ProvinceAdmin, Role::CareerStaff],
             Action::Grant(r) => r.granted_by(),
             Action::ViewAudit => &[Role::MinistryAdmin, Role::ProvinceAdmin, Role::CareerStaff, Role::UniversityLeader],
+            Action::ViewReadLog => &[Role::MinistryAdmin, Role::ProvinceAdmin, Role::CareerStaff],
             Action::ViewGraduate => &[
                 Role::MinistryAdmin,
                 Role::ProvinceAdmin,
@@ -589,6 +593,30 @@ mod tests {
     }
 
     #[test]
+    fn the_read_log_is_searched_by_career_staff_and_administrators_of_its_scope_only() {
+        let staff = actor(vec![grant(Role::CareerStaff, SCU, OrgKind::University)]);
+        assert!(can(&staff, Action::ViewReadLog, &Resource::at(SCU_COLLEGE)).is_some());
+        assert!(can(&staff, Action::ViewReadLog, &Resource::at(SWJTU)).is_none(), "another university");
+        assert!(can(&staff, Action::ViewReadLog, &Resource::at("CN/510000")).is_none(), "above their node");
+        assert_eq!(scope_paths(&staff, Action::ViewReadLog), [SCU]);
+        let province = actor(vec![grant(Role::ProvinceAdmin, "CN/510000", OrgKind::Province)]);
+        assert!(can(&province, Action::ViewReadLog, &Resource::at(SWJTU)).is_some());
+        assert!(can(&province, Action::ViewReadLog, &Resource::at(PKU)).is_none());
+        let ministry = actor(vec![grant(Role::MinistryAdmin, "CN", OrgKind::Nation)]);
+        assert!(can(&ministry, Action::ViewReadLog, &Resource::at(PKU)).is_some());
+        for role in [Role::UniversityLeader, Role::CollegeLeader, Role::MajorHead, Role::Counselor] {
+            let at = if role.org_kinds().contains(&OrgKind::College) { SCU_COLLEGE } else { SCU };
+            let a = actor(vec![grant(role, at, kind_of(at))]);
+            assert!(can(&a, Action::ViewReadLog, &Resource::at(at)).is_none(), "{role:?} reads but does not search");
+            assert!(scope_paths(&a, Action::ViewReadLog).is_empty());
+        }
+        let me = Uuid::from_u128(7);
+        let mut g = grant(Role::Graduate, SCU_COLLEGE, OrgKind::Programme);
+        g.subject_id = Some(me);
+        assert!(can(&actor(vec![g]), Action::ViewReadLog, &Resource::owned(SCU_COLLEGE, me)).is_none());
+    }
+
+    #[test]
     fn account_management_needs_power_over_every_grant() {
         let staff = actor(vec![grant(Role::CareerStaff, SCU, OrgKind::University)]);
         let counselor = vec![grant(Role::Counselor, SCU_COLLEGE, OrgKind::College)];
@@ -678,6 +706,7 @@ mod tests {
             Action::ViewUsers,
             Action::ManageUsers,
             Action::ViewAudit,
+            Action::ViewReadLog,
             Action::ViewGraduate,
             Action::ViewEmployer,
             Action::ManageGraduates,
@@ -715,7 +744,7 @@ mod tests {
     proptest::proptest! {
         /// A grant at a node gives nothing outside its subtree (for records nobody owns).
         #[test]
-        fn a_grant_gives_nothing_outside_its_subtree(role in 0..9usize, at in 0..7usize, on in 0..7usize, act in 0..31usize) {
+        fn a_grant_gives_nothing_outside_its_subtree(role in 0..9usize, at in 0..7usize, on in 0..7usize, act in 0..32usize) {
             let actions = every_action();
             let action = actions[act % actions.len()];
             let (at, on) = (PATHS[at], PATHS[on]);
@@ -727,7 +756,7 @@ mod tests {
 
         /// The same role held higher up the tree never gives less on the same action.
         #[test]
-        fn a_higher_grant_never_gives_less(role in 0..9usize, low in 0..7usize, on in 0..7usize, act in 0..31usize) {
+        fn a_higher_grant_never_gives_less(role in 0..9usize, low in 0..7usize, on in 0..7usize, act in 0..32usize) {
             let actions = every_action();
             let action = actions[act % actions.len()];
             let (low, on) = (PATHS[low], PATHS[on]);

@@ -15,6 +15,7 @@ pub mod error_code;
 pub mod integrity;
 pub mod org;
 pub mod posting;
+pub mod read_log;
 pub mod refdata;
 pub mod roster;
 pub mod screening;

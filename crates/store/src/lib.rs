@@ -25,6 +25,7 @@ pub const MAX_PAGE: i64 = 1000;
 pub mod campaign;
 pub mod postgres;
 pub mod postings;
+pub mod read_log;
 pub mod sqlite;
 
 /// What can go wrong in the store.
@@ -135,6 +136,7 @@ pub trait Repository:
     + employers::EmployerDirectory
     + campaign::CampaignRecords
     + postings::Postings
+    + read_log::ReadLogStore
     + Send
     + Sync
     + 'static

@@ -19,6 +19,7 @@ crate::destinations::destinations_impl!(PgStore, sqlx::Postgres);
 crate::employers::employers_impl!(PgStore, sqlx::Postgres);
 crate::campaign::campaign_impl!(PgStore, sqlx::Postgres);
 crate::postings::postings_impl!(PgStore, sqlx::Postgres);
+crate::read_log::read_log_impl!(PgStore, sqlx::Postgres);
 
 /// A node database on a PostgreSQL server.
 pub struct PgStore {

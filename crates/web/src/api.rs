@@ -9,6 +9,7 @@ pub mod employers;
 pub mod health;
 pub mod orgs;
 pub mod postings;
+pub mod read_log;
 pub mod reference;
 pub mod rosters;
 pub mod search;
@@ -33,7 +34,7 @@ use crate::api::reference::{
     tags(
         (name = "organisations", description = "The organisation tree: nation, provinces, universities, colleges, programmes, alliances"),
         (name = "reference data", description = "Official code lists shipped with the platform"),
-        (name = "identity", description = "Sign-in, the caller, tokens, accounts within scope, the audit log. Without credentials: 401 `unauthenticated`; outside the caller's scope: 403 `forbidden` or 404"),
+        (name = "identity", description = "Sign-in, the caller, tokens, accounts within scope, the audit log, the read log. Without credentials: 401 `unauthenticated`; outside the caller's scope: 403 `forbidden` or 404"),
         (name = "graduates", description = "Roster import and placement statistics (毕业去向落实率)"),
         (name = "employers", description = "The shared employer directory (用人单位库)"),
         (name = "campaigns", description = "Campaign policies as data (访企拓岗 quotas), visits, bases and the demand survey"),
@@ -66,4 +67,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::api::postings::router())
         .merge(crate::api::applications::router())
         .merge(crate::api::search::router())
+        .merge(crate::api::read_log::router())
 }

@@ -137,6 +137,8 @@ pub struct Caller {
     pub via: Credential,
     /// Signed in without the second factor the settings require: only enrolment is open.
     pub needs_totp_enrolment: bool,
+    /// The address the request came from (as [`ClientIp`]), for the read log.
+    pub ip: Option<IpAddr>,
 }
 
 impl Caller {
@@ -365,7 +367,7 @@ async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Caller>
         // of their own, so administrators under the two-factor rule must have it enabled.
         let needs = needs_enrolment(&state.auth.settings, &user, &actor, false);
         let via = Credential::Token { id: record.id, grant_id: grant.id };
-        return Ok(Some(Caller { actor, user, via, needs_totp_enrolment: needs }));
+        return Ok(Some(Caller { actor, user, via, needs_totp_enrolment: needs, ip: None }));
     }
     let Some(raw) = session_cookie(headers) else { return Ok(None) };
     let hash = jiuye_security::sha256_hex(raw.as_bytes());
@@ -384,7 +386,7 @@ async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Caller>
     }
     let actor = actor_for(state, &user).await?;
     let needs = needs_enrolment(&state.auth.settings, &user, &actor, session.second_factor);
-    Ok(Some(Caller { actor, user, via: Credential::Session(session), needs_totp_enrolment: needs }))
+    Ok(Some(Caller { actor, user, via: Credential::Session(session), needs_totp_enrolment: needs, ip: None }))
 }
 
 /// Paths open to a caller who must still enrol a second factor.
@@ -446,7 +448,7 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
     let path = req.uri().path().to_owned();
     let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
     let caller = match resolve(&state, req.headers()).await {
-        Ok(c) => c.map(Arc::new),
+        Ok(c) => c.map(|c| Arc::new(Caller { ip: ip.0, ..c })),
         Err(e) => {
             let res = e.into_response();
             return audit_after(&state, &method, route.as_deref().unwrap_or(&path), None, ip, res).await;

@@ -59,6 +59,9 @@ pub struct WebSettings {
     pub search_cache: bool,
     /// Send `Strict-Transport-Security` (the node's public address is https).
     pub hsts: bool,
+    /// The read log's writer; `None` starts one with the default batching when the application
+    /// is built (give one to flush it at shutdown, or `ReadLog::disabled()` to log nothing).
+    pub read_log: Option<jiuye_app::read_log::ReadLog>,
 }
 
 impl WebSettings {
@@ -75,6 +78,7 @@ impl WebSettings {
             search_warm: false,
             search_cache: true,
             hsts: false,
+            read_log: None,
         }
     }
 }
@@ -93,10 +97,17 @@ pub struct AppState {
     /// Roster imports read and check whole workbooks (up to about a gigabyte of memory for a
     /// hostile one at every limit): at most two run at once; others wait their turn.
     pub imports: Arc<tokio::sync::Semaphore>,
+    /// Where reads of personal data are logged (batched, apart from the audit chain).
+    pub read_log: jiuye_app::read_log::ReadLog,
     openapi_json: Arc<String>,
 }
 
 impl AppState {
+    /// Where the reads of `caller`'s request are logged.
+    pub fn reads<'a>(&'a self, caller: &auth::Caller) -> jiuye_app::read_log::Reads<'a> {
+        jiuye_app::read_log::Reads { log: &self.read_log, ip: caller.ip }
+    }
+
     /// The posting use cases on this node, reading deadlines against today's local date.
     pub fn postings(&self) -> jiuye_app::postings::Postings<'_> {
         jiuye_app::postings::Postings {
@@ -119,7 +130,12 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
     let messages = Arc::new(Messages::load()?);
     let (api_routes, openapi) = api::router().split_for_parts();
     let openapi_json = openapi_document(&openapi)?;
+    let read_log = match &settings.read_log {
+        Some(log) => log.clone(),
+        None => jiuye_app::read_log::ReadLog::start(store.clone(), jiuye_app::read_log::WriterSettings::default()),
+    };
     let state = AppState {
+        read_log,
         store,
         refdata,
         messages,

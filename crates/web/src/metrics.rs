@@ -90,6 +90,25 @@ impl Metrics {
     }
 }
 
+/// The read log's counters: entries queued, written (and in how many batches), dropped because
+/// the queue stayed full, and refused by the database; any dropped or failed entry is also in
+/// the application log, and should raise an alert.
+pub fn read_log_text(c: jiuye_app::read_log::ReadLogCounts) -> String {
+    let mut out = String::new();
+    for (name, help, n) in [
+        ("queued", "Read-log entries taken into the queue.", c.queued),
+        ("written", "Read-log entries written to the database.", c.written),
+        ("batches", "Read-log batches (transactions) written.", c.batches),
+        ("dropped", "Read-log entries not queued because the queue stayed full (see the application log).", c.dropped),
+        ("failed", "Read-log entries the database refused after retries (see the application log).", c.failed),
+    ] {
+        let _ = writeln!(out, "# HELP jiuye_read_log_{name}_total {help}");
+        let _ = writeln!(out, "# TYPE jiuye_read_log_{name}_total counter");
+        let _ = writeln!(out, "jiuye_read_log_{name}_total {n}");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@ pub mod applications;
 pub mod campaign;
 pub mod destinations;
 pub mod postings;
+pub mod read_log;
 pub mod reference;
 pub mod rosters;
 pub mod sign_in;

@@ -49,6 +49,7 @@ pub fn pages() -> (Router<AppState>, Vec<&'static str>) {
         .route("/users/{id}/disabled", post(pages::accounts::users::user_disabled))
         .route("/users/{id}/unlock", post(pages::accounts::users::user_unlock))
         .route("/audit", get(pages::accounts::audit::audit))
+        .route("/read-log", get(pages::read_log::read_log_page))
         .route("/stats", get(pages::rosters::stats))
         .route("/me/destination", get(pages::destinations::my_destination))
         .route("/graduates", get(pages::destinations::graduates))

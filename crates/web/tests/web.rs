@@ -36,6 +36,8 @@ mod matrix;
 mod paging;
 #[path = "web_parts/postings.rs"]
 mod postings;
+#[path = "web_parts/read_log.rs"]
+mod read_log;
 #[path = "web_parts/sealed.rs"]
 mod sealed;
 #[path = "web_parts/visits.rs"]
@@ -47,6 +49,8 @@ pub(crate) struct Fixture {
     pub store: Store,
     /// Where the node keeps uploaded files (evidence, visit photos, résumés).
     pub files: std::path::PathBuf,
+    /// The application's read log (flush it before looking at what it wrote).
+    pub read_log: jiuye_app::read_log::ReadLog,
     _dir: Option<tempfile::TempDir>,
     pg: Option<(String, String)>,
 }
@@ -65,11 +69,12 @@ impl Fixture {
 /// The audit key the test stores write their chain with (a node reads its own from the key file).
 pub(crate) const AUDIT_KEY: [u8; 32] = [0x5a; 32];
 
+/// A seeded node: the app, the directory of its uploaded files and its read log.
 async fn seeded(
     store: Store,
     rd: &Arc<RefData>,
     tweak: fn(&mut jiuye_web::WebSettings),
-) -> (Router, std::path::PathBuf) {
+) -> (Router, std::path::PathBuf, jiuye_app::read_log::ReadLog) {
     // As on a new node: the store holds the audit key and the empty chain is keyed before anything.
     store.set_audit_key(jiuye_security::chain::AuditKey::new(AUDIT_KEY)).expect("audit key");
     store.reanchor_audit("(测试)").await.expect("key the audit chain");
@@ -90,9 +95,11 @@ async fn seeded(
     settings.featured_org = Some("510000".into());
     settings.auth.password_cost = jiuye_security::password::Cost::fast_for_tests();
     settings.evidence_dir = evidence;
+    let read_log = jiuye_app::read_log::ReadLog::start(store.clone(), Default::default());
+    settings.read_log = Some(read_log.clone());
     tweak(&mut settings);
     let files = settings.evidence_dir.clone();
-    (jiuye_web::app(store, rd.clone(), settings).expect("app"), files)
+    (jiuye_web::app(store, rd.clone(), settings).expect("app"), files, read_log)
 }
 
 async fn fixtures() -> Vec<Fixture> {
@@ -103,13 +110,13 @@ pub(crate) async fn fixtures_with(tweak: fn(&mut jiuye_web::WebSettings)) -> Vec
     let rd = Arc::new(RefData::load().expect("refdata"));
     let dir = tempfile::tempdir().expect("tempdir");
     let sqlite: Store = Arc::new(SqliteStore::open(&dir.path().join("jiuye.db")).await.expect("sqlite"));
-    let (app, files) = seeded(sqlite.clone(), &rd, tweak).await;
-    let mut out = vec![Fixture { name: "sqlite", app, store: sqlite, files, _dir: Some(dir), pg: None }];
+    let (app, files, read_log) = seeded(sqlite.clone(), &rd, tweak).await;
+    let mut out = vec![Fixture { name: "sqlite", app, store: sqlite, files, read_log, _dir: Some(dir), pg: None }];
     if let Ok(url) = std::env::var("DATABASE_URL") {
         let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
         let pg: Store = Arc::new(PgStore::connect(&url, Some(&schema)).await.expect("postgres"));
-        let (app, files) = seeded(pg.clone(), &rd, tweak).await;
-        out.push(Fixture { name: "postgres", app, store: pg, files, _dir: None, pg: Some((url, schema)) });
+        let (app, files, read_log) = seeded(pg.clone(), &rd, tweak).await;
+        out.push(Fixture { name: "postgres", app, store: pg, files, read_log, _dir: None, pg: Some((url, schema)) });
     }
     out
 }

@@ -1,16 +1,18 @@
 //! Evidence files of a destination record: PDF, JPG or PNG recognised by their content, at
 //! most 5 MB, kept sealed in the node's file directory under random names (bound to their
-//! evidence row) and read back by those who may see the graduate.
+//! evidence row) and read back by those who may see the graduate (every read logged).
 
 use chrono::Utc;
 use jiuye_domain::access::{Action, Actor};
 use jiuye_domain::destination::ProofKind;
+use jiuye_domain::read_log::ReadKind;
 use jiuye_store::Repository;
 use jiuye_store::destinations::EvidenceRecord;
 use uuid::Uuid;
 
 use super::{allowed, visible_graduate};
 use crate::files::{self, Files};
+use crate::read_log::Reads;
 use crate::sealing::EVIDENCE_FILE;
 use crate::{Error, ErrorCode};
 
@@ -64,10 +66,17 @@ pub async fn add(
 /// An evidence file, for those who may see its graduate; `404 evidence_not_found` otherwise,
 /// as for a missing one or one whose bytes are gone; `409 storage_corrupt` when the file kept
 /// does not open for this evidence row.
-pub async fn read(store: &dyn Repository, actor: &Actor, files: &Files<'_>, id: Uuid) -> Result<EvidenceFile, Error> {
+pub async fn read(
+    store: &dyn Repository,
+    actor: &Actor,
+    files: &Files<'_>,
+    id: Uuid,
+    reads: Reads<'_>,
+) -> Result<EvidenceFile, Error> {
     let missing = || Error::not_found(ErrorCode::EvidenceNotFound, "找不到该证明材料");
     let record = store.evidence(id).await?.ok_or_else(missing)?;
-    visible_graduate(store, actor, record.graduate_id).await.map_err(|_| missing())?;
+    let g = visible_graduate(store, actor, record.graduate_id).await.map_err(|_| missing())?;
     let bytes = files.read(EVIDENCE_FILE, record.id, &record.stored_name).await?.ok_or_else(missing)?;
+    reads.graduate(actor, ReadKind::Evidence, g.graduate.id, &g.programme_path, Some(format!("evidence:{id}"))).await?;
     Ok(EvidenceFile { record, bytes })
 }

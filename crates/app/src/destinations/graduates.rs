@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::visible_graduate;
 use crate::access::authorize;
+use crate::read_log::Reads;
 use crate::{Error, ErrorCode};
 
 /// The filters of the graduate list, as typed; none narrows nothing.
@@ -27,14 +28,42 @@ pub struct GraduateFilter {
     pub q: Option<String>,
 }
 
-/// A page of the graduates `actor` may see, with the total matching the filter.
+impl GraduateFilter {
+    /// The filter as the read log keeps it, e.g. `org=4151010610 cohort=2023 unplaced`.
+    pub fn describe(&self, limit: i64, offset: i64) -> String {
+        let mut parts = Vec::new();
+        let text = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        if let Some(o) = text(&self.org) {
+            parts.push(format!("org={o}"));
+        }
+        if let Some(c) = self.cohort {
+            parts.push(format!("cohort={c}"));
+        }
+        if let Some(s) = text(&self.status) {
+            parts.push(format!("status={s}"));
+        }
+        if self.unplaced {
+            parts.push("unplaced".to_owned());
+        }
+        if let Some(q) = text(&self.q) {
+            parts.push(format!("q={}", q.chars().take(100).collect::<String>()));
+        }
+        parts.push(format!("limit={limit} offset={offset}"));
+        parts.join(" ")
+    }
+}
+
+/// A page of the graduates `actor` may see, with the total matching the filter; the read (the
+/// filter and how many rows) is logged.
 pub async fn list(
     store: &dyn Repository,
     actor: &Actor,
     filter: GraduateFilter,
     limit: i64,
     offset: i64,
+    reads: Reads<'_>,
 ) -> Result<(Vec<GraduateListItem>, i64), Error> {
+    let described = filter.describe(limit, offset);
     let scope = access::scope_paths(actor, Action::ViewGraduate);
     if scope.is_empty() {
         return Err(Error::forbidden());
@@ -54,6 +83,7 @@ pub async fn list(
         ),
         None => None,
     };
+    let path = org_path.clone().or_else(|| scope.first().cloned());
     let query = GraduateQuery {
         scope_paths: scope,
         org_path,
@@ -64,7 +94,9 @@ pub async fn list(
         limit,
         offset,
     };
-    Ok(store.list_graduates(&query).await?)
+    let (items, total) = store.list_graduates(&query).await?;
+    reads.list(actor, path.as_deref(), described, items.len()).await?;
+    Ok((items, total))
 }
 
 /// Records a counselor's follow-up with a graduate (one of `CONTACT_STATES`; staff who may

@@ -7,12 +7,14 @@ use chrono::{NaiveDate, Utc};
 use jiuye_domain::RefData;
 use jiuye_domain::access::{self, Action, Actor, ScopedGrant};
 use jiuye_domain::destination::{self, DestStatus, Registration, Step, Violation, check_registration, next_status};
+use jiuye_domain::read_log::ReadKind;
 use jiuye_security::seal::KeyRing;
 use jiuye_store::Repository;
 use jiuye_store::destinations::{DestinationRecord, DisputeRecord, EvidenceRecord, GraduateView, VersionRecord};
 use uuid::Uuid;
 
 use super::{allowed, visible_graduate};
+use crate::read_log::Reads;
 use crate::{Error, ErrorCode, ErrorKind};
 
 /// A graduate with their destination record, its versions, evidence and disputes, and the date
@@ -67,10 +69,19 @@ pub async fn record_of(store: &dyn Repository, keys: &KeyRing, g: GraduateView) 
     Ok(Record { graduate: g, destination, versions, evidence, disputes, closes_on })
 }
 
-/// A graduate's record as `actor` may see it; `404 graduate_not_found` otherwise.
-pub async fn record(store: &dyn Repository, keys: &KeyRing, actor: &Actor, id: Uuid) -> Result<Record, Error> {
+/// A graduate's record as `actor` may see it (the read is logged); `404 graduate_not_found`
+/// otherwise.
+pub async fn record(
+    store: &dyn Repository,
+    keys: &KeyRing,
+    actor: &Actor,
+    id: Uuid,
+    reads: Reads<'_>,
+) -> Result<Record, Error> {
     let g = visible_graduate(store, actor, id).await?;
-    record_of(store, keys, g).await
+    let r = record_of(store, keys, g).await?;
+    reads.graduate(actor, ReadKind::Graduate, id, &r.graduate.programme_path, None).await?;
+    Ok(r)
 }
 
 /// Registers or corrects a graduate's destination, which then waits for review. Refused with

@@ -103,6 +103,8 @@ fn code_of<T: std::fmt::Debug>(r: Result<T, Error>) -> (ErrorKind, ErrorCode) {
 #[tokio::test]
 async fn a_registration_is_checked_reviewed_in_scope_confirmed_and_closed_with_its_cohort() {
     let c = campus().await;
+    let log = crate::read_log::ReadLog::disabled();
+    let reads = crate::read_log::Reads { log: &log, ip: None };
     let (s, id, rd) = (c.store.as_ref(), c.graduate_id, &c.refdata);
     let today = day("2023-06-01");
     match records::register(s, &c.keys, rd, &c.graduate, today, id, employed(1800)).await.unwrap() {
@@ -117,7 +119,7 @@ async fn a_registration_is_checked_reviewed_in_scope_confirmed_and_closed_with_i
     assert_eq!((d.status, d.source.as_str(), d.registration.code.as_str()), (DestStatus::Submitted, "graduate", "12"));
     assert_eq!(r.closes_on, day("2023-08-31"));
 
-    let outside = records::record(s, &c.keys, &c.econ_counselor, id).await;
+    let outside = records::record(s, &c.keys, &c.econ_counselor, id, reads).await;
     assert_eq!(code_of(outside), (ErrorKind::NotFound, ErrorCode::GraduateNotFound));
     let review = |level, decision| ReviewInput { level, decision, reason: None };
     let bad = records::review(s, &c.keys, &c.cs_counselor, id, review("faculty", "approve")).await;
@@ -147,6 +149,8 @@ async fn a_registration_is_checked_reviewed_in_scope_confirmed_and_closed_with_i
 #[tokio::test]
 async fn disputes_evidence_and_follow_up_reach_only_the_graduates_scope() {
     let c = campus().await;
+    let log = crate::read_log::ReadLog::disabled();
+    let reads = crate::read_log::Reads { log: &log, ip: None };
     let (s, id, dir) = (c.store.as_ref(), c.graduate_id, c.dir.join("evidence"));
     let files = crate::files::Files { dir: &dir, keys: &c.keys };
     let staff = disputes::raise(s, &c.keys, &c.cs_counselor, id, "不对").await;
@@ -170,24 +174,24 @@ async fn disputes_evidence_and_follow_up_reach_only_the_graduates_scope() {
     assert_eq!(code_of(kind), (ErrorKind::BadInput, ErrorCode::InvalidKind));
     let e = evidence::add(s, &c.graduate, &files, id, "offer", "a/b\\录用.pdf", b"%PDF-1.4 x").await.unwrap();
     assert_eq!((e.original_name.as_str(), e.content_type.as_str()), ("ab录用.pdf", "application/pdf"));
-    let outside = evidence::read(s, &c.econ_counselor, &files, e.id).await;
+    let outside = evidence::read(s, &c.econ_counselor, &files, e.id, reads).await;
     assert_eq!(code_of(outside), (ErrorKind::NotFound, ErrorCode::EvidenceNotFound));
-    assert_eq!(evidence::read(s, &c.cs_counselor, &files, e.id).await.unwrap().bytes, b"%PDF-1.4 x");
+    assert_eq!(evidence::read(s, &c.cs_counselor, &files, e.id, reads).await.unwrap().bytes, b"%PDF-1.4 x");
 
     let own = graduates::record_contact(s, &c.graduate, id, "contacted").await;
     assert_eq!(code_of(own), (ErrorKind::Forbidden, ErrorCode::Forbidden));
     let bogus = graduates::record_contact(s, &c.cs_counselor, id, "ghosted").await;
     assert_eq!(code_of(bogus), (ErrorKind::BadInput, ErrorCode::InvalidState));
     graduates::record_contact(s, &c.cs_counselor, id, "needs_help").await.unwrap();
-    let (items, total) = graduates::list(s, &c.cs_counselor, GraduateFilter::default(), 50, 0).await.unwrap();
+    let (items, total) = graduates::list(s, &c.cs_counselor, GraduateFilter::default(), 50, 0, reads).await.unwrap();
     assert_eq!((total, items[0].contact_state.as_str()), (1, "needs_help"));
-    let (_, total) = graduates::list(s, &c.econ_counselor, GraduateFilter::default(), 50, 0).await.unwrap();
+    let (_, total) = graduates::list(s, &c.econ_counselor, GraduateFilter::default(), 50, 0, reads).await.unwrap();
     assert_eq!(total, 0);
     let filter = GraduateFilter { status: Some("lost".into()), ..Default::default() };
-    let unknown = graduates::list(s, &c.cs_counselor, filter, 50, 0).await;
+    let unknown = graduates::list(s, &c.cs_counselor, filter, 50, 0, reads).await;
     assert_eq!(code_of(unknown), (ErrorKind::BadInput, ErrorCode::InvalidQuery));
     let filter = GraduateFilter { org: Some("4151010610".into()), ..Default::default() };
-    let above = graduates::list(s, &c.cs_counselor, filter, 50, 0).await;
+    let above = graduates::list(s, &c.cs_counselor, filter, 50, 0, reads).await;
     assert_eq!(code_of(above), (ErrorKind::Forbidden, ErrorCode::Forbidden));
 }
 
@@ -196,6 +200,8 @@ async fn legacy_plaintext_reads_until_sealed_at_rest_and_a_moved_value_is_refuse
     use crate::sealing::{self, Sealed};
     use jiuye_store::destinations::{DisputeRecord, EvidenceRecord};
     let c = campus().await;
+    let log = crate::read_log::ReadLog::disabled();
+    let reads = crate::read_log::Reads { log: &log, ip: None };
     let (s, id, dir) = (c.store.as_ref(), c.graduate_id, c.dir.join("evidence"));
     let files = crate::files::Files { dir: &dir, keys: &c.keys };
     let org_id = s.graduate_view(id).await.unwrap().unwrap().graduate.org_id;
@@ -228,17 +234,17 @@ async fn legacy_plaintext_reads_until_sealed_at_rest_and_a_moved_value_is_refuse
         uploaded_at: chrono::Utc::now(),
     };
     s.add_evidence(&evidence).await.unwrap();
-    let r = records::record(s, &c.keys, &c.cs_counselor, id).await.unwrap();
+    let r = records::record(s, &c.keys, &c.cs_counselor, id, reads).await.unwrap();
     assert_eq!(r.disputes[0].text, "旧版本写入的异议", "legacy text still reads");
-    assert_eq!(evidence::read(s, &c.cs_counselor, &files, evidence.id).await.unwrap().bytes, b"%PDF-1.4 legacy");
+    assert_eq!(evidence::read(s, &c.cs_counselor, &files, evidence.id, reads).await.unwrap().bytes, b"%PDF-1.4 legacy");
 
     let done = sealing::seal_at_rest(s, &c.keys, &dir).await.unwrap();
     assert_eq!(done, Sealed { sealed: 2, resealed: 0, current: 0, skipped: 0 });
     assert!(s.dispute(legacy.id).await.unwrap().unwrap().text.starts_with("v2:1:"));
     assert!(std::fs::read(dir.join("legacy.bin")).unwrap().starts_with(b"JYS2"));
-    let r = records::record(s, &c.keys, &c.graduate, id).await.unwrap();
+    let r = records::record(s, &c.keys, &c.graduate, id, reads).await.unwrap();
     assert_eq!(r.disputes[0].text, "旧版本写入的异议");
-    assert_eq!(evidence::read(s, &c.cs_counselor, &files, evidence.id).await.unwrap().bytes, b"%PDF-1.4 legacy");
+    assert_eq!(evidence::read(s, &c.cs_counselor, &files, evidence.id, reads).await.unwrap().bytes, b"%PDF-1.4 legacy");
     let again = sealing::seal_at_rest(s, &c.keys, &dir).await.unwrap();
     assert_eq!(again, Sealed { sealed: 0, resealed: 0, current: 2, skipped: 0 }, "idempotent");
 
@@ -249,8 +255,11 @@ async fn legacy_plaintext_reads_until_sealed_at_rest_and_a_moved_value_is_refuse
     let step = crate::files::reseal(&dir, &newer, sealing::EVIDENCE_FILE, evidence.id, "legacy.bin").await.unwrap();
     assert_eq!(step, sealing::Step::Resealed);
     let newer_files = crate::files::Files { dir: &dir, keys: &newer };
-    assert_eq!(records::record(s, &newer, &c.graduate, id).await.unwrap().disputes[0].text, "旧版本写入的异议");
-    assert_eq!(evidence::read(s, &c.cs_counselor, &newer_files, evidence.id).await.unwrap().bytes, b"%PDF-1.4 legacy");
+    assert_eq!(records::record(s, &newer, &c.graduate, id, reads).await.unwrap().disputes[0].text, "旧版本写入的异议");
+    assert_eq!(
+        evidence::read(s, &c.cs_counselor, &newer_files, evidence.id, reads).await.unwrap().bytes,
+        b"%PDF-1.4 legacy"
+    );
     let rest = sealing::seal_at_rest(s, &newer, &dir).await.unwrap();
     assert_eq!(rest, Sealed { sealed: 0, resealed: 1, current: 1, skipped: 0 });
 
@@ -259,7 +268,7 @@ async fn legacy_plaintext_reads_until_sealed_at_rest_and_a_moved_value_is_refuse
     let moved = s.dispute(legacy.id).await.unwrap().unwrap().text;
     let was = s.dispute(other.id).await.unwrap().unwrap().text;
     assert!(s.replace_dispute_texts(other.id, &was, None, &moved, None).await.unwrap());
-    let refused = records::record(s, &newer, &c.graduate, id).await;
+    let refused = records::record(s, &newer, &c.graduate, id, reads).await;
     assert_eq!(code_of(refused), (ErrorKind::Conflict, ErrorCode::StorageCorrupt));
     assert_eq!(
         code_of(disputes::open(s, &newer, &c.cs_counselor).await),

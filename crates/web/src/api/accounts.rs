@@ -121,7 +121,8 @@ pub async fn create_session(
         && !second_factor
         && !user.totp_enabled
         && actor.grants.iter().any(|g| g.role.is_admin());
-    let caller = Caller { actor, user: user.clone(), via: Credential::Session(session), needs_totp_enrolment: needs };
+    let caller =
+        Caller { actor, user: user.clone(), via: Credential::Session(session), needs_totp_enrolment: needs, ip: None };
     let me = me_dto(&state, &caller).await?;
     let mut res = Json(me).into_response();
     if let Some(c) = set_cookie(SESSION_COOKIE, &raw, None, state.auth.settings.secure_cookies) {

@@ -300,7 +300,8 @@ pub(crate) fn resume_event(id: Uuid) -> AuditEvent {
     AuditEvent::new("application_resume").target(format!("application:{id}"), None)
 }
 
-/// The résumé of an application, for its two parties; each read is audited. It is served as
+/// The résumé of an application, for its two parties; each read is in the read log, each
+/// refusal in the audit log. It is served as
 /// a download (never shown inline), not stored by caches, and never sniffed as another type.
 #[utoipa::path(get, path = "/api/v1/applications/{id}/resume", tag = "postings", params(("id" = Uuid, Path)),
     responses((status = 200, description = "The PDF, as an attachment named `resume-{id}.pdf`"),
@@ -310,7 +311,8 @@ pub async fn get_resume(State(state): State<AppState>, Signed(caller): Signed, P
     use axum::http::header;
     let event = AuditEvent::new("application_resume_read").target(format!("application:{id}"), None);
     let result = async {
-        let r = applications::resume(state.store.as_ref(), &state.files(), &caller.actor, id).await?;
+        let r =
+            applications::resume(state.store.as_ref(), &state.files(), &caller.actor, id, state.reads(&caller)).await?;
         // The name is made of the application's id only: nothing the uploader chose reaches it.
         let disposition = format!("attachment; filename=\"resume-{}.pdf\"", r.application_id.simple());
         Ok((
@@ -326,7 +328,10 @@ pub async fn get_resume(State(state): State<AppState>, Signed(caller): Signed, P
             .into_response())
     }
     .await;
-    audited(event, result)
+    match result {
+        Ok(res) => res,
+        Err(e) => audited(event, Err(e)),
+    }
 }
 
 /// Whether employers may find the caller's profile without an application.

@@ -237,7 +237,8 @@ pub(crate) fn detail(refdata: &RefData, r: &Record) -> GraduateDetail {
     }
 }
 
-/// One graduate with their destination record, history, evidence and disputes.
+/// One graduate with their destination record, history, evidence and disputes (the read is
+/// logged in the read log).
 #[utoipa::path(get, path = "/api/v1/graduates/{id}", tag = "graduates", params(("id" = Uuid, Path)),
     responses((status = 200, body = GraduateDetail), (status = 404, description = "`graduate_not_found` (also outside the caller's scope)", body = ErrorBody)))]
 pub async fn get_graduate(
@@ -245,7 +246,8 @@ pub async fn get_graduate(
     Signed(caller): Signed,
     Path(id): Path<Uuid>,
 ) -> Result<Json<GraduateDetail>, AppError> {
-    let r = records::record(state.store.as_ref(), &state.settings.keys, &caller.actor, id).await?;
+    let r =
+        records::record(state.store.as_ref(), &state.settings.keys, &caller.actor, id, state.reads(&caller)).await?;
     Ok(Json(detail(&state.refdata, &r)))
 }
 

@@ -43,7 +43,8 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// Prometheus text: request counts and latencies by route, database pool.
+/// Prometheus text: request counts and latencies by route, database pool, the read log's
+/// entries (written, dropped, failed).
 #[utoipa::path(
     get,
     path = "/metrics",
@@ -52,6 +53,7 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
 )]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let up = state.store.ping().await.is_ok();
-    let body = state.metrics.render(state.store.pool_stats(), state.store.backend().id(), up);
+    let mut body = state.metrics.render(state.store.pool_stats(), state.store.backend().id(), up);
+    body.push_str(&crate::metrics::read_log_text(state.read_log.counts()));
     ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
 }

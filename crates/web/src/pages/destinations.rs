@@ -79,6 +79,7 @@ struct GraduatePage {
     can_confirm: bool,
     can_dispute: bool,
     can_answer: bool,
+    can_read_log: bool,
     review_levels: Vec<(String, String)>,
     codes: Vec<(String, String)>,
     proofs: Vec<(String, String)>,
@@ -104,7 +105,7 @@ async fn graduate_page(
     outcome: Outcome,
 ) -> Result<Response, AppError> {
     let base = Base::new(state, lang, "graduates", uri).signed_in(me);
-    let r = records::record(state.store.as_ref(), &state.settings.keys, &me.actor, id).await?;
+    let r = records::record(state.store.as_ref(), &state.settings.keys, &me.actor, id, state.reads(me)).await?;
     let d = detail(&state.refdata, &r);
     let g = r.graduate;
     let res = Resource::owned(&g.programme_path, id);
@@ -191,6 +192,7 @@ async fn graduate_page(
         can_confirm: own && status == DestStatus::Approved,
         can_dispute: own,
         can_answer: access::can(&me.actor, Action::AnswerDispute, &Resource::at(&g.programme_path)).is_some(),
+        can_read_log: access::can(&me.actor, Action::ViewReadLog, &Resource::at(&g.programme_path)).is_some(),
         review_levels,
         codes: state.refdata.entries_of(Catalogue::Destinations).map(|e| (e.code.clone(), e.name.clone())).collect(),
         proofs: ProofKind::ALL.iter().map(|p| (p.id().to_owned(), p.zh().to_owned())).collect(),
@@ -526,7 +528,7 @@ pub async fn graduates(
     let cohort: Option<i32> = q.cohort.as_deref().and_then(|c| c.trim().parse().ok());
     let unplaced = q.unplaced.as_deref() == Some("true");
     let filter = GraduateFilter { org: q.org.clone(), cohort, status: q.status.clone(), unplaced, q: q.q.clone() };
-    let (items, total) = graduates::list(state.store.as_ref(), &me.actor, filter, 200, 0).await?;
+    let (items, total) = graduates::list(state.store.as_ref(), &me.actor, filter, 200, 0, state.reads(&me)).await?;
     let rows = items
         .into_iter()
         .map(|g| ListRow {

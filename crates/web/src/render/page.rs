@@ -24,6 +24,7 @@ pub struct Base {
     pub me: Option<(String, String)>,
     pub can_manage: bool,
     pub can_audit: bool,
+    pub can_read_log: bool,
     pub can_stats: bool,
     pub can_import: bool,
     pub can_graduates: bool,
@@ -41,6 +42,7 @@ impl Base {
             me: None,
             can_manage: false,
             can_audit: false,
+            can_read_log: false,
             can_stats: false,
             can_import: false,
             can_graduates: false,
@@ -61,6 +63,7 @@ impl Base {
         self.me = Some((c.user.username.clone(), c.csrf_token().unwrap_or("").to_owned()));
         self.can_manage = !access::scope_paths(&c.actor, Action::ViewUsers).is_empty();
         self.can_audit = !access::scope_paths(&c.actor, Action::ViewAudit).is_empty();
+        self.can_read_log = jiuye_app::read_log::may_search(&c.actor);
         self.can_stats = !access::scope_paths(&c.actor, Action::ViewStatistics).is_empty();
         self.can_import = !access::scope_paths(&c.actor, Action::ManageGraduates).is_empty();
         self.can_graduates = !access::scope_paths(&c.actor, Action::ViewGraduate).is_empty();

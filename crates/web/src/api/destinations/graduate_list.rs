@@ -137,7 +137,8 @@ pub async fn put_closing(
 }
 
 /// Graduates in the caller's scope: review queues (`status=submitted`), and those still
-/// without a destination (`unplaced=true`).
+/// without a destination (`unplaced=true`). The read (filter and row count) is logged in the read
+/// log.
 #[utoipa::path(get, path = "/api/v1/graduates", tag = "graduates", params(GraduateListParams, PageParams),
     responses((status = 200, body = GraduateList), (status = 403, description = "`forbidden`", body = ErrorBody)))]
 pub async fn list_graduates(
@@ -146,7 +147,8 @@ pub async fn list_graduates(
     ApiQuery(p): ApiQuery<GraduateListParams>,
     page: Page,
 ) -> Result<Json<GraduateList>, AppError> {
+    let reads = state.reads(&caller);
     let (items, total) =
-        graduates::list(state.store.as_ref(), &caller.actor, p.into(), page.limit, page.offset).await?;
+        graduates::list(state.store.as_ref(), &caller.actor, p.into(), page.limit, page.offset, reads).await?;
     Ok(Json(GraduateList { total, items: items.into_iter().map(GraduateItem::from).collect() }))
 }
