@@ -24,14 +24,17 @@ _PDF = (
     b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
 )
 
+
+
+def _pdf_header(rest):
+    return b"%PDF-1.7\n" + rest
+
+
+# Named functions rather than lambdas throughout: Hypothesis reads a lambda's source to describe
+# it, which is not safe from several worker threads on every Python version.
 schemathesis.openapi.media_type(
     "application/pdf",
-    st.one_of(
-        st.just(_PDF),
-        st.just(b""),
-        st.binary(max_size=256).map(lambda b: b"%PDF-1.7\n" + b),
-        st.binary(max_size=256),
-    ),
+    st.one_of(st.just(_PDF), st.just(b""), st.binary(max_size=256).map(_pdf_header), st.binary(max_size=256)),
 )
 
 # The demo province and its first university (四川省, 四川大学).
@@ -118,25 +121,34 @@ def _replace(values, choices_of):
     if not options:
         return st.just(values)
 
-    def mixed(draw):
-        out = dict(values)
-        for name, choices in options:
-            if draw(st.booleans()):
-                out[name] = draw(st.sampled_from(choices))
-        return out
+    return _mixed(values, options)
 
-    return st.composite(lambda draw: mixed(draw))()
+
+@st.composite
+def _mixed(draw, values, options):
+    """The generated values, each of `options` replaced by a real value about half of the time."""
+    out = dict(values)
+    for name, choices in options:
+        if draw(st.booleans()):
+            out[name] = draw(st.sampled_from(choices))
+    return out
 
 
 @schemathesis.hook
 def flatmap_path_parameters(ctx, path_parameters):
     resource = _resource(ctx)
-    return _replace(
-        path_parameters,
-        lambda name: BY_RESOURCE.get(resource) if name == "id" else [str(v) for v in BY_NAME.get(name, [])],
-    )
+
+    def choices(name):
+        return BY_RESOURCE.get(resource) if name == "id" else [str(v) for v in BY_NAME.get(name, [])]
+
+    return _replace(path_parameters, choices)
 
 
 @schemathesis.hook
 def flatmap_query(ctx, query):
-    return _replace(query, lambda name: BY_NAME.get(name))
+    return _replace(query, BY_NAME.get)
+
+
+if BY_RESOURCE or BY_NAME:
+    _known_counts = {k: len(v) for k, v in {**BY_RESOURCE, **BY_NAME}.items()}
+    print(f"sweep hooks: real values per parameter {_known_counts}", flush=True)
