@@ -20,14 +20,28 @@ version = doc.get("openapi", "")
 if not version.startswith("3.1"):
     print(f"openapi version is {version!r}, expected 3.1.x")
     sys.exit(1)
-missing = [
-    f"{method.upper()} {path} {status}"
+shared = doc.get("components", {}).get("responses", {})
+
+
+def described(resp):
+    """A response has a description, directly or in the shared response it refers to."""
+    ref = resp.get("$ref", "")
+    if ref:
+        prefix = "#/components/responses/"
+        return ref.startswith(prefix) and bool(shared.get(ref[len(prefix):], {}).get("description"))
+    return bool(resp.get("description"))
+
+
+responses = [
+    (f"{method.upper()} {path} {status}", resp)
     for path, item in doc.get("paths", {}).items()
     for method, op in item.items()
     if isinstance(op, dict)
     for status, resp in op.get("responses", {}).items()
-    if "$ref" not in resp and not resp.get("description")
 ]
+missing = [name for name, resp in responses if not described(resp)]
+missing += [f"components.responses.{name}" for name, resp in shared.items() if not resp.get("description")]
+print(f"{len(responses)} responses, {len(missing)} without a description")
 if missing:
     print(f"{len(missing)} responses lack a description, e.g. {missing[:5]}")
     sys.exit(1)

@@ -28,6 +28,7 @@ pub mod error;
 pub mod extract;
 pub mod i18n;
 pub mod metrics;
+pub mod openapi;
 pub mod pages;
 pub mod render;
 pub mod routes;
@@ -129,7 +130,7 @@ impl AppState {
 pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result<Router, String> {
     let messages = Arc::new(Messages::load()?);
     let (api_routes, openapi) = api::router().split_for_parts();
-    let openapi_json = openapi_document(&openapi)?;
+    let openapi_json = openapi::document(&openapi)?;
     let read_log = match &settings.read_log {
         Some(log) => log.clone(),
         None => jiuye_app::read_log::ReadLog::start(store.clone(), jiuye_app::read_log::WriterSettings::default()),
@@ -186,35 +187,6 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
         .with_state(state))
 }
 
-/// The OpenAPI document as served: every response has the `description` OpenAPI 3.1 requires
-/// (a plain one from its status where the operation gave none).
-fn openapi_document(openapi: &utoipa::openapi::OpenApi) -> Result<String, String> {
-    let mut doc = serde_json::to_value(openapi).map_err(|e| e.to_string())?;
-    if let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) {
-        for item in paths.values_mut().filter_map(|i| i.as_object_mut()) {
-            for op in item.values_mut().filter_map(|o| o.as_object_mut()) {
-                let Some(responses) = op.get_mut("responses").and_then(|r| r.as_object_mut()) else { continue };
-                for (status, response) in responses.iter_mut() {
-                    let Some(r) = response.as_object_mut() else { continue };
-                    if r.contains_key("$ref")
-                        || r.get("description").and_then(|d| d.as_str()).is_some_and(|d| !d.is_empty())
-                    {
-                        continue;
-                    }
-                    let text = status
-                        .parse::<u16>()
-                        .ok()
-                        .and_then(|s| StatusCode::from_u16(s).ok())
-                        .and_then(|s| s.canonical_reason())
-                        .unwrap_or("Response");
-                    r.insert("description".into(), serde_json::Value::String(text.to_owned()));
-                }
-            }
-        }
-    }
-    serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())
-}
-
 /// The log span of a request: method, path and query, with secrets in the query (the CSRF token
 /// that upload forms carry in their address, any `token`) replaced by `***`.
 fn request_span(req: &Request<Body>) -> tracing::Span {
@@ -249,10 +221,6 @@ async fn response_headers(State(state): State<AppState>, req: Request, next: Nex
             .insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     }
     res
-}
-
-pub(crate) async fn openapi_doc(State(state): State<AppState>) -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], state.openapi_json.as_str().to_owned()).into_response()
 }
 
 async fn not_found() -> AppError {
@@ -292,7 +260,13 @@ async fn shape_errors(State(state): State<AppState>, lang: Lang, req: Request, n
         tracing::error!(%status, path = %uri.path(), "request failed");
     }
     let machine = uri.path().starts_with("/api/") || uri.path() == "/healthz" || uri.path() == "/metrics";
-    if machine { err.into_response() } else { render::page::error_page(&state, lang, &uri, &err) }
+    let allow = res.headers().get(header::ALLOW).cloned();
+    let mut shaped = if machine { err.into_response() } else { render::page::error_page(&state, lang, &uri, &err) };
+    if let Some(allow) = allow {
+        // A 405 names the methods the address does take.
+        shaped.headers_mut().insert(header::ALLOW, allow);
+    }
+    shaped
 }
 
 async fn record_metrics(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {

@@ -228,6 +228,18 @@ async fn bad_input_gets_stable_error_codes_never_500() {
             .body(Body::from(vec![b'x'; 25 * 1024 * 1024]))
             .unwrap();
         assert_error(&send(app, big).await, 413, "payload_too_large");
+        // The extractors' refusals of a JSON body, in the error shape.
+        let body = |content_type: &str, text: &'static str| {
+            Request::builder()
+                .method(Method::POST)
+                .uri("/api/v1/session")
+                .header(header::CONTENT_TYPE, content_type)
+                .body(Body::from(text))
+                .unwrap()
+        };
+        assert_error(&send(app, body("text/plain", "{}")).await, 415, "unsupported_media_type");
+        assert_error(&send(app, body("application/json", "{\"username\": ")).await, 400, "bad_request");
+        assert_error(&send(app, body("application/json", "{\"username\": 1}")).await, 422, "unprocessable_entity");
 
         let long = format!("/api/v1/orgs/{}", "9".repeat(5000));
         for uri in [

@@ -101,6 +101,9 @@ pub struct RuleRejection {
     #[schema(example = "registration_rules")]
     pub error: String,
     pub message: String,
+    /// Every broken rule (with `registration_rules`; other refusals answer `error` and
+    /// `message` only).
+    #[schema(required = false)]
     pub violations: Vec<ViolationDto>,
 }
 
