@@ -691,7 +691,7 @@ async fn read_log_retention_is_at_least_six_months_and_the_purge_is_audited() {
         assert!(String::from_utf8_lossy(&o.stdout).contains("已删除 0 条查阅记录"));
         let v = run(&["audit", "verify"], &extra);
         assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
-        assert!(String::from_utf8_lossy(&v.stdout).contains("共 1 条"), "the purge is the one audit row");
+        assert!(String::from_utf8_lossy(&v.stdout).contains("共 2 条"), "the chain's keying and the purge");
         t.cleanup().await;
     }
 }
