@@ -35,13 +35,17 @@ SERVER_PID=""
 LOAD_PID=""
 WORK=""
 PGDB=""
+# Keeps the script's own exit status: a cleanup step that finds nothing to do must not make a
+# passing run exit 1.
 cleanup() {
+  local status=$?
   [ -n "$LOAD_PID" ] && kill "$LOAD_PID" 2>/dev/null || true
   [ -n "$SERVER_PID" ] && kill -9 "$SERVER_PID" 2>/dev/null || true
   if [ -n "$PGDB" ]; then
     psql "$PG_ADMIN_URL" -qAtc "DROP DATABASE IF EXISTS $PGDB WITH (FORCE)" >/dev/null 2>&1 || true
   fi
-  [ -n "$WORK" ] && [ -z "${KEEP_WORK:-}" ] && rm -rf "$WORK"
+  if [ -n "$WORK" ] && [ -z "${KEEP_WORK:-}" ]; then rm -rf "$WORK"; fi
+  return "$status"
 }
 trap cleanup EXIT
 
