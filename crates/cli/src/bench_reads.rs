@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use jiuye_app::read_log::{ReadLog, WriterSettings};
 
+use super::bench_search::LocalServer;
 use super::{DataArgs, data_config, ensure_demo, init_logging, open};
 use crate::config::FileConfig;
 
@@ -89,17 +90,8 @@ pub(super) async fn run(a: Args, file: FileConfig) -> Result<(), String> {
             let mut settings = jiuye_web::WebSettings::with_keys(keys.clone());
             settings.evidence_dir = data.data_dir.join("evidence");
             settings.read_log = Some(log.clone());
-            let app = jiuye_web::app(store.clone(), rd.clone(), settings)?;
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(err)?;
-            let addr = listener.local_addr().map_err(err)?;
-            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-            let server = tokio::spawn(async move {
-                let _ = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-                    .with_graceful_shutdown(async move {
-                        let _ = stopped.await;
-                    })
-                    .await;
-            });
+            let server = LocalServer::start(jiuye_web::app(store.clone(), rd.clone(), settings)?).await?;
+            let addr = server.addr;
             for (name, path) in &endpoints {
                 let url = format!("http://{addr}{path}");
                 let before = log.counts();
@@ -119,8 +111,7 @@ pub(super) async fn run(a: Args, file: FileConfig) -> Result<(), String> {
                 let mode = if on { "on" } else { "off" };
                 println!("| {round} | {name} | {mode} | {rps} | {p50} | {p99} | {errors} | {written} | {dropped} |");
             }
-            let _ = stop.send(());
-            server.await.map_err(err)?;
+            server.stop().await?;
             log.close().await;
         }
     }

@@ -489,18 +489,8 @@ async fn http(
         settings.search_dir = Some(index_dir.clone());
         settings.evidence_dir = data.data_dir.join("evidence");
         settings.search_cache = cache;
-        let app = jiuye_web::app(store.clone(), rd.clone(), settings)?;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(err)?;
-        let addr = listener.local_addr().map_err(err)?;
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
-        let base = format!("http://{addr}");
+        let server = LocalServer::start(jiuye_web::app(store.clone(), rd.clone(), settings)?).await?;
+        let base = format!("http://{}", server.addr);
         // One short run opens the index and warms the caches.
         let _ = tokio::task::spawn_blocking({
             let (base, dir) = (base.clone(), data.data_dir.clone());
@@ -539,10 +529,38 @@ async fn http(
             );
         }
         // The next server opens the same index: this one must let go of it first.
-        let _ = stop.send(());
-        server.await.map_err(err)?;
+        server.stop().await?;
     }
     Ok(())
+}
+
+/// The application served on a free local port for a benchmark, until [`LocalServer::stop`].
+pub(super) struct LocalServer {
+    pub addr: std::net::SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl LocalServer {
+    pub async fn start(app: axum::Router) -> Result<LocalServer, String> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(err)?;
+        let addr = listener.local_addr().map_err(err)?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Ok(LocalServer { addr, stop, task })
+    }
+
+    /// Stops taking requests, finishes those in flight and waits until the server has let go.
+    pub async fn stop(self) -> Result<(), String> {
+        let _ = self.stop.send(());
+        self.task.await.map_err(err)
+    }
 }
 
 pub(super) async fn run(a: Args, file: FileConfig) -> Result<(), String> {
