@@ -244,9 +244,16 @@ impl Action {
             Action::ReviewUniversity => &[Role::CareerStaff],
             Action::ConfirmOwnRecord => &[],
             Action::AnswerDispute => &[Role::CareerStaff, Role::CollegeLeader, Role::Counselor],
-            Action::ViewIntegrity => {
-                &[Role::MinistryAdmin, Role::ProvinceAdmin, Role::CareerStaff, Role::UniversityLeader]
-            }
+            // College leaders and counselors see their own college's findings (they register and
+            // review its records and answer its disputes).
+            Action::ViewIntegrity => &[
+                Role::MinistryAdmin,
+                Role::ProvinceAdmin,
+                Role::CareerStaff,
+                Role::UniversityLeader,
+                Role::CollegeLeader,
+                Role::Counselor,
+            ],
             Action::EditMinWage => &[Role::MinistryAdmin, Role::ProvinceAdmin],
             Action::RegisterEmployer => &[
                 Role::MinistryAdmin,
@@ -590,6 +597,22 @@ mod tests {
         assert!(can(&a, Action::ViewGraduate, &Resource::owned(&format!("{SCU_COLLEGE}/x"), Uuid::nil())).is_some());
         assert!(can(&a, Action::ViewGraduate, &Resource::at(&format!("{SCU}/4151010610-02"))).is_none());
         assert!(can(&a, Action::ViewAudit, &Resource::at(SCU_COLLEGE)).is_none());
+    }
+
+    #[test]
+    fn college_staff_see_their_own_colleges_integrity_findings_and_disputes() {
+        let other_college = format!("{SCU}/4151010610-02");
+        for role in [Role::CollegeLeader, Role::Counselor] {
+            let a = actor(vec![grant(role, SCU_COLLEGE, OrgKind::College)]);
+            for action in [Action::ViewIntegrity, Action::AnswerDispute] {
+                assert!(can(&a, action, &Resource::at(SCU_COLLEGE)).is_some(), "{role:?} {action:?} own college");
+                assert!(can(&a, action, &Resource::at(&other_college)).is_none(), "{role:?} {action:?} another");
+                assert!(can(&a, action, &Resource::at(SCU)).is_none(), "{role:?} {action:?} the university");
+                assert_eq!(scope_paths(&a, action), [SCU_COLLEGE]);
+            }
+        }
+        let major = actor(vec![grant(Role::MajorHead, &format!("{SCU_COLLEGE}/x"), OrgKind::Programme)]);
+        assert!(scope_paths(&major, Action::ViewIntegrity).is_empty(), "programme heads do not");
     }
 
     #[test]

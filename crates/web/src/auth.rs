@@ -514,7 +514,12 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
         return audit_after(&state, &method, route.as_deref().unwrap_or(&path), caller, ip, res).await;
     }
     let res = next.run(req).await;
-    audit_after(&state, &method, route.as_deref().unwrap_or(&path), caller, ip, res).await
+    let mut res = audit_after(&state, &method, route.as_deref().unwrap_or(&path), caller.clone(), ip, res).await;
+    if res.status().as_u16() >= 400 {
+        // The error page is shaped outside this layer; it keeps the signed-in person's menu.
+        res.extensions_mut().insert(MaybeCaller(caller));
+    }
+    res
 }
 
 async fn audit_after(

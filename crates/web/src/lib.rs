@@ -232,6 +232,7 @@ async fn not_found() -> AppError {
 /// outside the handlers (unknown route, wrong method, body too large, timeout, panic).
 async fn shape_errors(State(state): State<AppState>, lang: Lang, req: Request, next: Next) -> Response {
     let uri = req.uri().clone();
+    let referer = req.headers().get(header::REFERER).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let res = next.run(req).await;
     let status = res.status();
     if status.as_u16() < 400 {
@@ -261,7 +262,12 @@ async fn shape_errors(State(state): State<AppState>, lang: Lang, req: Request, n
     }
     let machine = uri.path().starts_with("/api/") || uri.path() == "/healthz" || uri.path() == "/metrics";
     let allow = res.headers().get(header::ALLOW).cloned();
-    let mut shaped = if machine { err.into_response() } else { render::page::error_page(&state, lang, &uri, &err) };
+    let caller = res.extensions().get::<auth::MaybeCaller>().cloned().unwrap_or_default();
+    let mut shaped = if machine {
+        err.into_response()
+    } else {
+        render::page::error_page(&state, lang, &uri, &err, &caller, referer.as_deref())
+    };
     if let Some(allow) = allow {
         // A 405 names the methods the address does take.
         shaped.headers_mut().insert(header::ALLOW, allow);

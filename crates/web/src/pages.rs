@@ -293,3 +293,21 @@ pub async fn stylesheet() -> Response {
     )
         .into_response()
 }
+
+/// The header menu's button (progressive enhancement: every page works without it).
+pub async fn menu_script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../static/menu.js"),
+    )
+        .into_response()
+}
+
+/// The site's icon (also answered at `/favicon.ico`, where browsers look without a link).
+pub async fn favicon() -> Response {
+    (
+        [(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")],
+        include_str!("../static/favicon.svg"),
+    )
+        .into_response()
+}

@@ -3,4 +3,5 @@
 
 pub mod charts;
 pub mod download;
+pub mod nav;
 pub mod page;

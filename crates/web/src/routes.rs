@@ -118,6 +118,9 @@ pub fn pages() -> (Router<AppState>, Vec<&'static str>) {
                 .layer(axum::extract::DefaultBodyLimit::max(jiuye_sheets::MAX_FILE_BYTES + 64 * 1024)),
         )
         .route("/static/app.css", get(pages::stylesheet))
+        .route("/static/menu.js", get(pages::menu_script))
+        .route("/static/favicon.svg", get(pages::favicon))
+        .route("/favicon.ico", get(pages::favicon))
         .route("/api/openapi.json", get(crate::openapi::serve));
     (std::mem::take(&mut t.router), std::mem::take(&mut t.paths))
 }

@@ -32,6 +32,8 @@ mod holes;
 mod identity;
 #[path = "web_parts/matrix.rs"]
 mod matrix;
+#[path = "web_parts/navigation.rs"]
+mod navigation;
 #[path = "web_parts/paging.rs"]
 mod paging;
 #[path = "web_parts/postings.rs"]

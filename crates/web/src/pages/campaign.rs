@@ -174,6 +174,8 @@ struct CampaignPage {
     statuses: Vec<(&'static str, String, bool)>,
     summary: String,
     rows: Vec<(TargetProgress, String)>,
+    /// Set for an organisation above the provinces: the provinces to choose from (code, name).
+    choose: Vec<(String, String)>,
 }
 
 /// One campaign's targets for an organisation (default: the caller's own), behind first.
@@ -192,7 +194,14 @@ pub async fn campaign_page(
     let base = crate::render::page::Base::new(&state, lang, "campaigns", &uri).signed_in(&me);
     let status = p.status.clone().filter(|s| !s.is_empty());
     let query = TargetQuery { org: &org_code, as_of: p.as_of.as_deref(), status: status.as_deref() };
-    let targets = app::targets(state.store.as_ref(), &me.actor, &id, query, today()).await?;
+    let targets = match app::targets(state.store.as_ref(), &me.actor, &id, query, today()).await {
+        Ok(t) => t,
+        // Targets are set from a province down: for the whole nation, choose a province.
+        Err(e) if e.code == jiuye_domain::ErrorCode::OrgTooBroad => {
+            return choose_province(&state, base, &id, &org_code, p.as_of.as_deref()).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
     let (campaign, items) = (targets.campaign, targets.items);
     let items: Vec<TargetProgress> = items.into_iter().map(TargetProgress::from).collect();
     let as_of = p.as_of.filter(|s| !s.trim().is_empty()).unwrap_or_else(|| today().to_string());
@@ -231,9 +240,39 @@ pub async fn campaign_page(
         statuses,
         summary,
         rows,
+        choose: Vec::new(),
         base,
     };
     crate::render::page::render(&page)
+}
+
+/// The campaign page for an organisation above the provinces (the nation): the provinces
+/// below it, each a link to its own targets.
+async fn choose_province(
+    state: &AppState,
+    base: crate::render::page::Base,
+    id: &str,
+    org_code: &str,
+    as_of: Option<&str>,
+) -> Result<axum::response::Response, AppError> {
+    let campaign = jiuye_app::campaign::load(state.store.as_ref(), id).await?;
+    let org = jiuye_app::orgs::by_code(state.store.as_ref(), org_code).await?;
+    let choose =
+        state.store.org_children(&org).await?.into_iter().map(|c| (c.org.code.to_string(), c.org.name)).collect();
+    let as_of = as_of.filter(|s| !s.trim().is_empty()).map(str::to_owned).unwrap_or_else(|| today().to_string());
+    crate::render::page::render(&CampaignPage {
+        id: id.to_owned(),
+        name: campaign.name,
+        start: campaign.start.to_string(),
+        end: campaign.end.to_string(),
+        org: org_code.to_owned(),
+        as_of,
+        statuses: Vec::new(),
+        summary: base.t("campaign.choose_province").to_owned(),
+        rows: Vec::new(),
+        choose,
+        base,
+    })
 }
 
 #[derive(Debug, Deserialize)]

@@ -59,6 +59,25 @@ struct ListPage {
     groups: Vec<FacetGroup>,
     prev: Option<String>,
     next: Option<String>,
+    cards: Vec<JobCard>,
+    /// How many filters are in force (shown on the button that opens them).
+    filters_on: usize,
+}
+
+/// A result as a card: the posting with its tags (region, pay, education, employer type,
+/// special campaigns).
+struct JobCard {
+    id: Uuid,
+    title: String,
+    employer: String,
+    pay: String,
+    region: String,
+    education: String,
+    employer_type: Option<String>,
+    specials: Vec<String>,
+    openings: i64,
+    deadline: String,
+    risky: Option<String>,
 }
 
 /// One facet's links: (href, label, chosen).
@@ -137,11 +156,52 @@ pub async fn postings_page(
         })
         .filter(|g| !g.links.is_empty() || g.clear.is_some())
         .collect();
-    let specials = jiuye_domain::posting::specials()
+    let specials: Vec<(String, String, String)> = jiuye_domain::posting::specials()
         .iter()
         .map(|s| (s.id.clone(), s.name.clone(), s.description.clone()))
         .collect();
+    let mut employers: Vec<Uuid> = found.results.iter().map(|p| p.employer_id).collect();
+    employers.sort();
+    employers.dedup();
+    let mut employer_types: std::collections::HashMap<Uuid, Option<String>> = std::collections::HashMap::new();
+    for id in employers {
+        let kind = state
+            .store
+            .employer_by_id(id)
+            .await?
+            .map(|e| crate::api::search::facet_name(&state.refdata, Facet::EmployerType, &e.employer_type))
+            .filter(|n| !n.is_empty());
+        employer_types.insert(id, kind);
+    }
+    let cards = found
+        .results
+        .iter()
+        .map(|p| JobCard {
+            id: p.id,
+            title: p.title.clone(),
+            employer: p.employer_name.clone(),
+            pay: p.pay(),
+            region: p.region_name.clone(),
+            education: jiuye_domain::posting::EDUCATION
+                .iter()
+                .find(|(k, _)| *k == p.education)
+                .map(|(_, v)| (*v).to_owned())
+                .unwrap_or_default(),
+            employer_type: employer_types.get(&p.employer_id).cloned().flatten(),
+            specials: p
+                .specials
+                .iter()
+                .filter_map(|id| specials.iter().find(|s| &s.0 == id).map(|s| s.1.clone()))
+                .collect(),
+            openings: p.openings,
+            deadline: p.deadline.clone(),
+            risky: (p.risk_level != "low").then(|| format!("risk-{}", p.risk_level)),
+        })
+        .collect();
+    let filters_on = params.iter().filter(|(k, v)| *k != "q" && *k != "special" && !v.is_empty()).count();
     render(&ListPage {
+        cards,
+        filters_on,
         base,
         found,
         q: p.q.clone().unwrap_or_default(),
@@ -251,6 +311,8 @@ struct ReviewPage {
     done: bool,
     /// Scams other scopes confirmed about employers registered within the reviewer's scope.
     scam_reports: crate::api::employers::reviews::ScamReportList,
+    /// A decision that was refused: (posting, what to fix, the note as typed), shown at its form.
+    error: Option<(Uuid, String, String)>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -268,22 +330,41 @@ pub async fn review_page(
     ApiQuery(q): ApiQuery<ReviewQuery>,
 ) -> Result<Response, AppError> {
     let status = q.status.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| "pending".into());
-    let list = queue(&state, &me, &QueueParams { status: Some(status.clone()) }, Page::first()).await?;
-    let base = Base::new(&state, lang, "postings", &uri).signed_in(&me);
+    review_list(&state, lang, &uri, &me, status, q.done.is_some(), None).await
+}
+
+/// The review queue of `status`, with a refused decision's error at its posting's form.
+async fn review_list(
+    state: &AppState,
+    lang: Lang,
+    uri: &axum::http::Uri,
+    me: &Caller,
+    status: String,
+    done: bool,
+    error: Option<(Uuid, String, String)>,
+) -> Result<Response, AppError> {
+    let state = state.clone();
+    let list = queue(&state, me, &QueueParams { status: Some(status.clone()) }, Page::first()).await?;
+    let base = Base::new(&state, lang, "postings", uri).signed_in(me);
     let statuses = ["pending", "held", "reported", "approved", "rejected"]
         .into_iter()
         .map(|s| (s, base.t(&format!("posting.status_{s}")).to_owned()))
         .collect();
-    let scam_reports =
-        match crate::api::employers::reviews::scam_inbox(&state, &me, Page { limit: 20, offset: 0 }).await {
-            Ok(found) => found,
-            // Reviewers who do not verify employers get no reports.
-            Err(e) if e.status == StatusCode::FORBIDDEN => {
-                crate::api::employers::reviews::ScamReportList { total: 0, items: Vec::new() }
-            }
-            Err(e) => return Err(e),
-        };
-    render(&ReviewPage { base, status, list, statuses, done: q.done.is_some(), scam_reports })
+    let scam_reports = match crate::api::employers::reviews::scam_inbox(&state, me, Page { limit: 20, offset: 0 }).await
+    {
+        Ok(found) => found,
+        // Reviewers who do not verify employers get no reports.
+        Err(e) if e.status == StatusCode::FORBIDDEN => {
+            crate::api::employers::reviews::ScamReportList { total: 0, items: Vec::new() }
+        }
+        Err(e) => return Err(e),
+    };
+    let page = ReviewPage { base, status, list, statuses, done, scam_reports, error };
+    match render(&page) {
+        // A refused decision is shown in place, with the status that says why.
+        Ok(res) if page.error.is_some() => Ok((StatusCode::UNPROCESSABLE_ENTITY, res).into_response()),
+        other => other,
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -299,25 +380,34 @@ pub struct ReviewForm {
 /// Records a decision from the queue and returns to it.
 pub async fn review_submit(
     State(state): State<AppState>,
+    lang: Lang,
     SignedIn(me): SignedIn,
     Path(id): Path<Uuid>,
     axum::Form(f): axum::Form<ReviewForm>,
 ) -> Result<Response, AppError> {
+    let note = f.note.clone();
     let input = ReviewInput { decision: f.decision, note: Some(f.note), version: f.version };
     let event = crate::api::postings::review::review_event(id, &input);
+    let back = if ["pending", "held", "reported", "approved", "rejected"].contains(&f.back.as_str()) {
+        f.back
+    } else {
+        "pending".into()
+    };
     match crate::api::postings::review::review(&state, &me, id, &input).await {
         Ok((row, grant, detail)) => {
-            let back = if ["pending", "held", "approved", "rejected"].contains(&f.back.as_str()) {
-                f.back
-            } else {
-                "pending".into()
-            };
             let to = Redirect::to(&format!("/postings/review?status={back}&done=1"));
             Ok(event
                 .by(&grant)
                 .target(format!("posting:{id}"), Some(&row.scope_path))
                 .detail(detail)
                 .attach(to.into_response()))
+        }
+        // Input the rules refuse (a rejection without its reason…): the queue again, the
+        // message at the posting's form, the note as typed.
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY || e.status == StatusCode::BAD_REQUEST => {
+            let uri: axum::http::Uri = format!("/postings/review?status={back}").parse().unwrap_or_default();
+            let shown = review_list(&state, lang, &uri, &me, back, false, Some((id, e.message.clone(), note))).await?;
+            Ok(event.result(e.code.as_str()).attach(shown))
         }
         Err(e) => Ok(audited(event, Err(e))),
     }

@@ -41,7 +41,8 @@ struct StatsPage {
     base: Base,
     org_code: String,
     org_name: String,
-    ancestors: Vec<(String, String)>,
+    /// (code, name, whether the person may open its statistics).
+    ancestors: Vec<(String, String, bool)>,
     cohort: i32,
     cohorts: Vec<i32>,
     gender: String,
@@ -170,7 +171,14 @@ pub async fn stats(
     let page = StatsPage {
         org_code: c.org.code.to_string(),
         org_name: c.org.name.clone(),
-        ancestors: ancestors.iter().map(|a| (a.code.to_string(), a.name.clone())).collect(),
+        // An ancestor the person may not read statistics of is named, not linked.
+        ancestors: ancestors
+            .iter()
+            .map(|a| {
+                let open = access::can(&me.actor, Action::ViewStatistics, &access::Resource::at(&a.path)).is_some();
+                (a.code.to_string(), a.name.clone(), open)
+            })
+            .collect(),
         cohort,
         cohorts: if cohorts.is_empty() { vec![cohort] } else { cohorts },
         gender: q.gender.unwrap_or_default(),

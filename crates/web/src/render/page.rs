@@ -6,6 +6,7 @@ use crate::auth::{Caller, MaybeCaller};
 use crate::error::AppError;
 use crate::error::ErrorCode;
 use crate::i18n::{Lang, Messages};
+use crate::render::nav::Nav;
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -29,6 +30,10 @@ pub struct Base {
     pub can_import: bool,
     pub can_graduates: bool,
     pub is_graduate: bool,
+    /// The menu by task of whoever is signed in (a visitor's when nobody is).
+    pub nav: Nav,
+    /// The current path, without the query.
+    path: String,
 }
 
 impl Base {
@@ -47,6 +52,8 @@ impl Base {
             can_import: false,
             can_graduates: false,
             is_graduate: false,
+            nav: Nav::new(None, uri.path()),
+            path: uri.path().to_owned(),
         }
     }
 
@@ -68,7 +75,14 @@ impl Base {
         self.can_import = !access::scope_paths(&c.actor, Action::ManageGraduates).is_empty();
         self.can_graduates = !access::scope_paths(&c.actor, Action::ViewGraduate).is_empty();
         self.is_graduate = jiuye_domain::access::holds(&c.actor, Role::Graduate);
+        self.nav = Nav::new(Some(&c.actor), &self.path);
         self
+    }
+
+    /// Whether the person may follow a link to `href` (see [`Nav::allows`]): templates show a
+    /// link only where it answers 200, plain text elsewhere.
+    pub fn may(&self, href: &str) -> bool {
+        self.nav.allows(href)
     }
 
     /// The CSRF token for forms of the signed-in person.
@@ -164,20 +178,58 @@ pub struct ErrorPage {
     pub heading: String,
     pub message: String,
     pub code: String,
+    /// Where the person came from (same origin only), for "back to the previous page".
+    pub back: Option<String>,
+    /// For a 401: the sign-in page, coming back here afterwards.
+    pub sign_in: Option<String>,
 }
 
-/// Renders an error as a page in the person's language.
-pub fn error_page(state: &AppState, lang: Lang, uri: &axum::http::Uri, err: &AppError) -> Response {
-    let base = Base::new(state, lang, "", uri);
-    let heading = match err.status.as_u16() {
-        404 => base.t("error.not_found"),
-        400..=499 => base.t("error.bad_request"),
-        _ => base.t("error.server"),
+/// The heading of an error page: what happened, in the person's words.
+fn error_heading(status: u16) -> &'static str {
+    match status {
+        401 => "error.title_401",
+        403 => "error.title_403",
+        404 => "error.not_found",
+        405 => "error.title_405",
+        408 => "error.title_408",
+        409 => "error.title_409",
+        413 => "error.title_413",
+        422 => "error.title_422",
+        429 => "error.title_429",
+        400..=499 => "error.bad_request",
+        _ => "error.server",
     }
-    .to_owned();
-    let page = ErrorPage { heading, message: err.message.clone(), code: err.code.as_str().to_owned(), base };
+}
+
+/// Renders an error as a page in the person's language, in the signed-in layout when someone
+/// is signed in (`caller`), with a way back: home, and the page they came from (`referer`,
+/// kept only when it is of this site).
+pub fn error_page(
+    state: &AppState,
+    lang: Lang,
+    uri: &axum::http::Uri,
+    err: &AppError,
+    caller: &MaybeCaller,
+    referer: Option<&str>,
+) -> Response {
+    let base = Base::new(state, lang, "", uri).with_caller(caller);
+    let status = err.status.as_u16();
+    let heading = base.t(error_heading(status)).to_owned();
+    let here = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let back = referer.and_then(same_site_path).filter(|b| b != here);
+    let sign_in = (status == 401 && caller.0.is_none()).then(|| format!("/login?next={}", encode_component(here)));
+    let page =
+        ErrorPage { heading, message: err.message.clone(), code: err.code.as_str().to_owned(), back, sign_in, base };
     match page.render() {
         Ok(html) => (err.status, Html(html)).into_response(),
         Err(_) => (err.status, err.message.clone()).into_response(),
     }
+}
+
+/// The path and query of a `Referer` that names a page of this site (any host: the header is
+/// the browser's, and only the path is used), or `None`.
+fn same_site_path(referer: &str) -> Option<String> {
+    let rest = referer.split_once("://").map(|(_, r)| r)?;
+    let path = rest.find('/').map(|i| &rest[i..]).unwrap_or("/");
+    local_target(Some(path))
 }

@@ -1,0 +1,294 @@
+//! The header navigation by task: which pages a person (or a visitor) may open, derived in this
+//! one place from what `jiuye_domain::access` allows them. Templates ask [`Nav::allows`] (through
+//! `Base::may`) before showing a link; no handler or template compares roles.
+//!
+//! A page listed here must answer 200 to everyone it is offered to (the navigation test walks
+//! every role's menu): never add a link here without the access rule its handler applies.
+
+use jiuye_domain::access::{self, Action, Actor, Role};
+
+/// A page of the navigation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dest {
+    Home,
+    Postings,
+    Applications,
+    MyDestination,
+    MyPostings,
+    Talent,
+    Review,
+    Graduates,
+    Integrity,
+    Stats,
+    Campaigns,
+    Visits,
+    NewVisit,
+    Bases,
+    Surveys,
+    Imports,
+    Users,
+    Audit,
+    ReadLog,
+    MinWages,
+    Orgs,
+    Ref,
+    Api,
+    Account,
+    Login,
+}
+
+impl Dest {
+    /// Every page, in the order of the menu: the person's own tasks first, then the work queues,
+    /// then what everyone may read.
+    const ORDER: [Dest; 21] = [
+        Dest::Home,
+        Dest::Applications,
+        Dest::MyDestination,
+        Dest::MyPostings,
+        Dest::Talent,
+        Dest::Review,
+        Dest::Graduates,
+        Dest::Integrity,
+        Dest::Stats,
+        Dest::Campaigns,
+        Dest::Visits,
+        Dest::Bases,
+        Dest::Surveys,
+        Dest::Imports,
+        Dest::Users,
+        Dest::Audit,
+        Dest::ReadLog,
+        Dest::MinWages,
+        Dest::Postings,
+        Dest::Orgs,
+        Dest::Ref,
+    ];
+
+    pub fn href(self) -> &'static str {
+        match self {
+            Dest::Home => "/",
+            Dest::Postings => "/postings",
+            Dest::Applications => "/applications",
+            Dest::MyDestination => "/me/destination",
+            Dest::MyPostings => "/postings/mine",
+            Dest::Talent => "/talent",
+            Dest::Review => "/postings/review",
+            Dest::Graduates => "/graduates",
+            Dest::Integrity => "/integrity",
+            Dest::Stats => "/stats",
+            Dest::Campaigns => "/campaigns",
+            Dest::Visits => "/visits",
+            Dest::NewVisit => "/visits/new",
+            Dest::Bases => "/bases",
+            Dest::Surveys => "/surveys",
+            Dest::Imports => "/imports",
+            Dest::Users => "/users",
+            Dest::Audit => "/audit",
+            Dest::ReadLog => "/read-log",
+            Dest::MinWages => "/min-wages",
+            Dest::Orgs => "/orgs",
+            Dest::Ref => "/ref",
+            Dest::Api => "/api/openapi.json",
+            Dest::Account => "/account",
+            Dest::Login => "/login",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Dest::Home => "menu.home",
+            Dest::Postings => "menu.postings",
+            Dest::Applications => "menu.applications",
+            Dest::MyDestination => "menu.my_destination",
+            Dest::MyPostings => "menu.my_postings",
+            Dest::Talent => "menu.talent",
+            Dest::Review => "menu.review",
+            Dest::Graduates => "menu.graduates",
+            Dest::Integrity => "menu.integrity",
+            Dest::Stats => "menu.stats",
+            Dest::Campaigns => "menu.campaigns",
+            Dest::Visits => "menu.visits",
+            Dest::NewVisit => "menu.new_visit",
+            Dest::Bases => "menu.bases",
+            Dest::Surveys => "menu.surveys",
+            Dest::Imports => "menu.imports",
+            Dest::Users => "menu.users",
+            Dest::Audit => "menu.audit",
+            Dest::ReadLog => "menu.read_log",
+            Dest::MinWages => "menu.min_wages",
+            Dest::Orgs => "menu.orgs",
+            Dest::Ref => "menu.ref",
+            Dest::Api => "menu.api",
+            Dest::Account => "menu.account",
+            Dest::Login => "menu.login",
+        }
+    }
+
+    /// The page a link (path, query ignored) opens, when it is one of the navigation's.
+    pub fn of_href(href: &str) -> Option<Dest> {
+        let path = href.split(['?', '#']).next().unwrap_or(href);
+        let all = Dest::ORDER.into_iter().chain([Dest::NewVisit, Dest::Api, Dest::Account, Dest::Login]);
+        all.into_iter().find(|d| d.href() == path)
+    }
+}
+
+/// Whether `actor` (nobody: a visitor) may open `dest`: the same rules its handler applies.
+pub fn allows(actor: Option<&Actor>, dest: Dest) -> bool {
+    let Some(a) = actor else {
+        return matches!(dest, Dest::Home | Dest::Postings | Dest::Orgs | Dest::Ref | Dest::Api | Dest::Login);
+    };
+    let anywhere = |action: Action| !access::scope_paths(a, action).is_empty();
+    let graduate = access::subject_of(a, Role::Graduate).is_some();
+    let employer = access::subject_of(a, Role::Employer).is_some();
+    match dest {
+        Dest::Home | Dest::Postings | Dest::Orgs | Dest::Ref | Dest::Api | Dest::Account => true,
+        Dest::Login => false,
+        Dest::Applications | Dest::MyDestination => graduate,
+        Dest::MyPostings | Dest::Talent => employer,
+        Dest::Review => anywhere(Action::ApprovePosting),
+        Dest::Graduates => anywhere(Action::ViewGraduate),
+        Dest::Integrity => anywhere(Action::ViewIntegrity),
+        Dest::Stats => anywhere(Action::ViewStatistics),
+        Dest::Campaigns | Dest::Bases => anywhere(Action::ViewStatistics) || anywhere(Action::LogVisit),
+        Dest::Visits | Dest::NewVisit => anywhere(Action::LogVisit),
+        Dest::Surveys => employer || anywhere(Action::RecordDemand) || anywhere(Action::ViewStatistics),
+        Dest::Imports => anywhere(Action::ManageGraduates),
+        Dest::Users => anywhere(Action::ViewUsers),
+        Dest::Audit => anywhere(Action::ViewAudit),
+        Dest::ReadLog => anywhere(Action::ViewReadLog),
+        // The table is readable by everyone signed in; it is a task only for those who edit it.
+        Dest::MinWages => anywhere(Action::EditMinWage),
+    }
+}
+
+/// One entry of the menu.
+pub struct MenuItem {
+    pub href: &'static str,
+    /// The i18n key of its label.
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// The menu of one request: the person's pages in task order, the current one marked.
+pub struct Nav {
+    pub items: Vec<MenuItem>,
+    allowed: Vec<Dest>,
+    /// Whether the person owes campaign targets (访企拓岗任务): the campaigns list offers "我的任务".
+    pub owes_targets: bool,
+}
+
+impl Nav {
+    /// The menu of `actor` (nobody: a visitor) on the page at `path`.
+    pub fn new(actor: Option<&Actor>, path: &str) -> Nav {
+        let all = Dest::ORDER.into_iter().chain([Dest::NewVisit, Dest::Api, Dest::Account, Dest::Login]);
+        let allowed: Vec<Dest> = all.filter(|d| allows(actor, *d)).collect();
+        let job_seeker = actor.is_some_and(|a| access::subject_of(a, Role::Graduate).is_some());
+        let mut order: Vec<Dest> = Dest::ORDER.into_iter().filter(|d| allowed.contains(d)).collect();
+        if job_seeker {
+            // A graduate's first task is finding a job.
+            order.retain(|d| *d != Dest::Postings);
+            order.insert(1.min(order.len()), Dest::Postings);
+        }
+        let current = current(&order, path);
+        let items = order
+            .into_iter()
+            .map(|d| MenuItem {
+                href: d.href(),
+                label: match (d, actor.is_some(), job_seeker) {
+                    (Dest::Home, true, _) => "menu.workbench",
+                    (Dest::Postings, _, true) => "menu.find_jobs",
+                    _ => d.label(),
+                },
+                current: current == Some(d),
+            })
+            .collect();
+        let owes_targets = actor.is_some_and(|a| a.grants.iter().any(access::owes_campaign_targets));
+        Nav { items, allowed, owes_targets }
+    }
+
+    /// Whether the person may follow a link to `href` (a page of the navigation; any other link
+    /// is not this module's to judge and is allowed).
+    pub fn allows(&self, href: &str) -> bool {
+        match Dest::of_href(href) {
+            Some(d) => self.allowed.contains(&d),
+            None => true,
+        }
+    }
+}
+
+/// The menu entry the page at `path` belongs to: the longest entry its path starts with.
+fn current(order: &[Dest], path: &str) -> Option<Dest> {
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    order
+        .iter()
+        .copied()
+        .filter(|d| {
+            let h = d.href();
+            path == h || (h != "/" && path.starts_with(h) && path.as_bytes().get(h.len()) == Some(&b'/'))
+        })
+        .max_by_key(|d| d.href().len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiuye_domain::OrgKind;
+    use jiuye_domain::access::ScopedGrant;
+    use uuid::Uuid;
+
+    fn actor(role: Role, path: &str, kind: OrgKind, subject: Option<Uuid>) -> Actor {
+        Actor {
+            user_id: Uuid::nil(),
+            username: "t".into(),
+            grants: vec![ScopedGrant {
+                role,
+                org_id: Uuid::nil(),
+                org_code: path.rsplit('/').next().unwrap_or(path).to_owned(),
+                org_kind: kind,
+                org_path: path.to_owned(),
+                subject_id: subject,
+            }],
+        }
+    }
+
+    fn hrefs(nav: &Nav) -> Vec<&'static str> {
+        nav.items.iter().map(|i| i.href).collect()
+    }
+
+    #[test]
+    fn a_graduate_finds_jobs_first_and_sees_no_staff_queue() {
+        let a = actor(Role::Graduate, "CN/510000/U/C/P", OrgKind::Programme, Some(Uuid::from_u128(1)));
+        let nav = Nav::new(Some(&a), "/postings/42");
+        assert_eq!(&hrefs(&nav)[..4], ["/", "/postings", "/applications", "/me/destination"]);
+        assert!(!nav.allows("/graduates") && !nav.allows("/postings/review"));
+        assert_eq!(nav.items[1].label, "menu.find_jobs");
+        assert!(nav.items[1].current, "a posting belongs to 找工作");
+    }
+
+    #[test]
+    fn an_employer_sees_its_postings_talent_and_surveys() {
+        let a = actor(Role::Employer, "CN/510000", OrgKind::Province, Some(Uuid::from_u128(2)));
+        let nav = Nav::new(Some(&a), "/postings/mine");
+        let h = hrefs(&nav);
+        assert!(h.contains(&"/postings/mine") && h.contains(&"/talent") && h.contains(&"/surveys"));
+        assert!(!h.contains(&"/applications") && !h.contains(&"/campaigns"));
+        assert!(nav.items.iter().any(|i| i.href == "/postings/mine" && i.current));
+        assert!(!nav.items.iter().any(|i| i.href == "/postings" && i.current), "only the longest match is current");
+    }
+
+    #[test]
+    fn visitors_see_public_pages_and_sign_in() {
+        let nav = Nav::new(None, "/");
+        assert_eq!(hrefs(&nav), ["/", "/postings", "/orgs", "/ref"]);
+        assert!(nav.allows("/login") && !nav.allows("/account") && !nav.allows("/stats"));
+        assert!(nav.items[0].current);
+    }
+
+    #[test]
+    fn counselors_reach_their_colleges_integrity_but_no_review_queue() {
+        let a = actor(Role::Counselor, "CN/510000/U/C", OrgKind::College, None);
+        let nav = Nav::new(Some(&a), "/");
+        assert!(nav.allows("/integrity?org=C") && nav.allows("/visits/new") && nav.owes_targets);
+        assert!(!nav.allows("/postings/review") && !nav.allows("/imports") && !nav.allows("/audit"));
+    }
+}
