@@ -40,7 +40,7 @@ const PAGES = [
   ['/stats', 'demo_counselor'],
   ['/orgs', null],
   ['/orgs/4151010610', 'demo_career'],
-  ['/ref/majors_undergraduate', null],
+  ["/ref/undergraduate_majors", null],
   ['/postings', 'demo_graduate'],
   ['/login', null],
   ['/', null],
