@@ -64,8 +64,11 @@ pub fn pages() -> (Router<AppState>, Vec<&'static str>) {
             post(pages::destinations::evidence_form)
                 .layer(axum::extract::DefaultBodyLimit::max(jiuye_app::files::MAX_FILE_BYTES + 64 * 1024)),
         )
+        .route("/disputes", get(pages::destinations::open_disputes::disputes_page))
         .route("/disputes/{id}/answer", post(pages::destinations::answer_form))
         .route("/integrity", get(pages::destinations::integrity::integrity))
+        .route("/employers/corrections", get(pages::employers::corrections::corrections_page))
+        .route("/employers/corrections/{id}", post(pages::employers::corrections::decision_submit))
         .route("/campaigns", get(pages::campaign::campaigns_page))
         .route("/visits", get(pages::campaign::visits::visits_list_page))
         .route(

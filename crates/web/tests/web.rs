@@ -42,6 +42,8 @@ mod read_log;
 mod sealed;
 #[path = "web_parts/visits.rs"]
 mod visits;
+#[path = "web_parts/workbench.rs"]
+mod workbench;
 
 pub(crate) struct Fixture {
     pub name: &'static str,

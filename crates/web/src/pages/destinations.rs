@@ -2,6 +2,7 @@
 //! record page, and the integrity checks. Every action calls the same function as the API.
 
 pub mod integrity;
+pub mod open_disputes;
 
 use crate::error::ErrorCode;
 use crate::extract::signed_in::SignedIn;
@@ -28,7 +29,7 @@ use jiuye_app::destinations::graduates::GraduateFilter;
 use jiuye_app::destinations::records::{Registered, ReviewInput};
 use jiuye_app::destinations::{disputes, evidence, graduates, records};
 
-fn beijing(t: chrono::DateTime<chrono::Utc>) -> String {
+pub(crate) fn beijing(t: chrono::DateTime<chrono::Utc>) -> String {
     match chrono::FixedOffset::east_opt(8 * 3600) {
         Some(tz) => t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
         None => t.format("%Y-%m-%d %H:%M UTC").to_string(),
@@ -492,6 +493,7 @@ struct GraduatesPage {
     status: String,
     q: String,
     unplaced: bool,
+    uncontacted_days: String,
     statuses: Vec<(String, String)>,
     summary: String,
     rows: Vec<ListRow>,
@@ -515,6 +517,7 @@ pub struct ListQuery {
     status: Option<String>,
     q: Option<String>,
     unplaced: Option<String>,
+    uncontacted_days: Option<String>,
 }
 
 pub async fn graduates(
@@ -527,7 +530,21 @@ pub async fn graduates(
     let base = Base::new(&state, lang, "graduates", &uri).signed_in(&me);
     let cohort: Option<i32> = q.cohort.as_deref().and_then(|c| c.trim().parse().ok());
     let unplaced = q.unplaced.as_deref() == Some("true");
-    let filter = GraduateFilter { org: q.org.clone(), cohort, status: q.status.clone(), unplaced, q: q.q.clone() };
+    let uncontacted_days =
+        match q.uncontacted_days.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+            Some(d) => Some(d.parse::<i64>().map_err(|_| {
+                AppError::bad_request(ErrorCode::InvalidQuery, "“超过多少天未联系”应为 1–365 之间的整数")
+            })?),
+            None => None,
+        };
+    let filter = GraduateFilter {
+        org: q.org.clone(),
+        cohort,
+        status: q.status.clone(),
+        unplaced,
+        uncontacted_days,
+        q: q.q.clone(),
+    };
     let (items, total) = graduates::list(state.store.as_ref(), &me.actor, filter, 200, 0, state.reads(&me)).await?;
     let rows = items
         .into_iter()
@@ -553,6 +570,7 @@ pub async fn graduates(
         status: q.status.unwrap_or_default(),
         q: q.q.unwrap_or_default(),
         unplaced,
+        uncontacted_days: uncontacted_days.map(|d| d.to_string()).unwrap_or_default(),
         statuses: DestStatus::ALL.iter().map(|s| (s.id().to_owned(), s.zh().to_owned())).collect(),
         rows,
         base,

@@ -43,7 +43,7 @@ struct Values {
 
 /// The demo's campaign records and postings on top of the test fixture (the same loaders
 /// `serve --demo` runs), so that visits, bases and postings exist for both contexts.
-async fn demo_records(f: &Fixture) {
+pub(crate) async fn demo_records(f: &Fixture) {
     let rd = jiuye_domain::RefData::load().expect("refdata");
     let spring = jiuye_domain::campaign::Campaign::parse(jiuye_domain::campaign::SPRING_2023).expect("policy");
     f.store.save_campaign(&spring.id, &spring.name, jiuye_domain::campaign::SPRING_2023).await.expect("campaign");
