@@ -12,15 +12,18 @@ async function tabTo(page, selector, max = 80) {
   return page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector);
 }
 
-/** With a select focused, presses ArrowDown until the chosen option's text contains `text`. */
+/** With a select focused, presses ArrowDown until the chosen option's text contains `text`
+ * (Home once at the last option, for a value chosen earlier further down). */
 async function arrowTo(page, text, max = 500) {
+  let last = -2;
   for (let i = 0; i < max; i += 1) {
-    const shown = await page.evaluate(() => {
+    const [index, shown] = await page.evaluate(() => {
       const s = document.activeElement;
-      return s && s.tagName === 'SELECT' && s.selectedIndex >= 0 ? s.options[s.selectedIndex].textContent : null;
+      return s && s.tagName === 'SELECT' && s.selectedIndex >= 0 ? [s.selectedIndex, s.options[s.selectedIndex].textContent] : [-1, null];
     });
     if (shown !== null && shown.includes(text)) return true;
-    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press(index === last ? 'Home' : 'ArrowDown');
+    last = index;
   }
   return false;
 }
