@@ -403,6 +403,21 @@ pub fn compares_with_parent(actor: &Actor, path: &str) -> bool {
     can(actor, Action::ViewStatistics, &Resource::at(path)).is_some()
 }
 
+/// The nodes under which `actor` may pick an organisation for `action` (a form's scope or unit
+/// select): the subtrees [`scope_paths`] gives, and for an action done to one's own record (an
+/// employer's postings) the node of that grant. Pickers offer these; the use case still decides.
+pub fn choosable_scopes(actor: &Actor, action: Action) -> Vec<String> {
+    let mut out = scope_paths(actor, action);
+    if let Some(role) = action.owner_role() {
+        for g in actor.grants.iter().filter(|g| g.role == role) {
+            if !out.iter().any(|o| within(&g.org_path, o)) {
+                out.push(g.org_path.clone());
+            }
+        }
+    }
+    out
+}
+
 /// What the rules about one employer need to know of it: who it is, which organisation
 /// registered it, and where it works with universities.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

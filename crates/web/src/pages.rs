@@ -6,6 +6,7 @@ pub mod applications;
 pub mod campaign;
 pub mod destinations;
 pub mod employers;
+pub mod pickers;
 pub mod postings;
 pub mod read_log;
 pub mod reference;
@@ -281,6 +282,16 @@ pub async fn stylesheet() -> Response {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../static/app.css"),
+    )
+        .into_response()
+}
+
+/// The pickers' progressive enhancement (region cascade, search comboboxes); every form works
+/// without it.
+pub async fn pickers_script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../static/pickers.js"),
     )
         .into_response()
 }

@@ -4,3 +4,4 @@
 pub mod charts;
 pub mod download;
 pub mod page;
+pub mod pickers;

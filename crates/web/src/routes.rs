@@ -121,6 +121,7 @@ pub fn pages() -> (Router<AppState>, Vec<&'static str>) {
                 .layer(axum::extract::DefaultBodyLimit::max(jiuye_sheets::MAX_FILE_BYTES + 64 * 1024)),
         )
         .route("/static/app.css", get(pages::stylesheet))
+        .route("/static/pickers.js", get(pages::pickers_script))
         .route("/api/openapi.json", get(crate::openapi::serve));
     (std::mem::take(&mut t.router), std::mem::take(&mut t.paths))
 }

@@ -34,6 +34,8 @@ mod identity;
 mod matrix;
 #[path = "web_parts/paging.rs"]
 mod paging;
+#[path = "web_parts/pickers.rs"]
+mod pickers;
 #[path = "web_parts/postings.rs"]
 mod postings;
 #[path = "web_parts/read_log.rs"]

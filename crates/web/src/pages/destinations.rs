@@ -25,6 +25,7 @@ use crate::i18n::Lang;
 use crate::render::page::Base;
 use crate::render::page::group_digits;
 use crate::render::page::render;
+use crate::render::pickers::PickerAction;
 use jiuye_app::destinations::graduates::GraduateFilter;
 use jiuye_app::destinations::records::{Registered, ReviewInput};
 use jiuye_app::destinations::{disputes, evidence, graduates, records};
@@ -62,6 +63,8 @@ struct FormValues {
     proof_kind: String,
     statement_signed: bool,
     note: String,
+    employer_q: String,
+    picker: Option<String>,
 }
 
 #[derive(Template)]
@@ -88,6 +91,10 @@ struct GraduatePage {
     error: Option<String>,
     violations: Vec<String>,
     notice: Option<String>,
+    /// The place picker of the form.
+    region: String,
+    /// The directory picker, for staff who may search it.
+    directory: Option<String>,
 }
 
 struct Outcome {
@@ -171,6 +178,7 @@ async fn graduate_page(
             proof_kind: r.proof_kind.clone().unwrap_or_default(),
             statement_signed: r.statement_signed,
             note: r.note.clone().unwrap_or_default(),
+            ..FormValues::default()
         },
         None => FormValues::default(),
     });
@@ -180,7 +188,37 @@ async fn graduate_page(
         .is_none_or(|c| !destination::open_for_changes(c, today));
     let status_code = outcome.error.as_ref().map(|e| e.status).unwrap_or(axum::http::StatusCode::OK);
     let info = outcome.error.as_ref().map(|e| crate::error::ErrorInfo { code: e.code, message: e.message.clone() });
+    let region = crate::render::pickers::region(
+        &base,
+        &state.refdata,
+        "employer_region",
+        "employer_region",
+        "picker.employer_region",
+        &form.employer_region,
+    )
+    .hint(&base, "picker.employer_region_hint")
+    .html()?;
+    let directory = if crate::pages::pickers::searches_employers(me) {
+        let search = matches!(form.picker.as_deref().and_then(PickerAction::parse), Some(PickerAction::Find(_)));
+        let mut p = crate::pages::pickers::employer_picker(
+            state,
+            &base,
+            me,
+            "dest_directory",
+            "directory",
+            &form.credit_code,
+            &form.employer_q,
+            search,
+        )
+        .await?;
+        p.legend = base.t("picker.use_directory").to_owned();
+        Some(p.html()?)
+    } else {
+        None
+    };
     let page = GraduatePage {
+        region,
+        directory,
         staff: !own,
         can_register: can(Action::RegisterDestination) && !closed,
         can_follow: !own && can(Action::RegisterDestination),
@@ -246,6 +284,11 @@ pub struct RegistrationForm {
     proof_kind: Option<String>,
     statement_signed: Option<String>,
     note: Option<String>,
+    #[serde(default)]
+    directory_q: String,
+    /// A directory picker button (`find:directory`, `add:directory:<code>`,
+    /// `drop:directory:<code>`): the form comes back with the employer filled in.
+    picker: Option<String>,
 }
 
 pub async fn register_form(
@@ -268,7 +311,25 @@ pub async fn register_form(
         proof_kind: f.proof_kind.clone().unwrap_or_default(),
         statement_signed: f.statement_signed.as_deref() == Some("true"),
         note: f.note.clone().unwrap_or_default(),
+        employer_q: f.directory_q.clone(),
+        picker: f.picker.clone(),
     };
+    if let Some(action) = f.picker.as_deref().and_then(PickerAction::parse) {
+        let mut values = values;
+        match &action {
+            PickerAction::Add(_, code) => {
+                if let Ok(found) = jiuye_app::employers::get(state.store.as_ref(), &me.actor, code).await {
+                    values.credit_code = found.employer.credit_code;
+                    values.employer_name = found.employer.name;
+                    values.employer_region = found.employer.region_code;
+                }
+            }
+            PickerAction::Drop(..) => values.credit_code.clear(),
+            _ => {}
+        }
+        let o = Outcome { error: None, violations: Vec::new(), notice: None, form: Some(values) };
+        return graduate_page(&state, lang, &uri, &me, id, o).await;
+    }
     let clean = |s: Option<String>| s.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
     let pay = match clean(f.monthly_pay) {
         Some(p) => match p.parse::<i64>() {

@@ -56,7 +56,7 @@ async fn drafts_are_screened_without_signing_in_and_nothing_is_stored() {
 }
 
 /// The demo employer's account and credit code, verified by the province.
-async fn verified_employer(f: &super::Fixture) -> (String, String) {
+pub(crate) async fn verified_employer(f: &super::Fixture) -> (String, String) {
     let user = f.store.user_by_username("demo_employer").await.unwrap().unwrap();
     let grants = f.store.grants_of(user.id).await.unwrap();
     let id = grants.iter().find_map(|g| g.grant.subject_id).unwrap();
