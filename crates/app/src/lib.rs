@@ -24,5 +24,6 @@ pub mod search;
 pub mod statistics;
 #[cfg(test)]
 mod test_support;
+pub mod workbench;
 
 pub use error::{Error, ErrorCode, ErrorKind};

@@ -74,3 +74,31 @@ pub async fn placement(
         org,
     })
 }
+
+/// A unit's placement set against its parent's overall placement (the parent's breakdown is not
+/// part of it): `parent` is `None` for the nation.
+#[derive(Clone, Debug)]
+pub struct AgainstParent {
+    pub org: Org,
+    pub tally: Tally,
+    pub parent: Option<(Org, Tally)>,
+}
+
+/// The placement of `cohort` under the organisation with code `org_code` and under its parent,
+/// for those who see the unit's statistics (`jiuye_domain::access::compares_with_parent`).
+pub async fn against_parent(
+    store: &dyn Repository,
+    actor: &Actor,
+    org_code: &str,
+    cohort: i32,
+) -> Result<AgainstParent, Error> {
+    let unit = placement(store, actor, org_code, cohort, Group::default()).await?;
+    let parent = match store.org_ancestors(&unit.org).await?.pop() {
+        Some(parent) if jiuye_domain::access::compares_with_parent(actor, &unit.org.path) => {
+            let rows = store.placement_counts(&parent, cohort, &PlacementFilter::default()).await?;
+            Some((parent, Rollup::build(&rows).total))
+        }
+        _ => None,
+    };
+    Ok(AgainstParent { org: unit.org, tally: unit.tally, parent })
+}

@@ -403,6 +403,28 @@ pub fn scope_paths(actor: &Actor, action: Action) -> Vec<String> {
     out
 }
 
+/// Whether `actor` may set the placement rate of the unit at `path` against its parent's
+/// overall rate (one aggregate number, never the parent's breakdown or its other units): those
+/// who see the unit's statistics.
+pub fn compares_with_parent(actor: &Actor, path: &str) -> bool {
+    can(actor, Action::ViewStatistics, &Resource::at(path)).is_some()
+}
+
+/// The nodes under which `actor` may pick an organisation for `action` (a form's scope or unit
+/// select): the subtrees [`scope_paths`] gives, and for an action done to one's own record (an
+/// employer's postings) the node of that grant. Pickers offer these; the use case still decides.
+pub fn choosable_scopes(actor: &Actor, action: Action) -> Vec<String> {
+    let mut out = scope_paths(actor, action);
+    if let Some(role) = action.owner_role() {
+        for g in actor.grants.iter().filter(|g| g.role == role) {
+            if !out.iter().any(|o| within(&g.org_path, o)) {
+                out.push(g.org_path.clone());
+            }
+        }
+    }
+    out
+}
+
 /// What the rules about one employer need to know of it: who it is, which organisation
 /// registered it, and where it works with universities.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -838,5 +860,11 @@ mod tests {
         let leader = grant(Role::UniversityLeader, SCU, OrgKind::University);
         assert!(owes_only_university_targets(&leader) && !owes_only_university_targets(&staff));
         assert!(!manages_other_account(&a, a.user_id) && manages_other_account(&a, Uuid::from_u128(9)));
+        assert!(
+            compares_with_parent(&actor(vec![staff.clone()]), SCU_COLLEGE),
+            "a counselor sets the college against 四川大学"
+        );
+        assert!(!compares_with_parent(&actor(vec![staff]), SCU), "not the university against the province");
+        assert!(!compares_with_parent(&actor(vec![g]), SCU_COLLEGE), "graduates see no statistics");
     }
 }

@@ -105,6 +105,8 @@ pub struct GraduateQuery {
     pub status: Option<DestStatus>,
     /// Only graduates without a placed, counted destination.
     pub unplaced: bool,
+    /// Only graduates nobody followed up with since then (never, or last before it).
+    pub not_contacted_since: Option<DateTime<Utc>>,
     pub q: Option<String>,
     pub limit: i64,
     pub offset: i64,
@@ -673,6 +675,9 @@ macro_rules! destinations_impl {
                                 " AND NOT (g.dest_status IN ('approved', 'confirmed') AND g.dest_code IS NOT NULL \
                                  AND substr(g.dest_code, 1, 2) IN ('10','11','12','27','46','50','51','75','76','80','85'))",
                             );
+                        }
+                        if let Some(since) = q.not_contacted_since {
+                            qb.push(" AND (g.contacted_at IS NULL OR g.contacted_at < ").push_bind(since).push(")");
                         }
                         if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
                             let pat = format!("%{}%", crate::common::like_escape(text));

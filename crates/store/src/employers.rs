@@ -128,6 +128,14 @@ pub struct CorrectionRow {
     pub proposer_org_name: String,
 }
 
+/// A correction still waiting for its employer's registering scope, with the employer it is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingCorrection {
+    pub employer_credit_code: String,
+    pub employer_name: String,
+    pub row: CorrectionRow,
+}
+
 /// How deciding a correction went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decided {
@@ -199,6 +207,14 @@ pub trait EmployerDirectory: Send + Sync {
     async fn correction(&self, id: Uuid) -> Result<Option<CorrectionRow>>;
     /// The corrections proposed for an employer, newest first.
     async fn corrections_of(&self, employer_id: Uuid) -> Result<Vec<CorrectionRow>>;
+    /// Corrections still `proposed` about employers registered at or below one of `paths`
+    /// (what that scope has to decide), oldest first, with the total.
+    async fn proposed_corrections_under(
+        &self,
+        paths: &[String],
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<PendingCorrection>, i64)>;
     /// Rejects a correction still `proposed`.
     async fn reject_correction(&self, id: Uuid, by: Uuid, note: Option<&str>) -> Result<Decided>;
     /// Accepts a correction still `proposed` and writes `merged` (the employer with the proposal
@@ -736,6 +752,55 @@ macro_rules! employers_impl {
                     ));
                     let rows = sqlx::query(sql).bind(employer_id).fetch_all(&self.pool).await?;
                     rows.iter().map(correction_row).collect()
+                }
+
+                async fn proposed_corrections_under(
+                    &self,
+                    paths: &[String],
+                    limit: i64,
+                    offset: i64,
+                ) -> Result<(Vec<crate::employers::PendingCorrection>, i64)> {
+                    if paths.is_empty() {
+                        return Ok((Vec::new(), 0));
+                    }
+                    fn filters(qb: &mut QueryBuilder<$db>, paths: &[String]) {
+                        qb.push(" WHERE c.status = 'proposed' AND (");
+                        for (i, p) in paths.iter().enumerate() {
+                            if i > 0 {
+                                qb.push(" OR ");
+                            }
+                            qb.push("r.path = ").push_bind(p.clone());
+                            qb.push(" OR r.path LIKE ").push_bind(format!("{}/%", crate::common::like_escape(p))).push(" ESCAPE '\\'");
+                        }
+                        qb.push(")");
+                    }
+                    let mut qb = QueryBuilder::<$db>::new(
+                        "SELECT COUNT(*) FROM employer_corrections c JOIN employers e ON e.id = c.employer_id \
+                         JOIN orgs r ON r.id = e.org_id",
+                    );
+                    filters(&mut qb, paths);
+                    let total: i64 = qb.build_query_scalar().fetch_one(&self.pool).await?;
+                    // The correction's columns with its employer's code and name.
+                    let select = CORRECTION_SELECT
+                        .replacen(" FROM ", ", e.credit_code AS employer_credit_code, e.name AS employer_name FROM ", 1);
+                    let mut qb = QueryBuilder::<$db>::new(format!(
+                        "{select} JOIN employers e ON e.id = c.employer_id JOIN orgs r ON r.id = e.org_id"
+                    ));
+                    filters(&mut qb, paths);
+                    qb.push(" ORDER BY c.created_at, c.id LIMIT ").push_bind(limit.clamp(1, crate::MAX_PAGE));
+                    qb.push(" OFFSET ").push_bind(offset.max(0));
+                    let rows = qb.build().fetch_all(&self.pool).await?;
+                    let items = rows
+                        .iter()
+                        .map(|r| {
+                            Ok(crate::employers::PendingCorrection {
+                                employer_credit_code: r.try_get("employer_credit_code")?,
+                                employer_name: r.try_get("employer_name")?,
+                                row: correction_row(r)?,
+                            })
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    Ok((items, total))
                 }
 
                 async fn reject_correction(&self, id: Uuid, by: Uuid, note: Option<&str>) -> Result<crate::employers::Decided> {

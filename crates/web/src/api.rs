@@ -13,6 +13,7 @@ pub mod read_log;
 pub mod reference;
 pub mod rosters;
 pub mod search;
+pub mod workbench;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -68,4 +69,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::api::applications::router())
         .merge(crate::api::search::router())
         .merge(crate::api::read_log::router())
+        .merge(crate::api::workbench::router())
 }

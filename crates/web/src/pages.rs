@@ -5,11 +5,14 @@ pub mod accounts;
 pub mod applications;
 pub mod campaign;
 pub mod destinations;
+pub mod employers;
+pub mod pickers;
 pub mod postings;
 pub mod read_log;
 pub mod reference;
 pub mod rosters;
 pub mod sign_in;
+pub mod workbench;
 
 use crate::error::ErrorCode;
 use crate::render::page::Base;
@@ -38,30 +41,19 @@ struct HomePage {
     base: Base,
     stats: Vec<(String, String)>,
     demo_province: Option<(String, String)>,
-    welcome: Option<String>,
-    my_grants: Vec<(String, String, String)>,
 }
 
+/// `/`: the signed-in person's workbench (工作台); the public landing page for visitors.
 pub async fn home(
     State(state): State<AppState>,
     lang: Lang,
     caller: MaybeCaller,
     OriginalUri(uri): OriginalUri,
 ) -> Result<Response, AppError> {
-    let base = Base::new(&state, lang, "home", &uri).with_caller(&caller);
-    let (welcome, my_grants) = match caller.0.as_deref() {
-        Some(c) => {
-            let grants = state.store.grants_of(c.user.id).await?;
-            (
-                Some(base.t("home.welcome").replace("{name}", &c.user.display_name)),
-                grants
-                    .iter()
-                    .map(|g| (base.role_name(g.grant.role), g.grant.org_code.clone(), g.org_name.clone()))
-                    .collect(),
-            )
-        }
-        None => (None, Vec::new()),
-    };
+    if let Some(me) = caller.0.as_deref() {
+        return workbench::workbench_page(&state, lang, me, &uri).await;
+    }
+    let base = Base::new(&state, lang, "home", &uri);
     let t = state.store.totals().await?;
     let stats = [
         ("home.stat_provinces", t.provinces),
@@ -81,7 +73,7 @@ pub async fn home(
         },
         None => None,
     };
-    render(&HomePage { base, stats, demo_province, welcome, my_grants })
+    render(&HomePage { base, stats, demo_province })
 }
 
 struct ChildRow {
@@ -308,6 +300,16 @@ pub async fn favicon() -> Response {
     (
         [(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")],
         include_str!("../static/favicon.svg"),
+    )
+        .into_response()
+}
+
+/// The pickers' progressive enhancement (region cascade, search comboboxes); every form works
+/// without it.
+pub async fn pickers_script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../static/pickers.js"),
     )
         .into_response()
 }

@@ -5,3 +5,4 @@ pub mod charts;
 pub mod download;
 pub mod nav;
 pub mod page;
+pub mod pickers;

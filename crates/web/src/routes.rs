@@ -64,8 +64,11 @@ pub fn pages() -> (Router<AppState>, Vec<&'static str>) {
             post(pages::destinations::evidence_form)
                 .layer(axum::extract::DefaultBodyLimit::max(jiuye_app::files::MAX_FILE_BYTES + 64 * 1024)),
         )
+        .route("/disputes", get(pages::destinations::open_disputes::disputes_page))
         .route("/disputes/{id}/answer", post(pages::destinations::answer_form))
         .route("/integrity", get(pages::destinations::integrity::integrity))
+        .route("/employers/corrections", get(pages::employers::corrections::corrections_page))
+        .route("/employers/corrections/{id}", post(pages::employers::corrections::decision_submit))
         .route("/campaigns", get(pages::campaign::campaigns_page))
         .route("/visits", get(pages::campaign::visits::visits_list_page))
         .route(
@@ -121,6 +124,7 @@ pub fn pages() -> (Router<AppState>, Vec<&'static str>) {
         .route("/static/menu.js", get(pages::menu_script))
         .route("/static/favicon.svg", get(pages::favicon))
         .route("/favicon.ico", get(pages::favicon))
+        .route("/static/pickers.js", get(pages::pickers_script))
         .route("/api/openapi.json", get(crate::openapi::serve));
     (std::mem::take(&mut t.router), std::mem::take(&mut t.paths))
 }

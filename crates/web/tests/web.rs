@@ -36,6 +36,8 @@ mod matrix;
 mod navigation;
 #[path = "web_parts/paging.rs"]
 mod paging;
+#[path = "web_parts/pickers.rs"]
+mod pickers;
 #[path = "web_parts/postings.rs"]
 mod postings;
 #[path = "web_parts/read_log.rs"]
@@ -44,6 +46,8 @@ mod read_log;
 mod sealed;
 #[path = "web_parts/visits.rs"]
 mod visits;
+#[path = "web_parts/workbench.rs"]
+mod workbench;
 
 pub(crate) struct Fixture {
     pub name: &'static str,

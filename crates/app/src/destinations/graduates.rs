@@ -24,6 +24,8 @@ pub struct GraduateFilter {
     pub status: Option<String>,
     /// Only graduates without a counted, placed destination.
     pub unplaced: bool,
+    /// Only graduates nobody followed up with in this many days (1–365).
+    pub uncontacted_days: Option<i64>,
     /// Name or 学号 contains.
     pub q: Option<String>,
 }
@@ -44,6 +46,9 @@ impl GraduateFilter {
         }
         if self.unplaced {
             parts.push("unplaced".to_owned());
+        }
+        if let Some(d) = self.uncontacted_days {
+            parts.push(format!("uncontacted_days={d}"));
         }
         if let Some(q) = text(&self.q) {
             parts.push(format!("q={}", q.chars().take(100).collect::<String>()));
@@ -83,6 +88,11 @@ pub async fn list(
         ),
         None => None,
     };
+    let not_contacted_since = match filter.uncontacted_days {
+        Some(d) if (1..=365).contains(&d) => Some(chrono::Utc::now() - chrono::Duration::days(d)),
+        Some(_) => return Err(Error::bad_input(ErrorCode::InvalidQuery, "uncontacted_days 应在 1–365 之间")),
+        None => None,
+    };
     let path = org_path.clone().or_else(|| scope.first().cloned());
     let query = GraduateQuery {
         scope_paths: scope,
@@ -90,6 +100,7 @@ pub async fn list(
         cohort: filter.cohort,
         status,
         unplaced: filter.unplaced,
+        not_contacted_since,
         q: filter.q,
         limit,
         offset,

@@ -5,7 +5,7 @@
 use jiuye_domain::RefData;
 use jiuye_domain::access::{self, Action, Actor, Resource};
 use jiuye_store::Repository;
-use jiuye_store::employers::{CorrectionRow, Decided, EmployerFacts, ScamReportRow};
+use jiuye_store::employers::{CorrectionRow, Decided, EmployerFacts, PendingCorrection, ScamReportRow};
 use uuid::Uuid;
 
 use super::{Changes, Done, propose, readable, refused, registering_grant, ties, version_conflict};
@@ -39,6 +39,22 @@ pub async fn corrections(store: &dyn Repository, actor: &Actor, code: &str) -> R
         .filter(|r| registrar || r.correction.proposed_by == actor.user_id)
         .map(|row| Correction { employer_credit_code: e.credit_code.clone(), row })
         .collect())
+}
+
+/// The corrections waiting for the actor's decision: those proposed about employers registered
+/// within the scopes where the actor registers employers (the registering staff decide them),
+/// oldest first, with the total; `403` for anyone who registers employers nowhere.
+pub async fn corrections_to_decide(
+    store: &dyn Repository,
+    actor: &Actor,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<PendingCorrection>, i64), Error> {
+    let paths = access::scope_paths(actor, Action::RegisterEmployer);
+    if paths.is_empty() {
+        return Err(Error::forbidden());
+    }
+    Ok(store.proposed_corrections_under(&paths, limit, offset).await?)
 }
 
 /// Proposes a correction of an employer record for its registering scope to decide (staff who

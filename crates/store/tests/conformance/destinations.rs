@@ -94,6 +94,12 @@ async fn destinations_story_a_registration_from_draft_to_confirmation() {
         let item = s.list_graduates(&GraduateQuery { q: Some("王芳".into()), ..list("CN") }).await.unwrap().0;
         assert_eq!(item[0].contact_state, "needs_help", "{n}");
         assert!(item[0].contacted_at.is_some(), "{n}");
+        let fortnight = GraduateQuery { not_contacted_since: Some(Utc::now() - Duration::days(14)), ..list("CN") };
+        let (stale, stale_total) = s.list_graduates(&fortnight).await.unwrap();
+        assert_eq!(stale_total, 5, "{n}: 王芳 was reached just now");
+        assert!(stale.iter().all(|i| i.name != "王芳"), "{n}");
+        let later = GraduateQuery { not_contacted_since: Some(Utc::now() + Duration::days(1)), ..list("CN") };
+        assert_eq!(s.list_graduates(&later).await.unwrap().1, 6, "{n}: a contact before the date does not count");
 
         // 李明 registers a contract job; the graduate row mirrors code and status.
         let mut rec = record(&c, g[0].id, DestStatus::Submitted, "11", Some(li.id));

@@ -76,6 +76,16 @@ async fn employer_corrections_and_scam_reports_keep_their_state() {
         s.add_correction(&second).await.unwrap();
         let listed = s.corrections_of(e.id).await.unwrap();
         assert_eq!(listed.len(), 2, "{}", b.name);
+        // Both wait for 四川省, which registered the employer, and for nobody else.
+        let (waiting, total) = s.proposed_corrections_under(&["CN/510000".to_owned()], 10, 0).await.unwrap();
+        assert_eq!((total, waiting.len()), (2, 2), "{}", b.name);
+        assert_eq!(
+            (waiting[0].row.correction.id, waiting[0].employer_credit_code.as_str()),
+            (first.id, e.credit_code.as_str())
+        );
+        assert_eq!(waiting[0].employer_name, e.name, "{}", b.name);
+        assert_eq!(s.proposed_corrections_under(&["CN/110000".to_owned()], 10, 0).await.unwrap().1, 0);
+        assert_eq!(s.proposed_corrections_under(&[], 10, 0).await.unwrap().1, 0);
         assert_eq!(
             (listed[0].proposer_username.as_str(), listed[0].proposer_org_code.as_str()),
             ("reviewer", "4151010610")
@@ -83,6 +93,7 @@ async fn employer_corrections_and_scam_reports_keep_their_state() {
         assert_eq!(listed[0].correction.employees, Some(300));
         assert_eq!(s.reject_correction(first.id, user.id, Some("不符")).await.unwrap(), Decided::Done);
         assert_eq!(s.reject_correction(first.id, user.id, None).await.unwrap(), Decided::AlreadyDecided);
+        assert_eq!(s.proposed_corrections_under(&["CN".to_owned()], 10, 0).await.unwrap().1, 1, "{}", b.name);
         let merged =
             jiuye_store::employers::EmployerRecord { name: "乙公司".into(), employees: Some(300), ..e.clone() };
         let old = jiuye_store::employers::EmployerRecord { version: e.version - 1, ..merged.clone() };
@@ -92,6 +103,7 @@ async fn employer_corrections_and_scam_reports_keep_their_state() {
         let decided = s.correction(second.id).await.unwrap().unwrap().correction;
         assert_eq!((decided.status.as_str(), decided.decided_by), ("accepted", Some(user.id)));
         assert_eq!(s.employer_by_id(e.id).await.unwrap().unwrap().name, "乙公司");
+        assert_eq!(s.proposed_corrections_under(&["CN".to_owned()], 10, 0).await.unwrap().1, 0, "{}", b.name);
 
         // A scam confirmed at 四川大学 hides the employer from readers within it only, and
         // waits for 四川省 (which registered it) until lifted.

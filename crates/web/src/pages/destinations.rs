@@ -2,6 +2,7 @@
 //! record page, and the integrity checks. Every action calls the same function as the API.
 
 pub mod integrity;
+pub mod open_disputes;
 
 use crate::error::ErrorCode;
 use crate::extract::signed_in::SignedIn;
@@ -24,11 +25,12 @@ use crate::i18n::Lang;
 use crate::render::page::Base;
 use crate::render::page::group_digits;
 use crate::render::page::render;
+use crate::render::pickers::PickerAction;
 use jiuye_app::destinations::graduates::GraduateFilter;
 use jiuye_app::destinations::records::{Registered, ReviewInput};
 use jiuye_app::destinations::{disputes, evidence, graduates, records};
 
-fn beijing(t: chrono::DateTime<chrono::Utc>) -> String {
+pub(crate) fn beijing(t: chrono::DateTime<chrono::Utc>) -> String {
     match chrono::FixedOffset::east_opt(8 * 3600) {
         Some(tz) => t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
         None => t.format("%Y-%m-%d %H:%M UTC").to_string(),
@@ -61,6 +63,8 @@ struct FormValues {
     proof_kind: String,
     statement_signed: bool,
     note: String,
+    employer_q: String,
+    picker: Option<String>,
 }
 
 #[derive(Template)]
@@ -87,6 +91,10 @@ struct GraduatePage {
     error: Option<String>,
     violations: Vec<String>,
     notice: Option<String>,
+    /// The place picker of the form.
+    region: String,
+    /// The directory picker, for staff who may search it.
+    directory: Option<String>,
 }
 
 struct Outcome {
@@ -170,6 +178,7 @@ async fn graduate_page(
             proof_kind: r.proof_kind.clone().unwrap_or_default(),
             statement_signed: r.statement_signed,
             note: r.note.clone().unwrap_or_default(),
+            ..FormValues::default()
         },
         None => FormValues::default(),
     });
@@ -179,7 +188,37 @@ async fn graduate_page(
         .is_none_or(|c| !destination::open_for_changes(c, today));
     let status_code = outcome.error.as_ref().map(|e| e.status).unwrap_or(axum::http::StatusCode::OK);
     let info = outcome.error.as_ref().map(|e| crate::error::ErrorInfo { code: e.code, message: e.message.clone() });
+    let region = crate::render::pickers::region(
+        &base,
+        &state.refdata,
+        "employer_region",
+        "employer_region",
+        "picker.employer_region",
+        &form.employer_region,
+    )
+    .hint(&base, "picker.employer_region_hint")
+    .html()?;
+    let directory = if crate::pages::pickers::searches_employers(me) {
+        let search = matches!(form.picker.as_deref().and_then(PickerAction::parse), Some(PickerAction::Find(_)));
+        let mut p = crate::pages::pickers::employer_picker(
+            state,
+            &base,
+            me,
+            "dest_directory",
+            "directory",
+            &form.credit_code,
+            &form.employer_q,
+            search,
+        )
+        .await?;
+        p.legend = base.t("picker.use_directory").to_owned();
+        Some(p.html()?)
+    } else {
+        None
+    };
     let page = GraduatePage {
+        region,
+        directory,
         staff: !own,
         can_register: can(Action::RegisterDestination) && !closed,
         can_follow: !own && can(Action::RegisterDestination),
@@ -245,6 +284,11 @@ pub struct RegistrationForm {
     proof_kind: Option<String>,
     statement_signed: Option<String>,
     note: Option<String>,
+    #[serde(default)]
+    directory_q: String,
+    /// A directory picker button (`find:directory`, `add:directory:<code>`,
+    /// `drop:directory:<code>`): the form comes back with the employer filled in.
+    picker: Option<String>,
 }
 
 pub async fn register_form(
@@ -267,7 +311,25 @@ pub async fn register_form(
         proof_kind: f.proof_kind.clone().unwrap_or_default(),
         statement_signed: f.statement_signed.as_deref() == Some("true"),
         note: f.note.clone().unwrap_or_default(),
+        employer_q: f.directory_q.clone(),
+        picker: f.picker.clone(),
     };
+    if let Some(action) = f.picker.as_deref().and_then(PickerAction::parse) {
+        let mut values = values;
+        match &action {
+            PickerAction::Add(_, code) => {
+                if let Ok(found) = jiuye_app::employers::get(state.store.as_ref(), &me.actor, code).await {
+                    values.credit_code = found.employer.credit_code;
+                    values.employer_name = found.employer.name;
+                    values.employer_region = found.employer.region_code;
+                }
+            }
+            PickerAction::Drop(..) => values.credit_code.clear(),
+            _ => {}
+        }
+        let o = Outcome { error: None, violations: Vec::new(), notice: None, form: Some(values) };
+        return graduate_page(&state, lang, &uri, &me, id, o).await;
+    }
     let clean = |s: Option<String>| s.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
     let pay = match clean(f.monthly_pay) {
         Some(p) => match p.parse::<i64>() {
@@ -492,6 +554,7 @@ struct GraduatesPage {
     status: String,
     q: String,
     unplaced: bool,
+    uncontacted_days: String,
     statuses: Vec<(String, String)>,
     summary: String,
     rows: Vec<ListRow>,
@@ -515,6 +578,7 @@ pub struct ListQuery {
     status: Option<String>,
     q: Option<String>,
     unplaced: Option<String>,
+    uncontacted_days: Option<String>,
 }
 
 pub async fn graduates(
@@ -527,7 +591,21 @@ pub async fn graduates(
     let base = Base::new(&state, lang, "graduates", &uri).signed_in(&me);
     let cohort: Option<i32> = q.cohort.as_deref().and_then(|c| c.trim().parse().ok());
     let unplaced = q.unplaced.as_deref() == Some("true");
-    let filter = GraduateFilter { org: q.org.clone(), cohort, status: q.status.clone(), unplaced, q: q.q.clone() };
+    let uncontacted_days =
+        match q.uncontacted_days.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+            Some(d) => Some(d.parse::<i64>().map_err(|_| {
+                AppError::bad_request(ErrorCode::InvalidQuery, "“超过多少天未联系”应为 1–365 之间的整数")
+            })?),
+            None => None,
+        };
+    let filter = GraduateFilter {
+        org: q.org.clone(),
+        cohort,
+        status: q.status.clone(),
+        unplaced,
+        uncontacted_days,
+        q: q.q.clone(),
+    };
     let (items, total) = graduates::list(state.store.as_ref(), &me.actor, filter, 200, 0, state.reads(&me)).await?;
     let rows = items
         .into_iter()
@@ -553,6 +631,7 @@ pub async fn graduates(
         status: q.status.unwrap_or_default(),
         q: q.q.unwrap_or_default(),
         unplaced,
+        uncontacted_days: uncontacted_days.map(|d| d.to_string()).unwrap_or_default(),
         statuses: DestStatus::ALL.iter().map(|s| (s.id().to_owned(), s.zh().to_owned())).collect(),
         rows,
         base,

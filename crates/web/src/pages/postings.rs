@@ -27,6 +27,8 @@ use crate::extract::query::ApiQuery;
 use crate::i18n::Lang;
 use crate::render::page::Base;
 use crate::render::page::render;
+use crate::render::pickers::{self, PickerAction};
+use jiuye_domain::access::Action;
 
 impl PostingDto {
     /// "7000–11000 元/月", or "面议".
@@ -423,6 +425,10 @@ struct MinePage {
     error: Option<String>,
     added: bool,
     v: PostingFormData,
+    region: String,
+    position: String,
+    majors: String,
+    scope: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -455,6 +461,12 @@ pub struct PostingFormData {
     visibility: String,
     #[serde(default)]
     scope: String,
+    /// The majors picker's search box.
+    #[serde(default)]
+    majors_q: String,
+    /// A picker button (`find:majors`, `add:majors:<code>`, `drop:majors:<code>`): the form
+    /// comes back with the choice instead of being submitted.
+    picker: Option<String>,
     special_sme_100_days: Option<String>,
     special_western: Option<String>,
     special_hongzhi: Option<String>,
@@ -477,7 +489,57 @@ pub(crate) async fn mine(
     let list = crate::api::postings::review::postings_of_caller(state, me).await?;
     let base = Base::new(state, lang, "postings", uri).signed_in(me);
     let deadline = (chrono::Local::now().date_naive() + chrono::Duration::days(30)).to_string();
-    render(&MinePage { base, list, education: jiuye_domain::posting::EDUCATION.to_vec(), deadline, error, added, v })
+    let rd = &state.refdata;
+    let region =
+        pickers::region(&base, rd, "pf_region", "region", "picker.place_of_work", &v.region).required().html()?;
+    let position =
+        pickers::position(&base, rd, "pf_position", "position", "picker.position", &v.position).required().html()?;
+    let chosen = pickers::split_codes(&v.majors)
+        .into_iter()
+        .map(|c| pickers::Choice { label: pickers::major_label(rd, &c).unwrap_or_else(|| c.clone()), value: c })
+        .collect();
+    let mut majors = pickers::SearchPicker::new(
+        &base,
+        "majors",
+        "pf_majors",
+        "majors",
+        "posting.majors",
+        "picker.majors_help",
+        true,
+        chosen,
+    );
+    if let Some(PickerAction::Find(_)) = v.picker.as_deref().and_then(PickerAction::parse) {
+        majors = majors.searched(&v.majors_q, pickers::major_matches(rd, &v.majors_q, 30));
+    }
+    let majors = majors.html()?;
+    let scope = pickers::scope(
+        state.store.as_ref(),
+        &base,
+        &me.actor,
+        Action::PostJob,
+        0,
+        "pf_scope",
+        "scope",
+        "picker.scope",
+        &v.scope,
+    )
+    .await?
+    .empty(&base, "picker.scope_nation")
+    .hint(&base, "picker.scope_help")
+    .html()?;
+    render(&MinePage {
+        base,
+        list,
+        education: jiuye_domain::posting::EDUCATION.to_vec(),
+        deadline,
+        error,
+        added,
+        v,
+        region,
+        position,
+        majors,
+        scope,
+    })
 }
 
 /// The employer's postings with their state and screening, and the form to submit one.
@@ -497,8 +559,12 @@ pub async fn mine_submit(
     lang: Lang,
     SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
-    axum::Form(f): axum::Form<PostingFormData>,
+    axum::Form(mut f): axum::Form<PostingFormData>,
 ) -> Result<Response, AppError> {
+    if let Some(action) = f.picker.as_deref().and_then(PickerAction::parse) {
+        f.majors = pickers::apply_to_codes(&f.majors, &action, "majors", true);
+        return mine(&state, lang, &uri, &me, f, None, false).await;
+    }
     let num = |s: &str| s.trim().parse::<i64>().ok();
     let input = PostingInput {
         title: f.title.clone(),

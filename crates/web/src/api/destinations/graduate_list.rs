@@ -50,6 +50,8 @@ pub struct GraduateListParams {
     /// Only graduates without a counted, placed destination.
     #[serde(default)]
     pub unplaced: bool,
+    /// Only graduates nobody followed up with in this many days (1–365).
+    pub uncontacted_days: Option<i64>,
     /// Name or 学号 contains.
     pub q: Option<String>,
 }
@@ -73,7 +75,14 @@ impl From<GraduateListItem> for GraduateItem {
 
 impl From<GraduateListParams> for GraduateFilter {
     fn from(p: GraduateListParams) -> Self {
-        GraduateFilter { org: p.org, cohort: p.cohort, status: p.status, unplaced: p.unplaced, q: p.q }
+        GraduateFilter {
+            org: p.org,
+            cohort: p.cohort,
+            status: p.status,
+            unplaced: p.unplaced,
+            uncontacted_days: p.uncontacted_days,
+            q: p.q,
+        }
     }
 }
 

@@ -23,6 +23,8 @@ use crate::AppState;
 use crate::auth::audited;
 use crate::error::AppError;
 use crate::extract::query::ApiQuery;
+use crate::pages::pickers::{NewEmployer, NewEmployerForm, add_employer, employer_picker};
+use crate::render::pickers::{self, PickerAction};
 use uuid::Uuid;
 
 /// What the visit form shows in its fields.
@@ -38,6 +40,9 @@ struct FormValues {
     invited_to_fair: bool,
     survey_filled: bool,
     notes: String,
+    employer_q: String,
+    new: NewEmployer,
+    picker: Option<String>,
 }
 
 impl FormValues {
@@ -53,6 +58,7 @@ impl FormValues {
             invited_to_fair: d.invited_to_fair,
             survey_filled: d.survey_filled,
             notes: d.notes.clone().unwrap_or_default(),
+            ..FormValues::default()
         }
     }
 
@@ -68,6 +74,14 @@ impl FormValues {
             invited_to_fair: f.invited_to_fair.is_some(),
             survey_filled: f.survey_filled.is_some(),
             notes: f.notes.clone().unwrap_or_default(),
+            employer_q: f.employer_q.clone(),
+            new: NewEmployer {
+                name: f.new_name.clone(),
+                credit_code: f.new_credit_code.clone(),
+                region: f.new_region.clone(),
+                industry: f.new_industry.clone(),
+            },
+            picker: f.picker.clone(),
         }
     }
 }
@@ -83,6 +97,9 @@ struct VisitFormPage {
     today: String,
     error: Option<String>,
     notice: Option<String>,
+    unit: String,
+    employer: String,
+    new_employer: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -91,8 +108,14 @@ pub struct VisitFormQuery {
     saved: Option<String>,
 }
 
+/// What a picker button on the form came back with: an error of the new-employer part.
+#[derive(Default)]
+struct PickerOutcome {
+    new_error: Option<String>,
+}
+
 #[allow(clippy::too_many_arguments)]
-fn visit_form(
+async fn visit_form(
     state: &AppState,
     lang: crate::i18n::Lang,
     uri: &axum::http::Uri,
@@ -101,6 +124,7 @@ fn visit_form(
     v: FormValues,
     error: Option<String>,
     notice: Option<&str>,
+    picked: PickerOutcome,
 ) -> Result<Response, AppError> {
     let base = crate::render::page::Base::new(state, lang, "campaigns", uri).signed_in(me);
     let today = chrono::Local::now().date_naive().to_string();
@@ -109,7 +133,72 @@ fn visit_form(
         Some((id, photos)) => (Some(id), photos),
         None => (None, Vec::new()),
     };
-    crate::render::page::render(&VisitFormPage { base, editing, photos, v, today, error, notice })
+    let store = state.store.as_ref();
+    let unit = pickers::scope(store, &base, &me.actor, Action::LogVisit, 2, "v_unit", "unit", "picker.unit", &v.unit)
+        .await?
+        .required()
+        .hint(&base, "picker.unit_help")
+        .html()?;
+    let search = matches!(v.picker.as_deref().and_then(PickerAction::parse), Some(PickerAction::Find(_)));
+    let employer = employer_picker(state, &base, me, "v_employer", "employer", &v.employer, &v.employer_q, search)
+        .await?
+        .html()?;
+    let new_employer = NewEmployerForm::html(&base, &state.refdata, "employer", &v.new, picked.new_error)?;
+    crate::render::page::render(&VisitFormPage {
+        base,
+        editing,
+        photos,
+        v,
+        today,
+        error,
+        notice,
+        unit,
+        employer,
+        new_employer,
+    })
+}
+
+/// A picker button of the visit form: the form comes back with the choice (and, for a new
+/// employer, the directory entry made), nothing is logged.
+async fn picked(
+    state: &AppState,
+    lang: crate::i18n::Lang,
+    uri: &axum::http::Uri,
+    me: &crate::auth::Caller,
+    editing: Option<(Uuid, Vec<Uuid>)>,
+    mut values: FormValues,
+    action: PickerAction,
+) -> Result<Response, AppError> {
+    if let PickerAction::New(_) = action {
+        let (added, event) = add_employer(state, me, &values.new).await;
+        return match added {
+            Ok(code) => {
+                values.employer = code;
+                values.new = NewEmployer::default();
+                let page = visit_form(
+                    state,
+                    lang,
+                    uri,
+                    me,
+                    editing,
+                    values,
+                    None,
+                    Some("picker.new_added"),
+                    PickerOutcome::default(),
+                )
+                .await?;
+                Ok(event.attach(page))
+            }
+            Err(e) => {
+                let outcome = PickerOutcome { new_error: Some(e.message.clone()) };
+                let mut page = visit_form(state, lang, uri, me, editing, values, None, None, outcome).await?;
+                *page.status_mut() = e.status;
+                Ok(event.attach(page))
+            }
+        };
+    }
+    values.employer = pickers::apply_to_codes(&values.employer, &action, "employer", false);
+    visit_form(state, lang, uri, me, editing, values, None, None, PickerOutcome::default()).await
 }
 
 /// The visit form, for a phone as much as a desk.
@@ -128,7 +217,7 @@ pub async fn visit_form_page(
         ..Default::default()
     };
     let notice = q.logged.is_some().then_some("visit.logged");
-    visit_form(&state, lang, &uri, &me, None, v, None, notice)
+    visit_form(&state, lang, &uri, &me, None, v, None, notice, PickerOutcome::default()).await
 }
 
 /// The form of a stored visit, to correct it or add photos.
@@ -149,12 +238,15 @@ pub async fn visit_edit_page(
         None
     };
     let photos = d.photos.clone().unwrap_or_default();
-    visit_form(&state, lang, &uri, &me, Some((id, photos)), FormValues::of(&d), None, notice)
+    visit_form(&state, lang, &uri, &me, Some((id, photos)), FormValues::of(&d), None, notice, PickerOutcome::default())
+        .await
 }
 
 #[derive(Debug, Deserialize)]
 pub struct VisitFormData {
+    #[serde(default)]
     unit: String,
+    #[serde(default)]
     employer: String,
     visit_date: String,
     form: String,
@@ -166,6 +258,19 @@ pub struct VisitFormData {
     invited_to_fair: Option<String>,
     survey_filled: Option<String>,
     notes: Option<String>,
+    #[serde(default)]
+    employer_q: String,
+    #[serde(default)]
+    new_name: String,
+    #[serde(default)]
+    new_credit_code: String,
+    #[serde(default)]
+    new_region: String,
+    #[serde(default)]
+    new_industry: String,
+    /// A picker button (`find:employer`, `add:employer:<code>`, `drop:employer:<code>`,
+    /// `new:employer`): the form comes back instead of being submitted.
+    picker: Option<String>,
 }
 
 impl VisitFormData {
@@ -205,9 +310,14 @@ pub async fn visit_form_submit(
     axum::Form(f): axum::Form<VisitFormData>,
 ) -> Result<Response, AppError> {
     let values = FormValues::from_data(&f);
+    if let Some(action) = f.picker.as_deref().and_then(PickerAction::parse) {
+        return picked(&state, lang, &uri, &me, None, values, action).await;
+    }
     let input = match f.input() {
         Ok(i) => i,
-        Err(m) => return visit_form(&state, lang, &uri, &me, None, values, Some(m), None),
+        Err(m) => {
+            return visit_form(&state, lang, &uri, &me, None, values, Some(m), None, PickerOutcome::default()).await;
+        }
     };
     let event = create_event(&input);
     match app::log(state.store.as_ref(), &me.actor, &input, today()).await.map_err(AppError::from) {
@@ -217,7 +327,9 @@ pub async fn visit_form_submit(
         }
         // The form comes back with the reason, under the status the API gives.
         Err(e) => {
-            let page = visit_form(&state, lang, &uri, &me, None, values, Some(e.message.clone()), None)?;
+            let message = Some(e.message.clone());
+            let page =
+                visit_form(&state, lang, &uri, &me, None, values, message, None, PickerOutcome::default()).await?;
             let mut page = event.attach(page);
             *page.status_mut() = e.status;
             Ok(page)
@@ -238,9 +350,15 @@ pub async fn visit_edit_submit(
     app::scoped(state.store.as_ref(), &me.actor, id).await?;
     let photos = state.store.photos_of(id).await?.into_iter().map(|p| p.id).collect::<Vec<_>>();
     let values = FormValues::from_data(&f);
+    if let Some(action) = f.picker.as_deref().and_then(PickerAction::parse) {
+        return picked(&state, lang, &uri, &me, Some((id, photos)), values, action).await;
+    }
     let input = match f.input() {
         Ok(i) => i,
-        Err(m) => return visit_form(&state, lang, &uri, &me, Some((id, photos)), values, Some(m), None),
+        Err(m) => {
+            let editing = Some((id, photos));
+            return visit_form(&state, lang, &uri, &me, editing, values, Some(m), None, PickerOutcome::default()).await;
+        }
     };
     let event = update_event(id);
     match app::correct(state.store.as_ref(), &me.actor, id, &input, today()).await.map_err(AppError::from) {
@@ -251,7 +369,9 @@ pub async fn visit_edit_submit(
         Err(e) if e.status == StatusCode::NOT_FOUND || e.status == StatusCode::FORBIDDEN => Ok(audited(event, Err(e))),
         Err(e) => {
             let message = Some(e.message.clone());
-            let page = visit_form(&state, lang, &uri, &me, Some((id, photos)), values, message, None)?;
+            let editing = Some((id, photos));
+            let page =
+                visit_form(&state, lang, &uri, &me, editing, values, message, None, PickerOutcome::default()).await?;
             let mut page = event.attach(page);
             *page.status_mut() = e.status;
             Ok(page)
@@ -292,6 +412,7 @@ pub async fn visit_delete_submit(
 struct VisitsPage {
     base: crate::render::page::Base,
     org: String,
+    org_picker: String,
     list: VisitList,
     prev: Option<i64>,
     next: Option<i64>,
@@ -322,5 +443,18 @@ pub async fn visits_list_page(
     let base = crate::render::page::Base::new(&state, lang, "campaigns", &uri).signed_in(&me);
     let prev = (offset > 0).then(|| (offset - 50).max(0));
     let next = (offset + 50 < list.total).then_some(offset + 50);
-    crate::render::page::render(&VisitsPage { base, org, list, prev, next, deleted: q.deleted.is_some() })
+    let org_picker = pickers::scope(
+        state.store.as_ref(),
+        &base,
+        &me.actor,
+        Action::LogVisit,
+        1,
+        "vl_org",
+        "org",
+        "picker.org",
+        &org,
+    )
+    .await?
+    .html()?;
+    crate::render::page::render(&VisitsPage { base, org, org_picker, list, prev, next, deleted: q.deleted.is_some() })
 }
