@@ -52,7 +52,7 @@ pub fn pages() -> (Router<AppState>, Vec<&'static str>) {
         .route("/read-log", get(pages::read_log::read_log_page))
         .route("/stats", get(pages::rosters::stats))
         .route("/me/destination", get(pages::destinations::my_destination))
-        .route("/graduates", get(pages::destinations::graduates))
+        .route("/graduates", get(pages::destinations::list::graduates))
         .route("/graduates/{id}", get(pages::destinations::graduate))
         .route("/graduates/{id}/destination", post(pages::destinations::register_form))
         .route("/graduates/{id}/review", post(pages::destinations::review_form))
