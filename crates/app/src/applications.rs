@@ -150,9 +150,7 @@ pub async fn apply(
         return Err(unprocessable(ErrorCode::PostingClosed, "该职位未发布或已截止"));
     }
     let note = note.map(str::trim).filter(|n| !n.is_empty());
-    if note.is_some_and(|n| n.chars().count() > 1000) {
-        return Err(unprocessable(ErrorCode::InvalidNote, "附言不超过 1000 字"));
-    }
+    jiuye_domain::text::check_opt("附言", note, jiuye_domain::text::APPLICATION_NOTE)?;
     let id = Uuid::now_v7();
     if !postings.store.add_application(id, posting, graduate, note, actor.user_id).await? {
         return Err(Error::new(ErrorKind::Conflict, ErrorCode::AlreadyApplied, "您已投递过这个职位"));
@@ -220,7 +218,8 @@ pub async fn move_to(
 pub async fn message(store: &dyn Repository, actor: &Actor, id: Uuid, body: &str) -> Result<ApplicationView, Error> {
     let (a, who) = as_party(store, actor, id).await?;
     let body = body.trim();
-    if !(1..=2000).contains(&body.chars().count()) {
+    jiuye_domain::text::check_len("消息", body, jiuye_domain::text::MESSAGE)?;
+    if body.is_empty() {
         return Err(unprocessable(ErrorCode::InvalidMessage, "消息应为 1–2000 个字"));
     }
     store.add_application_message(id, who.id(), body).await?;

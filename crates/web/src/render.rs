@@ -3,4 +3,7 @@
 
 pub mod charts;
 pub mod download;
+pub mod names;
 pub mod page;
+pub mod text;
+pub mod time;

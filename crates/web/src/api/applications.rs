@@ -94,6 +94,7 @@ fn list(items: Vec<ApplicationView>) -> ApplicationList {
 /// Optional words to the employer.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ApplyInput {
+    #[schema(max_length = 1000)]
     pub note: Option<String>,
 }
 
@@ -229,6 +230,7 @@ pub(crate) fn status_event(id: Uuid, input: &StatusInput) -> AuditEvent {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct MessageInput {
     /// 1–2000 characters.
+    #[schema(max_length = 2000)]
     pub body: String,
 }
 

@@ -87,7 +87,7 @@ pub async fn chart_page(
     let query = TargetQuery { org: &org_code, as_of: p.as_of.as_deref(), status: None };
     let chart = app::chart(state.store.as_ref(), &me.actor, &id, query, today()).await?;
     let (org, campaign, units) = (chart.targets.org, chart.targets.campaign, chart.units);
-    let as_of = p.as_of.filter(|s| !s.trim().is_empty()).unwrap_or_else(|| today().to_string());
+    let as_of = p.as_of.filter(|s| !s.trim().is_empty()).unwrap_or_else(|| campaign.default_as_of(today()).to_string());
     let (req, exp): (u32, u32) = (units.iter().map(|u| u.required).sum(), units.iter().map(|u| u.expected).sum());
     let bars: Vec<crate::render::charts::Bar> = units
         .iter()
@@ -195,7 +195,7 @@ pub async fn campaign_page(
     let targets = app::targets(state.store.as_ref(), &me.actor, &id, query, today()).await?;
     let (campaign, items) = (targets.campaign, targets.items);
     let items: Vec<TargetProgress> = items.into_iter().map(TargetProgress::from).collect();
-    let as_of = p.as_of.filter(|s| !s.trim().is_empty()).unwrap_or_else(|| today().to_string());
+    let as_of = p.as_of.filter(|s| !s.trim().is_empty()).unwrap_or_else(|| campaign.default_as_of(today()).to_string());
     let count = |s: &str| items.iter().filter(|t| t.status == s).count().to_string();
     let summary = base
         .t("campaign.summary")

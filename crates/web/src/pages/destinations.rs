@@ -28,13 +28,6 @@ use jiuye_app::destinations::graduates::GraduateFilter;
 use jiuye_app::destinations::records::{Registered, ReviewInput};
 use jiuye_app::destinations::{disputes, evidence, graduates, records};
 
-fn beijing(t: chrono::DateTime<chrono::Utc>) -> String {
-    match chrono::FixedOffset::east_opt(8 * 3600) {
-        Some(tz) => t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
-        None => t.format("%Y-%m-%d %H:%M UTC").to_string(),
-    }
-}
-
 /// The graduate's own record.
 pub async fn my_destination(SignedIn(me): SignedIn) -> Response {
     match jiuye_domain::access::subject_of(&me.actor, Role::Graduate) {
@@ -89,6 +82,13 @@ struct GraduatePage {
     notice: Option<String>,
 }
 
+impl GraduatePage {
+    /// The name of a kind of proof (`contract` → 劳动合同), as recorded when unknown.
+    fn proof_name(&self, id: &str) -> String {
+        ProofKind::from_id(id).map(|p| self.base.zh_en(p.zh(), p.en()).to_owned()).unwrap_or_else(|| id.to_owned())
+    }
+}
+
 struct Outcome {
     error: Option<AppError>,
     violations: Vec<String>,
@@ -137,7 +137,10 @@ async fn graduate_page(
             }),
         );
         add("grad.pay", r.monthly_pay.map(|p| format!("{} 元", group_digits(p))));
-        add("grad.proof", r.proof_kind.as_deref().and_then(ProofKind::from_id).map(|p| p.zh().to_owned()));
+        add(
+            "grad.proof",
+            r.proof_kind.as_deref().and_then(ProofKind::from_id).map(|p| base.zh_en(p.zh(), p.en()).to_owned()),
+        );
         add("grad.note", r.note.clone());
         RecordView {
             status_zh: r.status_zh.clone(),
@@ -153,8 +156,8 @@ async fn graduate_page(
         .map(|v| {
             (
                 v.version,
-                beijing(v.at),
-                v.action.clone(),
+                crate::render::time::local_minute(v.at),
+                base.record_step(&v.action),
                 DestStatus::from_id(&v.status).map(|s| s.zh().to_owned()).unwrap_or_default(),
                 v.actor.clone().unwrap_or_default(),
             )
@@ -173,7 +176,7 @@ async fn graduate_page(
         },
         None => FormValues::default(),
     });
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::render::time::today();
     let closed = chrono::NaiveDate::parse_from_str(&d.closes_on, "%Y-%m-%d")
         .ok()
         .is_none_or(|c| !destination::open_for_changes(c, today));
@@ -195,7 +198,7 @@ async fn graduate_page(
         can_read_log: access::can(&me.actor, Action::ViewReadLog, &Resource::at(&g.programme_path)).is_some(),
         review_levels,
         codes: state.refdata.entries_of(Catalogue::Destinations).map(|e| (e.code.clone(), e.name.clone())).collect(),
-        proofs: ProofKind::ALL.iter().map(|p| (p.id().to_owned(), p.zh().to_owned())).collect(),
+        proofs: ProofKind::ALL.iter().map(|p| (p.id().to_owned(), base.zh_en(p.zh(), p.en()).to_owned())).collect(),
         form,
         error: outcome.error.map(|e| e.message),
         violations: outcome.violations,
@@ -292,7 +295,7 @@ pub async fn register_form(
         statement_signed: values.statement_signed,
         note: clean(f.note),
     };
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::render::time::today();
     match records::register(state.store.as_ref(), &state.settings.keys, &state.refdata, &me.actor, today, id, reg)
         .await
         .map_err(AppError::from)
@@ -495,6 +498,8 @@ struct GraduatesPage {
     statuses: Vec<(String, String)>,
     summary: String,
     rows: Vec<ListRow>,
+    prev_href: Option<String>,
+    next_href: Option<String>,
 }
 
 struct ListRow {
@@ -515,7 +520,11 @@ pub struct ListQuery {
     status: Option<String>,
     q: Option<String>,
     unplaced: Option<String>,
+    page: Option<i64>,
 }
+
+/// Rows per page of the graduate list.
+const GRADUATES_PER_PAGE: i64 = 50;
 
 pub async fn graduates(
     State(state): State<AppState>,
@@ -525,10 +534,21 @@ pub async fn graduates(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Response, AppError> {
     let base = Base::new(&state, lang, "graduates", &uri).signed_in(&me);
-    let cohort: Option<i32> = q.cohort.as_deref().and_then(|c| c.trim().parse().ok());
+    let page_no = q.page.unwrap_or(1);
+    if page_no < 1 {
+        return Err(AppError::bad_request(ErrorCode::InvalidQuery, "页码应从 1 开始"));
+    }
+    // No cohort asked: the newest cohort in the caller's scope (an empty field means every cohort).
+    let cohort: Option<i32> = match q.cohort.as_deref().map(str::trim) {
+        Some("") => None,
+        Some(c) => Some(c.parse().map_err(|_| AppError::bad_request(ErrorCode::InvalidCohort, "届别应为四位年份"))?),
+        None => graduates::newest_cohort(state.store.as_ref(), &me.actor, q.org.as_deref()).await?,
+    };
     let unplaced = q.unplaced.as_deref() == Some("true");
     let filter = GraduateFilter { org: q.org.clone(), cohort, status: q.status.clone(), unplaced, q: q.q.clone() };
-    let (items, total) = graduates::list(state.store.as_ref(), &me.actor, filter, 200, 0, state.reads(&me)).await?;
+    let offset = (page_no - 1) * GRADUATES_PER_PAGE;
+    let (items, total) =
+        graduates::list(state.store.as_ref(), &me.actor, filter, GRADUATES_PER_PAGE, offset, state.reads(&me)).await?;
     let rows = items
         .into_iter()
         .map(|g| ListRow {
@@ -539,21 +559,34 @@ pub async fn graduates(
             name: g.name,
             college: g.college_name,
             cohort: g.cohort,
-            code: g.dest_code.unwrap_or_default(),
+            code: g.dest_code.map(|c| crate::render::names::destination(&state.refdata, &c)).unwrap_or_default(),
         })
         .collect();
+    let pages = ((total + GRADUATES_PER_PAGE - 1) / GRADUATES_PER_PAGE).max(1);
+    let href = |p: i64| {
+        let mut s = format!("/graduates?page={p}&cohort={}", cohort.map(|c| c.to_string()).unwrap_or_default());
+        let unplaced = unplaced.then(|| "true".to_owned());
+        for (k, v) in [("org", &q.org), ("status", &q.status), ("q", &q.q), ("unplaced", &unplaced)] {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                s.push_str(&format!("&{k}={}", crate::render::page::encode_component(v)));
+            }
+        }
+        s
+    };
     let page = GraduatesPage {
-        summary: format!(
-            "{} {}",
-            group_digits(total),
-            if lang == Lang::Zh { "名毕业生（最多显示 200 名）" } else { "graduates (showing up to 200)" }
-        ),
+        summary: base
+            .t("common.page_of")
+            .replace("{page}", &page_no.to_string())
+            .replace("{pages}", &pages.to_string())
+            .replace("{n}", &group_digits(total)),
+        prev_href: (page_no > 1).then(|| href(page_no - 1)),
+        next_href: (page_no < pages).then(|| href(page_no + 1)),
         org: q.org.unwrap_or_default(),
         cohort: cohort.map(|c| c.to_string()).unwrap_or_default(),
         status: q.status.unwrap_or_default(),
         q: q.q.unwrap_or_default(),
         unplaced,
-        statuses: DestStatus::ALL.iter().map(|s| (s.id().to_owned(), s.zh().to_owned())).collect(),
+        statuses: DestStatus::ALL.iter().map(|s| (s.id().to_owned(), base.zh_en(s.zh(), s.en()).to_owned())).collect(),
         rows,
         base,
     };

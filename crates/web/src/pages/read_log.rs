@@ -19,14 +19,6 @@ use crate::render::page::{Base, encode_component, group_digits, render};
 
 const PER_PAGE: i64 = 50;
 
-/// A timestamp as people in China read it (UTC+8).
-fn beijing_time(t: chrono::DateTime<chrono::Utc>) -> String {
-    match chrono::FixedOffset::east_opt(8 * 3600) {
-        Some(tz) => t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string(),
-        None => t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-    }
-}
-
 struct Row {
     at: String,
     reader: String,
@@ -116,7 +108,7 @@ pub async fn read_log_page(
     let rows = items
         .into_iter()
         .map(|e| Row {
-            at: beijing_time(e.at),
+            at: crate::render::time::local_datetime(e.at),
             role: match (e.reader_role.as_deref().and_then(Role::from_id), e.reader_path.as_deref()) {
                 (Some(role), Some(path)) => {
                     format!("{} · {}", base.role_name(role), path.rsplit('/').next().unwrap_or(path))

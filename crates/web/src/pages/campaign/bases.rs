@@ -59,7 +59,7 @@ async fn page(
     let next = (offset + 50 < list.total).then_some(offset + 50);
     let can_add = found.can_add;
     let base = crate::render::page::Base::new(state, lang, "campaigns", uri).signed_in(me);
-    let today = chrono::Local::now().date_naive().to_string();
+    let today = crate::render::time::today().to_string();
     crate::render::page::render(&BasesPage {
         base,
         org,

@@ -119,7 +119,7 @@ async fn page(
         employer,
         lines,
         education: demand::EDUCATION_LEVELS.to_vec(),
-        form_year: chrono::Datelike::year(&chrono::Local::now().date_naive()) + 1,
+        form_year: chrono::Datelike::year(&crate::render::time::today()) + 1,
         error,
         saved: q.saved.is_some(),
     };

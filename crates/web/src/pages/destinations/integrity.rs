@@ -113,7 +113,11 @@ async fn wages_page(
             code,
             yuan,
             effective,
-            source,
+            source: match source.strip_prefix("edited by ") {
+                _ if source == "shipped" => base.t("wage.source_shipped").to_owned(),
+                Some(user) => base.t("wage.source_edited").replace("{user}", user),
+                None => source,
+            },
         })
         .collect();
     let status = error.as_ref().map(|e| e.status).unwrap_or(axum::http::StatusCode::OK);
