@@ -269,3 +269,40 @@ async fn free_text_over_its_limit_is_refused_by_the_api_and_the_form() {
         f.cleanup().await;
     }
 }
+
+/// The defaults a person sees: a finished campaign measured at its end, the graduate list of
+/// the newest cohort in pages of 50 with the total, no data shown as such.
+#[tokio::test]
+async fn defaults_show_the_newest_cohort_a_finished_campaign_at_its_end_and_no_data_as_such() {
+    for f in fixtures().await {
+        demo_records(&f).await;
+        let (cookie, _) = login(&f.app, "demo_career", DEMO_PASSWORD).await;
+        let list = page(&f, "/graduates", Some(&cookie), "zh").await;
+        assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+        assert!(
+            list.body.contains(r#"name="cohort" type="number" min="2000" max="2100" value="2023""#),
+            "{}",
+            list.body
+        );
+        let rows = list.body.matches("<a href=\"/graduates/").count();
+        assert_eq!(rows, 50, "{}: one page of 50", f.name);
+        assert!(list.body.contains("第 1 / ") && list.body.contains("rel=\"next\""), "{}", list.body);
+        assert!(!visible_text(&list.body).contains("2022"), "{}: only the newest cohort", f.name);
+        let next = page(&f, "/graduates?page=2&cohort=2023", Some(&cookie), "zh").await;
+        assert!(next.body.contains("第 2 / ") && next.body.contains("rel=\"prev\""), "{}", next.body);
+
+        let spring = jiuye_domain::campaign::Campaign::parse(jiuye_domain::campaign::SPRING_2023).expect("policy");
+        let c = page(&f, &format!("/campaigns/{}", spring.id), Some(&cookie), "zh").await;
+        assert_eq!(c.status, StatusCode::OK, "{}", c.body);
+        assert!(c.body.contains(&format!(r#"name="as_of" type="date" value="{}""#, spring.end)), "{}", c.body);
+
+        let (ministry, _) = login(&f.app, "demo_ministry", DEMO_PASSWORD).await;
+        for url in ["/orgs/CN", "/stats?org=CN"] {
+            let r = page(&f, url, Some(&ministry), "zh").await;
+            assert_eq!(r.status, StatusCode::OK, "{url}: {}", r.body);
+            let text = visible_text(&r.body);
+            assert!(text.contains("暂无数据") && !text.contains("0.00%"), "{url}: {text}");
+        }
+        f.cleanup().await;
+    }
+}
