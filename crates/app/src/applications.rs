@@ -10,7 +10,7 @@ use jiuye_domain::access::{self, Action, Actor, Resource, Role};
 use jiuye_domain::employer::Verification;
 use jiuye_domain::posting::ApplicationStatus;
 use jiuye_store::Repository;
-use jiuye_store::postings::{ApplicationRow, TalentRow};
+use jiuye_store::postings::{ApplicationRow, ApplicationSide, TalentRow};
 use uuid::Uuid;
 
 use crate::files::Files;
@@ -56,6 +56,8 @@ pub struct ApplicationView {
     pub application: ApplicationRow,
     pub history: Vec<(ApplicationStatus, DateTime<Utc>)>,
     pub messages: Vec<Message>,
+    /// The other party moved it or wrote on it since the caller last opened it.
+    pub changed: bool,
 }
 
 /// A résumé as read by a party: its bytes and media type.
@@ -86,7 +88,7 @@ async fn view(store: &dyn Repository, a: ApplicationRow, with_messages: bool) ->
     } else {
         Vec::new()
     };
-    Ok(ApplicationView { application: a, history, messages })
+    Ok(ApplicationView { application: a, history, messages, changed: false })
 }
 
 async fn reread(store: &dyn Repository, id: Uuid) -> Result<ApplicationView, Error> {
@@ -150,9 +152,7 @@ pub async fn apply(
         return Err(unprocessable(ErrorCode::PostingClosed, "该职位未发布或已截止"));
     }
     let note = note.map(str::trim).filter(|n| !n.is_empty());
-    if note.is_some_and(|n| n.chars().count() > 1000) {
-        return Err(unprocessable(ErrorCode::InvalidNote, "附言不超过 1000 字"));
-    }
+    jiuye_domain::text::check_opt("附言", note, jiuye_domain::text::APPLICATION_NOTE)?;
     let id = Uuid::now_v7();
     if !postings.store.add_application(id, posting, graduate, note, actor.user_id).await? {
         return Err(Error::new(ErrorKind::Conflict, ErrorCode::AlreadyApplied, "您已投递过这个职位"));
@@ -163,11 +163,48 @@ pub async fn apply(
 /// The caller's own applications (a graduate's), newest first.
 pub async fn mine(store: &dyn Repository, actor: &Actor) -> Result<Vec<ApplicationView>, Error> {
     let graduate = own_graduate(actor).ok_or_else(Error::forbidden)?;
+    let changed = store.changed_applications(actor.user_id, ApplicationSide::Graduate, graduate).await?;
     let mut items = Vec::new();
     for a in store.applications_of_graduate(graduate).await? {
-        items.push(view(store, a, false).await?);
+        let mut v = view(store, a, false).await?;
+        v.changed = changed.contains(&v.application.id);
+        items.push(v);
     }
     Ok(items)
+}
+
+/// Every application to any posting of the caller's employer (an employer's account), newest
+/// first, each marked when the applicant moved it or wrote on it since the caller last opened it;
+/// 403 for anyone else and for a blacklisted employer.
+pub async fn received(store: &dyn Repository, actor: &Actor) -> Result<Vec<ApplicationView>, Error> {
+    let employer = access::subject_of(actor, Role::Employer).ok_or_else(Error::forbidden)?;
+    access::can(actor, Action::PostJob, &Resource::owned("", employer)).ok_or_else(Error::forbidden)?;
+    reaches_graduates(store, employer).await?;
+    let changed = store.changed_applications(actor.user_id, ApplicationSide::Employer, employer).await?;
+    let mut items = Vec::new();
+    for a in store.applications_to_employer(employer).await? {
+        let mut v = view(store, a, false).await?;
+        v.changed = changed.contains(&v.application.id);
+        items.push(v);
+    }
+    Ok(items)
+}
+
+/// How many of the caller's applications (a graduate's own, or those an employer's account
+/// receives) the other party moved or wrote on since the caller last opened them; `None` for
+/// someone who is neither (or an employer that no longer reaches graduates).
+pub async fn changed_count(store: &dyn Repository, actor: &Actor) -> Result<Option<i64>, Error> {
+    let side = if let Some(graduate) = own_graduate(actor) {
+        (ApplicationSide::Graduate, graduate)
+    } else if let Some(employer) = access::subject_of(actor, Role::Employer)
+        && access::can(actor, Action::PostJob, &Resource::owned("", employer)).is_some()
+        && reaches_graduates(store, employer).await.is_ok()
+    {
+        (ApplicationSide::Employer, employer)
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(store.changed_applications(actor.user_id, side.0, side.1).await?.len() as i64))
 }
 
 /// The applicants to one of the caller's employer's postings, oldest first; anyone else gets
@@ -185,9 +222,12 @@ pub async fn applicants(store: &dyn Repository, actor: &Actor, posting: Uuid) ->
 }
 
 /// One application with its history and messages (its two parties only).
+/// Opening it marks it seen for the caller: what the other party did until now is no longer new.
 pub async fn get(store: &dyn Repository, actor: &Actor, id: Uuid) -> Result<ApplicationView, Error> {
     let (a, _) = as_party(store, actor, id).await?;
-    view(store, a, true).await
+    let v = view(store, a, true).await?;
+    store.mark_application_seen(id, actor.user_id).await?;
+    Ok(v)
 }
 
 /// Moves an application along (its employer: viewed, interview, offer, rejected) or withdraws
@@ -220,10 +260,12 @@ pub async fn move_to(
 pub async fn message(store: &dyn Repository, actor: &Actor, id: Uuid, body: &str) -> Result<ApplicationView, Error> {
     let (a, who) = as_party(store, actor, id).await?;
     let body = body.trim();
-    if !(1..=2000).contains(&body.chars().count()) {
+    jiuye_domain::text::check_len("消息", body, jiuye_domain::text::MESSAGE)?;
+    if body.is_empty() {
         return Err(unprocessable(ErrorCode::InvalidMessage, "消息应为 1–2000 个字"));
     }
     store.add_application_message(id, who.id(), body).await?;
+    store.mark_application_seen(id, actor.user_id).await?;
     view(store, a, true).await
 }
 

@@ -75,3 +75,10 @@ impl From<jiuye_domain::accounts::Refusal> for Error {
         Error::bad_input(r.code, r.message)
     }
 }
+
+impl From<jiuye_domain::text::TooLong> for Error {
+    /// Free text over its limit: `422 text_too_long`, naming the field and the limit.
+    fn from(t: jiuye_domain::text::TooLong) -> Error {
+        Error::new(ErrorKind::Unprocessable, jiuye_domain::text::TooLong::CODE, t.message())
+    }
+}

@@ -11,6 +11,7 @@ use jiuye_domain::access::{self, Action, Actor, Resource, Role, ScopedGrant};
 use jiuye_domain::employer::Verification;
 use jiuye_domain::posting::{self, PostingFields, PostingStatus, Visibility};
 use jiuye_domain::screening::{self, Rules, Screening};
+use jiuye_domain::text;
 use jiuye_domain::{Org, OrgCode, RefData};
 use jiuye_store::Repository;
 use jiuye_store::employers::EmployerRecord;
@@ -61,9 +62,6 @@ pub struct Report {
     pub at: DateTime<Utc>,
 }
 
-/// Longest description screened or stored.
-const MAX_TEXT: usize = 20_000;
-
 fn unprocessable(code: ErrorCode, message: impl Into<String>) -> Error {
     Error::new(ErrorKind::Unprocessable, code, message)
 }
@@ -100,9 +98,8 @@ impl Postings<'_> {
     /// nothing.
     pub async fn screen(&self, d: &DraftText<'_>) -> Result<Screening, Error> {
         let draft = &d.draft;
-        if draft.title.chars().count() > 200 || draft.description.chars().count() > MAX_TEXT {
-            return Err(unprocessable(ErrorCode::TextTooLong, "标题不超过 200 字，描述不超过 20000 字"));
-        }
+        text::check_len("职位名称", draft.title, text::TITLE)?;
+        text::check_len("职位描述", draft.description, text::DESCRIPTION)?;
         for v in [draft.salary_min, draft.salary_max].into_iter().flatten() {
             if !(0..=10_000_000).contains(&v) {
                 return Err(unprocessable(ErrorCode::InvalidSalary, "月薪应在 0 到 10000000 元之间"));
@@ -303,7 +300,8 @@ impl Postings<'_> {
     pub async fn report(&self, actor: &Actor, id: Uuid, reason: &str) -> Result<(String, bool), Error> {
         let row = self.readable(Some(actor), id).await?;
         let reason = reason.trim();
-        if !(2..=500).contains(&reason.chars().count()) {
+        text::check_len("举报理由", reason, text::REASON)?;
+        if reason.chars().count() < 2 {
             return Err(unprocessable(ErrorCode::InvalidReason, "请用 2–500 个字说明可疑之处"));
         }
         let new = self.store.add_posting_report(id, actor.user_id, reason).await?;
@@ -402,6 +400,7 @@ impl Postings<'_> {
             }
         };
         let note = note.map(str::trim).filter(|n| !n.is_empty());
+        text::check_opt("审核意见", note, text::REASON)?;
         let needs_note = status != PostingStatus::Approved || r.posting.risk_level == "high";
         if needs_note && note.is_none() {
             return Err(unprocessable(ErrorCode::NoteRequired, "驳回、暂缓或放行高风险职位时须填写审核意见"));

@@ -37,6 +37,9 @@ pub enum Item {
     TargetsBehind,
     /// One's own destination record waiting for one's confirmation (待本人确认).
     RecordToConfirm,
+    /// Applications (one's own, or those one's employer receives) the other party moved or wrote
+    /// on since one last opened them.
+    ApplicationsChanged,
 }
 
 impl Item {
@@ -52,6 +55,7 @@ impl Item {
             Item::Uncontacted => "uncontacted",
             Item::TargetsBehind => "targets_behind",
             Item::RecordToConfirm => "record_to_confirm",
+            Item::ApplicationsChanged => "applications_changed",
         }
     }
 }
@@ -120,7 +124,7 @@ pub async fn workbench(store: &dyn Repository, actor: &Actor, today: NaiveDate) 
     if sees_graduates && anywhere(actor, Action::ReviewCollege) {
         let q = GraduateQuery { status: Some(DestStatus::Submitted), ..GraduateQuery::default() };
         let count = graduates(store, actor, q).await?;
-        pending.push(Pending { item: Item::ReviewCollege, count, href: "/graduates?status=submitted".into() });
+        pending.push(Pending { item: Item::ReviewCollege, count, href: "/graduates?cohort=&status=submitted".into() });
     }
     if sees_graduates && anywhere(actor, Action::ReviewUniversity) {
         let q = GraduateQuery { status: Some(DestStatus::CollegeApproved), ..GraduateQuery::default() };
@@ -128,7 +132,7 @@ pub async fn workbench(store: &dyn Repository, actor: &Actor, today: NaiveDate) 
         pending.push(Pending {
             item: Item::ReviewUniversity,
             count,
-            href: "/graduates?status=college_approved".into(),
+            href: "/graduates?cohort=&status=college_approved".into(),
         });
     }
     let answers = access::scope_paths(actor, Action::AnswerDispute);
@@ -170,6 +174,9 @@ pub async fn workbench(store: &dyn Repository, actor: &Actor, today: NaiveDate) 
             count: i64::from(waiting),
             href: "/me/destination".into(),
         });
+    }
+    if let Some(count) = crate::applications::changed_count(store, actor).await? {
+        pending.push(Pending { item: Item::ApplicationsChanged, count, href: "/applications?changed=true".into() });
     }
     let rate = match newest_cohort {
         Some(cohort) => unit_rate(store, actor, cohort).await?,
@@ -244,6 +251,7 @@ fn shortcuts(actor: &Actor) -> Vec<Shortcut> {
     let employer = access::subject_of(actor, Role::Employer)
         .is_some_and(|me| access::can(actor, Action::PostJob, &Resource::owned("", me)).is_some());
     add(employer, "my_postings", "/postings/mine");
+    add(employer, "candidates", "/applications");
     add(employer, "talent", "/talent");
     add(employer, "surveys", "/surveys");
     add(anywhere(actor, Action::ApprovePosting), "review_postings", "/postings/review");

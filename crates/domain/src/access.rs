@@ -569,6 +569,25 @@ mod tests {
     const PKU: &str = "CN/110000/4111010001";
 
     #[test]
+    fn pickers_offer_the_subtrees_of_the_grants_that_allow_the_action() {
+        let counselor = actor(vec![grant(Role::Counselor, SCU_COLLEGE, OrgKind::College)]);
+        assert_eq!(choosable_scopes(&counselor, Action::LogVisit), [SCU_COLLEGE]);
+        assert!(choosable_scopes(&counselor, Action::PostJob).is_empty());
+        // An employer picks where its postings appear from its own grant's node.
+        let mut hr = grant(Role::Employer, "CN/510000", OrgKind::Province);
+        hr.subject_id = Some(Uuid::nil());
+        let employer = actor(vec![hr]);
+        assert_eq!(choosable_scopes(&employer, Action::PostJob), ["CN/510000"]);
+        assert!(choosable_scopes(&employer, Action::LogVisit).is_empty());
+        // A broader grant covers a narrower one.
+        let both = actor(vec![
+            grant(Role::Counselor, SCU_COLLEGE, OrgKind::College),
+            grant(Role::CareerStaff, SCU, OrgKind::University),
+        ]);
+        assert_eq!(choosable_scopes(&both, Action::LogVisit), [SCU]);
+    }
+
+    #[test]
     fn within_respects_path_boundaries() {
         assert!(within(SCU_COLLEGE, SCU));
         assert!(within(SCU, SCU));

@@ -105,6 +105,12 @@ fn line_of(text: &str, offset: usize) -> usize {
 }
 
 impl Campaign {
+    /// The day progress is measured at when none is asked: today within the window, the last
+    /// day after it (a finished campaign is judged as it ended), the first day before it.
+    pub fn default_as_of(&self, today: NaiveDate) -> NaiveDate {
+        today.max(self.start).min(self.end.max(self.start))
+    }
+
     /// Parses and checks a policy file.
     pub fn parse(text: &str) -> Result<Campaign, PolicyError> {
         let c: Campaign = toml::from_str(text).map_err(|e| PolicyError {

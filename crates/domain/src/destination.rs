@@ -66,6 +66,17 @@ impl DestStatus {
             DestStatus::Confirmed => "已确认",
         }
     }
+    pub fn en(self) -> &'static str {
+        match self {
+            DestStatus::None => "Not registered",
+            DestStatus::Draft => "Draft",
+            DestStatus::Submitted => "Awaiting college review",
+            DestStatus::Returned => "Returned",
+            DestStatus::CollegeApproved => "Awaiting university review",
+            DestStatus::Approved => "Awaiting the graduate's confirmation",
+            DestStatus::Confirmed => "Confirmed",
+        }
+    }
     /// Whether a record in this state counts in placement statistics.
     pub fn counts(self) -> bool {
         matches!(self, DestStatus::Approved | DestStatus::Confirmed)
@@ -370,6 +381,21 @@ impl ProofKind {
             ProofKind::None => "无需证明",
         }
     }
+    pub fn en(self) -> &'static str {
+        match self {
+            ProofKind::Agreement => "Employment agreement",
+            ProofKind::Contract => "Labour contract",
+            ProofKind::Offer => "Offer or acceptance letter",
+            ProofKind::PayRecords => "Pay or social insurance records",
+            ProofKind::Enlistment => "Enlistment notice",
+            ProofKind::ProjectLetter => "Grassroots project or selection letter",
+            ProofKind::BusinessLicense => "Business licence or other proof of a start-up",
+            ProofKind::Statement => "Signed freelance statement",
+            ProofKind::Admission => "Admission letter or proof of enrolment",
+            ProofKind::Internship => "Internship or traineeship certificate",
+            ProofKind::None => "No proof needed",
+        }
+    }
 }
 
 /// What a graduate (or staff on their behalf) registers.
@@ -582,8 +608,8 @@ pub fn check_registration(
     if needs.signed_statement && !reg.statement_signed {
         bad("statement_signed", "statement_required", "自由职业须由本人签署声明（并经院系和学校两级审核）".into());
     }
-    if reg.note.as_deref().is_some_and(|n| n.chars().count() > 500) {
-        bad("note", "too_long", "备注不能超过 500 字".into());
+    if let Err(e) = crate::text::check_opt("备注", reg.note.as_deref(), crate::text::NOTE) {
+        bad("note", "too_long", e.message());
     }
     v
 }

@@ -19,6 +19,7 @@ pub mod read_log;
 pub mod refdata;
 pub mod roster;
 pub mod screening;
+pub mod text;
 
 pub use codes::{CreditCode, DestinationCode, IndustryCode, MajorCode, OrgCode, RegionCode, SchoolCode};
 pub use error::{CodeError, RefDataError};

@@ -258,11 +258,15 @@ pub fn check_fields(rd: &RefData, f: &PostingFields<'_>, today: NaiveDate) -> Ve
     let mut out = Vec::new();
     let mut bad = |field, code, message: String| out.push(FieldProblem { field, code, message });
     let chars = |s: &str| s.chars().count();
-    if !(2..=100).contains(&chars(f.title)) {
-        bad("title", crate::ErrorCode::InvalidTitle, "职位名称应为 2–100 个字".into());
+    if !(2..=crate::text::TITLE).contains(&chars(f.title)) {
+        bad("title", crate::ErrorCode::InvalidTitle, format!("职位名称应为 2–{} 个字", crate::text::TITLE));
     }
-    if !(10..=20_000).contains(&chars(f.description)) {
-        bad("description", crate::ErrorCode::InvalidDescription, "职位描述应为 10–20000 个字".into());
+    if !(10..=crate::text::DESCRIPTION).contains(&chars(f.description)) {
+        bad(
+            "description",
+            crate::ErrorCode::InvalidDescription,
+            format!("职位描述应为 10–{} 个字", crate::text::DESCRIPTION),
+        );
     }
     if rd.region(f.region).is_none_or(|r| r.level < 2) {
         bad("region", crate::ErrorCode::InvalidRegion, format!("工作地点“{}”应为现行地级或县级行政区划代码", f.region));

@@ -63,6 +63,13 @@ pub struct PostingRow {
     pub employer_size: Option<String>,
 }
 
+/// One side of applications: a graduate's own, or those to an employer's postings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApplicationSide {
+    Graduate,
+    Employer,
+}
+
 /// A graduate's application to a posting, with what the lists show.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApplicationRow {
@@ -113,6 +120,14 @@ pub trait Postings: Send + Sync {
     -> Result<bool>;
     async fn applications_of_graduate(&self, graduate: Uuid) -> Result<Vec<ApplicationRow>>;
     async fn applications_to_posting(&self, posting: Uuid) -> Result<Vec<ApplicationRow>>;
+    /// Every application to any posting of an employer, newest first.
+    async fn applications_to_employer(&self, employer: Uuid) -> Result<Vec<ApplicationRow>>;
+    /// Notes that `user` opened application `id` now.
+    async fn mark_application_seen(&self, id: Uuid, user: Uuid) -> Result<()>;
+    /// The applications of one side (the graduate `owner`'s own, or those to the employer
+    /// `owner`'s postings) that the other side moved or wrote on since `user` last opened them
+    /// (or ever, when `user` never did).
+    async fn changed_applications(&self, user: Uuid, side: ApplicationSide, owner: Uuid) -> Result<Vec<Uuid>>;
     /// Every state an application went through: (status, when), oldest first.
     async fn application_events(&self, id: Uuid) -> Result<Vec<(ApplicationStatus, DateTime<Utc>)>>;
     async fn add_application_message(&self, id: Uuid, sender: &str, body: &str) -> Result<()>;
@@ -204,7 +219,7 @@ macro_rules! postings_impl {
             use super::*;
             use crate::Result;
             use crate::common::like_escape;
-            use crate::postings::{ApplicationRow, PostingRecord, PostingRow, Postings};
+            use crate::postings::{ApplicationRow, ApplicationSide, PostingRecord, PostingRow, Postings};
             use jiuye_domain::posting::{ApplicationStatus, PostingStatus};
 
             type DbRow = <$db as sqlx::Database>::Row;
@@ -630,6 +645,45 @@ macro_rules! postings_impl {
                     let sql = sqlx::AssertSqlSafe(format!("{APP_SELECT} WHERE a.posting_id = $1 ORDER BY a.created_at"));
                     let rows = sqlx::query(sql).bind(posting).fetch_all(&self.pool).await?;
                     rows.iter().map(app_row).collect()
+                }
+
+                async fn applications_to_employer(&self, employer: Uuid) -> Result<Vec<ApplicationRow>> {
+                    let sql = sqlx::AssertSqlSafe(format!("{APP_SELECT} WHERE p.employer_id = $1 ORDER BY a.created_at DESC, a.id"));
+                    let rows = sqlx::query(sql).bind(employer).fetch_all(&self.pool).await?;
+                    rows.iter().map(app_row).collect()
+                }
+
+                async fn mark_application_seen(&self, id: Uuid, user: Uuid) -> Result<()> {
+                    sqlx::query(
+                        "INSERT INTO application_seen (application_id, user_id, seen_at) VALUES ($1, $2, $3) \
+                         ON CONFLICT (application_id, user_id) DO UPDATE SET seen_at = excluded.seen_at",
+                    )
+                    .bind(id)
+                    .bind(user)
+                    .bind(Utc::now())
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(())
+                }
+
+                async fn changed_applications(&self, user: Uuid, side: ApplicationSide, owner: Uuid) -> Result<Vec<Uuid>> {
+                    let (whose, other, their_steps) = match side {
+                        ApplicationSide::Graduate => ("a.graduate_id = $2", "employer", "'viewed', 'interview', 'offer', 'rejected'"),
+                        ApplicationSide::Employer => {
+                            ("a.posting_id IN (SELECT id FROM postings WHERE employer_id = $2)", "graduate", "'submitted', 'withdrawn'")
+                        }
+                    };
+                    let sql = sqlx::AssertSqlSafe(format!(
+                        "SELECT a.id FROM applications a \
+                         LEFT JOIN application_seen s ON s.application_id = a.id AND s.user_id = $1 \
+                         WHERE {whose} AND ( \
+                           EXISTS (SELECT 1 FROM application_events e WHERE e.application_id = a.id \
+                                   AND e.status IN ({their_steps}) AND (s.seen_at IS NULL OR e.at > s.seen_at)) \
+                           OR EXISTS (SELECT 1 FROM application_messages m WHERE m.application_id = a.id \
+                                   AND m.sender = '{other}' AND (s.seen_at IS NULL OR m.at > s.seen_at))) \
+                         ORDER BY a.created_at DESC, a.id"
+                    ));
+                    Ok(sqlx::query_scalar(sql).bind(user).bind(owner).fetch_all(&self.pool).await?)
                 }
 
                 async fn application_events(&self, id: Uuid) -> Result<Vec<(ApplicationStatus, chrono::DateTime<Utc>)>> {

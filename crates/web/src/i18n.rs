@@ -119,6 +119,18 @@ impl Messages {
         primary.get(key).or_else(|| self.zh.get(key)).map(String::as_str).unwrap_or(key)
     }
 
+    /// Every key of a section (`audit_action`) with its message in `lang`, by key.
+    pub fn section(&self, lang: Lang, section: &str) -> Vec<(String, String)> {
+        let prefix = format!("{section}.");
+        let mut out: Vec<(String, String)> = self
+            .zh
+            .keys()
+            .filter_map(|k| k.strip_prefix(&prefix).map(|rest| (rest.to_owned(), self.get(lang, k).to_owned())))
+            .collect();
+        out.sort();
+        out
+    }
+
     /// The summary of an error code in `lang` (`error_code.<code>`).
     pub fn error_summary(&self, lang: Lang, code: jiuye_domain::ErrorCode) -> Option<&str> {
         let table = match lang {
@@ -172,5 +184,94 @@ mod tests {
         let stray: Vec<&&str> = known.iter().filter(|k| jiuye_domain::ErrorCode::parse(k).is_none()).collect();
         assert!(stray.is_empty(), "messages for codes that do not exist: {stray:?}");
         assert_eq!(m.error_summary(Lang::En, jiuye_domain::ErrorCode::NotFound), Some("Not found"));
+    }
+
+    /// Every file of `dir` (recursively) whose name ends with `ext`, with its text.
+    fn sources(dir: &std::path::Path, ext: &str, out: &mut Vec<(String, String)>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for e in entries.flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                sources(&path, ext, out);
+            } else if path.to_string_lossy().ends_with(ext)
+                && let Ok(text) = std::fs::read_to_string(&path)
+            {
+                out.push((path.display().to_string(), text));
+            }
+        }
+    }
+
+    /// The string literals of a source text (between double quotes, escapes ignored).
+    fn literals(text: &str) -> impl Iterator<Item = &str> {
+        text.split('"').skip(1).step_by(2)
+    }
+
+    #[test]
+    fn every_message_key_used_has_a_message_in_both_languages() {
+        let m = Messages::load().unwrap();
+        let sections: std::collections::BTreeSet<&str> = m.zh.keys().filter_map(|k| k.split('.').next()).collect();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        sources(&root.join("templates"), ".html", &mut files);
+        sources(&root.join("src"), ".rs", &mut files);
+        let app = root.join("../app/src");
+        let mut everywhere = files.clone();
+        sources(&app, ".rs", &mut everywhere);
+        sources(&root.join("../store/src"), ".rs", &mut everywhere);
+        let is_key = |s: &str| {
+            let mut parts = s.split('.');
+            let (Some(a), Some(b), None) = (parts.next(), parts.next(), parts.next()) else { return false };
+            let word =
+                |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            // `base.html` names a template, not a message.
+            word(a) && word(b) && b != "html" && sections.contains(a)
+        };
+        let mut used: Vec<(String, String)> = Vec::new();
+        for (name, text) in &files {
+            for lit in literals(text).filter(|l| is_key(l)) {
+                used.push((lit.to_owned(), name.clone()));
+            }
+        }
+        // Keys made from a prefix and a value: every value the code can produce.
+        let mut expand = |prefix: &str, values: &[&str]| {
+            for v in values {
+                used.push((format!("{prefix}{v}"), format!("{prefix}{{…}}")));
+            }
+        };
+        use jiuye_domain::posting::{ApplicationStatus, PostingStatus};
+        expand("posting.status_", &PostingStatus::ALL.iter().map(|s| s.id()).collect::<Vec<_>>());
+        expand("application.status_", &ApplicationStatus::ALL.iter().map(|s| s.id()).collect::<Vec<_>>());
+        expand("application.to_", &["viewed", "interview", "offer", "rejected"]);
+        expand("posting.level_", &["low", "medium", "high"]);
+        expand("posting.visibility_", &["university", "alliance", "province", "nation"]);
+        expand("visit.", jiuye_domain::campaign::visits::VISIT_FORMS);
+        expand("base.kind_", &["internship", "practice", "employment"]);
+        expand("campaign.", &["met", "on_track", "behind"]);
+        expand(
+            "integrity.",
+            &["bulk_same_employer_same_day", "no_evidence", "changed_after_confirmation", "invalid_credit_code"],
+        );
+        expand("grad.done_", &["contact", "register", "review", "confirm", "evidence", "dispute", "answer"]);
+        expand("record_step.", &["register", "approve", "return", "confirm"]);
+        // Every audited action has a name.
+        let mut actions: Vec<String> = vec!["user_disable".into(), "user_enable".into()];
+        for (_, text) in &everywhere {
+            for marker in ["AuditEvent::new(\"", "action: \""] {
+                actions.extend(text.split(marker).skip(1).filter_map(|p| p.split('"').next()).map(str::to_owned));
+            }
+        }
+        actions.retain(|a| !a.is_empty() && a.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+        assert!(actions.iter().any(|a| a == "sign_in"), "audit actions not found: {actions:?}");
+        for a in &actions {
+            used.push((format!("audit_action.{a}"), "AuditEvent".to_owned()));
+        }
+        let mut missing: Vec<String> = used
+            .into_iter()
+            .filter(|(k, _)| !m.zh.contains_key(k) || !m.en.contains_key(k))
+            .map(|(k, at)| format!("{k} ({at})"))
+            .collect();
+        missing.sort();
+        missing.dedup();
+        assert!(missing.is_empty(), "keys without a message: {missing:#?}");
     }
 }

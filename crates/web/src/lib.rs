@@ -116,7 +116,7 @@ impl AppState {
             refdata: &self.refdata,
             index: &self.search.index,
             readers: &self.search.readers,
-            today: chrono::Local::now().date_naive(),
+            today: crate::render::time::today(),
         }
     }
 

@@ -200,7 +200,11 @@ pub async fn org_page(
                 name: c.org.name,
                 extra,
                 children: group_digits(c.counts.children),
-                graduates: group_digits(c.counts.graduates),
+                graduates: if c.counts.graduates > 0 {
+                    group_digits(c.counts.graduates)
+                } else {
+                    base.no_data().to_owned()
+                },
             }
         })
         .collect();
@@ -208,7 +212,11 @@ pub async fn org_page(
         kind_label: base.zh_en(org.kind.zh(), org.kind.en()).to_owned(),
         ancestors: detail.ancestors.iter().map(|a| (a.code.clone(), a.name.clone())).collect(),
         facts,
-        graduates: group_digits(detail.org.counts.graduates),
+        graduates: if detail.org.counts.graduates > 0 {
+            group_digits(detail.org.counts.graduates)
+        } else {
+            base.no_data().to_owned()
+        },
         children_count: group_digits(detail.org.counts.children),
         children_label,
         grandchildren_label,

@@ -3,6 +3,9 @@
 
 pub mod charts;
 pub mod download;
+pub mod names;
 pub mod nav;
 pub mod page;
 pub mod pickers;
+pub mod text;
+pub mod time;

@@ -102,7 +102,9 @@ pub fn pages() -> (Router<AppState>, Vec<&'static str>) {
         .route("/postings/{id}/apply", post(pages::applications::apply_submit))
         .route("/postings/{id}/applicants", get(pages::applications::applicants_page))
         .route("/applications", get(pages::applications::my_applications_page))
+        .route("/applications/{id}", get(pages::applications::detail::application_page))
         .route("/applications/{id}/status", post(pages::applications::status_submit))
+        .route("/applications/{id}/messages", post(pages::applications::detail::message_submit))
         .route(
             "/applications/{id}/resume",
             post(pages::applications::resume_submit)

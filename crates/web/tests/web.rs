@@ -30,6 +30,8 @@ mod graduates;
 mod holes;
 #[path = "web_parts/identity.rs"]
 mod identity;
+#[path = "web_parts/language.rs"]
+mod language;
 #[path = "web_parts/matrix.rs"]
 mod matrix;
 #[path = "web_parts/navigation.rs"]

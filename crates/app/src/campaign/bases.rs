@@ -110,7 +110,11 @@ pub async fn register(store: &dyn Repository, actor: &Actor, input: &BaseInput) 
         start_date: start,
         end_date: end,
         visit_id: None,
-        notes: input.notes.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(2000).collect()),
+        notes: {
+            let notes = input.notes.as_deref().map(str::trim).filter(|s| !s.is_empty());
+            jiuye_domain::text::check_opt("说明", notes, jiuye_domain::text::NOTES)?;
+            notes.map(str::to_owned)
+        },
         created_by: actor.user_id,
         origin_node: store.node().await?.node_id,
         version: 1,

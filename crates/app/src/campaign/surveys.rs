@@ -89,7 +89,11 @@ pub async fn save(
         employer_id: employer.id,
         org_id: org.id,
         year: input.year,
-        notes: input.notes.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(2000).collect()),
+        notes: {
+            let notes = input.notes.as_deref().map(str::trim).filter(|s| !s.is_empty());
+            jiuye_domain::text::check_opt("补充说明", notes, jiuye_domain::text::NOTES)?;
+            notes.map(str::to_owned)
+        },
         submitted_by: actor.user_id,
         origin_node: store.node().await?.node_id,
         lines: input

@@ -205,7 +205,7 @@ pub async fn evaluate(
 }
 
 /// Which targets to show: of the organisation with code `org` and the units below it, at the
-/// day `as_of` (YYYY-MM-DD; default today), only those with `status` when given.
+/// day `as_of` (YYYY-MM-DD; default today within the window, else its nearest end), only those with `status` when given.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TargetQuery<'a> {
     pub org: &'a str,
@@ -235,7 +235,7 @@ pub async fn targets(
         return Err(Error::forbidden());
     }
     let campaign = load(store, id).await?;
-    let as_of = as_of(q.as_of, today)?;
+    let as_of = as_of(q.as_of, campaign.default_as_of(today))?;
     let status = match q.status {
         Some(s) => Some(
             status_from_id(s)
@@ -273,7 +273,7 @@ pub struct Mine {
     pub my_employers: u32,
 }
 
-/// The actor's own view of a campaign at `as_of` (YYYY-MM-DD; default today): the targets of
+/// The actor's own view of a campaign at `as_of` (YYYY-MM-DD; default today within the window, else its nearest end): the targets of
 /// the units their grants answer for (a university leader: the university's own targets only)
 /// and what they still owe, and the visits they took part in.
 pub async fn mine(
@@ -284,7 +284,7 @@ pub async fn mine(
     today: NaiveDate,
 ) -> Result<Mine, Error> {
     let campaign = load(store, id).await?;
-    let as_of = as_of(as_of_day, today)?;
+    let as_of = as_of(as_of_day, campaign.default_as_of(today))?;
     let mut targets: Vec<OwedTarget> = Vec::new();
     let mut universities: Vec<Uuid> = Vec::new();
     let mut seen_orgs: Vec<String> = Vec::new();

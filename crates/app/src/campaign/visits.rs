@@ -133,7 +133,7 @@ async fn check(store: &dyn Repository, actor: &Actor, input: &VisitInput, today:
             people.push((user.id, role.to_owned()));
         }
     }
-    let notes = rules::notes(input.notes.as_deref());
+    let notes = rules::notes(input.notes.as_deref())?;
     Ok(Checked { unit, university, employer, grant, programmes, people, date, form: form.to_owned(), notes })
 }
 

@@ -16,7 +16,8 @@ use crate::{Error, ErrorCode, ErrorKind};
 /// The text of a dispute or an answer: trimmed, not empty, at most 1000 characters.
 fn text_of<'a>(text: &'a str, refusal: &str) -> Result<&'a str, Error> {
     let text = text.trim();
-    if text.is_empty() || text.chars().count() > 1000 {
+    jiuye_domain::text::check_len("异议或答复", text, jiuye_domain::text::DISPUTE)?;
+    if text.is_empty() {
         return Err(Error::bad_input(ErrorCode::InvalidText, refusal));
     }
     Ok(text)

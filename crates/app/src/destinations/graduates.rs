@@ -110,6 +110,40 @@ pub async fn list(
     Ok((items, total))
 }
 
+/// The newest cohort (届) with graduates the caller may see (under `org`, when given): the
+/// cohort a list shows when none is asked. `None` when the scope holds no graduates.
+pub async fn newest_cohort(store: &dyn Repository, actor: &Actor, org: Option<&str>) -> Result<Option<i32>, Error> {
+    let scope = access::scope_paths(actor, Action::ViewGraduate);
+    if scope.is_empty() {
+        return Err(Error::forbidden());
+    }
+    let org_path = match org.map(str::trim).filter(|o| !o.is_empty()) {
+        Some(code) => {
+            let org = crate::orgs::by_code(store, code).await?;
+            authorize(actor, Action::ViewGraduate, &Resource::at(&org.path))?;
+            Some(org.path)
+        }
+        None => None,
+    };
+    for cohort in store.cohorts().await? {
+        let query = GraduateQuery {
+            scope_paths: scope.clone(),
+            org_path: org_path.clone(),
+            cohort: Some(cohort),
+            status: None,
+            unplaced: false,
+            not_contacted_since: None,
+            q: None,
+            limit: 1,
+            offset: 0,
+        };
+        if store.list_graduates(&query).await?.1 > 0 {
+            return Ok(Some(cohort));
+        }
+    }
+    Ok(None)
+}
+
 /// Records a counselor's follow-up with a graduate (one of `CONTACT_STATES`; staff who may
 /// register the graduate's destination); answers the grant it was recorded under.
 pub async fn record_contact(

@@ -179,7 +179,8 @@ pub async fn review(
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .ok_or_else(|| Error::bad_input(ErrorCode::ReasonRequired, "退回时必须说明原因"))?;
-        d.return_reason = Some(reason.chars().take(500).collect());
+        jiuye_domain::text::check_len("退回原因", reason, jiuye_domain::text::REASON)?;
+        d.return_reason = Some(reason.to_owned());
     }
     d.status = next_status(d.status, step, &d.registration.code).map_err(|m| conflict(ErrorCode::InvalidStep, m))?;
     match step {

@@ -23,8 +23,10 @@ fn correction_missing() -> Error {
     Error::not_found(ErrorCode::CorrectionNotFound, "没有这条更正")
 }
 
-fn clean_note(note: Option<&str>) -> Option<String> {
-    note.map(str::trim).filter(|n| !n.is_empty()).map(|n| n.chars().take(500).collect())
+fn clean_note(note: Option<&str>) -> Result<Option<String>, Error> {
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    jiuye_domain::text::check_opt("说明", note, jiuye_domain::text::NOTE)?;
+    Ok(note.map(str::to_owned))
 }
 
 /// The corrections proposed for an employer (credit code as typed), newest first: all of them
@@ -102,7 +104,7 @@ pub async fn propose_correction(
     if changes.is_empty() {
         return Err(refused(ErrorCode::NoChange, "所提更正与库中记录相同"));
     }
-    let id = propose(store, actor, &grant, &e, &changes, clean_note(note)).await?;
+    let id = propose(store, actor, &grant, &e, &changes, clean_note(note)?).await?;
     let row = store.correction(id).await?.ok_or_else(correction_missing)?;
     Ok(Done { value: Correction { employer_credit_code: e.credit_code, row }, grant, path: facts.registered_path })
 }
@@ -125,7 +127,7 @@ pub async fn decide_correction(
     let grant = access::registering_staff(actor, &ties(&facts)).ok_or_else(Error::forbidden)?.clone();
     let row = store.correction(id).await?.filter(|r| r.correction.employer_id == e.id);
     let row = row.ok_or_else(correction_missing)?;
-    let note = clean_note(note);
+    let note = clean_note(note)?;
     let decided = if accept {
         let merged = Changes::of_correction(&row.correction).applied(rd, &e)?;
         store.accept_correction(id, actor.user_id, note.as_deref(), &merged).await?
@@ -201,7 +203,8 @@ pub async fn lift_hide(
         return Err(refused(ErrorCode::LiftViaVerification, "黑名单须由登记机构通过单位审核状态解除"));
     }
     let reason = reason.trim();
-    if !(2..=500).contains(&reason.chars().count()) {
+    jiuye_domain::text::check_len("理由", reason, jiuye_domain::text::REASON)?;
+    if reason.chars().count() < 2 {
         return Err(refused(ErrorCode::ReasonRequired, "请用 2–500 个字说明解除屏蔽的理由"));
     }
     if !store.lift_scam_report(id, actor.user_id, reason).await? {

@@ -46,7 +46,9 @@ pub async fn verify(
     let grant = authorize(actor, Action::VerifyEmployer, &Resource::at(&facts.registered_path))?.clone();
     let v = Verification::from_id(state)
         .ok_or_else(|| Error::bad_input(ErrorCode::InvalidState, "state 应为 verified、blacklisted 或 unverified"))?;
-    let reason = reason.map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(500).collect::<String>());
+    let reason = reason.map(str::trim).filter(|s| !s.is_empty());
+    jiuye_domain::text::check_opt("原因", reason, jiuye_domain::text::REASON)?;
+    let reason = reason.map(str::to_owned);
     let was_blacklisted = e.verification == Verification::Blacklisted;
     if v == Verification::Blacklisted && reason.is_none() {
         return Err(Error::bad_input(ErrorCode::ReasonRequired, "列入黑名单必须写明原因"));

@@ -74,9 +74,11 @@ pub fn check_fields(date: &str, form: &str, positions_opened: i64, today: NaiveD
     Ok(day)
 }
 
-/// A visit's notes: trimmed, at most 2,000 characters, none when blank.
-pub fn notes(text: Option<&str>) -> Option<String> {
-    text.map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(2000).collect())
+/// A visit's notes: trimmed, none when blank, refused over [`crate::text::NOTES`] characters.
+pub fn notes(text: Option<&str>) -> Result<Option<String>, crate::text::TooLong> {
+    let text = text.map(str::trim).filter(|s| !s.is_empty());
+    crate::text::check_opt("走访记录", text, crate::text::NOTES)?;
+    Ok(text.map(str::to_owned))
 }
 
 #[cfg(test)]
@@ -105,7 +107,7 @@ mod tests {
         assert!(!by_leaders(["teacher", "college_leader"]));
         assert_eq!(visit_role_of(Role::Counselor), "counselor");
         assert_eq!(visit_role_of(Role::CareerStaff), "staff");
-        assert_eq!(notes(Some("  ")), None);
-        assert_eq!(notes(Some(&"字".repeat(3000))).map(|n| n.chars().count()), Some(2000));
+        assert_eq!(notes(Some("  ")), Ok(None));
+        assert_eq!(notes(Some(&"字".repeat(3000))).unwrap_err().max, 2000);
     }
 }

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -20,6 +20,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::auth::{AuditEvent, Caller, Signed, audited};
 use crate::error::{AppError, ErrorBody};
+use crate::extract::query::ApiQuery;
 use jiuye_app::applications::{self, ApplicationView};
 
 /// One state an application went through.
@@ -57,6 +58,9 @@ pub struct ApplicationDto {
     pub messages: Vec<MessageDto>,
     /// The attached résumé, when there is one (read it at `/api/v1/applications/{id}/resume`).
     pub resume: Option<ResumeDto>,
+    /// The other party moved it or wrote on it since the caller last opened it
+    /// (`GET /api/v1/applications/{id}` marks it seen).
+    pub changed: bool,
 }
 
 /// A résumé attached to an application.
@@ -83,6 +87,7 @@ impl From<ApplicationView> for ApplicationDto {
             history: v.history.into_iter().map(|(status, at)| StepDto { status: status.id().to_owned(), at }).collect(),
             messages: v.messages.into_iter().map(|m| MessageDto { sender: m.sender, body: m.body, at: m.at }).collect(),
             resume: a.resume.map(|(_, content_type, size_bytes)| ResumeDto { content_type, size_bytes }),
+            changed: v.changed,
         }
     }
 }
@@ -91,9 +96,23 @@ fn list(items: Vec<ApplicationView>) -> ApplicationList {
     ApplicationList { total: items.len() as i64, items: items.into_iter().map(ApplicationDto::from).collect() }
 }
 
+/// Which of the caller's applications a list shows.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChangedParams {
+    /// `true`: only those the other party moved or wrote on since the caller last opened them.
+    pub changed: Option<bool>,
+}
+
+/// The list, or only its changed items when asked.
+fn list_of(items: Vec<ApplicationView>, changed_only: bool) -> ApplicationList {
+    list(items.into_iter().filter(|v| v.changed || !changed_only).collect())
+}
+
 /// Optional words to the employer.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ApplyInput {
+    #[schema(max_length = 1000)]
     pub note: Option<String>,
 }
 
@@ -136,19 +155,65 @@ pub struct ApplicationList {
     pub items: Vec<ApplicationDto>,
 }
 
-/// The caller's own applications (graduates), newest first, each with every state and its date.
-#[utoipa::path(get, path = "/api/v1/applications/mine", tag = "postings",
+/// The caller's own applications (graduates), newest first, each with every state and its date,
+/// and whether the employer moved it or wrote on it since the graduate last opened it.
+#[utoipa::path(get, path = "/api/v1/applications/mine", tag = "postings", params(ChangedParams),
     responses((status = 200, description = "The graduate's applications, newest first", body = ApplicationList), (status = 403, description = "`forbidden`", body = ErrorBody)))]
 pub async fn my_applications(
     State(state): State<AppState>,
     Signed(caller): Signed,
+    ApiQuery(p): ApiQuery<ChangedParams>,
 ) -> Result<Json<ApplicationList>, AppError> {
-    Ok(Json(applications_of_caller(&state, &caller).await?))
+    let items = applications::mine(state.store.as_ref(), &caller.actor).await?;
+    Ok(Json(list_of(items, p.changed.unwrap_or(false))))
 }
 
-/// The caller's own applications (a graduate's; the API and the applications page).
-pub(crate) async fn applications_of_caller(state: &AppState, caller: &Caller) -> Result<ApplicationList, AppError> {
-    Ok(list(applications::mine(state.store.as_ref(), &caller.actor).await?))
+/// Every application to any posting of the caller's employer, newest first, and whether the
+/// applicant moved it (applied, withdrew) or wrote on it since the caller last opened it.
+#[utoipa::path(get, path = "/api/v1/applications/received", tag = "postings", params(ChangedParams),
+    responses((status = 200, description = "The applications the employer received, newest first", body = ApplicationList),
+        (status = 403, description = "`forbidden`, `employer_blacklisted`", body = ErrorBody)))]
+pub async fn received_applications(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    ApiQuery(p): ApiQuery<ChangedParams>,
+) -> Result<Json<ApplicationList>, AppError> {
+    let items = applications::received(state.store.as_ref(), &caller.actor).await?;
+    Ok(Json(list_of(items, p.changed.unwrap_or(false))))
+}
+
+/// The caller's applications for the applications page: a graduate's own, or those an
+/// employer's account received (only the changed ones when asked).
+pub(crate) async fn applications_of_caller(
+    state: &AppState,
+    caller: &Caller,
+    changed_only: bool,
+) -> Result<ApplicationList, AppError> {
+    let items = match applications::own_graduate(&caller.actor) {
+        Some(_) => applications::mine(state.store.as_ref(), &caller.actor).await?,
+        None => applications::received(state.store.as_ref(), &caller.actor).await?,
+    };
+    Ok(list_of(items, changed_only))
+}
+
+/// One application with its history and messages, opened by one of its parties.
+pub(crate) async fn open_application(state: &AppState, caller: &Caller, id: Uuid) -> Result<ApplicationDto, AppError> {
+    Ok(applications::get(state.store.as_ref(), &caller.actor, id).await?.into())
+}
+
+/// Writes a message on an application as whichever party the caller is.
+pub(crate) async fn write_message(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    body: &str,
+) -> Result<ApplicationDto, AppError> {
+    Ok(applications::message(state.store.as_ref(), &caller.actor, id, body).await?.into())
+}
+
+/// The audit entry of writing a message on an application.
+pub(crate) fn message_event(id: Uuid) -> AuditEvent {
+    AuditEvent::new("application_message").target(format!("application:{id}"), None)
 }
 
 /// The applicants to one of the caller's employer's postings; anyone else gets 404, and a
@@ -170,7 +235,8 @@ pub(crate) async fn applicants_to(state: &AppState, caller: &Caller, id: Uuid) -
     Ok(list(applications::applicants(state.store.as_ref(), &caller.actor, id).await?))
 }
 
-/// One application with its history and messages (its two parties only).
+/// One application with its history and messages (its two parties only); opening it marks it
+/// seen for the caller.
 #[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "postings", params(("id" = Uuid, Path)),
     responses((status = 200, description = "The application", body = ApplicationDto),
         (status = 403, description = "`employer_blacklisted`", body = ErrorBody),
@@ -180,7 +246,7 @@ pub async fn get_application(
     Signed(caller): Signed,
     Path(id): Path<Uuid>,
 ) -> Result<Json<ApplicationDto>, AppError> {
-    Ok(Json(applications::get(state.store.as_ref(), &caller.actor, id).await?.into()))
+    Ok(Json(open_application(&state, &caller, id).await?))
 }
 
 /// A move in the pipeline.
@@ -229,6 +295,7 @@ pub(crate) fn status_event(id: Uuid, input: &StatusInput) -> AuditEvent {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct MessageInput {
     /// 1–2000 characters.
+    #[schema(max_length = 2000)]
     pub body: String,
 }
 
@@ -244,18 +311,15 @@ pub async fn post_message(
     Path(id): Path<Uuid>,
     Json(input): Json<MessageInput>,
 ) -> Response {
-    let event = AuditEvent::new("application_message").target(format!("application:{id}"), None);
-    let result = applications::message(state.store.as_ref(), &caller.actor, id, &input.body)
-        .await
-        .map(ApplicationDto::from)
-        .map_err(AppError::from);
-    audited(event, result.map(|d| (StatusCode::CREATED, Json(d)).into_response()))
+    let result = write_message(&state, &caller, id, &input.body).await;
+    audited(message_event(id), result.map(|d| (StatusCode::CREATED, Json(d)).into_response()))
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(apply, posting_applications))
         .routes(routes!(my_applications))
+        .routes(routes!(received_applications))
         .routes(routes!(get_application))
         .routes(routes!(post_status))
         .routes(routes!(post_message))

@@ -50,7 +50,7 @@ pub struct CampaignDto {
 /// Today on this node: the day visit dates may not pass and the timeline is measured at when
 /// none is asked.
 pub(crate) fn today() -> chrono::NaiveDate {
-    chrono::Local::now().date_naive()
+    crate::render::time::today()
 }
 
 /// The serde id of a policy enum (`newly_built_or_vocational`, `met`, …).

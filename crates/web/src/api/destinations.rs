@@ -74,6 +74,7 @@ pub struct RegistrationDto {
     /// 76: the graduate signed the freelance statement.
     #[serde(default)]
     pub statement_signed: bool,
+    #[schema(max_length = 500)]
     pub note: Option<String>,
 }
 
@@ -288,6 +289,7 @@ pub struct Review {
     /// `college` (院系) or `university` (学校).
     pub level: String,
     /// Required when returning.
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
 }
 

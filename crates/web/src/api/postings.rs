@@ -43,7 +43,9 @@ use crate::extract::query::ApiQuery;
 /// A posting as drafted.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct DraftPosting {
+    #[schema(max_length = 100)]
     pub title: String,
+    #[schema(max_length = 20000)]
     pub description: String,
     /// Monthly pay range, yuan.
     pub salary_min: Option<i64>,
@@ -51,6 +53,7 @@ pub struct DraftPosting {
     /// GB/T 2260 code of the place of work.
     pub region: Option<String>,
     /// How to apply or whom to contact (free text).
+    #[schema(max_length = 200)]
     pub contact: Option<String>,
 }
 
@@ -105,7 +108,9 @@ pub async fn list_specials() -> Json<Vec<posting::Special>> {
 /// A posting as submitted by its employer.
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 pub struct PostingInput {
+    #[schema(max_length = 100)]
     pub title: String,
+    #[schema(max_length = 20000)]
     pub description: String,
     /// GB/T 2260 code of the place of work (prefecture or county).
     pub region: String,
@@ -122,8 +127,10 @@ pub struct PostingInput {
     pub salary_max: Option<i64>,
     /// YYYY-MM-DD, the last day to apply (today to a year ahead).
     pub deadline: String,
+    #[schema(max_length = 200)]
     pub contact: String,
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub apply_method: String,
     /// `university`, `alliance`, `province` or `nation`.
     pub visibility: String,

@@ -218,7 +218,7 @@ pub fn facet_name(rd: &RefData, f: Facet, key: &str) -> String {
 
 /// Today as the index stores deadlines (YYYYMMDD).
 fn today_number() -> u64 {
-    chrono::Local::now().date_naive().format("%Y%m%d").to_string().parse().unwrap_or(0)
+    crate::render::time::today().format("%Y%m%d").to_string().parse().unwrap_or(0)
 }
 
 pub(crate) async fn run(

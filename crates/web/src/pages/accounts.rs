@@ -224,7 +224,7 @@ async fn account_page(
                 id: t.id,
                 name: t.name,
                 prefix: t.prefix,
-                expires: t.expires_at.map(|e| e.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+                expires: t.expires_at.map(|e| crate::render::time::local_date(e).to_string()).unwrap_or_default(),
                 state: base.t(state_key).to_owned(),
                 active,
             }

@@ -1,5 +1,7 @@
 //! The application pages: a graduate's applications, an employer's applicants, résumés, and the talent list.
 
+pub mod detail;
+
 use crate::api::applications::ApplicationList;
 use crate::api::applications::ApplyInput;
 use crate::api::applications::StatusInput;
@@ -28,23 +30,44 @@ struct ApplicationsPage {
     steps: Vec<&'static str>,
     /// On a graduate's own page: whether employers may find them.
     talent_open: Option<bool>,
+    /// Only the applications with news since the caller last opened them.
+    changed_only: bool,
 }
 
-/// A graduate's applications with every state and its date.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    changed: Option<String>,
+}
+
+/// A graduate's applications with every state and its date, or the applications an employer
+/// received across its postings; `?changed=true` keeps those with news since last opened.
 pub async fn my_applications_page(
     State(state): State<AppState>,
     lang: crate::i18n::Lang,
     SignedIn(me): SignedIn,
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    crate::extract::query::ApiQuery(q): crate::extract::query::ApiQuery<ListQuery>,
 ) -> Result<Response, AppError> {
-    let talent_open = match jiuye_app::applications::own_graduate(&me.actor) {
-        Some(_) => Some(jiuye_app::applications::talent_choice(state.store.as_ref(), &me.actor).await?),
-        None => None,
+    let graduate = jiuye_app::applications::own_graduate(&me.actor).is_some();
+    let talent_open = match graduate {
+        true => Some(jiuye_app::applications::talent_choice(state.store.as_ref(), &me.actor).await?),
+        false => None,
     };
-    let list = crate::api::applications::applications_of_caller(&state, &me).await?;
+    let changed_only = q.changed.as_deref() == Some("true");
+    let list = crate::api::applications::applications_of_caller(&state, &me, changed_only).await?;
     let base = crate::render::page::Base::new(&state, lang, "postings", &uri).signed_in(&me);
-    let title = base.t("application.mine_title").to_owned();
-    crate::render::page::render(&ApplicationsPage { base, title, posting: None, list, steps: Vec::new(), talent_open })
+    let title = base.t(if graduate { "application.mine_title" } else { "application.received_title" }).to_owned();
+    let steps =
+        if graduate { Vec::new() } else { jiuye_app::applications::EMPLOYER_STEPS.iter().map(|s| s.id()).collect() };
+    crate::render::page::render(&ApplicationsPage {
+        base,
+        title,
+        posting: None,
+        list,
+        steps,
+        talent_open,
+        changed_only,
+    })
 }
 
 /// The applicants to one of the employer's postings, with the pipeline's buttons.
@@ -65,6 +88,7 @@ pub async fn applicants_page(
         list,
         steps: jiuye_app::applications::EMPLOYER_STEPS.iter().map(|s| s.id()).collect(),
         talent_open: None,
+        changed_only: false,
     })
 }
 
@@ -103,9 +127,10 @@ pub async fn status_submit(
 ) -> Result<Response, AppError> {
     let input = StatusInput { status: f.status, version: f.version };
     let event = crate::api::applications::status_event(id, &input);
-    let back = match f.back.parse::<Uuid>() {
-        Ok(p) => format!("/postings/{p}/applicants"),
-        Err(_) => "/applications".into(),
+    let back = match (f.back.as_str(), f.back.parse::<Uuid>()) {
+        ("application", _) => format!("/applications/{id}"),
+        (_, Ok(p)) => format!("/postings/{p}/applicants"),
+        _ => "/applications".into(),
     };
     let moved = crate::api::applications::move_application(&state, &me, id, &input).await;
     Ok(audited(event, moved.map(|_| axum::response::Redirect::to(&back).into_response())))

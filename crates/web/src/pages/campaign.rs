@@ -63,6 +63,7 @@ struct ChartPage {
     id: String,
     name: String,
     org: String,
+    org_picker: String,
     org_name: String,
     as_of: String,
     bars: String,
@@ -87,7 +88,7 @@ pub async fn chart_page(
     let query = TargetQuery { org: &org_code, as_of: p.as_of.as_deref(), status: None };
     let chart = app::chart(state.store.as_ref(), &me.actor, &id, query, today()).await?;
     let (org, campaign, units) = (chart.targets.org, chart.targets.campaign, chart.units);
-    let as_of = p.as_of.filter(|s| !s.trim().is_empty()).unwrap_or_else(|| today().to_string());
+    let as_of = p.as_of.filter(|s| !s.trim().is_empty()).unwrap_or_else(|| campaign.default_as_of(today()).to_string());
     let (req, exp): (u32, u32) = (units.iter().map(|u| u.required).sum(), units.iter().map(|u| u.expected).sum());
     let bars: Vec<crate::render::charts::Bar> = units
         .iter()
@@ -127,10 +128,13 @@ pub async fn chart_page(
         &format!("活动期内累计走访次数占全部 {} 次的比例，按周统计", dates.len()),
         &points,
     );
+    let base = crate::render::page::Base::new(&state, lang, "campaigns", &uri).signed_in(&me);
+    let org_picker = org_select(&state, &base, &me, "ch_org", &org_code).await?;
     let page = ChartPage {
-        base: crate::render::page::Base::new(&state, lang, "campaigns", &uri).signed_in(&me),
+        base,
         id,
         name: campaign.name,
+        org_picker,
         org: org_code,
         org_name: org.name,
         as_of,
@@ -170,6 +174,7 @@ struct CampaignPage {
     start: String,
     end: String,
     org: String,
+    org_picker: String,
     as_of: String,
     statuses: Vec<(&'static str, String, bool)>,
     summary: String,
@@ -198,13 +203,13 @@ pub async fn campaign_page(
         Ok(t) => t,
         // Targets are set from a province down: for the whole nation, choose a province.
         Err(e) if e.code == jiuye_domain::ErrorCode::OrgTooBroad => {
-            return choose_province(&state, base, &id, &org_code, p.as_of.as_deref()).await;
+            return choose_province(&state, &me, base, &id, &org_code, p.as_of.as_deref()).await;
         }
         Err(e) => return Err(e.into()),
     };
     let (campaign, items) = (targets.campaign, targets.items);
     let items: Vec<TargetProgress> = items.into_iter().map(TargetProgress::from).collect();
-    let as_of = p.as_of.filter(|s| !s.trim().is_empty()).unwrap_or_else(|| today().to_string());
+    let as_of = p.as_of.filter(|s| !s.trim().is_empty()).unwrap_or_else(|| campaign.default_as_of(today()).to_string());
     let count = |s: &str| items.iter().filter(|t| t.status == s).count().to_string();
     let summary = base
         .t("campaign.summary")
@@ -230,11 +235,13 @@ pub async fn campaign_page(
             (t, label)
         })
         .collect();
+    let org_picker = org_select(&state, &base, &me, "c_org", &org_code).await?;
     let page = CampaignPage {
         id,
         name: campaign.name,
         start: campaign.start.to_string(),
         end: campaign.end.to_string(),
+        org_picker,
         org: org_code,
         as_of,
         statuses,
@@ -250,6 +257,7 @@ pub async fn campaign_page(
 /// below it, each a link to its own targets.
 async fn choose_province(
     state: &AppState,
+    me: &crate::auth::Caller,
     base: crate::render::page::Base,
     id: &str,
     org_code: &str,
@@ -259,12 +267,17 @@ async fn choose_province(
     let org = jiuye_app::orgs::by_code(state.store.as_ref(), org_code).await?;
     let choose =
         state.store.org_children(&org).await?.into_iter().map(|c| (c.org.code.to_string(), c.org.name)).collect();
-    let as_of = as_of.filter(|s| !s.trim().is_empty()).map(str::to_owned).unwrap_or_else(|| today().to_string());
+    let as_of = as_of
+        .filter(|s| !s.trim().is_empty())
+        .map(str::to_owned)
+        .unwrap_or_else(|| campaign.default_as_of(today()).to_string());
+    let org_picker = org_select(state, &base, me, "c_org", org_code).await?;
     crate::render::page::render(&CampaignPage {
         id: id.to_owned(),
         name: campaign.name,
         start: campaign.start.to_string(),
         end: campaign.end.to_string(),
+        org_picker,
         org: org_code.to_owned(),
         as_of,
         statuses: Vec::new(),
@@ -273,6 +286,28 @@ async fn choose_province(
         choose,
         base,
     })
+}
+
+/// The unit whose progress a campaign page shows: the organisations the person may follow.
+async fn org_select(
+    state: &AppState,
+    base: &crate::render::page::Base,
+    me: &crate::auth::Caller,
+    id: &str,
+    org: &str,
+) -> Result<String, AppError> {
+    let actions = [Action::ViewStatistics, Action::LogVisit];
+    crate::render::pickers::org_field(
+        state.store.as_ref(),
+        base,
+        &me.actor,
+        &actions,
+        id,
+        "campaign.org",
+        "picker.scope_own",
+        org,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]

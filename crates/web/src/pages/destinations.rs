@@ -30,13 +30,6 @@ use crate::render::pickers::PickerAction;
 use jiuye_app::destinations::records::{Registered, ReviewInput};
 use jiuye_app::destinations::{disputes, evidence, graduates, records};
 
-pub(crate) fn beijing(t: chrono::DateTime<chrono::Utc>) -> String {
-    match chrono::FixedOffset::east_opt(8 * 3600) {
-        Some(tz) => t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
-        None => t.format("%Y-%m-%d %H:%M UTC").to_string(),
-    }
-}
-
 /// The graduate's own record.
 pub async fn my_destination(SignedIn(me): SignedIn) -> Response {
     match jiuye_domain::access::subject_of(&me.actor, Role::Graduate) {
@@ -97,6 +90,13 @@ struct GraduatePage {
     directory: Option<String>,
 }
 
+impl GraduatePage {
+    /// The name of a kind of proof (`contract` → 劳动合同), as recorded when unknown.
+    fn proof_name(&self, id: &str) -> String {
+        ProofKind::from_id(id).map(|p| self.base.zh_en(p.zh(), p.en()).to_owned()).unwrap_or_else(|| id.to_owned())
+    }
+}
+
 struct Outcome {
     error: Option<AppError>,
     violations: Vec<String>,
@@ -145,7 +145,10 @@ async fn graduate_page(
             }),
         );
         add("grad.pay", r.monthly_pay.map(|p| format!("{} 元", group_digits(p))));
-        add("grad.proof", r.proof_kind.as_deref().and_then(ProofKind::from_id).map(|p| p.zh().to_owned()));
+        add(
+            "grad.proof",
+            r.proof_kind.as_deref().and_then(ProofKind::from_id).map(|p| base.zh_en(p.zh(), p.en()).to_owned()),
+        );
         add("grad.note", r.note.clone());
         RecordView {
             status_zh: r.status_zh.clone(),
@@ -161,8 +164,8 @@ async fn graduate_page(
         .map(|v| {
             (
                 v.version,
-                beijing(v.at),
-                v.action.clone(),
+                crate::render::time::local_minute(v.at),
+                base.record_step(&v.action),
                 DestStatus::from_id(&v.status).map(|s| s.zh().to_owned()).unwrap_or_default(),
                 v.actor.clone().unwrap_or_default(),
             )
@@ -182,7 +185,7 @@ async fn graduate_page(
         },
         None => FormValues::default(),
     });
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::render::time::today();
     let closed = chrono::NaiveDate::parse_from_str(&d.closes_on, "%Y-%m-%d")
         .ok()
         .is_none_or(|c| !destination::open_for_changes(c, today));
@@ -234,7 +237,7 @@ async fn graduate_page(
         can_read_log: access::can(&me.actor, Action::ViewReadLog, &Resource::at(&g.programme_path)).is_some(),
         review_levels,
         codes: state.refdata.entries_of(Catalogue::Destinations).map(|e| (e.code.clone(), e.name.clone())).collect(),
-        proofs: ProofKind::ALL.iter().map(|p| (p.id().to_owned(), p.zh().to_owned())).collect(),
+        proofs: ProofKind::ALL.iter().map(|p| (p.id().to_owned(), base.zh_en(p.zh(), p.en()).to_owned())).collect(),
         form,
         error: outcome.error.map(|e| e.message),
         violations: outcome.violations,
@@ -354,7 +357,7 @@ pub async fn register_form(
         statement_signed: values.statement_signed,
         note: clean(f.note),
     };
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::render::time::today();
     match records::register(state.store.as_ref(), &state.settings.keys, &state.refdata, &me.actor, today, id, reg)
         .await
         .map_err(AppError::from)

@@ -222,6 +222,8 @@ struct PostingPage {
     p: PostingDto,
     pay: String,
     education: String,
+    /// The majors asked for, each "名称（代码）".
+    majors: Vec<String>,
     json_ld: String,
     reviewer: bool,
     status_label: String,
@@ -250,7 +252,7 @@ fn json_ld(p: &PostingDto, origin: &str) -> String {
         "title": p.title,
         "description": p.description,
         "identifier": {"@type": "PropertyValue", "name": origin, "value": p.id.to_string()},
-        "datePosted": p.created_at.format("%Y-%m-%d").to_string(),
+        "datePosted": crate::render::time::local_date(p.created_at).to_string(),
         "validThrough": format!("{}T23:59:59+08:00", p.deadline),
         "employmentType": "FULL_TIME",
         "totalJobOpenings": p.openings,
@@ -294,6 +296,7 @@ pub async fn posting_page(
         reported: q.reported.is_some(),
         status_label,
         pay: pay_text(p.salary_min, p.salary_max),
+        majors: p.majors.iter().map(|m| crate::render::names::major(&state.refdata, m)).collect(),
         json_ld: json_ld(&p, "jiuye"),
         base,
         education,
@@ -375,7 +378,7 @@ pub(crate) async fn mine(
 ) -> Result<Response, AppError> {
     let list = crate::api::postings::review::postings_of_caller(state, me).await?;
     let base = Base::new(state, lang, "postings", uri).signed_in(me);
-    let deadline = (chrono::Local::now().date_naive() + chrono::Duration::days(30)).to_string();
+    let deadline = (crate::render::time::today() + chrono::Duration::days(30)).to_string();
     let rd = &state.refdata;
     let region =
         pickers::region(&base, rd, "pf_region", "region", "picker.place_of_work", &v.region).required().html()?;

@@ -19,14 +19,6 @@ use crate::render::page::{Base, encode_component, group_digits, render};
 
 const PER_PAGE: i64 = 50;
 
-/// A timestamp as people in China read it (UTC+8).
-fn beijing_time(t: chrono::DateTime<chrono::Utc>) -> String {
-    match chrono::FixedOffset::east_opt(8 * 3600) {
-        Some(tz) => t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string(),
-        None => t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-    }
-}
-
 struct Row {
     at: String,
     reader: String,
@@ -43,7 +35,7 @@ struct Row {
 struct ReadLogPage {
     base: Base,
     heading: String,
-    org: String,
+    org_picker: String,
     graduate: String,
     reader: String,
     kind: String,
@@ -116,7 +108,7 @@ pub async fn read_log_page(
     let rows = items
         .into_iter()
         .map(|e| Row {
-            at: beijing_time(e.at),
+            at: crate::render::time::local_datetime(e.at),
             role: match (e.reader_role.as_deref().and_then(Role::from_id), e.reader_path.as_deref()) {
                 (Some(role), Some(path)) => {
                     format!("{} · {}", base.role_name(role), path.rsplit('/').next().unwrap_or(path))
@@ -135,9 +127,20 @@ pub async fn read_log_page(
             ip: e.ip.unwrap_or_default(),
         })
         .collect();
+    let org_picker = crate::render::pickers::org_field(
+        state.store.as_ref(),
+        &base,
+        &me.actor,
+        &[jiuye_domain::access::Action::ViewReadLog],
+        "r_org",
+        "users.org",
+        "picker.scope_all",
+        q.org.as_deref().unwrap_or(""),
+    )
+    .await?;
     let view = ReadLogPage {
+        org_picker,
         heading: base.t(if graduate.is_some() { "read_log.of_graduate" } else { "read_log.title" }).to_owned(),
-        org: q.org.clone().unwrap_or_default(),
         graduate: q.graduate.clone().unwrap_or_default(),
         reader: q.reader.clone().unwrap_or_default(),
         kind: q.kind.clone().unwrap_or_default(),

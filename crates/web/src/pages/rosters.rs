@@ -152,9 +152,9 @@ pub async fn stats(
         .map(|(o, t)| StatRow {
             code: o.code.to_string(),
             name: o.name.clone(),
-            graduates: group_digits(t.graduates),
-            placed: group_digits(t.placed),
-            rate: pct(t.rate()),
+            graduates: if t.graduates > 0 { group_digits(t.graduates) } else { "—".to_owned() },
+            placed: if t.graduates > 0 { group_digits(t.placed) } else { "—".to_owned() },
+            rate: if t.graduates > 0 { pct(t.rate()) } else { base.no_data().to_owned() },
             below: t.graduates > 0 && t.rate() < parent_rate,
             drill: o.kind != OrgKind::Programme,
         })
@@ -163,7 +163,8 @@ pub async fn stats(
         .iter()
         .map(|k| {
             let n = *c.tally.by_component.get(k).unwrap_or(&0);
-            (format!("{}（{} 人）", k.zh(), group_digits(n)), pct(c.tally.component_rate(*k)))
+            let rate = if c.tally.graduates > 0 { pct(c.tally.component_rate(*k)) } else { base.no_data().to_owned() };
+            (format!("{}（{} 人）", k.zh(), group_digits(n)), rate)
         })
         .collect();
     let children_title =
@@ -189,7 +190,7 @@ pub async fn stats(
             .collect(),
         graduates: group_digits(c.tally.graduates),
         placed: group_digits(c.tally.placed),
-        rate: pct(c.tally.rate()),
+        rate: if c.tally.graduates > 0 { pct(c.tally.rate()) } else { base.no_data().to_owned() },
         components,
         children_title,
         chart,

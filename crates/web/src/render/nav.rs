@@ -143,7 +143,9 @@ pub fn allows(actor: Option<&Actor>, dest: Dest) -> bool {
     match dest {
         Dest::Home | Dest::Postings | Dest::Orgs | Dest::Ref | Dest::Api | Dest::Account => true,
         Dest::Login => false,
-        Dest::Applications | Dest::MyDestination => graduate,
+        // A graduate's own applications; an employer's, those it received (候选人).
+        Dest::Applications => graduate || employer,
+        Dest::MyDestination => graduate,
         Dest::MyPostings | Dest::Talent => employer,
         Dest::Review => anywhere(Action::ApprovePosting),
         Dest::Graduates => anywhere(Action::ViewGraduate),
@@ -188,6 +190,10 @@ impl Nav {
             // A graduate's first task is finding a job.
             order.retain(|d| *d != Dest::Postings);
             order.insert(1.min(order.len()), Dest::Postings);
+        } else if let Some(at) = order.iter().position(|d| *d == Dest::MyPostings) {
+            // An employer's candidates come after its postings.
+            order.retain(|d| *d != Dest::Applications);
+            order.insert(at.min(order.len()), Dest::Applications);
         }
         let current = current(&order, path);
         let items = order
@@ -197,6 +203,7 @@ impl Nav {
                 label: match (d, actor.is_some(), job_seeker) {
                     (Dest::Home, true, _) => "menu.workbench",
                     (Dest::Postings, _, true) => "menu.find_jobs",
+                    (Dest::Applications, _, false) => "menu.candidates",
                     _ => d.label(),
                 },
                 current: current == Some(d),
@@ -266,12 +273,13 @@ mod tests {
     }
 
     #[test]
-    fn an_employer_sees_its_postings_talent_and_surveys() {
+    fn an_employer_sees_its_postings_candidates_talent_and_surveys() {
         let a = actor(Role::Employer, "CN/510000", OrgKind::Province, Some(Uuid::from_u128(2)));
         let nav = Nav::new(Some(&a), "/postings/mine");
         let h = hrefs(&nav);
-        assert!(h.contains(&"/postings/mine") && h.contains(&"/talent") && h.contains(&"/surveys"));
-        assert!(!h.contains(&"/applications") && !h.contains(&"/campaigns"));
+        assert_eq!(h[1..4], ["/postings/mine", "/applications", "/talent"], "候选人 after 我的职位");
+        assert!(h.contains(&"/surveys") && !h.contains(&"/me/destination") && !h.contains(&"/campaigns"));
+        assert_eq!(nav.items[2].label, "menu.candidates");
         assert!(nav.items.iter().any(|i| i.href == "/postings/mine" && i.current));
         assert!(!nav.items.iter().any(|i| i.href == "/postings" && i.current), "only the longest match is current");
     }

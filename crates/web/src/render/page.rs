@@ -90,6 +90,11 @@ impl Base {
         self.me.as_ref().map(|m| m.1.as_str()).unwrap_or("")
     }
 
+    /// Every key of a message section with its text, by key.
+    pub fn section(&self, section: &str) -> Vec<(String, String)> {
+        self.messages.section(self.lang, section)
+    }
+
     pub fn t<'a>(&'a self, key: &'a str) -> &'a str {
         self.messages.get(self.lang, key)
     }

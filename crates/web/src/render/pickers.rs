@@ -427,6 +427,26 @@ pub async fn scope(
     Ok(s)
 }
 
+/// The unit of a list's filter or a form (field `org`): the organisations `actor` may choose for
+/// the first of `actions` they hold anywhere, with one level below each, and a first option
+/// with no value labelled `empty_key` (everything one may see, or one's own unit).
+#[allow(clippy::too_many_arguments)]
+pub async fn org_field(
+    store: &dyn Repository,
+    base: &Base,
+    actor: &Actor,
+    actions: &[Action],
+    id: &str,
+    label_key: &str,
+    empty_key: &str,
+    value: &str,
+) -> Result<String, AppError> {
+    let action =
+        actions.iter().copied().find(|a| !access::scope_paths(actor, *a).is_empty()).unwrap_or(Action::ViewStatistics);
+    let picker = scope(store, base, actor, action, 1, id, "org", label_key, value).await?.empty(base, empty_key);
+    if empty_key == "picker.scope_choose" { picker.required() } else { picker }.html()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

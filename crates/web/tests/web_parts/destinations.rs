@@ -353,7 +353,9 @@ async fn pages_register_review_and_confirm() {
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         // The counselor reviews through the page.
         let (cc, ccsrf) = super::identity::login(&f.app, "demo_counselor", jiuye_seed::DEMO_PASSWORD).await;
-        let queue = send(&f.app, page(&cc, "/graduates?status=submitted")).await;
+        // The list shows the newest cohort unless asked for another.
+        let queue = format!("/graduates?status=submitted&cohort={}", view.graduate.cohort);
+        let queue = send(&f.app, page(&cc, &queue)).await;
         assert!(queue.body.contains(&id), "the graduate is in the review queue");
         let r = send(
             &f.app,

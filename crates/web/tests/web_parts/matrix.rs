@@ -36,8 +36,8 @@ const NOBODY: Uuid = Uuid::from_u128(0x6a69_7579_652d_0000_0000_0000_0000_0001);
 
 /// Values for path parameters: of the caller's own organisation (四川大学 and its demo
 /// records) and of another.
-struct Values {
-    own: BTreeMap<&'static str, String>,
+pub(crate) struct Values {
+    pub own: BTreeMap<&'static str, String>,
     other: BTreeMap<&'static str, String>,
 }
 
@@ -76,7 +76,7 @@ async fn first_id(f: &Fixture, token: &str, uri: &str, pick: impl Fn(&Value) -> 
         .unwrap_or_else(|| NOBODY.to_string())
 }
 
-async fn values(f: &Fixture) -> Values {
+pub(crate) async fn values(f: &Fixture) -> Values {
     let ministry = token_for(f, "demo_ministry").await;
     let employer = token_for(f, "demo_employer").await;
     let graduate = token_for(f, "demo_graduate").await;
@@ -136,7 +136,7 @@ async fn values(f: &Fixture) -> Values {
 }
 
 /// The path with its parameters filled in for one context.
-fn concrete(path: &str, v: &BTreeMap<&'static str, String>) -> String {
+pub(crate) fn concrete(path: &str, v: &BTreeMap<&'static str, String>) -> String {
     let segments: Vec<&str> = path.split('/').collect();
     let mut out = Vec::with_capacity(segments.len());
     for (i, seg) in segments.iter().enumerate() {

@@ -312,6 +312,10 @@ async fn the_region_endpoint_answers_the_cascade_and_the_script_is_served() {
         assert_eq!(r.status, StatusCode::OK);
         let items = r.json()["items"].as_array().unwrap().clone();
         assert!(items.iter().any(|i| i["name"] == "锦江区" && i["code"] == "510104"));
+        // The screening page, where the place is optional, says so and offers it as a picker too.
+        let screen = super::get(&f.app, "/postings/screen").await;
+        assert_eq!(option(&screen.body, "region", "成都市"), "510100");
+        assert!(screen.body.contains("工作地点（可选）") && !screen.body.contains("6 位行政区划代码"));
         let js = super::get(&f.app, "/static/pickers.js").await;
         assert_eq!(js.status, StatusCode::OK);
         assert!(js.content_type.starts_with("text/javascript"));

@@ -33,8 +33,8 @@ const ROLES: [(&str, &[&str]); 9] = [
     ("demo_college", &["review_college", "disputes", "corrections", "targets_behind"]),
     ("demo_major", &["corrections", "targets_behind"]),
     ("demo_counselor", &["review_college", "disputes", "corrections", "uncontacted", "targets_behind"]),
-    ("demo_graduate", &["record_to_confirm"]),
-    ("demo_employer", &[]),
+    ("demo_graduate", &["record_to_confirm", "applications_changed"]),
+    ("demo_employer", &["applications_changed"]),
 ];
 
 async fn page(f: &Fixture, uri: &str, cookie: &str) -> Reply {
@@ -76,11 +76,16 @@ fn pending(body: &str) -> Vec<(String, String, i64)> {
 fn stated_total(body: &str) -> i64 {
     let line = body.split("<p role=\"status\">").nth(1).unwrap_or_else(|| panic!("no status line: {body}"));
     let line = line.split("</p>").next().unwrap();
+    // The total is the line's last number ("第 1 / 2 页，共 57 条", "3 条待审核").
     let digits: String = line
         .chars()
+        .rev()
         .skip_while(|c| !c.is_ascii_digit())
         .take_while(|c| c.is_ascii_digit() || *c == ',')
         .filter(char::is_ascii_digit)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
         .collect();
     digits.parse().unwrap_or_else(|_| panic!("no number in {line}"))
 }
@@ -255,21 +260,87 @@ async fn numbers_show_the_units_rate_against_its_parent_and_no_data_is_not_zero(
         assert!(home.body.contains(&format!("{:.2}%", rate * 100.0)), "the page shows the same rate");
         assert!(home.body.contains("四川大学（上级）落实率"));
 
-        // A graduate has no statistics; an employer no pending work and no numbers.
+        // A graduate has no statistics; an employer no numbers, and nothing new on its applications.
         let (cookie, _) = login(&f.app, "demo_employer", DEMO_PASSWORD).await;
         let v = call(&f.app, Method::GET, "/api/v1/workbench", None, &Auth::Cookie { cookie: &cookie, csrf: None })
             .await
             .json();
-        assert!(v["placement"].is_null() && v["pending"].as_array().unwrap().is_empty(), "{v}");
+        assert!(v["placement"].is_null(), "{v}");
+        assert_eq!(
+            v["pending"],
+            json!([{"item": "applications_changed", "label": "有新动态的申请（状态变化或新消息）", "count": 0, "href": "/applications?changed=true"}])
+        );
         let hrefs: Vec<&str> = v["shortcuts"].as_array().unwrap().iter().map(|s| s["href"].as_str().unwrap()).collect();
-        assert_eq!(hrefs, ["/postings/mine", "/talent", "/surveys"]);
-        let home = page(&f, "/", &cookie).await;
-        assert!(home.body.contains("目前没有需要您处理的事项"));
+        assert_eq!(hrefs, ["/postings/mine", "/applications", "/talent", "/surveys"]);
 
         // Signed out: the public landing page, and the API asks who is calling.
         let landing = super::get(&f.app, "/").await;
         assert!(landing.body.contains("<dd>3,000</dd>") && !landing.body.contains("<h1>工作台</h1>"));
         assert_eq!(super::get(&f.app, "/api/v1/workbench").await.status, StatusCode::UNAUTHORIZED);
+        f.cleanup().await;
+    }
+}
+
+/// The count of applications with news on `token`'s workbench.
+async fn news(f: &Fixture, token: &str) -> i64 {
+    let v = call(&f.app, Method::GET, "/api/v1/workbench", None, &Auth::Bearer(token)).await.json();
+    let item = v["pending"].as_array().unwrap().iter().find(|p| p["item"] == "applications_changed");
+    item.unwrap_or_else(|| panic!("no applications item: {v}"))["count"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn applications_moved_or_messaged_by_the_other_side_are_news_until_opened() {
+    for f in fixtures().await {
+        // The graduate applies, attaches a résumé and writes: news for the employer only.
+        let (hr, _, _, aid) = super::postings::applied_with_resume(&f).await;
+        let graduate = token_for(&f, "demo_graduate").await;
+        assert_eq!((news(&f, &hr).await, news(&f, &graduate).await), (1, 0), "{}", f.name);
+        let received =
+            call(&f.app, Method::GET, "/api/v1/applications/received?changed=true", None, &Auth::Bearer(&hr)).await;
+        assert_eq!(received.json()["total"], 1, "{}", received.body);
+        assert_eq!(received.json()["items"][0]["changed"], true);
+        // Opening it is reading the news.
+        let opened = call(&f.app, Method::GET, &format!("/api/v1/applications/{aid}"), None, &Auth::Bearer(&hr)).await;
+        assert_eq!(opened.status, StatusCode::OK, "{}", opened.body);
+        assert_eq!(news(&f, &hr).await, 0);
+        let received =
+            call(&f.app, Method::GET, "/api/v1/applications/received?changed=true", None, &Auth::Bearer(&hr)).await;
+        assert_eq!(received.json()["total"], 0, "{}", received.body);
+        let all = call(&f.app, Method::GET, "/api/v1/applications/received", None, &Auth::Bearer(&hr)).await;
+        assert_eq!(all.json()["total"], 1, "{}", all.body);
+        // The employer invites to an interview: news for the graduate, shown on the list it links to.
+        let version = opened.json()["version"].as_i64().unwrap();
+        let moved = json!({"status": "interview", "version": version});
+        let r =
+            call(&f.app, Method::POST, &format!("/api/v1/applications/{aid}/status"), Some(moved), &Auth::Bearer(&hr))
+                .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!((news(&f, &hr).await, news(&f, &graduate).await), (0, 1), "{}", f.name);
+        let (cookie, csrf) = login(&f.app, "demo_graduate", DEMO_PASSWORD).await;
+        let list = page(&f, "/applications?changed=true", &cookie).await;
+        assert_eq!(stated_total(&list.body), 1, "{}", list.body);
+        assert!(list.body.contains("有新动态") && list.body.contains(&format!("/applications/{aid}")));
+        // The graduate opens the page and answers from it: news for the employer again.
+        let detail = page(&f, &format!("/applications/{aid}"), &cookie).await;
+        assert_eq!(detail.status, StatusCode::OK, "{}", detail.body);
+        assert!(detail.body.contains("邀请面试") && detail.body.contains("您好，我的手机号是 13900000000"));
+        assert_eq!(news(&f, &graduate).await, 0);
+        let post = Request::post(format!("/applications/{aid}/messages"))
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("csrf={csrf}&body=%E5%B7%B2%E6%94%B6%E5%88%B0")))
+            .unwrap();
+        let r = send(&f.app, post).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!((news(&f, &hr).await, news(&f, &graduate).await), (1, 0), "{}", f.name);
+        let detail = page(&f, &format!("/applications/{aid}"), &cookie).await;
+        assert!(detail.body.contains("已收到"));
+        // Nobody else opens it.
+        let career = token_for(&f, "demo_career").await;
+        let r = call(&f.app, Method::GET, &format!("/api/v1/applications/{aid}"), None, &Auth::Bearer(&career)).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+        let (staff, _) = login(&f.app, "demo_career", DEMO_PASSWORD).await;
+        assert_eq!(page(&f, &format!("/applications/{aid}"), &staff).await.status, StatusCode::NOT_FOUND);
         f.cleanup().await;
     }
 }

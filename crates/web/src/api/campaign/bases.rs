@@ -30,6 +30,7 @@ pub struct BaseInput {
     /// The employer's 统一社会信用代码 (in the directory, not blacklisted).
     pub employer: String,
     /// Defaults to "<employer>实习实践基地".
+    #[schema(max_length = 100)]
     pub name: Option<String>,
     /// `internship`, `practice` or `employment`.
     pub kind: String,
@@ -42,6 +43,7 @@ pub struct BaseInput {
     /// Programme codes inside `unit` the base serves.
     #[serde(default)]
     pub programmes: Vec<String>,
+    #[schema(max_length = 2000)]
     pub notes: Option<String>,
 }
 

@@ -26,6 +26,7 @@ use crate::extract::query::ApiQuery;
 #[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
 pub struct SurveyLineDto {
     /// The role, e.g. 软件开发工程师.
+    #[schema(max_length = 60)]
     pub role: String,
     /// 专业类 code from the undergraduate or vocational catalogue, e.g. `0809` (计算机类).
     pub major_class: String,
@@ -33,6 +34,7 @@ pub struct SurveyLineDto {
     pub education: String,
     /// People wanted.
     pub headcount: i64,
+    #[schema(max_length = 500)]
     pub skills: Option<String>,
     /// Monthly pay range, yuan.
     pub salary_min: i64,
@@ -50,6 +52,7 @@ pub struct SurveyInput {
     /// The graduating year the demand is for.
     pub year: i64,
     pub lines: Vec<SurveyLineDto>,
+    #[schema(max_length = 2000)]
     pub notes: Option<String>,
 }
 

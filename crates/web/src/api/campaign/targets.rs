@@ -46,7 +46,7 @@ pub struct TargetParams {
     /// A province, university, college or programme code. A province lists its universities'
     /// targets; a university its own and those of its colleges and programmes.
     pub org: String,
-    /// The day to measure the timeline at (YYYY-MM-DD; default today).
+    /// The day to measure the timeline at (YYYY-MM-DD; default today within the campaign's window, else its end).
     pub as_of: Option<String>,
     /// Only targets with this status (`met`, `on_track`, `behind`).
     pub status: Option<String>,
@@ -148,7 +148,7 @@ pub struct MyTargets {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct MineParams {
-    /// The day to measure the timeline at (YYYY-MM-DD; default today).
+    /// The day to measure the timeline at (YYYY-MM-DD; default today within the campaign's window, else its end).
     pub as_of: Option<String>,
 }
 

@@ -69,6 +69,7 @@ pub struct VisitInput {
     /// The employer filled in the demand survey.
     #[serde(default)]
     pub survey_filled: bool,
+    #[schema(max_length = 2000)]
     pub notes: Option<String>,
 }
 

@@ -73,6 +73,7 @@ pub async fn get_evidence(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct DisputeRequest {
+    #[schema(max_length = 1000)]
     pub text: String,
 }
 
@@ -97,6 +98,7 @@ pub async fn post_dispute(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct DisputeAnswer {
+    #[schema(max_length = 1000)]
     pub answer: String,
 }
 

@@ -38,6 +38,7 @@ pub struct CorrectionInput {
     pub contact_phone: Option<String>,
     pub contact_email: Option<String>,
     /// Why (at most 500 characters).
+    #[schema(max_length = 500)]
     pub note: Option<String>,
 }
 
@@ -160,6 +161,7 @@ pub async fn post_correction(
 pub struct CorrectionDecision {
     pub accept: bool,
     /// Required to reject (at most 500 characters).
+    #[schema(max_length = 500)]
     pub note: Option<String>,
 }
 
@@ -290,6 +292,7 @@ pub async fn scam_reports_inbox(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LiftInput {
     /// Required (2–500 characters).
+    #[schema(max_length = 500)]
     pub reason: String,
 }
 

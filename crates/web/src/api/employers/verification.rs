@@ -23,6 +23,7 @@ pub struct VerificationRequest {
     /// `unverified` lifts the blacklisting.
     pub state: String,
     /// Required to blacklist and to lift a blacklisting.
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
 }
 

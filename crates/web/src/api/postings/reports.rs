@@ -20,6 +20,7 @@ use crate::error::ErrorBody;
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ReportInput {
     /// What looks wrong (2–500 characters).
+    #[schema(max_length = 500)]
     pub reason: String,
 }
 

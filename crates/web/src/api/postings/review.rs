@@ -28,6 +28,7 @@ pub struct ReviewInput {
     /// postings within the reviewer's scope and report it to the registering scope.
     pub decision: String,
     /// Required to reject or hold, and to approve a posting that screening held.
+    #[schema(max_length = 500)]
     pub note: Option<String>,
     /// The version the reviewer saw; a posting edited since is refused with 409.
     pub version: i64,

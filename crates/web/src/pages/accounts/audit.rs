@@ -7,7 +7,6 @@ use axum::extract::{OriginalUri, State};
 
 use axum::response::Response;
 
-use chrono::Utc;
 use jiuye_app::accounts::audit::AuditFilter;
 use jiuye_domain::access::Role;
 use serde::Deserialize;
@@ -19,22 +18,16 @@ use crate::i18n::Lang;
 use crate::render::page::Base;
 use crate::render::page::render;
 
-/// A timestamp as people in China read it (UTC+8).
-fn beijing_time(t: chrono::DateTime<Utc>) -> String {
-    match chrono::FixedOffset::east_opt(8 * 3600) {
-        Some(tz) => t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string(),
-        None => t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-    }
-}
-
 struct AuditRowView {
     seq: i64,
     at: String,
     username: String,
     role: String,
     action: String,
+    action_code: String,
     target: String,
     result: String,
+    result_code: String,
     ip: String,
 }
 
@@ -42,7 +35,9 @@ struct AuditRowView {
 #[template(path = "audit.html")]
 struct AuditPage {
     base: Base,
-    org: String,
+    org_picker: String,
+    actions: Vec<(String, String)>,
+    results: Vec<(String, String)>,
     action: String,
     username: String,
     result: String,
@@ -95,20 +90,37 @@ pub async fn audit(
         .into_iter()
         .map(|r| AuditRowView {
             seq: r.seq,
-            at: beijing_time(r.at),
+            at: crate::render::time::local_datetime(r.at),
             username: r.entry.username.unwrap_or_default(),
             role: match (r.entry.role.as_deref().and_then(Role::from_id), r.entry.org_code) {
                 (Some(role), Some(org)) => format!("{} · {org}", base.role_name(role)),
                 _ => String::new(),
             },
-            action: r.entry.action,
+            action: base.audit_action(&r.entry.action),
+            action_code: r.entry.action,
             target: r.entry.target.unwrap_or_default(),
-            result: r.entry.result,
+            result: base.audit_result(&r.entry.result),
+            result_code: r.entry.result,
             ip: r.entry.ip.unwrap_or_default(),
         })
         .collect();
+    let org_picker = crate::render::pickers::org_field(
+        state.store.as_ref(),
+        &base,
+        &me.actor,
+        &[jiuye_domain::access::Action::ViewAudit],
+        "a_org",
+        "users.org",
+        "picker.scope_all",
+        q.org.as_deref().unwrap_or(""),
+    )
+    .await?;
     let view = AuditPage {
-        org: q.org.clone().unwrap_or_default(),
+        org_picker,
+        actions: base.audit_actions(),
+        results: std::iter::once(("ok".to_owned(), base.audit_result("ok")))
+            .chain(base.section("error_code"))
+            .collect(),
         action: q.action.clone().unwrap_or_default(),
         username: q.username.clone().unwrap_or_default(),
         result: q.result.clone().unwrap_or_default(),

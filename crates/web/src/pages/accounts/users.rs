@@ -33,7 +33,8 @@ struct UserRow {
 #[template(path = "users.html")]
 struct UsersPage {
     base: Base,
-    org: String,
+    org_filter: String,
+    new_org: String,
     q: String,
     summary: String,
     rows: Vec<UserRow>,
@@ -101,11 +102,18 @@ async fn users_page(
     let roles = grantable_roles(&base, me);
     let status = error.as_ref().map(|e| e.status).unwrap_or(StatusCode::OK);
     let info = error.as_ref().map(|e| crate::error::ErrorInfo { code: e.code, message: e.message.clone() });
+    let store = &*state.store;
+    let org_field = crate::render::pickers::org_field;
+    let actions = [Action::ViewUsers];
+    let org_filter = org_field(store, &base, &me.actor, &actions, "org", "users.org", "picker.scope_all", &org).await?;
+    let new_org =
+        org_field(store, &base, &me.actor, &actions, "new_org", "users.grant_org", "picker.scope_choose", "").await?;
     let page = UsersPage {
+        org_filter,
+        new_org,
         summary: base.t("users.count").replace("{n}", &crate::render::page::group_digits(total)),
         can_create: !roles.is_empty(),
         roles,
-        org,
         q,
         rows,
         error: error.map(|e| e.message),
@@ -186,6 +194,7 @@ struct UserPage {
     locked: bool,
     grants: Vec<(Uuid, String, String, String)>,
     manage: bool,
+    grant_org: String,
     roles: Vec<(String, String)>,
     error: Option<String>,
     notice: Option<String>,
@@ -210,7 +219,19 @@ async fn user_page(
     let users::Account { user, grants } = account;
     let status = error.as_ref().map(|e| e.status).unwrap_or(StatusCode::OK);
     let info = error.as_ref().map(|e| crate::error::ErrorInfo { code: e.code, message: e.message.clone() });
+    let grant_org = crate::render::pickers::org_field(
+        &*state.store,
+        &base,
+        &me.actor,
+        &[Action::ViewUsers],
+        "g_org",
+        "users.grant_org",
+        "picker.scope_choose",
+        "",
+    )
+    .await?;
     let page = UserPage {
+        grant_org,
         id,
         state: if user.disabled {
             base.t("users.disabled").to_owned()

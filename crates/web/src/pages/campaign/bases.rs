@@ -26,6 +26,9 @@ use crate::extract::query::ApiQuery;
 struct BasesPage {
     base: crate::render::page::Base,
     org: String,
+    /// The unit filter and the form's unit, as selects of the units the person may choose.
+    org_picker: String,
+    unit_picker: String,
     list: BaseList,
     kinds: Vec<(&'static str, &'static str)>,
     today: String,
@@ -59,9 +62,17 @@ async fn page(
     let next = (offset + 50 < list.total).then_some(offset + 50);
     let can_add = found.can_add;
     let base = crate::render::page::Base::new(state, lang, "campaigns", uri).signed_in(me);
-    let today = chrono::Local::now().date_naive().to_string();
+    let today = crate::render::time::today().to_string();
+    let store = state.store.as_ref();
+    let scope = |depth, id, name, label| {
+        crate::render::pickers::scope(store, &base, &me.actor, Action::LogVisit, depth, id, name, label, &org)
+    };
+    let org_picker = scope(1, "b_org", "org", "picker.org").await?.html()?;
+    let unit_picker = scope(2, "b_unit", "unit", "picker.unit").await?.required().html()?;
     crate::render::page::render(&BasesPage {
         base,
+        org_picker,
+        unit_picker,
         org,
         list,
         kinds: BASE_KINDS.to_vec(),

@@ -27,6 +27,7 @@ const FORM_LINES: usize = 5;
 struct SurveysPage {
     base: crate::render::page::Base,
     org: String,
+    org_picker: String,
     year: String,
     summary: Option<DemandSummary>,
     sections: Vec<(String, Vec<jiuye_domain::demand::DemandGroup>)>,
@@ -109,9 +110,21 @@ async fn page(
     let mut lines = lines;
     lines.resize(FORM_LINES.max(lines.len()), SurveyLineDto::default());
     let employer = if employer.is_empty() { own.unwrap_or_default() } else { employer };
+    let org_picker = crate::render::pickers::org_field(
+        state.store.as_ref(),
+        &base,
+        &me.actor,
+        &[Action::RecordDemand, Action::ViewStatistics],
+        "s_org",
+        "campaign.org",
+        "picker.scope_own",
+        &org,
+    )
+    .await?;
     let page = SurveysPage {
         base,
         org,
+        org_picker,
         year: year_text,
         summary,
         sections,
@@ -119,7 +132,7 @@ async fn page(
         employer,
         lines,
         education: demand::EDUCATION_LEVELS.to_vec(),
-        form_year: chrono::Datelike::year(&chrono::Local::now().date_naive()) + 1,
+        form_year: chrono::Datelike::year(&crate::render::time::today()) + 1,
         error,
         saved: q.saved.is_some(),
     };

@@ -127,7 +127,7 @@ async fn visit_form(
     picked: PickerOutcome,
 ) -> Result<Response, AppError> {
     let base = crate::render::page::Base::new(state, lang, "campaigns", uri).signed_in(me);
-    let today = chrono::Local::now().date_naive().to_string();
+    let today = crate::render::time::today().to_string();
     let notice = notice.map(|k| base.t(k).to_owned());
     let (editing, photos) = match editing {
         Some((id, photos)) => (Some(id), photos),
@@ -211,7 +211,7 @@ pub async fn visit_form_page(
 ) -> Result<Response, AppError> {
     let v = FormValues {
         unit: home_org(&me, &[Action::LogVisit])?,
-        visit_date: chrono::Local::now().date_naive().to_string(),
+        visit_date: crate::render::time::today().to_string(),
         form: "on_site".into(),
         positions_opened: "0".into(),
         ..Default::default()

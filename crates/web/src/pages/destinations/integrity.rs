@@ -24,7 +24,7 @@ use uuid::Uuid;
 #[template(path = "integrity.html")]
 struct IntegrityPage {
     base: Base,
-    org: String,
+    org_picker: String,
     cohort: i32,
     findings: Vec<(String, String, Vec<String>)>,
     disputes: Vec<(Uuid, String, String)>,
@@ -62,12 +62,23 @@ pub async fn integrity(
             .map(|(d, g)| (g.id, format!("{} {}", g.student_no, g.name), d.text))
             .collect()
     };
+    let org_picker = crate::render::pickers::org_field(
+        state.store.as_ref(),
+        &base,
+        &me.actor,
+        &[Action::ViewIntegrity],
+        "i_org",
+        "users.org",
+        "picker.scope_own",
+        &org,
+    )
+    .await?;
     let page = IntegrityPage {
+        org_picker,
         findings: found
             .into_iter()
             .map(|f| (base.t(&format!("integrity.{}", f.kind)).to_owned(), f.reason, f.graduates))
             .collect(),
-        org,
         cohort,
         disputes,
         base,
@@ -113,7 +124,11 @@ async fn wages_page(
             code,
             yuan,
             effective,
-            source,
+            source: match source.strip_prefix("edited by ") {
+                _ if source == "shipped" => base.t("wage.source_shipped").to_owned(),
+                Some(user) => base.t("wage.source_edited").replace("{user}", user),
+                None => source,
+            },
         })
         .collect();
     let status = error.as_ref().map(|e| e.status).unwrap_or(axum::http::StatusCode::OK);

@@ -19,7 +19,7 @@ use crate::render::page::{Base, group_digits, render};
 #[template(path = "graduates.html")]
 struct GraduatesPage {
     base: Base,
-    org: String,
+    org_picker: String,
     cohort: String,
     status: String,
     q: String,
@@ -28,6 +28,8 @@ struct GraduatesPage {
     statuses: Vec<(String, String)>,
     summary: String,
     rows: Vec<ListRow>,
+    prev_href: Option<String>,
+    next_href: Option<String>,
 }
 
 struct ListRow {
@@ -49,7 +51,11 @@ pub struct ListQuery {
     q: Option<String>,
     unplaced: Option<String>,
     uncontacted_days: Option<String>,
+    page: Option<i64>,
 }
+
+/// Rows per page of the graduate list.
+const GRADUATES_PER_PAGE: i64 = 50;
 
 pub async fn graduates(
     State(state): State<AppState>,
@@ -59,7 +65,16 @@ pub async fn graduates(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Response, AppError> {
     let base = Base::new(&state, lang, "graduates", &uri).signed_in(&me);
-    let cohort: Option<i32> = q.cohort.as_deref().and_then(|c| c.trim().parse().ok());
+    let page_no = q.page.unwrap_or(1);
+    if page_no < 1 {
+        return Err(AppError::bad_request(ErrorCode::InvalidQuery, "页码应从 1 开始"));
+    }
+    // No cohort asked: the newest cohort in the caller's scope (an empty field means every cohort).
+    let cohort: Option<i32> = match q.cohort.as_deref().map(str::trim) {
+        Some("") => None,
+        Some(c) => Some(c.parse().map_err(|_| AppError::bad_request(ErrorCode::InvalidCohort, "届别应为四位年份"))?),
+        None => graduates::newest_cohort(state.store.as_ref(), &me.actor, q.org.as_deref()).await?,
+    };
     let unplaced = q.unplaced.as_deref() == Some("true");
     let uncontacted_days =
         match q.uncontacted_days.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
@@ -76,7 +91,9 @@ pub async fn graduates(
         uncontacted_days,
         q: q.q.clone(),
     };
-    let (items, total) = graduates::list(state.store.as_ref(), &me.actor, filter, 200, 0, state.reads(&me)).await?;
+    let offset = (page_no - 1) * GRADUATES_PER_PAGE;
+    let (items, total) =
+        graduates::list(state.store.as_ref(), &me.actor, filter, GRADUATES_PER_PAGE, offset, state.reads(&me)).await?;
     let rows = items
         .into_iter()
         .map(|g| ListRow {
@@ -87,22 +104,49 @@ pub async fn graduates(
             name: g.name,
             college: g.college_name,
             cohort: g.cohort,
-            code: g.dest_code.unwrap_or_default(),
+            code: g.dest_code.map(|c| crate::render::names::destination(&state.refdata, &c)).unwrap_or_default(),
         })
         .collect();
+    let pages = ((total + GRADUATES_PER_PAGE - 1) / GRADUATES_PER_PAGE).max(1);
+    let days = uncontacted_days.map(|d| d.to_string());
+    let href = |p: i64| {
+        let mut s = format!("/graduates?page={p}&cohort={}", cohort.map(|c| c.to_string()).unwrap_or_default());
+        let unplaced = unplaced.then(|| "true".to_owned());
+        for (k, v) in
+            [("org", &q.org), ("status", &q.status), ("q", &q.q), ("unplaced", &unplaced), ("uncontacted_days", &days)]
+        {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                s.push_str(&format!("&{k}={}", crate::render::page::encode_component(v)));
+            }
+        }
+        s
+    };
+    let org_picker = crate::render::pickers::org_field(
+        state.store.as_ref(),
+        &base,
+        &me.actor,
+        &[jiuye_domain::access::Action::ViewGraduate],
+        "g_org",
+        "users.org",
+        "picker.scope_all",
+        q.org.as_deref().unwrap_or(""),
+    )
+    .await?;
     let page = GraduatesPage {
-        summary: format!(
-            "{} {}",
-            group_digits(total),
-            if lang == Lang::Zh { "名毕业生（最多显示 200 名）" } else { "graduates (showing up to 200)" }
-        ),
-        org: q.org.unwrap_or_default(),
+        org_picker,
+        summary: base
+            .t("common.page_of")
+            .replace("{page}", &page_no.to_string())
+            .replace("{pages}", &pages.to_string())
+            .replace("{n}", &group_digits(total)),
+        prev_href: (page_no > 1).then(|| href(page_no - 1)),
+        next_href: (page_no < pages).then(|| href(page_no + 1)),
         cohort: cohort.map(|c| c.to_string()).unwrap_or_default(),
         status: q.status.unwrap_or_default(),
         q: q.q.unwrap_or_default(),
         unplaced,
         uncontacted_days: uncontacted_days.map(|d| d.to_string()).unwrap_or_default(),
-        statuses: DestStatus::ALL.iter().map(|s| (s.id().to_owned(), s.zh().to_owned())).collect(),
+        statuses: DestStatus::ALL.iter().map(|s| (s.id().to_owned(), base.zh_en(s.zh(), s.en()).to_owned())).collect(),
         rows,
         base,
     };

@@ -44,7 +44,7 @@ pub async fn disputes_page(
             name: g.name,
             student_no: g.student_no,
             college: g.college_name,
-            raised_on: super::beijing(d.created_at),
+            raised_on: crate::render::time::local_minute(d.created_at),
             text: d.text,
         })
         .collect();

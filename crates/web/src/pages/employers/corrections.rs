@@ -77,7 +77,7 @@ async fn page(
             add("correction.contact_email", c.contact_email.clone());
             Row {
                 id: c.id,
-                proposed_on: crate::pages::destinations::beijing(c.created_at),
+                proposed_on: crate::render::time::local_minute(c.created_at),
                 note: c.note.clone().unwrap_or_default(),
                 proposer: format!("{}（{}）", p.row.proposer_username, p.row.proposer_org_name),
                 credit_code: p.employer_credit_code,

@@ -17,10 +17,17 @@ struct ScreenPage {
     description: String,
     salary_min: String,
     salary_max: String,
+    /// The place picker (optional here: it only chooses the minimum wage compared against).
     region: String,
     contact: String,
     result: Option<Screening>,
     error: Option<String>,
+}
+
+fn region_picker(state: &AppState, base: &crate::render::page::Base, value: &str) -> Result<String, AppError> {
+    crate::render::pickers::region(base, &state.refdata, "s_region", "region", "picker.place_optional", value)
+        .hint(base, "picker.place_hint")
+        .html()
 }
 
 /// The screening form: paste a posting, see what looks risky and why.
@@ -31,13 +38,14 @@ pub async fn screen_page(
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
 ) -> Result<axum::response::Response, AppError> {
     let base = crate::render::page::Base::new(&state, lang, "postings", &uri).with_caller(&caller);
+    let region = region_picker(&state, &base, "")?;
     crate::render::page::render(&ScreenPage {
         base,
         title: String::new(),
         description: String::new(),
         salary_min: String::new(),
         salary_max: String::new(),
-        region: String::new(),
+        region,
         contact: String::new(),
         result: None,
         error: None,
@@ -96,13 +104,14 @@ pub async fn screen_submit(
     };
     let status =
         if error.is_some() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
+    let region = region_picker(&state, &base, &f.region)?;
     let mut resp = crate::render::page::render(&ScreenPage {
         base,
         title: f.title,
         description: f.description,
         salary_min: f.salary_min,
         salary_max: f.salary_max,
-        region: f.region,
+        region,
         contact: f.contact,
         result,
         error,
