@@ -116,17 +116,26 @@ async fn fixtures() -> Vec<Fixture> {
 
 pub(crate) async fn fixtures_with(tweak: fn(&mut jiuye_web::WebSettings)) -> Vec<Fixture> {
     let rd = Arc::new(RefData::load().expect("refdata"));
-    let dir = tempfile::tempdir().expect("tempdir");
-    let sqlite: Store = Arc::new(SqliteStore::open(&dir.path().join("jiuye.db")).await.expect("sqlite"));
-    let (app, files, read_log) = seeded(sqlite.clone(), &rd, tweak).await;
-    let mut out = vec![Fixture { name: "sqlite", app, store: sqlite, files, read_log, _dir: Some(dir), pg: None }];
+    // PostgreSQL when DATABASE_URL is set (the suite's second pass), SQLite otherwise: each
+    // engine is tested once per pass, not twice.
     if let Ok(url) = std::env::var("DATABASE_URL") {
         let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
         let pg: Store = Arc::new(PgStore::connect(&url, Some(&schema)).await.expect("postgres"));
         let (app, files, read_log) = seeded(pg.clone(), &rd, tweak).await;
-        out.push(Fixture { name: "postgres", app, store: pg, files, read_log, _dir: None, pg: Some((url, schema)) });
+        return vec![Fixture {
+            name: "postgres",
+            app,
+            store: pg,
+            files,
+            read_log,
+            _dir: None,
+            pg: Some((url, schema)),
+        }];
     }
-    out
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sqlite: Store = Arc::new(SqliteStore::open(&dir.path().join("jiuye.db")).await.expect("sqlite"));
+    let (app, files, read_log) = seeded(sqlite.clone(), &rd, tweak).await;
+    vec![Fixture { name: "sqlite", app, store: sqlite, files, read_log, _dir: Some(dir), pg: None }]
 }
 
 pub(crate) struct Reply {
@@ -294,7 +303,7 @@ async fn reference_data_api() {
 
 #[tokio::test]
 async fn openapi_document_matches_snapshot() {
-    let f = fixtures().await.into_iter().next().expect("sqlite");
+    let f = fixtures().await.into_iter().next().expect("a fixture");
     let r = get(&f.app, "/api/openapi.json").await;
     assert_eq!(r.status, StatusCode::OK);
     let doc = r.json();
