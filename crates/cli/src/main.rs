@@ -19,6 +19,7 @@ mod bench;
 mod bench_reads;
 mod bench_search;
 mod config;
+mod eval;
 mod ops;
 mod read_log;
 
@@ -76,6 +77,9 @@ enum Command {
     /// Measure performance against a baseline measured in the same run; prints a table.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Measure quality on labelled data against a baseline in the same run; prints a table.
+    #[command(subcommand)]
+    Eval(eval::EvalCommand),
     /// Rebuild the posting search index (DIR/search-index) from the database. The server
     /// keeps the index current by itself; use this after restoring a backup or changing the
     /// database behind its back. Stop the server first (the index has one writer at a time).
@@ -648,6 +652,7 @@ fn main() -> ExitCode {
             Command::Restore(a) => backup::restore(a, file).await,
             Command::Key(KeyCommand::Export(a)) => backup::key_export(a, file).await.map(|()| true),
             Command::Campaign(CampaignCommand::Load(a)) => ops::campaign_load(a, file).await,
+            Command::Eval(eval::EvalCommand::Screening(a)) => eval::screening(a),
         }
     });
     match result {

@@ -139,7 +139,7 @@ fn help_explains_every_command() {
     let text = stdout(&o);
     for word in [
         "serve", "seed", "check", "user", "token", "audit", "read-log", "key", "import", "campaign", "bench",
-        "reindex", "backup", "restore", "--config",
+        "reindex", "backup", "restore", "eval", "--config",
     ] {
         assert!(text.contains(word), "{word} in:\n{text}");
     }
@@ -151,6 +151,30 @@ fn help_explains_every_command() {
     for word in ["--universities", "--graduates", "--employers", "--seed", "--data-dir", "--database-url"] {
         assert!(seed.contains(word), "{word} in:\n{seed}");
     }
+}
+
+#[test]
+fn eval_screening_measures_both_rule_sets_and_check_fails_on_a_missed_target() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("set.jsonl");
+    let lines = [
+        r#"{"id":"a","label":"scam","split":"held_out","text":"入职当天请携带身份证原件和本人银行卡交由公司统一保管。"}"#,
+        r#"{"id":"b","label":"honest","split":"held_out","text":"公司不收取任何押金或培训费。"}"#,
+        r#"{"id":"c","label":"scam","split":"tune","text":"招聘文员，月薪四千。"}"#,
+    ];
+    std::fs::write(&file, lines.join("\n")).expect("write");
+    let f = file.display().to_string();
+    let o = run(&["eval", "screening", &f, "--check"], &[]);
+    let text = stdout(&o);
+    assert!(o.status.success(), "{text}");
+    assert!(text.contains("baseline (word lists)") && text.contains("targets met"), "{text}");
+    // The baseline misses the first and rates the second high; both are in the table.
+    assert!(text.contains("1 scam, 1 honest"), "{text}");
+    // The tune half holds a scam no rule can see: --check fails there.
+    let o = run(&["eval", "screening", &f, "--split", "tune", "--check"], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let o = run(&["eval", "screening", &dir.path().join("none.jsonl").display().to_string()], &[]);
+    assert_eq!(o.status.code(), Some(2));
 }
 
 #[test]

@@ -1,10 +1,16 @@
 //! Scam screening of job postings (招聘信息风险筛查): rules from a data file, matched against a
-//! normalised copy of the posting's text, each hit with a code, a message and the evidence.
+//! normalised copy of the posting's text, each hit with a code, a message and the evidence (the
+//! exact words of the posting that matched).
+
+mod patterns;
+mod rules;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
+
+pub use rules::Rules;
 
 /// How risky a posting looks. `High` holds it for review; it never publishes on its own.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
@@ -29,53 +35,12 @@ impl Level {
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
-struct WordRule {
-    code: String,
-    level: Level,
-    message: String,
-    words: Vec<String>,
-    #[serde(default)]
-    with: Vec<String>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-struct ContactRule {
-    code: String,
-    level: Level,
-    message: String,
-    free_mail: Vec<String>,
-    handles: Vec<String>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-struct PayRule {
-    above_code: String,
-    above_level: Level,
-    above_message: String,
-    above_times: i64,
-    below_code: String,
-    below_level: Level,
-    below_message: String,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-struct RuleFile {
-    rule: Vec<WordRule>,
-    contact: ContactRule,
-    pay: PayRule,
-}
-
-/// A parsed rule set, its words already normalised.
-#[derive(Clone, Debug)]
-pub struct Rules {
-    words: Vec<WordRule>,
-    contact: ContactRule,
-    pay: PayRule,
-}
-
 /// The rules shipped in `data/policy/scam_rules.toml`.
 pub const SHIPPED_RULES: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/policy/scam_rules.toml"));
+
+/// The word-list rules screening used before patterns with slots, kept to compare with.
+pub const BASELINE_RULES: &str =
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/policy/scam_rules_baseline.toml"));
 
 fn t2s() -> &'static HashMap<char, char> {
     static MAP: OnceLock<HashMap<char, char>> = OnceLock::new();
@@ -136,59 +101,55 @@ pub fn fold_char(c: char) -> Option<char> {
     Some(t2s().get(&c).copied().unwrap_or(c))
 }
 
-/// Text folded for matching, with the position in the original (in chars) of every kept char.
+/// Whether a character ends a clause (no pattern matches across it).
+fn ends_clause(c: char) -> bool {
+    matches!(c, '。' | '；' | '！' | '？' | '!' | '?' | ';' | '\n' | '\r')
+}
+
+/// Text folded for matching, with the position in the original (in chars) of every kept char;
+/// the end of each clause is kept as [`patterns::BOUNDARY`] and each comma as [`patterns::COMMA`]
+/// (not a comma between digits, as in `6,800`).
 pub fn normalise(text: &str) -> (Vec<char>, Vec<usize>) {
-    let mut out = Vec::with_capacity(text.len());
-    let mut pos = Vec::with_capacity(text.len());
-    for (i, c) in text.chars().enumerate() {
-        if let Some(f) = fold_char(c) {
-            out.push(f);
-            pos.push(i);
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::with_capacity(chars.len());
+    let mut pos = Vec::with_capacity(chars.len());
+    let digit = |i: Option<usize>| i.and_then(|i| chars.get(i)).is_some_and(char::is_ascii_digit);
+    for (i, &c) in chars.iter().enumerate() {
+        let f = if ends_clause(c) {
+            Some(patterns::BOUNDARY)
+        } else if c == '，' || (c == ',' && !(digit(i.checked_sub(1)) && digit(Some(i + 1)))) {
+            Some(patterns::COMMA)
+        } else {
+            fold_char(c)
+        };
+        let Some(f) = f else { continue };
+        let marker = |x: char| x == patterns::BOUNDARY || x == patterns::COMMA;
+        if marker(f) && out.last().copied().is_some_and(marker) {
+            // A run of separators is one; a clause end wins over a comma.
+            if f == patterns::BOUNDARY
+                && let Some(l) = out.last_mut()
+            {
+                *l = f;
+            }
+            continue;
         }
+        out.push(f);
+        pos.push(i);
     }
     (out, pos)
 }
 
-fn fold_word(w: &str) -> Vec<char> {
-    normalise(w).0
-}
-
-fn find(hay: &[char], needle: &[char]) -> Option<usize> {
-    if needle.is_empty() || needle.len() > hay.len() {
-        return None;
-    }
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
 impl Rules {
-    /// Parses a rule file; an error names the line when the file is not valid.
-    pub fn parse(text: &str) -> Result<Rules, String> {
-        let f: RuleFile = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| text.as_bytes().iter().take(s.start).filter(|b| **b == b'\n').count() + 1);
-            match line {
-                Some(l) => format!("第 {l} 行：{}", e.message()),
-                None => e.message().to_owned(),
-            }
-        })?;
-        for r in &f.rule {
-            if r.code.trim().is_empty() || r.words.iter().all(|w| fold_word(w).is_empty()) {
-                return Err(format!("规则 {} 没有代码或关键词", r.code));
-            }
-        }
-        Ok(Rules { words: f.rule, contact: f.contact, pay: f.pay })
-    }
-
     /// The rules shipped with jiuye.
     pub fn shipped() -> &'static Rules {
         static RULES: OnceLock<Rules> = OnceLock::new();
         RULES.get_or_init(|| Rules::parse(SHIPPED_RULES).unwrap_or_else(|e| panic!("shipped scam rules: {e}")))
     }
 
-    /// The codes of every rule, for documentation and tests.
-    pub fn codes(&self) -> Vec<&str> {
-        let mut v: Vec<&str> = self.words.iter().map(|r| r.code.as_str()).collect();
-        v.extend([self.contact.code.as_str(), self.pay.above_code.as_str(), self.pay.below_code.as_str()]);
-        v
+    /// The word-list rules of the earlier screening (the evaluation's baseline).
+    pub fn baseline() -> &'static Rules {
+        static RULES: OnceLock<Rules> = OnceLock::new();
+        RULES.get_or_init(|| Rules::parse(BASELINE_RULES).unwrap_or_else(|e| panic!("baseline scam rules: {e}")))
     }
 }
 
@@ -207,7 +168,7 @@ pub struct Draft<'a> {
 pub struct Reason {
     pub code: String,
     pub message: String,
-    /// The words of the posting that triggered it.
+    /// The words of the posting that triggered it, exactly as written (for pay, the amount).
     pub evidence: String,
     #[serde(skip_serializing, default)]
     pub level: Level,
@@ -221,20 +182,9 @@ pub struct Screening {
     pub reasons: Vec<Reason>,
 }
 
-/// The original text around a match, for people to see.
-fn evidence(original: &[char], pos: &[usize], start: usize, len: usize) -> String {
-    let (a, b) = (pos[start], pos[start + len - 1]);
-    let from = a.saturating_sub(12);
-    let to = (b + 13).min(original.len());
-    let mut s = String::new();
-    if from > 0 {
-        s.push('…');
-    }
-    s.extend(original[from..to].iter().map(|c| if c.is_control() { ' ' } else { *c }));
-    if to < original.len() {
-        s.push('…');
-    }
-    s
+/// The words of the original text a folded span `[start, end)` covers, exactly as written.
+fn evidence(original: &[char], pos: &[usize], start: usize, end: usize) -> String {
+    original[pos[start]..=pos[end - 1]].iter().collect()
 }
 
 /// Landline numbers: an area code (0 and 2–3 digits) then 7–8 digits, or a 400/800 number.
@@ -252,21 +202,18 @@ pub fn screen(rules: &Rules, d: &Draft<'_>, min_wage: Option<i64>) -> Screening 
     let original: Vec<char> = text.chars().collect();
     let (folded, pos) = normalise(&text);
     let mut reasons: Vec<Reason> = Vec::new();
-    for r in &rules.words {
-        let hit = r.words.iter().find_map(|w| {
-            let w = fold_word(w);
-            find(&folded, &w).map(|i| (i, w.len()))
-        });
-        let Some((i, len)) = hit else { continue };
-        if !r.with.is_empty() && !r.with.iter().any(|w| find(&folded, &fold_word(w)).is_some()) {
+    for p in &rules.patterns {
+        if reasons.iter().any(|r| r.code == p.code) {
             continue;
         }
-        reasons.push(Reason {
-            code: r.code.clone(),
-            message: r.message.clone(),
-            evidence: evidence(&original, &pos, i, len),
-            level: r.level,
-        });
+        if let Some((start, end)) = p.find(&folded) {
+            reasons.push(Reason {
+                code: p.code.clone(),
+                message: p.message.clone(),
+                evidence: evidence(&original, &pos, start, end),
+                level: p.level,
+            });
+        }
     }
     if let Some(contact) = d.contact.map(str::trim).filter(|c| !c.is_empty()) {
         let lower = contact.to_lowercase();
@@ -286,7 +233,7 @@ pub fn screen(rules: &Rules, d: &Draft<'_>, min_wage: Option<i64>) -> Screening 
             reasons.push(Reason {
                 code: rules.pay.above_code.clone(),
                 message: rules.pay.above_message.replace("{times}", &rules.pay.above_times.to_string()),
-                evidence: format!("月薪上限 {max} 元；当地最低工资 {wage} 元"),
+                evidence: max.to_string(),
                 level: rules.pay.above_level,
             });
         }
@@ -294,7 +241,7 @@ pub fn screen(rules: &Rules, d: &Draft<'_>, min_wage: Option<i64>) -> Screening 
             reasons.push(Reason {
                 code: rules.pay.below_code.clone(),
                 message: rules.pay.below_message.replace("{wage}", &wage.to_string()),
-                evidence: format!("月薪下限 {min} 元"),
+                evidence: min.to_string(),
                 level: rules.pay.below_level,
             });
         }
@@ -375,9 +322,51 @@ mod tests {
     }
 
     #[test]
+    fn scams_worded_without_the_old_phrases_are_high_with_their_words_as_evidence() {
+        for (text, code) in [
+            ("入职当天请携带身份证原件和本人银行卡交由公司统一保管。", "identity_documents"),
+            ("先交会员费199元开通账号，即可接单。", "fee"),
+            ("支付内推费8000元保证进入国企。", "paid_placement"),
+            ("学费19800元可办理零首付分期，学完包就业。", "training_loan"),
+            ("业绩考核：入职后需以个人名义办理网贷。", "personal_loan"),
+            ("需自购公司指定的工作手机及资料包，费用1200元。", "equipment_purchase"),
+            ("用自己的钱先购买商品，商家确认后返还本金加10%佣金。", "advance_payment"),
+            ("购买产品礼包成为会员，推荐他人加入可获得层级奖励。", "pyramid_selling"),
+            ("入職需繳納押 金500元。", "fee"),
+        ] {
+            let s = check("招聘专员", text);
+            assert_eq!(s.level, Level::High, "{text}: {:?}", s.reasons);
+            assert!(codes(&s).contains(&code), "{text}: {:?}", codes(&s));
+            for r in &s.reasons {
+                assert!(text.contains(&r.evidence) || "招聘专员".contains(&r.evidence), "{text}: {:?}", r.evidence);
+            }
+        }
+    }
+
+    #[test]
+    fn negations_the_company_paying_and_staff_serving_customers_are_not_alarms() {
+        for text in [
+            "公司不收取任何押金或培训费，入职即签劳动合同。",
+            "营业厅营业员：为客户办理电话卡、宽带业务，月薪4500元。",
+            "风控分析师：识别刷单、套现等交易风险。",
+            "提供宿舍，免收住宿押金。",
+            "体检费由公司承担，培训期间带薪。",
+            "入职时请携带身份证原件供核验，当场归还。",
+            "请提供本人银行卡号用于发放工资。",
+            "海外项目工程师，公司办理工作签证，护照由本人保管。",
+        ] {
+            let s = check("专员", text);
+            assert_eq!(s.level, Level::Low, "{text}: {:?}", s.reasons);
+        }
+    }
+
+    #[test]
     fn a_bad_rule_file_names_its_line() {
         let e = Rules::parse("[[rule]]\ncode = \"x\"\nlevel = \"severe\"\n").unwrap_err();
         assert!(e.starts_with("第 3 行"), "{e}");
         assert!(Rules::shipped().codes().len() >= 12);
+        assert!(Rules::baseline().codes().contains(&"fee"));
+        let e = Rules::parse("[[pattern]]\ncode = \"x\"\nlevel = \"high\"\nmessage = \"m\"\nslots = [\"\"]\n[contact]\ncode=\"c\"\nlevel=\"low\"\nmessage=\"m\"\nfree_mail=[]\nhandles=[]\n[pay]\nabove_code=\"a\"\nabove_level=\"low\"\nabove_message=\"m\"\nabove_times=1\nbelow_code=\"b\"\nbelow_level=\"low\"\nbelow_message=\"m\"\n").unwrap_err();
+        assert!(e.contains("槽位"), "{e}");
     }
 }

@@ -1,0 +1,205 @@
+//! The rule file: word classes, patterns with slots, and the rules computed from a posting's
+//! fields (contact, pay). The older format, a list of `[[rule]]` word lists, is still read (it is
+//! the baseline the evaluation compares with): each becomes a pattern of one slot.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+use super::Level;
+use super::patterns::{Pattern, Slot};
+
+#[derive(Clone, Debug, Deserialize)]
+pub(super) struct WordRule {
+    code: String,
+    level: Level,
+    message: String,
+    words: Vec<String>,
+    #[serde(default)]
+    with: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub(super) struct PatternRule {
+    code: String,
+    level: Level,
+    /// May be left out after the first pattern of a code, which gives it.
+    #[serde(default)]
+    message: String,
+    /// Each slot: a class name, `#amount`, or literal words separated by `|`.
+    slots: Vec<String>,
+    #[serde(default = "default_gap")]
+    gap: usize,
+    #[serde(default)]
+    unless_before: Vec<String>,
+    #[serde(default)]
+    unless_clause: Vec<String>,
+    #[serde(default)]
+    with: Vec<String>,
+}
+
+fn default_gap() -> usize {
+    8
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub(super) struct ContactRule {
+    pub code: String,
+    pub level: Level,
+    pub message: String,
+    pub free_mail: Vec<String>,
+    pub handles: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub(super) struct PayRule {
+    pub above_code: String,
+    pub above_level: Level,
+    pub above_message: String,
+    pub above_times: i64,
+    pub below_code: String,
+    pub below_level: Level,
+    pub below_message: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+struct RuleFile {
+    #[serde(default)]
+    classes: HashMap<String, Vec<String>>,
+    #[serde(default)]
+    pattern: Vec<PatternRule>,
+    #[serde(default)]
+    rule: Vec<WordRule>,
+    contact: ContactRule,
+    pay: PayRule,
+}
+
+/// A parsed rule set, its words folded and its classes resolved.
+#[derive(Clone, Debug)]
+pub struct Rules {
+    pub(super) patterns: Vec<Pattern>,
+    pub(super) contact: ContactRule,
+    pub(super) pay: PayRule,
+}
+
+fn fold_word(w: &str) -> Vec<char> {
+    super::normalise(w).0
+}
+
+/// What a name stands for: `|`-separated parts, each a class name, `#amount`, `#fee` (any
+/// "…费" but those in the class `fee_exempt`) or a literal word.
+fn slot(classes: &HashMap<String, Vec<String>>, name: &str) -> Slot {
+    let mut s = Slot::default();
+    for part in name.split('|').map(str::trim) {
+        match (part, classes.get(part)) {
+            ("#amount", _) => s.amount = true,
+            ("#fee", _) => {
+                s.fee = true;
+                let exempt = classes.get("fee_exempt").map(Vec::as_slice).unwrap_or_default();
+                s.fee_exempt = exempt.iter().map(|w| fold_word(w)).filter(|w| !w.is_empty()).collect();
+            }
+            (_, Some(ws)) => {
+                // A class's members are words (or the two markers), never other classes.
+                for w in ws {
+                    match w.trim() {
+                        "#amount" | "#fee" => {
+                            let inner = slot(classes, w.trim());
+                            s.amount |= inner.amount;
+                            s.fee |= inner.fee;
+                            s.fee_exempt.extend(inner.fee_exempt);
+                        }
+                        _ => s.words.push(fold_word(w)),
+                    }
+                }
+            }
+            (w, None) => s.words.push(fold_word(w)),
+        }
+    }
+    s.words.retain(|w| !w.is_empty());
+    // Longest first, so that a slot takes "保证金" rather than stopping at a shorter word.
+    s.words.sort_by_key(|w| std::cmp::Reverse(w.len()));
+    s.words.dedup();
+    s
+}
+
+fn many(classes: &HashMap<String, Vec<String>>, names: &[String]) -> Vec<Vec<char>> {
+    names.iter().flat_map(|n| slot(classes, n).words).collect()
+}
+
+impl Rules {
+    /// Parses a rule file; an error names the line, or the rule, that is not valid.
+    pub fn parse(text: &str) -> Result<Rules, String> {
+        let f: RuleFile = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| text.as_bytes().iter().take(s.start).filter(|b| **b == b'\n').count() + 1);
+            match line {
+                Some(l) => format!("第 {l} 行：{}", e.message()),
+                None => e.message().to_owned(),
+            }
+        })?;
+        let mut patterns = Vec::new();
+        for r in &f.rule {
+            let ws = many(&f.classes, &r.words);
+            if r.code.trim().is_empty() || ws.is_empty() {
+                return Err(format!("规则 {} 没有代码或关键词", r.code));
+            }
+            patterns.push(Pattern {
+                code: r.code.clone(),
+                level: r.level,
+                message: r.message.clone(),
+                slots: vec![Slot { words: ws, ..Slot::default() }],
+                gap: 0,
+                unless_before: Vec::new(),
+                unless_clause: Vec::new(),
+                with: many(&f.classes, &r.with),
+            });
+        }
+        for r in &f.pattern {
+            let mut slots = Vec::new();
+            for s in &r.slots {
+                let compiled = slot(&f.classes, s);
+                if compiled.words.is_empty() && !compiled.amount && !compiled.fee {
+                    return Err(format!("规则 {} 的槽位 “{s}” 没有词", r.code));
+                }
+                slots.push(compiled);
+            }
+            if r.code.trim().is_empty() || slots.is_empty() {
+                return Err(format!("规则 {} 没有代码或槽位", r.code));
+            }
+            let message = match r.message.trim() {
+                "" => patterns
+                    .iter()
+                    .find(|p: &&Pattern| p.code == r.code)
+                    .map(|p| p.message.clone())
+                    .ok_or_else(|| format!("规则 {} 没有说明（message）", r.code))?,
+                m => m.to_owned(),
+            };
+            patterns.push(Pattern {
+                code: r.code.clone(),
+                level: r.level,
+                message,
+                slots,
+                gap: r.gap,
+                unless_before: many(&f.classes, &r.unless_before),
+                unless_clause: many(&f.classes, &r.unless_clause),
+                with: many(&f.classes, &r.with),
+            });
+        }
+        Ok(Rules { patterns, contact: f.contact, pay: f.pay })
+    }
+
+    /// The codes of every rule (each once), for documentation and tests.
+    pub fn codes(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = Vec::new();
+        let all = self.patterns.iter().map(|p| p.code.as_str()).chain([
+            self.contact.code.as_str(),
+            self.pay.above_code.as_str(),
+            self.pay.below_code.as_str(),
+        ]);
+        for c in all {
+            if !v.contains(&c) {
+                v.push(c);
+            }
+        }
+        v
+    }
+}
