@@ -32,6 +32,8 @@ pub struct Postings<'a> {
     pub index: &'a LiveIndex,
     pub readers: &'a ReaderCache,
     pub today: NaiveDate,
+    /// The node's screening rules (shipped, or the data directory's `scam_rules.toml`).
+    pub rules: &'a Rules,
 }
 
 /// The text of a draft that screening reads, and the place of work (a GB/T 2260 code) whose
@@ -121,7 +123,7 @@ impl Postings<'_> {
                 .ok_or_else(|| unprocessable(ErrorCode::InvalidRegion, format!("工作地点代码 {region} 无效")))?;
             self.store.min_wage(&format!("{province}0000")).await?
         };
-        Ok(screening::screen(Rules::shipped(), draft, wage))
+        Ok(screening::screen(self.rules, draft, wage))
     }
 
     async fn scope_org(&self, visibility: Visibility, scope: Option<&str>) -> Result<Org, Error> {

@@ -479,6 +479,22 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
+/// The screening rules of this node: `DIR/scam_rules.toml` when the node has its own (a province
+/// extends the shipped file), else the shipped rules. A file that does not parse stops the start
+/// with its line.
+fn scam_rules(data_dir: &std::path::Path) -> Result<jiuye_domain::screening::Rules, String> {
+    let path = data_dir.join("scam_rules.toml");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let rules = jiuye_domain::screening::Rules::parse(&text).map_err(|e| format!("{}：{e}", path.display()))?;
+            tracing::info!(path = %path.display(), "screening rules read from the data directory");
+            Ok(rules)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(jiuye_domain::screening::Rules::shipped().clone()),
+        Err(e) => Err(format!("{}：{e}", path.display())),
+    }
+}
+
 async fn serve(args: ServeArgs, file: FileConfig) -> Result<(), String> {
     init_logging(args.log_format.as_deref().or(file.log_format.as_deref()).unwrap_or("text"))?;
     let data = data_config(&args.data, &file);
@@ -494,6 +510,7 @@ async fn serve(args: ServeArgs, file: FileConfig) -> Result<(), String> {
     settings.evidence_dir = data.data_dir.join("evidence");
     settings.search_dir = Some(data.search_dir());
     settings.search_warm = true;
+    settings.scam_rules = Arc::new(scam_rules(&data.data_dir)?);
     settings.auth.require_totp_for_admins =
         args.require_totp_for_admins || file.require_totp_for_admins.unwrap_or(false);
     settings.auth.secure_cookies = args.secure_cookies || file.secure_cookies.unwrap_or(false);

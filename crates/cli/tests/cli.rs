@@ -184,6 +184,13 @@ fn bad_settings_are_refused_with_a_message() {
     let o = run(&["serve", "--data-dir", &d, "--listen", "not-an-address"], &[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("监听地址"));
+    // A node's own screening rules that do not parse stop the start, naming the line.
+    std::fs::write(dir.path().join("scam_rules.toml"), "[classes]\nx = 1\n").expect("write");
+    let o = run(&["serve", "--data-dir", &d, "--listen", "127.0.0.1:0"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("scam_rules.toml") && err.contains("第 2 行"), "{err}");
+    std::fs::remove_file(dir.path().join("scam_rules.toml")).expect("remove");
     let o = run(&["seed", "--data-dir", &d, "--province", "510100", "--graduates", "1"], &[]);
     assert_eq!(o.status.code(), Some(2));
     let o = run(&["check", "--database-url", "mysql://x/y"], &[]);

@@ -63,6 +63,8 @@ pub struct WebSettings {
     /// The read log's writer; `None` starts one with the default batching when the application
     /// is built (give one to flush it at shutdown, or `ReadLog::disabled()` to log nothing).
     pub read_log: Option<jiuye_app::read_log::ReadLog>,
+    /// The screening rules postings are checked against.
+    pub scam_rules: Arc<jiuye_domain::screening::Rules>,
 }
 
 impl WebSettings {
@@ -80,6 +82,7 @@ impl WebSettings {
             search_cache: true,
             hsts: false,
             read_log: None,
+            scam_rules: Arc::new(jiuye_domain::screening::Rules::shipped().clone()),
         }
     }
 }
@@ -117,6 +120,7 @@ impl AppState {
             index: &self.search.index,
             readers: &self.search.readers,
             today: crate::render::time::today(),
+            rules: &self.settings.scam_rules,
         }
     }
 

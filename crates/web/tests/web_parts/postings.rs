@@ -8,6 +8,25 @@ use super::identity::{Auth, call, login};
 use super::{assert_error, fixtures};
 
 #[tokio::test]
+async fn a_node_screens_with_its_own_rule_file_when_it_has_one() {
+    fn province_rules(s: &mut jiuye_web::WebSettings) {
+        let text = format!(
+            "{}\n[[pattern]]\ncode = \"local_warning\"\nlevel = \"high\"\nmessage = \"本省通报的诈骗话术\"\nslots = [\"带薪游学\"]\n",
+            jiuye_domain::screening::SHIPPED_RULES
+        );
+        s.scam_rules = std::sync::Arc::new(jiuye_domain::screening::Rules::parse(&text).expect("rules"));
+    }
+    for f in super::fixtures_with(province_rules).await {
+        let body = json!({"title": "储备干部", "description": "入职即可参加带薪游学项目。"});
+        let r = call(&f.app, Method::POST, "/api/v1/postings/screen", Some(body), &Auth::None).await;
+        assert_eq!(r.json()["level"], "high", "{}", r.body);
+        assert_eq!(r.json()["reasons"][0]["code"], "local_warning");
+        assert_eq!(r.json()["reasons"][0]["evidence"], "带薪游学");
+        f.cleanup().await;
+    }
+}
+
+#[tokio::test]
 async fn drafts_are_screened_without_signing_in_and_nothing_is_stored() {
     for f in fixtures().await {
         let screen =
@@ -23,7 +42,8 @@ async fn drafts_are_screened_without_signing_in_and_nothing_is_stored() {
             assert_eq!(v["level"], "high", "{what}: {v}");
             assert_eq!(v["reasons"][0]["code"], code, "{what}: {v}");
             assert!(!v["reasons"][0]["message"].as_str().unwrap().is_empty());
-            assert!(!v["reasons"][0]["evidence"].as_str().unwrap().is_empty());
+            let evidence = v["reasons"][0]["evidence"].as_str().unwrap();
+            assert!(!evidence.is_empty() && text.contains(evidence), "the words as written: {evidence}");
         }
         let ok = screen(json!({"title": "机械设计工程师", "description": "负责非标设备设计，机械类专业，五险一金，包住宿。", "salary_min": 6000, "salary_max": 9000, "region": "510104", "contact": "028-85412345"})).await;
         assert_eq!(ok.json(), json!({"level": "low", "reasons": []}), "{}", ok.body);
