@@ -119,6 +119,9 @@ pub fn normalise(text: &str) -> (Vec<char>, Vec<usize>) {
             Some(patterns::BOUNDARY)
         } else if c == '，' || (c == ',' && !(digit(i.checked_sub(1)) && digit(Some(i + 1)))) {
             Some(patterns::COMMA)
+        } else if c == '/' {
+            // A slash splits words to hide them ("分/期"); search keeps it, screening does not.
+            None
         } else {
             fold_char(c)
         };
@@ -285,6 +288,7 @@ mod tests {
         assert_eq!(codes(&check("客服", "需交 押 * 金")), ["fee"]);
         assert_eq!(codes(&check("客服", "需繳納保證金")), ["fee"]);
         assert_eq!(codes(&check("兼职", "在家刷單，日結")), ["advance_payment"]);
+        assert_eq!(check("程序员", "培训费先分/期，学完上岗。").level, Level::High);
     }
 
     #[test]

@@ -41,6 +41,9 @@ pub struct Pattern {
     pub unless_clause: Vec<Vec<char>>,
     /// When not empty, one of these words must appear somewhere in the posting.
     pub with: Vec<Vec<char>>,
+    /// None of these words may appear anywhere in the posting (marks of a lawful offer, such as
+    /// 工作签证 for work abroad).
+    pub without: Vec<Vec<char>>,
 }
 
 /// How far before a match a negation still governs it ("不向求职者收取" reaches over 向求职者).
@@ -51,7 +54,12 @@ fn at(hay: &[char], i: usize, w: &[char]) -> bool {
 }
 
 fn is_digit(c: char) -> bool {
-    c.is_ascii_digit() || "零一二三四五六七八九十百千万两".contains(c)
+    c.is_ascii_digit() || "零一二三四五六七八九十百千万两壹贰叁肆伍陆柒捌玖拾佰仟".contains(c)
+}
+
+/// A Chinese numeral with a magnitude: 三千八, 一万二, 八百八, 叁佰陆拾.
+fn is_magnitude(c: char) -> bool {
+    "十百千万拾佰仟".contains(c)
 }
 
 /// The length of an amount of money at `i`: `199元`, `一百九十九元`, `4.8万`, `¥500`,
@@ -85,6 +93,8 @@ fn amount_at(hay: &[char], i: usize) -> Option<usize> {
         Some('元' | '块') => Some(run + 1),
         // "4.8万": the run itself ends with its unit.
         _ if run >= 2 && hay[i + run - 1] == '万' => Some(run),
+        // "三千八", "八百八": spelled out with a magnitude, no unit needed.
+        _ if run >= 2 && !hay[i].is_ascii_digit() && hay[i..i + run].iter().any(|c| is_magnitude(*c)) => Some(run),
         _ => None,
     }
 }
@@ -161,6 +171,9 @@ impl Pattern {
         if !self.with.is_empty() && !self.with.iter().any(|w| contains(hay, w)) {
             return None;
         }
+        if self.without.iter().any(|w| contains(hay, w)) {
+            return None;
+        }
         let (first, more) = self.slots.split_first()?;
         for start in 0..hay.len() {
             let Some(len) = slot_at(hay, start, first) else { continue };
@@ -217,6 +230,7 @@ mod tests {
             unless_before: w(&["不", "无", "免", "无需"]),
             unless_clause: w(&["公司承担"]),
             with: Vec::new(),
+            without: Vec::new(),
         }
     }
 
@@ -252,7 +266,10 @@ mod tests {
         assert!(p.find(&chars("先交4.8万")).is_some());
         assert!(p.find(&chars("先交rmb199")).is_some());
         assert!(p.find(&chars("先交3k")).is_some());
+        assert!(p.find(&chars("先交三千八")).is_some());
+        assert!(p.find(&chars("先交壹仟贰佰元")).is_some());
         assert!(p.find(&chars("先交资料")).is_none());
+        assert!(p.find(&chars("先交三份")).is_none());
         assert!(p.find(&chars("先交2024年")).is_none());
         let named = Slot { fee: true, fee_exempt: w(&["住宿费"]), ..Slot::default() };
         let p = Pattern { slots: vec![slot(&["交"]), named], ..fee() };

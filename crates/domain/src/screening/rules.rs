@@ -36,6 +36,8 @@ pub(super) struct PatternRule {
     unless_clause: Vec<String>,
     #[serde(default)]
     with: Vec<String>,
+    #[serde(default)]
+    without: Vec<String>,
 }
 
 fn default_gap() -> usize {
@@ -151,6 +153,7 @@ impl Rules {
                 unless_before: Vec::new(),
                 unless_clause: Vec::new(),
                 with: many(&f.classes, &r.with),
+                without: Vec::new(),
             });
         }
         for r in &f.pattern {
@@ -182,6 +185,7 @@ impl Rules {
                 unless_before: many(&f.classes, &r.unless_before),
                 unless_clause: many(&f.classes, &r.unless_clause),
                 with: many(&f.classes, &r.with),
+                without: many(&f.classes, &r.without),
             });
         }
         Ok(Rules { patterns, contact: f.contact, pay: f.pay })
