@@ -533,7 +533,16 @@ mod tests {
                 }
                 let text = std::fs::read_to_string(&path).unwrap_or_default();
                 let squeezed: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-                let compares = squeezed.contains("== Role::") || squeezed.contains("!= Role::");
+                // `x == Role::A`, `x != jiuye_domain::access::Role::A`, `Role::A == x`, …
+                let compares = squeezed.match_indices("Role::").any(|(at, _)| {
+                    let before = &squeezed[..at];
+                    let path = before.trim_end_matches(|c: char| c.is_alphanumeric() || c == '_' || c == ':');
+                    let lhs = path.trim_end();
+                    let after = &squeezed[at + "Role::".len()..];
+                    let end = after.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(after.len());
+                    let rhs = after[end..].trim_start();
+                    lhs.ends_with("==") || lhs.ends_with("!=") || rhs.starts_with("==") || rhs.starts_with("!=")
+                });
                 let matches_role = squeezed.match_indices("matches!(").any(|(at, _)| {
                     let rest = &squeezed[at..];
                     let end = rest.find(')').unwrap_or(rest.len());

@@ -284,11 +284,10 @@ pub async fn posting_page(
         .map(|(_, v)| (*v).to_owned())
         .unwrap_or_default();
     let status_label = base.t(&format!("posting.status_{}", p.status)).to_owned();
+    // The posting's own employer (its accounts post for it).
     let owner = me.as_deref().is_some_and(|c| {
-        c.actor
-            .grants
-            .iter()
-            .any(|g| g.role == jiuye_domain::access::Role::Employer && g.subject_id == Some(p.employer_id))
+        let own = jiuye_domain::access::Resource::owned("", p.employer_id);
+        jiuye_domain::access::can(&c.actor, jiuye_domain::access::Action::PostJob, &own).is_some()
     });
     render(&PostingPage {
         owner,
