@@ -57,8 +57,7 @@ pub async fn my_applications_page(
     let list = crate::api::applications::applications_of_caller(&state, &me, changed_only).await?;
     let base = crate::render::page::Base::new(&state, lang, "postings", &uri).signed_in(&me);
     let title = base.t(if graduate { "application.mine_title" } else { "application.received_title" }).to_owned();
-    let steps =
-        if graduate { Vec::new() } else { jiuye_app::applications::EMPLOYER_STEPS.iter().map(|s| s.id()).collect() };
+    let steps = moves_of(&me);
     crate::render::page::render(&ApplicationsPage {
         base,
         title,
@@ -86,10 +85,21 @@ pub async fn applicants_page(
         title,
         posting: Some(id),
         list,
-        steps: jiuye_app::applications::EMPLOYER_STEPS.iter().map(|s| s.id()).collect(),
+        steps: employer_moves(),
         talent_open: None,
         changed_only: false,
     })
+}
+
+/// The moves an employer makes on an application, as the forms send them.
+fn employer_moves() -> Vec<&'static str> {
+    jiuye_app::applications::EMPLOYER_STEPS.iter().map(|s| s.id()).collect()
+}
+
+/// The moves the caller's buttons offer: the employer's pipeline, or none for the applicant (who
+/// may only withdraw).
+pub(crate) fn moves_of(me: &crate::auth::Caller) -> Vec<&'static str> {
+    if jiuye_app::applications::own_graduate(&me.actor).is_some() { Vec::new() } else { employer_moves() }
 }
 
 /// Applies from the posting's page.

@@ -35,8 +35,7 @@ pub async fn application_page(
 ) -> Result<Response, AppError> {
     let a = crate::api::applications::open_application(&state, &me, id).await?;
     let applicant = jiuye_app::applications::own_graduate(&me.actor).is_some();
-    let steps =
-        if applicant { Vec::new() } else { jiuye_app::applications::EMPLOYER_STEPS.iter().map(|s| s.id()).collect() };
+    let steps = super::moves_of(&me);
     let base = Base::new(&state, lang, "postings", &uri).signed_in(&me);
     render(&ApplicationPage { base, app: a, steps, applicant })
 }
