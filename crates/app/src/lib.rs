@@ -19,6 +19,7 @@ pub mod orgs;
 pub mod postings;
 pub mod read_log;
 pub mod rosters;
+pub mod safety;
 pub mod sealing;
 pub mod search;
 pub mod statistics;

@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use jiuye_domain::access::{self, Action, Actor, Resource, Role, ScopedGrant};
 use jiuye_domain::employer::Verification;
 use jiuye_domain::posting::{self, PostingFields, PostingStatus, Visibility};
-use jiuye_domain::screening::{self, Rules, Screening};
+use jiuye_domain::screening::{self, Screening};
 use jiuye_domain::text;
 use jiuye_domain::{Org, OrgCode, RefData};
 use jiuye_store::Repository;
@@ -19,6 +19,7 @@ use jiuye_store::postings::{PostingRecord, PostingRow};
 use uuid::Uuid;
 
 use crate::employers::ScamOutcome;
+use crate::safety::rules::RuleBook;
 use crate::search::LiveIndex;
 use crate::{Error, ErrorCode, ErrorKind};
 use readers::{ReaderCache, missing};
@@ -33,7 +34,7 @@ pub struct Postings<'a> {
     pub readers: &'a ReaderCache,
     pub today: NaiveDate,
     /// The node's screening rules (shipped, or the data directory's `scam_rules.toml`).
-    pub rules: &'a Rules,
+    pub rules: &'a RuleBook,
 }
 
 /// The text of a draft that screening reads, and the place of work (a GB/T 2260 code) whose
@@ -123,7 +124,7 @@ impl Postings<'_> {
                 .ok_or_else(|| unprocessable(ErrorCode::InvalidRegion, format!("工作地点代码 {region} 无效")))?;
             self.store.min_wage(&format!("{province}0000")).await?
         };
-        Ok(screening::screen(self.rules, draft, wage))
+        Ok(screening::screen(&self.rules.current(), draft, wage))
     }
 
     async fn scope_org(&self, visibility: Visibility, scope: Option<&str>) -> Result<Org, Error> {
@@ -327,8 +328,8 @@ impl Postings<'_> {
         self.store.posting(id).await?.ok_or_else(missing)
     }
 
-    /// The postings in one state (`pending` by default; `held`, `approved`, `rejected`, or
-    /// `reported`) where the caller reviews, newest first, each with its reports.
+    /// The postings in one state (`pending` by default; `held`, `approved`, `rejected`,
+    /// `reported`, or `recheck`: approved ones that changed rules rate high-risk) where the caller reviews, newest first, each with its reports.
     pub async fn queue(
         &self,
         actor: &Actor,
@@ -337,10 +338,10 @@ impl Postings<'_> {
         offset: i64,
     ) -> Result<(Vec<(PostingRow, Vec<Report>)>, i64), Error> {
         let status = status.map(str::trim).filter(|s| !s.is_empty()).unwrap_or("pending");
-        if !["pending", "held", "approved", "rejected", "reported"].contains(&status) {
+        if !["pending", "held", "approved", "rejected", "reported", "recheck"].contains(&status) {
             return Err(Error::bad_input(
                 ErrorCode::InvalidStatus,
-                "status 应为 pending、held、approved、rejected 或 reported",
+                "status 应为 pending、held、approved、rejected、reported 或 recheck",
             ));
         }
         let paths = access::scope_paths(actor, Action::ApprovePosting);

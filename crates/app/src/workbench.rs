@@ -29,6 +29,8 @@ pub enum Item {
     PostingsPending,
     /// Approved postings someone reported.
     PostingsReported,
+    /// Approved postings that changed screening rules rate high-risk (visible until decided).
+    PostingsRecheck,
     /// Corrections of employers registered in one's scope, to accept or reject.
     Corrections,
     /// Graduates without a placed destination nobody followed up with for a fortnight.
@@ -40,6 +42,8 @@ pub enum Item {
     /// Applications (one's own, or those one's employer receives) the other party moved or wrote
     /// on since one last opened them.
     ApplicationsChanged,
+    /// Graduates' rights reports waiting for one as their handler (received or handling).
+    RightsOpen,
 }
 
 impl Item {
@@ -51,11 +55,13 @@ impl Item {
             Item::Disputes => "disputes",
             Item::PostingsPending => "postings_pending",
             Item::PostingsReported => "postings_reported",
+            Item::PostingsRecheck => "postings_recheck",
             Item::Corrections => "corrections",
             Item::Uncontacted => "uncontacted",
             Item::TargetsBehind => "targets_behind",
             Item::RecordToConfirm => "record_to_confirm",
             Item::ApplicationsChanged => "applications_changed",
+            Item::RightsOpen => "rights_open",
         }
     }
 }
@@ -146,6 +152,8 @@ pub async fn workbench(store: &dyn Repository, actor: &Actor, today: NaiveDate) 
         pending.push(Pending { item: Item::PostingsPending, count, href: "/postings/review".into() });
         let count = store.postings_in(&reviews, &["reported"], 1, 0).await?.1;
         pending.push(Pending { item: Item::PostingsReported, count, href: "/postings/review?status=reported".into() });
+        let count = store.postings_in(&reviews, &["recheck"], 1, 0).await?.1;
+        pending.push(Pending { item: Item::PostingsRecheck, count, href: "/postings/review?status=recheck".into() });
     }
     let registers = access::scope_paths(actor, Action::RegisterEmployer);
     if !registers.is_empty() {
@@ -177,6 +185,11 @@ pub async fn workbench(store: &dyn Repository, actor: &Actor, today: NaiveDate) 
     }
     if let Some(count) = crate::applications::changed_count(store, actor).await? {
         pending.push(Pending { item: Item::ApplicationsChanged, count, href: "/applications?changed=true".into() });
+    }
+    let rights =
+        crate::safety::rights::Rights { store, calendar: jiuye_domain::safety::workdays::Calendar::shipped(), today };
+    if let Some(count) = rights.open_to_handle(actor).await? {
+        pending.push(Pending { item: Item::RightsOpen, count, href: "/rights?state=open".into() });
     }
     let rate = match newest_cohort {
         Some(cohort) => unit_rate(store, actor, cohort).await?,
@@ -248,6 +261,10 @@ fn shortcuts(actor: &Actor) -> Vec<Shortcut> {
     add(graduate, "find_jobs", "/postings");
     add(graduate, "my_applications", "/applications");
     add(graduate, "my_destination", "/me/destination");
+    let reporter = access::subject_of(actor, Role::Graduate)
+        .is_some_and(|me| access::can(actor, Action::ReportRightsViolation, &Resource::owned("", me)).is_some());
+    add(reporter, "safety", "/safety");
+    add(reporter, "rights", "/rights");
     let employer = access::subject_of(actor, Role::Employer)
         .is_some_and(|me| access::can(actor, Action::PostJob, &Resource::owned("", me)).is_some());
     add(employer, "my_postings", "/postings/mine");
@@ -264,5 +281,8 @@ fn shortcuts(actor: &Actor) -> Vec<Shortcut> {
     add(anywhere(actor, Action::ViewIntegrity), "integrity", "/integrity");
     add(anywhere(actor, Action::RegisterEmployer), "corrections", "/employers/corrections");
     add(anywhere(actor, Action::ViewUsers), "users", "/users");
+    let handler = anywhere(actor, Action::HandleRightsReport) || anywhere(actor, Action::HandleEscalatedRightsReport);
+    add(handler, "rights_handle", "/rights");
+    add(anywhere(actor, Action::ViewStatistics), "quiz_completion", "/safety/completion");
     out
 }

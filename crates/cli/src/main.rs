@@ -479,22 +479,6 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
-/// The screening rules of this node: `DIR/scam_rules.toml` when the node has its own (a province
-/// extends the shipped file), else the shipped rules. A file that does not parse stops the start
-/// with its line.
-fn scam_rules(data_dir: &std::path::Path) -> Result<jiuye_domain::screening::Rules, String> {
-    let path = data_dir.join("scam_rules.toml");
-    match std::fs::read_to_string(&path) {
-        Ok(text) => {
-            let rules = jiuye_domain::screening::Rules::parse(&text).map_err(|e| format!("{}：{e}", path.display()))?;
-            tracing::info!(path = %path.display(), "screening rules read from the data directory");
-            Ok(rules)
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(jiuye_domain::screening::Rules::shipped().clone()),
-        Err(e) => Err(format!("{}：{e}", path.display())),
-    }
-}
-
 async fn serve(args: ServeArgs, file: FileConfig) -> Result<(), String> {
     init_logging(args.log_format.as_deref().or(file.log_format.as_deref()).unwrap_or("text"))?;
     let data = data_config(&args.data, &file);
@@ -510,7 +494,14 @@ async fn serve(args: ServeArgs, file: FileConfig) -> Result<(), String> {
     settings.evidence_dir = data.data_dir.join("evidence");
     settings.search_dir = Some(data.search_dir());
     settings.search_warm = true;
-    settings.scam_rules = Arc::new(scam_rules(&data.data_dir)?);
+    // The data directory's own rules file (a province extends the shipped one), checked for
+    // changes every ten seconds; one that does not parse stops the start with its line.
+    let rules = jiuye_app::safety::rules::RuleBook::open(&data.data_dir)?;
+    if let Some(path) = rules.file().filter(|p| p.exists()) {
+        tracing::info!(path = %path.display(), "screening rules read from the data directory");
+    }
+    settings.scam_rules = Arc::new(rules);
+    settings.rules_watch = Some(Duration::from_secs(10));
     settings.auth.require_totp_for_admins =
         args.require_totp_for_admins || file.require_totp_for_admins.unwrap_or(false);
     settings.auth.secure_cookies = args.secure_cookies || file.secure_cookies.unwrap_or(false);

@@ -211,6 +211,14 @@ pub enum Action {
     PostJob,
     /// Apply to postings, follow and withdraw one's own applications.
     ApplyToPosting,
+    /// Report, about oneself, an employer or a university unit that infringes one's rights in
+    /// job seeking (维护就业权益), follow one's reports, and take the safety quiz.
+    ReportRightsViolation,
+    /// Handle the rights reports filed by the graduates of a university (its career centre).
+    HandleRightsReport,
+    /// Handle the rights reports that reach the province: about a graduate's own university, or
+    /// untouched at the university for 5 working days.
+    HandleEscalatedRightsReport,
 }
 
 impl Action {
@@ -270,7 +278,9 @@ impl Action {
                 &[Role::CareerStaff, Role::UniversityLeader, Role::CollegeLeader, Role::MajorHead, Role::Counselor]
             }
             Action::ApprovePosting => &[Role::MinistryAdmin, Role::ProvinceAdmin, Role::CareerStaff],
-            Action::PostJob | Action::ApplyToPosting => &[],
+            Action::PostJob | Action::ApplyToPosting | Action::ReportRightsViolation => &[],
+            Action::HandleRightsReport => &[Role::CareerStaff],
+            Action::HandleEscalatedRightsReport => &[Role::MinistryAdmin, Role::ProvinceAdmin],
             Action::RecordDemand => &[
                 Role::MinistryAdmin,
                 Role::ProvinceAdmin,
@@ -295,9 +305,11 @@ impl Action {
     /// The role that may do this to its own subject record only.
     fn owner_role(self) -> Option<Role> {
         match self {
-            Action::ViewGraduate | Action::RegisterDestination | Action::ConfirmOwnRecord | Action::ApplyToPosting => {
-                Some(Role::Graduate)
-            }
+            Action::ViewGraduate
+            | Action::RegisterDestination
+            | Action::ConfirmOwnRecord
+            | Action::ApplyToPosting
+            | Action::ReportRightsViolation => Some(Role::Graduate),
             Action::ViewEmployer | Action::RecordDemand | Action::PostJob | Action::EditEmployer => {
                 Some(Role::Employer)
             }
@@ -363,6 +375,30 @@ pub fn owns(actor: &Actor, role: Role, id: Uuid) -> bool {
 /// Whether `actor` holds any grant of `role`.
 pub fn holds(actor: &Actor, role: Role) -> bool {
     actor.grants.iter().any(|g| g.role == role)
+}
+
+/// Whether `actor` may reload the node's screening rules (the file in its data directory that
+/// province staff extend): the ministry's and provinces' administrators, who keep the node's
+/// policy data (as for the minimum-wage table).
+pub fn may_manage_screening_rules(actor: &Actor) -> bool {
+    !scope_paths(actor, Action::EditMinWage).is_empty()
+}
+
+/// The grant under which `actor` handles a rights report of a graduate of the university at
+/// `university_path` (province at `province_path`): the university's career centre while the
+/// report is with the university (`at_university`), the province's administrators once it
+/// reaches the province (`at_province`: about the university itself, or untouched for 5 working
+/// days). Nobody else, employers above all, handles or reads it (the graduate reads their own).
+pub fn handles_rights_report<'g>(
+    actor: &'g Actor,
+    university_path: &str,
+    province_path: &str,
+    at_university: bool,
+    at_province: bool,
+) -> Option<&'g ScopedGrant> {
+    let university = at_university.then(|| can(actor, Action::HandleRightsReport, &Resource::at(university_path)));
+    let province = at_province.then(|| can(actor, Action::HandleEscalatedRightsReport, &Resource::at(province_path)));
+    university.flatten().or(province.flatten())
 }
 
 /// Whether `grant` is a person acting on their own record (the owner role of `action`: the
@@ -799,6 +835,9 @@ mod tests {
             Action::ApprovePosting,
             Action::PostJob,
             Action::ApplyToPosting,
+            Action::ReportRightsViolation,
+            Action::HandleRightsReport,
+            Action::HandleEscalatedRightsReport,
         ];
         out.extend(Role::ALL.into_iter().map(Action::Grant));
         out

@@ -18,6 +18,7 @@ pub mod posting;
 pub mod read_log;
 pub mod refdata;
 pub mod roster;
+pub mod safety;
 pub mod screening;
 pub mod text;
 

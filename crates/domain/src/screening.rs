@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-pub use rules::Rules;
+pub use rules::{Rules, Warning};
 
 /// How risky a posting looks. `High` holds it for review; it never publishes on its own.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
@@ -270,6 +270,20 @@ mod tests {
 
     fn codes(s: &Screening) -> Vec<&str> {
         s.reasons.iter().map(|r| r.code.as_str()).collect()
+    }
+
+    #[test]
+    fn every_shipped_code_is_explained_on_the_safety_page() {
+        let rules = Rules::shipped();
+        for code in rules.codes() {
+            let w = rules.warning(code).unwrap_or_else(|| panic!("no warning for {code}"));
+            assert!(!w.title.is_empty() && !w.explain.is_empty() && !w.example.is_empty() && !w.advice.is_empty());
+        }
+        let bad = format!(
+            "{}\n[[warning]]\ncode = \"nope\"\ntitle = \"t\"\nexplain = \"e\"\nexample = \"x\"\nadvice = \"a\"\n",
+            SHIPPED_RULES
+        );
+        assert!(Rules::parse(&bad).unwrap_err().contains("nope"));
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub mod campaign;
 pub mod postgres;
 pub mod postings;
 pub mod read_log;
+pub mod safety;
 pub mod sqlite;
 
 /// What can go wrong in the store.
@@ -137,6 +138,7 @@ pub trait Repository:
     + campaign::CampaignRecords
     + postings::Postings
     + read_log::ReadLogStore
+    + safety::SafetyStore
     + Send
     + Sync
     + 'static

@@ -61,6 +61,9 @@ pub struct PostingRow {
     pub employer_industry: String,
     /// The employer's size class (`large`, `medium`, `small`, `micro`), when known.
     pub employer_size: Option<String>,
+    /// Set while an approved posting waits for staff to look at it again because changed
+    /// screening rules rate it high-risk.
+    pub recheck_at: Option<DateTime<Utc>>,
 }
 
 /// One side of applications: a graduate's own, or those to an employer's postings.
@@ -148,6 +151,20 @@ pub trait Postings: Send + Sync {
     async fn postings_changed_since(&self, since: DateTime<Utc>) -> Result<Vec<Uuid>>;
     /// Replaces the editable fields and the state (the version goes up); false when gone.
     async fn update_posting(&self, p: &PostingRecord) -> Result<bool>;
+    /// Open postings (pending, held, or approved) with an id after `after`, in id order: what
+    /// is screened again when the rules change.
+    async fn open_postings_after(&self, after: Option<Uuid>, limit: i64) -> Result<Vec<PostingRow>>;
+    /// Stores a new screening of a posting at the version seen, with its state (`recheck`
+    /// marks an approved posting for review again); false when gone or changed meanwhile.
+    async fn rescreen_posting(
+        &self,
+        id: Uuid,
+        version: i64,
+        status: PostingStatus,
+        risk_level: &str,
+        risk_reasons: &str,
+        recheck: bool,
+    ) -> Result<bool>;
     /// Records a review decision; false when the posting is gone or its version moved on.
     async fn review_posting(
         &self,
@@ -227,11 +244,29 @@ macro_rules! postings_impl {
             const SELECT: &str = "SELECT p.id, p.employer_id, p.title, p.description, p.region_code, p.position_code, \
                  p.education, p.majors, p.openings, p.salary_min, p.salary_max, p.deadline, p.contact, p.apply_method, \
                  p.visibility, p.scope_org_id, p.specials, p.status, p.risk_level, p.risk_reasons, p.reviewed_by, p.reviewed_at, \
-                 p.review_note, p.created_by, p.created_at, p.updated_at, p.origin_node, p.version, \
+                 p.review_note, p.created_by, p.created_at, p.updated_at, p.origin_node, p.version, p.recheck_at, \
                  o.path AS scope_path, e.name AS employer_name, e.credit_code AS employer_code, e.verification AS employer_verification, \
                  e.employer_type, e.industry_code AS employer_industry, e.size_class AS employer_size, \
                  (SELECT COUNT(*) FROM posting_reports r WHERE r.posting_id = p.id) AS report_count \
                  FROM postings p JOIN orgs o ON o.id = p.scope_org_id JOIN employers e ON e.id = p.employer_id";
+
+            /// Postings matching `filter` (fixed SQL) with an id after `after`, in id order, a page
+            /// at a time.
+            async fn rows_after(
+                pool: &sqlx::Pool<$db>,
+                filter: &'static str,
+                after: Option<Uuid>,
+                limit: i64,
+            ) -> Result<Vec<PostingRow>> {
+                let mut qb = QueryBuilder::<$db>::new(SELECT);
+                qb.push(" WHERE ").push(filter);
+                if let Some(a) = after {
+                    qb.push(" AND p.id > ").push_bind(a);
+                }
+                qb.push(" ORDER BY p.id LIMIT ").push_bind(limit.clamp(1, 10_000));
+                let rows = qb.build().fetch_all(pool).await?;
+                rows.iter().map(row).collect()
+            }
 
             /// One step of an application's history, inside the transaction that made it.
             async fn record_event(
@@ -332,6 +367,7 @@ macro_rules! postings_impl {
                     employer_type: r.try_get("employer_type")?,
                     employer_industry: r.try_get("employer_industry")?,
                     employer_size: r.try_get("employer_size")?,
+                    recheck_at: r.try_get("recheck_at")?,
                 })
             }
 
@@ -401,14 +437,39 @@ macro_rules! postings_impl {
                 }
 
                 async fn approved_postings_after(&self, after: Option<Uuid>, limit: i64) -> Result<Vec<PostingRow>> {
-                    let mut qb = QueryBuilder::<$db>::new(SELECT);
-                    qb.push(" WHERE p.status = 'approved'");
-                    if let Some(a) = after {
-                        qb.push(" AND p.id > ").push_bind(a);
-                    }
-                    qb.push(" ORDER BY p.id LIMIT ").push_bind(limit.clamp(1, 10_000));
-                    let rows = qb.build().fetch_all(&self.pool).await?;
-                    rows.iter().map(row).collect()
+                    rows_after(&self.pool, "p.status = 'approved'", after, limit).await
+                }
+
+                async fn open_postings_after(&self, after: Option<Uuid>, limit: i64) -> Result<Vec<PostingRow>> {
+                    rows_after(&self.pool, "p.status IN ('pending', 'held', 'approved')", after, limit).await
+                }
+
+                async fn rescreen_posting(
+                    &self,
+                    id: Uuid,
+                    version: i64,
+                    status: PostingStatus,
+                    risk_level: &str,
+                    risk_reasons: &str,
+                    recheck: bool,
+                ) -> Result<bool> {
+                    let now = Utc::now();
+                    let n = sqlx::query(
+                        "UPDATE postings SET status = $3, risk_level = $4, risk_reasons = $5, \
+                         recheck_at = CASE WHEN $6 THEN COALESCE(recheck_at, $7) ELSE recheck_at END, \
+                         updated_at = $7, version = version + 1 WHERE id = $1 AND version = $2",
+                    )
+                    .bind(id)
+                    .bind(version)
+                    .bind(status.id())
+                    .bind(risk_level)
+                    .bind(risk_reasons)
+                    .bind(recheck)
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                    Ok(n == 1)
                 }
 
                 async fn postings_changed_since(&self, since: chrono::DateTime<Utc>) -> Result<Vec<Uuid>> {
@@ -430,7 +491,7 @@ macro_rules! postings_impl {
                          education = $6, majors = $7, openings = $8, salary_min = $9, salary_max = $10, deadline = $11, \
                          contact = $12, apply_method = $13, visibility = $14, scope_org_id = $15, status = $16, \
                          risk_level = $17, risk_reasons = $18, reviewed_by = NULL, reviewed_at = NULL, review_note = NULL, \
-                         updated_at = $19, specials = $20, version = version + 1 WHERE id = $1",
+                         recheck_at = NULL, updated_at = $19, specials = $20, version = version + 1 WHERE id = $1",
                     )
                     .bind(p.id)
                     .bind(&p.title)
@@ -462,7 +523,7 @@ macro_rules! postings_impl {
                     let now = Utc::now();
                     let n = sqlx::query(
                         "UPDATE postings SET status = $3, reviewed_by = $4, reviewed_at = $5, review_note = $6, \
-                         updated_at = $5, version = version + 1 WHERE id = $1 AND version = $2",
+                         recheck_at = NULL, updated_at = $5, version = version + 1 WHERE id = $1 AND version = $2",
                     )
                     .bind(id)
                     .bind(version)
@@ -490,6 +551,10 @@ macro_rules! postings_impl {
                             qb.push(" OR o.path LIKE ").push_bind(format!("{}/%", like_escape(p))).push(" ESCAPE '\\'");
                         }
                         qb.push(")");
+                        if statuses == ["recheck"] {
+                            qb.push(" AND p.status = 'approved' AND p.recheck_at IS NOT NULL");
+                            return;
+                        }
                         if statuses == ["reported"] {
                             qb.push(" AND p.status = 'approved' AND EXISTS (SELECT 1 FROM posting_reports r WHERE r.posting_id = p.id)");
                             return;

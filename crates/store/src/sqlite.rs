@@ -16,6 +16,7 @@ crate::employers::employers_impl!(SqliteStore, sqlx::Sqlite);
 crate::campaign::campaign_impl!(SqliteStore, sqlx::Sqlite);
 crate::postings::postings_impl!(SqliteStore, sqlx::Sqlite);
 crate::read_log::read_log_impl!(SqliteStore, sqlx::Sqlite);
+crate::safety::safety_impl!(SqliteStore, sqlx::Sqlite);
 
 /// A node database in one SQLite file.
 pub struct SqliteStore {

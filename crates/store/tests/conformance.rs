@@ -16,6 +16,8 @@ mod employers;
 mod postings;
 #[path = "conformance/repository.rs"]
 mod repository;
+#[path = "conformance/safety.rs"]
+mod safety;
 #[path = "conformance/schema.rs"]
 mod schema;
 #[path = "conformance/support.rs"]

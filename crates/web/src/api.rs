@@ -12,6 +12,7 @@ pub mod postings;
 pub mod read_log;
 pub mod reference;
 pub mod rosters;
+pub mod safety;
 pub mod search;
 pub mod workbench;
 
@@ -40,6 +41,7 @@ use crate::api::reference::{
         (name = "employers", description = "The shared employer directory (用人单位库)"),
         (name = "campaigns", description = "Campaign policies as data (访企拓岗 quotas), visits, bases and the demand survey"),
         (name = "postings", description = "Job postings: scam screening, submission, review, reports, applications"),
+        (name = "safety", description = "Job-seeking safety: screening rules, rights reports, safety education"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -70,4 +72,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::api::search::router())
         .merge(crate::api::read_log::router())
         .merge(crate::api::workbench::router())
+        .merge(crate::api::safety::router())
 }

@@ -64,7 +64,10 @@ pub struct WebSettings {
     /// is built (give one to flush it at shutdown, or `ReadLog::disabled()` to log nothing).
     pub read_log: Option<jiuye_app::read_log::ReadLog>,
     /// The screening rules postings are checked against.
-    pub scam_rules: Arc<jiuye_domain::screening::Rules>,
+    pub scam_rules: Arc<jiuye_app::safety::rules::RuleBook>,
+    /// How often the rules file is checked for changes (reloaded and the open postings screened
+    /// again when it changed); `None` checks only on an administrator's request.
+    pub rules_watch: Option<Duration>,
 }
 
 impl WebSettings {
@@ -82,7 +85,8 @@ impl WebSettings {
             search_cache: true,
             hsts: false,
             read_log: None,
-            scam_rules: Arc::new(jiuye_domain::screening::Rules::shipped().clone()),
+            scam_rules: Arc::new(jiuye_app::safety::rules::RuleBook::shipped()),
+            rules_watch: None,
         }
     }
 }
@@ -124,6 +128,15 @@ impl AppState {
         }
     }
 
+    /// The rights-report use cases on this node, with today's local date.
+    pub fn rights(&self) -> jiuye_app::safety::rights::Rights<'_> {
+        jiuye_app::safety::rights::Rights {
+            store: self.store.as_ref(),
+            calendar: jiuye_domain::safety::workdays::Calendar::shipped(),
+            today: crate::render::time::today(),
+        }
+    }
+
     /// The node's file directory (evidence, visit photos, résumés) with the keys that seal it.
     pub fn files(&self) -> jiuye_app::files::Files<'_> {
         jiuye_app::files::Files { dir: &self.settings.evidence_dir, keys: &self.settings.keys }
@@ -159,6 +172,9 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
             }
             api::search::prune_hourly(warm).await;
         });
+    }
+    if let Some(every) = settings.rules_watch {
+        tokio::spawn(api::safety::watch_rules(state.clone(), every));
     }
     let (pages, _) = routes::pages();
     let csp = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \

@@ -11,6 +11,7 @@ pub mod postings;
 pub mod read_log;
 pub mod reference;
 pub mod rosters;
+pub mod safety;
 pub mod sign_in;
 pub mod workbench;
 

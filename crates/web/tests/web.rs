@@ -44,6 +44,8 @@ mod pickers;
 mod postings;
 #[path = "web_parts/read_log.rs"]
 mod read_log;
+#[path = "web_parts/safety.rs"]
+mod safety;
 #[path = "web_parts/sealed.rs"]
 mod sealed;
 #[path = "web_parts/visits.rs"]
@@ -110,7 +112,7 @@ async fn seeded(
     (jiuye_web::app(store, rd.clone(), settings).expect("app"), files, read_log)
 }
 
-async fn fixtures() -> Vec<Fixture> {
+pub(crate) async fn fixtures() -> Vec<Fixture> {
     fixtures_with(|_| {}).await
 }
 

@@ -74,6 +74,18 @@ struct RuleFile {
     rule: Vec<WordRule>,
     contact: ContactRule,
     pay: PayRule,
+    #[serde(default)]
+    warning: Vec<Warning>,
+}
+
+/// What the safety education page says about one code: the trick, an example, what to do.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct Warning {
+    pub code: String,
+    pub title: String,
+    pub explain: String,
+    pub example: String,
+    pub advice: String,
 }
 
 /// A parsed rule set, its words folded and its classes resolved.
@@ -82,6 +94,19 @@ pub struct Rules {
     pub(super) patterns: Vec<Pattern>,
     pub(super) contact: ContactRule,
     pub(super) pay: PayRule,
+    pub(super) warnings: Vec<Warning>,
+}
+
+impl Rules {
+    /// The warnings the safety education page shows, in the order of the file.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+
+    /// The warning about `code`, if the rules explain it.
+    pub fn warning(&self, code: &str) -> Option<&Warning> {
+        self.warnings.iter().find(|w| w.code == code)
+    }
 }
 
 fn fold_word(w: &str) -> Vec<char> {
@@ -188,7 +213,17 @@ impl Rules {
                 without: many(&f.classes, &r.without),
             });
         }
-        Ok(Rules { patterns, contact: f.contact, pay: f.pay })
+        let rules = Rules { patterns, contact: f.contact, pay: f.pay, warnings: Vec::new() };
+        let codes = rules.codes();
+        for (i, w) in f.warning.iter().enumerate() {
+            if !codes.contains(&w.code.as_str()) {
+                return Err(format!("第 {} 条说明（warning）的代码“{}”不是任何规则的代码", i + 1, w.code));
+            }
+            if f.warning[..i].iter().any(|x| x.code == w.code) {
+                return Err(format!("代码“{}”的说明（warning）重复", w.code));
+            }
+        }
+        Ok(Rules { warnings: f.warning, ..rules })
     }
 
     /// The codes of every rule (each once), for documentation and tests.

@@ -19,7 +19,7 @@ use crate::i18n::Lang;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PendingItem {
     /// `review_college`, `review_university`, `disputes`, `postings_pending`,
-    /// `postings_reported`, `corrections`, `uncontacted`, `targets_behind` or
+    /// `postings_reported`, `postings_recheck`, `corrections`, `uncontacted`, `targets_behind` or
     /// `record_to_confirm`.
     pub item: String,
     /// What it is, in Chinese.

@@ -17,6 +17,8 @@ pub enum Dest {
     MyPostings,
     Talent,
     Review,
+    Rights,
+    Safety,
     Graduates,
     Integrity,
     Stats,
@@ -40,13 +42,14 @@ pub enum Dest {
 impl Dest {
     /// Every page, in the order of the menu: the person's own tasks first, then the work queues,
     /// then what everyone may read.
-    const ORDER: [Dest; 21] = [
+    const ORDER: [Dest; 23] = [
         Dest::Home,
         Dest::Applications,
         Dest::MyDestination,
         Dest::MyPostings,
         Dest::Talent,
         Dest::Review,
+        Dest::Rights,
         Dest::Graduates,
         Dest::Integrity,
         Dest::Stats,
@@ -60,6 +63,7 @@ impl Dest {
         Dest::ReadLog,
         Dest::MinWages,
         Dest::Postings,
+        Dest::Safety,
         Dest::Orgs,
         Dest::Ref,
     ];
@@ -73,6 +77,8 @@ impl Dest {
             Dest::MyPostings => "/postings/mine",
             Dest::Talent => "/talent",
             Dest::Review => "/postings/review",
+            Dest::Rights => "/rights",
+            Dest::Safety => "/safety",
             Dest::Graduates => "/graduates",
             Dest::Integrity => "/integrity",
             Dest::Stats => "/stats",
@@ -103,6 +109,8 @@ impl Dest {
             Dest::MyPostings => "menu.my_postings",
             Dest::Talent => "menu.talent",
             Dest::Review => "menu.review",
+            Dest::Rights => "menu.rights",
+            Dest::Safety => "menu.safety",
             Dest::Graduates => "menu.graduates",
             Dest::Integrity => "menu.integrity",
             Dest::Stats => "menu.stats",
@@ -135,13 +143,20 @@ impl Dest {
 /// Whether `actor` (nobody: a visitor) may open `dest`: the same rules its handler applies.
 pub fn allows(actor: Option<&Actor>, dest: Dest) -> bool {
     let Some(a) = actor else {
-        return matches!(dest, Dest::Home | Dest::Postings | Dest::Orgs | Dest::Ref | Dest::Api | Dest::Login);
+        return matches!(
+            dest,
+            Dest::Home | Dest::Postings | Dest::Safety | Dest::Orgs | Dest::Ref | Dest::Api | Dest::Login
+        );
     };
     let anywhere = |action: Action| !access::scope_paths(a, action).is_empty();
     let graduate = access::subject_of(a, Role::Graduate).is_some();
     let employer = access::subject_of(a, Role::Employer).is_some();
     match dest {
-        Dest::Home | Dest::Postings | Dest::Orgs | Dest::Ref | Dest::Api | Dest::Account => true,
+        Dest::Home | Dest::Postings | Dest::Safety | Dest::Orgs | Dest::Ref | Dest::Api | Dest::Account => true,
+        // A graduate's own reports; the career centre's and the province's to handle.
+        Dest::Rights => {
+            graduate || anywhere(Action::HandleRightsReport) || anywhere(Action::HandleEscalatedRightsReport)
+        }
         Dest::Login => false,
         // A graduate's own applications; an employer's, those it received (候选人).
         Dest::Applications => graduate || employer,
@@ -287,7 +302,7 @@ mod tests {
     #[test]
     fn visitors_see_public_pages_and_sign_in() {
         let nav = Nav::new(None, "/");
-        assert_eq!(hrefs(&nav), ["/", "/postings", "/orgs", "/ref"]);
+        assert_eq!(hrefs(&nav), ["/", "/postings", "/safety", "/orgs", "/ref"]);
         assert!(nav.allows("/login") && !nav.allows("/account") && !nav.allows("/stats"));
         assert!(nav.items[0].current);
     }
@@ -298,5 +313,16 @@ mod tests {
         let nav = Nav::new(Some(&a), "/");
         assert!(nav.allows("/integrity?org=C") && nav.allows("/visits/new") && nav.owes_targets);
         assert!(!nav.allows("/postings/review") && !nav.allows("/imports") && !nav.allows("/audit"));
+        assert!(!nav.allows("/rights"), "rights reports go to the career centre, not counselors");
+    }
+
+    #[test]
+    fn graduates_and_the_career_centre_reach_rights_reports() {
+        let g = actor(Role::Graduate, "CN/510000/U/C/P", OrgKind::Programme, Some(Uuid::nil()));
+        assert!(Nav::new(Some(&g), "/").allows("/rights"));
+        let c = actor(Role::CareerStaff, "CN/510000/U", OrgKind::University, None);
+        assert!(Nav::new(Some(&c), "/").allows("/rights") && Nav::new(Some(&c), "/").allows("/safety"));
+        let e = actor(Role::Employer, "CN/510000", OrgKind::Province, Some(Uuid::nil()));
+        assert!(!Nav::new(Some(&e), "/").allows("/rights"), "employers never read rights reports");
     }
 }

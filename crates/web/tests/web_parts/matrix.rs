@@ -105,6 +105,16 @@ pub(crate) async fn values(f: &Fixture) -> Values {
         e.get("credit_code").and_then(Value::as_str) != Some(own_employer.as_str())
     })
     .await;
+    // The demo graduate's own rights report (about the demo employer).
+    let filed = call(
+        &f.app,
+        Method::POST,
+        "/api/v1/rights-reports",
+        Some(serde_json::json!({"kind": "fees", "target_name": "某培训公司", "description": "面试时要求先交培训费 800 元。"})),
+        &Auth::Bearer(&graduate),
+    )
+    .await;
+    let own_report = filed.json()["id"].as_str().map(str::to_owned).unwrap_or_else(|| NOBODY.to_string());
     let nobody = NOBODY.to_string();
     let mut own = BTreeMap::new();
     let mut other = BTreeMap::new();
@@ -128,6 +138,8 @@ pub(crate) async fn values(f: &Fixture) -> Values {
         ("visits", own_visit, other_visit),
         ("bases", own_base, other_base),
         ("applications", own_application, nobody.clone()),
+        ("rights-reports", own_report.clone(), nobody.clone()),
+        ("rights", own_report, nobody.clone()),
     ] {
         own.insert(k, a);
         other.insert(k, b);

@@ -14,7 +14,9 @@ async fn a_node_screens_with_its_own_rule_file_when_it_has_one() {
             "{}\n[[pattern]]\ncode = \"local_warning\"\nlevel = \"high\"\nmessage = \"本省通报的诈骗话术\"\nslots = [\"带薪游学\"]\n",
             jiuye_domain::screening::SHIPPED_RULES
         );
-        s.scam_rules = std::sync::Arc::new(jiuye_domain::screening::Rules::parse(&text).expect("rules"));
+        s.scam_rules = std::sync::Arc::new(jiuye_app::safety::rules::RuleBook::with_rules(
+            jiuye_domain::screening::Rules::parse(&text).expect("rules"),
+        ));
     }
     for f in super::fixtures_with(province_rules).await {
         let body = json!({"title": "储备干部", "description": "入职即可参加带薪游学项目。"});
@@ -1051,7 +1053,7 @@ async fn pages_upload_a_resume_open_the_profile_and_withdraw_a_posting() {
 }
 
 /// Submits a posting as `hr` and approves it as `reviewer`; returns its id.
-async fn approved(f: &super::Fixture, hr: &str, reviewer: &str, body: serde_json::Value) -> String {
+pub(crate) async fn approved(f: &super::Fixture, hr: &str, reviewer: &str, body: serde_json::Value) -> String {
     let r = call(&f.app, Method::POST, "/api/v1/postings", Some(body), &Auth::Bearer(hr)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let id = r.json()["id"].as_str().unwrap().to_owned();

@@ -14,8 +14,8 @@ use super::{Fixture, Reply, fixtures, send};
 
 /// What each demo role finds waiting, in the order shown.
 const ROLES: [(&str, &[&str]); 9] = [
-    ("demo_ministry", &["postings_pending", "postings_reported", "corrections"]),
-    ("demo_province", &["postings_pending", "postings_reported", "corrections"]),
+    ("demo_ministry", &["postings_pending", "postings_reported", "postings_recheck", "corrections", "rights_open"]),
+    ("demo_province", &["postings_pending", "postings_reported", "postings_recheck", "corrections", "rights_open"]),
     (
         "demo_career",
         &[
@@ -24,9 +24,11 @@ const ROLES: [(&str, &[&str]); 9] = [
             "disputes",
             "postings_pending",
             "postings_reported",
+            "postings_recheck",
             "corrections",
             "uncontacted",
             "targets_behind",
+            "rights_open",
         ],
     ),
     ("demo_leader", &["corrections", "targets_behind"]),

@@ -79,8 +79,9 @@ pub(crate) fn review_event(id: Uuid, input: &ReviewInput) -> AuditEvent {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct QueueParams {
-    /// `pending` (default), `held`, `approved`, `rejected`, or `reported` (approved postings
-    /// someone reported).
+    /// `pending` (default), `held`, `approved`, `rejected`, `reported` (approved postings
+    /// someone reported), or `recheck` (approved postings that changed screening rules rate
+    /// high-risk: still visible, waiting for a decision).
     pub status: Option<String>,
 }
 

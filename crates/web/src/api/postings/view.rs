@@ -41,6 +41,9 @@ pub struct PostingDto {
     pub risk_level: String,
     pub reasons: Vec<Reason>,
     pub review_note: Option<String>,
+    /// Approved, but changed screening rules rate it high-risk: visible with its warning while
+    /// it waits for its reviewers to decide again.
+    pub recheck: bool,
     /// How many people reported it as suspicious.
     pub report_count: i64,
     /// The reports (for its reviewers only).
@@ -85,6 +88,7 @@ pub(crate) fn dto(state: &AppState, r: PostingRow) -> PostingDto {
         risk_level: p.risk_level,
         reasons: serde_json::from_str(&p.risk_reasons).unwrap_or_default(),
         review_note: p.review_note,
+        recheck: r.recheck_at.is_some(),
         report_count: r.report_count,
         reports: Vec::new(),
         version: p.version,

@@ -53,6 +53,9 @@ pub async fn review_page(
     review_list(&state, lang, &uri, &me, status, q.done.is_some(), None).await
 }
 
+/// The queues a reviewer switches between.
+const QUEUES: [&str; 6] = ["pending", "held", "reported", "recheck", "approved", "rejected"];
+
 /// The review queue of `status`, with a refused decision's error at its posting's form.
 async fn review_list(
     state: &AppState,
@@ -66,10 +69,7 @@ async fn review_list(
     let state = state.clone();
     let list = queue(&state, me, &QueueParams { status: Some(status.clone()) }, Page::first()).await?;
     let base = Base::new(&state, lang, "postings", uri).signed_in(me);
-    let statuses = ["pending", "held", "reported", "approved", "rejected"]
-        .into_iter()
-        .map(|s| (s, base.t(&format!("posting.status_{s}")).to_owned()))
-        .collect();
+    let statuses = QUEUES.into_iter().map(|s| (s, base.t(&format!("posting.status_{s}")).to_owned())).collect();
     let scam_reports = match crate::api::employers::reviews::scam_inbox(&state, me, Page { limit: 20, offset: 0 }).await
     {
         Ok(found) => found,
@@ -108,11 +108,7 @@ pub async fn review_submit(
     let note = f.note.clone();
     let input = ReviewInput { decision: f.decision, note: Some(f.note), version: f.version };
     let event = crate::api::postings::review::review_event(id, &input);
-    let back = if ["pending", "held", "reported", "approved", "rejected"].contains(&f.back.as_str()) {
-        f.back
-    } else {
-        "pending".into()
-    };
+    let back = if QUEUES.contains(&f.back.as_str()) { f.back } else { "pending".into() };
     match crate::api::postings::review::review(&state, &me, id, &input).await {
         Ok((row, grant, detail)) => {
             let to = Redirect::to(&format!("/postings/review?status={back}&done=1"));

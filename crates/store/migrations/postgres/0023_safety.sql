@@ -1,0 +1,48 @@
+-- Rights reports (维护就业权益): filed by a graduate about an employer or a university unit, handled
+-- by the career centre of the graduate's university (or the province directly when the report is
+-- about that university); an untouched report reaches the province after 5 working days
+-- (due_on, a YYYY-MM-DD date counted with the holiday calendar).
+CREATE TABLE rights_reports (
+    id             UUID PRIMARY KEY,
+    graduate_id    UUID NOT NULL REFERENCES graduates (id),
+    reporter_id    UUID NOT NULL,
+    university_id  UUID NOT NULL REFERENCES orgs (id),
+    province_id    UUID NOT NULL REFERENCES orgs (id),
+    kind           TEXT NOT NULL,
+    employer_id    UUID REFERENCES employers (id),
+    target_org_id  UUID REFERENCES orgs (id),
+    target_name    TEXT NOT NULL,
+    description    TEXT NOT NULL,
+    anonymous      BOOLEAN NOT NULL,
+    route          TEXT NOT NULL CHECK (route IN ('university', 'province')),
+    state          TEXT NOT NULL CHECK (state IN ('received', 'handling', 'resolved', 'referred')),
+    due_on         TEXT NOT NULL,
+    escalated_at   TIMESTAMPTZ,
+    created_at     TIMESTAMPTZ NOT NULL,
+    updated_at     TIMESTAMPTZ NOT NULL,
+    version        BIGINT NOT NULL DEFAULT 1
+);
+CREATE INDEX rights_reports_graduate ON rights_reports (graduate_id);
+CREATE INDEX rights_reports_university ON rights_reports (university_id, state);
+CREATE INDEX rights_reports_province ON rights_reports (province_id, state);
+
+-- Each step of a report: its state, who moved it (none for the filing), and the note the
+-- graduate reads.
+CREATE TABLE rights_report_events (
+    report_id  UUID NOT NULL REFERENCES rights_reports (id) ON DELETE CASCADE,
+    seq        BIGINT NOT NULL,
+    state      TEXT NOT NULL,
+    by_user    UUID,
+    note       TEXT NOT NULL,
+    at         TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (report_id, seq)
+);
+
+-- The safety quiz: each graduate's best result.
+CREATE TABLE safety_quiz_results (
+    graduate_id  UUID PRIMARY KEY REFERENCES graduates (id),
+    right_count  BIGINT NOT NULL,
+    total        BIGINT NOT NULL,
+    passed       BOOLEAN NOT NULL,
+    at           TIMESTAMPTZ NOT NULL
+);
