@@ -106,6 +106,61 @@ fn ends_clause(c: char) -> bool {
     matches!(c, '。' | '；' | '！' | '？' | '!' | '?' | ';' | '\n' | '\r')
 }
 
+/// A space that may separate phrases (see [`space_splits`]); screening keeps it as a comma unless
+/// it falls inside a word of the rules or a sum.
+pub(super) const SPACE: char = '\u{2}';
+
+/// Turns each [`SPACE`] into a comma, or drops it when it splits a word of `vocab` ("网 贷平台")
+/// or stands next to a digit ("5000 元").
+fn settle_spaces(vocab: &[Vec<char>], folded: &mut Vec<char>, pos: &mut Vec<usize>) {
+    let mut k = 0;
+    while k < folded.len() {
+        if folded[k] != SPACE {
+            k += 1;
+            continue;
+        }
+        let left = &folded[k.saturating_sub(8)..k];
+        let right = &folded[k + 1..(k + 9).min(folded.len())];
+        let digit = left.last().is_some_and(char::is_ascii_digit) || right.first().is_some_and(char::is_ascii_digit);
+        let inside =
+            vocab.iter().any(|w| (1..w.len()).any(|cut| left.ends_with(&w[..cut]) && right.starts_with(&w[cut..])));
+        if digit || inside {
+            folded.remove(k);
+            pos.remove(k);
+        } else {
+            folded[k] = patterns::COMMA;
+            k += 1;
+        }
+    }
+}
+
+/// Which whitespace characters separate phrases the way a comma does: in postings written with
+/// spaces for punctuation ("包吃住 入职需交押金 由公司安排"), a space with at least three kept
+/// characters on each side up to the next space or punctuation. A space inside a word ("押 金",
+/// "缴 纳") has a short run on one side and is only skipped.
+fn space_splits(chars: &[char]) -> Vec<bool> {
+    const RUN: usize = 3;
+    let kept = |c: char| !c.is_whitespace() && fold_char(c).is_some();
+    let mut out = vec![false; chars.len()];
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_whitespace() || matches!(chars[i], '\n' | '\r') {
+            i += 1;
+            continue;
+        }
+        let end = (i..chars.len())
+            .find(|&k| !chars[k].is_whitespace() || matches!(chars[k], '\n' | '\r'))
+            .unwrap_or(chars.len());
+        let before = chars[..i].iter().rev().take_while(|c| kept(**c)).count();
+        let after = chars[end..].iter().take_while(|c| kept(**c)).count();
+        if before >= RUN && after >= RUN {
+            out[i] = true;
+        }
+        i = end;
+    }
+    out
+}
+
 /// Text folded for matching, with the position in the original (in chars) of every kept char;
 /// the end of each clause is kept as [`patterns::BOUNDARY`] and each comma as [`patterns::COMMA`]
 /// (not a comma between digits, as in `6,800`).
@@ -114,11 +169,14 @@ pub fn normalise(text: &str) -> (Vec<char>, Vec<usize>) {
     let mut out = Vec::with_capacity(chars.len());
     let mut pos = Vec::with_capacity(chars.len());
     let digit = |i: Option<usize>| i.and_then(|i| chars.get(i)).is_some_and(char::is_ascii_digit);
+    let splits = space_splits(&chars);
     for (i, &c) in chars.iter().enumerate() {
         let f = if ends_clause(c) {
             Some(patterns::BOUNDARY)
         } else if c == '，' || (c == ',' && !(digit(i.checked_sub(1)) && digit(Some(i + 1)))) {
             Some(patterns::COMMA)
+        } else if splits[i] {
+            Some(SPACE)
         } else if c == '/' {
             // A slash splits words to hide them ("分/期"); search keeps it, screening does not.
             None
@@ -126,11 +184,12 @@ pub fn normalise(text: &str) -> (Vec<char>, Vec<usize>) {
             fold_char(c)
         };
         let Some(f) = f else { continue };
-        let marker = |x: char| x == patterns::BOUNDARY || x == patterns::COMMA;
+        let marker = |x: char| x == patterns::BOUNDARY || x == patterns::COMMA || x == SPACE;
         if marker(f) && out.last().copied().is_some_and(marker) {
-            // A run of separators is one; a clause end wins over a comma.
-            if f == patterns::BOUNDARY
-                && let Some(l) = out.last_mut()
+            // A run of separators is one; a clause end wins over a comma, a comma over a space.
+            let rank = |x: char| [SPACE, patterns::COMMA, patterns::BOUNDARY].iter().position(|m| *m == x);
+            if let Some(l) = out.last_mut()
+                && rank(f) > rank(*l)
             {
                 *l = f;
             }
@@ -203,7 +262,8 @@ fn has_landline(text: &str) -> bool {
 pub fn screen(rules: &Rules, d: &Draft<'_>, min_wage: Option<i64>) -> Screening {
     let text = format!("{}\n{}", d.title, d.description);
     let original: Vec<char> = text.chars().collect();
-    let (folded, pos) = normalise(&text);
+    let (mut folded, mut pos) = normalise(&text);
+    settle_spaces(&rules.vocab, &mut folded, &mut pos);
     let mut reasons: Vec<Reason> = Vec::new();
     for p in &rules.patterns {
         if reasons.iter().any(|r| r.code == p.code) {
@@ -270,6 +330,21 @@ mod tests {
 
     fn codes(s: &Screening) -> Vec<&str> {
         s.reasons.iter().map(|r| r.code.as_str()).collect()
+    }
+
+    #[test]
+    fn spaces_between_phrases_separate_them_but_spaces_inside_words_and_sums_do_not() {
+        // "由公司代办" three phrases later no longer cancels the deposit.
+        let s = check("保安", "月薪6500 入职需交保证金壹仟元 干满半年全额退还 另需办理上岗证 费用四百八 由公司代办");
+        assert_eq!(s.level, Level::High, "{s:?}");
+        assert_eq!(s.reasons[0].evidence, "需交保证金");
+        // A space inside a word of the rules, or inside a sum, is only skipped.
+        let s = check("店长", "需员工在几个网 贷平台各申请一笔 钱到账后转入公司账户 公司每月代为还款");
+        assert_eq!(s.level, Level::High, "{s:?}");
+        let s = check("合伙人", "交 5000 元入股成为合伙人 拉人入股还有额外的人头奖");
+        assert_eq!(s.level, Level::High, "{s:?}");
+        // And a company that pays in the same phrase still cancels.
+        assert_eq!(check("文员", "双休 五险一金 体检费由公司承担").level, Level::Low);
     }
 
     #[test]

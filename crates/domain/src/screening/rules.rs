@@ -95,6 +95,9 @@ pub struct Rules {
     pub(super) contact: ContactRule,
     pub(super) pay: PayRule,
     pub(super) warnings: Vec<Warning>,
+    /// Every word of every class, folded (two characters or more): a space inside one of these
+    /// never separates phrases.
+    pub(super) vocab: Vec<Vec<char>>,
 }
 
 impl Rules {
@@ -110,7 +113,7 @@ impl Rules {
 }
 
 fn fold_word(w: &str) -> Vec<char> {
-    super::normalise(w).0
+    super::normalise(w).0.into_iter().filter(|c| *c != super::SPACE).collect()
 }
 
 /// What a name stands for: `|`-separated parts, each a class name, `#amount`, `#fee` (any
@@ -213,7 +216,11 @@ impl Rules {
                 without: many(&f.classes, &r.without),
             });
         }
-        let rules = Rules { patterns, contact: f.contact, pay: f.pay, warnings: Vec::new() };
+        let mut vocab: Vec<Vec<char>> =
+            f.classes.values().flatten().map(|w| fold_word(w)).filter(|w| w.len() >= 2).collect();
+        vocab.sort();
+        vocab.dedup();
+        let rules = Rules { patterns, contact: f.contact, pay: f.pay, warnings: Vec::new(), vocab };
         let codes = rules.codes();
         for (i, w) in f.warning.iter().enumerate() {
             if !codes.contains(&w.code.as_str()) {
