@@ -109,6 +109,9 @@ pub struct Workbench {
     pub pending: Vec<Pending>,
     pub rate: Option<UnitRate>,
     pub campaign: Option<CampaignProgress>,
+    /// Safety-quiz completion among the newest cohort the person sees statistics for:
+    /// (cohort, completed, graduates); none for those who see no statistics.
+    pub safety_quiz: Option<(i32, i64, i64)>,
     pub shortcuts: Vec<Shortcut>,
 }
 
@@ -195,7 +198,17 @@ pub async fn workbench(store: &dyn Repository, actor: &Actor, today: NaiveDate) 
         Some(cohort) => unit_rate(store, actor, cohort).await?,
         None => None,
     };
-    Ok(Workbench { pending, rate, campaign, shortcuts: shortcuts(actor) })
+    let safety_quiz = if anywhere(actor, Action::ViewStatistics) {
+        match crate::safety::quiz::completion(store, actor, newest_cohort).await? {
+            (Some(cohort), rows) => {
+                Some((cohort, rows.iter().map(|r| r.completed).sum(), rows.iter().map(|r| r.graduates).sum()))
+            }
+            (None, _) => None,
+        }
+    } else {
+        None
+    };
+    Ok(Workbench { pending, rate, campaign, safety_quiz, shortcuts: shortcuts(actor) })
 }
 
 /// The newest campaign the person follows, with their own targets (adding the item of those

@@ -20,6 +20,8 @@ pub const COMMA: char = '\u{1}';
 pub struct Slot {
     pub words: Vec<Vec<char>>,
     pub amount: bool,
+    /// A sum, or a bare number of two digits or more.
+    pub number: bool,
     /// Any charge named "…费" (not one of `fee_exempt`: 免费, 消费, 住宿费 …).
     pub fee: bool,
     pub fee_exempt: Vec<Vec<char>>,
@@ -109,7 +111,21 @@ fn slot_at(hay: &[char], i: usize, slot: &Slot) -> Option<usize> {
     {
         return Some(n);
     }
+    if slot.number
+        && let Some(n) = amount_at(hay, i).or_else(|| number_at(hay, i))
+    {
+        return Some(n);
+    }
     (slot.fee && fee_at(hay, i, &slot.fee_exempt)).then_some(1)
+}
+
+/// A bare number of two digits or more starting at `i` (not inside a longer one).
+fn number_at(hay: &[char], i: usize) -> Option<usize> {
+    if i > 0 && (hay[i - 1].is_ascii_digit() || hay[i - 1] == '.') {
+        return None;
+    }
+    let digits = hay[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+    (digits >= 2).then_some(digits)
 }
 
 /// Whether `i` holds the 费 of a charge that is not exempt.
@@ -275,5 +291,15 @@ mod tests {
         let p = Pattern { slots: vec![slot(&["交"]), named], ..fee() };
         assert!(p.find(&chars("先交名额占位费")).is_some());
         assert!(p.find(&chars("先交住宿费")).is_none());
+    }
+
+    #[test]
+    fn a_bare_number_right_after_a_named_fee_counts_where_a_pattern_asks_for_it() {
+        let number = Slot { number: true, ..Slot::default() };
+        let p = Pattern { slots: vec![slot(&["手续费"]), number], gap: 1, ..fee() };
+        assert!(p.find(&chars("入职只收一个手续费99")).is_some());
+        assert!(p.find(&chars("手续费3800元")).is_some(), "a sum is a number too");
+        assert!(p.find(&chars("手续费9")).is_none(), "one digit is not a sum");
+        assert!(p.find(&chars("手续费全免")).is_none());
     }
 }

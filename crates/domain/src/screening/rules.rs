@@ -116,13 +116,15 @@ fn fold_word(w: &str) -> Vec<char> {
     super::normalise(w).0.into_iter().filter(|c| *c != super::SPACE).collect()
 }
 
-/// What a name stands for: `|`-separated parts, each a class name, `#amount`, `#fee` (any
-/// "…费" but those in the class `fee_exempt`) or a literal word.
+/// What a name stands for: `|`-separated parts, each a class name, `#amount`, `#number` (a sum
+/// or a bare number of two digits or more: "手续费99"), `#fee` (any "…费" but those in the class
+/// `fee_exempt`) or a literal word.
 fn slot(classes: &HashMap<String, Vec<String>>, name: &str) -> Slot {
     let mut s = Slot::default();
     for part in name.split('|').map(str::trim) {
         match (part, classes.get(part)) {
             ("#amount", _) => s.amount = true,
+            ("#number", _) => s.number = true,
             ("#fee", _) => {
                 s.fee = true;
                 let exempt = classes.get("fee_exempt").map(Vec::as_slice).unwrap_or_default();
@@ -188,7 +190,7 @@ impl Rules {
             let mut slots = Vec::new();
             for s in &r.slots {
                 let compiled = slot(&f.classes, s);
-                if compiled.words.is_empty() && !compiled.amount && !compiled.fee {
+                if compiled.words.is_empty() && !compiled.amount && !compiled.number && !compiled.fee {
                     return Err(format!("规则 {} 的槽位 “{s}” 没有词", r.code));
                 }
                 slots.push(compiled);

@@ -63,6 +63,15 @@ pub struct CampaignNumbers {
     pub behind: Option<i64>,
 }
 
+/// How many graduates completed the safety quiz (the newest cohort the caller sees statistics
+/// for; `/safety/completion` has them by college).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuizNumbers {
+    pub cohort: i32,
+    pub completed: i64,
+    pub graduates: i64,
+}
+
 /// A link to one of the caller's main tasks.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ShortcutDto {
@@ -77,6 +86,7 @@ pub struct WorkbenchDto {
     pub pending: Vec<PendingItem>,
     pub placement: Option<PlacementAgainstParent>,
     pub campaign: Option<CampaignNumbers>,
+    pub safety_quiz: Option<QuizNumbers>,
     pub shortcuts: Vec<ShortcutDto>,
 }
 
@@ -126,6 +136,7 @@ pub async fn get_workbench(
             met: c.targets.map(|t| t.1),
             behind: c.targets.map(|t| t.2),
         }),
+        safety_quiz: w.safety_quiz.map(|(cohort, completed, graduates)| QuizNumbers { cohort, completed, graduates }),
         shortcuts: w
             .shortcuts
             .iter()

@@ -47,6 +47,8 @@ struct WorkbenchPage {
     pending: Vec<PendingRow>,
     rate: Option<RateView>,
     campaign: Option<CampaignView>,
+    /// (label, completed of graduates).
+    safety_quiz: Option<(String, String)>,
     shortcuts: Vec<(String, String)>,
 }
 
@@ -110,6 +112,12 @@ pub(crate) async fn workbench_page(
         pending,
         rate: w.rate.as_ref().map(|r| rate_view(&base, r)),
         campaign: w.campaign.as_ref().map(|c| campaign_view(&base, c)),
+        safety_quiz: w.safety_quiz.map(|(cohort, done, all)| {
+            (
+                base.t("workbench.quiz_heading").replace("{cohort}", &cohort.to_string()),
+                format!("{} / {}", group_digits(done), group_digits(all)),
+            )
+        }),
         shortcuts,
         base,
     };
