@@ -75,6 +75,13 @@ const PAGES = [
   ['/applications', 'demo_graduate'],
   ['/talent', 'demo_employer'],
   ['/postings?q=%E5%B7%A5%E7%A8%8B%E5%B8%88&industry=I', null],
+  ['/safety', null],
+  ['/safety', 'demo_province'],
+  ['/safety/quiz', 'demo_graduate'],
+  ['/safety/completion', 'demo_counselor'],
+  ['/rights', 'demo_career'],
+  ['/rights', 'demo_graduate'],
+  ['/rights/new', 'demo_graduate'],
 ];
 
 let passed = 0;
