@@ -27,6 +27,9 @@ pub struct RuleBook {
     file: Option<PathBuf>,
     /// When the file was last read (its modification time; `None` while it does not exist).
     stamp: Mutex<Option<SystemTime>>,
+    /// The text of the rules in force (the shipped text when there is no file), so that a
+    /// reload that changes nothing screens nothing again.
+    text: Mutex<String>,
 }
 
 fn modified(path: &Path) -> Option<SystemTime> {
@@ -35,12 +38,20 @@ fn modified(path: &Path) -> Option<SystemTime> {
 
 /// Reads a rules file: `Ok(None)` when it does not exist, an error naming the file and line
 /// when it does not parse.
-fn read(path: &Path) -> Result<Option<Rules>, String> {
+fn read(path: &Path) -> Result<Option<(Rules, String)>, String> {
     match std::fs::read_to_string(path) {
-        Ok(text) => Rules::parse(&text).map(Some).map_err(|e| format!("{}：{e}", path.display())),
+        Ok(text) => match Rules::parse(&text) {
+            Ok(rules) => Ok(Some((rules, text))),
+            Err(e) => Err(format!("{}：{e}", path.display())),
+        },
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(format!("{}：{e}", path.display())),
     }
+}
+
+/// The shipped rules with their text.
+fn shipped() -> (Rules, String) {
+    (Rules::shipped().clone(), jiuye_domain::screening::SHIPPED_RULES.to_owned())
 }
 
 impl RuleBook {
@@ -51,7 +62,12 @@ impl RuleBook {
 
     /// Fixed rules, with no file to reload from.
     pub fn with_rules(rules: Rules) -> RuleBook {
-        RuleBook { current: RwLock::new(Arc::new(rules)), file: None, stamp: Mutex::new(None) }
+        RuleBook {
+            current: RwLock::new(Arc::new(rules)),
+            file: None,
+            stamp: Mutex::new(None),
+            text: Mutex::new(String::new()),
+        }
     }
 
     /// The rules of a node whose data directory is `dir`: its `scam_rules.toml` when there is
@@ -59,8 +75,13 @@ impl RuleBook {
     pub fn open(dir: &Path) -> Result<RuleBook, String> {
         let path = dir.join(FILE_NAME);
         let stamp = modified(&path);
-        let rules = read(&path)?.unwrap_or_else(|| Rules::shipped().clone());
-        Ok(RuleBook { current: RwLock::new(Arc::new(rules)), file: Some(path), stamp: Mutex::new(stamp) })
+        let (rules, text) = read(&path)?.unwrap_or_else(shipped);
+        Ok(RuleBook {
+            current: RwLock::new(Arc::new(rules)),
+            file: Some(path),
+            stamp: Mutex::new(stamp),
+            text: Mutex::new(text),
+        })
     }
 
     /// The rules in force now.
@@ -80,23 +101,29 @@ impl RuleBook {
         self.stamp.lock().map(|s| *s != now).unwrap_or(true)
     }
 
-    /// Reads the file again (the shipped rules when it is gone). A file that does not parse
-    /// leaves the rules in force unchanged: `422 invalid_rules` with the line.
-    pub fn reload(&self) -> Result<Arc<Rules>, Error> {
-        let Some(path) = &self.file else { return Ok(self.current()) };
+    /// Reads the file again (the shipped rules when it is gone); answers whether the rules in
+    /// force changed. A file that does not parse leaves them unchanged: `422 invalid_rules`
+    /// with the line.
+    pub fn reload(&self) -> Result<bool, Error> {
+        let Some(path) = &self.file else { return Ok(false) };
         // Noted before reading, so that a broken file is reported once, not at every check.
         if let Ok(mut s) = self.stamp.lock() {
             *s = modified(path);
         }
-        let rules = read(path)
+        let (rules, text) = read(path)
             .map_err(|e| Error::new(ErrorKind::Unprocessable, ErrorCode::InvalidRules, e))?
-            .unwrap_or_else(|| Rules::shipped().clone());
+            .unwrap_or_else(shipped);
+        let mut in_force = self.text.lock().unwrap_or_else(|p| p.into_inner());
+        if *in_force == text {
+            return Ok(false);
+        }
+        *in_force = text;
         let rules = Arc::new(rules);
         match self.current.write() {
-            Ok(mut c) => *c = rules.clone(),
-            Err(p) => *p.into_inner() = rules.clone(),
+            Ok(mut c) => *c = rules,
+            Err(p) => *p.into_inner() = rules,
         }
-        Ok(rules)
+        Ok(true)
     }
 }
 
@@ -175,14 +202,13 @@ pub async fn rescreen_open(p: &Postings<'_>) -> Result<Rescreened, Error> {
     Ok(out)
 }
 
-/// Reloads the node's rules for an administrator (`403` for anyone else) and screens the open
-/// postings again.
+/// Reloads the node's rules for an administrator (`403` for anyone else) and, when they
+/// changed, screens the open postings again (nothing is screened when they did not).
 pub async fn reload(p: &Postings<'_>, book: &RuleBook, actor: &Actor) -> Result<Rescreened, Error> {
     if !access::may_manage_screening_rules(actor) {
         return Err(Error::forbidden());
     }
-    book.reload()?;
-    rescreen_open(p).await
+    if book.reload()? { rescreen_open(p).await } else { Ok(Rescreened::default()) }
 }
 
 #[cfg(test)]
@@ -212,6 +238,15 @@ mod tests {
         assert!(err.message.contains("第 2 行"), "{}", err.message);
         assert!(Arc::ptr_eq(&before, &book.current()));
         assert!(!book.changed_on_disk(), "a broken file is reported once");
+        // The shipped text copied into the file changes nothing; a changed one does.
+        std::fs::write(dir.join(FILE_NAME), jiuye_domain::screening::SHIPPED_RULES).expect("write");
+        assert!(!book.reload().expect("same rules"));
+        std::fs::write(
+            dir.join(FILE_NAME),
+            format!("{}\n# a province's note\n", jiuye_domain::screening::SHIPPED_RULES),
+        )
+        .expect("write");
+        assert!(book.reload().expect("changed"));
         std::fs::remove_dir_all(&dir).ok();
     }
 }

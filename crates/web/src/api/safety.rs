@@ -30,7 +30,8 @@ pub struct Rescreened {
 }
 
 /// Reads the node's screening rules file (`scam_rules.toml` in the data directory; the shipped
-/// rules when there is none) again and screens every open posting with it: a pending posting
+/// rules when there is none) again and, when the rules changed, screens every open posting with
+/// them (all counts 0 when nothing changed): a pending posting
 /// that becomes high-risk is held; an approved one stays visible with its warning and waits in
 /// the review queue (`status=recheck`). Administrators of the ministry or a province only. A
 /// file that does not parse changes nothing.
@@ -72,9 +73,13 @@ pub async fn watch_rules(state: AppState, every: std::time::Duration) {
         if !book.changed_on_disk() {
             continue;
         }
-        if let Err(e) = book.reload() {
-            tracing::error!(error = %e.message, "screening rules not reloaded");
-            continue;
+        match book.reload() {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(e) => {
+                tracing::error!(error = %e.message, "screening rules not reloaded");
+                continue;
+            }
         }
         match jiuye_app::safety::rules::rescreen_open(&state.postings()).await {
             Ok(d) => tracing::info!(
