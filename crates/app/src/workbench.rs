@@ -274,8 +274,7 @@ fn shortcuts(actor: &Actor) -> Vec<Shortcut> {
     add(graduate, "find_jobs", "/postings");
     add(graduate, "my_applications", "/applications");
     add(graduate, "my_destination", "/me/destination");
-    let reporter = access::subject_of(actor, Role::Graduate)
-        .is_some_and(|me| access::can(actor, Action::ReportRightsViolation, &Resource::owned("", me)).is_some());
+    let reporter = crate::safety::rights::reporter(actor).is_some();
     add(reporter, "safety", "/safety");
     add(reporter, "rights", "/rights");
     let employer = access::subject_of(actor, Role::Employer)

@@ -1,18 +1,13 @@
 //! The safety quiz (求职安全小测验): a graduate answers it (as often as they like; the best result
 //! is kept) and staff who see a unit's statistics see completion by college.
 
-use jiuye_domain::access::{self, Action, Actor, Resource, Role};
+use jiuye_domain::access::{self, Action, Actor};
 use jiuye_domain::safety::quiz::{Graded, Quiz};
 use jiuye_store::Repository;
 use jiuye_store::safety::QuizCompletion;
 
 use crate::Error;
-
-/// The caller's own graduate record, when they may take the quiz.
-fn own_graduate(actor: &Actor) -> Option<uuid::Uuid> {
-    access::subject_of(actor, Role::Graduate)
-        .filter(|g| access::can(actor, Action::ReportRightsViolation, &Resource::owned("", *g)).is_some())
-}
+use crate::safety::rights::reporter;
 
 /// Grades the caller's answers and keeps the best result (graduates only: `403` otherwise).
 pub async fn take(
@@ -21,7 +16,7 @@ pub async fn take(
     actor: &Actor,
     answers: &[(String, usize)],
 ) -> Result<Graded, Error> {
-    let me = own_graduate(actor).ok_or_else(Error::forbidden)?;
+    let me = reporter(actor).ok_or_else(Error::forbidden)?;
     let graded = quiz.grade(answers);
     store.record_quiz(me, graded.right as i64, graded.total as i64, graded.passed).await?;
     Ok(graded)
@@ -30,7 +25,7 @@ pub async fn take(
 /// The caller's best result: (right, total, passed); `None` before a first try or for
 /// anyone who is not a graduate.
 pub async fn mine(store: &dyn Repository, actor: &Actor) -> Result<Option<(i64, i64, bool)>, Error> {
-    let Some(me) = own_graduate(actor) else { return Ok(None) };
+    let Some(me) = reporter(actor) else { return Ok(None) };
     Ok(store.quiz_result(me).await?.map(|(r, t, p, _)| (r, t, p)))
 }
 

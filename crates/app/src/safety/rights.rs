@@ -75,9 +75,15 @@ pub struct Summary {
     pub total: i64,
 }
 
+/// The caller's own graduate record, when they may report about it (and take the safety quiz).
+pub fn reporter(actor: &Actor) -> Option<Uuid> {
+    access::subject_of(actor, Role::Graduate)
+        .filter(|g| access::can(actor, Action::ReportRightsViolation, &Resource::owned("", *g)).is_some())
+}
+
 impl Rights<'_> {
-    /// Whether a report has reached the province.
-    fn at_province(&self, r: &RightsReport) -> bool {
+    /// Whether a report has reached the province (routed there, escalated, or overdue today).
+    pub fn at_province(&self, r: &RightsReport) -> bool {
         let state = State::from_id(&r.state).unwrap_or(State::Received);
         r.route == Route::Province.id() || r.escalated_at.is_some() || rights::overdue(state, r.due_on, self.today)
     }
@@ -96,8 +102,7 @@ impl Rights<'_> {
 
     /// Files a report for the caller's own graduate record (`403` for anyone else).
     pub async fn file(&self, actor: &Actor, input: &NewReport<'_>) -> Result<RightsRow, Error> {
-        let graduate = access::subject_of(actor, Role::Graduate).ok_or_else(Error::forbidden)?;
-        crate::access::authorize(actor, Action::ReportRightsViolation, &Resource::owned("", graduate))?;
+        let graduate = reporter(actor).ok_or_else(Error::forbidden)?;
         let view = self.store.graduate_view(graduate).await?.ok_or_else(Error::forbidden)?;
         let kind = Kind::from_id(input.kind.trim()).ok_or_else(|| {
             unprocessable(
@@ -170,10 +175,8 @@ impl Rights<'_> {
 
     /// The query for what `actor` may list: their own reports, and those they handle.
     fn query(&self, actor: &Actor) -> Result<RightsQuery, Error> {
-        let own = access::subject_of(actor, Role::Graduate)
-            .filter(|g| access::can(actor, Action::ReportRightsViolation, &Resource::owned("", *g)).is_some());
         let q = RightsQuery {
-            graduate: own,
+            graduate: reporter(actor),
             university_paths: access::scope_paths(actor, Action::HandleRightsReport),
             province_paths: access::scope_paths(actor, Action::HandleEscalatedRightsReport),
             today: Some(self.today),

@@ -44,22 +44,17 @@ pub async fn reload_rules(State(state): State<AppState>, Signed(caller): Signed)
     let event = AuditEvent::new("screening_reload");
     let book = state.settings.scam_rules.clone();
     match jiuye_app::safety::rules::reload(&state.postings(), &book, &caller.actor).await {
-        Ok(done) => event
-            .detail(format!(
-                "screened:{} changed:{} held:{} recheck:{}",
-                done.screened, done.changed, done.held, done.recheck
-            ))
-            .attach(
-                Json(Rescreened {
-                    screened: done.screened,
-                    changed: done.changed,
-                    held: done.held,
-                    recheck: done.recheck,
-                })
+        Ok(done) => event.detail(reload_detail(&done)).attach(
+            Json(Rescreened { screened: done.screened, changed: done.changed, held: done.held, recheck: done.recheck })
                 .into_response(),
-            ),
+        ),
         Err(e) => audited(event, Err(e.into())),
     }
+}
+
+/// What a reload changed, as the audit entry records it.
+pub(crate) fn reload_detail(d: &jiuye_app::safety::rules::Rescreened) -> String {
+    format!("screened:{} changed:{} held:{} recheck:{}", d.screened, d.changed, d.held, d.recheck)
 }
 
 /// Checks the rules file every `every` and, when it changed, reloads it and screens the open

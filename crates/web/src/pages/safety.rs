@@ -69,7 +69,7 @@ pub async fn reload_submit(State(state): State<AppState>, SignedIn(me): SignedIn
         Ok(d) => {
             let summary = format!("{}/{}/{}/{}", d.screened, d.changed, d.held, d.recheck);
             Ok(event
-                .detail(format!("screened:{} changed:{} held:{} recheck:{}", d.screened, d.changed, d.held, d.recheck))
+                .detail(crate::api::safety::reload_detail(&d))
                 .attach(Redirect::to(&format!("/safety?reloaded={summary}#h-rules")).into_response()))
         }
         Err(e) => Ok(audited(event, Err(e.into()))),

@@ -153,7 +153,7 @@ pub async fn file_report(
     match state.rights().file(&caller.actor, &new).await {
         Ok(row) => {
             let (id, path) = (row.report.id, row.university_path.clone());
-            let at_province = row.report.route == "province";
+            let at_province = state.rights().at_province(&row.report);
             event
                 .target(format!("rights_report:{id}"), Some(&path))
                 .detail(row.report.kind.clone())
@@ -206,13 +206,7 @@ pub(crate) async fn reports(
     let items = rows
         .into_iter()
         .map(|r| {
-            let at = r.report.route == "province"
-                || r.report.escalated_at.is_some()
-                || jiuye_domain::safety::rights::overdue(
-                    ReportState::from_id(&r.report.state).unwrap_or(ReportState::Received),
-                    r.report.due_on,
-                    rights.today,
-                );
+            let at = rights.at_province(&r.report);
             report_dto(r, at)
         })
         .collect();
