@@ -258,18 +258,45 @@ fn has_landline(text: &str) -> bool {
     })
 }
 
+/// The phrases of `folded` that ask a question: the part after the last comma of a clause that
+/// ends in a question mark, or in 吗 or 呢 ("入职需要交押金吗？答：不需要"). A long message that
+/// only ends by asking ("…先交两百，你考虑一下？") keeps its demands.
+fn questions(original: &[char], folded: &[char], pos: &[usize]) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut from = 0;
+    for (k, &c) in folded.iter().enumerate().chain(std::iter::once((folded.len(), &patterns::BOUNDARY))) {
+        if c == patterns::COMMA {
+            from = k + 1;
+        }
+        if c != patterns::BOUNDARY {
+            continue;
+        }
+        let mark = pos.get(k).and_then(|&p| original.get(p)).is_some_and(|c| matches!(c, '？' | '?'));
+        let particle = k > from && matches!(folded[k - 1], '吗' | '呢');
+        if mark || particle {
+            spans.push((from, k));
+        }
+        from = k + 1;
+    }
+    spans
+}
+
 /// Screens a posting. `min_wage` is the monthly minimum wage of the province it is located in.
 pub fn screen(rules: &Rules, d: &Draft<'_>, min_wage: Option<i64>) -> Screening {
     let text = format!("{}\n{}", d.title, d.description);
     let original: Vec<char> = text.chars().collect();
     let (mut folded, mut pos) = normalise(&text);
     settle_spaces(&rules.vocab, &mut folded, &mut pos);
+    let marks = patterns::Marks {
+        whole: patterns::whole_spans(&folded, &rules.whole),
+        questions: questions(&original, &folded, &pos),
+    };
     let mut reasons: Vec<Reason> = Vec::new();
     for p in &rules.patterns {
         if reasons.iter().any(|r| r.code == p.code) {
             continue;
         }
-        if let Some((start, end)) = p.find(&folded) {
+        if let Some((start, end)) = p.find_within(&folded, &marks) {
             reasons.push(Reason {
                 code: p.code.clone(),
                 message: p.message.clone(),
@@ -310,12 +337,22 @@ pub fn screen(rules: &Rules, d: &Draft<'_>, min_wage: Option<i64>) -> Screening 
         }
     }
     let mediums = reasons.iter().filter(|r| r.level == Level::Medium).count();
-    let level = match reasons.iter().map(|r| r.level).max() {
+    let mut level = match reasons.iter().map(|r| r.level).max() {
         // Several warning signs together are as serious as one grave one.
         Some(Level::Medium) if mediums >= 3 => Level::High,
         Some(l) => l,
         None => Level::Low,
     };
+    // A posting that warns about scams names them: flag it, do not hold it.
+    if let Some((notice, cap)) = &rules.notice
+        && level > *cap
+        && notice.find_within(&folded, &marks).is_some()
+    {
+        level = *cap;
+        for r in &mut reasons {
+            r.level = r.level.min(*cap);
+        }
+    }
     reasons.sort_by_key(|r| std::cmp::Reverse(r.level));
     Screening { level, reasons }
 }
@@ -451,6 +488,42 @@ mod tests {
             let s = check("专员", text);
             assert_eq!(s.level, Level::Low, "{text}: {:?}", s.reasons);
         }
+    }
+
+    #[test]
+    fn questions_notices_and_words_read_whole_are_not_demands() {
+        // A question asked and answered: nothing in the question is a demand.
+        let qa = "问：入职需要交押金吗？答：不需要，工服免费发放。问：证件要押在公司吗？答：不会，核验后当场归还。";
+        assert_eq!(check("服务员", qa).level, Level::Low, "{:?}", check("服务员", qa).reasons);
+        // …but a message that only ends by asking keeps its demand.
+        let s = check("测试员", "需要先在游戏里充值两百测试支付功能，测试完全额退回并加一百测试费，你先充个两百试试？");
+        assert_eq!(s.level, Level::High, "{s:?}");
+        // "交" in 交通费 is not a demand to pay.
+        assert_eq!(check("会务兼职", "每场100元，结束后当场转账，交通费另补20元。").level, Level::Low);
+        // A career centre's reminder names the tricks: flagged, never held.
+        let notice =
+            "“收一张卡给100元”“借手机卡用几天”这类兼职不是赚钱机会。出租、出售银行卡和手机卡会被纳入惩戒名单。";
+        let s = check("求职安全提示", notice);
+        assert_eq!(s.level, Level::Medium, "{s:?}");
+        assert!(s.reasons.iter().all(|r| r.level <= Level::Medium && notice.contains(&r.evidence)));
+        // A scam that says it is not one is not a notice.
+        let s = check("礼仪接待", "报名费200元当天交，我们不是诈骗，放心。");
+        assert_eq!(s.level, Level::High, "{s:?}");
+    }
+
+    #[test]
+    fn lending_accounts_and_passing_money_through_them_are_high() {
+        for text in [
+            "兼职走账，只要一张一类银行卡，钱进来再转出去，每笔万分之八佣金。",
+            "出租微信号，一天50，只要实名满三个月的老号。",
+            "货款转入你的银行卡后，你按指示转到指定账户，周结3000元。",
+        ] {
+            let s = check("兼职", text);
+            assert_eq!(s.level, Level::High, "{text}: {:?}", s.reasons);
+            assert!(codes(&s).contains(&"money_mule"), "{text}: {:?}", codes(&s));
+        }
+        let aml = check("反洗钱分析师", "识别跑分、走账等可疑交易，撰写可疑交易报告。");
+        assert_eq!(aml.level, Level::Low, "{:?}", aml.reasons);
     }
 
     #[test]

@@ -133,22 +133,56 @@ fn fee_at(hay: &[char], i: usize, exempt: &[Vec<char>]) -> bool {
     hay[i] == '费' && !exempt.iter().any(|w| i + 1 >= w.len() && at(hay, i + 1 - w.len(), w))
 }
 
+/// The spans of the words read whole (the class `whole`: 交通费, 优先, 应届) in `hay`.
+pub fn whole_spans(hay: &[char], whole: &[Vec<char>]) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    for i in 0..hay.len() {
+        if let Some(w) = whole.iter().filter(|w| at(hay, i, w)).max_by_key(|w| w.len()) {
+            spans.push((i, i + w.len()));
+        }
+    }
+    spans
+}
+
+/// Whether `[start, end)` takes part of a word read whole without taking all of it: "交" in
+/// 交通费 is not a demand, "先" in 优先 is not "first".
+fn splits(whole: &[(usize, usize)], start: usize, end: usize) -> bool {
+    whole.iter().any(|&(s, e)| s < end && start < e && !(start <= s && e <= end))
+}
+
+/// The text matched: folded characters and the spans of its words read whole.
+#[derive(Clone, Copy)]
+struct Text<'a> {
+    hay: &'a [char],
+    whole: &'a [(usize, usize)],
+}
+
+/// What screening knows about a folded text besides its characters.
+#[derive(Clone, Debug, Default)]
+pub struct Marks {
+    /// Spans of the words read whole (see [`whole_spans`]).
+    pub whole: Vec<(usize, usize)>,
+    /// Spans of the clauses that ask a question ("入职需要交押金吗？"): nothing in one is a demand.
+    pub questions: Vec<(usize, usize)>,
+}
+
 /// Matches slots `k..` with slot `k` starting in `lo..=hi` and not negated; the end of the last.
-fn rest(hay: &[char], slots: &[Slot], gap: usize, lo: usize, hi: usize, negations: &[Vec<char>]) -> Option<usize> {
+fn rest(t: Text<'_>, slots: &[Slot], gap: usize, lo: usize, hi: usize, negations: &[Vec<char>]) -> Option<usize> {
+    let hay = t.hay;
     let Some((slot, more)) = slots.split_first() else { return Some(lo) };
     for p in lo..=hi.min(hay.len().saturating_sub(1)) {
         if hay[p] == BOUNDARY {
             return None;
         }
         if let Some(len) = slot_at(hay, p, slot) {
-            if negated(hay, p, negations) {
+            if negated(hay, p, negations) || splits(t.whole, p, p + len) {
                 continue;
             }
             let end = p + len;
             if more.is_empty() {
                 return Some(end);
             }
-            if let Some(e) = rest(hay, more, gap, end, end + gap, negations) {
+            if let Some(e) = rest(t, more, gap, end, end + gap, negations) {
                 return Some(e);
             }
         }
@@ -183,7 +217,16 @@ fn negated(hay: &[char], start: usize, words: &[Vec<char>]) -> bool {
 
 impl Pattern {
     /// The first uncancelled match in `hay`, as a folded span `[start, end)`.
+    #[cfg(test)]
     pub fn find(&self, hay: &[char]) -> Option<(usize, usize)> {
+        self.find_within(hay, &Marks::default())
+    }
+
+    /// The first uncancelled match in `hay` that takes no part of a word read whole and does not
+    /// start in a question, as a folded span `[start, end)`.
+    pub fn find_within(&self, hay: &[char], marks: &Marks) -> Option<(usize, usize)> {
+        let whole = marks.whole.as_slice();
+        let t = Text { hay, whole };
         if !self.with.is_empty() && !self.with.iter().any(|w| contains(hay, w)) {
             return None;
         }
@@ -193,13 +236,16 @@ impl Pattern {
         let (first, more) = self.slots.split_first()?;
         for start in 0..hay.len() {
             let Some(len) = slot_at(hay, start, first) else { continue };
-            if negated(hay, start, &self.unless_before) {
+            if negated(hay, start, &self.unless_before)
+                || splits(whole, start, start + len)
+                || marks.questions.iter().any(|&(s, e)| s <= start && start < e)
+            {
                 continue;
             }
             let end = if more.is_empty() {
                 start + len
             } else {
-                match rest(hay, more, self.gap, start + len, start + len + self.gap, &self.unless_before) {
+                match rest(t, more, self.gap, start + len, start + len + self.gap, &self.unless_before) {
                     Some(e) => e,
                     None => continue,
                 }

@@ -76,6 +76,21 @@ struct RuleFile {
     pay: PayRule,
     #[serde(default)]
     warning: Vec<Warning>,
+    #[serde(default)]
+    notice: Option<NoticeRule>,
+}
+
+/// A posting that talks about scams (a career centre's reminder, a fraud-fighting job, an
+/// employer's "we never charge" notice) names the tricks it warns against; its matches are
+/// lowered to `level` at most, so that it is flagged for a reader but not held.
+#[derive(Clone, Debug, Deserialize)]
+struct NoticeRule {
+    level: Level,
+    /// Class names or words; any one of them, anywhere in the posting, makes it a notice.
+    words: Vec<String>,
+    /// Words that, just before, cancel one of `words` ("不是诈骗").
+    #[serde(default)]
+    unless_before: Vec<String>,
 }
 
 /// What the safety education page says about one code: the trick, an example, what to do.
@@ -98,6 +113,10 @@ pub struct Rules {
     /// Every word of every class, folded (two characters or more): a space inside one of these
     /// never separates phrases.
     pub(super) vocab: Vec<Vec<char>>,
+    /// When a posting warns about scams: what marks it, and the highest level its matches keep.
+    pub(super) notice: Option<(Pattern, Level)>,
+    /// Words read whole (the class `whole`): no slot matches part of one.
+    pub(super) whole: Vec<Vec<char>>,
 }
 
 impl Rules {
@@ -222,7 +241,30 @@ impl Rules {
             f.classes.values().flatten().map(|w| fold_word(w)).filter(|w| w.len() >= 2).collect();
         vocab.sort();
         vocab.dedup();
-        let rules = Rules { patterns, contact: f.contact, pay: f.pay, warnings: Vec::new(), vocab };
+        let notice = match &f.notice {
+            Some(n) => {
+                let words = slot(&f.classes, &n.words.join("|"));
+                if words.words.is_empty() {
+                    return Err("提醒类帖子（notice）没有词".to_owned());
+                }
+                let marks = Pattern {
+                    code: String::new(),
+                    level: n.level,
+                    message: String::new(),
+                    slots: vec![words],
+                    gap: 0,
+                    unless_before: many(&f.classes, &n.unless_before),
+                    unless_clause: Vec::new(),
+                    with: Vec::new(),
+                    without: Vec::new(),
+                };
+                Some((marks, n.level))
+            }
+            None => None,
+        };
+        let whole =
+            f.classes.get("whole").into_iter().flatten().map(|w| fold_word(w)).filter(|w| w.len() >= 2).collect();
+        let rules = Rules { patterns, contact: f.contact, pay: f.pay, warnings: Vec::new(), vocab, notice, whole };
         let codes = rules.codes();
         for (i, w) in f.warning.iter().enumerate() {
             if !codes.contains(&w.code.as_str()) {
