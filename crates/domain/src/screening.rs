@@ -259,11 +259,12 @@ fn has_landline(text: &str) -> bool {
 }
 
 /// The phrases of `folded` that ask a question: the part after the last comma of a clause that
-/// ends in a question mark, or in 吗 or 呢 ("入职需要交押金吗？答：不需要"). A long message that
-/// only ends by asking ("…先交两百，你考虑一下？") keeps its demands.
+/// ends in a question mark, or in 吗 or 呢 ("入职需要交押金吗？答：不需要"), or all of it when the
+/// clause starts with 问. A long message that only ends by asking ("…先交两百，你考虑一下？")
+/// keeps its demands.
 fn questions(original: &[char], folded: &[char], pos: &[usize]) -> Vec<(usize, usize)> {
     let mut spans = Vec::new();
-    let mut from = 0;
+    let (mut from, mut clause) = (0, 0);
     for (k, &c) in folded.iter().enumerate().chain(std::iter::once((folded.len(), &patterns::BOUNDARY))) {
         if c == patterns::COMMA {
             from = k + 1;
@@ -274,8 +275,11 @@ fn questions(original: &[char], folded: &[char], pos: &[usize]) -> Vec<(usize, u
         let mark = pos.get(k).and_then(|&p| original.get(p)).is_some_and(|c| matches!(c, '？' | '?'));
         let particle = k > from && matches!(folded[k - 1], '吗' | '呢');
         if mark || particle {
-            spans.push((from, k));
+            // "问：……可以吗？" asks with all of it.
+            let start = if folded.get(clause) == Some(&'问') { clause } else { from };
+            spans.push((start, k));
         }
+        clause = k + 1;
         from = k + 1;
     }
     spans

@@ -130,7 +130,9 @@ fn number_at(hay: &[char], i: usize) -> Option<usize> {
 
 /// Whether `i` holds the 费 of a charge that is not exempt.
 fn fee_at(hay: &[char], i: usize, exempt: &[Vec<char>]) -> bool {
-    hay[i] == '费' && !exempt.iter().any(|w| i + 1 >= w.len() && at(hay, i + 1 - w.len(), w))
+    // A charge has a name before 费 ("占位费"); "费用" at the start of a phrase names none.
+    let named = i > 0 && hay[i - 1].is_alphanumeric();
+    named && hay[i] == '费' && !exempt.iter().any(|w| i + 1 >= w.len() && at(hay, i + 1 - w.len(), w))
 }
 
 /// The spans of the words read whole (the class `whole`: 交通费, 优先, 应届) in `hay`.
