@@ -260,7 +260,7 @@ fn has_landline(text: &str) -> bool {
 
 /// The phrases of `folded` that ask a question: the part after the last comma of a clause that
 /// ends in a question mark, or in 吗 or 呢 ("入职需要交押金吗？答：不需要"), or all of it when the
-/// clause starts with 问. A long message that only ends by asking ("…先交两百，你考虑一下？")
+/// clause starts with 问 or Q. A long message that only ends by asking ("…先交两百，你考虑一下？")
 /// keeps its demands.
 fn questions(original: &[char], folded: &[char], pos: &[usize]) -> Vec<(usize, usize)> {
     let mut spans = Vec::new();
@@ -275,8 +275,13 @@ fn questions(original: &[char], folded: &[char], pos: &[usize]) -> Vec<(usize, u
         let mark = pos.get(k).and_then(|&p| original.get(p)).is_some_and(|c| matches!(c, '？' | '?'));
         let particle = k > from && matches!(folded[k - 1], '吗' | '呢');
         if mark || particle {
-            // "问：……可以吗？" asks with all of it.
-            let start = if folded.get(clause) == Some(&'问') { clause } else { from };
+            // "问：……可以吗？" (or "Q：……") asks with all of it.
+            let asks = match (folded.get(clause), folded.get(clause + 1)) {
+                (Some('问'), _) => true,
+                (Some('q'), next) => next != Some(&'q'),
+                _ => false,
+            };
+            let start = if asks { clause } else { from };
             spans.push((start, k));
         }
         clause = k + 1;
