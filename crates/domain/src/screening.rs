@@ -353,13 +353,13 @@ pub fn screen(rules: &Rules, d: &Draft<'_>, min_wage: Option<i64>) -> Screening 
         None => Level::Low,
     };
     // A posting that warns about scams names them: flag it, do not hold it.
-    if let Some((notice, cap)) = &rules.notice
-        && level > *cap
+    if let Some(notice) = &rules.notice
+        && level > notice.level
         && notice.find_within(&folded, &marks).is_some()
     {
-        level = *cap;
+        level = notice.level;
         for r in &mut reasons {
-            r.level = r.level.min(*cap);
+            r.level = r.level.min(notice.level);
         }
     }
     reasons.sort_by_key(|r| std::cmp::Reverse(r.level));

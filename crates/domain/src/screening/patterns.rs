@@ -152,13 +152,6 @@ fn splits(whole: &[(usize, usize)], start: usize, end: usize) -> bool {
     whole.iter().any(|&(s, e)| s < end && start < e && !(start <= s && e <= end))
 }
 
-/// The text matched: folded characters and the spans of its words read whole.
-#[derive(Clone, Copy)]
-struct Text<'a> {
-    hay: &'a [char],
-    whole: &'a [(usize, usize)],
-}
-
 /// What screening knows about a folded text besides its characters.
 #[derive(Clone, Debug, Default)]
 pub struct Marks {
@@ -168,23 +161,31 @@ pub struct Marks {
     pub questions: Vec<(usize, usize)>,
 }
 
-/// Matches slots `k..` with slot `k` starting in `lo..=hi` and not negated; the end of the last.
-fn rest(t: Text<'_>, slots: &[Slot], gap: usize, lo: usize, hi: usize, negations: &[Vec<char>]) -> Option<usize> {
-    let hay = t.hay;
+/// Matches slots `k..` with slot `k` starting in `lo..=hi`, not negated and taking no part of a
+/// word read whole (`whole`); the end of the last.
+fn rest(
+    hay: &[char],
+    whole: &[(usize, usize)],
+    slots: &[Slot],
+    gap: usize,
+    lo: usize,
+    hi: usize,
+    negations: &[Vec<char>],
+) -> Option<usize> {
     let Some((slot, more)) = slots.split_first() else { return Some(lo) };
     for p in lo..=hi.min(hay.len().saturating_sub(1)) {
         if hay[p] == BOUNDARY {
             return None;
         }
         if let Some(len) = slot_at(hay, p, slot) {
-            if negated(hay, p, negations) || splits(t.whole, p, p + len) {
+            if negated(hay, p, negations) || splits(whole, p, p + len) {
                 continue;
             }
             let end = p + len;
             if more.is_empty() {
                 return Some(end);
             }
-            if let Some(e) = rest(t, more, gap, end, end + gap, negations) {
+            if let Some(e) = rest(hay, whole, more, gap, end, end + gap, negations) {
                 return Some(e);
             }
         }
@@ -228,7 +229,6 @@ impl Pattern {
     /// start in a question, as a folded span `[start, end)`.
     pub fn find_within(&self, hay: &[char], marks: &Marks) -> Option<(usize, usize)> {
         let whole = marks.whole.as_slice();
-        let t = Text { hay, whole };
         if !self.with.is_empty() && !self.with.iter().any(|w| contains(hay, w)) {
             return None;
         }
@@ -247,7 +247,7 @@ impl Pattern {
             let end = if more.is_empty() {
                 start + len
             } else {
-                match rest(t, more, self.gap, start + len, start + len + self.gap, &self.unless_before) {
+                match rest(hay, whole, more, self.gap, start + len, start + len + self.gap, &self.unless_before) {
                     Some(e) => e,
                     None => continue,
                 }

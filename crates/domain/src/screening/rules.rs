@@ -113,8 +113,8 @@ pub struct Rules {
     /// Every word of every class, folded (two characters or more): a space inside one of these
     /// never separates phrases.
     pub(super) vocab: Vec<Vec<char>>,
-    /// When a posting warns about scams: what marks it, and the highest level its matches keep.
-    pub(super) notice: Option<(Pattern, Level)>,
+    /// When a posting warns about scams: what marks it; its `level` is the highest its matches keep.
+    pub(super) notice: Option<Pattern>,
     /// Words read whole (the class `whole`): no slot matches part of one.
     pub(super) whole: Vec<Vec<char>>,
 }
@@ -247,7 +247,7 @@ impl Rules {
                 if words.words.is_empty() {
                     return Err("提醒类帖子（notice）没有词".to_owned());
                 }
-                let marks = Pattern {
+                Some(Pattern {
                     code: String::new(),
                     level: n.level,
                     message: String::new(),
@@ -257,8 +257,7 @@ impl Rules {
                     unless_clause: Vec::new(),
                     with: Vec::new(),
                     without: Vec::new(),
-                };
-                Some((marks, n.level))
+                })
             }
             None => None,
         };
