@@ -68,6 +68,13 @@ pub fn fold_char(c: char) -> Option<char> {
     if c.is_whitespace() || (c.is_ascii_punctuation() && c != '/' && c != '@' && c != '.') {
         return None;
     }
+    if let Some(c) = enclosed_ideograph(c) {
+        return Some(c);
+    }
+    if is_pictograph(c) {
+        return None;
+    }
+    let c = toneless(c);
     if matches!(
         c,
         '·' | '•'
@@ -99,6 +106,45 @@ pub fn fold_char(c: char) -> Option<char> {
     }
     let c = c.to_ascii_lowercase();
     Some(t2s().get(&c).copied().unwrap_or(c))
+}
+
+/// Emoji, pictographs, arrows, shapes and the joiners and selectors that build them: they only
+/// separate ("跑💰分", "押 💰 金") or decorate ("1️⃣9️⃣8️⃣" reads 198).
+fn is_pictograph(c: char) -> bool {
+    matches!(u32::from(c),
+        0x1F000..=0x1FAFF | 0x2190..=0x21FF | 0x2300..=0x23FF | 0x25A0..=0x27BF | 0x2B00..=0x2BFF
+        | 0xFE00..=0xFE0F | 0x200B..=0x200D | 0x20E3 | 0xE0020..=0xE007F)
+}
+
+/// The squared ideographs that stand for a word's character ("🈶卡" is 有卡).
+fn enclosed_ideograph(c: char) -> Option<char> {
+    let table = [
+        ('\u{1F21A}', '无'),
+        ('\u{1F22F}', '指'),
+        ('\u{1F232}', '禁'),
+        ('\u{1F234}', '合'),
+        ('\u{1F235}', '满'),
+        ('\u{1F236}', '有'),
+        ('\u{1F237}', '月'),
+        ('\u{1F238}', '申'),
+        ('\u{1F23A}', '营'),
+        ('\u{1F250}', '得'),
+        ('\u{1F251}', '可'),
+    ];
+    table.iter().find(|(k, _)| *k == c).map(|(_, v)| *v)
+}
+
+/// A pinyin vowel without its tone mark ("pǎo fēn" reads as "pao fen"; ü as v, as typed).
+fn toneless(c: char) -> char {
+    match c {
+        'ā' | 'á' | 'ǎ' | 'à' => 'a',
+        'ē' | 'é' | 'ě' | 'è' => 'e',
+        'ī' | 'í' | 'ǐ' | 'ì' => 'i',
+        'ō' | 'ó' | 'ǒ' | 'ò' => 'o',
+        'ū' | 'ú' | 'ǔ' | 'ù' => 'u',
+        'ǖ' | 'ǘ' | 'ǚ' | 'ǜ' | 'ü' => 'v',
+        _ => c,
+    }
 }
 
 /// Whether a character ends a clause (no pattern matches across it).
@@ -140,7 +186,8 @@ fn settle_spaces(vocab: &[Vec<char>], folded: &mut Vec<char>, pos: &mut Vec<usiz
 /// "缴 纳") has a short run on one side and is only skipped.
 fn space_splits(chars: &[char]) -> Vec<bool> {
     const RUN: usize = 3;
-    let kept = |c: char| !c.is_whitespace() && fold_char(c).is_some();
+    // An emoji is dropped from the text but still ends a phrase ("不用露脸🎙️ 就是要先交").
+    let kept = |c: char| !c.is_whitespace() && (fold_char(c).is_some() || is_pictograph(c));
     let mut out = vec![false; chars.len()];
     let mut i = 0;
     while i < chars.len() {
@@ -175,6 +222,8 @@ pub fn normalise(text: &str) -> (Vec<char>, Vec<usize>) {
             Some(patterns::BOUNDARY)
         } else if c == '，' || (c == ',' && !(digit(i.checked_sub(1)) && digit(Some(i + 1)))) {
             Some(patterns::COMMA)
+        } else if c == '、' {
+            Some(patterns::LIST)
         } else if splits[i] {
             Some(SPACE)
         } else if c == '/' {
@@ -299,6 +348,7 @@ pub fn screen(rules: &Rules, d: &Draft<'_>, min_wage: Option<i64>) -> Screening 
     let marks = patterns::Marks {
         whole: patterns::whole_spans(&folded, &rules.whole),
         questions: questions(&original, &folded, &pos),
+        denied: patterns::denied_spans(&folded, &rules.denial),
     };
     let mut reasons: Vec<Reason> = Vec::new();
     for p in &rules.patterns {
@@ -533,6 +583,32 @@ mod tests {
         }
         let aml = check("反洗钱分析师", "识别跑分、走账等可疑交易，撰写可疑交易报告。");
         assert_eq!(aml.level, Level::Low, "{:?}", aml.reasons);
+    }
+
+    #[test]
+    fn lists_denials_emoji_and_tone_marks_read_as_meant() {
+        // Items of a list do not run into one word: "银行卡、密码" is not 卡密.
+        let teller = "为客户办理开户、存取款业务，受理银行卡挂失、补卡、密码重置。";
+        assert_eq!(check("综合柜员", teller).level, Level::Low, "{:?}", check("综合柜员", teller).reasons);
+        // A negation before a list governs all of it.
+        let s = check("普工", "本厂直招，不收取押金、体检费、服装费，包吃住。");
+        assert_eq!(s.level, Level::Low, "{s:?}");
+        // A denial covers the rest of its phrase…
+        let s = check("测试工程师", "我司招聘全程不收取任何费用，不要求应聘者参加任何付费培训或办理贷款。");
+        assert_eq!(s.level, Level::Low, "{s:?}");
+        // …but not past a turn.
+        let s = check("客服", "不要求学历和工作经验但入职需交押金500元。");
+        assert_eq!(s.level, Level::High, "{s:?}");
+        // Emoji inside a word, keycap digits and tone marks fold away.
+        for text in ["入职统一交押💰金500，做满三个月退。", "升级VIP要充1️⃣9️⃣8️⃣元会员费才能接单。"]
+        {
+            let s = check("导购", text);
+            assert_eq!(s.level, Level::High, "{text}: {s:?}");
+            assert!(s.reasons.iter().all(|r| text.contains(&r.evidence)), "{s:?}");
+        }
+        assert_eq!(fold_char('ǎ'), Some('a'));
+        assert_eq!(fold_char('💰'), None);
+        assert_eq!(fold_char('\u{1F236}'), Some('有'));
     }
 
     #[test]

@@ -14,6 +14,10 @@ pub const BOUNDARY: char = '\0';
 /// the words that cancel a match are looked for only between the commas around the match.
 pub const COMMA: char = '\u{1}';
 
+/// Marks an enumeration comma (、) in folded text: a match may span it, but no word does, so the
+/// end of one item and the start of the next ("银行卡、密码" ) do not read as a word ("卡密").
+pub const LIST: char = '\u{3}';
+
 /// What a slot matches: any of its folded words (longest first), or an amount of money (digits
 /// or Chinese numerals followed by 元, 块 or 万, or after ¥).
 #[derive(Clone, Debug, Default)]
@@ -50,6 +54,9 @@ pub struct Pattern {
 
 /// How far before a match a negation still governs it ("不向求职者收取" reaches over 向求职者).
 pub const NEGATION_REACH: usize = 6;
+
+/// The longest item of a list (items separated by 、) that a negation before the list reaches over.
+const LIST_ITEM: usize = 10;
 
 fn at(hay: &[char], i: usize, w: &[char]) -> bool {
     hay.len() >= i + w.len() && hay[i..i + w.len()] == *w
@@ -159,6 +166,29 @@ pub struct Marks {
     pub whole: Vec<(usize, usize)>,
     /// Spans of the clauses that ask a question ("入职需要交押金吗？"): nothing in one is a demand.
     pub questions: Vec<(usize, usize)>,
+    /// Spans denied as a whole: from the end of a word such as 不要求 or 从不 to the end of its
+    /// phrase ("不要求应聘者参加任何付费培训或办理贷款"). A match that starts in one does not count
+    /// for a pattern that heeds negations.
+    pub denied: Vec<(usize, usize)>,
+}
+
+/// The spans each word of `denial` denies in `hay`: from its end to the next comma or clause end,
+/// or to a word that turns the sentence (但, 只, 却, 而). "绝不是…" denies nothing.
+pub fn denied_spans(hay: &[char], denial: &[Vec<char>]) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    for i in 0..hay.len() {
+        let Some(w) = denial.iter().filter(|w| at(hay, i, w)).max_by_key(|w| w.len()) else { continue };
+        let from = i + w.len();
+        if hay.get(from) == Some(&'是') {
+            continue;
+        }
+        let to = hay[from..]
+            .iter()
+            .position(|c| matches!(*c, BOUNDARY | COMMA | '但' | '只' | '却' | '而'))
+            .map_or(hay.len(), |k| from + k);
+        spans.push((from, to));
+    }
+    spans
 }
 
 /// Matches slots `k..` with slot `k` starting in `lo..=hi`, not negated and taking no part of a
@@ -206,10 +236,27 @@ fn contains(hay: &[char], w: &[char]) -> bool {
 }
 
 fn negated(hay: &[char], start: usize, words: &[Vec<char>]) -> bool {
+    if negated_here(hay, start, words) {
+        return true;
+    }
+    // A negation before a list governs all of it: "不收取押金、保证金、服装费", "没有团队计酬、发展下线".
+    let mut head = start;
+    while let Some(p) = hay[head.saturating_sub(LIST_ITEM + 1)..head].iter().rposition(|c| *c == LIST) {
+        let p = head.saturating_sub(LIST_ITEM + 1) + p;
+        if hay[p..head].iter().any(|c| *c == BOUNDARY || *c == COMMA) {
+            break;
+        }
+        head = p;
+    }
+    head < start && negated_here(hay, head, words)
+}
+
+/// Whether a negation ends just before `start` (see [`negated`]), not looking past a list.
+fn negated_here(hay: &[char], start: usize, words: &[Vec<char>]) -> bool {
     let from = start.saturating_sub(NEGATION_REACH + 8);
     let window = &hay[from..start];
     if let Some(b) = window.iter().rposition(|c| *c == BOUNDARY || *c == COMMA) {
-        return negated(&hay[from + b + 1..], start - from - b - 1, words);
+        return negated_here(&hay[from + b + 1..], start - from - b - 1, words);
     }
     // A one-character negation (不, 无, 免) governs only what follows it directly.
     words.iter().any(|w| {
@@ -241,6 +288,7 @@ impl Pattern {
             if negated(hay, start, &self.unless_before)
                 || splits(whole, start, start + len)
                 || marks.questions.iter().any(|&(s, e)| s <= start && start < e)
+                || (!self.unless_before.is_empty() && marks.denied.iter().any(|&(s, e)| s <= start && start < e))
             {
                 continue;
             }

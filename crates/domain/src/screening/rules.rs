@@ -117,6 +117,8 @@ pub struct Rules {
     pub(super) notice: Option<Pattern>,
     /// Words read whole (the class `whole`): no slot matches part of one.
     pub(super) whole: Vec<Vec<char>>,
+    /// Words that deny the rest of their phrase (the class `denial`: 不要求, 从不, 严禁).
+    pub(super) denial: Vec<Vec<char>>,
 }
 
 impl Rules {
@@ -263,7 +265,10 @@ impl Rules {
         };
         let whole =
             f.classes.get("whole").into_iter().flatten().map(|w| fold_word(w)).filter(|w| w.len() >= 2).collect();
-        let rules = Rules { patterns, contact: f.contact, pay: f.pay, warnings: Vec::new(), vocab, notice, whole };
+        let denial =
+            f.classes.get("denial").into_iter().flatten().map(|w| fold_word(w)).filter(|w| !w.is_empty()).collect();
+        let rules =
+            Rules { patterns, contact: f.contact, pay: f.pay, warnings: Vec::new(), vocab, notice, whole, denial };
         let codes = rules.codes();
         for (i, w) in f.warning.iter().enumerate() {
             if !codes.contains(&w.code.as_str()) {
