@@ -21,11 +21,19 @@ pub enum ReadKind {
     Resume,
     /// A hardship file (家庭经济困难), when that capability exists.
     Hardship,
+    /// A rights report (维护就业权益) or a list of them.
+    RightsReport,
 }
 
 impl ReadKind {
-    pub const ALL: [ReadKind; 5] =
-        [ReadKind::Graduate, ReadKind::GraduateList, ReadKind::Evidence, ReadKind::Resume, ReadKind::Hardship];
+    pub const ALL: [ReadKind; 6] = [
+        ReadKind::Graduate,
+        ReadKind::GraduateList,
+        ReadKind::Evidence,
+        ReadKind::Resume,
+        ReadKind::Hardship,
+        ReadKind::RightsReport,
+    ];
 
     /// The stable identifier stored and used in the API.
     pub fn id(self) -> &'static str {
@@ -35,6 +43,7 @@ impl ReadKind {
             ReadKind::Evidence => "evidence",
             ReadKind::Resume => "resume",
             ReadKind::Hardship => "hardship",
+            ReadKind::RightsReport => "rights_report",
         }
     }
 
@@ -49,13 +58,14 @@ impl ReadKind {
             ReadKind::Evidence => "证明材料",
             ReadKind::Resume => "简历",
             ReadKind::Hardship => "困难帮扶档案",
+            ReadKind::RightsReport => "权益反映",
         }
     }
 
     /// Files about one person that PIPL treats with the care of sensitive information (kept at
-    /// least three years): evidence files, résumés, hardship files.
+    /// least three years): evidence files, résumés, hardship files, rights reports.
     pub fn is_sensitive(self) -> bool {
-        matches!(self, ReadKind::Evidence | ReadKind::Resume | ReadKind::Hardship)
+        matches!(self, ReadKind::Evidence | ReadKind::Resume | ReadKind::Hardship | ReadKind::RightsReport)
     }
 
     /// The kinds of [`ReadKind::is_sensitive`].

@@ -440,31 +440,6 @@ macro_rules! accounts_impl {
             use jiuye_security::chain::AuditKey;
             use crate::Result;
 
-            /// Adds `AND (col = $p OR col LIKE '$p/%' …)` over every column and scope path; no
-            /// path means no rows.
-            fn push_scope(qb: &mut QueryBuilder<$db>, columns: &[&str], paths: &[String]) {
-                if paths.is_empty() {
-                    qb.push(" AND 1 = 0");
-                    return;
-                }
-                // The nation's scope is everything, including rows tied to no organisation.
-                if paths.iter().any(|p| p == jiuye_domain::OrgCode::NATION) {
-                    return;
-                }
-                qb.push(" AND (");
-                let mut first = true;
-                for col in columns {
-                    for p in paths {
-                        if !first {
-                            qb.push(" OR ");
-                        }
-                        first = false;
-                        qb.push(format!("{col} = ")).push_bind(p.clone());
-                        qb.push(format!(" OR {col} LIKE ")).push_bind(format!("{p}/%"));
-                    }
-                }
-                qb.push(")");
-            }
 
             type DbRow = <$db as sqlx::Database>::Row;
 
@@ -715,9 +690,9 @@ macro_rules! accounts_impl {
                             " FROM users u WHERE EXISTS (SELECT 1 FROM grants g JOIN orgs o ON o.id = g.org_id \
                              WHERE g.user_id = u.id",
                         );
-                        push_scope(qb, &["o.path"], &query.scope_paths);
+                        crate::common::push_within_scope(qb, &["o.path"], &query.scope_paths);
                         if let Some(p) = &query.org_path {
-                            push_scope(qb, &["o.path"], std::slice::from_ref(p));
+                            crate::common::push_within_scope(qb, &["o.path"], std::slice::from_ref(p));
                         }
                         qb.push(")");
                         if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
@@ -1056,9 +1031,9 @@ macro_rules! accounts_impl {
                 async fn audit_rows(&self, query: &AuditQuery) -> Result<(Vec<AuditRow>, i64)> {
                     fn filters(qb: &mut QueryBuilder<$db>, query: &AuditQuery) {
                         qb.push(" FROM audit_log WHERE 1 = 1");
-                        push_scope(qb, &["org_path", "target_path"], &query.scope_paths);
+                        crate::common::push_within_scope(qb, &["org_path", "target_path"], &query.scope_paths);
                         if let Some(p) = &query.org_path {
-                            push_scope(qb, &["org_path", "target_path"], std::slice::from_ref(p));
+                            crate::common::push_within_scope(qb, &["org_path", "target_path"], std::slice::from_ref(p));
                         }
                         if let Some(a) = query.action.as_deref().filter(|a| !a.is_empty()) {
                             qb.push(" AND action = ").push_bind(a.to_owned());

@@ -394,10 +394,9 @@ macro_rules! campaign_impl {
                         "SELECT s.id AS survey_id, s.employer_id, e.industry_code, e.region_code, l.role, l.major_class, \
                          l.education, l.headcount, l.skills, l.salary_min, l.salary_max FROM demand_survey_lines l \
                          JOIN demand_surveys s ON s.id = l.survey_id JOIN employers e ON e.id = s.employer_id \
-                         JOIN orgs o ON o.id = s.org_id WHERE (o.path = ",
+                         JOIN orgs o ON o.id = s.org_id WHERE ",
                     );
-                    qb.push_bind(path.to_owned()).push(" OR o.path LIKE ");
-                    qb.push_bind(format!("{}/%", like_escape(path))).push(" ESCAPE '\\')");
+                    crate::common::push_under(&mut qb, &["o.path"], &[path.to_owned()]);
                     if let Some(y) = year {
                         qb.push(" AND s.year = ").push_bind(y);
                     }

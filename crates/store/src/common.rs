@@ -106,6 +106,46 @@ pub(crate) const ORG_COLUMNS: &str = "o.id, o.code, o.kind, o.name, o.parent_id,
      o.newly_built, o.private, o.authority, o.region_code, o.major_code, o.origin_node, o.version, \
      o.created_at, o.updated_at";
 
+/// Pushes `(col = p OR col LIKE 'p/%' ESCAPE '\' OR …)` over every column and organisation path:
+/// the rows at or under any of the organisations. No path pushes `(1 = 0)`: no rows.
+pub(crate) fn push_under<DB>(qb: &mut sqlx::QueryBuilder<DB>, columns: &[&str], paths: &[String])
+where
+    DB: sqlx::Database,
+    for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    if paths.is_empty() {
+        qb.push("(1 = 0)");
+        return;
+    }
+    qb.push("(");
+    let mut first = true;
+    for col in columns {
+        for p in paths {
+            if !first {
+                qb.push(" OR ");
+            }
+            first = false;
+            qb.push(format!("{col} = ")).push_bind(p.clone());
+            qb.push(format!(" OR {col} LIKE ")).push_bind(format!("{}/%", like_escape(p))).push(" ESCAPE '\\'");
+        }
+    }
+    qb.push(")");
+}
+
+/// Pushes ` AND ` and [`push_under`] for a reader's scope: nothing when the scope holds the nation
+/// (everything, including rows tied to no organisation), no rows when it is empty.
+pub(crate) fn push_within_scope<DB>(qb: &mut sqlx::QueryBuilder<DB>, columns: &[&str], paths: &[String])
+where
+    DB: sqlx::Database,
+    for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    if paths.iter().any(|p| p == OrgCode::NATION) {
+        return;
+    }
+    qb.push(" AND ");
+    push_under(qb, columns, paths);
+}
+
 /// Escapes `%`, `_` and `\` for a LIKE pattern used with `ESCAPE '\'`.
 pub(crate) fn like_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -211,24 +211,6 @@ macro_rules! destinations_impl {
                 DestStatus::from_id(s).ok_or_else(|| crate::common::corrupt("destination status", s))
             }
 
-            fn push_scope(qb: &mut QueryBuilder<$db>, col: &str, paths: &[String]) {
-                if paths.iter().any(|p| p == jiuye_domain::OrgCode::NATION) {
-                    return;
-                }
-                if paths.is_empty() {
-                    qb.push(" AND 1 = 0");
-                    return;
-                }
-                qb.push(" AND (");
-                for (i, p) in paths.iter().enumerate() {
-                    if i > 0 {
-                        qb.push(" OR ");
-                    }
-                    qb.push(format!("{col} = ")).push_bind(p.clone());
-                    qb.push(format!(" OR {col} LIKE ")).push_bind(format!("{p}/%"));
-                }
-                qb.push(")");
-            }
 
             const DEST_COLUMNS: &str = "graduate_id, org_id, code, status, employer_name, credit_code, \
                  employer_region, employer_type, employer_industry, monthly_pay, proof_kind, statement_signed, note, \
@@ -633,7 +615,7 @@ macro_rules! destinations_impl {
                          g.cohort, g.dest_code, g.dest_status, g.contact_state, g.contacted_at FROM disputes d JOIN graduates g ON g.id = d.graduate_id \
                          JOIN orgs p ON p.id = g.programme_id JOIN orgs c ON c.id = g.college_id WHERE d.status = 'open'"
                     ));
-                    push_scope(&mut qb, "p.path", scope_paths);
+                    crate::common::push_within_scope(&mut qb, &["p.path"], scope_paths);
                     qb.push(" ORDER BY d.created_at LIMIT 500");
                     let rows = qb.build().fetch_all(&self.pool).await?;
                     rows.iter()
@@ -660,9 +642,9 @@ macro_rules! destinations_impl {
                 async fn list_graduates(&self, q: &GraduateQuery) -> Result<(Vec<GraduateListItem>, i64)> {
                     fn filters(qb: &mut QueryBuilder<$db>, q: &GraduateQuery) {
                         qb.push(" WHERE 1 = 1");
-                        push_scope(qb, "p.path", &q.scope_paths);
+                        crate::common::push_within_scope(qb, &["p.path"], &q.scope_paths);
                         if let Some(p) = &q.org_path {
-                            push_scope(qb, "p.path", std::slice::from_ref(p));
+                            crate::common::push_within_scope(qb, &["p.path"], std::slice::from_ref(p));
                         }
                         if let Some(c) = q.cohort {
                             qb.push(" AND g.cohort = ").push_bind(c);

@@ -764,15 +764,8 @@ macro_rules! employers_impl {
                         return Ok((Vec::new(), 0));
                     }
                     fn filters(qb: &mut QueryBuilder<$db>, paths: &[String]) {
-                        qb.push(" WHERE c.status = 'proposed' AND (");
-                        for (i, p) in paths.iter().enumerate() {
-                            if i > 0 {
-                                qb.push(" OR ");
-                            }
-                            qb.push("r.path = ").push_bind(p.clone());
-                            qb.push(" OR r.path LIKE ").push_bind(format!("{}/%", crate::common::like_escape(p))).push(" ESCAPE '\\'");
-                        }
-                        qb.push(")");
+                        qb.push(" WHERE c.status = 'proposed' AND ");
+                        crate::common::push_under(qb, &["r.path"], paths);
                     }
                     let mut qb = QueryBuilder::<$db>::new(
                         "SELECT COUNT(*) FROM employer_corrections c JOIN employers e ON e.id = c.employer_id \
@@ -892,15 +885,8 @@ macro_rules! employers_impl {
                         return Ok((Vec::new(), 0));
                     }
                     fn filters(qb: &mut QueryBuilder<$db>, paths: &[String]) {
-                        qb.push(" WHERE s.lifted_at IS NULL AND s.blacklisted = FALSE AND e.verification <> 'blacklisted' AND (");
-                        for (i, p) in paths.iter().enumerate() {
-                            if i > 0 {
-                                qb.push(" OR ");
-                            }
-                            qb.push("r.path = ").push_bind(p.clone());
-                            qb.push(" OR r.path LIKE ").push_bind(format!("{}/%", crate::common::like_escape(p))).push(" ESCAPE '\\'");
-                        }
-                        qb.push(")");
+                        qb.push(" WHERE s.lifted_at IS NULL AND s.blacklisted = FALSE AND e.verification <> 'blacklisted' AND ");
+                        crate::common::push_under(qb, &["r.path"], paths);
                     }
                     let mut qb = QueryBuilder::<$db>::new(
                         "SELECT COUNT(*) FROM employer_scam_reports s JOIN employers e ON e.id = s.employer_id \

@@ -542,15 +542,8 @@ macro_rules! postings_impl {
                         return Ok((Vec::new(), 0));
                     }
                     fn filters(qb: &mut QueryBuilder<$db>, paths: &[String], statuses: &[&str]) {
-                        qb.push(" WHERE (");
-                        for (i, p) in paths.iter().enumerate() {
-                            if i > 0 {
-                                qb.push(" OR ");
-                            }
-                            qb.push("o.path = ").push_bind(p.clone());
-                            qb.push(" OR o.path LIKE ").push_bind(format!("{}/%", like_escape(p))).push(" ESCAPE '\\'");
-                        }
-                        qb.push(")");
+                        qb.push(" WHERE ");
+                        crate::common::push_under(qb, &["o.path"], paths);
                         if statuses == ["recheck"] {
                             qb.push(" AND p.status = 'approved' AND p.recheck_at IS NOT NULL");
                             return;

@@ -97,36 +97,11 @@ macro_rules! read_log_impl {
                 })
             }
 
-            /// `AND (subject_path = p OR subject_path LIKE 'p/%' OR reader_path …)` over every
-            /// path; no path means no rows; the nation's scope is everything.
-            fn push_scope(qb: &mut QueryBuilder<$db>, paths: &[String]) {
-                if paths.is_empty() {
-                    qb.push(" AND 1 = 0");
-                    return;
-                }
-                if paths.iter().any(|p| p == jiuye_domain::OrgCode::NATION) {
-                    return;
-                }
-                qb.push(" AND (");
-                let mut first = true;
-                for col in ["subject_path", "reader_path"] {
-                    for p in paths {
-                        if !first {
-                            qb.push(" OR ");
-                        }
-                        first = false;
-                        qb.push(format!("{col} = ")).push_bind(p.clone());
-                        qb.push(format!(" OR {col} LIKE ")).push_bind(format!("{p}/%"));
-                    }
-                }
-                qb.push(")");
-            }
-
             fn filters(qb: &mut QueryBuilder<$db>, q: &ReadLogQuery) {
                 qb.push(" FROM read_log WHERE 1 = 1");
-                push_scope(qb, &q.scope_paths);
+                crate::common::push_within_scope(qb, &["subject_path", "reader_path"], &q.scope_paths);
                 if let Some(p) = &q.org_path {
-                    push_scope(qb, std::slice::from_ref(p));
+                    crate::common::push_within_scope(qb, &["subject_path", "reader_path"], std::slice::from_ref(p));
                 }
                 if let Some(id) = q.subject_id {
                     qb.push(" AND subject_id = ").push_bind(id);

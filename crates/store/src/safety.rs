@@ -140,7 +140,6 @@ macro_rules! safety_impl {
 
             use super::*;
             use crate::Result;
-            use crate::common::like_escape;
             use crate::safety::{QuizCompletion, RightsEvent, RightsQuery, RightsReport, RightsRow, RightsTally, SafetyStore};
 
             const SELECT: &str = "SELECT r.id, r.graduate_id, r.reporter_id, r.university_id, r.province_id, r.kind, \
@@ -182,18 +181,6 @@ macro_rules! safety_impl {
                 })
             }
 
-            /// `(col = p OR col LIKE 'p/%' …)` over `paths`.
-            fn push_paths(qb: &mut QueryBuilder<$db>, col: &str, paths: &[String]) {
-                qb.push("(");
-                for (i, p) in paths.iter().enumerate() {
-                    if i > 0 {
-                        qb.push(" OR ");
-                    }
-                    qb.push(format!("{col} = ")).push_bind(p.clone());
-                    qb.push(format!(" OR {col} LIKE ")).push_bind(format!("{}/%", like_escape(p))).push(" ESCAPE '\\'");
-                }
-                qb.push(")");
-            }
 
             fn filters(qb: &mut QueryBuilder<$db>, q: &RightsQuery) {
                 qb.push(" WHERE (1 = 0");
@@ -202,7 +189,7 @@ macro_rules! safety_impl {
                 }
                 if !q.university_paths.is_empty() {
                     qb.push(" OR (r.route = 'university' AND ");
-                    push_paths(qb, "u.path", &q.university_paths);
+                    crate::common::push_under(qb, &["u.path"], &q.university_paths);
                     qb.push(")");
                 }
                 if !q.province_paths.is_empty() {
@@ -213,7 +200,7 @@ macro_rules! safety_impl {
                             .push(")");
                     }
                     qb.push(") AND ");
-                    push_paths(qb, "p.path", &q.province_paths);
+                    crate::common::push_under(qb, &["p.path"], &q.province_paths);
                     qb.push(")");
                 }
                 qb.push(")");
@@ -414,7 +401,7 @@ macro_rules! safety_impl {
                          LEFT JOIN safety_quiz_results q ON q.graduate_id = g.id WHERE g.cohort = ",
                     );
                     qb.push_bind(cohort).push(" AND ");
-                    push_paths(&mut qb, "c.path", paths);
+                    crate::common::push_under(&mut qb, &["c.path"], paths);
                     qb.push(" GROUP BY c.id, c.code, c.name ORDER BY c.code");
                     let rows = qb.build().fetch_all(&self.pool).await?;
                     rows.iter()

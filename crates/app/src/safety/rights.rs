@@ -9,6 +9,7 @@
 
 use chrono::{NaiveDate, Utc};
 use jiuye_domain::access::{self, Action, Actor, Resource, Role, ScopedGrant};
+use jiuye_domain::read_log::ReadKind;
 use jiuye_domain::safety::rights::{self, Kind, Route, State};
 use jiuye_domain::safety::workdays::Calendar;
 use jiuye_domain::text;
@@ -16,6 +17,7 @@ use jiuye_store::Repository;
 use jiuye_store::safety::{RightsEvent, RightsQuery, RightsReport, RightsRow, RightsTally};
 use uuid::Uuid;
 
+use crate::read_log::{Read, Reads};
 use crate::{Error, ErrorCode, ErrorKind};
 
 /// What a graduate fills in.
@@ -190,6 +192,7 @@ impl Rights<'_> {
 
     /// The reports the caller filed or handles (`state`: one state, or `open` for received and
     /// handling), newest first, with the total.
+    /// The read is logged (a list of rights reports: the filter and how many rows).
     pub async fn list(
         &self,
         actor: &Actor,
@@ -197,6 +200,7 @@ impl Rights<'_> {
         kind: Option<&str>,
         limit: i64,
         offset: i64,
+        reads: Reads<'_>,
     ) -> Result<(Vec<RightsRow>, i64), Error> {
         let mut q = self.query(actor)?;
         q.states = states(state)?;
@@ -207,7 +211,30 @@ impl Rights<'_> {
         }
         q.limit = limit;
         q.offset = offset;
-        Ok(self.store.rights_reports(&q).await?)
+        let (rows, total) = self.store.rights_reports(&q).await?;
+        let scope = q.university_paths.first().or(q.province_paths.first()).cloned();
+        let grant = q
+            .university_paths
+            .first()
+            .and_then(|p| access::can(actor, Action::HandleRightsReport, &Resource::at(p)))
+            .or_else(|| {
+                q.province_paths
+                    .first()
+                    .and_then(|p| access::can(actor, Action::HandleEscalatedRightsReport, &Resource::at(p)))
+            });
+        let read = Read {
+            kind: ReadKind::RightsReport,
+            subject_id: None,
+            subject_path: scope,
+            filter: Some(format!(
+                "state={} kind={} offset={offset}",
+                state.unwrap_or("all"),
+                q.kind.as_deref().unwrap_or("all")
+            )),
+            rows: i64::try_from(rows.len()).unwrap_or(i64::MAX),
+        };
+        reads.note(actor, grant, read).await?;
+        Ok((rows, total))
     }
 
     /// How many open reports wait for the caller as a handler (the workbench's count; the
@@ -253,8 +280,23 @@ impl Rights<'_> {
         Ok(out)
     }
 
-    /// One report, for the graduate who filed it or a handler (`404` for anyone else).
-    pub async fn get(&self, actor: &Actor, id: Uuid) -> Result<ReportView, Error> {
+    /// One report, for the graduate who filed it or a handler (`404` for anyone else); the read
+    /// is logged.
+    pub async fn get(&self, actor: &Actor, id: Uuid, reads: Reads<'_>) -> Result<ReportView, Error> {
+        let view = self.view(actor, id).await?;
+        let read = Read {
+            kind: ReadKind::RightsReport,
+            subject_id: Some(view.row.report.graduate_id),
+            subject_path: Some(view.row.university_path.clone()),
+            filter: Some(format!("rights_report:{id}")),
+            rows: 1,
+        };
+        reads.note(actor, view.handler.as_ref(), read).await?;
+        Ok(view)
+    }
+
+    /// One report with its steps, for the graduate who filed it or a handler.
+    async fn view(&self, actor: &Actor, id: Uuid) -> Result<ReportView, Error> {
         let row = self.store.rights_report(id).await?.ok_or_else(missing)?;
         let own =
             access::can(actor, Action::ReportRightsViolation, &Resource::owned("", row.report.graduate_id)).is_some();
@@ -301,7 +343,7 @@ impl Rights<'_> {
                 "这条反映已被他人处理，请刷新后重试",
             ));
         }
-        let view = self.get(actor, id).await?;
+        let view = self.view(actor, id).await?;
         Ok((view, grant))
     }
 }

@@ -30,14 +30,14 @@ pub struct ReadEntryDto {
     pub reader_role: Option<String>,
     /// That grant's organisation path.
     pub reader_org_path: Option<String>,
-    /// `graduate`, `graduate_list`, `evidence`, `resume` or `hardship`.
+    /// `graduate`, `graduate_list`, `evidence`, `resume`, `hardship` or `rights_report`.
     pub kind: String,
     pub kind_zh: String,
     /// The graduate read about (none for a list).
     pub graduate: Option<Uuid>,
     /// Where that graduate, or the list, lies in the organisation tree.
     pub subject_org_path: Option<String>,
-    /// A list's filter, or the file read (`evidence:{id}`, `application:{id}`).
+    /// A list's filter, or the file read (`evidence:{id}`, `application:{id}`, `rights_report:{id}`).
     pub filter: Option<String>,
     /// How many rows the read answered.
     pub rows: Option<i64>,
@@ -80,7 +80,7 @@ pub struct ReadLogParams {
     pub graduate: Option<Uuid>,
     /// The reader's username.
     pub reader: Option<String>,
-    /// `graduate`, `graduate_list`, `evidence`, `resume` or `hardship`.
+    /// `graduate`, `graduate_list`, `evidence`, `resume`, `hardship` or `rights_report`.
     pub kind: Option<String>,
     /// From this day (`YYYY-MM-DD`, Beijing time) or instant (RFC 3339).
     pub from: Option<String>,

@@ -265,12 +265,31 @@ async fn rights_reports_reach_the_career_centre_then_the_province_and_never_the_
             today: today + chrono::Duration::days(10),
         };
         let prov = actor(&f, "demo_province").await;
-        let (rows, total) = later.list(&prov, Some("open"), None, 50, 0).await.expect("province list");
+        let reads = jiuye_app::read_log::Reads { log: &f.read_log, ip: None };
+        let (rows, total) = later.list(&prov, Some("open"), None, 50, 0, reads).await.expect("province list");
         assert_eq!(total, 1, "{}", f.name);
         assert_eq!(rows[0].report.id.to_string(), id);
-        assert!(later.get(&prov, rows[0].report.id).await.expect("province reads it").handler.is_some());
+        assert!(later.get(&prov, rows[0].report.id, reads).await.expect("province reads it").handler.is_some());
         let swjtu_actor = actor(&f, "swjtu_rights").await;
-        assert!(later.get(&swjtu_actor, rows[0].report.id).await.is_err(), "another university never");
+        assert!(later.get(&swjtu_actor, rows[0].report.id, reads).await.is_err(), "another university never");
+
+        // Every read of a report is in the read log, for the career centre to search.
+        f.read_log.flush().await;
+        let log = call(&f.app, Method::GET, "/api/v1/read-log?kind=rights_report", None, &Auth::Bearer(&career)).await;
+        assert_eq!(log.status, StatusCode::OK, "{}", log.body);
+        let filter = format!("rights_report:{id}");
+        let items = log.json()["items"].as_array().cloned().unwrap_or_default();
+        assert!(
+            items.iter().any(|e| e["reader"] == "demo_career" && e["rows"] == 1 && e["graduate"].is_null()),
+            "the career centre's list is logged: {}",
+            log.body
+        );
+        assert!(
+            items.iter().any(|e| e["filter"] == filter.as_str() && e["reader"] == "demo_province"),
+            "the province's read of the report is logged: {}",
+            log.body
+        );
+        assert!(items.iter().all(|e| e["reader"] != "swjtu_rights"), "a refused read is not a read: {}", log.body);
 
         // Handling: a note the graduate reads, with the version seen.
         let moved = call(
@@ -315,7 +334,7 @@ async fn rights_reports_reach_the_career_centre_then_the_province_and_never_the_
         assert_eq!(mine["state"], "handling");
         assert_eq!(mine["steps"][1]["note"], "已约谈该单位人事负责人", "{mine}");
         // Taken up in time: it stays with the university.
-        let (_, total) = later.list(&prov, Some("open"), None, 50, 0).await.expect("province list");
+        let (_, total) = later.list(&prov, Some("open"), None, 50, 0, reads).await.expect("province list");
         assert_eq!(total, 0, "{}", f.name);
 
         // About the graduate's own university: to the province directly.

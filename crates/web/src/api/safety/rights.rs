@@ -192,17 +192,19 @@ pub async fn list_reports(
     ApiQuery(f): ApiQuery<ReportFilter>,
     page: Page,
 ) -> Result<Json<ReportList>, AppError> {
-    Ok(Json(reports(&state, &caller.actor, &f, page).await?))
+    Ok(Json(reports(&state, &caller, &f, page).await?))
 }
 
 pub(crate) async fn reports(
     state: &AppState,
-    actor: &jiuye_domain::access::Actor,
+    caller: &crate::auth::Caller,
     f: &ReportFilter,
     page: Page,
 ) -> Result<ReportList, AppError> {
     let rights = state.rights();
-    let (rows, total) = rights.list(actor, f.state.as_deref(), f.kind.as_deref(), page.limit, page.offset).await?;
+    let (state_id, kind) = (f.state.as_deref(), f.kind.as_deref());
+    let (rows, total) =
+        rights.list(&caller.actor, state_id, kind, page.limit, page.offset, state.reads(caller)).await?;
     let items = rows
         .into_iter()
         .map(|r| {
@@ -277,7 +279,7 @@ pub async fn get_report(
     Signed(caller): Signed,
     Path(id): Path<Uuid>,
 ) -> Result<Json<RightsReportDto>, AppError> {
-    Ok(Json(view_dto(state.rights().get(&caller.actor, id).await?)))
+    Ok(Json(view_dto(state.rights().get(&caller.actor, id, state.reads(&caller)).await?)))
 }
 
 /// A handler's step.

@@ -48,7 +48,7 @@ pub async fn rights_page(
     ApiQuery(q): ApiQuery<RightsQuery>,
 ) -> Result<Response, AppError> {
     let filter = ReportFilter { state: q.state.clone(), kind: None };
-    let list = reports(&state, &me.actor, &filter, Page { limit: 100, offset: 0 }).await?;
+    let list = reports(&state, &me, &filter, Page { limit: 100, offset: 0 }).await?;
     let summary = match state.rights().summary(&me.actor).await {
         Ok(s) => Some(summary_dto(s)),
         Err(_) => None,
@@ -160,7 +160,7 @@ async fn report_page(
     id: Uuid,
     error: Option<String>,
 ) -> Result<Response, AppError> {
-    let view = state.rights().get(&me.actor, id).await?;
+    let view = state.rights().get(&me.actor, id, state.reads(me)).await?;
     let handles = view.handler.is_some();
     let from = ReportState::from_id(&view.row.report.state).unwrap_or(ReportState::Received);
     let moves = if handles {
