@@ -138,7 +138,10 @@ mod tests {
             assert_eq!(ReadKind::from_id(k.id()), Some(k));
         }
         assert_eq!(ReadKind::from_id("nope"), None);
-        assert_eq!(ReadKind::sensitive(), [ReadKind::Evidence, ReadKind::Resume, ReadKind::Hardship]);
+        assert_eq!(
+            ReadKind::sensitive(),
+            [ReadKind::Evidence, ReadKind::Resume, ReadKind::Hardship, ReadKind::RightsReport]
+        );
         assert!(!ReadKind::Graduate.is_sensitive() && !ReadKind::GraduateList.is_sensitive());
     }
 
