@@ -440,7 +440,6 @@ macro_rules! accounts_impl {
             use jiuye_security::chain::AuditKey;
             use crate::Result;
 
-
             type DbRow = <$db as sqlx::Database>::Row;
 
             /// Appends one entry inside `tx`, keyed when the chain is keyed (its head carries a tag)

@@ -211,7 +211,6 @@ macro_rules! destinations_impl {
                 DestStatus::from_id(s).ok_or_else(|| crate::common::corrupt("destination status", s))
             }
 
-
             const DEST_COLUMNS: &str = "graduate_id, org_id, code, status, employer_name, credit_code, \
                  employer_region, employer_type, employer_industry, monthly_pay, proof_kind, statement_signed, note, \
                  return_reason, college_reviewer, university_reviewer, registered_by, source, version, created_at, \

@@ -181,7 +181,6 @@ macro_rules! safety_impl {
                 })
             }
 
-
             fn filters(qb: &mut QueryBuilder<$db>, q: &RightsQuery) {
                 qb.push(" WHERE (1 = 0");
                 if let Some(g) = q.graduate {

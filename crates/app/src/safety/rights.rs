@@ -191,8 +191,8 @@ impl Rights<'_> {
     }
 
     /// The reports the caller filed or handles (`state`: one state, or `open` for received and
-    /// handling), newest first, with the total.
-    /// The read is logged (a list of rights reports: the filter and how many rows).
+    /// handling), newest first, with the total. The read is logged (a list of rights reports: the
+    /// filter and how many rows).
     pub async fn list(
         &self,
         actor: &Actor,
@@ -212,16 +212,15 @@ impl Rights<'_> {
         q.limit = limit;
         q.offset = offset;
         let (rows, total) = self.store.rights_reports(&q).await?;
-        let scope = q.university_paths.first().or(q.province_paths.first()).cloned();
-        let grant = q
-            .university_paths
-            .first()
-            .and_then(|p| access::can(actor, Action::HandleRightsReport, &Resource::at(p)))
-            .or_else(|| {
-                q.province_paths
-                    .first()
-                    .and_then(|p| access::can(actor, Action::HandleEscalatedRightsReport, &Resource::at(p)))
-            });
+        let (university, province) = (q.university_paths.first(), q.province_paths.first());
+        let grant = access::handles_rights_report(
+            actor,
+            university.map_or("", String::as_str),
+            province.map_or("", String::as_str),
+            university.is_some(),
+            province.is_some(),
+        );
+        let scope = university.or(province).cloned();
         let read = Read {
             kind: ReadKind::RightsReport,
             subject_id: None,
