@@ -487,6 +487,13 @@ async fn serve(args: ServeArgs, file: FileConfig) -> Result<(), String> {
     let retention = args.retention.retention(&file)?;
     tracing::info!(config = ?data, %addr, read_log_retention_days = retention.setting(), "starting");
     let (store, refdata) = open(&data).await?;
+    // The screening's learned second opinion is trained once, in the background, before the
+    // first posting needs it.
+    std::thread::spawn(|| {
+        let started = std::time::Instant::now();
+        jiuye_domain::screening::Model::shipped();
+        tracing::info!(ms = started.elapsed().as_millis() as u64, "screening model trained");
+    });
     let keys = Arc::new(config::load_or_create_keys(&data.key_file)?);
     let demo_ready =
         if args.demo { ensure_demo(&store, &refdata, &keys, &data.data_dir.join("evidence")).await? } else { false };

@@ -2,6 +2,7 @@
 //! normalised copy of the posting's text, each hit with a code, a message and the evidence (the
 //! exact words of the posting that matched).
 
+mod model;
 mod patterns;
 mod rules;
 
@@ -10,6 +11,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
+pub use model::Model;
 pub use rules::{Rules, Warning};
 
 /// How risky a posting looks. `High` holds it for review; it never publishes on its own.
@@ -340,7 +342,14 @@ fn questions(original: &[char], folded: &[char], pos: &[usize]) -> Vec<(usize, u
 }
 
 /// Screens a posting. `min_wage` is the monthly minimum wage of the province it is located in.
+/// When the rules have a `[model]` section, the shipped model gives its second opinion.
 pub fn screen(rules: &Rules, d: &Draft<'_>, min_wage: Option<i64>) -> Screening {
+    screen_with(rules, rules.second_opinion.as_ref().map(|_| Model::shipped()), d, min_wage)
+}
+
+/// Screens a posting with the rules and, when the rules have a `[model]` section, this model's
+/// second opinion.
+pub fn screen_with(rules: &Rules, model: Option<&Model>, d: &Draft<'_>, min_wage: Option<i64>) -> Screening {
     let text = format!("{}\n{}", d.title, d.description);
     let original: Vec<char> = text.chars().collect();
     let (mut folded, mut pos) = normalise(&text);
@@ -410,6 +419,33 @@ pub fn screen(rules: &Rules, d: &Draft<'_>, min_wage: Option<i64>) -> Screening 
         level = notice.level;
         for r in &mut reasons {
             r.level = r.level.min(notice.level);
+        }
+    }
+    if let (Some(model), Some(opinion)) = (model, &rules.second_opinion) {
+        let (p, strongest) = model.judge(&folded);
+        let graves = || reasons.iter().filter(|r| r.level == Level::High);
+        let doubtable = graves().next().is_some()
+            && graves().all(|r| opinion.doubt.contains(&r.code))
+            && folded.len() >= model::DOUBT_MIN_CHARS;
+        if level == Level::High && doubtable && p < opinion.doubt_below {
+            // A grave sign in words of a posting that reads like honest ones: flag it, do not hold
+            // it. Several signs together (pay, contact, wording) stay high: the model reads only
+            // the words; so does a posting too short for the model to judge.
+            level = Level::Medium;
+            for r in &mut reasons {
+                r.level = r.level.min(Level::Medium);
+            }
+        } else if level == Level::Low
+            && p >= opinion.raise_at
+            && let Some((start, end)) = strongest
+        {
+            level = Level::Medium;
+            reasons.push(Reason {
+                code: opinion.code.clone(),
+                message: opinion.message.clone(),
+                evidence: evidence(&original, &pos, start, end),
+                level: Level::Medium,
+            });
         }
     }
     reasons.sort_by_key(|r| std::cmp::Reverse(r.level));

@@ -78,6 +78,25 @@ struct RuleFile {
     warning: Vec<Warning>,
     #[serde(default)]
     notice: Option<NoticeRule>,
+    #[serde(default)]
+    model: Option<SecondOpinion>,
+}
+
+/// What the learned model may do to the rules' verdict (the `[model]` section). Without the
+/// section the rules decide alone.
+#[derive(Clone, Debug, Deserialize)]
+pub(super) struct SecondOpinion {
+    /// The code and message of the reason it adds when it raises a posting.
+    pub code: String,
+    pub message: String,
+    /// A posting no rule flagged becomes `medium` at this probability of being a scam or above.
+    pub raise_at: f64,
+    /// A `high` posting becomes `medium` below this probability (0 keeps every `high`)…
+    pub doubt_below: f64,
+    /// …when every code that made it `high` is one of these (a province's own codes are not
+    /// listed, so its rules hold postings whatever the model says).
+    #[serde(default)]
+    pub doubt: Vec<String>,
 }
 
 /// A posting that talks about scams (a career centre's reminder, a fraud-fighting job, an
@@ -119,6 +138,8 @@ pub struct Rules {
     pub(super) whole: Vec<Vec<char>>,
     /// Words that deny the rest of their phrase (the class `denial`: 不要求, 从不, 严禁).
     pub(super) denial: Vec<Vec<char>>,
+    /// What the learned model may change, if anything.
+    pub(super) second_opinion: Option<SecondOpinion>,
 }
 
 impl Rules {
@@ -267,8 +288,26 @@ impl Rules {
             f.classes.get("whole").into_iter().flatten().map(|w| fold_word(w)).filter(|w| w.len() >= 2).collect();
         let denial =
             f.classes.get("denial").into_iter().flatten().map(|w| fold_word(w)).filter(|w| !w.is_empty()).collect();
-        let rules =
-            Rules { patterns, contact: f.contact, pay: f.pay, warnings: Vec::new(), vocab, notice, whole, denial };
+        if let Some(m) = &f.model {
+            let share = 0.0..=1.0;
+            if !share.contains(&m.raise_at) || !share.contains(&m.doubt_below) {
+                return Err("模型（model）的 raise_at 和 doubt_below 应在 0 到 1 之间".to_owned());
+            }
+            if m.code.trim().is_empty() || m.message.trim().is_empty() {
+                return Err("模型（model）没有代码或说明".to_owned());
+            }
+        }
+        let rules = Rules {
+            patterns,
+            contact: f.contact,
+            pay: f.pay,
+            warnings: Vec::new(),
+            vocab,
+            notice,
+            whole,
+            denial,
+            second_opinion: f.model,
+        };
         let codes = rules.codes();
         for (i, w) in f.warning.iter().enumerate() {
             if !codes.contains(&w.code.as_str()) {
@@ -289,6 +328,7 @@ impl Rules {
             self.pay.above_code.as_str(),
             self.pay.below_code.as_str(),
         ]);
+        let all = all.chain(self.second_opinion.iter().map(|m| m.code.as_str()));
         for c in all {
             if !v.contains(&c) {
                 v.push(c);
