@@ -82,6 +82,9 @@ const PAGES = [
   ['/rights', 'demo_career'],
   ['/rights', 'demo_graduate'],
   ['/rights/new', 'demo_graduate'],
+  ['/followup', 'demo_counselor'],
+  ['/followup?all=1', 'demo_career'],
+  ['/followup', 'demo_employer', 403],
 ];
 
 let passed = 0;
@@ -217,6 +220,31 @@ try {
     for (const path of ['/visits/new', '/visits', '/bases', '/surveys', '/campaigns/2023-spring/mine']) {
       await page.goto(`${BASE}${path}`);
       check(`${path} fits a 375 px wide phone (demo_counselor)`, !(await overflows(page)));
+    }
+    await context.close();
+  }
+
+  // Follow-up on a phone: one graduate's log passes axe, fits 375 px, and a contact is logged
+  // with the keyboard alone.
+  {
+    const context = await browser.newContext({ locale: 'zh-CN', bypassCSP: true, viewport: { width: 375, height: 800 } });
+    await signIn(await context.newPage(), 'demo_counselor');
+    const page = await context.newPage();
+    await page.goto(`${BASE}/followup`);
+    const href = await page.locator('main .card h2 a').first().getAttribute('href');
+    check('/followup lists graduates to reach (demo_counselor)', !!href);
+    if (href) {
+      await page.goto(`${BASE}${href}`);
+      const violations = await axe(page);
+      check(`axe: ${href} (demo_counselor) with no violations at any impact level`, violations.length === 0, violations.join('\n     '));
+      check(`${href} fits a 375 px wide phone (demo_counselor)`, !(await overflows(page)));
+      await page.locator('#c_summary').focus();
+      await page.keyboard.type('电话联系，已投递三份简历');
+      await page.locator('#c_next').focus();
+      await page.keyboard.type('周五前再联系');
+      await page.locator('main form.stack button[type="submit"]').focus();
+      await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+      check('a contact logged with the keyboard is in the log', (await page.locator('main').innerText()).includes('电话联系，已投递三份简历'));
     }
     await context.close();
   }

@@ -15,6 +15,7 @@ pub mod destinations;
 pub mod employers;
 pub mod error;
 pub mod files;
+pub mod followup;
 pub mod orgs;
 pub mod postings;
 pub mod read_log;

@@ -128,11 +128,11 @@ fn reseal_text(keys: &KeyRing, place: Place, id: Uuid, stored: &str) -> Result<O
     Ok(Some((seal_text(keys, place, id, &plain)?, step)))
 }
 
-/// How many disputes are read at once.
+/// How many rows (disputes, contacts) are read at once.
 const PAGE: i64 = 500;
 
 /// Seals every value at rest that is not yet sealed with the current key of `keys`: dispute
-/// texts and answers, then the files in `files_dir` of evidence, visit photos and résumés.
+/// texts and answers, follow-up summaries and states of mind, then the files in `files_dir` of evidence, visit photos and résumés.
 /// Each value is replaced on its own (a row with a compare-and-set, a file by writing a new
 /// one and renaming it over the old), so stopping half-way leaves every value readable and
 /// running it again finishes the work; run on data already sealed, it changes nothing. Every
@@ -152,6 +152,18 @@ pub async fn seal_at_rest(store: &dyn Repository, keys: &KeyRing, files_dir: &Pa
             break;
         }
     }
+    let mut after = Uuid::nil();
+    loop {
+        let page = store.followup_texts(after, PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = last.0;
+        for (id, summary, mood) in &page {
+            done.count(reseal_contact(store, keys, *id, summary, mood.as_deref()).await?);
+        }
+        if (page.len() as i64) < PAGE {
+            break;
+        }
+    }
     let kinds = [
         (EVIDENCE_FILE, store.evidence_files().await?),
         (PHOTO_FILE, store.photo_files().await?),
@@ -165,6 +177,49 @@ pub async fn seal_at_rest(store: &dyn Repository, keys: &KeyRing, files_dir: &Pa
     Ok(done)
 }
 
+/// What sealing a row's two values anew comes to.
+enum Reseal {
+    /// Nothing to write: both current, or one does not open where it is kept.
+    Done(Step),
+    /// Write these (the first value, the second when there is one).
+    Write(Step, String, Option<String>),
+}
+
+/// The first value and the optional second of row `id`, kept at `places`, sealed anew.
+fn reseal_pair(
+    keys: &KeyRing,
+    places: (Place, Place),
+    id: Uuid,
+    first: &str,
+    second: Option<&str>,
+) -> Result<Reseal, Error> {
+    let new_first = reseal_text(keys, places.0, id, first);
+    let new_second = second.map(|a| reseal_text(keys, places.1, id, a)).transpose();
+    let (new_first, new_second) = match (new_first, new_second) {
+        (Ok(t), Ok(a)) => (t, a.flatten()),
+        (Err(e), _) | (_, Err(e)) if e.code == ErrorCode::StorageCorrupt => return Ok(Reseal::Done(Step::Skipped)),
+        (Err(e), _) | (_, Err(e)) => return Err(e),
+    };
+    let step = match (&new_first, &new_second) {
+        (None, None) => return Ok(Reseal::Done(Step::Current)),
+        (Some((_, Step::Sealed)), _) | (_, Some((_, Step::Sealed))) => Step::Sealed,
+        _ => Step::Resealed,
+    };
+    let first_now = new_first.map_or_else(|| first.to_owned(), |(t, _)| t);
+    let second_now = new_second.map(|(a, _)| a).or_else(|| second.map(str::to_owned));
+    Ok(Reseal::Write(step, first_now, second_now))
+}
+
+/// The step of a row written with a compare-and-set (`written`: false when it changed meanwhile).
+fn written(step: Step, written: bool, table: &str, id: Uuid) -> Step {
+    if written {
+        step
+    } else {
+        tracing::warn!(table, %id, "a row changed while it was being sealed; run the rotation again");
+        Step::Skipped
+    }
+}
+
 async fn reseal_dispute(
     store: &dyn Repository,
     keys: &KeyRing,
@@ -172,25 +227,29 @@ async fn reseal_dispute(
     text: &str,
     answer: Option<&str>,
 ) -> Result<Step, Error> {
-    let new_text = reseal_text(keys, DISPUTE_TEXT, id, text);
-    let new_answer = answer.map(|a| reseal_text(keys, DISPUTE_ANSWER, id, a)).transpose();
-    let (new_text, new_answer) = match (new_text, new_answer) {
-        (Ok(t), Ok(a)) => (t, a.flatten()),
-        (Err(e), _) | (_, Err(e)) if e.code == ErrorCode::StorageCorrupt => return Ok(Step::Skipped),
-        (Err(e), _) | (_, Err(e)) => return Err(e),
-    };
-    let step = match (&new_text, &new_answer) {
-        (None, None) => return Ok(Step::Current),
-        (Some((_, Step::Sealed)), _) | (_, Some((_, Step::Sealed))) => Step::Sealed,
-        _ => Step::Resealed,
-    };
-    let text_now = new_text.as_ref().map_or(text, |(t, _)| t.as_str());
-    let answer_now = new_answer.as_ref().map(|(a, _)| a.as_str()).or(answer);
-    if store.replace_dispute_texts(id, text, answer, text_now, answer_now).await? {
-        Ok(step)
-    } else {
-        tracing::warn!(%id, "a dispute changed while it was being sealed; run the rotation again");
-        Ok(Step::Skipped)
+    match reseal_pair(keys, (DISPUTE_TEXT, DISPUTE_ANSWER), id, text, answer)? {
+        Reseal::Done(step) => Ok(step),
+        Reseal::Write(step, t, a) => {
+            let ok = store.replace_dispute_texts(id, text, answer, &t, a.as_deref()).await?;
+            Ok(written(step, ok, "disputes", id))
+        }
+    }
+}
+
+async fn reseal_contact(
+    store: &dyn Repository,
+    keys: &KeyRing,
+    id: Uuid,
+    summary: &str,
+    mood: Option<&str>,
+) -> Result<Step, Error> {
+    use crate::followup::{MOOD, SUMMARY};
+    match reseal_pair(keys, (SUMMARY, MOOD), id, summary, mood)? {
+        Reseal::Done(step) => Ok(step),
+        Reseal::Write(step, t, m) => {
+            let ok = store.replace_followup_texts(id, summary, mood, &t, m.as_deref()).await?;
+            Ok(written(step, ok, "followup_contacts", id))
+        }
     }
 }
 

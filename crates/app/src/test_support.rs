@@ -58,3 +58,32 @@ pub async fn account(
     let grants = s.grants_of(user.id).await.unwrap().into_iter().map(|g| g.grant).collect();
     Actor { user_id: user.id, username: username.into(), grants }
 }
+
+/// A graduate of the 2023 cohort with no destination yet, of `programme` in `college` of
+/// `university`.
+pub fn graduate(
+    node: Uuid,
+    university: &Org,
+    college: &Org,
+    programme: &Org,
+    student_no: &str,
+    name: &str,
+) -> jiuye_domain::Graduate {
+    jiuye_domain::Graduate {
+        id: Uuid::now_v7(),
+        org_id: university.id,
+        college_id: college.id,
+        programme_id: programme.id,
+        student_no: student_no.into(),
+        name: name.into(),
+        gender: jiuye_domain::Gender::Male,
+        education_level: jiuye_domain::EducationLevel::Bachelor,
+        cohort: 2023,
+        origin_region: "510104".into(),
+        dest_code: None,
+        dest_status: jiuye_domain::destination::DestStatus::None,
+        dest_updated_at: None,
+        origin_node: node,
+        version: 1,
+    }
+}

@@ -44,6 +44,8 @@ pub enum Item {
     ApplicationsChanged,
     /// Graduates' rights reports waiting for one as their handler (received or handling).
     RightsOpen,
+    /// Graduates one follows up who need a contact today (跟踪指导提醒).
+    FollowUpToday,
 }
 
 impl Item {
@@ -62,6 +64,7 @@ impl Item {
             Item::RecordToConfirm => "record_to_confirm",
             Item::ApplicationsChanged => "applications_changed",
             Item::RightsOpen => "rights_open",
+            Item::FollowUpToday => "followup_today",
         }
     }
 }
@@ -126,7 +129,12 @@ async fn graduates(store: &dyn Repository, actor: &Actor, query: GraduateQuery) 
 }
 
 /// The workbench of `actor` on `today`.
-pub async fn workbench(store: &dyn Repository, actor: &Actor, today: NaiveDate) -> Result<Workbench, Error> {
+pub async fn workbench(
+    store: &dyn Repository,
+    keys: &jiuye_security::seal::KeyRing,
+    actor: &Actor,
+    today: NaiveDate,
+) -> Result<Workbench, Error> {
     let newest_cohort = store.cohorts().await?.first().copied();
     let mut pending = Vec::new();
     let sees_graduates = anywhere(actor, Action::ViewGraduate);
@@ -193,6 +201,12 @@ pub async fn workbench(store: &dyn Repository, actor: &Actor, today: NaiveDate) 
         crate::safety::rights::Rights { store, calendar: jiuye_domain::safety::workdays::Calendar::shipped(), today };
     if let Some(count) = rights.open_to_handle(actor).await? {
         pending.push(Pending { item: Item::RightsOpen, count, href: "/rights?state=open".into() });
+    }
+    if let Some(cohort) = newest_cohort {
+        let followup = crate::followup::FollowUp { store, keys, today };
+        if let Some(count) = followup.flagged_count(actor, cohort).await? {
+            pending.push(Pending { item: Item::FollowUpToday, count, href: format!("/followup?cohort={cohort}") });
+        }
     }
     let rate = match newest_cohort {
         Some(cohort) => unit_rate(store, actor, cohort).await?,
@@ -286,6 +300,7 @@ fn shortcuts(actor: &Actor) -> Vec<Shortcut> {
     add(anywhere(actor, Action::ApprovePosting), "review_postings", "/postings/review");
     add(anywhere(actor, Action::AnswerDispute), "disputes", "/disputes");
     add(anywhere(actor, Action::ViewGraduate), "graduates", "/graduates");
+    add(anywhere(actor, Action::FollowUp), "followup", "/followup");
     add(anywhere(actor, Action::ViewStatistics), "stats", "/stats");
     add(anywhere(actor, Action::RegisterEmployer), "campaigns", "/campaigns");
     add(anywhere(actor, Action::LogVisit), "new_visit", "/visits/new");

@@ -219,6 +219,12 @@ pub enum Action {
     /// Handle the rights reports that reach the province: about a graduate's own university, or
     /// untouched at the university for 5 working days.
     HandleEscalatedRightsReport,
+    /// Follow graduates up (跟踪指导): log contacts, read a graduate's contacts with their state of
+    /// mind, see the alerts of one's graduates.
+    FollowUp,
+    /// See the confidential mark that a graduate needs professional help: their counselor and
+    /// their college's leader.
+    SeeProfessionalHelp,
 }
 
 impl Action {
@@ -281,6 +287,8 @@ impl Action {
             Action::PostJob | Action::ApplyToPosting | Action::ReportRightsViolation => &[],
             Action::HandleRightsReport => &[Role::CareerStaff],
             Action::HandleEscalatedRightsReport => &[Role::MinistryAdmin, Role::ProvinceAdmin],
+            Action::FollowUp => &[Role::CareerStaff, Role::CollegeLeader, Role::Counselor],
+            Action::SeeProfessionalHelp => &[Role::CollegeLeader, Role::Counselor],
             Action::RecordDemand => &[
                 Role::MinistryAdmin,
                 Role::ProvinceAdmin,
@@ -838,6 +846,8 @@ mod tests {
             Action::ReportRightsViolation,
             Action::HandleRightsReport,
             Action::HandleEscalatedRightsReport,
+            Action::FollowUp,
+            Action::SeeProfessionalHelp,
         ];
         out.extend(Role::ALL.into_iter().map(Action::Grant));
         out

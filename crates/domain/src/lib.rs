@@ -12,6 +12,7 @@ pub mod destination;
 pub mod employer;
 pub mod error;
 pub mod error_code;
+pub mod followup;
 pub mod integrity;
 pub mod org;
 pub mod posting;

@@ -23,16 +23,19 @@ pub enum ReadKind {
     Hardship,
     /// A rights report (维护就业权益) or a list of them.
     RightsReport,
+    /// A graduate's follow-up log (跟踪指导: contacts with their state of mind).
+    FollowUp,
 }
 
 impl ReadKind {
-    pub const ALL: [ReadKind; 6] = [
+    pub const ALL: [ReadKind; 7] = [
         ReadKind::Graduate,
         ReadKind::GraduateList,
         ReadKind::Evidence,
         ReadKind::Resume,
         ReadKind::Hardship,
         ReadKind::RightsReport,
+        ReadKind::FollowUp,
     ];
 
     /// The stable identifier stored and used in the API.
@@ -44,6 +47,7 @@ impl ReadKind {
             ReadKind::Resume => "resume",
             ReadKind::Hardship => "hardship",
             ReadKind::RightsReport => "rights_report",
+            ReadKind::FollowUp => "followup",
         }
     }
 
@@ -59,13 +63,18 @@ impl ReadKind {
             ReadKind::Resume => "简历",
             ReadKind::Hardship => "困难帮扶档案",
             ReadKind::RightsReport => "权益反映",
+            ReadKind::FollowUp => "跟踪指导记录",
         }
     }
 
     /// Files about one person that PIPL treats with the care of sensitive information (kept at
-    /// least three years): evidence files, résumés, hardship files, rights reports.
+    /// least three years): evidence files, résumés, hardship files, rights reports, follow-up logs
+    /// (they hold the state of mind).
     pub fn is_sensitive(self) -> bool {
-        matches!(self, ReadKind::Evidence | ReadKind::Resume | ReadKind::Hardship | ReadKind::RightsReport)
+        matches!(
+            self,
+            ReadKind::Evidence | ReadKind::Resume | ReadKind::Hardship | ReadKind::RightsReport | ReadKind::FollowUp
+        )
     }
 
     /// The kinds of [`ReadKind::is_sensitive`].
@@ -140,7 +149,7 @@ mod tests {
         assert_eq!(ReadKind::from_id("nope"), None);
         assert_eq!(
             ReadKind::sensitive(),
-            [ReadKind::Evidence, ReadKind::Resume, ReadKind::Hardship, ReadKind::RightsReport]
+            [ReadKind::Evidence, ReadKind::Resume, ReadKind::Hardship, ReadKind::RightsReport, ReadKind::FollowUp]
         );
         assert!(!ReadKind::Graduate.is_sensitive() && !ReadKind::GraduateList.is_sensitive());
     }

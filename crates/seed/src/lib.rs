@@ -18,8 +18,11 @@ use jiuye_domain::{
 use jiuye_store::{Repository, StoreError, well_known_org_id};
 use uuid::Uuid;
 
+mod followup;
 mod names;
 pub mod rng;
+
+pub use followup::demo_followup;
 
 use rng::{Cumulative, Rng};
 
@@ -867,6 +870,7 @@ pub async fn demo_workflow(
     use jiuye_security::seal::row_aad;
     use jiuye_store::destinations::{DestinationRecord, DisputeRecord, EvidenceRecord, GraduateQuery};
 
+    demo_followup(store, keys).await?;
     let sealing = |e: jiuye_security::SecurityError| SeedError::Plan(format!("cannot seal: {e}"));
     let dispute = |id: Uuid, graduate_id: Uuid, org_id: Uuid, text: &str| -> Result<DisputeRecord, SeedError> {
         Ok(DisputeRecord {

@@ -17,6 +17,7 @@ pub mod accounts;
 mod common;
 pub mod destinations;
 pub mod employers;
+pub mod followup;
 pub use common::well_known_org_id;
 
 /// The most rows one page of any list holds (the web layer refuses larger pages; the store
@@ -139,6 +140,7 @@ pub trait Repository:
     + postings::Postings
     + read_log::ReadLogStore
     + safety::SafetyStore
+    + followup::FollowupStore
     + Send
     + Sync
     + 'static

@@ -12,6 +12,8 @@ mod campaign;
 mod destinations;
 #[path = "conformance/employers.rs"]
 mod employers;
+#[path = "conformance/followup.rs"]
+mod followup;
 #[path = "conformance/postings.rs"]
 mod postings;
 #[path = "conformance/repository.rs"]

@@ -6,6 +6,7 @@ pub mod applications;
 pub mod campaign;
 pub mod destinations;
 pub mod employers;
+pub mod followup;
 pub mod pickers;
 pub mod postings;
 pub mod read_log;

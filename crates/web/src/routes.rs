@@ -54,6 +54,8 @@ pub fn pages() -> (Router<AppState>, Vec<&'static str>) {
         .route("/safety/rules/reload", post(pages::safety::reload_submit))
         .route("/safety/quiz", get(pages::safety::quiz_page).post(pages::safety::quiz_submit))
         .route("/safety/completion", get(pages::safety::completion_page))
+        .route("/followup", get(pages::followup::list_page))
+        .route("/followup/{id}", get(pages::followup::graduate_view).post(pages::followup::graduate_submit))
         .route("/rights", get(pages::safety::rights::rights_page))
         .route("/rights/new", get(pages::safety::rights::new_page).post(pages::safety::rights::new_submit))
         .route("/rights/{id}", get(pages::safety::rights::report_view))

@@ -24,6 +24,8 @@ mod campaign_records;
 mod destinations;
 #[path = "web_parts/employers.rs"]
 mod employers;
+#[path = "web_parts/followup.rs"]
+mod followup;
 #[path = "web_parts/graduates.rs"]
 mod graduates;
 #[path = "web_parts/holes.rs"]

@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use jiuye_domain::access::{Actor, Role};
 use jiuye_domain::destination::{DestStatus, Registration};
-use jiuye_domain::{EducationLevel, Gender, Graduate, Org, OrgCode, OrgKind, RefData, SchoolCode};
+use jiuye_domain::{Org, OrgCode, OrgKind, RefData, SchoolCode};
 use jiuye_security::seal::KeyRing;
 use jiuye_store::Repository;
 use jiuye_store::sqlite::SqliteStore;
@@ -54,23 +54,7 @@ async fn campus() -> Campus {
     let code = OrgCode::programme(&cs.code, &jiuye_domain::MajorCode::parse("080901").unwrap());
     let cs_major = crate::test_support::child(node, &cs, code, OrgKind::Programme, "计算机科学与技术", Some("080901"));
     s.upsert_orgs(&[cs.clone(), econ.clone(), cs_major.clone()]).await.unwrap();
-    let g = Graduate {
-        id: Uuid::now_v7(),
-        org_id: scu.id,
-        college_id: cs.id,
-        programme_id: cs_major.id,
-        student_no: "2019141460001".into(),
-        name: "张三".into(),
-        gender: Gender::Male,
-        education_level: EducationLevel::Bachelor,
-        cohort: 2023,
-        origin_region: "510104".into(),
-        dest_code: None,
-        dest_status: DestStatus::None,
-        dest_updated_at: None,
-        origin_node: node,
-        version: 1,
-    };
+    let g = crate::test_support::graduate(node, &scu, &cs, &cs_major, "2019141460001", "张三");
     s.insert_graduates(std::slice::from_ref(&g)).await.unwrap();
     let graduate = actor(s, "zhangsan", &cs_major, Role::Graduate, Some(g.id)).await;
     let cs_counselor = actor(s, "cs_counselor", &cs, Role::Counselor, None).await;

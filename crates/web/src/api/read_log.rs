@@ -30,7 +30,7 @@ pub struct ReadEntryDto {
     pub reader_role: Option<String>,
     /// That grant's organisation path.
     pub reader_org_path: Option<String>,
-    /// `graduate`, `graduate_list`, `evidence`, `resume`, `hardship` or `rights_report`.
+    /// `graduate`, `graduate_list`, `evidence`, `resume`, `hardship`, `rights_report` or `followup`.
     pub kind: String,
     pub kind_zh: String,
     /// The graduate read about (none for a list).
@@ -80,7 +80,7 @@ pub struct ReadLogParams {
     pub graduate: Option<Uuid>,
     /// The reader's username.
     pub reader: Option<String>,
-    /// `graduate`, `graduate_list`, `evidence`, `resume`, `hardship` or `rights_report`.
+    /// `graduate`, `graduate_list`, `evidence`, `resume`, `hardship`, `rights_report` or `followup`.
     pub kind: Option<String>,
     /// From this day (`YYYY-MM-DD`, Beijing time) or instant (RFC 3339).
     pub from: Option<String>,

@@ -110,7 +110,9 @@ pub async fn get_workbench(
     State(state): State<AppState>,
     Signed(caller): Signed,
 ) -> Result<Json<WorkbenchDto>, AppError> {
-    let w = workbench::workbench(state.store.as_ref(), &caller.actor, crate::api::campaign::today()).await?;
+    let w =
+        workbench::workbench(state.store.as_ref(), &state.settings.keys, &caller.actor, crate::api::campaign::today())
+            .await?;
     let zh = |key: String| state.messages.get(Lang::Zh, &key).to_owned();
     Ok(Json(WorkbenchDto {
         pending: w

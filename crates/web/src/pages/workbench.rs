@@ -89,7 +89,8 @@ pub(crate) async fn workbench_page(
     me: &Caller,
     uri: &axum::http::Uri,
 ) -> Result<Response, AppError> {
-    let w = workbench::workbench(state.store.as_ref(), &me.actor, crate::api::campaign::today()).await?;
+    let w = workbench::workbench(state.store.as_ref(), &state.settings.keys, &me.actor, crate::api::campaign::today())
+        .await?;
     let base = Base::new(state, lang, "home", uri).signed_in(me);
     let grants = state.store.grants_of(me.user.id).await?;
     let my_grants =

@@ -20,6 +20,7 @@ pub enum Dest {
     Rights,
     Safety,
     Graduates,
+    FollowUp,
     Integrity,
     Stats,
     Campaigns,
@@ -42,7 +43,7 @@ pub enum Dest {
 impl Dest {
     /// Every page, in the order of the menu: the person's own tasks first, then the work queues,
     /// then what everyone may read.
-    const ORDER: [Dest; 23] = [
+    const ORDER: [Dest; 24] = [
         Dest::Home,
         Dest::Applications,
         Dest::MyDestination,
@@ -51,6 +52,7 @@ impl Dest {
         Dest::Review,
         Dest::Rights,
         Dest::Graduates,
+        Dest::FollowUp,
         Dest::Integrity,
         Dest::Stats,
         Dest::Campaigns,
@@ -80,6 +82,7 @@ impl Dest {
             Dest::Rights => "/rights",
             Dest::Safety => "/safety",
             Dest::Graduates => "/graduates",
+            Dest::FollowUp => "/followup",
             Dest::Integrity => "/integrity",
             Dest::Stats => "/stats",
             Dest::Campaigns => "/campaigns",
@@ -112,6 +115,7 @@ impl Dest {
             Dest::Rights => "menu.rights",
             Dest::Safety => "menu.safety",
             Dest::Graduates => "menu.graduates",
+            Dest::FollowUp => "menu.followup",
             Dest::Integrity => "menu.integrity",
             Dest::Stats => "menu.stats",
             Dest::Campaigns => "menu.campaigns",
@@ -164,6 +168,7 @@ pub fn allows(actor: Option<&Actor>, dest: Dest) -> bool {
         Dest::MyPostings | Dest::Talent => employer,
         Dest::Review => anywhere(Action::ApprovePosting),
         Dest::Graduates => anywhere(Action::ViewGraduate),
+        Dest::FollowUp => anywhere(Action::FollowUp),
         Dest::Integrity => anywhere(Action::ViewIntegrity),
         Dest::Stats => anywhere(Action::ViewStatistics),
         Dest::Campaigns | Dest::Bases => anywhere(Action::ViewStatistics) || anywhere(Action::LogVisit),

@@ -132,6 +132,7 @@ pub(crate) async fn values(f: &Fixture) -> Values {
     own.insert("credit_code", own_employer);
     other.insert("credit_code", other_employer);
     for (k, a, b) in [
+        ("followup", own_graduate.clone(), other_graduate.clone()),
         ("graduates", own_graduate, other_graduate),
         ("users", counselor, nobody.clone()),
         ("postings", own_posting, other_posting),
