@@ -85,6 +85,8 @@ const PAGES = [
   ['/followup', 'demo_counselor'],
   ['/followup?all=1', 'demo_career'],
   ['/followup', 'demo_employer', 403],
+  ['/guidance', 'demo_graduate'],
+  ['/guidance', 'demo_advisor'],
 ];
 
 let passed = 0;

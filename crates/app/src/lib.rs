@@ -16,6 +16,7 @@ pub mod employers;
 pub mod error;
 pub mod files;
 pub mod followup;
+pub mod guidance;
 pub mod orgs;
 pub mod postings;
 pub mod read_log;

@@ -288,6 +288,9 @@ fn shortcuts(actor: &Actor) -> Vec<Shortcut> {
     add(graduate, "find_jobs", "/postings");
     add(graduate, "my_applications", "/applications");
     add(graduate, "my_destination", "/me/destination");
+    let books = access::subject_of(actor, Role::Graduate)
+        .is_some_and(|me| access::can(actor, Action::BookGuidance, &Resource::owned("", me)).is_some());
+    add(books || anywhere(actor, Action::PublishGuidance), "guidance", "/guidance");
     let reporter = crate::safety::rights::reporter(actor).is_some();
     add(reporter, "safety", "/safety");
     add(reporter, "rights", "/rights");

@@ -29,6 +29,8 @@ pub enum Role {
     MajorHead,
     /// 毕业班辅导员.
     Counselor,
+    /// 就业指导老师: publishes guidance slots and courses, keeps notes.
+    Advisor,
     /// 毕业生.
     Graduate,
     /// 用人单位.
@@ -36,7 +38,7 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 9] = [
+    pub const ALL: [Role; 10] = [
         Role::MinistryAdmin,
         Role::ProvinceAdmin,
         Role::CareerStaff,
@@ -44,6 +46,7 @@ impl Role {
         Role::CollegeLeader,
         Role::MajorHead,
         Role::Counselor,
+        Role::Advisor,
         Role::Graduate,
         Role::Employer,
     ];
@@ -57,6 +60,7 @@ impl Role {
             Role::CollegeLeader => "college_leader",
             Role::MajorHead => "major_head",
             Role::Counselor => "counselor",
+            Role::Advisor => "advisor",
             Role::Graduate => "graduate",
             Role::Employer => "employer",
         }
@@ -75,6 +79,7 @@ impl Role {
             Role::CollegeLeader => "院系领导",
             Role::MajorHead => "专业负责人",
             Role::Counselor => "辅导员",
+            Role::Advisor => "就业指导老师",
             Role::Graduate => "毕业生",
             Role::Employer => "用人单位",
         }
@@ -89,6 +94,7 @@ impl Role {
             Role::CollegeLeader => "College leader",
             Role::MajorHead => "Major programme head",
             Role::Counselor => "Counselor",
+            Role::Advisor => "Career advisor",
             Role::Graduate => "Graduate",
             Role::Employer => "Employer",
         }
@@ -102,6 +108,7 @@ impl Role {
             Role::ProvinceAdmin => &[OrgKind::Province],
             Role::CareerStaff | Role::UniversityLeader => &[OrgKind::University],
             Role::CollegeLeader | Role::Counselor => &[OrgKind::College],
+            Role::Advisor => &[OrgKind::University, OrgKind::College],
             Role::MajorHead | Role::Graduate => &[OrgKind::Programme],
             Role::Employer => &[OrgKind::Nation, OrgKind::Province, OrgKind::University],
         }
@@ -126,9 +133,12 @@ impl Role {
             Role::ProvinceAdmin => &[Role::MinistryAdmin, Role::ProvinceAdmin],
             Role::UniversityLeader => &[Role::MinistryAdmin, Role::ProvinceAdmin],
             Role::CareerStaff => &[Role::MinistryAdmin, Role::ProvinceAdmin, Role::CareerStaff],
-            Role::CollegeLeader | Role::MajorHead | Role::Counselor | Role::Graduate | Role::Employer => {
-                &[Role::MinistryAdmin, Role::ProvinceAdmin, Role::CareerStaff]
-            }
+            Role::CollegeLeader
+            | Role::MajorHead
+            | Role::Counselor
+            | Role::Advisor
+            | Role::Graduate
+            | Role::Employer => &[Role::MinistryAdmin, Role::ProvinceAdmin, Role::CareerStaff],
         }
     }
 }
@@ -225,6 +235,11 @@ pub enum Action {
     /// See the confidential mark that a graduate needs professional help: their counselor and
     /// their college's leader.
     SeeProfessionalHelp,
+    /// Publish guidance slots (consultations, résumé reviews, mock interviews) at a university or
+    /// college and see who booked them.
+    PublishGuidance,
+    /// Book and cancel guidance slots for oneself (a graduate).
+    BookGuidance,
 }
 
 impl Action {
@@ -289,6 +304,8 @@ impl Action {
             Action::HandleEscalatedRightsReport => &[Role::MinistryAdmin, Role::ProvinceAdmin],
             Action::FollowUp => &[Role::CareerStaff, Role::CollegeLeader, Role::Counselor],
             Action::SeeProfessionalHelp => &[Role::CollegeLeader, Role::Counselor],
+            Action::PublishGuidance => &[Role::CareerStaff, Role::Advisor],
+            Action::BookGuidance => &[],
             Action::RecordDemand => &[
                 Role::MinistryAdmin,
                 Role::ProvinceAdmin,
@@ -317,7 +334,8 @@ impl Action {
             | Action::RegisterDestination
             | Action::ConfirmOwnRecord
             | Action::ApplyToPosting
-            | Action::ReportRightsViolation => Some(Role::Graduate),
+            | Action::ReportRightsViolation
+            | Action::BookGuidance => Some(Role::Graduate),
             Action::ViewEmployer | Action::RecordDemand | Action::PostJob | Action::EditEmployer => {
                 Some(Role::Employer)
             }
@@ -848,6 +866,8 @@ mod tests {
             Action::HandleEscalatedRightsReport,
             Action::FollowUp,
             Action::SeeProfessionalHelp,
+            Action::PublishGuidance,
+            Action::BookGuidance,
         ];
         out.extend(Role::ALL.into_iter().map(Action::Grant));
         out
@@ -866,7 +886,7 @@ mod tests {
     proptest::proptest! {
         /// A grant at a node gives nothing outside its subtree (for records nobody owns).
         #[test]
-        fn a_grant_gives_nothing_outside_its_subtree(role in 0..9usize, at in 0..7usize, on in 0..7usize, act in 0..32usize) {
+        fn a_grant_gives_nothing_outside_its_subtree(role in 0..10usize, at in 0..7usize, on in 0..7usize, act in 0..32usize) {
             let actions = every_action();
             let action = actions[act % actions.len()];
             let (at, on) = (PATHS[at], PATHS[on]);
@@ -878,7 +898,7 @@ mod tests {
 
         /// The same role held higher up the tree never gives less on the same action.
         #[test]
-        fn a_higher_grant_never_gives_less(role in 0..9usize, low in 0..7usize, on in 0..7usize, act in 0..32usize) {
+        fn a_higher_grant_never_gives_less(role in 0..10usize, low in 0..7usize, on in 0..7usize, act in 0..32usize) {
             let actions = every_action();
             let action = actions[act % actions.len()];
             let (low, on) = (PATHS[low], PATHS[on]);

@@ -13,6 +13,7 @@ pub mod employer;
 pub mod error;
 pub mod error_code;
 pub mod followup;
+pub mod guidance;
 pub mod integrity;
 pub mod org;
 pub mod posting;

@@ -19,10 +19,12 @@ use jiuye_store::{Repository, StoreError, well_known_org_id};
 use uuid::Uuid;
 
 mod followup;
+mod guidance;
 mod names;
 pub mod rng;
 
 pub use followup::demo_followup;
+pub use guidance::demo_guidance;
 
 use rng::{Cumulative, Rng};
 
@@ -825,6 +827,7 @@ pub async fn demo_accounts(
         ("demo_college", Role::CollegeLeader, &college, None, format!("{}院系领导演示账号", college.name)),
         ("demo_major", Role::MajorHead, &programme, None, format!("{}专业负责人演示账号", programme.name)),
         ("demo_counselor", Role::Counselor, &college, None, format!("{}辅导员演示账号", college.name)),
+        ("demo_advisor", Role::Advisor, &university, None, "四川大学就业指导老师演示账号".into()),
         ("demo_graduate", Role::Graduate, &programme, Some(graduate.id), graduate.name.clone()),
         ("demo_employer", Role::Employer, &province, Some(employer.id), format!("{}（招聘负责人）", employer.name)),
     ];
@@ -871,6 +874,7 @@ pub async fn demo_workflow(
     use jiuye_store::destinations::{DestinationRecord, DisputeRecord, EvidenceRecord, GraduateQuery};
 
     demo_followup(store, keys).await?;
+    demo_guidance(store).await?;
     let sealing = |e: jiuye_security::SecurityError| SeedError::Plan(format!("cannot seal: {e}"));
     let dispute = |id: Uuid, graduate_id: Uuid, org_id: Uuid, text: &str| -> Result<DisputeRecord, SeedError> {
         Ok(DisputeRecord {

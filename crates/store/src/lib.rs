@@ -18,6 +18,7 @@ mod common;
 pub mod destinations;
 pub mod employers;
 pub mod followup;
+pub mod guidance;
 pub use common::well_known_org_id;
 
 /// The most rows one page of any list holds (the web layer refuses larger pages; the store
@@ -141,6 +142,7 @@ pub trait Repository:
     + read_log::ReadLogStore
     + safety::SafetyStore
     + followup::FollowupStore
+    + guidance::GuidanceStore
     + Send
     + Sync
     + 'static

@@ -18,6 +18,7 @@ crate::postings::postings_impl!(SqliteStore, sqlx::Sqlite);
 crate::read_log::read_log_impl!(SqliteStore, sqlx::Sqlite);
 crate::safety::safety_impl!(SqliteStore, sqlx::Sqlite);
 crate::followup::followup_impl!(SqliteStore, sqlx::Sqlite);
+crate::guidance::guidance_impl!(SqliteStore, sqlx::Sqlite);
 
 /// A node database in one SQLite file.
 pub struct SqliteStore {

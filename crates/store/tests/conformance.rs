@@ -14,6 +14,8 @@ mod destinations;
 mod employers;
 #[path = "conformance/followup.rs"]
 mod followup;
+#[path = "conformance/guidance.rs"]
+mod guidance;
 #[path = "conformance/postings.rs"]
 mod postings;
 #[path = "conformance/repository.rs"]

@@ -7,6 +7,7 @@ pub mod campaign;
 pub mod destinations;
 pub mod employers;
 pub mod followup;
+pub mod guidance;
 pub mod health;
 pub mod orgs;
 pub mod postings;
@@ -42,6 +43,7 @@ use crate::api::reference::{
         (name = "employers", description = "The shared employer directory (用人单位库)"),
         (name = "campaigns", description = "Campaign policies as data (访企拓岗 quotas), visits, bases and the demand survey"),
         (name = "postings", description = "Job postings: scam screening, submission, review, reports, applications"),
+        (name = "guidance", description = "Guidance: advisors' slots and graduates' bookings"),
         (name = "followup", description = "Counselor follow-up: contacts with each graduate, alerts"),
         (name = "safety", description = "Job-seeking safety: screening rules, rights reports, safety education"),
         (name = "operations", description = "Health and metrics"),
@@ -76,4 +78,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::api::workbench::router())
         .merge(crate::api::safety::router())
         .merge(crate::api::followup::router())
+        .merge(crate::api::guidance::router())
 }

@@ -7,6 +7,7 @@ pub mod campaign;
 pub mod destinations;
 pub mod employers;
 pub mod followup;
+pub mod guidance;
 pub mod pickers;
 pub mod postings;
 pub mod read_log;

@@ -28,6 +28,8 @@ mod employers;
 mod followup;
 #[path = "web_parts/graduates.rs"]
 mod graduates;
+#[path = "web_parts/guidance.rs"]
+mod guidance;
 #[path = "web_parts/holes.rs"]
 mod holes;
 #[path = "web_parts/identity.rs"]

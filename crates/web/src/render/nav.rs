@@ -21,6 +21,7 @@ pub enum Dest {
     Safety,
     Graduates,
     FollowUp,
+    Guidance,
     Integrity,
     Stats,
     Campaigns,
@@ -43,7 +44,7 @@ pub enum Dest {
 impl Dest {
     /// Every page, in the order of the menu: the person's own tasks first, then the work queues,
     /// then what everyone may read.
-    const ORDER: [Dest; 24] = [
+    const ORDER: [Dest; 25] = [
         Dest::Home,
         Dest::Applications,
         Dest::MyDestination,
@@ -53,6 +54,7 @@ impl Dest {
         Dest::Rights,
         Dest::Graduates,
         Dest::FollowUp,
+        Dest::Guidance,
         Dest::Integrity,
         Dest::Stats,
         Dest::Campaigns,
@@ -83,6 +85,7 @@ impl Dest {
             Dest::Safety => "/safety",
             Dest::Graduates => "/graduates",
             Dest::FollowUp => "/followup",
+            Dest::Guidance => "/guidance",
             Dest::Integrity => "/integrity",
             Dest::Stats => "/stats",
             Dest::Campaigns => "/campaigns",
@@ -116,6 +119,7 @@ impl Dest {
             Dest::Safety => "menu.safety",
             Dest::Graduates => "menu.graduates",
             Dest::FollowUp => "menu.followup",
+            Dest::Guidance => "menu.guidance",
             Dest::Integrity => "menu.integrity",
             Dest::Stats => "menu.stats",
             Dest::Campaigns => "menu.campaigns",
@@ -169,6 +173,12 @@ pub fn allows(actor: Option<&Actor>, dest: Dest) -> bool {
         Dest::Review => anywhere(Action::ApprovePosting),
         Dest::Graduates => anywhere(Action::ViewGraduate),
         Dest::FollowUp => anywhere(Action::FollowUp),
+        // A graduate's own bookings; a publisher's slots.
+        Dest::Guidance => {
+            access::subject_of(a, Role::Graduate)
+                .is_some_and(|me| access::can(a, Action::BookGuidance, &access::Resource::owned("", me)).is_some())
+                || anywhere(Action::PublishGuidance)
+        }
         Dest::Integrity => anywhere(Action::ViewIntegrity),
         Dest::Stats => anywhere(Action::ViewStatistics),
         Dest::Campaigns | Dest::Bases => anywhere(Action::ViewStatistics) || anywhere(Action::LogVisit),

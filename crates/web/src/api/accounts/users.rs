@@ -268,7 +268,7 @@ pub async fn unlock_user(State(state): State<AppState>, Signed(caller): Signed, 
 pub struct GrantDto {
     pub id: Uuid,
     /// `ministry_admin`, `province_admin`, `career_staff`, `university_leader`, `college_leader`,
-    /// `major_head`, `counselor`, `graduate` or `employer`.
+    /// `major_head`, `counselor`, `advisor`, `graduate` or `employer`.
     #[schema(example = "career_staff")]
     pub role: String,
     #[schema(example = "4151010610")]
