@@ -85,6 +85,14 @@ const PAGES = [
   ['/followup', 'demo_counselor'],
   ['/followup?all=1', 'demo_career'],
   ['/followup', 'demo_employer', 403],
+  ['/hardship', 'demo_career'],
+  ['/hardship', 'demo_counselor'],
+  ['/hardship', 'demo_province'],
+  ['/hardship', 'demo_graduate'],
+  ['/hardship/import', 'demo_career'],
+  ['/hardship/pending', 'demo_career'],
+  ['/hardship/pending', 'demo_counselor'],
+  ['/hardship', 'demo_employer', 403],
   ['/guidance', 'demo_graduate'],
   ['/guidance', 'demo_advisor'],
 ];
@@ -247,6 +255,29 @@ try {
       await page.locator('main form.stack button[type="submit"]').focus();
       await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
       check('a contact logged with the keyboard is in the log', (await page.locator('main').innerText()).includes('电话联系，已投递三份简历'));
+    }
+    await context.close();
+  }
+
+  // The hardship ledger on a phone: a figure leads to the graduates missing it, and a file
+  // passes axe and fits 375 px.
+  {
+    const context = await browser.newContext({ locale: 'zh-CN', bypassCSP: true, viewport: { width: 375, height: 800 } });
+    await signIn(await context.newPage(), 'demo_career');
+    const page = await context.newPage();
+    await page.goto(`${BASE}/hardship`);
+    const missing = await page.locator('main table a[href^="/hardship/missing"]').first().getAttribute('href');
+    check('/hardship links figures to the graduates missing them (demo_career)', !!missing);
+    if (missing) {
+      await page.goto(`${BASE}${missing}`);
+      const href = await page.locator('main .card a').first().getAttribute('href');
+      check(`${missing} names graduates (demo_career)`, !!href);
+      if (href) {
+        await page.goto(`${BASE}${href}`);
+        const violations = await axe(page);
+        check(`axe: ${href} (demo_career) with no violations at any impact level`, violations.length === 0, violations.join('\n     '));
+        check(`${href} fits a 375 px wide phone (demo_career)`, !(await overflows(page)));
+      }
     }
     await context.close();
   }

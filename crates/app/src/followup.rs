@@ -113,6 +113,10 @@ fn placed(status: DestStatus, code: Option<&str>) -> bool {
 }
 
 impl FollowUp<'_> {
+    fn hardship(&self) -> crate::hardship::Hardship<'_> {
+        crate::hardship::Hardship { store: self.store, keys: self.keys, today: self.today }
+    }
+
     /// The graduate `id` with the grant under which `actor` follows them up; `404` for anyone
     /// else (nobody learns that the graduate exists).
     async fn followed<'g>(&self, actor: &'g Actor, id: Uuid) -> Result<(GraduateView, &'g ScopedGrant), Error> {
@@ -151,13 +155,15 @@ impl FollowUp<'_> {
         })
     }
 
-    /// Today's flags of a graduate given their last contact.
-    fn flags(&self, placed: bool, last: Option<&ContactView>) -> Vec<Flag> {
+    /// Today's flags of a graduate given their last contact (and whether they are in the hardship
+    /// ledger, visible to the reader, without an approved plan).
+    fn flags(&self, placed: bool, last: Option<&ContactView>, no_plan: bool) -> Vec<Flag> {
         let standing = Standing {
             placed,
             last_contact: last.map(|c| c.on),
             step_due: last.and_then(|c| c.next_due),
             mood: last.and_then(ContactView::mood),
+            no_plan,
         };
         followup::flags(&standing, self.today)
     }
@@ -213,7 +219,11 @@ impl FollowUp<'_> {
         let rows = self.store.contacts(id, LOG_LIMIT).await?;
         let contacts = rows.into_iter().map(|r| self.open(r, help_mark)).collect::<Result<Vec<_>, _>>()?;
         let placed = placed(g.graduate.dest_status, g.graduate.dest_code.as_deref());
-        let flags = self.flags(placed, contacts.first());
+        let no_plan = self
+            .hardship()
+            .without_plan(actor, std::slice::from_ref(&g.programme_path), Some(g.graduate.cohort))
+            .await?;
+        let flags = self.flags(placed, contacts.first(), no_plan.contains(&id));
         Ok(GraduateLog { graduate: g, contacts, flags, sees_help_mark: help_mark })
     }
 
@@ -296,6 +306,7 @@ impl FollowUp<'_> {
             None => scope.to_vec(),
         };
         let latest = self.store.latest_contacts_under(&paths, cohort).await?;
+        let no_plan = self.hardship().without_plan(actor, &paths, Some(cohort)).await?;
         let mut by_graduate = std::collections::HashMap::new();
         for row in latest {
             by_graduate.insert(row.contact.graduate_id, row);
@@ -309,7 +320,8 @@ impl FollowUp<'_> {
                 }
                 None => None,
             };
-            let flags = self.flags(placed(g.dest_status, g.dest_code.as_deref()), last.as_ref());
+            let flags =
+                self.flags(placed(g.dest_status, g.dest_code.as_deref()), last.as_ref(), no_plan.contains(&g.id));
             out.push(RosterItem { graduate: g, last, flags });
         }
         Ok(out)

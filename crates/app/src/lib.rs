@@ -10,6 +10,7 @@
 pub mod access;
 pub mod accounts;
 pub mod applications;
+pub mod calendar;
 pub mod campaign;
 pub mod destinations;
 pub mod employers;
@@ -17,6 +18,7 @@ pub mod error;
 pub mod files;
 pub mod followup;
 pub mod guidance;
+pub mod hardship;
 pub mod orgs;
 pub mod postings;
 pub mod read_log;

@@ -164,6 +164,29 @@ pub async fn seal_at_rest(store: &dyn Repository, keys: &KeyRing, files_dir: &Pa
             break;
         }
     }
+    let mut after = Uuid::nil();
+    loop {
+        let page = store.hardship_texts(after, PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = last.0;
+        for (id, profile, consent, plan) in &page {
+            done.count(reseal_file(store, keys, *id, (profile, consent, plan.as_deref())).await?);
+        }
+        if (page.len() as i64) < PAGE {
+            break;
+        }
+    }
+    for (user, token) in store.calendar_tokens().await? {
+        let step = match reseal_text(keys, crate::calendar::TOKEN, user, &token) {
+            Ok(None) => Step::Current,
+            Ok(Some((now, step))) => {
+                written(step, store.replace_calendar_token(user, &token, &now).await?, "calendar_feeds", user)
+            }
+            Err(e) if e.code == ErrorCode::StorageCorrupt => Step::Skipped,
+            Err(e) => return Err(e),
+        };
+        done.count(step);
+    }
     let kinds = [
         (EVIDENCE_FILE, store.evidence_files().await?),
         (PHOTO_FILE, store.photo_files().await?),
@@ -251,6 +274,38 @@ async fn reseal_contact(
             Ok(written(step, ok, "followup_contacts", id))
         }
     }
+}
+
+/// A hardship file's profile, consent and plan, sealed anew together.
+async fn reseal_file(
+    store: &dyn Repository,
+    keys: &KeyRing,
+    id: Uuid,
+    was: (&str, &str, Option<&str>),
+) -> Result<Step, Error> {
+    use crate::hardship::{CONSENT, PLAN, PROFILE};
+    let opened = (|| {
+        Ok::<_, Error>((
+            reseal_text(keys, PROFILE, id, was.0)?,
+            reseal_text(keys, CONSENT, id, was.1)?,
+            was.2.map(|p| reseal_text(keys, PLAN, id, p)).transpose()?.flatten(),
+        ))
+    })();
+    let (profile, consent, plan) = match opened {
+        Ok(v) => v,
+        Err(e) if e.code == ErrorCode::StorageCorrupt => return Ok(Step::Skipped),
+        Err(e) => return Err(e),
+    };
+    let steps = [&profile, &consent, &plan];
+    if steps.iter().all(|s| s.is_none()) {
+        return Ok(Step::Current);
+    }
+    let step = if steps.iter().any(|s| matches!(s, Some((_, Step::Sealed)))) { Step::Sealed } else { Step::Resealed };
+    let now_profile = profile.map_or_else(|| was.0.to_owned(), |(t, _)| t);
+    let now_consent = consent.map_or_else(|| was.1.to_owned(), |(t, _)| t);
+    let now_plan = plan.map(|(t, _)| t).or_else(|| was.2.map(str::to_owned));
+    let ok = store.replace_hardship_texts(id, was, (&now_profile, &now_consent, now_plan.as_deref())).await?;
+    Ok(written(step, ok, "hardship_files", id))
 }
 
 #[cfg(test)]

@@ -46,6 +46,9 @@ pub enum Item {
     RightsOpen,
     /// Graduates one follows up who need a contact today (跟踪指导提醒).
     FollowUpToday,
+    /// Hardship files waiting for one: plans, closures and subsidies to decide (the career
+    /// centre), or one's graduates in difficulty without an approved plan.
+    HardshipPending,
 }
 
 impl Item {
@@ -65,6 +68,7 @@ impl Item {
             Item::ApplicationsChanged => "applications_changed",
             Item::RightsOpen => "rights_open",
             Item::FollowUpToday => "followup_today",
+            Item::HardshipPending => "hardship_pending",
         }
     }
 }
@@ -207,6 +211,14 @@ pub async fn workbench(
         if let Some(count) = followup.flagged_count(actor, cohort).await? {
             pending.push(Pending { item: Item::FollowUpToday, count, href: format!("/followup?cohort={cohort}") });
         }
+        let hardship = crate::hardship::Hardship { store, keys, today };
+        if let Some(count) = hardship.pending_count(actor, cohort).await? {
+            pending.push(Pending {
+                item: Item::HardshipPending,
+                count,
+                href: format!("/hardship/pending?cohort={cohort}"),
+            });
+        }
     }
     let rate = match newest_cohort {
         Some(cohort) => unit_rate(store, actor, cohort).await?,
@@ -304,6 +316,7 @@ fn shortcuts(actor: &Actor) -> Vec<Shortcut> {
     add(anywhere(actor, Action::AnswerDispute), "disputes", "/disputes");
     add(anywhere(actor, Action::ViewGraduate), "graduates", "/graduates");
     add(anywhere(actor, Action::FollowUp), "followup", "/followup");
+    add(anywhere(actor, Action::ViewHardshipCoverage), "hardship", "/hardship");
     add(anywhere(actor, Action::ViewStatistics), "stats", "/stats");
     add(anywhere(actor, Action::RegisterEmployer), "campaigns", "/campaigns");
     add(anywhere(actor, Action::LogVisit), "new_visit", "/visits/new");

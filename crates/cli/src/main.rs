@@ -20,6 +20,7 @@ mod bench_reads;
 mod bench_search;
 mod config;
 mod eval;
+mod hardship;
 mod ops;
 mod read_log;
 
@@ -65,6 +66,9 @@ enum Command {
     /// The read log (who read which graduate's file): purge entries past their retention.
     #[command(subcommand)]
     ReadLog(read_log::ReadLogCommand),
+    /// The hardship ledger: purge files kept long enough.
+    #[command(subcommand)]
+    Hardship(hardship::HardshipCommand),
     /// The key ring that encrypts sensitive fields.
     #[command(subcommand)]
     Key(KeyCommand),
@@ -452,6 +456,8 @@ async fn ensure_demo(
     jiuye_seed::demo_visits(&**store, jiuye_security::password::Cost::default()).await.map_err(|e| e.to_string())?;
     jiuye_seed::demo_campaign_records(&**store, refdata).await.map_err(|e| e.to_string())?;
     jiuye_seed::demo_postings(&**store, refdata, 3_000).await.map_err(|e| e.to_string())?;
+    // After the postings, which it recommends.
+    jiuye_seed::demo_hardship(&**store, keys).await.map_err(|e| e.to_string())?;
     store.meta_set(DEMO_STATE, "complete").await.map_err(|e| e.to_string())?;
     eprintln!("演示数据已载入，用时 {:.1} 秒。", started.elapsed().as_secs_f64());
     Ok(true)
@@ -662,6 +668,7 @@ fn main() -> ExitCode {
             Command::Bench(BenchCommand::Search(a)) => bench_search::run(a, file).await.map(|()| true),
             Command::Bench(BenchCommand::Reads(a)) => bench_reads::run(a, file).await.map(|()| true),
             Command::ReadLog(read_log::ReadLogCommand::Purge(a)) => read_log::purge(a, file).await.map(|()| true),
+            Command::Hardship(hardship::HardshipCommand::Purge(a)) => hardship::purge(a, file).await.map(|()| true),
             Command::Reindex(a) => ops::reindex(a, file).await.map(|()| true),
             Command::Backup(a) => backup::backup(a, file).await.map(|()| true),
             Command::Restore(a) => backup::restore(a, file).await,

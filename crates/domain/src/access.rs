@@ -240,6 +240,22 @@ pub enum Action {
     PublishGuidance,
     /// Book and cancel guidance slots for oneself (a graduate).
     BookGuidance,
+    /// Keep the hardship ledger (帮扶台账) of a university: open and import files, verify
+    /// evidence, record paper consent, approve plans, subsidies and closures, see every file
+    /// whatever its consent (the career centre's ledger keepers).
+    KeepLedger,
+    /// Help the graduates in difficulty of one's college: read and work on the files they
+    /// consented to (their counselor and their college's leader; a named helper reads their own
+    /// graduate's file through [`hardship_reader`]).
+    HelpHardship,
+    /// See the hardship coverage figures (counts and rates; names only where the reader may read
+    /// the file behind them).
+    ViewHardshipCoverage,
+    /// Edit the table of one-time job-seeking subsidy amounts (as for minimum wages).
+    EditSubsidyTable,
+    /// Give or withdraw one's own consent to the hardship ledger, read one's own file (a
+    /// graduate).
+    OwnHardship,
 }
 
 impl Action {
@@ -305,7 +321,18 @@ impl Action {
             Action::FollowUp => &[Role::CareerStaff, Role::CollegeLeader, Role::Counselor],
             Action::SeeProfessionalHelp => &[Role::CollegeLeader, Role::Counselor],
             Action::PublishGuidance => &[Role::CareerStaff, Role::Advisor],
-            Action::BookGuidance => &[],
+            Action::BookGuidance | Action::OwnHardship => &[],
+            Action::KeepLedger => &[Role::CareerStaff],
+            Action::HelpHardship => &[Role::CollegeLeader, Role::Counselor],
+            Action::ViewHardshipCoverage => &[
+                Role::MinistryAdmin,
+                Role::ProvinceAdmin,
+                Role::CareerStaff,
+                Role::UniversityLeader,
+                Role::CollegeLeader,
+                Role::Counselor,
+            ],
+            Action::EditSubsidyTable => &[Role::MinistryAdmin, Role::ProvinceAdmin],
             Action::RecordDemand => &[
                 Role::MinistryAdmin,
                 Role::ProvinceAdmin,
@@ -335,7 +362,8 @@ impl Action {
             | Action::ConfirmOwnRecord
             | Action::ApplyToPosting
             | Action::ReportRightsViolation
-            | Action::BookGuidance => Some(Role::Graduate),
+            | Action::BookGuidance
+            | Action::OwnHardship => Some(Role::Graduate),
             Action::ViewEmployer | Action::RecordDemand | Action::PostJob | Action::EditEmployer => {
                 Some(Role::Employer)
             }
@@ -401,6 +429,82 @@ pub fn owns(actor: &Actor, role: Role, id: Uuid) -> bool {
 /// Whether `actor` holds any grant of `role`.
 pub fn holds(actor: &Actor, role: Role) -> bool {
     actor.grants.iter().any(|g| g.role == role)
+}
+
+/// Why someone may read a hardship file (kept with every read in the read log).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HardshipReason {
+    /// The graduate themself.
+    Own,
+    /// The career centre's ledger keeper (every file, whatever its consent).
+    LedgerKeeper,
+    /// The named helper (一对一) of this graduate.
+    Helper,
+    /// The graduate's counselor or college leader.
+    College,
+}
+
+impl HardshipReason {
+    pub fn id(self) -> &'static str {
+        match self {
+            HardshipReason::Own => "own",
+            HardshipReason::LedgerKeeper => "ledger_keeper",
+            HardshipReason::Helper => "helper",
+            HardshipReason::College => "college",
+        }
+    }
+}
+
+/// Whether (and why) `actor` may read the hardship file of graduate `graduate` (programme at
+/// `programme_path`, helper `helper`): the ledger keepers of the graduate's university always;
+/// the graduate themself; once the graduate has consented, also their helper, counselor and
+/// college leader. Nobody else — employers, other colleges and universities, the province —
+/// ever reads a file (they see counts). The grant is the one the read is made under, when there
+/// is one.
+pub fn hardship_reader<'g>(
+    actor: &'g Actor,
+    programme_path: &str,
+    graduate: Uuid,
+    helper: Option<Uuid>,
+    consented: bool,
+) -> Option<(HardshipReason, Option<&'g ScopedGrant>)> {
+    let at = Resource::at(programme_path);
+    if let Some(g) = can(actor, Action::KeepLedger, &at) {
+        return Some((HardshipReason::LedgerKeeper, Some(g)));
+    }
+    if let Some(g) = can(actor, Action::OwnHardship, &Resource::owned(programme_path, graduate)) {
+        return Some((HardshipReason::Own, Some(g)));
+    }
+    if !consented {
+        return None;
+    }
+    if helper == Some(actor.user_id) {
+        return Some((HardshipReason::Helper, can(actor, Action::ViewGraduate, &at)));
+    }
+    can(actor, Action::HelpHardship, &at).map(|g| (HardshipReason::College, Some(g)))
+}
+
+/// Whether `actor` sees the exact hardship counts of the subtree at `path`: the career centre
+/// (the ledger keepers) and the province's and the ministry's administrators, who receive the
+/// ledger's figures (报送). Everyone else sees any count from 1 to 4 as "<5", so that nobody is
+/// singled out.
+pub fn exact_hardship_counts(actor: &Actor, path: &str) -> bool {
+    can(actor, Action::KeepLedger, &Resource::at(path)).is_some()
+        || actor
+            .grants
+            .iter()
+            .any(|g| matches!(g.role, Role::ProvinceAdmin | Role::MinistryAdmin) && within(path, &g.org_path))
+}
+
+/// Whether an account holding `grants` may be the named helper (一对一) of a graduate of the
+/// programme at `programme_path`: any staff or teacher of the graduate's university (not a
+/// graduate, not an employer, not someone from another university).
+pub fn may_be_helper(grants: &[ScopedGrant], programme_path: &str) -> bool {
+    let university: String = programme_path.split('/').take(3).collect::<Vec<_>>().join("/");
+    grants.iter().any(|g| {
+        !matches!(g.role, Role::Graduate | Role::Employer | Role::MinistryAdmin | Role::ProvinceAdmin)
+            && within(&g.org_path, &university)
+    })
 }
 
 /// Whether `actor` may reload the node's screening rules (the file in its data directory that
@@ -868,6 +972,11 @@ mod tests {
             Action::SeeProfessionalHelp,
             Action::PublishGuidance,
             Action::BookGuidance,
+            Action::KeepLedger,
+            Action::HelpHardship,
+            Action::ViewHardshipCoverage,
+            Action::EditSubsidyTable,
+            Action::OwnHardship,
         ];
         out.extend(Role::ALL.into_iter().map(Action::Grant));
         out

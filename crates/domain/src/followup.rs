@@ -168,6 +168,9 @@ pub enum Flag {
     StepDue,
     /// No destination and no contact for 14 days (or never).
     NoContact,
+    /// A graduate in the hardship ledger without an approved plan (shown to those who may read
+    /// the file).
+    NoPlan,
 }
 
 impl Flag {
@@ -176,6 +179,7 @@ impl Flag {
             Flag::NoContact => "no_contact",
             Flag::StepDue => "step_due",
             Flag::Anxious => "anxious",
+            Flag::NoPlan => "no_plan",
         }
     }
 
@@ -184,6 +188,7 @@ impl Flag {
             Flag::NoContact => "14天未联系且未落实去向",
             Flag::StepDue => "约定的下一步已到期",
             Flag::Anxious => "记录有焦虑情绪",
+            Flag::NoPlan => "困难毕业生尚无获批帮扶方案",
         }
     }
 }
@@ -198,6 +203,9 @@ pub struct Standing {
     pub step_due: Option<NaiveDate>,
     /// The state of mind at the last contact, when the reader may see it.
     pub mood: Option<Mood>,
+    /// In the hardship ledger (a file the reader may read) without an approved plan, the case
+    /// open.
+    pub no_plan: bool,
 }
 
 /// The flags of a graduate on `today`, most urgent first.
@@ -212,6 +220,9 @@ pub fn flags(s: &Standing, today: NaiveDate) -> Vec<Flag> {
     let quiet = s.last_contact.is_none_or(|d| (today - d).num_days() >= QUIET_DAYS);
     if !s.placed && quiet {
         out.push(Flag::NoContact);
+    }
+    if s.no_plan {
+        out.push(Flag::NoPlan);
     }
     out
 }
@@ -342,9 +353,11 @@ mod tests {
             last_contact: Some(day("2026-05-18")),
             step_due: Some(day("2026-05-20")),
             mood: Mood::new(2, false),
+            no_plan: false,
         };
         assert_eq!(flags(&due, today), [Flag::Anxious, Flag::StepDue]);
         let settled = Standing { mood: Mood::new(4, false), placed: true, ..Standing::default() };
+        assert_eq!(flags(&Standing { no_plan: true, placed: true, ..Standing::default() }, today), [Flag::NoPlan]);
         assert!(flags(&settled, today).is_empty());
         assert!(Mood::new(4, true).unwrap().anxious());
     }

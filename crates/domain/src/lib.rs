@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod calendar;
 pub mod campaign;
 pub mod codes;
 pub mod demand;
@@ -14,6 +15,7 @@ pub mod error;
 pub mod error_code;
 pub mod followup;
 pub mod guidance;
+pub mod hardship;
 pub mod integrity;
 pub mod org;
 pub mod posting;

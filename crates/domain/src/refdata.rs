@@ -670,6 +670,18 @@ mod tests {
 /// effective date). Loaded into each node once; administrators correct it there.
 pub fn min_wage_table() -> Vec<(String, i64, String)> {
     let text = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/policy/min_wage.csv"));
+    policy_rows(text)
+}
+
+/// The shipped table of one-time job-seeking subsidies (`data/policy/job_subsidy.csv`):
+/// (province code, yuan, effective date), every row unverified. Loaded into each node once;
+/// province administrators correct it there.
+pub fn job_subsidy_table() -> Vec<(String, i64, String)> {
+    let text = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/policy/job_subsidy.csv"));
+    policy_rows(text)
+}
+
+fn policy_rows(text: &str) -> Vec<(String, i64, String)> {
     text.lines()
         .skip(1)
         .filter_map(|l| {
@@ -681,6 +693,13 @@ pub fn min_wage_table() -> Vec<(String, i64, String)> {
 
 #[cfg(test)]
 mod wage_tests {
+    #[test]
+    fn every_province_has_a_job_subsidy_in_the_usual_range() {
+        let t = super::job_subsidy_table();
+        assert_eq!(t.len(), 31);
+        assert!(t.iter().all(|(p, y, _)| p.ends_with("0000") && (1000..=3000).contains(y)));
+    }
+
     #[test]
     fn every_province_with_universities_has_a_minimum_wage() {
         let t = super::min_wage_table();

@@ -20,11 +20,13 @@ use uuid::Uuid;
 
 mod followup;
 mod guidance;
+mod hardship;
 mod names;
 pub mod rng;
 
 pub use followup::demo_followup;
 pub use guidance::demo_guidance;
+pub use hardship::demo_hardship;
 
 use rng::{Cumulative, Rng};
 

@@ -397,6 +397,8 @@ macro_rules! repository_impl {
 
             async fn sync_reference_data(&self, refdata: &RefData) -> Result<bool> {
                 crate::destinations::Destinations::seed_min_wages(self, &jiuye_domain::refdata::min_wage_table()).await?;
+                crate::hardship::HardshipStore::seed_subsidy_amounts(self, &jiuye_domain::refdata::job_subsidy_table())
+                    .await?;
                 let fingerprint = RefData::fingerprint();
                 let stored: Option<String> =
                     sqlx::query_scalar("SELECT value FROM meta WHERE key = 'refdata_fingerprint'")

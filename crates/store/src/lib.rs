@@ -19,11 +19,13 @@ pub mod destinations;
 pub mod employers;
 pub mod followup;
 pub mod guidance;
+pub mod hardship;
 pub use common::well_known_org_id;
 
 /// The most rows one page of any list holds (the web layer refuses larger pages; the store
 /// never reads more whatever it is asked).
 pub const MAX_PAGE: i64 = 1000;
+pub mod calendar;
 pub mod campaign;
 pub mod postgres;
 pub mod postings;
@@ -143,6 +145,8 @@ pub trait Repository:
     + safety::SafetyStore
     + followup::FollowupStore
     + guidance::GuidanceStore
+    + hardship::HardshipStore
+    + calendar::CalendarStore
     + Send
     + Sync
     + 'static

@@ -23,6 +23,8 @@ crate::read_log::read_log_impl!(PgStore, sqlx::Postgres);
 crate::safety::safety_impl!(PgStore, sqlx::Postgres);
 crate::followup::followup_impl!(PgStore, sqlx::Postgres);
 crate::guidance::guidance_impl!(PgStore, sqlx::Postgres);
+crate::hardship::hardship_impl!(PgStore, sqlx::Postgres);
+crate::calendar::calendar_impl!(PgStore, sqlx::Postgres);
 
 /// A node database on a PostgreSQL server.
 pub struct PgStore {

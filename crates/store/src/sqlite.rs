@@ -19,6 +19,8 @@ crate::read_log::read_log_impl!(SqliteStore, sqlx::Sqlite);
 crate::safety::safety_impl!(SqliteStore, sqlx::Sqlite);
 crate::followup::followup_impl!(SqliteStore, sqlx::Sqlite);
 crate::guidance::guidance_impl!(SqliteStore, sqlx::Sqlite);
+crate::hardship::hardship_impl!(SqliteStore, sqlx::Sqlite);
+crate::calendar::calendar_impl!(SqliteStore, sqlx::Sqlite);
 
 /// A node database in one SQLite file.
 pub struct SqliteStore {

@@ -3,11 +3,13 @@
 
 pub mod accounts;
 pub mod applications;
+pub mod calendar;
 pub mod campaign;
 pub mod destinations;
 pub mod employers;
 pub mod followup;
 pub mod guidance;
+pub mod hardship;
 pub mod health;
 pub mod orgs;
 pub mod postings;
@@ -79,4 +81,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::api::safety::router())
         .merge(crate::api::followup::router())
         .merge(crate::api::guidance::router())
+        .merge(crate::api::hardship::router())
+        .merge(crate::api::calendar::router())
 }

@@ -8,6 +8,7 @@ pub mod destinations;
 pub mod employers;
 pub mod followup;
 pub mod guidance;
+pub mod hardship;
 pub mod pickers;
 pub mod postings;
 pub mod read_log;

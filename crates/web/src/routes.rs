@@ -58,6 +58,20 @@ pub fn pages() -> (Router<AppState>, Vec<&'static str>) {
         .route("/guidance/slots", post(pages::guidance::publish_submit))
         .route("/guidance/slots/{id}/book", post(pages::guidance::book_submit))
         .route("/guidance/bookings/{id}/cancel", post(pages::guidance::cancel_submit))
+        .route("/guidance/calendar", post(pages::guidance::calendar_submit))
+        .route("/guidance/calendar/revoke", post(pages::guidance::calendar_revoke_submit))
+        .route("/hardship", get(pages::hardship::ledger_page))
+        .route("/hardship/open", post(pages::hardship::open_submit))
+        .route("/hardship/missing", get(pages::hardship::missing_page))
+        .route("/hardship/pending", get(pages::hardship::pending_page))
+        .route(
+            "/hardship/import",
+            get(pages::hardship::import_page)
+                .post(pages::hardship::import_submit)
+                .layer(axum::extract::DefaultBodyLimit::max(jiuye_sheets::MAX_FILE_BYTES + 64 * 1024)),
+        )
+        .route("/hardship/graduates/{id}", get(pages::hardship::file_view).post(pages::hardship::file_submit))
+        .route("/me/hardship/consent", post(pages::hardship::consent_submit))
         .route("/followup", get(pages::followup::list_page))
         .route("/followup/{id}", get(pages::followup::graduate_view).post(pages::followup::graduate_submit))
         .route("/rights", get(pages::safety::rights::rights_page))

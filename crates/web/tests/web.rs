@@ -18,6 +18,8 @@ use jiuye_store::sqlite::SqliteStore;
 use serde_json::Value;
 use tower::ServiceExt;
 
+#[path = "web_parts/calendar.rs"]
+mod calendar;
 #[path = "web_parts/campaign_records.rs"]
 mod campaign_records;
 #[path = "web_parts/destinations.rs"]
@@ -30,6 +32,8 @@ mod followup;
 mod graduates;
 #[path = "web_parts/guidance.rs"]
 mod guidance;
+#[path = "web_parts/hardship.rs"]
+mod hardship;
 #[path = "web_parts/holes.rs"]
 mod holes;
 #[path = "web_parts/identity.rs"]

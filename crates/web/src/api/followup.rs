@@ -117,7 +117,7 @@ pub struct FollowedGraduate {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ContactLog {
     pub graduate: FollowedGraduate,
-    /// Today's flags: `no_contact` (no destination and no contact for 14 days), `step_due`,
+    /// Today's flags: `no_contact` (no destination and no contact for 14 days), `step_due`, `no_plan`,
     /// `anxious`.
     pub flags: Vec<String>,
     /// Newest first.
@@ -211,7 +211,7 @@ pub struct AlertItem {
     pub programme: String,
     pub dest_code: Option<String>,
     pub dest_status: String,
-    /// `no_contact`, `step_due`, `anxious`, most urgent first.
+    /// `anxious`, `step_due`, `no_contact`, `no_plan` (in the hardship ledger without an approved plan), most urgent first.
     pub flags: Vec<String>,
     pub last_contact: Option<NaiveDate>,
     pub next_step: Option<String>,

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{OriginalUri, Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use jiuye_app::guidance::NewSlot;
@@ -67,6 +67,8 @@ struct GuidancePage {
     form: SlotForm,
     error: Option<String>,
     notice: Option<&'static str>,
+    /// The address of the caller's calendar feed, when they have one.
+    calendar: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -91,11 +93,13 @@ pub struct GuidanceQuery {
     done: Option<String>,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn page(
     state: &AppState,
     lang: Lang,
     me: &crate::auth::Caller,
     uri: &axum::http::Uri,
+    headers: &HeaderMap,
     form: SlotForm,
     error: Option<String>,
     notice: Option<&'static str>,
@@ -125,7 +129,11 @@ async fn page(
     let base = Base::new(state, lang, "guidance", uri).signed_in(me);
     let kinds = SlotKind::ALL.into_iter().map(|k| (k.id(), k.zh())).collect();
     let failed = error.is_some();
-    let res = render(&GuidancePage { base, publisher, open, booked, slots, kinds, form, error, notice })?;
+    let calendar = match state.store.calendar_feed(me.actor.user_id).await.map_err(jiuye_app::Error::from)? {
+        Some(_) => Some(crate::api::calendar::feed(headers, &state.calendar().token(&me.actor).await?).url),
+        None => None,
+    };
+    let res = render(&GuidancePage { base, publisher, open, booked, slots, kinds, form, error, notice, calendar })?;
     Ok(if failed { (StatusCode::UNPROCESSABLE_ENTITY, res).into_response() } else { res })
 }
 
@@ -135,12 +143,15 @@ pub async fn guidance_page(
     lang: Lang,
     SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
     ApiQuery(q): ApiQuery<GuidanceQuery>,
 ) -> Result<Response, AppError> {
     let notice = match q.done.as_deref() {
         Some("booked") => Some("guidance.booked"),
         Some("cancelled") => Some("guidance.cancelled"),
         Some("published") => Some("guidance.published"),
+        Some("calendar") => Some("guidance.calendar_made"),
+        Some("calendar_revoked") => Some("guidance.calendar_revoked"),
         _ => None,
     };
     page(
@@ -148,6 +159,7 @@ pub async fn guidance_page(
         lang,
         &me,
         &uri,
+        &headers,
         SlotForm { capacity: "1".into(), minutes: "45".into(), ..SlotForm::default() },
         None,
         notice,
@@ -168,6 +180,7 @@ pub async fn publish_submit(
     lang: Lang,
     SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
     axum::Form(f): axum::Form<SlotForm>,
 ) -> Result<Response, AppError> {
     let event = AuditEvent::new("guidance_slot_publish");
@@ -190,7 +203,7 @@ pub async fn publish_submit(
             .attach(Redirect::to("/guidance?done=published").into_response())),
         Err(e) if e.kind == jiuye_app::ErrorKind::Unprocessable => {
             let message = e.message.clone();
-            let res = page(&state, lang, &me, &uri, f, Some(message), None).await?;
+            let res = page(&state, lang, &me, &uri, &headers, f, Some(message), None).await?;
             Ok(event.result(e.code.as_str()).attach(res))
         }
         Err(e) => Ok(audited(event, Err(e.into()))),
@@ -203,6 +216,7 @@ pub async fn book_submit(
     lang: Lang,
     SignedIn(me): SignedIn,
     OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
     let event = AuditEvent::new("guidance_book").target(format!("guidance_slot:{id}"), None);
@@ -210,7 +224,7 @@ pub async fn book_submit(
         Ok(_) => Ok(event.attach(Redirect::to("/guidance?done=booked").into_response())),
         Err(e) if e.kind == jiuye_app::ErrorKind::Conflict => {
             let message = e.message.clone();
-            let res = page(&state, lang, &me, &uri, SlotForm::default(), Some(message), None).await?;
+            let res = page(&state, lang, &me, &uri, &headers, SlotForm::default(), Some(message), None).await?;
             let (parts, body) = res.into_parts();
             let mut res = Response::from_parts(parts, body);
             *res.status_mut() = StatusCode::CONFLICT;
@@ -225,6 +239,24 @@ pub async fn cancel_submit(State(state): State<AppState>, SignedIn(me): SignedIn
     let event = AuditEvent::new("guidance_cancel").target(format!("guidance_booking:{id}"), None);
     match state.guidance().cancel(&me.actor, id).await {
         Ok(_) => event.attach(Redirect::to("/guidance?done=cancelled").into_response()),
+        Err(e) => audited(event, Err(e.into())),
+    }
+}
+
+/// Makes (or renews) the caller's calendar address.
+pub async fn calendar_submit(State(state): State<AppState>, SignedIn(me): SignedIn) -> Response {
+    let event = AuditEvent::new("calendar_renew").target(format!("user:{}", me.actor.user_id), None);
+    match state.calendar().renew(&me.actor).await {
+        Ok(_) => event.attach(Redirect::to("/guidance?done=calendar").into_response()),
+        Err(e) => audited(event, Err(e.into())),
+    }
+}
+
+/// Revokes the caller's calendar address.
+pub async fn calendar_revoke_submit(State(state): State<AppState>, SignedIn(me): SignedIn) -> Response {
+    let event = AuditEvent::new("calendar_revoke").target(format!("user:{}", me.actor.user_id), None);
+    match state.calendar().revoke(&me.actor).await {
+        Ok(_) => event.attach(Redirect::to("/guidance?done=calendar_revoked").into_response()),
         Err(e) => audited(event, Err(e.into())),
     }
 }

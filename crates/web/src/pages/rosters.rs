@@ -57,6 +57,9 @@ struct StatsPage {
     line: String,
     progress_rows: Vec<(String, String)>,
     rows: Vec<StatRow>,
+    /// The person sees the hardship ledger's coverage here (the placement of graduates in
+    /// difficulty, by category).
+    hardship: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -169,7 +172,9 @@ pub async fn stats(
         .collect();
     let children_title =
         c.org.kind.child_kind().map(|k| if base.lang == Lang::Zh { k.zh() } else { k.en() }).unwrap_or("").to_owned();
+    let hardship = access::can(&me.actor, Action::ViewHardshipCoverage, &access::Resource::at(&c.org.path)).is_some();
     let page = StatsPage {
+        hardship,
         org_code: c.org.code.to_string(),
         org_name: c.org.name.clone(),
         // An ancestor the person may not read statistics of is named, not linked.

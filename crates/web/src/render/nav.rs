@@ -21,6 +21,7 @@ pub enum Dest {
     Safety,
     Graduates,
     FollowUp,
+    Hardship,
     Guidance,
     Integrity,
     Stats,
@@ -44,7 +45,7 @@ pub enum Dest {
 impl Dest {
     /// Every page, in the order of the menu: the person's own tasks first, then the work queues,
     /// then what everyone may read.
-    const ORDER: [Dest; 25] = [
+    const ORDER: [Dest; 26] = [
         Dest::Home,
         Dest::Applications,
         Dest::MyDestination,
@@ -54,6 +55,7 @@ impl Dest {
         Dest::Rights,
         Dest::Graduates,
         Dest::FollowUp,
+        Dest::Hardship,
         Dest::Guidance,
         Dest::Integrity,
         Dest::Stats,
@@ -85,6 +87,7 @@ impl Dest {
             Dest::Safety => "/safety",
             Dest::Graduates => "/graduates",
             Dest::FollowUp => "/followup",
+            Dest::Hardship => "/hardship",
             Dest::Guidance => "/guidance",
             Dest::Integrity => "/integrity",
             Dest::Stats => "/stats",
@@ -119,6 +122,7 @@ impl Dest {
             Dest::Safety => "menu.safety",
             Dest::Graduates => "menu.graduates",
             Dest::FollowUp => "menu.followup",
+            Dest::Hardship => "menu.hardship",
             Dest::Guidance => "menu.guidance",
             Dest::Integrity => "menu.integrity",
             Dest::Stats => "menu.stats",
@@ -173,6 +177,8 @@ pub fn allows(actor: Option<&Actor>, dest: Dest) -> bool {
         Dest::Review => anywhere(Action::ApprovePosting),
         Dest::Graduates => anywhere(Action::ViewGraduate),
         Dest::FollowUp => anywhere(Action::FollowUp),
+        // A graduate's own file and consent; the coverage for staff who see it.
+        Dest::Hardship => graduate || anywhere(Action::ViewHardshipCoverage),
         // A graduate's own bookings; a publisher's slots.
         Dest::Guidance => {
             access::subject_of(a, Role::Graduate)

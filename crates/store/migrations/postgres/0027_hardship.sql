@@ -1,0 +1,44 @@
+-- The hardship ledger (帮扶台账): one file per graduate in difficulty. The profile (categories,
+-- disability kind, evidence), the consent and the plan are sealed at rest, each bound to its
+-- row; the states beside them are plain so that coverage can be counted. `version` grows with
+-- every edit (no silent overwrite). Dates are YYYY-MM-DD.
+CREATE TABLE hardship_files (
+    graduate_id      UUID PRIMARY KEY REFERENCES graduates (id),
+    profile          TEXT NOT NULL,
+    consent          TEXT NOT NULL,
+    verified_by      UUID REFERENCES users (id),
+    verified_on      TEXT,
+    plan             TEXT,
+    plan_state       TEXT NOT NULL CHECK (plan_state IN ('none', 'draft', 'submitted', 'approved', 'returned')),
+    plan_approved_by UUID REFERENCES users (id),
+    helper_id        UUID REFERENCES users (id),
+    training         TEXT NOT NULL CHECK (training IN ('none', 'enrolled', 'completed')),
+    subsidy          TEXT NOT NULL CHECK (subsidy IN ('none', 'applied', 'approved', 'rejected', 'paid')),
+    subsidy_yuan     BIGINT,
+    case_state       TEXT NOT NULL CHECK (case_state IN ('open', 'closing', 'closed')),
+    closed_on        TEXT,
+    source           TEXT NOT NULL CHECK (source IN ('staff', 'import')),
+    version          BIGINT NOT NULL,
+    created_by       UUID NOT NULL REFERENCES users (id),
+    created_at       TIMESTAMPTZ NOT NULL,
+    updated_at       TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX hardship_files_helper ON hardship_files (helper_id);
+
+-- Postings staff recommend to a graduate in the ledger.
+CREATE TABLE hardship_recommendations (
+    graduate_id UUID NOT NULL REFERENCES hardship_files (graduate_id) ON DELETE CASCADE,
+    posting_id  UUID NOT NULL REFERENCES postings (id),
+    by_user     UUID NOT NULL REFERENCES users (id),
+    created_at  TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (graduate_id, posting_id)
+);
+
+-- The one-time job-seeking subsidy (一次性求职创业补贴) per province, in yuan: shipped as
+-- unverified data, corrected by the province's administrators.
+CREATE TABLE subsidy_amounts (
+    province_code TEXT PRIMARY KEY,
+    yuan          BIGINT NOT NULL CHECK (yuan >= 0),
+    effective     TEXT NOT NULL,
+    source        TEXT NOT NULL
+);
