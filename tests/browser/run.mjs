@@ -94,6 +94,9 @@ const PAGES = [
   ['/hardship/pending', 'demo_counselor'],
   ['/hardship', 'demo_employer', 403],
   ['/guidance', 'demo_graduate'],
+  ['/guidance/courses', 'demo_graduate'],
+  ['/guidance/courses', 'demo_advisor'],
+  ['/hardship/subsidy', 'demo_province'],
   ['/guidance', 'demo_advisor'],
 ];
 

@@ -8,7 +8,8 @@ use jiuye_domain::OrgKind;
 use jiuye_domain::access::{self, Action, Actor, Resource, Role, ScopedGrant};
 use jiuye_domain::guidance::{self, SlotError};
 use jiuye_store::Repository;
-use jiuye_store::guidance::{Booked, BookingRow, SlotRecord, SlotRow};
+use jiuye_store::destinations::GraduateView as Graduate;
+use jiuye_store::guidance::{Booked, BookingRow, NoteRow, SlotRecord, SlotRow};
 use uuid::Uuid;
 
 use crate::{Error, ErrorCode, ErrorKind};
@@ -199,5 +200,61 @@ impl Guidance<'_> {
             return Err(no_booking());
         }
         Ok(slot)
+    }
+}
+
+fn no_graduate() -> Error {
+    Error::not_found(ErrorCode::GraduateNotFound, "找不到该毕业生")
+}
+
+impl Guidance<'_> {
+    /// Graduate `id` with the grant under which `actor` keeps guidance notes about them (an
+    /// advisor or the career centre of their university or college); `404` for anyone else.
+    async fn advised<'g>(&self, actor: &'g Actor, id: Uuid) -> Result<(Graduate, &'g ScopedGrant), Error> {
+        let g = self.store.graduate_view(id).await?.ok_or_else(no_graduate)?;
+        let grant =
+            access::can(actor, Action::PublishGuidance, &Resource::at(&g.programme_path)).ok_or_else(no_graduate)?;
+        Ok((g, grant))
+    }
+
+    /// Keeps a note about graduate `id` (1–2,000 characters; `shared`: the graduate sees it).
+    pub async fn add_note(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        body: &str,
+        shared: bool,
+    ) -> Result<(NoteRow, ScopedGrant, String), Error> {
+        let (g, grant) = self.advised(actor, id).await?;
+        let body = body.trim();
+        if body.is_empty() {
+            return Err(unprocessable(ErrorCode::InvalidText, "请填写记录内容"));
+        }
+        jiuye_domain::text::check_len("指导记录", body, jiuye_domain::text::NOTES)?;
+        let author = self.store.user_by_id(actor.user_id).await?.map(|u| u.display_name).unwrap_or_default();
+        let note = NoteRow {
+            id: Uuid::now_v7(),
+            graduate_id: id,
+            author_name: author,
+            body: body.to_owned(),
+            shared,
+            created_at: self.now,
+        };
+        self.store.add_guidance_note(&note, actor.user_id).await?;
+        Ok((note, grant.clone(), g.programme_path))
+    }
+
+    /// The notes about graduate `id`, newest first, for those who keep them (all), with who the
+    /// graduate is.
+    pub async fn notes(&self, actor: &Actor, id: Uuid) -> Result<(Graduate, Vec<NoteRow>), Error> {
+        let (g, _) = self.advised(actor, id).await?;
+        let notes = self.store.guidance_notes(id, false).await?;
+        Ok((g, notes))
+    }
+
+    /// The notes shared with the caller (a graduate), newest first.
+    pub async fn my_notes(&self, actor: &Actor) -> Result<Vec<NoteRow>, Error> {
+        let me = booker(actor).ok_or_else(Error::forbidden)?;
+        Ok(self.store.guidance_notes(me, true).await?)
     }
 }

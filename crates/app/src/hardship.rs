@@ -574,6 +574,37 @@ impl Hardship<'_> {
     }
 }
 
+/// The table of one-time job-seeking subsidies: (province code, yuan, effective, source), every
+/// province; `source` is `shipped` (the unverified data the node started with) or
+/// `edited by USERNAME`.
+pub async fn subsidy_table(store: &dyn Repository) -> Result<Vec<(String, i64, String, String)>, Error> {
+    Ok(store.subsidy_amounts().await?)
+}
+
+/// Sets a province's subsidy (its administrators, or the ministry's): 0–20,000 yuan, effective
+/// on a YYYY-MM-DD date. Answers the grant it was set under.
+pub async fn set_subsidy<'a>(
+    store: &dyn Repository,
+    actor: &'a Actor,
+    province: &str,
+    yuan: i64,
+    effective: &str,
+) -> Result<&'a ScopedGrant, Error> {
+    if province.len() != 6 || !province.ends_with("0000") || !province.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::not_found(ErrorCode::OrgNotFound, "没有这个省份"));
+    }
+    let grant = crate::access::authorize(actor, Action::EditSubsidyTable, &Resource::at(&format!("CN/{province}")))?;
+    if !(0..=20_000).contains(&yuan) {
+        return Err(Error::bad_input(ErrorCode::InvalidAmount, "补贴金额应为 0–20000 元的整数"));
+    }
+    let day = effective.trim();
+    if NaiveDate::parse_from_str(day, "%Y-%m-%d").is_err() {
+        return Err(Error::bad_input(ErrorCode::InvalidDate, "生效日期应为 YYYY-MM-DD"));
+    }
+    store.set_subsidy_amount(province, yuan, day, &format!("edited by {}", actor.username)).await?;
+    Ok(grant)
+}
+
 /// Deletes the files kept at least `years` years (never fewer than three, PIPL art. 55–56)
 /// after both the case's closure (or no closure) and the end of the graduate's cohort year.
 /// The purge is written to the audit log, with how many files went and the cut-off, as

@@ -12,6 +12,7 @@ pub mod accounts;
 pub mod applications;
 pub mod calendar;
 pub mod campaign;
+pub mod courses;
 pub mod destinations;
 pub mod employers;
 pub mod error;

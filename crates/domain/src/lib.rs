@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod calendar;
 pub mod campaign;
 pub mod codes;
+pub mod courses;
 pub mod demand;
 pub mod destination;
 pub mod employer;

@@ -1,11 +1,13 @@
 //! Demo guidance (就业指导): the demo advisor's slots over the next two weeks at 四川大学, a few
-//! already booked by graduates of the demo college, so that the guidance page is alive on first
-//! start.
+//! already booked by graduates of the demo college, and four courses and livestream lessons (one
+//! last week, with its attendance), so that the guidance pages are alive on first start.
 
 use chrono::{Duration, Timelike, Utc};
 use jiuye_domain::OrgCode;
+use jiuye_domain::courses::CourseKind;
 use jiuye_domain::guidance::SlotKind;
 use jiuye_store::Repository;
+use jiuye_store::courses::CourseRecord;
 use jiuye_store::destinations::GraduateQuery;
 use jiuye_store::guidance::SlotRecord;
 use uuid::Uuid;
@@ -73,6 +75,36 @@ pub async fn demo_guidance(store: &dyn Repository) -> Result<(), SeedError> {
         };
         for g in graduates.iter().skip(1).take(takers) {
             store.book(slot.id, g.id, now).await?;
+        }
+    }
+    // Courses and livestream lessons: one last week (with its attendance), three to come.
+    let lessons = [
+        (-7, CourseKind::Livestream, "求职简历写作直播课", "", "https://live.example.edu.cn/jiuye-resume"),
+        (2, CourseKind::Course, "职业生涯规划与求职准备", "明远楼 101", ""),
+        (4, CourseKind::Livestream, "国企与选调生招考政策解读", "", "https://live.example.edu.cn/jiuye-policy"),
+        (9, CourseKind::Course, "宏志助航：面试表达训练营", "就业指导中心 301", ""),
+    ];
+    for (i, (days, kind, title, place, url)) in lessons.into_iter().enumerate() {
+        let starts_at = day + Duration::days(days) + Duration::hours(6);
+        let course = CourseRecord {
+            id: Uuid::now_v7(),
+            org_id: scu.id,
+            kind: kind.id().to_owned(),
+            title: title.to_owned(),
+            starts_at,
+            ends_at: starts_at + Duration::minutes(90),
+            place: place.to_owned(),
+            url: url.to_owned(),
+            created_by: advisor.id,
+            created_at: now,
+        };
+        store.add_course(&course).await?;
+        for g in graduates.iter().skip(1).take(if i == 0 { 7 } else { 3 }) {
+            if days < 0 {
+                store.attend(course.id, g.id, starts_at + Duration::minutes(5)).await?;
+            } else {
+                store.enrol(course.id, g.id, now).await?;
+            }
         }
     }
     store.meta_set("demo_guidance", "done").await?;

@@ -37,6 +37,18 @@ pub struct SlotRow {
     pub advisor_name: String,
 }
 
+/// A note an advisor keeps about a graduate, with its author's name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NoteRow {
+    pub id: Uuid,
+    pub graduate_id: Uuid,
+    pub author_name: String,
+    pub body: String,
+    /// Shown to the graduate.
+    pub shared: bool,
+    pub created_at: DateTime<Utc>,
+}
+
 /// A live booking of a slot, with the graduate's name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BookingRow {
@@ -61,6 +73,10 @@ pub enum Booked {
 /// Guidance's storage.
 #[async_trait]
 pub trait GuidanceStore: Send + Sync {
+    /// Keeps a note about a graduate (`shared`: the graduate sees it).
+    async fn add_guidance_note(&self, note: &NoteRow, author: Uuid) -> Result<()>;
+    /// The notes about a graduate, newest first (only those shared with them, when asked).
+    async fn guidance_notes(&self, graduate: Uuid, shared_only: bool) -> Result<Vec<NoteRow>>;
     async fn add_slot(&self, s: &SlotRecord) -> Result<()>;
     async fn slot(&self, id: Uuid) -> Result<Option<SlotRecord>>;
     /// Books a place of `slot` for `graduate` (one transaction: the slot's count, then the row).
@@ -91,7 +107,7 @@ macro_rules! guidance_impl {
 
             use super::*;
             use crate::Result;
-            use crate::guidance::{Booked, BookingRow, GuidanceStore, SlotRecord, SlotRow};
+            use crate::guidance::{Booked, BookingRow, GuidanceStore, NoteRow, SlotRecord, SlotRow};
 
             const COLUMNS: &str = "id, org_id, advisor_id, kind, starts_at, ends_at, place, video_url, capacity, \
                  booked, cancelled_at, created_at";
@@ -130,6 +146,46 @@ macro_rules! guidance_impl {
 
             #[async_trait]
             impl GuidanceStore for $store {
+                async fn add_guidance_note(&self, n: &NoteRow, author: Uuid) -> Result<()> {
+                    sqlx::query(
+                        "INSERT INTO guidance_notes (id, graduate_id, author_id, body, shared, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(n.id)
+                    .bind(n.graduate_id)
+                    .bind(author)
+                    .bind(&n.body)
+                    .bind(n.shared)
+                    .bind(n.created_at)
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(())
+                }
+
+                async fn guidance_notes(&self, graduate: Uuid, shared_only: bool) -> Result<Vec<NoteRow>> {
+                    let rows = sqlx::query(
+                        "SELECT n.id, n.graduate_id, u.display_name, n.body, n.shared, n.created_at FROM guidance_notes n \
+                         JOIN users u ON u.id = n.author_id WHERE n.graduate_id = $1 AND (n.shared OR NOT $2) \
+                         ORDER BY n.created_at DESC, n.id DESC LIMIT 200",
+                    )
+                    .bind(graduate)
+                    .bind(shared_only)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok(NoteRow {
+                                id: r.try_get("id")?,
+                                graduate_id: r.try_get("graduate_id")?,
+                                author_name: r.try_get("display_name")?,
+                                body: r.try_get("body")?,
+                                shared: r.try_get("shared")?,
+                                created_at: r.try_get("created_at")?,
+                            })
+                        })
+                        .collect()
+                }
+
                 async fn add_slot(&self, s: &SlotRecord) -> Result<()> {
                     let sql = sqlx::AssertSqlSafe(format!(
                         "INSERT INTO guidance_slots ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"

@@ -27,6 +27,7 @@ pub use common::well_known_org_id;
 pub const MAX_PAGE: i64 = 1000;
 pub mod calendar;
 pub mod campaign;
+pub mod courses;
 pub mod postgres;
 pub mod postings;
 pub mod read_log;
@@ -147,6 +148,7 @@ pub trait Repository:
     + guidance::GuidanceStore
     + hardship::HardshipStore
     + calendar::CalendarStore
+    + courses::CourseStore
     + Send
     + Sync
     + 'static

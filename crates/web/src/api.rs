@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod applications;
 pub mod calendar;
 pub mod campaign;
+pub mod courses;
 pub mod destinations;
 pub mod employers;
 pub mod followup;
@@ -83,4 +84,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::api::guidance::router())
         .merge(crate::api::hardship::router())
         .merge(crate::api::calendar::router())
+        .merge(crate::api::courses::router())
 }

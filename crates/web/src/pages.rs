@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod applications;
 pub mod campaign;
+pub mod courses;
 pub mod destinations;
 pub mod employers;
 pub mod followup;

@@ -22,6 +22,8 @@ use tower::ServiceExt;
 mod calendar;
 #[path = "web_parts/campaign_records.rs"]
 mod campaign_records;
+#[path = "web_parts/courses.rs"]
+mod courses;
 #[path = "web_parts/destinations.rs"]
 mod destinations;
 #[path = "web_parts/employers.rs"]

@@ -233,6 +233,36 @@ impl Hardship<'_> {
         Ok(items)
     }
 
+    /// Every file of `cohort` in the ledger of the university the caller keeps (`org`, or their
+    /// own), opened, in 学号 order: the export. Ledger keepers only; the read is logged with the
+    /// number of files.
+    pub async fn export(
+        &self,
+        actor: &Actor,
+        org: Option<&str>,
+        cohort: i32,
+        reads: Reads<'_>,
+    ) -> Result<Vec<super::FileView>, Error> {
+        let (uni, grant) = self.ledger_university(actor, org).await?;
+        let rows = self
+            .store
+            .hardship_files_under(std::slice::from_ref(&uni.path), Some(cohort), &self.today.to_string())
+            .await?;
+        let read = Read {
+            kind: ReadKind::Hardship,
+            subject_id: None,
+            subject_path: Some(uni.path.clone()),
+            filter: Some(format!("export cohort={cohort}")),
+            rows: rows.len() as i64,
+        };
+        reads.note(actor, Some(&grant), read).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            out.push(self.view(row, HardshipReason::LedgerKeeper).await?);
+        }
+        Ok(out)
+    }
+
     /// The coverage of `org` (default: the caller's own) for `cohort` (of the graduates of
     /// `category`, when given), with its children. Counts only: nobody is named, nothing is
     /// logged.

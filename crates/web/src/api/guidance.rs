@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use jiuye_app::guidance::{Guidance, NewSlot};
 use jiuye_domain::guidance::SlotKind;
-use jiuye_store::guidance::{BookingRow, SlotRow};
+use jiuye_store::guidance::{BookingRow, NoteRow, SlotRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -215,9 +215,88 @@ pub async fn cancel_booking(State(state): State<AppState>, Signed(caller): Signe
 }
 
 /// The documented routes of guidance.
+/// A note about a graduate.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GuidanceNote {
+    pub id: Uuid,
+    pub author: String,
+    pub body: String,
+    /// Shown to the graduate.
+    pub shared: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+pub(crate) fn note_dto(n: NoteRow) -> GuidanceNote {
+    GuidanceNote { id: n.id, author: n.author_name, body: n.body, shared: n.shared, created_at: n.created_at }
+}
+
+/// A note as typed.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewNote {
+    /// 1–2,000 characters.
+    #[schema(max_length = 2000)]
+    pub body: String,
+    /// Show it to the graduate (default: no, a note for the guidance team).
+    #[serde(default)]
+    pub shared: bool,
+}
+
+/// The notes advisors keep about a graduate, newest first (advisors and the career centre of
+/// the graduate's university or college).
+#[utoipa::path(get, path = "/api/v1/graduates/{id}/guidance-notes", tag = "guidance", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The notes", body = Vec<GuidanceNote>),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 404, description = "`graduate_not_found`: no such graduate, or not one the caller advises", body = ErrorBody)))]
+pub async fn list_notes(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Vec<GuidanceNote>>, AppError> {
+    let (_, notes) = state.guidance().notes(&caller.actor, id).await?;
+    Ok(Json(notes.into_iter().map(note_dto).collect()))
+}
+
+/// Keeps a note about a graduate, shared with them or not.
+#[utoipa::path(post, path = "/api/v1/graduates/{id}/guidance-notes", tag = "guidance", params(("id" = Uuid, Path)),
+    request_body = NewNote,
+    responses((status = 201, description = "Kept", body = GuidanceNote),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 404, description = "`graduate_not_found`", body = ErrorBody),
+        (status = 422, description = "`invalid_text`, `text_too_long`", body = ErrorBody)))]
+pub async fn add_note(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(id): Path<Uuid>,
+    Json(n): Json<NewNote>,
+) -> Response {
+    let event = AuditEvent::new("guidance_note").target(format!("graduate:{id}"), None);
+    match state.guidance().add_note(&caller.actor, id, &n.body, n.shared).await {
+        Ok((note, grant, path)) => event
+            .target(format!("graduate:{id}"), Some(&path))
+            .by(&grant)
+            .detail(if note.shared { "shared" } else { "team" }.to_owned())
+            .attach((StatusCode::CREATED, Json(note_dto(note))).into_response()),
+        Err(e) => audited(event, Err(e.into())),
+    }
+}
+
+/// The notes advisors shared with the caller (a graduate), newest first.
+#[utoipa::path(get, path = "/api/v1/me/guidance-notes", tag = "guidance",
+    responses((status = 200, description = "The notes shared with the caller", body = Vec<GuidanceNote>),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not a graduate", body = ErrorBody)))]
+pub async fn my_notes(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+) -> Result<Json<Vec<GuidanceNote>>, AppError> {
+    Ok(Json(state.guidance().my_notes(&caller.actor).await?.into_iter().map(note_dto).collect()))
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(publish_slot, list_slots))
         .routes(routes!(book_slot))
         .routes(routes!(cancel_booking))
+        .routes(routes!(list_notes, add_note))
+        .routes(routes!(my_notes))
 }

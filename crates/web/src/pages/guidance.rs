@@ -34,8 +34,8 @@ struct Card {
     capacity: i64,
     /// The graduate's booking of it.
     mine: Option<Uuid>,
-    /// Who booked it (publishers): (booking id, name, 学号).
-    bookings: Vec<(Uuid, String, String)>,
+    /// Who booked it (publishers): (booking id, name, 学号, graduate id).
+    bookings: Vec<(Uuid, String, String, Uuid)>,
 }
 
 fn card(r: SlotRow) -> Card {
@@ -69,6 +69,8 @@ struct GuidancePage {
     notice: Option<&'static str>,
     /// The address of the caller's calendar feed, when they have one.
     calendar: Option<String>,
+    /// Notes advisors shared with the graduate: (author, when, text).
+    notes: Vec<(String, String, String)>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -111,7 +113,7 @@ async fn page(
             v.slots
                 .into_iter()
                 .map(|(s, b)| Card {
-                    bookings: b.into_iter().map(|b| (b.id, b.graduate_name, b.student_no)).collect(),
+                    bookings: b.into_iter().map(|b| (b.id, b.graduate_name, b.student_no, b.graduate_id)).collect(),
                     ..card(s)
                 })
                 .collect(),
@@ -133,7 +135,12 @@ async fn page(
         Some(_) => Some(crate::api::calendar::feed(headers, &state.calendar().token(&me.actor).await?).url),
         None => None,
     };
-    let res = render(&GuidancePage { base, publisher, open, booked, slots, kinds, form, error, notice, calendar })?;
+    let notes = match guidance.my_notes(&me.actor).await {
+        Ok(n) => n.into_iter().map(|n| (n.author_name, local_minute(n.created_at), n.body)).collect(),
+        Err(_) => Vec::new(),
+    };
+    let page = GuidancePage { base, publisher, open, booked, slots, kinds, form, error, notice, calendar, notes };
+    let res = render(&page)?;
     Ok(if failed { (StatusCode::UNPROCESSABLE_ENTITY, res).into_response() } else { res })
 }
 
@@ -170,8 +177,7 @@ pub async fn guidance_page(
 /// A Beijing-time `datetime-local` value as a moment.
 fn moment(s: &str) -> Option<DateTime<Utc>> {
     let local = NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%dT%H:%M").ok()?;
-    let offset = chrono::FixedOffset::east_opt(8 * 3600)?;
-    local.and_local_timezone(offset).single().map(|t| t.with_timezone(&Utc))
+    crate::render::time::from_shanghai(local)
 }
 
 /// Publishes a slot from the form.
@@ -258,5 +264,99 @@ pub async fn calendar_revoke_submit(State(state): State<AppState>, SignedIn(me):
     match state.calendar().revoke(&me.actor).await {
         Ok(_) => event.attach(Redirect::to("/guidance?done=calendar_revoked").into_response()),
         Err(e) => audited(event, Err(e.into())),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "guidance_notes.html")]
+struct NotesPage {
+    base: Base,
+    id: Uuid,
+    name: String,
+    student_no: String,
+    college: String,
+    /// (author, when, text, shared).
+    notes: Vec<(String, String, String, bool)>,
+    body: String,
+    error: Option<String>,
+    saved: bool,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn notes_page(
+    state: &AppState,
+    lang: Lang,
+    me: &crate::auth::Caller,
+    uri: &axum::http::Uri,
+    id: Uuid,
+    body: String,
+    error: Option<String>,
+    saved: bool,
+) -> Result<Response, AppError> {
+    let (g, notes) = state.guidance().notes(&me.actor, id).await?;
+    let base = Base::new(state, lang, "guidance", uri).signed_in(me);
+    let failed = error.is_some();
+    let page = NotesPage {
+        base,
+        id,
+        name: g.graduate.name,
+        student_no: g.graduate.student_no,
+        college: g.college_name,
+        notes: notes.into_iter().map(|n| (n.author_name, local_minute(n.created_at), n.body, n.shared)).collect(),
+        body,
+        error,
+        saved,
+    };
+    let res = render(&page)?;
+    Ok(if failed { (StatusCode::UNPROCESSABLE_ENTITY, res).into_response() } else { res })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NotesQuery {
+    done: Option<String>,
+}
+
+/// A graduate's guidance notes, with the form to add one (advisors, the career centre).
+pub async fn notes_view(
+    State(state): State<AppState>,
+    lang: Lang,
+    SignedIn(me): SignedIn,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+    ApiQuery(q): ApiQuery<NotesQuery>,
+) -> Result<Response, AppError> {
+    notes_page(&state, lang, &me, &uri, id, String::new(), None, q.done.is_some()).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NoteForm {
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    shared: Option<String>,
+}
+
+/// Keeps a note from the form.
+pub async fn notes_submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    SignedIn(me): SignedIn,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+    axum::Form(f): axum::Form<NoteForm>,
+) -> Result<Response, AppError> {
+    let event = AuditEvent::new("guidance_note").target(format!("graduate:{id}"), None);
+    match state.guidance().add_note(&me.actor, id, &f.body, f.shared.is_some()).await {
+        Ok((note, grant, path)) => Ok(event
+            .target(format!("graduate:{id}"), Some(&path))
+            .by(&grant)
+            .detail(if note.shared { "shared" } else { "team" }.to_owned())
+            .attach(Redirect::to(&format!("/guidance/graduates/{id}?done=saved")).into_response())),
+        Err(e) if e.kind == jiuye_app::ErrorKind::Unprocessable => {
+            let code = e.code.as_str();
+            let res = notes_page(&state, lang, &me, &uri, id, f.body, Some(e.message), false).await?;
+            Ok(event.result(code).attach(res))
+        }
+        Err(e) => Ok(audited(event, Err(e.into()))),
     }
 }

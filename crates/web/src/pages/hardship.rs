@@ -4,15 +4,12 @@
 //! graduate, their own file with the consent switch.
 
 use askama::Template;
-use axum::extract::{OriginalUri, Path, State};
+use axum::extract::{OriginalUri, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jiuye_app::hardship::{Changes, FileView};
-use jiuye_domain::hardship::{
-    CaseState, Category, DisabilityKind, Evidence, Line, PlanAction, PlanState, Subsidy, Training,
-};
+use jiuye_domain::hardship::{Category, DisabilityKind, Evidence, Line};
 use serde::Deserialize;
-use uuid::Uuid;
 
 use crate::AppState;
 use crate::api::hardship::{CoverageFigures, MissingList, figures, missing_list, newest_cohort};
@@ -23,9 +20,15 @@ use crate::extract::signed_in::SignedIn;
 use crate::i18n::Lang;
 use crate::render::page::{Base, render};
 
-type Choices = Vec<(&'static str, &'static str)>;
+mod file;
+mod tables;
 
-fn choices<T: Copy>(all: &[T], id: fn(T) -> &'static str, zh: fn(T) -> &'static str) -> Choices {
+pub use file::{file_submit, file_view};
+pub use tables::{export_csv, import_page, import_submit, subsidy_submit, subsidy_view};
+
+pub(crate) type Choices = Vec<(&'static str, &'static str)>;
+
+pub(crate) fn choices<T: Copy>(all: &[T], id: fn(T) -> &'static str, zh: fn(T) -> &'static str) -> Choices {
     all.iter().map(|v| (id(*v), zh(*v))).collect()
 }
 
@@ -273,304 +276,6 @@ pub async fn open_submit(
         }
         Err(e) => Ok(audited(event, Err(e.into()))),
     }
-}
-
-#[derive(Template)]
-#[template(path = "hardship_file.html")]
-struct FilePage {
-    base: Base,
-    f: FileView,
-    plan_rows: Vec<PlanAction>,
-    categories: Choices,
-    disabilities: Choices,
-    evidences: Choices,
-    trainings: Choices,
-    subsidies: Choices,
-    plan_states: Choices,
-    cases: Choices,
-    recommended: String,
-    error: Option<String>,
-    saved: bool,
-}
-
-impl FilePage {
-    fn has_category(&self, id: &str) -> bool {
-        self.f.profile.categories.iter().any(|c| c == id)
-    }
-}
-
-async fn file_page(
-    state: &AppState,
-    lang: Lang,
-    me: &crate::auth::Caller,
-    uri: &axum::http::Uri,
-    id: Uuid,
-    error: Option<String>,
-    saved: bool,
-) -> Result<Response, AppError> {
-    let f = state.hardship().read(&me.actor, id, state.reads(me)).await?;
-    let mut plan_rows = f.plan.as_ref().map(|p| p.actions.clone()).unwrap_or_default();
-    plan_rows.extend(std::iter::repeat_n(PlanAction::default(), 3));
-    let recommended = f.recommended.iter().map(Uuid::to_string).collect::<Vec<_>>().join("\n");
-    let base = Base::new(state, lang, "hardship", uri).signed_in(me);
-    let failed = error.is_some();
-    let page = FilePage {
-        base,
-        f,
-        plan_rows,
-        categories: choices(Category::ALL, Category::id, Category::zh),
-        disabilities: choices(DisabilityKind::ALL, DisabilityKind::id, DisabilityKind::zh),
-        evidences: choices(Evidence::ALL, Evidence::id, Evidence::zh),
-        trainings: choices(Training::ALL, Training::id, Training::zh),
-        subsidies: choices(Subsidy::ALL, Subsidy::id, Subsidy::zh),
-        plan_states: choices(PlanState::ALL, PlanState::id, PlanState::zh),
-        cases: choices(CaseState::ALL, CaseState::id, CaseState::zh),
-        recommended,
-        error,
-        saved,
-    };
-    let res = render(&page)?;
-    Ok(if failed { (StatusCode::UNPROCESSABLE_ENTITY, res).into_response() } else { res })
-}
-
-#[derive(Debug, Deserialize)]
-pub struct FileQuery {
-    done: Option<String>,
-}
-
-/// A graduate's file.
-pub async fn file_view(
-    State(state): State<AppState>,
-    lang: Lang,
-    SignedIn(me): SignedIn,
-    OriginalUri(uri): OriginalUri,
-    Path(id): Path<Uuid>,
-    ApiQuery(q): ApiQuery<FileQuery>,
-) -> Result<Response, AppError> {
-    file_page(&state, lang, &me, &uri, id, None, q.done.is_some()).await
-}
-
-/// One part of the file as a form sends it: `part` names it; the rest are its fields.
-#[derive(Debug, Default)]
-struct FileForm {
-    version: i64,
-    part: String,
-    categories: Vec<String>,
-    disability: String,
-    evidence: String,
-    evidence_note: String,
-    verified: bool,
-    paper_consent: bool,
-    helper: String,
-    goals: String,
-    what: Vec<String>,
-    owner: Vec<String>,
-    due: Vec<String>,
-    done: Vec<String>,
-    plan_state: String,
-    training: String,
-    subsidy: String,
-    case_state: String,
-    recommended: String,
-}
-
-impl FileForm {
-    /// The form from its fields in the order sent (`category`, `what`, `owner`, `due` and `done`
-    /// repeat).
-    fn from_pairs(pairs: Vec<(String, String)>) -> FileForm {
-        let mut f = FileForm::default();
-        for (k, v) in pairs {
-            match k.as_str() {
-                "version" => f.version = v.trim().parse().unwrap_or(-1),
-                "part" => f.part = v,
-                "category" => f.categories.push(v),
-                "disability" => f.disability = v,
-                "evidence" => f.evidence = v,
-                "evidence_note" => f.evidence_note = v,
-                "verified" => f.verified = !v.is_empty(),
-                "paper_consent" => f.paper_consent = !v.is_empty(),
-                "helper" => f.helper = v,
-                "goals" => f.goals = v,
-                "what" => f.what.push(v),
-                "owner" => f.owner.push(v),
-                "due" => f.due.push(v),
-                "done" => f.done.push(v),
-                "plan_state" => f.plan_state = v,
-                "training" => f.training = v,
-                "subsidy" => f.subsidy = v,
-                "case_state" => f.case_state = v,
-                "recommended" => f.recommended = v,
-                _ => {}
-            }
-        }
-        f
-    }
-}
-
-fn changes_of(f: FileForm) -> Result<Changes, String> {
-    let mut c = Changes { version: Some(f.version), ..Changes::default() };
-    match f.part.as_str() {
-        "profile" => {
-            c.categories = Some(f.categories);
-            c.disability = Some(f.disability);
-            c.evidence = Some(f.evidence);
-            c.evidence_note = Some(f.evidence_note);
-            c.verified = Some(f.verified);
-            if f.paper_consent {
-                c.consent = Some("paper".into());
-            }
-        }
-        "helper" => c.helper = Some(f.helper),
-        "plan" => {
-            let mut actions = Vec::new();
-            for (i, what) in f.what.iter().enumerate() {
-                let due = f.due.get(i).map(|d| d.trim()).filter(|d| !d.is_empty());
-                let due = match due {
-                    Some(d) => Some(d.parse().map_err(|_| format!("第 {} 项措施的日期无效", i + 1))?),
-                    None => None,
-                };
-                actions.push(PlanAction {
-                    what: what.clone(),
-                    owner: f.owner.get(i).cloned().unwrap_or_default(),
-                    due,
-                    done: f.done.iter().any(|d| d == &i.to_string()),
-                });
-            }
-            c.goals = Some(f.goals);
-            c.actions = Some(actions);
-            if !f.plan_state.is_empty() {
-                c.plan_state = Some(f.plan_state);
-            }
-        }
-        "plan_state" => c.plan_state = Some(f.plan_state),
-        "progress" => {
-            c.training = Some(f.training);
-            c.subsidy = Some(f.subsidy);
-            c.case_state = Some(f.case_state);
-        }
-        "recommended" => {
-            let mut ids = Vec::new();
-            for t in f.recommended.split([',', '\n', ' ', '，']).map(str::trim).filter(|t| !t.is_empty()) {
-                ids.push(Uuid::parse_str(t).map_err(|_| format!("“{t}”不是岗位编号"))?);
-            }
-            c.recommended = Some(ids);
-        }
-        _ => return Err("未知的表单".into()),
-    }
-    Ok(c)
-}
-
-/// Saves one part of a file; a refused change comes back on the page with its message.
-pub async fn file_submit(
-    State(state): State<AppState>,
-    lang: Lang,
-    SignedIn(me): SignedIn,
-    OriginalUri(uri): OriginalUri,
-    Path(id): Path<Uuid>,
-    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
-) -> Result<Response, AppError> {
-    let f = FileForm::from_pairs(pairs);
-    let event = AuditEvent::new("hardship_change").target(format!("graduate:{id}"), None).detail(f.part.clone());
-    let changes = match changes_of(f) {
-        Ok(c) => c,
-        Err(message) => {
-            let res = file_page(&state, lang, &me, &uri, id, Some(message), false).await?;
-            return Ok(event.result("invalid_form").attach(res));
-        }
-    };
-    match state.hardship().change(&me.actor, id, &changes, state.reads(&me)).await {
-        Ok((v, grant, _)) => {
-            let event = event.target(format!("graduate:{id}"), Some(&v.programme_path));
-            let event = match &grant {
-                Some(g) => event.by(g),
-                None => event,
-            };
-            Ok(event.attach(Redirect::to(&format!("/hardship/graduates/{id}?done=saved")).into_response()))
-        }
-        Err(e) if matches!(e.kind, jiuye_app::ErrorKind::Unprocessable | jiuye_app::ErrorKind::Conflict) => {
-            let code = e.code.as_str();
-            let res = file_page(&state, lang, &me, &uri, id, Some(e.message.clone()), false).await?;
-            Ok(event.result(code).attach(res))
-        }
-        Err(e) => Ok(audited(event, Err(e.into()))),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "hardship_import.html")]
-struct ImportPage {
-    base: Base,
-    columns: &'static [&'static str],
-    error: Option<String>,
-    rows: Vec<(usize, String, String)>,
-}
-
-/// The import form (ledger keepers).
-pub async fn import_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    SignedIn(me): SignedIn,
-    OriginalUri(uri): OriginalUri,
-) -> Result<Response, AppError> {
-    state.hardship().ledger_university(&me.actor, None).await?;
-    let base = Base::new(&state, lang, "hardship", &uri).signed_in(&me);
-    render(&ImportPage { base, columns: &jiuye_app::hardship::TEMPLATE_COLUMNS, error: None, rows: Vec::new() })
-}
-
-/// Imports the uploaded file; row errors come back on the page.
-pub async fn import_submit(
-    State(state): State<AppState>,
-    lang: Lang,
-    SignedIn(me): SignedIn,
-    OriginalUri(uri): OriginalUri,
-    mut multipart: axum::extract::Multipart,
-) -> Result<Response, AppError> {
-    let event = AuditEvent::new("hardship_import");
-    let hardship = state.hardship();
-    let (org, grant) = match hardship.ledger_university(&me.actor, None).await {
-        Ok(x) => x,
-        Err(e) => return Ok(audited(event, Err(e.into()))),
-    };
-    let event = event.target(format!("org:{}", org.code), Some(&org.path)).by(&grant);
-    let mut file: Option<(String, Vec<u8>)> = None;
-    while let Ok(Some(field)) = multipart.next_field().await {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("upload.xlsx").to_owned();
-            let bytes = field.bytes().await.map_err(|_| {
-                AppError::new(StatusCode::BAD_REQUEST, jiuye_domain::ErrorCode::InvalidFile, "文件上传不完整")
-            })?;
-            file = Some((name, bytes.to_vec()));
-        }
-    }
-    let base = Base::new(&state, lang, "hardship", &uri).signed_in(&me);
-    let columns = &jiuye_app::hardship::TEMPLATE_COLUMNS;
-    let Some((name, bytes)) = file.filter(|f| !f.1.is_empty()) else {
-        let res = render(&ImportPage { base, columns, error: Some("请选择文件".into()), rows: Vec::new() })?;
-        return Ok(event.result("invalid_file").attach((StatusCode::BAD_REQUEST, res).into_response()));
-    };
-    let result = {
-        let _permit = state.imports.acquire().await;
-        hardship.import(&me.actor, &org, &name, &bytes).await
-    };
-    let (status, error, rows, code) = match result {
-        Ok(o) => {
-            return Ok(event
-                .detail(format!("opened {}", o.opened))
-                .attach(Redirect::to("/hardship?done=imported").into_response()));
-        }
-        Err(jiuye_app::rosters::ImportFailure::Rows(errors)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!("文件有 {} 处错误，未导入任何数据；请按行号和列名修改后重新上传", errors.len()),
-            errors.into_iter().map(|e| (e.row, e.column, e.reason)).collect(),
-            "invalid_roster",
-        ),
-        Err(jiuye_app::rosters::ImportFailure::File(e)) => {
-            (StatusCode::BAD_REQUEST, e.to_string(), Vec::new(), "invalid_file")
-        }
-        Err(jiuye_app::rosters::ImportFailure::Other(e)) => return Ok(audited(event, Err(e.into()))),
-    };
-    let res = render(&ImportPage { base, columns, error: Some(error), rows })?;
-    Ok(event.result(code).attach((status, res).into_response()))
 }
 
 #[derive(Template)]

@@ -13,6 +13,11 @@ pub fn local_datetime(t: DateTime<Utc>) -> String {
     t.with_timezone(&shanghai()).format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
+/// A Beijing wall-clock time (a `datetime-local` field) as a moment.
+pub fn from_shanghai(local: chrono::NaiveDateTime) -> Option<DateTime<Utc>> {
+    local.and_local_timezone(shanghai()).single().map(|t| t.with_timezone(&Utc))
+}
+
 /// `2024-05-01 08:30` in Beijing time.
 pub fn local_minute(t: DateTime<Utc>) -> String {
     t.with_timezone(&shanghai()).format("%Y-%m-%d %H:%M").to_string()

@@ -240,3 +240,62 @@ async fn the_page_books_and_cancels_in_one_tap_and_publishes_slots() {
         f.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn advisors_keep_notes_and_the_graduate_sees_only_those_shared_with_them() {
+    for f in fixtures().await {
+        let advisor = token_for(&f, "demo_advisor").await;
+        let graduate = token_for(&f, "demo_graduate").await;
+        let employer = token_for(&f, "demo_employer").await;
+        let counselor = token_for(&f, "demo_counselor").await;
+        let me = call(&f.app, Method::GET, "/api/v1/me", None, &Auth::Bearer(&graduate)).await.json();
+        let id = me["grants"][0]["subject_id"].as_str().unwrap().to_owned();
+        let path = format!("/api/v1/graduates/{id}/guidance-notes");
+        let team = json!({"body": "简历项目经历偏弱，下次模拟面试重点练 STAR 表达"});
+        let shared = json!({"body": "建议把实习经历放在教育背景前面，并投递成都的两家国企", "shared": true});
+        for body in [team.clone(), shared] {
+            let r = call(&f.app, Method::POST, &path, Some(body), &Auth::Bearer(&advisor)).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}: {}", f.name, r.body);
+        }
+        let all = call(&f.app, Method::GET, &path, None, &Auth::Bearer(&advisor)).await.json();
+        assert_eq!(all.as_array().unwrap().len(), 2, "{all}");
+        let mine = call(&f.app, Method::GET, "/api/v1/me/guidance-notes", None, &Auth::Bearer(&graduate)).await;
+        assert_eq!(mine.status, StatusCode::OK, "{}", mine.body);
+        let mine = mine.json();
+        assert_eq!(mine.as_array().unwrap().len(), 1, "{mine}");
+        assert!(mine[0]["body"].as_str().unwrap().contains("国企"));
+        for who in [&employer, &counselor, &graduate] {
+            assert_error(&call(&f.app, Method::GET, &path, None, &Auth::Bearer(who)).await, 404, "graduate_not_found");
+            let r = call(&f.app, Method::POST, &path, Some(team.clone()), &Auth::Bearer(who)).await;
+            assert_error(&r, 404, "graduate_not_found");
+        }
+        assert_error(
+            &call(&f.app, Method::GET, "/api/v1/me/guidance-notes", None, &Auth::Bearer(&advisor)).await,
+            403,
+            "forbidden",
+        );
+        for (body, code) in
+            [(json!({"body": "  "}), "invalid_text"), (json!({"body": "字".repeat(2001)}), "text_too_long")]
+        {
+            assert_error(&call(&f.app, Method::POST, &path, Some(body), &Auth::Bearer(&advisor)).await, 422, code);
+        }
+
+        // The pages: the advisor's notes page, the graduate's guidance page with the shared note.
+        let (cookie, _) = login(&f.app, "demo_advisor", jiuye_seed::DEMO_PASSWORD).await;
+        let page = send(
+            &f.app,
+            Request::get(format!("/guidance/graduates/{id}"))
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains("STAR") && page.body.contains("name=\"shared\""));
+        let (gcookie, _) = login(&f.app, "demo_graduate", jiuye_seed::DEMO_PASSWORD).await;
+        let page =
+            send(&f.app, Request::get("/guidance").header(header::COOKIE, gcookie).body(Body::empty()).unwrap()).await;
+        assert!(page.body.contains("国企") && !page.body.contains("STAR"), "{}", page.body);
+        f.cleanup().await;
+    }
+}

@@ -491,6 +491,12 @@ async fn the_pages_show_coverage_open_and_change_a_file_and_let_the_graduate_con
         assert!(stale.body.contains("role=\"alert\""));
         let m = get(format!("/hardship/missing?line=plan&cohort={}", g.cohort), cookie.clone()).await;
         assert_eq!(m.status, StatusCode::OK, "{}", m.body);
+        // The export: every file of the cohort, watermarked first and last with who and when.
+        let csv = get(format!("/hardship/export.csv?cohort={}", g.cohort), cookie.clone()).await;
+        assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
+        let lines: Vec<&str> = csv.body.trim_end().lines().collect();
+        assert!(lines[1].contains("导出人") && lines[lines.len() - 1].contains("导出人"), "{}", csv.body);
+        assert!(csv.body.contains(&g.student_no) && csv.body.contains("零就业家庭"));
 
         // The graduate sees their file and consents from the page.
         let (gcookie, gcsrf) = login(&f.app, "demo_graduate", jiuye_seed::DEMO_PASSWORD).await;
@@ -504,7 +510,38 @@ async fn the_pages_show_coverage_open_and_change_a_file_and_let_the_graduate_con
         assert_eq!(theirs.status, StatusCode::OK, "{}", theirs.body);
         let (ecookie, _) = login(&f.app, "demo_employer", jiuye_seed::DEMO_PASSWORD).await;
         assert_eq!(get(format!("/hardship/graduates/{id}"), ecookie.clone()).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(get("/hardship/export.csv".into(), ccookie.clone()).await.status, StatusCode::FORBIDDEN);
         assert_eq!(get("/hardship".into(), ecookie).await.status, StatusCode::FORBIDDEN);
+
+        // The subsidy table: shipped unverified, corrected by the province's administrators only.
+        let (pcookie, pcsrf) = login(&f.app, "demo_province", jiuye_seed::DEMO_PASSWORD).await;
+        let table = get("/hardship/subsidy".into(), pcookie.clone()).await;
+        assert_eq!(table.status, StatusCode::OK, "{}", table.body);
+        assert!(table.body.contains("未核实") && table.body.contains("action=\"/hardship/subsidy/510000\""));
+        let set = post(
+            "/hardship/subsidy/510000".into(),
+            pcookie.clone(),
+            format!("csrf={pcsrf}&yuan=1500&effective=2023-03-01"),
+        )
+        .await;
+        assert_eq!(set.status, StatusCode::SEE_OTHER, "{}", set.body);
+        assert_eq!(f.store.subsidy_amount("510000").await.unwrap(), Some(1500));
+        let bad = post(
+            "/hardship/subsidy/510000".into(),
+            pcookie.clone(),
+            format!("csrf={pcsrf}&yuan=lots&effective=2023-03-01"),
+        )
+        .await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+        let other =
+            post("/hardship/subsidy/110000".into(), pcookie, format!("csrf={pcsrf}&yuan=1500&effective=2023-03-01"))
+                .await;
+        assert_eq!(other.status, StatusCode::FORBIDDEN, "another province");
+        let by_career =
+            post("/hardship/subsidy/510000".into(), cookie.clone(), format!("csrf={csrf}&yuan=1&effective=2023-03-01"))
+                .await;
+        assert_eq!(by_career.status, StatusCode::FORBIDDEN);
+        assert_eq!(f.store.subsidy_amount("510000").await.unwrap(), Some(1500), "nothing written");
         f.cleanup().await;
     }
 }
