@@ -97,12 +97,6 @@ fn invalid(e: &ContactError) -> Error {
     unprocessable(code, e.message())
 }
 
-/// Whether `actor` sees (and may set) the professional-help mark of a graduate of the programme
-/// at `programme_path`.
-fn sees_help_mark(actor: &Actor, programme_path: &str) -> bool {
-    access::can(actor, Action::SeeProfessionalHelp, &Resource::at(programme_path)).is_some()
-}
-
 fn missing() -> Error {
     Error::not_found(ErrorCode::GraduateNotFound, "找不到该毕业生")
 }
@@ -113,6 +107,78 @@ fn placed(status: DestStatus, code: Option<&str>) -> bool {
 }
 
 impl FollowUp<'_> {
+    /// The psychology contact of the university of the programme at `programme_path`.
+    async fn contact_of(&self, programme_path: &str) -> Result<Option<Uuid>, Error> {
+        let Some(code) = programme_path.split('/').nth(2).and_then(|c| jiuye_domain::OrgCode::parse(c).ok()) else {
+            return Ok(None);
+        };
+        let Some(uni) = self.store.org_by_code(&code).await? else { return Ok(None) };
+        Ok(self.store.psychology_contact(uni.id).await?)
+    }
+
+    /// Whether `actor` sees (and may set) the professional-help mark of a graduate of the
+    /// programme at `programme_path`.
+    async fn sees_help_mark(&self, actor: &Actor, programme_path: &str) -> Result<bool, Error> {
+        if access::can(actor, Action::SeeProfessionalHelp, &Resource::at(programme_path)).is_some() {
+            return Ok(true);
+        }
+        let contact = self.contact_of(programme_path).await?;
+        Ok(access::sees_professional_help(actor, programme_path, contact))
+    }
+
+    /// Appoints the career centre's psychology contact of a university (`org`, default the
+    /// caller's own): a career-centre account there (`username`), or nobody (`None`). Answers
+    /// the university and the grant it was done under.
+    pub async fn appoint_psychology_contact(
+        &self,
+        actor: &Actor,
+        org: Option<&str>,
+        username: Option<&str>,
+    ) -> Result<(jiuye_domain::Org, ScopedGrant), Error> {
+        let code = match org.map(str::trim).filter(|o| !o.is_empty()) {
+            Some(c) => c.to_owned(),
+            None => {
+                let scope = access::scope_paths(actor, Action::AppointPsychologyContact);
+                let first = scope.first().ok_or_else(Error::forbidden)?;
+                first.rsplit('/').next().unwrap_or_default().to_owned()
+            }
+        };
+        let uni = crate::orgs::by_code(self.store, &code).await?;
+        let grant =
+            crate::access::authorize(actor, Action::AppointPsychologyContact, &Resource::at(&uni.path))?.clone();
+        if uni.kind != jiuye_domain::OrgKind::University {
+            return Err(unprocessable(ErrorCode::InvalidOrg, "心理联络人按高校指定"));
+        }
+        let user = match username.map(str::trim).filter(|u| !u.is_empty()) {
+            None => None,
+            Some(name) => {
+                let refuse = || {
+                    unprocessable(
+                        ErrorCode::InvalidHelper,
+                        format!("“{name}”不是本校就业指导中心的账号，不能担任心理联络人"),
+                    )
+                };
+                let u = self.store.user_by_username(name).await?.ok_or_else(refuse)?;
+                let grants: Vec<ScopedGrant> = self.store.grants_of(u.id).await?.into_iter().map(|g| g.grant).collect();
+                if !access::may_be_psychology_contact(&grants, &uni.path) {
+                    return Err(refuse());
+                }
+                Some(u.id)
+            }
+        };
+        self.store.set_psychology_contact(uni.id, user, actor.user_id, Utc::now()).await?;
+        Ok((uni, grant))
+    }
+
+    /// The psychology contact of the caller's university (their display name and username), for
+    /// those who follow its graduates up.
+    pub async fn psychology_contact(&self, actor: &Actor) -> Result<Option<(String, String)>, Error> {
+        let scope = access::scope_paths(actor, Action::FollowUp);
+        let Some(path) = scope.first() else { return Err(Error::forbidden()) };
+        let Some(id) = self.contact_of(path).await? else { return Ok(None) };
+        Ok(self.store.user_by_id(id).await?.map(|u| (u.display_name, u.username)))
+    }
+
     fn hardship(&self) -> crate::hardship::Hardship<'_> {
         crate::hardship::Hardship { store: self.store, keys: self.keys, today: self.today }
     }
@@ -178,7 +244,7 @@ impl FollowUp<'_> {
     ) -> Result<(ContactView, GraduateView, ScopedGrant), Error> {
         let (g, grant) = self.followed(actor, id).await?;
         let grant = grant.clone();
-        let help_mark = sees_help_mark(actor, &g.programme_path);
+        let help_mark = self.sees_help_mark(actor, &g.programme_path).await?;
         // Only those who may see the mark may set it.
         let raw = RawContact { professional_help: raw.professional_help && help_mark, ..raw.clone() };
         let c = followup::check(&raw, self.today).map_err(|e| invalid(&e))?;
@@ -207,7 +273,7 @@ impl FollowUp<'_> {
     /// Graduate `id`'s contacts, newest first, with today's flags (a sensitive read: logged).
     pub async fn graduate_log(&self, actor: &Actor, id: Uuid, reads: Reads<'_>) -> Result<GraduateLog, Error> {
         let (g, grant) = self.followed(actor, id).await?;
-        let help_mark = sees_help_mark(actor, &g.programme_path);
+        let help_mark = self.sees_help_mark(actor, &g.programme_path).await?;
         let read = Read {
             kind: ReadKind::FollowUp,
             subject_id: Some(id),
@@ -312,10 +378,18 @@ impl FollowUp<'_> {
             by_graduate.insert(row.contact.graduate_id, row);
         }
         let mut out = Vec::with_capacity(graduates.len());
+        let mut marks = std::collections::HashMap::new();
         for g in graduates {
             let last = match by_graduate.remove(&g.id) {
                 Some(row) => {
-                    let help_mark = sees_help_mark(actor, &row.programme_path);
+                    let help_mark = match marks.get(&row.programme_path) {
+                        Some(m) => *m,
+                        None => {
+                            let m = self.sees_help_mark(actor, &row.programme_path).await?;
+                            marks.insert(row.programme_path.clone(), m);
+                            m
+                        }
+                    };
                     Some(self.open(row, help_mark)?)
                 }
                 None => None,

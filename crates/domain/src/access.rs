@@ -235,6 +235,8 @@ pub enum Action {
     /// See the confidential mark that a graduate needs professional help: their counselor and
     /// their college's leader.
     SeeProfessionalHelp,
+    /// Appoint the career centre's psychology contact of a university (the career centre).
+    AppointPsychologyContact,
     /// Publish guidance slots (consultations, résumé reviews, mock interviews) at a university or
     /// college and see who booked them.
     PublishGuidance,
@@ -320,6 +322,7 @@ impl Action {
             Action::HandleEscalatedRightsReport => &[Role::MinistryAdmin, Role::ProvinceAdmin],
             Action::FollowUp => &[Role::CareerStaff, Role::CollegeLeader, Role::Counselor],
             Action::SeeProfessionalHelp => &[Role::CollegeLeader, Role::Counselor],
+            Action::AppointPsychologyContact => &[Role::CareerStaff],
             Action::PublishGuidance => &[Role::CareerStaff, Role::Advisor],
             Action::BookGuidance | Action::OwnHardship => &[],
             Action::KeepLedger => &[Role::CareerStaff],
@@ -429,6 +432,22 @@ pub fn owns(actor: &Actor, role: Role, id: Uuid) -> bool {
 /// Whether `actor` holds any grant of `role`.
 pub fn holds(actor: &Actor, role: Role) -> bool {
     actor.grants.iter().any(|g| g.role == role)
+}
+
+/// Whether `actor` sees (and may set) the confidential mark that a graduate of the programme at
+/// `programme_path` needs professional help: the graduate's counselor and college leader, and the
+/// career centre's psychology contact of the graduate's university (`contact`, when appointed),
+/// who must also follow the graduate up there.
+pub fn sees_professional_help(actor: &Actor, programme_path: &str, contact: Option<Uuid>) -> bool {
+    let at = Resource::at(programme_path);
+    can(actor, Action::SeeProfessionalHelp, &at).is_some()
+        || (contact == Some(actor.user_id) && can(actor, Action::FollowUp, &at).is_some())
+}
+
+/// Whether an account holding `grants` may be the psychology contact of the university at
+/// `university_path`: a career-centre account there.
+pub fn may_be_psychology_contact(grants: &[ScopedGrant], university_path: &str) -> bool {
+    grants.iter().any(|g| g.role == Role::CareerStaff && within(university_path, &g.org_path))
 }
 
 /// Why someone may read a hardship file (kept with every read in the read log).
@@ -970,6 +989,7 @@ mod tests {
             Action::HandleEscalatedRightsReport,
             Action::FollowUp,
             Action::SeeProfessionalHelp,
+            Action::AppointPsychologyContact,
             Action::PublishGuidance,
             Action::BookGuidance,
             Action::KeepLedger,

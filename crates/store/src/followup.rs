@@ -48,6 +48,16 @@ pub trait FollowupStore: Send + Sync {
     /// The latest contact of each graduate of `cohort` whose programme lies at or below one of
     /// `paths`.
     async fn latest_contacts_under(&self, paths: &[String], cohort: i32) -> Result<Vec<ContactRow>>;
+    /// The psychology contact of a university, when one is appointed.
+    async fn psychology_contact(&self, university: Uuid) -> Result<Option<Uuid>>;
+    /// Appoints (or, with `None`, removes) a university's psychology contact.
+    async fn set_psychology_contact(
+        &self,
+        university: Uuid,
+        user: Option<Uuid>,
+        by: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
     /// (id, summary, state of mind) of the contacts after `after` in id order (for sealing anew).
     async fn followup_texts(&self, after: Uuid, limit: i64) -> Result<Vec<(Uuid, String, Option<String>)>>;
     /// Replaces a contact's sealed summary and state of mind when they still are `was_summary`
@@ -181,6 +191,44 @@ macro_rules! followup_impl {
                     qb.push(" ORDER BY g.student_no");
                     let rows = qb.build().fetch_all(&self.pool).await?;
                     rows.iter().map(row).collect()
+                }
+
+                async fn psychology_contact(&self, university: Uuid) -> Result<Option<Uuid>> {
+                    Ok(sqlx::query_scalar("SELECT user_id FROM psychology_contacts WHERE university_id = $1")
+                        .bind(university)
+                        .fetch_optional(&self.pool)
+                        .await?)
+                }
+
+                async fn set_psychology_contact(
+                    &self,
+                    university: Uuid,
+                    user: Option<Uuid>,
+                    by: Uuid,
+                    at: chrono::DateTime<chrono::Utc>,
+                ) -> Result<()> {
+                    match user {
+                        Some(u) => {
+                            sqlx::query(
+                                "INSERT INTO psychology_contacts (university_id, user_id, set_by, set_at) \
+                                 VALUES ($1, $2, $3, $4) ON CONFLICT (university_id) DO UPDATE SET \
+                                 user_id = excluded.user_id, set_by = excluded.set_by, set_at = excluded.set_at",
+                            )
+                            .bind(university)
+                            .bind(u)
+                            .bind(by)
+                            .bind(at)
+                            .execute(&self.pool)
+                            .await?;
+                        }
+                        None => {
+                            sqlx::query("DELETE FROM psychology_contacts WHERE university_id = $1")
+                                .bind(university)
+                                .execute(&self.pool)
+                                .await?;
+                        }
+                    }
+                    Ok(())
                 }
 
                 async fn followup_texts(&self, after: Uuid, limit: i64) -> Result<Vec<(Uuid, String, Option<String>)>> {

@@ -82,6 +82,7 @@ pub fn pages() -> (Router<AppState>, Vec<&'static str>) {
         .route("/hardship/graduates/{id}", get(pages::hardship::file_view).post(pages::hardship::file_submit))
         .route("/me/hardship/consent", post(pages::hardship::consent_submit))
         .route("/followup", get(pages::followup::list_page))
+        .route("/followup/psychology-contact", post(pages::followup::appoint_submit))
         .route("/followup/{id}", get(pages::followup::graduate_view).post(pages::followup::graduate_submit))
         .route("/rights", get(pages::safety::rights::rights_page))
         .route("/rights/new", get(pages::safety::rights::new_page).post(pages::safety::rights::new_submit))

@@ -267,7 +267,63 @@ pub async fn alerts(
     Ok(Json(AlertList { cohort, total: items.len(), items: items.into_iter().map(alert_item).collect() }))
 }
 
+/// The career centre's psychology contact.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PsychologyContact {
+    /// Absent when none is appointed.
+    pub username: Option<String>,
+    pub display_name: Option<String>,
+}
+
+/// Who the psychology contact of the caller's university is (those who follow its graduates up).
+#[utoipa::path(get, path = "/api/v1/followup/psychology-contact", tag = "followup",
+    responses((status = 200, description = "The contact", body = PsychologyContact),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody)))]
+pub async fn get_psychology_contact(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+) -> Result<Json<PsychologyContact>, AppError> {
+    let c = state.followup().psychology_contact(&caller.actor).await?;
+    Ok(Json(PsychologyContact { display_name: c.as_ref().map(|c| c.0.clone()), username: c.map(|c| c.1) }))
+}
+
+/// The appointment.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Appointment {
+    /// The university (default: the caller's own).
+    pub org: Option<String>,
+    /// A career-centre account of that university; null or empty to appoint nobody.
+    pub username: Option<String>,
+}
+
+/// Appoints the career centre's psychology contact (the career centre): with counselors and
+/// college leaders, the only one who sees that a graduate needs professional help.
+#[utoipa::path(put, path = "/api/v1/followup/psychology-contact", tag = "followup", request_body = Appointment,
+    responses((status = 204, description = "Appointed"),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`org_not_found`", body = ErrorBody),
+        (status = 422, description = "`invalid_helper`: not a career-centre account of the university; `invalid_org`", body = ErrorBody)))]
+pub async fn put_psychology_contact(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Json(a): Json<Appointment>,
+) -> Response {
+    let event = AuditEvent::new("psychology_contact_set").detail(a.username.clone().unwrap_or_default());
+    match state.followup().appoint_psychology_contact(&caller.actor, a.org.as_deref(), a.username.as_deref()).await {
+        Ok((uni, grant)) => event
+            .target(format!("org:{}", uni.code), Some(&uni.path))
+            .by(&grant)
+            .attach(StatusCode::NO_CONTENT.into_response()),
+        Err(e) => audited(event, Err(e.into())),
+    }
+}
+
 /// The documented routes of follow-up.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_contacts, add_contact)).routes(routes!(alerts))
+    OpenApiRouter::new()
+        .routes(routes!(list_contacts, add_contact))
+        .routes(routes!(alerts))
+        .routes(routes!(get_psychology_contact, put_psychology_contact))
 }

@@ -82,6 +82,9 @@ struct ListPage {
     total: usize,
     prev_href: Option<String>,
     next_href: Option<String>,
+    /// The career centre may appoint the psychology contact; who it is (display name).
+    appointer: bool,
+    contact: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -161,7 +164,24 @@ pub async fn list_page(
     };
     let prev_href = (page > 1).then(|| href(page - 1));
     let next_href = (page < pages).then(|| href(page + 1));
-    render(&ListPage { base, org_picker, rows, cohort, text, all, flagged, total, prev_href, next_href })
+    let appointer =
+        !jiuye_domain::access::scope_paths(&me.actor, jiuye_domain::access::Action::AppointPsychologyContact)
+            .is_empty();
+    let contact = state.followup().psychology_contact(&me.actor).await.ok().flatten().map(|c| c.0);
+    render(&ListPage {
+        base,
+        org_picker,
+        rows,
+        cohort,
+        text,
+        all,
+        flagged,
+        total,
+        prev_href,
+        next_href,
+        appointer,
+        contact,
+    })
 }
 
 /// A contact as the log shows it.
@@ -376,5 +396,28 @@ pub async fn graduate_submit(
             Ok(event.result(e.code.as_str()).attach((StatusCode::UNPROCESSABLE_ENTITY, page).into_response()))
         }
         Err(e) => Ok(audited(event, Err(e.into()))),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AppointForm {
+    #[serde(default)]
+    username: String,
+}
+
+/// The career centre appoints its psychology contact from the list page.
+pub async fn appoint_submit(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    axum::Form(f): axum::Form<AppointForm>,
+) -> Response {
+    let event = AuditEvent::new("psychology_contact_set").detail(f.username.clone());
+    let who = Some(f.username.as_str()).filter(|u| !u.trim().is_empty());
+    match state.followup().appoint_psychology_contact(&me.actor, None, who).await {
+        Ok((uni, grant)) => event
+            .target(format!("org:{}", uni.code), Some(&uni.path))
+            .by(&grant)
+            .attach(Redirect::to("/followup").into_response()),
+        Err(e) => audited(event, Err(e.into())),
     }
 }

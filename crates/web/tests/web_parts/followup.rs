@@ -216,3 +216,54 @@ async fn the_pages_list_whom_to_reach_and_log_a_contact_from_a_form() {
         f.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn the_career_centres_psychology_contact_alone_in_the_centre_sees_the_confidential_mark() {
+    for f in fixtures().await {
+        let id = demo_graduate(&f).await;
+        let career = token_for(&f, "demo_career").await;
+        let counselor = token_for(&f, "demo_counselor").await;
+        let body = json!({"username": "fu_psych", "display_name": "心理联络人", "password": "Psych-Contact-9",
+            "role": "career_staff", "org": "4151010610"});
+        let r = call(&f.app, Method::POST, "/api/v1/users", Some(body), &Auth::Bearer(&career)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}: {}", f.name, r.body);
+        let psych = token_for(&f, "fu_psych").await;
+        let path = format!("/api/v1/graduates/{id}/contacts");
+        let contact =
+            json!({"channel": "in_person", "summary": "情绪低落，建议心理咨询", "mood": 1, "professional_help": true});
+        assert_eq!(
+            call(&f.app, Method::POST, &path, Some(contact), &Auth::Bearer(&counselor)).await.status,
+            StatusCode::CREATED
+        );
+        let mark = |token: String| {
+            let app = f.app.clone();
+            let path = path.clone();
+            async move {
+                let log = call(&app, Method::GET, &path, None, &Auth::Bearer(&token)).await.json();
+                log["items"][0].get("professional_help").cloned()
+            }
+        };
+        assert_eq!(mark(psych.clone()).await, None, "not yet appointed");
+
+        let appoint = |token: String, who: serde_json::Value| {
+            let app = f.app.clone();
+            async move {
+                let body = json!({"username": who});
+                call(&app, Method::PUT, "/api/v1/followup/psychology-contact", Some(body), &Auth::Bearer(&token)).await
+            }
+        };
+        assert_error(&appoint(counselor.clone(), json!("fu_psych")).await, 403, "forbidden");
+        assert_error(&appoint(career.clone(), json!("demo_counselor")).await, 422, "invalid_helper");
+        assert_eq!(appoint(career.clone(), json!("fu_psych")).await.status, StatusCode::NO_CONTENT);
+        assert_eq!(mark(psych.clone()).await, Some(json!(true)), "{}: the contact sees the mark", f.name);
+        assert_eq!(mark(career.clone()).await, None, "the rest of the centre does not");
+        assert_eq!(mark(counselor.clone()).await, Some(json!(true)));
+        let who = call(&f.app, Method::GET, "/api/v1/followup/psychology-contact", None, &Auth::Bearer(&counselor))
+            .await
+            .json();
+        assert_eq!(who["username"], "fu_psych", "{who}");
+        assert_eq!(appoint(career.clone(), serde_json::Value::Null).await.status, StatusCode::NO_CONTENT);
+        assert_eq!(mark(psych).await, None, "removed");
+        f.cleanup().await;
+    }
+}
