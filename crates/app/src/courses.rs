@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use jiuye_domain::OrgKind;
-use jiuye_domain::access::{self, Action, Actor, Resource, Role, ScopedGrant};
+use jiuye_domain::access::{self, Action, Actor, Resource, ScopedGrant};
 use jiuye_domain::courses::{self, CourseError, CourseKind};
 use jiuye_store::Repository;
 use jiuye_store::courses::{CourseRecord, CourseRow, RollRow};
@@ -64,12 +64,6 @@ fn invalid(e: &CourseError) -> Error {
     Error::new(ErrorKind::Unprocessable, code, e.message())
 }
 
-/// The caller's own graduate record, when they may take part in guidance.
-fn learner(actor: &Actor) -> Option<Uuid> {
-    access::subject_of(actor, Role::Graduate)
-        .filter(|g| access::can(actor, Action::BookGuidance, &Resource::owned("", *g)).is_some())
-}
-
 impl Courses<'_> {
     /// Publishes a lesson; answers it with the grant it was published under.
     pub async fn publish(&self, actor: &Actor, input: &NewCourse<'_>) -> Result<(CourseRow, ScopedGrant), Error> {
@@ -109,9 +103,7 @@ impl Courses<'_> {
     /// The caller's graduate record and the organisations whose lessons they see (their
     /// university and college).
     async fn learner_orgs(&self, actor: &Actor) -> Result<(Uuid, [Uuid; 2]), Error> {
-        let me = learner(actor).ok_or_else(Error::forbidden)?;
-        let g = self.store.graduate_view(me).await?.ok_or_else(Error::forbidden)?;
-        Ok((me, [g.graduate.org_id, g.graduate.college_id]))
+        crate::guidance::learner_orgs(self.store, actor).await
     }
 
     /// The lessons of the caller's university and college that have not ended, with their own

@@ -80,6 +80,14 @@ fn booker(actor: &Actor) -> Option<Uuid> {
         .filter(|g| access::can(actor, Action::BookGuidance, &Resource::owned("", *g)).is_some())
 }
 
+/// The caller's own graduate record and the organisations whose guidance (slots, courses) they
+/// see: their university and college. `403` for anyone but a graduate.
+pub(crate) async fn learner_orgs(store: &dyn Repository, actor: &Actor) -> Result<(Uuid, [Uuid; 2]), Error> {
+    let me = booker(actor).ok_or_else(Error::forbidden)?;
+    let view = store.graduate_view(me).await?.ok_or_else(Error::forbidden)?;
+    Ok((me, [view.graduate.org_id, view.graduate.college_id]))
+}
+
 impl Guidance<'_> {
     /// Publishes a slot; answers it with the grant it was published under.
     pub async fn publish(&self, actor: &Actor, input: &NewSlot<'_>) -> Result<(SlotRow, ScopedGrant), Error> {
@@ -129,9 +137,7 @@ impl Guidance<'_> {
     /// The university and college of the caller's own graduate record: where their slots come
     /// from.
     async fn booker_orgs(&self, actor: &Actor) -> Result<(Uuid, [Uuid; 2]), Error> {
-        let me = booker(actor).ok_or_else(Error::forbidden)?;
-        let view = self.store.graduate_view(me).await?.ok_or_else(Error::forbidden)?;
-        Ok((me, [view.graduate.org_id, view.graduate.college_id]))
+        learner_orgs(self.store, actor).await
     }
 
     /// A graduate's open slots and bookings.

@@ -6,7 +6,7 @@ use askama::Template;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::Utc;
 use jiuye_app::courses::{Completion, NewCourse};
 use jiuye_domain::courses::CourseKind;
 use jiuye_store::courses::CourseRow;
@@ -138,12 +138,6 @@ pub async fn courses_page(
     page(&state, lang, &me, &uri, form, None, notice).await
 }
 
-/// A Beijing-time `datetime-local` value as a moment.
-fn moment(s: &str) -> Option<DateTime<Utc>> {
-    let local = NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%dT%H:%M").ok()?;
-    crate::render::time::from_shanghai(local)
-}
-
 /// Publishes a lesson from the form.
 pub async fn publish_submit(
     State(state): State<AppState>,
@@ -153,7 +147,7 @@ pub async fn publish_submit(
     axum::Form(f): axum::Form<CourseForm>,
 ) -> Result<Response, AppError> {
     let event = AuditEvent::new("course_publish");
-    let starts_at = moment(&f.starts_at);
+    let starts_at = crate::render::time::parse_local_minute(&f.starts_at);
     let minutes = f.minutes.trim().parse::<i64>().unwrap_or(0);
     let input = NewCourse {
         org: None,

@@ -5,7 +5,6 @@ use askama::Template;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{DateTime, NaiveDateTime, Utc};
 use jiuye_app::guidance::NewSlot;
 use jiuye_domain::guidance::SlotKind;
 use jiuye_store::guidance::SlotRow;
@@ -174,12 +173,6 @@ pub async fn guidance_page(
     .await
 }
 
-/// A Beijing-time `datetime-local` value as a moment.
-fn moment(s: &str) -> Option<DateTime<Utc>> {
-    let local = NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%dT%H:%M").ok()?;
-    crate::render::time::from_shanghai(local)
-}
-
 /// Publishes a slot from the form.
 pub async fn publish_submit(
     State(state): State<AppState>,
@@ -190,7 +183,7 @@ pub async fn publish_submit(
     axum::Form(f): axum::Form<SlotForm>,
 ) -> Result<Response, AppError> {
     let event = AuditEvent::new("guidance_slot_publish");
-    let starts_at = moment(&f.starts_at);
+    let starts_at = crate::render::time::parse_local_minute(&f.starts_at);
     let minutes = f.minutes.trim().parse::<i64>().unwrap_or(0);
     let new = NewSlot {
         org: None,

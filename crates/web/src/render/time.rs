@@ -13,6 +13,11 @@ pub fn local_datetime(t: DateTime<Utc>) -> String {
     t.with_timezone(&shanghai()).format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
+/// A `datetime-local` field's value (`YYYY-MM-DDTHH:MM`, Beijing time) as a moment.
+pub fn parse_local_minute(s: &str) -> Option<DateTime<Utc>> {
+    from_shanghai(chrono::NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%dT%H:%M").ok()?)
+}
+
 /// A Beijing wall-clock time (a `datetime-local` field) as a moment.
 pub fn from_shanghai(local: chrono::NaiveDateTime) -> Option<DateTime<Utc>> {
     local.and_local_timezone(shanghai()).single().map(|t| t.with_timezone(&Utc))
