@@ -78,8 +78,30 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+/// Where a spawned server's standard error goes, so that a failure can show it.
+fn stderr_log(pid: u32) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("jiuye-cli-test-{}-{pid}.log", std::process::id()))
+}
+
 fn spawn(args: &[&str], extra: &[String]) -> Child {
-    Command::new(BIN).args(args).args(extra).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("spawn jiuye")
+    let log = tempfile::NamedTempFile::new().expect("log file");
+    let err = log.reopen().expect("reopen log");
+    let child = Command::new(BIN)
+        .args(args)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(err))
+        .spawn()
+        .expect("spawn jiuye");
+    log.persist(stderr_log(child.id())).expect("keep log");
+    child
+}
+
+/// The end of a spawned server's standard error.
+fn stderr_tail(child: &Child) -> String {
+    let text = std::fs::read_to_string(stderr_log(child.id())).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(30)..].join("\n")
 }
 
 fn signal(child: &Child, sig: &str) {
@@ -113,7 +135,8 @@ fn listening_addr(child: &mut Child) -> String {
             return addr;
         }
     }
-    panic!("server exited before listening");
+    let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
+    panic!("server exited before listening ({status}); its standard error ends:\n{}", stderr_tail(child));
 }
 
 fn http_get(addr: &str, path: &str) -> (u16, String) {

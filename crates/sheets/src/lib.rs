@@ -146,6 +146,21 @@ pub fn read_table(file_name: &str, bytes: &[u8]) -> Result<Table, SheetError> {
     }
 }
 
+/// Reads the xlsx sheet called `name` into a table (`EmptySheet` when the workbook has none).
+pub fn read_xlsx_sheet(bytes: &[u8], name: &str) -> Result<Table, SheetError> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(SheetError::TooLarge);
+    }
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return Err(SheetError::BadXlsx("不是压缩包格式".into()));
+    }
+    std::panic::catch_unwind(|| {
+        archive::inspect(bytes)?;
+        xlsx::read_sheet(bytes, Some(name))
+    })
+    .unwrap_or_else(|_| Err(SheetError::BadXlsx("文件内容无法解析".into())))
+}
+
 fn cell_text(d: &Data) -> String {
     match d {
         // Whole numbers stored as floats (学号, codes typed as numbers) read back without ".0".

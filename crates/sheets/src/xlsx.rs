@@ -12,9 +12,19 @@ use crate::{MAX_CELLS, MAX_COLUMNS, MAX_ROWS, MAX_TABLE_TEXT_BYTES, SheetError, 
 
 /// Reads the first sheet. The archive must have passed [`crate::archive::inspect`].
 pub(crate) fn read_first_sheet(bytes: &[u8]) -> Result<Table, SheetError> {
+    read_sheet(bytes, None)
+}
+
+/// Reads the sheet called `wanted` (the first when None); a workbook without it reads as empty.
+pub(crate) fn read_sheet(bytes: &[u8], wanted: Option<&str>) -> Result<Table, SheetError> {
     let bad = |e: XlsxError| SheetError::BadXlsx(e.to_string());
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(bad)?;
-    let Some(name) = wb.sheet_names().first().cloned() else {
+    let names = wb.sheet_names();
+    let found = match wanted {
+        Some(w) => names.iter().find(|n| n.as_str() == w).cloned(),
+        None => names.first().cloned(),
+    };
+    let Some(name) = found else {
         return Err(SheetError::EmptySheet);
     };
     let mut cells = match wb.worksheet_cells_reader(&name) {

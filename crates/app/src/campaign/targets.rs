@@ -356,13 +356,15 @@ struct ReportRow {
 /// sends upward: one row per unit one level below the organisation (universities of a
 /// province, colleges of a university, programmes of a college) with visits, employers, new
 /// employers, positions opened and internship bases inside the window, then every target with
-/// its status. Answers the organisation and the workbook's bytes.
+/// its status, then (for readers of the hardship ledger's coverage) the coverage lines of the
+/// newest cohort. Answers the organisation and the workbook's bytes.
 pub async fn report(
     store: &dyn Repository,
     actor: &Actor,
     id: &str,
     q: TargetQuery<'_>,
     today: NaiveDate,
+    hardship: &crate::hardship::Hardship<'_>,
 ) -> Result<(Org, Vec<u8>), Error> {
     use jiuye_sheets::{Cell, Sheet};
     let Targets { org, campaign, items: targets } = self::targets(store, actor, id, q, today).await?;
@@ -479,7 +481,13 @@ pub async fn report(
             })
             .collect(),
     };
-    let bytes = jiuye_sheets::write_xlsx(&[summary, detail])
+    let mut sheets = vec![summary, detail];
+    if let Some(cohort) = store.cohorts().await?.first().copied()
+        && let Some(coverage) = hardship.coverage_sheet(actor, &org, cohort).await?
+    {
+        sheets.push(coverage);
+    }
+    let bytes = jiuye_sheets::write_xlsx(&sheets)
         .map_err(|e| Error::new(ErrorKind::Internal, ErrorCode::InternalError, e.to_string()))?;
     Ok((org, bytes))
 }

@@ -362,3 +362,45 @@ impl Hardship<'_> {
         Ok(Missing { line, org: node, named, unnamed })
     }
 }
+
+impl Hardship<'_> {
+    /// The coverage lines as a worksheet for the campaign report (帮扶覆盖): the organisation and
+    /// each child one level down, the graduates in the ledger, each line and each category.
+    /// Cells are shown as the reader may see them ("<5" outside the career centre). None when
+    /// the reader may not see the ledger's coverage at `org`.
+    pub async fn coverage_sheet(
+        &self,
+        actor: &Actor,
+        org: &Org,
+        cohort: i32,
+    ) -> Result<Option<jiuye_sheets::Sheet>, Error> {
+        use jiuye_sheets::{Cell, Sheet};
+        if access::can(actor, Action::ViewHardshipCoverage, &Resource::at(&org.path)).is_none() {
+            return Ok(None);
+        }
+        let c = self.coverage(actor, Some(&org.code.to_string()), cohort, None).await?;
+        let cell = |n: i64| match hardship::small_cell(n, c.exact).parse::<f64>() {
+            Ok(x) => Cell::Number(x),
+            Err(_) => Cell::Text(hardship::small_cell(n, c.exact)),
+        };
+        let mut headers =
+            vec!["单位代码".to_owned(), "单位名称".to_owned(), "届别".to_owned(), "帮扶对象数".to_owned()];
+        headers.extend(Line::ALL.iter().map(|l| l.zh().to_owned()));
+        headers.extend(Category::ALL.iter().map(|k| format!("其中：{}", k.zh())));
+        let rows = std::iter::once(&c.node)
+            .chain(&c.children)
+            .map(|n| {
+                let mut row = vec![
+                    Cell::Text(n.code.clone()),
+                    Cell::Text(n.name.clone()),
+                    Cell::Number(f64::from(c.cohort)),
+                    cell(n.counts.total),
+                ];
+                row.extend(n.counts.lines.iter().map(|(_, k)| cell(*k)));
+                row.extend(n.counts.categories.iter().map(|(_, k)| cell(*k)));
+                row
+            })
+            .collect();
+        Ok(Some(Sheet { name: "帮扶覆盖".into(), headers, rows }))
+    }
+}

@@ -344,6 +344,23 @@ async fn coverage_adds_up_at_college_university_and_province_and_names_only_read
         let scu_row = universities.iter().find(|u| u["code"] == "4151010610").unwrap();
         assert_eq!(scu_row["total"], opened);
 
+        // The campaign report carries the same coverage lines, for the university and the province.
+        let c = jiuye_domain::campaign::Campaign::parse(jiuye_domain::campaign::SPRING_2023).unwrap();
+        f.store.save_campaign(&c.id, &c.name, jiuye_domain::campaign::SPRING_2023).await.unwrap();
+        for (token, org, want) in [(&career, "4151010610", &uni), (&province, "510000", &p)] {
+            let path = format!("/api/v1/campaigns/2023-spring/report.xlsx?org={org}&as_of=2023-04-30");
+            let r = call(&f.app, Method::GET, &path, None, &Auth::Bearer(token)).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            let sheet = jiuye_sheets::read_xlsx_sheet(&r.bytes, "帮扶覆盖").expect("a coverage sheet");
+            assert_eq!(sheet.headers[..5], ["单位代码", "单位名称", "届别", "帮扶对象数", "已建档（材料已核实）"]);
+            assert_eq!(sheet.rows.len(), 1 + want["children"].as_array().unwrap().len(), "{org}");
+            let top = &sheet.rows[0];
+            assert_eq!(top[0], org);
+            assert_eq!(
+                (top[3].as_str(), top[4].as_str()),
+                (&*want["total"].to_string(), &*line(want, "file").to_string())
+            );
+        }
         // Behind a figure: the career centre sees names; the province only a count.
         let path = format!("/api/v1/hardship/missing?cohort={cohort}&line=file");
         let m = call(&f.app, Method::GET, &path, None, &Auth::Bearer(&career)).await.json();

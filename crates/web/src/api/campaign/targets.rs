@@ -97,7 +97,9 @@ pub async fn campaign_targets(
 /// The campaign's progress as an Excel workbook, the fields a province sends upward: one row per
 /// unit one level below the organisation (universities of a province, colleges of a university,
 /// programmes of a college) with visits, employers, new employers, positions opened and
-/// internship bases inside the window, then every target with its status.
+/// internship bases inside the window, then every target with its status, and for readers of
+/// the hardship ledger's coverage a sheet 帮扶覆盖 with its lines (cells of 1–4 graduates as
+/// "<5" outside the career centre).
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/report.xlsx", tag = "campaigns", params(("id" = String, Path), TargetParams),
     responses((status = 200, description = "Workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (status = 403, description = "`forbidden`", body = ErrorBody), (status = 404, description = "`campaign_not_found`, `org_not_found`", body = ErrorBody)))]
@@ -107,7 +109,8 @@ pub async fn campaign_report(
     Path(id): Path<String>,
     ApiQuery(p): ApiQuery<TargetParams>,
 ) -> Result<axum::response::Response, AppError> {
-    let (org, bytes) = app::report(state.store.as_ref(), &caller.actor, &id, p.query(), today()).await?;
+    let (org, bytes) =
+        app::report(state.store.as_ref(), &caller.actor, &id, p.query(), today(), &state.hardship()).await?;
     Ok(crate::render::download::download(
         bytes,
         crate::api::rosters::XLSX,
