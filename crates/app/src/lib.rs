@@ -10,6 +10,7 @@
 pub mod access;
 pub mod accounts;
 pub mod applications;
+pub mod awards;
 pub mod calendar;
 pub mod campaign;
 pub mod courses;

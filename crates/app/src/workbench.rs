@@ -49,6 +49,8 @@ pub enum Item {
     /// Hardship files waiting for one: plans, closures and subsidies to decide (the career
     /// centre), or one's graduates in difficulty without an approved plan.
     HardshipPending,
+    /// 基层就业卓越奖 nominations waiting for one's university or province.
+    AwardsWaiting,
 }
 
 impl Item {
@@ -69,6 +71,7 @@ impl Item {
             Item::RightsOpen => "rights_open",
             Item::FollowUpToday => "followup_today",
             Item::HardshipPending => "hardship_pending",
+            Item::AwardsWaiting => "awards_waiting",
         }
     }
 }
@@ -219,6 +222,10 @@ pub async fn workbench(
                 href: format!("/hardship/pending?cohort={cohort}"),
             });
         }
+    }
+    let awards = crate::awards::Awards { store, now: Utc::now() };
+    if let Some(count) = awards.waiting(actor).await? {
+        pending.push(Pending { item: Item::AwardsWaiting, count, href: "/awards?waiting=true".into() });
     }
     let rate = match newest_cohort {
         Some(cohort) => unit_rate(store, actor, cohort).await?,

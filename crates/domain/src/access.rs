@@ -258,6 +258,14 @@ pub enum Action {
     /// Give or withdraw one's own consent to the hardship ledger, read one's own file (a
     /// graduate).
     OwnHardship,
+    /// Nominate for the 基层就业卓越奖 at a college: submit, change, resubmit and withdraw (the
+    /// college's leader; the career centre on a college's behalf).
+    NominateAward,
+    /// Forward a university's nominations to the province or return them to the college (the
+    /// career centre).
+    EndorseAward,
+    /// Award or decline the nominations forwarded to a province (its administrators).
+    DecideAward,
 }
 
 impl Action {
@@ -336,6 +344,9 @@ impl Action {
                 Role::Counselor,
             ],
             Action::EditSubsidyTable => &[Role::MinistryAdmin, Role::ProvinceAdmin],
+            Action::NominateAward => &[Role::CareerStaff, Role::CollegeLeader],
+            Action::EndorseAward => &[Role::CareerStaff],
+            Action::DecideAward => &[Role::MinistryAdmin, Role::ProvinceAdmin],
             Action::RecordDemand => &[
                 Role::MinistryAdmin,
                 Role::ProvinceAdmin,
@@ -997,6 +1008,9 @@ mod tests {
             Action::ViewHardshipCoverage,
             Action::EditSubsidyTable,
             Action::OwnHardship,
+            Action::NominateAward,
+            Action::EndorseAward,
+            Action::DecideAward,
         ];
         out.extend(Role::ALL.into_iter().map(Action::Grant));
         out

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod awards;
 pub mod calendar;
 pub mod campaign;
 pub mod codes;

@@ -18,6 +18,7 @@ use jiuye_domain::{
 use jiuye_store::{Repository, StoreError, well_known_org_id};
 use uuid::Uuid;
 
+mod awards;
 mod followup;
 mod guidance;
 mod hardship;
@@ -877,6 +878,7 @@ pub async fn demo_workflow(
 
     demo_followup(store, keys).await?;
     demo_guidance(store).await?;
+    awards::demo_awards(store).await?;
     let sealing = |e: jiuye_security::SecurityError| SeedError::Plan(format!("cannot seal: {e}"));
     let dispute = |id: Uuid, graduate_id: Uuid, org_id: Uuid, text: &str| -> Result<DisputeRecord, SeedError> {
         Ok(DisputeRecord {

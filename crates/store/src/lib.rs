@@ -25,6 +25,7 @@ pub use common::well_known_org_id;
 /// The most rows one page of any list holds (the web layer refuses larger pages; the store
 /// never reads more whatever it is asked).
 pub const MAX_PAGE: i64 = 1000;
+pub mod awards;
 pub mod calendar;
 pub mod campaign;
 pub mod courses;
@@ -148,6 +149,7 @@ pub trait Repository:
     + guidance::GuidanceStore
     + hardship::HardshipStore
     + calendar::CalendarStore
+    + awards::AwardStore
     + courses::CourseStore
     + Send
     + Sync

@@ -21,6 +21,7 @@ crate::followup::followup_impl!(SqliteStore, sqlx::Sqlite);
 crate::guidance::guidance_impl!(SqliteStore, sqlx::Sqlite);
 crate::hardship::hardship_impl!(SqliteStore, sqlx::Sqlite);
 crate::calendar::calendar_impl!(SqliteStore, sqlx::Sqlite);
+crate::awards::awards_impl!(SqliteStore, sqlx::Sqlite);
 crate::courses::courses_impl!(SqliteStore, sqlx::Sqlite);
 
 /// A node database in one SQLite file.

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod applications;
+pub mod awards;
 pub mod calendar;
 pub mod campaign;
 pub mod courses;
@@ -85,4 +86,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::api::hardship::router())
         .merge(crate::api::calendar::router())
         .merge(crate::api::courses::router())
+        .merge(crate::api::awards::router())
 }

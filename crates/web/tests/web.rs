@@ -18,6 +18,8 @@ use jiuye_store::sqlite::SqliteStore;
 use serde_json::Value;
 use tower::ServiceExt;
 
+#[path = "web_parts/awards.rs"]
+mod awards;
 #[path = "web_parts/calendar.rs"]
 mod calendar;
 #[path = "web_parts/campaign_records.rs"]

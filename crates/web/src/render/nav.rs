@@ -23,6 +23,7 @@ pub enum Dest {
     FollowUp,
     Hardship,
     Guidance,
+    Awards,
     Integrity,
     Stats,
     Campaigns,
@@ -45,7 +46,7 @@ pub enum Dest {
 impl Dest {
     /// Every page, in the order of the menu: the person's own tasks first, then the work queues,
     /// then what everyone may read.
-    const ORDER: [Dest; 26] = [
+    const ORDER: [Dest; 27] = [
         Dest::Home,
         Dest::Applications,
         Dest::MyDestination,
@@ -57,6 +58,7 @@ impl Dest {
         Dest::FollowUp,
         Dest::Hardship,
         Dest::Guidance,
+        Dest::Awards,
         Dest::Integrity,
         Dest::Stats,
         Dest::Campaigns,
@@ -89,6 +91,7 @@ impl Dest {
             Dest::FollowUp => "/followup",
             Dest::Hardship => "/hardship",
             Dest::Guidance => "/guidance",
+            Dest::Awards => "/awards",
             Dest::Integrity => "/integrity",
             Dest::Stats => "/stats",
             Dest::Campaigns => "/campaigns",
@@ -124,6 +127,7 @@ impl Dest {
             Dest::FollowUp => "menu.followup",
             Dest::Hardship => "menu.hardship",
             Dest::Guidance => "menu.guidance",
+            Dest::Awards => "menu.awards",
             Dest::Integrity => "menu.integrity",
             Dest::Stats => "menu.stats",
             Dest::Campaigns => "menu.campaigns",
@@ -184,6 +188,10 @@ pub fn allows(actor: Option<&Actor>, dest: Dest) -> bool {
             access::subject_of(a, Role::Graduate)
                 .is_some_and(|me| access::can(a, Action::BookGuidance, &access::Resource::owned("", me)).is_some())
                 || anywhere(Action::PublishGuidance)
+        }
+        // The 基层就业卓越奖 nominations: the colleges, universities and provinces that move them.
+        Dest::Awards => {
+            anywhere(Action::NominateAward) || anywhere(Action::EndorseAward) || anywhere(Action::DecideAward)
         }
         Dest::Integrity => anywhere(Action::ViewIntegrity),
         Dest::Stats => anywhere(Action::ViewStatistics),

@@ -14,8 +14,14 @@ use super::{Fixture, Reply, fixtures, send};
 
 /// What each demo role finds waiting, in the order shown.
 const ROLES: [(&str, &[&str]); 9] = [
-    ("demo_ministry", &["postings_pending", "postings_reported", "postings_recheck", "corrections", "rights_open"]),
-    ("demo_province", &["postings_pending", "postings_reported", "postings_recheck", "corrections", "rights_open"]),
+    (
+        "demo_ministry",
+        &["postings_pending", "postings_reported", "postings_recheck", "corrections", "rights_open", "awards_waiting"],
+    ),
+    (
+        "demo_province",
+        &["postings_pending", "postings_reported", "postings_recheck", "corrections", "rights_open", "awards_waiting"],
+    ),
     (
         "demo_career",
         &[
@@ -31,6 +37,7 @@ const ROLES: [(&str, &[&str]); 9] = [
             "rights_open",
             "followup_today",
             "hardship_pending",
+            "awards_waiting",
         ],
     ),
     ("demo_leader", &["corrections", "targets_behind"]),
