@@ -96,6 +96,8 @@ const PAGES = [
   ['/guidance', 'demo_graduate'],
   ['/guidance/courses', 'demo_graduate'],
   ['/guidance/courses', 'demo_advisor'],
+  ['/guidance/contests', 'demo_graduate'],
+  ['/guidance/contests', 'demo_advisor'],
   ['/awards', 'demo_career'],
   ['/awards?waiting=true', 'demo_province'],
   ['/hardship/subsidy', 'demo_province'],

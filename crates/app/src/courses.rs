@@ -4,7 +4,6 @@
 //! see each lesson's roll and, per college, how many graduates attended at least one lesson.
 
 use chrono::{DateTime, Utc};
-use jiuye_domain::OrgKind;
 use jiuye_domain::access::{self, Action, Actor, Resource, ScopedGrant};
 use jiuye_domain::courses::{self, CourseError, CourseKind};
 use jiuye_store::Repository;
@@ -67,17 +66,7 @@ fn invalid(e: &CourseError) -> Error {
 impl Courses<'_> {
     /// Publishes a lesson; answers it with the grant it was published under.
     pub async fn publish(&self, actor: &Actor, input: &NewCourse<'_>) -> Result<(CourseRow, ScopedGrant), Error> {
-        let scope = access::scope_paths(actor, Action::PublishGuidance);
-        let Some(home) = scope.first() else { return Err(Error::forbidden()) };
-        let code = match input.org.map(str::trim).filter(|o| !o.is_empty()) {
-            Some(code) => code.to_owned(),
-            None => home.rsplit('/').next().unwrap_or_default().to_owned(),
-        };
-        let org = crate::orgs::by_code(self.store, &code).await?;
-        let grant = crate::access::authorize(actor, Action::PublishGuidance, &Resource::at(&org.path))?.clone();
-        if !matches!(org.kind, OrgKind::University | OrgKind::College) {
-            return Err(Error::new(ErrorKind::Unprocessable, ErrorCode::InvalidOrg, "课程应由学校或院系发布"));
-        }
+        let (org, grant) = crate::guidance::publishing_org(self.store, actor, input.org, "课程").await?;
         let (Some(starts_at), Some(ends_at)) = (input.starts_at, input.ends_at) else {
             return Err(invalid(&CourseError::Time));
         };

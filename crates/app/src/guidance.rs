@@ -88,20 +88,33 @@ pub(crate) async fn learner_orgs(store: &dyn Repository, actor: &Actor) -> Resul
     Ok((me, [view.graduate.org_id, view.graduate.college_id]))
 }
 
+/// The university or college where the caller publishes guidance (slots, courses, contests):
+/// the one named by `org` (its code) or, by default, where the caller's first grant is; answers
+/// it with the grant. `what` names the thing in the refusal of any other kind of organisation.
+pub(crate) async fn publishing_org(
+    store: &dyn Repository,
+    actor: &Actor,
+    org: Option<&str>,
+    what: &str,
+) -> Result<(jiuye_domain::Org, ScopedGrant), Error> {
+    let scope = access::scope_paths(actor, Action::PublishGuidance);
+    let Some(home) = scope.first() else { return Err(Error::forbidden()) };
+    let code = match org.map(str::trim).filter(|o| !o.is_empty()) {
+        Some(code) => code.to_owned(),
+        None => home.rsplit('/').next().unwrap_or_default().to_owned(),
+    };
+    let org = crate::orgs::by_code(store, &code).await?;
+    let grant = crate::access::authorize(actor, Action::PublishGuidance, &Resource::at(&org.path))?.clone();
+    if !matches!(org.kind, OrgKind::University | OrgKind::College) {
+        return Err(unprocessable(ErrorCode::InvalidOrg, format!("{what}应由学校或院系发布")));
+    }
+    Ok((org, grant))
+}
+
 impl Guidance<'_> {
     /// Publishes a slot; answers it with the grant it was published under.
     pub async fn publish(&self, actor: &Actor, input: &NewSlot<'_>) -> Result<(SlotRow, ScopedGrant), Error> {
-        let scope = access::scope_paths(actor, Action::PublishGuidance);
-        let Some(home) = scope.first() else { return Err(Error::forbidden()) };
-        let code = match input.org.map(str::trim).filter(|o| !o.is_empty()) {
-            Some(code) => code.to_owned(),
-            None => home.rsplit('/').next().unwrap_or_default().to_owned(),
-        };
-        let org = crate::orgs::by_code(self.store, &code).await?;
-        let grant = crate::access::authorize(actor, Action::PublishGuidance, &Resource::at(&org.path))?.clone();
-        if !matches!(org.kind, OrgKind::University | OrgKind::College) {
-            return Err(unprocessable(ErrorCode::InvalidOrg, "时段应由学校或院系发布"));
-        }
+        let (org, grant) = publishing_org(self.store, actor, input.org, "时段").await?;
         let (Some(starts_at), Some(ends_at)) = (input.starts_at, input.ends_at) else {
             return Err(invalid(&SlotError::Time));
         };

@@ -13,6 +13,7 @@ pub mod applications;
 pub mod awards;
 pub mod calendar;
 pub mod campaign;
+pub mod contests;
 pub mod courses;
 pub mod destinations;
 pub mod employers;

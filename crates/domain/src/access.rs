@@ -537,6 +537,12 @@ pub fn may_be_helper(grants: &[ScopedGrant], programme_path: &str) -> bool {
     })
 }
 
+/// Whether `actor` may list contests (职业规划大赛、创新创业大赛): anyone but an employer (graduates
+/// enter them, staff and teachers organise and judge them; each contest still checks who sees it).
+pub fn may_list_contests(actor: &Actor) -> bool {
+    actor.grants.iter().any(|g| g.role != Role::Employer)
+}
+
 /// Whether `actor` may reload the node's screening rules (the file in its data directory that
 /// province staff extend): the ministry's and provinces' administrators, who keep the node's
 /// policy data (as for the minimum-wage table).

@@ -9,6 +9,7 @@ pub mod awards;
 pub mod calendar;
 pub mod campaign;
 pub mod codes;
+pub mod contests;
 pub mod courses;
 pub mod demand;
 pub mod destination;

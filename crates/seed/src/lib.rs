@@ -19,6 +19,7 @@ use jiuye_store::{Repository, StoreError, well_known_org_id};
 use uuid::Uuid;
 
 mod awards;
+mod contests;
 mod followup;
 mod guidance;
 mod hardship;
@@ -879,6 +880,7 @@ pub async fn demo_workflow(
     demo_followup(store, keys).await?;
     demo_guidance(store).await?;
     awards::demo_awards(store).await?;
+    contests::demo_contests(store).await?;
     let sealing = |e: jiuye_security::SecurityError| SeedError::Plan(format!("cannot seal: {e}"));
     let dispute = |id: Uuid, graduate_id: Uuid, org_id: Uuid, text: &str| -> Result<DisputeRecord, SeedError> {
         Ok(DisputeRecord {

@@ -28,6 +28,7 @@ pub const MAX_PAGE: i64 = 1000;
 pub mod awards;
 pub mod calendar;
 pub mod campaign;
+pub mod contests;
 pub mod courses;
 pub mod postgres;
 pub mod postings;
@@ -150,6 +151,7 @@ pub trait Repository:
     + hardship::HardshipStore
     + calendar::CalendarStore
     + awards::AwardStore
+    + contests::ContestStore
     + courses::CourseStore
     + Send
     + Sync

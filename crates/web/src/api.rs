@@ -6,6 +6,7 @@ pub mod applications;
 pub mod awards;
 pub mod calendar;
 pub mod campaign;
+pub mod contests;
 pub mod courses;
 pub mod destinations;
 pub mod employers;
@@ -87,4 +88,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::api::calendar::router())
         .merge(crate::api::courses::router())
         .merge(crate::api::awards::router())
+        .merge(crate::api::contests::router())
 }

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod applications;
 pub mod awards;
 pub mod campaign;
+pub mod contests;
 pub mod courses;
 pub mod destinations;
 pub mod employers;

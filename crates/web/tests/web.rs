@@ -24,6 +24,8 @@ mod awards;
 mod calendar;
 #[path = "web_parts/campaign_records.rs"]
 mod campaign_records;
+#[path = "web_parts/contests.rs"]
+mod contests;
 #[path = "web_parts/courses.rs"]
 mod courses;
 #[path = "web_parts/destinations.rs"]
