@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use jiuye_domain::access::{self, Action, Actor, Resource, ScopedGrant};
-use jiuye_domain::destination::{DestStatus, is_placed};
+use jiuye_domain::destination::counts_placed as placed;
 use jiuye_domain::followup::{self, Channel, ContactError, Flag, Mood, Need, RawContact, Standing};
 use jiuye_domain::read_log::ReadKind;
 use jiuye_security::seal::KeyRing;
@@ -99,11 +99,6 @@ fn invalid(e: &ContactError) -> Error {
 
 fn missing() -> Error {
     Error::not_found(ErrorCode::GraduateNotFound, "找不到该毕业生")
-}
-
-/// Whether a graduate has a counted destination that counts as placed.
-fn placed(status: DestStatus, code: Option<&str>) -> bool {
-    matches!(status, DestStatus::Approved | DestStatus::Confirmed) && code.is_some_and(is_placed)
 }
 
 impl FollowUp<'_> {

@@ -13,7 +13,7 @@ mod import;
 
 use chrono::{NaiveDate, Utc};
 use jiuye_domain::access::{self, Action, Actor, HardshipReason, Resource, Role, ScopedGrant};
-use jiuye_domain::destination::{DestStatus, is_placed};
+use jiuye_domain::destination::DestStatus;
 use jiuye_domain::hardship::{
     self, CaseState, Consent, HardshipError, Mover, Plan, PlanAction, PlanState, Profile, Subsidy, Training,
 };
@@ -162,8 +162,7 @@ fn parse<T>(value: &str, f: fn(&str) -> Option<T>, code: ErrorCode, what: &str) 
 
 /// Whether a graduate with this destination counts as placed.
 pub(crate) fn placed(status: &str, code: Option<&str>) -> bool {
-    matches!(DestStatus::from_id(status), Some(DestStatus::Approved | DestStatus::Confirmed))
-        && code.is_some_and(is_placed)
+    DestStatus::from_id(status).is_some_and(|s| jiuye_domain::destination::counts_placed(s, code))
 }
 
 /// A stored state as its enum (a value the checks let in; anything else is a corrupt row).

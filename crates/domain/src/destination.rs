@@ -144,6 +144,12 @@ pub fn is_placed(code: &str) -> bool {
     component_of(code) != Component::NotPlaced
 }
 
+/// Whether a graduate counts as placed: a reviewed record (approved or confirmed) whose code
+/// counts as placed.
+pub fn counts_placed(status: DestStatus, code: Option<&str>) -> bool {
+    matches!(status, DestStatus::Approved | DestStatus::Confirmed) && code.is_some_and(is_placed)
+}
+
 /// Counts for one organisation and cohort. `graduates` is the denominator: every graduate of
 /// the cohort, registered or not.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
