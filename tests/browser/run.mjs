@@ -289,6 +289,27 @@ try {
     await context.close();
   }
 
+  // A nomination (with its history and step forms) and each contest (a judge's score forms)
+  // pass axe and fit 375 px.
+  for (const [who, list, links] of [
+    ['demo_career', '/awards', 'main table a[href^="/awards/"]'],
+    ['demo_counselor', '/guidance/contests', 'main .card h3 a'],
+  ]) {
+    const context = await browser.newContext({ locale: 'zh-CN', bypassCSP: true, viewport: { width: 375, height: 800 } });
+    await signIn(await context.newPage(), who);
+    const page = await context.newPage();
+    await page.goto(`${BASE}${list}`);
+    const hrefs = await page.locator(links).evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    check(`${list} links its items (${who})`, hrefs.length > 0);
+    for (const href of hrefs.slice(0, 2)) {
+      await page.goto(`${BASE}${href}`);
+      const violations = await axe(page);
+      check(`axe: ${href} (${who}) with no violations at any impact level`, violations.length === 0, violations.join('\n     '));
+      check(`${href} fits a 375 px wide phone (${who})`, !(await overflows(page)));
+    }
+    await context.close();
+  }
+
   const contexts = new Map();
   for (const [path, who, expected = 200] of PAGES) {
     let context = contexts.get(who);

@@ -1,5 +1,5 @@
-//! Demo 基层就业卓越奖 nominations: the demo college has nominated two of its graduates who went
-//! to the grassroots (one already forwarded to the province by the career centre) and a teacher,
+//! Demo 基层就业卓越奖 nominations: two graduates of 四川大学 who went to the grassroots (one
+//! already forwarded to the province by the career centre) and a teacher of the demo college,
 //! so that the nomination pages and the workbench are alive on first start.
 
 use chrono::{Datelike, Duration, Utc};
@@ -36,26 +36,28 @@ pub async fn demo_awards(store: &dyn Repository) -> Result<(), SeedError> {
     let Some(college) = store.org_children(&scu).await?.into_iter().map(|c| c.org).next() else { return Ok(()) };
     let now = Utc::now();
     let year = now.year();
+    // Grassroots graduates anywhere in the university, each nominated by their own college.
     let (graduates, _) = store
         .list_graduates(&GraduateQuery {
-            scope_paths: vec![college.path.clone()],
+            scope_paths: vec![scu.path.clone()],
             limit: jiuye_store::MAX_PAGE,
             ..GraduateQuery::default()
         })
         .await?;
-    let grassroots: Vec<Uuid> = graduates
+    let mut plan: Vec<(Option<Uuid>, Uuid, &str, bool)> = Vec::new();
+    for g in graduates
         .iter()
         .filter(|g| g.cohort >= year - awards::RECENT_YEARS)
         .filter(|g| g.dest_code.as_deref().is_some_and(awards::is_grassroots))
-        .map(|g| g.id)
         .take(2)
-        .collect();
-    let mut plan: Vec<(Option<Uuid>, &str, bool)> = grassroots.iter().map(|g| (Some(*g), "", false)).collect();
-    if let Some(first) = plan.first_mut() {
-        first.2 = true;
+    {
+        if let Some(view) = store.graduate_view(g.id).await? {
+            plan.push((Some(g.id), view.graduate.college_id, "", plan.is_empty()));
+        }
     }
-    plan.push((None, "李明华", false));
-    for (i, (graduate, teacher, forwarded)) in plan.into_iter().enumerate() {
+    plan.push((None, college.id, "李明华", false));
+    for (i, (graduate, college_id, teacher, forwarded)) in plan.into_iter().enumerate() {
+        let nominator = if college_id == college.id { college_leader.id } else { career.id };
         let id = Uuid::now_v7();
         let at = now - Duration::days(10 - i as i64);
         let submitted = NominationState::Submitted.id().to_owned();
@@ -63,14 +65,14 @@ pub async fn demo_awards(store: &dyn Repository) -> Result<(), SeedError> {
         let record = NominationRecord {
             id,
             year,
-            college_id: college.id,
+            college_id,
             kind: if graduate.is_some() { "graduate" } else { "teacher" }.into(),
             graduate_id: graduate,
             teacher_name: teacher.to_owned(),
             citation: CITATIONS[if graduate.is_some() { i % 2 } else { 2 }].to_owned(),
             state: submitted.clone(),
             version: 1,
-            created_by: college_leader.id,
+            created_by: nominator,
             created_at: at,
             updated_at: at,
         };
@@ -81,7 +83,7 @@ pub async fn demo_awards(store: &dyn Repository) -> Result<(), SeedError> {
             from_state: String::new(),
             to_state: submitted.clone(),
             reason: String::new(),
-            by_user: college_leader.id,
+            by_user: nominator,
             at,
         };
         if !store.add_nomination(&record, &first).await? {
