@@ -50,7 +50,7 @@ pub struct NominationInput {
 
 /// A step taken on a nomination.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct StepDto {
+pub struct NominationStepDto {
     pub step: String,
     pub from_state: String,
     pub to_state: String,
@@ -84,7 +84,7 @@ pub struct NominationDto {
     pub allowed: Vec<String>,
     /// The history, oldest first (on a single nomination).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub history: Vec<StepDto>,
+    pub history: Vec<NominationStepDto>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -115,7 +115,7 @@ pub(crate) fn nomination_dto(v: NominationView) -> NominationDto {
         history: v
             .steps
             .into_iter()
-            .map(|s| StepDto {
+            .map(|s| NominationStepDto {
                 step: s.step.step,
                 from_state: s.step.from_state,
                 to_state: s.step.to_state,
