@@ -1,6 +1,6 @@
 //! A person's calendar feed (.ics): a secret, revocable address a calendar application reads
-//! without a cookie, holding the graduate's guidance bookings or an advisor's published slots
-//! (fairs will add their events). The token is sealed at rest (bound to the account) so that its
+//! without a cookie, holding the graduate's guidance bookings and the events they registered for,
+//! or an advisor's published slots. The token is sealed at rest (bound to the account) so that its
 //! owner can see the address again, and kept as its SHA-256 to find the account.
 
 use chrono::{DateTime, Utc};
@@ -94,6 +94,8 @@ impl Calendar<'_> {
                 let kind = SlotKind::from_id(&s.slot.kind).map(SlotKind::zh).unwrap_or_default();
                 out.push(slot_event(&s, format!("booking-{booking}@jiuye"), format!("就业指导预约：{kind}")));
             }
+            let events = crate::events::Events { store: self.store, keys: self.keys, now: self.now };
+            out.extend(events.calendar_events(me).await?);
         }
         let scope = access::scope_paths(actor, Action::PublishGuidance);
         if !scope.is_empty() {

@@ -18,6 +18,7 @@ pub mod courses;
 pub mod destinations;
 pub mod employers;
 pub mod error;
+pub mod events;
 pub mod files;
 pub mod followup;
 pub mod guidance;

@@ -266,6 +266,13 @@ pub enum Action {
     EndorseAward,
     /// Award or decline the nominations forwarded to a province (its administrators).
     DecideAward,
+    /// Organise recruitment events (fairs, 宣讲会, online fairs) at or below one's node: create
+    /// them, approve employers' booth bookings, check graduates in, read who came.
+    OrganiseEvent,
+    /// Book booths at events for one's own employer and withdraw the bookings.
+    BookBooth,
+    /// Register for events, take or hand back a held place, show one's ticket (a graduate).
+    RegisterForEvent,
 }
 
 impl Action {
@@ -347,6 +354,10 @@ impl Action {
             Action::NominateAward => &[Role::CareerStaff, Role::CollegeLeader],
             Action::EndorseAward => &[Role::CareerStaff],
             Action::DecideAward => &[Role::MinistryAdmin, Role::ProvinceAdmin],
+            Action::OrganiseEvent => {
+                &[Role::MinistryAdmin, Role::ProvinceAdmin, Role::CareerStaff, Role::CollegeLeader]
+            }
+            Action::BookBooth | Action::RegisterForEvent => &[],
             Action::RecordDemand => &[
                 Role::MinistryAdmin,
                 Role::ProvinceAdmin,
@@ -377,10 +388,13 @@ impl Action {
             | Action::ApplyToPosting
             | Action::ReportRightsViolation
             | Action::BookGuidance
+            | Action::RegisterForEvent
             | Action::OwnHardship => Some(Role::Graduate),
-            Action::ViewEmployer | Action::RecordDemand | Action::PostJob | Action::EditEmployer => {
-                Some(Role::Employer)
-            }
+            Action::ViewEmployer
+            | Action::RecordDemand
+            | Action::PostJob
+            | Action::EditEmployer
+            | Action::BookBooth => Some(Role::Employer),
             _ => None,
         }
     }
@@ -541,6 +555,31 @@ pub fn may_be_helper(grants: &[ScopedGrant], programme_path: &str) -> bool {
 /// enter them, staff and teachers organise and judge them; each contest still checks who sees it).
 pub fn may_list_contests(actor: &Actor) -> bool {
     actor.grants.iter().any(|g| g.role != Role::Employer)
+}
+
+/// The grant under which `actor` organises events of an alliance (高校联盟) whose member
+/// universities lie at `member_paths`: the career centre of a member university (the alliance's
+/// node itself is covered by [`can`] for those above it, the province).
+pub fn organises_for_alliance<'g>(actor: &'g Actor, member_paths: &[String]) -> Option<&'g ScopedGrant> {
+    actor.grants.iter().find(|g| g.role == Role::CareerStaff && member_paths.iter().any(|m| *m == g.org_path))
+}
+
+/// The nodes from which `actor` sees recruitment events (with the nodes above them), and whether
+/// each is a graduate's own programme: every grant but an employer's (employers see events that
+/// take booth bookings instead).
+pub fn event_reach(actor: &Actor) -> Vec<(&str, bool)> {
+    actor
+        .grants
+        .iter()
+        .filter(|g| g.role != Role::Employer)
+        .map(|g| (g.org_path.as_str(), g.role == Role::Graduate))
+        .collect()
+}
+
+/// Whether `actor` may list recruitment events: everyone signed in (graduates register, employers
+/// book booths, staff organise and follow); each event still checks who sees it.
+pub fn may_list_events(actor: &Actor) -> bool {
+    !actor.grants.is_empty()
 }
 
 /// Whether `actor` may reload the node's screening rules (the file in its data directory that
@@ -1017,6 +1056,9 @@ mod tests {
             Action::NominateAward,
             Action::EndorseAward,
             Action::DecideAward,
+            Action::OrganiseEvent,
+            Action::BookBooth,
+            Action::RegisterForEvent,
         ];
         out.extend(Role::ALL.into_iter().map(Action::Grant));
         out

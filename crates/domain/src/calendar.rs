@@ -1,6 +1,7 @@
-//! iCalendar (RFC 5545) for a person's feed: their guidance bookings (and, later, the fairs
-//! they registered for), readable by any calendar application. Text is escaped (§3.3.11), lines
-//! are folded at 75 octets without splitting a character (§3.1), times are UTC
+//! iCalendar (RFC 5545) for a person's feed (their guidance bookings and the events they
+//! registered for) and a university's public event calendar, readable by any calendar
+//! application. Text is escaped (§3.3.11), lines are folded at 75 octets without splitting a
+//! character (§3.1), times are UTC
 //! (`YYYYMMDDTHHMMSSZ`, §3.3.5), and lines end with CRLF.
 
 use chrono::{DateTime, Utc};

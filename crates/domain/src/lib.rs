@@ -16,6 +16,7 @@ pub mod destination;
 pub mod employer;
 pub mod error;
 pub mod error_code;
+pub mod events;
 pub mod followup;
 pub mod guidance;
 pub mod hardship;

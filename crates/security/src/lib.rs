@@ -371,6 +371,16 @@ pub mod seal {
             cipher.decrypt(&nonce, &blob[NONCE_LEN..]).map_err(|_| SecurityError::Unauthentic)
         }
 
+        /// A key for one purpose (signing event tickets, …), derived from the ring's oldest
+        /// sealing key so that adding a key does not invalidate what was signed before: HMAC-SHA256
+        /// of `jiuye derive`, a zero byte and the purpose. None when the ring holds no key.
+        pub fn derived_key(&self, purpose: &str) -> Option<[u8; 32]> {
+            let (_, key) = self.keys.first()?;
+            let mut input = b"jiuye derive\0".to_vec();
+            input.extend_from_slice(purpose.as_bytes());
+            Some(super::chain::hmac_sha256(key, &input))
+        }
+
         /// Whether a sealed value uses an older key and should be re-sealed.
         pub fn needs_reseal(&self, sealed: &str) -> bool {
             sealed.split(':').nth(1).and_then(|id| id.parse::<u32>().ok()) != Some(self.current_id())

@@ -30,6 +30,7 @@ pub mod calendar;
 pub mod campaign;
 pub mod contests;
 pub mod courses;
+pub mod events;
 pub mod postgres;
 pub mod postings;
 pub mod read_log;
@@ -152,6 +153,7 @@ pub trait Repository:
     + calendar::CalendarStore
     + awards::AwardStore
     + contests::ContestStore
+    + events::EventStore
     + courses::CourseStore
     + Send
     + Sync

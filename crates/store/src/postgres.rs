@@ -27,6 +27,7 @@ crate::hardship::hardship_impl!(PgStore, sqlx::Postgres);
 crate::calendar::calendar_impl!(PgStore, sqlx::Postgres);
 crate::awards::awards_impl!(PgStore, sqlx::Postgres);
 crate::contests::contests_impl!(PgStore, sqlx::Postgres);
+crate::events::events_impl!(PgStore, sqlx::Postgres);
 crate::courses::courses_impl!(PgStore, sqlx::Postgres);
 
 /// A node database on a PostgreSQL server.

@@ -10,6 +10,7 @@ pub mod contests;
 pub mod courses;
 pub mod destinations;
 pub mod employers;
+pub mod events;
 pub mod followup;
 pub mod guidance;
 pub mod hardship;
@@ -49,6 +50,7 @@ use crate::api::reference::{
         (name = "campaigns", description = "Campaign policies as data (访企拓岗 quotas), visits, bases and the demand survey"),
         (name = "postings", description = "Job postings: scam screening, submission, review, reports, applications"),
         (name = "guidance", description = "Guidance: advisors' slots and graduates' bookings"),
+        (name = "events", description = "Recruitment events (万企进校园): fairs, 宣讲会, online fairs; booths, registration with a waiting line, signed tickets and check-in"),
         (name = "followup", description = "Counselor follow-up: contacts with each graduate, alerts"),
         (name = "safety", description = "Job-seeking safety: screening rules, rights reports, safety education"),
         (name = "operations", description = "Health and metrics"),
@@ -89,4 +91,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::api::courses::router())
         .merge(crate::api::awards::router())
         .merge(crate::api::contests::router())
+        .merge(crate::api::events::router())
 }

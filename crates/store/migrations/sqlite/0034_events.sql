@@ -1,0 +1,87 @@
+-- Recruitment events (万企进校园): fairs, 宣讲会, workplace days and online fairs organised by a
+-- college, university, alliance or province; their booths (a booth holds `capacity` employers;
+-- `held` counts the pending and approved bookings), employers' booth bookings with the postings
+-- they bring, graduates' registrations (`taken` counts the places held, registered or offered;
+-- the rest wait in line) and check-in scans (one row per scan nonce, so a retry counts once).
+CREATE TABLE events (
+    id           BLOB PRIMARY KEY,
+    org_id       BLOB NOT NULL REFERENCES orgs (id),
+    kind         TEXT NOT NULL CHECK (kind IN ('campus_fair', 'college_fair', 'presentation', 'workplace_day', 'online_fair')),
+    theme        TEXT NOT NULL CHECK (theme IN ('none', 'sme_100_days', 'western', 'hongzhi')),
+    title        TEXT NOT NULL,
+    description  TEXT NOT NULL,
+    venue        TEXT NOT NULL,
+    online       INTEGER NOT NULL,
+    stream_url   TEXT NOT NULL,
+    starts_at    TEXT NOT NULL,
+    ends_at      TEXT NOT NULL,
+    places       INTEGER NOT NULL CHECK (places > 0),
+    taken        INTEGER NOT NULL DEFAULT 0 CHECK (taken >= 0 AND taken <= places),
+    hold_hours   INTEGER NOT NULL,
+    booths_open  INTEGER NOT NULL,
+    version      INTEGER NOT NULL DEFAULT 1,
+    cancelled_at TEXT,
+    created_by   BLOB NOT NULL REFERENCES users (id),
+    created_at   TEXT NOT NULL
+);
+CREATE INDEX events_org ON events (org_id, starts_at);
+CREATE INDEX events_starts ON events (starts_at);
+
+CREATE TABLE event_booths (
+    id       BLOB PRIMARY KEY,
+    event_id BLOB NOT NULL REFERENCES events (id),
+    label    TEXT NOT NULL,
+    capacity INTEGER NOT NULL CHECK (capacity > 0),
+    held     INTEGER NOT NULL DEFAULT 0 CHECK (held >= 0 AND held <= capacity),
+    position INTEGER NOT NULL,
+    UNIQUE (event_id, label)
+);
+
+CREATE TABLE booth_bookings (
+    id          BLOB PRIMARY KEY,
+    event_id    BLOB NOT NULL REFERENCES events (id),
+    booth_id    BLOB NOT NULL REFERENCES event_booths (id),
+    employer_id BLOB NOT NULL REFERENCES employers (id),
+    state       TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'rejected', 'withdrawn')),
+    note        TEXT NOT NULL,
+    reason      TEXT NOT NULL DEFAULT '',
+    created_by  BLOB NOT NULL REFERENCES users (id),
+    created_at  TEXT NOT NULL,
+    decided_by  BLOB REFERENCES users (id),
+    decided_at  TEXT
+);
+CREATE UNIQUE INDEX booth_bookings_one_per_employer ON booth_bookings (event_id, employer_id)
+    WHERE state IN ('pending', 'approved');
+CREATE INDEX booth_bookings_employer ON booth_bookings (employer_id);
+
+CREATE TABLE booking_postings (
+    booking_id BLOB NOT NULL REFERENCES booth_bookings (id),
+    posting_id BLOB NOT NULL REFERENCES postings (id),
+    PRIMARY KEY (booking_id, posting_id)
+);
+
+CREATE TABLE event_registrations (
+    id            BLOB PRIMARY KEY,
+    event_id      BLOB NOT NULL REFERENCES events (id),
+    graduate_id   BLOB NOT NULL REFERENCES graduates (id),
+    state         TEXT NOT NULL CHECK (state IN ('registered', 'waitlisted', 'offered', 'cancelled', 'lapsed')),
+    short_code    TEXT NOT NULL,
+    offered_until TEXT,
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    checked_in_at TEXT
+);
+CREATE UNIQUE INDEX event_registrations_one_per_graduate ON event_registrations (event_id, graduate_id)
+    WHERE state IN ('registered', 'waitlisted', 'offered');
+CREATE UNIQUE INDEX event_registrations_code ON event_registrations (event_id, short_code);
+CREATE INDEX event_registrations_line ON event_registrations (event_id, state, created_at);
+CREATE INDEX event_registrations_graduate ON event_registrations (graduate_id);
+
+CREATE TABLE event_checkins (
+    nonce           TEXT PRIMARY KEY,
+    event_id        BLOB NOT NULL REFERENCES events (id),
+    registration_id BLOB NOT NULL REFERENCES event_registrations (id),
+    counted         INTEGER NOT NULL,
+    scanned_by      BLOB NOT NULL REFERENCES users (id),
+    scanned_at      TEXT NOT NULL
+);
