@@ -12,6 +12,8 @@ mod campaign;
 mod destinations;
 #[path = "conformance/employers.rs"]
 mod employers;
+#[path = "conformance/events.rs"]
+mod events;
 #[path = "conformance/followup.rs"]
 mod followup;
 #[path = "conformance/guidance.rs"]

@@ -32,6 +32,8 @@ mod courses;
 mod destinations;
 #[path = "web_parts/employers.rs"]
 mod employers;
+#[path = "web_parts/events.rs"]
+mod events;
 #[path = "web_parts/followup.rs"]
 mod followup;
 #[path = "web_parts/graduates.rs"]
@@ -75,6 +77,8 @@ pub(crate) struct Fixture {
     pub files: std::path::PathBuf,
     /// The application's read log (flush it before looking at what it wrote).
     pub read_log: jiuye_app::read_log::ReadLog,
+    /// The node's key ring (tickets are signed with a key derived from it).
+    pub keys: Arc<jiuye_security::seal::KeyRing>,
     _dir: Option<tempfile::TempDir>,
     pg: Option<(String, String)>,
 }
@@ -98,7 +102,7 @@ async fn seeded(
     store: Store,
     rd: &Arc<RefData>,
     tweak: fn(&mut jiuye_web::WebSettings),
-) -> (Router, std::path::PathBuf, jiuye_app::read_log::ReadLog) {
+) -> (Router, std::path::PathBuf, jiuye_app::read_log::ReadLog, Arc<jiuye_security::seal::KeyRing>) {
     // As on a new node: the store holds the audit key and the empty chain is keyed before anything.
     store.set_audit_key(jiuye_security::chain::AuditKey::new(AUDIT_KEY)).expect("audit key");
     store.reanchor_audit("(测试)").await.expect("key the audit chain");
@@ -115,7 +119,7 @@ async fn seeded(
     let evidence = std::env::temp_dir().join(format!("jiuye-test-evidence-{}", uuid::Uuid::new_v4().simple()));
     let keys = Arc::new(jiuye_security::seal::KeyRing::generate().expect("keys"));
     jiuye_seed::demo_workflow(&*store, &keys, &evidence).await.expect("demo workflow");
-    let mut settings = jiuye_web::WebSettings::with_keys(keys);
+    let mut settings = jiuye_web::WebSettings::with_keys(keys.clone());
     settings.featured_org = Some("510000".into());
     settings.auth.password_cost = jiuye_security::password::Cost::fast_for_tests();
     settings.evidence_dir = evidence;
@@ -123,7 +127,7 @@ async fn seeded(
     settings.read_log = Some(read_log.clone());
     tweak(&mut settings);
     let files = settings.evidence_dir.clone();
-    (jiuye_web::app(store, rd.clone(), settings).expect("app"), files, read_log)
+    (jiuye_web::app(store, rd.clone(), settings).expect("app"), files, read_log, keys)
 }
 
 pub(crate) async fn fixtures() -> Vec<Fixture> {
@@ -137,21 +141,22 @@ pub(crate) async fn fixtures_with(tweak: fn(&mut jiuye_web::WebSettings)) -> Vec
     if let Ok(url) = std::env::var("DATABASE_URL") {
         let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
         let pg: Store = Arc::new(PgStore::connect(&url, Some(&schema)).await.expect("postgres"));
-        let (app, files, read_log) = seeded(pg.clone(), &rd, tweak).await;
+        let (app, files, read_log, keys) = seeded(pg.clone(), &rd, tweak).await;
         return vec![Fixture {
             name: "postgres",
             app,
             store: pg,
             files,
             read_log,
+            keys,
             _dir: None,
             pg: Some((url, schema)),
         }];
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let sqlite: Store = Arc::new(SqliteStore::open(&dir.path().join("jiuye.db")).await.expect("sqlite"));
-    let (app, files, read_log) = seeded(sqlite.clone(), &rd, tweak).await;
-    vec![Fixture { name: "sqlite", app, store: sqlite, files, read_log, _dir: Some(dir), pg: None }]
+    let (app, files, read_log, keys) = seeded(sqlite.clone(), &rd, tweak).await;
+    vec![Fixture { name: "sqlite", app, store: sqlite, files, read_log, keys, _dir: Some(dir), pg: None }]
 }
 
 pub(crate) struct Reply {

@@ -2,7 +2,9 @@
 //! it brings; the booking holds the booth while the organiser decides; a rejection or a
 //! withdrawal frees it. A blacklisted or unverified employer cannot book.
 
-use jiuye_domain::access::{Actor, ScopedGrant};
+use jiuye_domain::access::{self, Action, Actor, Resource, Role, ScopedGrant};
+use jiuye_domain::employer::Verification;
+use jiuye_store::employers::EmployerRecord;
 use jiuye_domain::events::{BookingState, EventError};
 use jiuye_domain::posting::PostingStatus;
 use jiuye_store::events::{BookingRecord, BookingRow, BoothBooked, EventRow};
@@ -20,6 +22,24 @@ pub struct BookingInput<'a> {
     pub note: &'a str,
 }
 
+/// The caller's employer, when it may book booths: `403` for anyone but an employer's account,
+/// `422 employer_not_verified` while the employer is not verified or is blacklisted.
+async fn booking_employer(store: &dyn jiuye_store::Repository, actor: &Actor) -> Result<EmployerRecord, Error> {
+    let id = access::subject_of(actor, Role::Employer)
+        .ok_or_else(|| Error::new(ErrorKind::Forbidden, ErrorCode::Forbidden, "只有用人单位账号可以预订展位"))?;
+    let e = store.employer_by_id(id).await?.ok_or_else(Error::forbidden)?;
+    let org_path = store.org_position(e.org_id).await?.map(|(_, _, p)| p).unwrap_or_default();
+    crate::access::authorize(actor, Action::BookBooth, &Resource::owned(&org_path, e.id))?;
+    if e.verification != Verification::Verified {
+        return Err(Error::new(
+            ErrorKind::Unprocessable,
+            ErrorCode::EmployerNotVerified,
+            format!("{} 尚未通过审核（或已被列入黑名单），不能预订展位", e.name),
+        ));
+    }
+    Ok(e)
+}
+
 fn no_booking() -> Error {
     Error::not_found(ErrorCode::BookingNotFound, "没有这条展位预订")
 }
@@ -34,7 +54,7 @@ impl Events<'_> {
         input: &BookingInput<'_>,
     ) -> Result<(BookingRow, EventRow), Error> {
         let (row, _) = self.seen(actor, id).await?;
-        let employer = crate::postings::own_employer(self.store, actor).await?;
+        let employer = booking_employer(self.store, actor).await?;
         if !self.store.booths(id).await?.iter().any(|b| b.id == booth) {
             return Err(Error::not_found(ErrorCode::BoothNotFound, "这场活动没有这个展位"));
         }
@@ -111,7 +131,7 @@ impl Events<'_> {
 
     /// The employer withdraws its booking (pending or approved), freeing the booth.
     pub async fn withdraw_booking(&self, actor: &Actor, id: Uuid, booking: Uuid) -> Result<BookingRow, Error> {
-        let employer = crate::postings::own_employer(self.store, actor).await?;
+        let employer = booking_employer(self.store, actor).await?;
         let found = self
             .store
             .booth_booking(booking)
@@ -128,7 +148,7 @@ impl Events<'_> {
 
     /// The caller's employer's bookings, newest first.
     pub async fn my_bookings(&self, actor: &Actor) -> Result<Vec<(BookingRow, EventRow)>, Error> {
-        let Some(employer) = jiuye_domain::access::subject_of(actor, jiuye_domain::access::Role::Employer) else {
+        let Some(employer) = access::subject_of(actor, Role::Employer) else {
             return Err(Error::forbidden());
         };
         Ok(self.store.employer_bookings(employer).await?)

@@ -11,7 +11,7 @@ use super::identity::{Auth, call, token_for};
 use super::{assert_error, fixtures, send};
 
 /// The events of a feed, each as its (SUMMARY, DTSTART, LOCATION), parsed by the `ical` crate.
-fn events(ics: &str) -> Vec<(String, String, String)> {
+pub(crate) fn events(ics: &str) -> Vec<(String, String, String)> {
     let mut parser = ical::IcalParser::new(std::io::BufReader::new(ics.as_bytes()));
     let cal = parser.next().expect("one calendar").expect("a calendar that parses");
     assert!(parser.next().is_none(), "exactly one calendar");

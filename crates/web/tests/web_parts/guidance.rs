@@ -14,7 +14,7 @@ use super::identity::{Auth, call, login, token_for};
 use super::{Fixture, assert_error, fixtures, send};
 
 /// An API token for a new graduate account of each graduate given.
-async fn graduate_tokens(f: &Fixture, prefix: &str, graduates: &[(Uuid, Uuid)]) -> Vec<String> {
+pub(crate) async fn graduate_tokens(f: &Fixture, prefix: &str, graduates: &[(Uuid, Uuid)]) -> Vec<String> {
     let mut out = Vec::new();
     for (i, (graduate, programme)) in graduates.iter().enumerate() {
         let user = NewUser {
@@ -41,7 +41,7 @@ async fn graduate_tokens(f: &Fixture, prefix: &str, graduates: &[(Uuid, Uuid)]) 
 }
 
 /// Graduates (id, programme id) of a university, the demo graduate left out.
-async fn graduates_of(f: &Fixture, university: &str, n: usize) -> Vec<(Uuid, Uuid)> {
+pub(crate) async fn graduates_of(f: &Fixture, university: &str, n: usize) -> Vec<(Uuid, Uuid)> {
     let org = f.store.org_by_code(&university.parse().unwrap()).await.unwrap().unwrap();
     let q = GraduateQuery { scope_paths: vec![org.path], limit: 200, ..GraduateQuery::default() };
     let (items, _) = f.store.list_graduates(&q).await.unwrap();
