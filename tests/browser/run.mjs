@@ -102,6 +102,10 @@ const PAGES = [
   ['/awards?waiting=true', 'demo_province'],
   ['/hardship/subsidy', 'demo_province'],
   ['/guidance', 'demo_advisor'],
+  ['/events', 'demo_graduate'],
+  ['/events?view=calendar', 'demo_graduate'],
+  ['/events', 'demo_career'],
+  ['/events?view=calendar', 'demo_career'],
 ];
 
 let passed = 0;
@@ -308,6 +312,63 @@ try {
       check(`${href} fits a 375 px wide phone (${who})`, !(await overflows(page)));
     }
     await context.close();
+  }
+
+  // An event's page as a graduate and as its organiser (with the statistics, the bookings and
+  // the registrations), and the organiser's check-in page, pass axe and fit 375 px. The event is
+  // the first the JSON API lists to each (for the career centre, the first it organises).
+  for (const [who, organises] of [['demo_graduate', false], ['demo_career', true]]) {
+    const context = await browser.newContext({ locale: 'zh-CN', bypassCSP: true, viewport: { width: 375, height: 800 } });
+    await signIn(await context.newPage(), who);
+    const page = await context.newPage();
+    try {
+      const listed = await (await context.request.get(`${BASE}/api/v1/events`)).json();
+      let id = null;
+      for (const e of Array.isArray(listed) ? listed : []) {
+        const detail = await (await context.request.get(`${BASE}/api/v1/events/${e.id}`)).json();
+        if (!organises || detail.stance === 'organiser') {
+          id = e.id;
+          break;
+        }
+      }
+      check(`/api/v1/events lists an event ${organises ? 'it organises ' : ''}(${who})`, !!id, JSON.stringify(listed).slice(0, 200));
+      const paths = id ? [`/events/${id}`, ...(organises ? [`/events/${id}/checkin`] : [])] : [];
+      for (const path of paths) {
+        const res = await page.goto(`${BASE}${path}`);
+        const violations = await axe(page);
+        check(`axe: ${path} (${who}) answers 200 with no violations at any impact level`, res.status() === 200 && violations.length === 0, violations.join('\n     ') || `HTTP ${res.status()}`);
+        check(`${path} fits a 375 px wide phone (${who})`, !(await overflows(page)));
+      }
+    } catch (e) {
+      check(`an event's pages (${who})`, false, String(e));
+    } finally {
+      await context.close();
+    }
+  }
+
+  // The live hall of the province's online fair, as a graduate and as its organiser: it passes
+  // axe, fits 375 px, and its script connects (WebSocket) and lists the booths' queues.
+  for (const who of ['demo_graduate', 'demo_province']) {
+    const context = await browser.newContext({ locale: 'zh-CN', bypassCSP: true, viewport: { width: 375, height: 800 } });
+    await signIn(await context.newPage(), who);
+    const page = await context.newPage();
+    try {
+      const listed = await (await context.request.get(`${BASE}/api/v1/events?kind=online_fair`)).json();
+      const fair = (Array.isArray(listed) ? listed : []).find((e) => e.phase !== 'ended' && e.phase !== 'cancelled');
+      check(`an online fair is listed (${who})`, !!fair, JSON.stringify(listed).slice(0, 200));
+      if (fair) {
+        const path = `/events/${fair.id}/live`;
+        const res = await page.goto(`${BASE}${path}`);
+        await page.waitForFunction(() => (document.getElementById('live-status')?.textContent || '').includes('已连接'), null, { timeout: 5000 });
+        const violations = await axe(page);
+        check(`axe: ${path} (${who}) answers 200, connects, no violations`, res.status() === 200 && violations.length === 0, violations.join('\n     ') || `HTTP ${res.status()}`);
+        check(`${path} fits a 375 px wide phone (${who})`, !(await overflows(page)));
+      }
+    } catch (e) {
+      check(`the live hall (${who})`, false, String(e));
+    } finally {
+      await context.close();
+    }
   }
 
   const contexts = new Map();

@@ -10,6 +10,7 @@
 
 mod booths;
 mod registrations;
+mod report;
 pub mod tickets;
 
 use chrono::{DateTime, Utc};

@@ -23,6 +23,7 @@ pub mod files;
 pub mod followup;
 pub mod guidance;
 pub mod hardship;
+pub mod live;
 pub mod orgs;
 pub mod postings;
 pub mod read_log;

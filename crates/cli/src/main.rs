@@ -16,6 +16,7 @@ use jiuye_store::Store;
 mod archive;
 mod backup;
 mod bench;
+mod bench_fair;
 mod bench_reads;
 mod bench_search;
 mod config;
@@ -128,6 +129,12 @@ enum BenchCommand {
     /// Reads per second of the graduate list and a graduate's record over HTTP with the read
     /// log on and off (wrk; alternating rounds), to show that reading does not wait on logging.
     Reads(bench_reads::Args),
+    /// A live virtual fair under load: starts a fresh node (`serve --demo`) per run, prepares an
+    /// online fair with booths, approved employers and graduate accounts, connects every
+    /// graduate and one recruiter per booth over WebSocket, and measures queue operations, chat
+    /// delivery (each message exactly once, to the right person) and the node's memory; a
+    /// baseline run with fewer graduates first.
+    Fair(bench_fair::Args),
 }
 
 #[derive(Args, Debug)]
@@ -667,6 +674,7 @@ fn main() -> ExitCode {
             Command::Bench(BenchCommand::Stats(a)) => bench::stats(a, file).await.map(|()| true),
             Command::Bench(BenchCommand::Search(a)) => bench_search::run(a, file).await.map(|()| true),
             Command::Bench(BenchCommand::Reads(a)) => bench_reads::run(a, file).await.map(|()| true),
+            Command::Bench(BenchCommand::Fair(a)) => bench_fair::run(a, file).await.map(|()| true),
             Command::ReadLog(read_log::ReadLogCommand::Purge(a)) => read_log::purge(a, file).await.map(|()| true),
             Command::Hardship(hardship::HardshipCommand::Purge(a)) => hardship::purge(a, file).await.map(|()| true),
             Command::Reindex(a) => ops::reindex(a, file).await.map(|()| true),

@@ -561,7 +561,7 @@ pub fn may_list_contests(actor: &Actor) -> bool {
 /// universities lie at `member_paths`: the career centre of a member university (the alliance's
 /// node itself is covered by [`can`] for those above it, the province).
 pub fn organises_for_alliance<'g>(actor: &'g Actor, member_paths: &[String]) -> Option<&'g ScopedGrant> {
-    actor.grants.iter().find(|g| g.role == Role::CareerStaff && member_paths.iter().any(|m| *m == g.org_path))
+    actor.grants.iter().find(|g| g.role == Role::CareerStaff && member_paths.contains(&g.org_path))
 }
 
 /// The nodes from which `actor` sees recruitment events (with the nodes above them), and whether

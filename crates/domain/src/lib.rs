@@ -21,6 +21,7 @@ pub mod followup;
 pub mod guidance;
 pub mod hardship;
 pub mod integrity;
+pub mod live;
 pub mod org;
 pub mod posting;
 pub mod read_log;

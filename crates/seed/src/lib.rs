@@ -20,12 +20,14 @@ use uuid::Uuid;
 
 mod awards;
 mod contests;
+mod events;
 mod followup;
 mod guidance;
 mod hardship;
 mod names;
 pub mod rng;
 
+pub use events::{EventsWritten, demo_events};
 pub use followup::demo_followup;
 pub use guidance::demo_guidance;
 pub use hardship::demo_hardship;
@@ -1475,9 +1477,12 @@ impl PostingMaker {
 }
 
 /// The demo's job postings: a few thousand, approved, from verified demo employers (see
-/// `PostingMaker`); plus a handful with scam signs, held by screening for review. Idempotent.
+/// `PostingMaker`); plus a handful with scam signs, held by screening for review; then the demo
+/// recruitment events (see `demo_events`). Idempotent.
 pub async fn demo_postings(store: &dyn Repository, rd: &RefData, count: usize) -> Result<usize, SeedError> {
     if store.meta_get("demo_postings").await?.as_deref() == Some("done") {
+        // An interrupted load completes the events (they come after the postings they bring).
+        demo_events(store).await?;
         return Ok(0);
     }
     // The demo employer's account can post from the first start.
@@ -1501,5 +1506,7 @@ pub async fn demo_postings(store: &dyn Repository, rd: &RefData, count: usize) -
     batch.extend((0..DEMO_SCAMS.len()).map(|i| maker.make(Some(i))));
     store.add_postings(&batch).await?;
     store.meta_set("demo_postings", "done").await?;
+    // The demo's recruitment events, whose employers bring these postings.
+    demo_events(store).await?;
     Ok(batch.len())
 }

@@ -31,6 +31,7 @@ pub mod campaign;
 pub mod contests;
 pub mod courses;
 pub mod events;
+pub mod live;
 pub mod postgres;
 pub mod postings;
 pub mod read_log;
@@ -154,6 +155,7 @@ pub trait Repository:
     + awards::AwardStore
     + contests::ContestStore
     + events::EventStore
+    + live::LiveStore
     + courses::CourseStore
     + Send
     + Sync

@@ -28,6 +28,7 @@ crate::calendar::calendar_impl!(PgStore, sqlx::Postgres);
 crate::awards::awards_impl!(PgStore, sqlx::Postgres);
 crate::contests::contests_impl!(PgStore, sqlx::Postgres);
 crate::events::events_impl!(PgStore, sqlx::Postgres);
+crate::live::live_impl!(PgStore, sqlx::Postgres);
 crate::courses::courses_impl!(PgStore, sqlx::Postgres);
 
 /// A node database on a PostgreSQL server.

@@ -24,6 +24,7 @@ crate::calendar::calendar_impl!(SqliteStore, sqlx::Sqlite);
 crate::awards::awards_impl!(SqliteStore, sqlx::Sqlite);
 crate::contests::contests_impl!(SqliteStore, sqlx::Sqlite);
 crate::events::events_impl!(SqliteStore, sqlx::Sqlite);
+crate::live::live_impl!(SqliteStore, sqlx::Sqlite);
 crate::courses::courses_impl!(SqliteStore, sqlx::Sqlite);
 
 /// A node database in one SQLite file.

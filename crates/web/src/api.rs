@@ -15,6 +15,7 @@ pub mod followup;
 pub mod guidance;
 pub mod hardship;
 pub mod health;
+pub mod live;
 pub mod orgs;
 pub mod postings;
 pub mod read_log;
@@ -92,4 +93,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::api::awards::router())
         .merge(crate::api::contests::router())
         .merge(crate::api::events::router())
+        .merge(crate::api::live::router())
 }

@@ -107,6 +107,8 @@ pub struct AppState {
     pub imports: Arc<tokio::sync::Semaphore>,
     /// Where reads of personal data are logged (batched, apart from the audit chain).
     pub read_log: jiuye_app::read_log::ReadLog,
+    /// The live fair halls this process serves.
+    pub live: Arc<api::live::LiveState>,
     openapi_json: Arc<String>,
 }
 
@@ -152,6 +154,7 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
         Some(log) => log.clone(),
         None => jiuye_app::read_log::ReadLog::start(store.clone(), jiuye_app::read_log::WriterSettings::default()),
     };
+    let hub = jiuye_app::live::Hub::new(store.clone());
     let state = AppState {
         read_log,
         store,
@@ -162,6 +165,7 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
         settings: Arc::new(settings.clone()),
         search: Arc::new(api::search::SearchState::default()),
         imports: Arc::new(tokio::sync::Semaphore::new(2)),
+        live: Arc::new(api::live::LiveState { hub, limits: Default::default() }),
         openapi_json: Arc::new(openapi_json),
     };
     if settings.search_warm {

@@ -64,6 +64,21 @@ pub fn pages() -> (Router<AppState>, Vec<&'static str>) {
         .route("/guidance/contests/{id}/entry", post(pages::contests::enter_submit))
         .route("/guidance/contests/{id}/scores", post(pages::contests::score_submit))
         .route("/guidance/contests/{id}/results", post(pages::contests::publish_submit))
+        .route("/events", get(pages::events::events_page).post(pages::events::create_submit))
+        .route("/events/{id}", get(pages::events::detail::event_view))
+        .route("/events/{id}/registration", post(pages::events::actions::register_submit))
+        .route("/events/{id}/registration/cancel", post(pages::events::actions::unregister_submit))
+        .route("/events/{id}/registration/offer", post(pages::events::actions::take_offer_submit))
+        .route("/events/{id}/booths/{booth_id}/bookings", post(pages::events::actions::book_submit))
+        .route("/events/{id}/bookings/{booking}/withdraw", post(pages::events::actions::withdraw_submit))
+        .route("/events/{id}/bookings/{booking}/decision", post(pages::events::actions::decide_submit))
+        .route("/events/{id}/booths-open", post(pages::events::actions::booths_open_submit))
+        .route("/events/{id}/cancel", post(pages::events::actions::cancel_submit))
+        .route("/events/{id}/live", get(pages::live::live_page))
+        .route(
+            "/events/{id}/checkin",
+            get(pages::events::checkin::checkin_view).post(pages::events::checkin::checkin_submit),
+        )
         .route("/awards", get(pages::awards::awards_page).post(pages::awards::nominate_submit))
         .route("/awards/{id}", get(pages::awards::award_view))
         .route("/awards/{id}/steps", post(pages::awards::step_submit))
@@ -173,6 +188,8 @@ pub fn pages() -> (Router<AppState>, Vec<&'static str>) {
         .route("/static/favicon.svg", get(pages::favicon))
         .route("/favicon.ico", get(pages::favicon))
         .route("/static/pickers.js", get(pages::pickers_script))
+        .route("/static/js/checkin.js", get(pages::events::checkin::script))
+        .route("/static/js/live.js", get(pages::live::script))
         .route("/api/openapi.json", get(crate::openapi::serve));
     (std::mem::take(&mut t.router), std::mem::take(&mut t.paths))
 }

@@ -32,6 +32,8 @@ mod courses;
 mod destinations;
 #[path = "web_parts/employers.rs"]
 mod employers;
+#[path = "web_parts/event_pages.rs"]
+mod event_pages;
 #[path = "web_parts/events.rs"]
 mod events;
 #[path = "web_parts/followup.rs"]
@@ -48,6 +50,8 @@ mod holes;
 mod identity;
 #[path = "web_parts/language.rs"]
 mod language;
+#[path = "web_parts/live.rs"]
+mod live;
 #[path = "web_parts/matrix.rs"]
 mod matrix;
 #[path = "web_parts/navigation.rs"]

@@ -365,6 +365,7 @@ pub async fn report(
     q: TargetQuery<'_>,
     today: NaiveDate,
     hardship: &crate::hardship::Hardship<'_>,
+    events: &crate::events::Events<'_>,
 ) -> Result<(Org, Vec<u8>), Error> {
     use jiuye_sheets::{Cell, Sheet};
     let Targets { org, campaign, items: targets } = self::targets(store, actor, id, q, today).await?;
@@ -486,6 +487,9 @@ pub async fn report(
         && let Some(coverage) = hardship.coverage_sheet(actor, &org, cohort).await?
     {
         sheets.push(coverage);
+    }
+    if let Some(held) = events.report_sheet(actor, &org, campaign.start, campaign.end).await? {
+        sheets.push(held);
     }
     let bytes = jiuye_sheets::write_xlsx(&sheets)
         .map_err(|e| Error::new(ErrorKind::Internal, ErrorCode::InternalError, e.to_string()))?;

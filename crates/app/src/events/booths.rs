@@ -4,9 +4,9 @@
 
 use jiuye_domain::access::{self, Action, Actor, Resource, Role, ScopedGrant};
 use jiuye_domain::employer::Verification;
-use jiuye_store::employers::EmployerRecord;
 use jiuye_domain::events::{BookingState, EventError};
 use jiuye_domain::posting::PostingStatus;
+use jiuye_store::employers::EmployerRecord;
 use jiuye_store::events::{BookingRecord, BookingRow, BoothBooked, EventRow};
 use uuid::Uuid;
 

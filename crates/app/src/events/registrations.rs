@@ -46,6 +46,8 @@ pub struct EventStats {
     pub employers_approved: i64,
     /// Approved postings brought by approved employers.
     pub positions: i64,
+    /// What a live fair recorded (chats, messages, interviews, offers, résumés left).
+    pub live: jiuye_store::live::LiveCounts,
 }
 
 /// The caller's own graduate record, when they may register for events.
@@ -200,6 +202,12 @@ impl Events<'_> {
         if !reader {
             return Err(Error::forbidden());
         }
+        self.tally(row).await
+    }
+
+    /// The figures of an event (no access check: callers decide who reads them).
+    pub(crate) async fn tally(&self, row: EventRow) -> Result<EventStats, Error> {
+        let id = row.event.id;
         let phase = self.phase(&row.event);
         let universities = self.store.event_attendance(id).await?;
         let attendance = Attendance {
@@ -225,6 +233,7 @@ impl Events<'_> {
                 .count() as i64,
             employers_approved: approved.len() as i64,
             positions,
+            live: self.store.live_counts(id).await?,
             attendance,
             universities,
             row,

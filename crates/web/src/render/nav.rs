@@ -23,6 +23,7 @@ pub enum Dest {
     FollowUp,
     Hardship,
     Guidance,
+    Events,
     Awards,
     Integrity,
     Stats,
@@ -46,7 +47,7 @@ pub enum Dest {
 impl Dest {
     /// Every page, in the order of the menu: the person's own tasks first, then the work queues,
     /// then what everyone may read.
-    const ORDER: [Dest; 27] = [
+    const ORDER: [Dest; 28] = [
         Dest::Home,
         Dest::Applications,
         Dest::MyDestination,
@@ -58,6 +59,7 @@ impl Dest {
         Dest::FollowUp,
         Dest::Hardship,
         Dest::Guidance,
+        Dest::Events,
         Dest::Awards,
         Dest::Integrity,
         Dest::Stats,
@@ -91,6 +93,7 @@ impl Dest {
             Dest::FollowUp => "/followup",
             Dest::Hardship => "/hardship",
             Dest::Guidance => "/guidance",
+            Dest::Events => "/events",
             Dest::Awards => "/awards",
             Dest::Integrity => "/integrity",
             Dest::Stats => "/stats",
@@ -127,6 +130,7 @@ impl Dest {
             Dest::FollowUp => "menu.followup",
             Dest::Hardship => "menu.hardship",
             Dest::Guidance => "menu.guidance",
+            Dest::Events => "menu.events",
             Dest::Awards => "menu.awards",
             Dest::Integrity => "menu.integrity",
             Dest::Stats => "menu.stats",
@@ -189,6 +193,8 @@ pub fn allows(actor: Option<&Actor>, dest: Dest) -> bool {
                 .is_some_and(|me| access::can(a, Action::BookGuidance, &access::Resource::owned("", me)).is_some())
                 || anywhere(Action::PublishGuidance)
         }
+        // Recruitment events: graduates register, employers book booths, staff organise and follow.
+        Dest::Events => access::may_list_events(a),
         // The 基层就业卓越奖 nominations: the colleges, universities and provinces that move them.
         Dest::Awards => {
             anywhere(Action::NominateAward) || anywhere(Action::EndorseAward) || anywhere(Action::DecideAward)
@@ -343,6 +349,21 @@ mod tests {
         assert!(nav.allows("/integrity?org=C") && nav.allows("/visits/new") && nav.owes_targets);
         assert!(!nav.allows("/postings/review") && !nav.allows("/imports") && !nav.allows("/audit"));
         assert!(!nav.allows("/rights"), "rights reports go to the career centre, not counselors");
+    }
+
+    #[test]
+    fn everyone_signed_in_reaches_recruitment_events_next_to_guidance() {
+        let g = actor(Role::Graduate, "CN/510000/U/C/P", OrgKind::Programme, Some(Uuid::from_u128(1)));
+        let c = actor(Role::CareerStaff, "CN/510000/U", OrgKind::University, None);
+        let e = actor(Role::Employer, "CN/510000", OrgKind::Province, Some(Uuid::from_u128(2)));
+        for a in [&g, &c, &e] {
+            let nav = Nav::new(Some(a), "/events/42/checkin");
+            assert!(nav.items.iter().any(|i| i.href == "/events" && i.current && i.label == "menu.events"));
+        }
+        let h = hrefs(&Nav::new(Some(&c), "/"));
+        let at = |href: &str| h.iter().position(|x| *x == href).unwrap();
+        assert_eq!(at("/events"), at("/guidance") + 1);
+        assert!(!Nav::new(None, "/").allows("/events"), "visitors are sent to sign in");
     }
 
     #[test]

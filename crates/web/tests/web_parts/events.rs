@@ -20,7 +20,7 @@ use super::{Fixture, assert_error, fixtures, send};
 
 const SCU: &str = "4151010610";
 
-fn event_body(org: &str, places: i64, booths: usize) -> Value {
+pub(crate) fn event_body(org: &str, places: i64, booths: usize) -> Value {
     let starts = Utc::now() + Duration::days(5);
     let booths: Vec<Value> = (1..=booths).map(|i| json!({"label": format!("A{i:02}")})).collect();
     json!({"org": org, "kind": "campus_fair", "theme": "sme_100_days", "title": "2024届春季双选会",
@@ -28,7 +28,7 @@ fn event_body(org: &str, places: i64, booths: usize) -> Value {
         "ends_at": starts + Duration::hours(4), "places": places, "booths": booths, "booths_open": true})
 }
 
-async fn create(f: &Fixture, token: &str, body: Value) -> Value {
+pub(crate) async fn create(f: &Fixture, token: &str, body: Value) -> Value {
     let r = call(&f.app, Method::POST, "/api/v1/events", Some(body), &Auth::Bearer(token)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}: {}", f.name, r.body);
     r.json()
@@ -36,7 +36,7 @@ async fn create(f: &Fixture, token: &str, body: Value) -> Value {
 
 /// API tokens for `n` new verified employers (copies of a demo employer), each with its own
 /// account; answers (employer id, token).
-async fn employer_tokens(f: &Fixture, prefix: &str, n: usize) -> Vec<(Uuid, String)> {
+pub(crate) async fn employer_tokens(f: &Fixture, prefix: &str, n: usize) -> Vec<(Uuid, String)> {
     let demo = f.store.user_by_username("demo_employer").await.unwrap().unwrap();
     let grant = f.store.grants_of(demo.id).await.unwrap().remove(0);
     let model = f.store.employer_by_id(grant.grant.subject_id.unwrap()).await.unwrap().unwrap();
@@ -74,7 +74,7 @@ async fn employer_tokens(f: &Fixture, prefix: &str, n: usize) -> Vec<(Uuid, Stri
 }
 
 /// Up to `n` graduates (id, programme id) under `path`, the demo graduate left out.
-async fn graduates_under(f: &Fixture, path: &str, n: usize) -> Vec<(Uuid, Uuid)> {
+pub(crate) async fn graduates_under(f: &Fixture, path: &str, n: usize) -> Vec<(Uuid, Uuid)> {
     let demo = f.store.user_by_username("demo_graduate").await.unwrap().unwrap();
     let demo = f.store.grants_of(demo.id).await.unwrap()[0].grant.subject_id;
     let mut out = Vec::new();
@@ -516,6 +516,77 @@ async fn events_are_seen_by_their_universities_members_and_province_and_by_nobod
         assert!(super::calendar::events(&public.body).iter().any(|(s, _, _)| s.contains("2024届春季双选会")));
         let r = send(&f.app, Request::get("/api/v1/universities/510000/calendar").body(Body::empty()).unwrap()).await;
         assert_error(&r, 404, "org_not_found");
+        f.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn the_campaign_report_counts_the_events_held_in_its_window() {
+    use chrono::TimeZone;
+    use jiuye_store::events::{EventRecord, RegistrationRecord};
+    for f in fixtures().await {
+        let career = token_for(&f, "demo_career").await;
+        let c = jiuye_domain::campaign::Campaign::parse(jiuye_domain::campaign::SPRING_2023).unwrap();
+        f.store.save_campaign(&c.id, &c.name, jiuye_domain::campaign::SPRING_2023).await.unwrap();
+        let scu = f.store.org_by_code(&SCU.parse().unwrap()).await.unwrap().unwrap();
+        let staff = f.store.user_by_username("demo_career").await.unwrap().unwrap();
+        // A fair held in March 2023: three registered, two came.
+        let starts = Utc.with_ymd_and_hms(2023, 3, 15, 1, 0, 0).unwrap();
+        let event = EventRecord {
+            id: Uuid::now_v7(),
+            org_id: scu.id,
+            kind: "campus_fair".into(),
+            theme: "none".into(),
+            title: "2023届春季双选会".into(),
+            description: "春季".into(),
+            venue: "体育馆".into(),
+            online: false,
+            stream_url: String::new(),
+            starts_at: starts,
+            ends_at: starts + Duration::hours(5),
+            places: 100,
+            taken: 0,
+            hold_hours: 24,
+            booths_open: false,
+            cancelled_at: None,
+            created_by: staff.id,
+            created_at: starts - Duration::days(20),
+        };
+        f.store.add_event(&event, &[]).await.unwrap();
+        let before = starts - Duration::days(3);
+        for (i, (g, _)) in graduates_under(&f, &scu.path, 3).await.into_iter().enumerate() {
+            let r = RegistrationRecord {
+                id: Uuid::now_v7(),
+                event_id: event.id,
+                graduate_id: g,
+                state: "registered".into(),
+                short_code: format!("RPT{i:05}"),
+                offered_until: None,
+                created_at: before,
+                updated_at: before,
+                checked_in_at: None,
+            };
+            f.store.register(&r, before).await.unwrap();
+            if i < 2 {
+                f.store.check_in(&format!("nonce-{i}-rpt"), event.id, r.id, staff.id, starts).await.unwrap();
+            }
+        }
+        let path = format!("/api/v1/campaigns/2023-spring/report.xlsx?org={SCU}&as_of=2023-04-30");
+        let r = call(&f.app, Method::GET, &path, None, &Auth::Bearer(&career)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let sheet = jiuye_sheets::read_xlsx_sheet(&r.bytes, "招聘活动").expect("an events sheet");
+        assert_eq!(sheet.headers[..6], ["活动名称", "类型", "主办单位", "开始时间", "参会单位数", "岗位数"]);
+        let row = sheet.rows.iter().find(|r| r[0] == "2023届春季双选会").expect("the fair").clone();
+        let col = |name: &str| sheet.headers.iter().position(|h| h == name).unwrap();
+        assert_eq!(
+            (row[col("报名人数")].as_str(), row[col("签到人数")].as_str(), row[col("未到场人数")].as_str()),
+            ("3", "2", "1")
+        );
+        assert_eq!(sheet.rows.last().unwrap()[0], "合计");
+        // Someone who neither sees the university's statistics nor organises gets no such sheet.
+        let employer = token_for(&f, "demo_employer").await;
+        let r = call(&f.app, Method::GET, &path, None, &Auth::Bearer(&employer)).await;
+        assert!(r.status.is_client_error(), "{}", r.status);
         f.cleanup().await;
     }
 }

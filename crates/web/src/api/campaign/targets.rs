@@ -99,7 +99,8 @@ pub async fn campaign_targets(
 /// programmes of a college) with visits, employers, new employers, positions opened and
 /// internship bases inside the window, then every target with its status, and for readers of
 /// the hardship ledger's coverage a sheet 帮扶覆盖 with its lines (cells of 1–4 graduates as
-/// "<5" outside the career centre).
+/// "<5" outside the career centre), and a sheet 招聘活动 with the events held inside the window
+/// (employers, positions, registrations, attendance, live chats, interviews and offers).
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/report.xlsx", tag = "campaigns", params(("id" = String, Path), TargetParams),
     responses((status = 200, description = "Workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (status = 403, description = "`forbidden`", body = ErrorBody), (status = 404, description = "`campaign_not_found`, `org_not_found`", body = ErrorBody)))]
@@ -110,7 +111,8 @@ pub async fn campaign_report(
     ApiQuery(p): ApiQuery<TargetParams>,
 ) -> Result<axum::response::Response, AppError> {
     let (org, bytes) =
-        app::report(state.store.as_ref(), &caller.actor, &id, p.query(), today(), &state.hardship()).await?;
+        app::report(state.store.as_ref(), &caller.actor, &id, p.query(), today(), &state.hardship(), &state.events())
+            .await?;
     Ok(crate::render::download::download(
         bytes,
         crate::api::rosters::XLSX,

@@ -83,11 +83,14 @@ pub async fn decide_booking(
 ) -> Response {
     let audit = AuditEvent::new("booth_decide").target(format!("event:{id}"), None);
     match state.events().decide_booking(&caller.actor, id, booking, d.approve, &d.reason).await {
-        Ok((b, row, grant)) => audit
-            .target(format!("event:{id}"), Some(&row.org_path))
-            .by(&grant)
-            .detail(format!("booking:{booking} {} {}", b.booking.state, b.employer_name))
-            .attach(Json(booking_dto(&b)).into_response()),
+        Ok((b, row, grant)) => {
+            refresh_hall(&state, id).await;
+            audit
+                .target(format!("event:{id}"), Some(&row.org_path))
+                .by(&grant)
+                .detail(format!("booking:{booking} {} {}", b.booking.state, b.employer_name))
+                .attach(Json(booking_dto(&b)).into_response())
+        }
         Err(e) => audited(audit, Err(e.into())),
     }
 }
@@ -108,8 +111,18 @@ pub async fn withdraw_booking(
 ) -> Response {
     let audit = AuditEvent::new("booth_withdraw").target(format!("event:{id}"), None);
     match state.events().withdraw_booking(&caller.actor, id, booking).await {
-        Ok(b) => audit.detail(format!("booking:{booking}")).attach(Json(booking_dto(&b)).into_response()),
+        Ok(b) => {
+            refresh_hall(&state, id).await;
+            audit.detail(format!("booking:{booking}")).attach(Json(booking_dto(&b)).into_response())
+        }
         Err(e) => audited(audit, Err(e.into())),
+    }
+}
+
+/// Brings the event's live hall (when open in this process) up to date with its bookings.
+pub(crate) async fn refresh_hall(state: &AppState, id: Uuid) {
+    if let Err(e) = state.live.hub.refresh(id).await {
+        tracing::warn!(event = %id, error = %e.message, "the live hall could not be refreshed");
     }
 }
 

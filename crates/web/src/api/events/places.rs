@@ -221,6 +221,14 @@ pub struct EventStatsDto {
     pub employers_booked: i64,
     pub employers_approved: i64,
     pub positions: i64,
+    /// Chats held at the live fair.
+    pub chats: i64,
+    pub messages: i64,
+    /// Chats whose outcome was an interview invitation, or an offer.
+    pub interviews: i64,
+    pub offers: i64,
+    /// Résumés left with booths.
+    pub resumes: i64,
     pub universities: Vec<UniversityAttendanceDto>,
 }
 
@@ -247,6 +255,11 @@ pub async fn stats(
         employers_booked: s.employers_booked,
         employers_approved: s.employers_approved,
         positions: s.positions,
+        chats: s.live.chats,
+        messages: s.live.messages,
+        interviews: s.live.interviews,
+        offers: s.live.offers,
+        resumes: s.live.resumes,
         universities: s
             .universities
             .into_iter()
