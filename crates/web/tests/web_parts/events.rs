@@ -590,3 +590,44 @@ async fn the_campaign_report_counts_the_events_held_in_its_window() {
         f.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn an_alliance_event_reaches_the_graduates_of_every_member_and_no_one_else() {
+    for f in fixtures().await {
+        let career = token_for(&f, "demo_career").await;
+        let scu = f.store.org_by_code(&SCU.parse().unwrap()).await.unwrap().unwrap();
+        let alliance = f.store.alliances_of(scu.id).await.unwrap().into_iter().next().expect("an alliance of 四川大学");
+        let members: Vec<_> = f.store.org_children(&alliance).await.unwrap().into_iter().map(|m| m.org).collect();
+        let other = members.iter().find(|m| m.id != scu.id).expect("another member").clone();
+        let province = f.store.org_by_code(&"510000".parse().unwrap()).await.unwrap().unwrap();
+        let outside = f
+            .store
+            .org_children(&province)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.org)
+            .find(|o| o.kind == jiuye_domain::OrgKind::University && !members.iter().any(|m| m.id == o.id))
+            .expect("a university outside the alliance");
+        // A member's career centre organises it for the alliance.
+        let mut body = event_body(&alliance.code.to_string(), 100, 0);
+        body["booths_open"] = json!(false);
+        let id = create(&f, &career, body).await["id"].as_str().unwrap().to_owned();
+        let member = graduate_tokens(&f, "am", &graduates_under(&f, &other.path, 1).await).await.remove(0);
+        let stranger = graduate_tokens(&f, "ao", &graduates_under(&f, &outside.path, 1).await).await.remove(0);
+        let r = call(&f.app, Method::POST, &format!("/api/v1/events/{id}/registrations"), None, &Auth::Bearer(&member))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}: {}", f.name, r.body);
+        let r =
+            call(&f.app, Method::POST, &format!("/api/v1/events/{id}/registrations"), None, &Auth::Bearer(&stranger))
+                .await;
+        assert_error(&r, 404, "event_not_found");
+        // Statistics per university; the member's line is there.
+        let stats = get(&f, &format!("/api/v1/events/{id}/stats"), &career).await;
+        assert_eq!(stats.status, StatusCode::OK, "{}", stats.body);
+        let unis = stats.json()["universities"].as_array().unwrap().clone();
+        assert_eq!(unis.len(), 1);
+        assert_eq!(unis[0]["university"], other.name.as_str());
+        f.cleanup().await;
+    }
+}

@@ -216,6 +216,16 @@ async fn graduates_queue_chat_and_nothing_acknowledged_is_lost_across_a_restart(
         );
         send(&mut a, json!({"type": "nonsense"})).await;
         assert_eq!(expect(&mut a, "error").await["code"], "invalid_message");
+        // Removed: told, let go, and kept out.
+        send(&mut staff, json!({"type": "remove", "user": graduate_user})).await;
+        expect(&mut a, "removed").await;
+        let mut req = format!("ws://{again}/api/v1/events/{id}/live").into_client_request().unwrap();
+        req.headers_mut().insert(header::AUTHORIZATION, format!("Bearer {}", grads[0]).parse().unwrap());
+        match tokio_tungstenite::connect_async(req).await {
+            Err(tokio_tungstenite::tungstenite::Error::Http(res)) => assert_eq!(res.status(), StatusCode::FORBIDDEN),
+            other => panic!("a removed graduate got in: {:?}", other.map(|_| ())),
+        }
+        let mut a = open(again, &id, &grads[1]).await;
         // Too many at once: the rest are refused.
         for _ in 0..40 {
             send(&mut a, json!({"type": "ping"})).await;
