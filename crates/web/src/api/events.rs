@@ -24,6 +24,7 @@ use crate::auth::{AuditEvent, Signed, audited};
 use crate::error::{AppError, ErrorBody};
 use crate::extract::query::ApiQuery;
 
+pub(crate) use booths::refresh_hall;
 pub(crate) use places::RegistrationDto;
 
 impl AppState {

@@ -271,6 +271,30 @@ async fn without_websockets_a_graduate_follows_by_events_and_sends_by_post() {
         assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
         let q = next_event(&mut body).await;
         assert_eq!((q["type"].as_str(), q["position"].as_u64()), (Some("queue"), Some(1)));
+        // A booth approved while the hall is open gets its recruiter in.
+        let (_, second) = employer_tokens(&f, "M", 1).await.remove(0);
+        let detail = call(&f.app, Method::GET, &format!("/api/v1/events/{id}"), None, &Auth::Bearer(&province)).await;
+        let other_booth = detail.json()["booths"][1]["id"].as_str().unwrap().to_owned();
+        let booked = call(
+            &f.app,
+            Method::POST,
+            &format!("/api/v1/events/{id}/booths/{other_booth}/bookings"),
+            Some(json!({})),
+            &Auth::Bearer(&second),
+        )
+        .await;
+        let booking = booked.json()["id"].as_str().unwrap().to_owned();
+        let decide = format!("/api/v1/events/{id}/bookings/{booking}/decision");
+        let r = call(&f.app, Method::POST, &decide, Some(json!({"approve": true})), &Auth::Bearer(&province)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let req = Request::get(format!("/api/v1/events/{id}/live/stream"))
+            .header(header::AUTHORIZATION, format!("Bearer {second}"))
+            .body(Body::empty())
+            .unwrap();
+        let res = tower::ServiceExt::oneshot(f.app.clone(), req).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "the new booth's recruiter enters");
+        let mut desk = res.into_body();
+        assert_eq!(next_event(&mut desk).await["role"], "recruiter");
         let r = call(&f.app, Method::POST, &post, Some(json!({"type": "fly"})), &Auth::Bearer(&grad)).await;
         assert_error(&r, 422, "invalid_message");
         let mut limited = 0;

@@ -125,7 +125,10 @@ pub async fn withdraw_submit(
 ) -> Result<Response, AppError> {
     let audit = AuditEvent::new("booth_withdraw").target(format!("event:{id}"), None);
     match state.events().withdraw_booking(&me.actor, id, booking).await {
-        Ok(_) => Ok(audit.detail(format!("booking:{booking}")).attach(back(id, "withdrawn"))),
+        Ok(_) => {
+            crate::api::events::refresh_hall(&state, id).await;
+            Ok(audit.detail(format!("booking:{booking}")).attach(back(id, "withdrawn")))
+        }
         Err(e) => refused(&state, lang, &me, &uri, id, audit, e).await,
     }
 }
@@ -150,11 +153,14 @@ pub async fn decide_submit(
 ) -> Result<Response, AppError> {
     let audit = AuditEvent::new("booth_decide").target(format!("event:{id}"), None);
     match state.events().decide_booking(&me.actor, id, booking, d.approve, &d.reason).await {
-        Ok((b, row, grant)) => Ok(audit
-            .target(format!("event:{id}"), Some(&row.org_path))
-            .by(&grant)
-            .detail(format!("booking:{booking} {} {}", b.booking.state, b.employer_name))
-            .attach(back(id, "decided"))),
+        Ok((b, row, grant)) => {
+            crate::api::events::refresh_hall(&state, id).await;
+            Ok(audit
+                .target(format!("event:{id}"), Some(&row.org_path))
+                .by(&grant)
+                .detail(format!("booking:{booking} {} {}", b.booking.state, b.employer_name))
+                .attach(back(id, "decided")))
+        }
         Err(e) => refused(&state, lang, &me, &uri, id, audit, e).await,
     }
 }
