@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use jiuye_domain::access::{self, Role};
 use jiuye_domain::events::{EventKind, Phase};
-use jiuye_domain::live::LiveRole;
+use jiuye_domain::live::Part;
 use jiuye_store::Store;
 use tokio::sync::mpsc;
 use uuid::Uuid;
@@ -49,7 +49,7 @@ pub struct Hub {
 pub struct Admission {
     pub hall: Arc<Hall>,
     pub user: Uuid,
-    pub role: LiveRole,
+    pub role: Part,
     /// A graduate's record.
     pub graduate: Option<Uuid>,
     pub name: String,
@@ -90,18 +90,18 @@ impl Hub {
             return Err(Error::new(ErrorKind::Forbidden, ErrorCode::Removed, "您已被工作人员移出本场活动"));
         }
         let (role, graduate, name, booth) = match stance {
-            Stance::Organiser => (LiveRole::Staff, None, actor.username.clone(), None),
+            Stance::Organiser => (Part::Staff, None, actor.username.clone(), None),
             Stance::Graduate => {
                 let me = access::subject_of(actor, Role::Graduate).ok_or_else(Error::forbidden)?;
                 let view = self.store.graduate_view(me).await?.ok_or_else(Error::forbidden)?;
-                (LiveRole::Graduate, Some(me), view.graduate.name, None)
+                (Part::Graduate, Some(me), view.graduate.name, None)
             }
             Stance::Employer => {
                 let employer = access::subject_of(actor, Role::Employer).ok_or_else(Error::forbidden)?;
                 let booth = hall.booth_of(employer).ok_or_else(|| {
                     Error::new(ErrorKind::Forbidden, ErrorCode::Forbidden, "只有展位已通过审核的单位可以进入直播大厅")
                 })?;
-                (LiveRole::Recruiter, None, actor.username.clone(), Some((booth, employer)))
+                (Part::Recruiter, None, actor.username.clone(), Some((booth, employer)))
             }
             Stance::Staff => return Err(Error::forbidden()),
         };

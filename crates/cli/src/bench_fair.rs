@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use futures_util::{SinkExt, StreamExt};
 use jiuye_domain::access::Role;
 use jiuye_domain::employer::Verification;
-use jiuye_domain::live::{ClientMsg, LiveRole, RateLimit, ServerMsg};
+use jiuye_domain::live::{ClientMsg, Part, RateLimit, ServerMsg};
 use jiuye_store::Store;
 use jiuye_store::accounts::{NewGrant, NewUser};
 use jiuye_store::destinations::GraduateQuery;
@@ -773,7 +773,7 @@ async fn graduate(id: u32, i: usize, token: String, sh: Arc<Shared>, mut phase: 
                 match msg {
                     ServerMsg::Welcome { user, role, .. } => {
                         c.user = user;
-                        if role != LiveRole::Graduate {
+                        if role != Part::Graduate {
                             c.error("wrong_role");
                         }
                         if !welcomed {
@@ -916,7 +916,7 @@ async fn recruiter(id: u32, token: String, cap: u32, sh: Arc<Shared>, mut phase:
                 match msg {
                     ServerMsg::Welcome { user, role, .. } => {
                         c.user = user;
-                        if role != LiveRole::Recruiter {
+                        if role != Part::Recruiter {
                             c.error("wrong_role");
                         }
                         if !welcomed {

@@ -73,7 +73,7 @@ pub enum ServerMsg {
     /// On connecting: who the caller is at this fair.
     Welcome {
         user: Uuid,
-        role: LiveRole,
+        role: Part,
         booths: Vec<BoothInfo>,
     },
     /// A graduate's place in a booth's queue (after every change ahead of them); position 0
@@ -151,7 +151,7 @@ pub enum ServerMsg {
 /// How a connection takes part in a fair.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum LiveRole {
+pub enum Part {
     Graduate,
     Recruiter,
     Staff,

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Duration, Utc};
-use jiuye_domain::live::{self, BoothInfo, ClientMsg, LiveRole, ServerMsg};
+use jiuye_domain::live::{self, BoothInfo, ClientMsg, Part, ServerMsg};
 use jiuye_store::events::{BookingRow, BoothRecord};
 use jiuye_store::live::{LiveSnapshot, LiveWrite};
 use uuid::Uuid;
@@ -31,7 +31,7 @@ struct Booth {
 
 struct Conn {
     user: Uuid,
-    role: LiveRole,
+    role: Part,
     out: Outbox,
 }
 
@@ -313,7 +313,7 @@ impl Hall {
             s.send_conn(conn, &frame(&m));
         }
         match a.role {
-            LiveRole::Graduate => {
+            Part::Graduate => {
                 let (mean, queued): (u32, Vec<(Uuid, usize)>) = (
                     s.mean_chat_seconds(),
                     s.booths
@@ -330,13 +330,13 @@ impl Hall {
                     s.send_conn(conn, &frame(&ServerMsg::Muted { until: until.to_rfc3339() }));
                 }
             }
-            LiveRole::Recruiter => {
+            Part::Recruiter => {
                 if let Some((booth, _)) = a.booth {
                     let m = s.booth_state(booth, a.user);
                     s.send_conn(conn, &frame(&m));
                 }
             }
-            LiveRole::Staff => {
+            Part::Staff => {
                 let m = attendance(&s);
                 s.send_conn(conn, &frame(&m));
             }
@@ -357,7 +357,7 @@ impl Hall {
         };
         if last {
             s.users.remove(&c.user);
-            if c.role == LiveRole::Graduate {
+            if c.role == Part::Graduate {
                 let booths: Vec<Uuid> = s.booths.iter().map(|b| b.id).collect();
                 for booth in booths {
                     if s.unqueue(booth, c.user) {
@@ -389,7 +389,7 @@ impl Hall {
     /// Sends the attendance to the hall's staff, if any are connected.
     pub fn tell_staff(&self) {
         let mut s = self.lock();
-        let staff: Vec<u64> = s.conns.iter().filter(|(_, c)| c.role == LiveRole::Staff).map(|(i, _)| *i).collect();
+        let staff: Vec<u64> = s.conns.iter().filter(|(_, c)| c.role == Part::Staff).map(|(i, _)| *i).collect();
         if staff.is_empty() {
             return;
         }
@@ -419,8 +419,8 @@ impl Hall {
         now: DateTime<Utc>,
     ) -> Option<ServerMsg> {
         let user = a.user;
-        let recruiter = a.role == LiveRole::Recruiter;
-        let graduate = a.role == LiveRole::Graduate;
+        let recruiter = a.role == Part::Recruiter;
+        let graduate = a.role == Part::Graduate;
         match msg {
             ClientMsg::Ping => Some(ServerMsg::Pong),
             ClientMsg::Join { booth } if graduate => {
@@ -500,14 +500,14 @@ impl Hall {
             }
             ClientMsg::Outcome { chat, outcome } if recruiter => self.end(a, chat, Some(outcome), now).await,
             ClientMsg::End { chat } => self.end(a, chat, None, now).await,
-            ClientMsg::Mute { user: who, minutes } if a.role == LiveRole::Staff => {
+            ClientMsg::Mute { user: who, minutes } if a.role == Part::Staff => {
                 if !(1..=1440).contains(&minutes) {
                     return Some(error(Code::InvalidCapacity, "禁言时长应为 1–1440 分钟"));
                 }
                 let until = now + Duration::minutes(i64::from(minutes));
                 self.moderate(a, who, until, false).await
             }
-            ClientMsg::Remove { user: who } if a.role == LiveRole::Staff => {
+            ClientMsg::Remove { user: who } if a.role == Part::Staff => {
                 self.moderate(a, who, now + Duration::days(3650), true).await
             }
             _ => Some(error(Code::Forbidden, "您在本场活动不能这样做")),
@@ -527,9 +527,9 @@ fn attendance(s: &State) -> ServerMsg {
     for ids in s.users.values() {
         let Some(c) = ids.first().and_then(|i| s.conns.get(i)) else { continue };
         match c.role {
-            LiveRole::Graduate => graduates += 1,
-            LiveRole::Recruiter => recruiters += 1,
-            LiveRole::Staff => {}
+            Part::Graduate => graduates += 1,
+            Part::Recruiter => recruiters += 1,
+            Part::Staff => {}
         }
     }
     ServerMsg::Attendance {

@@ -7,7 +7,7 @@ use askama::Template;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use jiuye_domain::live::LiveRole;
+use jiuye_domain::live::Part;
 use uuid::Uuid;
 
 use crate::AppState;
@@ -67,9 +67,9 @@ pub async fn live_page(
         })
         .collect();
     let role = match admission.role {
-        LiveRole::Graduate => "graduate",
-        LiveRole::Recruiter => "recruiter",
-        LiveRole::Staff => "staff",
+        Part::Graduate => "graduate",
+        Part::Recruiter => "recruiter",
+        Part::Staff => "staff",
     };
     let base = Base::new(&state, lang, "events", &uri).signed_in(&me);
     render(&LivePage {
