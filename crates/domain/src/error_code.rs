@@ -234,6 +234,7 @@ error_codes! {
     VersionConflict => "version_conflict",
     VisitNotFound => "visit_not_found",
     WeakPassword => "weak_password",
+    WebsocketRequired => "websocket_required",
 }
 
 impl std::fmt::Display for ErrorCode {

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use axum::Json;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -72,7 +73,7 @@ fn refused(code: &str, message: &str) -> ServerMsg {
 /// docs/events.md.
 #[utoipa::path(get, path = "/api/v1/events/{id}/live", tag = "events", params(("id" = Uuid, Path)),
     responses((status = 101, description = "Switching to the WebSocket protocol"),
-        (status = 400, description = "Not a WebSocket upgrade request"),
+        (status = 400, description = "`websocket_required`: not a WebSocket upgrade request", body = ErrorBody),
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
         (status = 403, description = "`forbidden`, `removed`", body = ErrorBody),
         (status = 404, description = "`event_not_found`", body = ErrorBody),
@@ -81,9 +82,15 @@ pub async fn live(
     State(state): State<AppState>,
     Signed(caller): Signed,
     Path(id): Path<Uuid>,
-    ws: WebSocketUpgrade,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, AppError> {
     let admission = state.live.hub.admit(&state.events(), &caller.actor, id).await?;
+    let ws = ws.map_err(|_| {
+        jiuye_app::Error::bad_input(
+            jiuye_app::ErrorCode::WebsocketRequired,
+            "请以 WebSocket 连接直播大厅；不支持时请改用 …/live/stream 与 …/live/messages",
+        )
+    })?;
     let hub = state.live.hub.clone();
     Ok(ws
         .read_buffer_size(READ_BUFFER)

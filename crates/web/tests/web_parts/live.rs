@@ -295,6 +295,8 @@ async fn without_websockets_a_graduate_follows_by_events_and_sends_by_post() {
         assert_eq!(res.status(), StatusCode::OK, "the new booth's recruiter enters");
         let mut desk = res.into_body();
         assert_eq!(next_event(&mut desk).await["role"], "recruiter");
+        let plain = call(&f.app, Method::GET, &format!("/api/v1/events/{id}/live"), None, &Auth::Bearer(&grad)).await;
+        assert_error(&plain, 400, "websocket_required");
         let r = call(&f.app, Method::POST, &post, Some(json!({"type": "fly"})), &Auth::Bearer(&grad)).await;
         assert_error(&r, 422, "invalid_message");
         let mut limited = 0;
