@@ -88,7 +88,7 @@ pub async fn live(
     let ws = ws.map_err(|_| {
         jiuye_app::Error::bad_input(
             jiuye_app::ErrorCode::WebsocketRequired,
-            "请以 WebSocket 连接直播大厅；不支持时请改用 …/live/stream 与 …/live/messages",
+            "请通过实时连接进入直播大厅；浏览器不支持时请改用事件流方式",
         )
     })?;
     let hub = state.live.hub.clone();
