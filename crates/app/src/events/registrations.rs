@@ -21,6 +21,8 @@ pub struct Ticket {
     pub token: String,
     /// The QR code (SVG).
     pub svg: String,
+    /// When it stops admitting (the event's end).
+    pub valid_until: chrono::DateTime<chrono::Utc>,
 }
 
 /// What a check-in came to, with whom it admitted.
@@ -131,7 +133,7 @@ impl Events<'_> {
         }
         let token = tickets::issue(self.keys, id, registration.id, row.event.ends_at);
         let svg = tickets::qr_svg(&token);
-        Ok(Ticket { registration, token, svg })
+        Ok(Ticket { registration, token, svg, valid_until: row.event.ends_at })
     }
 
     /// Staff check a graduate in with the QR ticket or the short code; the scan's nonce makes a

@@ -127,10 +127,13 @@ pub async fn ticket(
     Signed(caller): Signed,
     Path(id): Path<Uuid>,
 ) -> Result<Json<TicketDto>, AppError> {
-    let events = state.events();
-    let t = events.ticket(&caller.actor, id).await?;
-    let valid_until = events.get(&caller.actor, id).await?.row.event.ends_at;
-    Ok(Json(TicketDto { token: t.token, short_code: t.registration.short_code, svg: t.svg, valid_until }))
+    let t = state.events().ticket(&caller.actor, id).await?;
+    Ok(Json(TicketDto {
+        token: t.token,
+        short_code: t.registration.short_code,
+        svg: t.svg,
+        valid_until: t.valid_until,
+    }))
 }
 
 /// A scan at the door: the QR ticket, or the short code typed.
