@@ -21,6 +21,12 @@ pub enum EvalCommand {
     /// table, for the shipped rules and for the earlier word-list rules. With --check, exits with
     /// status 1 when the shipped rules miss a target.
     Screening(ScreeningArgs),
+    /// Measure title normalisation (职业分类大典 2022) on labelled job titles: top-1 and top-5
+    /// accuracy on all cases and on the held-out half, beside a character TF-IDF baseline.
+    Titles(crate::eval_titles::Args),
+    /// Measure the résumé–posting scorer on labelled pairs: AUC and NDCG@3 on held-out groups
+    /// (grouped by résumé text), beside a TF-IDF cosine baseline.
+    Matching(crate::eval_matching::Args),
 }
 
 #[derive(Args, Debug)]

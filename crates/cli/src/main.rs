@@ -21,6 +21,8 @@ mod bench_reads;
 mod bench_search;
 mod config;
 mod eval;
+mod eval_matching;
+mod eval_titles;
 mod hardship;
 mod ops;
 mod read_log;
@@ -683,6 +685,8 @@ fn main() -> ExitCode {
             Command::Key(KeyCommand::Export(a)) => backup::key_export(a, file).await.map(|()| true),
             Command::Campaign(CampaignCommand::Load(a)) => ops::campaign_load(a, file).await,
             Command::Eval(eval::EvalCommand::Screening(a)) => eval::screening(a),
+            Command::Eval(eval::EvalCommand::Titles(a)) => eval_titles::run(a),
+            Command::Eval(eval::EvalCommand::Matching(a)) => eval_matching::run(a),
         }
     });
     match result {

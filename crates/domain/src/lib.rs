@@ -22,6 +22,7 @@ pub mod guidance;
 pub mod hardship;
 pub mod integrity;
 pub mod live;
+pub mod matching;
 pub mod org;
 pub mod posting;
 pub mod read_log;
