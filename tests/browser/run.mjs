@@ -106,6 +106,11 @@ const PAGES = [
   ['/events?view=calendar', 'demo_graduate'],
   ['/events', 'demo_career'],
   ['/events?view=calendar', 'demo_career'],
+  ['/matching', 'demo_graduate'],
+  ['/matching/coverage', 'demo_career'],
+  ['/matching/coverage', 'demo_counselor'],
+  ['/matching/coverage', 'demo_graduate', 403],
+  ['/', 'demo_graduate'],
 ];
 
 let passed = 0;
@@ -241,6 +246,24 @@ try {
     for (const path of ['/visits/new', '/visits', '/bases', '/surveys', '/campaigns/2023-spring/mine']) {
       await page.goto(`${BASE}${path}`);
       check(`${path} fits a 375 px wide phone (demo_counselor)`, !(await overflows(page)));
+    }
+    await context.close();
+  }
+
+  // The fitting graduates of the demo employer's first posting (合适的毕业生, with an invite form
+  // per graduate) pass axe and fit 375 px.
+  {
+    const context = await browser.newContext({ locale: 'zh-CN', bypassCSP: true, viewport: { width: 375, height: 800 } });
+    await signIn(await context.newPage(), 'demo_employer');
+    const page = await context.newPage();
+    await page.goto(`${BASE}/postings/mine`);
+    const href = await page.locator('main table a[href^="/postings/"]').first().getAttribute('href');
+    check('/postings/mine lists the employer\'s postings (demo_employer)', !!href);
+    if (href) {
+      const res = await page.goto(`${BASE}${href}/candidates`);
+      const violations = await axe(page);
+      check(`axe: ${href}/candidates (demo_employer) answers 200 with no violations at any impact level`, res.status() === 200 && violations.length === 0, violations.join('\n     ') || `HTTP ${res.status()}`);
+      check(`${href}/candidates fits a 375 px wide phone (demo_employer)`, !(await overflows(page)));
     }
     await context.close();
   }

@@ -24,6 +24,7 @@ pub mod followup;
 pub mod guidance;
 pub mod hardship;
 pub mod live;
+pub mod matching;
 pub mod orgs;
 pub mod postings;
 pub mod read_log;

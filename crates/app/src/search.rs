@@ -65,7 +65,47 @@ pub fn doc_of(rd: &RefData, r: &PostingRow) -> Option<PostingDoc> {
                 + u64::from(p.deadline.month() * 100 + p.deadline.day())
         },
         created_ms: p.created_at.timestamp_millis(),
+        shown: shown(rd, r),
     })
+}
+
+/// What a search result shows of a posting, as JSON kept whole in the index (the web layer
+/// reads it back as its posting view): a page of results needs no database read. Every change
+/// to the posting re-reads it; its report count is as of that moment.
+pub fn shown(rd: &RefData, r: &PostingRow) -> String {
+    let p = &r.posting;
+    let list = |s: &str| s.split(',').filter(|x| !x.is_empty()).map(str::to_owned).collect::<Vec<_>>();
+    serde_json::json!({
+        "id": p.id,
+        "employer_id": p.employer_id,
+        "employer_credit_code": r.employer_code,
+        "employer_name": r.employer_name,
+        "title": p.title,
+        "description": p.description,
+        "region": p.region_code,
+        "region_name": rd.region(&p.region_code).map(|x| x.name.clone()).unwrap_or_default(),
+        "position": p.position_code,
+        "education": p.education,
+        "majors": list(&p.majors),
+        "openings": p.openings,
+        "salary_min": p.salary_min,
+        "salary_max": p.salary_max,
+        "deadline": p.deadline.format("%Y-%m-%d").to_string(),
+        "contact": p.contact,
+        "apply_method": p.apply_method,
+        "visibility": p.visibility,
+        "scope": r.scope_path.rsplit('/').next().unwrap_or_default(),
+        "specials": list(&p.specials),
+        "status": p.status.id(),
+        "risk_level": p.risk_level,
+        "reasons": serde_json::from_str::<serde_json::Value>(&p.risk_reasons).unwrap_or_else(|_| serde_json::json!([])),
+        "review_note": p.review_note,
+        "recheck": r.recheck_at.is_some(),
+        "report_count": r.report_count,
+        "version": p.version,
+        "created_at": p.created_at,
+    })
+    .to_string()
 }
 
 pub fn now_ms() -> i64 {

@@ -1,15 +1,20 @@
-//! `jiuye bench search`: posting search as the search endpoint runs it, against what a typical
-//! job site runs (SQL `LIKE` on SQLite and PostgreSQL, SQLite FTS5 with the trigram tokenizer),
-//! for the same queries over the same postings in the same run; then the HTTP endpoint under
-//! wrk. Prints tables.
+//! `jiuye bench search`: posting search under a long-tail mix of searches (see [`mix`]): jiuye
+//! as the search endpoint runs it, against the best a typical job site's database offers for the
+//! same searches over the same postings (PostgreSQL with a `pg_trgm` GIN index, SQLite with an
+//! FTS5 trigram index), each warmed up the same way; then the HTTP endpoint under wrk, with every
+//! answer computed and with the node's normal configuration (answers reused), anonymously and as
+//! a signed-in graduate. Prints tables. The HTTP part needs wrk (Debian: `apt-get install wrk`).
+
+mod mix;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use jiuye_domain::{OrgCode, RefData};
-use jiuye_search::{Query, SearchIndex};
+use jiuye_domain::{Catalogue, OrgCode, RefData};
+use jiuye_search::{Facet, Query, SearchIndex};
 use jiuye_store::Store;
+use mix::{Mix, Search};
 use sqlx::{Connection, Row};
 use uuid::Uuid;
 
@@ -24,37 +29,41 @@ pub struct Args {
     /// fewer are there).
     #[arg(long, default_value_t = 1_000_000)]
     postings: usize,
-    /// PostgreSQL for the LIKE baseline: the postings are copied into its schema jiuye_bench.
+    /// PostgreSQL for the pg_trgm baseline: the postings are copied into its schema jiuye_bench.
     #[arg(long, env = "JIUYE_BENCH_PG_URL", default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
     pg_url: String,
-    /// Timed repetitions of each query for jiuye and FTS5 (LIKE runs each query twice; it is
-    /// slow).
-    #[arg(long, default_value_t = 20)]
-    runs: usize,
+    /// Distinct searches (words, filters, page) in the mix.
+    #[arg(long, default_value_t = 6_000)]
+    searches: usize,
+    /// Requests drawn from them (wrk cycles through them).
+    #[arg(long, default_value_t = 100_000)]
+    draws: usize,
+    /// The Zipf exponent: the k-th search is asked in proportion to 1/k^s.
+    #[arg(long, default_value_t = 1.0)]
+    zipf: f64,
+    /// Seed of the mix.
+    #[arg(long, default_value_t = 2026)]
+    seed: u64,
+    /// Requests of the mix timed in-process for jiuye, per caller (after as many to warm up).
+    #[arg(long, default_value_t = 2_000)]
+    timed: usize,
+    /// Seconds each baseline may spend on the mix (after the same warm-up), at most `timed`
+    /// requests.
+    #[arg(long, default_value_t = 60)]
+    baseline_seconds: u64,
     /// Seconds wrk loads the HTTP endpoint, per run (0 skips it).
     #[arg(long, default_value_t = 15)]
     http_seconds: u64,
-    /// Connections wrk keeps open.
+    /// Connections wrk keeps open with every answer computed.
+    #[arg(long, default_value_t = 32)]
+    computed_connections: u32,
+    /// Connections wrk keeps open with the node's normal configuration.
     #[arg(long, default_value_t = 64)]
     connections: u32,
 }
 
-/// What people type: majors and occupations, one Traditional, some split differently from how
-/// the catalogue writes them.
-const QUERIES: &[&str] = &[
-    "软件开发工程师",
-    "计算机科学与技术",
-    "计算机科学",
-    "电气工程师",
-    "護士",
-    "会计学",
-    "市场营销",
-    "数据分析",
-    "中学教师",
-    "财务",
-    "施工",
-    "人力资源",
-];
+/// Requests of the mix run first, untimed, by every method.
+const WARM_UP: usize = 200;
 
 fn pct(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
@@ -67,36 +76,6 @@ fn pct(sorted: &[Duration], p: f64) -> Duration {
 fn ms(d: Duration) -> String {
     let v = d.as_secs_f64() * 1000.0;
     if v < 10.0 { format!("{v:.2}") } else { format!("{v:.0}") }
-}
-
-/// Timings of one method over the query set.
-struct Timing {
-    name: String,
-    times: Vec<Duration>,
-    /// Matches per query, in QUERIES order.
-    totals: Vec<i64>,
-    /// The slowest single run of each query, in QUERIES order.
-    worst: Vec<Duration>,
-}
-
-impl Timing {
-    fn new(name: impl Into<String>) -> Timing {
-        Timing { name: name.into(), times: Vec::new(), totals: Vec::new(), worst: vec![Duration::ZERO; QUERIES.len()] }
-    }
-    fn p50(&self) -> Duration {
-        let mut t = self.times.clone();
-        t.sort();
-        pct(&t, 0.5)
-    }
-    fn p99(&self) -> Duration {
-        let mut t = self.times.clone();
-        t.sort();
-        pct(&t, 0.99)
-    }
-    fn qps(&self) -> f64 {
-        let sum: f64 = self.times.iter().map(Duration::as_secs_f64).sum();
-        if sum > 0.0 { self.times.len() as f64 / sum } else { 0.0 }
-    }
 }
 
 fn rss_mib() -> f64 {
@@ -183,170 +162,333 @@ fn today() -> (String, u64) {
     (d.to_string(), d.format("%Y%m%d").to_string().parse().unwrap_or(0))
 }
 
-/// jiuye: the index query the endpoint makes (visibility, deadline, relevance with recency,
-/// eight facet counts) and the one read of the 20 postings shown.
-async fn time_jiuye(
-    store: &Store,
-    ix: &Arc<SearchIndex>,
-    scopes: &[Uuid],
-    runs: usize,
-    queries: &[&str],
-) -> Result<Timing, String> {
-    let mut t = Timing::new("jiuye: tantivy + jieba, facets, visibility, rows read");
-    t.worst = vec![Duration::ZERO; queries.len()];
+/// Timings of one method over the mix.
+struct Timing {
+    name: String,
+    times: Vec<Duration>,
+    /// Matches of each timed request.
+    totals: Vec<u64>,
+}
+
+impl Timing {
+    fn new(name: impl Into<String>) -> Timing {
+        Timing { name: name.into(), times: Vec::new(), totals: Vec::new() }
+    }
+    fn sorted(&self) -> Vec<Duration> {
+        let mut t = self.times.clone();
+        t.sort();
+        t
+    }
+    fn p50(&self) -> Duration {
+        pct(&self.sorted(), 0.5)
+    }
+    fn p99(&self) -> Duration {
+        pct(&self.sorted(), 0.99)
+    }
+    fn mean(&self) -> Duration {
+        if self.times.is_empty() {
+            return Duration::ZERO;
+        }
+        self.times.iter().sum::<Duration>() / self.times.len() as u32
+    }
+    fn qps(&self) -> f64 {
+        let sum: f64 = self.times.iter().map(Duration::as_secs_f64).sum();
+        if sum > 0.0 { self.times.len() as f64 / sum } else { 0.0 }
+    }
+}
+
+/// The organisations whose postings `caller` sees: the nation for anyone, and for the graduate
+/// of 四川大学 also the province, the university and its alliances.
+struct Caller {
+    name: &'static str,
+    scopes: Vec<Uuid>,
+}
+
+fn query<'a>(s: &'a Search, scopes: &'a [Uuid], today: u64, facets: bool) -> Query<'a> {
+    Query {
+        text: &s.text,
+        filters: s.filters.clone(),
+        scopes,
+        today,
+        now_ms: chrono::Utc::now().timestamp_millis(),
+        limit: 20,
+        offset: (s.page - 1) * 20,
+        facets,
+        ..Default::default()
+    }
+}
+
+/// jiuye: the index query the endpoint makes (visibility, deadline, relevance with recency, the
+/// page, the count and eight facet counts, the rows shown read from the index).
+fn time_jiuye(ix: &SearchIndex, m: &Mix, who: &Caller, timed: usize) -> Result<Timing, String> {
     let (_, today) = today();
-    for (round, q) in std::iter::repeat_n(queries, runs + 1).flatten().enumerate() {
+    let mut t = Timing::new(format!("jiuye, {}", who.name));
+    for (i, k) in m.draws.iter().take(WARM_UP + timed).enumerate() {
         let started = Instant::now();
-        let hits = ix
-            .search(&Query {
-                text: q,
-                scopes,
-                today,
-                now_ms: chrono::Utc::now().timestamp_millis(),
-                limit: 20,
-                facets: true,
-                ..Default::default()
-            })
-            .map_err(err)?;
-        let rows = store.postings_by_ids(&hits.ids).await.map_err(err)?;
+        let hits = ix.search(&query(&m.searches[*k], &who.scopes, today, true)).map_err(err)?;
         let took = started.elapsed();
-        if round < queries.len() {
-            // The first round warms caches and records the counts.
-            t.totals.push(hits.total as i64);
-            if rows.len() != hits.ids.len() {
-                return Err(format!("{q}: the index names postings the database does not have"));
-            }
-        } else {
+        if i >= WARM_UP {
             t.times.push(took);
-            let w = &mut t.worst[round % queries.len()];
-            *w = (*w).max(took);
+            t.totals.push(hits.total as u64);
         }
     }
     Ok(t)
 }
 
-const LIKE_SQL: &str =
-    "FROM postings WHERE status = 'approved' AND deadline >= $1 AND (title LIKE $2 OR description LIKE $2)";
+/// Where a computed answer's time goes, per request of the mix (mean ms): the index query
+/// without facets, the facet counts added, the rows shown as the database gives them (what the
+/// endpoint read before), and writing the answer as JSON.
+async fn stages(store: &Store, ix: &SearchIndex, m: &Mix, who: &Caller, n: usize) -> Result<String, String> {
+    let (_, today) = today();
+    let (mut plain, mut faceted, mut db, mut json) = (Duration::ZERO, Duration::ZERO, Duration::ZERO, Duration::ZERO);
+    let mut bytes = 0usize;
+    for k in m.draws.iter().skip(WARM_UP).take(n) {
+        let s = &m.searches[*k];
+        let started = Instant::now();
+        ix.search(&query(s, &who.scopes, today, false)).map_err(err)?;
+        plain += started.elapsed();
+        let started = Instant::now();
+        let hits = ix.search(&query(s, &who.scopes, today, true)).map_err(err)?;
+        faceted += started.elapsed();
+        let started = Instant::now();
+        store.postings_by_ids(&hits.ids).await.map_err(err)?;
+        db += started.elapsed();
+        let started = Instant::now();
+        let rows: Vec<serde_json::Value> = hits.shown.iter().filter_map(|r| serde_json::from_str(r).ok()).collect();
+        let facets: Vec<(&str, &Vec<(String, u64)>)> = hits.facets.iter().map(|(f, v)| (f.name(), v)).collect();
+        bytes += serde_json::to_vec(&serde_json::json!({ "total": hits.total, "results": rows, "facets": facets }))
+            .map_err(err)?
+            .len();
+        json += started.elapsed();
+    }
+    let per = |d: Duration| ms(d / n.max(1) as u32);
+    Ok(format!(
+        "Stages of a computed answer ({}, {n} requests of the mix, mean per request): index query without facets {} ms; \
+         with the eight facet counts {} ms; reading the 20 rows shown from the database (no longer done) {} ms; \
+         rows from the index to JSON {} ms ({} KiB an answer)",
+        who.name,
+        per(plain),
+        per(faceted),
+        per(db),
+        per(json),
+        bytes / n.max(1) / 1024
+    ))
+}
 
-/// A typical job site's search: `LIKE '%word%'` over title and description, newest first, and
-/// the count; each query twice, on whichever database `$pool` is.
-macro_rules! like_rounds {
-    ($name:expr, $pool:expr, $from:expr) => {{
-        let mut t = Timing::new($name);
-        let (today, _) = today();
-        let from = $from;
-        for round in 0..2 {
-            for q in QUERIES {
-                let pattern = format!("%{q}%");
-                let started = Instant::now();
-                let _ids: Vec<Uuid> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                    "SELECT id {from} ORDER BY created_at DESC LIMIT 20"
-                )))
-                .bind(&today)
-                .bind(&pattern)
-                .fetch_all($pool)
-                .await
-                .map_err(err)?;
-                let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {from}")))
-                    .bind(&today)
-                    .bind(&pattern)
-                    .fetch_one($pool)
-                    .await
-                    .map_err(err)?;
-                t.times.push(started.elapsed());
-                if round == 0 {
-                    t.totals.push(n);
-                }
-            }
+/// The baseline's filter on the province, education and industry, as SQL with its values.
+fn sql_filters(s: &Search, at: usize) -> (String, Vec<String>) {
+    let mut sql = String::new();
+    let mut args = Vec::new();
+    for (f, col) in [(Facet::Province, "province"), (Facet::Education, "education"), (Facet::Industry, "industry")] {
+        if let Some(v) = s.filter(f) {
+            let v = if f == Facet::Province { format!("{}0000", v.get(..2).unwrap_or(v)) } else { v.to_owned() };
+            sql.push_str(&format!(" AND d.{col} = ${}", at + args.len()));
+            args.push(v);
         }
-        Ok(t)
-    }};
+    }
+    (sql, args)
 }
 
-/// The LIKE baseline on the SQLite database itself.
-async fn time_like_sqlite(pool: &sqlx::SqlitePool) -> Result<Timing, String> {
-    like_rounds!("SQLite LIKE '%q%' (list + count)", pool, LIKE_SQL)
+fn uuid_list(ids: &[Uuid], blob: bool) -> String {
+    ids.iter()
+        .map(|u| if blob { format!("X'{}'", u.simple()) } else { format!("'{u}'") })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-/// Copies the approved postings' searchable columns into PostgreSQL (schema jiuye_bench) unless
-/// they are there already, then times the same LIKE search there.
-async fn time_like_pg(url: &str, sqlite: &sqlx::SqlitePool, want: (i64, Uuid)) -> Result<Timing, String> {
-    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(2).connect(url).await.map_err(err)?;
-    sqlx::query("CREATE SCHEMA IF NOT EXISTS jiuye_bench").execute(&pool).await.map_err(err)?;
-    sqlx::query(
-        "CREATE TABLE IF NOT EXISTS jiuye_bench.postings (id uuid PRIMARY KEY, title text NOT NULL, \
-         description text NOT NULL, status text NOT NULL, deadline text NOT NULL, created_at timestamptz NOT NULL)",
+/// What the baselines need of each approved posting, read from the database page by page:
+/// (rowid, id, title, description, deadline, created_at, scope, province, education, industry
+/// section).
+type BaseRow = (i64, Uuid, String, String, String, String, Uuid, String, String, String);
+
+async fn base_rows(sqlite: &sqlx::SqlitePool, rd: &RefData, after: i64) -> Result<Vec<BaseRow>, String> {
+    let rows = sqlx::query(
+        "SELECT p.rowid, p.id, p.title, p.description, p.deadline, p.created_at, p.scope_org_id, p.region_code, \
+         p.education, e.industry_code FROM postings p JOIN employers e ON e.id = p.employer_id \
+         WHERE p.status = 'approved' AND p.rowid > $1 ORDER BY p.rowid LIMIT 5000",
     )
-    .execute(&pool)
+    .bind(after)
+    .fetch_all(sqlite)
     .await
     .map_err(err)?;
+    rows.iter()
+        .map(|r| {
+            let region: String = r.try_get(7).map_err(err)?;
+            let industry: String = r.try_get(9).map_err(err)?;
+            Ok((
+                r.try_get(0).map_err(err)?,
+                r.try_get(1).map_err(err)?,
+                r.try_get(2).map_err(err)?,
+                r.try_get(3).map_err(err)?,
+                r.try_get(4).map_err(err)?,
+                r.try_get(5).map_err(err)?,
+                r.try_get(6).map_err(err)?,
+                format!("{}0000", region.get(..2).unwrap_or("00")),
+                r.try_get(8).map_err(err)?,
+                rd.industry_section(&industry).unwrap_or("?").to_owned(),
+            ))
+        })
+        .collect()
+}
+
+/// Times `run` over the mix after the same warm-up as jiuye, within the time budget.
+async fn baseline_rounds<F, Fut>(name: String, m: &Mix, a: &Args, mut run: F) -> Result<Timing, String>
+where
+    F: FnMut(Search) -> Fut,
+    Fut: std::future::Future<Output = Result<u64, String>>,
+{
+    let mut t = Timing::new(name);
+    let budget = Duration::from_secs(a.baseline_seconds);
+    // The warm-up has a budget of its own; what does not fit in it is left out.
+    let warming = Instant::now();
+    for k in m.draws.iter().take(WARM_UP) {
+        run(m.searches[*k].clone()).await?;
+        if warming.elapsed() > budget {
+            break;
+        }
+    }
+    let timing = Instant::now();
+    for k in m.draws.iter().skip(WARM_UP).take(a.timed) {
+        let started = Instant::now();
+        let n = run(m.searches[*k].clone()).await?;
+        t.times.push(started.elapsed());
+        t.totals.push(n);
+        if timing.elapsed() > budget {
+            break;
+        }
+    }
+    Ok(t)
+}
+
+/// PostgreSQL with `pg_trgm`: the postings copied into schema jiuye_bench (once, while the
+/// approved postings stay the same), a GIN trigram index over title and description, B-trees on
+/// the filters and the creation time; the page (the rows shown) and the count of one search.
+async fn time_pg(
+    url: &str,
+    sqlite: &sqlx::SqlitePool,
+    rd: &RefData,
+    want: (i64, Uuid),
+    m: &Mix,
+    who: &Caller,
+    a: &Args,
+) -> Result<Timing, String> {
+    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(2).connect(url).await.map_err(err)?;
+    for sql in [
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+        "CREATE SCHEMA IF NOT EXISTS jiuye_bench",
+        "CREATE TABLE IF NOT EXISTS jiuye_bench.mix_postings (id uuid PRIMARY KEY, title text NOT NULL, \
+         description text NOT NULL, deadline text NOT NULL, created_at text NOT NULL, scope uuid NOT NULL, \
+         province text NOT NULL, education text NOT NULL, industry text NOT NULL)",
+    ] {
+        sqlx::query(sql).execute(&pool).await.map_err(err)?;
+    }
     let have: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM jiuye_bench.postings").fetch_one(&pool).await.map_err(err)?;
-    let has_last: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jiuye_bench.postings WHERE id = $1")
+        sqlx::query_scalar("SELECT COUNT(*) FROM jiuye_bench.mix_postings").fetch_one(&pool).await.map_err(err)?;
+    let has_last: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jiuye_bench.mix_postings WHERE id = $1")
         .bind(want.1)
         .fetch_one(&pool)
         .await
         .map_err(err)?;
     if (have, has_last) != (want.0, 1) {
-        eprintln!("正在把 {} 个职位复制到 PostgreSQL……", want.0);
-        sqlx::query("TRUNCATE jiuye_bench.postings").execute(&pool).await.map_err(err)?;
+        eprintln!("正在把 {} 个职位复制到 PostgreSQL 并建立 pg_trgm 索引……", want.0);
+        let started = Instant::now();
+        sqlx::query("DROP INDEX IF EXISTS jiuye_bench.mix_trgm").execute(&pool).await.map_err(err)?;
+        sqlx::query("TRUNCATE jiuye_bench.mix_postings").execute(&pool).await.map_err(err)?;
         let mut after = 0i64;
         loop {
-            let rows = sqlx::query(
-                "SELECT rowid, id, title, description, status, deadline, created_at FROM postings \
-                 WHERE status = 'approved' AND rowid > $1 ORDER BY rowid LIMIT 2000",
-            )
-            .bind(after)
-            .fetch_all(sqlite)
-            .await
-            .map_err(err)?;
+            let rows = base_rows(sqlite, rd, after).await?;
             let Some(last) = rows.last() else { break };
-            after = last.try_get(0).map_err(err)?;
-            let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(
-                "INSERT INTO jiuye_bench.postings (id, title, description, status, deadline, created_at) ",
-            );
-            let mut values = Vec::with_capacity(rows.len());
-            for r in &rows {
-                values.push((
-                    r.try_get::<Uuid, _>(1).map_err(err)?,
-                    r.try_get::<String, _>(2).map_err(err)?,
-                    r.try_get::<String, _>(3).map_err(err)?,
-                    r.try_get::<String, _>(4).map_err(err)?,
-                    r.try_get::<String, _>(5).map_err(err)?,
-                    r.try_get::<chrono::DateTime<chrono::Utc>, _>(6).map_err(err)?,
-                ));
+            after = last.0;
+            for chunk in rows.chunks(1000) {
+                let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(
+                    "INSERT INTO jiuye_bench.mix_postings (id, title, description, deadline, created_at, scope, \
+                     province, education, industry) ",
+                );
+                qb.push_values(chunk, |mut b, r| {
+                    b.push_bind(r.1)
+                        .push_bind(&r.2)
+                        .push_bind(&r.3)
+                        .push_bind(&r.4)
+                        .push_bind(&r.5)
+                        .push_bind(r.6)
+                        .push_bind(&r.7)
+                        .push_bind(&r.8)
+                        .push_bind(&r.9);
+                });
+                qb.build().execute(&pool).await.map_err(err)?;
             }
-            qb.push_values(values, |mut b, v| {
-                b.push_bind(v.0).push_bind(v.1).push_bind(v.2).push_bind(v.3).push_bind(v.4).push_bind(v.5);
-            });
-            qb.build().execute(&pool).await.map_err(err)?;
         }
-        sqlx::query("ANALYZE jiuye_bench.postings").execute(&pool).await.map_err(err)?;
+        for sql in [
+            "CREATE INDEX mix_trgm ON jiuye_bench.mix_postings USING gin ((title || ' ' || description) gin_trgm_ops)",
+            "CREATE INDEX IF NOT EXISTS mix_created ON jiuye_bench.mix_postings (created_at)",
+            "CREATE INDEX IF NOT EXISTS mix_province ON jiuye_bench.mix_postings (province, created_at)",
+            "ANALYZE jiuye_bench.mix_postings",
+        ] {
+            sqlx::query(sql).execute(&pool).await.map_err(err)?;
+        }
+        eprintln!("PostgreSQL 复制与索引用时 {:.0} 秒。", started.elapsed().as_secs_f64());
     }
-    let sql = LIKE_SQL.replace("FROM postings", "FROM jiuye_bench.postings");
-    like_rounds!("PostgreSQL LIKE '%q%' (list + count)", &pool, sql)
+    let (today, _) = today();
+    let scopes = uuid_list(&who.scopes, false);
+    baseline_rounds(format!("PostgreSQL pg_trgm GIN, {}", who.name), m, a, |s| {
+        let (pool, today, scopes) = (pool.clone(), today.clone(), scopes.clone());
+        async move {
+            let (words, mut args) = if s.text.is_empty() {
+                (String::new(), Vec::new())
+            } else {
+                (" AND (d.title || ' ' || d.description) LIKE $2".to_owned(), vec![format!("%{}%", s.text)])
+            };
+            let (filters, fargs) = sql_filters(&s, 2 + args.len());
+            args.extend(fargs);
+            let from = format!(
+                "FROM jiuye_bench.mix_postings d WHERE d.deadline >= $1 AND d.scope IN ({scopes}){words}{filters}"
+            );
+            let list = format!(
+                "SELECT d.id, d.title, d.description {from} ORDER BY d.created_at DESC LIMIT 20 OFFSET {}",
+                (s.page - 1) * 20
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(list)).bind(&today);
+            for v in &args {
+                q = q.bind(v);
+            }
+            q.fetch_all(&pool).await.map_err(err)?;
+            let count = format!("SELECT COUNT(*) {from}");
+            let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count)).bind(&today);
+            for v in &args {
+                q = q.bind(v);
+            }
+            Ok(q.fetch_one(&pool).await.map_err(err)? as u64)
+        }
+    })
+    .await
 }
 
-/// SQLite FTS5 with the trigram tokenizer over title and description, in a file of its own
-/// next to the database (built once, reused while the posting count matches). Queries of three
-/// or more characters use the index (`MATCH`); shorter ones cannot, and fall back to LIKE on
-/// the same table, as the tokenizer's documentation says.
-async fn time_fts5(db: &Path, file: &Path, want: (i64, Uuid), runs: usize) -> Result<Timing, String> {
+/// SQLite FTS5 with the trigram tokenizer over title and description, in a file of its own next
+/// to the database (built once, reused while the approved postings stay the same), with the
+/// filters and visibility in an indexed table beside it. Words of three or more characters use
+/// the index (`MATCH`); shorter ones cannot, and fall back to LIKE on the same table, as the
+/// tokenizer's documentation says.
+async fn time_fts5(
+    sqlite: &sqlx::SqlitePool,
+    rd: &RefData,
+    file: &Path,
+    want: (i64, Uuid),
+    m: &Mix,
+    who: &Caller,
+    a: &Args,
+) -> Result<Timing, String> {
     let url = format!("sqlite://{}?mode=rwc", file.display());
     let mut conn = sqlx::SqliteConnection::connect(&url).await.map_err(err)?;
-    sqlx::query(
-        "CREATE TABLE IF NOT EXISTS docs (rowid INTEGER PRIMARY KEY, id BLOB NOT NULL, deadline TEXT NOT NULL, \
-         created_at TEXT NOT NULL)",
-    )
-    .execute(&mut conn)
-    .await
-    .map_err(err)?;
-    sqlx::query("CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(title, body, tokenize = 'trigram')")
-        .execute(&mut conn)
-        .await
-        .map_err(err)?;
-    let have: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM docs").fetch_one(&mut conn).await.map_err(err)?;
-    let has_last: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM docs WHERE id = $1")
+    for sql in [
+        "CREATE TABLE IF NOT EXISTS mix_docs (rowid INTEGER PRIMARY KEY, id BLOB NOT NULL, deadline TEXT NOT NULL, \
+         created_at TEXT NOT NULL, scope BLOB NOT NULL, province TEXT NOT NULL, education TEXT NOT NULL, \
+         industry TEXT NOT NULL)",
+        "CREATE VIRTUAL TABLE IF NOT EXISTS mix_fts USING fts5(title, body, tokenize = 'trigram')",
+    ] {
+        sqlx::query(sql).execute(&mut conn).await.map_err(err)?;
+    }
+    let have: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mix_docs").fetch_one(&mut conn).await.map_err(err)?;
+    let has_last: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mix_docs WHERE id = $1")
         .bind(want.1)
         .fetch_one(&mut conn)
         .await
@@ -354,85 +496,123 @@ async fn time_fts5(db: &Path, file: &Path, want: (i64, Uuid), runs: usize) -> Re
     if (have, has_last) != (want.0, 1) {
         eprintln!("正在建立 FTS5 trigram 索引（{} 个职位）……", want.0);
         let started = Instant::now();
-        sqlx::query("DELETE FROM docs").execute(&mut conn).await.map_err(err)?;
-        sqlx::query("DELETE FROM fts").execute(&mut conn).await.map_err(err)?;
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "ATTACH DATABASE '{}' AS src",
-            db.display().to_string().replace('\'', "''")
-        )))
-        .execute(&mut conn)
-        .await
-        .map_err(err)?;
-        sqlx::query(
-            "INSERT INTO docs (id, deadline, created_at) SELECT id, deadline, created_at FROM src.postings \
-             WHERE status = 'approved' ORDER BY rowid",
-        )
-        .execute(&mut conn)
-        .await
-        .map_err(err)?;
-        sqlx::query(
-            "INSERT INTO fts (rowid, title, body) SELECT d.rowid, p.title, p.description FROM docs d \
-             JOIN src.postings p ON p.id = d.id",
-        )
-        .execute(&mut conn)
-        .await
-        .map_err(err)?;
-        sqlx::query("DETACH DATABASE src").execute(&mut conn).await.map_err(err)?;
-        eprintln!("FTS5 索引用时 {:.0} 秒。", started.elapsed().as_secs_f64());
-    }
-    let mut t = Timing::new("SQLite FTS5 trigram (list + count)");
-    let (today, _) = today();
-    for round in 0..runs.clamp(1, 5) + 1 {
-        for q in QUERIES {
-            let (filter, arg) = if q.chars().count() >= 3 {
-                ("fts MATCH $2", format!("\"{q}\""))
-            } else {
-                ("(fts.title LIKE $2 OR fts.body LIKE $2)", format!("%{q}%"))
-            };
-            let from = format!("FROM fts JOIN docs d ON d.rowid = fts.rowid WHERE {filter} AND d.deadline >= $1");
-            let started = Instant::now();
-            let _ids: Vec<Vec<u8>> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SELECT d.id {from} ORDER BY d.created_at DESC LIMIT 20"
-            )))
-            .bind(&today)
-            .bind(&arg)
-            .fetch_all(&mut conn)
-            .await
-            .map_err(err)?;
-            let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {from}")))
-                .bind(&today)
-                .bind(&arg)
-                .fetch_one(&mut conn)
-                .await
-                .map_err(err)?;
-            let took = started.elapsed();
-            if round == 0 {
-                t.totals.push(n);
-            } else {
-                t.times.push(took);
+        for sql in ["DELETE FROM mix_docs", "DELETE FROM mix_fts", "BEGIN"] {
+            sqlx::query(sql).execute(&mut conn).await.map_err(err)?;
+        }
+        let mut after = 0i64;
+        let mut next = 1i64;
+        loop {
+            let rows = base_rows(sqlite, rd, after).await?;
+            let Some(last) = rows.last() else { break };
+            after = last.0;
+            for chunk in rows.chunks(500) {
+                let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                    "INSERT INTO mix_docs (rowid, id, deadline, created_at, scope, province, education, industry) ",
+                );
+                qb.push_values(chunk.iter().enumerate(), |mut b, (i, r)| {
+                    b.push_bind(next + i as i64)
+                        .push_bind(r.1)
+                        .push_bind(&r.4)
+                        .push_bind(&r.5)
+                        .push_bind(r.6)
+                        .push_bind(&r.7)
+                        .push_bind(&r.8)
+                        .push_bind(&r.9);
+                });
+                qb.build().execute(&mut conn).await.map_err(err)?;
+                let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO mix_fts (rowid, title, body) ");
+                qb.push_values(chunk.iter().enumerate(), |mut b, (i, r)| {
+                    b.push_bind(next + i as i64).push_bind(&r.2).push_bind(&r.3);
+                });
+                qb.build().execute(&mut conn).await.map_err(err)?;
+                next += chunk.len() as i64;
             }
         }
+        for sql in [
+            "COMMIT",
+            "CREATE INDEX IF NOT EXISTS mix_docs_created ON mix_docs (created_at)",
+            "CREATE INDEX IF NOT EXISTS mix_docs_province ON mix_docs (province, created_at)",
+            "ANALYZE",
+        ] {
+            sqlx::query(sql).execute(&mut conn).await.map_err(err)?;
+        }
+        eprintln!("FTS5 索引用时 {:.0} 秒。", started.elapsed().as_secs_f64());
     }
-    Ok(t)
+    let (today, _) = today();
+    let scopes = uuid_list(&who.scopes, true);
+    let conn = Arc::new(tokio::sync::Mutex::new(conn));
+    baseline_rounds(format!("SQLite FTS5 trigram, {}", who.name), m, a, |s| {
+        let (conn, today, scopes) = (conn.clone(), today.clone(), scopes.clone());
+        async move {
+            let mut conn = conn.lock().await;
+            let (words, join, mut args) = if s.text.is_empty() {
+                (String::new(), "", Vec::new())
+            } else if s.text.chars().count() >= 3 {
+                (
+                    " AND mix_fts MATCH $2".to_owned(),
+                    "JOIN mix_fts ON mix_fts.rowid = d.rowid",
+                    vec![format!("\"{}\"", s.text.replace('"', ""))],
+                )
+            } else {
+                (
+                    " AND (mix_fts.title LIKE $2 OR mix_fts.body LIKE $2)".to_owned(),
+                    "JOIN mix_fts ON mix_fts.rowid = d.rowid",
+                    vec![format!("%{}%", s.text)],
+                )
+            };
+            let (filters, fargs) = sql_filters(&s, 2 + args.len());
+            args.extend(fargs);
+            let from =
+                format!("FROM mix_docs d {join} WHERE d.deadline >= $1 AND d.scope IN ({scopes}){words}{filters}");
+            let shown = if join.is_empty() { "d.id" } else { "d.id, mix_fts.title, mix_fts.body" };
+            let list =
+                format!("SELECT {shown} {from} ORDER BY d.created_at DESC LIMIT 20 OFFSET {}", (s.page - 1) * 20);
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(list)).bind(&today);
+            for v in &args {
+                q = q.bind(v);
+            }
+            q.fetch_all(&mut *conn).await.map_err(err)?;
+            let count = format!("SELECT COUNT(*) {from}");
+            let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count)).bind(&today);
+            for v in &args {
+                q = q.bind(v);
+            }
+            Ok(q.fetch_one(&mut *conn).await.map_err(err)? as u64)
+        }
+    })
+    .await
 }
 
-/// Loads the search endpoint with wrk over the query set; returns wrk's summary lines.
-fn wrk(base: &str, token: Option<&str>, seconds: u64, connections: u32, dir: &Path) -> Result<Vec<String>, String> {
-    let paths: Vec<String> = QUERIES
-        .iter()
-        .map(|q| {
-            format!(
-                "\"/api/v1/postings/search?q={}\"",
-                url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
-            )
-        })
-        .collect();
+/// Loads the search endpoint with wrk, cycling through the mix's requests (each wrk thread from
+/// its own starting point); with `count_answers`, wrk also counts the answers the node reused.
+/// Returns wrk's summary lines.
+fn wrk(
+    base: &str,
+    token: Option<&str>,
+    seconds: u64,
+    connections: u32,
+    paths: &Path,
+    count_answers: bool,
+) -> Result<Vec<String>, String> {
     let header = token.map(|t| format!("wrk.headers[\"Authorization\"] = \"Bearer {t}\"\n")).unwrap_or_default();
+    let counting = if count_answers {
+        "reused = 0\ncomputed = 0\nresponse = function(status, headers, body)\n  local a = headers[\"x-jiuye-answer\"]\n  \
+         if a == \"reused\" then reused = reused + 1 elseif a == \"computed\" then computed = computed + 1 end\nend\n"
+    } else {
+        ""
+    };
     let script = format!(
-        "{header}local paths = {{{}}}\nlocal i = 0\nrequest = function()\n  i = i + 1\n  return wrk.format(\"GET\", paths[(i % #paths) + 1])\nend\n",
-        paths.join(", ")
+        "{header}local threads = {{}}\nlocal next_id = 0\nsetup = function(thread)\n  thread:set(\"id\", next_id)\n  \
+         next_id = next_id + 1\n  table.insert(threads, thread)\nend\nlocal paths = {{}}\nlocal i = 0\n\
+         init = function(args)\n  for line in io.lines(\"{}\") do table.insert(paths, line) end\n  \
+         i = math.floor(#paths * id / 2)\nend\nrequest = function()\n  i = i + 1\n  \
+         return wrk.format(\"GET\", paths[(i % #paths) + 1])\nend\n{counting}\
+         done = function(summary, latency, requests)\n  local r, c = 0, 0\n  for _, t in ipairs(threads) do\n    \
+         r = r + (t:get(\"reused\") or 0)\n    c = c + (t:get(\"computed\") or 0)\n  end\n  \
+         io.write(string.format(\"Answers: %d reused %d computed\\n\", r, c))\nend\n",
+        paths.display()
     );
-    let file = dir.join("bench-search.lua");
+    let file = paths.with_extension("lua");
     std::fs::write(&file, script).map_err(err)?;
     let out = std::process::Command::new("wrk")
         .args(["-t2", &format!("-c{connections}"), &format!("-d{seconds}s"), "--latency", "-s"])
@@ -451,6 +631,7 @@ fn wrk(base: &str, token: Option<&str>, seconds: u64, connections: u32, dir: &Pa
                 || l.contains("requests in")
                 || l.starts_with("Non-2xx")
                 || l.starts_with("Socket errors")
+                || l.starts_with("Answers:")
         })
         .map(str::to_owned)
         .collect())
@@ -461,12 +642,16 @@ async fn http(
     rd: Arc<RefData>,
     data: &crate::config::DataConfig,
     index_dir: PathBuf,
+    m: &Mix,
     a: &Args,
 ) -> Result<(), String> {
     if std::process::Command::new("wrk").arg("--version").output().is_err() {
         println!("\nHTTP：未找到 wrk（Debian：apt-get install wrk），跳过。");
         return Ok(());
     }
+    let paths_file = data.data_dir.join("bench-search-mix.txt");
+    let lines: Vec<String> = m.draws.iter().map(|k| m.searches[*k].path()).collect();
+    std::fs::write(&paths_file, lines.join("\n") + "\n").map_err(err)?;
     let keys = Arc::new(crate::config::load_or_create_keys(&data.key_file)?);
     let token = match store.user_by_username("demo_graduate").await.map_err(err)? {
         Some(u) => {
@@ -476,14 +661,16 @@ async fn http(
     };
     println!();
     println!(
-        "HTTP: GET /api/v1/postings/search, the same {} queries in turn, wrk -t2 -c{} -d{}s (wrk runs on the same 2 cores)",
-        QUERIES.len(),
-        a.connections,
+        "HTTP: GET /api/v1/postings/search over the mix ({} requests cycled, each wrk thread from its own point), \
+         wrk -t2 -d{}s on the same 2 cores",
+        m.draws.len(),
         a.http_seconds
     );
     println!();
-    println!("| answers of the index | caller | requests/s | p50 latency | p99 latency | errors |");
-    println!("|---|---|---|---|---|---|");
+    println!(
+        "| configuration | caller | connections | requests/s | p50 latency | p99 latency | answers reused | errors |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
     for cache in [false, true] {
         let mut settings = jiuye_web::WebSettings::with_keys(keys.clone());
         settings.search_dir = Some(index_dir.clone());
@@ -491,19 +678,25 @@ async fn http(
         settings.search_cache = cache;
         let server = LocalServer::start(jiuye_web::app(store.clone(), rd.clone(), settings)?).await?;
         let base = format!("http://{}", server.addr);
-        // One short run opens the index and warms the caches.
+        // The first request opens the index (and lays out its segments): wait for it, then one
+        // short run warms the caches.
+        get_once(server.addr, "/api/v1/postings/search").await?;
         let _ = tokio::task::spawn_blocking({
-            let (base, dir) = (base.clone(), data.data_dir.clone());
-            move || wrk(&base, None, 2, 4, &dir)
+            let (base, paths) = (base.clone(), paths_file.clone());
+            move || wrk(&base, None, 3, 4, &paths, false)
         })
         .await
         .map_err(err)?;
-        let mode = if cache { "reused while the index is unchanged" } else { "computed for every request" };
+        let (mode, conns) = if cache {
+            ("normal (answers reused while the index is unchanged, up to a minute)", a.connections)
+        } else {
+            ("computed (answer reuse off)", a.computed_connections)
+        };
         for (who, tok) in
             [("anonymous (nation-wide postings)", None), ("graduate (token; 四川大学 scopes)", token.clone())]
         {
-            let (base, dir, secs, conns) = (base.clone(), data.data_dir.clone(), a.http_seconds, a.connections);
-            let lines = tokio::task::spawn_blocking(move || wrk(&base, tok.as_deref(), secs, conns, &dir))
+            let (base, paths, secs) = (base.clone(), paths_file.clone(), a.http_seconds);
+            let lines = tokio::task::spawn_blocking(move || wrk(&base, tok.as_deref(), secs, conns, &paths, cache))
                 .await
                 .map_err(err)??;
             let find = |prefix: &str| {
@@ -514,6 +707,16 @@ async fn http(
                     .unwrap_or("?")
                     .to_owned()
             };
+            let reuse = lines
+                .iter()
+                .find(|l| l.starts_with("Answers:"))
+                .and_then(|l| {
+                    let n: Vec<f64> = l.split_whitespace().filter_map(|w| w.parse().ok()).collect();
+                    let (r, c) = (*n.first()?, *n.get(1)?);
+                    Some(if r + c > 0.0 { format!("{:.1}%", 100.0 * r / (r + c)) } else { "–".into() })
+                })
+                .filter(|_| cache)
+                .unwrap_or_else(|| "0% (off)".into());
             let errors = lines
                 .iter()
                 .filter(|l| l.starts_with("Non-2xx") || l.starts_with("Socket errors"))
@@ -521,7 +724,7 @@ async fn http(
                 .collect::<Vec<_>>()
                 .join("; ");
             println!(
-                "| {mode} | {who} | {} | {} | {} | {} |",
+                "| {mode} | {who} | {conns} | {} | {} | {} | {reuse} | {} |",
                 find("Requests/sec"),
                 find("50%"),
                 find("99%"),
@@ -532,6 +735,18 @@ async fn http(
         server.stop().await?;
     }
     Ok(())
+}
+
+/// One GET, waiting as long as the answer takes; its status line.
+async fn get_once(addr: std::net::SocketAddr, path: &str) -> Result<String, String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut conn = tokio::net::TcpStream::connect(addr).await.map_err(err)?;
+    conn.write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .map_err(err)?;
+    let mut answer = Vec::new();
+    conn.read_to_end(&mut answer).await.map_err(err)?;
+    Ok(String::from_utf8_lossy(&answer).lines().next().unwrap_or_default().to_owned())
 }
 
 /// The application served on a free local port for a benchmark, until [`LocalServer::stop`].
@@ -563,6 +778,51 @@ impl LocalServer {
     }
 }
 
+/// The catalogue's one-letter industry sections.
+fn industry_sections(rd: &RefData) -> Vec<String> {
+    let mut v: Vec<String> = rd
+        .entries_of(Catalogue::Industries)
+        .filter(|e| e.code.len() == 1 && e.code.chars().all(|c| c.is_ascii_uppercase()))
+        .map(|e| e.code.clone())
+        .collect();
+    v.sort();
+    v
+}
+
+/// The most common posting titles and places of work, and the provinces postings are in.
+async fn from_postings(pool: &sqlx::SqlitePool) -> Result<(Vec<String>, Vec<String>, Vec<String>), String> {
+    let titles: Vec<String> = sqlx::query_scalar(
+        "SELECT title FROM postings WHERE status = 'approved' GROUP BY title ORDER BY COUNT(*) DESC LIMIT 400",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(err)?;
+    let places: Vec<String> = sqlx::query_scalar(
+        "SELECT region_code FROM postings WHERE status = 'approved' GROUP BY region_code ORDER BY COUNT(*) DESC \
+         LIMIT 300",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(err)?;
+    let mut provinces: Vec<String> = places.iter().map(|p| format!("{}0000", p.get(..2).unwrap_or("00"))).collect();
+    provinces.sort();
+    provinces.dedup();
+    Ok((titles, places, provinces))
+}
+
+fn timing_row(t: &Timing) {
+    println!(
+        "| {} | {} | {} | {} | {} | {:.0} | {} |",
+        t.name,
+        t.times.len(),
+        ms(t.p50()),
+        ms(t.p99()),
+        ms(t.mean()),
+        t.qps(),
+        t.totals.iter().sum::<u64>() / t.totals.len().max(1) as u64
+    );
+}
+
 pub(super) async fn run(a: Args, file: FileConfig) -> Result<(), String> {
     init_logging(file.log_format.as_deref().unwrap_or("text"))?;
     let data = data_config(&a.data, &file);
@@ -578,25 +838,48 @@ pub(super) async fn run(a: Args, file: FileConfig) -> Result<(), String> {
     seed(&store, &rd, &pool, a.postings).await?;
     let (approved, last) = fingerprint(&pool).await?;
 
+    let (titles, places, provinces) = from_postings(&pool).await?;
+    let words = mix::words(&rd, &titles, &places);
+    let m = mix::build(&words, &provinces, &industry_sections(&rd), a.searches, a.draws, a.zipf, a.seed);
+
     // The index lives beside the serving one so that a running server is not disturbed.
     let index_dir = data.data_dir.join("bench-search-index");
     let started = Instant::now();
     let (ix, opened) = jiuye_app::search::open_current(&*store, &rd, Some(&index_dir)).await.map_err(|e| e.message)?;
     let open_secs = started.elapsed().as_secs_f64();
-    let scopes = graduate_scopes(&store).await?;
-    let ours = time_jiuye(&store, &ix, &scopes, a.runs, QUERIES).await?;
+    let callers = [
+        Caller { name: "anonymous", scopes: vec![jiuye_store::well_known_org_id(&OrgCode::nation())] },
+        Caller { name: "graduate", scopes: graduate_scopes(&store).await? },
+    ];
+    let mut ours = Vec::new();
+    for who in &callers {
+        ours.push(time_jiuye(&ix, &m, who, a.timed)?);
+    }
+    let stage_line = stages(&store, &ix, &m, &callers[1], 300.min(a.timed)).await?;
     // The search page before anything is typed: every visible posting, newest first.
-    let landing = time_jiuye(&store, &ix, &scopes, a.runs, &[""]).await?;
-    let rss = rss_mib();
-    let fts = time_fts5(&db, &data.data_dir.join("bench-fts5.db"), (approved, last), a.runs).await?;
-    let like = time_like_sqlite(&pool).await?;
-    let pg = match time_like_pg(&a.pg_url, &pool, (approved, last)).await {
-        Ok(t) => Some(t),
-        Err(e) => {
-            eprintln!("PostgreSQL 基线跳过：{e}");
-            None
+    let (_, today_n) = today();
+    let landing = Search { text: String::new(), source: mix::Source::None, filters: Vec::new(), page: 1 };
+    let mut landing_t = Timing::new("landing");
+    for i in 0..60 {
+        let started = Instant::now();
+        let hits = ix.search(&query(&landing, &callers[1].scopes, today_n, true)).map_err(err)?;
+        if i >= 10 {
+            landing_t.times.push(started.elapsed());
+            landing_t.totals.push(hits.total as u64);
         }
-    };
+    }
+    let rss = rss_mib();
+    let mut baselines = Vec::new();
+    for who in &callers {
+        match time_pg(&a.pg_url, &pool, &rd, (approved, last), &m, who, &a).await {
+            Ok(t) => baselines.push(t),
+            Err(e) => eprintln!("PostgreSQL 基线跳过：{e}"),
+        }
+    }
+    for who in &callers {
+        baselines
+            .push(time_fts5(&pool, &rd, &data.data_dir.join("bench-fts5.db"), (approved, last), &m, who, &a).await?);
+    }
 
     println!();
     println!(
@@ -609,51 +892,32 @@ pub(super) async fn run(a: Args, file: FileConfig) -> Result<(), String> {
             jiuye_app::search::Opened::CaughtUp(_) => "opened",
         }
     );
+    println!("mix: {}", m.describe());
     println!(
-        "queries: {} ({} timed runs each for jiuye, {} for FTS5, 2 for LIKE); one client, sequential",
-        QUERIES.join(" / "),
-        a.runs,
-        a.runs.clamp(1, 5)
+        "in-process: one client, sequential; each method first runs the same {WARM_UP} requests of the mix untimed, \
+         then times the next ones (jiuye: {}; each baseline: as many as fit in {} s); the baselines return the page \
+         and the count, without facet counts",
+        a.timed, a.baseline_seconds
     );
     println!();
-    println!("| method | p50 ms | p99 ms | queries/s | LIKE SQLite p50 ÷ this p50 |");
-    println!("|---|---|---|---|---|");
-    let base = like.p50().as_secs_f64();
-    let mut all = vec![&ours, &fts, &like];
-    if let Some(p) = &pg {
-        all.push(p);
+    println!("| method, caller | requests timed | p50 ms | p99 ms | mean ms | requests/s | mean matches |");
+    println!("|---|---|---|---|---|---|---|");
+    for t in ours.iter().chain(&baselines) {
+        timing_row(t);
     }
-    for t in &all {
-        let speedup = base / t.p50().as_secs_f64().max(1e-9);
-        println!("| {} | {} | {} | {:.1} | {speedup:.0}× |", t.name, ms(t.p50()), ms(t.p99()), t.qps());
-    }
+    println!();
+    println!("{stage_line}");
     println!();
     println!(
-        "No words (the search page before anything is typed; not in the table above): p50 {} ms, p99 {} ms, {} matches, every facet counted over them",
-        ms(landing.p50()),
-        ms(landing.p99()),
-        landing.totals.first().copied().unwrap_or(0)
+        "No words, no filter (the search page before anything is typed, graduate): p50 {} ms, p99 {} ms, {} matches, \
+         every facet counted over them",
+        ms(landing_t.p50()),
+        ms(landing_t.p99()),
+        landing_t.totals.first().copied().unwrap_or(0)
     );
-    println!();
-    println!(
-        "Matches per query (jiuye counts postings a 四川大学 graduate may see; the baselines count every open one):"
-    );
-    println!();
-    println!("| query | jiuye | jiuye's slowest run (ms) | FTS5 trigram | LIKE SQLite | LIKE PostgreSQL |");
-    println!("|---|---|---|---|---|---|");
-    for (i, q) in QUERIES.iter().enumerate() {
-        let pgn = pg.as_ref().and_then(|p| p.totals.get(i)).map(ToString::to_string).unwrap_or_else(|| "–".into());
-        println!(
-            "| {q} | {} | {} | {} | {} | {pgn} |",
-            ours.totals[i],
-            ms(ours.worst[i]),
-            fts.totals[i],
-            like.totals[i]
-        );
-    }
     drop(ix);
     if a.http_seconds > 0 {
-        http(store, rd, &data, index_dir, &a).await?;
+        http(store, rd, &data, index_dir, &m, &a).await?;
     }
     Ok(())
 }

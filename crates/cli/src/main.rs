@@ -17,12 +17,14 @@ mod archive;
 mod backup;
 mod bench;
 mod bench_fair;
+mod bench_match;
 mod bench_reads;
 mod bench_search;
 mod config;
 mod eval;
 mod eval_matching;
 mod eval_titles;
+mod matching;
 mod hardship;
 mod ops;
 mod read_log;
@@ -91,6 +93,9 @@ enum Command {
     /// keeps the index current by itself; use this after restoring a backup or changing the
     /// database behind its back. Stop the server first (the index has one writer at a time).
     Reindex(DataArgs),
+    /// Compute and store every graduate's top 50 matching postings (graduates in difficulty
+    /// first), with a progress bar: what the coverage figures and hardship files read.
+    Match(matching::Args),
     /// Write a consistent backup of the node while it serves: the database (SQLite copied in
     /// one read transaction; PostgreSQL by pg_dump) and the files under the data directory
     /// (evidence, visit photos, résumés), in one archive with a manifest. The key ring is never
@@ -137,6 +142,10 @@ enum BenchCommand {
     /// delivery (each message exactly once, to the right person) and the node's memory; a
     /// baseline run with fewer graduates first.
     Fair(bench_fair::Args),
+    /// Recommendations for a whole node in memory: every graduate's top 50 from candidate lists
+    /// against exhaustive scoring of every posting, the online path's latency, memory, and a
+    /// projection for the largest province.
+    Match(bench_match::Args),
 }
 
 #[derive(Args, Debug)]
@@ -677,9 +686,14 @@ fn main() -> ExitCode {
             Command::Bench(BenchCommand::Search(a)) => bench_search::run(a, file).await.map(|()| true),
             Command::Bench(BenchCommand::Reads(a)) => bench_reads::run(a, file).await.map(|()| true),
             Command::Bench(BenchCommand::Fair(a)) => bench_fair::run(a, file).await.map(|()| true),
+            Command::Bench(BenchCommand::Match(a)) => tokio::task::spawn_blocking(move || bench_match::run(a))
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r.map(|()| true)),
             Command::ReadLog(read_log::ReadLogCommand::Purge(a)) => read_log::purge(a, file).await.map(|()| true),
             Command::Hardship(hardship::HardshipCommand::Purge(a)) => hardship::purge(a, file).await.map(|()| true),
             Command::Reindex(a) => ops::reindex(a, file).await.map(|()| true),
+            Command::Match(a) => matching::run(a, file).await.map(|()| true),
             Command::Backup(a) => backup::backup(a, file).await.map(|()| true),
             Command::Restore(a) => backup::restore(a, file).await,
             Command::Key(KeyCommand::Export(a)) => backup::key_export(a, file).await.map(|()| true),

@@ -273,6 +273,15 @@ pub enum Action {
     BookBooth,
     /// Register for events, take or hand back a held place, show one's ticket (a graduate).
     RegisterForEvent,
+    /// State one's job intentions, read one's recommendations, give feedback on them and answer
+    /// employers' invitations (a graduate, for themself).
+    SeekJobs,
+    /// See the opted-in graduates who fit one of one's own postings and invite them (an
+    /// employer's account, for its own postings).
+    InviteGraduates,
+    /// See matching coverage (how many graduates have enough current matches, hardship first)
+    /// and refresh the matches of the graduates inside one's subtree.
+    PushMatches,
 }
 
 impl Action {
@@ -357,7 +366,16 @@ impl Action {
             Action::OrganiseEvent => {
                 &[Role::MinistryAdmin, Role::ProvinceAdmin, Role::CareerStaff, Role::CollegeLeader]
             }
-            Action::BookBooth | Action::RegisterForEvent => &[],
+            Action::BookBooth | Action::RegisterForEvent | Action::SeekJobs | Action::InviteGraduates => &[],
+            Action::PushMatches => &[
+                Role::MinistryAdmin,
+                Role::ProvinceAdmin,
+                Role::CareerStaff,
+                Role::UniversityLeader,
+                Role::CollegeLeader,
+                Role::MajorHead,
+                Role::Counselor,
+            ],
             Action::RecordDemand => &[
                 Role::MinistryAdmin,
                 Role::ProvinceAdmin,
@@ -389,12 +407,14 @@ impl Action {
             | Action::ReportRightsViolation
             | Action::BookGuidance
             | Action::RegisterForEvent
+            | Action::SeekJobs
             | Action::OwnHardship => Some(Role::Graduate),
             Action::ViewEmployer
             | Action::RecordDemand
             | Action::PostJob
             | Action::EditEmployer
-            | Action::BookBooth => Some(Role::Employer),
+            | Action::BookBooth
+            | Action::InviteGraduates => Some(Role::Employer),
             _ => None,
         }
     }
@@ -1059,6 +1079,9 @@ mod tests {
             Action::OrganiseEvent,
             Action::BookBooth,
             Action::RegisterForEvent,
+            Action::SeekJobs,
+            Action::InviteGraduates,
+            Action::PushMatches,
         ];
         out.extend(Role::ALL.into_iter().map(Action::Grant));
         out

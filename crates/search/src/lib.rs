@@ -6,18 +6,18 @@
 //! positions (for relevance), and as overlapping character bigrams (for recall: a query matches
 //! however the words were split, "计算机科学" inside "计算机科学与技术").
 
+mod columns;
+
 use std::sync::Mutex;
 
+use columns::{Entry, SegmentCache, TopK};
 use jieba_rs::Jieba;
-use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, Occur, Query as TQuery, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, EnableScoring, Occur, Query as TQuery, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
-use tantivy::{
-    DocId, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term, doc,
-};
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
 use uuid::Uuid;
 
 /// What goes wrong in the index.
@@ -201,151 +201,6 @@ impl Facet {
     }
 }
 
-/// Counts the values of every facet over the matching documents, straight from the columns'
-/// term ordinals (one array increment per value), turning ordinals into text once per segment.
-struct FacetCounter;
-
-struct SegmentFacetCounter {
-    columns: Vec<Option<tantivy::columnar::StrColumn>>,
-    counts: Vec<Vec<u64>>,
-}
-
-type FacetFruit = Vec<std::collections::HashMap<String, u64>>;
-
-impl tantivy::collector::Collector for FacetCounter {
-    type Fruit = FacetFruit;
-    type Child = SegmentFacetCounter;
-
-    fn for_segment(&self, _: tantivy::SegmentOrdinal, seg: &SegmentReader) -> tantivy::Result<SegmentFacetCounter> {
-        let mut columns = Vec::with_capacity(Facet::ALL.len());
-        let mut counts = Vec::with_capacity(Facet::ALL.len());
-        for f in Facet::ALL {
-            let col = seg.fast_fields().str(f.name())?;
-            counts.push(vec![0; col.as_ref().map(|c| c.num_terms()).unwrap_or(0)]);
-            columns.push(col);
-        }
-        Ok(SegmentFacetCounter { columns, counts })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        false
-    }
-
-    fn merge_fruits(&self, fruits: Vec<FacetFruit>) -> tantivy::Result<FacetFruit> {
-        let mut out: FacetFruit = vec![Default::default(); Facet::ALL.len()];
-        for fruit in fruits {
-            for (i, m) in fruit.into_iter().enumerate() {
-                for (k, n) in m {
-                    *out[i].entry(k).or_default() += n;
-                }
-            }
-        }
-        Ok(out)
-    }
-}
-
-impl tantivy::collector::SegmentCollector for SegmentFacetCounter {
-    type Fruit = FacetFruit;
-
-    fn collect(&mut self, doc: DocId, _: Score) {
-        for (col, counts) in self.columns.iter().zip(self.counts.iter_mut()) {
-            if let Some(col) = col {
-                for ord in col.term_ords(doc) {
-                    if let Some(c) = counts.get_mut(ord as usize) {
-                        *c += 1;
-                    }
-                }
-            }
-        }
-    }
-
-    fn harvest(self) -> FacetFruit {
-        self.columns
-            .iter()
-            .zip(self.counts)
-            .map(|(col, counts)| {
-                let mut m = std::collections::HashMap::new();
-                let Some(col) = col else { return m };
-                for (ord, n) in counts.into_iter().enumerate().filter(|(_, n)| *n > 0) {
-                    let mut key = String::new();
-                    if col.ord_to_str(ord as u64, &mut key).unwrap_or(false) {
-                        m.insert(key, n);
-                    }
-                }
-                m
-            })
-            .collect()
-    }
-}
-
-/// Lets through only the matches a reader may see: open on `today` and appearing in one of
-/// `scopes`. Checked per match from the columns, so the cost follows the matches, not the size
-/// of the index.
-struct Visible<C> {
-    inner: C,
-    scopes: Vec<String>,
-    today: u64,
-}
-
-struct SegmentVisible<S> {
-    inner: S,
-    scope: Option<tantivy::columnar::StrColumn>,
-    /// Per scope term ordinal: whether it is one of the reader's.
-    allowed: Vec<bool>,
-    deadline: std::sync::Arc<dyn tantivy::columnar::ColumnValues<u64>>,
-    today: u64,
-}
-
-impl<C: tantivy::collector::Collector> tantivy::collector::Collector for Visible<C> {
-    type Fruit = C::Fruit;
-    type Child = SegmentVisible<C::Child>;
-
-    fn for_segment(&self, ord: tantivy::SegmentOrdinal, seg: &SegmentReader) -> tantivy::Result<Self::Child> {
-        let inner = self.inner.for_segment(ord, seg)?;
-        let scope = seg.fast_fields().str("scope")?;
-        let mut allowed = Vec::new();
-        if let Some(col) = &scope {
-            allowed = vec![false; col.num_terms()];
-            for s in &self.scopes {
-                if let Some(slot) = col.dictionary().term_ord(s)?.and_then(|o| allowed.get_mut(o as usize)) {
-                    *slot = true;
-                }
-            }
-        }
-        let deadline = seg.fast_fields().u64("deadline")?.first_or_default_col(0);
-        Ok(SegmentVisible { inner, scope, allowed, deadline, today: self.today })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        self.inner.requires_scoring()
-    }
-
-    fn merge_fruits(
-        &self,
-        fruits: Vec<<Self::Child as tantivy::collector::SegmentCollector>::Fruit>,
-    ) -> tantivy::Result<C::Fruit> {
-        self.inner.merge_fruits(fruits)
-    }
-}
-
-impl<S: tantivy::collector::SegmentCollector> tantivy::collector::SegmentCollector for SegmentVisible<S> {
-    type Fruit = S::Fruit;
-
-    fn collect(&mut self, doc: DocId, score: Score) {
-        if self.deadline.get_val(doc) < self.today {
-            return;
-        }
-        let Some(col) = &self.scope else { return };
-        if col.term_ords(doc).any(|o| self.allowed.get(o as usize).copied().unwrap_or(false)) {
-            self.inner.collect(doc, score);
-        }
-    }
-
-    fn harvest(self) -> S::Fruit {
-        self.inner.harvest()
-    }
-}
-
 /// A posting as the index holds it.
 #[derive(Clone, Debug, Default)]
 pub struct PostingDoc {
@@ -362,6 +217,9 @@ pub struct PostingDoc {
     pub deadline: u64,
     /// Milliseconds since the epoch it was created.
     pub created_ms: i64,
+    /// What a result shows of it, kept whole (opaque to the index) so that results need no
+    /// database read.
+    pub shown: String,
 }
 
 /// What to look for.
@@ -388,6 +246,8 @@ pub struct Query<'a> {
 #[derive(Clone, Debug, Default)]
 pub struct Hits {
     pub ids: Vec<Uuid>,
+    /// What each result shows ([`PostingDoc::shown`]), in the order of `ids`.
+    pub shown: Vec<String>,
     pub total: usize,
     /// For each facet, (value, count) over every match, most first.
     pub facets: Vec<(Facet, Vec<(String, u64)>)>,
@@ -402,7 +262,7 @@ impl Hits {
 
 /// Bumped whenever the schema or the text analysis changes: an index written by another
 /// version is rebuilt.
-const SCHEMA_VERSION: u32 = 4;
+const SCHEMA_VERSION: u32 = 5;
 
 struct Fields {
     id: Field,
@@ -413,6 +273,7 @@ struct Fields {
     employer: Field,
     deadline: Field,
     created: Field,
+    shown: Field,
 }
 
 /// The posting index, in memory or in a directory.
@@ -422,6 +283,7 @@ pub struct SearchIndex {
     writer: Mutex<IndexWriter>,
     f: Fields,
     generation: std::sync::atomic::AtomicU64,
+    segments: SegmentCache,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -443,6 +305,7 @@ fn schema() -> (Schema, Fields) {
         employer: b.add_text_field("employer", STRING),
         deadline: b.add_u64_field("deadline", INDEXED | FAST),
         created: b.add_i64_field("created", FAST),
+        shown: b.add_text_field("shown", STORED),
     };
     (b.build(), f)
 }
@@ -498,9 +361,7 @@ impl SearchIndex {
         Self::finish(index, f)
     }
 
-    fn finish(mut index: Index, f: Fields) -> Result<SearchIndex> {
-        // A large match spreads its segments over the cores.
-        index.set_multithread_executor(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))?;
+    fn finish(index: Index, f: Fields) -> Result<SearchIndex> {
         let mut jieba = Jieba::new();
         for (word, _) in major_and_occupation_words() {
             jieba.add_word(&word, Some(100_000), None);
@@ -509,7 +370,16 @@ impl SearchIndex {
         index.tokenizers().register("cn_grams", GramTokenizer);
         let writer = index.writer(200_000_000)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(SearchIndex { index, reader, writer: Mutex::new(writer), f, generation: Default::default() })
+        let ix = SearchIndex {
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            f,
+            generation: Default::default(),
+            segments: Default::default(),
+        };
+        ix.segments.warm(ix.reader.searcher().segment_readers())?;
+        Ok(ix)
     }
 
     /// What the last commit recorded; `None` for a new index (it must be built).
@@ -526,6 +396,7 @@ impl SearchIndex {
             self.f.employer => d.employer.to_string(),
             self.f.deadline => d.deadline,
             self.f.created => d.created_ms,
+            self.f.shown => d.shown.clone(),
         );
         for (facet, value) in &d.facets {
             if let Some((_, field)) = self.f.facets.iter().find(|(x, _)| x == facet) {
@@ -540,6 +411,7 @@ impl SearchIndex {
         prepared.set_payload(&stamp.encode());
         prepared.commit()?;
         self.reader.reload()?;
+        self.segments.warm(self.reader.searcher().segment_readers())?;
         self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(())
     }
@@ -676,56 +548,113 @@ impl SearchIndex {
                 )),
             ));
         }
-        let query = BooleanQuery::new(must);
         let searcher = self.reader.searcher();
         let limit = q.limit.clamp(1, 100);
-        let now_ms = q.now_ms;
-        let counter = q.facets.then_some(FacetCounter);
         let scopes: Vec<String> = q.scopes.iter().map(Uuid::to_string).collect();
-        // One pass over the matches: the page, the count and the facet counts together.
-        let (addresses, total, counted): (Vec<tantivy::DocAddress>, usize, Option<FacetFruit>) = if has_text {
-            // Relevance, then a bonus for being new that fades over weeks: a posting from today
-            // gets half its score again, one from a month ago about a tenth.
-            let top = TopDocs::with_limit(limit).and_offset(q.offset).tweak_score(move |seg: &SegmentReader| {
-                let created = seg.fast_fields().i64("created").ok().map(|c| c.first_or_default_col(0));
-                move |doc: DocId, score: Score| {
-                    let at = created.as_ref().map(|c| c.get_val(doc)).unwrap_or(0);
-                    let days = ((now_ms - at).max(0) as f32) / 86_400_000.0;
-                    score * (1.0 + 0.5 * (-days / 14.0).exp())
-                }
-            });
-            let collector = Visible { inner: (top, Count, counter), scopes, today: q.today };
-            let (top, total, counted) = searcher.search(&query, &collector)?;
-            (top.into_iter().map(|(_, a)| a).collect(), total, counted)
-        } else {
-            let top =
-                TopDocs::with_limit(limit).and_offset(q.offset).order_by_fast_field::<i64>("created", Order::Desc);
-            let collector = Visible { inner: (top, Count, counter), scopes, today: q.today };
-            let (top, total, counted) = searcher.search(&query, &collector)?;
-            (top.into_iter().map(|(_, a)| a).collect(), total, counted)
+        let today = u32::try_from(q.today).unwrap_or(u32::MAX);
+        let mut top = TopK::new(q.offset + limit);
+        let mut total = 0u64;
+        let mut counted: Vec<std::collections::HashMap<String, u64>> =
+            if q.facets { vec![Default::default(); Facet::ALL.len()] } else { Vec::new() };
+        // Nothing to narrow by but visibility: the counts come per scope, made once per day
+        // and per state of the index, and the page walks each segment newest first.
+        let landing = must.len() == 1 && !has_text;
+        let query = BooleanQuery::new(must);
+        let weight = match (landing, has_text) {
+            (true, _) => None,
+            (false, true) => Some(query.weight(EnableScoring::enabled_from_searcher(&searcher))?),
+            (false, false) => Some(query.weight(EnableScoring::disabled_from_searcher(&searcher))?),
         };
-        let mut ids = Vec::with_capacity(addresses.len());
-        for a in addresses {
-            let d: TantivyDocument = searcher.doc(a)?;
-            if let Some(id) = d.get_first(self.f.id).and_then(|v| v.as_str()).and_then(|s| s.parse().ok()) {
-                ids.push(id);
+        let now_ms = q.now_ms;
+        for (seg_ord, seg) in searcher.segment_readers().iter().enumerate() {
+            let data = self.segments.get(seg)?;
+            let allowed = data.allowed(&scopes);
+            let alive = seg.alive_bitset();
+            let mut counts = data.counters();
+            let seg_ord = seg_ord as u32;
+            match &weight {
+                None => {
+                    let by_scope = data.scope_counts(seg, q.today);
+                    total += data.add_scope_counts(&by_scope, &allowed, &mut counts);
+                    let mut taken = 0;
+                    for &doc in &data.newest {
+                        if taken >= q.offset + limit {
+                            break;
+                        }
+                        if alive.is_some_and(|a| !a.is_alive(doc)) || !data.visible(doc, today, &allowed) {
+                            continue;
+                        }
+                        top.push(Entry { key: data.created[doc as usize] as f64, seg: seg_ord, doc });
+                        taken += 1;
+                    }
+                }
+                Some(w) if has_text => {
+                    w.for_each(seg, &mut |doc, score| {
+                        if alive.is_some_and(|a| !a.is_alive(doc)) || !data.visible(doc, today, &allowed) {
+                            return;
+                        }
+                        total += 1;
+                        if q.facets {
+                            data.count(doc, &mut counts);
+                        }
+                        // Relevance, then a bonus for being new that fades over weeks: a posting
+                        // from today gets half its score again, one from a month ago about a
+                        // tenth. At most half again: a match that cannot get in is not weighed.
+                        let score = f64::from(score);
+                        if top.threshold().is_some_and(|t| score * 1.5 < t) {
+                            return;
+                        }
+                        let days = ((now_ms - data.created[doc as usize]).max(0) as f64) / 86_400_000.0;
+                        top.push(Entry { key: score * (1.0 + 0.5 * (-days / 14.0).exp()), seg: seg_ord, doc });
+                    })?;
+                }
+                Some(w) => {
+                    w.for_each_no_score(seg, &mut |docs| {
+                        for &doc in docs {
+                            if alive.is_some_and(|a| !a.is_alive(doc)) || !data.visible(doc, today, &allowed) {
+                                continue;
+                            }
+                            total += 1;
+                            if q.facets {
+                                data.count(doc, &mut counts);
+                            }
+                            top.push(Entry { key: data.created[doc as usize] as f64, seg: seg_ord, doc });
+                        }
+                    })?;
+                }
+            }
+            if q.facets {
+                for (fi, c) in counts.iter().enumerate() {
+                    for (v, n) in c.iter().enumerate().skip(1).filter(|(_, n)| **n > 0) {
+                        *counted[fi].entry(data.terms[fi][v].clone()).or_default() += u64::from(*n);
+                    }
+                }
             }
         }
-        let facets = counted
-            .map(|maps| {
-                Facet::ALL
-                    .into_iter()
-                    .zip(maps)
-                    .map(|(f, m)| {
-                        let mut v: Vec<(String, u64)> = m.into_iter().collect();
-                        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-                        v.truncate(f.buckets() as usize);
-                        (f, v)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        Ok(Hits { ids, total, facets })
+        let mut ids = Vec::with_capacity(limit);
+        let mut shown = Vec::with_capacity(limit);
+        for e in top.into_sorted().into_iter().skip(q.offset) {
+            let d: TantivyDocument = searcher.doc(DocAddress::new(e.seg, e.doc))?;
+            if let Some(id) = d.get_first(self.f.id).and_then(|v| v.as_str()).and_then(|s| s.parse().ok()) {
+                ids.push(id);
+                shown.push(d.get_first(self.f.shown).and_then(|v| v.as_str()).unwrap_or_default().to_owned());
+            }
+        }
+        let facets = if q.facets {
+            Facet::ALL
+                .into_iter()
+                .zip(counted)
+                .map(|(f, m)| {
+                    let mut v: Vec<(String, u64)> = m.into_iter().collect();
+                    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                    v.truncate(f.buckets() as usize);
+                    (f, v)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(Hits { ids, shown, total: total as usize, facets })
     }
 }
 
@@ -759,6 +688,7 @@ mod tests {
             employer: Uuid::from_u128(800 + n),
             deadline: 20_991_231,
             created_ms: n as i64 * 86_400_000,
+            shown: format!("posting {n}"),
         }
     }
 

@@ -21,6 +21,7 @@ use uuid::Uuid;
 mod awards;
 mod contests;
 mod events;
+mod matching;
 mod followup;
 mod guidance;
 mod hardship;
@@ -28,6 +29,7 @@ mod names;
 pub mod rng;
 
 pub use events::{EventsWritten, demo_events};
+pub use matching::demo_matching;
 pub use followup::demo_followup;
 pub use guidance::demo_guidance;
 pub use hardship::demo_hardship;
@@ -1483,6 +1485,7 @@ pub async fn demo_postings(store: &dyn Repository, rd: &RefData, count: usize) -
     if store.meta_get("demo_postings").await?.as_deref() == Some("done") {
         // An interrupted load completes the events (they come after the postings they bring).
         demo_events(store).await?;
+        demo_matching(store).await?;
         return Ok(0);
     }
     // The demo employer's account can post from the first start.
@@ -1508,5 +1511,6 @@ pub async fn demo_postings(store: &dyn Repository, rd: &RefData, count: usize) -
     store.meta_set("demo_postings", "done").await?;
     // The demo's recruitment events, whose employers bring these postings.
     demo_events(store).await?;
+    demo_matching(store).await?;
     Ok(batch.len())
 }

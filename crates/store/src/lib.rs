@@ -18,6 +18,7 @@ mod common;
 pub mod destinations;
 pub mod employers;
 pub mod followup;
+pub mod matching;
 pub mod guidance;
 pub mod hardship;
 pub use common::well_known_org_id;
@@ -156,6 +157,7 @@ pub trait Repository:
     + contests::ContestStore
     + events::EventStore
     + live::LiveStore
+    + matching::MatchingStore
     + courses::CourseStore
     + Send
     + Sync

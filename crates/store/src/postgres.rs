@@ -22,6 +22,7 @@ crate::postings::postings_impl!(PgStore, sqlx::Postgres);
 crate::read_log::read_log_impl!(PgStore, sqlx::Postgres);
 crate::safety::safety_impl!(PgStore, sqlx::Postgres);
 crate::followup::followup_impl!(PgStore, sqlx::Postgres);
+crate::matching::matching_impl!(PgStore, sqlx::Postgres);
 crate::guidance::guidance_impl!(PgStore, sqlx::Postgres);
 crate::hardship::hardship_impl!(PgStore, sqlx::Postgres);
 crate::calendar::calendar_impl!(PgStore, sqlx::Postgres);

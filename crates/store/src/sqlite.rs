@@ -18,6 +18,7 @@ crate::postings::postings_impl!(SqliteStore, sqlx::Sqlite);
 crate::read_log::read_log_impl!(SqliteStore, sqlx::Sqlite);
 crate::safety::safety_impl!(SqliteStore, sqlx::Sqlite);
 crate::followup::followup_impl!(SqliteStore, sqlx::Sqlite);
+crate::matching::matching_impl!(SqliteStore, sqlx::Sqlite);
 crate::guidance::guidance_impl!(SqliteStore, sqlx::Sqlite);
 crate::hardship::hardship_impl!(SqliteStore, sqlx::Sqlite);
 crate::calendar::calendar_impl!(SqliteStore, sqlx::Sqlite);

@@ -16,6 +16,7 @@ pub mod guidance;
 pub mod hardship;
 pub mod health;
 pub mod live;
+pub mod matching;
 pub mod orgs;
 pub mod postings;
 pub mod read_log;
@@ -52,6 +53,7 @@ use crate::api::reference::{
         (name = "postings", description = "Job postings: scam screening, submission, review, reports, applications"),
         (name = "guidance", description = "Guidance: advisors' slots and graduates' bookings"),
         (name = "events", description = "Recruitment events (万企进校园): fairs, 宣讲会, online fairs; booths, registration with a waiting line, signed tickets and check-in"),
+        (name = "matching", description = "Person–job matching (人岗匹配): intentions, recommendations with reasons, feedback, fitting graduates, invitations, coverage"),
         (name = "followup", description = "Counselor follow-up: contacts with each graduate, alerts"),
         (name = "safety", description = "Job-seeking safety: screening rules, rights reports, safety education"),
         (name = "operations", description = "Health and metrics"),
@@ -94,4 +96,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::api::contests::router())
         .merge(crate::api::events::router())
         .merge(crate::api::live::router())
+        .merge(crate::api::matching::router())
 }

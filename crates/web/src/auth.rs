@@ -6,6 +6,10 @@
 //! `jiuye_domain::access::can`. Secrets (passwords, session ids, tokens) are never logged, never
 //! echoed in errors, and stored only hashed or sealed.
 
+mod callers;
+
+pub use callers::CallerCache;
+
 use crate::error::ErrorCode;
 use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
@@ -80,12 +84,14 @@ pub struct AuthContext {
     pub limiter: FailureLimiter,
     /// A hash to verify against when a username does not exist, so timing does not reveal it.
     pub decoy_hash: String,
+    /// Callers resolved lately, forgotten by every state-changing request.
+    pub callers: CallerCache,
 }
 
 impl AuthContext {
     pub fn new(settings: AuthSettings, keys: Arc<KeyRing>) -> AuthContext {
         let decoy_hash = jiuye_security::password::decoy(settings.password_cost);
-        AuthContext { limiter: FailureLimiter::default(), settings, keys, decoy_hash }
+        AuthContext { limiter: FailureLimiter::default(), settings, keys, decoy_hash, callers: CallerCache::default() }
     }
 }
 
@@ -329,9 +335,13 @@ fn needs_enrolment(settings: &AuthSettings, user: &UserRecord, actor: &Actor, se
         && actor.grants.iter().any(|g| g.role.is_admin())
 }
 
-/// Resolves the caller from a bearer token or the session cookie. `Err` only for a bearer token
-/// that is unknown, expired or revoked (always 401, never a silent downgrade to anonymous).
-async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Caller>, AppError> {
+/// Resolves the caller from a bearer token or the session cookie, with the moment the
+/// credential expires. `Err` only for a bearer token that is unknown, expired or revoked (always
+/// 401, never a silent downgrade to anonymous).
+async fn resolve_uncached(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<(Caller, Option<chrono::DateTime<Utc>>)>, AppError> {
     let now = Utc::now();
     if let Some(auth) = headers.get(header::AUTHORIZATION) {
         let raw = auth.to_str().unwrap_or("");
@@ -367,7 +377,8 @@ async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Caller>
         // of their own, so administrators under the two-factor rule must have it enabled.
         let needs = needs_enrolment(&state.auth.settings, &user, &actor, false);
         let via = Credential::Token { id: record.id, grant_id: grant.id };
-        return Ok(Some(Caller { actor, user, via, needs_totp_enrolment: needs, ip: None }));
+        let caller = Caller { actor, user, via, needs_totp_enrolment: needs, ip: None };
+        return Ok(Some((caller, record.expires_at)));
     }
     let Some(raw) = session_cookie(headers) else { return Ok(None) };
     let hash = jiuye_security::sha256_hex(raw.as_bytes());
@@ -386,7 +397,9 @@ async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Caller>
     }
     let actor = actor_for(state, &user).await?;
     let needs = needs_enrolment(&state.auth.settings, &user, &actor, session.second_factor);
-    Ok(Some(Caller { actor, user, via: Credential::Session(session), needs_totp_enrolment: needs, ip: None }))
+    let expires = Some(session.expires_at);
+    let via = Credential::Session(session);
+    Ok(Some((Caller { actor, user, via, needs_totp_enrolment: needs, ip: None }, expires)))
 }
 
 /// Paths open to a caller who must still enrol a second factor.
@@ -447,7 +460,7 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
-    let caller = match resolve(&state, req.headers()).await {
+    let caller = match callers::resolve(&state, req.headers()).await {
         Ok(c) => c.map(|c| Arc::new(Caller { ip: ip.0, ..c })),
         Err(e) => {
             let res = e.into_response();
@@ -514,6 +527,10 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
         return audit_after(&state, &method, route.as_deref().unwrap_or(&path), caller, ip, res).await;
     }
     let res = next.run(req).await;
+    if is_unsafe(&method) {
+        // Whatever it changed (a password, a token, a role, a hidden employer) is read again.
+        state.auth.callers.forget_all();
+    }
     let mut res = audit_after(&state, &method, route.as_deref().unwrap_or(&path), caller.clone(), ip, res).await;
     if res.status().as_u16() >= 400 {
         // The error page is shaped outside this layer; it keeps the signed-in person's menu.

@@ -109,6 +109,8 @@ pub struct AppState {
     pub read_log: jiuye_app::read_log::ReadLog,
     /// The live fair halls this process serves.
     pub live: Arc<api::live::LiveState>,
+    /// The postings matching draws from, in memory, caught up with the store on use.
+    pub matching: Arc<jiuye_app::matching::pool::Pool>,
     openapi_json: Arc<String>,
 }
 
@@ -166,6 +168,7 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
         search: Arc::new(api::search::SearchState::default()),
         imports: Arc::new(tokio::sync::Semaphore::new(2)),
         live: Arc::new(api::live::LiveState { hub, limits: Default::default() }),
+        matching: Arc::default(),
         openapi_json: Arc::new(openapi_json),
     };
     if settings.search_warm {

@@ -14,6 +14,7 @@ pub mod followup;
 pub mod guidance;
 pub mod hardship;
 pub mod live;
+pub mod matching;
 pub mod pickers;
 pub mod postings;
 pub mod read_log;

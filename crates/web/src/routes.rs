@@ -104,6 +104,17 @@ pub fn pages() -> (Router<AppState>, Vec<&'static str>) {
         )
         .route("/hardship/graduates/{id}", get(pages::hardship::file_view).post(pages::hardship::file_submit))
         .route("/me/hardship/consent", post(pages::hardship::consent_submit))
+        .route("/matching", get(pages::matching::matching_page))
+        .route("/matching/intentions", post(pages::matching::intentions_submit))
+        .route(
+            "/matching/resume",
+            post(pages::matching::resume_submit)
+                .layer(axum::extract::DefaultBodyLimit::max(jiuye_app::matching::resume::MAX_BYTES + 64 * 1024)),
+        )
+        .route("/matching/postings/{id}/not-interested", post(pages::matching::not_interested_submit))
+        .route("/matching/invitations/{id}/answer", post(pages::matching::answer_submit))
+        .route("/matching/coverage", get(pages::matching::coverage::coverage_page))
+        .route("/matching/refresh", post(pages::matching::coverage::refresh_submit))
         .route("/followup", get(pages::followup::list_page))
         .route("/followup/psychology-contact", post(pages::followup::appoint_submit))
         .route("/followup/{id}", get(pages::followup::graduate_view).post(pages::followup::graduate_submit))
@@ -162,6 +173,8 @@ pub fn pages() -> (Router<AppState>, Vec<&'static str>) {
         .route("/postings/{id}/report", post(pages::postings::report_submit))
         .route("/postings/{id}/apply", post(pages::applications::apply_submit))
         .route("/postings/{id}/applicants", get(pages::applications::applicants_page))
+        .route("/postings/{id}/candidates", get(pages::matching::candidates::candidates_page))
+        .route("/postings/{id}/invitations", post(pages::matching::candidates::invite_submit))
         .route("/applications", get(pages::applications::my_applications_page))
         .route("/applications/{id}", get(pages::applications::detail::application_page))
         .route("/applications/{id}/status", post(pages::applications::status_submit))

@@ -52,6 +52,10 @@ mod identity;
 mod language;
 #[path = "web_parts/live.rs"]
 mod live;
+#[path = "web_parts/matching.rs"]
+mod matching;
+#[path = "web_parts/matching_pages.rs"]
+mod matching_pages;
 #[path = "web_parts/matrix.rs"]
 mod matrix;
 #[path = "web_parts/navigation.rs"]

@@ -7,7 +7,6 @@
 use crate::error::ErrorCode;
 use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::State;
 use jiuye_domain::{Catalogue, RefData};
 use jiuye_search::{Facet, Query, SearchIndex, Stamp};
@@ -31,35 +30,99 @@ pub struct SearchState {
     pub index: LiveIndex,
     pub readers: ReaderCache,
     cache: std::sync::Mutex<std::collections::HashMap<String, Cached>>,
+    /// The employers hidden from readers, by the scopes enclosing them, while no state-changing
+    /// request has run (see `auth::CallerCache::epoch`) and for a minute at most.
+    hidden: std::sync::Mutex<std::collections::HashMap<String, Hidden>>,
+    /// Answers given from the cache and computed, since the node started.
+    reused: std::sync::atomic::AtomicU64,
+    computed: std::sync::atomic::AtomicU64,
 }
 
-/// An answer, good while the index is at `generation` and for `CACHE_FOR`.
+/// The employers hidden from readers within some scopes, as read in a state of accounts
+/// (`auth::CallerCache::epoch`) at a moment.
+type Hidden = (u64, std::time::Instant, Arc<Vec<Uuid>>);
+
+/// An answer, good while the index is at `generation` and for `CACHE_FOR`, with its JSON once
+/// it has been written.
+#[derive(Clone)]
 struct Cached {
     generation: u64,
     at: std::time::Instant,
     found: Arc<SearchResults>,
+    json: Arc<std::sync::OnceLock<axum::body::Bytes>>,
 }
+
+/// An answer and whether it was reused.
+struct Answer {
+    found: Arc<SearchResults>,
+    json: Arc<std::sync::OnceLock<axum::body::Bytes>>,
+    reused: bool,
+}
+
+/// The response header saying whether an answer was `reused` or `computed`.
+pub const ANSWER_HEADER: &str = "x-jiuye-answer";
 
 /// How long an answer is reused at most (also bounds how stale the recency boost gets).
 const CACHE_FOR: std::time::Duration = std::time::Duration::from_secs(60);
-/// Answers kept at most; the whole cache is dropped when it fills.
+/// Answers kept at most; when it fills, stale answers and then the older half are dropped.
 const CACHE_SIZE: usize = 4_096;
 
 impl SearchState {
-    fn cached(&self, key: &str, generation: u64) -> Option<Arc<SearchResults>> {
+    fn cached(&self, key: &str, generation: u64) -> Option<Cached> {
         let cache = self.cache.lock().ok()?;
         let c = cache.get(key)?;
-        (c.generation == generation && c.at.elapsed() < CACHE_FOR).then(|| c.found.clone())
+        (c.generation == generation && c.at.elapsed() < CACHE_FOR).then(|| c.clone())
     }
 
-    fn remember(&self, key: String, generation: u64, found: Arc<SearchResults>) {
+    fn remember(&self, key: String, c: Cached) {
         if let Ok(mut cache) = self.cache.lock() {
             if cache.len() >= CACHE_SIZE {
-                cache.clear();
+                // Stale answers go first, then the older half of the rest.
+                cache.retain(|_, old| old.generation == c.generation && old.at.elapsed() < CACHE_FOR);
+                if cache.len() >= CACHE_SIZE / 2 {
+                    let mut ages: Vec<std::time::Instant> = cache.values().map(|old| old.at).collect();
+                    ages.sort_unstable();
+                    let cut = ages[ages.len() / 2];
+                    cache.retain(|_, old| old.at > cut);
+                }
             }
-            cache.insert(key, Cached { generation, at: std::time::Instant::now(), found });
+            cache.insert(key, c);
         }
     }
+
+    /// How many answers were reused and how many computed since the node started.
+    pub fn answers(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.reused.load(Relaxed), self.computed.load(Relaxed))
+    }
+}
+
+/// The employers hidden from `reader`, read again after any state-changing request.
+async fn hidden_employers(
+    state: &AppState,
+    reader: Option<&jiuye_domain::access::Actor>,
+) -> Result<Arc<Vec<Uuid>>, AppError> {
+    let Some(actor) = reader else { return Ok(Arc::default()) };
+    let mut key: Vec<String> =
+        jiuye_domain::access::enclosing_scopes(actor).into_iter().map(|s| s.to_string()).collect();
+    key.sort_unstable();
+    let key = key.join(" ");
+    let epoch = state.auth.callers.epoch();
+    if let Ok(m) = state.search.hidden.lock()
+        && let Some((e, at, ids)) = m.get(&key)
+        && *e == epoch
+        && at.elapsed() < CACHE_FOR
+    {
+        return Ok(ids.clone());
+    }
+    let ids = Arc::new(readers::hidden_employers(&*state.store, reader).await?);
+    if let Ok(mut m) = state.search.hidden.lock() {
+        if m.len() >= CACHE_SIZE {
+            m.clear();
+        }
+        m.insert(key, (epoch, std::time::Instant::now(), ids.clone()));
+    }
+    Ok(ids)
 }
 
 pub use jiuye_app::search::{Opened, doc_of, open, open_current, rebuild};
@@ -221,20 +284,106 @@ fn today_number() -> u64 {
     crate::render::time::today().format("%Y%m%d").to_string().parse().unwrap_or(0)
 }
 
+/// What a search result shows, as the index keeps it (`jiuye_app::search::shown`).
+#[derive(Deserialize)]
+struct Shown {
+    id: Uuid,
+    employer_id: Uuid,
+    employer_credit_code: String,
+    employer_name: String,
+    title: String,
+    description: String,
+    region: String,
+    region_name: String,
+    position: String,
+    education: String,
+    majors: Vec<String>,
+    openings: i64,
+    salary_min: Option<i64>,
+    salary_max: Option<i64>,
+    deadline: String,
+    contact: String,
+    apply_method: String,
+    visibility: String,
+    scope: String,
+    specials: Vec<String>,
+    status: String,
+    risk_level: String,
+    reasons: Vec<jiuye_domain::screening::Reason>,
+    review_note: Option<String>,
+    recheck: bool,
+    report_count: i64,
+    version: i64,
+    created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<Shown> for PostingDto {
+    fn from(s: Shown) -> PostingDto {
+        PostingDto {
+            id: s.id,
+            employer_id: s.employer_id,
+            employer_credit_code: s.employer_credit_code,
+            employer_name: s.employer_name,
+            title: s.title,
+            description: s.description,
+            region: s.region,
+            region_name: s.region_name,
+            position: s.position,
+            education: s.education,
+            majors: s.majors,
+            openings: s.openings,
+            salary_min: s.salary_min,
+            salary_max: s.salary_max,
+            deadline: s.deadline,
+            contact: s.contact,
+            apply_method: s.apply_method,
+            visibility: s.visibility,
+            scope: s.scope,
+            specials: s.specials,
+            status: s.status,
+            risk_level: s.risk_level,
+            reasons: s.reasons,
+            review_note: s.review_note,
+            recheck: s.recheck,
+            report_count: s.report_count,
+            reports: Vec::new(),
+            version: s.version,
+            created_at: s.created_at,
+        }
+    }
+}
+
+/// The results shown: read back from the index, or from the database for an entry the index
+/// holds without them.
+async fn shown(state: &AppState, hits: &jiuye_search::Hits) -> Result<Vec<PostingDto>, AppError> {
+    let from_index: Option<Vec<PostingDto>> =
+        hits.shown.iter().map(|s| serde_json::from_str::<Shown>(s).ok().map(PostingDto::from)).collect();
+    if let Some(rows) = from_index {
+        return Ok(rows);
+    }
+    let mut rows = state.store.postings_by_ids(&hits.ids).await?;
+    rows.sort_by_key(|r| hits.ids.iter().position(|id| *id == r.posting.id));
+    Ok(rows.into_iter().map(|row| crate::api::postings::view::dto(state, row)).collect())
+}
+
 pub(crate) async fn run(
     state: &AppState,
     caller: Option<&crate::auth::Caller>,
     p: &SearchParams,
 ) -> Result<Arc<SearchResults>, AppError> {
+    Ok(answer(state, caller, p).await?.found)
+}
+
+async fn answer(state: &AppState, caller: Option<&crate::auth::Caller>, p: &SearchParams) -> Result<Answer, AppError> {
+    use std::sync::atomic::Ordering::Relaxed;
     let text = p.q.clone().unwrap_or_default();
     if text.chars().count() > 100 {
         return Err(AppError::bad_request(ErrorCode::QueryTooLong, "检索词不超过 100 字"));
     }
     let ix = index(state).await?;
     let reader = caller.map(|c| &c.actor);
-    let scopes: Vec<Uuid> =
-        readers::scopes(&*state.store, &state.search.readers, reader).await?.ids.iter().copied().collect();
-    let hidden = readers::hidden_employers(&*state.store, reader).await?;
+    let scopes = readers::scopes(&*state.store, &state.search.readers, reader).await?;
+    let hidden = hidden_employers(state, reader).await?;
     let page = p.page.unwrap_or(1).clamp(1, 500);
     let mut filters: Vec<(Facet, String)> = Vec::new();
     for f in Facet::ALL {
@@ -251,22 +400,23 @@ pub(crate) async fn run(
         };
         filters.push((f, v));
     }
-    let mut scopes = scopes;
+    let mut scopes: Vec<Uuid> = scopes.ids.iter().copied().collect();
     scopes.sort_unstable();
     // The same question asked again of an unchanged index gets the same answer (for at most a
     // minute, after which the postings shown are read again).
     let today = today_number();
-    let key = format!("{today}|{page}|{text}|{filters:?}|{scopes:?}|{hidden:?}");
     let generation = ix.generation();
-    if let Some(found) = state.settings.search_cache.then(|| state.search.cached(&key, generation)).flatten() {
-        return Ok(found);
+    let key = state.settings.search_cache.then(|| format!("{today}|{page}|{text}|{filters:?}|{scopes:?}|{hidden:?}"));
+    if let Some(c) = key.as_deref().and_then(|k| state.search.cached(k, generation)) {
+        state.search.reused.fetch_add(1, Relaxed);
+        return Ok(Answer { found: c.found, json: c.json, reused: true });
     }
     let hits = tokio::task::spawn_blocking(move || {
         ix.search(&Query {
             text: &text,
             filters,
             scopes: &scopes,
-            hidden_employers: &hidden,
+            hidden_employers: hidden.as_slice(),
             today,
             now_ms: now_ms(),
             limit: 20,
@@ -277,13 +427,7 @@ pub(crate) async fn run(
     .await
     .map_err(unavailable)?
     .map_err(unavailable)?;
-    let results = state
-        .store
-        .postings_by_ids(&hits.ids)
-        .await?
-        .into_iter()
-        .map(|row| crate::api::postings::view::dto(state, row))
-        .collect();
+    let results = shown(state, &hits).await?;
     let mut facets = Facets::default();
     for (f, counts) in &hits.facets {
         *facets.slot(*f) = counts
@@ -296,10 +440,13 @@ pub(crate) async fn run(
             .collect();
     }
     let found = Arc::new(SearchResults { total: hits.total, page, results, facets });
-    if state.settings.search_cache {
-        state.search.remember(key, generation, found.clone());
+    let json = Arc::new(std::sync::OnceLock::new());
+    state.search.computed.fetch_add(1, Relaxed);
+    if let Some(key) = key {
+        let c = Cached { generation, at: std::time::Instant::now(), found: found.clone(), json: json.clone() };
+        state.search.remember(key, c);
     }
-    Ok(found)
+    Ok(Answer { found, json, reused: false })
 }
 
 /// Searches the postings open to the caller: Chinese word segmentation plus bigrams (a major's
@@ -317,8 +464,24 @@ pub async fn search(
     ApiQuery(p): ApiQuery<SearchParams>,
 ) -> Result<axum::response::Response, AppError> {
     use axum::response::IntoResponse;
-    let found = run(&state, caller.0.as_deref(), &p).await?;
-    Ok(Json(found.as_ref()).into_response())
+    let a = answer(&state, caller.0.as_deref(), &p).await?;
+    // A reused answer is written as JSON once.
+    let body = match a.json.get() {
+        Some(b) => b.clone(),
+        None => {
+            let b = axum::body::Bytes::from(serde_json::to_vec(a.found.as_ref()).map_err(unavailable)?);
+            a.json.get_or_init(|| b).clone()
+        }
+    };
+    let kind = if a.reused { "reused" } else { "computed" };
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/json"),
+            (axum::http::HeaderName::from_static(ANSWER_HEADER), kind),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 pub fn router() -> OpenApiRouter<AppState> {

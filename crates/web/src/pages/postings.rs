@@ -63,6 +63,8 @@ struct ListPage {
     cards: Vec<JobCard>,
     /// How many filters are in force (shown on the button that opens them).
     filters_on: usize,
+    /// A signed-in graduate's top recommendations (为你推荐), on the first page only.
+    picks: Vec<crate::pages::matching::picks::Pick>,
 }
 
 /// A result as a card: the posting with its tags (region, pay, education, employer type,
@@ -199,8 +201,13 @@ pub async fn postings_page(
             risky: (p.risk_level != "low").then(|| format!("risk-{}", p.risk_level)),
         })
         .collect();
+    let picks = match caller.0.as_deref() {
+        Some(me) if page == 1 => crate::pages::matching::picks::top(&state, me).await,
+        _ => Vec::new(),
+    };
     let filters_on = params.iter().filter(|(k, v)| *k != "q" && *k != "special" && !v.is_empty()).count();
     render(&ListPage {
+        picks,
         cards,
         filters_on,
         base,

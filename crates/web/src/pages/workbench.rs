@@ -10,6 +10,7 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::pages::matching::picks::{self, Pick};
 use crate::render::page::{Base, group_digits, render};
 
 /// A placement rate as shown: a percentage, or "暂无数据" when the unit has no graduates in the
@@ -50,6 +51,8 @@ struct WorkbenchPage {
     /// (label, completed of graduates).
     safety_quiz: Option<(String, String)>,
     shortcuts: Vec<(String, String)>,
+    /// A graduate's top recommendations (为你推荐); empty for everyone else.
+    picks: Vec<Pick>,
 }
 
 fn rate_view(base: &Base, r: &UnitRate) -> RateView {
@@ -107,7 +110,9 @@ pub(crate) async fn workbench_page(
         .collect();
     let shortcuts =
         w.shortcuts.iter().map(|s| (base.t(&format!("workbench.go_{}", s.id)).to_owned(), s.href.to_owned())).collect();
+    let picks = picks::top(state, me).await;
     let page = WorkbenchPage {
+        picks,
         welcome: base.t("home.welcome").replace("{name}", &me.user.display_name),
         my_grants,
         pending,

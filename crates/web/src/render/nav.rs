@@ -11,6 +11,7 @@ use jiuye_domain::access::{self, Action, Actor, Role};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dest {
     Home,
+    Matching,
     Postings,
     Applications,
     MyDestination,
@@ -22,6 +23,7 @@ pub enum Dest {
     Graduates,
     FollowUp,
     Hardship,
+    MatchCoverage,
     Guidance,
     Events,
     Awards,
@@ -47,8 +49,9 @@ pub enum Dest {
 impl Dest {
     /// Every page, in the order of the menu: the person's own tasks first, then the work queues,
     /// then what everyone may read.
-    const ORDER: [Dest; 28] = [
+    const ORDER: [Dest; 30] = [
         Dest::Home,
+        Dest::Matching,
         Dest::Applications,
         Dest::MyDestination,
         Dest::MyPostings,
@@ -58,6 +61,7 @@ impl Dest {
         Dest::Graduates,
         Dest::FollowUp,
         Dest::Hardship,
+        Dest::MatchCoverage,
         Dest::Guidance,
         Dest::Events,
         Dest::Awards,
@@ -81,6 +85,7 @@ impl Dest {
     pub fn href(self) -> &'static str {
         match self {
             Dest::Home => "/",
+            Dest::Matching => "/matching",
             Dest::Postings => "/postings",
             Dest::Applications => "/applications",
             Dest::MyDestination => "/me/destination",
@@ -92,6 +97,7 @@ impl Dest {
             Dest::Graduates => "/graduates",
             Dest::FollowUp => "/followup",
             Dest::Hardship => "/hardship",
+            Dest::MatchCoverage => "/matching/coverage",
             Dest::Guidance => "/guidance",
             Dest::Events => "/events",
             Dest::Awards => "/awards",
@@ -118,6 +124,7 @@ impl Dest {
     fn label(self) -> &'static str {
         match self {
             Dest::Home => "menu.home",
+            Dest::Matching => "menu.matching",
             Dest::Postings => "menu.postings",
             Dest::Applications => "menu.applications",
             Dest::MyDestination => "menu.my_destination",
@@ -129,6 +136,7 @@ impl Dest {
             Dest::Graduates => "menu.graduates",
             Dest::FollowUp => "menu.followup",
             Dest::Hardship => "menu.hardship",
+            Dest::MatchCoverage => "menu.match_coverage",
             Dest::Guidance => "menu.guidance",
             Dest::Events => "menu.events",
             Dest::Awards => "menu.awards",
@@ -193,6 +201,11 @@ pub fn allows(actor: Option<&Actor>, dest: Dest) -> bool {
                 .is_some_and(|me| access::can(a, Action::BookGuidance, &access::Resource::owned("", me)).is_some())
                 || anywhere(Action::PublishGuidance)
         }
+        // A graduate's own recommendations and intentions (为你推荐).
+        Dest::Matching => access::subject_of(a, Role::Graduate)
+            .is_some_and(|me| access::can(a, Action::SeekJobs, &access::Resource::owned("", me)).is_some()),
+        // Matching coverage and its refresh, for staff inside their subtree.
+        Dest::MatchCoverage => anywhere(Action::PushMatches),
         // Recruitment events: graduates register, employers book booths, staff organise and follow.
         Dest::Events => access::may_list_events(a),
         // The 基层就业卓越奖 nominations: the colleges, universities and provinces that move them.
@@ -316,7 +329,7 @@ mod tests {
     fn a_graduate_finds_jobs_first_and_sees_no_staff_queue() {
         let a = actor(Role::Graduate, "CN/510000/U/C/P", OrgKind::Programme, Some(Uuid::from_u128(1)));
         let nav = Nav::new(Some(&a), "/postings/42");
-        assert_eq!(&hrefs(&nav)[..4], ["/", "/postings", "/applications", "/me/destination"]);
+        assert_eq!(&hrefs(&nav)[..5], ["/", "/postings", "/matching", "/applications", "/me/destination"]);
         assert!(!nav.allows("/graduates") && !nav.allows("/postings/review"));
         assert_eq!(nav.items[1].label, "menu.find_jobs");
         assert!(nav.items[1].current, "a posting belongs to 找工作");
@@ -364,6 +377,21 @@ mod tests {
         let at = |href: &str| h.iter().position(|x| *x == href).unwrap();
         assert_eq!(at("/events"), at("/guidance") + 1);
         assert!(!Nav::new(None, "/").allows("/events"), "visitors are sent to sign in");
+    }
+
+    #[test]
+    fn graduates_reach_their_recommendations_and_staff_the_matching_coverage() {
+        let g = actor(Role::Graduate, "CN/510000/U/C/P", OrgKind::Programme, Some(Uuid::from_u128(1)));
+        let nav = Nav::new(Some(&g), "/matching");
+        assert!(nav.items.iter().any(|i| i.href == "/matching" && i.current && i.label == "menu.matching"));
+        assert!(!nav.allows("/matching/coverage"), "graduates see no coverage");
+        let c = actor(Role::Counselor, "CN/510000/U/C", OrgKind::College, None);
+        let nav = Nav::new(Some(&c), "/matching/coverage");
+        assert!(nav.items.iter().any(|i| i.href == "/matching/coverage" && i.current));
+        assert!(!nav.allows("/matching"), "staff have no recommendations of their own");
+        let e = actor(Role::Employer, "CN/510000", OrgKind::Province, Some(Uuid::from_u128(2)));
+        let nav = Nav::new(Some(&e), "/");
+        assert!(!nav.allows("/matching") && !nav.allows("/matching/coverage"));
     }
 
     #[test]

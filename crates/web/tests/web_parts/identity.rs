@@ -476,6 +476,58 @@ async fn tokens_work_at_once_and_die_when_revoked_or_expired() {
     }
 }
 
+/// Callers are remembered between requests (a busy searcher's token is not read again each
+/// time); a revoked token, a removed role or a changed password must still take effect at once.
+#[tokio::test]
+async fn a_remembered_caller_is_refused_at_once_after_revocation_or_a_password_change() {
+    for f in fixtures().await {
+        let (cookie, csrf) = login(&f.app, "demo_graduate", DEMO_PASSWORD).await;
+        let session = Auth::Cookie { cookie: &cookie, csrf: Some(&csrf) };
+        let r = call(&f.app, Method::POST, "/api/v1/me/tokens", Some(json!({"name": "求职助手"})), &session).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}: {}", f.name, r.body);
+        let token = r.json()["token"].as_str().unwrap().to_owned();
+        let id = r.json()["id"].as_str().unwrap().to_owned();
+        let search = "/api/v1/postings/search?q=%E8%BD%AF%E4%BB%B6";
+        for _ in 0..3 {
+            let r = call(&f.app, Method::GET, search, None, &Auth::Bearer(&token)).await;
+            assert_eq!(r.status, StatusCode::OK, "{}: {}", f.name, r.body);
+            assert_eq!(call(&f.app, Method::GET, "/api/v1/me", None, &session).await.status, StatusCode::OK);
+        }
+        let r = call(&f.app, Method::DELETE, &format!("/api/v1/me/tokens/{id}"), None, &session).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+        assert_error(&call(&f.app, Method::GET, search, None, &Auth::Bearer(&token)).await, 401, "unauthenticated");
+
+        // A token whose role is taken away dies with it, at once.
+        let graduate = token_for(&f, "demo_graduate").await;
+        assert_eq!(call(&f.app, Method::GET, search, None, &Auth::Bearer(&graduate)).await.status, StatusCode::OK);
+        let user = f.store.user_by_username("demo_graduate").await.unwrap().unwrap();
+        let grant = f.store.grants_of(user.id).await.unwrap()[0].id;
+        let admin = token_for(&f, "demo_career").await;
+        let r = call(
+            &f.app,
+            Method::DELETE,
+            &format!("/api/v1/users/{}/grants/{grant}", user.id),
+            None,
+            &Auth::Bearer(&admin),
+        )
+        .await;
+        assert!(r.status.is_success(), "{}: {}", f.name, r.body);
+        assert_error(&call(&f.app, Method::GET, search, None, &Auth::Bearer(&graduate)).await, 401, "unauthenticated");
+
+        // A password change ends every session of the account, remembered or not.
+        let (cookie, csrf) = login(&f.app, "demo_leader", DEMO_PASSWORD).await;
+        let session = Auth::Cookie { cookie: &cookie, csrf: Some(&csrf) };
+        for _ in 0..3 {
+            assert_eq!(call(&f.app, Method::GET, "/api/v1/me", None, &session).await.status, StatusCode::OK);
+        }
+        let change = json!({"current_password": DEMO_PASSWORD, "new_password": "Another-Long-Passphrase-42"});
+        let r = call(&f.app, Method::POST, "/api/v1/me/password", Some(change), &session).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+        assert_error(&call(&f.app, Method::GET, "/api/v1/me", None, &session).await, 401, "unauthenticated");
+        f.cleanup().await;
+    }
+}
+
 #[tokio::test]
 async fn two_factor_sign_in_and_replay_refusal() {
     for f in fixtures().await {
