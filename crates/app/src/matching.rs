@@ -213,7 +213,11 @@ impl<'a> Matching<'a> {
         if !pay_ok(i.pay_min) || !pay_ok(i.pay_max) || matches!((i.pay_min, i.pay_max), (Some(a), Some(b)) if a > b) {
             return Err(bad(ErrorCode::InvalidSalary, "期望薪资应在 0 至 1,000,000 元之间，且下限不高于上限"));
         }
-        let work = if i.work.is_empty() { WorkKind::Any } else { WorkKind::from_id(&i.work).ok_or_else(|| bad(ErrorCode::InvalidKind, "工作类型应为不限、全职或实习"))? };
+        let work = if i.work.is_empty() {
+            WorkKind::Any
+        } else {
+            WorkKind::from_id(&i.work).ok_or_else(|| bad(ErrorCode::InvalidKind, "工作类型应为不限、全职或实习"))?
+        };
         for (what, text) in [("技能", &i.skills), ("证书", &i.certificates)] {
             if text.chars().count() > MAX_FREE_TEXT {
                 return Err(bad(ErrorCode::InvalidSkills, format!("{what}最多 {MAX_FREE_TEXT} 个字")));
@@ -377,7 +381,9 @@ impl<'a> Matching<'a> {
                 let code = jiuye_domain::OrgCode::parse(code).map_err(|_| unknown())?;
                 self.store.org_by_code(&code).await?.ok_or_else(unknown)?.path
             }
-            None => access::choosable_scopes(actor, Action::PushMatches).into_iter().next().ok_or_else(Error::forbidden)?,
+            None => {
+                access::choosable_scopes(actor, Action::PushMatches).into_iter().next().ok_or_else(Error::forbidden)?
+            }
         };
         access::can(actor, Action::PushMatches, &Resource::at(&path)).ok_or_else(Error::forbidden)?;
         Ok(path)

@@ -97,11 +97,8 @@ fn vocab(rd: &RefData) -> Vocab {
     classes.dedup();
     let regions: Vec<_> = rd.provinces().collect();
     let provinces = regions.iter().map(|r| r.code.to_string()).collect();
-    let cities = rd
-        .entries_of(Catalogue::Regions)
-        .filter(|e| e.level == 2)
-        .map(|e| (e.code.clone(), e.name.clone()))
-        .collect();
+    let cities =
+        rd.entries_of(Catalogue::Regions).filter(|e| e.level == 2).map(|e| (e.code.clone(), e.name.clone())).collect();
     let occupations = Occupations::shipped()
         .all()
         .iter()

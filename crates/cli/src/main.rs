@@ -24,8 +24,8 @@ mod config;
 mod eval;
 mod eval_matching;
 mod eval_titles;
-mod matching;
 mod hardship;
+mod matching;
 mod ops;
 mod read_log;
 

@@ -21,18 +21,18 @@ use uuid::Uuid;
 mod awards;
 mod contests;
 mod events;
-mod matching;
 mod followup;
 mod guidance;
 mod hardship;
+mod matching;
 mod names;
 pub mod rng;
 
 pub use events::{EventsWritten, demo_events};
-pub use matching::demo_matching;
 pub use followup::demo_followup;
 pub use guidance::demo_guidance;
 pub use hardship::demo_hardship;
+pub use matching::demo_matching;
 
 use rng::{Cumulative, Rng};
 

@@ -18,9 +18,9 @@ mod common;
 pub mod destinations;
 pub mod employers;
 pub mod followup;
-pub mod matching;
 pub mod guidance;
 pub mod hardship;
+pub mod matching;
 pub use common::well_known_org_id;
 
 /// The most rows one page of any list holds (the web layer refuses larger pages; the store

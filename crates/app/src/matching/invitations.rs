@@ -59,7 +59,11 @@ impl<'a> Matching<'a> {
     pub async fn candidates(&self, actor: &Actor, posting: Uuid, n: usize) -> Result<Vec<Candidate>, Error> {
         let row = self.own_posting(actor, posting).await?;
         let Some(entry) = Entry::of(self.refdata, &row).filter(|e| e.deadline >= self.today) else {
-            return Err(Error::new(ErrorKind::Conflict, ErrorCode::PostingClosed, "职位未发布或已截止，暂不推荐毕业生"));
+            return Err(Error::new(
+                ErrorKind::Conflict,
+                ErrorCode::PostingClosed,
+                "职位未发布或已截止，暂不推荐毕业生",
+            ));
         };
         let profiles = self.store.candidate_profiles(posting, READ_AT_MOST).await?;
         let invited = self.store.invitations_of_posting(posting).await?;
@@ -109,7 +113,13 @@ impl<'a> Matching<'a> {
     }
 
     /// Invites a graduate who opted in (or applied) and whom the posting reaches.
-    pub async fn invite(&self, actor: &Actor, posting: Uuid, graduate: Uuid, message: &str) -> Result<InvitationRow, Error> {
+    pub async fn invite(
+        &self,
+        actor: &Actor,
+        posting: Uuid,
+        graduate: Uuid,
+        message: &str,
+    ) -> Result<InvitationRow, Error> {
         let row = self.own_posting(actor, posting).await?;
         if Entry::of(self.refdata, &row).is_none_or(|e| e.deadline < self.today) {
             return Err(Error::new(ErrorKind::Conflict, ErrorCode::PostingClosed, "职位未发布或已截止，不能邀请"));

@@ -296,7 +296,8 @@ pub fn rank(
         .map(|e| {
             let text = seeker.text.as_ref().map(|t| scorer.score(t, &e.text).0);
             let base = recommend::rank_score(w, &seeker.facts, &e.facts, text, today);
-            let (f, _) = recommend::feedback_factor(&seeker.disliked, &seeker.liked_groups, &e.employer, e.group.as_deref());
+            let (f, _) =
+                recommend::feedback_factor(&seeker.disliked, &seeker.liked_groups, &e.employer, e.group.as_deref());
             (e.employer, if base >= 0.0 { base * f } else { base / f })
         })
         .collect();
@@ -308,7 +309,8 @@ pub fn explain(w: &Weights, scorer: &TextScorer, seeker: &Seeker, e: &Entry, tod
     let text = seeker.text.as_ref().map(|t| scorer.score(t, &e.text));
     let mut s =
         recommend::score(w, &seeker.facts, &e.facts, text.as_ref().map(|(v, terms)| (*v, terms.as_slice())), today);
-    let (_, reason) = recommend::feedback_factor(&seeker.disliked, &seeker.liked_groups, &e.employer, e.group.as_deref());
+    let (_, reason) =
+        recommend::feedback_factor(&seeker.disliked, &seeker.liked_groups, &e.employer, e.group.as_deref());
     if let Some(r) = reason {
         s.fits.push(r);
     }

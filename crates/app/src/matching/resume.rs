@@ -20,7 +20,12 @@ pub async fn text_of(bytes: Vec<u8>) -> Result<String, Error> {
     if bytes.len() > MAX_BYTES {
         return Err(Error::new(ErrorKind::TooLarge, ErrorCode::PayloadTooLarge, "简历不能超过 5 MB"));
     }
-    crate::files::accept(&bytes, |t| t == "application/pdf", "简历不能超过 5 MB", "简历请上传 PDF 文件（按文件内容判断）")?;
+    crate::files::accept(
+        &bytes,
+        |t| t == "application/pdf",
+        "简历不能超过 5 MB",
+        "简历请上传 PDF 文件（按文件内容判断）",
+    )?;
     let read = tokio::task::spawn_blocking(move || {
         std::panic::catch_unwind(|| {
             let doc = lopdf::Document::load_mem(&bytes).map_err(|_| "无法读取这份 PDF")?;
@@ -68,7 +73,9 @@ mod tests {
         for off in offsets {
             out.extend(format!("{off:010} 00000 n \n").bytes());
         }
-        out.extend(format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).bytes());
+        out.extend(
+            format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).bytes(),
+        );
         out
     }
 

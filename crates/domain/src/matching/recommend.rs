@@ -250,7 +250,13 @@ impl Acc {
 /// Scores one posting for one graduate on `today`, with its reasons. `text` is the relevance of
 /// the graduate's résumé and skills to the posting's text in [0, 1] with the shared terms, when
 /// there is a résumé to compare.
-pub fn score(w: &Weights, g: &GraduateFacts, p: &PostingFacts, text: Option<(f32, &[String])>, today: NaiveDate) -> Scored {
+pub fn score(
+    w: &Weights,
+    g: &GraduateFacts,
+    p: &PostingFacts,
+    text: Option<(f32, &[String])>,
+    today: NaiveDate,
+) -> Scored {
     let acc = run(true, w, g, p, text, today);
     let mut fits = acc.fits;
     fits.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -262,7 +268,14 @@ pub fn rank_score(w: &Weights, g: &GraduateFacts, p: &PostingFacts, text: Option
     run(false, w, g, p, text.map(|t| (t, &[][..])), today).total
 }
 
-fn run(explain: bool, w: &Weights, g: &GraduateFacts, p: &PostingFacts, text: Option<(f32, &[String])>, today: NaiveDate) -> Acc {
+fn run(
+    explain: bool,
+    w: &Weights,
+    g: &GraduateFacts,
+    p: &PostingFacts,
+    text: Option<(f32, &[String])>,
+    today: NaiveDate,
+) -> Acc {
     let mut a = Acc { explain, total: 0.0, fits: Vec::new(), less: Vec::new() };
     let i = &g.intentions;
 
@@ -283,7 +296,11 @@ fn run(explain: bool, w: &Weights, g: &GraduateFacts, p: &PostingFacts, text: Op
     {
         a.fit(w.text, value.clamp(0.0, 1.0), "text", || {
             let shown: Vec<&str> = terms.iter().take(3).map(String::as_str).collect();
-            if shown.is_empty() { "简历与职位描述相关".to_owned() } else { format!("简历相关：{}", shown.join("、")) }
+            if shown.is_empty() {
+                "简历与职位描述相关".to_owned()
+            } else {
+                format!("简历相关：{}", shown.join("、"))
+            }
         });
     }
     // Occupation: the posting title's occupation against the intended ones.
@@ -455,7 +472,8 @@ pub fn feedback_factor<K: PartialEq>(
         }
         if liked_groups.iter().any(|l| l == g) {
             f *= 1.25;
-            reason = Some(Reason { factor: "feedback".into(), text: "与你感兴趣或申请过的职位相近".into() });
+            reason =
+                Some(Reason { factor: "feedback".into(), text: "与你感兴趣或申请过的职位相近".into() });
         }
     }
     (f, reason)

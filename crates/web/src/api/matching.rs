@@ -151,7 +151,10 @@ pub struct LimitParams {
     responses((status = 200, description = "The intentions", body = IntentionsDto),
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
         (status = 403, description = "`forbidden`: not a graduate", body = ErrorBody)))]
-pub async fn get_intentions(State(state): State<AppState>, Signed(caller): Signed) -> Result<Json<IntentionsDto>, AppError> {
+pub async fn get_intentions(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+) -> Result<Json<IntentionsDto>, AppError> {
     Ok(Json(intentions_dto(state.matching().intentions(&caller.actor).await?)))
 }
 
@@ -161,7 +164,11 @@ pub async fn get_intentions(State(state): State<AppState>, Signed(caller): Signe
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
         (status = 403, description = "`forbidden`: not a graduate", body = ErrorBody),
         (status = 422, description = "`invalid_region`, `invalid_industry`, `invalid_occupation`, `invalid_employer_type`, `invalid_salary`, `invalid_kind`, `invalid_skills`", body = ErrorBody)))]
-pub async fn put_intentions(State(state): State<AppState>, Signed(caller): Signed, Json(i): Json<IntentionsDto>) -> Response {
+pub async fn put_intentions(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Json(i): Json<IntentionsDto>,
+) -> Response {
     let event = AuditEvent::new("intentions_set").target("intentions", None);
     let input = IntentionsInput {
         regions: i.regions,
@@ -363,7 +370,10 @@ pub async fn invite_graduate(
 ) -> Response {
     let event = AuditEvent::new("graduate_invite").target(format!("posting:{id}"), None);
     let r = state.matching().invite(&caller.actor, id, i.graduate_id, &i.message).await;
-    audited(event, r.map(|row| (StatusCode::CREATED, Json(invitation_dto(row))).into_response()).map_err(AppError::from))
+    audited(
+        event,
+        r.map(|row| (StatusCode::CREATED, Json(invitation_dto(row))).into_response()).map_err(AppError::from),
+    )
 }
 
 /// The invitations of one of the caller's postings, newest first.
@@ -385,7 +395,10 @@ pub async fn posting_invitations(
     responses((status = 200, description = "Invitations", body = InvitationList),
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
         (status = 403, description = "`forbidden`: not a graduate", body = ErrorBody)))]
-pub async fn my_invitations(State(state): State<AppState>, Signed(caller): Signed) -> Result<Json<InvitationList>, AppError> {
+pub async fn my_invitations(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+) -> Result<Json<InvitationList>, AppError> {
     let items = state.matching().my_invitations(&caller.actor).await?;
     Ok(Json(InvitationList { items: items.into_iter().map(invitation_dto).collect() }))
 }
@@ -491,7 +504,11 @@ pub struct Refreshed {
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
         (status = 403, description = "`forbidden`", body = ErrorBody),
         (status = 404, description = "`org_not_found`", body = ErrorBody)))]
-pub async fn refresh_matches(State(state): State<AppState>, Signed(caller): Signed, Json(r): Json<RefreshInput>) -> Response {
+pub async fn refresh_matches(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Json(r): Json<RefreshInput>,
+) -> Response {
     let event = AuditEvent::new("matches_refresh");
     let m = state.matching();
     let result = async {

@@ -72,27 +72,33 @@ async fn recommendations_are_visible_open_explained_and_follow_feedback() {
             assert_eq!(r.json()["risk_level"], "low", "{}", r.body);
         }
         // The demo graduate's intentions show in the reasons (their province, full-time work).
-        let texts: Vec<String> =
-            items.iter().flat_map(|i| i["fits"].as_array().cloned().unwrap_or_default()).map(|r| r["text"].to_string()).collect();
+        let texts: Vec<String> = items
+            .iter()
+            .flat_map(|i| i["fits"].as_array().cloned().unwrap_or_default())
+            .map(|r| r["text"].to_string())
+            .collect();
         assert!(texts.iter().any(|t| t.contains("意向地区")), "{}: {texts:?}", f.name);
 
         // 不感兴趣: the posting does not come back.
         let first = ids(&items)[0].clone();
         let uri = format!("/api/v1/me/recommendations/{first}/feedback");
-        let r = call(&f.app, Method::POST, &uri, Some(json!({"feedback": "not_interested"})), &Auth::Bearer(&graduate)).await;
+        let r = call(&f.app, Method::POST, &uri, Some(json!({"feedback": "not_interested"})), &Auth::Bearer(&graduate))
+            .await;
         assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
         assert!(!ids(&recommended(&f, &graduate).await).contains(&first), "{}: disliked posting returned", f.name);
         let r = call(&f.app, Method::POST, &uri, Some(json!({"feedback": "meh"})), &Auth::Bearer(&graduate)).await;
         assert!(r.status.is_client_error(), "{}", r.body);
         let nowhere = format!("/api/v1/me/recommendations/{}/feedback", uuid::Uuid::now_v7());
-        let r = call(&f.app, Method::POST, &nowhere, Some(json!({"feedback": "interested"})), &Auth::Bearer(&graduate)).await;
+        let r = call(&f.app, Method::POST, &nowhere, Some(json!({"feedback": "interested"})), &Auth::Bearer(&graduate))
+            .await;
         assert_error(&r, 404, "posting_not_found");
 
         // A graduate of another university never gets a posting outside their reach, such as
         // one shown to 四川大学 only.
         let (hr, _) = verified_employer(&f).await;
         let career = token_for(&f, "demo_career").await;
-        let own = approved(&f, &hr, &career, posting("university", Some("4151010610"), "软件研发，Python 与数据库")).await;
+        let own =
+            approved(&f, &hr, &career, posting("university", Some("4151010610"), "软件研发，Python 与数据库")).await;
         let scu = f.store.org_by_code(&"4151010610".parse().unwrap()).await.unwrap().unwrap();
         let mut elsewhere = Vec::new();
         for (g, p) in graduates_under(&f, "CN/510000", 400).await {
@@ -140,7 +146,11 @@ async fn intentions_and_resume_text_are_checked_and_kept() {
         let bad = json!({"regions": ["999999"]});
         assert_error(&call(&f.app, Method::PUT, me, Some(bad), &Auth::Bearer(&graduate)).await, 422, "invalid_region");
         let bad = json!({"occupations": ["9-99-99-99"]});
-        assert_error(&call(&f.app, Method::PUT, me, Some(bad), &Auth::Bearer(&graduate)).await, 422, "invalid_occupation");
+        assert_error(
+            &call(&f.app, Method::PUT, me, Some(bad), &Auth::Bearer(&graduate)).await,
+            422,
+            "invalid_occupation",
+        );
         let bad = json!({"pay_min": 9000, "pay_max": 5000});
         assert_error(&call(&f.app, Method::PUT, me, Some(bad), &Auth::Bearer(&graduate)).await, 422, "invalid_salary");
         let good = json!({"regions": ["510100"], "industries": ["I"], "occupations": ["2-02-10-03"], "pay_min": 6000,
@@ -180,13 +190,16 @@ async fn employers_see_opted_in_graduates_for_their_own_postings_and_invite_them
     for f in fixtures().await {
         let (hr, _) = verified_employer(&f).await;
         let career = token_for(&f, "demo_career").await;
-        let id = approved(&f, &hr, &career, posting("university", Some("4151010610"), "软件研发，Python 与数据库")).await;
+        let id =
+            approved(&f, &hr, &career, posting("university", Some("4151010610"), "软件研发，Python 与数据库")).await;
         let scu_path = f.store.org_by_code(&"4151010610".parse().unwrap()).await.unwrap().unwrap().path;
         // Three graduates of 四川大学 opt in; one of them is in the hardship register.
         let people = graduates_under(&f, &scu_path, 4).await;
         let tokens = graduate_tokens(&f, "matchcand", &people).await;
         for t in &tokens[..3] {
-            let r = call(&f.app, Method::PUT, "/api/v1/me/intentions", Some(json!({"opted_in": true})), &Auth::Bearer(t)).await;
+            let r =
+                call(&f.app, Method::PUT, "/api/v1/me/intentions", Some(json!({"opted_in": true})), &Auth::Bearer(t))
+                    .await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         }
         let uri = format!("/api/v1/postings/{id}/candidates");
@@ -199,7 +212,10 @@ async fn employers_see_opted_in_graduates_for_their_own_postings_and_invite_them
         }
         assert!(!shown.contains(&people[3].0.to_string()), "{}: a graduate who did not opt in is shown", f.name);
         assert!(
-            items.iter().flat_map(|c| c["fits"].as_array().cloned().unwrap_or_default()).all(|r| r["factor"] != "hardship"),
+            items
+                .iter()
+                .flat_map(|c| c["fits"].as_array().cloned().unwrap_or_default())
+                .all(|r| r["factor"] != "hardship"),
             "{}: the hardship rule reached an employer",
             f.name
         );
@@ -215,7 +231,11 @@ async fn employers_see_opted_in_graduates_for_their_own_postings_and_invite_them
         let invitation = r.json()["id"].as_str().unwrap().to_owned();
         assert_error(&call(&f.app, Method::POST, &inv, Some(body), &Auth::Bearer(&hr)).await, 409, "already_invited");
         let hidden = json!({"graduate_id": people[3].0});
-        assert_error(&call(&f.app, Method::POST, &inv, Some(hidden), &Auth::Bearer(&hr)).await, 404, "graduate_not_found");
+        assert_error(
+            &call(&f.app, Method::POST, &inv, Some(hidden), &Auth::Bearer(&hr)).await,
+            404,
+            "graduate_not_found",
+        );
         // The graduate sees it and answers once; nobody else may.
         let mine = call(&f.app, Method::GET, "/api/v1/me/invitations", None, &Auth::Bearer(&tokens[0])).await.json();
         assert_eq!(mine["items"][0]["id"], invitation.as_str(), "{mine}");
@@ -263,7 +283,8 @@ async fn staff_refresh_and_read_coverage_in_their_scope_only() {
             "forbidden",
         );
         // Another university is outside 四川大学's career centre.
-        let r = call(&f.app, Method::GET, "/api/v1/matching/coverage?org=4151010613", None, &Auth::Bearer(&career)).await;
+        let r =
+            call(&f.app, Method::GET, "/api/v1/matching/coverage?org=4151010613", None, &Auth::Bearer(&career)).await;
         assert!(r.status == StatusCode::FORBIDDEN || r.status == StatusCode::NOT_FOUND, "{}", r.body);
         f.cleanup().await;
     }
