@@ -698,8 +698,16 @@ fn campaign_policies_load_or_are_refused_with_their_line() {
 fn the_cli_uses_the_web_crate_only_to_serve() {
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let allowed = ["jiuye_web::WebSettings", "jiuye_web::app(", "jiuye_web::auth::IpRange"];
-    for entry in std::fs::read_dir(&src).expect("src") {
-        let path = entry.expect("entry").path();
+    let mut files = Vec::new();
+    let mut dirs = vec![src];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("src") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() { dirs.push(path) } else { files.push(path) }
+        }
+    }
+    assert!(files.len() > 10, "the sources were not found");
+    for path in files {
         let text = std::fs::read_to_string(&path).expect("read");
         for (i, line) in text.lines().enumerate() {
             let mut rest = line;
