@@ -34,6 +34,8 @@ use pool::{Entry, Pool, Seeker};
 pub const STORED: usize = 50;
 /// How many matches make a graduate "covered" (the hardship rule asks for three).
 pub const ENOUGH: i64 = 3;
+/// Most graduates one staff refresh handles (a request must stay short).
+pub const PUSH_AT_MOST: usize = 200;
 /// Most entries in one intention list.
 const MAX_LIST: usize = 20;
 /// Most characters of skills or certificates.
@@ -389,8 +391,10 @@ impl<'a> Matching<'a> {
         Ok(path)
     }
 
-    /// Staff: refreshes the stored matches of every graduate at or under `org_path` (their
-    /// scope), hardship files first. Returns how many graduates.
+    /// Staff: refreshes the stored matches of the graduates at or under `org_path` (their
+    /// scope), hardship files first within each page, at most [`PUSH_AT_MOST`] per request so
+    /// that a request stays short (`jiuye match --all` refreshes a whole node). Returns how many
+    /// graduates.
     pub async fn push(&self, actor: &Actor, org_path: &str) -> Result<usize, Error> {
         access::can(actor, Action::PushMatches, &Resource::at(org_path)).ok_or_else(Error::forbidden)?;
         self.pool.catch_up(self.store, self.refdata).await?;
@@ -400,9 +404,13 @@ impl<'a> Matching<'a> {
             let page = self.store.match_profiles_after(after, 1_000).await?;
             let Some(last) = page.last() else { break };
             after = Some(last.graduate_id);
-            let mine: Vec<MatchProfile> =
+            let mut mine: Vec<MatchProfile> =
                 page.into_iter().filter(|p| access::within(&p.programme_path, org_path)).collect();
+            mine.truncate(PUSH_AT_MOST - done);
             done += self.refresh(&mine).await?;
+            if done >= PUSH_AT_MOST {
+                break;
+            }
         }
         Ok(done)
     }
