@@ -19,6 +19,7 @@ pub mod destinations;
 pub mod employers;
 pub mod error;
 pub mod events;
+pub mod federation;
 pub mod files;
 pub mod followup;
 pub mod guidance;

@@ -96,7 +96,14 @@ impl DataConfig {
 pub fn load_or_create_keys(path: &Path) -> Result<jiuye_security::seal::KeyRing, String> {
     match std::fs::read_to_string(path) {
         Ok(text) => {
-            jiuye_security::seal::KeyRing::parse(&text).map_err(|e| format!("密钥文件 {} 有误：{e}", path.display()))
+            let mut ring = jiuye_security::seal::KeyRing::parse(&text)
+                .map_err(|e| format!("密钥文件 {} 有误：{e}", path.display()))?;
+            // The node's federation key is made on the first start that lacks one.
+            if ring.ensure_node_key().map_err(|e| e.to_string())? {
+                write_keys(path, &ring)?;
+                tracing::info!(path = %path.display(), "added the node's federation key to the key file");
+            }
+            Ok(ring)
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let ring = jiuye_security::seal::KeyRing::generate().map_err(|e| e.to_string())?;

@@ -24,6 +24,7 @@ mod config;
 mod eval;
 mod eval_matching;
 mod eval_titles;
+mod federation;
 mod hardship;
 mod matching;
 mod ops;
@@ -96,6 +97,10 @@ enum Command {
     /// Compute and store every graduate's top 50 matching postings (graduates in difficulty
     /// first), with a progress bar: what the coverage figures and hardship files read.
     Match(matching::Args),
+    /// 部省校互联互通: this node's identity (organisation code, public URL, signing key) and
+    /// its peers.
+    #[command(subcommand)]
+    Federation(federation::FederationCommand),
     /// Write a consistent backup of the node while it serves: the database (SQLite copied in
     /// one read transaction; PostgreSQL by pg_dump) and the files under the data directory
     /// (evidence, visit photos, résumés), in one archive with a manifest. The key ring is never
@@ -694,6 +699,7 @@ fn main() -> ExitCode {
             Command::Hardship(hardship::HardshipCommand::Purge(a)) => hardship::purge(a, file).await.map(|()| true),
             Command::Reindex(a) => ops::reindex(a, file).await.map(|()| true),
             Command::Match(a) => matching::run(a, file).await.map(|()| true),
+            Command::Federation(c) => federation::run(c, file).await.map(|()| true),
             Command::Backup(a) => backup::backup(a, file).await.map(|()| true),
             Command::Restore(a) => backup::restore(a, file).await,
             Command::Key(KeyCommand::Export(a)) => backup::key_export(a, file).await.map(|()| true),

@@ -12,6 +12,8 @@ use sqlx::Connection;
 
 #[path = "cli_parts/backup.rs"]
 mod backup;
+#[path = "cli_parts/federation.rs"]
+mod federation;
 
 const BIN: &str = env!("CARGO_BIN_EXE_jiuye");
 
@@ -161,8 +163,23 @@ fn help_explains_every_command() {
     assert!(o.status.success());
     let text = stdout(&o);
     for word in [
-        "serve", "seed", "check", "user", "token", "audit", "read-log", "key", "import", "campaign", "bench",
-        "reindex", "backup", "restore", "eval", "--config",
+        "serve",
+        "seed",
+        "check",
+        "user",
+        "token",
+        "audit",
+        "read-log",
+        "key",
+        "import",
+        "campaign",
+        "bench",
+        "reindex",
+        "backup",
+        "restore",
+        "eval",
+        "federation",
+        "--config",
     ] {
         assert!(text.contains(word), "{word} in:\n{text}");
     }
@@ -507,7 +524,8 @@ async fn audit_verify_notices_deleted_rows_and_key_rotation_keeps_secrets_readab
         assert!(rotate.status.success(), "{}", String::from_utf8_lossy(&rotate.stderr));
         assert!(stdout(&rotate).contains("重新加密 1 项"), "{}", stdout(&rotate));
         let keys = std::fs::read_to_string(t.dir.path().join("secret.key")).expect("key file");
-        let sealing = keys.lines().filter(|l| !l.starts_with('#') && !l.starts_with("audit:")).count();
+        let sealing =
+            keys.lines().filter(|l| !l.starts_with('#') && !l.starts_with("audit:") && !l.starts_with("node:")).count();
         assert_eq!(sealing, 2, "old key kept, new key added");
         assert_eq!(keys.lines().filter(|l| l.starts_with("audit:")).count(), 1, "the audit key is kept");
         // …is re-sealed under the new key and still opens to the same secret.

@@ -17,6 +17,7 @@ pub mod employer;
 pub mod error;
 pub mod error_code;
 pub mod events;
+pub mod federation;
 pub mod followup;
 pub mod guidance;
 pub mod hardship;

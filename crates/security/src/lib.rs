@@ -240,6 +240,8 @@ pub mod seal {
         keys: Vec<(u32, [u8; 32])>,
         /// The audit chain's HMAC key (the `audit:` line), kept apart from the sealing keys.
         audit: Option<[u8; 32]>,
+        /// The seed of the node's Ed25519 federation key (the `node:` line).
+        node: Option<[u8; 32]>,
     }
 
     impl std::fmt::Debug for KeyRing {
@@ -249,20 +251,46 @@ pub mod seal {
                 .field("key_ids", &ids)
                 .field("keys", &"<redacted>")
                 .field("audit_key", &self.audit.map(|_| "<redacted>"))
+                .field("node_key", &self.node.map(|_| "<redacted>"))
                 .finish()
         }
     }
 
     /// The line prefix of the audit chain's key in the key file.
     const AUDIT_LINE: &str = "audit:";
+    /// The line prefix of the node's federation key seed.
+    const NODE_LINE: &str = "node:";
+
+    /// Puts 32 random bytes in `slot` when it is empty; returns whether it did.
+    fn fill_if_empty(slot: &mut Option<[u8; 32]>) -> Result<bool, SecurityError> {
+        if slot.is_some() {
+            return Ok(false);
+        }
+        let mut key = [0u8; 32];
+        key.copy_from_slice(&super::random_bytes(32)?);
+        *slot = Some(key);
+        Ok(true)
+    }
 
     impl KeyRing {
         /// A ring with one new random sealing key and a new random audit key.
         pub fn generate() -> Result<KeyRing, SecurityError> {
-            let mut ring = KeyRing { keys: Vec::new(), audit: None };
+            let mut ring = KeyRing { keys: Vec::new(), audit: None, node: None };
             ring.add_new_key()?;
             ring.ensure_audit_key()?;
+            ring.ensure_node_key()?;
             Ok(ring)
+        }
+
+        /// The node's federation signing key, when the ring has one.
+        pub fn node_key(&self) -> Option<crate::signing::NodeKey> {
+            self.node.as_ref().map(crate::signing::NodeKey::from_seed)
+        }
+
+        /// Adds a random federation key seed when the ring has none; returns whether it added
+        /// one (the caller then writes the file).
+        pub fn ensure_node_key(&mut self) -> Result<bool, SecurityError> {
+            fill_if_empty(&mut self.node)
         }
 
         /// The audit chain's HMAC key, when the file has one.
@@ -273,13 +301,7 @@ pub mod seal {
         /// Adds a random audit key when the ring has none; returns whether it added one (the
         /// caller then writes the file).
         pub fn ensure_audit_key(&mut self) -> Result<bool, SecurityError> {
-            if self.audit.is_some() {
-                return Ok(false);
-            }
-            let mut key = [0u8; 32];
-            key.copy_from_slice(&super::random_bytes(32)?);
-            self.audit = Some(key);
-            Ok(true)
+            fill_if_empty(&mut self.audit)
         }
 
         /// Adds a new random key, which becomes current; returns its id.
@@ -301,6 +323,7 @@ pub mod seal {
         pub fn parse(text: &str) -> Result<KeyRing, SecurityError> {
             let mut keys = Vec::new();
             let mut audit = None;
+            let mut node = None;
             for (n, line) in text.lines().enumerate() {
                 let line = line.trim();
                 if line.is_empty() || line.starts_with('#') {
@@ -312,6 +335,14 @@ pub mod seal {
                     let key: [u8; 32] = bytes.try_into().map_err(|_| bad("audit key is not 32 bytes"))?;
                     if audit.replace(key).is_some() {
                         return Err(bad("a second audit key"));
+                    }
+                    continue;
+                }
+                if let Some(b64) = line.strip_prefix(NODE_LINE) {
+                    let bytes = STANDARD.decode(b64.trim()).map_err(|_| bad("node key is not base64"))?;
+                    let seed: [u8; 32] = bytes.try_into().map_err(|_| bad("node key is not 32 bytes"))?;
+                    if node.replace(seed).is_some() {
+                        return Err(bad("a second node key"));
                     }
                     continue;
                 }
@@ -327,7 +358,7 @@ pub mod seal {
             if keys.is_empty() {
                 return Err(SecurityError::KeyFile("no key".into()));
             }
-            Ok(KeyRing { keys, audit })
+            Ok(KeyRing { keys, audit, node })
         }
 
         /// The key file text for this ring.
@@ -336,6 +367,10 @@ pub mod seal {
                 String::from("# jiuye field-encryption keys: ID:BASE64, the last line is current. Keep secret.\n");
             for (id, key) in &self.keys {
                 s.push_str(&format!("{id}:{}\n", STANDARD.encode(key)));
+            }
+            if let Some(seed) = &self.node {
+                s.push_str("# The node's federation signing key (Ed25519 seed): peers trust what it signs.\n");
+                s.push_str(&format!("{NODE_LINE}{}\n", STANDARD.encode(seed)));
             }
             if let Some(key) = &self.audit {
                 s.push_str("# The audit chain's HMAC key: without it `jiuye audit verify` cannot check the log.\n");
@@ -395,6 +430,8 @@ pub mod seal {
 /// can write to the database but does not hold the key cannot recompute the hashes after changing
 /// a row. The unkeyed SHA-256 link ([`link`]) remains for rows written before the key existed,
 /// which are checked once and re-hashed with the key.
+pub mod signing;
+
 pub mod chain {
     use hmac::{Hmac, KeyInit, Mac};
 
@@ -621,6 +658,27 @@ mod tests {
         assert_ne!(tag, chain::head_tag(&key, 2, &a));
         assert_ne!(tag, chain::head_tag(&[8u8; 32], 3, &a));
         assert!(!format!("{:?}", chain::AuditKey::new(key)).contains('7'));
+    }
+
+    #[test]
+    fn the_node_key_round_trips_through_the_key_file_and_is_added_once() {
+        let ring = seal::KeyRing::generate().unwrap();
+        let public = ring.node_key().expect("a new ring has a node key").public();
+        let text = ring.to_file();
+        assert_eq!(text.lines().filter(|l| l.starts_with("node:")).count(), 1, "{text}");
+        assert_eq!(seal::KeyRing::parse(&text).unwrap().node_key().unwrap().public(), public);
+        assert!(!format!("{ring:?}").contains(text.lines().find(|l| l.starts_with("node:")).unwrap()));
+        let without: String = text.lines().filter(|l| !l.starts_with("node:")).map(|l| format!("{l}\n")).collect();
+        let mut old = seal::KeyRing::parse(&without).unwrap();
+        assert!(old.node_key().is_none());
+        assert!(old.ensure_node_key().unwrap());
+        assert!(!old.ensure_node_key().unwrap(), "a second call keeps the key");
+        let added = old.node_key().unwrap().public();
+        assert_ne!(added, public);
+        assert_eq!(seal::KeyRing::parse(&old.to_file()).unwrap().node_key().unwrap().public(), added);
+        let twice = format!("{text}{}\n", text.lines().find(|l| l.starts_with("node:")).unwrap());
+        assert!(seal::KeyRing::parse(&twice).is_err());
+        assert!(seal::KeyRing::parse(&format!("{without}node:abc\n")).is_err());
     }
 
     #[test]

@@ -32,6 +32,7 @@ pub mod campaign;
 pub mod contests;
 pub mod courses;
 pub mod events;
+pub mod federation;
 pub mod live;
 pub mod postgres;
 pub mod postings;
@@ -158,6 +159,7 @@ pub trait Repository:
     + events::EventStore
     + live::LiveStore
     + matching::MatchingStore
+    + federation::FederationStore
     + courses::CourseStore
     + Send
     + Sync

@@ -14,6 +14,8 @@ mod destinations;
 mod employers;
 #[path = "conformance/events.rs"]
 mod events;
+#[path = "conformance/federation.rs"]
+mod federation;
 #[path = "conformance/followup.rs"]
 mod followup;
 #[path = "conformance/guidance.rs"]

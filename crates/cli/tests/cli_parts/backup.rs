@@ -154,7 +154,7 @@ async fn backup_while_serving_and_writing_restores_into_an_empty_node_without_th
         // The archive never holds the key ring: not the file, not a key in base64 or raw.
         let bytes = std::fs::read(&file).expect("archive");
         let secrets = jiuye_security::keyexport::secrets_in_key_file(&key_text);
-        assert_eq!(secrets.len(), 5, "the file, the sealing key and the audit key, each in base64 and raw");
+        assert_eq!(secrets.len(), 7, "the file, the sealing, audit and node keys, each in base64 and raw");
         for s in &secrets {
             assert!(!bytes.windows(s.len()).any(|w| w == s.as_slice()), "{}: key material in the backup", t.name());
         }
