@@ -407,7 +407,7 @@ impl Tfidf {
 /// Errors name the line and the column.
 fn read_pairs(text: &str) -> Result<Vec<(String, String, bool)>, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let records = parse_csv(text)?;
+    let records = crate::eval_csv::records(text)?;
     let Some((_, header)) = records.first() else { return Err("empty file".to_owned()) };
     let column = |name: &str| {
         header.iter().position(|h| h.trim() == name).ok_or_else(|| format!("line 1: no column {name} in the header"))
@@ -431,63 +431,6 @@ fn read_pairs(text: &str) -> Result<Vec<(String, String, bool)>, String> {
         out.push((fields[cv].clone(), fields[jd].clone(), fits));
     }
     Ok(out)
-}
-
-/// Splits CSV text into records, each with the line it starts on; blank lines are skipped.
-fn parse_csv(text: &str) -> Result<Vec<(usize, Vec<String>)>, String> {
-    let mut records = Vec::new();
-    let (mut fields, mut field) = (Vec::new(), String::new());
-    let (mut line, mut start_line) = (1usize, 1usize);
-    let (mut quoted, mut was_quoted) = (false, false);
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if quoted {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => quoted = false,
-                '\n' => {
-                    line += 1;
-                    field.push(c);
-                }
-                _ => field.push(c),
-            }
-            continue;
-        }
-        match c {
-            '"' if field.is_empty() && !was_quoted => (quoted, was_quoted) = (true, true),
-            '"' => return Err(format!("line {line}, column {}: stray quote", fields.len() + 1)),
-            ',' => {
-                fields.push(std::mem::take(&mut field));
-                was_quoted = false;
-            }
-            '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' => {
-                fields.push(std::mem::take(&mut field));
-                if !(fields.len() == 1 && fields[0].is_empty() && !was_quoted) {
-                    records.push((start_line, std::mem::take(&mut fields)));
-                }
-                fields.clear();
-                was_quoted = false;
-                line += 1;
-                start_line = line;
-            }
-            _ if was_quoted => {
-                return Err(format!("line {line}, column {}: text after a closing quote", fields.len() + 1));
-            }
-            _ => field.push(c),
-        }
-    }
-    if quoted {
-        return Err(format!("line {start_line}, column {}: quote not closed", fields.len() + 1));
-    }
-    if !field.is_empty() || !fields.is_empty() || was_quoted {
-        fields.push(field);
-        records.push((start_line, fields));
-    }
-    Ok(records)
 }
 
 #[cfg(test)]

@@ -143,8 +143,8 @@ fn fnv1a(s: &str) -> u64 {
 
 /// The cases of the file, and how many have no usable expected code.
 fn read_cases(text: &str, occ: &Occupations) -> Result<(Vec<Case>, usize), String> {
-    let rows = parse_csv(text.trim_start_matches('\u{feff}'))?;
-    let Some((header, body)) = rows.split_first() else {
+    let rows = crate::eval_csv::records(text.trim_start_matches('\u{feff}'))?;
+    let Some(((_, header), body)) = rows.split_first() else {
         return Err("row 1: the file is empty".into());
     };
     let column = |name: &str| {
@@ -161,8 +161,9 @@ fn read_cases(text: &str, occ: &Occupations) -> Result<(Vec<Case>, usize), Strin
         .collect();
     let mut cases = Vec::with_capacity(body.len());
     let mut unresolved = 0;
-    for (i, row) in body.iter().enumerate() {
-        let n = i + 2;
+    for (n, row) in body {
+        // The line the record starts on (the same as its row unless a quoted field spans lines).
+        let n = *n;
         if row.len() == 1 && row[0].trim().is_empty() {
             continue;
         }
@@ -190,52 +191,6 @@ fn read_cases(text: &str, occ: &Occupations) -> Result<(Vec<Case>, usize), Strin
 /// A name compared loosely: no spaces, Latin lower-cased ("互联网营销师s" = "互联网营销师S").
 fn squeeze(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect()
-}
-
-/// Rows of an RFC 4180 CSV (quoted fields, doubled quotes, CRLF or LF).
-fn parse_csv(text: &str) -> Result<Vec<Vec<String>>, String> {
-    let mut rows = Vec::new();
-    let mut row = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    let mut line = 1;
-    while let Some(c) = chars.next() {
-        if quoted {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => quoted = false,
-                '\n' => {
-                    line += 1;
-                    field.push(c);
-                }
-                _ => field.push(c),
-            }
-            continue;
-        }
-        match c {
-            '"' if field.is_empty() => quoted = true,
-            ',' => row.push(std::mem::take(&mut field)),
-            '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' => {
-                row.push(std::mem::take(&mut field));
-                rows.push(std::mem::take(&mut row));
-                line += 1;
-            }
-            _ => field.push(c),
-        }
-    }
-    if quoted {
-        return Err(format!("row {}: a quoted field is not closed (line {line})", rows.len() + 1));
-    }
-    if !field.is_empty() || !row.is_empty() {
-        row.push(field);
-        rows.push(row);
-    }
-    Ok(rows)
 }
 
 /// Character TF-IDF over level-4 occupations (name + aliases), cosine with the title.
@@ -316,13 +271,6 @@ fn unit(counts: HashMap<String, f64>, idf: &HashMap<String, f64>) -> Vec<(String
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn csv_rows_with_quotes_and_crlf() {
-        let rows = parse_csv("a,b,c\r\n\"x, y\",\"say \"\"hi\"\"\",z\nlast,,").expect("parses");
-        assert_eq!(rows, [vec!["a", "b", "c"], vec!["x, y", "say \"hi\"", "z"], vec!["last", "", ""]]);
-        assert!(parse_csv("a\n\"open").is_err());
-    }
 
     #[test]
     fn bad_cases_name_their_row_and_column() {

@@ -22,6 +22,7 @@ mod bench_reads;
 mod bench_search;
 mod config;
 mod eval;
+mod eval_csv;
 mod eval_matching;
 mod eval_titles;
 mod federation;
