@@ -162,6 +162,7 @@ impl Postings<'_> {
             deadline: f.deadline.trim(),
             contact: f.contact.trim(),
             apply_method: f.apply_method.trim(),
+            occupation: f.occupation.trim(),
         };
         let problems = posting::check_fields(self.refdata, &fields, self.today);
         if let Some(first) = problems.first() {
@@ -230,6 +231,7 @@ impl Postings<'_> {
             updated_at: now,
             origin_node: self.store.node().await?.node_id,
             version: 1,
+            occupation: (!fields.occupation.is_empty()).then(|| fields.occupation.to_owned()),
         })
     }
 

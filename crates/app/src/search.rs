@@ -96,6 +96,7 @@ pub fn shown(rd: &RefData, r: &PostingRow) -> String {
         "visibility": p.visibility,
         "scope": r.scope_path.rsplit('/').next().unwrap_or_default(),
         "specials": list(&p.specials),
+        "occupation": p.occupation,
         "status": p.status.id(),
         "risk_level": p.risk_level,
         "reasons": serde_json::from_str::<serde_json::Value>(&p.risk_reasons).unwrap_or_else(|_| serde_json::json!([])),

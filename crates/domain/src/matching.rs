@@ -5,4 +5,5 @@
 
 pub mod recommend;
 pub mod text;
+pub mod title_examples;
 pub mod titles;

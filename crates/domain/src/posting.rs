@@ -236,6 +236,8 @@ pub struct PostingFields<'a> {
     pub deadline: &'a str,
     pub contact: &'a str,
     pub apply_method: &'a str,
+    /// An occupation code of the 职业分类大典 2022 (level 4), or empty when the title decides.
+    pub occupation: &'a str,
 }
 
 /// One problem with a field.
@@ -306,6 +308,15 @@ pub fn check_fields(rd: &RefData, f: &PostingFields<'_>, today: NaiveDate) -> Ve
     if !(1..=200).contains(&chars(f.contact)) {
         bad("contact", crate::ErrorCode::InvalidContact, "联系方式应为 1–200 个字".into());
     }
+    if !f.occupation.is_empty()
+        && crate::matching::titles::Occupations::shipped().get(f.occupation).is_none_or(|o| o.level != 4)
+    {
+        bad(
+            "occupation",
+            crate::ErrorCode::InvalidOccupation,
+            format!("职业“{}”应为职业分类大典（2022）中的职业代码，如 2-02-10-03", f.occupation),
+        );
+    }
     if chars(f.apply_method) > 500 {
         bad("apply_method", crate::ErrorCode::InvalidApplyMethod, "投递方式不超过 500 字".into());
     }
@@ -345,6 +356,7 @@ mod tests {
             deadline: "2026-12-31",
             contact: "028-85412345",
             apply_method: "平台内投递",
+            occupation: "",
         }
     }
 
@@ -362,6 +374,12 @@ mod tests {
         assert_eq!(codes, ["invalid_position", "invalid_salary", "invalid_deadline"]);
         let bad = vec!["9999".to_owned()];
         assert_eq!(check_fields(&rd, &ok_fields(&bad), today)[0].code, "invalid_majors");
+        // An occupation, when chosen, is one of the table's (level 4), not a group.
+        for (code, ok) in [("2-02-10-03", true), ("2-02-00-00", false), ("9-99", false)] {
+            let f = PostingFields { occupation: code, ..ok_fields(&majors) };
+            let codes: Vec<&str> = check_fields(&rd, &f, today).iter().map(|p| p.code.as_str()).collect();
+            assert_eq!(codes.is_empty(), ok, "{code}: {codes:?}");
+        }
         assert_eq!(state_after_screening(crate::screening::Level::High), PostingStatus::Held);
         assert_eq!(state_after_screening(crate::screening::Level::Medium), PostingStatus::Pending);
     }

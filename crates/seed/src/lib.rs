@@ -1474,6 +1474,7 @@ impl PostingMaker {
             updated_at: created,
             origin_node: self.node,
             version: 1,
+            occupation: None,
         }
     }
 }

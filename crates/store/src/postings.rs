@@ -42,6 +42,9 @@ pub struct PostingRecord {
     pub updated_at: DateTime<Utc>,
     pub origin_node: Uuid,
     pub version: i64,
+    /// The occupation (职业分类大典 2022 code) the employer or staff chose; `None` when the
+    /// title decides.
+    pub occupation: Option<String>,
 }
 
 /// A posting with the path of the organisation it appears in.
@@ -147,6 +150,9 @@ pub trait Postings: Send + Sync {
     /// Approved postings with an id after `after`, in id order: the feed a search index is
     /// built from, page by page.
     async fn approved_postings_after(&self, after: Option<Uuid>, limit: i64) -> Result<Vec<PostingRow>>;
+    /// (title, occupation) of the approved postings whose occupation a person chose, newest
+    /// first, at most `limit`: how this node's titles are labelled.
+    async fn labelled_titles(&self, limit: i64) -> Result<Vec<(String, String)>>;
     /// Ids of the postings changed at or after `since`, whatever their state.
     async fn postings_changed_since(&self, since: DateTime<Utc>) -> Result<Vec<Uuid>>;
     /// Replaces the editable fields and the state (the version goes up); false when gone.
@@ -244,7 +250,7 @@ macro_rules! postings_impl {
             const SELECT: &str = "SELECT p.id, p.employer_id, p.title, p.description, p.region_code, p.position_code, \
                  p.education, p.majors, p.openings, p.salary_min, p.salary_max, p.deadline, p.contact, p.apply_method, \
                  p.visibility, p.scope_org_id, p.specials, p.status, p.risk_level, p.risk_reasons, p.reviewed_by, p.reviewed_at, \
-                 p.review_note, p.created_by, p.created_at, p.updated_at, p.origin_node, p.version, p.recheck_at, \
+                 p.review_note, p.created_by, p.created_at, p.updated_at, p.origin_node, p.version, p.recheck_at, p.occupation, \
                  o.path AS scope_path, e.name AS employer_name, e.credit_code AS employer_code, e.verification AS employer_verification, \
                  e.employer_type, e.industry_code AS employer_industry, e.size_class AS employer_size, \
                  (SELECT COUNT(*) FROM posting_reports r WHERE r.posting_id = p.id) AS report_count \
@@ -354,6 +360,7 @@ macro_rules! postings_impl {
                         updated_at: r.try_get("updated_at")?,
                         origin_node: r.try_get("origin_node")?,
                         version: r.try_get("version")?,
+                        occupation: r.try_get("occupation")?,
                     },
                     scope_path: r.try_get("scope_path")?,
                     employer_name: r.try_get("employer_name")?,
@@ -375,13 +382,13 @@ macro_rules! postings_impl {
             impl Postings for $store {
                 async fn add_postings(&self, postings: &[PostingRecord]) -> Result<()> {
                     let mut tx = self.pool.begin().await?;
-                    // 27 values a row; 400 rows stay under both databases' limits on parameters.
+                    // 28 values a row; 400 rows stay under both databases' limits on parameters.
                     for chunk in postings.chunks(400) {
                         let mut qb = QueryBuilder::<$db>::new(
                             "INSERT INTO postings (id, employer_id, title, description, region_code, position_code, education, \
                              majors, openings, salary_min, salary_max, deadline, contact, apply_method, visibility, scope_org_id, \
                              status, risk_level, risk_reasons, reviewed_by, reviewed_at, review_note, created_by, created_at, \
-                             updated_at, origin_node, version, specials) ",
+                             updated_at, origin_node, version, specials, occupation) ",
                         );
                         qb.push_values(chunk, |mut b, p| {
                             b.push_bind(p.id)
@@ -411,7 +418,8 @@ macro_rules! postings_impl {
                                 .push_bind(p.created_at)
                                 .push_bind(p.origin_node)
                                 .push("1")
-                                .push_bind(p.specials.clone());
+                                .push_bind(p.specials.clone())
+                                .push_bind(p.occupation.clone());
                         });
                         qb.build().execute(&mut *tx).await?;
                     }
@@ -472,6 +480,16 @@ macro_rules! postings_impl {
                     Ok(n == 1)
                 }
 
+                async fn labelled_titles(&self, limit: i64) -> Result<Vec<(String, String)>> {
+                    Ok(sqlx::query_as(
+                        "SELECT title, occupation FROM postings WHERE occupation IS NOT NULL AND status = 'approved' \
+                         ORDER BY updated_at DESC, id LIMIT $1",
+                    )
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?)
+                }
+
                 async fn postings_changed_since(&self, since: chrono::DateTime<Utc>) -> Result<Vec<Uuid>> {
                     Ok(sqlx::query_scalar("SELECT id FROM postings WHERE updated_at >= $1")
                         .bind(since)
@@ -491,7 +509,7 @@ macro_rules! postings_impl {
                          education = $6, majors = $7, openings = $8, salary_min = $9, salary_max = $10, deadline = $11, \
                          contact = $12, apply_method = $13, visibility = $14, scope_org_id = $15, status = $16, \
                          risk_level = $17, risk_reasons = $18, reviewed_by = NULL, reviewed_at = NULL, review_note = NULL, \
-                         recheck_at = NULL, updated_at = $19, specials = $20, version = version + 1 WHERE id = $1",
+                         recheck_at = NULL, updated_at = $19, specials = $20, occupation = $21, version = version + 1 WHERE id = $1",
                     )
                     .bind(p.id)
                     .bind(&p.title)
@@ -513,6 +531,7 @@ macro_rules! postings_impl {
                     .bind(&p.risk_reasons)
                     .bind(Utc::now())
                     .bind(&p.specials)
+                    .bind(&p.occupation)
                     .execute(&self.pool)
                     .await?
                     .rows_affected();

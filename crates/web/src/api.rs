@@ -17,6 +17,7 @@ pub mod hardship;
 pub mod health;
 pub mod live;
 pub mod matching;
+pub mod occupations;
 pub mod orgs;
 pub mod postings;
 pub mod read_log;
@@ -97,4 +98,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::api::events::router())
         .merge(crate::api::live::router())
         .merge(crate::api::matching::router())
+        .merge(crate::api::occupations::router())
 }

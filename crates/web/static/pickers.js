@@ -1,5 +1,5 @@
 // Pickers, enhanced: the place select becomes a province → city → county cascade, and the
-// search pickers (majors, employers) become comboboxes that answer while typing. Every form
+// search pickers (majors, occupations, employers) become comboboxes that answer while typing. Every form
 // works without this file: each picker is a plain select or a search that submits the form.
 "use strict";
 (function () {
@@ -184,7 +184,9 @@
       var n = ++asked, e = encodeURIComponent(q);
       var urls = kind === "majors"
         ? ["/api/v1/ref/undergraduate_majors?limit=15&q=" + e, "/api/v1/ref/vocational_majors?limit=15&q=" + e]
-        : ["/api/v1/employers?limit=15&q=" + e];
+        : kind === "occupation"
+          ? ["/api/v1/occupations/suggestions?limit=10&title=" + e]
+          : ["/api/v1/employers?limit=15&q=" + e];
       Promise.all(urls.map(getJSON)).then(function (answers) {
         if (n !== asked) return;
         var found = [];
@@ -192,6 +194,8 @@
           (a.items || []).forEach(function (x) {
             if (kind === "majors") {
               if (x.level >= 2) found.push([x.code, x.name + "（" + (i === 0 ? "本科" : "高职专科") + " " + x.code + "）"]);
+            } else if (kind === "occupation") {
+              if (x.level === 4) found.push([x.code, x.name + "（" + x.code + "）"]);
             } else found.push([x.credit_code, x.name + "（" + x.credit_code + "）"]);
           });
         });

@@ -60,6 +60,8 @@ mod matching_pages;
 mod matrix;
 #[path = "web_parts/navigation.rs"]
 mod navigation;
+#[path = "web_parts/occupations.rs"]
+mod occupations;
 #[path = "web_parts/paging.rs"]
 mod paging;
 #[path = "web_parts/pickers.rs"]

@@ -58,7 +58,8 @@ impl<'a> Matching<'a> {
     /// The graduates who fit one of the caller's open postings, best first (at most `n`).
     pub async fn candidates(&self, actor: &Actor, posting: Uuid, n: usize) -> Result<Vec<Candidate>, Error> {
         let row = self.own_posting(actor, posting).await?;
-        let Some(entry) = Entry::of(self.refdata, &row).filter(|e| e.deadline >= self.today) else {
+        let Some(entry) = Entry::of(self.refdata, &row, &self.pool.titles()).filter(|e| e.deadline >= self.today)
+        else {
             return Err(Error::new(
                 ErrorKind::Conflict,
                 ErrorCode::PostingClosed,
@@ -121,7 +122,7 @@ impl<'a> Matching<'a> {
         message: &str,
     ) -> Result<InvitationRow, Error> {
         let row = self.own_posting(actor, posting).await?;
-        if Entry::of(self.refdata, &row).is_none_or(|e| e.deadline < self.today) {
+        if Entry::of(self.refdata, &row, &self.pool.titles()).is_none_or(|e| e.deadline < self.today) {
             return Err(Error::new(ErrorKind::Conflict, ErrorCode::PostingClosed, "职位未发布或已截止，不能邀请"));
         }
         let message = message.trim();

@@ -12,6 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use jiuye_domain::RefData;
 use jiuye_domain::matching::recommend::{self, GraduateFacts, PostingFacts, Weights};
 use jiuye_domain::matching::text::{TextProfile, TextScorer};
+use jiuye_domain::matching::title_examples::TitleExamples;
 use jiuye_domain::matching::titles::Occupations;
 use jiuye_domain::posting::PostingStatus;
 use jiuye_store::Repository;
@@ -60,21 +61,31 @@ struct Inner {
 pub struct Pool {
     inner: RwLock<Inner>,
     catching_up: tokio::sync::Mutex<()>,
+    /// How this node's titles are labelled: the approved postings whose occupation a person
+    /// chose, read again when one of them changes.
+    titles: RwLock<Arc<TitleExamples>>,
 }
+
+/// The most labelled titles learnt from (the newest).
+pub const LABELLED_TITLES: i64 = 100_000;
 
 /// The most candidates read from one inverted list (its newest).
 pub const PER_LIST: usize = 1_500;
 
 impl Entry {
     /// The entry for a posting, or `None` when matching must never propose it: not approved,
-    /// not of low risk, or from a blacklisted employer.
-    pub fn of(rd: &RefData, r: &PostingRow) -> Option<Entry> {
+    /// not of low risk, or from a blacklisted employer. Its occupation is the one chosen for it,
+    /// or else the best for its title given how this node labels titles (`titles`).
+    pub fn of(rd: &RefData, r: &PostingRow, titles: &TitleExamples) -> Option<Entry> {
         let p = &r.posting;
         let blacklisted = r.employer_verification == jiuye_domain::employer::Verification::Blacklisted;
         if p.status != PostingStatus::Approved || blacklisted || p.risk_level != "low" {
             return None;
         }
-        let occupation = Occupations::shipped().normalise(&p.title, 1).into_iter().next().map(|m| (m.code, m.name));
+        let occ = Occupations::shipped();
+        let chosen = p.occupation.as_deref().and_then(|c| occ.get(c)).map(|o| (o.code.clone(), o.name.clone()));
+        let occupation =
+            chosen.or_else(|| titles.normalise(occ, &p.title, 1).into_iter().next().map(|m| (m.code, m.name)));
         let group = occupation.as_ref().and_then(|(c, _)| c.get(..4)).map(str::to_owned);
         let region_name = rd.region(&p.region_code).map(|r| r.name.clone()).unwrap_or_else(|| p.region_code.clone());
         let facts = PostingFacts {
@@ -156,6 +167,7 @@ impl Pool {
         };
         let started = Utc::now();
         if !loaded {
+            self.learn_titles(store).await?;
             let mut after = None;
             loop {
                 let rows = store.approved_postings_after(after, 5_000).await?;
@@ -167,6 +179,9 @@ impl Pool {
             let ids = store.postings_changed_since(since - chrono::Duration::seconds(5)).await?;
             for chunk in ids.chunks(500) {
                 let rows = store.postings_by_ids(chunk).await?;
+                if rows.iter().any(|r| r.posting.occupation.is_some()) {
+                    self.learn_titles(store).await?;
+                }
                 self.apply_rows(rd, rows, chunk).await?;
             }
         }
@@ -177,13 +192,36 @@ impl Pool {
         Ok(())
     }
 
+    /// How this node labels titles, as last learnt.
+    pub fn titles(&self) -> Arc<TitleExamples> {
+        self.titles.read().map(|t| t.clone()).unwrap_or_default()
+    }
+
+    /// Learns again from the approved postings whose occupation a person chose (off the async
+    /// workers). Postings already in the pool keep the occupation they were given until they
+    /// change.
+    async fn learn_titles(&self, store: &dyn Repository) -> Result<(), Error> {
+        let labelled = store.labelled_titles(LABELLED_TITLES).await?;
+        let learnt = tokio::task::spawn_blocking(move || {
+            TitleExamples::new(Occupations::shipped(), labelled.iter().map(|(t, c)| (t.as_str(), c.as_str())))
+        })
+        .await
+        .map_err(|e| Error::new(crate::ErrorKind::Internal, crate::ErrorCode::InternalError, e.to_string()))?;
+        if let Ok(mut t) = self.titles.write() {
+            *t = Arc::new(learnt);
+        }
+        Ok(())
+    }
+
     /// Puts these rows (and removes the ids in `asked` that are not among them) off the async
     /// workers: preparing texts costs CPU.
     async fn apply_rows(&self, rd: &Arc<RefData>, rows: Vec<PostingRow>, asked: &[Uuid]) -> Result<(), Error> {
         let rd = rd.clone();
         let asked = asked.to_vec();
+        let titles = self.titles();
         let prepared = tokio::task::spawn_blocking(move || {
-            let mut out: Vec<(Uuid, Option<Entry>)> = rows.iter().map(|r| (r.posting.id, Entry::of(&rd, r))).collect();
+            let mut out: Vec<(Uuid, Option<Entry>)> =
+                rows.iter().map(|r| (r.posting.id, Entry::of(&rd, r, &titles))).collect();
             out.extend(asked.into_iter().filter(|id| !rows.iter().any(|r| r.posting.id == *id)).map(|id| (id, None)));
             out
         })

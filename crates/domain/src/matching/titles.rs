@@ -748,7 +748,7 @@ fn grams(t: &[char]) -> Vec<Gram> {
 }
 
 /// TF-IDF weights of the grams, scaled to unit length; grams unknown to the table are dropped.
-fn unit_vector(grams: &[Gram], idf: &HashMap<Gram, f32>) -> Vec<(Gram, f32)> {
+pub(super) fn unit_vector(grams: &[Gram], idf: &HashMap<Gram, f32>) -> Vec<(Gram, f32)> {
     let mut counts: Vec<(Gram, f32)> = Vec::with_capacity(grams.len());
     for g in grams {
         let Some(&w) = idf.get(g) else { continue };

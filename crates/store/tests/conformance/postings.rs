@@ -41,6 +41,7 @@ fn posting(c: &Campus, title: &str, scope: Uuid, visibility: &str, days_ago: i64
         updated_at: at,
         origin_node: c.node,
         version: 1,
+        occupation: None,
     }
 }
 
@@ -152,6 +153,7 @@ async fn postings_story_from_posting_to_offer() {
             openings: 5,
             title: "后端开发工程师（Rust）".into(),
             status: PostingStatus::Pending,
+            occupation: Some("2-02-10-03".into()),
             ..reviewed.clone()
         };
         assert!(s.update_posting(&edited).await.unwrap(), "{n}");
@@ -163,8 +165,15 @@ async fn postings_story_from_posting_to_offer() {
             "{n}"
         );
         assert_eq!((back.review_note, back.created_at), (None, backend.created_at), "{n}");
+        assert_eq!(back.occupation.as_deref(), Some("2-02-10-03"), "{n}: the chosen occupation is kept");
         assert_eq!(s.postings_visible(&scu_reader, &[], today, None, 50, 0).await.unwrap().1, 1, "{n}");
+        assert!(s.labelled_titles(10).await.unwrap().is_empty(), "{n}: only approved postings teach");
         assert!(s.review_posting(backend.id, 3, PostingStatus::Approved, c.career.id, None).await.unwrap(), "{n}");
+        assert_eq!(
+            s.labelled_titles(10).await.unwrap(),
+            [("后端开发工程师（Rust）".to_owned(), "2-02-10-03".to_owned())],
+            "{n}"
+        );
 
         // 李明 applies, once; the employer moves the application along at the version it read.
         let app = Uuid::now_v7();

@@ -139,6 +139,12 @@ pub struct PostingInput {
     /// Themed campaigns (专场) to join, by id (see `GET /api/v1/specials`); each checks its rule.
     #[serde(default)]
     pub specials: Vec<String>,
+    /// The occupation (职业分类大典 2022 code of level 4, `2-02-10-03`) the employer files the
+    /// posting under; empty or absent lets the title decide (see
+    /// `GET /api/v1/occupations/suggestions`). Chosen occupations also teach the node how its
+    /// titles are labelled.
+    #[serde(default)]
+    pub occupation: String,
 }
 
 impl PostingInput {
@@ -158,6 +164,7 @@ impl PostingInput {
                 deadline: &self.deadline,
                 contact: &self.contact,
                 apply_method: &self.apply_method,
+                occupation: &self.occupation,
             },
             visibility: &self.visibility,
             scope: self.scope.as_deref(),

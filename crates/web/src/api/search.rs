@@ -36,6 +36,20 @@ pub struct SearchState {
     /// Answers given from the cache and computed, since the node started.
     reused: std::sync::atomic::AtomicU64,
     computed: std::sync::atomic::AtomicU64,
+    /// Searches computed at once: one per core, the rest waiting in arrival order.
+    gate: Gate,
+}
+
+/// Lets as many searches run as there are cores and queues the others first come, first served.
+/// Run all at once, a broad search shares the cores with every narrow one in flight and takes
+/// many times its own cost; queued, each waits only for the searches ahead of it.
+struct Gate(tokio::sync::Semaphore);
+
+impl Default for Gate {
+    fn default() -> Gate {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        Gate(tokio::sync::Semaphore::new(cores))
+    }
 }
 
 /// The employers hidden from readers within some scopes, as read in a state of accounts
@@ -307,6 +321,9 @@ struct Shown {
     visibility: String,
     scope: String,
     specials: Vec<String>,
+    /// Absent in entries indexed before postings had a chosen occupation.
+    #[serde(default)]
+    occupation: Option<String>,
     status: String,
     risk_level: String,
     reasons: Vec<jiuye_domain::screening::Reason>,
@@ -340,6 +357,8 @@ impl From<Shown> for PostingDto {
             visibility: s.visibility,
             scope: s.scope,
             specials: s.specials,
+            occupation_name: crate::api::postings::view::occupation_name(s.occupation.as_deref()),
+            occupation: s.occupation,
             status: s.status,
             risk_level: s.risk_level,
             reasons: s.reasons,
@@ -411,6 +430,7 @@ async fn answer(state: &AppState, caller: Option<&crate::auth::Caller>, p: &Sear
         state.search.reused.fetch_add(1, Relaxed);
         return Ok(Answer { found: c.found, json: c.json, reused: true });
     }
+    let permit = state.search.gate.0.acquire().await.map_err(unavailable)?;
     let hits = tokio::task::spawn_blocking(move || {
         ix.search(&Query {
             text: &text,
@@ -427,6 +447,7 @@ async fn answer(state: &AppState, caller: Option<&crate::auth::Caller>, p: &Sear
     .await
     .map_err(unavailable)?
     .map_err(unavailable)?;
+    drop(permit);
     let results = shown(state, &hits).await?;
     let mut facets = Facets::default();
     for (f, counts) in &hits.facets {

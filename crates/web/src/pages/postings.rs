@@ -324,6 +324,7 @@ struct MinePage {
     region: String,
     position: String,
     majors: String,
+    occupation: String,
     scope: String,
 }
 
@@ -360,6 +361,12 @@ pub struct PostingFormData {
     /// The majors picker's search box.
     #[serde(default)]
     majors_q: String,
+    /// The occupation chosen (职业分类大典 2022 code), empty when the title decides.
+    #[serde(default)]
+    occupation: String,
+    /// The occupation picker's search box.
+    #[serde(default)]
+    occupation_q: String,
     /// A picker button (`find:majors`, `add:majors:<code>`, `drop:majors:<code>`): the form
     /// comes back with the choice instead of being submitted.
     picker: Option<String>,
@@ -404,10 +411,16 @@ pub(crate) async fn mine(
         true,
         chosen,
     );
-    if let Some(PickerAction::Find(_)) = v.picker.as_deref().and_then(PickerAction::parse) {
+    let find = match v.picker.as_deref().and_then(PickerAction::parse) {
+        Some(PickerAction::Find(field)) => field,
+        _ => String::new(),
+    };
+    if find == "majors" {
         majors = majors.searched(&v.majors_q, pickers::major_matches(rd, &v.majors_q, 30));
     }
     let majors = majors.html()?;
+    let typed = if v.occupation_q.trim().is_empty() { v.title.trim() } else { v.occupation_q.trim() };
+    let occupation = pickers::occupation(state, &base, "pf_occupation", &v.occupation, typed, find == "occupation")?;
     let scope = pickers::scope(
         state.store.as_ref(),
         &base,
@@ -434,6 +447,7 @@ pub(crate) async fn mine(
         region,
         position,
         majors,
+        occupation,
         scope,
     })
 }
@@ -459,6 +473,7 @@ pub async fn mine_submit(
 ) -> Result<Response, AppError> {
     if let Some(action) = f.picker.as_deref().and_then(PickerAction::parse) {
         f.majors = pickers::apply_to_codes(&f.majors, &action, "majors", true);
+        f.occupation = pickers::apply_to_codes(&f.occupation, &action, "occupation", false);
         return mine(&state, lang, &uri, &me, f, None, false).await;
     }
     let num = |s: &str| s.trim().parse::<i64>().ok();
@@ -475,6 +490,7 @@ pub async fn mine_submit(
         deadline: f.deadline.clone(),
         contact: f.contact.clone(),
         apply_method: f.apply_method.clone(),
+        occupation: f.occupation.trim().to_owned(),
         visibility: f.visibility.clone(),
         scope: Some(f.scope.clone()),
         specials: [

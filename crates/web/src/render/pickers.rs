@@ -279,6 +279,49 @@ impl SearchPicker {
     }
 }
 
+/// The occupation picker (职业分类大典 2022, one occupation): the chosen one, and when asked,
+/// the occupations found for `typed` (a job title or an occupation's name) as this node labels
+/// titles.
+pub fn occupation(
+    state: &crate::AppState,
+    base: &Base,
+    id: &str,
+    chosen: &str,
+    typed: &str,
+    searched: bool,
+) -> Result<String, AppError> {
+    let occ = jiuye_domain::matching::titles::Occupations::shipped();
+    let label = |code: &str, name: &str| format!("{name}（{code}）");
+    let chosen = split_codes(chosen)
+        .into_iter()
+        .map(|c| Choice { label: occ.get(&c).map_or_else(|| c.clone(), |o| label(&o.code, &o.name)), value: c })
+        .collect();
+    let mut picker = SearchPicker::new(
+        base,
+        "occupation",
+        id,
+        "occupation",
+        "posting.occupation",
+        "picker.occupation_help",
+        false,
+        chosen,
+    );
+    if searched {
+        let words: String = typed.trim().chars().take(jiuye_domain::text::TITLE).collect();
+        let found = if words.is_empty() {
+            Vec::new()
+        } else {
+            crate::api::occupations::suggestions(state, &words, 10)
+                .into_iter()
+                .filter(|s| s.level == 4)
+                .map(|s| Choice { label: label(&s.code, &s.name), value: s.code })
+                .collect()
+        };
+        picker = picker.searched(&words, found);
+    }
+    picker.html()
+}
+
 /// What a picker button asked for: `find:<field>`, `add:<field>:<code>`, `drop:<field>:<code>`
 /// or `new:<field>` (add a new employer to the directory).
 #[derive(Clone, Debug, PartialEq, Eq)]

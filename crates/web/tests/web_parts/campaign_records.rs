@@ -496,6 +496,7 @@ async fn the_report_upward_counts_what_was_logged() {
             updated_at: then,
             origin_node: uuid::Uuid::nil(),
             version: 1,
+            occupation: None,
         };
         f.store.add_posting(&earlier).await.unwrap();
         let t = report(&f, &career).await;

@@ -138,7 +138,16 @@ async fn the_posting_form_submits_with_pickers_alone() {
         assert_eq!(majors, "080901");
         // Nothing was saved by the picker's steps; the title typed is still there.
         assert!(picked.body.contains("value=\"测试工程师\""));
-        let done = post(&f, &cookie, "/postings/mine", &with(&fields, "majors", &majors)).await;
+        // The occupation is found from the title when nothing is typed, and chosen from the results.
+        let fields = with(&fields, "majors", &majors);
+        let found = post(&f, &cookie, "/postings/mine", &with(&fields, "picker", "find:occupation")).await;
+        let results = buttons(&found.body, "add:occupation:");
+        let (add, text) = results.first().cloned().expect("occupations for 测试工程师");
+        assert!(text.contains("（"), "{text}");
+        let picked = post(&f, &cookie, "/postings/mine", &with(&fields, "picker", &add)).await;
+        let occupation = hidden(&picked.body, "occupation");
+        assert_eq!(format!("add:occupation:{occupation}"), add);
+        let done = post(&f, &cookie, "/postings/mine", &with(&fields, "occupation", &occupation)).await;
         assert_eq!(done.status, StatusCode::SEE_OTHER, "{}: {}", f.name, done.body);
         let mine = api(&f, &cookie, "/api/v1/postings/mine").await;
         let saved = mine.json()["items"]
@@ -152,6 +161,8 @@ async fn the_posting_form_submits_with_pickers_alone() {
         assert_eq!(saved["position"], position.as_str());
         assert_eq!(saved["majors"], serde_json::json!(["080901"]));
         assert_eq!(saved["scope"], scope.as_str());
+        assert_eq!(saved["occupation"], occupation.as_str());
+        assert!(saved["occupation_name"].as_str().is_some_and(|n| !n.is_empty()), "{saved}");
         f.cleanup().await;
     }
 }

@@ -34,6 +34,9 @@ pub struct PostingDto {
     pub scope: String,
     /// The themed campaigns (专场) it joined.
     pub specials: Vec<String>,
+    /// The occupation (职业分类大典 2022) chosen for it; absent when its title decides.
+    pub occupation: Option<String>,
+    pub occupation_name: Option<String>,
     /// `pending` (awaiting review), `approved`, `held` (screened high-risk, awaiting review),
     /// `rejected` or `withdrawn`.
     pub status: String,
@@ -60,6 +63,11 @@ pub struct ReportDto {
     pub at: chrono::DateTime<Utc>,
 }
 
+/// The name of an occupation code of the table.
+pub(crate) fn occupation_name(code: Option<&str>) -> Option<String> {
+    code.and_then(|c| jiuye_domain::matching::titles::Occupations::shipped().get(c)).map(|o| o.name.clone())
+}
+
 pub(crate) fn dto(state: &AppState, r: PostingRow) -> PostingDto {
     let p = r.posting;
     let scope = r.scope_path.rsplit('/').next().unwrap_or_default().to_owned();
@@ -84,6 +92,8 @@ pub(crate) fn dto(state: &AppState, r: PostingRow) -> PostingDto {
         visibility: p.visibility,
         scope,
         specials: p.specials.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+        occupation_name: occupation_name(p.occupation.as_deref()),
+        occupation: p.occupation,
         status: p.status.id().to_owned(),
         risk_level: p.risk_level,
         reasons: serde_json::from_str(&p.risk_reasons).unwrap_or_default(),
