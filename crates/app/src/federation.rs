@@ -5,6 +5,8 @@
 //! its public key, relation and what it may send and receive. Every change is written to the
 //! audit log. The node's signing key lives in the key ring, never in the database.
 
+pub mod feed;
+
 use chrono::Utc;
 use jiuye_domain::federation::{self, FederationError, Kind, PeerSpec, Relation};
 use jiuye_store::Repository;

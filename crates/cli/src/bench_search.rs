@@ -60,6 +60,10 @@ pub struct Args {
     /// Connections wrk keeps open with the node's normal configuration.
     #[arg(long, default_value_t = 64)]
     connections: u32,
+    /// Searches the node computes at once (as `serve --search-concurrency`); twice the cores
+    /// unless given, 0 for no limit.
+    #[arg(long)]
+    search_concurrency: Option<usize>,
 }
 
 /// Requests of the mix run first, untimed, by every method.
@@ -662,9 +666,14 @@ async fn http(
     println!();
     println!(
         "HTTP: GET /api/v1/postings/search over the mix ({} requests cycled, each wrk thread from its own point), \
-         wrk -t2 -d{}s on the same 2 cores",
+         wrk -t2 -d{}s on the same 2 cores; searches computed at once: {}",
         m.draws.len(),
-        a.http_seconds
+        a.http_seconds,
+        match a.search_concurrency.unwrap_or_else(|| jiuye_web::WebSettings::with_keys(keys.clone()).search_concurrency)
+        {
+            0 => "no limit".to_owned(),
+            n => n.to_string(),
+        }
     );
     println!();
     println!(
@@ -676,6 +685,9 @@ async fn http(
         settings.search_dir = Some(index_dir.clone());
         settings.evidence_dir = data.data_dir.join("evidence");
         settings.search_cache = cache;
+        if let Some(n) = a.search_concurrency {
+            settings.search_concurrency = n;
+        }
         let server = LocalServer::start(jiuye_web::app(store.clone(), rd.clone(), settings)?).await?;
         let base = format!("http://{}", server.addr);
         // The first request opens the index (and lays out its segments): wait for it, then one

@@ -342,6 +342,10 @@ struct ServeArgs {
     /// header that is not one of them. Without it the header is ignored.
     #[arg(long, env = "JIUYE_TRUSTED_PROXIES", value_name = "LIST")]
     trusted_proxies: Option<String>,
+    /// Searches computed at once (the others queue, first come first served); twice the cores
+    /// unless given, 0 for no limit.
+    #[arg(long, env = "JIUYE_SEARCH_CONCURRENCY", value_name = "N")]
+    search_concurrency: Option<usize>,
     /// The address people reach the node at, e.g. https://jiuye.example.edu.cn. With an https
     /// address, responses carry Strict-Transport-Security and cookies are marked Secure.
     #[arg(long, env = "JIUYE_PUBLIC_URL", value_name = "URL")]
@@ -542,6 +546,9 @@ async fn serve(args: ServeArgs, file: FileConfig) -> Result<(), String> {
     settings.auth.require_totp_for_admins =
         args.require_totp_for_admins || file.require_totp_for_admins.unwrap_or(false);
     settings.auth.secure_cookies = args.secure_cookies || file.secure_cookies.unwrap_or(false);
+    if let Some(n) = args.search_concurrency {
+        settings.search_concurrency = n;
+    }
     if let Some(list) = args.trusted_proxies.as_deref().or(file.trusted_proxies.as_deref()) {
         settings.auth.trusted_proxies =
             jiuye_web::auth::IpRange::parse_list(list).map_err(|e| format!("JIUYE_TRUSTED_PROXIES 有误：{e}"))?;

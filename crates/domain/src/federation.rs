@@ -90,6 +90,13 @@ pub enum FederationError {
     Kind(String),
 }
 
+/// What a peer signs to call another node's federation endpoints: the method, the path with its
+/// query as sent, the Unix time in seconds (also sent as `Jiuye-Date`) and the caller's
+/// organisation code (`Jiuye-Node`), one to a line.
+pub fn request_text(method: &str, path_and_query: &str, unix_seconds: i64, caller: &str) -> String {
+    format!("{PROTOCOL}\n{}\n{path_and_query}\n{unix_seconds}\n{caller}", method.to_ascii_uppercase())
+}
+
 /// A node's organisation code, checked: the nation, a province or a university.
 pub fn node_org(code: &str) -> Result<OrgCode, FederationError> {
     let org = OrgCode::parse(code).map_err(|e| FederationError::Org(e.to_string()))?;
@@ -187,6 +194,14 @@ mod tests {
     use super::*;
 
     const KEY: &str = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+
+    #[test]
+    fn a_request_is_signed_as_lines_of_what_was_sent() {
+        assert_eq!(
+            request_text("get", "/federation/v1/feed?after=3&limit=10", 1_800_000_000, "510000"),
+            "jiuye-federation/1\nGET\n/federation/v1/feed?after=3&limit=10\n1800000000\n510000"
+        );
+    }
 
     #[test]
     fn nodes_are_the_nation_provinces_and_universities() {

@@ -34,6 +34,7 @@ pub mod courses;
 pub mod events;
 pub mod federation;
 pub mod live;
+pub mod outbox;
 pub mod postgres;
 pub mod postings;
 pub mod read_log;
@@ -160,6 +161,7 @@ pub trait Repository:
     + live::LiveStore
     + matching::MatchingStore
     + federation::FederationStore
+    + outbox::OutboxStore
     + courses::CourseStore
     + Send
     + Sync

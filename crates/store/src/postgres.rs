@@ -32,6 +32,7 @@ crate::events::events_impl!(PgStore, sqlx::Postgres);
 crate::live::live_impl!(PgStore, sqlx::Postgres);
 crate::courses::courses_impl!(PgStore, sqlx::Postgres);
 crate::federation::federation_impl!(PgStore, sqlx::Postgres);
+crate::outbox::outbox_impl!(PgStore, sqlx::Postgres);
 
 /// A node database on a PostgreSQL server.
 pub struct PgStore {

@@ -20,6 +20,8 @@ mod federation;
 mod followup;
 #[path = "conformance/guidance.rs"]
 mod guidance;
+#[path = "conformance/outbox.rs"]
+mod outbox;
 #[path = "conformance/postings.rs"]
 mod postings;
 #[path = "conformance/repository.rs"]

@@ -11,6 +11,7 @@ pub mod courses;
 pub mod destinations;
 pub mod employers;
 pub mod events;
+pub mod federation;
 pub mod followup;
 pub mod guidance;
 pub mod hardship;
@@ -58,6 +59,7 @@ use crate::api::reference::{
         (name = "followup", description = "Counselor follow-up: contacts with each graduate, alerts"),
         (name = "safety", description = "Job-seeking safety: screening rules, rights reports, safety education"),
         (name = "operations", description = "Health and metrics"),
+        (name = "federation", description = "部省校互联互通: the signed protocol between university, province and nation nodes (called by peer nodes)"),
     )
 )]
 struct ApiDoc;
@@ -99,4 +101,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::api::live::router())
         .merge(crate::api::matching::router())
         .merge(crate::api::occupations::router())
+        .merge(crate::api::federation::router())
 }

@@ -58,6 +58,9 @@ pub struct WebSettings {
     /// Reuse the index's answer to a question asked again while the index is unchanged (for at
     /// most a minute).
     pub search_cache: bool,
+    /// Searches computed at once; the others wait their turn, first come first served. 0 lets
+    /// every search run at once.
+    pub search_concurrency: usize,
     /// Send `Strict-Transport-Security` (the node's public address is https).
     pub hsts: bool,
     /// The read log's writer; `None` starts one with the default batching when the application
@@ -83,6 +86,7 @@ impl WebSettings {
             search_dir: None,
             search_warm: false,
             search_cache: true,
+            search_concurrency: 2 * std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
             hsts: false,
             read_log: None,
             scam_rules: Arc::new(jiuye_app::safety::rules::RuleBook::shipped()),
@@ -254,6 +258,12 @@ async fn not_found() -> AppError {
     AppError::not_found(ErrorCode::NotFound, "找不到请求的地址")
 }
 
+/// Paths answered to programs (JSON errors), not to people (error pages): the API, the
+/// federation protocol, health and metrics.
+fn for_machines(path: &str) -> bool {
+    path.starts_with("/api/") || path.starts_with("/federation/") || path == "/healthz" || path == "/metrics"
+}
+
 /// Makes every error look the same: JSON `{error, message}` under `/api/` and for
 /// `/healthz`/`/metrics`, a page in the person's language elsewhere. Also covers errors made
 /// outside the handlers (unknown route, wrong method, body too large, timeout, panic).
@@ -266,7 +276,7 @@ async fn shape_errors(State(state): State<AppState>, lang: Lang, req: Request, n
         return res;
     }
     let info = res.extensions().get::<ErrorInfo>().cloned();
-    let machine = uri.path().starts_with("/api/") || uri.path() == "/healthz" || uri.path() == "/metrics";
+    let machine = for_machines(uri.path());
     if machine && info.is_some() {
         // Already in our error shape (possibly with more detail, such as every bad row).
         return res;
@@ -287,7 +297,7 @@ async fn shape_errors(State(state): State<AppState>, lang: Lang, req: Request, n
     if status.is_server_error() && err.code == ErrorCode::InternalError {
         tracing::error!(%status, path = %uri.path(), "request failed");
     }
-    let machine = uri.path().starts_with("/api/") || uri.path() == "/healthz" || uri.path() == "/metrics";
+    let machine = for_machines(uri.path());
     let allow = res.headers().get(header::ALLOW).cloned();
     let caller = res.extensions().get::<auth::MaybeCaller>().cloned().unwrap_or_default();
     let mut shaped = if machine {

@@ -36,6 +36,8 @@ mod employers;
 mod event_pages;
 #[path = "web_parts/events.rs"]
 mod events;
+#[path = "web_parts/federation.rs"]
+mod federation;
 #[path = "web_parts/followup.rs"]
 mod followup;
 #[path = "web_parts/graduates.rs"]

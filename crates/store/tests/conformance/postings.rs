@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::support::{Campus, account, backends, campus, micros};
 
-fn posting(c: &Campus, title: &str, scope: Uuid, visibility: &str, days_ago: i64) -> PostingRecord {
+pub(crate) fn posting(c: &Campus, title: &str, scope: Uuid, visibility: &str, days_ago: i64) -> PostingRecord {
     let at = micros(Utc::now() - Duration::days(days_ago));
     PostingRecord {
         id: Uuid::now_v7(),

@@ -43,6 +43,16 @@ impl Backend {
         }
     }
 
+    /// A pool on the PostgreSQL schema behind the store (none for SQLite), for tests of what
+    /// concurrent transactions see.
+    pub async fn pg_pool(&self) -> Option<sqlx::PgPool> {
+        use std::str::FromStr;
+        let (url, schema) = self.pg_schema.as_ref()?;
+        let options =
+            sqlx::postgres::PgConnectOptions::from_str(url).expect("url").options([("search_path", schema.as_str())]);
+        Some(sqlx::PgPool::connect_with(options).await.expect("connect postgres"))
+    }
+
     /// A second store on the same database, as another process would open it.
     pub async fn reopen(&self) -> Box<dyn Repository> {
         if let Some(file) = &self.sqlite_file {

@@ -36,20 +36,10 @@ pub struct SearchState {
     /// Answers given from the cache and computed, since the node started.
     reused: std::sync::atomic::AtomicU64,
     computed: std::sync::atomic::AtomicU64,
-    /// Searches computed at once: one per core, the rest waiting in arrival order.
-    gate: Gate,
-}
-
-/// Lets as many searches run as there are cores and queues the others first come, first served.
-/// Run all at once, a broad search shares the cores with every narrow one in flight and takes
-/// many times its own cost; queued, each waits only for the searches ahead of it.
-struct Gate(tokio::sync::Semaphore);
-
-impl Default for Gate {
-    fn default() -> Gate {
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-        Gate(tokio::sync::Semaphore::new(cores))
-    }
+    /// Searches computed at once (`WebSettings::search_concurrency`), the rest waiting in
+    /// arrival order. Run all at once, a broad search shares the cores with every narrow one in
+    /// flight and takes many times its own cost; queued, each waits only for those ahead of it.
+    gate: std::sync::OnceLock<Option<tokio::sync::Semaphore>>,
 }
 
 /// The employers hidden from readers within some scopes, as read in a state of accounts
@@ -430,7 +420,14 @@ async fn answer(state: &AppState, caller: Option<&crate::auth::Caller>, p: &Sear
         state.search.reused.fetch_add(1, Relaxed);
         return Ok(Answer { found: c.found, json: c.json, reused: true });
     }
-    let permit = state.search.gate.0.acquire().await.map_err(unavailable)?;
+    let gate = state.search.gate.get_or_init(|| {
+        let n = state.settings.search_concurrency;
+        (n > 0).then(|| tokio::sync::Semaphore::new(n))
+    });
+    let permit = match gate {
+        Some(g) => Some(g.acquire().await.map_err(unavailable)?),
+        None => None,
+    };
     let hits = tokio::task::spawn_blocking(move || {
         ix.search(&Query {
             text: &text,

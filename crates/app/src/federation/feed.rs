@@ -1,0 +1,223 @@
+//! The pull feed (`GET /federation/v1/feed?after=SEQ&limit=N`): this node's outbox after a
+//! number, as signed envelopes of the kinds the calling peer is sent, and the checks on the
+//! calling peer's signed request.
+//!
+//! An outbox row names a record and a version; the envelope is built from the record as it is
+//! when the feed is read. A row whose record has moved on since (a newer version, or no longer
+//! shared) is skipped: a later row covers it. Postings travel as schema.org `JobPosting`
+//! JSON-LD and employers as name, credit code, region, industry, type, size class and
+//! verification — never contacts.
+
+use std::collections::HashMap;
+
+use jiuye_domain::RefData;
+use jiuye_domain::federation::envelope::{Envelope, Kind};
+use jiuye_domain::posting::PostingStatus;
+use jiuye_security::signing::NodeKey;
+use jiuye_store::Repository;
+use jiuye_store::employers::EmployerRecord;
+use jiuye_store::federation::FederationNode;
+use jiuye_store::postings::PostingRow;
+use serde_json::{Value, json};
+
+use super::Peer;
+use crate::error::{Error, ErrorCode};
+
+/// The most envelopes one page of the feed carries.
+pub const MAX_PAGE: i64 = 500;
+
+/// How far a signed request's clock may be from this node's, in seconds.
+pub const CLOCK_SLACK: i64 = 300;
+
+/// A page of the feed.
+#[derive(Clone, Debug)]
+pub struct FeedPage {
+    pub items: Vec<Envelope>,
+    /// The number to ask after next (the last row read, shown or skipped).
+    pub next: i64,
+    /// The greatest number given so far.
+    pub head: i64,
+}
+
+/// Whether a posting is shared beyond its university (and so travels).
+fn shared(r: &PostingRow) -> bool {
+    r.posting.status == PostingStatus::Approved && matches!(r.posting.visibility.as_str(), "province" | "nation")
+}
+
+/// The employer as it travels: no contacts.
+fn organisation(
+    rd: &RefData,
+    name: &str,
+    code: &str,
+    region: &str,
+    industry: &str,
+    kind: &str,
+    size: Option<&str>,
+) -> Value {
+    json!({
+        "@type": "Organization",
+        "name": name,
+        "identifier": code,
+        "address": {"@type": "PostalAddress", "addressRegion": region,
+                    "addressLocality": rd.region(region).map(|r| r.name.clone()).unwrap_or_default()},
+        "industry": industry,
+        "employerType": kind,
+        "sizeClass": size,
+    })
+}
+
+/// A posting as schema.org `JobPosting` JSON-LD, without the employer's contacts.
+pub fn job_posting(rd: &RefData, r: &PostingRow) -> Value {
+    let p = &r.posting;
+    let mut org = organisation(
+        rd,
+        &r.employer_name,
+        &r.employer_code,
+        "",
+        &r.employer_industry,
+        &r.employer_type,
+        r.employer_size.as_deref(),
+    );
+    if let Some(o) = org.as_object_mut() {
+        o.remove("address");
+        o.insert("verification".into(), json!(r.employer_verification.id()));
+    }
+    let salary = match (p.salary_min, p.salary_max) {
+        (None, None) => Value::Null,
+        (min, max) => json!({"@type": "MonetaryAmount", "currency": "CNY",
+            "value": {"@type": "QuantitativeValue", "minValue": min, "maxValue": max, "unitText": "MONTH"}}),
+    };
+    json!({
+        "@context": "https://schema.org",
+        "@type": "JobPosting",
+        "identifier": p.id,
+        "title": p.title,
+        "description": p.description,
+        "datePosted": p.created_at.format("%Y-%m-%d").to_string(),
+        "validThrough": p.deadline.format("%Y-%m-%d").to_string(),
+        "hiringOrganization": org,
+        "jobLocation": {"@type": "Place", "address": {"@type": "PostalAddress", "addressRegion": p.region_code,
+            "addressLocality": rd.region(&p.region_code).map(|x| x.name.clone()).unwrap_or_default()}},
+        "occupationalCategory": p.occupation,
+        "educationRequirements": p.education,
+        "totalJobOpenings": p.openings,
+        "baseSalary": salary,
+        "jobCategory": p.position_code,
+        "majors": p.majors.split(',').filter(|m| !m.is_empty()).collect::<Vec<_>>(),
+        "visibility": p.visibility,
+    })
+}
+
+/// An employer's blacklist state as it travels.
+pub fn blacklist(rd: &RefData, e: &EmployerRecord) -> Value {
+    let mut v = organisation(
+        rd,
+        &e.name,
+        &e.credit_code,
+        &e.region_code,
+        &e.industry_code,
+        &e.employer_type,
+        e.size_class.as_deref(),
+    );
+    if let Some(o) = v.as_object_mut() {
+        o.insert("blacklisted".into(), json!(e.verification == jiuye_domain::employer::Verification::Blacklisted));
+        o.insert("verification".into(), json!(e.verification.id()));
+    }
+    v
+}
+
+/// The feed after `after` for `peer`: envelopes of the kinds this node sends it, signed with
+/// `key` as `node`.
+pub async fn page(
+    store: &dyn Repository,
+    rd: &RefData,
+    node: &FederationNode,
+    key: &NodeKey,
+    peer: &Peer,
+    after: i64,
+    limit: i64,
+) -> Result<FeedPage, Error> {
+    let rows = store.outbox_after(after.max(0), limit.clamp(1, MAX_PAGE)).await?;
+    let head = store.outbox_head().await?;
+    let next = rows.last().map_or(after.max(0), |r| r.seq);
+    let posting_ids: Vec<uuid::Uuid> = rows.iter().filter(|r| r.kind != "blacklist").map(|r| r.record).collect();
+    let postings: HashMap<uuid::Uuid, PostingRow> = if posting_ids.is_empty() {
+        HashMap::new()
+    } else {
+        store.postings_by_ids(&posting_ids).await?.into_iter().map(|r| (r.posting.id, r)).collect()
+    };
+    let public = key.public();
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        let Some(kind) = Kind::from_id(&row.kind) else { continue };
+        if !peer.send.contains(&kind) {
+            continue;
+        }
+        let body = match kind {
+            Kind::Posting => match postings.get(&row.record) {
+                Some(r) if shared(r) && r.posting.version == row.version => job_posting(rd, r),
+                _ => continue,
+            },
+            Kind::Tombstone => {
+                let status = postings.get(&row.record).map_or("deleted", |r| r.posting.status.id());
+                json!({"identifier": row.record, "status": status})
+            }
+            Kind::Blacklist => match store.employer_by_id(row.record).await? {
+                Some(e) => blacklist(rd, &e),
+                None => continue,
+            },
+            _ => continue,
+        };
+        let mut e = Envelope::new(kind, &node.org_code, &public, row.seq, row.record, row.version, body);
+        let bytes = e.signing_bytes().map_err(|x| {
+            Error::new(crate::ErrorKind::Internal, ErrorCode::InternalError, format!("canonical form: {x}"))
+        })?;
+        e.signature = Some(key.sign(&bytes));
+        items.push(e);
+    }
+    Ok(FeedPage { items, next, head })
+}
+
+/// Checks a peer's signed request: a registered peer, a clock within [`CLOCK_SLACK`] of ours,
+/// and its key's signature over [`jiuye_domain::federation::request_text`].
+pub async fn caller(
+    store: &dyn Repository,
+    org: Option<&str>,
+    date: Option<&str>,
+    signature: Option<&str>,
+    method: &str,
+    path_and_query: &str,
+    now: i64,
+) -> Result<Peer, Error> {
+    let (Some(org), Some(date), Some(signature)) = (org, date, signature) else {
+        return Err(Error::new(
+            crate::ErrorKind::Unauthenticated,
+            ErrorCode::UnsignedRequest,
+            "联邦请求须带节点签名（Jiuye-Node、Jiuye-Date、Jiuye-Signature）",
+        ));
+    };
+    let Some(peer) = store.peer(org.trim()).await? else {
+        return Err(Error::new(
+            crate::ErrorKind::Unauthenticated,
+            ErrorCode::UnknownPeer,
+            format!("{org} 不是本节点登记的对等节点"),
+        ));
+    };
+    let at: i64 = date.trim().parse().unwrap_or(i64::MIN);
+    if at.checked_sub(now).is_none_or(|d| d.abs() > CLOCK_SLACK) {
+        return Err(Error::new(
+            crate::ErrorKind::Unauthenticated,
+            ErrorCode::InvalidSignature,
+            "请求时间与本节点相差超过 5 分钟",
+        ));
+    }
+    let text = jiuye_domain::federation::request_text(method, path_and_query, at, &peer.org_code);
+    if !jiuye_security::signing::verify(&peer.public_key, text.as_bytes(), signature.trim()) {
+        return Err(Error::new(
+            crate::ErrorKind::Unauthenticated,
+            ErrorCode::InvalidSignature,
+            "请求签名与登记的节点公钥不符",
+        ));
+    }
+    Ok(peer.into())
+}
