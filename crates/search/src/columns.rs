@@ -24,12 +24,18 @@ struct Slot {
 }
 
 /// A facet with several values per posting: the values of posting `d` are
-/// `values[offsets[d]..offsets[d + 1]]` (each an ordinal plus one).
+/// `values[offsets[d]..offsets[d + 1]]` (each an ordinal plus one). They are also packed into
+/// the posting's row when they fit (see [`Row::multi`]), `width` bits each.
 struct Multi {
     facet: usize,
     offsets: Vec<u32>,
     values: Vec<u32>,
+    width: u32,
+    mask: u64,
 }
+
+/// A row whose multi-valued facets did not fit in its word: read them from the lists.
+const SPILLED: u64 = u64::MAX;
 
 /// The counts of one scope's open postings in a segment, for searches without words.
 pub(crate) struct ScopeCounts {
@@ -44,6 +50,10 @@ pub(crate) struct ScopeCounts {
 struct Row {
     /// The single-valued facets, packed.
     word: u64,
+    /// The multi-valued facets' values, packed: for each such facet in turn its values
+    /// (ordinal plus one, that facet's width each) then a zero; [`SPILLED`] when they do not
+    /// fit in 64 bits.
+    multi: u64,
     /// YYYYMMDD of the deadline.
     deadline: u32,
     /// The scope's ordinal plus one (0: none).
@@ -132,13 +142,15 @@ impl SegmentData {
                 slots.push(Slot { facet: fi, shift, mask: (1u64 << width) - 1 });
                 used_bits += width;
             } else {
-                multi.push(Multi { facet: fi, offsets, values });
+                multi.push(Multi { facet: fi, offsets, values, width, mask: (1u64 << width) - 1 });
             }
             terms.push(names);
         }
         let mut newest: Vec<DocId> = (0..n as DocId).collect();
         newest.sort_by(|a, b| created[*b as usize].cmp(&created[*a as usize]).then(a.cmp(b)));
-        let rows = (0..n).map(|d| Row { word: packed[d], deadline: deadline[d], scope: scope[d] }).collect();
+        let rows = (0..n)
+            .map(|d| Row { word: packed[d], multi: pack_multi(&multi, d), deadline: deadline[d], scope: scope[d] })
+            .collect();
         Ok(SegmentData { rows, scope_ords, created, slots, multi, terms, newest, by_scope: Mutex::new(None) })
     }
 
@@ -172,6 +184,11 @@ impl SegmentData {
         let word = self.rows[d].word;
         for s in &self.slots {
             counts[s.facet][((word >> s.shift) & s.mask) as usize] += 1;
+        }
+        let inline = self.rows[d].multi;
+        if inline != SPILLED {
+            unpack_multi(&self.multi, inline, |facet, v| counts[facet][v] += 1);
+            return;
         }
         for m in &self.multi {
             for v in &m.values[m.offsets[d] as usize..m.offsets[d + 1] as usize] {
@@ -233,6 +250,39 @@ impl SegmentData {
             }
         }
         total
+    }
+}
+
+/// The multi-valued facets of posting `d` packed into one word (see [`Row::multi`]).
+fn pack_multi(multi: &[Multi], d: usize) -> u64 {
+    let mut word = 0u64;
+    let mut at = 0u32;
+    for m in multi {
+        for v in m.values[m.offsets[d] as usize..m.offsets[d + 1] as usize].iter().copied().chain([0]) {
+            if at + m.width > 64 || m.width == 0 {
+                return SPILLED;
+            }
+            word |= u64::from(v) << at;
+            at += m.width;
+        }
+    }
+    // All ones would read as spilled; it cannot happen (every facet ends with a zero), but
+    // stay safe.
+    if word == SPILLED { SPILLED } else { word }
+}
+
+/// Calls `f(facet, value)` for each value packed in `word` by [`pack_multi`].
+#[inline]
+fn unpack_multi(multi: &[Multi], mut word: u64, mut f: impl FnMut(usize, usize)) {
+    for m in multi {
+        loop {
+            let v = (word & m.mask) as usize;
+            word = word.checked_shr(m.width).unwrap_or(0);
+            if v == 0 {
+                break;
+            }
+            f(m.facet, v);
+        }
     }
 }
 
@@ -324,5 +374,39 @@ impl TopK {
     /// The entries, best first.
     pub fn into_sorted(self) -> Vec<Entry> {
         self.heap.into_sorted_vec()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn multi(facet: usize, width: u32, per_doc: &[&[u32]]) -> Multi {
+        let mut offsets = vec![0u32];
+        let mut values = Vec::new();
+        for vs in per_doc {
+            values.extend_from_slice(vs);
+            offsets.push(values.len() as u32);
+        }
+        Multi { facet, offsets, values, width, mask: (1u64 << width) - 1 }
+    }
+
+    #[test]
+    fn multi_valued_facets_pack_into_the_row_or_spill() {
+        // Major classes (7 bits) and campaigns (2 bits) of three postings.
+        let m = [multi(3, 7, &[&[5, 99], &[], &(1..=9).collect::<Vec<u32>>()]), multi(7, 2, &[&[1, 3], &[2], &[1]])];
+        let read = |d: usize| {
+            let word = pack_multi(&m, d);
+            if word == SPILLED {
+                return None;
+            }
+            let mut got = Vec::new();
+            unpack_multi(&m, word, |f, v| got.push((f, v)));
+            Some(got)
+        };
+        assert_eq!(read(0), Some(vec![(3, 5), (3, 99), (7, 1), (7, 3)]));
+        assert_eq!(read(1), Some(vec![(7, 2)]));
+        // Nine classes and a campaign need 7·10 + 2·2 bits: more than a word.
+        assert_eq!(read(2), None);
     }
 }
