@@ -52,7 +52,7 @@ fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
 #[utoipa::path(get, path = "/federation/v1/feed", tag = "federation", params(FeedParams),
     responses((status = 200, description = "A page of signed envelopes", body = FeedDto),
         (status = 401, description = "`unsigned_request`, `unknown_peer`, `invalid_signature`", body = ErrorBody),
-        (status = 503, description = "`federation_off`: the node has not been set up", body = ErrorBody)))]
+        (status = 404, description = "`federation_off`: the node has not been set up for federation", body = ErrorBody)))]
 pub async fn federation_feed(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -61,7 +61,7 @@ pub async fn federation_feed(
 ) -> Result<Json<FeedDto>, AppError> {
     let store = state.store.as_ref();
     let off = || {
-        AppError::from(jiuye_app::Error::unavailable(
+        AppError::from(jiuye_app::Error::not_found(
             ErrorCode::FederationOff,
             "本节点尚未设置互联互通（jiuye federation init）",
         ))

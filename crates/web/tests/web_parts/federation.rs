@@ -33,7 +33,7 @@ async fn the_feed_answers_registered_peers_with_signed_envelopes_in_order() {
         let province_key = NodeKey::from_seed(&[7; 32]);
         let feed = "/federation/v1/feed?after=0&limit=100";
         // Not set up yet: nothing to serve.
-        assert_error(&signed(&f, feed, "510000", &province_key, now).await, 503, "federation_off");
+        assert_error(&signed(&f, feed, "510000", &province_key, now).await, 404, "federation_off");
         jiuye_app::federation::init(store, "4151010610", "http://127.0.0.1:9", "admin").await.unwrap();
         assert_error(&signed(&f, feed, "510000", &province_key, now).await, 401, "unknown_peer");
         let spec =
