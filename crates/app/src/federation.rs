@@ -6,6 +6,8 @@
 //! audit log. The node's signing key lives in the key ring, never in the database.
 
 pub mod feed;
+pub mod pull;
+pub mod receive;
 
 use chrono::Utc;
 use jiuye_domain::federation::{self, FederationError, Kind, PeerSpec, Relation};
@@ -94,6 +96,11 @@ pub async fn add_peer(store: &dyn Repository, spec: &PeerSpec, by: &str) -> Resu
         updated_at: now,
     };
     let new = store.put_peer(&record).await?;
+    if spec.relation == Relation::Child {
+        // Vouch for the child's key to this node's other peers (the nation learns a university
+        // it never registered from its province).
+        store.outbox_append(Kind::NodeKey.id(), federation::node_key_record(&record.org_code), None).await?;
+    }
     let detail = format!(
         "{}（{}），地址 {}，可接收 {}，发送 {}，公钥 {}",
         record.org_code,
@@ -119,6 +126,37 @@ pub async fn remove_peer(store: &dyn Repository, org: &str, by: &str) -> Result<
 /// Every peer, by organisation code.
 pub async fn peers(store: &dyn Repository) -> Result<Vec<Peer>, Error> {
     Ok(store.peers().await?.into_iter().map(Peer::from).collect())
+}
+
+/// A peer with how far this node has read its feed.
+#[derive(Clone, Debug)]
+pub struct PeerStatus {
+    pub peer: Peer,
+    pub cursor: Option<jiuye_store::received::Cursor>,
+}
+
+impl PeerStatus {
+    /// Rows of the peer's feed not read yet, as of the last read.
+    pub fn lag(&self) -> i64 {
+        self.cursor.as_ref().map_or(0, |c| (c.head_seq - c.after_seq).max(0))
+    }
+}
+
+/// The node's federation at a glance: its settings, its outbox's greatest number, and each
+/// peer with its cursor.
+pub async fn status(store: &dyn Repository) -> Result<(Option<FederationNode>, i64, Vec<PeerStatus>), Error> {
+    let node = store.federation_node().await?;
+    let head = store.outbox_head().await?;
+    let cursors = store.cursors().await?;
+    let peers = peers(store)
+        .await?
+        .into_iter()
+        .map(|peer| {
+            let cursor = cursors.iter().find(|c| c.peer_org == peer.record.org_code).cloned();
+            PeerStatus { peer, cursor }
+        })
+        .collect();
+    Ok((node, head, peers))
 }
 
 #[cfg(test)]

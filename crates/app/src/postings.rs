@@ -271,14 +271,23 @@ impl Postings<'_> {
     /// A posting `reader` may read (404 otherwise), with its reports when the reader reviews
     /// postings where it appears.
     pub async fn read(&self, reader: Option<&Actor>, id: Uuid) -> Result<(PostingRow, Option<Vec<Report>>), Error> {
-        let row = readers::readable(self.store, self.readers, reader, id, self.today).await?;
+        let row = match self.readable(reader, id).await {
+            // Not this node's own: perhaps received from another node (shown, never changed,
+            // applied to or reported here; its origin owns it).
+            Err(e) if e.code == ErrorCode::PostingNotFound => {
+                let row = crate::federation::receive::posting(self.store, self.refdata, id).await?;
+                let row = readers::checked(self.store, self.readers, reader, row.ok_or(e)?, self.today).await?;
+                return Ok((row, None));
+            }
+            r => r?,
+        };
         let reviewer =
             reader.is_some_and(|a| access::can(a, Action::ApprovePosting, &Resource::at(&row.scope_path)).is_some());
         let reports = if reviewer { Some(reports_of(self.store, id).await?) } else { None };
         Ok((row, reports))
     }
 
-    /// A posting `reader` may read, or `404 posting_not_found`.
+    /// One of this node's own postings that `reader` may read, or `404 posting_not_found`.
     pub async fn readable(&self, reader: Option<&Actor>, id: Uuid) -> Result<PostingRow, Error> {
         readers::readable(self.store, self.readers, reader, id, self.today).await
     }

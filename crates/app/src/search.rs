@@ -5,6 +5,7 @@
 //! or removes it.
 
 use crate::ErrorCode;
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -130,10 +131,12 @@ pub async fn open(dir: Option<&Path>) -> Result<Arc<SearchIndex>, Error> {
     Ok(Arc::new(ix))
 }
 
-/// Replaces the index's contents with every approved posting in the store, read page by page
+/// Replaces the index's contents with every approved posting in the store (then every posting
+/// received from other nodes), read page by page
 /// in id order; searches see the old contents until the end. Returns how many it holds.
 pub async fn rebuild(store: &dyn Repository, rd: &Arc<RefData>, ix: &Arc<SearchIndex>) -> Result<u64, Error> {
     let stamp = Stamp { source: source_of(store).await?, synced_ms: now_ms() };
+    let hidden = blacklisted_elsewhere(store).await?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Vec<PostingDoc>, String>>(4);
     let writer = ix.clone();
     let task = tokio::task::spawn_blocking(move || {
@@ -158,9 +161,34 @@ pub async fn rebuild(store: &dyn Repository, rd: &Arc<RefData>, ix: &Arc<SearchI
         let Some(last) = rows.last() else { break };
         after = Some(last.posting.id);
         let rd = rd.clone();
-        let docs = tokio::task::spawn_blocking(move || rows.iter().filter_map(|r| doc_of(&rd, r)).collect())
-            .await
-            .map_err(unavailable)?;
+        let hidden = hidden.clone();
+        let docs =
+            tokio::task::spawn_blocking(move || rows.iter().filter_map(|r| visible_doc(&rd, r, &hidden)).collect())
+                .await
+                .map_err(unavailable)?;
+        if tx.send(Ok(docs)).await.is_err() {
+            break;
+        }
+    }
+    // Then the postings received from other nodes.
+    let mut after = None;
+    loop {
+        let recs = match store.received_postings_after(after, 5_000).await {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = tx.send(Err(e.to_string())).await;
+                break;
+            }
+        };
+        let Some(last) = recs.last() else { break };
+        after = Some(last.record);
+        let rows = crate::federation::receive::posting_rows(store, rd, &recs).await?;
+        let rd = rd.clone();
+        let hidden = hidden.clone();
+        let docs =
+            tokio::task::spawn_blocking(move || rows.iter().filter_map(|r| visible_doc(&rd, r, &hidden)).collect())
+                .await
+                .map_err(unavailable)?;
         if tx.send(Ok(docs)).await.is_err() {
             break;
         }
@@ -169,15 +197,37 @@ pub async fn rebuild(store: &dyn Repository, rd: &Arc<RefData>, ix: &Arc<SearchI
     task.await.map_err(unavailable)?.map_err(unavailable)
 }
 
+/// Credit codes of the employers some other node has blacklisted: their postings are not shown
+/// here either, wherever they come from.
+async fn blacklisted_elsewhere(store: &dyn Repository) -> Result<Arc<HashSet<String>>, Error> {
+    Ok(Arc::new(store.blacklisted_elsewhere().await?.into_iter().collect()))
+}
+
+/// [`doc_of`], unless another node blacklisted the employer.
+fn visible_doc(rd: &RefData, r: &PostingRow, blacklisted: &HashSet<String>) -> Option<PostingDoc> {
+    if blacklisted.contains(&r.employer_code) {
+        return None;
+    }
+    doc_of(rd, r)
+}
+
 /// Brings the entries of `ids` up to date with the store.
 pub async fn apply(store: &dyn Repository, rd: &RefData, ix: &Arc<SearchIndex>, ids: &[Uuid]) -> Result<(), Error> {
     let source = source_of(store).await?;
+    let hidden = blacklisted_elsewhere(store).await?;
     for chunk in ids.chunks(500) {
         let synced_ms = now_ms();
-        let rows = store.postings_by_ids(chunk).await?;
+        let mut rows = store.postings_by_ids(chunk).await?;
+        let missing: Vec<Uuid> =
+            chunk.iter().filter(|id| !rows.iter().any(|r| r.posting.id == **id)).copied().collect();
+        if !missing.is_empty() {
+            // Not this node's own: perhaps received from another node.
+            let recs = store.received_by_ids(&missing).await?;
+            rows.extend(crate::federation::receive::posting_rows(store, rd, &recs).await?);
+        }
         let changes: Vec<(Uuid, Option<PostingDoc>)> = chunk
             .iter()
-            .map(|id| (*id, rows.iter().find(|r| r.posting.id == *id).and_then(|r| doc_of(rd, r))))
+            .map(|id| (*id, rows.iter().find(|r| r.posting.id == *id).and_then(|r| visible_doc(rd, r, &hidden))))
             .collect();
         let ix = ix.clone();
         let stamp = Stamp { source: source.clone(), synced_ms };
@@ -211,7 +261,8 @@ pub async fn open_current(
             // Changes made while nothing held the index (five seconds of slack for commits that
             // were under way).
             let since = chrono::DateTime::from_timestamp_millis(s.synced_ms - 5_000).unwrap_or_default();
-            let ids = store.postings_changed_since(since).await?;
+            let mut ids = store.postings_changed_since(since).await?;
+            ids.extend(store.received_since(since).await?);
             apply(store, rd, &ix, &ids).await?;
             Opened::CaughtUp(ids.len())
         }

@@ -21,6 +21,9 @@ pub(crate) enum FederationCommand {
     /// Register, remove or list peers.
     #[command(subcommand)]
     Peer(PeerCommand),
+    /// Show each peer: how far its feed has been read, the lag, the last error and the next
+    /// attempt.
+    Status(DataArgs),
 }
 
 #[derive(Args, Debug)]
@@ -122,6 +125,39 @@ pub(crate) async fn run(c: FederationCommand, file: FileConfig) -> Result<(), St
             let (store, _) = open(&data).await?;
             jiuye_app::federation::remove_peer(&*store, &a.org, BY).await.map_err(shown)?;
             println!("已删除互联节点 {}。", a.org.trim());
+        }
+        FederationCommand::Status(d) => {
+            let data = data_config(&d, &file);
+            let (store, _) = open(&data).await?;
+            let (node, head, peers) = jiuye_app::federation::status(&*store).await.map_err(shown)?;
+            match node {
+                Some(n) => println!("节点 {}，地址 {}；发件箱已编号到 {head}", n.org_code, n.base_url),
+                None => println!("尚未设置节点编码和地址（jiuye federation init --org 编码 --url 地址）"),
+            }
+            if peers.is_empty() {
+                println!("尚未登记互联节点。");
+            }
+            let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                t.map_or_else(|| "—".to_owned(), |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+            };
+            println!("节点\t关系\t已读到\t对方最新\t落后\t已接收\t已拒绝\t连续失败\t上次成功\t下次尝试\t最近错误");
+            for p in &peers {
+                let c = p.cursor.clone().unwrap_or_default();
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    p.peer.record.org_code,
+                    p.peer.relation.map_or("?", |r| r.label()),
+                    c.after_seq,
+                    c.head_seq,
+                    p.lag(),
+                    c.applied,
+                    c.refused,
+                    c.failures,
+                    time(c.last_success_at),
+                    time(c.next_attempt_at),
+                    c.last_error.as_deref().unwrap_or("—")
+                );
+            }
         }
         FederationCommand::Peer(PeerCommand::List(d)) => {
             let data = data_config(&d, &file);

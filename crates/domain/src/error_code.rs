@@ -80,6 +80,7 @@ error_codes! {
     EventNotLive => "event_not_live",
     EvidenceNotFound => "evidence_not_found",
     FederationOff => "federation_off",
+    FederationUnreachable => "federation_unreachable",
     Forbidden => "forbidden",
     GraduateNotFound => "graduate_not_found",
     GrantExists => "grant_exists",

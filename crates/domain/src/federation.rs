@@ -90,6 +90,12 @@ pub enum FederationError {
     Kind(String),
 }
 
+/// The record id of the `node_key` statement about the node `org`: the same on every node, so
+/// that a newer statement about the same node replaces the older.
+pub fn node_key_record(org: &str) -> uuid::Uuid {
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("jiuye:node_key:{}", org.trim()).as_bytes())
+}
+
 /// What a peer signs to call another node's federation endpoints: the method, the path with its
 /// query as sent, the Unix time in seconds (also sent as `Jiuye-Date`) and the caller's
 /// organisation code (`Jiuye-Node`), one to a line.

@@ -200,6 +200,8 @@ pub trait EmployerDirectory: Send + Sync {
     async fn update_employer(&self, e: &EmployerRecord) -> Result<bool>;
     async fn employer(&self, credit_code: &str) -> Result<Option<EmployerRecord>>;
     async fn employer_by_id(&self, id: Uuid) -> Result<Option<EmployerRecord>>;
+    /// The employers among `ids` (at most 500; missing ids are left out), in no order.
+    async fn employers_by_ids(&self, ids: &[Uuid]) -> Result<Vec<EmployerRecord>>;
     /// The registering path and the universities each of `ids` works with (missing ids are
     /// left out).
     async fn employer_facts(&self, ids: &[Uuid]) -> Result<Vec<EmployerFacts>>;
@@ -957,6 +959,20 @@ macro_rules! employers_impl {
                     let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM employers WHERE id = $1"));
                     let r = sqlx::query(sql).bind(id).fetch_optional(&self.pool).await?;
                     r.as_ref().map(row).transpose()
+                }
+
+                async fn employers_by_ids(&self, ids: &[Uuid]) -> Result<Vec<EmployerRecord>> {
+                    if ids.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let mut qb = QueryBuilder::<$db>::new(format!("SELECT {COLUMNS} FROM employers WHERE id IN ("));
+                    let mut sep = qb.separated(", ");
+                    for id in ids.iter().take(500) {
+                        sep.push_bind(*id);
+                    }
+                    qb.push(")");
+                    let rows = qb.build().fetch_all(&self.pool).await?;
+                    rows.iter().map(row).collect()
                 }
 
                 async fn set_verification(&self, credit_code: &str, state: Verification, by: Uuid, reason: Option<&str>) -> Result<bool> {

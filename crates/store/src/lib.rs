@@ -38,6 +38,7 @@ pub mod outbox;
 pub mod postgres;
 pub mod postings;
 pub mod read_log;
+pub mod received;
 pub mod safety;
 pub mod sqlite;
 
@@ -162,6 +163,7 @@ pub trait Repository:
     + matching::MatchingStore
     + federation::FederationStore
     + outbox::OutboxStore
+    + received::ReceivedStore
     + courses::CourseStore
     + Send
     + Sync

@@ -23,7 +23,41 @@ pub trait OutboxStore: Send + Sync {
     async fn outbox_after(&self, after: i64, limit: i64) -> Result<Vec<OutboxRow>>;
     /// The greatest number given so far (0 when none).
     async fn outbox_head(&self) -> Result<i64>;
+    /// Adds a row (its version the row's own number when `None`) and returns its number.
+    async fn outbox_append(&self, kind: &str, record: Uuid, version: Option<i64>) -> Result<i64>;
 }
+
+/// Appends an outbox row on `conn` (inside the caller's transaction): the next number from the
+/// counter row, which stays locked until the transaction ends.
+macro_rules! append {
+    ($store:expr, $conn:expr, $kind:expr, $record:expr, $version:expr) => {
+        match crate::Repository::backend($store) {
+            crate::Backend::Postgres => {
+                sqlx::query("SELECT federation_outbox_append($1, $2, $3)")
+                    .bind($kind)
+                    .bind($record)
+                    .bind($version)
+                    .execute($conn)
+                    .await?;
+            }
+            _ => {
+                sqlx::query("UPDATE federation_outbox_counter SET last = last + 1 WHERE id = 1")
+                    .execute(&mut *$conn)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO federation_outbox (seq, kind, record, version) \
+                     SELECT last, $1, $2, COALESCE($3, last) FROM federation_outbox_counter WHERE id = 1",
+                )
+                .bind($kind)
+                .bind($record)
+                .bind($version)
+                .execute($conn)
+                .await?;
+            }
+        }
+    };
+}
+pub(crate) use append;
 
 macro_rules! outbox_impl {
     ($store:ty, $db:ty) => {
@@ -55,6 +89,16 @@ macro_rules! outbox_impl {
                             })
                         })
                         .collect()
+                }
+
+                async fn outbox_append(&self, kind: &str, record: Uuid, version: Option<i64>) -> Result<i64> {
+                    let mut tx = self.pool.begin().await?;
+                    crate::outbox::append!(self, &mut *tx, kind, record, version);
+                    let seq: i64 = sqlx::query_scalar("SELECT last FROM federation_outbox_counter WHERE id = 1")
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    Ok(seq)
                 }
 
                 async fn outbox_head(&self) -> Result<i64> {

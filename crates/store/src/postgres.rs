@@ -33,6 +33,7 @@ crate::live::live_impl!(PgStore, sqlx::Postgres);
 crate::courses::courses_impl!(PgStore, sqlx::Postgres);
 crate::federation::federation_impl!(PgStore, sqlx::Postgres);
 crate::outbox::outbox_impl!(PgStore, sqlx::Postgres);
+crate::received::received_impl!(PgStore, sqlx::Postgres);
 
 /// A node database on a PostgreSQL server.
 pub struct PgStore {

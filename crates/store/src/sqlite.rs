@@ -29,6 +29,7 @@ crate::live::live_impl!(SqliteStore, sqlx::Sqlite);
 crate::courses::courses_impl!(SqliteStore, sqlx::Sqlite);
 crate::federation::federation_impl!(SqliteStore, sqlx::Sqlite);
 crate::outbox::outbox_impl!(SqliteStore, sqlx::Sqlite);
+crate::received::received_impl!(SqliteStore, sqlx::Sqlite);
 
 /// A node database in one SQLite file.
 pub struct SqliteStore {

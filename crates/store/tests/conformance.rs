@@ -24,6 +24,8 @@ mod guidance;
 mod outbox;
 #[path = "conformance/postings.rs"]
 mod postings;
+#[path = "conformance/received.rs"]
+mod received;
 #[path = "conformance/repository.rs"]
 mod repository;
 #[path = "conformance/safety.rs"]

@@ -12,6 +12,7 @@ pub mod destinations;
 pub mod employers;
 pub mod events;
 pub mod federation;
+pub mod federation_pull;
 pub mod followup;
 pub mod guidance;
 pub mod hardship;

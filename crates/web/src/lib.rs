@@ -71,6 +71,8 @@ pub struct WebSettings {
     /// How often the rules file is checked for changes (reloaded and the open postings screened
     /// again when it changed); `None` checks only on an administrator's request.
     pub rules_watch: Option<Duration>,
+    /// How often peers' feeds are read (`None`: only on an administrator's request).
+    pub federation_pull: Option<Duration>,
 }
 
 impl WebSettings {
@@ -91,6 +93,7 @@ impl WebSettings {
             read_log: None,
             scam_rules: Arc::new(jiuye_app::safety::rules::RuleBook::shipped()),
             rules_watch: None,
+            federation_pull: None,
         }
     }
 }
@@ -186,6 +189,9 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
     }
     if let Some(every) = settings.rules_watch {
         tokio::spawn(api::safety::watch_rules(state.clone(), every));
+    }
+    if let Some(every) = settings.federation_pull {
+        tokio::spawn(api::federation_pull::run(state.clone(), every));
     }
     let (pages, _) = routes::pages();
     let csp = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \

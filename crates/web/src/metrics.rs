@@ -109,6 +109,40 @@ pub fn read_log_text(c: jiuye_app::read_log::ReadLogCounts) -> String {
     out
 }
 
+/// The federation: this node's outbox head, and per peer how far its feed has been read, the
+/// lag, envelopes applied and refused, and failures in a row.
+pub fn federation_text(head: i64, peers: &[jiuye_app::federation::PeerStatus]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# HELP jiuye_federation_outbox_head The greatest number in this node's outbox.");
+    let _ = writeln!(out, "# TYPE jiuye_federation_outbox_head gauge");
+    let _ = writeln!(out, "jiuye_federation_outbox_head {head}");
+    type Read = fn(&jiuye_app::federation::PeerStatus) -> i64;
+    let series: [(&str, &str, &str, Read); 5] = [
+        ("peer_after", "gauge", "The peer's outbox number read up to.", |p| {
+            p.cursor.as_ref().map_or(0, |c| c.after_seq)
+        }),
+        ("peer_lag", "gauge", "Rows of the peer's feed not read yet, as of the last read.", |p| p.lag()),
+        ("peer_applied_total", "counter", "Envelopes from the peer kept here.", |p| {
+            p.cursor.as_ref().map_or(0, |c| c.applied)
+        }),
+        ("peer_refused_total", "counter", "Envelopes from the peer refused (see the application log).", |p| {
+            p.cursor.as_ref().map_or(0, |c| c.refused)
+        }),
+        ("peer_failures", "gauge", "Failed reads of the peer's feed in a row.", |p| {
+            p.cursor.as_ref().map_or(0, |c| i64::from(c.failures))
+        }),
+    ];
+    for (name, kind, help, read) in series {
+        let _ = writeln!(out, "# HELP jiuye_federation_{name} {help}");
+        let _ = writeln!(out, "# TYPE jiuye_federation_{name} {kind}");
+        for p in peers {
+            let _ =
+                writeln!(out, "jiuye_federation_{name}{{peer=\"{}\"}} {}", escape(&p.peer.record.org_code), read(p));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,13 +11,15 @@
 use std::collections::HashMap;
 
 use jiuye_domain::RefData;
+use jiuye_domain::federation::Relation;
 use jiuye_domain::federation::envelope::{Envelope, Kind};
 use jiuye_domain::posting::PostingStatus;
 use jiuye_security::signing::NodeKey;
 use jiuye_store::Repository;
 use jiuye_store::employers::EmployerRecord;
-use jiuye_store::federation::FederationNode;
+use jiuye_store::federation::{FederationNode, PeerRecord};
 use jiuye_store::postings::PostingRow;
+use jiuye_store::received::ReceivedRecord;
 use serde_json::{Value, json};
 
 use super::Peer;
@@ -49,21 +51,27 @@ fn organisation(
     rd: &RefData,
     name: &str,
     code: &str,
-    region: &str,
+    region: Option<&str>,
     industry: &str,
     kind: &str,
     size: Option<&str>,
 ) -> Value {
-    json!({
+    let mut v = json!({
         "@type": "Organization",
         "name": name,
         "identifier": code,
-        "address": {"@type": "PostalAddress", "addressRegion": region,
-                    "addressLocality": rd.region(region).map(|r| r.name.clone()).unwrap_or_default()},
         "industry": industry,
         "employerType": kind,
         "sizeClass": size,
-    })
+    });
+    if let (Some(region), Some(o)) = (region, v.as_object_mut()) {
+        let locality = rd.region(region).map(|r| r.name.clone()).unwrap_or_default();
+        o.insert(
+            "address".into(),
+            json!({"@type": "PostalAddress", "addressRegion": region, "addressLocality": locality}),
+        );
+    }
+    v
 }
 
 /// A posting as schema.org `JobPosting` JSON-LD, without the employer's contacts.
@@ -73,13 +81,12 @@ pub fn job_posting(rd: &RefData, r: &PostingRow) -> Value {
         rd,
         &r.employer_name,
         &r.employer_code,
-        "",
+        None,
         &r.employer_industry,
         &r.employer_type,
         r.employer_size.as_deref(),
     );
     if let Some(o) = org.as_object_mut() {
-        o.remove("address");
         o.insert("verification".into(), json!(r.employer_verification.id()));
     }
     let salary = match (p.salary_min, p.salary_max) {
@@ -105,6 +112,7 @@ pub fn job_posting(rd: &RefData, r: &PostingRow) -> Value {
         "jobCategory": p.position_code,
         "majors": p.majors.split(',').filter(|m| !m.is_empty()).collect::<Vec<_>>(),
         "visibility": p.visibility,
+        "scope": r.scope_path.rsplit('/').next().unwrap_or_default(),
     })
 }
 
@@ -114,7 +122,7 @@ pub fn blacklist(rd: &RefData, e: &EmployerRecord) -> Value {
         rd,
         &e.name,
         &e.credit_code,
-        &e.region_code,
+        Some(&e.region_code),
         &e.industry_code,
         &e.employer_type,
         e.size_class.as_deref(),
@@ -146,11 +154,37 @@ pub async fn page(
     } else {
         store.postings_by_ids(&posting_ids).await?.into_iter().map(|r| (r.posting.id, r)).collect()
     };
+    let employer_ids: Vec<uuid::Uuid> = rows.iter().filter(|r| r.kind == "blacklist").map(|r| r.record).collect();
+    let employers: HashMap<uuid::Uuid, EmployerRecord> =
+        store.employers_by_ids(&employer_ids).await?.into_iter().map(|e| (e.id, e)).collect();
+    // Records received from other nodes, relayed unchanged under their origin's signature (a
+    // row whose kind and version are those of a record held from elsewhere).
+    let ids: Vec<uuid::Uuid> = rows.iter().map(|r| r.record).collect();
+    let received: HashMap<uuid::Uuid, ReceivedRecord> =
+        store.received_by_ids(&ids).await?.into_iter().map(|r| (r.record, r)).collect();
+    let children: HashMap<uuid::Uuid, PeerRecord> = store
+        .peers()
+        .await?
+        .into_iter()
+        .filter(|p| p.relation == Relation::Child.id())
+        .map(|p| (jiuye_domain::federation::node_key_record(&p.org_code), p))
+        .collect();
     let public = key.public();
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
         let Some(kind) = Kind::from_id(&row.kind) else { continue };
         if !peer.send.contains(&kind) {
+            continue;
+        }
+        if let Some(rec) = received.get(&row.record).filter(|r| r.version == row.version && r.kind == row.kind) {
+            // Relayed as received, not back to the node it came from nor to its origin.
+            let to = peer.record.org_code.as_str();
+            if rec.via != to
+                && rec.origin != to
+                && let Ok(e) = serde_json::from_str::<Envelope>(&rec.envelope)
+            {
+                items.push(e);
+            }
             continue;
         }
         let body = match kind {
@@ -162,8 +196,13 @@ pub async fn page(
                 let status = postings.get(&row.record).map_or("deleted", |r| r.posting.status.id());
                 json!({"identifier": row.record, "status": status})
             }
-            Kind::Blacklist => match store.employer_by_id(row.record).await? {
-                Some(e) => blacklist(rd, &e),
+            Kind::Blacklist => match employers.get(&row.record) {
+                Some(e) => blacklist(rd, e),
+                None => continue,
+            },
+            // This node vouches for a child's key (for nodes that never registered it).
+            Kind::NodeKey => match children.get(&row.record) {
+                Some(child) => json!({"org": child.org_code, "key": child.public_key, "url": child.base_url}),
                 None => continue,
             },
             _ => continue,

@@ -177,11 +177,16 @@ impl Pool {
             }
         } else if let Some(since) = synced {
             let ids = store.postings_changed_since(since - chrono::Duration::seconds(5)).await?;
+            // The chunks are read first, so that titles are learnt again at most once (before
+            // any row is applied) when some changed posting carries a chosen occupation.
+            let mut chunks = Vec::with_capacity(ids.len().div_ceil(500));
             for chunk in ids.chunks(500) {
-                let rows = store.postings_by_ids(chunk).await?;
-                if rows.iter().any(|r| r.posting.occupation.is_some()) {
-                    self.learn_titles(store).await?;
-                }
+                chunks.push((store.postings_by_ids(chunk).await?, chunk));
+            }
+            if chunks.iter().any(|(rows, _)| rows.iter().any(|r| r.posting.occupation.is_some())) {
+                self.learn_titles(store).await?;
+            }
+            for (rows, chunk) in chunks {
                 self.apply_rows(rd, rows, chunk).await?;
             }
         }

@@ -128,7 +128,9 @@ async fn may_read(
         deadline: r.posting.deadline,
         visibility,
         scope_path: &r.scope_path,
-        employer_blacklisted: r.employer_verification == Verification::Blacklisted,
+        // Blacklisted here, or by another node (whoever published the posting).
+        employer_blacklisted: r.employer_verification == Verification::Blacklisted
+            || store.blacklisted_elsewhere().await?.contains(&r.employer_code),
         employer_hidden: hidden.contains(&r.posting.employer_id),
     };
     Ok(posting::readable(&scopes.reader, &facts, today))
@@ -148,6 +150,17 @@ pub async fn readable(
     today: NaiveDate,
 ) -> Result<PostingRow, Error> {
     let r = store.posting(id).await?.ok_or_else(missing)?;
+    checked(store, cache, reader, r, today).await
+}
+
+/// `r` when `reader` may read it on `today`, or `404 posting_not_found`.
+pub async fn checked(
+    store: &dyn Repository,
+    cache: &ReaderCache,
+    reader: Option<&Actor>,
+    r: PostingRow,
+    today: NaiveDate,
+) -> Result<PostingRow, Error> {
     if !may_read(store, cache, reader, &r, today).await? {
         return Err(missing());
     }

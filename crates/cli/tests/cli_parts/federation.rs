@@ -42,6 +42,9 @@ async fn node_identity_and_peers_from_the_shell() {
         assert!(stdout(&add("parent", other)).contains("已更新"), "{n}");
         let list = stdout(&run(&["federation", "peer", "list"], &data));
         assert!(list.contains("510000") && list.contains("上级节点") && list.contains(other), "{n}: {list}");
+        // Status: the peer, not read yet.
+        let status = stdout(&run(&["federation", "status"], &data));
+        assert!(status.contains("发件箱已编号到") && status.contains("510000\t上级节点\t0\t0\t0"), "{n}: {status}");
         let rm = run(&["federation", "peer", "remove", "--org", "510000"], &data);
         assert!(rm.status.success(), "{n}");
         let again = run(&["federation", "peer", "remove", "--org", "510000"], &data);

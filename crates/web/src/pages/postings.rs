@@ -237,6 +237,8 @@ struct PostingPage {
     signed_in: bool,
     reported: bool,
     owner: bool,
+    /// Received from another node: shown here, applied to and reported at its origin.
+    received: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -283,6 +285,7 @@ pub async fn posting_page(
     let signed_in = caller.0.is_some();
     let me = caller.0.clone();
     let p = crate::api::postings::posting_for(&state, caller.0.as_deref(), id).await?;
+    let received = state.store.posting(id).await?.is_none();
     let base = Base::new(&state, lang, "postings", &uri).with_caller(&caller);
     let reviewer = p.status != "approved";
     let education = jiuye_domain::posting::EDUCATION
@@ -307,6 +310,7 @@ pub async fn posting_page(
         base,
         education,
         reviewer,
+        received,
         p,
     })
 }

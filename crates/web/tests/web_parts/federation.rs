@@ -131,3 +131,176 @@ async fn the_feed_answers_registered_peers_with_signed_envelopes_in_order() {
         f.cleanup().await;
     }
 }
+
+/// Serves `node` on a loopback port; its base URL.
+async fn listen(node: &Fixture) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let served = node.app.clone().into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, served).await });
+    url
+}
+
+fn encode(s: &str) -> String {
+    s.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+/// Searches `node` for `q` as `token`'s holder; the number found.
+async fn found(node: &Fixture, token: &str, q: &str) -> i64 {
+    let uri = format!("/api/v1/postings/search?q={}", encode(q));
+    let r = call(&node.app, Method::GET, &uri, None, &Auth::Bearer(token)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.json()["total"].as_i64().unwrap_or(-1)
+}
+
+/// Waits (at most 30 s) until `node` finds `q` `want` times for `token`'s holder.
+async fn until_found(node: &Fixture, token: &str, q: &str, want: i64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let n = found(node, token, q).await;
+        if n == want {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "{q}: found {n}, waited for {want}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn university_province_and_nation_share_postings_withdrawals_and_blacklists() {
+    let university = fixtures().await.into_iter().next().expect("fixture");
+    let province = super::fixtures_with(|s| s.federation_pull = Some(std::time::Duration::from_millis(200)))
+        .await
+        .into_iter()
+        .next()
+        .expect("fixture");
+    let nation = super::fixtures_with(|s| s.federation_pull = Some(std::time::Duration::from_millis(200)))
+        .await
+        .into_iter()
+        .next()
+        .expect("fixture");
+    // The university and the province listen on loopback; each reads the one below it there.
+    let url = listen(&university).await;
+    let p_url = listen(&province).await;
+
+    let (u, p, n) = (university.store.as_ref(), province.store.as_ref(), nation.store.as_ref());
+    let u_key = university.keys.node_key().unwrap().public();
+    let p_key = province.keys.node_key().unwrap().public();
+    let n_key = nation.keys.node_key().unwrap().public();
+    jiuye_app::federation::init(u, "4151010610", &url, "admin").await.unwrap();
+    jiuye_app::federation::init(p, "510000", &p_url, "admin").await.unwrap();
+    jiuye_app::federation::init(n, "CN", "http://127.0.0.1:9", "admin").await.unwrap();
+    let peer =
+        |org: &str, url: &str, key: &str, relation: &str| PeerSpec::parse(org, url, key, relation, None, None).unwrap();
+    jiuye_app::federation::add_peer(u, &peer("510000", &p_url, &p_key, "parent"), "admin").await.unwrap();
+    jiuye_app::federation::add_peer(p, &peer("4151010610", &url, &u_key, "child"), "admin").await.unwrap();
+    jiuye_app::federation::add_peer(p, &peer("CN", "http://127.0.0.1:9", &n_key, "parent"), "admin").await.unwrap();
+    // The nation registers only the province: it learns the university's key from it.
+    jiuye_app::federation::add_peer(n, &peer("510000", &p_url, &p_key, "child"), "admin").await.unwrap();
+
+    // A posting the university shares with the province appears in the province's search.
+    let (hr, credit_code) = verified_employer(&university).await;
+    let reviewer = token_for(&university, "demo_province").await;
+    let words = "联邦互通测试岗位";
+    let mut body = posting("province", Some("510000"), "负责联邦互通测试，五险一金，双休。");
+    body["title"] = json!(words);
+    let shared = approved(&university, &hr, &reviewer, body).await;
+    let reader = token_for(&province, "demo_graduate").await;
+    until_found(&province, &reader, words, 1).await;
+    // Relayed by the province unchanged, under the university's signature, to the nation.
+    let far = token_for(&nation, "demo_graduate").await;
+    until_found(&nation, &far, words, 1).await;
+    let held = n.received_by_ids(&[shared.parse().unwrap()]).await.unwrap();
+    assert_eq!((held[0].origin.as_str(), held[0].via.as_str()), ("4151010610", "510000"));
+    let uri = format!("/api/v1/postings/search?q={}", encode(words));
+    let r = call(&province.app, Method::GET, &uri, None, &Auth::Bearer(&reader)).await;
+    let hit = &r.json()["results"][0];
+    assert_eq!(hit["id"], json!(shared), "{}", r.body);
+    assert_eq!(hit["employer_credit_code"], json!(credit_code), "{}", r.body);
+    assert!(!r.body.contains("028-85412345"), "contacts stay at the origin: {}", r.body);
+    // Its page and view: shown read-only, to be applied to at its origin.
+    let r = call(&province.app, Method::GET, &format!("/api/v1/postings/{shared}"), None, &Auth::Bearer(&reader)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v = r.json();
+    assert_eq!((v["title"].as_str(), v["contact"].as_str()), (Some(words), Some("")), "{}", r.body);
+    assert!(v["apply_method"].as_str().unwrap().contains(&format!("{url}/postings/{shared}")), "{}", r.body);
+    let page = call(&province.app, Method::GET, &format!("/postings/{shared}"), None, &Auth::Bearer(&reader)).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("由其他节点共享") && !page.body.contains("/apply\""), "{}", page.body);
+    let r = call(
+        &province.app,
+        Method::POST,
+        &format!("/api/v1/postings/{shared}/applications"),
+        Some(json!({"note": "您好"})),
+        &Auth::Bearer(&reader),
+    )
+    .await;
+    assert!(r.status.is_client_error(), "applied at its origin, not here: {}", r.body);
+    let cursor = p.cursor("4151010610").await.unwrap().expect("cursor");
+    assert!(cursor.applied >= 1 && cursor.after_seq == cursor.head_seq, "{cursor:?}");
+    assert_eq!((cursor.failures, cursor.last_error.as_deref()), (0, None));
+    let metrics = super::get(&province.app, "/metrics").await.body;
+    assert!(metrics.contains("jiuye_federation_peer_lag{peer=\"4151010610\"} 0"), "{metrics}");
+    assert!(
+        metrics.contains(&format!("jiuye_federation_peer_applied_total{{peer=\"4151010610\"}} {}", cursor.applied))
+    );
+
+    // Withdrawn at its origin: gone from the province too.
+    let r = call(
+        &university.app,
+        Method::POST,
+        &format!("/api/v1/postings/{shared}/withdraw"),
+        Some(json!({"version": 2})),
+        &Auth::Bearer(&hr),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    until_found(&province, &reader, words, 0).await;
+    until_found(&nation, &far, words, 0).await;
+
+    // Shared again, then the employer is blacklisted at the university: the province hides
+    // the received posting and its own postings of that employer.
+    let mut body = posting("province", Some("510000"), "负责联邦互通测试二期，五险一金。");
+    body["title"] = json!(words);
+    let again = approved(&university, &hr, &reviewer, body).await;
+    assert_ne!(again, shared);
+    until_found(&province, &reader, words, 1).await;
+    let ministry = token_for(&university, "demo_ministry").await;
+    let r = call(
+        &university.app,
+        Method::POST,
+        &format!("/api/v1/employers/{credit_code}/verification"),
+        Some(json!({"state": "blacklisted", "reason": "冒充招聘收取培训费，已查实"})),
+        &Auth::Bearer(&ministry),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    until_found(&province, &reader, words, 0).await;
+    let held = p.blacklisted_elsewhere().await.unwrap();
+    assert_eq!(held, std::slice::from_ref(&credit_code));
+    until_found(&nation, &far, words, 0).await;
+    assert_eq!(n.blacklisted_elsewhere().await.unwrap(), std::slice::from_ref(&credit_code));
+    // Nothing the university published came back to it.
+    assert!(u.received_postings_after(None, 10).await.unwrap().is_empty());
+
+    // A forged envelope is refused and changes nothing.
+    let peer: jiuye_app::federation::Peer = p.peer("4151010610").await.unwrap().unwrap().into();
+    let mut forged = jiuye_domain::federation::Envelope::new(
+        jiuye_domain::federation::Kind::Blacklist,
+        "4151010610",
+        &u_key,
+        999_999,
+        uuid::Uuid::new_v4(),
+        1,
+        json!({"identifier": "91510100MA6CXXXX0X", "blacklisted": true}),
+    );
+    forged.signature = Some(NodeKey::from_seed(&[3; 32]).sign(&forged.signing_bytes().unwrap()));
+    let (outcome, touched) =
+        jiuye_app::federation::receive::receive(p, "510000", &peer, &forged, chrono::Utc::now()).await.unwrap();
+    assert_eq!(outcome.id(), "bad_signature");
+    assert!(touched.is_empty());
+    assert_eq!(p.blacklisted_elsewhere().await.unwrap().len(), 1);
+    university.cleanup().await;
+    province.cleanup().await;
+    nation.cleanup().await;
+}

@@ -1,0 +1,84 @@
+//! `ReceivedStore`: a record received from another node is kept only when newer than the one
+//! held (a replay or a late copy changes nothing); a tombstone replaces its posting; a blacklist
+//! entry names its employer until lifted; a peer's cursor is kept, and one process at a time
+//! holds the right to read a peer.
+
+use chrono::{Duration, Utc};
+use jiuye_store::received::{Cursor, ReceivedRecord};
+use uuid::Uuid;
+
+use crate::support::backends;
+
+fn record(id: Uuid, kind: &str, version: i64, code: &str, blacklisted: bool) -> ReceivedRecord {
+    ReceivedRecord {
+        record: id,
+        kind: kind.into(),
+        origin: "4151010610".into(),
+        via: "4151010610".into(),
+        seq: version,
+        version,
+        credit_code: Some(code.into()),
+        blacklisted,
+        envelope: format!("{{\"version\":{version}}}"),
+        received_at: Utc::now(),
+    }
+}
+
+#[tokio::test]
+async fn received_records_keep_the_newest_version_and_cursors_one_holder() {
+    for b in backends().await {
+        let (s, n) = (&*b.store, b.name);
+        let before = Utc::now() - Duration::seconds(1);
+        let job = Uuid::new_v4();
+        assert_eq!(s.received_version(job).await.unwrap(), None, "{n}");
+        assert!(s.put_received(&record(job, "posting", 2, "91510100MA61234567", false)).await.unwrap());
+        // The same version again, or an older one: nothing changes.
+        assert!(!s.put_received(&record(job, "posting", 2, "91510100MA61234567", false)).await.unwrap(), "{n}");
+        assert!(!s.put_received(&record(job, "posting", 1, "91510100MA61234567", false)).await.unwrap(), "{n}");
+        assert_eq!(s.received_version(job).await.unwrap(), Some(2), "{n}");
+        assert_eq!(s.received_postings_of("91510100MA61234567").await.unwrap(), [job], "{n}");
+        let listed = s.received_postings_after(None, 10).await.unwrap();
+        assert_eq!(listed.iter().map(|r| r.record).collect::<Vec<_>>(), [job], "{n}");
+        assert!(s.received_since(before).await.unwrap().contains(&job), "{n}");
+        // Its tombstone replaces it: no longer a posting here.
+        assert!(s.put_received(&record(job, "tombstone", 3, "91510100MA61234567", false)).await.unwrap());
+        assert!(s.received_postings_after(None, 10).await.unwrap().is_empty(), "{n}");
+        let held = s.received_by_ids(&[job, Uuid::new_v4()]).await.unwrap();
+        assert_eq!((held.len(), held[0].kind.as_str(), held[0].version), (1, "tombstone", 3), "{n}");
+
+        // Blacklisted elsewhere until the origin lifts it.
+        let employer = Uuid::new_v4();
+        assert!(s.put_received(&record(employer, "blacklist", 7, "91510100MA6BADBAD1", true)).await.unwrap());
+        assert_eq!(s.blacklisted_elsewhere().await.unwrap(), ["91510100MA6BADBAD1"], "{n}");
+        assert!(s.put_received(&record(employer, "blacklist", 9, "91510100MA6BADBAD1", false)).await.unwrap());
+        assert!(s.blacklisted_elsewhere().await.unwrap().is_empty(), "{n}");
+
+        // Cursors.
+        assert_eq!(s.cursor("510000").await.unwrap(), None, "{n}");
+        let now = Utc::now();
+        assert!(s.hold_cursor("510000", "a", now, now + Duration::seconds(60)).await.unwrap(), "{n}");
+        assert!(!s.hold_cursor("510000", "b", now, now + Duration::seconds(60)).await.unwrap(), "{n}: held by a");
+        assert!(s.hold_cursor("510000", "a", now, now + Duration::seconds(60)).await.unwrap(), "{n}: renewed");
+        let later = now + Duration::seconds(61);
+        assert!(s.hold_cursor("510000", "b", later, later + Duration::seconds(60)).await.unwrap(), "{n}: ran out");
+        let at = now;
+        let c = Cursor {
+            peer_org: "510000".into(),
+            after_seq: 41,
+            head_seq: 50,
+            applied: 40,
+            refused: 1,
+            failures: 2,
+            last_error: Some("HTTP 503".into()),
+            last_attempt_at: Some(at),
+            last_success_at: None,
+            next_attempt_at: Some(at + Duration::seconds(4)),
+        };
+        s.put_cursor(&c).await.unwrap();
+        let back = s.cursor("510000").await.unwrap().unwrap();
+        assert_eq!((back.after_seq, back.head_seq, back.applied, back.refused, back.failures), (41, 50, 40, 1, 2));
+        assert_eq!(back.last_error.as_deref(), Some("HTTP 503"), "{n}");
+        assert!(back.next_attempt_at.is_some_and(|t| (t - at).num_milliseconds().abs_diff(4_000) <= 1), "{n}");
+        assert_eq!(s.cursors().await.unwrap().len(), 1, "{n}");
+    }
+}
