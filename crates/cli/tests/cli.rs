@@ -14,6 +14,8 @@ use sqlx::Connection;
 mod backup;
 #[path = "cli_parts/federation.rs"]
 mod federation;
+#[path = "cli_parts/three_nodes.rs"]
+mod three_nodes;
 
 const BIN: &str = env!("CARGO_BIN_EXE_jiuye");
 

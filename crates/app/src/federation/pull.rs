@@ -23,8 +23,9 @@ use super::Peer;
 use super::receive::{self, Outcome};
 use crate::error::Error;
 
-/// How long a process holds a peer's cursor before another may take over.
-pub const HOLD_FOR: Duration = Duration::from_secs(60);
+/// How long a process holds a peer's cursor before another may take over (renewed each round;
+/// a process that stops without handing over is replaced after this).
+pub const HOLD_FOR: Duration = Duration::from_secs(30);
 /// The longest wait after failures.
 const MAX_BACKOFF_SECS: i64 = 600;
 /// How long one request may take.
