@@ -97,12 +97,19 @@ pub async fn scopes(
     Ok(scopes)
 }
 
-/// The employers whose postings `reader` does not see: those hidden, after a scam was confirmed,
-/// in a scope the reader lies within (sorted). Read on every request, so a hide takes effect at
-/// once.
+/// The employers whose postings `reader` does not see (sorted): those hidden, after a scam was
+/// confirmed, in a scope the reader lies within, and, from everyone, those another node
+/// blacklisted. Read on every request, so a hide takes effect at once.
 pub async fn hidden_employers(store: &dyn Repository, reader: Option<&Actor>) -> Result<Vec<Uuid>, Error> {
-    let Some(a) = reader else { return Ok(Vec::new()) };
-    let mut ids = store.employers_hidden_in(&access::enclosing_scopes(a)).await?;
+    let mut ids = match reader {
+        Some(a) => store.employers_hidden_in(&access::enclosing_scopes(a)).await?,
+        None => Vec::new(),
+    };
+    for code in store.blacklisted_elsewhere().await? {
+        if let Some(e) = store.employer(&code).await? {
+            ids.push(e.id);
+        }
+    }
     ids.sort_unstable();
     ids.dedup();
     Ok(ids)

@@ -265,6 +265,14 @@ async fn university_province_and_nation_share_postings_withdrawals_and_blacklist
     let again = approved(&university, &hr, &reviewer, body).await;
     assert_ne!(again, shared);
     until_found(&province, &reader, words, 1).await;
+    until_found(&nation, &far, words, 1).await;
+    // The same employer, registered at the province too, posts there.
+    let (p_hr, p_code) = verified_employer(&province).await;
+    assert_eq!(p_code, credit_code, "the demo seeds the same employers on both nodes");
+    let p_reviewer = token_for(&province, "demo_province").await;
+    let own =
+        approved(&province, &p_hr, &p_reviewer, posting("province", Some("510000"), "负责省内数据治理，五险一金。"))
+            .await;
     let ministry = token_for(&university, "demo_ministry").await;
     let r = call(
         &university.app,
@@ -280,6 +288,12 @@ async fn university_province_and_nation_share_postings_withdrawals_and_blacklist
     assert_eq!(held, std::slice::from_ref(&credit_code));
     until_found(&nation, &far, words, 0).await;
     assert_eq!(n.blacklisted_elsewhere().await.unwrap(), std::slice::from_ref(&credit_code));
+    // The province's own postings of that employer are hidden too: not readable, not listed.
+    let r = call(&province.app, Method::GET, &format!("/api/v1/postings/{own}"), None, &Auth::Bearer(&reader)).await;
+    assert_error(&r, 404, "posting_not_found");
+    let listed = call(&province.app, Method::GET, "/api/v1/postings?limit=100", None, &Auth::Bearer(&reader)).await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert!(!listed.body.contains(own.as_str()), "{}", listed.body);
     // Nothing the university published came back to it.
     assert!(u.received_postings_after(None, 10).await.unwrap().is_empty());
 
