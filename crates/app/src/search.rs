@@ -132,8 +132,8 @@ pub async fn open(dir: Option<&Path>) -> Result<Arc<SearchIndex>, Error> {
 }
 
 /// Replaces the index's contents with every approved posting in the store (then every posting
-/// received from other nodes), read page by page
-/// in id order; searches see the old contents until the end. Returns how many it holds.
+/// received from other nodes), read page by page in id order; searches see the old contents
+/// until the end. Returns how many it holds.
 pub async fn rebuild(store: &dyn Repository, rd: &Arc<RefData>, ix: &Arc<SearchIndex>) -> Result<u64, Error> {
     let stamp = Stamp { source: source_of(store).await?, synced_ms: now_ms() };
     let hidden = blacklisted_elsewhere(store).await?;
@@ -160,13 +160,7 @@ pub async fn rebuild(store: &dyn Repository, rd: &Arc<RefData>, ix: &Arc<SearchI
         };
         let Some(last) = rows.last() else { break };
         after = Some(last.posting.id);
-        let rd = rd.clone();
-        let hidden = hidden.clone();
-        let docs =
-            tokio::task::spawn_blocking(move || rows.iter().filter_map(|r| visible_doc(&rd, r, &hidden)).collect())
-                .await
-                .map_err(unavailable)?;
-        if tx.send(Ok(docs)).await.is_err() {
+        if !send_docs(&tx, rd, &hidden, rows).await? {
             break;
         }
     }
@@ -183,18 +177,27 @@ pub async fn rebuild(store: &dyn Repository, rd: &Arc<RefData>, ix: &Arc<SearchI
         let Some(last) = recs.last() else { break };
         after = Some(last.record);
         let rows = crate::federation::receive::posting_rows(store, rd, &recs).await?;
-        let rd = rd.clone();
-        let hidden = hidden.clone();
-        let docs =
-            tokio::task::spawn_blocking(move || rows.iter().filter_map(|r| visible_doc(&rd, r, &hidden)).collect())
-                .await
-                .map_err(unavailable)?;
-        if tx.send(Ok(docs)).await.is_err() {
+        if !send_docs(&tx, rd, &hidden, rows).await? {
             break;
         }
     }
     drop(tx);
     task.await.map_err(unavailable)?.map_err(unavailable)
+}
+
+/// Prepares the documents of `rows` (off the async workers) and hands them to the rebuild;
+/// false when the rebuild has stopped taking them.
+async fn send_docs(
+    tx: &tokio::sync::mpsc::Sender<Result<Vec<PostingDoc>, String>>,
+    rd: &Arc<RefData>,
+    hidden: &Arc<HashSet<String>>,
+    rows: Vec<PostingRow>,
+) -> Result<bool, Error> {
+    let (rd, hidden) = (rd.clone(), hidden.clone());
+    let docs = tokio::task::spawn_blocking(move || rows.iter().filter_map(|r| visible_doc(&rd, r, &hidden)).collect())
+        .await
+        .map_err(unavailable)?;
+    Ok(tx.send(Ok(docs)).await.is_ok())
 }
 
 /// Credit codes of the employers some other node has blacklisted: their postings are not shown

@@ -173,8 +173,8 @@ pub async fn place(store: &dyn Repository, body: &Value) -> Result<Option<(Uuid,
     Ok(None)
 }
 
-/// The received postings among `recs` as rows (see [`posting_row`]); those without a place
-/// here, or unreadable, are left out.
+/// The received postings among `recs` as rows (see [`posting_row`]), an employer some node
+/// blacklisted marked so; those without a place here, or unreadable, are left out.
 pub async fn posting_rows(
     store: &dyn Repository,
     rd: &RefData,
@@ -182,6 +182,7 @@ pub async fn posting_rows(
 ) -> Result<Vec<PostingRow>, Error> {
     let mut places: std::collections::HashMap<(String, String), Option<(Uuid, String)>> = Default::default();
     let mut urls: std::collections::HashMap<String, Option<String>> = Default::default();
+    let blacklisted: std::collections::HashSet<String> = store.blacklisted_elsewhere().await?.into_iter().collect();
     let mut rows = Vec::with_capacity(recs.len());
     for rec in recs.iter().filter(|r| r.kind == "posting") {
         let Ok(e) = serde_json::from_str::<Envelope>(&rec.envelope) else { continue };
@@ -200,8 +201,11 @@ pub async fn posting_rows(
             }
         };
         if let Some(spot) = spot
-            && let Some(row) = posting_row(rd, rec, &e, spot, origin_url.as_deref())
+            && let Some(mut row) = posting_row(rd, rec, &e, spot, origin_url.as_deref())
         {
+            if blacklisted.contains(&row.employer_code) {
+                row.employer_verification = Verification::Blacklisted;
+            }
             rows.push(row);
         }
     }

@@ -135,9 +135,9 @@ async fn may_read(
         deadline: r.posting.deadline,
         visibility,
         scope_path: &r.scope_path,
-        // Blacklisted here, or by another node (whoever published the posting).
-        employer_blacklisted: r.employer_verification == Verification::Blacklisted
-            || store.blacklisted_elsewhere().await?.contains(&r.employer_code),
+        // A received posting carries another node's blacklisting in its row; this node's own
+        // postings of such an employer are among `hidden`.
+        employer_blacklisted: r.employer_verification == Verification::Blacklisted,
         employer_hidden: hidden.contains(&r.posting.employer_id),
     };
     Ok(posting::readable(&scopes.reader, &facts, today))

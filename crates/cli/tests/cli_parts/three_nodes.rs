@@ -8,12 +8,14 @@
 //! Slow (three demo loads), so it runs in a CI step of its own: only when `JIUYE_THREE_NODES`
 //! is set.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpStream;
 use std::process::Child;
 use std::time::{Duration, Instant};
 
-use super::{Target, empty_like, fresh_pg, listening_addr, run, signal, spawn, stderr_tail, stdout, wait_exit};
+use super::{
+    Target, empty_like, fresh_pg, listening_addr, read_response, run, signal, spawn, stderr_tail, stdout, wait_exit,
+};
 
 /// An HTTP/1.1 request with a bearer token and an optional JSON body: (status, body).
 fn http(addr: &str, method: &str, path: &str, token: &str, body: Option<&serde_json::Value>) -> (u16, String) {
@@ -27,12 +29,7 @@ fn http(addr: &str, method: &str, path: &str, token: &str, body: Option<&serde_j
         body.len()
     )
     .expect("write");
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).expect("read");
-    let text = String::from_utf8_lossy(&buf).into_owned();
-    let status = text.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
-    (status, body)
+    read_response(&mut s)
 }
 
 fn json(body: &str) -> serde_json::Value {
