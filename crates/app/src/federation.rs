@@ -8,6 +8,7 @@
 pub mod feed;
 pub mod pull;
 pub mod receive;
+pub mod report;
 
 use chrono::Utc;
 use jiuye_domain::federation::{self, FederationError, Kind, PeerSpec, Relation};

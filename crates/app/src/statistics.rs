@@ -10,6 +10,16 @@ use jiuye_store::{PlacementFilter, Repository};
 use crate::access::authorize;
 use crate::{Error, ErrorCode};
 
+pub mod federated;
+
+/// A cohort is a four-digit year.
+fn check_cohort(cohort: i32) -> Result<(), Error> {
+    if !(2000..=2100).contains(&cohort) {
+        return Err(Error::bad_input(ErrorCode::InvalidCohort, "届别应为四位年份"));
+    }
+    Ok(())
+}
+
 /// The placement of a cohort under an organisation and under each of its direct children.
 #[derive(Clone, Debug)]
 pub struct Placement {
@@ -55,9 +65,7 @@ pub async fn placement(
 ) -> Result<Placement, Error> {
     let org = crate::orgs::by_code(store, org_code).await?;
     authorize(actor, Action::ViewStatistics, &Resource::node(&org.path, org.kind))?;
-    if !(2000..=2100).contains(&cohort) {
-        return Err(Error::bad_input(ErrorCode::InvalidCohort, "届别应为四位年份"));
-    }
+    check_cohort(cohort)?;
     let filter = group.filter()?;
     let rows = store.placement_counts(&org, cohort, &filter).await?;
     let rollup = Rollup::build(&rows);

@@ -24,6 +24,9 @@ pub(crate) enum FederationCommand {
     /// Show each peer: how far its feed has been read, the lag, the last error and the next
     /// attempt.
     Status(DataArgs),
+    /// Report this node's placement figures to the nodes above it now: the counts of the
+    /// universities whose rosters it holds, by cohort, where they changed since last reported.
+    Report(DataArgs),
 }
 
 #[derive(Args, Debug)]
@@ -158,6 +161,12 @@ pub(crate) async fn run(c: FederationCommand, file: FileConfig) -> Result<(), St
                     c.last_error.as_deref().unwrap_or("—")
                 );
             }
+        }
+        FederationCommand::Report(d) => {
+            let data = data_config(&d, &file);
+            let (store, _) = open(&data).await?;
+            let c = jiuye_app::federation::report::check(&*store, chrono::Utc::now()).await.map_err(shown)?;
+            println!("已核对 {} 组统计数（高校 × 届别），其中 {} 组有变化，已放入发件箱上报。", c.figures, c.sent);
         }
         FederationCommand::Peer(PeerCommand::List(d)) => {
             let data = data_config(&d, &file);

@@ -544,6 +544,7 @@ async fn serve(args: ServeArgs, file: FileConfig) -> Result<(), String> {
     settings.scam_rules = Arc::new(rules);
     settings.rules_watch = Some(Duration::from_secs(10));
     settings.federation_pull = Some(Duration::from_secs(5));
+    settings.federation_report = Some(jiuye_app::federation::report::EVERY);
     settings.auth.require_totp_for_admins =
         args.require_totp_for_admins || file.require_totp_for_admins.unwrap_or(false);
     settings.auth.secure_cookies = args.secure_cookies || file.secure_cookies.unwrap_or(false);

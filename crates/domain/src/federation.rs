@@ -9,6 +9,7 @@
 
 pub mod canonical;
 pub mod envelope;
+pub mod figures;
 
 pub use envelope::{Envelope, Judgement, Kind, PROTOCOL, Refusal, Verdict};
 

@@ -88,6 +88,8 @@ pub async fn demo_hardship(store: &dyn Repository, keys: &KeyRing) -> Result<(),
     let mut offset = 0;
     let mut files = Vec::new();
     let mut recommended: Vec<(Uuid, Vec<Uuid>)> = Vec::new();
+    // A graduate met twice across pages gets one file (a second would undo its whole batch).
+    let mut seen = std::collections::HashSet::new();
     loop {
         let (page, total) = store
             .list_graduates(&GraduateQuery {
@@ -101,7 +103,7 @@ pub async fn demo_hardship(store: &dyn Repository, keys: &KeyRing) -> Result<(),
         let got = page.len() as i64;
         for g in page {
             let is_demo = demo_graduate == Some(g.id);
-            if bucket(&g.student_no, 0) >= 8 && !is_demo {
+            if (bucket(&g.student_no, 0) >= 8 && !is_demo) || !seen.insert(g.id) {
                 continue;
             }
             let Some(full) = store.graduate_view(g.id).await? else { continue };

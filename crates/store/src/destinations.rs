@@ -673,7 +673,7 @@ macro_rules! destinations_impl {
                     let total: i64 = qb.build_query_scalar().fetch_one(&self.pool).await?;
                     let mut qb = QueryBuilder::<$db>::new(LIST_SELECT);
                     filters(&mut qb, q);
-                    qb.push(" ORDER BY g.student_no LIMIT ").push_bind(q.limit.clamp(1, crate::MAX_PAGE));
+                    qb.push(" ORDER BY g.student_no, g.id LIMIT ").push_bind(q.limit.clamp(1, crate::MAX_PAGE));
                     qb.push(" OFFSET ").push_bind(q.offset.max(0));
                     let rows = qb.build().fetch_all(&self.pool).await?;
                     Ok((rows.iter().map(list_row).collect::<Result<Vec<_>>>()?, total))

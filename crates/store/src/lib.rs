@@ -39,6 +39,7 @@ pub mod postgres;
 pub mod postings;
 pub mod read_log;
 pub mod received;
+pub mod reports;
 pub mod safety;
 pub mod sqlite;
 
@@ -164,6 +165,7 @@ pub trait Repository:
     + federation::FederationStore
     + outbox::OutboxStore
     + received::ReceivedStore
+    + reports::ReportStore
     + courses::CourseStore
     + Send
     + Sync

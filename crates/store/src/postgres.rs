@@ -34,6 +34,7 @@ crate::courses::courses_impl!(PgStore, sqlx::Postgres);
 crate::federation::federation_impl!(PgStore, sqlx::Postgres);
 crate::outbox::outbox_impl!(PgStore, sqlx::Postgres);
 crate::received::received_impl!(PgStore, sqlx::Postgres);
+crate::reports::reports_impl!(PgStore, sqlx::Postgres);
 
 /// A node database on a PostgreSQL server.
 pub struct PgStore {

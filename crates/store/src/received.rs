@@ -23,6 +23,9 @@ pub struct ReceivedRecord {
     pub credit_code: Option<String>,
     /// A blacklist entry that puts the employer on the blacklist.
     pub blacklisted: bool,
+    /// Aggregates: the path of codes of the organisation counted, and the cohort.
+    pub subject: Option<String>,
+    pub cohort: Option<i32>,
     /// The envelope as received, signature included.
     pub envelope: String,
     pub received_at: DateTime<Utc>,
@@ -62,6 +65,8 @@ pub trait ReceivedStore: Send + Sync {
     async fn received_postings_after(&self, after: Option<Uuid>, limit: i64) -> Result<Vec<ReceivedRecord>>;
     /// Received postings and tombstones that arrived at or after `since`.
     async fn received_since(&self, since: DateTime<Utc>) -> Result<Vec<Uuid>>;
+    /// Received aggregate figures for `cohort`.
+    async fn received_aggregates(&self, cohort: i32) -> Result<Vec<ReceivedRecord>>;
     /// Credit codes of the employers another node has blacklisted (and not lifted since).
     async fn blacklisted_elsewhere(&self) -> Result<Vec<String>>;
     /// Received postings of the employer with this credit code.
@@ -89,7 +94,7 @@ macro_rules! received_impl {
             use crate::received::{Cursor, ReceivedRecord, ReceivedStore};
 
             const COLUMNS: &str =
-                "record, kind, origin, via, seq, version, credit_code, blacklisted, envelope, received_at";
+                "record, kind, origin, via, seq, version, credit_code, blacklisted, subject, cohort, envelope, received_at";
             const CURSOR_COLUMNS: &str = "peer_org, after_seq, head_seq, applied, refused, failures, last_error, \
                 last_attempt_at, last_success_at, next_attempt_at";
 
@@ -103,6 +108,8 @@ macro_rules! received_impl {
                     version: r.try_get("version")?,
                     credit_code: r.try_get("credit_code")?,
                     blacklisted: r.try_get("blacklisted")?,
+                    subject: r.try_get("subject")?,
+                    cohort: r.try_get("cohort")?,
                     envelope: r.try_get("envelope")?,
                     received_at: r.try_get("received_at")?,
                 })
@@ -134,10 +141,11 @@ macro_rules! received_impl {
 
                 async fn put_received(&self, r: &ReceivedRecord) -> Result<bool> {
                     let sql = sqlx::AssertSqlSafe(format!(
-                        "INSERT INTO federation_records ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                        "INSERT INTO federation_records ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
                          ON CONFLICT (record) DO UPDATE SET kind = excluded.kind, origin = excluded.origin, \
                          via = excluded.via, seq = excluded.seq, version = excluded.version, \
                          credit_code = excluded.credit_code, blacklisted = excluded.blacklisted, \
+                         subject = excluded.subject, cohort = excluded.cohort, \
                          envelope = excluded.envelope, received_at = excluded.received_at \
                          WHERE federation_records.version < excluded.version"
                     ));
@@ -151,6 +159,8 @@ macro_rules! received_impl {
                         .bind(r.version)
                         .bind(&r.credit_code)
                         .bind(r.blacklisted)
+                        .bind(&r.subject)
+                        .bind(r.cohort)
                         .bind(&r.envelope)
                         .bind(r.received_at)
                         .execute(&mut *tx)
@@ -199,6 +209,14 @@ macro_rules! received_impl {
                     .bind(since)
                     .fetch_all(&self.pool)
                     .await?)
+                }
+
+                async fn received_aggregates(&self, cohort: i32) -> Result<Vec<ReceivedRecord>> {
+                    let sql = sqlx::AssertSqlSafe(format!(
+                        "SELECT {COLUMNS} FROM federation_records WHERE kind = 'aggregate' AND cohort = $1 \
+                         ORDER BY subject"
+                    ));
+                    sqlx::query(sql).bind(cohort).fetch_all(&self.pool).await?.iter().map(record).collect()
                 }
 
                 async fn blacklisted_elsewhere(&self) -> Result<Vec<String>> {

@@ -30,6 +30,7 @@ crate::courses::courses_impl!(SqliteStore, sqlx::Sqlite);
 crate::federation::federation_impl!(SqliteStore, sqlx::Sqlite);
 crate::outbox::outbox_impl!(SqliteStore, sqlx::Sqlite);
 crate::received::received_impl!(SqliteStore, sqlx::Sqlite);
+crate::reports::reports_impl!(SqliteStore, sqlx::Sqlite);
 
 /// A node database in one SQLite file.
 pub struct SqliteStore {

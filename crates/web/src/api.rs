@@ -13,6 +13,7 @@ pub mod employers;
 pub mod events;
 pub mod federation;
 pub mod federation_pull;
+pub mod federation_report;
 pub mod followup;
 pub mod guidance;
 pub mod hardship;
@@ -27,6 +28,7 @@ pub mod reference;
 pub mod rosters;
 pub mod safety;
 pub mod search;
+pub mod stats_federated;
 pub mod workbench;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -103,4 +105,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::api::matching::router())
         .merge(crate::api::occupations::router())
         .merge(crate::api::federation::router())
+        .merge(crate::api::stats_federated::router())
 }

@@ -73,6 +73,9 @@ pub struct WebSettings {
     pub rules_watch: Option<Duration>,
     /// How often peers' feeds are read (`None`: only on an administrator's request).
     pub federation_pull: Option<Duration>,
+    /// How often this node's figures are compared with those last reported upward (`None`:
+    /// only on an administrator's request).
+    pub federation_report: Option<Duration>,
 }
 
 impl WebSettings {
@@ -94,6 +97,7 @@ impl WebSettings {
             scam_rules: Arc::new(jiuye_app::safety::rules::RuleBook::shipped()),
             rules_watch: None,
             federation_pull: None,
+            federation_report: None,
         }
     }
 }
@@ -192,6 +196,9 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
     }
     if let Some(every) = settings.federation_pull {
         tokio::spawn(api::federation_pull::run(state.clone(), every));
+    }
+    if let Some(every) = settings.federation_report {
+        tokio::spawn(api::federation_report::run(state.clone(), every));
     }
     let (pages, _) = routes::pages();
     let csp = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \

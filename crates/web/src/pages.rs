@@ -22,6 +22,7 @@ pub mod reference;
 pub mod rosters;
 pub mod safety;
 pub mod sign_in;
+pub mod stats_federated;
 pub mod workbench;
 
 use crate::error::ErrorCode;

@@ -6,7 +6,8 @@
 //! when the feed is read. A row whose record has moved on since (a newer version, or no longer
 //! shared) is skipped: a later row covers it. Postings travel as schema.org `JobPosting`
 //! JSON-LD and employers as name, credit code, region, industry, type, size class and
-//! verification — never contacts.
+//! verification — never contacts. Aggregate figures travel as reported
+//! ([`super::report`]).
 
 use std::collections::HashMap;
 
@@ -20,6 +21,7 @@ use jiuye_store::employers::EmployerRecord;
 use jiuye_store::federation::{FederationNode, PeerRecord};
 use jiuye_store::postings::PostingRow;
 use jiuye_store::received::ReceivedRecord;
+use jiuye_store::reports::Report;
 use serde_json::{Value, json};
 
 use super::Peer;
@@ -148,7 +150,8 @@ pub async fn page(
     let rows = store.outbox_after(after.max(0), limit.clamp(1, MAX_PAGE)).await?;
     let head = store.outbox_head().await?;
     let next = rows.last().map_or(after.max(0), |r| r.seq);
-    let posting_ids: Vec<uuid::Uuid> = rows.iter().filter(|r| r.kind != "blacklist").map(|r| r.record).collect();
+    let posting_ids: Vec<uuid::Uuid> =
+        rows.iter().filter(|r| matches!(r.kind.as_str(), "posting" | "tombstone")).map(|r| r.record).collect();
     let postings: HashMap<uuid::Uuid, PostingRow> = if posting_ids.is_empty() {
         HashMap::new()
     } else {
@@ -157,6 +160,9 @@ pub async fn page(
     let employer_ids: Vec<uuid::Uuid> = rows.iter().filter(|r| r.kind == "blacklist").map(|r| r.record).collect();
     let employers: HashMap<uuid::Uuid, EmployerRecord> =
         store.employers_by_ids(&employer_ids).await?.into_iter().map(|e| (e.id, e)).collect();
+    let report_ids: Vec<uuid::Uuid> = rows.iter().filter(|r| r.kind == "aggregate").map(|r| r.record).collect();
+    let reports: HashMap<uuid::Uuid, Report> =
+        store.reports_by_ids(&report_ids).await?.into_iter().map(|r| (r.record, r)).collect();
     // Records received from other nodes, relayed unchanged under their origin's signature (a
     // row whose kind and version are those of a record held from elsewhere).
     let ids: Vec<uuid::Uuid> = rows.iter().map(|r| r.record).collect();
@@ -198,6 +204,14 @@ pub async fn page(
             }
             Kind::Blacklist => match employers.get(&row.record) {
                 Some(e) => blacklist(rd, e),
+                None => continue,
+            },
+            // Figures as reported at this version (a later row carries a later report).
+            Kind::Aggregate => match reports.get(&row.record).filter(|r| r.version == row.version) {
+                Some(r) => match serde_json::from_str::<Value>(&r.body) {
+                    Ok(body) => body,
+                    Err(_) => continue,
+                },
                 None => continue,
             },
             // This node vouches for a child's key (for nodes that never registered it).

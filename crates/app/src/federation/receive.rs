@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use jiuye_domain::RefData;
 use jiuye_domain::employer::Verification;
 use jiuye_domain::federation::envelope::{Envelope, Judgement, Kind, Refusal, Verdict};
+use jiuye_domain::federation::figures::Figures;
 use jiuye_domain::posting::PostingStatus;
 use jiuye_domain::{OrgCode, OrgKind};
 use jiuye_store::Repository;
@@ -97,7 +98,19 @@ pub async fn receive(
         Verdict::AlreadyHeld => return Ok((Outcome::AlreadyHeld, Vec::new())),
         Verdict::Apply => {}
     }
-    if !matches!(e.kind, Kind::Posting | Kind::Tombstone | Kind::Blacklist | Kind::NodeKey) {
+    // Figures count an organisation in the origin's own subtree and add up.
+    let figures = match e.kind {
+        Kind::Aggregate => match Figures::from_body(&e.body) {
+            Some((f, _)) if f.path.split('/').any(|c| c == e.origin) => Some(f),
+            _ => {
+                tracing::warn!(peer = %via.record.org_code, origin = %e.origin, record = %e.record,
+                    "federation figures refused: inconsistent counts or outside the origin");
+                return Ok((Outcome::Refused(Refusal::Malformed), Vec::new()));
+            }
+        },
+        _ => None,
+    };
+    if !matches!(e.kind, Kind::Posting | Kind::Tombstone | Kind::Blacklist | Kind::NodeKey | Kind::Aggregate) {
         // Kinds this node does not keep yet are acknowledged and dropped.
         return Ok((Outcome::AlreadyHeld, Vec::new()));
     }
@@ -114,6 +127,8 @@ pub async fn receive(
         version: e.version,
         credit_code: code.clone(),
         blacklisted,
+        subject: figures.as_ref().map(|f| f.path.clone()),
+        cohort: figures.as_ref().map(|f| f.cohort),
         envelope,
         received_at: now,
     };
@@ -128,6 +143,7 @@ pub async fn receive(
             }
             ids
         }
+        (Kind::Aggregate, _) => Vec::new(),
         _ => vec![e.record],
     };
     Ok((Outcome::Applied, touched))

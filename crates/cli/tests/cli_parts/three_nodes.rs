@@ -4,6 +4,7 @@
 //! shares with its province is found at the nation within 60 s and its withdrawal removes it
 //! everywhere within 60 s; with the province stopped the university keeps publishing (100
 //! postings), and once the province is back all three converge with no duplicate and no loss.
+//! The nation's placement figure for the province is the sum of its universities' own counts.
 //!
 //! Slow (three demo loads), so it runs in a CI step of its own: only when `JIUYE_THREE_NODES`
 //! is set.
@@ -206,6 +207,40 @@ async fn three_nodes_share_postings_and_converge_after_a_stop() {
     assert_eq!((p.found(&p_reader, batch), n.found(&n_reader, batch)), (100, 100));
     let status = n.jiuye(&["federation", "status"]);
     assert!(status.contains("510000"), "{status}");
+
+    // Figures: reported on demand at the university and the province; the nation's sum for
+    // the province equals its universities' own counts (the university's at its own node,
+    // the others' at the province, which leaves out the university that runs its own node).
+    for x in [&u, &p] {
+        let said = x.jiuye(&["federation", "report"]);
+        assert!(said.contains("已核对"), "{said}");
+    }
+    let cohort = 2023;
+    let stats = |x: &Node, token: &str, org: &str| {
+        let (status, body) =
+            http(&x.addr, "GET", &format!("/api/v1/stats/placement?org={org}&cohort={cohort}"), token, None);
+        assert_eq!(status, 200, "{body}");
+        json(&body)
+    };
+    let pair = |v: &serde_json::Value| (v["graduates"].as_i64().unwrap_or(-1), v["placed"].as_i64().unwrap_or(-1));
+    let mut want = pair(&stats(&u, &u.token("demo_career"), "4151010610"));
+    for c in stats(&p, &p.token("demo_province"), "510000")["children"].as_array().expect("children") {
+        if c["org"]["code"] != serde_json::json!("4151010610") {
+            want = (want.0 + pair(c).0, want.1 + pair(c).1);
+        }
+    }
+    let ministry = n.token("demo_ministry");
+    let until = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (status, body) =
+            http(&n.addr, "GET", &format!("/api/v1/stats/federated?org=510000&cohort={cohort}"), &ministry, None);
+        assert_eq!(status, 200, "{body}");
+        if pair(&json(&body)["total"]) == want {
+            break;
+        }
+        assert!(Instant::now() < until, "the nation's sum for 510000, waited for {want:?}: {body}");
+        std::thread::sleep(Duration::from_millis(500));
+    }
 
     for mut x in [u, p, n] {
         x.stop();

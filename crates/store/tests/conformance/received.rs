@@ -5,6 +5,7 @@
 
 use chrono::{Duration, Utc};
 use jiuye_store::received::{Cursor, ReceivedRecord};
+use jiuye_store::reports::Report;
 use uuid::Uuid;
 
 use crate::support::backends;
@@ -19,6 +20,8 @@ fn record(id: Uuid, kind: &str, version: i64, code: &str, blacklisted: bool) -> 
         version,
         credit_code: Some(code.into()),
         blacklisted,
+        subject: None,
+        cohort: None,
         envelope: format!("{{\"version\":{version}}}"),
         received_at: Utc::now(),
     }
@@ -80,5 +83,43 @@ async fn received_records_keep_the_newest_version_and_cursors_one_holder() {
         assert_eq!(back.last_error.as_deref(), Some("HTTP 503"), "{n}");
         assert!(back.next_attempt_at.is_some_and(|t| (t - at).num_milliseconds().abs_diff(4_000) <= 1), "{n}");
         assert_eq!(s.cursors().await.unwrap().len(), 1, "{n}");
+    }
+}
+
+#[tokio::test]
+async fn figures_are_reported_when_they_change_and_kept_by_cohort_when_received() {
+    for b in backends().await {
+        let (s, n) = (&*b.store, b.name);
+        let id = Uuid::new_v4();
+        let head = s.outbox_head().await.unwrap();
+        let report = |counts: &str| Report {
+            record: id,
+            org_code: "4151010610".into(),
+            cohort: 2024,
+            version: 0,
+            counts: counts.into(),
+            body: format!("{{\"counts\":{counts}}}"),
+            reported_at: Utc::now(),
+        };
+        assert_eq!(s.put_report(&report("{\"graduates\":10}")).await.unwrap(), Some(1), "{n}");
+        // The same counts again: nothing written, nothing sent.
+        assert_eq!(s.put_report(&report("{\"graduates\":10}")).await.unwrap(), None, "{n}");
+        assert_eq!(s.put_report(&report("{\"graduates\":11}")).await.unwrap(), Some(2), "{n}");
+        let sent = s.outbox_after(head, 100).await.unwrap();
+        let sent: Vec<_> =
+            sent.iter().filter(|r| r.record == id).map(|r| (r.kind.as_str(), r.record, r.version)).collect();
+        assert_eq!(sent, [("aggregate", id, 1), ("aggregate", id, 2)], "{n}");
+        let held = s.reports_by_ids(&[id]).await.unwrap();
+        assert_eq!((held[0].version, held[0].counts.as_str()), (2, "{\"graduates\":11}"), "{n}");
+        assert_eq!(s.reports().await.unwrap().len(), 1, "{n}");
+
+        // Received figures are found by cohort, with the organisation they count.
+        let mut r = record(Uuid::new_v4(), "aggregate", 1, "", false);
+        (r.credit_code, r.subject, r.cohort) = (None, Some("CN/510000/4151010610".into()), Some(2024));
+        assert!(s.put_received(&r).await.unwrap(), "{n}");
+        let found = s.received_aggregates(2024).await.unwrap();
+        assert_eq!(found.len(), 1, "{n}");
+        assert_eq!((found[0].subject.as_deref(), found[0].cohort), (Some("CN/510000/4151010610"), Some(2024)));
+        assert!(s.received_aggregates(2023).await.unwrap().is_empty(), "{n}");
     }
 }

@@ -56,6 +56,8 @@ struct StatsPage {
     chart: String,
     line: String,
     progress_rows: Vec<(String, String)>,
+    /// 联网上报: what the nodes under this organisation reported (whole cohort only).
+    federated: Option<crate::pages::stats_federated::FedSection>,
     rows: Vec<StatRow>,
     /// The person sees the hardship ledger's coverage here (the placement of graduates in
     /// difficulty, by category).
@@ -172,6 +174,12 @@ pub async fn stats(
         .collect();
     let children_title =
         c.org.kind.child_kind().map(|k| if base.lang == Lang::Zh { k.zh() } else { k.en() }).unwrap_or("").to_owned();
+    let federated = if q.gender.is_some() || q.level.is_some() {
+        None
+    } else {
+        let f = jiuye_app::statistics::federated::federated(state.store.as_ref(), &me.actor, &org_code, cohort).await?;
+        crate::pages::stats_federated::section(&f)
+    };
     let hardship = access::can(&me.actor, Action::ViewHardshipCoverage, &access::Resource::at(&c.org.path)).is_some();
     let page = StatsPage {
         hardship,
@@ -202,6 +210,7 @@ pub async fn stats(
         line,
         progress_rows,
         rows,
+        federated,
         base,
     };
     render(&page)

@@ -166,8 +166,19 @@ async fn until_found(node: &Fixture, token: &str, q: &str, want: i64) {
     }
 }
 
-#[tokio::test]
-async fn university_province_and_nation_share_postings_withdrawals_and_blacklists() {
+/// A university, a province and a nation node in one process, peered: the university and the
+/// province listen on loopback; the province reads the university and the nation reads only
+/// the province (learning the university's key from it).
+pub(crate) struct Peered {
+    pub university: Fixture,
+    pub province: Fixture,
+    pub nation: Fixture,
+    /// The university's base URL and public key.
+    pub url: String,
+    pub u_key: String,
+}
+
+pub(crate) async fn peered() -> Peered {
     let university = fixtures().await.into_iter().next().expect("fixture");
     let province = super::fixtures_with(|s| s.federation_pull = Some(std::time::Duration::from_millis(200)))
         .await
@@ -179,7 +190,6 @@ async fn university_province_and_nation_share_postings_withdrawals_and_blacklist
         .into_iter()
         .next()
         .expect("fixture");
-    // The university and the province listen on loopback; each reads the one below it there.
     let url = listen(&university).await;
     let p_url = listen(&province).await;
 
@@ -195,8 +205,14 @@ async fn university_province_and_nation_share_postings_withdrawals_and_blacklist
     jiuye_app::federation::add_peer(u, &peer("510000", &p_url, &p_key, "parent"), "admin").await.unwrap();
     jiuye_app::federation::add_peer(p, &peer("4151010610", &url, &u_key, "child"), "admin").await.unwrap();
     jiuye_app::federation::add_peer(p, &peer("CN", "http://127.0.0.1:9", &n_key, "parent"), "admin").await.unwrap();
-    // The nation registers only the province: it learns the university's key from it.
     jiuye_app::federation::add_peer(n, &peer("510000", &p_url, &p_key, "child"), "admin").await.unwrap();
+    Peered { university, province, nation, url, u_key }
+}
+
+#[tokio::test]
+async fn university_province_and_nation_share_postings_withdrawals_and_blacklists() {
+    let Peered { university, province, nation, url, u_key } = peered().await;
+    let (u, p, n) = (university.store.as_ref(), province.store.as_ref(), nation.store.as_ref());
 
     // A posting the university shares with the province appears in the province's search.
     let (hr, credit_code) = verified_employer(&university).await;

@@ -1,0 +1,131 @@
+//! 联网上报: the placement figures that the nodes under an organisation reported, with when
+//! each was counted (see `jiuye_app::statistics::federated`).
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::State;
+use jiuye_app::statistics::federated::Federated;
+use jiuye_domain::destination::Tally;
+use jiuye_domain::federation::figures::COMPONENTS;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::api::orgs::OrgRef;
+use crate::auth::Signed;
+use crate::error::{AppError, ErrorBody};
+use crate::extract::query::ApiQuery;
+
+/// Counts, as they add up.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Counts {
+    pub graduates: i64,
+    pub placed: i64,
+    /// Counted records by destination code.
+    pub by_code: BTreeMap<String, i64>,
+    /// Graduates by component (`employed`, `self_employed`, `freelance`, `further_study`,
+    /// `not_placed`).
+    pub by_component: BTreeMap<String, i64>,
+}
+
+impl From<&Tally> for Counts {
+    fn from(t: &Tally) -> Counts {
+        Counts {
+            graduates: t.graduates,
+            placed: t.placed,
+            by_code: t.by_code.clone(),
+            by_component: COMPONENTS
+                .iter()
+                .map(|c| (c.id().to_owned(), *t.by_component.get(c).unwrap_or(&0)))
+                .collect(),
+        }
+    }
+}
+
+/// One organisation's figures as a node reported them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportedFigures {
+    #[schema(example = "4151010610")]
+    pub code: String,
+    pub name: String,
+    /// Codes from the nation down, joined by `/`.
+    pub path: String,
+    /// The node that counted them and the peer they came through.
+    pub origin: String,
+    pub via: String,
+    /// When they were counted at the origin (RFC 3339).
+    pub as_of: String,
+    pub received_at: String,
+    #[serde(flatten)]
+    pub counts: Counts,
+}
+
+/// The figures reported under an organisation for a cohort, and their sum.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FederatedStats {
+    pub org: OrgRef,
+    pub cohort: i32,
+    /// The sum of the reports.
+    pub total: Counts,
+    /// The oldest report's time: the sum is as fresh as this (absent when nothing was reported).
+    pub as_of: Option<String>,
+    pub reports: Vec<ReportedFigures>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FederatedParams {
+    /// Organisation code (CN, a province, a university).
+    pub org: String,
+    pub cohort: i32,
+}
+
+fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+pub(crate) fn dto(f: &Federated) -> FederatedStats {
+    FederatedStats {
+        org: OrgRef::from(&f.org),
+        cohort: f.cohort,
+        total: Counts::from(&f.total),
+        as_of: f.as_of.map(stamp),
+        reports: f
+            .reports
+            .iter()
+            .map(|r| ReportedFigures {
+                code: r.figures.org.clone(),
+                name: r.figures.name.clone(),
+                path: r.figures.path.clone(),
+                origin: r.origin.clone(),
+                via: r.via.clone(),
+                as_of: stamp(r.as_of),
+                received_at: stamp(r.received_at),
+                counts: Counts::from(&r.figures.tally),
+            })
+            .collect(),
+    }
+}
+
+/// The placement counts reported by the nodes under an organisation (aggregates only; rates
+/// are computed from the sums, never added up).
+#[utoipa::path(get, path = "/api/v1/stats/federated", tag = "graduates", params(FederatedParams),
+    responses((status = 200, description = "The reports and their sum", body = FederatedStats),
+        (status = 400, description = "`invalid_org_code`, `invalid_cohort`, `invalid_query`", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody), (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`org_not_found`", body = ErrorBody)))]
+pub async fn federated(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    ApiQuery(p): ApiQuery<FederatedParams>,
+) -> Result<Json<FederatedStats>, AppError> {
+    let f = jiuye_app::statistics::federated::federated(state.store.as_ref(), &caller.actor, &p.org, p.cohort).await?;
+    Ok(Json(dto(&f)))
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(federated))
+}
