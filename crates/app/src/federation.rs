@@ -7,6 +7,7 @@
 
 pub mod feed;
 pub mod pull;
+pub mod push;
 pub mod receive;
 pub mod report;
 
@@ -134,12 +135,19 @@ pub async fn peers(store: &dyn Repository) -> Result<Vec<Peer>, Error> {
 pub struct PeerStatus {
     pub peer: Peer,
     pub cursor: Option<jiuye_store::received::Cursor>,
+    /// How far this node's outbox has been pushed to the peer.
+    pub push: Option<jiuye_store::received::Cursor>,
 }
 
 impl PeerStatus {
     /// Rows of the peer's feed not read yet, as of the last read.
     pub fn lag(&self) -> i64 {
         self.cursor.as_ref().map_or(0, |c| (c.head_seq - c.after_seq).max(0))
+    }
+
+    /// Rows of this node's outbox not pushed to the peer yet, given the outbox's `head`.
+    pub fn push_lag(&self, head: i64) -> i64 {
+        (head - self.push.as_ref().map_or(0, |c| c.after_seq)).max(0)
     }
 }
 
@@ -148,13 +156,16 @@ impl PeerStatus {
 pub async fn status(store: &dyn Repository) -> Result<(Option<FederationNode>, i64, Vec<PeerStatus>), Error> {
     let node = store.federation_node().await?;
     let head = store.outbox_head().await?;
-    let cursors = store.cursors().await?;
+    let cursors = store.cursors(jiuye_store::received::Line::Read).await?;
+    let pushes = store.cursors(jiuye_store::received::Line::Push).await?;
     let peers = peers(store)
         .await?
         .into_iter()
         .map(|peer| {
-            let cursor = cursors.iter().find(|c| c.peer_org == peer.record.org_code).cloned();
-            PeerStatus { peer, cursor }
+            let of = |list: &[jiuye_store::received::Cursor]| {
+                list.iter().find(|c| c.peer_org == peer.record.org_code).cloned()
+            };
+            PeerStatus { cursor: of(&cursors), push: of(&pushes), peer }
         })
         .collect();
     Ok((node, head, peers))

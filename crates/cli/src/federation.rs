@@ -143,11 +143,14 @@ pub(crate) async fn run(c: FederationCommand, file: FileConfig) -> Result<(), St
             let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
                 t.map_or_else(|| "—".to_owned(), |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
             };
-            println!("节点\t关系\t已读到\t对方最新\t落后\t已接收\t已拒绝\t连续失败\t上次成功\t下次尝试\t最近错误");
+            println!(
+                "节点\t关系\t已读到\t对方最新\t落后\t已接收\t已拒绝\t连续失败\t上次成功\t下次尝试\t最近错误\t已推送到\t推送落后\t推送失败\t推送错误"
+            );
             for p in &peers {
                 let c = p.cursor.clone().unwrap_or_default();
+                let pushed = p.push.clone().unwrap_or_default();
                 println!(
-                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
                     p.peer.record.org_code,
                     p.peer.relation.map_or("?", |r| r.label()),
                     c.after_seq,
@@ -158,7 +161,11 @@ pub(crate) async fn run(c: FederationCommand, file: FileConfig) -> Result<(), St
                     c.failures,
                     time(c.last_success_at),
                     time(c.next_attempt_at),
-                    c.last_error.as_deref().unwrap_or("—")
+                    c.last_error.as_deref().unwrap_or("—"),
+                    pushed.after_seq,
+                    p.push_lag(head),
+                    pushed.failures,
+                    pushed.last_error.as_deref().unwrap_or("—")
                 );
             }
         }

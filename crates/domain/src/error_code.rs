@@ -107,6 +107,7 @@ error_codes! {
     InvalidDisplayName => "invalid_display_name",
     InvalidEducation => "invalid_education",
     InvalidEmployerType => "invalid_employer_type",
+    InvalidEnvelopes => "invalid_envelopes",
     InvalidEvidence => "invalid_evidence",
     InvalidExpiry => "invalid_expiry",
     InvalidFile => "invalid_file",

@@ -51,6 +51,23 @@ pub struct Cursor {
     pub next_attempt_at: Option<DateTime<Utc>>,
 }
 
+/// Which way a cursor runs: reading a peer's feed (`federation_cursors`), or pushing this
+/// node's outbox to the peer's inbox (`federation_pushes`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Line {
+    Read,
+    Push,
+}
+
+impl Line {
+    pub fn table(self) -> &'static str {
+        match self {
+            Line::Read => "federation_cursors",
+            Line::Push => "federation_pushes",
+        }
+    }
+}
+
 #[async_trait]
 pub trait ReceivedStore: Send + Sync {
     /// The version of a record held here, if any.
@@ -71,14 +88,20 @@ pub trait ReceivedStore: Send + Sync {
     async fn blacklisted_elsewhere(&self) -> Result<Vec<String>>;
     /// Received postings of the employer with this credit code.
     async fn received_postings_of(&self, credit_code: &str) -> Result<Vec<Uuid>>;
-    async fn cursor(&self, peer_org: &str) -> Result<Option<Cursor>>;
-    async fn cursors(&self) -> Result<Vec<Cursor>>;
+    async fn cursor(&self, line: Line, peer_org: &str) -> Result<Option<Cursor>>;
+    async fn cursors(&self, line: Line) -> Result<Vec<Cursor>>;
     /// Writes a peer's cursor (creating it).
-    async fn put_cursor(&self, c: &Cursor) -> Result<()>;
-    /// Takes (or renews) the right to read `peer_org`'s feed until `until`, as `holder`; false
-    /// while another holder's right has not run out.
-    async fn hold_cursor(&self, peer_org: &str, holder: &str, now: DateTime<Utc>, until: DateTime<Utc>)
-    -> Result<bool>;
+    async fn put_cursor(&self, line: Line, c: &Cursor) -> Result<()>;
+    /// Takes (or renews) the right to read `peer_org`'s feed (or push to it) until `until`, as
+    /// `holder`; false while another holder's right has not run out.
+    async fn hold_cursor(
+        &self,
+        line: Line,
+        peer_org: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool>;
 }
 
 macro_rules! received_impl {
@@ -91,7 +114,7 @@ macro_rules! received_impl {
 
             use super::*;
             use crate::Result;
-            use crate::received::{Cursor, ReceivedRecord, ReceivedStore};
+            use crate::received::{Cursor, Line, ReceivedRecord, ReceivedStore};
 
             const COLUMNS: &str =
                 "record, kind, origin, via, seq, version, credit_code, blacklisted, subject, cohort, envelope, received_at";
@@ -237,29 +260,33 @@ macro_rules! received_impl {
                     .await?)
                 }
 
-                async fn cursor(&self, peer_org: &str) -> Result<Option<Cursor>> {
+                async fn cursor(&self, line: Line, peer_org: &str) -> Result<Option<Cursor>> {
                     let sql = sqlx::AssertSqlSafe(format!(
-                        "SELECT {CURSOR_COLUMNS} FROM federation_cursors WHERE peer_org = $1"
+                        "SELECT {CURSOR_COLUMNS} FROM {} WHERE peer_org = $1",
+                        line.table()
                     ));
                     let r = sqlx::query(sql).bind(peer_org).fetch_optional(&self.pool).await?;
                     r.as_ref().map(cursor).transpose()
                 }
 
-                async fn cursors(&self) -> Result<Vec<Cursor>> {
-                    let sql =
-                        sqlx::AssertSqlSafe(format!("SELECT {CURSOR_COLUMNS} FROM federation_cursors ORDER BY peer_org"));
+                async fn cursors(&self, line: Line) -> Result<Vec<Cursor>> {
+                    let sql = sqlx::AssertSqlSafe(format!(
+                        "SELECT {CURSOR_COLUMNS} FROM {} ORDER BY peer_org",
+                        line.table()
+                    ));
                     sqlx::query(sql).fetch_all(&self.pool).await?.iter().map(cursor).collect()
                 }
 
-                async fn put_cursor(&self, c: &Cursor) -> Result<()> {
+                async fn put_cursor(&self, line: Line, c: &Cursor) -> Result<()> {
                     let sql = sqlx::AssertSqlSafe(format!(
-                        "INSERT INTO federation_cursors ({CURSOR_COLUMNS}) \
+                        "INSERT INTO {} ({CURSOR_COLUMNS}) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
                          ON CONFLICT (peer_org) DO UPDATE SET after_seq = excluded.after_seq, \
                          head_seq = excluded.head_seq, applied = excluded.applied, refused = excluded.refused, \
                          failures = excluded.failures, last_error = excluded.last_error, \
                          last_attempt_at = excluded.last_attempt_at, last_success_at = excluded.last_success_at, \
-                         next_attempt_at = excluded.next_attempt_at"
+                         next_attempt_at = excluded.next_attempt_at",
+                        line.table()
                     ));
                     sqlx::query(sql)
                         .bind(&c.peer_org)
@@ -279,19 +306,25 @@ macro_rules! received_impl {
 
                 async fn hold_cursor(
                     &self,
+                    line: Line,
                     peer_org: &str,
                     holder: &str,
                     now: DateTime<Utc>,
                     until: DateTime<Utc>,
                 ) -> Result<bool> {
-                    sqlx::query("INSERT INTO federation_cursors (peer_org) VALUES ($1) ON CONFLICT (peer_org) DO NOTHING")
+                    let table = line.table();
+                    let sql = sqlx::AssertSqlSafe(format!(
+                        "INSERT INTO {table} (peer_org) VALUES ($1) ON CONFLICT (peer_org) DO NOTHING"
+                    ));
+                    sqlx::query(sql)
                         .bind(peer_org)
                         .execute(&self.pool)
                         .await?;
-                    let done = sqlx::query(
-                        "UPDATE federation_cursors SET holder = $2, held_until = $4 WHERE peer_org = $1 \
-                         AND (holder IS NULL OR holder = $2 OR held_until IS NULL OR held_until < $3)",
-                    )
+                    let sql = sqlx::AssertSqlSafe(format!(
+                        "UPDATE {table} SET holder = $2, held_until = $4 WHERE peer_org = $1 \
+                         AND (holder IS NULL OR holder = $2 OR held_until IS NULL OR held_until < $3)"
+                    ));
+                    let done = sqlx::query(sql)
                     .bind(peer_org)
                     .bind(holder)
                     .bind(now)

@@ -117,7 +117,7 @@ pub fn federation_text(head: i64, peers: &[jiuye_app::federation::PeerStatus]) -
     let _ = writeln!(out, "# TYPE jiuye_federation_outbox_head gauge");
     let _ = writeln!(out, "jiuye_federation_outbox_head {head}");
     type Read = fn(&jiuye_app::federation::PeerStatus) -> i64;
-    let series: [(&str, &str, &str, Read); 5] = [
+    let series: [(&str, &str, &str, Read); 7] = [
         ("peer_after", "gauge", "The peer's outbox number read up to.", |p| {
             p.cursor.as_ref().map_or(0, |c| c.after_seq)
         }),
@@ -130,6 +130,12 @@ pub fn federation_text(head: i64, peers: &[jiuye_app::federation::PeerStatus]) -
         }),
         ("peer_failures", "gauge", "Failed reads of the peer's feed in a row.", |p| {
             p.cursor.as_ref().map_or(0, |c| i64::from(c.failures))
+        }),
+        ("peer_pushed", "gauge", "This node's outbox number pushed to the peer up to.", |p| {
+            p.push.as_ref().map_or(0, |c| c.after_seq)
+        }),
+        ("peer_push_failures", "gauge", "Failed pushes to the peer in a row.", |p| {
+            p.push.as_ref().map_or(0, |c| i64::from(c.failures))
         }),
     ];
     for (name, kind, help, read) in series {

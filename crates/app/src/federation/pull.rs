@@ -10,17 +10,16 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use http_body_util::{BodyExt, Empty, Limited};
+use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Bytes;
-use jiuye_domain::federation::envelope::Envelope;
 use jiuye_security::signing::NodeKey;
 use jiuye_store::Repository;
 use jiuye_store::federation::FederationNode;
-use jiuye_store::received::Cursor;
+use jiuye_store::received::{Cursor, Line};
 use uuid::Uuid;
 
 use super::Peer;
-use super::receive::{self, Outcome};
+use super::receive;
 use crate::error::Error;
 
 /// How long a process holds a peer's cursor before another may take over (renewed each round;
@@ -68,25 +67,36 @@ impl FeedPage {
     }
 }
 
-fn failed(message: impl Into<String>) -> Error {
+pub(super) fn failed(message: impl Into<String>) -> Error {
     Error::unavailable(crate::ErrorCode::FederationUnreachable, message)
 }
 
-/// `GET url` signed as `node`; the status and the body (at most [`MAX_PAGE_BYTES`]).
-async fn signed_get(node: &FederationNode, key: &NodeKey, base_url: &str, path: &str) -> Result<(u16, Bytes), Error> {
+/// `method url` with `body` (JSON), signed as `node`; the status and the answer's body (at most
+/// [`MAX_PAGE_BYTES`]).
+pub(super) async fn signed_request(
+    node: &FederationNode,
+    key: &NodeKey,
+    base_url: &str,
+    method: &str,
+    path: &str,
+    body: Bytes,
+) -> Result<(u16, Bytes), Error> {
     let Some(rest) = base_url.strip_prefix("http://") else {
         return Err(failed(format!("{base_url}: only http:// peers can be reached (put TLS in front of the node)")));
     };
     let authority = rest.split('/').next().unwrap_or(rest).to_owned();
     let date = Utc::now().timestamp();
-    let text = jiuye_domain::federation::request_text("GET", path, date, &node.org_code);
-    let request = hyper::Request::get(path)
+    let text = jiuye_domain::federation::request_text(method, path, date, &node.org_code);
+    let request = hyper::Request::builder()
+        .method(method)
+        .uri(path)
         .header(hyper::header::HOST, &authority)
+        .header(hyper::header::CONTENT_TYPE, "application/json")
         .header("jiuye-node", &node.org_code)
         .header("jiuye-date", date.to_string())
         .header("jiuye-signature", key.sign(text.as_bytes()))
         .header(hyper::header::ACCEPT, "application/json")
-        .body(Empty::<Bytes>::new())
+        .body(Full::new(body))
         .map_err(|e| failed(format!("request: {e}")))?;
     let work = async {
         let addr = if authority.contains(':') { authority.clone() } else { format!("{authority}:80") };
@@ -126,12 +136,21 @@ pub async fn pull(
     max_pages: u64,
 ) -> Result<Pulled, Error> {
     let org = peer.record.org_code.clone();
-    let mut cursor = store.cursor(&org).await?.unwrap_or_else(|| Cursor { peer_org: org.clone(), ..Cursor::default() });
+    let mut cursor =
+        store.cursor(Line::Read, &org).await?.unwrap_or_else(|| Cursor { peer_org: org.clone(), ..Cursor::default() });
     let mut out = Pulled { after: cursor.after_seq, head: cursor.head_seq, ..Pulled::default() };
     let result = pages(store, node, key, peer, &mut cursor, &mut out, max_pages).await;
+    settle(&mut cursor, &result, "pull");
+    store.put_cursor(Line::Read, &cursor).await?;
+    result.map(|()| out)
+}
+
+/// Records an attempt's outcome on its cursor: a success clears the failures; a failure counts
+/// and sets the next attempt after [`backoff`].
+pub(super) fn settle(cursor: &mut Cursor, result: &Result<(), Error>, what: &str) {
     let now = Utc::now();
     cursor.last_attempt_at = Some(now);
-    match &result {
+    match result {
         Ok(()) => {
             cursor.failures = 0;
             cursor.last_error = None;
@@ -142,11 +161,10 @@ pub async fn pull(
             cursor.failures = cursor.failures.saturating_add(1);
             cursor.last_error = Some(e.message.chars().take(500).collect());
             cursor.next_attempt_at = Some(now + backoff(cursor.failures));
-            tracing::warn!(peer = %org, failures = cursor.failures, error = %e.message, "federation pull failed");
+            tracing::warn!(peer = %cursor.peer_org, failures = cursor.failures, error = %e.message,
+                "federation {what} failed");
         }
     }
-    store.put_cursor(&cursor).await?;
-    result.map(|()| out)
 }
 
 async fn pages(
@@ -160,7 +178,7 @@ async fn pages(
 ) -> Result<(), Error> {
     while out.pages < max_pages {
         let path = format!("/federation/v1/feed?after={}&limit={PAGE}", cursor.after_seq);
-        let (status, body) = signed_get(node, key, &peer.record.base_url, &path).await?;
+        let (status, body) = signed_request(node, key, &peer.record.base_url, "GET", &path, Bytes::new()).await?;
         if status != 200 {
             let head: String = String::from_utf8_lossy(&body).chars().take(300).collect();
             return Err(failed(format!("{}{path}: HTTP {status} {head}", peer.record.base_url)));
@@ -169,21 +187,11 @@ async fn pages(
         out.pages += 1;
         let now = Utc::now();
         let (applied, refused) = (out.applied, out.refused);
-        for item in page.items {
-            let outcome = match serde_json::from_value::<Envelope>(item) {
-                Ok(e) => {
-                    let (o, touched) = receive::receive(store, &node.org_code, peer, &e, now).await?;
-                    out.touched.extend(touched);
-                    o
-                }
-                Err(_) => Outcome::Refused(jiuye_domain::federation::envelope::Refusal::Malformed),
-            };
-            match outcome {
-                Outcome::Applied => out.applied += 1,
-                Outcome::AlreadyHeld => out.already_held += 1,
-                Outcome::Refused(_) => out.refused += 1,
-            }
-        }
+        let batch = receive::receive_all(store, &node.org_code, peer, page.items, now).await?;
+        out.applied += batch.applied;
+        out.already_held += batch.already_held;
+        out.refused += batch.refused;
+        out.touched.extend(batch.touched);
         let more = |now: u64, before: u64| i64::try_from(now - before).unwrap_or(i64::MAX);
         cursor.applied = cursor.applied.saturating_add(more(out.applied, applied));
         cursor.refused = cursor.refused.saturating_add(more(out.refused, refused));
@@ -192,7 +200,7 @@ async fn pages(
         cursor.head_seq = page.head;
         out.after = cursor.after_seq;
         out.head = page.head;
-        store.put_cursor(cursor).await?;
+        store.put_cursor(Line::Read, cursor).await?;
         if !moved || cursor.after_seq >= page.head {
             break;
         }

@@ -149,6 +149,44 @@ pub async fn receive(
     Ok((Outcome::Applied, touched))
 }
 
+/// What a batch of envelopes came to.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Batch {
+    pub applied: u64,
+    pub already_held: u64,
+    pub refused: u64,
+    /// Records whose search entries may have changed.
+    pub touched: Vec<Uuid>,
+}
+
+/// Judges and keeps each of `items` (envelopes as JSON) that came from `via`, in order; an item
+/// that is not an envelope at all is refused as malformed.
+pub async fn receive_all(
+    store: &dyn Repository,
+    own_org: &str,
+    via: &Peer,
+    items: Vec<Value>,
+    now: DateTime<Utc>,
+) -> Result<Batch, Error> {
+    let mut out = Batch::default();
+    for item in items {
+        let outcome = match serde_json::from_value::<Envelope>(item) {
+            Ok(e) => {
+                let (o, touched) = receive(store, own_org, via, &e, now).await?;
+                out.touched.extend(touched);
+                o
+            }
+            Err(_) => Outcome::Refused(Refusal::Malformed),
+        };
+        match outcome {
+            Outcome::Applied => out.applied += 1,
+            Outcome::AlreadyHeld => out.already_held += 1,
+            Outcome::Refused(_) => out.refused += 1,
+        }
+    }
+    Ok(out)
+}
+
 /// A posting received from another node, as a row, if this node holds it (not tombstoned) and
 /// has a place for it.
 pub async fn posting(store: &dyn Repository, rd: &RefData, id: Uuid) -> Result<Option<PostingRow>, Error> {

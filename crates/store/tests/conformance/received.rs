@@ -4,7 +4,7 @@
 //! holds the right to read a peer.
 
 use chrono::{Duration, Utc};
-use jiuye_store::received::{Cursor, ReceivedRecord};
+use jiuye_store::received::{Cursor, Line, ReceivedRecord};
 use jiuye_store::reports::Report;
 use uuid::Uuid;
 
@@ -57,13 +57,22 @@ async fn received_records_keep_the_newest_version_and_cursors_one_holder() {
         assert!(s.blacklisted_elsewhere().await.unwrap().is_empty(), "{n}");
 
         // Cursors.
-        assert_eq!(s.cursor("510000").await.unwrap(), None, "{n}");
+        assert_eq!(s.cursor(Line::Read, "510000").await.unwrap(), None, "{n}");
         let now = Utc::now();
-        assert!(s.hold_cursor("510000", "a", now, now + Duration::seconds(60)).await.unwrap(), "{n}");
-        assert!(!s.hold_cursor("510000", "b", now, now + Duration::seconds(60)).await.unwrap(), "{n}: held by a");
-        assert!(s.hold_cursor("510000", "a", now, now + Duration::seconds(60)).await.unwrap(), "{n}: renewed");
+        assert!(s.hold_cursor(Line::Read, "510000", "a", now, now + Duration::seconds(60)).await.unwrap(), "{n}");
+        assert!(
+            !s.hold_cursor(Line::Read, "510000", "b", now, now + Duration::seconds(60)).await.unwrap(),
+            "{n}: held by a"
+        );
+        assert!(
+            s.hold_cursor(Line::Read, "510000", "a", now, now + Duration::seconds(60)).await.unwrap(),
+            "{n}: renewed"
+        );
         let later = now + Duration::seconds(61);
-        assert!(s.hold_cursor("510000", "b", later, later + Duration::seconds(60)).await.unwrap(), "{n}: ran out");
+        assert!(
+            s.hold_cursor(Line::Read, "510000", "b", later, later + Duration::seconds(60)).await.unwrap(),
+            "{n}: ran out"
+        );
         let at = now;
         let c = Cursor {
             peer_org: "510000".into(),
@@ -77,12 +86,18 @@ async fn received_records_keep_the_newest_version_and_cursors_one_holder() {
             last_success_at: None,
             next_attempt_at: Some(at + Duration::seconds(4)),
         };
-        s.put_cursor(&c).await.unwrap();
-        let back = s.cursor("510000").await.unwrap().unwrap();
+        s.put_cursor(Line::Read, &c).await.unwrap();
+        let back = s.cursor(Line::Read, "510000").await.unwrap().unwrap();
         assert_eq!((back.after_seq, back.head_seq, back.applied, back.refused, back.failures), (41, 50, 40, 1, 2));
         assert_eq!(back.last_error.as_deref(), Some("HTTP 503"), "{n}");
         assert!(back.next_attempt_at.is_some_and(|t| (t - at).num_milliseconds().abs_diff(4_000) <= 1), "{n}");
-        assert_eq!(s.cursors().await.unwrap().len(), 1, "{n}");
+        assert_eq!(s.cursors(Line::Read).await.unwrap().len(), 1, "{n}");
+        // Pushing to the same peer keeps a cursor of its own.
+        assert_eq!(s.cursor(Line::Push, "510000").await.unwrap(), None, "{n}");
+        assert!(s.hold_cursor(Line::Push, "510000", "a", later, later + Duration::seconds(60)).await.unwrap(), "{n}");
+        s.put_cursor(Line::Push, &Cursor { after_seq: 7, ..c.clone() }).await.unwrap();
+        assert_eq!(s.cursor(Line::Push, "510000").await.unwrap().map(|c| c.after_seq), Some(7), "{n}");
+        assert_eq!(s.cursor(Line::Read, "510000").await.unwrap().map(|c| c.after_seq), Some(41), "{n}");
     }
 }
 
