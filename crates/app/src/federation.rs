@@ -171,6 +171,17 @@ pub async fn status(store: &dyn Repository) -> Result<(Option<FederationNode>, i
     Ok((node, head, peers))
 }
 
+/// [`status`] for a person: those who may read an audit log (the node's administrators).
+pub async fn overview(
+    store: &dyn Repository,
+    actor: &jiuye_domain::access::Actor,
+) -> Result<(Option<FederationNode>, i64, Vec<PeerStatus>), Error> {
+    if jiuye_domain::access::scope_paths(actor, jiuye_domain::access::Action::ViewAudit).is_empty() {
+        return Err(Error::forbidden());
+    }
+    status(store).await
+}
+
 #[cfg(test)]
 mod tests {
     use jiuye_store::sqlite::SqliteStore;

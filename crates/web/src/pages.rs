@@ -10,6 +10,7 @@ pub mod courses;
 pub mod destinations;
 pub mod employers;
 pub mod events;
+pub mod federation;
 pub mod followup;
 pub mod guidance;
 pub mod hardship;

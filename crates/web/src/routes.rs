@@ -50,6 +50,7 @@ pub fn pages() -> (Router<AppState>, Vec<&'static str>) {
         .route("/users/{id}/unlock", post(pages::accounts::users::user_unlock))
         .route("/audit", get(pages::accounts::audit::audit))
         .route("/read-log", get(pages::read_log::read_log_page))
+        .route("/federation", get(pages::federation::federation_page))
         .route("/safety", get(pages::safety::safety_page))
         .route("/safety/rules/reload", post(pages::safety::reload_submit))
         .route("/safety/quiz", get(pages::safety::quiz_page).post(pages::safety::quiz_submit))

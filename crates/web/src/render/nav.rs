@@ -38,6 +38,7 @@ pub enum Dest {
     Users,
     Audit,
     ReadLog,
+    Federation,
     MinWages,
     Orgs,
     Ref,
@@ -49,7 +50,7 @@ pub enum Dest {
 impl Dest {
     /// Every page, in the order of the menu: the person's own tasks first, then the work queues,
     /// then what everyone may read.
-    const ORDER: [Dest; 30] = [
+    const ORDER: [Dest; 31] = [
         Dest::Home,
         Dest::Matching,
         Dest::Applications,
@@ -75,6 +76,7 @@ impl Dest {
         Dest::Users,
         Dest::Audit,
         Dest::ReadLog,
+        Dest::Federation,
         Dest::MinWages,
         Dest::Postings,
         Dest::Safety,
@@ -112,6 +114,7 @@ impl Dest {
             Dest::Users => "/users",
             Dest::Audit => "/audit",
             Dest::ReadLog => "/read-log",
+            Dest::Federation => "/federation",
             Dest::MinWages => "/min-wages",
             Dest::Orgs => "/orgs",
             Dest::Ref => "/ref",
@@ -151,6 +154,7 @@ impl Dest {
             Dest::Users => "menu.users",
             Dest::Audit => "menu.audit",
             Dest::ReadLog => "menu.read_log",
+            Dest::Federation => "menu.federation",
             Dest::MinWages => "menu.min_wages",
             Dest::Orgs => "menu.orgs",
             Dest::Ref => "menu.ref",
@@ -221,6 +225,8 @@ pub fn allows(actor: Option<&Actor>, dest: Dest) -> bool {
         Dest::Users => anywhere(Action::ViewUsers),
         Dest::Audit => anywhere(Action::ViewAudit),
         Dest::ReadLog => anywhere(Action::ViewReadLog),
+        // The node's peers and delivery, for its administrators.
+        Dest::Federation => anywhere(Action::ViewAudit),
         // The table is readable by everyone signed in; it is a task only for those who edit it.
         Dest::MinWages => anywhere(Action::EditMinWage),
     }

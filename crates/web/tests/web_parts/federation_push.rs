@@ -94,6 +94,28 @@ async fn a_university_pushes_to_its_provinces_inbox() {
     assert_error(&r, 401, "invalid_signature");
     let r = push(&province, "4400000000", &u_key, &json!([])).await;
     assert_error(&r, 401, "unknown_peer");
+
+    // The federation page: the node's administrators see each peer and how delivery stands.
+    let admin = token_for(&province, "demo_province").await;
+    let page = super::identity::call(
+        &province.app,
+        axum::http::Method::GET,
+        "/federation",
+        None,
+        &super::identity::Auth::Bearer(&admin),
+    )
+    .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("4151010610") && page.body.contains(&p_key.public()), "{}", page.body);
+    let page = super::identity::call(
+        &province.app,
+        axum::http::Method::GET,
+        "/federation",
+        None,
+        &super::identity::Auth::Bearer(&reader),
+    )
+    .await;
+    assert_eq!(page.status, 403, "a graduate: {}", page.body);
     university.cleanup().await;
     province.cleanup().await;
 }
