@@ -17,6 +17,8 @@ use uuid::Uuid;
 
 use crate::Error;
 
+pub mod follow;
+
 /// A failure of the search index: logged, and answered as `search_unavailable`.
 pub fn unavailable(e: impl std::fmt::Display) -> Error {
     tracing::error!(error = %e, "search index");

@@ -545,6 +545,7 @@ async fn serve(args: ServeArgs, file: FileConfig) -> Result<(), String> {
     settings.rules_watch = Some(Duration::from_secs(10));
     settings.federation_pull = Some(Duration::from_secs(5));
     settings.federation_report = Some(jiuye_app::federation::report::EVERY);
+    settings.search_follow = Some(Duration::from_secs(1));
     settings.auth.require_totp_for_admins =
         args.require_totp_for_admins || file.require_totp_for_admins.unwrap_or(false);
     settings.auth.secure_cookies = args.secure_cookies || file.secure_cookies.unwrap_or(false);

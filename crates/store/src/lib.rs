@@ -29,6 +29,7 @@ pub const MAX_PAGE: i64 = 1000;
 pub mod awards;
 pub mod calendar;
 pub mod campaign;
+pub mod changes;
 pub mod contests;
 pub mod courses;
 pub mod events;
@@ -166,6 +167,7 @@ pub trait Repository:
     + outbox::OutboxStore
     + received::ReceivedStore
     + reports::ReportStore
+    + changes::ChangeStore
     + courses::CourseStore
     + Send
     + Sync

@@ -28,6 +28,7 @@ pub mod reference;
 pub mod rosters;
 pub mod safety;
 pub mod search;
+pub mod search_follow;
 pub mod stats_federated;
 pub mod workbench;
 

@@ -76,6 +76,9 @@ pub struct WebSettings {
     /// How often this node's figures are compared with those last reported upward (`None`:
     /// only on an administrator's request).
     pub federation_report: Option<Duration>,
+    /// How often the search index takes in what other processes serving the same database
+    /// wrote (`None`: only this process's own writes).
+    pub search_follow: Option<Duration>,
 }
 
 impl WebSettings {
@@ -98,6 +101,7 @@ impl WebSettings {
             rules_watch: None,
             federation_pull: None,
             federation_report: None,
+            search_follow: None,
         }
     }
 }
@@ -196,6 +200,9 @@ pub fn app(store: Store, refdata: Arc<RefData>, settings: WebSettings) -> Result
     }
     if let Some(every) = settings.federation_pull {
         tokio::spawn(api::federation_pull::run(state.clone(), every));
+    }
+    if let Some(every) = settings.search_follow {
+        tokio::spawn(api::search_follow::run(state.clone(), every));
     }
     if let Some(every) = settings.federation_report {
         tokio::spawn(api::federation_report::run(state.clone(), every));

@@ -80,6 +80,8 @@ mod read_log;
 mod safety;
 #[path = "web_parts/sealed.rs"]
 mod sealed;
+#[path = "web_parts/two_processes.rs"]
+mod two_processes;
 #[path = "web_parts/visits.rs"]
 mod visits;
 #[path = "web_parts/workbench.rs"]
