@@ -51,6 +51,19 @@ impl Kind {
         }
     }
 
+    /// The kind as people call it.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Kind::Posting => "共享岗位",
+            Kind::Tombstone => "撤回",
+            Kind::Event => "招聘活动",
+            Kind::Blacklist => "黑名单",
+            Kind::Aggregate => "统计数",
+            Kind::Campaign => "活动方案",
+            Kind::NodeKey => "节点公钥",
+        }
+    }
+
     pub fn from_id(s: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.id() == s.trim())
     }

@@ -37,8 +37,8 @@ struct FederationPage {
     peers: Vec<PeerRow>,
 }
 
-fn kinds(list: &[Kind]) -> String {
-    list.iter().map(|k| k.id()).collect::<Vec<_>>().join(", ")
+fn kinds(base: &Base, list: &[Kind]) -> String {
+    list.iter().map(|k| base.zh_en(k.zh(), k.id())).collect::<Vec<_>>().join("、")
 }
 
 pub async fn federation_page(
@@ -61,10 +61,10 @@ pub async fn federation_page(
             let errors: Vec<String> = [c.last_error.clone(), push.last_error.clone()].into_iter().flatten().collect();
             PeerRow {
                 org: p.peer.record.org_code.clone(),
-                relation: p.peer.relation.map_or("?", |r| r.label()).to_owned(),
+                relation: p.peer.relation.map_or("?", |r| base.zh_en(r.label(), r.id())).to_owned(),
                 url: p.peer.record.base_url.clone(),
-                receives: kinds(&p.peer.receive),
-                sends: kinds(&p.peer.send),
+                receives: kinds(&base, &p.peer.receive),
+                sends: kinds(&base, &p.peer.send),
                 read: format!("{}（{}）", group_digits(c.after_seq), group_digits(p.lag())),
                 pushed: format!("{}（{}）", group_digits(push.after_seq), group_digits(p.push_lag(head))),
                 applied: format!(
