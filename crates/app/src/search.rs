@@ -136,7 +136,21 @@ pub async fn open(dir: Option<&Path>) -> Result<Arc<SearchIndex>, Error> {
 /// Replaces the index's contents with every approved posting in the store (then every posting
 /// received from other nodes), read page by page in id order; searches see the old contents
 /// until the end. Returns how many it holds.
+///
+/// With read replicas the pages may come from one, but only from one that has replayed every
+/// write committed before the rebuild began (else from the primary): a follower that read the
+/// change log's head before calling this misses nothing.
 pub async fn rebuild(store: &dyn Repository, rd: &Arc<RefData>, ix: &Arc<SearchIndex>) -> Result<u64, Error> {
+    use jiuye_store::replica::{ReadFrom, current, within};
+    let from = match (current(), store.write_position().await?) {
+        (ReadFrom::Primary, _) => ReadFrom::Primary,
+        (_, Some(at)) => ReadFrom::AtLeast(at),
+        (other, None) => other,
+    };
+    within(from, rebuild_pages(store, rd, ix)).await
+}
+
+async fn rebuild_pages(store: &dyn Repository, rd: &Arc<RefData>, ix: &Arc<SearchIndex>) -> Result<u64, Error> {
     let stamp = Stamp { source: source_of(store).await?, synced_ms: now_ms() };
     let hidden = blacklisted_elsewhere(store).await?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Vec<PostingDoc>, String>>(4);

@@ -13,6 +13,8 @@ use serde::Deserialize;
 pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
+    /// PostgreSQL streaming replicas of `database_url` for read-only work (`serve` only).
+    pub read_database_urls: Option<Vec<String>>,
     pub listen: Option<String>,
     pub log_format: Option<String>,
     pub body_limit_bytes: Option<usize>,
@@ -51,6 +53,8 @@ pub struct DataConfig {
     pub data_dir: PathBuf,
     /// `None`: SQLite in `data_dir/jiuye.db`.
     pub database_url: Option<String>,
+    /// Streaming replicas of a PostgreSQL `database_url` answering read-only work (`serve`).
+    pub read_database_urls: Vec<String>,
     /// The field-encryption key ring (default `data_dir/secret.key`).
     pub key_file: PathBuf,
 }
@@ -67,6 +71,10 @@ impl fmt::Debug for DataConfig {
         f.debug_struct("DataConfig")
             .field("data_dir", &self.data_dir)
             .field("database_url", &self.database_url.as_deref().map(jiuye_store::redact_url))
+            .field(
+                "read_database_urls",
+                &self.read_database_urls.iter().map(|u| jiuye_store::redact_url(u)).collect::<Vec<_>>(),
+            )
             .field("key_file", &self.key_file)
             .finish()
     }
@@ -171,10 +179,11 @@ mod tests {
         let c = DataConfig {
             data_dir: PathBuf::from("d"),
             database_url: Some("postgres://u:topsecret@h/db".into()),
+            read_database_urls: vec!["postgres://u:othersecret@r/db".into()],
             key_file: PathBuf::from("d/secret.key"),
         };
         let s = format!("{c:?}");
-        assert!(!s.contains("topsecret"), "{s}");
+        assert!(!s.contains("topsecret") && !s.contains("othersecret"), "{s}");
     }
 
     #[test]

@@ -346,6 +346,11 @@ struct ServeArgs {
     /// unless given, 0 for no limit.
     #[arg(long, env = "JIUYE_SEARCH_CONCURRENCY", value_name = "N")]
     search_concurrency: Option<usize>,
+    /// A PostgreSQL streaming replica of the database (repeatable): statistics, lists, search
+    /// rebuilds and federation feeds read from the replicas; a person who just wrote reads from
+    /// the primary until a replica has caught up.
+    #[arg(long = "read-database-url", env = "JIUYE_READ_DATABASE_URLS", value_delimiter = ',', value_name = "URL")]
+    read_database_url: Vec<String>,
     /// The address people reach the node at, e.g. https://jiuye.example.edu.cn. With an https
     /// address, responses carry Strict-Transport-Security and cookies are marked Secure.
     #[arg(long, env = "JIUYE_PUBLIC_URL", value_name = "URL")]
@@ -389,6 +394,7 @@ fn data_config(args: &DataArgs, file: &FileConfig) -> DataConfig {
             .or_else(|| file.key_file.clone())
             .unwrap_or_else(|| data_dir.join("secret.key")),
         database_url: args.database_url.clone().or_else(|| file.database_url.clone()),
+        read_database_urls: Vec::new(),
         data_dir,
     }
 }
@@ -407,7 +413,7 @@ fn init_logging(format: &str) -> Result<(), String> {
 /// Opens the database and brings its reference data up to date; touches no key.
 async fn open_database(data: &DataConfig) -> Result<(Store, Arc<RefData>), String> {
     let refdata = Arc::new(RefData::load().map_err(|e| format!("内置参考数据有误：{e}"))?);
-    let store = jiuye_store::connect(&data.url())
+    let store = jiuye_store::connect_with_replicas(&data.url(), &data.read_database_urls)
         .await
         .map_err(|e| format!("无法打开数据库 {}：{e}", jiuye_store::redact_url(&data.url())))?;
     store.sync_reference_data(&refdata).await.map_err(|e| format!("载入参考数据失败：{e}"))?;
@@ -515,7 +521,15 @@ async fn shutdown_signal() {
 
 async fn serve(args: ServeArgs, file: FileConfig) -> Result<(), String> {
     init_logging(args.log_format.as_deref().or(file.log_format.as_deref()).unwrap_or("text"))?;
-    let data = data_config(&args.data, &file);
+    let mut data = data_config(&args.data, &file);
+    data.read_database_urls = if args.read_database_url.is_empty() {
+        file.read_database_urls.clone().unwrap_or_default()
+    } else {
+        args.read_database_url.clone()
+    };
+    if !data.read_database_urls.is_empty() && data.sqlite_file().is_some() {
+        return Err("只读副本（--read-database-url）须配合 PostgreSQL 主库（--database-url postgres://…）".into());
+    }
     let listen = args.listen.clone().or(file.listen.clone()).unwrap_or_else(|| "127.0.0.1:8080".into());
     let addr: SocketAddr = listen.parse().map_err(|_| format!("监听地址“{listen}”无效，应形如 127.0.0.1:8080"))?;
     let retention = args.retention.retention(&file)?;

@@ -684,6 +684,7 @@ macro_rules! accounts_impl {
                 }
 
                 async fn list_users(&self, query: &UserQuery) -> Result<(Vec<UserSummary>, i64)> {
+                    let db = self.reader().await;
                     fn filters(qb: &mut QueryBuilder<$db>, query: &UserQuery) {
                         qb.push(
                             " FROM users u WHERE EXISTS (SELECT 1 FROM grants g JOIN orgs o ON o.id = g.org_id \
@@ -705,14 +706,14 @@ macro_rules! accounts_impl {
                     }
                     let mut qb = QueryBuilder::<$db>::new("SELECT COUNT(*)");
                     filters(&mut qb, query);
-                    let total: i64 = qb.build_query_scalar().fetch_one(&self.pool).await?;
+                    let total: i64 = qb.build_query_scalar().fetch_one(db).await?;
                     let mut qb = QueryBuilder::<$db>::new(
                         "SELECT u.id, u.username, u.display_name, u.disabled, u.locked_until, u.totp_enabled",
                     );
                     filters(&mut qb, query);
                     qb.push(" ORDER BY u.username LIMIT ").push_bind(query.limit.clamp(1, crate::MAX_PAGE));
                     qb.push(" OFFSET ").push_bind(query.offset.max(0));
-                    let rows = qb.build().fetch_all(&self.pool).await?;
+                    let rows = qb.build().fetch_all(db).await?;
                     let mut out = Vec::with_capacity(rows.len());
                     for r in &rows {
                         let id: Uuid = r.try_get("id")?;

@@ -327,12 +327,13 @@ macro_rules! repository_impl {
                 Ok(())
             }
 
+            /// Counts for statistics pages (read from a replica where the task may).
             async fn count(&self, sql: &'static str, id: Uuid) -> Result<i64> {
-                Ok(sqlx::query_scalar::<_, i64>(sql).bind(id).fetch_one(&self.pool).await?)
+                Ok(sqlx::query_scalar::<_, i64>(sql).bind(id).fetch_one(self.reader().await).await?)
             }
 
             async fn counts_by_id(&self, sql: &'static str, id: Uuid) -> Result<HashMap<Uuid, i64>> {
-                let rows: Vec<(Uuid, i64)> = sqlx::query_as(sql).bind(id).fetch_all(&self.pool).await?;
+                let rows: Vec<(Uuid, i64)> = sqlx::query_as(sql).bind(id).fetch_all(self.reader().await).await?;
                 Ok(rows.into_iter().collect())
             }
 
@@ -375,6 +376,14 @@ macro_rules! repository_impl {
                     idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
                     max: self.pool.options().get_max_connections(),
                 }
+            }
+
+            fn replicas(&self) -> Vec<crate::replica::ReplicaStatus> {
+                self.replica_status()
+            }
+
+            async fn write_position(&self) -> Result<Option<i64>> {
+                self.primary_position().await
             }
 
             async fn ping(&self) -> Result<()> {
@@ -562,18 +571,19 @@ macro_rules! repository_impl {
             }
 
             async fn org_children(&self, org: &Org) -> Result<Vec<OrgWithCounts>> {
+                let db = self.reader().await;
                 let rows = if org.kind == OrgKind::Alliance {
                     let sql = sqlx::AssertSqlSafe(format!(
                         "SELECT {ORG_COLUMNS} FROM orgs o JOIN alliance_members m ON m.university_id = o.id \
                          WHERE m.alliance_id = $1 ORDER BY o.code"
                     ));
-                    sqlx::query(sql).bind(org.id).fetch_all(&self.pool).await?
+                    sqlx::query(sql).bind(org.id).fetch_all(db).await?
                 } else {
                     let Some(kind) = org.kind.child_kind() else { return Ok(Vec::new()) };
                     let sql = sqlx::AssertSqlSafe(format!(
                         "SELECT {ORG_COLUMNS} FROM orgs o WHERE o.parent_id = $1 AND o.kind = $2 ORDER BY o.code"
                     ));
-                    sqlx::query(sql).bind(org.id).bind(kind.id()).fetch_all(&self.pool).await?
+                    sqlx::query(sql).bind(org.id).bind(kind.id()).fetch_all(db).await?
                 };
                 let children = rows.iter().map(org_row).collect::<Result<Vec<_>>>()?;
                 let graduates = match org.kind {
@@ -637,6 +647,7 @@ macro_rules! repository_impl {
             }
 
             async fn org_counts(&self, org: &Org) -> Result<OrgCounts> {
+                let db = self.reader().await;
                 let children = match (org.kind, org.kind.child_kind()) {
                     (OrgKind::Alliance, _) => {
                         self.count("SELECT COUNT(*) FROM alliance_members WHERE alliance_id = $1", org.id).await?
@@ -646,7 +657,7 @@ macro_rules! repository_impl {
                     )
                     .bind(org.id)
                     .bind(kind.id())
-                    .fetch_one(&self.pool)
+                    .fetch_one(db)
                     .await?,
                     (_, None) => 0,
                 };
@@ -667,6 +678,7 @@ macro_rules! repository_impl {
             }
 
             async fn search_orgs(&self, query: &OrgQuery) -> Result<(Vec<Org>, i64)> {
+                let db = self.reader().await;
                 fn filters(qb: &mut QueryBuilder<$db>, query: &OrgQuery) {
                     qb.push(" WHERE 1 = 1");
                     if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
@@ -685,12 +697,12 @@ macro_rules! repository_impl {
                 }
                 let mut qb = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM orgs o");
                 filters(&mut qb, query);
-                let total: i64 = qb.build_query_scalar().fetch_one(&self.pool).await?;
+                let total: i64 = qb.build_query_scalar().fetch_one(db).await?;
                 let mut qb = QueryBuilder::<$db>::new(format!("SELECT {ORG_COLUMNS} FROM orgs o"));
                 filters(&mut qb, query);
                 qb.push(" ORDER BY o.code LIMIT ").push_bind(query.limit.clamp(1, crate::MAX_PAGE));
                 qb.push(" OFFSET ").push_bind(query.offset.max(0));
-                let rows = qb.build().fetch_all(&self.pool).await?;
+                let rows = qb.build().fetch_all(db).await?;
                 Ok((rows.iter().map(org_row).collect::<Result<Vec<_>>>()?, total))
             }
 
@@ -858,6 +870,7 @@ macro_rules! repository_impl {
                 cohort: i32,
                 filter: &crate::PlacementFilter,
             ) -> Result<Vec<jiuye_domain::destination::CountRow>> {
+                let db = self.reader().await;
                 // Grouping on the columns of the `graduates_stats` index lets both engines answer
                 // from the index alone; the university → province step is done in memory.
                 let mut qb = QueryBuilder::<$db>::new(
@@ -873,10 +886,10 @@ macro_rules! repository_impl {
                     qb.push(" AND g.education_level = ").push_bind(level.id());
                 }
                 qb.push(" GROUP BY g.org_id, g.college_id, g.programme_id, g.dest_status, g.dest_code");
-                let rows = qb.build().fetch_all(&self.pool).await?;
+                let rows = qb.build().fetch_all(db).await?;
                 let provinces: HashMap<Uuid, Uuid> =
                     sqlx::query_as::<_, (Uuid, Uuid)>("SELECT id, parent_id FROM orgs WHERE kind = 'university'")
-                        .fetch_all(&self.pool)
+                        .fetch_all(db)
                         .await?
                         .into_iter()
                         .collect();
@@ -1226,6 +1239,7 @@ macro_rules! repository_impl {
             }
 
             async fn placement_by_day(&self, org: &Org, cohort: i32) -> Result<Vec<(String, i64)>> {
+                let db = self.reader().await;
                 let mut qb = QueryBuilder::<$db>::new(concat!(
                     "SELECT ",
                     $day,
@@ -1236,11 +1250,12 @@ macro_rules! repository_impl {
                 qb.push_bind(cohort);
                 push_graduates_of(&mut qb, org);
                 qb.push(" GROUP BY 1 ORDER BY 1");
-                let rows = qb.build().fetch_all(&self.pool).await?;
+                let rows = qb.build().fetch_all(db).await?;
                 rows.iter().map(|r| Ok((r.try_get("day")?, r.try_get("n")?))).collect()
             }
 
             async fn placement_totals(&self, org: &Org, cohort: i32) -> Result<(i64, i64)> {
+                let db = self.reader().await;
                 let mut qb = QueryBuilder::<$db>::new(
                     "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(CASE WHEN g.dest_status IN ('approved', 'confirmed') \
                      AND substr(g.dest_code, 1, 2) IN ('10','11','12','27','46','50','51','75','76','80','85') \
@@ -1248,7 +1263,7 @@ macro_rules! repository_impl {
                 );
                 qb.push_bind(cohort);
                 push_graduates_of(&mut qb, org);
-                let row = qb.build().fetch_one(&self.pool).await?;
+                let row = qb.build().fetch_one(db).await?;
                 Ok((row.try_get("n")?, row.try_get("placed")?))
             }
 

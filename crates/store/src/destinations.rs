@@ -639,6 +639,7 @@ macro_rules! destinations_impl {
                 }
 
                 async fn list_graduates(&self, q: &GraduateQuery) -> Result<(Vec<GraduateListItem>, i64)> {
+                    let db = self.reader().await;
                     fn filters(qb: &mut QueryBuilder<$db>, q: &GraduateQuery) {
                         qb.push(" WHERE 1 = 1");
                         crate::common::push_within_scope(qb, &["p.path"], &q.scope_paths);
@@ -670,12 +671,12 @@ macro_rules! destinations_impl {
                         "SELECT COUNT(*) FROM graduates g JOIN orgs p ON p.id = g.programme_id",
                     );
                     filters(&mut qb, q);
-                    let total: i64 = qb.build_query_scalar().fetch_one(&self.pool).await?;
+                    let total: i64 = qb.build_query_scalar().fetch_one(db).await?;
                     let mut qb = QueryBuilder::<$db>::new(LIST_SELECT);
                     filters(&mut qb, q);
                     qb.push(" ORDER BY g.student_no, g.id LIMIT ").push_bind(q.limit.clamp(1, crate::MAX_PAGE));
                     qb.push(" OFFSET ").push_bind(q.offset.max(0));
-                    let rows = qb.build().fetch_all(&self.pool).await?;
+                    let rows = qb.build().fetch_all(db).await?;
                     Ok((rows.iter().map(list_row).collect::<Result<Vec<_>>>()?, total))
                 }
 
@@ -691,6 +692,7 @@ macro_rules! destinations_impl {
                 }
 
                 async fn integrity_rows(&self, org_path: &str, cohort: i32) -> Result<Vec<IntegrityRow>> {
+                    let db = self.reader().await;
                     let rows = sqlx::query(
                         "SELECT d.graduate_id, g.student_no, g.name, d.code, d.status, d.employer_name, d.credit_code, \
                          d.source, d.registered_by, u.username AS registered_by_name, d.created_at, \
@@ -706,7 +708,7 @@ macro_rules! destinations_impl {
                     .bind(cohort)
                     .bind(org_path)
                     .bind(format!("{org_path}/%"))
-                    .fetch_all(&self.pool)
+                    .fetch_all(db)
                     .await?;
                     rows.iter()
                         .map(|r| {

@@ -991,6 +991,7 @@ macro_rules! employers_impl {
                 }
 
                 async fn list_employers(&self, q: Option<&str>, verification: Option<&str>, limit: i64, offset: i64) -> Result<(Vec<EmployerRecord>, i64)> {
+                    let db = self.reader().await;
                     fn filters(qb: &mut QueryBuilder<$db>, q: Option<&str>, verification: Option<&str>) {
                         qb.push(" WHERE 1 = 1");
                         if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
@@ -1004,12 +1005,12 @@ macro_rules! employers_impl {
                     }
                     let mut qb = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM employers");
                     filters(&mut qb, q, verification);
-                    let total: i64 = qb.build_query_scalar().fetch_one(&self.pool).await?;
+                    let total: i64 = qb.build_query_scalar().fetch_one(db).await?;
                     let mut qb = QueryBuilder::<$db>::new(format!("SELECT {COLUMNS} FROM employers"));
                     filters(&mut qb, q, verification);
                     qb.push(" ORDER BY name LIMIT ").push_bind(limit.clamp(1, crate::MAX_PAGE));
                     qb.push(" OFFSET ").push_bind(offset.max(0));
-                    let rows = qb.build().fetch_all(&self.pool).await?;
+                    let rows = qb.build().fetch_all(db).await?;
                     Ok((rows.iter().map(row).collect::<Result<Vec<_>>>()?, total))
                 }
             }

@@ -40,6 +40,7 @@ pub mod postgres;
 pub mod postings;
 pub mod read_log;
 pub mod received;
+pub mod replica;
 pub mod reports;
 pub mod safety;
 pub mod sqlite;
@@ -175,6 +176,11 @@ pub trait Repository:
 {
     fn backend(&self) -> Backend;
     fn pool_stats(&self) -> PoolStats;
+    /// The read replicas this process uses (none on SQLite or without `--read-database-url`).
+    fn replicas(&self) -> Vec<replica::ReplicaStatus>;
+    /// The primary's WAL position now, when there are replicas to compare it with: a replica
+    /// that has replayed it holds every write committed so far ([`replica::ReadFrom::AtLeast`]).
+    async fn write_position(&self) -> Result<Option<i64>>;
     /// Answers when the database does (`/healthz`).
     async fn ping(&self) -> Result<()>;
     /// This node's identity, created on first start.
@@ -265,8 +271,16 @@ pub type Store = Arc<dyn Repository>;
 /// Opens the database named by `url` (a path or `sqlite://…` for SQLite, `postgres://…` or
 /// `postgresql://…` for PostgreSQL), applies migrations and returns the repository.
 pub async fn connect(url: &str) -> Result<Store> {
+    connect_with_replicas(url, &[]).await
+}
+
+/// As [`connect`], with PostgreSQL streaming replicas for read-only work (see [`replica`]).
+/// Replicas need a PostgreSQL primary.
+pub async fn connect_with_replicas(url: &str, replicas: &[String]) -> Result<Store> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(postgres::PgStore::connect(url, None).await?))
+        Ok(Arc::new(postgres::PgStore::connect_with_replicas(url, None, replicas).await?))
+    } else if !replicas.is_empty() {
+        Err(StoreError::Invalid("read replicas need a PostgreSQL primary (--database-url postgres://…)".into()))
     } else if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
         Ok(Arc::new(sqlite::SqliteStore::open(std::path::Path::new(path)).await?))
     } else if !url.contains("://") {

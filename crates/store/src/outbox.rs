@@ -72,12 +72,13 @@ macro_rules! outbox_impl {
             #[async_trait]
             impl OutboxStore for $store {
                 async fn outbox_after(&self, after: i64, limit: i64) -> Result<Vec<OutboxRow>> {
+                    let db = self.reader().await;
                     let rows = sqlx::query(
                         "SELECT seq, kind, record, version FROM federation_outbox WHERE seq > $1 ORDER BY seq LIMIT $2",
                     )
                     .bind(after)
                     .bind(limit)
-                    .fetch_all(&self.pool)
+                    .fetch_all(db)
                     .await?;
                     rows.iter()
                         .map(|r| {
@@ -102,8 +103,9 @@ macro_rules! outbox_impl {
                 }
 
                 async fn outbox_head(&self) -> Result<i64> {
+                    let db = self.reader().await;
                     Ok(sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM federation_outbox")
-                        .fetch_one(&self.pool)
+                        .fetch_one(db)
                         .await?
                         .unwrap_or(0))
                 }

@@ -445,7 +445,8 @@ macro_rules! postings_impl {
                 }
 
                 async fn approved_postings_after(&self, after: Option<Uuid>, limit: i64) -> Result<Vec<PostingRow>> {
-                    rows_after(&self.pool, "p.status = 'approved'", after, limit).await
+                    let db = self.reader().await;
+                    rows_after(db, "p.status = 'approved'", after, limit).await
                 }
 
                 async fn open_postings_after(&self, after: Option<Uuid>, limit: i64) -> Result<Vec<PostingRow>> {
@@ -557,6 +558,7 @@ macro_rules! postings_impl {
                 }
 
                 async fn postings_in(&self, paths: &[String], statuses: &[&str], limit: i64, offset: i64) -> Result<(Vec<PostingRow>, i64)> {
+                    let db = self.reader().await;
                     if paths.is_empty() || statuses.is_empty() {
                         return Ok((Vec::new(), 0));
                     }
@@ -580,16 +582,17 @@ macro_rules! postings_impl {
                     }
                     let mut qb = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM postings p JOIN orgs o ON o.id = p.scope_org_id");
                     filters(&mut qb, paths, statuses);
-                    let total: i64 = qb.build_query_scalar().fetch_one(&self.pool).await?;
+                    let total: i64 = qb.build_query_scalar().fetch_one(db).await?;
                     let mut qb = QueryBuilder::<$db>::new(SELECT);
                     filters(&mut qb, paths, statuses);
                     qb.push(" ORDER BY p.created_at DESC, p.id LIMIT ").push_bind(limit.clamp(1, crate::MAX_PAGE));
                     qb.push(" OFFSET ").push_bind(offset.max(0));
-                    let rows = qb.build().fetch_all(&self.pool).await?;
+                    let rows = qb.build().fetch_all(db).await?;
                     Ok((rows.iter().map(row).collect::<Result<Vec<_>>>()?, total))
                 }
 
                 async fn postings_visible(&self, scopes: &[Uuid], hidden: &[Uuid], today: &str, special: Option<&str>, limit: i64, offset: i64) -> Result<(Vec<PostingRow>, i64)> {
+                    let db = self.reader().await;
                     if scopes.is_empty() {
                         return Ok((Vec::new(), 0));
                     }
@@ -616,12 +619,12 @@ macro_rules! postings_impl {
                     }
                     let mut qb = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM postings p");
                     filters(&mut qb, scopes, hidden, today, special);
-                    let total: i64 = qb.build_query_scalar().fetch_one(&self.pool).await?;
+                    let total: i64 = qb.build_query_scalar().fetch_one(db).await?;
                     let mut qb = QueryBuilder::<$db>::new(SELECT);
                     filters(&mut qb, scopes, hidden, today, special);
                     qb.push(" ORDER BY p.created_at DESC, p.id LIMIT ").push_bind(limit.clamp(1, crate::MAX_PAGE));
                     qb.push(" OFFSET ").push_bind(offset.max(0));
-                    let rows = qb.build().fetch_all(&self.pool).await?;
+                    let rows = qb.build().fetch_all(db).await?;
                     Ok((rows.iter().map(row).collect::<Result<Vec<_>>>()?, total))
                 }
 

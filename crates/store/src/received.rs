@@ -216,11 +216,12 @@ macro_rules! received_impl {
                     after: Option<Uuid>,
                     limit: i64,
                 ) -> Result<Vec<ReceivedRecord>> {
+                    let db = self.reader().await;
                     let sql = sqlx::AssertSqlSafe(format!(
                         "SELECT {COLUMNS} FROM federation_records WHERE kind = 'posting' \
                          AND ($1 IS NULL OR record > $1) ORDER BY record LIMIT $2"
                     ));
-                    let rows = sqlx::query(sql).bind(after).bind(limit).fetch_all(&self.pool).await?;
+                    let rows = sqlx::query(sql).bind(after).bind(limit).fetch_all(db).await?;
                     rows.iter().map(record).collect()
                 }
 
@@ -235,11 +236,12 @@ macro_rules! received_impl {
                 }
 
                 async fn received_aggregates(&self, cohort: i32) -> Result<Vec<ReceivedRecord>> {
+                    let db = self.reader().await;
                     let sql = sqlx::AssertSqlSafe(format!(
                         "SELECT {COLUMNS} FROM federation_records WHERE kind = 'aggregate' AND cohort = $1 \
                          ORDER BY subject"
                     ));
-                    sqlx::query(sql).bind(cohort).fetch_all(&self.pool).await?.iter().map(record).collect()
+                    sqlx::query(sql).bind(cohort).fetch_all(db).await?.iter().map(record).collect()
                 }
 
                 async fn blacklisted_elsewhere(&self) -> Result<Vec<String>> {

@@ -65,6 +65,19 @@ impl SqliteStore {
         Ok(SqliteStore { pool, audit_key: std::sync::OnceLock::new() })
     }
 
+    /// One file, one pool: reads and writes alike.
+    async fn reader(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    fn replica_status(&self) -> Vec<crate::replica::ReplicaStatus> {
+        Vec::new()
+    }
+
+    async fn primary_position(&self) -> Result<Option<i64>> {
+        Ok(None)
+    }
+
     /// `PRAGMA integrity_check` and `PRAGMA foreign_key_check`.
     async fn engine_integrity_check(&self) -> Result<Vec<String>> {
         let mut problems: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")

@@ -109,6 +109,33 @@ pub fn read_log_text(c: jiuye_app::read_log::ReadLogCounts) -> String {
     out
 }
 
+/// The read replicas: whether each answered within the last second, how far behind the
+/// primary's position `written` it is (bytes of WAL), and the reads it answered.
+pub fn replicas_text(written: Option<i64>, replicas: &[jiuye_store::replica::ReplicaStatus]) -> String {
+    let mut out = String::new();
+    if replicas.is_empty() {
+        return out;
+    }
+    let _ = writeln!(out, "# HELP jiuye_db_replica_up Whether the read replica answered within the last second.");
+    let _ = writeln!(out, "# TYPE jiuye_db_replica_up gauge");
+    for r in replicas {
+        let _ = writeln!(out, "jiuye_db_replica_up{{replica=\"{}\"}} {}", r.url, u8::from(r.alive));
+    }
+    let _ = writeln!(out, "# HELP jiuye_db_replica_lag_bytes WAL the replica has still to replay.");
+    let _ = writeln!(out, "# TYPE jiuye_db_replica_lag_bytes gauge");
+    for r in replicas {
+        if let (Some(w), Some(at)) = (written, r.replayed) {
+            let _ = writeln!(out, "jiuye_db_replica_lag_bytes{{replica=\"{}\"}} {}", r.url, (w - at).max(0));
+        }
+    }
+    let _ = writeln!(out, "# HELP jiuye_db_replica_reads_total Reads the replica answered for this process.");
+    let _ = writeln!(out, "# TYPE jiuye_db_replica_reads_total counter");
+    for r in replicas {
+        let _ = writeln!(out, "jiuye_db_replica_reads_total{{replica=\"{}\"}} {}", r.url, r.reads);
+    }
+    out
+}
+
 /// The federation: this node's outbox head, and per peer how far its feed has been read, the
 /// lag, envelopes applied and refused, and failures in a row.
 pub fn federation_text(head: i64, peers: &[jiuye_app::federation::PeerStatus]) -> String {

@@ -76,6 +76,8 @@ mod pickers;
 mod postings;
 #[path = "web_parts/read_log.rs"]
 mod read_log;
+#[path = "web_parts/replicas.rs"]
+mod replicas;
 #[path = "web_parts/safety.rs"]
 mod safety;
 #[path = "web_parts/sealed.rs"]
@@ -102,6 +104,11 @@ pub(crate) struct Fixture {
 }
 
 impl Fixture {
+    /// The PostgreSQL schema the fixture's tables are in (`public` on SQLite, which has none).
+    pub fn schema(&self) -> &str {
+        self.pg.as_ref().map_or("public", |(_, schema)| schema)
+    }
+
     pub async fn cleanup(self) {
         drop(self.app);
         drop(self.store);
@@ -158,8 +165,12 @@ pub(crate) async fn fixtures_with(tweak: fn(&mut jiuye_web::WebSettings)) -> Vec
     // engine is tested once per pass, not twice.
     if let Ok(url) = std::env::var("DATABASE_URL") {
         let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-        let pg: Store = Arc::new(PgStore::connect(&url, Some(&schema)).await.expect("postgres"));
+        // With a streaming replica of that server (the replica step), reads may go to it.
+        let replicas: Vec<String> = std::env::var("JIUYE_TEST_READ_DATABASE_URL").into_iter().collect();
+        let pg: Store =
+            Arc::new(PgStore::connect_with_replicas(&url, Some(&schema), &replicas).await.expect("postgres"));
         let (app, files, read_log, keys) = seeded(pg.clone(), &rd, tweak).await;
+        replicas::caught_up(&*pg).await;
         return vec![Fixture {
             name: "postgres",
             app,

@@ -44,7 +44,7 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
 }
 
 /// Prometheus text: request counts and latencies by route, database pool, the read log's
-/// entries (written, dropped, failed), the federation outbox and each peer's feed.
+/// entries (written, dropped, failed), the read replicas, the federation outbox and each peer's feed.
 #[utoipa::path(
     get,
     path = "/metrics",
@@ -55,6 +55,11 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     let up = state.store.ping().await.is_ok();
     let mut body = state.metrics.render(state.store.pool_stats(), state.store.backend().id(), up);
     body.push_str(&crate::metrics::read_log_text(state.read_log.counts()));
+    let replicas = state.store.replicas();
+    if !replicas.is_empty() {
+        let written = state.store.write_position().await.ok().flatten();
+        body.push_str(&crate::metrics::replicas_text(written, &replicas));
+    }
     if let Ok((_, head, peers)) = jiuye_app::federation::status(state.store.as_ref()).await {
         body.push_str(&crate::metrics::federation_text(head, &peers));
     }

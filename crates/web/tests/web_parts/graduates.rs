@@ -12,7 +12,7 @@ const HEADER: &str = "学号,姓名,性别,院系,专业代码,专业名称,学�
 
 /// Ten graduates of 北京大学 (which has no graduates in the test data), cohort 2022, with known
 /// destinations: 信息学院 4 placed of 6, 经济学院 2 of 4.
-fn roster() -> String {
+pub(crate) fn roster() -> String {
     let rows = [
         "2018001,赵一,男,信息学院,080901,计算机科学与技术,本科,110108,2022,11,北京某科技有限公司,91350100M000100Y43,110108,39,34",
         "2018002,钱二,女,信息学院,080901,计算机科学与技术,本科,110108,2022,10,北京某研究所,,110105,20,38",
@@ -28,7 +28,14 @@ fn roster() -> String {
     format!("{HEADER}\n{}\n", rows.join("\n"))
 }
 
-async fn upload(app: &Router, token: &str, university: &str, name: &str, body: Vec<u8>, dry_run: bool) -> Reply {
+pub(crate) async fn upload(
+    app: &Router,
+    token: &str,
+    university: &str,
+    name: &str,
+    body: Vec<u8>,
+    dry_run: bool,
+) -> Reply {
     let uri =
         format!("/api/v1/imports/graduates?university={university}&cohort=2022&filename={name}&dry_run={dry_run}");
     let req = Request::builder()
@@ -41,7 +48,7 @@ async fn upload(app: &Router, token: &str, university: &str, name: &str, body: V
     send(app, req).await
 }
 
-async fn stats(app: &Router, token: &str, org: &str) -> Value {
+pub(crate) async fn stats(app: &Router, token: &str, org: &str) -> Value {
     let r =
         call(app, Method::GET, &format!("/api/v1/stats/placement?org={org}&cohort=2022"), None, &Auth::Bearer(token))
             .await;
