@@ -17,6 +17,7 @@ mod archive;
 mod backup;
 mod bench;
 mod bench_fair;
+mod bench_federation;
 mod bench_match;
 mod bench_reads;
 mod bench_search;
@@ -152,6 +153,10 @@ enum BenchCommand {
     /// against exhaustive scoring of every posting, the online path's latency, memory, and a
     /// projection for the largest province.
     Match(bench_match::Args),
+    /// 部省校互联互通 at scale: a university node shares generated postings with its province
+    /// node over the federation feed on loopback (signed, verified, kept), timed, against
+    /// `pg_dump | psql` of the same rows in the same run; PostgreSQL databases of their own.
+    Federation(bench_federation::Args),
 }
 
 #[derive(Args, Debug)]
@@ -716,6 +721,7 @@ fn main() -> ExitCode {
             Command::Bench(BenchCommand::Search(a)) => bench_search::run(a, file).await.map(|()| true),
             Command::Bench(BenchCommand::Reads(a)) => bench_reads::run(a, file).await.map(|()| true),
             Command::Bench(BenchCommand::Fair(a)) => bench_fair::run(a, file).await.map(|()| true),
+            Command::Bench(BenchCommand::Federation(a)) => bench_federation::run(a, file).await.map(|()| true),
             Command::Bench(BenchCommand::Match(a)) => tokio::task::spawn_blocking(move || bench_match::run(a))
                 .await
                 .map_err(|e| e.to_string())

@@ -76,6 +76,11 @@ pub trait ReceivedStore: Send + Sync {
     /// kept record also gets a row in this node's outbox (in the same transaction), so that it
     /// is relayed to this node's peers.
     async fn put_received(&self, r: &ReceivedRecord) -> Result<bool>;
+    /// As [`ReceivedStore::put_received`] for each of `rs` in order, in one transaction; which
+    /// were kept.
+    async fn put_received_all(&self, rs: &[ReceivedRecord]) -> Result<Vec<bool>>;
+    /// The versions held of the records among `ids`.
+    async fn received_versions(&self, ids: &[Uuid]) -> Result<std::collections::HashMap<Uuid, i64>>;
     /// The records among `ids` (at most 500) held here.
     async fn received_by_ids(&self, ids: &[Uuid]) -> Result<Vec<ReceivedRecord>>;
     /// Received postings (not tombstoned) after `after` in record order, at most `limit`.
@@ -163,7 +168,14 @@ macro_rules! received_impl {
                 }
 
                 async fn put_received(&self, r: &ReceivedRecord) -> Result<bool> {
-                    let sql = sqlx::AssertSqlSafe(format!(
+                    Ok(self.put_received_all(std::slice::from_ref(r)).await?.first().copied().unwrap_or(false))
+                }
+
+                async fn put_received_all(&self, rs: &[ReceivedRecord]) -> Result<Vec<bool>> {
+                    if rs.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let sql = format!(
                         "INSERT INTO federation_records ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
                          ON CONFLICT (record) DO UPDATE SET kind = excluded.kind, origin = excluded.origin, \
                          via = excluded.via, seq = excluded.seq, version = excluded.version, \
@@ -171,30 +183,50 @@ macro_rules! received_impl {
                          subject = excluded.subject, cohort = excluded.cohort, \
                          envelope = excluded.envelope, received_at = excluded.received_at \
                          WHERE federation_records.version < excluded.version"
-                    ));
+                    );
                     let mut tx = self.pool.begin().await?;
-                    let done = sqlx::query(sql)
-                        .bind(r.record)
-                        .bind(&r.kind)
-                        .bind(&r.origin)
-                        .bind(&r.via)
-                        .bind(r.seq)
-                        .bind(r.version)
-                        .bind(&r.credit_code)
-                        .bind(r.blacklisted)
-                        .bind(&r.subject)
-                        .bind(r.cohort)
-                        .bind(&r.envelope)
-                        .bind(r.received_at)
-                        .execute(&mut *tx)
-                        .await?;
-                    let kept = done.rows_affected() == 1;
-                    if kept {
-                        // Relayed to this node's own peers, unchanged, in the same transaction.
-                        crate::outbox::append!(self, &mut *tx, r.kind.as_str(), r.record, Some(r.version));
+                    let mut kept = Vec::with_capacity(rs.len());
+                    for r in rs {
+                        let done = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                            .bind(r.record)
+                            .bind(&r.kind)
+                            .bind(&r.origin)
+                            .bind(&r.via)
+                            .bind(r.seq)
+                            .bind(r.version)
+                            .bind(&r.credit_code)
+                            .bind(r.blacklisted)
+                            .bind(&r.subject)
+                            .bind(r.cohort)
+                            .bind(&r.envelope)
+                            .bind(r.received_at)
+                            .execute(&mut *tx)
+                            .await?;
+                        let this = done.rows_affected() == 1;
+                        if this {
+                            // Relayed to this node's own peers, unchanged, in the same transaction.
+                            crate::outbox::append!(self, &mut *tx, r.kind.as_str(), r.record, Some(r.version));
+                        }
+                        kept.push(this);
                     }
                     tx.commit().await?;
                     Ok(kept)
+                }
+
+                async fn received_versions(&self, ids: &[Uuid]) -> Result<std::collections::HashMap<Uuid, i64>> {
+                    let mut out = std::collections::HashMap::with_capacity(ids.len());
+                    for chunk in ids.chunks(500) {
+                        let mut qb = QueryBuilder::<$db>::new("SELECT record, version FROM federation_records WHERE record IN (");
+                        let mut sep = qb.separated(", ");
+                        for id in chunk {
+                            sep.push_bind(*id);
+                        }
+                        qb.push(")");
+                        for row in qb.build().fetch_all(&self.pool).await? {
+                            out.insert(row.try_get("record")?, row.try_get("version")?);
+                        }
+                    }
+                    Ok(out)
                 }
 
                 async fn received_by_ids(&self, ids: &[Uuid]) -> Result<Vec<ReceivedRecord>> {

@@ -41,6 +41,8 @@ pub struct Pulled {
     pub applied: u64,
     pub already_held: u64,
     pub refused: u64,
+    /// Bytes of feed pages read.
+    pub bytes: u64,
     /// The cursor after the pull, and the peer's head as last seen.
     pub after: i64,
     pub head: i64,
@@ -185,6 +187,7 @@ async fn pages(
         }
         let page = FeedPage::read(&body)?;
         out.pages += 1;
+        out.bytes += body.len() as u64;
         let now = Utc::now();
         let (applied, refused) = (out.applied, out.refused);
         let batch = receive::receive_all(store, &node.org_code, peer, page.items, now).await?;

@@ -114,24 +114,8 @@ pub async fn receive(
         // Kinds this node does not keep yet are acknowledged and dropped.
         return Ok((Outcome::AlreadyHeld, Vec::new()));
     }
-    let code = credit_code(e);
-    let blacklisted = e.kind == Kind::Blacklist && e.body.get("blacklisted").and_then(Value::as_bool) == Some(true);
-    let envelope = serde_json::to_string(e)
-        .map_err(|x| Error::new(crate::ErrorKind::Internal, crate::ErrorCode::InternalError, x.to_string()))?;
-    let rec = ReceivedRecord {
-        record: e.record,
-        kind: e.kind.id().to_owned(),
-        origin: e.origin.clone(),
-        via: via.record.org_code.clone(),
-        seq: e.seq,
-        version: e.version,
-        credit_code: code.clone(),
-        blacklisted,
-        subject: figures.as_ref().map(|f| f.path.clone()),
-        cohort: figures.as_ref().map(|f| f.cohort),
-        envelope,
-        received_at: now,
-    };
+    let rec = record_of(e, via, figures.as_ref(), now)?;
+    let code = rec.credit_code.clone();
     if !store.put_received(&rec).await? {
         return Ok((Outcome::AlreadyHeld, Vec::new()));
     }
@@ -149,6 +133,26 @@ pub async fn receive(
     Ok((Outcome::Applied, touched))
 }
 
+/// The row an applied envelope is kept as.
+fn record_of(e: &Envelope, via: &Peer, figures: Option<&Figures>, now: DateTime<Utc>) -> Result<ReceivedRecord, Error> {
+    let envelope = serde_json::to_string(e)
+        .map_err(|x| Error::new(crate::ErrorKind::Internal, crate::ErrorCode::InternalError, x.to_string()))?;
+    Ok(ReceivedRecord {
+        record: e.record,
+        kind: e.kind.id().to_owned(),
+        origin: e.origin.clone(),
+        via: via.record.org_code.clone(),
+        seq: e.seq,
+        version: e.version,
+        credit_code: credit_code(e),
+        blacklisted: e.kind == Kind::Blacklist && e.body.get("blacklisted").and_then(Value::as_bool) == Some(true),
+        subject: figures.map(|f| f.path.clone()),
+        cohort: figures.map(|f| f.cohort),
+        envelope,
+        received_at: now,
+    })
+}
+
 /// What a batch of envelopes came to.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Batch {
@@ -157,6 +161,16 @@ pub struct Batch {
     pub refused: u64,
     /// Records whose search entries may have changed.
     pub touched: Vec<Uuid>,
+}
+
+impl Batch {
+    fn count(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Applied => self.applied += 1,
+            Outcome::AlreadyHeld => self.already_held += 1,
+            Outcome::Refused(_) => self.refused += 1,
+        }
+    }
 }
 
 /// Judges and keeps each of `items` (envelopes as JSON) that came from `via`, in order; an item
@@ -168,23 +182,63 @@ pub async fn receive_all(
     items: Vec<Value>,
     now: DateTime<Utc>,
 ) -> Result<Batch, Error> {
+    let envelopes: Vec<Option<Envelope>> = items.into_iter().map(|i| serde_json::from_value(i).ok()).collect();
+    // Postings and tombstones signed by the sending peer itself are judged against the versions
+    // held before the batch and kept together, in one transaction; anything else (relayed from
+    // further away, blacklists, keys, figures) one by one, once what came before it is kept.
+    let together = |e: &Envelope| {
+        e.origin == via.record.org_code && e.origin != own_org && matches!(e.kind, Kind::Posting | Kind::Tombstone)
+    };
+    let ids: Vec<Uuid> = envelopes.iter().flatten().filter(|e| together(e)).map(|e| e.record).collect();
+    let held = store.received_versions(&ids).await?;
     let mut out = Batch::default();
-    for item in items {
-        let outcome = match serde_json::from_value::<Envelope>(item) {
-            Ok(e) => {
-                let (o, touched) = receive(store, own_org, via, &e, now).await?;
-                out.touched.extend(touched);
-                o
-            }
-            Err(_) => Outcome::Refused(Refusal::Malformed),
+    let mut pending = Vec::new();
+    for e in envelopes {
+        let Some(e) = e else {
+            out.refused += 1;
+            continue;
         };
-        match outcome {
-            Outcome::Applied => out.applied += 1,
-            Outcome::AlreadyHeld => out.already_held += 1,
-            Outcome::Refused(_) => out.refused += 1,
+        if !together(&e) {
+            keep(store, &mut pending, &mut out).await?;
+            let (outcome, touched) = receive(store, own_org, via, &e, now).await?;
+            out.count(outcome);
+            out.touched.extend(touched);
+            continue;
+        }
+        let judgement = Judgement {
+            known_key: Some(via.record.public_key.as_str()),
+            may_send: &via.receive,
+            held_version: held.get(&e.record).copied(),
+        };
+        match judgement.judge(&e, jiuye_security::signing::verify) {
+            Verdict::Refuse(r) => {
+                tracing::warn!(peer = %via.record.org_code, origin = %e.origin, seq = e.seq, record = %e.record,
+                    refusal = r.id(), "federation envelope refused");
+                out.count(Outcome::Refused(r));
+            }
+            Verdict::AlreadyHeld => out.count(Outcome::AlreadyHeld),
+            Verdict::Apply => pending.push(record_of(&e, via, None, now)?),
         }
     }
+    keep(store, &mut pending, &mut out).await?;
     Ok(out)
+}
+
+/// Keeps the `pending` records in one transaction and counts them.
+async fn keep(store: &dyn Repository, pending: &mut Vec<ReceivedRecord>, out: &mut Batch) -> Result<(), Error> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let kept = store.put_received_all(pending).await?;
+    for (rec, kept) in pending.drain(..).zip(kept) {
+        if kept {
+            out.count(Outcome::Applied);
+            out.touched.push(rec.record);
+        } else {
+            out.count(Outcome::AlreadyHeld);
+        }
+    }
+    Ok(())
 }
 
 /// A posting received from another node, as a row, if this node holds it (not tombstoned) and

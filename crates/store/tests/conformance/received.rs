@@ -49,6 +49,21 @@ async fn received_records_keep_the_newest_version_and_cursors_one_holder() {
         let held = s.received_by_ids(&[job, Uuid::new_v4()]).await.unwrap();
         assert_eq!((held.len(), held[0].kind.as_str(), held[0].version), (1, "tombstone", 3), "{n}");
 
+        // A page kept in one transaction: in order, older versions not kept, each with an outbox row.
+        let (a, c) = (Uuid::new_v4(), Uuid::new_v4());
+        let head = s.outbox_head().await.unwrap();
+        let page = [
+            record(a, "posting", 1, "91510100MA61234567", false),
+            record(a, "posting", 2, "91510100MA61234567", false),
+            record(a, "posting", 1, "91510100MA61234567", false),
+            record(c, "posting", 5, "91510100MA61234567", false),
+        ];
+        assert_eq!(s.put_received_all(&page).await.unwrap(), [true, true, false, true], "{n}");
+        assert_eq!(s.outbox_head().await.unwrap(), head + 3, "{n}");
+        let versions = s.received_versions(&[a, c, Uuid::new_v4()]).await.unwrap();
+        assert_eq!((versions.len(), versions[&a], versions[&c]), (2, 2, 5), "{n}");
+        assert!(s.put_received_all(&[]).await.unwrap().is_empty(), "{n}");
+
         // Blacklisted elsewhere until the origin lifts it.
         let employer = Uuid::new_v4();
         assert!(s.put_received(&record(employer, "blacklist", 7, "91510100MA6BADBAD1", true)).await.unwrap());
