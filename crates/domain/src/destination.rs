@@ -100,6 +100,15 @@ pub enum Component {
 }
 
 impl Component {
+    /// Every component, in the order they are shown and sent.
+    pub const ALL: [Component; 5] = [
+        Component::Employed,
+        Component::SelfEmployed,
+        Component::Freelance,
+        Component::FurtherStudy,
+        Component::NotPlaced,
+    ];
+
     pub const PLACED: [Component; 4] =
         [Component::Employed, Component::SelfEmployed, Component::Freelance, Component::FurtherStudy];
     pub fn id(self) -> &'static str {
@@ -162,6 +171,12 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// How many are in each component, every component in [`Component::ALL`] order (0 where
+    /// none).
+    pub fn component_counts(&self) -> [(Component, i64); 5] {
+        Component::ALL.map(|c| (c, *self.by_component.get(&c).unwrap_or(&0)))
+    }
+
     /// Adds `n` graduates whose counted destination is `code` (`None`: nothing counted yet).
     pub fn add(&mut self, code: Option<&str>, n: i64) {
         self.graduates += n;

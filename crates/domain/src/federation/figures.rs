@@ -16,10 +16,6 @@ use crate::destination::{Component, Tally};
 /// The schema type an aggregate body carries.
 pub const PLACEMENT_TYPE: &str = "PlacementAggregate";
 
-/// The components in the order they are shown and sent.
-pub const COMPONENTS: [Component; 5] =
-    [Component::Employed, Component::SelfEmployed, Component::Freelance, Component::FurtherStudy, Component::NotPlaced];
-
 /// One organisation's placement counts for a cohort.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Figures {
@@ -43,7 +39,7 @@ impl Figures {
     /// counts have the same `counts`).
     pub fn counts(&self) -> Value {
         let by_component: BTreeMap<&str, i64> =
-            COMPONENTS.iter().map(|c| (c.id(), *self.tally.by_component.get(c).unwrap_or(&0))).collect();
+            self.tally.component_counts().iter().map(|(c, n)| (c.id(), *n)).collect();
         json!({
             "@type": PLACEMENT_TYPE,
             "org": self.org,
@@ -97,7 +93,7 @@ impl Figures {
             return None;
         }
         for (id, n) in body.get("byComponent")?.as_object()? {
-            let c = COMPONENTS.iter().find(|c| c.id() == id)?;
+            let c = Component::ALL.iter().find(|c| c.id() == id)?;
             if *tally.by_component.get(c).unwrap_or(&0) != count(n)? {
                 return None;
             }

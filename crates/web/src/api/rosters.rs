@@ -292,16 +292,7 @@ pub(crate) fn stats_dto(placement: &Computed, cohort: i32) -> PlacementStats {
         placed: placement.tally.placed,
         rate: round4(placement.tally.rate()),
         by_code: placement.tally.by_code.clone(),
-        by_component: [
-            Component::Employed,
-            Component::SelfEmployed,
-            Component::Freelance,
-            Component::FurtherStudy,
-            Component::NotPlaced,
-        ]
-        .iter()
-        .map(|c| (c.id().to_owned(), *placement.tally.by_component.get(c).unwrap_or(&0)))
-        .collect(),
+        by_component: placement.tally.component_counts().iter().map(|(c, n)| (c.id().to_owned(), *n)).collect(),
         children: placement
             .children
             .iter()

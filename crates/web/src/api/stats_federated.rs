@@ -7,7 +7,6 @@ use axum::Json;
 use axum::extract::State;
 use jiuye_app::statistics::federated::Federated;
 use jiuye_domain::destination::Tally;
-use jiuye_domain::federation::figures::COMPONENTS;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -37,10 +36,7 @@ impl From<&Tally> for Counts {
             graduates: t.graduates,
             placed: t.placed,
             by_code: t.by_code.clone(),
-            by_component: COMPONENTS
-                .iter()
-                .map(|c| (c.id().to_owned(), *t.by_component.get(c).unwrap_or(&0)))
-                .collect(),
+            by_component: t.component_counts().iter().map(|(c, n)| (c.id().to_owned(), *n)).collect(),
         }
     }
 }

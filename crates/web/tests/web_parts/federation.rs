@@ -178,6 +178,21 @@ pub(crate) struct Peered {
     pub u_key: String,
 }
 
+/// Blacklists the employer with `credit_code` at `f`, as the ministry's administrator (a
+/// confirmed scam).
+pub(crate) async fn blacklist(f: &super::Fixture, credit_code: &str) {
+    let ministry = token_for(f, "demo_ministry").await;
+    let r = call(
+        &f.app,
+        Method::POST,
+        &format!("/api/v1/employers/{credit_code}/verification"),
+        Some(json!({"state": "blacklisted", "reason": "冒充招聘收取培训费，已查实"})),
+        &Auth::Bearer(&ministry),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
 pub(crate) async fn peered() -> Peered {
     let university = fixtures().await.into_iter().next().expect("fixture");
     let province = super::fixtures_with(|s| s.federation_pull = Some(std::time::Duration::from_millis(200)))
@@ -289,16 +304,7 @@ async fn university_province_and_nation_share_postings_withdrawals_and_blacklist
     let own =
         approved(&province, &p_hr, &p_reviewer, posting("province", Some("510000"), "负责省内数据治理，五险一金。"))
             .await;
-    let ministry = token_for(&university, "demo_ministry").await;
-    let r = call(
-        &university.app,
-        Method::POST,
-        &format!("/api/v1/employers/{credit_code}/verification"),
-        Some(json!({"state": "blacklisted", "reason": "冒充招聘收取培训费，已查实"})),
-        &Auth::Bearer(&ministry),
-    )
-    .await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    blacklist(&university, &credit_code).await;
     until_found(&province, &reader, words, 0).await;
     let held = p.blacklisted_elsewhere().await.unwrap();
     assert_eq!(held, std::slice::from_ref(&credit_code));

@@ -9,7 +9,7 @@ use axum::http::Method;
 use jiuye_domain::RefData;
 use serde_json::json;
 
-use super::federation::until_found;
+use super::federation::{blacklist, until_found};
 use super::identity::{Auth, call, token_for};
 use super::postings::{approved, posting, verified_employer};
 use super::{Fixture, fixtures};
@@ -59,16 +59,7 @@ async fn a_second_process_on_the_same_database_finds_what_the_first_wrote() {
     body["title"] = json!(words);
     approved(&one, &hr, &reviewer, body).await;
     until_found(&two, &reader, words, 1).await;
-    let ministry = token_for(&one, "demo_ministry").await;
-    let r = call(
-        &one.app,
-        Method::POST,
-        &format!("/api/v1/employers/{credit_code}/verification"),
-        Some(json!({"state": "blacklisted", "reason": "冒充招聘收取培训费，已查实"})),
-        &Auth::Bearer(&ministry),
-    )
-    .await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    blacklist(&one, &credit_code).await;
     until_found(&two, &reader, words, 0).await;
     drop(two);
     one.cleanup().await;
