@@ -113,7 +113,9 @@ impl Replicas {
                 .collect(),
             next: AtomicUsize::new(0),
         });
-        tokio::spawn(poll(Arc::downgrade(&replicas)));
+        if !replicas.is_empty() {
+            tokio::spawn(poll(Arc::downgrade(&replicas)));
+        }
         replicas
     }
 

@@ -169,6 +169,19 @@ pub(super) fn settle(cursor: &mut Cursor, result: &Result<(), Error>, what: &str
     }
 }
 
+/// One feed page after `after`: its body's length and the page.
+async fn fetch(node: &FederationNode, key: &NodeKey, peer: &Peer, after: i64) -> Result<(u64, FeedPage), Error> {
+    let path = format!("/federation/v1/feed?after={after}&limit={PAGE}");
+    let (status, body) = signed_request(node, key, &peer.record.base_url, "GET", &path, Bytes::new()).await?;
+    if status != 200 {
+        let head: String = String::from_utf8_lossy(&body).chars().take(300).collect();
+        return Err(failed(format!("{}{path}: HTTP {status} {head}", peer.record.base_url)));
+    }
+    Ok((body.len() as u64, FeedPage::read(&body)?))
+}
+
+/// Reads and keeps pages until caught up; the next page is fetched while this one is kept (the
+/// cursor still moves only after a page is kept).
 async fn pages(
     store: &dyn Repository,
     node: &FederationNode,
@@ -178,19 +191,24 @@ async fn pages(
     out: &mut Pulled,
     max_pages: u64,
 ) -> Result<(), Error> {
-    while out.pages < max_pages {
-        let path = format!("/federation/v1/feed?after={}&limit={PAGE}", cursor.after_seq);
-        let (status, body) = signed_request(node, key, &peer.record.base_url, "GET", &path, Bytes::new()).await?;
-        if status != 200 {
-            let head: String = String::from_utf8_lossy(&body).chars().take(300).collect();
-            return Err(failed(format!("{}{path}: HTTP {status} {head}", peer.record.base_url)));
-        }
-        let page = FeedPage::read(&body)?;
+    let mut next: Option<Result<(u64, FeedPage), Error>> = Some(fetch(node, key, peer, cursor.after_seq).await);
+    while let Some(fetched) = next.take() {
+        let (bytes, page) = fetched?;
         out.pages += 1;
-        out.bytes += body.len() as u64;
+        out.bytes += bytes;
+        let moved = page.next > cursor.after_seq;
+        let more_pages = moved && page.next < page.head && out.pages < max_pages;
         let now = Utc::now();
+        let keeping = receive::receive_all(store, &node.org_code, peer, page.items, now);
+        let batch = if more_pages {
+            let (batch, fetched) = tokio::join!(keeping, fetch(node, key, peer, page.next));
+            // A failed fetch of the next page is reported after this page is counted and kept.
+            next = Some(fetched);
+            batch?
+        } else {
+            keeping.await?
+        };
         let (applied, refused) = (out.applied, out.refused);
-        let batch = receive::receive_all(store, &node.org_code, peer, page.items, now).await?;
         out.applied += batch.applied;
         out.already_held += batch.already_held;
         out.refused += batch.refused;
@@ -198,15 +216,11 @@ async fn pages(
         let more = |now: u64, before: u64| i64::try_from(now - before).unwrap_or(i64::MAX);
         cursor.applied = cursor.applied.saturating_add(more(out.applied, applied));
         cursor.refused = cursor.refused.saturating_add(more(out.refused, refused));
-        let moved = page.next > cursor.after_seq;
         cursor.after_seq = cursor.after_seq.max(page.next);
         cursor.head_seq = page.head;
         out.after = cursor.after_seq;
         out.head = page.head;
         store.put_cursor(Line::Read, cursor).await?;
-        if !moved || cursor.after_seq >= page.head {
-            break;
-        }
     }
     Ok(())
 }
