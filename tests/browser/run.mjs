@@ -51,6 +51,7 @@ const PAGES = [
   ['/users', 'demo_career'],
   ['/users?org=4151010610-01', 'demo_province'],
   ['/audit', 'demo_career'],
+  ['/federation', 'demo_career'],
   ['/account', 'demo_graduate'],
   ['/me/destination', 'demo_graduate'],
   ['/stats?org=4151010610&cohort=2022', 'demo_career'],

@@ -6,6 +6,7 @@
 //! audit log. The node's signing key lives in the key ring, never in the database.
 
 pub mod feed;
+pub mod peers;
 pub mod pull;
 pub mod push;
 pub mod receive;
@@ -81,8 +82,17 @@ pub async fn node(store: &dyn Repository) -> Result<Option<FederationNode>, Erro
 }
 
 /// Registers a peer, or replaces the one with the same organisation code; true when it is new.
-/// A node cannot be its own peer.
+/// A node cannot be its own peer. Done from the server's shell, `by` a named operator; people
+/// use [`peers::register`].
 pub async fn add_peer(store: &dyn Repository, spec: &PeerSpec, by: &str) -> Result<bool, Error> {
+    let (new, detail) = keep_peer(store, spec).await?;
+    audit(store, by, "federation_peer_add", spec.org.as_str(), detail).await?;
+    Ok(new)
+}
+
+/// Keeps a peer (and, for a child, vouches for its key); whether it is new, and what the audit
+/// log says of it.
+async fn keep_peer(store: &dyn Repository, spec: &PeerSpec) -> Result<(bool, String), Error> {
     if store.federation_node().await?.is_some_and(|n| n.org_code == spec.org.as_str()) {
         return Err(Error::bad_input(ErrorCode::InvalidPeer, "不能把本节点登记为自己的互联节点"));
     }
@@ -112,17 +122,23 @@ pub async fn add_peer(store: &dyn Repository, spec: &PeerSpec, by: &str) -> Resu
         record.send,
         record.public_key
     );
-    audit(store, by, "federation_peer_add", &record.org_code, detail).await?;
-    Ok(new)
+    Ok((new, detail))
 }
 
-/// Removes a peer (`peer_not_found` when there is none).
+/// Removes a peer (`peer_not_found` when there is none), as done `by` a named operator from the
+/// server's shell.
 pub async fn remove_peer(store: &dyn Repository, org: &str, by: &str) -> Result<(), Error> {
+    let org = drop_peer(store, org).await?;
+    audit(store, by, "federation_peer_remove", &org, format!("删除互联节点 {org}")).await
+}
+
+/// Removes a peer without writing the audit log; its code as trimmed.
+async fn drop_peer(store: &dyn Repository, org: &str) -> Result<String, Error> {
     let org = org.trim();
     if !store.remove_peer(org).await? {
         return Err(Error::not_found(ErrorCode::PeerNotFound, format!("没有编码为 {org} 的互联节点")));
     }
-    audit(store, by, "federation_peer_remove", org, format!("删除互联节点 {org}")).await
+    Ok(org.to_owned())
 }
 
 /// Every peer, by organisation code.

@@ -282,6 +282,9 @@ pub enum Action {
     /// See matching coverage (how many graduates have enough current matches, hardship first)
     /// and refresh the matches of the graduates inside one's subtree.
     PushMatches,
+    /// Register and remove the peers this node federates with (互联节点): the administrators of
+    /// the node's own organisation.
+    ManageFederation,
 }
 
 impl Action {
@@ -295,7 +298,9 @@ impl Action {
                 Role::UniversityLeader,
                 Role::CollegeLeader,
             ],
-            Action::ManageUsers => &[Role::MinistryAdmin, Role::ProvinceAdmin, Role::CareerStaff],
+            Action::ManageUsers | Action::ManageFederation => {
+                &[Role::MinistryAdmin, Role::ProvinceAdmin, Role::CareerStaff]
+            }
             Action::Grant(r) => r.granted_by(),
             Action::ViewAudit => &[Role::MinistryAdmin, Role::ProvinceAdmin, Role::CareerStaff, Role::UniversityLeader],
             Action::ViewReadLog => &[Role::MinistryAdmin, Role::ProvinceAdmin, Role::CareerStaff],
@@ -1082,6 +1087,7 @@ mod tests {
             Action::SeekJobs,
             Action::InviteGraduates,
             Action::PushMatches,
+            Action::ManageFederation,
         ];
         out.extend(Role::ALL.into_iter().map(Action::Grant));
         out

@@ -12,6 +12,7 @@ pub mod destinations;
 pub mod employers;
 pub mod events;
 pub mod federation;
+pub mod federation_peers;
 pub mod federation_pull;
 pub mod federation_report;
 pub mod followup;
@@ -63,7 +64,7 @@ use crate::api::reference::{
         (name = "followup", description = "Counselor follow-up: contacts with each graduate, alerts"),
         (name = "safety", description = "Job-seeking safety: screening rules, rights reports, safety education"),
         (name = "operations", description = "Health and metrics"),
-        (name = "federation", description = "部省校互联互通: the signed protocol between university, province and nation nodes (called by peer nodes)"),
+        (name = "federation", description = "部省校互联互通: the signed protocol between university, province and nation nodes (`/federation/v1`, called by peer nodes), and the node's peers as its administrators register them (`/api/v1/federation`)"),
     )
 )]
 struct ApiDoc;
@@ -106,5 +107,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::api::matching::router())
         .merge(crate::api::occupations::router())
         .merge(crate::api::federation::router())
+        .merge(crate::api::federation_peers::router())
         .merge(crate::api::stats_federated::router())
 }

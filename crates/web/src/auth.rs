@@ -7,7 +7,7 @@
 //! echoed in errors, and stored only hashed or sealed.
 
 mod callers;
-mod fresh;
+mod read_routing;
 
 pub use callers::CallerCache;
 
@@ -527,7 +527,7 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
         .into_response();
         return audit_after(&state, &method, route.as_deref().unwrap_or(&path), caller, ip, res).await;
     }
-    let res = fresh::run(&method, next, req).await;
+    let res = read_routing::run(&method, next, req).await;
     if is_unsafe(&method) {
         // Whatever it changed (a password, a token, a role, a hidden employer) is read again.
         state.auth.callers.forget_all();

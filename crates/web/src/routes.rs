@@ -51,6 +51,8 @@ pub fn pages() -> (Router<AppState>, Vec<&'static str>) {
         .route("/audit", get(pages::accounts::audit::audit))
         .route("/read-log", get(pages::read_log::read_log_page))
         .route("/federation", get(pages::federation::federation_page))
+        .route("/federation/peers", post(pages::federation::peer_add_submit))
+        .route("/federation/peers/{org}/remove", post(pages::federation::peer_remove_submit))
         .route("/safety", get(pages::safety::safety_page))
         .route("/safety/rules/reload", post(pages::safety::reload_submit))
         .route("/safety/quiz", get(pages::safety::quiz_page).post(pages::safety::quiz_submit))
