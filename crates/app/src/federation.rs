@@ -7,6 +7,7 @@
 
 pub mod feed;
 pub mod peers;
+pub mod progress;
 pub mod pull;
 pub mod push;
 pub mod receive;

@@ -24,8 +24,9 @@ pub(crate) enum FederationCommand {
     /// Show each peer: how far its feed has been read, the lag, the last error and the next
     /// attempt.
     Status(DataArgs),
-    /// Report this node's placement figures to the nodes above it now: the counts of the
-    /// universities whose rosters it holds, by cohort, where they changed since last reported.
+    /// Report this node's figures to the nodes above it now: the placement counts of the
+    /// universities whose rosters it holds, by cohort, and their progress in each loaded visit
+    /// campaign, where they changed since last reported.
     Report(DataArgs),
 }
 
@@ -174,6 +175,11 @@ pub(crate) async fn run(c: FederationCommand, file: FileConfig) -> Result<(), St
             let (store, _) = open(&data).await?;
             let c = jiuye_app::federation::report::check(&*store, chrono::Utc::now()).await.map_err(shown)?;
             println!("已核对 {} 组统计数（高校 × 届别），其中 {} 组有变化，已放入发件箱上报。", c.figures, c.sent);
+            let p = jiuye_app::federation::progress::check(&*store, chrono::Utc::now()).await.map_err(shown)?;
+            println!(
+                "已核对 {} 组访企拓岗进度（高校 × 活动），其中 {} 组有变化，已放入发件箱上报。",
+                p.figures, p.sent
+            );
         }
         FederationCommand::Peer(PeerCommand::List(d)) => {
             let data = data_config(&d, &file);

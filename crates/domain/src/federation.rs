@@ -10,6 +10,7 @@
 pub mod canonical;
 pub mod envelope;
 pub mod figures;
+pub mod progress;
 
 pub use envelope::{Envelope, Judgement, Kind, PROTOCOL, Refusal, Verdict};
 

@@ -42,6 +42,8 @@ mod federation;
 mod federation_figures;
 #[path = "web_parts/federation_peers.rs"]
 mod federation_peers;
+#[path = "web_parts/federation_progress.rs"]
+mod federation_progress;
 #[path = "web_parts/federation_push.rs"]
 mod federation_push;
 #[path = "web_parts/followup.rs"]

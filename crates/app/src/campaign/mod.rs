@@ -36,7 +36,7 @@ pub(crate) fn refused(code: ErrorCode, message: impl Into<String>) -> Error {
 
 /// The stored policies that still parse, newest first; one that no longer parses is logged and
 /// left out.
-async fn stored(store: &dyn Repository) -> Result<Vec<Loaded>, Error> {
+pub(crate) async fn stored(store: &dyn Repository) -> Result<Vec<Loaded>, Error> {
     let mut out = Vec::new();
     for (id, _, policy, loaded_at) in store.campaigns().await? {
         match Campaign::parse(&policy) {

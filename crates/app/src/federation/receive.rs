@@ -11,6 +11,7 @@ use jiuye_domain::RefData;
 use jiuye_domain::employer::Verification;
 use jiuye_domain::federation::envelope::{Envelope, Judgement, Kind, Refusal, Verdict};
 use jiuye_domain::federation::figures::Figures;
+use jiuye_domain::federation::progress::CampaignFigures;
 use jiuye_domain::posting::PostingStatus;
 use jiuye_domain::{OrgCode, OrgKind};
 use jiuye_store::Repository;
@@ -98,10 +99,11 @@ pub async fn receive(
         Verdict::AlreadyHeld => return Ok((Outcome::AlreadyHeld, Vec::new())),
         Verdict::Apply => {}
     }
-    // Figures count an organisation in the origin's own subtree and add up.
-    let figures = match e.kind {
-        Kind::Aggregate => match Figures::from_body(&e.body) {
-            Some((f, _)) if f.path.split('/').any(|c| c == e.origin) => Some(f),
+    // Figures (placement counts or campaign progress) count an organisation in the origin's own
+    // subtree and add up; they are filed under its path and a cohort.
+    let filed = match e.kind {
+        Kind::Aggregate => match filed_as(&e.body) {
+            Some((path, cohort)) if path.split('/').any(|c| c == e.origin) => Some((path, cohort)),
             _ => {
                 tracing::warn!(peer = %via.record.org_code, origin = %e.origin, record = %e.record,
                     "federation figures refused: inconsistent counts or outside the origin");
@@ -114,7 +116,7 @@ pub async fn receive(
         // Kinds this node does not keep yet are acknowledged and dropped.
         return Ok((Outcome::AlreadyHeld, Vec::new()));
     }
-    let rec = record_of(e, via, figures.as_ref(), now)?;
+    let rec = record_of(e, via, filed, now)?;
     let code = rec.credit_code.clone();
     if !store.put_received(&rec).await? {
         return Ok((Outcome::AlreadyHeld, Vec::new()));
@@ -133,8 +135,22 @@ pub async fn receive(
     Ok((Outcome::Applied, touched))
 }
 
+/// Where a consistent aggregate body is filed: the path of the organisation it counts and its
+/// cohort (`None` for any other body).
+fn filed_as(body: &Value) -> Option<(String, i32)> {
+    match Figures::from_body(body) {
+        Some((f, _)) => Some((f.path, f.cohort)),
+        None => CampaignFigures::from_body(body).map(|(f, _)| (f.path, f.cohort)),
+    }
+}
+
 /// The row an applied envelope is kept as.
-fn record_of(e: &Envelope, via: &Peer, figures: Option<&Figures>, now: DateTime<Utc>) -> Result<ReceivedRecord, Error> {
+fn record_of(
+    e: &Envelope,
+    via: &Peer,
+    filed: Option<(String, i32)>,
+    now: DateTime<Utc>,
+) -> Result<ReceivedRecord, Error> {
     let envelope = serde_json::to_string(e)
         .map_err(|x| Error::new(crate::ErrorKind::Internal, crate::ErrorCode::InternalError, x.to_string()))?;
     Ok(ReceivedRecord {
@@ -146,8 +162,8 @@ fn record_of(e: &Envelope, via: &Peer, figures: Option<&Figures>, now: DateTime<
         version: e.version,
         credit_code: credit_code(e),
         blacklisted: e.kind == Kind::Blacklist && e.body.get("blacklisted").and_then(Value::as_bool) == Some(true),
-        subject: figures.map(|f| f.path.clone()),
-        cohort: figures.map(|f| f.cohort),
+        cohort: filed.as_ref().map(|(_, c)| *c),
+        subject: filed.map(|(p, _)| p),
         envelope,
         received_at: now,
     })

@@ -15,6 +15,7 @@ use jiuye_domain::destination::Rollup;
 use jiuye_domain::federation::figures::{self, Figures};
 use jiuye_domain::federation::{Kind, Relation};
 use jiuye_domain::{Org, OrgKind};
+use jiuye_store::federation::FederationNode;
 use jiuye_store::reports::Report;
 use jiuye_store::{PlacementFilter, Repository};
 
@@ -57,27 +58,54 @@ async fn universities(store: &dyn Repository, org: &Org, own_nodes: &HashSet<Str
     Ok(found)
 }
 
+/// Writes a report of `org`'s figures as the next version of `record` (with its outbox row)
+/// unless `counts` are those held; whether it was written.
+pub(super) async fn send(
+    store: &dyn Repository,
+    record: uuid::Uuid,
+    org: &str,
+    cohort: i32,
+    counts: &serde_json::Value,
+    body: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<bool, Error> {
+    let report = Report {
+        record,
+        org_code: org.to_owned(),
+        cohort,
+        version: 0,
+        counts: canonical(counts)?,
+        body: canonical(body)?,
+        reported_at: now,
+    };
+    Ok(store.put_report(&report).await?.is_some())
+}
+
 fn canonical(v: &serde_json::Value) -> Result<String, Error> {
     jiuye_domain::federation::canonical::to_string(v)
         .map_err(|e| Error::new(crate::ErrorKind::Internal, ErrorCode::InternalError, format!("canonical form: {e}")))
+}
+
+/// This node, the organisation it serves and the universities it reports on, when it is set up
+/// and some peer receives its figures (`aggregate` records).
+pub(super) async fn reporting(store: &dyn Repository) -> Result<Option<(FederationNode, Org, Vec<Org>)>, Error> {
+    let Some(node) = store.federation_node().await? else { return Ok(None) };
+    let peers: Vec<Peer> = store.peers().await?.into_iter().map(Peer::from).collect();
+    if !peers.iter().any(|p| p.send.contains(&Kind::Aggregate)) {
+        return Ok(None);
+    }
+    let own_nodes: HashSet<String> =
+        peers.iter().filter(|p| p.relation == Some(Relation::Child)).map(|p| p.record.org_code.clone()).collect();
+    let org = crate::orgs::by_code(store, &node.org_code).await?;
+    let units = universities(store, &org, &own_nodes).await?;
+    Ok((!units.is_empty()).then_some((node, org, units)))
 }
 
 /// Compares this node's figures with those last reported and reports the ones that changed.
 /// Nothing is done on a node that is not set up or has no peer to send figures to.
 pub async fn check(store: &dyn Repository, now: DateTime<Utc>) -> Result<Checked, Error> {
     let mut done = Checked::default();
-    let Some(node) = store.federation_node().await? else { return Ok(done) };
-    let peers: Vec<Peer> = store.peers().await?.into_iter().map(Peer::from).collect();
-    if !peers.iter().any(|p| p.send.contains(&Kind::Aggregate)) {
-        return Ok(done);
-    }
-    let own_nodes: HashSet<String> =
-        peers.iter().filter(|p| p.relation == Some(Relation::Child)).map(|p| p.record.org_code.clone()).collect();
-    let org = crate::orgs::by_code(store, &node.org_code).await?;
-    let units = universities(store, &org, &own_nodes).await?;
-    if units.is_empty() {
-        return Ok(done);
-    }
+    let Some((node, org, units)) = reporting(store).await? else { return Ok(done) };
     let sent_before: HashSet<uuid::Uuid> = store.reports().await?.into_iter().map(|r| r.record).collect();
     for cohort in store.cohorts().await? {
         let rows = store.placement_counts(&org, cohort, &PlacementFilter::default()).await?;
@@ -91,16 +119,7 @@ pub async fn check(store: &dyn Repository, now: DateTime<Utc>) -> Result<Checked
             done.figures += 1;
             let f =
                 Figures { org: u.code.as_str().to_owned(), name: u.name.clone(), path: u.path.clone(), cohort, tally };
-            let report = Report {
-                record,
-                org_code: f.org.clone(),
-                cohort,
-                version: 0,
-                counts: canonical(&f.counts())?,
-                body: canonical(&f.body(now))?,
-                reported_at: now,
-            };
-            if store.put_report(&report).await?.is_some() {
+            if send(store, record, &f.org, cohort, &f.counts(), &f.body(now), now).await? {
                 done.sent += 1;
             }
         }

@@ -4,9 +4,10 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::State;
-use jiuye_app::statistics::federated::Federated;
+use axum::extract::{Path, State};
+use jiuye_app::statistics::federated::{Federated, FederatedProgress};
 use jiuye_domain::destination::Tally;
+use jiuye_domain::federation::progress::RuleProgress;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -122,6 +123,117 @@ pub async fn federated(
     Ok(Json(dto(&f)))
 }
 
+/// One rule's progress summed over the units it applies to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RuleDto {
+    /// `university`, `college` or `programme`.
+    pub level: String,
+    /// Units the rule applies to.
+    pub units: i64,
+    /// What they must do and have done (at most what each must), summed.
+    pub required: i64,
+    pub achieved: i64,
+    /// Units that met it, are on track, are behind.
+    pub met: i64,
+    pub on_track: i64,
+    pub behind: i64,
+}
+
+impl From<&RuleProgress> for RuleDto {
+    fn from(r: &RuleProgress) -> RuleDto {
+        RuleDto {
+            level: r.level.clone(),
+            units: r.units,
+            required: r.required,
+            achieved: r.achieved,
+            met: r.met,
+            on_track: r.on_track,
+            behind: r.behind,
+        }
+    }
+}
+
+fn rules(m: &BTreeMap<String, RuleProgress>) -> BTreeMap<String, RuleDto> {
+    m.iter().map(|(k, v)| (k.clone(), RuleDto::from(v))).collect()
+}
+
+/// One university's progress as its node reported it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportedProgressDto {
+    pub code: String,
+    pub name: String,
+    pub path: String,
+    pub origin: String,
+    pub via: String,
+    /// The day progress was measured at (YYYY-MM-DD).
+    pub measured_on: String,
+    pub as_of: String,
+    pub received_at: String,
+    /// By rule id of the campaign's policy.
+    pub rules: BTreeMap<String, RuleDto>,
+}
+
+/// Campaign progress reported under an organisation, and its sum per rule.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FederatedProgressDto {
+    pub org: OrgRef,
+    pub campaign: String,
+    /// The oldest report's time: the sums are as fresh as this.
+    pub as_of: Option<String>,
+    pub total: BTreeMap<String, RuleDto>,
+    pub reports: Vec<ReportedProgressDto>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProgressParams {
+    /// The organisation whose subtree's reports are summed (a province or the nation).
+    pub org: String,
+}
+
+pub(crate) fn progress_dto(f: &FederatedProgress) -> FederatedProgressDto {
+    FederatedProgressDto {
+        org: OrgRef::from(&f.org),
+        campaign: f.campaign.clone(),
+        as_of: f.as_of.map(stamp),
+        total: rules(&f.total),
+        reports: f
+            .reports
+            .iter()
+            .map(|r| ReportedProgressDto {
+                code: r.figures.org.clone(),
+                name: r.figures.name.clone(),
+                path: r.figures.path.clone(),
+                origin: r.origin.clone(),
+                via: r.via.clone(),
+                measured_on: r.figures.measured_on.to_string(),
+                as_of: stamp(r.as_of),
+                received_at: stamp(r.received_at),
+                rules: rules(&r.figures.rules),
+            })
+            .collect(),
+    }
+}
+
+/// The visit-campaign progress reported by the nodes under an organisation for a campaign
+/// loaded here: per university and rule, the units it applies to, what they must do and have
+/// done, and how many met it, are on track or behind; and the sums (never rates).
+#[utoipa::path(get, path = "/api/v1/stats/federated/campaigns/{id}", tag = "campaigns",
+    params(("id" = String, Path, description = "The campaign's id"), ProgressParams),
+    responses((status = 200, description = "The reports and their sums", body = FederatedProgressDto),
+        (status = 400, description = "`invalid_org_code`, `invalid_query`", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody), (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`org_not_found`, `campaign_not_found`", body = ErrorBody)))]
+pub async fn federated_progress(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Path(id): Path<String>,
+    ApiQuery(p): ApiQuery<ProgressParams>,
+) -> Result<Json<FederatedProgressDto>, AppError> {
+    let f = jiuye_app::statistics::federated::progress(state.store.as_ref(), &caller.actor, &p.org, &id).await?;
+    Ok(Json(progress_dto(&f)))
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(federated))
+    OpenApiRouter::new().routes(routes!(federated)).routes(routes!(federated_progress))
 }

@@ -1,6 +1,7 @@
 //! The campaign pages: the campaigns list, one campaign's targets by unit, the caller's own targets, and the charts.
 
 pub mod bases;
+mod reported;
 pub mod surveys;
 pub mod visits;
 
@@ -181,6 +182,8 @@ struct CampaignPage {
     rows: Vec<(TargetProgress, String)>,
     /// Set for an organisation above the provinces: the provinces to choose from (code, name).
     choose: Vec<(String, String)>,
+    /// The progress the nodes below reported, when any.
+    reported: Option<reported::ReportedSection>,
 }
 
 /// One campaign's targets for an organisation (default: the caller's own), behind first.
@@ -236,6 +239,7 @@ pub async fn campaign_page(
         })
         .collect();
     let org_picker = org_select(&state, &base, &me, "c_org", &org_code).await?;
+    let reported = reported::section(&state, &me, base.t("campaign.reported_total"), &campaign, &org_code).await?;
     let page = CampaignPage {
         id,
         name: campaign.name,
@@ -248,6 +252,7 @@ pub async fn campaign_page(
         summary,
         rows,
         choose: Vec::new(),
+        reported,
         base,
     };
     crate::render::page::render(&page)
@@ -272,6 +277,7 @@ async fn choose_province(
         .map(str::to_owned)
         .unwrap_or_else(|| campaign.default_as_of(today()).to_string());
     let org_picker = org_select(state, &base, me, "c_org", org_code).await?;
+    let reported = reported::section(state, me, base.t("campaign.reported_total"), &campaign, org_code).await?;
     crate::render::page::render(&CampaignPage {
         id: id.to_owned(),
         name: campaign.name,
@@ -284,6 +290,7 @@ async fn choose_province(
         summary: base.t("campaign.choose_province").to_owned(),
         rows: Vec::new(),
         choose,
+        reported,
         base,
     })
 }
