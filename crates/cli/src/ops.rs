@@ -378,7 +378,7 @@ pub(super) async fn campaign_load(a: CampaignLoadArgs, file: FileConfig) -> Resu
     };
     let data = data_config(&a.data, &file);
     let (store, _) = open(&data).await?;
-    store.save_campaign(&campaign.id, &campaign.name, &text).await.map_err(|e| e.to_string())?;
+    jiuye_app::campaign::publish(&*store, &campaign, &text).await.map_err(|e| e.message)?;
     audit(&*store, "campaign_load", format!("campaign:{}", campaign.id), None, Some(campaign.name.clone())).await?;
     println!(
         "已载入活动 {}（{}，{} 至 {}，参照届别 {}，{} 项目标）。",

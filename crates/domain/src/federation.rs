@@ -98,6 +98,13 @@ pub fn node_key_record(org: &str) -> uuid::Uuid {
     uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("jiuye:node_key:{}", org.trim()).as_bytes())
 }
 
+/// The record id of a campaign definition with policy id `id`: a campaign id names one campaign
+/// across the federation (publishers prefix their own, e.g. `510000-2024-autumn`), so a newer
+/// definition replaces the older wherever it arrives.
+pub fn campaign_record(id: &str) -> uuid::Uuid {
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("jiuye:campaign:{}", id.trim()).as_bytes())
+}
+
 /// What a peer signs to call another node's federation endpoints: the method, the path with its
 /// query as sent, the Unix time in seconds (also sent as `Jiuye-Date`) and the caller's
 /// organisation code (`Jiuye-Node`), one to a line.

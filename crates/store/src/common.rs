@@ -1287,6 +1287,26 @@ macro_rules! repository_impl {
                 Ok(())
             }
 
+            async fn publish_campaign(&self, id: &str, name: &str, policy: &str, record: Uuid) -> Result<i64> {
+                let now = Utc::now();
+                let version = now.timestamp_millis();
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO campaigns (id, name, policy, loaded_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, policy = excluded.policy, \
+                     loaded_at = excluded.loaded_at",
+                )
+                .bind(id)
+                .bind(name)
+                .bind(policy)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                crate::outbox::append!(self, &mut *tx, "campaign", record, Some(version));
+                tx.commit().await?;
+                Ok(version)
+            }
+
             async fn campaigns(&self) -> Result<Vec<(String, String, String, chrono::DateTime<Utc>)>> {
                 Ok(sqlx::query_as("SELECT id, name, policy, loaded_at FROM campaigns ORDER BY loaded_at DESC")
                     .fetch_all(&self.pool)

@@ -254,6 +254,10 @@ pub trait Repository:
 
     /// Stores (or replaces) a campaign policy that has already been checked.
     async fn save_campaign(&self, id: &str, name: &str, policy: &str) -> Result<()>;
+    /// As [`Repository::save_campaign`], and, in the same transaction, an outbox row for the
+    /// definition (kind `campaign`, `record`) whose version is the moment it was loaded (Unix
+    /// milliseconds), which is returned: the nodes below receive it.
+    async fn publish_campaign(&self, id: &str, name: &str, policy: &str, record: uuid::Uuid) -> Result<i64>;
     /// Loaded campaigns: (id, name, policy text, loaded at), newest first.
     async fn campaigns(&self) -> Result<Vec<(String, String, String, chrono::DateTime<chrono::Utc>)>>;
 

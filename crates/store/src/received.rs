@@ -68,6 +68,20 @@ impl Line {
     }
 }
 
+/// Keeps a received record unless the same or a newer version is held (one row affected when
+/// kept).
+pub(crate) fn upsert_sql(columns: &str) -> String {
+    format!(
+        "INSERT INTO federation_records ({columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         ON CONFLICT (record) DO UPDATE SET kind = excluded.kind, origin = excluded.origin, \
+         via = excluded.via, seq = excluded.seq, version = excluded.version, \
+         credit_code = excluded.credit_code, blacklisted = excluded.blacklisted, \
+         subject = excluded.subject, cohort = excluded.cohort, \
+         envelope = excluded.envelope, received_at = excluded.received_at \
+         WHERE federation_records.version < excluded.version"
+    )
+}
+
 #[async_trait]
 pub trait ReceivedStore: Send + Sync {
     /// The version of a record held here, if any.
@@ -79,6 +93,9 @@ pub trait ReceivedStore: Send + Sync {
     /// As [`ReceivedStore::put_received`] for each of `rs` in order, in one transaction; which
     /// were kept.
     async fn put_received_all(&self, rs: &[ReceivedRecord]) -> Result<Vec<bool>>;
+    /// As [`ReceivedStore::put_received`] for a campaign definition, which when kept also
+    /// replaces the loaded campaign `(id, name, policy)`, in the same transaction.
+    async fn put_received_campaign(&self, r: &ReceivedRecord, campaign: (&str, &str, &str)) -> Result<bool>;
     /// The versions held of the records among `ids`.
     async fn received_versions(&self, ids: &[Uuid]) -> Result<std::collections::HashMap<Uuid, i64>>;
     /// The records among `ids` (at most 500) held here.
@@ -175,15 +192,7 @@ macro_rules! received_impl {
                     if rs.is_empty() {
                         return Ok(Vec::new());
                     }
-                    let sql = format!(
-                        "INSERT INTO federation_records ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-                         ON CONFLICT (record) DO UPDATE SET kind = excluded.kind, origin = excluded.origin, \
-                         via = excluded.via, seq = excluded.seq, version = excluded.version, \
-                         credit_code = excluded.credit_code, blacklisted = excluded.blacklisted, \
-                         subject = excluded.subject, cohort = excluded.cohort, \
-                         envelope = excluded.envelope, received_at = excluded.received_at \
-                         WHERE federation_records.version < excluded.version"
-                    );
+                    let sql = crate::received::upsert_sql(COLUMNS);
                     let mut tx = self.pool.begin().await?;
                     let mut kept = Vec::with_capacity(rs.len());
                     for r in rs {
@@ -208,6 +217,43 @@ macro_rules! received_impl {
                             crate::outbox::append!(self, &mut *tx, r.kind.as_str(), r.record, Some(r.version));
                         }
                         kept.push(this);
+                    }
+                    tx.commit().await?;
+                    Ok(kept)
+                }
+
+                async fn put_received_campaign(&self, r: &ReceivedRecord, campaign: (&str, &str, &str)) -> Result<bool> {
+                    let (id, name, policy) = campaign;
+                    let mut tx = self.pool.begin().await?;
+                    let done = sqlx::query(sqlx::AssertSqlSafe(crate::received::upsert_sql(COLUMNS)))
+                        .bind(r.record)
+                        .bind(&r.kind)
+                        .bind(&r.origin)
+                        .bind(&r.via)
+                        .bind(r.seq)
+                        .bind(r.version)
+                        .bind(&r.credit_code)
+                        .bind(r.blacklisted)
+                        .bind(&r.subject)
+                        .bind(r.cohort)
+                        .bind(&r.envelope)
+                        .bind(r.received_at)
+                        .execute(&mut *tx)
+                        .await?;
+                    let kept = done.rows_affected() == 1;
+                    if kept {
+                        sqlx::query(
+                            "INSERT INTO campaigns (id, name, policy, loaded_at) VALUES ($1, $2, $3, $4) \
+                             ON CONFLICT (id) DO UPDATE SET name = excluded.name, policy = excluded.policy, \
+                             loaded_at = excluded.loaded_at",
+                        )
+                        .bind(id)
+                        .bind(name)
+                        .bind(policy)
+                        .bind(r.received_at)
+                        .execute(&mut *tx)
+                        .await?;
+                        crate::outbox::append!(self, &mut *tx, r.kind.as_str(), r.record, Some(r.version));
                     }
                     tx.commit().await?;
                     Ok(kept)

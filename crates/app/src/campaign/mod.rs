@@ -91,6 +91,14 @@ pub async fn load(store: &dyn Repository, id: &str) -> Result<Campaign, Error> {
     Err(not_found(id))
 }
 
+/// Loads a checked campaign policy at this node and publishes it to the nodes below (an outbox
+/// row of kind `campaign`, in the same transaction): they receive it from their parent's feed
+/// or inbox as any other record.
+pub async fn publish(store: &dyn Repository, campaign: &Campaign, policy: &str) -> Result<i64, Error> {
+    let record = jiuye_domain::federation::campaign_record(&campaign.id);
+    Ok(store.publish_campaign(&campaign.id, &campaign.name, policy, record).await?)
+}
+
 /// A day as typed (`YYYY-MM-DD`), or `today` when none is given; `400 invalid_date` when
 /// malformed.
 pub(crate) fn as_of(raw: Option<&str>, today: NaiveDate) -> Result<NaiveDate, Error> {

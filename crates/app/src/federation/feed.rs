@@ -7,7 +7,7 @@
 //! shared) is skipped: a later row covers it. Postings travel as schema.org `JobPosting`
 //! JSON-LD and employers as name, credit code, region, industry, type, size class and
 //! verification — never contacts. Aggregate figures travel as reported
-//! ([`super::report`]).
+//! ([`super::report`]); campaign definitions as loaded (the policy file's text).
 
 use std::collections::HashMap;
 
@@ -26,6 +26,9 @@ use serde_json::{Value, json};
 
 use super::Peer;
 use crate::error::{Error, ErrorCode};
+
+/// The schema type of a campaign definition's body.
+pub const CAMPAIGN_TYPE: &str = "CampaignPolicy";
 
 /// The most envelopes one page of the feed carries.
 pub const MAX_PAGE: i64 = 500;
@@ -163,6 +166,18 @@ pub async fn page(
     let report_ids: Vec<uuid::Uuid> = rows.iter().filter(|r| r.kind == "aggregate").map(|r| r.record).collect();
     let reports: HashMap<uuid::Uuid, Report> =
         store.reports_by_ids(&report_ids).await?.into_iter().map(|r| (r.record, r)).collect();
+    let campaigns: HashMap<uuid::Uuid, (String, String, String, i64)> = if rows.iter().any(|r| r.kind == "campaign") {
+        store
+            .campaigns()
+            .await?
+            .into_iter()
+            .map(|(id, name, policy, at)| {
+                (jiuye_domain::federation::campaign_record(&id), (id, name, policy, at.timestamp_millis()))
+            })
+            .collect()
+    } else {
+        HashMap::new()
+    };
     // Records received from other nodes, relayed unchanged under their origin's signature (a
     // row whose kind and version are those of a record held from elsewhere).
     let ids: Vec<uuid::Uuid> = rows.iter().map(|r| r.record).collect();
@@ -212,6 +227,13 @@ pub async fn page(
                     Ok(body) => body,
                     Err(_) => continue,
                 },
+                None => continue,
+            },
+            // A campaign definition loaded here, as loaded at this version.
+            Kind::Campaign => match campaigns.get(&row.record).filter(|c| c.3 == row.version) {
+                Some((id, name, policy, _)) => {
+                    json!({"@type": CAMPAIGN_TYPE, "id": id, "name": name, "policy": policy})
+                }
                 None => continue,
             },
             // This node vouches for a child's key (for nodes that never registered it).

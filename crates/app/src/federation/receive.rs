@@ -112,6 +112,9 @@ pub async fn receive(
         },
         _ => None,
     };
+    if e.kind == Kind::Campaign {
+        return keep_campaign(store, via, e, now).await;
+    }
     if !matches!(e.kind, Kind::Posting | Kind::Tombstone | Kind::Blacklist | Kind::NodeKey | Kind::Aggregate) {
         // Kinds this node does not keep yet are acknowledged and dropped.
         return Ok((Outcome::AlreadyHeld, Vec::new()));
@@ -133,6 +136,43 @@ pub async fn receive(
         _ => vec![e.record],
     };
     Ok((Outcome::Applied, touched))
+}
+
+/// A campaign definition from above, already judged: kept and loaded (replacing the definition
+/// received before under the same id) when its policy parses and names the campaign the record
+/// is for. A campaign of that id that this node loaded itself stays, and the definition is
+/// acknowledged without being kept.
+async fn keep_campaign(
+    store: &dyn Repository,
+    via: &Peer,
+    e: &Envelope,
+    now: DateTime<Utc>,
+) -> Result<(Outcome, Vec<Uuid>), Error> {
+    let text = |k: &str| e.body.get(k).and_then(Value::as_str);
+    let parsed = match (text("id"), text("policy")) {
+        (Some(id), Some(policy)) => jiuye_domain::campaign::Campaign::parse(policy)
+            .ok()
+            .filter(|c| c.id == id && e.record == jiuye_domain::federation::campaign_record(id))
+            .map(|c| (c, policy)),
+        _ => None,
+    };
+    let Some((c, policy)) = parsed else {
+        tracing::warn!(peer = %via.record.org_code, origin = %e.origin, record = %e.record,
+            "federation campaign refused: not a policy for the campaign it names");
+        return Ok((Outcome::Refused(Refusal::Malformed), Vec::new()));
+    };
+    let loaded_here = store.campaigns().await?.iter().any(|(id, ..)| *id == c.id);
+    if loaded_here && store.received_version(e.record).await?.is_none() {
+        tracing::info!(peer = %via.record.org_code, origin = %e.origin, campaign = %c.id,
+            "federation campaign not loaded: this node loaded its own campaign with that id");
+        return Ok((Outcome::AlreadyHeld, Vec::new()));
+    }
+    let rec = record_of(e, via, None, now)?;
+    if !store.put_received_campaign(&rec, (&c.id, &c.name, policy)).await? {
+        return Ok((Outcome::AlreadyHeld, Vec::new()));
+    }
+    tracing::info!(origin = %e.origin, campaign = %c.id, version = e.version, "federation campaign loaded");
+    Ok((Outcome::Applied, Vec::new()))
 }
 
 /// Where a consistent aggregate body is filed: the path of the organisation it counts and its

@@ -153,3 +153,35 @@ async fn figures_are_reported_when_they_change_and_kept_by_cohort_when_received(
         assert!(s.received_aggregates(2023).await.unwrap().is_empty(), "{n}");
     }
 }
+
+#[tokio::test]
+async fn campaign_definitions_are_published_and_kept_with_their_outbox_rows() {
+    for b in backends().await {
+        let (s, n) = (&*b.store, b.name);
+        let policy = jiuye_domain::campaign::SPRING_2023;
+        let record_id = Uuid::new_v4();
+        // Published here: loaded, with an outbox row whose version is the moment it was loaded.
+        let head = s.outbox_head().await.unwrap();
+        let version = s.publish_campaign("c-here", "本地活动", policy, record_id).await.unwrap();
+        let rows = s.outbox_after(head, 10).await.unwrap();
+        assert_eq!(rows.len(), 1, "{n}");
+        assert_eq!((rows[0].kind.as_str(), rows[0].record, rows[0].version), ("campaign", record_id, version), "{n}");
+        let loaded = s.campaigns().await.unwrap();
+        let here = loaded.iter().find(|c| c.0 == "c-here").expect("loaded");
+        assert_eq!(here.3.timestamp_millis(), version, "{n}");
+
+        // Received: loaded with the record, newer versions only, relayed by an outbox row.
+        let above = Uuid::new_v4();
+        let received =
+            |version: i64| ReceivedRecord { kind: "campaign".into(), ..record(above, "campaign", version, "", false) };
+        let head = s.outbox_head().await.unwrap();
+        assert!(s.put_received_campaign(&received(3), ("c-above", "省级活动", policy)).await.unwrap(), "{n}");
+        assert!(!s.put_received_campaign(&received(3), ("c-above", "重放", policy)).await.unwrap(), "{n}");
+        assert!(!s.put_received_campaign(&received(2), ("c-above", "旧版本", policy)).await.unwrap(), "{n}");
+        assert!(s.put_received_campaign(&received(4), ("c-above", "省级活动（修订）", policy)).await.unwrap(), "{n}");
+        assert_eq!(s.outbox_head().await.unwrap(), head + 2, "{n}");
+        let loaded = s.campaigns().await.unwrap();
+        assert_eq!(loaded.iter().find(|c| c.0 == "c-above").map(|c| c.1.as_str()), Some("省级活动（修订）"), "{n}");
+        assert_eq!(s.received_version(above).await.unwrap(), Some(4), "{n}");
+    }
+}

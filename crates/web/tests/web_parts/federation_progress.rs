@@ -116,3 +116,67 @@ async fn campaign_progress_travels_up_and_adds_up() {
     .await;
     assert_error(&r, 404, "campaign_not_found");
 }
+
+/// A policy like the shipped one under another id and name.
+fn policy(id: &str, name: &str) -> String {
+    jiuye_domain::campaign::SPRING_2023
+        .replace("id = \"2023-spring\"", &format!("id = \"{id}\""))
+        .replace("name = \"2023届高校毕业生就业促进春季攻坚行动 · 访企拓岗\"", &format!("name = \"{name}\""))
+}
+
+/// The university reads its province's feed once.
+async fn read_parent(university: &Fixture) -> jiuye_app::federation::pull::Pulled {
+    let u = university.store.as_ref();
+    let node = jiuye_app::federation::node(u).await.unwrap().unwrap();
+    let peer =
+        jiuye_app::federation::peers(u).await.unwrap().into_iter().find(|p| p.record.org_code == "510000").unwrap();
+    jiuye_app::federation::pull::pull(u, &node, &university.keys.node_key().unwrap(), &peer, 20).await.unwrap()
+}
+
+#[tokio::test]
+async fn campaign_definitions_published_above_arrive_below() {
+    let Peered { university, province, .. } = peered().await;
+    let (u, p) = (university.store.as_ref(), province.store.as_ref());
+    let career = token_for(&university, "demo_career").await;
+    // The university loaded the shipped campaign itself.
+    let spring = jiuye_domain::campaign::Campaign::parse(jiuye_domain::campaign::SPRING_2023).unwrap();
+    jiuye_app::campaign::publish(u, &spring, jiuye_domain::campaign::SPRING_2023).await.unwrap();
+
+    // The province publishes a campaign of its own, and one under the university's id.
+    let text = policy("510000-2024-autumn", "四川省2024秋季访企拓岗");
+    let autumn = jiuye_domain::campaign::Campaign::parse(&text).unwrap();
+    jiuye_app::campaign::publish(p, &autumn, &text).await.unwrap();
+    let clash = policy("2023-spring", "省里的同名活动");
+    jiuye_app::campaign::publish(p, &jiuye_domain::campaign::Campaign::parse(&clash).unwrap(), &clash).await.unwrap();
+    read_parent(&university).await;
+
+    let list = read(&university, &career, "/api/v1/campaigns").await;
+    let names: BTreeMap<String, String> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap().to_owned(), c["name"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(names.get("510000-2024-autumn").map(String::as_str), Some("四川省2024秋季访企拓岗"), "{list}");
+    assert_eq!(names.get("2023-spring"), Some(&spring.name), "the university's own campaign stays: {list}");
+    let targets = call(
+        &university.app,
+        Method::GET,
+        "/api/v1/campaigns/510000-2024-autumn/targets?org=4151010610",
+        None,
+        &Auth::Bearer(&career),
+    )
+    .await;
+    assert_eq!(targets.status, 200, "the received campaign is measured here: {}", targets.body);
+
+    // Loaded again with a new name at the province: replaced below; read again: nothing new.
+    let renamed = policy("510000-2024-autumn", "四川省2024秋季访企拓岗（修订）");
+    jiuye_app::campaign::publish(p, &jiuye_domain::campaign::Campaign::parse(&renamed).unwrap(), &renamed)
+        .await
+        .unwrap();
+    let pulled = read_parent(&university).await;
+    assert!(pulled.applied >= 1, "{pulled:?}");
+    let c = read(&university, &career, "/api/v1/campaigns/510000-2024-autumn").await;
+    assert_eq!(c["name"], json!("四川省2024秋季访企拓岗（修订）"), "{c}");
+    assert_eq!(read_parent(&university).await.applied, 0);
+}
