@@ -10,6 +10,10 @@ use crate::StoreError;
 /// Rows per multi-row INSERT: keeps every statement well under both engines' parameter limits.
 pub(crate) const CHUNK: usize = 500;
 
+/// Loads (or replaces) a campaign: `$1` id, `$2` name, `$3` policy text, `$4` loaded at.
+pub(crate) const CAMPAIGN_UPSERT: &str = "INSERT INTO campaigns (id, name, policy, loaded_at) VALUES ($1, $2, $3, $4) \
+     ON CONFLICT (id) DO UPDATE SET name = excluded.name, policy = excluded.policy, loaded_at = excluded.loaded_at";
+
 /// Namespace for deterministic ids of nodes that exist on every jiuye node (the nation,
 /// provinces and universities of the national list), so all nodes agree on them.
 const ORG_NAMESPACE: Uuid = Uuid::from_u128(0x6a69_7579_652d_6f72_672d_6e73_2d76_3101);
@@ -1273,11 +1277,7 @@ macro_rules! repository_impl {
             }
 
             async fn save_campaign(&self, id: &str, name: &str, policy: &str) -> Result<()> {
-                sqlx::query(
-                    "INSERT INTO campaigns (id, name, policy, loaded_at) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, policy = excluded.policy, \
-                     loaded_at = excluded.loaded_at",
-                )
+                sqlx::query(crate::common::CAMPAIGN_UPSERT)
                 .bind(id)
                 .bind(name)
                 .bind(policy)
@@ -1291,11 +1291,7 @@ macro_rules! repository_impl {
                 let now = Utc::now();
                 let version = now.timestamp_millis();
                 let mut tx = self.pool.begin().await?;
-                sqlx::query(
-                    "INSERT INTO campaigns (id, name, policy, loaded_at) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, policy = excluded.policy, \
-                     loaded_at = excluded.loaded_at",
-                )
+                sqlx::query(crate::common::CAMPAIGN_UPSERT)
                 .bind(id)
                 .bind(name)
                 .bind(policy)

@@ -82,6 +82,36 @@ pub(crate) fn upsert_sql(columns: &str) -> String {
     )
 }
 
+/// Keeps the received record `$r` with the statement `$sql` ([`upsert_sql`]) on the connection
+/// `$conn`, and when kept (newer than what is held) writes its outbox row there too, so that it
+/// is relayed to this node's peers unchanged; whether it was kept.
+macro_rules! keep {
+    ($store:expr, $conn:expr, $sql:expr, $r:expr) => {{
+        let r = $r;
+        let done = sqlx::query(sqlx::AssertSqlSafe($sql.to_owned()))
+            .bind(r.record)
+            .bind(&r.kind)
+            .bind(&r.origin)
+            .bind(&r.via)
+            .bind(r.seq)
+            .bind(r.version)
+            .bind(&r.credit_code)
+            .bind(r.blacklisted)
+            .bind(&r.subject)
+            .bind(r.cohort)
+            .bind(&r.envelope)
+            .bind(r.received_at)
+            .execute(&mut *$conn)
+            .await?;
+        let kept = done.rows_affected() == 1;
+        if kept {
+            crate::outbox::append!($store, &mut *$conn, r.kind.as_str(), r.record, Some(r.version));
+        }
+        kept
+    }};
+}
+pub(crate) use keep;
+
 #[async_trait]
 pub trait ReceivedStore: Send + Sync {
     /// The version of a record held here, if any.
@@ -196,27 +226,7 @@ macro_rules! received_impl {
                     let mut tx = self.pool.begin().await?;
                     let mut kept = Vec::with_capacity(rs.len());
                     for r in rs {
-                        let done = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-                            .bind(r.record)
-                            .bind(&r.kind)
-                            .bind(&r.origin)
-                            .bind(&r.via)
-                            .bind(r.seq)
-                            .bind(r.version)
-                            .bind(&r.credit_code)
-                            .bind(r.blacklisted)
-                            .bind(&r.subject)
-                            .bind(r.cohort)
-                            .bind(&r.envelope)
-                            .bind(r.received_at)
-                            .execute(&mut *tx)
-                            .await?;
-                        let this = done.rows_affected() == 1;
-                        if this {
-                            // Relayed to this node's own peers, unchanged, in the same transaction.
-                            crate::outbox::append!(self, &mut *tx, r.kind.as_str(), r.record, Some(r.version));
-                        }
-                        kept.push(this);
+                        kept.push(crate::received::keep!(self, &mut *tx, &sql, r));
                     }
                     tx.commit().await?;
                     Ok(kept)
@@ -225,35 +235,15 @@ macro_rules! received_impl {
                 async fn put_received_campaign(&self, r: &ReceivedRecord, campaign: (&str, &str, &str)) -> Result<bool> {
                     let (id, name, policy) = campaign;
                     let mut tx = self.pool.begin().await?;
-                    let done = sqlx::query(sqlx::AssertSqlSafe(crate::received::upsert_sql(COLUMNS)))
-                        .bind(r.record)
-                        .bind(&r.kind)
-                        .bind(&r.origin)
-                        .bind(&r.via)
-                        .bind(r.seq)
-                        .bind(r.version)
-                        .bind(&r.credit_code)
-                        .bind(r.blacklisted)
-                        .bind(&r.subject)
-                        .bind(r.cohort)
-                        .bind(&r.envelope)
-                        .bind(r.received_at)
-                        .execute(&mut *tx)
-                        .await?;
-                    let kept = done.rows_affected() == 1;
+                    let kept = crate::received::keep!(self, &mut *tx, &crate::received::upsert_sql(COLUMNS), r);
                     if kept {
-                        sqlx::query(
-                            "INSERT INTO campaigns (id, name, policy, loaded_at) VALUES ($1, $2, $3, $4) \
-                             ON CONFLICT (id) DO UPDATE SET name = excluded.name, policy = excluded.policy, \
-                             loaded_at = excluded.loaded_at",
-                        )
-                        .bind(id)
-                        .bind(name)
-                        .bind(policy)
-                        .bind(r.received_at)
-                        .execute(&mut *tx)
-                        .await?;
-                        crate::outbox::append!(self, &mut *tx, r.kind.as_str(), r.record, Some(r.version));
+                        sqlx::query(crate::common::CAMPAIGN_UPSERT)
+                            .bind(id)
+                            .bind(name)
+                            .bind(policy)
+                            .bind(r.received_at)
+                            .execute(&mut *tx)
+                            .await?;
                     }
                     tx.commit().await?;
                     Ok(kept)
