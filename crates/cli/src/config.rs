@@ -27,6 +27,8 @@ pub struct FileConfig {
     pub trusted_proxies: Option<String>,
     /// The address people reach the node at (e.g. `https://jiuye.example.edu.cn`).
     pub public_url: Option<String>,
+    /// Certificate authorities (PEM) trusted for `https://` peers besides the system's roots.
+    pub federation_ca_file: Option<PathBuf>,
     pub session_idle_minutes: Option<u64>,
     /// Days read-log entries are kept (at least 183; sensitive kinds at least 1095).
     pub read_log_retention_days: Option<u32>,

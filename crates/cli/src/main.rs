@@ -356,6 +356,10 @@ struct ServeArgs {
     /// the primary until a replica has caught up.
     #[arg(long = "read-database-url", env = "JIUYE_READ_DATABASE_URLS", value_delimiter = ',', value_name = "URL")]
     read_database_url: Vec<String>,
+    /// Certificate authorities (a PEM file) trusted for https:// peers besides the system's
+    /// roots, e.g. a province's own CA.
+    #[arg(long, env = "JIUYE_FEDERATION_CA_FILE", value_name = "FILE")]
+    federation_ca: Option<std::path::PathBuf>,
     /// The address people reach the node at, e.g. https://jiuye.example.edu.cn. With an https
     /// address, responses carry Strict-Transport-Security and cookies are marked Secure.
     #[arg(long, env = "JIUYE_PUBLIC_URL", value_name = "URL")]
@@ -538,6 +542,11 @@ async fn serve(args: ServeArgs, file: FileConfig) -> Result<(), String> {
     let listen = args.listen.clone().or(file.listen.clone()).unwrap_or_else(|| "127.0.0.1:8080".into());
     let addr: SocketAddr = listen.parse().map_err(|_| format!("监听地址“{listen}”无效，应形如 127.0.0.1:8080"))?;
     let retention = args.retention.retention(&file)?;
+    if let Some(path) = args.federation_ca.as_ref().or(file.federation_ca_file.as_ref()) {
+        let pem = std::fs::read(path).map_err(|e| format!("无法读取证书文件 {}：{e}", path.display()))?;
+        let n = jiuye_app::federation::client::trust_pem(&pem).map_err(|e| format!("{}：{e}", path.display()))?;
+        tracing::info!(path = %path.display(), certificates = n, "federation: certificate authorities trusted for https peers");
+    }
     tracing::info!(config = ?data, %addr, read_log_retention_days = retention.setting(), "starting");
     let (store, refdata) = open(&data).await?;
     // The screening's learned second opinion is trained once, in the background, before the

@@ -46,6 +46,8 @@ mod federation_peers;
 mod federation_progress;
 #[path = "web_parts/federation_push.rs"]
 mod federation_push;
+#[path = "web_parts/federation_tls.rs"]
+mod federation_tls;
 #[path = "web_parts/followup.rs"]
 mod followup;
 #[path = "web_parts/graduates.rs"]

@@ -10,7 +10,6 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Bytes;
 use jiuye_security::signing::NodeKey;
 use jiuye_store::Repository;
@@ -19,6 +18,7 @@ use jiuye_store::received::{Cursor, Line};
 use uuid::Uuid;
 
 use super::Peer;
+use super::client::signed_request;
 use super::receive;
 use crate::error::Error;
 
@@ -27,10 +27,6 @@ use crate::error::Error;
 pub const HOLD_FOR: Duration = Duration::from_secs(30);
 /// The longest wait after failures.
 const MAX_BACKOFF_SECS: i64 = 600;
-/// How long one request may take.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-/// The largest page accepted.
-const MAX_PAGE_BYTES: usize = 64 << 20;
 /// Envelopes asked for per page.
 const PAGE: i64 = 500;
 
@@ -71,54 +67,6 @@ impl FeedPage {
 
 pub(super) fn failed(message: impl Into<String>) -> Error {
     Error::unavailable(crate::ErrorCode::FederationUnreachable, message)
-}
-
-/// `method url` with `body` (JSON), signed as `node`; the status and the answer's body (at most
-/// [`MAX_PAGE_BYTES`]).
-pub(super) async fn signed_request(
-    node: &FederationNode,
-    key: &NodeKey,
-    base_url: &str,
-    method: &str,
-    path: &str,
-    body: Bytes,
-) -> Result<(u16, Bytes), Error> {
-    let Some(rest) = base_url.strip_prefix("http://") else {
-        return Err(failed(format!("{base_url}: only http:// peers can be reached (put TLS in front of the node)")));
-    };
-    let authority = rest.split('/').next().unwrap_or(rest).to_owned();
-    let date = Utc::now().timestamp();
-    let text = jiuye_domain::federation::request_text(method, path, date, &node.org_code);
-    let request = hyper::Request::builder()
-        .method(method)
-        .uri(path)
-        .header(hyper::header::HOST, &authority)
-        .header(hyper::header::CONTENT_TYPE, "application/json")
-        .header("jiuye-node", &node.org_code)
-        .header("jiuye-date", date.to_string())
-        .header("jiuye-signature", key.sign(text.as_bytes()))
-        .header(hyper::header::ACCEPT, "application/json")
-        .body(Full::new(body))
-        .map_err(|e| failed(format!("request: {e}")))?;
-    let work = async {
-        let addr = if authority.contains(':') { authority.clone() } else { format!("{authority}:80") };
-        let stream = tokio::net::TcpStream::connect(&addr).await.map_err(|e| failed(format!("{addr}: {e}")))?;
-        let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .map_err(|e| failed(format!("{addr}: {e}")))?;
-        tokio::spawn(async move {
-            let _ = conn.await;
-        });
-        let res = sender.send_request(request).await.map_err(|e| failed(format!("{addr}: {e}")))?;
-        let status = res.status().as_u16();
-        let body = Limited::new(res.into_body(), MAX_PAGE_BYTES)
-            .collect()
-            .await
-            .map_err(|e| failed(format!("{addr}: body: {e}")))?
-            .to_bytes();
-        Ok::<_, Error>((status, body))
-    };
-    tokio::time::timeout(REQUEST_TIMEOUT, work).await.map_err(|_| failed(format!("{base_url}: no answer in 30 s")))?
 }
 
 /// The wait after `failures` failed attempts in a row.

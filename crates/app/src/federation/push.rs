@@ -15,8 +15,9 @@ use jiuye_store::federation::FederationNode;
 use jiuye_store::received::{Cursor, Line};
 
 use super::Peer;
+use super::client::signed_request;
 use super::feed;
-use super::pull::{failed, settle, signed_request};
+use super::pull::{failed, settle};
 use crate::error::Error;
 
 /// Outbox rows read per batch (a batch may carry fewer envelopes: rows this peer is not sent
