@@ -7,6 +7,7 @@
 
 pub mod client;
 pub mod feed;
+pub mod hardship;
 pub mod peers;
 pub mod progress;
 pub mod pull;

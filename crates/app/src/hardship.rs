@@ -9,6 +9,7 @@
 //! the read log with the reason.
 
 mod coverage;
+pub(crate) use coverage::line_counts;
 mod import;
 
 use chrono::{NaiveDate, Utc};

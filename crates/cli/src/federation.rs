@@ -25,8 +25,8 @@ pub(crate) enum FederationCommand {
     /// attempt.
     Status(DataArgs),
     /// Report this node's figures to the nodes above it now: the placement counts of the
-    /// universities whose rosters it holds, by cohort, and their progress in each loaded visit
-    /// campaign, where they changed since last reported.
+    /// universities whose rosters it holds, by cohort, their progress in each loaded visit
+    /// campaign and their hardship ledgers' coverage, where they changed since last reported.
     Report(DataArgs),
 }
 

@@ -8,6 +8,7 @@
 //! never travels.
 
 pub mod canonical;
+pub mod coverage;
 pub mod envelope;
 pub mod figures;
 pub mod progress;

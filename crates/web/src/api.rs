@@ -18,6 +18,7 @@ pub mod federation_report;
 pub mod followup;
 pub mod guidance;
 pub mod hardship;
+pub mod hardship_federated;
 pub mod health;
 pub mod live;
 pub mod matching;
@@ -98,6 +99,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::api::followup::router())
         .merge(crate::api::guidance::router())
         .merge(crate::api::hardship::router())
+        .merge(crate::api::hardship_federated::router())
         .merge(crate::api::calendar::router())
         .merge(crate::api::courses::router())
         .merge(crate::api::awards::router())

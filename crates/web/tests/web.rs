@@ -40,6 +40,8 @@ mod events;
 mod federation;
 #[path = "web_parts/federation_figures.rs"]
 mod federation_figures;
+#[path = "web_parts/federation_hardship.rs"]
+mod federation_hardship;
 #[path = "web_parts/federation_peers.rs"]
 mod federation_peers;
 #[path = "web_parts/federation_progress.rs"]

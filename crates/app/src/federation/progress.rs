@@ -14,16 +14,11 @@ use chrono::{DateTime, Utc};
 use jiuye_domain::federation::progress::{self, CampaignFigures, RuleProgress};
 use jiuye_store::Repository;
 
-use super::report::{Checked, reporting, send};
+use super::report::{Checked, beijing_day, reporting, send};
 use crate::Error;
 
 /// How often a running node measures campaign progress.
 pub const EVERY: Duration = Duration::from_secs(300);
-
-/// The day in Beijing at `now`.
-fn beijing_day(now: DateTime<Utc>) -> chrono::NaiveDate {
-    chrono::FixedOffset::east_opt(8 * 3600).map_or(now.date_naive(), |o| now.with_timezone(&o).date_naive())
-}
 
 /// Measures every campaign's progress at each university this node reports on and reports what
 /// changed. Nothing is done on a node that is not set up or has no peer to send figures to.

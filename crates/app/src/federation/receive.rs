@@ -9,6 +9,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use jiuye_domain::RefData;
 use jiuye_domain::employer::Verification;
+use jiuye_domain::federation::coverage::HardshipFigures;
 use jiuye_domain::federation::envelope::{Envelope, Judgement, Kind, Refusal, Verdict};
 use jiuye_domain::federation::figures::Figures;
 use jiuye_domain::federation::progress::CampaignFigures;
@@ -178,10 +179,13 @@ async fn keep_campaign(
 /// Where a consistent aggregate body is filed: the path of the organisation it counts and its
 /// cohort (`None` for any other body).
 fn filed_as(body: &Value) -> Option<(String, i32)> {
-    match Figures::from_body(body) {
-        Some((f, _)) => Some((f.path, f.cohort)),
-        None => CampaignFigures::from_body(body).map(|(f, _)| (f.path, f.cohort)),
+    if let Some((f, _)) = Figures::from_body(body) {
+        return Some((f.path, f.cohort));
     }
+    if let Some((f, _)) = HardshipFigures::from_body(body) {
+        return Some((f.path, f.cohort));
+    }
+    CampaignFigures::from_body(body).map(|(f, _)| (f.path, f.cohort))
 }
 
 /// The row an applied envelope is kept as.

@@ -58,6 +58,11 @@ async fn universities(store: &dyn Repository, org: &Org, own_nodes: &HashSet<Str
     Ok(found)
 }
 
+/// The day in Beijing at `now`.
+pub(super) fn beijing_day(now: DateTime<Utc>) -> chrono::NaiveDate {
+    chrono::FixedOffset::east_opt(8 * 3600).map_or(now.date_naive(), |o| now.with_timezone(&o).date_naive())
+}
+
 /// Writes a report of `org`'s figures as the next version of `record` (with its outbox row)
 /// unless `counts` are those held; whether it was written.
 pub(super) async fn send(

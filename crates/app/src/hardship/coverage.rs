@@ -94,22 +94,38 @@ fn tally(rows: &[&Counted], today: chrono::NaiveDate) -> Counts {
     Counts { total: rows.len() as i64, lines, categories }
 }
 
+/// What a file's row says of its standing (nothing sealed is read).
+fn standing_of(row: &FileRow) -> Standing {
+    let f = &row.file;
+    Standing {
+        verified: f.verified_by.is_some(),
+        plan: hardship::PlanState::from_id(&f.plan_state),
+        helper: f.helper_id.is_some(),
+        recommended: row.recommended,
+        last_contact: row.last_contact,
+        training: hardship::Training::from_id(&f.training),
+        subsidy: hardship::Subsidy::from_id(&f.subsidy),
+        placed: placed(&row.dest_status, row.dest_code.as_deref()),
+    }
+}
+
+/// How many files `rows` are, and how many have each line on `today` (categories are sealed and
+/// not read): the figures a node reports upward.
+pub(crate) fn line_counts(rows: &[FileRow], today: chrono::NaiveDate) -> (i64, Vec<(Line, i64)>) {
+    let standings: Vec<Standing> = rows.iter().map(standing_of).collect();
+    let lines = Line::ALL
+        .into_iter()
+        .map(|l| (l, standings.iter().filter(|s| hardship::has(s, l, today)).count() as i64))
+        .collect();
+    (rows.len() as i64, lines)
+}
+
 impl Hardship<'_> {
     fn standing(&self, row: &FileRow) -> Result<Counted, Error> {
-        let f = &row.file;
         Ok(Counted {
             path: row.programme_path.clone(),
-            standing: Standing {
-                verified: f.verified_by.is_some(),
-                plan: hardship::PlanState::from_id(&f.plan_state),
-                helper: f.helper_id.is_some(),
-                recommended: row.recommended,
-                last_contact: row.last_contact,
-                training: hardship::Training::from_id(&f.training),
-                subsidy: hardship::Subsidy::from_id(&f.subsidy),
-                placed: placed(&row.dest_status, row.dest_code.as_deref()),
-            },
-            categories: self.profile_of(f)?.categories(),
+            standing: standing_of(row),
+            categories: self.profile_of(&row.file)?.categories(),
         })
     }
 

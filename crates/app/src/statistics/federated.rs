@@ -11,6 +11,7 @@ use jiuye_domain::Org;
 use jiuye_domain::access::{Action, Actor, Resource};
 use jiuye_domain::destination::Tally;
 use jiuye_domain::federation::Envelope;
+use jiuye_domain::federation::coverage::HardshipFigures;
 use jiuye_domain::federation::figures::Figures;
 use jiuye_domain::federation::progress::{CampaignFigures, RuleProgress};
 use jiuye_store::Repository;
@@ -41,11 +42,42 @@ pub struct Federated {
     pub as_of: Option<DateTime<Utc>>,
 }
 
-/// Which of two reports of the same organisation counts: its own node's over another's (a
-/// province that counted a university before it ran a node of its own), then the later. Each
-/// is (whether the origin is the organisation itself, when it was counted).
-fn better(new: (bool, DateTime<Utc>), held: (bool, DateTime<Utc>)) -> bool {
-    new > held
+/// A report as received: what it counts, the organisation counted, and where and when from.
+struct Received<T> {
+    figures: T,
+    org: String,
+    origin: String,
+    via: String,
+    as_of: DateTime<Utc>,
+    received_at: DateTime<Utc>,
+}
+
+/// The reports about `org` and the organisations under it among the aggregates received for
+/// `cohort` that `read` understands (giving what they count, the organisation's code and when
+/// they were counted), one per organisation: its own node's over another's (a province that
+/// counted a university before it ran a node of its own), then the later.
+async fn reports_under<T>(
+    store: &dyn Repository,
+    org: &Org,
+    cohort: i32,
+    read: impl Fn(&serde_json::Value) -> Option<(T, String, DateTime<Utc>)>,
+) -> Result<Vec<Received<T>>, Error> {
+    let under = format!("{}/", org.path);
+    let mut by_org: BTreeMap<String, Received<T>> = BTreeMap::new();
+    for rec in store.received_aggregates(cohort).await? {
+        let Some(subject) = rec.subject.as_deref() else { continue };
+        if subject != org.path && !subject.starts_with(&under) {
+            continue;
+        }
+        let Ok(e) = serde_json::from_str::<Envelope>(&rec.envelope) else { continue };
+        let Some((figures, code, as_of)) = read(&e.body) else { continue };
+        let r = Received { figures, org: code, origin: rec.origin, via: rec.via, as_of, received_at: rec.received_at };
+        let rank = |r: &Received<T>| (r.origin == r.org, r.as_of);
+        if by_org.get(&r.org).is_none_or(|held| rank(&r) > rank(held)) {
+            by_org.insert(r.org.clone(), r);
+        }
+    }
+    Ok(by_org.into_values().collect())
 }
 
 /// The figures reported to this node for `cohort` about `org_code` and the organisations under
@@ -54,25 +86,16 @@ pub async fn federated(store: &dyn Repository, actor: &Actor, org_code: &str, co
     let org = crate::orgs::by_code(store, org_code).await?;
     authorize(actor, Action::ViewStatistics, &Resource::node(&org.path, org.kind))?;
     super::check_cohort(cohort)?;
-    let under = format!("{}/", org.path);
-    let mut by_org: BTreeMap<String, Reported> = BTreeMap::new();
-    for rec in store.received_aggregates(cohort).await? {
-        let Some(subject) = rec.subject.as_deref() else { continue };
-        if subject != org.path && !subject.starts_with(&under) {
-            continue;
-        }
-        let Ok(e) = serde_json::from_str::<Envelope>(&rec.envelope) else { continue };
-        let Some((figures, as_of)) = Figures::from_body(&e.body) else { continue };
-        let r = Reported { figures, origin: rec.origin, via: rec.via, as_of, received_at: rec.received_at };
-        let rank = |r: &Reported| (r.origin == r.figures.org, r.as_of);
-        match by_org.get(&r.figures.org) {
-            Some(held) if !better(rank(&r), rank(held)) => {}
-            _ => {
-                by_org.insert(r.figures.org.clone(), r);
-            }
-        }
-    }
-    let reports: Vec<Reported> = by_org.into_values().collect();
+    let reports: Vec<Reported> = reports_under(store, &org, cohort, |b| {
+        Figures::from_body(b).map(|(f, at)| {
+            let code = f.org.clone();
+            (f, code, at)
+        })
+    })
+    .await?
+    .into_iter()
+    .map(|r| Reported { figures: r.figures, origin: r.origin, via: r.via, as_of: r.as_of, received_at: r.received_at })
+    .collect();
     let mut total = Tally::default();
     for r in &reports {
         total.merge(&r.figures.tally);
@@ -113,28 +136,22 @@ pub async fn progress(
     let org = crate::orgs::by_code(store, org_code).await?;
     authorize(actor, Action::ViewStatistics, &Resource::node(&org.path, org.kind))?;
     let c = crate::campaign::load(store, campaign).await?;
-    let under = format!("{}/", org.path);
-    let mut by_org: BTreeMap<String, ReportedProgress> = BTreeMap::new();
-    for rec in store.received_aggregates(c.reference_cohort).await? {
-        let Some(subject) = rec.subject.as_deref() else { continue };
-        if subject != org.path && !subject.starts_with(&under) {
-            continue;
-        }
-        let Ok(e) = serde_json::from_str::<Envelope>(&rec.envelope) else { continue };
-        let Some((figures, as_of)) = CampaignFigures::from_body(&e.body) else { continue };
-        if figures.campaign != c.id {
-            continue;
-        }
-        let r = ReportedProgress { figures, origin: rec.origin, via: rec.via, as_of, received_at: rec.received_at };
-        let rank = |r: &ReportedProgress| (r.origin == r.figures.org, r.as_of);
-        match by_org.get(&r.figures.org) {
-            Some(held) if !better(rank(&r), rank(held)) => {}
-            _ => {
-                by_org.insert(r.figures.org.clone(), r);
-            }
-        }
-    }
-    let reports: Vec<ReportedProgress> = by_org.into_values().collect();
+    let reports: Vec<ReportedProgress> = reports_under(store, &org, c.reference_cohort, |b| {
+        CampaignFigures::from_body(b).filter(|(f, _)| f.campaign == c.id).map(|(f, at)| {
+            let code = f.org.clone();
+            (f, code, at)
+        })
+    })
+    .await?
+    .into_iter()
+    .map(|r| ReportedProgress {
+        figures: r.figures,
+        origin: r.origin,
+        via: r.via,
+        as_of: r.as_of,
+        received_at: r.received_at,
+    })
+    .collect();
     let mut total: BTreeMap<String, RuleProgress> = BTreeMap::new();
     for r in &reports {
         for (rule, p) in &r.figures.rules {
@@ -143,4 +160,62 @@ pub async fn progress(
     }
     let as_of = reports.iter().map(|r| r.as_of).min();
     Ok(FederatedProgress { org, campaign: c.id, reports, total, as_of })
+}
+
+/// One university's hardship coverage as reported by a node.
+#[derive(Clone, Debug)]
+pub struct ReportedHardship {
+    pub figures: HardshipFigures,
+    pub origin: String,
+    pub as_of: DateTime<Utc>,
+}
+
+/// The hardship coverage reported under an organisation for a cohort, and its sum.
+#[derive(Clone, Debug)]
+pub struct FederatedHardship {
+    pub org: Org,
+    pub cohort: i32,
+    /// Whether the reader sees exact counts (otherwise 1–4 show as "<5").
+    pub exact: bool,
+    pub reports: Vec<ReportedHardship>,
+    /// The sum, as the organisation's figures.
+    pub total: HardshipFigures,
+    pub as_of: Option<DateTime<Utc>>,
+}
+
+/// The hardship coverage that the nodes under `org_code` reported for `cohort`, for those who
+/// may see its coverage figures.
+pub async fn hardship(
+    store: &dyn Repository,
+    actor: &Actor,
+    org_code: &str,
+    cohort: i32,
+) -> Result<FederatedHardship, Error> {
+    let org = crate::orgs::by_code(store, org_code).await?;
+    authorize(actor, Action::ViewHardshipCoverage, &Resource::at(&org.path))?;
+    super::check_cohort(cohort)?;
+    let reports: Vec<ReportedHardship> = reports_under(store, &org, cohort, |b| {
+        HardshipFigures::from_body(b).map(|(f, at)| {
+            let code = f.org.clone();
+            (f, code, at)
+        })
+    })
+    .await?
+    .into_iter()
+    .map(|r| ReportedHardship { figures: r.figures, origin: r.origin, as_of: r.as_of })
+    .collect();
+    let mut total = HardshipFigures {
+        org: org.code.to_string(),
+        name: org.name.clone(),
+        path: org.path.clone(),
+        cohort,
+        total: 0,
+        lines: jiuye_domain::hardship::Line::ALL.iter().map(|l| (*l, 0)).collect(),
+    };
+    for r in &reports {
+        total.merge(&r.figures);
+    }
+    let as_of = reports.iter().map(|r| r.as_of).min();
+    let exact = jiuye_domain::access::exact_hardship_counts(actor, &org.path);
+    Ok(FederatedHardship { org, cohort, exact, reports, total, as_of })
 }

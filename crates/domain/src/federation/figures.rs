@@ -16,6 +16,29 @@ use crate::destination::{Component, Tally};
 /// The schema type an aggregate body carries.
 pub const PLACEMENT_TYPE: &str = "PlacementAggregate";
 
+/// A report's counts with the time they were taken (`asOf`, RFC 3339 to the second, UTC).
+pub(crate) fn stamped(mut counts: Value, as_of: DateTime<Utc>) -> Value {
+    if let Some(o) = counts.as_object_mut() {
+        o.insert("asOf".into(), json!(as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)));
+    }
+    counts
+}
+
+/// The organisation's code and path and the cohort of an aggregate body of type `kind`, when
+/// the path ends at the organisation and the cohort is a plausible year.
+pub(crate) fn header<'a>(body: &'a Value, kind: &str) -> Option<(&'a str, &'a str, i32)> {
+    if body.get("@type").and_then(Value::as_str) != Some(kind) {
+        return None;
+    }
+    let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+    let (org, path) = (text("org")?, text("path")?);
+    if path.rsplit('/').next() != Some(org) {
+        return None;
+    }
+    let cohort = i32::try_from(body.get("cohort")?.as_i64()?).ok().filter(|c| (2000..=2100).contains(c))?;
+    Some((org, path, cohort))
+}
+
 /// One organisation's placement counts for a cohort.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Figures {
@@ -55,26 +78,15 @@ impl Figures {
 
     /// The body of the envelope: the counts and when they were taken.
     pub fn body(&self, as_of: DateTime<Utc>) -> Value {
-        let mut v = self.counts();
-        if let Some(o) = v.as_object_mut() {
-            o.insert("asOf".into(), json!(as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)));
-        }
-        v
+        super::figures::stamped(self.counts(), as_of)
     }
 
     /// Reads a received body, or `None` when it is not a consistent report: counts that are
     /// negative, placed above graduates, destination codes that do not add up to the placed
     /// and unplaced, or a path that does not end at the organisation.
     pub fn from_body(body: &Value) -> Option<(Figures, DateTime<Utc>)> {
-        if body.get("@type").and_then(Value::as_str) != Some(PLACEMENT_TYPE) {
-            return None;
-        }
+        let (org, path, cohort) = header(body, PLACEMENT_TYPE)?;
         let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
-        let (org, path) = (text("org")?, text("path")?);
-        if path.rsplit('/').next() != Some(org) {
-            return None;
-        }
-        let cohort = i32::try_from(body.get("cohort")?.as_i64()?).ok().filter(|c| (2000..=2100).contains(c))?;
         let count = |v: &Value| v.as_i64().filter(|n| *n >= 0);
         let graduates = count(body.get("graduates")?)?;
         let placed = count(body.get("placed")?)?;

@@ -129,11 +129,7 @@ impl CampaignFigures {
 
     /// The body of the envelope: the counts and when they were taken.
     pub fn body(&self, as_of: DateTime<Utc>) -> Value {
-        let mut v = self.counts();
-        if let Some(o) = v.as_object_mut() {
-            o.insert("asOf".into(), json!(as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)));
-        }
-        v
+        super::figures::stamped(self.counts(), as_of)
     }
 
     /// Reads a received body, or `None` when it is not a consistent report (negative counts,

@@ -52,6 +52,8 @@ struct LedgerPage {
     evidences: Choices,
     error: Option<String>,
     notice: Option<&'static str>,
+    /// What the nodes below reported.
+    federated: Option<crate::api::hardship_federated::FederatedCoverage>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -68,6 +70,31 @@ fn notice(done: Option<&str>) -> Option<&'static str> {
         Some("consent_withdrawn") => Some("hardship.consent_withdrawn"),
         Some("imported") => Some("hardship.imported"),
         _ => None,
+    }
+}
+
+/// The coverage the nodes under the organisation shown reported for `cohort`, when any.
+async fn federated(
+    state: &AppState,
+    me: &crate::auth::Caller,
+    org: Option<&str>,
+    cohort: i32,
+) -> Result<Option<crate::api::hardship_federated::FederatedCoverage>, AppError> {
+    let org = match org.map(str::trim).filter(|o| !o.is_empty()) {
+        Some(o) => o.to_owned(),
+        None => match jiuye_domain::access::scope_paths(&me.actor, jiuye_domain::access::Action::ViewHardshipCoverage)
+            .first()
+        {
+            Some(p) => p.rsplit('/').next().unwrap_or_default().to_owned(),
+            None => return Ok(None),
+        },
+    };
+    match jiuye_app::statistics::federated::hardship(state.store.as_ref(), &me.actor, &org, cohort).await {
+        Ok(f) if !f.reports.is_empty() => Ok(Some(crate::api::hardship_federated::dto(&f))),
+        Ok(_) => Ok(None),
+        // The page's own coverage says why the organisation cannot be shown.
+        Err(e) if e.kind != jiuye_app::ErrorKind::Unavailable && e.kind != jiuye_app::ErrorKind::Internal => Ok(None),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -88,6 +115,11 @@ async fn ledger(
         Some(c) => Some(c),
         None if graduate => None,
         None => newest_cohort(state, &me.actor, q.org.as_deref()).await?,
+    };
+    // What the nodes below reported (no category travels: not with a category chosen).
+    let federated = match (graduate, cohort, q.category.as_deref().filter(|c| !c.is_empty())) {
+        (false, Some(y), None) => federated(state, me, q.org.as_deref(), y).await?,
+        _ => None,
     };
     let (coverage, named) = if graduate {
         (None, false)
@@ -115,6 +147,7 @@ async fn ledger(
         evidences: choices(Evidence::ALL, Evidence::id, Evidence::zh),
         error,
         notice: notice(q.done.as_deref()),
+        federated,
     };
     Ok((status, render(&page)?).into_response())
 }
