@@ -5,6 +5,8 @@
 //! everywhere within 60 s; with the province stopped the university keeps publishing (100
 //! postings), and once the province is back all three converge with no duplicate and no loss.
 //! The nation's placement figure for the province is the sum of its universities' own counts.
+//! On PostgreSQL a second province process serves the province's database (as behind a load
+//! balancer): a posting written through either process is found through the other.
 //!
 //! Slow (three demo loads), so it runs in a CI step of its own: only when `JIUYE_THREE_NODES`
 //! is set.
@@ -107,18 +109,18 @@ impl Node {
     }
 }
 
-/// Submits a posting as `hr` and approves it as `reviewer`; its id.
-fn shared_posting(u: &Node, hr: &str, reviewer: &str, title: &str) -> String {
+/// Submits a posting as `hr` and approves it as `reviewer` through the node at `addr`; its id.
+fn shared_posting(addr: &str, hr: &str, reviewer: &str, title: &str) -> String {
     let deadline = (chrono::Local::now().date_naive() + chrono::Duration::days(30)).to_string();
     let body = serde_json::json!({"title": title, "description": "负责联邦互通联调，五险一金，双休。",
         "region": "510104", "position": "13", "education": "bachelor", "majors": ["0809"], "openings": 2,
         "salary_min": 7000, "salary_max": 11000, "deadline": deadline, "contact": "028-85412345",
         "apply_method": "平台内投递", "visibility": "province", "scope": "510000"});
-    let (status, text) = http(&u.addr, "POST", "/api/v1/postings", hr, Some(&body));
+    let (status, text) = http(addr, "POST", "/api/v1/postings", hr, Some(&body));
     assert_eq!(status, 201, "{text}");
     let id = json(&text)["id"].as_str().expect("id").to_owned();
     let review = serde_json::json!({"decision": "approve", "version": 1});
-    let (status, text) = http(&u.addr, "POST", &format!("/api/v1/postings/{id}/review"), reviewer, Some(&review));
+    let (status, text) = http(addr, "POST", &format!("/api/v1/postings/{id}/review"), reviewer, Some(&review));
     assert_eq!((status, json(&text)["status"].as_str()), (200, Some("approved")), "{text}");
     id
 }
@@ -179,7 +181,7 @@ async fn three_nodes_share_postings_and_converge_after_a_stop() {
 
     // Shared at the university: at the nation within 60 s; withdrawn: gone everywhere within 60 s.
     let title = "三节点互通测试岗位";
-    let id = shared_posting(&u, &hr, &reviewer, title);
+    let id = shared_posting(&u.addr, &hr, &reviewer, title);
     n.until_found(&n_reader, title, 1, 60);
     p.until_found(&p_reader, title, 1, 60);
     let (status, text) = http(
@@ -197,7 +199,7 @@ async fn three_nodes_share_postings_and_converge_after_a_stop() {
     p.stop();
     let batch = "三节点收敛测试岗位";
     for _ in 0..100 {
-        shared_posting(&u, &hr, &reviewer, batch);
+        shared_posting(&u.addr, &hr, &reviewer, batch);
     }
     p.start();
     p.until_found(&p_reader, batch, 100, 180);
@@ -240,6 +242,43 @@ async fn three_nodes_share_postings_and_converge_after_a_stop() {
         }
         assert!(Instant::now() < until, "the nation's sum for 510000, waited for {want:?}: {body}");
         std::thread::sleep(Duration::from_millis(500));
+    }
+
+    // Two province processes on one PostgreSQL database, as behind a load balancer: a posting
+    // written through either is found through the other (each follows the other's writes).
+    if let Some((_, url)) = p.target.pg.clone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let key = p.target.dir.path().join("secret.key");
+        let addr = format!("127.0.0.1:{}", free_port());
+        let args = [
+            "--data-dir".to_owned(),
+            dir.path().display().to_string(),
+            "--database-url".to_owned(),
+            url,
+            "--key-file".to_owned(),
+            key.display().to_string(),
+        ];
+        let mut second = spawn(&["serve", "--listen", &addr], &args);
+        assert_eq!(listening_addr(&mut second), addr, "{}", stderr_tail(&second));
+        let (hr, reviewer) = (p.token("demo_employer"), p.token("demo_province"));
+        let found_at = |at: &str, q: &str| {
+            let path =
+                format!("/api/v1/postings/search?q={}", q.bytes().map(|b| format!("%{b:02X}")).collect::<String>());
+            let (status, body) = http(at, "GET", &path, &p_reader, None);
+            assert_eq!(status, 200, "{body}");
+            json(&body)["total"].as_i64().unwrap_or(-1)
+        };
+        for (write, read, title) in [(&p.addr, &addr, "两进程同库甲岗位"), (&addr, &p.addr, "两进程同库乙岗位")]
+        {
+            shared_posting(write, &hr, &reviewer, title);
+            let until = Instant::now() + Duration::from_secs(30);
+            while found_at(read, title) != 1 {
+                assert!(Instant::now() < until, "written through {write}, not found through {read}: {title}");
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }
+        signal(&second, "-TERM");
+        assert!(wait_exit(&mut second, Duration::from_secs(30)).success());
     }
 
     for mut x in [u, p, n] {
