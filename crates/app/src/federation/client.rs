@@ -173,7 +173,7 @@ mod tests {
 
     #[test]
     fn base_urls_name_the_host_and_port() {
-        let t = |u: &str| target(u).map(|(tls, host, addr)| (tls, host, addr)).ok();
+        let t = |u: &str| target(u).ok();
         assert_eq!(t("https://jy.scu.edu.cn"), Some((true, "jy.scu.edu.cn".into(), "jy.scu.edu.cn:443".into())));
         assert_eq!(t("http://127.0.0.1:8080"), Some((false, "127.0.0.1".into(), "127.0.0.1:8080".into())));
         assert_eq!(t("https://[::1]:8443/x"), Some((true, "::1".into(), "[::1]:8443".into())));

@@ -173,8 +173,8 @@ async fn the_federation_page_registers_and_removes_peers() {
         assert!(!page.body.contains("action=\"/federation/peers\""));
 
         // A bad key comes back with its message and the form as filled in.
-        let form = format!("org=510000&url=http%3A%2F%2F127.0.0.1%3A9&key=short&relation=parent&receive=posting");
-        let r = post_form(&f, "/federation/peers", &form, &career).await;
+        let form = "org=510000&url=http%3A%2F%2F127.0.0.1%3A9&key=short&relation=parent&receive=posting";
+        let r = post_form(&f, "/federation/peers", form, &career).await;
         assert_eq!(r.status, 200, "{}", r.body);
         assert!(r.body.contains("role=\"alert\""), "{}", r.body);
         assert!(
