@@ -135,9 +135,15 @@ async fn read_parent(university: &Fixture) -> jiuye_app::federation::pull::Pulle
 
 #[tokio::test]
 async fn campaign_definitions_published_above_arrive_below() {
-    let Peered { university, province, .. } = peered().await;
+    let Peered { university, province, u_key, .. } = peered().await;
     let (u, p) = (university.store.as_ref(), province.store.as_ref());
     let career = token_for(&university, "demo_career").await;
+    // The province pushes to its children too; the university's address there leads nowhere,
+    // so that what the university holds came through its own reading of the province's feed.
+    let nowhere =
+        jiuye_domain::federation::PeerSpec::parse("4151010610", "http://127.0.0.1:9", &u_key, "child", None, None)
+            .unwrap();
+    jiuye_app::federation::add_peer(p, &nowhere, "admin").await.unwrap();
     // The university loaded the shipped campaign itself.
     let spring = jiuye_domain::campaign::Campaign::parse(jiuye_domain::campaign::SPRING_2023).unwrap();
     jiuye_app::campaign::publish(u, &spring, jiuye_domain::campaign::SPRING_2023).await.unwrap();

@@ -67,8 +67,14 @@ async fn listen_tls(node: &Fixture) -> (String, String) {
 
 #[tokio::test]
 async fn a_peer_is_read_over_https_once_its_ca_is_trusted() {
-    let Peered { university, province, .. } = peered().await;
+    let Peered { university, province, u_key, .. } = peered().await;
     let (u, p) = (university.store.as_ref(), province.store.as_ref());
+    // The province pushes to its children too; the university's address there leads nowhere,
+    // so that what the university holds came through its own reading over HTTPS.
+    let nowhere =
+        jiuye_domain::federation::PeerSpec::parse("4151010610", "http://127.0.0.1:9", &u_key, "child", None, None)
+            .unwrap();
+    jiuye_app::federation::add_peer(p, &nowhere, "admin").await.unwrap();
     let (https, ca_pem) = listen_tls(&province).await;
     let p_key = province.keys.node_key().unwrap().public();
     let spec = jiuye_domain::federation::PeerSpec::parse("510000", &https, &p_key, "parent", None, None).unwrap();
