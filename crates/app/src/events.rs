@@ -9,6 +9,7 @@
 //! `404 event_not_found`. Graduates never see other graduates; employers never see graduates.
 
 mod booths;
+pub mod coverage;
 mod registrations;
 mod report;
 pub mod tickets;
@@ -271,6 +272,7 @@ impl Events<'_> {
             industry: q.industry.clone().filter(|k| !k.is_empty()),
             from: q.from,
             to: q.to,
+            after: None,
             limit: 200,
         };
         if q.own_college {

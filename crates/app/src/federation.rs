@@ -5,6 +5,7 @@
 //! its public key, relation and what it may send and receive. Every change is written to the
 //! audit log. The node's signing key lives in the key ring, never in the database.
 
+pub mod activity;
 pub mod client;
 pub mod feed;
 pub mod hardship;

@@ -26,7 +26,8 @@ pub(crate) enum FederationCommand {
     Status(DataArgs),
     /// Report this node's figures to the nodes above it now: the placement counts of the
     /// universities whose rosters it holds, by cohort, their progress in each loaded visit
-    /// campaign and their hardship ledgers' coverage, where they changed since last reported.
+    /// campaign, their hardship ledgers' coverage and the recruitment events they held, where
+    /// they changed since last reported.
     Report(DataArgs),
 }
 
@@ -180,6 +181,10 @@ pub(crate) async fn run(c: FederationCommand, file: FileConfig) -> Result<(), St
                 "已核对 {} 组访企拓岗进度（高校 × 活动），其中 {} 组有变化，已放入发件箱上报。",
                 p.figures, p.sent
             );
+            let h = jiuye_app::federation::hardship::check(&*store, chrono::Utc::now()).await.map_err(shown)?;
+            println!("已核对 {} 组帮扶覆盖数（高校 × 届别），其中 {} 组有变化，已放入发件箱上报。", h.figures, h.sent);
+            let e = jiuye_app::federation::activity::check(&*store, chrono::Utc::now()).await.map_err(shown)?;
+            println!("已核对 {} 组招聘活动数（高校 × 届别），其中 {} 组有变化，已放入发件箱上报。", e.figures, e.sent);
         }
         FederationCommand::Peer(PeerCommand::List(d)) => {
             let data = data_config(&d, &file);

@@ -7,6 +7,7 @@
 //! ([`envelope`]); the signature covers canonical JSON ([`canonical`], RFC 8785). Personal data
 //! never travels.
 
+pub mod activity;
 pub mod canonical;
 pub mod coverage;
 pub mod envelope;

@@ -186,6 +186,8 @@ pub struct EventFilter {
     pub from: Option<DateTime<Utc>>,
     /// Events starting before this.
     pub to: Option<DateTime<Utc>>,
+    /// Events after this one in the list's order (its start and id): the next page.
+    pub after: Option<(DateTime<Utc>, Uuid)>,
     pub limit: i64,
 }
 
@@ -507,6 +509,10 @@ macro_rules! events_impl {
                     }
                     if let Some(to) = f.to {
                         qb.push(" AND e.starts_at < ").push_bind(to);
+                    }
+                    if let Some((at, id)) = f.after {
+                        qb.push(" AND (e.starts_at > ").push_bind(at).push(" OR (e.starts_at = ").push_bind(at);
+                        qb.push(" AND e.id > ").push_bind(id).push("))");
                     }
                     qb.push(" ORDER BY e.starts_at, e.id LIMIT ").push_bind(f.limit.clamp(1, 500));
                     let rows = qb.build().fetch_all(&self.pool).await?;

@@ -3,9 +3,11 @@
 //! hours; they take it or hand it back), the ticket and its QR code, checking in at the door, and
 //! who came.
 
+use chrono::{DateTime, Utc};
 use jiuye_domain::access::{self, Action, Actor, Resource, Role, ScopedGrant};
 use jiuye_domain::calendar::Event as CalendarEvent;
 use jiuye_domain::events::{self, Attendance, EventKind, Phase, Place};
+use jiuye_store::Repository;
 use jiuye_store::events::{CheckedIn, EventRow, Registered, RegistrationRecord, UniversityAttendance};
 use uuid::Uuid;
 
@@ -209,38 +211,7 @@ impl Events<'_> {
 
     /// The figures of an event (no access check: callers decide who reads them).
     pub(crate) async fn tally(&self, row: EventRow) -> Result<EventStats, Error> {
-        let id = row.event.id;
-        let phase = self.phase(&row.event);
-        let universities = self.store.event_attendance(id).await?;
-        let attendance = Attendance {
-            registered: universities.iter().map(|u| u.registered).sum(),
-            waitlisted: universities.iter().map(|u| u.waitlisted).sum(),
-            checked_in: universities.iter().map(|u| u.checked_in).sum(),
-        };
-        let bookings = self.store.event_bookings(id).await?;
-        let approved: Vec<Uuid> =
-            bookings.iter().filter(|b| b.booking.state == "approved").map(|b| b.booking.id).collect();
-        let positions = self
-            .store
-            .event_postings(id)
-            .await?
-            .iter()
-            .filter(|p| p.state == "approved" && approved.contains(&p.booking_id))
-            .count() as i64;
-        Ok(EventStats {
-            no_shows: attendance.no_shows(phase),
-            employers_booked: bookings
-                .iter()
-                .filter(|b| events::BookingState::from_id(&b.booking.state).is_some_and(|s| s.holds()))
-                .count() as i64,
-            employers_approved: approved.len() as i64,
-            positions,
-            live: self.store.live_counts(id).await?,
-            attendance,
-            universities,
-            row,
-            phase,
-        })
+        tally(self.store, self.now, row).await
     }
 
     /// The caller's registrations with their events (a graduate).
@@ -283,4 +254,38 @@ pub fn calendar_event(row: &EventRow, uid: String) -> CalendarEvent {
         stamp: row.event.created_at,
         cancelled: row.event.cancelled_at.is_some(),
     }
+}
+
+/// The figures of an event at `now` (no access check: callers decide who reads them).
+pub(crate) async fn tally(store: &dyn Repository, now: DateTime<Utc>, row: EventRow) -> Result<EventStats, Error> {
+    let id = row.event.id;
+    let phase = Phase::of(row.event.starts_at, row.event.ends_at, row.event.cancelled_at.is_some(), now);
+    let universities = store.event_attendance(id).await?;
+    let attendance = Attendance {
+        registered: universities.iter().map(|u| u.registered).sum(),
+        waitlisted: universities.iter().map(|u| u.waitlisted).sum(),
+        checked_in: universities.iter().map(|u| u.checked_in).sum(),
+    };
+    let bookings = store.event_bookings(id).await?;
+    let approved: Vec<Uuid> = bookings.iter().filter(|b| b.booking.state == "approved").map(|b| b.booking.id).collect();
+    let positions = store
+        .event_postings(id)
+        .await?
+        .iter()
+        .filter(|p| p.state == "approved" && approved.contains(&p.booking_id))
+        .count() as i64;
+    Ok(EventStats {
+        no_shows: attendance.no_shows(phase),
+        employers_booked: bookings
+            .iter()
+            .filter(|b| events::BookingState::from_id(&b.booking.state).is_some_and(|s| s.holds()))
+            .count() as i64,
+        employers_approved: approved.len() as i64,
+        positions,
+        live: store.live_counts(id).await?,
+        attendance,
+        universities,
+        row,
+        phase,
+    })
 }

@@ -9,6 +9,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use jiuye_domain::RefData;
 use jiuye_domain::employer::Verification;
+use jiuye_domain::federation::activity::EventFigures;
 use jiuye_domain::federation::coverage::HardshipFigures;
 use jiuye_domain::federation::envelope::{Envelope, Judgement, Kind, Refusal, Verdict};
 use jiuye_domain::federation::figures::Figures;
@@ -183,6 +184,9 @@ fn filed_as(body: &Value) -> Option<(String, i32)> {
         return Some((f.path, f.cohort));
     }
     if let Some((f, _)) = HardshipFigures::from_body(body) {
+        return Some((f.path, f.cohort));
+    }
+    if let Some((f, _)) = EventFigures::from_body(body) {
         return Some((f.path, f.cohort));
     }
     CampaignFigures::from_body(body).map(|(f, _)| (f.path, f.cohort))

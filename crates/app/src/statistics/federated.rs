@@ -11,6 +11,7 @@ use jiuye_domain::Org;
 use jiuye_domain::access::{Action, Actor, Resource};
 use jiuye_domain::destination::Tally;
 use jiuye_domain::federation::Envelope;
+use jiuye_domain::federation::activity::EventFigures;
 use jiuye_domain::federation::coverage::HardshipFigures;
 use jiuye_domain::federation::figures::Figures;
 use jiuye_domain::federation::progress::{CampaignFigures, RuleProgress};
@@ -19,17 +20,8 @@ use jiuye_store::Repository;
 use crate::Error;
 use crate::access::authorize;
 
-/// One organisation's figures as reported by a node.
-#[derive(Clone, Debug)]
-pub struct Reported {
-    pub figures: Figures,
-    /// The node that counted them, and the peer they came through.
-    pub origin: String,
-    pub via: String,
-    /// When they were counted at the origin, and when they arrived here.
-    pub as_of: DateTime<Utc>,
-    pub received_at: DateTime<Utc>,
-}
+/// One organisation's placement figures as reported by a node.
+pub type Reported = Received<Figures>;
 
 /// The reports under an organisation for a cohort, and their sum.
 #[derive(Clone, Debug)]
@@ -43,13 +35,17 @@ pub struct Federated {
 }
 
 /// A report as received: what it counts, the organisation counted, and where and when from.
-struct Received<T> {
-    figures: T,
-    org: String,
-    origin: String,
-    via: String,
-    as_of: DateTime<Utc>,
-    received_at: DateTime<Utc>,
+#[derive(Clone, Debug)]
+pub struct Received<T> {
+    pub figures: T,
+    /// The organisation's code.
+    pub org: String,
+    /// The node that counted them, and the peer they came through.
+    pub origin: String,
+    pub via: String,
+    /// When they were counted at the origin, and when they arrived here.
+    pub as_of: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
 }
 
 /// The reports about `org` and the organisations under it among the aggregates received for
@@ -60,7 +56,8 @@ async fn reports_under<T>(
     store: &dyn Repository,
     org: &Org,
     cohort: i32,
-    read: impl Fn(&serde_json::Value) -> Option<(T, String, DateTime<Utc>)>,
+    read: impl Fn(&serde_json::Value) -> Option<(T, DateTime<Utc>)>,
+    code: impl Fn(&T) -> &str,
 ) -> Result<Vec<Received<T>>, Error> {
     let under = format!("{}/", org.path);
     let mut by_org: BTreeMap<String, Received<T>> = BTreeMap::new();
@@ -70,8 +67,15 @@ async fn reports_under<T>(
             continue;
         }
         let Ok(e) = serde_json::from_str::<Envelope>(&rec.envelope) else { continue };
-        let Some((figures, code, as_of)) = read(&e.body) else { continue };
-        let r = Received { figures, org: code, origin: rec.origin, via: rec.via, as_of, received_at: rec.received_at };
+        let Some((figures, as_of)) = read(&e.body) else { continue };
+        let r = Received {
+            org: code(&figures).to_owned(),
+            figures,
+            origin: rec.origin,
+            via: rec.via,
+            as_of,
+            received_at: rec.received_at,
+        };
         let rank = |r: &Received<T>| (r.origin == r.org, r.as_of);
         if by_org.get(&r.org).is_none_or(|held| rank(&r) > rank(held)) {
             by_org.insert(r.org.clone(), r);
@@ -86,16 +90,7 @@ pub async fn federated(store: &dyn Repository, actor: &Actor, org_code: &str, co
     let org = crate::orgs::by_code(store, org_code).await?;
     authorize(actor, Action::ViewStatistics, &Resource::node(&org.path, org.kind))?;
     super::check_cohort(cohort)?;
-    let reports: Vec<Reported> = reports_under(store, &org, cohort, |b| {
-        Figures::from_body(b).map(|(f, at)| {
-            let code = f.org.clone();
-            (f, code, at)
-        })
-    })
-    .await?
-    .into_iter()
-    .map(|r| Reported { figures: r.figures, origin: r.origin, via: r.via, as_of: r.as_of, received_at: r.received_at })
-    .collect();
+    let reports: Vec<Reported> = reports_under(store, &org, cohort, Figures::from_body, |f| &f.org).await?;
     let mut total = Tally::default();
     for r in &reports {
         total.merge(&r.figures.tally);
@@ -105,14 +100,7 @@ pub async fn federated(store: &dyn Repository, actor: &Actor, org_code: &str, co
 }
 
 /// One university's campaign progress as reported by a node.
-#[derive(Clone, Debug)]
-pub struct ReportedProgress {
-    pub figures: CampaignFigures,
-    pub origin: String,
-    pub via: String,
-    pub as_of: DateTime<Utc>,
-    pub received_at: DateTime<Utc>,
-}
+pub type ReportedProgress = Received<CampaignFigures>;
 
 /// The campaign progress reported under an organisation, and its sum per rule.
 #[derive(Clone, Debug)]
@@ -136,22 +124,14 @@ pub async fn progress(
     let org = crate::orgs::by_code(store, org_code).await?;
     authorize(actor, Action::ViewStatistics, &Resource::node(&org.path, org.kind))?;
     let c = crate::campaign::load(store, campaign).await?;
-    let reports: Vec<ReportedProgress> = reports_under(store, &org, c.reference_cohort, |b| {
-        CampaignFigures::from_body(b).filter(|(f, _)| f.campaign == c.id).map(|(f, at)| {
-            let code = f.org.clone();
-            (f, code, at)
-        })
-    })
-    .await?
-    .into_iter()
-    .map(|r| ReportedProgress {
-        figures: r.figures,
-        origin: r.origin,
-        via: r.via,
-        as_of: r.as_of,
-        received_at: r.received_at,
-    })
-    .collect();
+    let reports: Vec<ReportedProgress> = reports_under(
+        store,
+        &org,
+        c.reference_cohort,
+        |b| CampaignFigures::from_body(b).filter(|(f, _)| f.campaign == c.id),
+        |f| &f.org,
+    )
+    .await?;
     let mut total: BTreeMap<String, RuleProgress> = BTreeMap::new();
     for r in &reports {
         for (rule, p) in &r.figures.rules {
@@ -163,12 +143,7 @@ pub async fn progress(
 }
 
 /// One university's hardship coverage as reported by a node.
-#[derive(Clone, Debug)]
-pub struct ReportedHardship {
-    pub figures: HardshipFigures,
-    pub origin: String,
-    pub as_of: DateTime<Utc>,
-}
+pub type ReportedHardship = Received<HardshipFigures>;
 
 /// The hardship coverage reported under an organisation for a cohort, and its sum.
 #[derive(Clone, Debug)]
@@ -194,16 +169,8 @@ pub async fn hardship(
     let org = crate::orgs::by_code(store, org_code).await?;
     authorize(actor, Action::ViewHardshipCoverage, &Resource::at(&org.path))?;
     super::check_cohort(cohort)?;
-    let reports: Vec<ReportedHardship> = reports_under(store, &org, cohort, |b| {
-        HardshipFigures::from_body(b).map(|(f, at)| {
-            let code = f.org.clone();
-            (f, code, at)
-        })
-    })
-    .await?
-    .into_iter()
-    .map(|r| ReportedHardship { figures: r.figures, origin: r.origin, as_of: r.as_of })
-    .collect();
+    let reports: Vec<ReportedHardship> =
+        reports_under(store, &org, cohort, HardshipFigures::from_body, |f| &f.org).await?;
     let mut total = HardshipFigures {
         org: org.code.to_string(),
         name: org.name.clone(),
@@ -218,4 +185,38 @@ pub async fn hardship(
     let as_of = reports.iter().map(|r| r.as_of).min();
     let exact = jiuye_domain::access::exact_hardship_counts(actor, &org.path);
     Ok(FederatedHardship { org, cohort, exact, reports, total, as_of })
+}
+
+/// One university's event coverage as reported by a node.
+pub type ReportedEvents = Received<EventFigures>;
+
+/// The event coverage reported under an organisation for a cohort, and its sum.
+#[derive(Clone, Debug)]
+pub struct FederatedEvents {
+    pub org: Org,
+    pub cohort: i32,
+    pub reports: Vec<ReportedEvents>,
+    /// The sum, as the organisation's figures.
+    pub total: EventFigures,
+    pub as_of: Option<DateTime<Utc>>,
+}
+
+/// The event coverage that the nodes under `org_code` reported for `cohort`, for those who may
+/// see its statistics.
+pub async fn events(
+    store: &dyn Repository,
+    actor: &Actor,
+    org_code: &str,
+    cohort: i32,
+) -> Result<FederatedEvents, Error> {
+    let org = crate::orgs::by_code(store, org_code).await?;
+    authorize(actor, Action::ViewStatistics, &Resource::node(&org.path, org.kind))?;
+    super::check_cohort(cohort)?;
+    let reports: Vec<ReportedEvents> = reports_under(store, &org, cohort, EventFigures::from_body, |f| &f.org).await?;
+    let mut total = EventFigures::empty(org.code.as_str(), &org.name, &org.path, cohort);
+    for r in &reports {
+        total.merge(&r.figures);
+    }
+    let as_of = reports.iter().map(|r| r.as_of).min();
+    Ok(FederatedEvents { org, cohort, reports, total, as_of })
 }

@@ -1,17 +1,18 @@
 //! Reporting this node's figures upward in the background: every few seconds the counts of the
 //! universities whose rosters this node holds are compared with those last reported, and the
 //! ones that changed go to the outbox for the nodes above (`jiuye_app::federation::report`);
-//! every few minutes the progress of each loaded campaign and the hardship ledger's coverage
-//! are counted and reported the same way (`jiuye_app::federation::progress`, `::hardship`).
+//! every few minutes the progress of each loaded campaign, the hardship ledger's coverage and
+//! the events held are counted and reported the same way (`jiuye_app::federation::progress`, `::hardship`,
+//! `::activity`).
 
 use std::time::{Duration, Instant};
 
-use jiuye_app::federation::{hardship, progress, report};
+use jiuye_app::federation::{activity, hardship, progress, report};
 
 use crate::AppState;
 
-/// Checks the placement figures every `every`, and campaign progress and hardship coverage
-/// every `progress::EVERY` (or `every`, when longer), for as long as the node runs.
+/// Checks the placement figures every `every`, and campaign progress, hardship coverage and
+/// event coverage every `progress::EVERY` (or `every`, when longer), for as long as the node runs.
 pub async fn run(state: AppState, every: Duration) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -41,6 +42,13 @@ pub async fn run(state: AppState, every: Duration) {
             }
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e.message, "federation hardship coverage not reported"),
+        }
+        match activity::check(store, chrono::Utc::now()).await {
+            Ok(c) if c.sent > 0 => {
+                tracing::info!(figures = c.figures, sent = c.sent, "federation event coverage reported")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e.message, "federation event coverage not reported"),
         }
     }
 }

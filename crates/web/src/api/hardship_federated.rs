@@ -15,6 +15,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::api::hardship::{CoverageFigures, figures};
 use crate::api::orgs::OrgRef;
+use crate::api::stats_federated::stamp;
 use crate::auth::Signed;
 use crate::error::{AppError, ErrorBody};
 use crate::extract::query::ApiQuery;
@@ -58,10 +59,6 @@ fn node(f: &HardshipFigures) -> CoverageNode {
         path: f.path.clone(),
         counts: Counts { total: f.total, lines: f.lines.clone(), categories: Vec::new() },
     }
-}
-
-fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 pub(crate) fn dto(f: &FederatedHardship) -> FederatedCoverage {

@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::{Path, State};
-use jiuye_app::statistics::federated::{Federated, FederatedProgress};
+use jiuye_app::statistics::federated::{Federated, FederatedEvents, FederatedProgress};
 use jiuye_domain::destination::Tally;
+use jiuye_domain::federation::activity::EventFigures;
 use jiuye_domain::federation::progress::RuleProgress;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -80,7 +81,8 @@ pub struct FederatedParams {
     pub cohort: i32,
 }
 
-fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
+/// A time as the federated figures show it (RFC 3339 to the second, UTC).
+pub(crate) fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
@@ -234,6 +236,105 @@ pub async fn federated_progress(
     Ok(Json(progress_dto(&f)))
 }
 
+/// Event coverage counts, as they add up.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventCounts {
+    /// Events held (not cancelled), of every kind.
+    pub events: i64,
+    /// Events held by kind (`campus_fair`, `college_fair`, `presentation`, `workplace_day`,
+    /// `online_fair`).
+    pub held: BTreeMap<String, i64>,
+    pub cancelled: i64,
+    /// Over the events held: approved employer bookings, the positions they brought, places
+    /// taken by graduates, graduates checked in.
+    pub employers: i64,
+    pub positions: i64,
+    pub registered: i64,
+    pub checked_in: i64,
+}
+
+impl From<&EventFigures> for EventCounts {
+    fn from(f: &EventFigures) -> EventCounts {
+        EventCounts {
+            events: f.events(),
+            held: f.held.iter().map(|(k, n)| (k.id().to_owned(), *n)).collect(),
+            cancelled: f.cancelled,
+            employers: f.totals.employers,
+            positions: f.totals.positions,
+            registered: f.totals.registered,
+            checked_in: f.totals.checked_in,
+        }
+    }
+}
+
+/// One university's event coverage as its node reported it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportedEventsDto {
+    pub code: String,
+    pub name: String,
+    pub path: String,
+    pub origin: String,
+    pub via: String,
+    pub as_of: String,
+    pub received_at: String,
+    #[serde(flatten)]
+    pub counts: EventCounts,
+}
+
+/// The event coverage reported under an organisation for a cohort, and its sum.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FederatedEventsDto {
+    pub org: OrgRef,
+    pub cohort: i32,
+    /// The oldest report's time: the sum is as fresh as this.
+    pub as_of: Option<String>,
+    pub total: EventCounts,
+    pub reports: Vec<ReportedEventsDto>,
+}
+
+pub(crate) fn events_dto(f: &FederatedEvents) -> FederatedEventsDto {
+    FederatedEventsDto {
+        org: OrgRef::from(&f.org),
+        cohort: f.cohort,
+        as_of: f.as_of.map(stamp),
+        total: EventCounts::from(&f.total),
+        reports: f
+            .reports
+            .iter()
+            .map(|r| ReportedEventsDto {
+                code: r.figures.org.clone(),
+                name: r.figures.name.clone(),
+                path: r.figures.path.clone(),
+                origin: r.origin.clone(),
+                via: r.via.clone(),
+                as_of: stamp(r.as_of),
+                received_at: stamp(r.received_at),
+                counts: EventCounts::from(&r.figures),
+            })
+            .collect(),
+    }
+}
+
+/// The recruitment events that the nodes under an organisation reported for a cohort's
+/// recruiting year (1 September to 31 August): per university, events held by kind, cancelled,
+/// and the employers, positions, places taken and check-ins of those held; and the sums.
+#[utoipa::path(get, path = "/api/v1/stats/federated/events", tag = "events", params(FederatedParams),
+    responses((status = 200, description = "The reports and their sum", body = FederatedEventsDto),
+        (status = 400, description = "`invalid_org_code`, `invalid_cohort`, `invalid_query`", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody), (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`org_not_found`", body = ErrorBody)))]
+pub async fn federated_events(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    ApiQuery(p): ApiQuery<FederatedParams>,
+) -> Result<Json<FederatedEventsDto>, AppError> {
+    let f = jiuye_app::statistics::federated::events(state.store.as_ref(), &caller.actor, &p.org, p.cohort).await?;
+    Ok(Json(events_dto(&f)))
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(federated)).routes(routes!(federated_progress))
+    OpenApiRouter::new()
+        .routes(routes!(federated))
+        .routes(routes!(federated_progress))
+        .routes(routes!(federated_events))
 }

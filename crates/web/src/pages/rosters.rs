@@ -58,6 +58,8 @@ struct StatsPage {
     progress_rows: Vec<(String, String)>,
     /// 联网上报: what the nodes under this organisation reported (whole cohort only).
     federated: Option<crate::pages::stats_federated::FedSection>,
+    /// 联网上报的招聘活动: the events the nodes under this organisation reported.
+    federated_events: Option<crate::pages::stats_federated::EventSection>,
     rows: Vec<StatRow>,
     /// The person sees the hardship ledger's coverage here (the placement of graduates in
     /// difficulty, by category).
@@ -174,15 +176,18 @@ pub async fn stats(
         .collect();
     let children_title =
         c.org.kind.child_kind().map(|k| if base.lang == Lang::Zh { k.zh() } else { k.en() }).unwrap_or("").to_owned();
-    let federated = if q.gender.is_some() || q.level.is_some() {
-        None
+    let (federated, federated_events) = if q.gender.is_some() || q.level.is_some() {
+        (None, None)
     } else {
-        let f = jiuye_app::statistics::federated::federated(state.store.as_ref(), &me.actor, &org_code, cohort).await?;
-        crate::pages::stats_federated::section(&f)
+        let store = state.store.as_ref();
+        let f = jiuye_app::statistics::federated::federated(store, &me.actor, &org_code, cohort).await?;
+        let e = jiuye_app::statistics::federated::events(store, &me.actor, &org_code, cohort).await?;
+        (crate::pages::stats_federated::section(&f), crate::pages::stats_federated::events_section(&e))
     };
     let hardship = access::can(&me.actor, Action::ViewHardshipCoverage, &access::Resource::at(&c.org.path)).is_some();
     let page = StatsPage {
         hardship,
+        federated_events,
         org_code: c.org.code.to_string(),
         org_name: c.org.name.clone(),
         // An ancestor the person may not read statistics of is named, not linked.

@@ -1,7 +1,9 @@
-//! The statistics page's 联网上报 section: the figures the nodes under the organisation
-//! reported, next to the ones counted here, each with when it was counted.
+//! The statistics page's 联网上报 sections: the placement figures and the recruitment events
+//! the nodes under the organisation reported, next to the ones counted here, each with when it
+//! was counted.
 
-use jiuye_app::statistics::federated::Federated;
+use jiuye_app::statistics::federated::{Federated, FederatedEvents};
+use jiuye_domain::federation::activity::EventFigures;
 
 use crate::render::page::group_digits;
 
@@ -60,4 +62,55 @@ pub(crate) fn section(f: &Federated) -> Option<FedSection> {
         f.as_of.map(minute).unwrap_or_default(),
     );
     Some(FedSection { rows, total })
+}
+
+/// One reported organisation's events as shown: name, code, then the counts (events held,
+/// cancelled, employers, positions, places taken, checked in), "as of" and the reporting node.
+pub(crate) struct EventRow {
+    pub code: String,
+    pub name: String,
+    pub counts: [String; 6],
+    pub as_of: String,
+    pub origin: String,
+}
+
+/// The events section: the counts' headings (message keys), its rows, the sums and the
+/// oldest "as of".
+pub(crate) struct EventSection {
+    pub keys: [&'static str; 6],
+    pub rows: Vec<EventRow>,
+    pub total: [String; 6],
+    pub as_of: String,
+}
+
+fn event_counts(f: &EventFigures) -> [String; 6] {
+    let t = &f.totals;
+    [f.events(), f.cancelled, t.employers, t.positions, t.registered, t.checked_in].map(group_digits)
+}
+
+/// The events section, or `None` when nothing was reported under the organisation.
+pub(crate) fn events_section(f: &FederatedEvents) -> Option<EventSection> {
+    if f.reports.is_empty() {
+        return None;
+    }
+    let rows = f
+        .reports
+        .iter()
+        .map(|r| EventRow {
+            code: r.figures.org.clone(),
+            name: r.figures.name.clone(),
+            counts: event_counts(&r.figures),
+            as_of: minute(r.as_of),
+            origin: r.origin.clone(),
+        })
+        .collect();
+    let keys = [
+        "stats.events_held",
+        "stats.events_cancelled",
+        "stats.events_employers",
+        "stats.events_positions",
+        "stats.events_registered",
+        "stats.events_checked_in",
+    ];
+    Some(EventSection { keys, rows, total: event_counts(&f.total), as_of: f.as_of.map(minute).unwrap_or_default() })
 }
