@@ -10,6 +10,7 @@
 
 mod booths;
 pub mod coverage;
+mod elsewhere;
 mod registrations;
 mod report;
 pub mod tickets;
@@ -26,6 +27,7 @@ use jiuye_store::events::{
 use uuid::Uuid;
 
 pub use booths::BookingInput;
+pub use elsewhere::ElsewhereEvent;
 pub use registrations::{CheckIn, EventStats, Ticket, calendar_event};
 
 use crate::{Error, ErrorCode, ErrorKind};

@@ -11,6 +11,7 @@ pub mod activity;
 pub mod canonical;
 pub mod coverage;
 pub mod envelope;
+pub mod event;
 pub mod figures;
 pub mod progress;
 

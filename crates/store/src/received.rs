@@ -11,7 +11,7 @@ use crate::Result;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReceivedRecord {
     pub record: Uuid,
-    /// `posting`, `tombstone` or `blacklist`.
+    /// A `Kind` id (`posting`, `tombstone`, `event`, `blacklist`, `aggregate`, …).
     pub kind: String,
     /// The origin node's organisation code.
     pub origin: String,
@@ -23,7 +23,8 @@ pub struct ReceivedRecord {
     pub credit_code: Option<String>,
     /// A blacklist entry that puts the employer on the blacklist.
     pub blacklisted: bool,
-    /// Aggregates: the path of codes of the organisation counted, and the cohort.
+    /// Aggregates: the path of codes of the organisation counted, and the cohort; events: the
+    /// organiser's path.
     pub subject: Option<String>,
     pub cohort: Option<i32>,
     /// The envelope as received, signature included.
@@ -136,6 +137,8 @@ pub trait ReceivedStore: Send + Sync {
     async fn received_since(&self, since: DateTime<Utc>) -> Result<Vec<Uuid>>;
     /// Received aggregate figures for `cohort`.
     async fn received_aggregates(&self, cohort: i32) -> Result<Vec<ReceivedRecord>>;
+    /// The recruitment events received, the most recently received first (at most `limit`).
+    async fn received_events(&self, limit: i64) -> Result<Vec<ReceivedRecord>>;
     /// Credit codes of the employers another node has blacklisted (and not lifted since).
     async fn blacklisted_elsewhere(&self) -> Result<Vec<String>>;
     /// Received postings of the employer with this credit code.
@@ -310,6 +313,15 @@ macro_rules! received_impl {
                          ORDER BY subject"
                     ));
                     sqlx::query(sql).bind(cohort).fetch_all(db).await?.iter().map(record).collect()
+                }
+
+                async fn received_events(&self, limit: i64) -> Result<Vec<ReceivedRecord>> {
+                    let db = self.reader().await;
+                    let sql = sqlx::AssertSqlSafe(format!(
+                        "SELECT {COLUMNS} FROM federation_records WHERE kind = 'event' \
+                         ORDER BY received_at DESC, record LIMIT $1"
+                    ));
+                    sqlx::query(sql).bind(limit).fetch_all(db).await?.iter().map(record).collect()
                 }
 
                 async fn blacklisted_elsewhere(&self) -> Result<Vec<String>> {

@@ -6,8 +6,9 @@
 //! when the feed is read. A row whose record has moved on since (a newer version, or no longer
 //! shared) is skipped: a later row covers it. Postings travel as schema.org `JobPosting`
 //! JSON-LD and employers as name, credit code, region, industry, type, size class and
-//! verification — never contacts. Aggregate figures travel as reported
-//! ([`super::report`]); campaign definitions as loaded (the policy file's text).
+//! verification — never contacts. Events travel as schema.org `Event` JSON-LD, as they stand
+//! when the feed is read (never who registered or booked). Aggregate figures travel as
+//! reported ([`super::report`]); campaign definitions as loaded (the policy file's text).
 
 use std::collections::HashMap;
 
@@ -139,6 +140,30 @@ pub fn blacklist(rd: &RefData, e: &EmployerRecord) -> Value {
     v
 }
 
+/// An event as it travels (`None` for a kind this node does not know).
+pub fn shared_event(r: &jiuye_store::events::EventRow) -> Option<Value> {
+    let e = &r.event;
+    let shared = jiuye_domain::federation::event::SharedEvent {
+        id: e.id,
+        kind: jiuye_domain::events::EventKind::from_id(&e.kind)?,
+        theme: e.theme.clone(),
+        title: e.title.clone(),
+        description: e.description.clone(),
+        venue: e.venue.clone(),
+        online: e.online,
+        stream_url: e.stream_url.clone(),
+        starts_at: e.starts_at,
+        ends_at: e.ends_at,
+        places: i64::from(e.places),
+        booths_open: e.booths_open,
+        cancelled: e.cancelled_at.is_some(),
+        organiser: r.org_path.rsplit('/').next().unwrap_or_default().to_owned(),
+        organiser_name: r.org_name.clone(),
+        organiser_path: r.org_path.clone(),
+    };
+    Some(shared.body())
+}
+
 /// The feed after `after` for `peer`: envelopes of the kinds this node sends it, signed with
 /// `key` as `node`.
 pub async fn page(
@@ -178,6 +203,14 @@ pub async fn page(
     } else {
         HashMap::new()
     };
+    let mut events: HashMap<uuid::Uuid, jiuye_store::events::EventRow> = HashMap::new();
+    for r in rows.iter().filter(|r| r.kind == "event" && peer.send.contains(&Kind::Event)) {
+        if !events.contains_key(&r.record)
+            && let Some(row) = store.event(r.record).await?
+        {
+            events.insert(r.record, row);
+        }
+    }
     // Records received from other nodes, relayed unchanged under their origin's signature (a
     // row whose kind and version are those of a record held from elsewhere).
     let ids: Vec<uuid::Uuid> = rows.iter().map(|r| r.record).collect();
@@ -236,12 +269,16 @@ pub async fn page(
                 }
                 None => continue,
             },
+            // An event as it stands now (each change has a later row).
+            Kind::Event => match events.get(&row.record).and_then(shared_event) {
+                Some(body) => body,
+                None => continue,
+            },
             // This node vouches for a child's key (for nodes that never registered it).
             Kind::NodeKey => match children.get(&row.record) {
                 Some(child) => json!({"org": child.org_code, "key": child.public_key, "url": child.base_url}),
                 None => continue,
             },
-            _ => continue,
         };
         let mut e = Envelope::new(kind, &node.org_code, &public, row.seq, row.record, row.version, body);
         let bytes = e.signing_bytes().map_err(|x| {

@@ -12,6 +12,7 @@ use jiuye_domain::employer::Verification;
 use jiuye_domain::federation::activity::EventFigures;
 use jiuye_domain::federation::coverage::HardshipFigures;
 use jiuye_domain::federation::envelope::{Envelope, Judgement, Kind, Refusal, Verdict};
+use jiuye_domain::federation::event::SharedEvent;
 use jiuye_domain::federation::figures::Figures;
 use jiuye_domain::federation::progress::CampaignFigures;
 use jiuye_domain::posting::PostingStatus;
@@ -117,10 +118,18 @@ pub async fn receive(
     if e.kind == Kind::Campaign {
         return keep_campaign(store, via, e, now).await;
     }
-    if !matches!(e.kind, Kind::Posting | Kind::Tombstone | Kind::Blacklist | Kind::NodeKey | Kind::Aggregate) {
-        // Kinds this node does not keep yet are acknowledged and dropped.
-        return Ok((Outcome::AlreadyHeld, Vec::new()));
-    }
+    // An event is filed under its organiser, who must be in the origin's subtree.
+    let filed = match e.kind {
+        Kind::Event => match SharedEvent::from_body(e.record, &e.body) {
+            Some(ev) if ev.organiser_path.split('/').any(|c| c == e.origin) => Some((ev.organiser_path, None)),
+            _ => {
+                tracing::warn!(peer = %via.record.org_code, origin = %e.origin, record = %e.record,
+                    "federation event refused: inconsistent or organised outside the origin");
+                return Ok((Outcome::Refused(Refusal::Malformed), Vec::new()));
+            }
+        },
+        _ => filed.map(|(path, cohort)| (path, Some(cohort))),
+    };
     let rec = record_of(e, via, filed, now)?;
     let code = rec.credit_code.clone();
     if !store.put_received(&rec).await? {
@@ -134,7 +143,7 @@ pub async fn receive(
             }
             ids
         }
-        (Kind::Aggregate, _) => Vec::new(),
+        (Kind::Aggregate | Kind::Event, _) => Vec::new(),
         _ => vec![e.record],
     };
     Ok((Outcome::Applied, touched))
@@ -196,7 +205,7 @@ fn filed_as(body: &Value) -> Option<(String, i32)> {
 fn record_of(
     e: &Envelope,
     via: &Peer,
-    filed: Option<(String, i32)>,
+    filed: Option<(String, Option<i32>)>,
     now: DateTime<Utc>,
 ) -> Result<ReceivedRecord, Error> {
     let envelope = serde_json::to_string(e)
@@ -210,7 +219,7 @@ fn record_of(
         version: e.version,
         credit_code: credit_code(e),
         blacklisted: e.kind == Kind::Blacklist && e.body.get("blacklisted").and_then(Value::as_bool) == Some(true),
-        cohort: filed.as_ref().map(|(_, c)| *c),
+        cohort: filed.as_ref().and_then(|(_, c)| *c),
         subject: filed.map(|(p, _)| p),
         envelope,
         received_at: now,

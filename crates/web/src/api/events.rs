@@ -3,6 +3,7 @@
 //! public event calendar. Live fairs have their own room (`api::live`).
 
 mod booths;
+pub(crate) mod elsewhere;
 mod places;
 
 use axum::Json;
@@ -433,5 +434,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cancel_event))
         .routes(routes!(university_calendar))
         .merge(booths::router())
+        .merge(elsewhere::router())
         .merge(places::router())
 }

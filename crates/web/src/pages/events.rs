@@ -57,6 +57,40 @@ fn span(starts: DateTime<Utc>, ends: DateTime<Utc>) -> String {
     }
 }
 
+/// An event organised on another node, as listed here.
+pub(crate) struct ElsewhereLine {
+    pub title: String,
+    pub kind: &'static str,
+    pub org: String,
+    pub when: String,
+    pub venue: String,
+    pub online: bool,
+    pub places: i64,
+    pub cancelled: bool,
+    pub booths_open: bool,
+    pub origin: String,
+    /// Where to register or book, at the origin's node.
+    pub register_at: Option<String>,
+}
+
+fn elsewhere_line(x: &jiuye_app::events::ElsewhereEvent) -> ElsewhereLine {
+    let e = &x.event;
+    let dto = crate::api::events::elsewhere::dto(x);
+    ElsewhereLine {
+        title: e.title.clone(),
+        kind: e.kind.zh(),
+        org: e.organiser_name.clone(),
+        when: span(e.starts_at, e.ends_at),
+        venue: e.venue.clone(),
+        online: e.online,
+        places: e.places,
+        cancelled: e.cancelled,
+        booths_open: e.booths_open,
+        origin: x.origin.clone(),
+        register_at: dto.register_at,
+    }
+}
+
 pub(crate) fn line(r: &EventRow, phase: Phase) -> Line {
     let e = &r.event;
     Line {
@@ -201,6 +235,8 @@ struct EventsPage {
     organiser: bool,
     graduate: bool,
     lines: Vec<Line>,
+    /// Events organised on other nodes (list view only).
+    elsewhere: Vec<ElsewhereLine>,
     month: Option<Month>,
     weekdays: [&'static str; 7],
     kinds: Vec<(&'static str, &'static str)>,
@@ -253,6 +289,11 @@ async fn list_page(
         query.to = day_start(calendar::next_month(first));
     }
     let list = state.events().list(&me.actor, &query).await?;
+    let elsewhere = if first.is_none() && kind.is_empty() && industry.is_empty() && !own_college {
+        state.events().elsewhere(&me.actor).await?.iter().map(elsewhere_line).collect()
+    } else {
+        Vec::new()
+    };
     let mut filters = Vec::new();
     for (k, v) in [("kind", &kind), ("industry", &industry)] {
         if !v.is_empty() {
@@ -292,6 +333,7 @@ async fn list_page(
         organiser: !access::scope_paths(&me.actor, Action::OrganiseEvent).is_empty(),
         graduate: access::subject_of(&me.actor, access::Role::Graduate).is_some(),
         lines: list.iter().map(|(r, p)| line(r, *p)).collect(),
+        elsewhere,
         month,
         weekdays: calendar::WEEKDAYS,
         kinds: EventKind::ALL.into_iter().map(|k| (k.id(), k.zh())).collect(),

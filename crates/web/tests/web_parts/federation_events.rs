@@ -149,3 +149,129 @@ async fn event_coverage_travels_up_as_counts() {
     let graduate = token_for(&nation, "demo_graduate").await;
     assert_error(&call(&nation.app, Method::GET, &uri, None, &Auth::Bearer(&graduate)).await, 403, "forbidden");
 }
+
+/// The titles of the events from other nodes that `token`'s holder sees at `node`, with whether
+/// each is cancelled and where to register.
+async fn elsewhere(node: &Fixture, token: &str) -> Vec<(String, bool, Option<String>)> {
+    let r = call(&node.app, Method::GET, "/api/v1/events/elsewhere", None, &Auth::Bearer(token)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let title = e["title"].as_str().unwrap().to_owned();
+            (title, e["cancelled"] == Value::Bool(true), e["register_at"].as_str().map(str::to_owned))
+        })
+        .collect()
+}
+
+/// Waits (at most 30 s, reading the province's feed as it goes) until `check` holds for what
+/// `token`'s holder sees at `node`.
+async fn until(
+    node: &Fixture,
+    reader: Option<&Fixture>,
+    token: &str,
+    check: impl Fn(&[(String, bool, Option<String>)]) -> bool,
+) -> Vec<(String, bool, Option<String>)> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if let Some(u) = reader {
+            super::federation_progress::read_parent(u).await;
+        }
+        let seen = elsewhere(node, token).await;
+        if check(&seen) {
+            return seen;
+        }
+        assert!(std::time::Instant::now() < deadline, "waited: {seen:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn events_travel_between_nodes_without_registrations() {
+    let Peered { university, province, .. } = peered().await;
+    let (u, p) = (university.store.as_ref(), province.store.as_ref());
+    let now = chrono::Utc::now();
+
+    // The province organises a fair for its graduates; the university one 宣讲会.
+    let sichuan = p.org_by_code(&"510000".parse().unwrap()).await.unwrap().unwrap();
+    let official = p.user_by_username("demo_province").await.unwrap().unwrap();
+    let fair = EventRecord {
+        id: Uuid::now_v7(),
+        org_id: sichuan.id,
+        kind: "campus_fair".into(),
+        theme: "none".into(),
+        title: "四川省冬季联合双选会".into(),
+        description: "省内高校毕业生均可参加".into(),
+        venue: "成都世纪城新国际会展中心".into(),
+        online: false,
+        stream_url: String::new(),
+        starts_at: now + Duration::days(10),
+        ends_at: now + Duration::days(10) + Duration::hours(5),
+        places: 3000,
+        taken: 0,
+        hold_hours: 24,
+        booths_open: false,
+        cancelled_at: None,
+        created_by: official.id,
+        created_at: now,
+    };
+    p.add_event(&fair, &[]).await.unwrap();
+    let scu = u.org_by_code(&SCU.parse().unwrap()).await.unwrap().unwrap();
+    let staff = u.user_by_username("demo_career").await.unwrap().unwrap();
+    let talk = EventRecord {
+        id: Uuid::now_v7(),
+        org_id: scu.id,
+        kind: "presentation".into(),
+        title: "四川大学专场宣讲会（联网）".into(),
+        venue: "望江校区".into(),
+        places: 200,
+        created_by: staff.id,
+        ..fair.clone()
+    };
+    u.add_event(&talk, &[]).await.unwrap();
+    let graduates = graduates_under(&university, &scu.path, 2).await;
+    let registration = RegistrationRecord {
+        id: Uuid::now_v7(),
+        event_id: talk.id,
+        graduate_id: graduates[0].0,
+        state: "registered".into(),
+        short_code: "FEDEV1".into(),
+        offered_until: None,
+        created_at: now,
+        updated_at: now,
+        checked_in_at: None,
+    };
+    u.register(&registration, now).await.unwrap();
+
+    // The university's graduates see the province's fair, with where to register.
+    let graduate = token_for(&university, "demo_graduate").await;
+    let seen = until(&university, Some(&university), &graduate, |s| s.iter().any(|e| e.0 == fair.title)).await;
+    let (_, cancelled, register_at) = seen.iter().find(|e| e.0 == fair.title).unwrap();
+    assert!(!cancelled);
+    assert!(register_at.as_deref().is_some_and(|u| u.ends_with(&format!("/events/{}", fair.id))), "{seen:?}");
+    // An employer sees it only while it takes booth bookings.
+    let employer = token_for(&university, "demo_employer").await;
+    assert!(!elsewhere(&university, &employer).await.iter().any(|e| e.0 == fair.title));
+
+    // The province's staff see the university's 宣讲会; nobody's registration went with it.
+    let provincial = token_for(&province, "demo_province").await;
+    until(&province, None, &provincial, |s| s.iter().any(|e| e.0 == talk.title)).await;
+    let held = p.received_by_ids(&[talk.id]).await.unwrap();
+    assert_eq!(held.len(), 1);
+    let g = u.graduate_view(graduates[0].0).await.unwrap().unwrap().graduate;
+    assert!(!held[0].envelope.contains(&g.name) && !held[0].envelope.contains(&g.student_no), "{}", held[0].envelope);
+    assert!(!held[0].envelope.contains("FEDEV1"), "{}", held[0].envelope);
+
+    // Cancelled at the province: cancelled at the university too.
+    assert!(p.cancel_event(fair.id, now).await.unwrap());
+    until(&university, Some(&university), &graduate, |s| s.iter().any(|e| e.0 == fair.title && e.1)).await;
+    let page = call(&university.app, Method::GET, "/events", None, &Auth::Bearer(&graduate)).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("id=\"h-elsewhere\"") && page.body.contains(&fair.title), "{}", page.body);
+
+    // Anonymous callers get nothing.
+    let r = call(&university.app, Method::GET, "/api/v1/events/elsewhere", None, &Auth::None).await;
+    assert_error(&r, 401, "unauthenticated");
+}

@@ -125,7 +125,7 @@ fn policy(id: &str, name: &str) -> String {
 }
 
 /// The university reads its province's feed once.
-async fn read_parent(university: &Fixture) -> jiuye_app::federation::pull::Pulled {
+pub(crate) async fn read_parent(university: &Fixture) -> jiuye_app::federation::pull::Pulled {
     let u = university.store.as_ref();
     let node = jiuye_app::federation::node(u).await.unwrap().unwrap();
     let peer =
