@@ -7,6 +7,7 @@
 
 pub mod activity;
 pub mod client;
+pub mod deliver;
 pub mod feed;
 pub mod hardship;
 pub mod peers;

@@ -90,6 +90,7 @@ error_codes! {
     InternalError => "internal_error",
     InternshipNotEmployment => "internship_not_employment",
     InvalidAmount => "invalid_amount",
+    InvalidApplication => "invalid_application",
     InvalidApplyMethod => "invalid_apply_method",
     InvalidCapacity => "invalid_capacity",
     InvalidCategory => "invalid_category",

@@ -10,6 +10,7 @@
 pub mod activity;
 pub mod canonical;
 pub mod coverage;
+pub mod delivery;
 pub mod envelope;
 pub mod event;
 pub mod figures;

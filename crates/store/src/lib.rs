@@ -32,6 +32,7 @@ pub mod campaign;
 pub mod changes;
 pub mod contests;
 pub mod courses;
+pub mod deliveries;
 pub mod events;
 pub mod federation;
 pub mod live;
@@ -168,6 +169,7 @@ pub trait Repository:
     + outbox::OutboxStore
     + received::ReceivedStore
     + reports::ReportStore
+    + deliveries::DeliveryStore
     + changes::ChangeStore
     + courses::CourseStore
     + Send

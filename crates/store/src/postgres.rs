@@ -38,6 +38,7 @@ crate::federation::federation_impl!(PgStore, sqlx::Postgres);
 crate::outbox::outbox_impl!(PgStore, sqlx::Postgres);
 crate::received::received_impl!(PgStore, sqlx::Postgres);
 crate::reports::reports_impl!(PgStore, sqlx::Postgres);
+crate::deliveries::deliveries_impl!(PgStore, sqlx::Postgres);
 crate::changes::changes_impl!(PgStore, sqlx::Postgres);
 
 /// A node database on a PostgreSQL server.

@@ -31,6 +31,7 @@ crate::federation::federation_impl!(SqliteStore, sqlx::Sqlite);
 crate::outbox::outbox_impl!(SqliteStore, sqlx::Sqlite);
 crate::received::received_impl!(SqliteStore, sqlx::Sqlite);
 crate::reports::reports_impl!(SqliteStore, sqlx::Sqlite);
+crate::deliveries::deliveries_impl!(SqliteStore, sqlx::Sqlite);
 crate::changes::changes_impl!(SqliteStore, sqlx::Sqlite);
 
 /// A node database in one SQLite file.

@@ -8,6 +8,8 @@ mod accounts;
 mod audit_chain;
 #[path = "conformance/campaign.rs"]
 mod campaign;
+#[path = "conformance/deliveries.rs"]
+mod deliveries;
 #[path = "conformance/destinations.rs"]
 mod destinations;
 #[path = "conformance/employers.rs"]

@@ -12,6 +12,7 @@ pub mod destinations;
 pub mod employers;
 pub mod events;
 pub mod federation;
+pub mod federation_deliveries;
 pub mod federation_peers;
 pub mod federation_pull;
 pub mod federation_report;
@@ -110,5 +111,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::api::occupations::router())
         .merge(crate::api::federation::router())
         .merge(crate::api::federation_peers::router())
+        .merge(crate::api::federation_deliveries::router())
         .merge(crate::api::stats_federated::router())
 }

@@ -20,6 +20,7 @@ pub mod pickers;
 pub mod postings;
 pub mod read_log;
 pub mod reference;
+pub mod remote_apply;
 pub mod rosters;
 pub mod safety;
 pub mod sign_in;

@@ -175,6 +175,10 @@ pub fn pages() -> (Router<AppState>, Vec<&'static str>) {
         .route("/postings/{id}/review", post(pages::postings::review_submit))
         .route("/postings/{id}/report", post(pages::postings::report_submit))
         .route("/postings/{id}/apply", post(pages::applications::apply_submit))
+        .route(
+            "/postings/{id}/remote-apply",
+            get(pages::remote_apply::remote_apply_page).post(pages::remote_apply::remote_apply_submit),
+        )
         .route("/postings/{id}/applicants", get(pages::applications::applicants_page))
         .route("/postings/{id}/candidates", get(pages::matching::candidates::candidates_page))
         .route("/postings/{id}/invitations", post(pages::matching::candidates::invite_submit))

@@ -38,6 +38,8 @@ mod event_pages;
 mod events;
 #[path = "web_parts/federation.rs"]
 mod federation;
+#[path = "web_parts/federation_delivery.rs"]
+mod federation_delivery;
 #[path = "web_parts/federation_events.rs"]
 mod federation_events;
 #[path = "web_parts/federation_figures.rs"]

@@ -315,6 +315,22 @@ pub async fn caller(
             format!("{org} 不是本节点登记的对等节点"),
         ));
     };
+    check_signed(&peer.public_key, &peer.org_code, date, signature, method, path_and_query, now)?;
+    Ok(peer.into())
+}
+
+/// Checks a node's signed request against `key`, the key known for `org`: a clock within
+/// [`CLOCK_SLACK`] of ours and the key's signature over
+/// [`jiuye_domain::federation::request_text`].
+pub fn check_signed(
+    key: &str,
+    org: &str,
+    date: &str,
+    signature: &str,
+    method: &str,
+    path_and_query: &str,
+    now: i64,
+) -> Result<(), Error> {
     let at: i64 = date.trim().parse().unwrap_or(i64::MIN);
     if at.checked_sub(now).is_none_or(|d| d.abs() > CLOCK_SLACK) {
         return Err(Error::new(
@@ -323,13 +339,13 @@ pub async fn caller(
             "请求时间与本节点相差超过 5 分钟",
         ));
     }
-    let text = jiuye_domain::federation::request_text(method, path_and_query, at, &peer.org_code);
-    if !jiuye_security::signing::verify(&peer.public_key, text.as_bytes(), signature.trim()) {
+    let text = jiuye_domain::federation::request_text(method, path_and_query, at, org);
+    if !jiuye_security::signing::verify(key, text.as_bytes(), signature.trim()) {
         return Err(Error::new(
             crate::ErrorKind::Unauthenticated,
             ErrorCode::InvalidSignature,
             "请求签名与登记的节点公钥不符",
         ));
     }
-    Ok(peer.into())
+    Ok(())
 }

@@ -70,6 +70,30 @@ async fn vouched_key(store: &dyn Repository, org: &str) -> Result<Option<String>
     Ok(Some(text(&statement.body, &["key"])).filter(|k| !k.is_empty()))
 }
 
+/// The key this node knows for the node `org`: a registered peer's, else one a registered
+/// peer vouched for.
+pub async fn known_key(store: &dyn Repository, org: &str) -> Result<Option<String>, Error> {
+    match store.peer(org).await? {
+        Some(p) => Ok(Some(p.public_key)),
+        None => vouched_key(store, org).await,
+    }
+}
+
+/// Where the node `org` can be reached: a registered peer's base URL, else the one a
+/// registered peer's statement of its key gave.
+pub async fn known_url(store: &dyn Repository, org: &str) -> Result<Option<String>, Error> {
+    if let Some(p) = store.peer(org).await? {
+        return Ok(Some(p.base_url));
+    }
+    if vouched_key(store, org).await?.is_none() {
+        return Ok(None);
+    }
+    let id = jiuye_domain::federation::node_key_record(org);
+    let Some(rec) = store.received_by_ids(&[id]).await?.into_iter().next() else { return Ok(None) };
+    let Ok(statement) = serde_json::from_str::<Envelope>(&rec.envelope) else { return Ok(None) };
+    Ok(Some(text(&statement.body, &["url"])).filter(|u| !u.is_empty()))
+}
+
 /// Judges and keeps one envelope that came from `via`. Returns the outcome and the ids whose
 /// search entries may have changed (the record, or every posting of a blacklisted employer).
 pub async fn receive(
@@ -86,10 +110,7 @@ pub async fn receive(
     let origin_key = if e.origin == via.record.org_code {
         Some(via.record.public_key.clone())
     } else {
-        match store.peer(&e.origin).await? {
-            Some(p) => Some(p.public_key),
-            None => vouched_key(store, &e.origin).await?,
-        }
+        known_key(store, &e.origin).await?
     };
     let held_version = store.received_version(e.record).await?;
     let judgement = Judgement { known_key: origin_key.as_deref(), may_send: &via.receive, held_version };

@@ -1,12 +1,12 @@
 //! Delivery in the background: every few seconds this node's outbox is pushed to each peer it
 //! sends to, and each peer it receives from is read; a peer is taken only when its cursor is
 //! due (not waiting out a backoff) and not held by another process, and the search index takes
-//! in what arrived. A node set up with
-//! `jiuye federation init` while running starts reading at the next tick.
+//! in what arrived; graduates' applications to other nodes' postings are sent. A node set up
+//! with `jiuye federation init` while running starts reading at the next tick.
 
 use std::time::Duration;
 
-use jiuye_app::federation::{self, pull, push};
+use jiuye_app::federation::{self, deliver, pull, push};
 use jiuye_store::received::Line;
 
 use crate::AppState;
@@ -81,6 +81,30 @@ pub async fn push_once(state: &AppState, holder: &str) -> Vec<(String, Result<pu
     done
 }
 
+/// Sends the graduates' applications to other nodes' postings that are due, once.
+pub async fn deliver_once(state: &AppState) -> Option<deliver::Round> {
+    let store = state.store.as_ref();
+    let node = federation::node(store).await.ok().flatten()?;
+    let key = state.settings.keys.node_key()?;
+    match deliver::deliver_due(store, &state.settings.keys, &node, &key, chrono::Utc::now()).await {
+        Ok(r) => {
+            if r.delivered + r.refused + r.failed > 0 {
+                tracing::info!(
+                    delivered = r.delivered,
+                    refused = r.refused,
+                    failed = r.failed,
+                    "applications to other nodes sent"
+                );
+            }
+            Some(r)
+        }
+        Err(e) => {
+            tracing::error!(error = %e.message, "applications to other nodes not sent");
+            None
+        }
+    }
+}
+
 /// Reads peers' feeds every `every` for as long as the node runs.
 pub async fn run(state: AppState, every: Duration) {
     let holder = format!("{}:{}", std::process::id(), uuid::Uuid::new_v4().simple());
@@ -90,5 +114,6 @@ pub async fn run(state: AppState, every: Duration) {
         tick.tick().await;
         push_once(&state, &holder).await;
         once(&state, &holder).await;
+        deliver_once(&state).await;
     }
 }

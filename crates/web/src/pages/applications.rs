@@ -32,6 +32,10 @@ struct ApplicationsPage {
     talent_open: Option<bool>,
     /// Only the applications with news since the caller last opened them.
     changed_only: bool,
+    /// A graduate's applications to other nodes' postings.
+    remote_sent: Vec<crate::api::federation_deliveries::DeliveryDto>,
+    /// An employer's applications that other nodes delivered for this posting.
+    remote_arrived: Vec<crate::api::federation_deliveries::ArrivedDto>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -58,6 +62,10 @@ pub async fn my_applications_page(
     let base = crate::render::page::Base::new(&state, lang, "postings", &uri).signed_in(&me);
     let title = base.t(if graduate { "application.mine_title" } else { "application.received_title" }).to_owned();
     let steps = moves_of(&me);
+    let remote_sent = match graduate {
+        true => jiuye_app::federation::deliver::mine(state.store.as_ref(), &me.actor).await?,
+        false => Vec::new(),
+    };
     crate::render::page::render(&ApplicationsPage {
         base,
         title,
@@ -66,6 +74,8 @@ pub async fn my_applications_page(
         steps,
         talent_open,
         changed_only,
+        remote_sent: remote_sent.iter().map(crate::api::federation_deliveries::delivery_dto).collect(),
+        remote_arrived: Vec::new(),
     })
 }
 
@@ -78,6 +88,8 @@ pub async fn applicants_page(
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
     let list = crate::api::applications::applicants_to(&state, &me, id).await?;
+    let arrived =
+        jiuye_app::federation::deliver::arrived_for(state.store.as_ref(), &state.settings.keys, &me.actor, id).await?;
     let base = crate::render::page::Base::new(&state, lang, "postings", &uri).signed_in(&me);
     let title = base.t("application.applicants_title").to_owned();
     crate::render::page::render(&ApplicationsPage {
@@ -88,6 +100,8 @@ pub async fn applicants_page(
         steps: employer_moves(),
         talent_open: None,
         changed_only: false,
+        remote_sent: Vec::new(),
+        remote_arrived: arrived.iter().map(|(a, app)| crate::api::federation_deliveries::arrived_dto(a, app)).collect(),
     })
 }
 
