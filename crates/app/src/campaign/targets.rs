@@ -126,6 +126,23 @@ pub async fn evaluate(
     org: &Org,
     as_of: NaiveDate,
 ) -> Result<Vec<TargetProgress>, Error> {
+    evaluate_with(store, campaign, org, as_of, &mut ProvinceCounts::default()).await
+}
+
+/// Provinces' placement counts for a campaign's reference cohort, read once and kept, for
+/// measuring many universities of a province one after another.
+#[derive(Default)]
+pub struct ProvinceCounts(HashMap<(Uuid, i32), Rollup>);
+
+/// As [`evaluate`], reading the province's placement counts from `counts` when it holds them
+/// (and keeping them there when it did not).
+pub async fn evaluate_with(
+    store: &dyn Repository,
+    campaign: &Campaign,
+    org: &Org,
+    as_of: NaiveDate,
+    counts: &mut ProvinceCounts,
+) -> Result<Vec<TargetProgress>, Error> {
     let ancestors = store.org_ancestors(org).await?;
     let chain: Vec<&Org> = ancestors.iter().chain(std::iter::once(org)).collect();
     let province = chain
@@ -143,8 +160,14 @@ pub async fn evaluate(
             .filter(|o| o.kind == OrgKind::University)
             .collect(),
     };
-    let rows = store.placement_counts(&province, campaign.reference_cohort, &PlacementFilter::default()).await?;
-    let rollup = Rollup::build(&rows);
+    let rollup: &Rollup = match counts.0.entry((province.id, campaign.reference_cohort)) {
+        std::collections::hash_map::Entry::Occupied(held) => held.into_mut(),
+        std::collections::hash_map::Entry::Vacant(slot) => {
+            let rows =
+                store.placement_counts(&province, campaign.reference_cohort, &PlacementFilter::default()).await?;
+            slot.insert(Rollup::build(&rows))
+        }
+    };
     let hires = match universities.as_slice() {
         [only] => EarlierPartners::load(store, campaign, only, &universities).await?,
         _ => EarlierPartners::load(store, campaign, org, &universities).await?,
@@ -162,7 +185,7 @@ pub async fn evaluate(
             ));
         }
         let earlier = hires.of(university);
-        let cx = Facts { campaign, rollup: &rollup, province: &province, university, visits, earlier, as_of };
+        let cx = Facts { campaign, rollup, province: &province, university, visits, earlier, as_of };
         // University-level targets, for the province view or the university itself.
         if org.kind == OrgKind::Province || org.id == university.id {
             for t in campaign.targets.iter().filter(|t| t.level == Level::University) {

@@ -4,8 +4,9 @@
 //! them today (`campaign::targets::evaluate`). As with the placement figures, a report is
 //! written only when its counts change.
 //!
-//! Measuring a university reads its visits and its province's placement counts, so a running
-//! node does it every [`EVERY`] rather than at each placement check.
+//! Measuring a university reads its visits and its province's placement counts (read once per
+//! province and campaign cohort in a check), so a running node does it every [`EVERY`] rather
+//! than at each placement check.
 
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
@@ -27,12 +28,14 @@ pub async fn check(store: &dyn Repository, now: DateTime<Utc>) -> Result<Checked
     let Some((node, _, units)) = reporting(store).await? else { return Ok(done) };
     let sent_before: HashSet<uuid::Uuid> = store.reports().await?.into_iter().map(|r| r.record).collect();
     let today = beijing_day(now);
+    // Each university's measure reads its province's placement counts: read once per province.
+    let mut counts = crate::campaign::targets::ProvinceCounts::default();
     for loaded in crate::campaign::stored(store).await? {
         let c = &loaded.campaign;
         let measured_on = c.default_as_of(today);
         for u in &units {
             let record = progress::record(&node.org_code, u.code.as_str(), &c.id);
-            let targets = match crate::campaign::targets::evaluate(store, c, u, measured_on).await {
+            let targets = match crate::campaign::targets::evaluate_with(store, c, u, measured_on, &mut counts).await {
                 Ok(t) => t,
                 // A university outside any province has no quotas to measure.
                 Err(e) if e.kind == crate::ErrorKind::BadInput => continue,
