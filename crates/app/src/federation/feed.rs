@@ -269,8 +269,14 @@ pub async fn page(
                 }
                 None => continue,
             },
-            // An event as it stands now (each change has a later row).
-            Kind::Event => match events.get(&row.record).and_then(shared_event) {
+            // An event as it stands now (each change has a later row), when it is organised
+            // in this node's own subtree (a node holding demo or imported data of others does
+            // not speak for them; receivers would refuse it).
+            Kind::Event => match events
+                .get(&row.record)
+                .filter(|r| r.org_path.split('/').any(|c| c == node.org_code))
+                .and_then(shared_event)
+            {
                 Some(body) => body,
                 None => continue,
             },

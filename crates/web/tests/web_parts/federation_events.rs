@@ -231,6 +231,14 @@ async fn events_travel_between_nodes_without_registrations() {
         ..fair.clone()
     };
     u.add_event(&talk, &[]).await.unwrap();
+    // The university node also holds another university's data (as its demo does): an event
+    // organised there is not the university's to send.
+    let sichuan_here = u.org_by_code(&"510000".parse().unwrap()).await.unwrap().unwrap();
+    let other = u.org_children(&sichuan_here).await.unwrap().into_iter().map(|c| c.org);
+    let other = other.into_iter().find(|o| o.kind == jiuye_domain::OrgKind::University && o.id != scu.id).unwrap();
+    let theirs =
+        EventRecord { id: Uuid::now_v7(), org_id: other.id, title: "别校的宣讲会".into(), ..talk.clone() };
+    u.add_event(&theirs, &[]).await.unwrap();
     let graduates = graduates_under(&university, &scu.path, 2).await;
     let registration = RegistrationRecord {
         id: Uuid::now_v7(),
@@ -258,6 +266,11 @@ async fn events_travel_between_nodes_without_registrations() {
     // The province's staff see the university's 宣讲会; nobody's registration went with it.
     let provincial = token_for(&province, "demo_province").await;
     until(&province, None, &provincial, |s| s.iter().any(|e| e.0 == talk.title)).await;
+    // The university speaks only for its own events: the province refused nothing it read, and
+    // the other university's event is not there.
+    let read = p.cursor(jiuye_store::received::Line::Read, SCU).await.unwrap().unwrap();
+    assert_eq!((read.refused, read.last_error.as_deref()), (0, None), "{read:?}");
+    assert!(p.received_by_ids(&[theirs.id]).await.unwrap().is_empty());
     let held = p.received_by_ids(&[talk.id]).await.unwrap();
     assert_eq!(held.len(), 1);
     let g = u.graduate_view(graduates[0].0).await.unwrap().unwrap().graduate;
