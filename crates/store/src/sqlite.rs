@@ -54,7 +54,9 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10))
+            // A writer waits for the one before it to commit; with synchronous=FULL each commit
+            // waits for the disk, which can be slow under heavy I/O.
+            .busy_timeout(Duration::from_secs(30))
             // 64 MiB page cache per connection: index maintenance on large tables stays in memory.
             .pragma("cache_size", "-65536");
         let pool = SqlitePoolOptions::new()
