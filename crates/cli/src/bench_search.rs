@@ -5,6 +5,7 @@
 //! answer computed and with the node's normal configuration (answers reused), anonymously and as
 //! a signed-in graduate. Prints tables. The HTTP part needs wrk (Debian: `apt-get install wrk`).
 
+mod kinds;
 mod mix;
 
 use std::path::{Path, PathBuf};
@@ -916,6 +917,11 @@ pub(super) async fn run(a: Args, file: FileConfig) -> Result<(), String> {
     println!("|---|---|---|---|---|---|---|");
     for t in ours.iter().chain(&baselines) {
         timing_row(t);
+    }
+    let asked: Vec<&Search> = m.draws.iter().skip(WARM_UP).take(a.timed).map(|k| &m.searches[*k]).collect();
+    for (who, t) in callers.iter().zip(&ours) {
+        println!();
+        print!("{}", kinds::table(who.name, &asked, &t.times, &t.totals));
     }
     println!();
     println!("{stage_line}");

@@ -45,8 +45,10 @@ pub(crate) struct ScopeCounts {
     pub facets: Vec<Vec<u32>>,
 }
 
-/// What a match is checked and counted by, together so that one memory read brings it all.
+/// What a match is checked, counted and ranked by, together and aligned so that one memory
+/// read (half a cache line) brings it all.
 #[derive(Clone, Copy, Default)]
+#[repr(C, align(32))]
 struct Row {
     /// The single-valued facets, packed.
     word: u64,
@@ -54,19 +56,23 @@ struct Row {
     /// (ordinal plus one, that facet's width each) then a zero; [`SPILLED`] when they do not
     /// fit in 64 bits.
     multi: u64,
+    /// Milliseconds since the epoch it was created.
+    created: i64,
     /// YYYYMMDD of the deadline.
     deadline: u32,
     /// The scope's ordinal plus one (0: none).
     scope: u32,
 }
 
+/// Matches are checked this many at a time: their rows are read in one pass, so that the reads
+/// overlap instead of each waiting for memory in turn, then counted and ranked.
+pub(crate) const BATCH: usize = 64;
+
 /// One segment's arrays.
 pub(crate) struct SegmentData {
     rows: Vec<Row>,
     /// Scope (organisation id text) → ordinal plus one.
     scope_ords: HashMap<String, u32>,
-    /// Milliseconds since the epoch each posting was created.
-    pub created: Vec<i64>,
     slots: Vec<Slot>,
     multi: Vec<Multi>,
     /// Per facet (in `Facet::ALL` order): the text of each ordinal plus one (index 0 unused).
@@ -149,9 +155,15 @@ impl SegmentData {
         let mut newest: Vec<DocId> = (0..n as DocId).collect();
         newest.sort_by(|a, b| created[*b as usize].cmp(&created[*a as usize]).then(a.cmp(b)));
         let rows = (0..n)
-            .map(|d| Row { word: packed[d], multi: pack_multi(&multi, d), deadline: deadline[d], scope: scope[d] })
+            .map(|d| Row {
+                word: packed[d],
+                multi: pack_multi(&multi, d),
+                created: created[d],
+                deadline: deadline[d],
+                scope: scope[d],
+            })
             .collect();
-        Ok(SegmentData { rows, scope_ords, created, slots, multi, terms, newest, by_scope: Mutex::new(None) })
+        Ok(SegmentData { rows, scope_ords, slots, multi, terms, newest, by_scope: Mutex::new(None) })
     }
 
     /// Per scope ordinal plus one: whether it is one of `scopes`.
@@ -170,6 +182,35 @@ impl SegmentData {
     pub fn visible(&self, d: DocId, today: u32, allowed: &[bool]) -> bool {
         let r = &self.rows[d as usize];
         r.deadline >= today && allowed[r.scope as usize]
+    }
+
+    /// For each of `docs` (at most [`BATCH`]), whether it is alive and visible (as
+    /// [`Self::visible`]). The rows are read in one pass without branching on them, so the
+    /// processor can have many reads in flight.
+    #[inline]
+    pub fn visible_batch(
+        &self,
+        docs: &[DocId],
+        today: u32,
+        allowed: &[bool],
+        alive: Option<&tantivy::fastfield::AliveBitSet>,
+        out: &mut [bool; BATCH],
+    ) {
+        for (o, &d) in out.iter_mut().zip(docs) {
+            let r = &self.rows[d as usize];
+            *o = (r.deadline >= today) & allowed[r.scope as usize];
+        }
+        if let Some(a) = alive {
+            for (o, &d) in out.iter_mut().zip(docs) {
+                *o &= a.is_alive(d);
+            }
+        }
+    }
+
+    /// When posting `d` was created (ms since the epoch).
+    #[inline]
+    pub fn created(&self, d: DocId) -> i64 {
+        self.rows[d as usize].created
     }
 
     /// Fresh counters, one per facet value (index 0: no value).

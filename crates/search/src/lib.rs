@@ -10,14 +10,14 @@ mod columns;
 
 use std::sync::Mutex;
 
-use columns::{Entry, SegmentCache, TopK};
+use columns::{BATCH, Entry, SegmentCache, TopK};
 use jieba_rs::Jieba;
 use tantivy::query::{AllQuery, BooleanQuery, EnableScoring, Occur, Query as TQuery, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
-use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
+use tantivy::{DocAddress, DocId, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
 use uuid::Uuid;
 
 /// What goes wrong in the index.
@@ -584,41 +584,53 @@ impl SearchIndex {
                         if alive.is_some_and(|a| !a.is_alive(doc)) || !data.visible(doc, today, &allowed) {
                             continue;
                         }
-                        top.push(Entry { key: data.created[doc as usize] as f64, seg: seg_ord, doc });
+                        top.push(Entry { key: data.created(doc) as f64, seg: seg_ord, doc });
                         taken += 1;
                     }
                 }
                 Some(w) if has_text => {
-                    w.for_each(seg, &mut |doc, score| {
-                        if alive.is_some_and(|a| !a.is_alive(doc)) || !data.visible(doc, today, &allowed) {
-                            return;
-                        }
-                        total += 1;
-                        if q.facets {
-                            data.count(doc, &mut counts);
-                        }
-                        // Relevance, then a bonus for being new that fades over weeks: a posting
-                        // from today gets half its score again, one from a month ago about a
-                        // tenth. At most half again: a match that cannot get in is not weighed.
-                        let score = f64::from(score);
-                        if top.threshold().is_some_and(|t| score * 1.5 < t) {
-                            return;
-                        }
-                        let days = ((now_ms - data.created[doc as usize]).max(0) as f64) / 86_400_000.0;
-                        top.push(Entry { key: score * (1.0 + 0.5 * (-days / 14.0).exp()), seg: seg_ord, doc });
-                    })?;
-                }
-                Some(w) => {
-                    w.for_each_no_score(seg, &mut |docs| {
-                        for &doc in docs {
-                            if alive.is_some_and(|a| !a.is_alive(doc)) || !data.visible(doc, today, &allowed) {
-                                continue;
-                            }
+                    let (mut docs, mut scores, mut seen, mut n) = ([0; BATCH], [0f32; BATCH], [false; BATCH], 0);
+                    let mut take = |docs: &[DocId], scores: &[f32], seen: &mut [bool; BATCH]| {
+                        data.visible_batch(docs, today, &allowed, alive, seen);
+                        for ((&doc, &score), _) in docs.iter().zip(scores).zip(seen.iter()).filter(|(_, ok)| **ok) {
                             total += 1;
                             if q.facets {
                                 data.count(doc, &mut counts);
                             }
-                            top.push(Entry { key: data.created[doc as usize] as f64, seg: seg_ord, doc });
+                            // Relevance, then a bonus for being new that fades over weeks: a
+                            // posting from today gets half its score again, one from a month
+                            // ago about a tenth. At most half again: a match that cannot get in
+                            // is not weighed.
+                            let score = f64::from(score);
+                            if top.threshold().is_some_and(|t| score * 1.5 < t) {
+                                continue;
+                            }
+                            let days = ((now_ms - data.created(doc)).max(0) as f64) / 86_400_000.0;
+                            top.push(Entry { key: score * (1.0 + 0.5 * (-days / 14.0).exp()), seg: seg_ord, doc });
+                        }
+                    };
+                    w.for_each(seg, &mut |doc, score| {
+                        (docs[n], scores[n]) = (doc, score);
+                        n += 1;
+                        if n == BATCH {
+                            take(&docs, &scores, &mut seen);
+                            n = 0;
+                        }
+                    })?;
+                    take(&docs[..n], &scores[..n], &mut seen);
+                }
+                Some(w) => {
+                    let mut seen = [false; BATCH];
+                    w.for_each_no_score(seg, &mut |docs| {
+                        for chunk in docs.chunks(BATCH) {
+                            data.visible_batch(chunk, today, &allowed, alive, &mut seen);
+                            for (&doc, _) in chunk.iter().zip(seen.iter()).filter(|(_, ok)| **ok) {
+                                total += 1;
+                                if q.facets {
+                                    data.count(doc, &mut counts);
+                                }
+                                top.push(Entry { key: data.created(doc) as f64, seg: seg_ord, doc });
+                            }
                         }
                     })?;
                 }
@@ -738,6 +750,58 @@ mod tests {
         assert!(ix.search(&q("财务")).unwrap().ids.is_empty());
         let expired = Query { today: 21_000_101, ..q("计算机") };
         assert!(ix.search(&expired).unwrap().ids.is_empty(), "past the deadline");
+    }
+
+    #[test]
+    fn matches_are_counted_whole_across_batches() {
+        // More matches than a batch, in two scopes, some expired and some deleted: the totals,
+        // facet counts and pages agree with counting one by one.
+        let ix = SearchIndex::in_memory().unwrap();
+        let (here, elsewhere) = (Uuid::from_u128(900), Uuid::from_u128(901));
+        let docs: Vec<PostingDoc> = (1..=300u128)
+            .map(|n| {
+                let mut d = doc(n, "会计 财务", if n % 3 == 0 { "110000" } else { "510000" }, here);
+                if n % 5 == 0 {
+                    d.scope = elsewhere;
+                }
+                if n % 7 == 0 {
+                    d.deadline = 20_250_101;
+                }
+                d
+            })
+            .collect();
+        ix.replace_all(&docs, &stamp()).unwrap();
+        let gone: Vec<(Uuid, Option<PostingDoc>)> =
+            (1..=300u128).filter(|n| n % 11 == 0).map(|n| (Uuid::from_u128(n), None)).collect();
+        ix.apply(&gone, &stamp()).unwrap();
+        let open = |n: &u128| !n.is_multiple_of(5) && !n.is_multiple_of(7) && !n.is_multiple_of(11);
+        let want: Vec<u128> = (1..=300u128).filter(open).collect();
+        let in_beijing = want.iter().filter(|n| *n % 3 == 0).count() as u64;
+        for text in ["会计", ""] {
+            for filters in [vec![], vec![(Facet::Province, "110000".to_owned())]] {
+                let q = Query {
+                    text,
+                    filters: filters.clone(),
+                    scopes: std::slice::from_ref(&here),
+                    today: 20_260_101,
+                    now_ms: 400 * 86_400_000,
+                    limit: 20,
+                    offset: 20,
+                    facets: true,
+                    ..Default::default()
+                };
+                let hits = ix.search(&q).unwrap();
+                let expected = if filters.is_empty() { want.len() as u64 } else { in_beijing };
+                assert_eq!(hits.total as u64, expected, "{text:?} {filters:?}");
+                let beijing = hits.counts(Facet::Province).iter().find(|(v, _)| v == "110000").map(|(_, n)| *n);
+                assert_eq!(beijing, Some(in_beijing), "{text:?} {filters:?}");
+                // The second page, newest first (equal relevance): the 21st to 40th newest.
+                let mut newest: Vec<u128> = want.iter().copied().filter(|n| filters.is_empty() || n % 3 == 0).collect();
+                newest.reverse();
+                let page: Vec<Uuid> = newest.iter().skip(20).take(20).map(|n| Uuid::from_u128(*n)).collect();
+                assert_eq!(hits.ids, page, "{text:?} {filters:?}");
+            }
+        }
     }
 
     #[test]

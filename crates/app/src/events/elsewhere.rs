@@ -22,10 +22,11 @@ const READ: i64 = 2_000;
 #[derive(Clone, Debug)]
 pub struct ElsewhereEvent {
     pub event: SharedEvent,
-    /// The node it came from, and that node's address when it is a registered peer (where to
-    /// register or book).
+    /// The node it came from.
     pub origin: String,
-    pub origin_url: Option<String>,
+    /// Where to register or book: the event's page at the origin's node, when this node knows
+    /// that node's address (a registered peer, or one a peer vouched for).
+    pub register_at: Option<String>,
     pub received_at: DateTime<Utc>,
 }
 
@@ -56,11 +57,15 @@ impl Events<'_> {
                 continue;
             }
             if !urls.contains_key(&rec.origin) {
-                let url = self.store.peer(&rec.origin).await?.map(|p| p.base_url);
+                let url = crate::federation::receive::known_url(self.store, &rec.origin).await?;
                 urls.insert(rec.origin.clone(), url);
             }
-            let origin_url = urls.get(&rec.origin).cloned().flatten();
-            out.push(ElsewhereEvent { event, origin: rec.origin, origin_url, received_at: rec.received_at });
+            let register_at = urls
+                .get(&rec.origin)
+                .cloned()
+                .flatten()
+                .map(|u| format!("{}/events/{}", u.trim_end_matches('/'), event.id));
+            out.push(ElsewhereEvent { event, origin: rec.origin, register_at, received_at: rec.received_at });
         }
         out.sort_by_key(|x| (x.event.starts_at, x.event.id));
         Ok(out)

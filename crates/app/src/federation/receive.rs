@@ -389,7 +389,7 @@ pub async fn posting_rows(
     for rec in recs.iter().filter(|r| r.kind == "posting") {
         let Ok(e) = serde_json::from_str::<Envelope>(&rec.envelope) else { continue };
         if !urls.contains_key(&rec.origin) {
-            let url = store.peer(&rec.origin).await?.map(|p| p.base_url);
+            let url = known_url(store, &rec.origin).await?;
             urls.insert(rec.origin.clone(), url);
         }
         let origin_url = urls.get(&rec.origin).cloned().flatten();
@@ -416,7 +416,7 @@ pub async fn posting_rows(
 
 /// A received posting as this node's search and pages read a posting: approved, owned by its
 /// origin, without contact (it stays at the origin); the way to apply is at the origin's
-/// address (`origin_url`, when the origin is a registered peer). `None` when the record is not
+/// address (`origin_url`, when this node knows it: see [`known_url`]). `None` when the record is not
 /// a posting or its body cannot be read.
 pub fn posting_row(
     rd: &RefData,

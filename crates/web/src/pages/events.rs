@@ -75,7 +75,6 @@ pub(crate) struct ElsewhereLine {
 
 fn elsewhere_line(x: &jiuye_app::events::ElsewhereEvent) -> ElsewhereLine {
     let e = &x.event;
-    let dto = crate::api::events::elsewhere::dto(x);
     ElsewhereLine {
         title: e.title.clone(),
         kind: e.kind.zh(),
@@ -87,7 +86,7 @@ fn elsewhere_line(x: &jiuye_app::events::ElsewhereEvent) -> ElsewhereLine {
         cancelled: e.cancelled,
         booths_open: e.booths_open,
         origin: x.origin.clone(),
-        register_at: dto.register_at,
+        register_at: x.register_at.clone(),
     }
 }
 

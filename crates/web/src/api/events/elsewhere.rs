@@ -65,7 +65,7 @@ pub(crate) fn dto(x: &ElsewhereEvent) -> ElsewhereEventDto {
         organiser_name: e.organiser_name.clone(),
         organiser_path: e.organiser_path.clone(),
         origin: x.origin.clone(),
-        register_at: x.origin_url.as_ref().map(|u| format!("{}/events/{}", u.trim_end_matches('/'), e.id)),
+        register_at: x.register_at.clone(),
     }
 }
 
