@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::{Path, State};
-use jiuye_app::statistics::federated::{Federated, FederatedEvents, FederatedProgress};
+use jiuye_app::statistics::federated::{Federated, FederatedEvents, FederatedProgress, Received};
 use jiuye_domain::destination::Tally;
 use jiuye_domain::federation::activity::EventFigures;
 use jiuye_domain::federation::progress::RuleProgress;
@@ -43,9 +43,9 @@ impl From<&Tally> for Counts {
     }
 }
 
-/// One organisation's figures as a node reported them.
+/// The organisation a report counts, and where and when it came from.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ReportedFigures {
+pub struct Provenance {
     #[schema(example = "4151010610")]
     pub code: String,
     pub name: String,
@@ -56,7 +56,30 @@ pub struct ReportedFigures {
     pub via: String,
     /// When they were counted at the origin (RFC 3339).
     pub as_of: String,
+    /// When they arrived here (RFC 3339).
     pub received_at: String,
+}
+
+impl Provenance {
+    /// Of the report `r` about the organisation called `name` at `path`.
+    fn of<T>(r: &Received<T>, name: &str, path: &str) -> Provenance {
+        Provenance {
+            code: r.org.clone(),
+            name: name.to_owned(),
+            path: path.to_owned(),
+            origin: r.origin.clone(),
+            via: r.via.clone(),
+            as_of: stamp(r.as_of),
+            received_at: stamp(r.received_at),
+        }
+    }
+}
+
+/// One organisation's figures as a node reported them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportedFigures {
+    #[serde(flatten)]
+    pub from: Provenance,
     #[serde(flatten)]
     pub counts: Counts,
 }
@@ -96,13 +119,7 @@ pub(crate) fn dto(f: &Federated) -> FederatedStats {
             .reports
             .iter()
             .map(|r| ReportedFigures {
-                code: r.figures.org.clone(),
-                name: r.figures.name.clone(),
-                path: r.figures.path.clone(),
-                origin: r.origin.clone(),
-                via: r.via.clone(),
-                as_of: stamp(r.as_of),
-                received_at: stamp(r.received_at),
+                from: Provenance::of(r, &r.figures.name, &r.figures.path),
                 counts: Counts::from(&r.figures.tally),
             })
             .collect(),
@@ -162,15 +179,10 @@ fn rules(m: &BTreeMap<String, RuleProgress>) -> BTreeMap<String, RuleDto> {
 /// One university's progress as its node reported it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReportedProgressDto {
-    pub code: String,
-    pub name: String,
-    pub path: String,
-    pub origin: String,
-    pub via: String,
+    #[serde(flatten)]
+    pub from: Provenance,
     /// The day progress was measured at (YYYY-MM-DD).
     pub measured_on: String,
-    pub as_of: String,
-    pub received_at: String,
     /// By rule id of the campaign's policy.
     pub rules: BTreeMap<String, RuleDto>,
 }
@@ -203,14 +215,8 @@ pub(crate) fn progress_dto(f: &FederatedProgress) -> FederatedProgressDto {
             .reports
             .iter()
             .map(|r| ReportedProgressDto {
-                code: r.figures.org.clone(),
-                name: r.figures.name.clone(),
-                path: r.figures.path.clone(),
-                origin: r.origin.clone(),
-                via: r.via.clone(),
+                from: Provenance::of(r, &r.figures.name, &r.figures.path),
                 measured_on: r.figures.measured_on.to_string(),
-                as_of: stamp(r.as_of),
-                received_at: stamp(r.received_at),
                 rules: rules(&r.figures.rules),
             })
             .collect(),
@@ -270,13 +276,8 @@ impl From<&EventFigures> for EventCounts {
 /// One university's event coverage as its node reported it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReportedEventsDto {
-    pub code: String,
-    pub name: String,
-    pub path: String,
-    pub origin: String,
-    pub via: String,
-    pub as_of: String,
-    pub received_at: String,
+    #[serde(flatten)]
+    pub from: Provenance,
     #[serde(flatten)]
     pub counts: EventCounts,
 }
@@ -302,13 +303,7 @@ pub(crate) fn events_dto(f: &FederatedEvents) -> FederatedEventsDto {
             .reports
             .iter()
             .map(|r| ReportedEventsDto {
-                code: r.figures.org.clone(),
-                name: r.figures.name.clone(),
-                path: r.figures.path.clone(),
-                origin: r.origin.clone(),
-                via: r.via.clone(),
-                as_of: stamp(r.as_of),
-                received_at: stamp(r.received_at),
+                from: Provenance::of(r, &r.figures.name, &r.figures.path),
                 counts: EventCounts::from(&r.figures),
             })
             .collect(),
