@@ -181,12 +181,13 @@ impl SegmentData {
     #[inline]
     pub fn visible(&self, d: DocId, today: u32, allowed: &[bool]) -> bool {
         let r = &self.rows[d as usize];
-        r.deadline >= today && allowed[r.scope as usize]
+        // Both sides are evaluated: no branch on the row, so batched reads stay in flight.
+        (r.deadline >= today) & allowed[r.scope as usize]
     }
 
-    /// For each of `docs` (at most [`BATCH`]), whether it is alive and visible (as
-    /// [`Self::visible`]). The rows are read in one pass without branching on them, so the
-    /// processor can have many reads in flight.
+    /// For each of `docs` (at most [`BATCH`]), whether it is alive and visible. The rows are
+    /// read in one pass without branching on them, so the processor can have many reads in
+    /// flight.
     #[inline]
     pub fn visible_batch(
         &self,
@@ -194,17 +195,17 @@ impl SegmentData {
         today: u32,
         allowed: &[bool],
         alive: Option<&tantivy::fastfield::AliveBitSet>,
-        out: &mut [bool; BATCH],
-    ) {
+    ) -> [bool; BATCH] {
+        let mut out = [false; BATCH];
         for (o, &d) in out.iter_mut().zip(docs) {
-            let r = &self.rows[d as usize];
-            *o = (r.deadline >= today) & allowed[r.scope as usize];
+            *o = self.visible(d, today, allowed);
         }
         if let Some(a) = alive {
             for (o, &d) in out.iter_mut().zip(docs) {
                 *o &= a.is_alive(d);
             }
         }
+        out
     }
 
     /// When posting `d` was created (ms since the epoch).

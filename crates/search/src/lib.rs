@@ -589,9 +589,9 @@ impl SearchIndex {
                     }
                 }
                 Some(w) if has_text => {
-                    let (mut docs, mut scores, mut seen, mut n) = ([0; BATCH], [0f32; BATCH], [false; BATCH], 0);
-                    let mut take = |docs: &[DocId], scores: &[f32], seen: &mut [bool; BATCH]| {
-                        data.visible_batch(docs, today, &allowed, alive, seen);
+                    let (mut docs, mut scores, mut n) = ([0; BATCH], [0f32; BATCH], 0);
+                    let mut take = |docs: &[DocId], scores: &[f32]| {
+                        let seen = data.visible_batch(docs, today, &allowed, alive);
                         for ((&doc, &score), _) in docs.iter().zip(scores).zip(seen.iter()).filter(|(_, ok)| **ok) {
                             total += 1;
                             if q.facets {
@@ -613,17 +613,16 @@ impl SearchIndex {
                         (docs[n], scores[n]) = (doc, score);
                         n += 1;
                         if n == BATCH {
-                            take(&docs, &scores, &mut seen);
+                            take(&docs, &scores);
                             n = 0;
                         }
                     })?;
-                    take(&docs[..n], &scores[..n], &mut seen);
+                    take(&docs[..n], &scores[..n]);
                 }
                 Some(w) => {
-                    let mut seen = [false; BATCH];
                     w.for_each_no_score(seg, &mut |docs| {
                         for chunk in docs.chunks(BATCH) {
-                            data.visible_batch(chunk, today, &allowed, alive, &mut seen);
+                            let seen = data.visible_batch(chunk, today, &allowed, alive);
                             for (&doc, _) in chunk.iter().zip(seen.iter()).filter(|(_, ok)| **ok) {
                                 total += 1;
                                 if q.facets {
