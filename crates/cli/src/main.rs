@@ -136,9 +136,10 @@ enum BenchCommand {
     /// Seeds the province first when the database holds fewer graduates than asked for.
     Stats(BenchStatsArgs),
     /// Time posting search the way the search endpoint runs it (Chinese analysis, visibility,
-    /// filters, facet counts) against SQL LIKE on SQLite and on PostgreSQL and SQLite FTS5
-    /// with the trigram tokenizer, for the same queries over the same postings; then load the
-    /// HTTP endpoint with wrk. Seeds the postings first when the database holds fewer.
+    /// filters, facet counts) against PostgreSQL (LIKE over a pg_trgm GIN index) and SQLite FTS5
+    /// with the trigram tokenizer, on the same long-tail mix of searches over the same postings;
+    /// then load the HTTP endpoint with wrk. Seeds the postings first when the database holds
+    /// fewer.
     Search(bench_search::Args),
     /// Reads per second of the graduate list and a graduate's record over HTTP with the read
     /// log on and off (wrk; alternating rounds), to show that reading does not wait on logging.
